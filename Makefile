@@ -1,0 +1,146 @@
+# apsim - hand-written GNU make. Each module folder becomes its own static library, so the
+# linker enforces the one-way dependency graph:
+#   sim_base <- {tech, ap_core} ; sim_base <- cfg <- networks ; all <- accel <- sim <- apsim
+# Usage: make [VARIANT=debug|release|san] [WERROR=1] [V=1] <target>
+
+VARIANT ?= debug
+WERROR ?= 0
+PREFIX ?= /usr/local
+DESTDIR ?=
+BUILD := build/$(VARIANT)
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+PKGS := gsl yaml-0.1
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) check)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS))
+CHECK_LIBS := $(shell pkg-config --libs check)
+
+WARN := -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wdouble-promotion \
+        -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wformat=2
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+
+OPT_debug := -O1 -g
+OPT_release := -O2 -g -DNDEBUG
+OPT_san := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDOPT_san := -fsanitize=address,undefined
+ifeq ($(OPT_$(VARIANT)),)
+$(error VARIANT must be debug, release or san)
+endif
+
+CC ?= cc
+CFLAGS ?=
+CPPFLAGS := -I. -D_POSIX_C_SOURCE=200809L
+ALL_CFLAGS := -std=c11 $(WARN) $(OPT_$(VARIANT)) $(PKG_CFLAGS) $(CFLAGS)
+LDFLAGS_ALL := $(LDOPT_$(VARIANT)) $(LDFLAGS)
+
+# Module libraries, listed from most dependent to least (the link order).
+MODULES := sim accel networks cfg tech ap_core sim_base
+SRC_sim_base := sim/sim_base.c
+SRC_sim := $(filter-out sim/sim_base.c sim/apsim.c,$(wildcard sim/*.c))
+SRC_accel := $(wildcard accel/*.c)
+SRC_networks := $(wildcard networks/*.c)
+SRC_cfg := $(wildcard cfg/*.c)
+SRC_tech := $(wildcard tech/*.c)
+SRC_ap_core := $(wildcard ap_core/*.c)
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+LIBS := $(foreach m,$(MODULES),$(if $(SRC_$(m)),$(BUILD)/lib$(m).a))
+
+APSIM := $(BUILD)/apsim
+TEST_SRC := $(filter-out tests/bench_%.c,$(wildcard tests/*.c))
+TEST_BIN := $(BUILD)/check_apsim
+BENCH_SRC := $(wildcard tests/bench_*.c)
+BENCH_BIN := $(patsubst tests/%.c,$(BUILD)/%,$(BENCH_SRC))
+
+ALL_OBJ := $(foreach m,$(MODULES),$(call obj,$(SRC_$(m)))) $(call obj,sim/apsim.c $(TEST_SRC) $(BENCH_SRC))
+
+# all: build the apsim command, the test runner and the benchmarks.
+all: $(APSIM) $(TEST_BIN) $(BENCH_BIN) apsim
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+define module_lib
+$(BUILD)/lib$(1).a: $(call obj,$(SRC_$(1)))
+	@$$(if $$(Q),echo "  AR      $$@")
+	$$(Q)rm -f $$@ && ar rcs $$@ $$^
+endef
+$(foreach m,$(MODULES),$(if $(SRC_$(m)),$(eval $(call module_lib,$(m)))))
+
+$(APSIM): $(call obj,sim/apsim.c) $(LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lm
+
+# ./apsim is a link to the last built variant, so README commands stay short.
+apsim: $(APSIM)
+	$(Q)ln -sf $(APSIM) apsim
+
+$(TEST_BIN): $(call obj,$(TEST_SRC)) $(LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS) -lm
+
+$(BUILD)/bench_%: $(BUILD)/tests/bench_%.o $(LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lm
+
+# check: unit tests (Check) then golden end-to-end tests, under the C locale.
+check: $(TEST_BIN) $(APSIM)
+	LC_ALL=C $(TEST_BIN)
+	LC_ALL=C APSIM=$(APSIM) sh tests/golden/run.sh
+
+# san: the whole test suite under ASan+UBSan.
+san:
+	$(MAKE) VARIANT=san check
+
+# valgrind: unit tests under memcheck, without Check's fork so leaks are seen.
+valgrind: $(TEST_BIN)
+	LC_ALL=C CK_FORK=no APSIM_SLOW_TESTS=0 valgrind --error-exitcode=1 --leak-check=full \
+	    --errors-for-leak-kinds=definite,indirect $(TEST_BIN)
+
+# bench: speed figures (release build); see docs and tests/bench_*.c.
+bench:
+	$(MAKE) VARIANT=release $(patsubst $(BUILD)/%,build/release/%,$(BENCH_BIN)) build/release/apsim
+	@for b in $(patsubst $(BUILD)/%,build/release/%,$(BENCH_BIN)); do echo "== $$b"; $$b || exit 1; done
+
+# run: the main job (default experiment, ending in the EDP-versus-accuracy plot).
+run: $(APSIM) apsim
+	LC_ALL=C $(APSIM) sweep experiments/resnet18_hawq.yaml
+	$(MAKE) plots
+
+# plots: redraw every plot from existing CSV results, no simulation.
+plots:
+	sh plots/make_plots.sh
+
+# lint: static analysis with cppcheck.
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+	    --std=c11 --inline-suppr -I. sim cfg ap_core tech networks accel tests
+
+# format: rewrite sources with clang-format; format-check: fail on any difference.
+format:
+	clang-format -i $(wildcard */*.c */*.h)
+format-check:
+	clang-format --dry-run --Werror $(wildcard */*.c */*.h)
+
+# install: the apsim binary and its data under $(DESTDIR)$(PREFIX).
+install: $(APSIM)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/apsim
+	install -m 755 $(APSIM) $(DESTDIR)$(PREFIX)/bin/apsim
+	cp -r networks tech experiments plots $(DESTDIR)$(PREFIX)/share/apsim/
+
+# clean: remove every build variant and the apsim link (results/ is kept).
+clean:
+	rm -rf build apsim
+
+.PHONY: all apsim check san valgrind bench run plots lint format format-check install clean
+
+-include $(ALL_OBJ:.o=.d)

@@ -1,0 +1,15 @@
+#!/bin/sh
+# setup.sh - installs apsim's build and run dependencies from Debian's archive.
+# Runs apt-get directly as root, through sudo otherwise.
+set -eu
+PKGS="build-essential pkg-config libgsl-dev libyaml-dev check gnuplot-nox"
+if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing
+fi
+echo "setup: dependencies present:$PKGS"

@@ -1,0 +1,44 @@
+/* apsim.c - the apsim command: a table of subcommands, each implemented in sim/cli_*.c. */
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sim/sim.h"
+
+static int cmd_help(int argc, char **argv);
+
+/* The subcommand table: name, handler, one-line summary. */
+static const struct command {
+    const char *name;
+    sim_cli_fn fn;
+    const char *summary;
+} commands[] = {
+    {"help", cmd_help, "list the subcommands"},
+};
+
+static int cmd_help(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    printf("usage: apsim <command> [options]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        printf("  %-10s %s\n", commands[i].name, commands[i].summary);
+    printf("\nRun 'apsim <command> --help' for a command's options.\n");
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    setlocale(LC_ALL, "C");
+    if (argc < 2) {
+        cmd_help(0, NULL);
+        return 2;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].fn(argc - 2, argv + 2);
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+        return cmd_help(0, NULL);
+    fprintf(stderr, "apsim: error: unknown command '%s' (try 'apsim help')\n", argv[1]);
+    return 2;
+}

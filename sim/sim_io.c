@@ -1,0 +1,97 @@
+/* sim_io.c - atomic output files (write to a temporary name, then rename) and mkdir -p. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sim/sim.h"
+
+sim_status sim_outfile_open(sim_outfile *f, const char *path)
+{
+    memset(f, 0, sizeof *f);
+    size_t len = strlen(path) + 32;
+    f->path = sim_strdup(path);
+    f->tmp_path = sim_malloc(len);
+    if (!f->path || !f->tmp_path) {
+        sim_outfile_abort(f);
+        return SIM_ERROR(SIM_ENOMEM, "out of memory opening %s", path);
+    }
+    snprintf(f->tmp_path, len, "%s.tmp.%ld", path, (long)getpid());
+    f->fp = fopen(f->tmp_path, "w");
+    if (!f->fp) {
+        sim_status st = sim_error_at(SIM_EIO, path, 0, 0, "cannot write: %s", strerror(errno));
+        sim_outfile_abort(f);
+        return st;
+    }
+    return SIM_OK;
+}
+
+sim_status sim_outfile_commit(sim_outfile *f)
+{
+    sim_status st = SIM_OK;
+    int bad = ferror(f->fp);
+    if (fclose(f->fp) != 0 || bad)
+        st = sim_error_at(SIM_EIO, f->path, 0, 0, "write failed");
+    f->fp = NULL;
+    if (st == SIM_OK && rename(f->tmp_path, f->path) != 0)
+        st = sim_error_at(SIM_EIO, f->path, 0, 0, "cannot rename into place: %s",
+                          strerror(errno));
+    if (st != SIM_OK)
+        remove(f->tmp_path);
+    sim_free(f->path);
+    sim_free(f->tmp_path);
+    memset(f, 0, sizeof *f);
+    return st;
+}
+
+void sim_outfile_abort(sim_outfile *f)
+{
+    if (f->fp) {
+        fclose(f->fp);
+        remove(f->tmp_path);
+    }
+    sim_free(f->path);
+    sim_free(f->tmp_path);
+    memset(f, 0, sizeof *f);
+}
+
+sim_status sim_mkdir_p(const char *path)
+{
+    char buf[4096];
+    size_t len = strlen(path);
+    if (len == 0 || len >= sizeof buf)
+        return sim_error_at(SIM_EIO, path, 0, 0, "bad directory name");
+    memcpy(buf, path, len + 1);
+    for (size_t i = 1; i <= len; i++) {
+        if (buf[i] == '/' || buf[i] == '\0') {
+            char c = buf[i];
+            buf[i] = '\0';
+            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+                return sim_error_at(SIM_EIO, buf, 0, 0, "cannot create directory: %s",
+                                    strerror(errno));
+            buf[i] = c;
+        }
+    }
+    return SIM_OK;
+}
+
+int sim_exit_code(sim_status status)
+{
+    switch (status) {
+    case SIM_OK:
+        return 0;
+    case SIM_EINVAL:
+    case SIM_ERANGE:
+    case SIM_EOVERLAP:
+    case SIM_EPARSE:
+    case SIM_EKEY:
+    case SIM_ETYPE:
+    case SIM_ESHAPE:
+    case SIM_ENOTFOUND:
+    case SIM_EIO:
+        return 2;
+    default:
+        return 1;
+    }
+}
