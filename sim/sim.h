@@ -4,9 +4,12 @@
 #ifndef SIM_H
 #define SIM_H
 
+#include <stdint.h>
 #include <stdio.h>
 
+#include "networks/net.h"
 #include "sim/sim_base.h"
+#include "tech/tech.h"
 
 /* ---- Atomic output files -------------------------------------------------------------
  * Outputs are written to "<path>.tmp.<pid>" and renamed over path on commit, so a failed run
@@ -58,6 +61,93 @@ sim_status sim_arch_find(const char *name_or_path, sim_arch *out);
  * APSIM_PREFIX/share/apsim/<rel>. Writes the first readable path into out. SIM_ENOTFOUND
  * otherwise. */
 sim_status sim_data_path(const char *rel, char *out, size_t cap);
+
+/* ---- Plans: the technology-independent part of a run ------------------------------------
+ * For each layer, every candidate mapping (K-chunk per row) with its AP counts taken from
+ * ap_core's closed-form costs. A plan is built once per (network, bits, architecture) and
+ * evaluated cheaply at any technology and voltage (docs/SIM_MODEL.md). */
+#define SIM_MAX_CANDIDATES 24
+
+/* AP work of one candidate mapping. Per-fold counts are identical in every fold (all CAPs
+ * run the same pass sequence in lockstep); energies scale with rows actually used. */
+typedef struct sim_candidate {
+    uint64_t chunk_k;       /* K elements accumulated per row (0 for non-GEMM layers) */
+    uint64_t n_chunks;      /* rows per output element = ceil(K / chunk_k) */
+    unsigned acc_bits;      /* accumulator width */
+    unsigned row_cols;      /* bit-columns a row needs */
+    uint64_t n_rows;        /* rows used, summed over folds */
+    uint64_t n_folds;       /* sequential rounds when rows run out */
+    uint64_t n_cap_rounds;  /* CAPs busy, summed over folds */
+    /* Per fold, per CAP (cycles): */
+    uint64_t n_passes, n_compares, n_writes, n_plane_writes, n_plane_reads;
+    uint64_t compared_cols;       /* sum over compares of unmasked columns */
+    double written_cells_per_row; /* expected written cells per used row (uniform data) */
+    double bus_bits;              /* bits moved between MAPs and CAPs, whole layer */
+} sim_candidate;
+
+typedef struct sim_layer_plan {
+    uint64_t gemm_m, gemm_n, gemm_k; /* 0 for non-GEMM layers */
+    net_layer_bits bits;
+    size_t n_candidates;
+    sim_candidate cand[SIM_MAX_CANDIDATES];
+} sim_layer_plan;
+
+typedef struct sim_plan sim_plan;
+
+/* Builds the plan of net under bits on arch. SIM_ECAPACITY when a layer fits no candidate
+ * (operands wider than a row, accumulator above 32 bits), SIM_ENOMEM. The plan borrows net
+ * and bits: keep them alive while it lives. Free with sim_plan_free. */
+sim_status sim_plan_new(const net_network *net, const net_bitcfg *bits, const sim_arch *arch,
+                        sim_plan **out);
+void sim_plan_free(sim_plan *plan);
+const sim_layer_plan *sim_plan_layer(const sim_plan *plan, size_t i);
+
+/* ---- Results -------------------------------------------------------------------------- */
+typedef struct sim_layer_result {
+    size_t layer;           /* index into the network */
+    size_t chosen;          /* index of the chosen candidate in the layer plan */
+    double latency_ns;      /* per inference batch */
+    double energy_search_pj, energy_write_pj, energy_move_pj, energy_leak_pj, energy_periph_pj;
+    double energy_pj;       /* sum of the five */
+    double edp_pj_ns;
+} sim_layer_result;
+
+typedef struct sim_result {
+    const net_network *net;
+    const net_bitcfg *bits;
+    const tech_params *tech;
+    sim_arch arch;
+    tech_at_vdd at;          /* technology figures used, with the laws that produced them */
+    size_t n_layers;
+    sim_layer_result *layers; /* owned */
+    double latency_ns, energy_pj, edp_pj_ns; /* per batch */
+    double energy_search_pj, energy_write_pj, energy_move_pj, energy_leak_pj, energy_periph_pj;
+    uint64_t macs;           /* per batch */
+    double throughput_inf_s; /* inferences per second */
+    double tops_per_w;       /* 2 x MACs per joule / 1e12 */
+    double area_mm2;         /* CAPs + MAPs incl. periphery and controller */
+    double gops_per_mm2;     /* 2 x MACs per second per mm^2 / 1e9 */
+} sim_result;
+
+/* Evaluates plan on tech at vdd_v, choosing for each layer the candidate of least EDP.
+ * res->layers must hold sim_plan_n_layers(plan) entries (sim_result_new does that).
+ * Errors from tech_scale (SIM_ERANGE for Vdd outside the technology's range). No
+ * allocation: safe inside sweeps. */
+sim_status sim_plan_eval(const sim_plan *plan, const tech_params *tech, double vdd_v,
+                         sim_result *res);
+size_t sim_plan_n_layers(const sim_plan *plan);
+sim_status sim_result_new(const sim_plan *plan, sim_result **out);
+void sim_result_free(sim_result *res);
+
+/* One-shot: plan + eval. Free *out with sim_result_free. */
+sim_status sim_run(const net_network *net, const net_bitcfg *bits, const sim_arch *arch,
+                   const tech_params *tech, double vdd_v, sim_result **out);
+
+/* Per-layer CSV (header with units), network summary CSV and JSON. SIM_EIO on write error.
+ * plan must be the one res was evaluated from. */
+sim_status sim_result_write_layers_csv(FILE *fp, const sim_plan *plan, const sim_result *res);
+sim_status sim_result_write_summary_csv(FILE *fp, const sim_result *res, int header);
+sim_status sim_result_write_json(FILE *fp, const sim_result *res);
 
 /* ---- Command line ---------------------------------------------------------------------
  * Each subcommand takes argc/argv after the subcommand name and returns the process exit
