@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sim/cli.h"
 #include "sim/sim.h"
 
 static int cmd_help(int argc, char **argv);
@@ -14,6 +15,7 @@ static const struct command {
     const char *summary;
 } commands[] = {
     {"help", cmd_help, "list the subcommands"},
+    {"net", sim_cli_net, "per-layer shapes, MACs, parameters, bits, BOPS and model size"},
 };
 
 static int cmd_help(int argc, char **argv)

@@ -1,0 +1,172 @@
+/* net.h - CNN descriptions and per-layer bit configurations (the workload side of apsim).
+ * Networks are YAML files (docs/NETWORKS.md); shapes, MACs and parameters are inferred layer
+ * by layer with batch-norm folded into conv, as HAWQ-V3 does (Yao et al., ICML 2021). Bit
+ * configurations come from HAWQ-V3's bit_config.py schemes, a native per-layer file or a
+ * uniform shorthand; BOPS = MACs x w_bits x a_bits as in HAWQ-V3's model_zoo.md. */
+#ifndef NET_H
+#define NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "sim/sim_base.h"
+
+/* ---- Layer kinds: the one table. X(ENUM, "yaml name", has_weights) -------------------- */
+#define NET_KIND_LIST(X)                                                                           \
+    X(INPUT, "input", 0)     /* the network input tensor (never stored as a layer) */              \
+    X(CONV, "conv", 1)       /* 2D convolution, batch-norm folded, optional groups */              \
+    X(FC, "fc", 1)           /* fully connected on a flattened (C x 1 x 1) input */                \
+    X(MAXPOOL, "maxpool", 0) /* max pooling */                                                     \
+    X(AVGPOOL, "avgpool", 0) /* average pooling, global when the window is the whole map */        \
+    X(RELU, "relu", 0)       /* element-wise max(x, 0) */                                          \
+    X(ADD, "add", 0)         /* element-wise sum of two equal-shaped tensors (residual) */         \
+    X(FLATTEN, "flatten", 0) /* C x H x W -> (C*H*W) x 1 x 1 */
+
+typedef enum net_kind {
+#define NET_KIND_ENUM(e, s, w) NET_##e,
+    NET_KIND_LIST(NET_KIND_ENUM)
+#undef NET_KIND_ENUM
+        NET_KIND_COUNT
+} net_kind;
+
+/* YAML name of a kind ("conv", ...); "?" when out of range. */
+const char *net_kind_name(net_kind kind);
+/* 1 for kinds that carry weights (CONV, FC). */
+int net_kind_has_weights(net_kind kind);
+
+/* ---- Networks ------------------------------------------------------------------------- */
+typedef struct net_layer {
+    char *name; /* stable identifier from the YAML file, unique in the network (owned) */
+    net_kind kind;
+    int n_inputs;  /* 1, or 2 for ADD */
+    int inputs[2]; /* producer layer indices (always earlier layers); -1 = network input */
+    int c_in, h_in, w_in;
+    int c_out, h_out, w_out;
+    int kh, kw, stride, pad, groups; /* conv and pools (groups = 1 otherwise) */
+    int has_bias;                    /* conv/fc: a bias per output channel (BN folded) */
+    uint64_t macs;                   /* multiply-accumulates for one image (conv/fc; 0 otherwise) */
+    uint64_t n_params;               /* weights + biases */
+    uint64_t n_weights;              /* weights only (n_params - biases) */
+    int n_consumers;                 /* number of later layers that read this layer's output */
+    long line;                       /* 1-based line of the layer in its YAML file (0 if unknown) */
+} net_layer;
+
+typedef struct net_network {
+    char *name;           /* network name from the file (owned) */
+    char *path;           /* file it was loaded from (owned) */
+    int c_in, h_in, w_in; /* input tensor of one image */
+    size_t n_layers;
+    net_layer *layers;   /* n_layers entries in topological (file) order (owned) */
+    uint64_t total_macs; /* sums over all layers */
+    uint64_t total_params;
+} net_network;
+
+/* Loads and checks a network YAML file (format in docs/NETWORKS.md). On success *out owns
+ * the network; free with net_free. Errors (file:line:col messages): SIM_EIO (cannot read),
+ * SIM_EPARSE, SIM_EKEY (unknown/duplicate/missing key), SIM_ETYPE, SIM_ERANGE,
+ * SIM_ENOTFOUND (an input names no earlier layer), SIM_ESHAPE (shapes do not agree),
+ * SIM_ENOMEM. *out is NULL on failure. */
+sim_status net_load(const char *path, net_network **out);
+/* Same from a string; name is the file name used in messages. */
+sim_status net_load_string(const char *name, const char *text, size_t len, net_network **out);
+void net_free(net_network *net);
+
+/* Index of the layer called name, or -1. */
+int net_find_layer(const net_network *net, const char *name);
+
+/* Resolves a data file: rel (e.g. "networks/resnet18.yaml") is looked up in the current
+ * directory, then under $APSIM_DATA, then under APSIM_PREFIX/share/apsim. Writes the first
+ * existing path into path_out. SIM_ENOTFOUND (listing where it looked) or SIM_ERANGE (cap
+ * too small). */
+sim_status net_find_data(const char *rel, char *path_out, size_t cap);
+/* Resolves a network argument: an existing file path is returned as is; otherwise a
+ * shipped name such as "resnet18" becomes networks/<name>.yaml through net_find_data. */
+sim_status net_find_builtin(const char *name, char *path_out, size_t cap);
+
+/* GEMM view of a conv or FC layer (im2col): M = output pixels x batch, N = output channels,
+ * K = input channels x kernel area / groups. A grouped conv is `groups` independent GEMMs of
+ * M x (N / groups) x K each, side by side along N, so M * N * K = MACs x batch in every case.
+ * Other kinds give 0, 0, 0. */
+void net_layer_gemm(const net_layer *layer, unsigned batch, uint64_t *m, uint64_t *n, uint64_t *k);
+/* Number of output elements of a layer for one image (c_out * h_out * w_out). */
+uint64_t net_layer_out_elems(const net_layer *layer);
+
+/* ---- Bit configurations --------------------------------------------------------------- */
+typedef struct net_layer_bits {
+    unsigned w_bits; /* weight bits; 0 for layers without weights */
+    unsigned a_bits; /* bits of the layer's input activation(s) as it reads them */
+    unsigned o_bits; /* bits of the output tensor as stored for its consumers: the widest
+                        width any consumer needs (a conv/fc consumer requantizes to its
+                        a_bits; a residual add needs its residual width); 32 for the
+                        network's final output */
+} net_layer_bits;
+
+typedef enum net_bitcfg_format {
+    NET_BITS_UNIFORM, /* shorthand such as int8, w4a8 */
+    NET_BITS_NATIVE,  /* apsim per-layer file */
+    NET_BITS_HAWQ     /* HAWQ-V3 bit_config.py scheme */
+} net_bitcfg_format;
+
+typedef struct net_bitcfg {
+    char *name;   /* file name or shorthand (owned) */
+    char *scheme; /* HAWQ scheme ("latency_0.5"), native name, or the shorthand (owned) */
+    char *label;  /* free text label, or NULL (owned) */
+    net_bitcfg_format format;
+    unsigned input_bits;  /* bits of the network input tensor */
+    size_t n_layers;      /* = net->n_layers of the network it was resolved against */
+    net_layer_bits *bits; /* one per layer of the network (owned) */
+    /* Published metrics carried with the config (HAWQ model_zoo.md), when present. */
+    int has_top1;
+    double top1_pct;
+    int has_size_mb;
+    double size_mb; /* as published (HAWQ prints MiB) */
+    int has_bops_g;
+    double bops_g;
+} net_bitcfg;
+
+/* Default width of residual sums (HAWQ-V3's quant_act_int32) for configs that do not say. */
+#define NET_RESIDUAL_BITS_DEFAULT 16u
+/* Width of the network's final output (integer accumulators of the last layer). */
+#define NET_OUTPUT_BITS 32u
+
+/* Loads a bit configuration file for net. The format is detected: a root with both `model:`
+ * and `bits:` is a HAWQ-V3 scheme (HAWQ module names mapped to layers, see
+ * docs/NETWORKS.md); anything else is the native per-layer format. Every conv/fc must get
+ * weight and activation bits. Errors with file:line:col: SIM_EKEY (unknown key or layer
+ * name, duplicate key, missing layer), SIM_ERANGE (bits outside 1..16), SIM_ETYPE,
+ * SIM_EINVAL (model does not match net), SIM_EIO, SIM_EPARSE, SIM_ENOMEM. Free with
+ * net_bitcfg_free; *out is NULL on failure. */
+sim_status net_bitcfg_load(const char *path, const net_network *net, net_bitcfg **out);
+sim_status net_bitcfg_load_string(const char *name, const char *text, size_t len,
+                                  const net_network *net, net_bitcfg **out);
+/* Uniform configuration from a shorthand: "int8" (= w8a8), "int4", "intN", "wXaY", with an
+ * optional residual width suffix "rZ" (default NET_RESIDUAL_BITS_DEFAULT); all widths 1..16.
+ * Every conv/fc gets the same bits. SIM_EINVAL for anything else. */
+sim_status net_bitcfg_uniform(const char *spec, const net_network *net, net_bitcfg **out);
+/* Dispatcher: a shorthand, else an existing file, else a shipped HAWQ scheme
+ * networks/hawq_v3/<spec>.yaml (found with net_find_data). */
+sim_status net_bitcfg_resolve(const char *spec_or_path, const net_network *net, net_bitcfg **out);
+void net_bitcfg_free(net_bitcfg *cfg);
+
+/* ---- Report --------------------------------------------------------------------------- */
+/* BOPS of one layer: MACs x w_bits x a_bits (0 for layers without weights). */
+uint64_t net_layer_bops(const net_layer *layer, const net_layer_bits *bits);
+/* Storage of one layer's parameters in bits: weights at w_bits, biases at 32 bits. */
+uint64_t net_layer_param_bits(const net_layer *layer, const net_layer_bits *bits);
+
+typedef struct net_totals {
+    uint64_t macs, n_params, bops;
+    uint64_t param_bits; /* weights at their bits + 32-bit biases */
+    double size_mib;     /* param_bits / 8 / 2^20 */
+} net_totals;
+/* Totals over the network; cfg may be NULL (then bops = 0 and size = 32-bit everything). */
+void net_totals_compute(const net_network *net, const net_bitcfg *cfg, net_totals *out);
+
+/* One CSV row per layer, header with units, C-locale integers. cfg may be NULL (bits
+ * columns then read 0). SIM_EIO on a write error. */
+sim_status net_report_write_csv(FILE *fp, const net_network *net, const net_bitcfg *cfg);
+/* Readable aligned table, totals, and the published metrics next to the computed ones. */
+sim_status net_report_write_table(FILE *fp, const net_network *net, const net_bitcfg *cfg);
+
+#endif /* NET_H */

@@ -1,0 +1,10 @@
+/* cli.h - internal: the subcommand handlers of the apsim command (sim/cli_*.c), each taking
+ * the arguments after its name and returning the process exit status (0, 1 run failure,
+ * 2 usage or input error). Registered in the commands[] table of sim/apsim.c. */
+#ifndef SIM_CLI_H
+#define SIM_CLI_H
+
+/* apsim net <network> [--bits <spec|file>] [--csv <out.csv>] [--quiet] */
+int sim_cli_net(int argc, char **argv);
+
+#endif /* SIM_CLI_H */

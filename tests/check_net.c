@@ -1,0 +1,781 @@
+/* check_net.c - networks: shipped networks against published MACs/parameters (torchvision,
+ * pytorchcv, HAWQ-V3), shape inference and its errors, HAWQ-V3 / native / uniform bit
+ * configurations against HAWQ's model_zoo.md BOPS and sizes, every loader error path. */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "networks/net.h"
+
+Suite *net_suite(void);
+
+/* ---- helpers -------------------------------------------------------------------------- */
+static net_network *load_net(const char *name)
+{
+    char path[4096];
+    net_network *net = NULL;
+    ck_assert_int_eq(net_find_builtin(name, path, sizeof path), SIM_OK);
+    sim_status st = net_load(path, &net);
+    ck_assert_msg(st == SIM_OK, "%s", sim_last_error());
+    return net;
+}
+
+static net_network *net_ok(const char *text)
+{
+    net_network *net = NULL;
+    sim_status st = net_load_string("n.yaml", text, strlen(text), &net);
+    ck_assert_msg(st == SIM_OK, "%s", sim_last_error());
+    return net;
+}
+
+static void net_fails(const char *text, sim_status want, const char *msg)
+{
+    net_network *net = NULL;
+    sim_status st = net_load_string("n.yaml", text, strlen(text), &net);
+    ck_assert_msg(st == want, "status %d, want %d: %s", st, want, sim_last_error());
+    ck_assert_ptr_null(net);
+    ck_assert_str_eq(sim_last_error(), msg);
+}
+
+static void bits_fails(const net_network *net, const char *text, sim_status want, const char *msg)
+{
+    net_bitcfg *c = NULL;
+    sim_status st = net_bitcfg_load_string("b.yaml", text, strlen(text), net, &c);
+    ck_assert_msg(st == want, "status %d, want %d: %s", st, want, sim_last_error());
+    ck_assert_ptr_null(c);
+    ck_assert_str_eq(sim_last_error(), msg);
+}
+
+static char *read_text(const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    ck_assert_ptr_nonnull(fp);
+    char *buf = calloc(1, 1 << 16);
+    size_t n = fread(buf, 1, (1 << 16) - 1, fp);
+    fclose(fp);
+    buf[n] = '\0';
+    return buf;
+}
+
+/* The shipped uniform8 HAWQ file with the first `from` replaced by `to`. */
+static char *hawq_edit(const char *from, const char *to)
+{
+    char *text = read_text("networks/hawq_v3/resnet18_uniform8.yaml");
+    char *at = strstr(text, from);
+    ck_assert_ptr_nonnull(at);
+    char *out = calloc(1, strlen(text) + strlen(to) + 1);
+    memcpy(out, text, (size_t)(at - text));
+    strcat(out, to);
+    strcat(out, at + strlen(from));
+    free(text);
+    return out;
+}
+
+static double rel_err(double got, double want)
+{
+    return fabs(got - want) / want;
+}
+
+static int idx(const net_network *net, const char *name)
+{
+    int i = net_find_layer(net, name);
+    ck_assert_msg(i >= 0, "no layer %s", name);
+    return i;
+}
+
+/* A small network exercising every layer kind. */
+static const char small_net[] = "name: small\n"
+                                "input: {channels: 3, height: 32, width: 32}\n"
+                                "layers:\n"
+                                "  - {name: c1, type: conv, out: 16, kernel: 3, pad: 1}\n"
+                                "  - {name: r1, type: relu}\n"
+                                "  - {name: dw, type: conv, out: 16, kernel: 3, pad: 1, groups: "
+                                "16, bias: false}\n"
+                                "  - {name: sum, type: add, inputs: [dw, r1]}\n"
+                                "  - {name: mp, type: maxpool, kernel: 2}\n"
+                                "  - {name: ap, type: avgpool, global: true}\n"
+                                "  - {name: fl, type: flatten}\n"
+                                "  - {name: fc, type: fc, out: 10}\n";
+
+/* ---- networks: published figures ------------------------------------------------------ */
+/* torchvision weight metadata (_ops GMAC, params) for AlexNet/VGG16 (0.714 is the 0.71 of its
+ * docs table before rounding); pytorchcv / HAWQ-V3 for the ResNets (REFERENCE.md 4). */
+static const struct {
+    const char *name;
+    double gmacs, mparams;
+} published[] = {
+    {"alexnet", 0.714, 61.1},
+    {"vgg16", 15.47, 138.4},
+    {"resnet18", 1.814, 11.7},
+    {"resnet50", 3.858, 25.5},
+};
+
+START_TEST(test_net_published_macs_params)
+{
+    net_network *net = load_net(published[_i].name);
+    ck_assert_str_eq(net->name, published[_i].name);
+    double gmacs = (double)net->total_macs / 1e9, mparams = (double)net->total_params / 1e6;
+    ck_assert_msg(rel_err(gmacs, published[_i].gmacs) < 0.005, "%s: %.4f GMAC vs %.4f", net->name,
+                  gmacs, published[_i].gmacs);
+    ck_assert_msg(rel_err(mparams, published[_i].mparams) < 0.005, "%s: %.4f M vs %.4f", net->name,
+                  mparams, published[_i].mparams);
+    net_free(net);
+}
+END_TEST
+
+START_TEST(test_net_alexnet_shapes)
+{
+    net_network *net = load_net("alexnet");
+    const net_layer *l = &net->layers[idx(net, "conv1")];
+    ck_assert_int_eq(l->c_out, 64);
+    ck_assert_int_eq(l->h_out, 55);
+    ck_assert_int_eq(l->w_out, 55);
+    l = &net->layers[idx(net, "pool5")];
+    ck_assert_int_eq(l->h_out, 6);
+    l = &net->layers[idx(net, "flatten")];
+    ck_assert_int_eq(l->c_out, 9216);
+    l = &net->layers[idx(net, "fc6")];
+    ck_assert_uint_eq(l->n_params, 9216ull * 4096 + 4096);
+    ck_assert_uint_eq(l->macs, 9216ull * 4096);
+    net_free(net);
+}
+END_TEST
+
+START_TEST(test_net_resnet50_v1_stride_on_first_1x1)
+{
+    net_network *net = load_net("resnet50");
+    const net_layer *c1 = &net->layers[idx(net, "stage3.unit1.conv1")];
+    const net_layer *c2 = &net->layers[idx(net, "stage3.unit1.conv2")];
+    ck_assert_int_eq(c1->kh, 1);
+    ck_assert_int_eq(c1->stride, 2);
+    ck_assert_int_eq(c1->h_out, 14);
+    ck_assert_int_eq(c2->stride, 1);
+    const net_layer *add = &net->layers[idx(net, "stage1.unit1.add")];
+    ck_assert_int_eq(add->inputs[1], idx(net, "stage1.unit1.identity_conv"));
+    ck_assert_int_eq(add->c_out, 256);
+    const net_layer *out = &net->layers[idx(net, "output")];
+    ck_assert_int_eq(out->c_in, 2048);
+    ck_assert_int_eq(net->layers[idx(net, "final_pool")].kh, 7);
+    ck_assert_int_eq(net->layers[idx(net, "init_block.pool")].n_consumers, 2);
+    net_free(net);
+}
+END_TEST
+
+START_TEST(test_net_small_every_kind)
+{
+    net_network *net = net_ok(small_net);
+    ck_assert_uint_eq(net->n_layers, 8);
+    const net_layer *dw = &net->layers[2];
+    ck_assert_uint_eq(dw->macs, 32ull * 32 * 16 * 9);
+    ck_assert_uint_eq(dw->n_params, 16ull * 9);
+    ck_assert_int_eq(net->layers[3].n_inputs, 2);
+    ck_assert_int_eq(net->layers[3].inputs[1], 1);
+    ck_assert_int_eq(net->layers[4].h_out, 16);
+    ck_assert_int_eq(net->layers[4].stride, 2);
+    ck_assert_int_eq(net->layers[5].h_out, 1);
+    ck_assert_int_eq(net->layers[6].c_out, 16);
+    ck_assert_uint_eq(net->layers[7].n_params, 170);
+    ck_assert_str_eq(net_kind_name(net->layers[5].kind), "avgpool");
+    ck_assert_str_eq(net_kind_name(NET_KIND_COUNT), "?");
+    ck_assert_int_eq(net_kind_has_weights(NET_FC), 1);
+    ck_assert_int_eq(net_kind_has_weights(NET_ADD), 0);
+    ck_assert_int_eq(net_find_layer(net, "nope"), -1);
+    net_free(net);
+    net_free(NULL);
+}
+END_TEST
+
+START_TEST(test_net_gemm_view)
+{
+    net_network *net = net_ok(small_net);
+    uint64_t m, n, k;
+    net_layer_gemm(&net->layers[0], 3, &m, &n, &k);
+    ck_assert_uint_eq(m, 3ull * 32 * 32);
+    ck_assert_uint_eq(n, 16);
+    ck_assert_uint_eq(k, 27);
+    ck_assert_uint_eq(m * n * k, 3 * net->layers[0].macs);
+    net_layer_gemm(&net->layers[2], 2, &m, &n, &k); /* depthwise: 16 GEMMs of M x 1 x 9 */
+    ck_assert_uint_eq(k, 9);
+    ck_assert_uint_eq(m * n * k, 2 * net->layers[2].macs);
+    net_layer_gemm(&net->layers[7], 5, &m, &n, &k);
+    ck_assert_uint_eq(m, 5);
+    ck_assert_uint_eq(n, 10);
+    ck_assert_uint_eq(k, 16);
+    net_layer_gemm(&net->layers[1], 5, &m, &n, &k);
+    ck_assert_uint_eq(m + n + k, 0);
+    net_free(net);
+}
+END_TEST
+
+/* ---- networks: errors ----------------------------------------------------------------- */
+#define HDR "name: t\ninput: {channels: 3, height: 8, width: 8}\nlayers:\n"
+
+START_TEST(test_net_error_unknown_key)
+{
+    net_fails(HDR "  - {name: c, type: conv, out: 4, kernel: 3, strid: 2}\n", SIM_EKEY,
+              "n.yaml:4:46: error: unknown key 'strid' in 'conv'");
+    net_fails(HDR "  - {name: r, type: relu, kernel: 3}\n", SIM_EKEY,
+              "n.yaml:4:27: error: unknown key 'kernel' in 'relu'");
+    net_fails("name: t\ninput: {channels: 3, height: 8, width: 8}\nlayer: []\n", SIM_EKEY,
+              "n.yaml:3:1: error: unknown key 'layer' in 'network'");
+}
+END_TEST
+
+START_TEST(test_net_error_duplicate_and_missing)
+{
+    net_fails(HDR "  - {name: c, type: conv, out: 4, out: 5, kernel: 3}\n", SIM_EKEY,
+              "n.yaml:4:35: error: duplicate key 'out' (first at line 4)");
+    net_fails(HDR "  - {name: c, type: conv, kernel: 3}\n", SIM_EKEY,
+              "n.yaml:4:5: error: missing key 'out' in 'conv'");
+    net_fails(HDR "  - {name: r, type: relu}\n  - {name: r, type: relu}\n", SIM_EKEY,
+              "n.yaml:5:12: error: duplicate layer name 'r' (first at line 4)");
+    net_fails("name: t\nlayers: []\n", SIM_EKEY,
+              "n.yaml:1:1: error: missing key 'input' in 'network'");
+    net_fails(HDR "  - {name: input, type: relu}\n", SIM_EINVAL,
+              "n.yaml:4:12: error: 'input' cannot be a layer name");
+}
+END_TEST
+
+START_TEST(test_net_error_types_and_ranges)
+{
+    net_fails(HDR "  - {name: c, type: convolution}\n", SIM_EINVAL,
+              "n.yaml:4:21: error: unknown layer type 'convolution' (conv, fc, maxpool, "
+              "avgpool, relu, add, flatten)");
+    net_fails(HDR "  - {name: c, type: conv, out: 0, kernel: 3}\n", SIM_ERANGE,
+              "n.yaml:4:32: error: value 0 is outside 1..1048576");
+    net_fails(HDR "  - {name: c, type: conv, out: 4, kernel: [3, 3, 3]}\n", SIM_ETYPE,
+              "n.yaml:4:43: error: kernel must be one integer or [height, width]");
+    net_fails("name: t\ninput: {channels: 3, height: 8, width: 8}\nlayers: []\n", SIM_ESHAPE,
+              "n.yaml:3:9: error: network 't' has no layers");
+}
+END_TEST
+
+START_TEST(test_net_error_shapes)
+{
+    net_fails(HDR "  - {name: c, type: conv, out: 4, kernel: 11}\n", SIM_ESHAPE,
+              "n.yaml:4:5: error: layer 'c': window 11x11 (stride 1, pad 0) does not fit "
+              "input 8x8");
+    net_fails(HDR "  - {name: c, type: conv, out: 4, kernel: 3, groups: 2}\n", SIM_ESHAPE,
+              "n.yaml:4:5: error: layer 'c': groups 2 must divide input channels 3 and output "
+              "channels 4");
+    net_fails(HDR "  - {name: f, type: fc, out: 10}\n", SIM_ESHAPE,
+              "n.yaml:4:5: error: layer 'f': fc needs a flattened input, got 3x8x8 (add a "
+              "flatten layer)");
+    net_fails(HDR "  - {name: c, type: conv, out: 4, kernel: 3, pad: 1}\n"
+                  "  - {name: s, type: add, inputs: [c, input]}\n",
+              SIM_ESHAPE, "n.yaml:5:34: error: layer 's': add operands differ: 4x8x8 and 3x8x8");
+    net_fails(HDR "  - {name: s, type: add, inputs: [input]}\n", SIM_ESHAPE,
+              "n.yaml:4:34: error: layer 's': add takes exactly 2 inputs, got 1");
+    net_fails(HDR "  - {name: p, type: maxpool, kernel: 2, pad: 2}\n", SIM_ESHAPE,
+              "n.yaml:4:5: error: layer 'p': pool padding 2 exceeds half the window 2x2");
+    net_fails(HDR "  - {name: p, type: avgpool, global: true, kernel: 2}\n", SIM_EINVAL,
+              "n.yaml:4:5: error: layer 'p': a global pool takes no kernel, stride or pad");
+}
+END_TEST
+
+START_TEST(test_net_error_inputs)
+{
+    net_fails(HDR "  - {name: r, type: relu, input: later}\n  - {name: later, type: relu}\n",
+              SIM_ENOTFOUND, "n.yaml:4:34: error: input 'later' names no earlier layer");
+    net_fails(HDR "  - {name: s, type: add, inputs: [input, ghost]}\n", SIM_ENOTFOUND,
+              "n.yaml:4:42: error: input 'ghost' names no earlier layer");
+}
+END_TEST
+
+START_TEST(test_net_error_files)
+{
+    net_network *net = (net_network *)1;
+    ck_assert_int_eq(net_load("/nonexistent/net.yaml", &net), SIM_EIO);
+    ck_assert_ptr_null(net);
+    ck_assert(strncmp(sim_last_error(), "/nonexistent/net.yaml: error: cannot open", 41) == 0);
+    char path[64];
+    ck_assert_int_eq(net_find_builtin("resnet19", path, sizeof path), SIM_ENOTFOUND);
+    ck_assert(strncmp(sim_last_error(), "error: unknown network 'resnet19'", 33) == 0);
+    ck_assert_int_eq(net_find_builtin("no/such.yaml", path, sizeof path), SIM_ENOTFOUND);
+    ck_assert_str_eq(sim_last_error(), "no/such.yaml: error: no such network file");
+    ck_assert_int_eq(net_find_builtin("resnet18", path, sizeof path), SIM_OK);
+    ck_assert_str_eq(path, "networks/resnet18.yaml");
+    ck_assert_int_eq(net_find_builtin("networks/vgg16.yaml", path, sizeof path), SIM_OK);
+    ck_assert_int_eq(net_find_builtin("resnet18", path, 8), SIM_ERANGE);
+}
+END_TEST
+
+START_TEST(test_net_find_data_env)
+{
+    char path[4096];
+    setenv("APSIM_DATA", "/nonexistent-apsim", 1);
+    ck_assert_int_eq(net_find_data("networks/none.yaml", path, sizeof path), SIM_ENOTFOUND);
+    ck_assert(strstr(sim_last_error(), "$APSIM_DATA=/nonexistent-apsim") != NULL);
+    setenv("APSIM_DATA", ".", 1);
+    ck_assert_int_eq(net_find_data("networks/alexnet.yaml", path, sizeof path), SIM_OK);
+    ck_assert_str_eq(path, "networks/alexnet.yaml");
+    unsetenv("APSIM_DATA");
+}
+END_TEST
+
+START_TEST(test_net_out_of_memory)
+{
+    for (long n = 1; n < 400; n++) {
+        net_network *net = NULL;
+        sim_alloc_fail_after(n);
+        sim_status st = net_load_string("n.yaml", small_net, strlen(small_net), &net);
+        sim_alloc_fail_reset();
+        if (st == SIM_OK) {
+            net_free(net);
+            return;
+        }
+        ck_assert_int_eq(st, SIM_ENOMEM);
+        ck_assert_ptr_null(net);
+    }
+    ck_abort_msg("loading never succeeded");
+}
+END_TEST
+
+/* ---- HAWQ-V3 configurations ----------------------------------------------------------- */
+static const char *const hawq_files[] = {
+    "networks/hawq_v3/resnet18_uniform8.yaml",    "networks/hawq_v3/resnet18_latency_0.75.yaml",
+    "networks/hawq_v3/resnet18_latency_0.5.yaml", "networks/hawq_v3/resnet18_latency_0.25.yaml",
+    "networks/hawq_v3/resnet18_uniform4.yaml",
+};
+
+START_TEST(test_bitcfg_hawq_published_bops_size)
+{
+    net_network *net = load_net("resnet18");
+    net_bitcfg *c = NULL;
+    sim_status st = net_bitcfg_load(hawq_files[_i], net, &c);
+    ck_assert_msg(st == SIM_OK, "%s", sim_last_error());
+    ck_assert_int_eq(c->format, NET_BITS_HAWQ);
+    ck_assert(c->has_top1 && c->has_size_mb && c->has_bops_g);
+    net_totals t;
+    net_totals_compute(net, c, &t);
+    double bops_g = (double)t.bops / 1e9;
+    ck_assert_msg(rel_err(bops_g, c->bops_g) < 0.03, "%s: BOPS %.2f vs %.2f", c->scheme, bops_g,
+                  c->bops_g);
+    ck_assert_msg(rel_err(t.size_mib, c->size_mb) < 0.03, "%s: size %.3f vs %.3f", c->scheme,
+                  t.size_mib, c->size_mb);
+    ck_assert_uint_eq(c->input_bits, 8);
+    net_bitcfg_free(c);
+    net_free(net);
+}
+END_TEST
+
+START_TEST(test_bitcfg_hawq_mapping)
+{
+    net_network *net = load_net("resnet18");
+    net_bitcfg *c = NULL;
+    ck_assert_int_eq(net_bitcfg_resolve("resnet18_latency_0.5", net, &c), SIM_OK);
+    ck_assert_str_eq(c->scheme, "latency_0.5");
+    ck_assert_str_eq(c->label, "Mixed Precision Medium Latency");
+    ck_assert_double_eq_tol(c->top1_pct, 70.34, 1e-9);
+    const net_layer_bits *b = c->bits;
+    /* stage2.unit1: quant_act 8, convbn1 8, act1 4, convbn2 4, identity 8, int32 16 */
+    const net_layer_bits *c1 = &b[idx(net, "stage2.unit1.conv1")];
+    ck_assert_uint_eq(c1->w_bits, 8);
+    ck_assert_uint_eq(c1->a_bits, 8);
+    ck_assert_uint_eq(c1->o_bits, 4); /* requantized to conv2's quant_act1 */
+    ck_assert_uint_eq(b[idx(net, "stage2.unit1.conv2")].w_bits, 4);
+    ck_assert_uint_eq(b[idx(net, "stage2.unit1.conv2")].a_bits, 4);
+    ck_assert_uint_eq(b[idx(net, "stage2.unit1.conv2")].o_bits, 16);
+    ck_assert_uint_eq(b[idx(net, "stage2.unit1.identity_conv")].w_bits, 8);
+    ck_assert_uint_eq(b[idx(net, "stage2.unit1.identity_conv")].a_bits, 8);
+    ck_assert_uint_eq(b[idx(net, "stage2.unit1.add")].a_bits, 16);
+    ck_assert_uint_eq(b[idx(net, "stage2.unit1.add")].o_bits, 16);
+    /* stage2.unit1's output is both the residual of unit2 (16) and unit2.conv1's input. */
+    ck_assert_uint_eq(b[idx(net, "stage2.unit1.relu")].o_bits, 16);
+    ck_assert_uint_eq(b[idx(net, "stage3.unit2.conv1")].a_bits, 4);
+    ck_assert_uint_eq(b[idx(net, "init_block.conv")].w_bits, 8);
+    ck_assert_uint_eq(b[idx(net, "init_block.conv")].a_bits, 8);
+    ck_assert_uint_eq(b[idx(net, "init_block.pool")].o_bits, 16);
+    ck_assert_uint_eq(b[idx(net, "final_pool")].o_bits, 8);
+    ck_assert_uint_eq(b[idx(net, "output")].w_bits, 8);
+    ck_assert_uint_eq(b[idx(net, "output")].o_bits, NET_OUTPUT_BITS);
+    ck_assert_uint_eq(b[idx(net, "stage1.unit1.relu")].w_bits, 0);
+    net_bitcfg_free(c);
+    net_free(net);
+}
+END_TEST
+
+/* A ResNet50 scheme in HAWQ's bit_config.py layout: bottleneck keys quant_act2 and
+ * quant_convbn3, quant_init_convbn, quant_identity_convbn in every stage's unit1. `inner`
+ * sets conv2/conv3 bits and the unit conv1 weights; quant_act of each unit is `act`. */
+static char *resnet50_hawq(const char *scheme, unsigned act, unsigned inner, double size_mb,
+                           double bops_g)
+{
+    static const int units[4] = {3, 4, 6, 3};
+    size_t cap = 1 << 16, len = 0;
+    char *s = calloc(1, cap);
+    len += (size_t)snprintf(s + len, cap - len,
+                            "model: resnet50\nscheme: %s\nmodel_size_mb: %g\nbops_g: %g\n"
+                            "bits:\n  quant_input: 8\n  quant_init_convbn: 8\n"
+                            "  quant_act_int32: 16\n",
+                            scheme, size_mb, bops_g);
+    for (int st = 1; st <= 4; st++)
+        for (int u = 1; u <= units[st - 1]; u++) {
+            len += (size_t)snprintf(
+                s + len, cap - len,
+                "  stage%d.unit%d.quant_act: %u\n  stage%d.unit%d.quant_convbn1: %u\n"
+                "  stage%d.unit%d.quant_act1: %u\n  stage%d.unit%d.quant_convbn2: %u\n"
+                "  stage%d.unit%d.quant_act2: %u\n  stage%d.unit%d.quant_convbn3: %u\n",
+                st, u, act, st, u, inner, st, u, inner, st, u, inner, st, u, inner, st, u, inner);
+            if (u == 1)
+                len += (size_t)snprintf(s + len, cap - len,
+                                        "  stage%d.unit%d.quant_identity_convbn: %u\n", st, u, act);
+            len += (size_t)snprintf(s + len, cap - len, "  stage%d.unit%d.quant_act_int32: 16\n",
+                                    st, u);
+        }
+    snprintf(s + len, cap - len, "  quant_act_output: 8\n  quant_output: 8\n");
+    return s;
+}
+
+START_TEST(test_bitcfg_hawq_resnet50)
+{
+    /* HAWQ model_zoo.md ResNet50: INT8 24.5 MB 247 G BOPS, INT4 13.1 MB 67 G BOPS. */
+    static const struct {
+        const char *scheme;
+        unsigned bits;
+        double size_mb, bops_g;
+    } rows[] = {{"uniform8", 8, 24.5, 247}, {"uniform4", 4, 13.1, 67}};
+    net_network *net = load_net("resnet50");
+    for (size_t r = 0; r < 2; r++) {
+        char *text = resnet50_hawq(rows[r].scheme, rows[r].bits, rows[r].bits, rows[r].size_mb,
+                                   rows[r].bops_g);
+        net_bitcfg *c = NULL;
+        sim_status st = net_bitcfg_load_string("r50.yaml", text, strlen(text), net, &c);
+        ck_assert_msg(st == SIM_OK, "%s", sim_last_error());
+        net_totals t;
+        net_totals_compute(net, c, &t);
+        ck_assert_msg(rel_err((double)t.bops / 1e9, rows[r].bops_g) < 0.03, "%s BOPS %.2f",
+                      rows[r].scheme, (double)t.bops / 1e9);
+        ck_assert_msg(rel_err(t.size_mib, rows[r].size_mb) < 0.03, "%s size %.3f", rows[r].scheme,
+                      t.size_mib);
+        net_bitcfg_free(c);
+        free(text);
+    }
+    /* Mixed: unit inputs at 8 bits, inner convs at 4; quant_act2 lands on conv3's input. */
+    char *text = resnet50_hawq("mixed", 8, 4, 20, 100);
+    net_bitcfg *c = NULL;
+    ck_assert_int_eq(net_bitcfg_load_string("r50.yaml", text, strlen(text), net, &c), SIM_OK);
+    ck_assert_uint_eq(c->bits[idx(net, "stage4.unit3.conv3")].a_bits, 4);
+    ck_assert_uint_eq(c->bits[idx(net, "stage4.unit3.conv3")].w_bits, 4);
+    ck_assert_uint_eq(c->bits[idx(net, "stage4.unit1.identity_conv")].w_bits, 8);
+    ck_assert_uint_eq(c->bits[idx(net, "stage4.unit1.identity_conv")].a_bits, 8);
+    ck_assert_uint_eq(c->bits[idx(net, "stage4.unit1.conv1")].a_bits, 8);
+    ck_assert_uint_eq(c->bits[idx(net, "stage4.unit1.relu2")].o_bits, 4);
+    ck_assert_uint_eq(c->bits[idx(net, "init_block.conv")].w_bits, 8);
+    net_bitcfg_free(c);
+    free(text);
+    net_free(net);
+}
+END_TEST
+
+START_TEST(test_bitcfg_hawq_errors)
+{
+    net_network *net = load_net("resnet18");
+    char *t = hawq_edit("  stage2.unit1.quant_identity_convbn: 8\n", "");
+    bits_fails(net, t, SIM_EKEY,
+               "b.yaml:12:1: error: missing weight bits for layer 'stage2.unit1.identity_conv' "
+               "(HAWQ key 'stage2.unit1.quant_identity_convbn')");
+    free(t);
+    t = hawq_edit("  quant_output: 8\n", "");
+    bits_fails(net, t, SIM_EKEY,
+               "b.yaml:12:1: error: missing weight bits for layer 'output' (HAWQ key "
+               "'quant_output')");
+    free(t);
+    t = hawq_edit("  stage4.unit2.quant_act_int32: 16\n", "");
+    bits_fails(net, t, SIM_EKEY,
+               "b.yaml:12:1: error: missing residual bits for layer 'stage4.unit2.add' (HAWQ "
+               "key 'stage4.unit2.quant_act_int32')");
+    free(t);
+    t = hawq_edit("quant_output: 8", "quant_output: 17");
+    bits_fails(net, t, SIM_ERANGE, "b.yaml:60:17: error: value 17 is outside 1..16");
+    free(t);
+    t = hawq_edit("stage2.unit1.quant_identity_convbn: 8", "stage2.unit1.quant_identity_convbn: 0");
+    bits_fails(net, t, SIM_ERANGE, "b.yaml:30:39: error: value 0 is outside 1..16");
+    free(t);
+    t = hawq_edit("stage2.unit1.quant_identity_convbn", "stage2.unit1.quant_identity_conv");
+    bits_fails(net, t, SIM_EKEY,
+               "b.yaml:30:3: error: unknown HAWQ module 'stage2.unit1.quant_identity_conv'");
+    free(t);
+    t = hawq_edit("  quant_output: 8\n", "  quant_output: 8\n  stage5.unit1.quant_act: 8\n");
+    bits_fails(net, t, SIM_EKEY,
+               "b.yaml:61:3: error: HAWQ module 'stage5.unit1.quant_act' matches no layer of "
+               "network 'resnet18'");
+    free(t);
+    t = hawq_edit("  quant_output: 8\n", "  quant_output: 8\n  stage1.unit1.quant_act2: 8\n");
+    bits_fails(net, t, SIM_EKEY,
+               "b.yaml:61:3: error: HAWQ module 'stage1.unit1.quant_act2' matches no layer of "
+               "network 'resnet18'");
+    free(t);
+    t = hawq_edit("  quant_output: 8\n", "  quant_output: 8\n  quant_output: 4\n");
+    bits_fails(net, t, SIM_EKEY,
+               "b.yaml:61:3: error: duplicate key 'quant_output' (first at "
+               "line 60)");
+    free(t);
+    t = hawq_edit("model: resnet18", "model: resnet50");
+    bits_fails(net, t, SIM_EINVAL,
+               "b.yaml:5:8: error: bit configuration is for model 'resnet50', network is "
+               "'resnet18'");
+    free(t);
+    t = hawq_edit("label:", "lable:");
+    bits_fails(net, t, SIM_EKEY,
+               "b.yaml:7:1: error: unknown key 'lable' in 'HAWQ bit configuration'");
+    free(t);
+    net_free(net);
+}
+END_TEST
+
+/* ---- native and uniform configurations ------------------------------------------------ */
+START_TEST(test_bitcfg_native)
+{
+    net_network *net = net_ok(small_net);
+    static const char text[] = "name: mixed\nnetwork: small\ndefault: {w: 8, a: 8}\n"
+                               "residual: 12\n"
+                               "layers:\n  dw: {w: 2, a: 6}\n  fc: {w: 4}\n  mp: {o: 5}\n"
+                               "top1_accuracy: 55.5\n";
+    net_bitcfg *c = NULL;
+    sim_status st = net_bitcfg_load_string("b.yaml", text, sizeof text - 1, net, &c);
+    ck_assert_msg(st == SIM_OK, "%s", sim_last_error());
+    ck_assert_int_eq(c->format, NET_BITS_NATIVE);
+    ck_assert_str_eq(c->scheme, "mixed");
+    ck_assert_uint_eq(c->bits[0].w_bits, 8);
+    ck_assert_uint_eq(c->bits[0].o_bits, 12); /* r1 feeds the add (12) and dw (6) */
+    ck_assert_uint_eq(c->bits[1].o_bits, 12);
+    ck_assert_uint_eq(c->bits[2].w_bits, 2);
+    ck_assert_uint_eq(c->bits[2].a_bits, 6);
+    ck_assert_uint_eq(c->bits[2].o_bits, 12);
+    ck_assert_uint_eq(c->bits[3].o_bits, 12);
+    ck_assert_uint_eq(c->bits[4].a_bits, 12);
+    ck_assert_uint_eq(c->bits[4].o_bits, 5);
+    ck_assert_uint_eq(c->bits[5].a_bits, 5);
+    ck_assert_uint_eq(c->bits[5].o_bits, 8); /* the fc's a_bits, through flatten */
+    ck_assert_uint_eq(c->bits[7].w_bits, 4);
+    ck_assert_uint_eq(c->bits[7].a_bits, 8);
+    ck_assert_uint_eq(c->bits[7].o_bits, NET_OUTPUT_BITS);
+    ck_assert_uint_eq(c->input_bits, 8);
+    ck_assert(c->has_top1 && !c->has_bops_g && !c->has_size_mb);
+    uint64_t bops = 0;
+    for (size_t i = 0; i < net->n_layers; i++)
+        bops += net_layer_bops(&net->layers[i], &c->bits[i]);
+    net_totals tot;
+    net_totals_compute(net, c, &tot);
+    ck_assert_uint_eq(tot.bops, bops);
+    ck_assert_uint_eq(tot.param_bits, 432 * 8 + 16 * 32 + 144 * 2 + 160 * 4 + 10 * 32);
+    net_bitcfg_free(c);
+    net_bitcfg_free(NULL);
+    net_free(net);
+}
+END_TEST
+
+START_TEST(test_bitcfg_native_errors)
+{
+    net_network *net = net_ok(small_net);
+    bits_fails(net, "layers:\n  c1: {w: 8, a: 8}\n  dw: {w: 8, a: 8}\n", SIM_EKEY,
+               "b.yaml:1:1: error: missing weight bits for layer 'fc' (list it under 'layers' "
+               "or give a 'default')");
+    bits_fails(net, "default: {w: 8}\n", SIM_EKEY,
+               "b.yaml:1:1: error: missing activation bits for layer 'c1' (list it under "
+               "'layers' or give a 'default')");
+    bits_fails(net, "default: {w: 8, a: 8}\nlayers:\n  c2: {w: 4}\n", SIM_EKEY,
+               "b.yaml:3:3: error: unknown layer 'c2' in network 'small'");
+    bits_fails(net, "default: {w: 8, a: 8}\nlayers:\n  r1: {w: 4}\n", SIM_EKEY,
+               "b.yaml:3:3: error: layer 'r1' is a relu: only 'o' applies (w and a are for "
+               "conv and fc)");
+    bits_fails(net, "default: {w: 8, a: 8}\nlayers:\n  c1: {w: 4, b: 3}\n", SIM_EKEY,
+               "b.yaml:3:14: error: unknown key 'b' in 'layer bits'");
+    bits_fails(net, "default: {w: 8, a: 8}\nlayers:\n  c1: {w: 4}\n  c1: {w: 2}\n", SIM_EKEY,
+               "b.yaml:4:3: error: duplicate key 'c1' (first at line 3)");
+    bits_fails(net, "default: {w: 0, a: 8}\n", SIM_ERANGE,
+               "b.yaml:1:14: error: value 0 is outside 1..16");
+    bits_fails(net, "default: {w: 8, a: 17}\n", SIM_ERANGE,
+               "b.yaml:1:20: error: value 17 is outside 1..16");
+    bits_fails(net, "default: {w: 8, a: 8}\nresidual: 32\n", SIM_ERANGE,
+               "b.yaml:2:11: error: value 32 is outside 1..16");
+    bits_fails(net, "defaults: {w: 8, a: 8}\n", SIM_EKEY,
+               "b.yaml:1:1: error: unknown key 'defaults' in 'bit configuration'");
+    bits_fails(net, "network: vgg16\ndefault: {w: 8, a: 8}\n", SIM_EINVAL,
+               "b.yaml:1:10: error: bit configuration is for network 'vgg16', network is "
+               "'small'");
+    bits_fails(net, "- 8\n", SIM_ETYPE,
+               "b.yaml:1:1: error: expected a mapping for 'bit configuration', found a "
+               "sequence");
+    net_bitcfg *c = (net_bitcfg *)1;
+    ck_assert_int_eq(net_bitcfg_load("/nonexistent/bits.yaml", net, &c), SIM_EIO);
+    ck_assert_ptr_null(c);
+    net_free(net);
+}
+END_TEST
+
+static const char *const uniform_nets[] = {"alexnet", "vgg16", "resnet18", "resnet50"};
+
+START_TEST(test_bitcfg_uniform_every_network)
+{
+    net_network *net = load_net(uniform_nets[_i]);
+    static const struct {
+        const char *spec;
+        unsigned w, a;
+    } specs[] = {{"int8", 8, 8}, {"int4", 4, 4}, {"w4a8", 4, 8}, {"w2a16r8", 2, 16}};
+    for (size_t s = 0; s < 4; s++) {
+        net_bitcfg *c = NULL;
+        ck_assert_int_eq(net_bitcfg_resolve(specs[s].spec, net, &c), SIM_OK);
+        ck_assert_int_eq(c->format, NET_BITS_UNIFORM);
+        ck_assert_str_eq(c->scheme, specs[s].spec);
+        net_totals t;
+        net_totals_compute(net, c, &t);
+        ck_assert_uint_eq(t.bops, t.macs * specs[s].w * specs[s].a);
+        for (size_t i = 0; i < net->n_layers; i++) {
+            const net_layer_bits *b = &c->bits[i];
+            if (net_kind_has_weights(net->layers[i].kind)) {
+                ck_assert_uint_eq(b->w_bits, specs[s].w);
+                ck_assert_uint_eq(b->a_bits, specs[s].a);
+            } else {
+                ck_assert_uint_eq(b->w_bits, 0);
+                ck_assert_uint_ne(b->a_bits, 0);
+            }
+            ck_assert_uint_ne(b->o_bits, 0);
+            if (net->layers[i].kind == NET_ADD)
+                ck_assert_uint_eq(b->o_bits, s == 3 ? 8 : NET_RESIDUAL_BITS_DEFAULT);
+        }
+        net_bitcfg_free(c);
+    }
+    net_free(net);
+}
+END_TEST
+
+START_TEST(test_bitcfg_uniform_errors)
+{
+    net_network *net = net_ok(small_net);
+    static const char *const bad[] = {"int0", "int17", "w4",     "w4a8x", "fp32",
+                                      "w4a",  "int",   "w08a8r", "w100a8"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        net_bitcfg *c = (net_bitcfg *)1;
+        ck_assert_int_eq(net_bitcfg_uniform(bad[i], net, &c), SIM_EINVAL);
+        ck_assert_ptr_null(c);
+    }
+    ck_assert_str_eq(sim_last_error(),
+                     "error: bad uniform bit configuration 'w100a8' (expected int8, int4, intN "
+                     "or wXaY, optional rZ residual suffix, widths 1..16)");
+    net_bitcfg *c = NULL;
+    ck_assert_int_eq(net_bitcfg_resolve("int3", net, &c), SIM_OK);
+    ck_assert_uint_eq(c->bits[0].w_bits, 3);
+    net_bitcfg_free(c);
+    ck_assert_int_eq(net_bitcfg_resolve("bogus", net, &c), SIM_ENOTFOUND);
+    ck_assert_ptr_null(c);
+    ck_assert(strncmp(sim_last_error(), "error: unknown bit configuration 'bogus'", 40) == 0);
+    ck_assert_int_eq(net_bitcfg_resolve("no/such/bits.yaml", net, &c), SIM_ENOTFOUND);
+    net_free(net);
+}
+END_TEST
+
+START_TEST(test_bitcfg_out_of_memory)
+{
+    net_network *net = net_ok(small_net);
+    static const char text[] = "default: {w: 8, a: 8}\nlayers:\n  dw: {w: 2}\nlabel: x\n";
+    int done = 0;
+    for (long n = 1; n < 200 && !done; n++) {
+        net_bitcfg *c = NULL;
+        sim_alloc_fail_after(n);
+        sim_status st = net_bitcfg_load_string("b.yaml", text, sizeof text - 1, net, &c);
+        sim_alloc_fail_reset();
+        if (st == SIM_OK) {
+            net_bitcfg_free(c);
+            done = 1;
+        } else {
+            ck_assert_int_eq(st, SIM_ENOMEM);
+            ck_assert_ptr_null(c);
+        }
+    }
+    ck_assert(done);
+    for (long n = 1; n < 10; n++) {
+        net_bitcfg *c = NULL;
+        sim_alloc_fail_after(n);
+        sim_status st = net_bitcfg_uniform("w4a8", net, &c);
+        sim_alloc_fail_reset();
+        if (st == SIM_OK) {
+            net_bitcfg_free(c);
+            break;
+        }
+        ck_assert_int_eq(st, SIM_ENOMEM);
+    }
+    net_free(net);
+}
+END_TEST
+
+/* ---- report --------------------------------------------------------------------------- */
+static char *capture(const net_network *net, const net_bitcfg *c, int csv)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *fp = open_memstream(&buf, &len);
+    ck_assert_ptr_nonnull(fp);
+    sim_status st = csv ? net_report_write_csv(fp, net, c) : net_report_write_table(fp, net, c);
+    ck_assert_int_eq(st, SIM_OK);
+    fclose(fp);
+    return buf;
+}
+
+START_TEST(test_report_csv_and_table)
+{
+    net_network *net = load_net("resnet18");
+    net_bitcfg *c = NULL;
+    ck_assert_int_eq(net_bitcfg_resolve("networks/hawq_v3/resnet18_uniform4.yaml", net, &c),
+                     SIM_OK);
+    char *csv = capture(net, c, 1);
+    size_t lines = 0;
+    for (const char *p = csv; *p; p++)
+        lines += *p == '\n';
+    ck_assert_uint_eq(lines, net->n_layers + 1);
+    ck_assert(strncmp(csv, "layer,kind,inputs,c_in,", 23) == 0);
+    ck_assert(strstr(csv, "\nstage2.unit1.add,add,stage2.unit1.conv2+stage2.unit1.identity_conv,"
+                          "128,28,28,128,28,28,") != NULL);
+    ck_assert(strstr(csv, "\ninit_block.conv,conv,input,3,224,224,64,112,112,7,7,2,3,1,118013952,"
+                          "9472,8,8,16,7552892928,9664.0\n") != NULL);
+    free(csv);
+    char *table = capture(net, c, 0);
+    ck_assert(strstr(table, "BOPS: 34.71 G (published 34 G, +2.1%)") != NULL);
+    ck_assert(strstr(table, "published top-1 accuracy: 68.45%") != NULL);
+    free(table);
+    table = capture(net, NULL, 0);
+    ck_assert(strstr(table, "total: 1.8141 GMAC, 11.6847 M parameters, FP32 size 44.57 MiB") !=
+              NULL);
+    free(table);
+    net_bitcfg_free(c);
+    net_free(net);
+}
+END_TEST
+
+Suite *net_suite(void)
+{
+    Suite *s = suite_create("net");
+    TCase *tc = tcase_create("net_load");
+    tcase_add_loop_test(tc, test_net_published_macs_params, 0, 4);
+    tcase_add_test(tc, test_net_alexnet_shapes);
+    tcase_add_test(tc, test_net_resnet50_v1_stride_on_first_1x1);
+    tcase_add_test(tc, test_net_small_every_kind);
+    tcase_add_test(tc, test_net_gemm_view);
+    tcase_add_test(tc, test_net_error_unknown_key);
+    tcase_add_test(tc, test_net_error_duplicate_and_missing);
+    tcase_add_test(tc, test_net_error_types_and_ranges);
+    tcase_add_test(tc, test_net_error_shapes);
+    tcase_add_test(tc, test_net_error_inputs);
+    tcase_add_test(tc, test_net_error_files);
+    tcase_add_test(tc, test_net_find_data_env);
+    tcase_add_test(tc, test_net_out_of_memory);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("net_bitcfg");
+    tcase_add_loop_test(tc, test_bitcfg_hawq_published_bops_size, 0, 5);
+    tcase_add_test(tc, test_bitcfg_hawq_mapping);
+    tcase_add_test(tc, test_bitcfg_hawq_resnet50);
+    tcase_add_test(tc, test_bitcfg_hawq_errors);
+    tcase_add_test(tc, test_bitcfg_native);
+    tcase_add_test(tc, test_bitcfg_native_errors);
+    tcase_add_loop_test(tc, test_bitcfg_uniform_every_network, 0, 4);
+    tcase_add_test(tc, test_bitcfg_uniform_errors);
+    tcase_add_test(tc, test_bitcfg_out_of_memory);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("net_report");
+    tcase_add_test(tc, test_report_csv_and_table);
+    suite_add_tcase(s, tc);
+    return s;
+}
