@@ -57,11 +57,6 @@ sim_status sim_arch_load(const char *path, sim_arch *out);
  * directory, $APSIM_DATA, or the install prefix) and loads it. */
 sim_status sim_arch_find(const char *name_or_path, sim_arch *out);
 
-/* Searches for a data file: name as given, then $APSIM_DATA/<rel>, then
- * APSIM_PREFIX/share/apsim/<rel>. Writes the first readable path into out. SIM_ENOTFOUND
- * otherwise. */
-sim_status sim_data_path(const char *rel, char *out, size_t cap);
-
 /* ---- Plans: the technology-independent part of a run ------------------------------------
  * For each layer, every candidate mapping (K-chunk per row) with its AP counts taken from
  * ap_core's closed-form costs. A plan is built once per (network, bits, architecture) and

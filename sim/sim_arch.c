@@ -1,35 +1,10 @@
 /* sim_arch.c - loads the AP system description (CAPs, MAPs, interconnect, controller).
  * The parameters and their defaults are documented in docs/SIM_MODEL.md. */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cfg/cfg.h"
 #include "sim/sim.h"
-
-#ifndef APSIM_PREFIX
-#define APSIM_PREFIX "/usr/local"
-#endif
-
-sim_status sim_data_path(const char *rel, char *out, size_t cap)
-{
-    const char *env = getenv("APSIM_DATA");
-    char cand[3][1024];
-    snprintf(cand[0], sizeof cand[0], "%s", rel);
-    snprintf(cand[1], sizeof cand[1], "%s/%s", env ? env : ".", rel);
-    snprintf(cand[2], sizeof cand[2], "%s/share/apsim/%s", APSIM_PREFIX, rel);
-    for (int i = 0; i < 3; i++) {
-        if (access(cand[i], R_OK) == 0) {
-            if (strlen(cand[i]) >= cap)
-                return SIM_ERROR(SIM_ERANGE, "path too long: %s", cand[i]);
-            memcpy(out, cand[i], strlen(cand[i]) + 1);
-            return SIM_OK;
-        }
-    }
-    return SIM_ERROR(SIM_ENOTFOUND, "cannot find '%s' (looked in ., $APSIM_DATA and %s/share/apsim)",
-                     rel, APSIM_PREFIX);
-}
 
 /* Reads one required number from a section map. */
 static sim_status need_double(const cfg_node *map, const char *sec, const char *key, double min,
@@ -130,7 +105,7 @@ sim_status sim_arch_find(const char *name_or_path, sim_arch *out)
     if (strchr(name_or_path, '/') || strstr(name_or_path, ".yaml"))
         return sim_arch_load(name_or_path, out);
     snprintf(rel, sizeof rel, "sim/arch/%s.yaml", name_or_path);
-    sim_status st = sim_data_path(rel, path, sizeof path);
+    sim_status st = net_find_data(rel, path, sizeof path);
     if (st != SIM_OK)
         return SIM_ERROR(SIM_ENOTFOUND, "unknown architecture '%s' (no %s)", name_or_path, rel);
     return sim_arch_load(path, out);

@@ -1,0 +1,100 @@
+/* sim_report.c - writes run results: per-layer CSV, network summary CSV and JSON.
+ * Every column carries its unit; numbers are printed in the C locale with fixed precision. */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "sim/sim.h"
+
+static const char *bits_name(const sim_result *res)
+{
+    return res->bits->scheme ? res->bits->scheme : res->bits->name;
+}
+
+sim_status sim_result_write_layers_csv(FILE *fp, const sim_plan *plan, const sim_result *res)
+{
+    fprintf(fp, "layer,kind,gemm_m,gemm_n,gemm_k,w_bits,a_bits,o_bits,acc_bits,chunk_k,"
+                "n_chunks,rows,folds,passes,compares,writes,plane_writes,plane_reads,"
+                "latency_ns,energy_search_pj,energy_write_pj,energy_move_pj,energy_leak_pj,"
+                "energy_periph_pj,energy_pj,edp_pj_ns\n");
+    for (size_t i = 0; i < res->n_layers; i++) {
+        const sim_layer_result *lr = &res->layers[i];
+        const net_layer *l = &res->net->layers[lr->layer];
+        const sim_layer_plan *lp = sim_plan_layer(plan, lr->layer);
+        const sim_candidate *c = &lp->cand[lr->chosen];
+        fprintf(fp,
+                "%s,%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%u,%u,%u,%u,%" PRIu64 ",%" PRIu64
+                ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
+                ",%" PRIu64 ",%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.6e\n",
+                l->name, net_kind_name(l->kind), lp->gemm_m, lp->gemm_n, lp->gemm_k,
+                lp->bits.w_bits, lp->bits.a_bits, lp->bits.o_bits, c->acc_bits, c->chunk_k,
+                c->n_chunks, c->n_rows, c->n_folds, c->n_passes * c->n_folds,
+                c->n_compares * c->n_folds, c->n_writes * c->n_folds,
+                c->n_plane_writes * c->n_folds, c->n_plane_reads * c->n_folds, lr->latency_ns,
+                lr->energy_search_pj, lr->energy_write_pj, lr->energy_move_pj,
+                lr->energy_leak_pj, lr->energy_periph_pj, lr->energy_pj, lr->edp_pj_ns);
+    }
+    return ferror(fp) ? SIM_ERROR(SIM_EIO, "write error") : SIM_OK;
+}
+
+sim_status sim_result_write_summary_csv(FILE *fp, const sim_result *res, int header)
+{
+    if (header)
+        fprintf(fp, "network,bits,technology,vdd_v,batch,architecture,latency_ms,energy_mj,"
+                    "edp_js,energy_search_mj,energy_write_mj,energy_move_mj,energy_leak_mj,"
+                    "energy_periph_mj,macs,throughput_inf_s,tops_per_w,area_mm2,gops_per_mm2,"
+                    "energy_law,delay_law,write_law,leak_law\n");
+    fprintf(fp,
+            "%s,%s,%s,%.3f,%u,%s,%.6e,%.6e,%.6e,%.6e,%.6e,%.6e,%.6e,%.6e,%" PRIu64
+            ",%.6e,%.6e,%.3f,%.6e,\"%s\",\"%s\",\"%s\",\"%s\"\n",
+            res->net->name, bits_name(res), res->tech->name, res->at.vdd_v, res->arch.batch,
+            res->arch.name, res->latency_ns * 1e-6, res->energy_pj * 1e-9,
+            res->edp_pj_ns * 1e-21, res->energy_search_pj * 1e-9, res->energy_write_pj * 1e-9,
+            res->energy_move_pj * 1e-9, res->energy_leak_pj * 1e-9, res->energy_periph_pj * 1e-9,
+            res->macs, res->throughput_inf_s, res->tops_per_w, res->area_mm2, res->gops_per_mm2,
+            res->at.energy_law, res->at.delay_law, res->at.write_law, res->at.leak_law);
+    return ferror(fp) ? SIM_ERROR(SIM_EIO, "write error") : SIM_OK;
+}
+
+/* Writes s as a JSON string (the names here never hold control characters). */
+static void json_str(FILE *fp, const char *s)
+{
+    fputc('"', fp);
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            fputc('\\', fp);
+        fputc(*s, fp);
+    }
+    fputc('"', fp);
+}
+
+sim_status sim_result_write_json(FILE *fp, const sim_result *res)
+{
+    fprintf(fp, "{\n  \"network\": ");
+    json_str(fp, res->net->name);
+    fprintf(fp, ",\n  \"bits\": ");
+    json_str(fp, bits_name(res));
+    fprintf(fp, ",\n  \"technology\": ");
+    json_str(fp, res->tech->name);
+    fprintf(fp, ",\n  \"architecture\": ");
+    json_str(fp, res->arch.name);
+    fprintf(fp,
+            ",\n  \"vdd_v\": %.3f,\n  \"batch\": %u,\n  \"latency_ms\": %.6e,\n"
+            "  \"energy_mj\": %.6e,\n  \"edp_js\": %.6e,\n  \"energy_split_mj\": {\"search\": "
+            "%.6e, \"write\": %.6e, \"movement\": %.6e, \"leakage\": %.6e, \"peripheral\": "
+            "%.6e},\n  \"macs\": %" PRIu64 ",\n  \"throughput_inf_s\": %.6e,\n"
+            "  \"tops_per_w\": %.6e,\n  \"area_mm2\": %.3f,\n  \"gops_per_mm2\": %.6e,\n"
+            "  \"laws\": {\"energy\": ",
+            res->at.vdd_v, res->arch.batch, res->latency_ns * 1e-6, res->energy_pj * 1e-9,
+            res->edp_pj_ns * 1e-21, res->energy_search_pj * 1e-9, res->energy_write_pj * 1e-9,
+            res->energy_move_pj * 1e-9, res->energy_leak_pj * 1e-9, res->energy_periph_pj * 1e-9,
+            res->macs, res->throughput_inf_s, res->tops_per_w, res->area_mm2, res->gops_per_mm2);
+    json_str(fp, res->at.energy_law);
+    fprintf(fp, ", \"delay\": ");
+    json_str(fp, res->at.delay_law);
+    fprintf(fp, ", \"write\": ");
+    json_str(fp, res->at.write_law);
+    fprintf(fp, ", \"leakage\": ");
+    json_str(fp, res->at.leak_law);
+    fprintf(fp, "}\n}\n");
+    return ferror(fp) ? SIM_ERROR(SIM_EIO, "write error") : SIM_OK;
+}
