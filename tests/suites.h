@@ -3,4 +3,5 @@
 #define APSIM_SUITES(X) \
     X(base_suite)       \
     X(cfg_suite)        \
-    X(net_suite)
+    X(net_suite)        \
+    X(tech_suite)

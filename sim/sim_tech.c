@@ -1,0 +1,350 @@
+/* sim_tech.c - reads technology tables (tech/<name>.yaml, format in docs/TECH.md) into
+ * tech_params through the strict YAML layer, resolves technology names to files, and prints
+ * per-voltage figures with the law and table source behind each. */
+#include "sim/sim_tech.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cfg/cfg.h"
+
+/* Largest number of measured points a table may list. */
+#define MAX_POINTS 1000
+
+static const char *const value_keys[] = {"value", "source", NULL};
+static const char *const points_keys[] = {"energy_source", "delay_source", "rows", NULL};
+static const char *const row_keys[] = {"vdd_v", "energy_scale", "delay_scale", NULL};
+
+/* Re-reports the last error (raised by tech/, which knows no positions) at node n. */
+static sim_status relocate(const cfg_node *n, sim_status st)
+{
+    const char *msg = sim_last_error();
+    if (strncmp(msg, "error: ", 7) == 0)
+        msg += 7;
+    return cfg_error(n, st, "%s", msg);
+}
+
+/* Top-level keys: name, family, description, points and every TECH_PARAM_LIST key. */
+static void top_keys(const char *keys[TECH_N_PARAMS + 5])
+{
+    size_t k = 0;
+    keys[k++] = "name";
+    keys[k++] = "family";
+    keys[k++] = "description";
+    keys[k++] = "points";
+    for (int i = 0; i < TECH_N_PARAMS; i++)
+        keys[k++] = tech_param_info_of((tech_param_id)i)->key;
+    keys[k] = NULL;
+}
+
+/* One figure: `key: {value: <number>, source: "<label> <citation>"}`. */
+static sim_status load_value(tech_params *t, tech_param_id id, const cfg_node *n)
+{
+    const char *key = tech_param_info_of(id)->key;
+    sim_status st = cfg_map_check(n, key, value_keys);
+    const cfg_node *vn, *sn;
+    if (st == SIM_OK)
+        st = cfg_map_require(n, "value", key, &vn);
+    if (st == SIM_OK)
+        st = cfg_map_require(n, "source", key, &sn);
+    if (st != SIM_OK)
+        return st;
+    double v;
+    const char *src;
+    if ((st = cfg_to_double(vn, -HUGE_VAL, HUGE_VAL, &v)) != SIM_OK ||
+        (st = cfg_to_str(sn, &src)) != SIM_OK)
+        return st;
+    st = tech_params_set(t, id, v, src);
+    if (st == SIM_ERANGE)
+        return relocate(vn, st);
+    return st == SIM_EINVAL ? relocate(sn, st) : st;
+}
+
+/* Reads one optional column of the points rows into col (NULL source: column absent). */
+static sim_status load_column(const cfg_node *rows, const char *key, const char *source,
+                              double *col)
+{
+    for (size_t i = 0; i < cfg_node_len(rows); i++) {
+        const cfg_node *row = cfg_seq_at(rows, i), *v = cfg_map_get(row, key);
+        if (!source && v)
+            return cfg_error(v, SIM_EKEY, "%s in points rows needs points.%s_source", key,
+                             strcmp(key, "energy_scale") == 0 ? "energy" : "delay");
+        if (!source)
+            continue;
+        sim_status st = cfg_map_require(row, key, "points row", &v);
+        if (st == SIM_OK)
+            st = cfg_to_double(v, -HUGE_VAL, HUGE_VAL, &col[i]);
+        if (st != SIM_OK)
+            return st;
+    }
+    return SIM_OK;
+}
+
+/* points: {energy_source: ..., delay_source: ..., rows: [{vdd_v, energy_scale, delay_scale}]} */
+static sim_status load_points(tech_params *t, const cfg_node *p)
+{
+    sim_status st = cfg_map_check(p, "points", points_keys);
+    const cfg_node *rows = NULL;
+    const char *esrc = NULL, *dsrc = NULL;
+    if (st == SIM_OK)
+        st = cfg_map_require(p, "rows", "points", &rows);
+    if (st == SIM_OK)
+        st = cfg_expect(rows, CFG_SEQ, "points.rows");
+    if (st == SIM_OK)
+        st = cfg_get_str(p, "energy_source", &esrc);
+    if (st == SIM_OK)
+        st = cfg_get_str(p, "delay_source", &dsrc);
+    if (st != SIM_OK)
+        return st;
+    if (!esrc && !dsrc)
+        return cfg_error(p, SIM_EKEY, "points need energy_source or delay_source");
+    size_t n = cfg_node_len(rows);
+    if (n < 2 || n > MAX_POINTS)
+        return cfg_error(rows, SIM_ERANGE, "points.rows has %zu rows; give 2..%d", n, MAX_POINTS);
+    for (size_t i = 0; i < n; i++)
+        if ((st = cfg_map_check(cfg_seq_at(rows, i), "points row", row_keys)) != SIM_OK)
+            return st;
+
+    double *buf = sim_calloc(3 * n, sizeof *buf);
+    if (!buf)
+        return SIM_ERROR(SIM_ENOMEM, "out of memory reading points of '%s'", t->name);
+    double *vdd = buf, *escale = buf + n, *dscale = buf + 2 * n;
+    for (size_t i = 0; i < n && st == SIM_OK; i++) {
+        const cfg_node *v;
+        st = cfg_map_require(cfg_seq_at(rows, i), "vdd_v", "points row", &v);
+        if (st == SIM_OK)
+            st = cfg_to_double(v, -HUGE_VAL, HUGE_VAL, &vdd[i]);
+    }
+    if (st == SIM_OK)
+        st = load_column(rows, "energy_scale", esrc, escale);
+    if (st == SIM_OK)
+        st = load_column(rows, "delay_scale", dsrc, dscale);
+    if (st == SIM_OK) {
+        st = tech_params_set_points(t, n, vdd, esrc ? escale : NULL, esrc, dsrc ? dscale : NULL,
+                                    dsrc);
+        if (st == SIM_EINVAL)
+            st = relocate(p, st);
+    }
+    sim_free(buf);
+    return st;
+}
+
+/* Fills t from the root map of doc, then validates, placing tech/'s errors at the key they
+ * concern (or at the root map for a missing value). */
+static sim_status load_doc(const cfg_doc *doc, tech_params **out)
+{
+    const cfg_node *root = cfg_doc_root(doc);
+    const char *keys[TECH_N_PARAMS + 5];
+    top_keys(keys);
+    sim_status st = cfg_map_check(root, "technology", keys);
+    const cfg_node *name_n = NULL, *fam_n = NULL;
+    const char *name = NULL, *fam = NULL, *desc = NULL;
+    if (st == SIM_OK)
+        st = cfg_map_require(root, "name", "technology", &name_n);
+    if (st == SIM_OK)
+        st = cfg_map_require(root, "family", "technology", &fam_n);
+    if (st == SIM_OK)
+        st = cfg_to_str(name_n, &name);
+    if (st == SIM_OK)
+        st = cfg_to_str(fam_n, &fam);
+    if (st == SIM_OK)
+        st = cfg_get_str(root, "description", &desc);
+    if (st != SIM_OK)
+        return st;
+
+    tech_params *t = NULL;
+    if ((st = tech_params_new(name, &t)) != SIM_OK)
+        return st == SIM_EINVAL ? relocate(name_n, st) : st;
+    if ((st = tech_family_parse(fam, &t->family)) != SIM_OK) {
+        st = relocate(fam_n, st);
+        goto fail;
+    }
+    if ((st = tech_params_set_description(t, desc)) != SIM_OK ||
+        (st = tech_params_set_origin(t, cfg_doc_name(doc))) != SIM_OK)
+        goto fail;
+    const cfg_node *at[TECH_N_PARAMS];
+    for (int i = 0; i < TECH_N_PARAMS; i++) {
+        tech_param_id id = (tech_param_id)i;
+        at[i] = cfg_map_get(root, tech_param_info_of(id)->key);
+        if (at[i] && (st = load_value(t, id, at[i])) != SIM_OK)
+            goto fail;
+    }
+    const cfg_node *points = cfg_map_get(root, "points");
+    if (points && (st = load_points(t, points)) != SIM_OK)
+        goto fail;
+    tech_param_id bad;
+    if ((st = tech_params_validate(t, &bad)) != SIM_OK) {
+        const cfg_node *where = bad < TECH_N_PARAMS && at[bad] ? at[bad] : points ? points : root;
+        if (st != SIM_ENOMEM)
+            st = relocate(where, st);
+        goto fail;
+    }
+    *out = t;
+    return SIM_OK;
+fail:
+    tech_params_free(t);
+    return st;
+}
+
+sim_status sim_tech_load(const char *path, tech_params **out)
+{
+    *out = NULL;
+    cfg_doc *doc = NULL;
+    sim_status st = cfg_doc_load(path, &doc);
+    if (st != SIM_OK)
+        return st;
+    st = load_doc(doc, out);
+    cfg_doc_free(doc);
+    return st;
+}
+
+sim_status sim_tech_load_string(const char *name, const char *text, size_t len, tech_params **out)
+{
+    *out = NULL;
+    cfg_doc *doc = NULL;
+    sim_status st = cfg_doc_load_string(name, text, len, &doc);
+    if (st != SIM_OK)
+        return st;
+    st = load_doc(doc, out);
+    cfg_doc_free(doc);
+    return st;
+}
+
+/* "dir/tech/name.yaml" in a new string, or NULL when out of memory. */
+static char *join(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + sizeof "/tech/.yaml";
+    char *s = sim_malloc(n);
+    if (s)
+        snprintf(s, n, "%s/tech/%s.yaml", dir, name);
+    return s;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+sim_status sim_tech_find(const char *name_or_path, char **path_out)
+{
+    *path_out = NULL;
+    const char *s = name_or_path;
+    if (strchr(s, '/') || ends_with(s, ".yaml")) {
+        if (access(s, R_OK) != 0)
+            return SIM_ERROR(SIM_ENOTFOUND, "technology file '%s' not found or not readable", s);
+        if (!(*path_out = sim_strdup(s)))
+            return SIM_ERROR(SIM_ENOMEM, "out of memory");
+        return SIM_OK;
+    }
+    if (!*s ||
+        strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != strlen(s))
+        return SIM_ERROR(SIM_EINVAL,
+                         "invalid technology name '%s' (use letters, digits, '_' and '-', or "
+                         "a path to a .yaml file)",
+                         s);
+    const char *data = getenv("APSIM_DATA");
+    const char *dirs[3] = {".", data && *data ? data : NULL, APSIM_PREFIX "/share/apsim"};
+    for (size_t i = 0; i < 3; i++) {
+        if (!dirs[i])
+            continue;
+        char *p = join(dirs[i], s);
+        if (!p)
+            return SIM_ERROR(SIM_ENOMEM, "out of memory");
+        if (access(p, R_OK) == 0) {
+            *path_out = p;
+            return SIM_OK;
+        }
+        sim_free(p);
+    }
+    return SIM_ERROR(SIM_ENOTFOUND,
+                     "unknown technology '%s': no tech/%s.yaml in the current directory, "
+                     "$APSIM_DATA (%s) or %s",
+                     s, s, dirs[1] ? dirs[1] : "unset", dirs[2]);
+}
+
+sim_status sim_tech_open(const char *name_or_path, tech_params **out)
+{
+    *out = NULL;
+    char *path = NULL;
+    sim_status st = sim_tech_find(name_or_path, &path);
+    if (st != SIM_OK)
+        return st;
+    st = sim_tech_load(path, out);
+    sim_free(path);
+    return st;
+}
+
+/* Writes s with its double quotes doubled (the inside of a quoted CSV field). */
+static void csv_escaped(FILE *fp, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', fp);
+        fputc(*s, fp);
+    }
+}
+
+/* Writes src1, or "src1 | src2" when src2 is given, as one CSV field. */
+static void csv_source(FILE *fp, const char *src1, const char *src2)
+{
+    if (!src2 && !strpbrk(src1, ",\"\n")) {
+        fputs(src1, fp);
+        return;
+    }
+    fputc('"', fp);
+    csv_escaped(fp, src1);
+    if (src2) {
+        fputs(" | ", fp);
+        csv_escaped(fp, src2);
+    }
+    fputc('"', fp);
+}
+
+static void csv_row(FILE *fp, const tech_params *t, double vdd, const char *qty, double value,
+                    const char *unit, const char *law, const char *src1, const char *src2)
+{
+    csv_source(fp, t->name, NULL);
+    fprintf(fp, ",%.4f,%s,%.6g,%s,", vdd, qty, value, unit);
+    csv_source(fp, law, NULL);
+    fputc(',', fp);
+    csv_source(fp, src1, src2);
+    fputc('\n', fp);
+}
+
+sim_status sim_tech_print_csv(FILE *fp, const tech_params *t, const tech_at_vdd *at)
+{
+    const tech_points *p = &t->points;
+    const char *es = p->energy_source, *ds = p->delay_source; /* NULL: the law, no table */
+    double v = at->vdd_v;
+    fputs("technology,vdd_v,quantity,value,unit,law,source\n", fp);
+    csv_row(fp, t, v, "e_ml_fj", at->e_ml_fj, "fJ", at->energy_law, t->e_ml_fj.source, es);
+    csv_row(fp, t, v, "e_sl_fj", at->e_sl_fj, "fJ", at->energy_law, t->e_sl_fj.source, es);
+    csv_row(fp, t, v, "t_search_ns", at->t_search_ns, "ns", at->delay_law, t->t_search_ns.source,
+            ds);
+    if (t->family == TECH_NVM) {
+        csv_row(fp, t, v, "e_write_device_fj", at->e_write_device_fj, "fJ",
+                "fixed by the device: n_switch_per_bit*e_switch_fj/pump_efficiency",
+                t->e_switch_fj.source, t->n_switch_per_bit.source);
+        csv_row(fp, t, v, "e_write_periph_fj", at->e_write_periph_fj, "fJ", at->periph_law,
+                t->e_write_periph_fj.source, es);
+        csv_row(fp, t, v, "t_write_device_ns", at->t_write_device_ns, "ns",
+                "fixed by the device: n_write_phases*t_pulse_ns", t->t_pulse_ns.source,
+                t->n_write_phases.source);
+        csv_row(fp, t, v, "t_write_periph_ns", at->t_write_periph_ns, "ns", at->delay_law,
+                t->t_write_periph_ns.source, ds);
+    }
+    csv_row(fp, t, v, "e_write_fj", at->e_write_fj, "fJ", at->write_law,
+            t->family == TECH_NVM ? "sum of e_write_device_fj and e_write_periph_fj"
+                                  : t->e_write_fj.source,
+            t->family == TECH_NVM ? NULL : es);
+    csv_row(fp, t, v, "t_write_ns", at->t_write_ns, "ns", at->write_law,
+            t->family == TECH_NVM ? "sum of t_write_device_ns and t_write_periph_ns"
+                                  : t->t_write_ns.source,
+            t->family == TECH_NVM ? NULL : ds);
+    csv_row(fp, t, v, "p_leak_nw", at->p_leak_nw, "nW", at->leak_law, t->p_leak_nw.source, NULL);
+    return ferror(fp) ? SIM_ERROR(SIM_EIO, "write error printing technology '%s'", t->name)
+                      : SIM_OK;
+}

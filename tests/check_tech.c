@@ -1,0 +1,878 @@
+/* check_tech.c - technology tables and supply-voltage scaling (tech/tech.h) and their YAML
+ * loader (sim/sim_tech.h). Expected figures: TECH_PARAMS.md sections 1, 5 and 6 as copied into
+ * the tech/ tables (e.g. delay x2.9 and energy x0.31 at 0.5 V against 0.9 V for SRAM). */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sim/sim_tech.h"
+#include "tech/tech.h"
+
+Suite *tech_suite(void);
+
+/* A complete CMOS table, one key per line (line numbers are used by the error tests). */
+static const char CMOS_TEXT[] = "name: t\n"                                              /* 1 */
+                                "family: cmos\n"                                         /* 2 */
+                                "node_nm: {value: 28, source: \"[est] n\"}\n"            /* 3 */
+                                "vdd_nom_v: {value: 0.9, source: \"[est] v\"}\n"         /* 4 */
+                                "vth_v: {value: 0.3, source: \"[est] v\"}\n"             /* 5 */
+                                "alpha: {value: 1.5, source: \"[est] a\"}\n"             /* 6 */
+                                "vdd_min_v: {value: 0.5, source: \"[est] v\"}\n"         /* 7 */
+                                "vdd_max_v: {value: 1.0, source: \"[est] v\"}\n"         /* 8 */
+                                "energy_exponent_k: {value: 2, source: \"[est] k\"}\n"   /* 9 */
+                                "e_ml_fj: {value: 0.55, source: \"[est] e\"}\n"          /* 10 */
+                                "e_sl_fj: {value: 0.29, source: \"[est] e\"}\n"          /* 11 */
+                                "e_write_fj: {value: 0.8, source: \"[est] e\"}\n"        /* 12 */
+                                "t_search_ns: {value: 0.5, source: \"[est] t\"}\n"       /* 13 */
+                                "t_write_ns: {value: 0.5, source: \"[est] t\"}\n"        /* 14 */
+                                "p_leak_nw: {value: 10, source: \"[est] p\"}\n"          /* 15 */
+                                "cell_area_um2: {value: 0.37, source: \"[est] a\"}\n"    /* 16 */
+                                "area_periph_factor: {value: 2, source: \"[est] a\"}\n"; /* 17 */
+
+/* A complete NVM table with a non-zero periphery share and an on-chip charge pump. */
+static const char NVM_TEXT[] = "name: n\n"                                                 /* 1 */
+                               "family: nvm\n"                                             /* 2 */
+                               "node_nm: {value: 28, source: \"[est] n\"}\n"               /* 3 */
+                               "vdd_nom_v: {value: 0.9, source: \"[est] v\"}\n"            /* 4 */
+                               "vth_v: {value: 0.3, source: \"[est] v\"}\n"                /* 5 */
+                               "alpha: {value: 1.5, source: \"[est] a\"}\n"                /* 6 */
+                               "vdd_min_v: {value: 0.6, source: \"[est] v\"}\n"            /* 7 */
+                               "vdd_max_v: {value: 1.0, source: \"[est] v\"}\n"            /* 8 */
+                               "energy_exponent_k: {value: 2, source: \"[est] k\"}\n"      /* 9 */
+                               "e_ml_fj: {value: 0.26, source: \"[est] e\"}\n"             /* 10 */
+                               "e_sl_fj: {value: 0.14, source: \"[est] e\"}\n"             /* 11 */
+                               "e_switch_fj: {value: 1000, source: \"[pub] s\"}\n"         /* 12 */
+                               "n_switch_per_bit: {value: 2, source: \"[pub] s\"}\n"       /* 13 */
+                               "e_write_periph_fj: {value: 100, source: \"[est] p\"}\n"    /* 14 */
+                               "n_write_phases: {value: 2, source: \"[pub] p\"}\n"         /* 15 */
+                               "t_pulse_ns: {value: 10, source: \"[pub] p\"}\n"            /* 16 */
+                               "t_write_periph_ns: {value: 1.5, source: \"[est] p\"}\n"    /* 17 */
+                               "pump_efficiency: {value: 0.5, source: \"[est] p\"}\n"      /* 18 */
+                               "t_search_ns: {value: 0.5, source: \"[est] t\"}\n"          /* 19 */
+                               "p_leak_nw: {value: 1, source: \"[est] p\"}\n"              /* 20 */
+                               "cell_area_f2: {value: 157, source: \"[pub] c\"}\n"         /* 21 */
+                               "area_periph_factor: {value: 2.86, source: \"[est] a\"}\n"; /* 22 */
+
+/* text with the first occurrence of find replaced by repl, in one of two static buffers used
+ * in turn, so edit(edit(...)) works. */
+static const char *edit(const char *text, const char *find, const char *repl)
+{
+    static char bufs[2][8192];
+    static int turn;
+    char *buf = bufs[turn ^= 1];
+    const char *at = strstr(text, find);
+    ck_assert_msg(at != NULL, "test text lacks '%s'", find);
+    size_t head = (size_t)(at - text);
+    ck_assert_uint_lt(strlen(text) + strlen(repl), sizeof bufs[0]);
+    memcpy(buf, text, head);
+    strcpy(buf + head, repl);
+    strcat(buf, at + strlen(find));
+    return buf;
+}
+
+static tech_params *load_text(const char *text)
+{
+    tech_params *t = NULL;
+    sim_status st = sim_tech_load_string("t.yaml", text, strlen(text), &t);
+    ck_assert_msg(st == SIM_OK, "%s", sim_last_error());
+    ck_assert_ptr_nonnull(t);
+    return t;
+}
+
+static void load_fails(const char *text, sim_status want, const char *msg)
+{
+    tech_params *t = NULL;
+    sim_status st = sim_tech_load_string("t.yaml", text, strlen(text), &t);
+    ck_assert_msg(st == want, "status %d, want %d: %s", st, want, sim_last_error());
+    ck_assert_ptr_null(t);
+    ck_assert_str_eq(sim_last_error(), msg);
+}
+
+static tech_params *load_file(const char *path)
+{
+    tech_params *t = NULL;
+    sim_status st = sim_tech_load(path, &t);
+    ck_assert_msg(st == SIM_OK, "%s", sim_last_error());
+    return t;
+}
+
+static tech_at_vdd at(const tech_params *t, double vdd_v)
+{
+    tech_at_vdd a;
+    sim_status st = tech_scale(t, vdd_v, &a);
+    ck_assert_msg(st == SIM_OK, "%s", sim_last_error());
+    return a;
+}
+
+static void assert_label(const tech_value *v)
+{
+    ck_assert_ptr_nonnull(v->source);
+    ck_assert_msg(strncmp(v->source, "[pub] ", 6) == 0 || strncmp(v->source, "[model] ", 8) == 0 ||
+                      strncmp(v->source, "[derived] ", 10) == 0 ||
+                      strncmp(v->source, "[est] ", 6) == 0,
+                  "bad source '%s'", v->source);
+}
+
+/* ---- shipped tables ------------------------------------------------------------------- */
+
+START_TEST(test_table_sram_nominal_equals_file)
+{
+    tech_params *t = load_file("tech/sram.yaml");
+    ck_assert_str_eq(t->name, "sram");
+    ck_assert_int_eq(t->family, TECH_CMOS);
+    ck_assert_str_eq(t->origin, "tech/sram.yaml");
+    ck_assert_double_eq_tol(t->node_nm.value, 28, 1e-12);
+    ck_assert_double_eq_tol(t->vdd_nom_v.value, 0.9, 1e-12);
+    ck_assert_double_eq_tol(t->vth_v.value, 0.30, 1e-12);
+    ck_assert_double_eq_tol(t->alpha.value, 1.5, 1e-12);
+    ck_assert_double_eq_tol(t->vdd_min_v.value, 0.5, 1e-12);
+    ck_assert_double_eq_tol(t->vdd_max_v.value, 1.0, 1e-12);
+    ck_assert_double_eq_tol(t->energy_exponent_k.value, 2, 1e-12);
+    ck_assert_double_eq_tol(t->cell_area_f2.value, 470, 1e-12);
+    ck_assert_double_eq_tol(tech_cell_area_um2(t), 470 * 0.028 * 0.028, 1e-12);
+    ck_assert_double_eq_tol(t->area_periph_factor.value, 2.14, 1e-12);
+    ck_assert_ptr_null(t->cell_area_um2.source);
+    ck_assert(strstr(t->e_ml_fj.source, "CACTI") != NULL);
+
+    tech_at_vdd a = at(t, 0.9);
+    ck_assert_double_eq_tol(a.e_ml_fj, 0.55, 1e-12);
+    ck_assert_double_eq_tol(a.e_sl_fj, 0.29, 1e-12);
+    ck_assert_double_eq_tol(a.e_write_fj, 0.8, 1e-12);
+    ck_assert_double_eq_tol(a.t_search_ns, 0.5, 1e-12);
+    ck_assert_double_eq_tol(a.t_write_ns, 0.5, 1e-12);
+    ck_assert_double_eq_tol(a.p_leak_nw, 10, 1e-12);
+    ck_assert_double_eq_tol(a.e_write_device_fj, 0, 1e-12);
+    ck_assert_str_eq(a.energy_law, "CV^2: E0*(V/V0)^k");
+    ck_assert(strncmp(a.delay_law, "alpha-power law", 15) == 0);
+    ck_assert(strncmp(a.write_law, "CMOS write", 10) == 0);
+    ck_assert_ptr_nonnull(a.leak_law);
+    for (int i = 0; i < TECH_N_PARAMS; i++) {
+        const tech_value *v = tech_params_get(t, (tech_param_id)i);
+        if (i != TECH_P_cell_area_um2 &&
+            (tech_param_info_of((tech_param_id)i)->families & TECH_FOR_CMOS))
+            assert_label(v);
+    }
+    tech_params_free(t);
+}
+END_TEST
+
+START_TEST(test_table_reram_nominal_equals_file)
+{
+    tech_params *t = load_file("tech/reram.yaml");
+    ck_assert_int_eq(t->family, TECH_NVM);
+    ck_assert_double_eq_tol(tech_cell_area_um2(t), 157 * 0.028 * 0.028, 1e-12);
+    tech_at_vdd a = at(t, 0.9);
+    ck_assert_double_eq_tol(a.e_ml_fj + a.e_sl_fj, 0.4, 1e-12);
+    ck_assert_double_eq_tol(a.e_write_fj, 2000, 1e-9);
+    ck_assert_double_eq_tol(a.e_write_device_fj, 2000, 1e-9);
+    ck_assert_double_eq_tol(a.t_write_ns, 20, 1e-12);
+    ck_assert_double_eq_tol(a.t_search_ns, 0.5, 1e-12);
+    ck_assert_double_eq_tol(a.p_leak_nw, 1, 1e-12);
+    ck_assert_double_eq_tol(t->search_scaled_fraction.value, 0.7, 1e-12);
+    ck_assert(strstr(a.write_law, "fixed by the device, not the logic Vdd") != NULL);
+    ck_assert(strncmp(a.energy_law, "NVM search", 10) == 0);
+    for (int i = 0; i < TECH_N_PARAMS; i++)
+        if (i != TECH_P_cell_area_um2 &&
+            (tech_param_info_of((tech_param_id)i)->families & TECH_FOR_NVM))
+            assert_label(tech_params_get(t, (tech_param_id)i));
+    tech_params_free(t);
+}
+END_TEST
+
+START_TEST(test_table_fefet_nominal_equals_file)
+{
+    tech_params *t = load_file("tech/fefet.yaml");
+    ck_assert_int_eq(t->family, TECH_NVM);
+    ck_assert_double_eq_tol(t->cell_area_f2.value, 300, 1e-12);
+    tech_at_vdd a = at(t, 0.9);
+    ck_assert_double_eq_tol(a.e_ml_fj + a.e_sl_fj, 0.3, 1e-12);
+    ck_assert_double_eq_tol(a.e_write_fj, 20, 1e-12);
+    ck_assert_double_eq_tol(a.t_write_ns, 20, 1e-12);
+    ck_assert_double_eq_tol(a.p_leak_nw, 1, 1e-12);
+    tech_params_free(t);
+}
+END_TEST
+
+START_TEST(test_table_defaults_are_labelled)
+{
+    tech_params *t = load_text(NVM_TEXT);
+    ck_assert_double_eq_tol(t->leak_eta.value, 0.1, 1e-12);
+    ck_assert_double_eq_tol(t->leak_n.value, 1.5, 1e-12);
+    ck_assert_double_eq_tol(t->search_scaled_fraction.value, 0.7, 1e-12);
+    ck_assert(strncmp(t->search_scaled_fraction.source, "[est] apsim default", 19) == 0);
+    ck_assert_double_eq_tol(t->pump_efficiency.value, 0.5, 1e-12);
+    ck_assert_double_eq_tol(tech_cell_area_um2(t), 157 * 0.028 * 0.028, 1e-12);
+    tech_params_free(t);
+    t = load_text(CMOS_TEXT);
+    ck_assert_double_eq_tol(tech_cell_area_um2(t), 0.37, 1e-12);
+    ck_assert_ptr_null(t->pump_efficiency.source); /* NVM-only rows stay unset for CMOS */
+    tech_params_free(t);
+}
+END_TEST
+
+/* ---- voltage scaling ------------------------------------------------------------------ */
+
+static const double sweep_v[] = {0.5, 0.55, 0.6, 0.7, 0.8, 0.9, 1.0};
+
+START_TEST(test_scale_sram_energy_goes_as_v2)
+{
+    tech_params *t = load_file("tech/sram.yaml");
+    double v = sweep_v[_i], r = (v / 0.9) * (v / 0.9);
+    tech_at_vdd a = at(t, v);
+    ck_assert_double_eq_tol(a.e_ml_fj, 0.55 * r, 1e-12);
+    ck_assert_double_eq_tol(a.e_sl_fj, 0.29 * r, 1e-12);
+    ck_assert_double_eq_tol(a.e_write_fj, 0.8 * r, 1e-12);
+    ck_assert_double_eq_tol(a.energy_scale, r, 1e-12);
+    tech_params_free(t);
+}
+END_TEST
+
+START_TEST(test_scale_sram_half_volt_figures)
+{
+    tech_params *t = load_file("tech/sram.yaml");
+    tech_at_vdd lo = at(t, 0.5), hi = at(t, 0.9);
+    /* TECH_PARAMS section 5: at 0.5 V the defaults give delay x2.9, energy x0.31. */
+    double energy = lo.e_ml_fj / hi.e_ml_fj, delay = lo.t_search_ns / hi.t_search_ns;
+    ck_assert_double_eq_tol(energy, (0.5 / 0.9) * (0.5 / 0.9), 1e-12);
+    ck_assert_double_eq_tol(energy, 0.31, 0.005);
+    ck_assert_double_eq_tol(delay, (0.5 / pow(0.2, 1.5)) / (0.9 / pow(0.6, 1.5)), 1e-12);
+    ck_assert_double_eq_tol(delay, 2.9, 0.05);
+    ck_assert_double_eq_tol(lo.t_write_ns / hi.t_write_ns, delay, 1e-12);
+    tech_params_free(t);
+}
+END_TEST
+
+START_TEST(test_scale_delay_rises_toward_vth)
+{
+    tech_params *t = load_file("tech/sram.yaml");
+    double prev = 0;
+    for (int mv = 1000; mv >= 500; mv -= 5) {
+        tech_at_vdd a = at(t, mv / 1000.0);
+        ck_assert_msg(a.t_search_ns > prev, "delay not rising at %d mV", mv);
+        prev = a.t_search_ns;
+    }
+    /* The rise steepens toward Vth: the last 0.1 V costs more than the first. */
+    double d_top = at(t, 0.9).t_search_ns - at(t, 1.0).t_search_ns;
+    double d_bottom = at(t, 0.5).t_search_ns - at(t, 0.6).t_search_ns;
+    ck_assert(d_bottom > 3 * d_top);
+    tech_params_free(t);
+}
+END_TEST
+
+START_TEST(test_scale_leakage_law)
+{
+    tech_params *t = load_file("tech/sram.yaml");
+    tech_at_vdd a = at(t, 0.6);
+    double want = 10 * (0.6 / 0.9) * exp(0.1 * (0.6 - 0.9) / (1.5 * 0.0259));
+    ck_assert_double_eq_tol(a.p_leak_nw, want, 1e-9);
+    ck_assert_double_eq_tol(a.leak_scale, want / 10, 1e-12);
+    ck_assert(at(t, 0.5).p_leak_nw < at(t, 0.7).p_leak_nw);
+    ck_assert(at(t, 1.0).p_leak_nw > 10);
+    tech_params_free(t);
+}
+END_TEST
+
+START_TEST(test_scale_nvm_write_fixed_by_device)
+{
+    tech_params *t = load_file("tech/reram.yaml");
+    for (int mv = 600; mv <= 1000; mv += 50) {
+        double v = mv / 1000.0;
+        tech_at_vdd a = at(t, v);
+        ck_assert_double_eq_tol(a.e_write_fj, 2000, 1e-9);
+        ck_assert_double_eq_tol(a.t_write_ns, 20, 1e-12);
+        double f = 0.7, s = f * (v / 0.9) * (v / 0.9) + (1 - f);
+        ck_assert_double_eq_tol(a.e_ml_fj, 0.26 * s, 1e-12);
+        ck_assert_double_eq_tol(a.e_sl_fj, 0.14 * s, 1e-12);
+    }
+    /* The NVM compare gains less from scaling than SRAM: 0.7 x 0.44 + 0.3 at 0.6 V. */
+    ck_assert(at(t, 0.6).e_ml_fj / at(t, 0.9).e_ml_fj > (0.6 / 0.9) * (0.6 / 0.9));
+    tech_params_free(t);
+}
+END_TEST
+
+START_TEST(test_scale_nvm_periphery_share_scales)
+{
+    tech_params *t = load_text(NVM_TEXT);
+    double v = 0.6, r = (v / 0.9) * (v / 0.9);
+    double d = (0.6 / pow(0.3, 1.5)) / (0.9 / pow(0.6, 1.5));
+    tech_at_vdd a = at(t, v);
+    ck_assert_double_eq_tol(a.e_write_device_fj, 2 * 1000 / 0.5, 1e-9);
+    ck_assert_double_eq_tol(a.e_write_periph_fj, 100 * r, 1e-9);
+    ck_assert_double_eq_tol(a.e_write_fj, 4000 + 100 * r, 1e-9);
+    ck_assert_double_eq_tol(a.t_write_device_ns, 20, 1e-12);
+    ck_assert_double_eq_tol(a.t_write_periph_ns, 1.5 * d, 1e-12);
+    ck_assert_double_eq_tol(a.t_write_ns, 20 + 1.5 * d, 1e-12);
+    ck_assert_double_eq_tol(a.t_search_ns, 0.5 * d, 1e-12);
+    tech_params_free(t);
+}
+END_TEST
+
+/* ---- measured points (GSL) ------------------------------------------------------------ */
+
+static const double wang_v[] = {0.7, 0.8, 0.9, 1.0, 1.1};
+static const double wang_d[] = {1.513, 1.258, 1.124, 1.0, 0.912};
+
+START_TEST(test_interp_reproduces_measured_points)
+{
+    tech_params *t = load_file("tech/sram_22nm_measured.yaml");
+    ck_assert_uint_eq(t->points.n_points, 5);
+    ck_assert_ptr_null(t->points.energy_scale);
+    for (size_t i = 0; i < 5; i++) {
+        tech_at_vdd a = at(t, wang_v[i]);
+        ck_assert_double_eq_tol(a.t_search_ns, 0.34 * wang_d[i] / 1.258, 1e-12);
+        ck_assert_double_eq_tol(a.delay_scale, wang_d[i] / 1.258, 1e-12);
+        ck_assert_double_eq_tol(a.t_write_ns, 0.34 * wang_d[i] / 1.258, 1e-12);
+        /* Energy has no points in this table: the law with k = 1.9. */
+        ck_assert_double_eq_tol(a.energy_scale, pow(wang_v[i] / 0.8, 1.9), 1e-12);
+        ck_assert_str_eq(a.delay_law, "measured delay points, GSL steffen interpolation");
+        ck_assert_str_eq(a.energy_law, "CV^2: E0*(V/V0)^k");
+    }
+    tech_params_free(t);
+}
+END_TEST
+
+START_TEST(test_interp_monotone_between_points)
+{
+    tech_params *t = load_file("tech/sram_22nm_measured.yaml");
+    double prev = INFINITY;
+    for (int mv = 700; mv <= 1100; mv += 2) {
+        double d = at(t, mv / 1000.0).delay_scale;
+        ck_assert_msg(d < prev, "delay not falling at %d mV", mv);
+        prev = d;
+        size_t k = (size_t)((mv - 700) / 100); /* the interval containing mv */
+        if (k < 4) {
+            ck_assert(d <= wang_d[k] / 1.258 + 1e-12);
+            ck_assert(d >= wang_d[k + 1] / 1.258 - 1e-12);
+        }
+    }
+    tech_params_free(t);
+}
+END_TEST
+
+static const char ENERGY_POINTS[] = "points:\n"
+                                    "  energy_source: \"[pub] m\"\n"
+                                    "  rows:\n"
+                                    "    - {vdd_v: 0.5, energy_scale: 0.30}\n"
+                                    "    - {vdd_v: 0.7, energy_scale: 0.62}\n"
+                                    "    - {vdd_v: 0.9, energy_scale: 1.0}\n"
+                                    "    - {vdd_v: 1.0, energy_scale: 1.25}\n";
+
+START_TEST(test_interp_energy_points_cmos_and_nvm)
+{
+    char text[4096];
+    snprintf(text, sizeof text, "%s%s", CMOS_TEXT, ENERGY_POINTS);
+    tech_params *t = load_text(text);
+    tech_at_vdd a = at(t, 0.7);
+    ck_assert_double_eq_tol(a.e_ml_fj, 0.55 * 0.62, 1e-12);
+    ck_assert_double_eq_tol(a.e_write_fj, 0.8 * 0.62, 1e-12);
+    ck_assert_str_eq(a.energy_law, "measured energy points, GSL steffen interpolation");
+    ck_assert(strncmp(a.delay_law, "alpha-power", 11) == 0);
+    double e6 = at(t, 0.6).energy_scale;
+    ck_assert(e6 > 0.30 && e6 < 0.62);
+    tech_params_free(t);
+
+    snprintf(text, sizeof text, "%s%s", NVM_TEXT,
+             edit(ENERGY_POINTS, "0.5, energy", "0.6, energy"));
+    t = load_text(text);
+    a = at(t, 0.7);
+    ck_assert_double_eq_tol(a.e_ml_fj, 0.26 * (0.7 * 0.62 + 0.3), 1e-12);
+    ck_assert_double_eq_tol(a.e_write_periph_fj, 100 * 0.62, 1e-9);
+    ck_assert(strncmp(a.energy_law, "NVM search: E0*(f*s(V) + 1-f)", 29) == 0);
+    ck_assert_str_eq(a.periph_law, "measured energy points, GSL steffen interpolation");
+    tech_params_free(t);
+}
+END_TEST
+
+START_TEST(test_interp_two_points_linear)
+{
+    char text[4096];
+    snprintf(text, sizeof text, "%s%s", NVM_TEXT,
+             "points:\n  delay_source: \"[pub] m\"\n  energy_source: \"[pub] m\"\n  rows:\n"
+             "    - {vdd_v: 0.6, delay_scale: 3.0, energy_scale: 0.5}\n"
+             "    - {vdd_v: 1.0, delay_scale: 1.0, energy_scale: 1.5}\n");
+    tech_params *t = load_text(text);
+    /* Linear through (0.6, 3) and (1.0, 1): 1.5 at 0.9 V, so scale(0.8) = 2 / 1.5. */
+    tech_at_vdd a = at(t, 0.8);
+    ck_assert_double_eq_tol(a.delay_scale, 2.0 / 1.5, 1e-12);
+    ck_assert_double_eq_tol(a.energy_scale, 1.0 / 1.25, 1e-12);
+    ck_assert_str_eq(a.delay_law, "measured delay points, GSL linear interpolation");
+    ck_assert(strstr(a.energy_law, "GSL linear") != NULL);
+    ck_assert_double_eq_tol(a.t_write_device_ns, 20, 1e-12);
+    tech_params_free(t);
+}
+END_TEST
+
+/* ---- tech_scale errors ---------------------------------------------------------------- */
+
+START_TEST(test_scale_rejects_bad_vdd)
+{
+    tech_params *t = load_file("tech/sram.yaml");
+    tech_at_vdd a;
+    ck_assert_int_eq(tech_scale(t, 0.25, &a), SIM_ERANGE);
+    ck_assert_str_eq(sim_last_error(),
+                     "error: technology 'sram': Vdd 0.25 V is at or below Vth 0.3 V (valid "
+                     "range 0.5..1 V)");
+    ck_assert_int_eq(tech_scale(t, 0.3, &a), SIM_ERANGE);
+    ck_assert_int_eq(tech_scale(t, 0.45, &a), SIM_ERANGE);
+    ck_assert_str_eq(sim_last_error(),
+                     "error: technology 'sram': Vdd 0.45 V is outside the valid range 0.5..1 V");
+    ck_assert_int_eq(tech_scale(t, 1.2, &a), SIM_ERANGE);
+    ck_assert_str_eq(sim_last_error(),
+                     "error: technology 'sram': Vdd 1.2 V is outside the valid range 0.5..1 V");
+    ck_assert_int_eq(tech_scale(t, NAN, &a), SIM_ERANGE);
+    ck_assert_str_eq(sim_last_error(), "error: technology 'sram': Vdd is not a finite number");
+    tech_params_free(t);
+
+    t = load_file("tech/reram.yaml");
+    ck_assert_int_eq(tech_scale(t, 0.55, &a), SIM_ERANGE);
+    ck_assert_str_eq(sim_last_error(),
+                     "error: technology 'reram': Vdd 0.55 V is outside the valid range 0.6..1 V");
+    tech_params_free(t);
+}
+END_TEST
+
+START_TEST(test_scale_requires_validation)
+{
+    tech_params *t = NULL;
+    ck_assert_int_eq(tech_params_new("raw", &t), SIM_OK);
+    tech_at_vdd a;
+    ck_assert_int_eq(tech_scale(t, 0.9, &a), SIM_EINVAL);
+    ck_assert_str_eq(sim_last_error(), "error: technology 'raw' has not been validated");
+    ck_assert_int_eq(tech_params_validate(t, NULL), SIM_EKEY);
+    ck_assert_str_eq(sim_last_error(), "error: technology 'raw': missing required value node_nm "
+                                       "(technology node)");
+    tech_params_free(t);
+    tech_params_free(NULL);
+}
+END_TEST
+
+/* ---- C API ---------------------------------------------------------------------------- */
+
+START_TEST(test_api_set_checks_range_and_source)
+{
+    tech_params *t = NULL;
+    ck_assert_int_eq(tech_params_new("", &t), SIM_EINVAL);
+    ck_assert_ptr_null(t);
+    ck_assert_int_eq(tech_params_new("api", &t), SIM_OK);
+    ck_assert_int_eq(tech_params_set(t, TECH_P_e_ml_fj, -0.5, "[pub] x"), SIM_ERANGE);
+    ck_assert_str_eq(sim_last_error(), "error: technology 'api': e_ml_fj = -0.5 fJ is outside "
+                                       "0..1e+06");
+    ck_assert_int_eq(tech_params_set(t, TECH_P_alpha, 2.5, "[pub] x"), SIM_ERANGE);
+    ck_assert_str_eq(sim_last_error(), "error: technology 'api': alpha = 2.5 is outside 1..2");
+    ck_assert_int_eq(tech_params_set(t, TECH_P_e_ml_fj, 0.5, "CACTI"), SIM_EINVAL);
+    ck_assert_int_eq(tech_params_set(t, TECH_P_e_ml_fj, 0.5, "[pub]  "), SIM_EINVAL);
+    ck_assert_int_eq(tech_params_set(t, TECH_P_e_ml_fj, 0.5, NULL), SIM_EINVAL);
+    ck_assert_int_eq(tech_params_set(t, TECH_N_PARAMS, 0.5, "[pub] x"), SIM_EINVAL);
+    ck_assert_int_eq(tech_params_set(t, TECH_P_e_ml_fj, 0.5, "[model] CACTI"), SIM_OK);
+    ck_assert_int_eq(tech_params_set(t, TECH_P_e_ml_fj, 0.6, "[derived] CACTI x 1.2"), SIM_OK);
+    ck_assert_double_eq_tol(tech_params_get(t, TECH_P_e_ml_fj)->value, 0.6, 1e-12);
+    ck_assert_str_eq(tech_params_get(t, TECH_P_e_ml_fj)->source, "[derived] CACTI x 1.2");
+    ck_assert_ptr_null(tech_params_get(t, TECH_N_PARAMS));
+    ck_assert_int_eq(tech_params_set_description(t, "d"), SIM_OK);
+    ck_assert_int_eq(tech_params_set_origin(t, NULL), SIM_OK);
+    ck_assert_str_eq(t->description, "d");
+    double v[] = {0.5, 1.0}, s[] = {0.5, 1.0};
+    ck_assert_int_eq(tech_params_set_points(t, 1, v, s, "[pub] m", NULL, NULL), SIM_EINVAL);
+    ck_assert_int_eq(tech_params_set_points(t, 2, v, NULL, NULL, NULL, NULL), SIM_EINVAL);
+    ck_assert_int_eq(tech_params_set_points(t, 2, v, s, "m", NULL, NULL), SIM_EINVAL);
+    ck_assert_int_eq(tech_params_set_points(t, 2, v, NULL, NULL, s, ""), SIM_EINVAL);
+    ck_assert_int_eq(tech_params_set_points(t, 2, v, s, "[pub] m", s, "[pub] m"), SIM_OK);
+    ck_assert_int_eq(tech_params_set_points(t, 2, v, NULL, NULL, s, "[pub] m"), SIM_OK);
+    ck_assert_ptr_null(t->points.energy_scale);
+    tech_params_free(t);
+}
+END_TEST
+
+START_TEST(test_api_lookup_and_names)
+{
+    ck_assert_int_eq(tech_param_lookup("e_sl_fj"), TECH_P_e_sl_fj);
+    ck_assert_int_eq(tech_param_lookup("e_sl"), TECH_N_PARAMS);
+    ck_assert_str_eq(tech_param_info_of(TECH_P_t_pulse_ns)->unit, "ns");
+    ck_assert_ptr_null(tech_param_info_of(TECH_N_PARAMS));
+    ck_assert_str_eq(tech_family_name(TECH_NVM), "nvm");
+    ck_assert_ptr_null(tech_family_name((tech_family)7));
+    tech_family f = TECH_CMOS;
+    ck_assert_int_eq(tech_family_parse("nvm", &f), SIM_OK);
+    ck_assert_int_eq(f, TECH_NVM);
+    ck_assert_int_eq(tech_family_parse("NVM", &f), SIM_EINVAL);
+    tech_params *t = load_text(CMOS_TEXT);
+    ck_assert_double_eq_tol(tech_vdd_floor_v(t), 0.45, 1e-12);
+    t->family = (tech_family)7;
+    tech_param_id bad = TECH_P_alpha;
+    ck_assert_int_eq(tech_params_validate(t, &bad), SIM_EINVAL);
+    ck_assert_int_eq(bad, TECH_N_PARAMS);
+    tech_params_free(t);
+}
+END_TEST
+
+START_TEST(test_api_out_of_memory)
+{
+    for (long n = 1; n < 400; n++) {
+        tech_params *t = NULL;
+        sim_alloc_fail_after(n);
+        sim_status st = sim_tech_open("sram_22nm_measured", &t);
+        sim_alloc_fail_reset();
+        if (st == SIM_OK) {
+            ck_assert_int_eq(at(t, 0.75).delay_law != NULL, 1);
+            tech_params_free(t);
+            return;
+        }
+        ck_assert_msg(st == SIM_ENOMEM, "n=%ld: %s", n, sim_last_error());
+        ck_assert_ptr_null(t);
+    }
+    ck_abort_msg("loading never succeeded");
+}
+END_TEST
+
+/* ---- YAML errors ---------------------------------------------------------------------- */
+
+START_TEST(test_load_missing_required_key)
+{
+    load_fails(edit(CMOS_TEXT, "vth_v: {value: 0.3, source: \"[est] v\"}\n", ""), SIM_EKEY,
+               "t.yaml:1:1: error: technology 't': missing required value vth_v (threshold "
+               "voltage of the alpha-power delay law)");
+    load_fails(edit(CMOS_TEXT, "name: t\n", ""), SIM_EKEY,
+               "t.yaml:1:1: error: missing key 'name' in 'technology'");
+    load_fails(edit(CMOS_TEXT, "{value: 0.3, source: \"[est] v\"}", "{value: 0.3}"), SIM_EKEY,
+               "t.yaml:5:8: error: missing key 'source' in 'vth_v'");
+    load_fails(edit(NVM_TEXT, "t_pulse_ns: {value: 10, source: \"[pub] p\"}\n", ""), SIM_EKEY,
+               "t.yaml:1:1: error: technology 'n': missing required value t_pulse_ns (NVM "
+               "write pulse per phase (fixed by the device))");
+}
+END_TEST
+
+START_TEST(test_load_unknown_and_duplicate_key)
+{
+    char text[4096];
+    snprintf(text, sizeof text, "%s%s", CMOS_TEXT, "e_ml_jf: {value: 1, source: \"[est] x\"}\n");
+    load_fails(text, SIM_EKEY, "t.yaml:18:1: error: unknown key 'e_ml_jf' in 'technology'");
+    snprintf(text, sizeof text, "%s%s", CMOS_TEXT, "e_sl_fj: {value: 1, source: \"[est] x\"}\n");
+    load_fails(text, SIM_EKEY, "t.yaml:18:1: error: duplicate key 'e_sl_fj' (first at line 11)");
+    load_fails(edit(CMOS_TEXT, "{value: 0.3, source", "{value: 0.3, sorce"), SIM_EKEY,
+               "t.yaml:5:21: error: unknown key 'sorce' in 'vth_v'");
+}
+END_TEST
+
+START_TEST(test_load_wrong_type)
+{
+    load_fails(edit(CMOS_TEXT, "{value: 0.55,", "{value: 0.55x,"), SIM_ETYPE,
+               "t.yaml:10:18: error: expected a number, found '0.55x'");
+    load_fails(edit(CMOS_TEXT, "e_ml_fj: {value: 0.55, source: \"[est] e\"}", "e_ml_fj: 0.55"),
+               SIM_ETYPE, "t.yaml:10:10: error: expected a mapping for 'e_ml_fj', found a scalar");
+    load_fails(edit(CMOS_TEXT, "source: \"[est] t\"}", "source: [a]}"), SIM_ETYPE,
+               "t.yaml:13:35: error: expected a scalar, found a sequence");
+    load_fails(edit(CMOS_TEXT, "name: t", "name: [t]"), SIM_ETYPE,
+               "t.yaml:1:7: error: expected a scalar, found a sequence");
+    load_fails(edit(CMOS_TEXT, "name: t", "- t"), SIM_EPARSE,
+               "t.yaml:2:1: error: did not find expected '-' indicator while parsing a block "
+               "collection");
+}
+END_TEST
+
+START_TEST(test_load_non_physical_values)
+{
+    load_fails(edit(CMOS_TEXT, "{value: 0.55,", "{value: -0.55,"), SIM_ERANGE,
+               "t.yaml:10:18: error: technology 't': e_ml_fj = -0.55 fJ is outside 0..1e+06");
+    load_fails(edit(CMOS_TEXT, "{value: 10,", "{value: -1,"), SIM_ERANGE,
+               "t.yaml:15:20: error: technology 't': p_leak_nw = -1 nW is outside 0..1e+06");
+    load_fails(
+        edit(CMOS_TEXT, "{value: 0.5, source: \"[est] t\"}", "{value: 0, source: \"[est] t\"}"),
+        SIM_ERANGE,
+        "t.yaml:13:22: error: technology 't': t_search_ns = 0 ns is outside "
+        "1e-06..1e+06");
+    load_fails(edit(edit(CMOS_TEXT, "{value: 0.55,", "{value: 0,"), "{value: 0.29,", "{value: 0,"),
+               SIM_ERANGE,
+               "t.yaml:10:10: error: technology 't': compare energy e_ml_fj + "
+               "e_sl_fj is zero");
+    load_fails(edit(CMOS_TEXT, "{value: 0.8,", "{value: 0,"), SIM_ERANGE,
+               "t.yaml:12:13: error: technology 't': e_write_fj must be positive");
+    load_fails(edit(edit(NVM_TEXT, "{value: 1000,", "{value: 0,"), "{value: 100,", "{value: 0,"),
+               SIM_ERANGE,
+               "t.yaml:12:14: error: technology 'n': NVM write energy e_switch_fj x "
+               "n_switch_per_bit + e_write_periph_fj is zero");
+    load_fails(edit(NVM_TEXT, "n_write_phases: {value: 2,", "n_write_phases: {value: 2.5,"),
+               SIM_ERANGE,
+               "t.yaml:15:17: error: technology 'n': n_write_phases 2.5 must be a "
+               "whole number");
+    load_fails(edit(CMOS_TEXT, "source: \"[est] e\"}\ne_sl", "source: \"CACTI\"}\ne_sl"),
+               SIM_EINVAL,
+               "t.yaml:10:32: error: technology 't': source of e_ml_fj must start with [pub], "
+               "[model], [derived] or [est] followed by a citation, found 'CACTI'");
+    load_fails(edit(CMOS_TEXT, "family: cmos", "family: sram"), SIM_EINVAL,
+               "t.yaml:2:9: error: unknown technology family 'sram' (expected cmos or nvm)");
+    load_fails(edit(CMOS_TEXT, "name: t", "name: ''"), SIM_EINVAL,
+               "t.yaml:1:7: error: a technology needs a non-empty name");
+}
+END_TEST
+
+START_TEST(test_load_voltage_order)
+{
+    load_fails(edit(CMOS_TEXT, "vdd_min_v: {value: 0.5,", "vdd_min_v: {value: 0.4,"), SIM_ERANGE,
+               "t.yaml:7:12: error: technology 't': vdd_min_v 0.4 V is below the hard floor "
+               "0.45 V = max(vth_v + 0.15 V, 0.45 V) with vth_v 0.3 V");
+    load_fails(edit(CMOS_TEXT, "vth_v: {value: 0.3,", "vth_v: {value: 0.4,"), SIM_ERANGE,
+               "t.yaml:7:12: error: technology 't': vdd_min_v 0.5 V is below the hard floor "
+               "0.55 V = max(vth_v + 0.15 V, 0.45 V) with vth_v 0.4 V");
+    load_fails(edit(CMOS_TEXT, "vdd_nom_v: {value: 0.9,", "vdd_nom_v: {value: 1.1,"), SIM_ERANGE,
+               "t.yaml:4:12: error: technology 't': vdd_nom_v 1.1 V lies outside "
+               "vdd_min_v..vdd_max_v 0.5..1 V");
+}
+END_TEST
+
+START_TEST(test_load_family_and_area_keys)
+{
+    char text[4096];
+    snprintf(text, sizeof text, "%s%s", NVM_TEXT, "e_write_fj: {value: 1, source: \"[est] x\"}\n");
+    load_fails(text, SIM_EKEY,
+               "t.yaml:23:13: error: technology 'n': e_write_fj applies only to family cmos, "
+               "not nvm");
+    snprintf(text, sizeof text, "%s%s", CMOS_TEXT, "t_pulse_ns: {value: 1, source: \"[est] x\"}\n");
+    load_fails(text, SIM_EKEY,
+               "t.yaml:18:13: error: technology 't': t_pulse_ns applies only to family nvm, "
+               "not cmos");
+    snprintf(text, sizeof text, "%s%s", CMOS_TEXT,
+             "cell_area_f2: {value: 300, source: \"[est] x\"}\n");
+    load_fails(text, SIM_EKEY,
+               "t.yaml:18:15: error: technology 't': give exactly one of cell_area_um2 and "
+               "cell_area_f2 (both given)");
+    load_fails(edit(CMOS_TEXT, "cell_area_um2: {value: 0.37, source: \"[est] a\"}\n", ""), SIM_EKEY,
+               "t.yaml:1:1: error: technology 't': give exactly one of cell_area_um2 and "
+               "cell_area_f2 (neither given)");
+}
+END_TEST
+
+/* Appends a points block (rows given) that declares a delay column to CMOS_TEXT. */
+static const char *with_points(const char *block)
+{
+    static char text[4096];
+    snprintf(text, sizeof text, "%spoints:\n%s", CMOS_TEXT, block);
+    return text;
+}
+
+START_TEST(test_load_points_errors)
+{
+    const char *src = "  delay_source: \"[pub] m\"\n  rows:\n";
+    char b[1024];
+    snprintf(b, sizeof b, "%s%s", src,
+             "    - {vdd_v: 0.5, delay_scale: 3}\n    - {vdd_v: 0.9, delay_scale: 1}\n"
+             "    - {vdd_v: 0.8, delay_scale: 1.2}\n");
+    load_fails(with_points(b), SIM_ERANGE,
+               "t.yaml:19:3: error: technology 't': measured points must have strictly "
+               "increasing vdd_v (point 3: 0.8 V)");
+    snprintf(b, sizeof b, "%s%s", src,
+             "    - {vdd_v: 0.5, delay_scale: 3}\n    - {vdd_v: 0.95, delay_scale: 1}\n");
+    load_fails(with_points(b), SIM_ERANGE,
+               "t.yaml:19:3: error: technology 't': measured points span 0.5..0.95 V but must "
+               "cover the valid range 0.5..1 V");
+    snprintf(b, sizeof b, "%s%s", src,
+             "    - {vdd_v: 0.5, delay_scale: 3}\n    - {vdd_v: 1.0, delay_scale: -1}\n");
+    load_fails(with_points(b), SIM_ERANGE,
+               "t.yaml:19:3: error: technology 't': measured point 2 has delay_scale -1; scales "
+               "must be positive");
+    snprintf(b, sizeof b, "%s%s", src,
+             "    - {vdd_v: 0.5, delay_scale: 3}\n    - {vdd_v: 1.0, energy_scale: 1}\n");
+    load_fails(with_points(b), SIM_EKEY,
+               "t.yaml:22:34: error: energy_scale in points rows needs points.energy_source");
+    snprintf(b, sizeof b, "%s%s", src, "    - {vdd_v: 0.5, delay_scale: 3}\n    - {vdd_v: 1.0}\n");
+    load_fails(with_points(b), SIM_EKEY,
+               "t.yaml:22:7: error: missing key 'delay_scale' in "
+               "'points row'");
+    snprintf(b, sizeof b, "%s%s", src, "    - {vdd_v: 0.5, delay_scale: 3}\n");
+    load_fails(with_points(b), SIM_ERANGE,
+               "t.yaml:21:5: error: points.rows has 1 rows; give "
+               "2..1000");
+    load_fails(with_points("  rows: []\n"), SIM_EKEY,
+               "t.yaml:19:3: error: points need energy_source or delay_source");
+    load_fails(with_points("  delay_source: \"[pub] m\"\n  rows: 3\n"), SIM_ETYPE,
+               "t.yaml:20:9: error: expected a sequence for 'points.rows', found a scalar");
+    snprintf(b, sizeof b, "%s%s", src,
+             "    - {vdd_v: 0.5, delay_scale: 3}\n    - {vdd_v: 1.0, delay_scal: 1}\n");
+    load_fails(with_points(b), SIM_EKEY,
+               "t.yaml:22:20: error: unknown key 'delay_scal' in "
+               "'points row'");
+    snprintf(b, sizeof b, "%s%s", "  delay_source: \"m\"\n  rows:\n",
+             "    - {vdd_v: 0.5, delay_scale: 3}\n    - {vdd_v: 1.0, delay_scale: 1}\n");
+    load_fails(with_points(b), SIM_EINVAL,
+               "t.yaml:19:3: error: technology 't': source of points delay_scale must start "
+               "with [pub], [model], [derived] or [est] followed by a citation, found 'm'");
+    snprintf(b, sizeof b, "%s%s", src,
+             "    - {vdd_v: 0.5, delay_scale: 3}\n    - {vdd_v: x, delay_scale: 1}\n");
+    load_fails(with_points(b), SIM_ETYPE, "t.yaml:22:15: error: expected a number, found 'x'");
+}
+END_TEST
+
+/* ---- finding tables ------------------------------------------------------------------- */
+
+START_TEST(test_find_by_name_and_path)
+{
+    char *p = NULL;
+    ck_assert_int_eq(sim_tech_find("fefet", &p), SIM_OK);
+    ck_assert_str_eq(p, "./tech/fefet.yaml");
+    sim_free(p);
+    ck_assert_int_eq(sim_tech_find("tech/reram.yaml", &p), SIM_OK);
+    ck_assert_str_eq(p, "tech/reram.yaml");
+    sim_free(p);
+    ck_assert_int_eq(sim_tech_find("nowhere/x.yaml", &p), SIM_ENOTFOUND);
+    ck_assert_ptr_null(p);
+    ck_assert_str_eq(sim_last_error(),
+                     "error: technology file 'nowhere/x.yaml' not found or not readable");
+    ck_assert_int_eq(sim_tech_find("bad name", &p), SIM_EINVAL);
+    ck_assert_int_eq(sim_tech_find("", &p), SIM_EINVAL);
+    tech_params *t = NULL;
+    ck_assert_int_eq(sim_tech_open("sram", &t), SIM_OK);
+    ck_assert_str_eq(t->origin, "./tech/sram.yaml");
+    tech_params_free(t);
+    ck_assert_int_eq(sim_tech_load("/nonexistent/t.yaml", &t), SIM_EIO);
+    ck_assert_ptr_null(t);
+}
+END_TEST
+
+START_TEST(test_find_unknown_technology)
+{
+    const char *old = getenv("APSIM_DATA");
+    char *saved = old ? strdup(old) : NULL;
+    unsetenv("APSIM_DATA");
+    char *p = NULL;
+    ck_assert_int_eq(sim_tech_find("sramm", &p), SIM_ENOTFOUND);
+    ck_assert_str_eq(sim_last_error(),
+                     "error: unknown technology 'sramm': no tech/sramm.yaml in "
+                     "the current directory, $APSIM_DATA (unset) or " APSIM_PREFIX "/share/apsim");
+    tech_params *t = NULL;
+    ck_assert_int_eq(sim_tech_open("sramm", &t), SIM_ENOTFOUND);
+    ck_assert_ptr_null(t);
+    if (saved)
+        setenv("APSIM_DATA", saved, 1);
+    free(saved);
+}
+END_TEST
+
+START_TEST(test_find_in_apsim_data)
+{
+    char dir[] = "/tmp/apsim_tech_XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char sub[64], file[96];
+    snprintf(sub, sizeof sub, "%s/tech", dir);
+    snprintf(file, sizeof file, "%s/mine.yaml", sub);
+    ck_assert_int_eq(mkdir(sub, 0700), 0);
+    FILE *fp = fopen(file, "w");
+    ck_assert_ptr_nonnull(fp);
+    fputs(edit(CMOS_TEXT, "name: t", "name: mine"), fp);
+    fclose(fp);
+    const char *old = getenv("APSIM_DATA");
+    char *saved = old ? strdup(old) : NULL;
+    setenv("APSIM_DATA", dir, 1);
+    tech_params *t = NULL;
+    sim_status st = sim_tech_open("mine", &t);
+    if (saved)
+        setenv("APSIM_DATA", saved, 1);
+    else
+        unsetenv("APSIM_DATA");
+    free(saved);
+    unlink(file);
+    rmdir(sub);
+    rmdir(dir);
+    ck_assert_msg(st == SIM_OK, "%s", sim_last_error());
+    ck_assert_str_eq(t->name, "mine");
+    ck_assert(strstr(t->origin, "/tech/mine.yaml") != NULL);
+    tech_params_free(t);
+}
+END_TEST
+
+/* ---- printing ------------------------------------------------------------------------- */
+
+static char *print_to_string(const tech_params *t, double vdd)
+{
+    static char buf[8192];
+    FILE *fp = tmpfile();
+    ck_assert_ptr_nonnull(fp);
+    tech_at_vdd a = at(t, vdd);
+    ck_assert_int_eq(sim_tech_print_csv(fp, t, &a), SIM_OK);
+    rewind(fp);
+    size_t n = fread(buf, 1, sizeof buf - 1, fp);
+    buf[n] = '\0';
+    fclose(fp);
+    return buf;
+}
+
+START_TEST(test_print_csv_names_law_and_source)
+{
+    tech_params *t = load_file("tech/sram.yaml");
+    const char *s = print_to_string(t, 0.5);
+    ck_assert(strncmp(s, "technology,vdd_v,quantity,value,unit,law,source\n", 48) == 0);
+    ck_assert(strstr(s, "sram,0.5000,e_ml_fj,0.169753,fJ,CV^2: E0*(V/V0)^k,[derived] CACTI 7 "
+                        "28 nm HP binary CAM match line 0.45 fJ x 1.2 for TCAM (TECH_PARAMS.md "
+                        "s1)\n") != NULL);
+    ck_assert(strstr(s, "sram,0.5000,t_search_ns,1.44338,ns,alpha-power law") != NULL);
+    tech_params_free(t);
+    t = load_file("tech/reram.yaml");
+    s = print_to_string(t, 0.6);
+    ck_assert(strstr(s, "reram,0.6000,e_write_device_fj,2000,fJ,fixed by the device") != NULL);
+    ck_assert(strstr(s, "t_write_ns,20,ns,\"NVM write: device part") != NULL);
+    ck_assert(strstr(s, "e_write_periph_fj,0,fJ,CV^2: E0*(V/V0)^k,") != NULL);
+    tech_params_free(t);
+    t = load_file("tech/sram_22nm_measured.yaml");
+    s = print_to_string(t, 0.7);
+    ck_assert(strstr(s, "\"measured delay points, GSL steffen interpolation\",\"[model] CACTI 7 22 "
+                        "nm HP search delay 0.34 ns (TECH_PARAMS.md s2) | [pub] Wang VLSI'22") !=
+              NULL);
+    tech_params_free(t);
+}
+END_TEST
+
+Suite *tech_suite(void)
+{
+    Suite *s = suite_create("tech");
+    TCase *tc = tcase_create("table");
+    tcase_add_test(tc, test_table_sram_nominal_equals_file);
+    tcase_add_test(tc, test_table_reram_nominal_equals_file);
+    tcase_add_test(tc, test_table_fefet_nominal_equals_file);
+    tcase_add_test(tc, test_table_defaults_are_labelled);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("scale");
+    tcase_add_loop_test(tc, test_scale_sram_energy_goes_as_v2, 0,
+                        (int)(sizeof sweep_v / sizeof sweep_v[0]));
+    tcase_add_test(tc, test_scale_sram_half_volt_figures);
+    tcase_add_test(tc, test_scale_delay_rises_toward_vth);
+    tcase_add_test(tc, test_scale_leakage_law);
+    tcase_add_test(tc, test_scale_nvm_write_fixed_by_device);
+    tcase_add_test(tc, test_scale_nvm_periphery_share_scales);
+    tcase_add_test(tc, test_scale_rejects_bad_vdd);
+    tcase_add_test(tc, test_scale_requires_validation);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("interp");
+    tcase_add_test(tc, test_interp_reproduces_measured_points);
+    tcase_add_test(tc, test_interp_monotone_between_points);
+    tcase_add_test(tc, test_interp_energy_points_cmos_and_nvm);
+    tcase_add_test(tc, test_interp_two_points_linear);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("api");
+    tcase_add_test(tc, test_api_set_checks_range_and_source);
+    tcase_add_test(tc, test_api_lookup_and_names);
+    tcase_add_test(tc, test_api_out_of_memory);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("load");
+    tcase_add_test(tc, test_load_missing_required_key);
+    tcase_add_test(tc, test_load_unknown_and_duplicate_key);
+    tcase_add_test(tc, test_load_wrong_type);
+    tcase_add_test(tc, test_load_non_physical_values);
+    tcase_add_test(tc, test_load_voltage_order);
+    tcase_add_test(tc, test_load_family_and_area_keys);
+    tcase_add_test(tc, test_load_points_errors);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("find");
+    tcase_add_test(tc, test_find_by_name_and_path);
+    tcase_add_test(tc, test_find_unknown_technology);
+    tcase_add_test(tc, test_find_in_apsim_data);
+    tcase_add_test(tc, test_print_csv_names_law_and_source);
+    suite_add_tcase(s, tc);
+    return s;
+}
