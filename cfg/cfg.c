@@ -364,7 +364,7 @@ sim_status cfg_to_str(const cfg_node *n, const char **out)
 
 sim_status cfg_to_long(const cfg_node *n, long min, long max, long *out)
 {
-    const char *s;
+    const char *s = NULL;
     sim_status st = cfg_to_str(n, &s);
     if (st != SIM_OK)
         return st;
@@ -381,7 +381,7 @@ sim_status cfg_to_long(const cfg_node *n, long min, long max, long *out)
 
 sim_status cfg_to_double(const cfg_node *n, double min, double max, double *out)
 {
-    const char *s;
+    const char *s = NULL;
     sim_status st = cfg_to_str(n, &s);
     if (st != SIM_OK)
         return st;
@@ -398,7 +398,7 @@ sim_status cfg_to_double(const cfg_node *n, double min, double max, double *out)
 
 sim_status cfg_to_bool(const cfg_node *n, int *out)
 {
-    const char *s;
+    const char *s = NULL;
     sim_status st = cfg_to_str(n, &s);
     if (st != SIM_OK)
         return st;

@@ -16,6 +16,7 @@ static const struct command {
 } commands[] = {
     {"help", cmd_help, "list the subcommands"},
     {"net", sim_cli_net, "per-layer shapes, MACs, parameters, bits, BOPS and model size"},
+    {"run", sim_cli_run, "latency, energy, EDP of a network on the AP system, per layer and total"},
 };
 
 static int cmd_help(int argc, char **argv)

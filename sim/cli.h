@@ -7,4 +7,7 @@
 /* apsim net <network> [--bits <spec|file>] [--csv <out.csv>] [--quiet] */
 int sim_cli_net(int argc, char **argv);
 
+/* apsim run <network> [--bits] [--tech] [--vdd] [--arch] [--batch] [--out DIR] [--quiet] */
+int sim_cli_run(int argc, char **argv);
+
 #endif /* SIM_CLI_H */

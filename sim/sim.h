@@ -28,6 +28,11 @@ sim_status sim_outfile_commit(sim_outfile *f);
 /* Closes and removes the temporary file; releases f's memory. Safe on a zeroed f. */
 void sim_outfile_abort(sim_outfile *f);
 
+/* Writes a whole file atomically: opens path's temporary file, calls fn(fp, ctx), commits
+ * on SIM_OK and aborts otherwise. Returns fn's or the commit's status. */
+typedef sim_status (*sim_writer_fn)(FILE *fp, const void *ctx);
+sim_status sim_write_atomic(const char *path, sim_writer_fn fn, const void *ctx);
+
 /* Creates a directory and its parents (mkdir -p). SIM_EIO on failure. */
 sim_status sim_mkdir_p(const char *path);
 
@@ -39,7 +44,7 @@ typedef struct sim_arch {
     unsigned n_caps;             /* computation APs (2D) */
     unsigned cap_rows;           /* rows per CAP */
     unsigned cap_cols;           /* bit-columns per CAP row */
-    unsigned ml_segment_cols;    /* match-line cells evaluated per row per compare */
+    unsigned ml_segment_cols;    /* match-line segment: cells precharged per compared column */
     unsigned n_maps;             /* memory APs (1D) */
     unsigned map_rows, map_cols; /* words per MAP and bits per word */
     double map_access_fj_per_bit;
@@ -148,6 +153,11 @@ sim_status sim_result_write_json(FILE *fp, const sim_result *res);
  * Each subcommand takes argc/argv after the subcommand name and returns the process exit
  * status: 0 success, 1 run failure, 2 usage or input error. */
 typedef int (*sim_cli_fn)(int argc, char **argv);
+
+/* Parses a command-line number (whole string, finite, within [min, max]); SIM_EINVAL
+ * naming the option otherwise. */
+sim_status sim_parse_double(const char *option, const char *text, double min, double max,
+                            double *out);
 
 /* Exit status for a failed status code: input errors -> 2, others -> 1. */
 int sim_exit_code(sim_status status);

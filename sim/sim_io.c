@@ -1,6 +1,7 @@
 /* sim_io.c - atomic output files (write to a temporary name, then rename) and mkdir -p. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -56,6 +57,20 @@ void sim_outfile_abort(sim_outfile *f)
     memset(f, 0, sizeof *f);
 }
 
+sim_status sim_write_atomic(const char *path, sim_writer_fn fn, const void *ctx)
+{
+    sim_outfile f;
+    sim_status st = sim_outfile_open(&f, path);
+    if (st != SIM_OK)
+        return st;
+    st = fn(f.fp, ctx);
+    if (st != SIM_OK) {
+        sim_outfile_abort(&f);
+        return st;
+    }
+    return sim_outfile_commit(&f);
+}
+
 sim_status sim_mkdir_p(const char *path)
 {
     char buf[4096];
@@ -73,6 +88,19 @@ sim_status sim_mkdir_p(const char *path)
             buf[i] = c;
         }
     }
+    return SIM_OK;
+}
+
+sim_status sim_parse_double(const char *option, const char *text, double min, double max,
+                            double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (end == text || *end != '\0' || errno == ERANGE || !(v >= min && v <= max))
+        return SIM_ERROR(SIM_EINVAL, "%s: expected a number in %g..%g, found '%s'", option, min,
+                         max, text);
+    *out = v;
     return SIM_OK;
 }
 

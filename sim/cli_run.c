@@ -1,0 +1,185 @@
+/* cli_run.c - `apsim run`: one network under one bit configuration on one technology at one
+ * supply voltage and architecture; prints the network summary and the costliest layers, and
+ * writes per-layer CSV, summary CSV and JSON (atomically) with --out. Model: SIM_MODEL.md. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/cli.h"
+#include "sim/sim.h"
+#include "sim/sim_tech.h"
+
+static void usage(FILE *fp)
+{
+    fprintf(fp,
+            "usage: apsim run <network> [--bits SPEC] [--tech NAME] [--vdd V] [--arch NAME]\n"
+            "                 [--batch N] [--out DIR] [--quiet]\n"
+            "  <network>  alexnet, vgg16, resnet18, resnet50 or a network YAML file\n"
+            "  --bits     int8 (default), int4, wXaY, a HAWQ-V3 scheme or a bit-config file\n"
+            "  --tech     sram (default), reram, fefet or a technology YAML file\n"
+            "  --vdd      logic supply in volts (default: the technology's nominal)\n"
+            "  --arch     bf_imna (default) or an architecture YAML file\n"
+            "  --batch    images per inference batch (default: the architecture's)\n"
+            "  --out      directory for layers.csv, summary.csv and summary.json\n");
+}
+
+static int fail(sim_status st)
+{
+    fprintf(stderr, "apsim run: %s\n", sim_last_error());
+    return sim_exit_code(st);
+}
+
+typedef struct run_out {
+    const sim_plan *plan;
+    const sim_result *res;
+} run_out;
+
+static sim_status write_layers(FILE *fp, const void *ctx)
+{
+    const run_out *o = ctx;
+    return sim_result_write_layers_csv(fp, o->plan, o->res);
+}
+
+static sim_status write_summary(FILE *fp, const void *ctx)
+{
+    return sim_result_write_summary_csv(fp, ((const run_out *)ctx)->res, 1);
+}
+
+static sim_status write_json(FILE *fp, const void *ctx)
+{
+    return sim_result_write_json(fp, ((const run_out *)ctx)->res);
+}
+
+static sim_status write_outputs(const char *dir, const run_out *o)
+{
+    static const struct {
+        const char *file;
+        sim_writer_fn fn;
+    } outputs[] = {{"layers.csv", write_layers}, {"summary.csv", write_summary},
+                   {"summary.json", write_json}};
+    char path[4096];
+    sim_status st = sim_mkdir_p(dir);
+    for (size_t i = 0; st == SIM_OK && i < sizeof outputs / sizeof outputs[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, outputs[i].file);
+        st = sim_write_atomic(path, outputs[i].fn, o);
+    }
+    return st;
+}
+
+static void print_summary(const sim_plan *plan, const sim_result *r)
+{
+    printf("%s, %s, %s at %.3f V, batch %u, %s\n", r->net->name,
+           r->bits->scheme ? r->bits->scheme : r->bits->name, r->tech->name, r->at.vdd_v,
+           r->arch.batch, r->arch.name);
+    printf("  latency      %12.4f ms per batch (%.1f inferences/s)\n", r->latency_ns * 1e-6,
+           r->throughput_inf_s);
+    printf("  energy       %12.4f mJ per batch: search %.4f, write %.4f, movement %.4f, "
+           "leakage %.4f, peripheral %.4f\n",
+           r->energy_pj * 1e-9, r->energy_search_pj * 1e-9, r->energy_write_pj * 1e-9,
+           r->energy_move_pj * 1e-9, r->energy_leak_pj * 1e-9, r->energy_periph_pj * 1e-9);
+    printf("  EDP          %12.4e J*s\n", r->edp_pj_ns * 1e-21);
+    printf("  efficiency   %12.4f TOPS/W, %.4f GOPS/s/mm2, area %.2f mm2\n", r->tops_per_w,
+           r->gops_per_mm2, r->area_mm2);
+    printf("  laws         energy: %s; delay: %s; write: %s; leakage: %s\n", r->at.energy_law,
+           r->at.delay_law, r->at.write_law, r->at.leak_law);
+    printf("\n  %-28s %8s %9s %9s %12s %12s\n", "layer", "chunk_k", "folds", "passes",
+           "latency_us", "energy_uj");
+    for (size_t i = 0; i < r->n_layers; i++) {
+        const sim_layer_result *lr = &r->layers[i];
+        const sim_candidate *c = &sim_plan_layer(plan, i)->cand[lr->chosen];
+        if (lr->energy_pj <= 0)
+            continue;
+        printf("  %-28s %8llu %9llu %9llu %12.3f %12.3f\n", r->net->layers[i].name,
+               (unsigned long long)c->chunk_k, (unsigned long long)c->n_folds,
+               (unsigned long long)(c->n_passes * c->n_folds), lr->latency_ns * 1e-3,
+               lr->energy_pj * 1e-6);
+    }
+}
+
+int sim_cli_run(int argc, char **argv)
+{
+    const char *net_arg = NULL, *bits_arg = "int8", *tech_arg = "sram", *arch_arg = "bf_imna";
+    const char *out_arg = NULL, *vdd_arg = NULL, *batch_arg = NULL;
+    int quiet = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        int has = i + 1 < argc;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            return 0;
+        } else if (strcmp(a, "--bits") == 0 && has) {
+            bits_arg = argv[++i];
+        } else if (strcmp(a, "--tech") == 0 && has) {
+            tech_arg = argv[++i];
+        } else if (strcmp(a, "--vdd") == 0 && has) {
+            vdd_arg = argv[++i];
+        } else if (strcmp(a, "--arch") == 0 && has) {
+            arch_arg = argv[++i];
+        } else if (strcmp(a, "--batch") == 0 && has) {
+            batch_arg = argv[++i];
+        } else if (strcmp(a, "--out") == 0 && has) {
+            out_arg = argv[++i];
+        } else if (strcmp(a, "--quiet") == 0) {
+            quiet = 1;
+        } else if (a[0] == '-' || net_arg) {
+            fprintf(stderr, "apsim run: error: unexpected argument '%s'\n", a);
+            usage(stderr);
+            return 2;
+        } else {
+            net_arg = a;
+        }
+    }
+    if (!net_arg) {
+        usage(stderr);
+        return 2;
+    }
+    char path[4096];
+    net_network *net = NULL;
+    net_bitcfg *bits = NULL;
+    tech_params *tech = NULL;
+    sim_plan *plan = NULL;
+    sim_result *res = NULL;
+    sim_arch arch;
+    double vdd_v = 0;
+    int rc = 0;
+    sim_status st = net_find_builtin(net_arg, path, sizeof path);
+    if (st == SIM_OK)
+        st = net_load(path, &net);
+    if (st == SIM_OK)
+        st = net_bitcfg_resolve(bits_arg, net, &bits);
+    if (st == SIM_OK)
+        st = sim_tech_open(tech_arg, &tech);
+    if (st == SIM_OK)
+        st = sim_arch_find(arch_arg, &arch);
+    if (st == SIM_OK && vdd_arg)
+        st = sim_parse_double("--vdd", vdd_arg, 0.05, 10.0, &vdd_v);
+    if (st == SIM_OK && !vdd_arg)
+        vdd_v = tech->vdd_nom_v.value;
+    if (st == SIM_OK && batch_arg) {
+        double b = 0;
+        st = sim_parse_double("--batch", batch_arg, 1, 65536, &b);
+        if (st == SIM_OK && b != (double)(unsigned)b)
+            st = SIM_ERROR(SIM_EINVAL, "--batch: expected a whole number, found '%s'", batch_arg);
+        arch.batch = (unsigned)b;
+    }
+    if (st == SIM_OK)
+        st = sim_plan_new(net, bits, &arch, &plan);
+    if (st == SIM_OK)
+        st = sim_result_new(plan, &res);
+    if (st == SIM_OK)
+        st = sim_plan_eval(plan, tech, vdd_v, res);
+    if (st == SIM_OK && out_arg) {
+        run_out o = {plan, res};
+        st = write_outputs(out_arg, &o);
+    }
+    if (st != SIM_OK)
+        rc = fail(st);
+    else if (!quiet)
+        print_summary(plan, res);
+    sim_result_free(res);
+    sim_plan_free(plan);
+    tech_params_free(tech);
+    net_bitcfg_free(bits);
+    net_free(net);
+    return rc;
+}
