@@ -4,4 +4,5 @@
     X(base_suite)       \
     X(cfg_suite)        \
     X(net_suite)        \
-    X(tech_suite)
+    X(tech_suite)       \
+    X(accel_suite)
