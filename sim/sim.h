@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "accel/accel.h"
 #include "networks/net.h"
 #include "sim/sim_base.h"
 #include "tech/tech.h"
@@ -148,6 +149,25 @@ sim_status sim_run(const net_network *net, const net_bitcfg *bits, const sim_arc
 sim_status sim_result_write_layers_csv(FILE *fp, const sim_plan *plan, const sim_result *res);
 sim_status sim_result_write_summary_csv(FILE *fp, const sim_result *res, int header);
 sim_status sim_result_write_json(FILE *fp, const sim_result *res);
+
+/* ---- Rival accelerators on apsim networks ----------------------------------------------- */
+typedef struct sim_accel {
+    const acc_model *model;
+    acc_params *params; /* owned */
+} sim_accel;
+
+/* Opens a model by name ("sparq", "potacc", "bitsys", "axbxp") with its calibrated
+ * parameters (accel/calibrated/<name>.yaml, found like other data files). Close with
+ * sim_accel_close. */
+sim_status sim_accel_open(const char *name, sim_accel *out);
+void sim_accel_close(sim_accel *a);
+/* Converts the conv/FC layers of net under bits into acc_layers (layers must hold
+ * net->n_layers entries); *n_out receives how many were written. */
+sim_status sim_accel_layers(const net_network *net, const net_bitcfg *bits, unsigned batch,
+                            acc_layer *layers, size_t *n_out);
+/* Whole-network cost on the model (conv/FC only, mode switches included). */
+sim_status sim_accel_run(sim_accel *a, const net_network *net, const net_bitcfg *bits,
+                         unsigned batch, acc_cost *total);
 
 /* ---- Command line ---------------------------------------------------------------------
  * Each subcommand takes argc/argv after the subcommand name and returns the process exit
