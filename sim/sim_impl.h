@@ -5,9 +5,12 @@
 
 #include "sim/sim.h"
 
-/* Width of the dyadic requantization multiplier (HAWQ-V3 scales an integer accumulator by
- * b / 2^c; apsim models b as a signed 16-bit integer, the widest AP multiply operand). */
-#define SIM_REQUANT_SCALE_BITS 16u
+/* Dyadic requantization (HAWQ-V3): an integer accumulator is scaled by b / 2^c and rounded.
+ * With an m-bit multiplier b the scale's relative error is at most 2^-(m-1), so an o-bit
+ * result is off by at most 2^(o-m) LSB: m = o + 1 keeps it within half an LSB. apsim uses
+ * that width, capped at the widest AP multiply operand. */
+#define SIM_REQUANT_SCALE_BITS_MAX 16u
+unsigned sim_requant_scale_bits(unsigned to_bits);
 
 /* 1 when layer's (first) input is non-negative (produced by a ReLU, possibly through pools
  * or a flatten): such activations are unsigned and enter the signed AP multiply with one

@@ -47,21 +47,26 @@ static sim_status add_op(sim_candidate *c, ap_op op, unsigned wa, unsigned wb, u
     return SIM_OK;
 }
 
+unsigned sim_requant_scale_bits(unsigned to_bits)
+{
+    return to_bits + 1 < SIM_REQUANT_SCALE_BITS_MAX ? to_bits + 1 : SIM_REQUANT_SCALE_BITS_MAX;
+}
+
 sim_status sim_requant_program(sim_candidate *c, unsigned from_bits, unsigned to_bits)
 {
     sim_status st = SIM_OK;
     if (to_bits >= from_bits)
         return SIM_OK; /* widening needs no work: the value is read back sign-extended */
-    unsigned x = from_bits;
-    if (x > SIM_REQUANT_SCALE_BITS) {
-        /* Pre-shift to the multiplier's operand width. */
-        st = add_op(c, AP_OP_SHR_ROUND_S, x, x - SIM_REQUANT_SCALE_BITS, SIM_REQUANT_SCALE_BITS,
-                    1);
-        x = SIM_REQUANT_SCALE_BITS;
+    unsigned m = sim_requant_scale_bits(to_bits), x = from_bits;
+    if (x > SIM_REQUANT_SCALE_BITS_MAX) {
+        /* Pre-shift to the widest multiply operand. */
+        st = add_op(c, AP_OP_SHR_ROUND_S, x, x - SIM_REQUANT_SCALE_BITS_MAX,
+                    SIM_REQUANT_SCALE_BITS_MAX, 1);
+        x = SIM_REQUANT_SCALE_BITS_MAX;
     }
     if (st == SIM_OK)
-        st = add_op(c, AP_OP_MUL_S, x, SIM_REQUANT_SCALE_BITS, 0, 1);
-    x += SIM_REQUANT_SCALE_BITS;
+        st = add_op(c, AP_OP_MUL_S, x, m, 0, 1);
+    x += m;
     if (st == SIM_OK)
         st = add_op(c, AP_OP_SHR_ROUND_S, x, x - to_bits, to_bits, 1);
     return st;

@@ -1,0 +1,303 @@
+/* check_sim.c - the system model: architecture loading, the mapping planner and the
+ * evaluation at a technology and voltage (BF-IMNA findings that must follow from the pass
+ * counts, voltage scaling, capacity errors). */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sim/sim.h"
+#include "sim/sim_impl.h"
+#include "sim/sim_tech.h"
+
+Suite *sim_suite(void);
+
+static const char *const techs[] = {"sram", "reram", "fefet"};
+static const char *const hawq[] = {"resnet18_uniform8", "resnet18_latency_0.75",
+                                   "resnet18_latency_0.5", "resnet18_latency_0.25",
+                                   "resnet18_uniform4"};
+
+static net_network *load_net(const char *name)
+{
+    char path[1024];
+    net_network *net = NULL;
+    ck_assert_int_eq(net_find_builtin(name, path, sizeof path), SIM_OK);
+    ck_assert_msg(net_load(path, &net) == SIM_OK, "%s", sim_last_error());
+    return net;
+}
+
+static sim_arch default_arch(void)
+{
+    sim_arch a;
+    ck_assert_msg(sim_arch_find("bf_imna", &a) == SIM_OK, "%s", sim_last_error());
+    return a;
+}
+
+/* Runs net under bits spec on tech at vdd (0 = nominal). */
+static sim_result *run(const net_network *net, const char *bits_spec, const char *tech_name,
+                       double vdd_v, const sim_arch *arch)
+{
+    net_bitcfg *bits = NULL;
+    tech_params *tech = NULL;
+    sim_result *res = NULL;
+    ck_assert_msg(net_bitcfg_resolve(bits_spec, net, &bits) == SIM_OK, "%s", sim_last_error());
+    ck_assert_msg(sim_tech_open(tech_name, &tech) == SIM_OK, "%s", sim_last_error());
+    sim_status st = sim_run(net, bits, arch, tech, vdd_v > 0 ? vdd_v : tech->vdd_nom_v.value,
+                            &res);
+    ck_assert_msg(st == SIM_OK, "%s", sim_last_error());
+    /* The result borrows bits and tech; keep copies of the numbers and drop them. */
+    res->bits = NULL;
+    res->tech = NULL;
+    net_bitcfg_free(bits);
+    tech_params_free(tech);
+    return res;
+}
+
+/* BF-IMNA: ResNet18 EDP orders INT8 > latency_0.75 > 0.5 > 0.25 > INT4 on every technology,
+ * and INT4 latency is under half of INT8's. */
+START_TEST(test_run_hawq_edp_order)
+{
+    net_network *net = load_net("resnet18");
+    sim_arch arch = default_arch();
+    double edp[5], lat[5];
+    for (int i = 0; i < 5; i++) {
+        sim_result *r = run(net, hawq[i], techs[_i], 0, &arch);
+        edp[i] = r->edp_pj_ns;
+        lat[i] = r->latency_ns;
+        sim_result_free(r);
+    }
+    for (int i = 0; i + 1 < 5; i++)
+        ck_assert_msg(edp[i] > edp[i + 1], "%s: EDP of %s (%g) not above %s (%g)", techs[_i],
+                      hawq[i], edp[i], hawq[i + 1], edp[i + 1]);
+    ck_assert_msg(lat[4] < 0.5 * lat[0], "%s: INT4 latency %g not under half of INT8 %g",
+                  techs[_i], lat[4], lat[0]);
+    net_free(net);
+}
+END_TEST
+
+/* SRAM: dynamic energy falls as V^2 (leakage aside); latency rises toward Vth. */
+START_TEST(test_run_sram_voltage_scaling)
+{
+    net_network *net = load_net("resnet18");
+    sim_arch arch = default_arch();
+    static const double vdd[] = {1.0, 0.9, 0.8, 0.7, 0.6, 0.5};
+    double prev_lat = 0;
+    sim_result *nom = run(net, "int8", "sram", 0.9, &arch);
+    double dyn_nom = nom->energy_search_pj + nom->energy_write_pj + nom->energy_periph_pj;
+    for (size_t i = 0; i < sizeof vdd / sizeof vdd[0]; i++) {
+        sim_result *r = run(net, "int8", "sram", vdd[i], &arch);
+        double ratio = vdd[i] / 0.9;
+        double dyn = r->energy_search_pj + r->energy_write_pj;
+        ck_assert_double_eq_tol(dyn / (nom->energy_search_pj + nom->energy_write_pj),
+                                ratio * ratio, 1e-9);
+        ck_assert_msg(r->latency_ns > prev_lat, "latency does not rise as Vdd falls");
+        prev_lat = r->latency_ns;
+        sim_result_free(r);
+    }
+    /* Total energy per inference also falls, close to V^2 (leakage and the fixed bus share
+     * make it slower): at 0.5 V it is below half of the nominal figure. */
+    sim_result *low = run(net, "int8", "sram", 0.5, &arch);
+    ck_assert(low->energy_pj < 0.6 * nom->energy_pj);
+    ck_assert(low->latency_ns > 2.5 * nom->latency_ns); /* alpha law: x2.9 for the AP part */
+    ck_assert(dyn_nom > 0);
+    sim_result_free(low);
+    sim_result_free(nom);
+    net_free(net);
+}
+END_TEST
+
+START_TEST(test_run_vdd_out_of_range)
+{
+    net_network *net = load_net("alexnet");
+    sim_arch arch = default_arch();
+    net_bitcfg *bits = NULL;
+    tech_params *tech = NULL;
+    sim_result *res = NULL;
+    ck_assert_int_eq(net_bitcfg_uniform("int8", net, &bits), SIM_OK);
+    ck_assert_int_eq(sim_tech_open("reram", &tech), SIM_OK);
+    ck_assert_int_eq(sim_run(net, bits, &arch, tech, 0.5, &res), SIM_ERANGE);
+    ck_assert_ptr_null(res);
+    ck_assert(strstr(sim_last_error(), "reram") != NULL);
+    ck_assert_int_eq(sim_run(net, bits, &arch, tech, 0.25, &res), SIM_ERANGE);
+    tech_params_free(tech);
+    net_bitcfg_free(bits);
+    net_free(net);
+}
+END_TEST
+
+/* Totals are the sums of the layers; EDP is energy x latency; the chosen candidate has the
+ * least EDP of its layer. */
+START_TEST(test_run_totals_consistent)
+{
+    net_network *net = load_net("resnet50");
+    sim_arch arch = default_arch();
+    sim_result *r = run(net, "w4a8", "fefet", 0.8, &arch);
+    double lat = 0, e = 0;
+    for (size_t i = 0; i < r->n_layers; i++) {
+        const sim_layer_result *l = &r->layers[i];
+        ck_assert_double_eq_tol(l->energy_pj,
+                                l->energy_search_pj + l->energy_write_pj + l->energy_move_pj +
+                                    l->energy_leak_pj + l->energy_periph_pj,
+                                1e-6 * l->energy_pj + 1e-9);
+        lat += l->latency_ns;
+        e += l->energy_pj;
+    }
+    ck_assert_double_eq_tol(r->latency_ns, lat, 1e-9 * lat);
+    ck_assert_double_eq_tol(r->energy_pj, e, 1e-9 * e);
+    ck_assert_double_eq_tol(r->edp_pj_ns, r->energy_pj * r->latency_ns, 1e-9 * r->edp_pj_ns);
+    ck_assert_uint_eq(r->macs, net->total_macs);
+    ck_assert(r->tops_per_w > 0 && r->area_mm2 > 0 && r->throughput_inf_s > 0);
+    sim_result_free(r);
+    net_free(net);
+}
+END_TEST
+
+/* The planner's GEMM candidate: row layout, folds and an accumulator free of overflow. */
+START_TEST(test_plan_gemm_candidate)
+{
+    sim_arch arch = default_arch();
+    sim_candidate c;
+    /* 3x5-bit, K = 45: accumulator 4 + 5 + 6 = 15 bits (activations signed here). */
+    ck_assert_int_eq(sim_gemm_candidate(&arch, 49, 7, 45, 4, 3, 5, 8, 4, &c), SIM_OK);
+    ck_assert_uint_eq(c.chunk_k, 12);
+    ck_assert_uint_eq(c.acc_bits, 15);
+    ck_assert_uint_eq(c.n_rows, 49u * 7u * 4u);
+    ck_assert_uint_eq(c.n_folds, 1);
+    ck_assert_uint_eq(c.row_cols, 12u * 9u + 15u + 15u + 1u);
+    /* Too wide a chunk for 256 columns. */
+    ck_assert_int_eq(sim_gemm_candidate(&arch, 49, 7, 45, 9, 8, 8, 8, 1, &c), SIM_ECAPACITY);
+    /* 16 x 16 bits over K = 4608 needs 16 + 16 + 13 = 45 accumulator bits. */
+    ck_assert_int_eq(sim_gemm_candidate(&arch, 10, 10, 4608, 16, 16, 16, 8, 1, &c),
+                     SIM_ECAPACITY);
+    ck_assert(strstr(sim_last_error(), "accumulator of 45 bits") != NULL);
+}
+END_TEST
+
+START_TEST(test_plan_capacity_error)
+{
+    net_network *net = load_net("vgg16");
+    sim_arch arch = default_arch();
+    net_bitcfg *bits = NULL;
+    sim_plan *plan = NULL;
+    ck_assert_int_eq(net_bitcfg_uniform("w16a16", net, &bits), SIM_OK);
+    ck_assert_int_eq(sim_plan_new(net, bits, &arch, &plan), SIM_ECAPACITY);
+    ck_assert_ptr_null(plan);
+    ck_assert(strstr(sim_last_error(), "networks/vgg16.yaml:") != NULL);
+    net_bitcfg_free(bits);
+    net_free(net);
+}
+END_TEST
+
+START_TEST(test_plan_out_of_memory)
+{
+    net_network *net = load_net("alexnet");
+    sim_arch arch = default_arch();
+    net_bitcfg *bits = NULL;
+    ck_assert_int_eq(net_bitcfg_uniform("int4", net, &bits), SIM_OK);
+    for (long n = 1; n < 8; n++) {
+        sim_plan *plan = NULL;
+        sim_result *res = NULL;
+        sim_alloc_fail_after(n);
+        sim_status st = sim_plan_new(net, bits, &arch, &plan);
+        if (st == SIM_OK)
+            st = sim_result_new(plan, &res);
+        sim_alloc_fail_reset();
+        sim_result_free(res);
+        sim_plan_free(plan);
+        if (st == SIM_OK)
+            break;
+        ck_assert_int_eq(st, SIM_ENOMEM);
+    }
+    net_bitcfg_free(bits);
+    net_free(net);
+}
+END_TEST
+
+/* Writes text to a temporary file and loads it as an architecture. */
+static sim_status load_arch_text(const char *text, sim_arch *a)
+{
+    const char *path = "build/test_arch.yaml";
+    FILE *fp = fopen(path, "w");
+    ck_assert_ptr_nonnull(fp);
+    fputs(text, fp);
+    fclose(fp);
+    sim_status st = sim_arch_load(path, a);
+    remove(path);
+    return st;
+}
+
+static const char arch_ok[] = "name: t\n"
+                              "cap: {count: 4, rows: 64, cols: 128, ml_segment_cols: 16}\n"
+                              "map: {count: 2, rows: 1024, cols: 64, access_fj_per_bit: 20}\n"
+                              "interconnect: {bits_per_cycle: 512, clock_ghz: 1, "
+                              "energy_pj_per_bit: 0.1}\n"
+                              "controller: {energy_pj_per_cycle: 1, area_fraction: 0.2}\n"
+                              "batch: 2\n";
+
+START_TEST(test_arch_load_ok)
+{
+    sim_arch a;
+    ck_assert_msg(load_arch_text(arch_ok, &a) == SIM_OK, "%s", sim_last_error());
+    ck_assert_uint_eq(a.n_caps, 4);
+    ck_assert_uint_eq(a.cap_cols, 128);
+    ck_assert_uint_eq(a.batch, 2);
+    ck_assert_double_eq_tol(a.bus_energy_pj_per_bit, 0.1, 1e-12);
+    ck_assert_int_eq(sim_arch_find("no_such_arch", &a), SIM_ENOTFOUND);
+    ck_assert(strstr(sim_last_error(), "unknown architecture 'no_such_arch'") != NULL);
+}
+END_TEST
+
+START_TEST(test_arch_load_errors)
+{
+    static const struct {
+        const char *find, *replace;
+        sim_status status;
+        const char *msg;
+    } cases[] = {
+        {"batch: 2", "batch: 2\nbatchh: 3", SIM_EKEY,
+         "build/test_arch.yaml:7:1: error: unknown key 'batchh' in 'architecture'"},
+        {"rows: 64, ", "", SIM_EKEY,
+         "build/test_arch.yaml:2:6: error: missing key 'rows' in 'cap'"},
+        {"cols: 128", "cols: 12x", SIM_ETYPE,
+         "build/test_arch.yaml:2:33: error: expected an integer, found '12x'"},
+        {"ml_segment_cols: 16", "ml_segment_cols: 200", SIM_ERANGE,
+         "build/test_arch.yaml:2:55: error: ml_segment_cols (200) exceeds cols (128)"},
+        {"batch: 2", "batch: 0", SIM_ERANGE,
+         "build/test_arch.yaml:6:8: error: value 0 is outside 1..1048576"},
+        {"name: t", "name: t\nname: u", SIM_EKEY,
+         "build/test_arch.yaml:2:1: error: duplicate key 'name' (first at line 1)"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[1024];
+        const char *at = strstr(arch_ok, cases[i].find);
+        ck_assert_ptr_nonnull(at);
+        snprintf(text, sizeof text, "%.*s%s%s", (int)(at - arch_ok), arch_ok, cases[i].replace,
+                 at + strlen(cases[i].find));
+        sim_arch a;
+        ck_assert_int_eq(load_arch_text(text, &a), cases[i].status);
+        ck_assert_str_eq(sim_last_error(), cases[i].msg);
+    }
+}
+END_TEST
+
+Suite *sim_suite(void)
+{
+    Suite *s = suite_create("sim");
+    TCase *tc = tcase_create("run");
+    tcase_set_timeout(tc, 60);
+    tcase_add_loop_test(tc, test_run_hawq_edp_order, 0, 3);
+    tcase_add_test(tc, test_run_sram_voltage_scaling);
+    tcase_add_test(tc, test_run_vdd_out_of_range);
+    tcase_add_test(tc, test_run_totals_consistent);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("plan");
+    tcase_add_test(tc, test_plan_gemm_candidate);
+    tcase_add_test(tc, test_plan_capacity_error);
+    tcase_add_test(tc, test_plan_out_of_memory);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("arch");
+    tcase_add_test(tc, test_arch_load_ok);
+    tcase_add_test(tc, test_arch_load_errors);
+    suite_add_tcase(s, tc);
+    return s;
+}
