@@ -3,6 +3,7 @@
 #ifndef SIM_IMPL_H
 #define SIM_IMPL_H
 
+#include "ap_core/ap.h"
 #include "sim/sim.h"
 
 /* Dyadic requantization (HAWQ-V3): an integer accumulator is scaled by b / 2^c and rounded.
@@ -11,6 +12,8 @@
  * that width, capped at the widest AP multiply operand. */
 #define SIM_REQUANT_SCALE_BITS_MAX 16u
 unsigned sim_requant_scale_bits(unsigned to_bits);
+/* Row columns the requantization from from_bits to to_bits needs (0 when widening). */
+unsigned sim_requant_cols(unsigned from_bits, unsigned to_bits);
 
 /* 1 when layer's (first) input is non-negative (produced by a ReLU, possibly through pools
  * or a flatten): such activations are unsigned and enter the signed AP multiply with one
@@ -29,5 +32,30 @@ sim_status sim_gemm_candidate(const sim_arch *arch, uint64_t m, uint64_t n, uint
 sim_status sim_requant_program(sim_candidate *c, unsigned from_bits, unsigned to_bits);
 /* 1 when layers i and j do identical AP work (same shape, kind and bits). */
 int sim_layer_same_work(const net_network *net, const net_bitcfg *bits, size_t i, size_t j);
+
+/* ---- Functional execution of one conv layer on ap_core (sim_func.c) ---------------------
+ * A quantized conv (groups 1): activations a_bits (unsigned when act_unsigned, else signed),
+ * signed w_bits weights, output requantized to o_bits with the m-bit multiplier scale_b
+ * (m = sim_requant_scale_bits(o_bits)). Layouts: act[c][y][x], weight[oc][c][ky][kx]. */
+typedef struct sim_qconv {
+    int c_in, h_in, w_in, c_out, kh, kw, stride, pad;
+    unsigned a_bits, w_bits, o_bits;
+    int act_unsigned;
+    const int32_t *act;
+    const int32_t *weight;
+    int32_t scale_b;
+} sim_qconv;
+
+sim_status sim_qconv_check(const sim_qconv *q);
+/* GEMM view and output size of q. */
+void sim_qconv_gemm(const sim_qconv *q, uint64_t *m, uint64_t *n, uint64_t *k, int *h_out,
+                    int *w_out);
+/* Plain-C integer reference: out[oc][y][x] (c_out x h_out x w_out). */
+sim_status sim_qconv_reference(const sim_qconv *q, int32_t *out);
+/* The same on ap_core with n_chunks rows per output; *plan receives the planner's candidate
+ * for the layer (its per-fold counts are what one group of rows costs), *per_group the
+ * counters of the first output's rows and *total the counters summed over all outputs. */
+sim_status sim_qconv_on_ap(const sim_qconv *q, uint64_t n_chunks, int32_t *out,
+                           sim_candidate *plan, ap_counters *per_group, ap_counters *total);
 
 #endif /* SIM_IMPL_H */

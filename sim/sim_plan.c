@@ -52,6 +52,16 @@ unsigned sim_requant_scale_bits(unsigned to_bits)
     return to_bits + 1 < SIM_REQUANT_SCALE_BITS_MAX ? to_bits + 1 : SIM_REQUANT_SCALE_BITS_MAX;
 }
 
+unsigned sim_requant_cols(unsigned from_bits, unsigned to_bits)
+{
+    if (to_bits >= from_bits)
+        return 0;
+    unsigned m = sim_requant_scale_bits(to_bits);
+    unsigned x = from_bits > SIM_REQUANT_SCALE_BITS_MAX ? SIM_REQUANT_SCALE_BITS_MAX : from_bits;
+    /* pre-shifted value (when shifted), multiplier, product, result */
+    return (from_bits > x ? x : 0) + m + (x + m) + to_bits;
+}
+
 sim_status sim_requant_program(sim_candidate *c, unsigned from_bits, unsigned to_bits)
 {
     sim_status st = SIM_OK;
@@ -64,6 +74,7 @@ sim_status sim_requant_program(sim_candidate *c, unsigned from_bits, unsigned to
                     SIM_REQUANT_SCALE_BITS_MAX, 1);
         x = SIM_REQUANT_SCALE_BITS_MAX;
     }
+    c->n_plane_writes += m; /* the layer's multiplier b, loaded into every row */
     if (st == SIM_OK)
         st = add_op(c, AP_OP_MUL_S, x, m, 0, 1);
     x += m;
@@ -114,7 +125,11 @@ sim_status sim_gemm_candidate(const sim_arch *arch, uint64_t m, uint64_t n, uint
                          c->acc_bits, a_bits, w_bits, (unsigned long long)k, AP_ACC_WIDTH_MAX);
     unsigned prod = a_width + w_bits;
     unsigned scratch = prod > c->acc_bits ? prod : c->acc_bits;
-    uint64_t cols = c->chunk_k * prod + scratch + c->acc_bits + 1;
+    /* Operands, then (once they are dead) the requantization fields in the same columns. */
+    uint64_t operands = c->chunk_k * prod, requant = sim_requant_cols(c->acc_bits, o_bits);
+    uint64_t cols = (operands > requant ? operands : requant) + scratch + c->acc_bits + 1;
+    if (n_chunks > 1)
+        cols += c->acc_bits; /* the tree's accumulator beside the row's own */
     if (cols > arch->cap_cols || n_chunks > arch->cap_rows)
         return SIM_ECAPACITY; /* candidate does not fit: not an error by itself */
     c->row_cols = (unsigned)cols;

@@ -163,7 +163,8 @@ START_TEST(test_plan_gemm_candidate)
     ck_assert_uint_eq(c.acc_bits, 15);
     ck_assert_uint_eq(c.n_rows, 49u * 7u * 4u);
     ck_assert_uint_eq(c.n_folds, 1);
-    ck_assert_uint_eq(c.row_cols, 12u * 9u + 15u + 15u + 1u);
+    /* operands 12 x 9, scratch 15, accumulator 15, carry, the tree's accumulator 15 */
+    ck_assert_uint_eq(c.row_cols, 12u * 9u + 15u + 15u + 1u + 15u);
     /* Too wide a chunk for 256 columns. */
     ck_assert_int_eq(sim_gemm_candidate(&arch, 49, 7, 45, 9, 8, 8, 8, 1, &c), SIM_ECAPACITY);
     /* 16 x 16 bits over K = 4608 needs 16 + 16 + 13 = 45 accumulator bits. */
@@ -280,6 +281,58 @@ START_TEST(test_arch_load_errors)
 }
 END_TEST
 
+/* A small conv with odd sizes and bits 3 (unsigned activations) and 5 (signed weights),
+ * executed bit by bit on ap_core with the planner's mapping, for several chunkings. */
+START_TEST(test_func_conv_matches_reference_and_plan)
+{
+    static const uint64_t chunkings[] = {1, 2, 4, 8, 32};
+    const uint64_t n_chunks = chunkings[_i];
+    enum { CI = 3, H = 7, W = 5, CO = 4, KH = 3, KW = 3 };
+    int32_t act[CI * H * W], wt[CO * CI * KH * KW];
+    uint32_t seed = 12345u;
+    for (size_t i = 0; i < sizeof act / sizeof act[0]; i++) {
+        seed = seed * 1103515245u + 12345u;
+        act[i] = (int32_t)((seed >> 16) % 8u); /* unsigned 3-bit */
+    }
+    for (size_t i = 0; i < sizeof wt / sizeof wt[0]; i++) {
+        seed = seed * 1103515245u + 12345u;
+        wt[i] = (int32_t)((seed >> 16) % 32u) - 16; /* signed 5-bit */
+    }
+    sim_qconv q = {.c_in = CI, .h_in = H, .w_in = W, .c_out = CO, .kh = KH, .kw = KW,
+                   .stride = 2, .pad = 1, .a_bits = 3, .w_bits = 5, .o_bits = 6,
+                   .act_unsigned = 1, .act = act, .weight = wt, .scale_b = 45};
+    uint64_t m, n, k;
+    int ho, wo;
+    sim_qconv_gemm(&q, &m, &n, &k, &ho, &wo);
+    ck_assert_uint_eq(m, 4u * 3u);
+    ck_assert_uint_eq(k, 27);
+    int32_t ref[CO * 4 * 3], got[CO * 4 * 3];
+    sim_candidate plan;
+    ap_counters group, total;
+    ck_assert_int_eq(sim_qconv_reference(&q, ref), SIM_OK);
+    ck_assert_msg(sim_qconv_on_ap(&q, n_chunks, got, &plan, &group, &total) == SIM_OK, "%s",
+                  sim_last_error());
+    for (size_t i = 0; i < m * n; i++)
+        ck_assert_int_eq(got[i], ref[i]);
+    /* Every group of rows runs the plan's per-fold program: the same cycle counts. */
+    ck_assert_uint_eq(group.n_compares, plan.n_compares);
+    ck_assert_uint_eq(group.n_writes, plan.n_writes);
+    ck_assert_uint_eq(group.n_plane_writes, plan.n_plane_writes);
+    ck_assert_uint_eq(group.n_plane_reads, plan.n_plane_reads);
+    ck_assert_uint_eq(plan.n_passes, plan.n_compares);
+    /* Cells scale with the rows used. */
+    ck_assert_uint_eq(plan.n_rows, m * n * n_chunks);
+    ck_assert_uint_eq(total.n_compared_cells, plan.n_rows * plan.compared_cols);
+    ck_assert_uint_eq(total.n_plane_writes, m * n * plan.n_plane_writes);
+    /* Written cells depend on the data; the plan's figure is the expectation for uniform
+     * operands. These operands are uniform, the accumulators are not: within 25%. */
+    double expect = (double)plan.n_rows * plan.written_cells_per_row;
+    ck_assert_msg(fabs((double)total.n_written_cells - expect) < 0.25 * expect,
+                  "written cells %llu vs expected %.0f",
+                  (unsigned long long)total.n_written_cells, expect);
+}
+END_TEST
+
 Suite *sim_suite(void)
 {
     Suite *s = suite_create("sim");
@@ -294,6 +347,10 @@ Suite *sim_suite(void)
     tcase_add_test(tc, test_plan_gemm_candidate);
     tcase_add_test(tc, test_plan_capacity_error);
     tcase_add_test(tc, test_plan_out_of_memory);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("func");
+    tcase_set_timeout(tc, 60);
+    tcase_add_loop_test(tc, test_func_conv_matches_reference_and_plan, 0, 5);
     suite_add_tcase(s, tc);
     tc = tcase_create("arch");
     tcase_add_test(tc, test_arch_load_ok);

@@ -1,0 +1,249 @@
+/* sim_func.c - functional execution of one quantized conv layer on ap_core with the
+ * planner's mapping (sim_gemm_candidate): each output element gets n_chunks rows, each row
+ * MACs its chunk of K, a 2D-AP tree adds the partial sums, and the dyadic requantization of
+ * docs/SIM_MODEL.md follows. Beside it, the same arithmetic in plain C as the reference.
+ * Tests use the pair to show the AP computes the integer convolution exactly and that its
+ * counters equal the analytic plan. */
+#include <string.h>
+
+#include "ap_core/ap.h"
+#include "sim/sim.h"
+#include "sim/sim_impl.h"
+
+static unsigned ceil_log2_u(uint64_t x)
+{
+    unsigned n = 0;
+    while ((1ull << n) < x)
+        n++;
+    return n;
+}
+
+static int64_t wrap_signed(int64_t v, unsigned bits)
+{
+    uint64_t mask = bits >= 64 ? ~0ull : (1ull << bits) - 1;
+    uint64_t u = (uint64_t)v & mask;
+    if (bits < 64 && (u >> (bits - 1)) & 1)
+        return (int64_t)(u | ~mask);
+    return (int64_t)u;
+}
+
+/* round(v / 2^shift), half up, as ap_shr_round does before wrapping. */
+static int64_t shr_round(int64_t v, unsigned shift)
+{
+    return (v >> shift) + ((v >> (shift - 1)) & 1);
+}
+
+sim_status sim_qconv_check(const sim_qconv *q)
+{
+    if (q->c_in < 1 || q->h_in < 1 || q->w_in < 1 || q->c_out < 1 || q->kh < 1 || q->kw < 1 ||
+        q->stride < 1 || q->pad < 0 || q->kh > q->h_in + 2 * q->pad ||
+        q->kw > q->w_in + 2 * q->pad)
+        return SIM_ERROR(SIM_EINVAL, "functional conv: bad shape");
+    if (q->a_bits < 1 || q->a_bits > 15 || q->w_bits < 1 || q->w_bits > 16 || q->o_bits < 1 ||
+        q->o_bits > 32)
+        return SIM_ERROR(SIM_EINVAL, "functional conv: bits out of range");
+    return SIM_OK;
+}
+
+void sim_qconv_gemm(const sim_qconv *q, uint64_t *m, uint64_t *n, uint64_t *k, int *h_out,
+                    int *w_out)
+{
+    *h_out = (q->h_in + 2 * q->pad - q->kh) / q->stride + 1;
+    *w_out = (q->w_in + 2 * q->pad - q->kw) / q->stride + 1;
+    *m = (uint64_t)(*h_out) * (uint64_t)(*w_out);
+    *n = (uint64_t)q->c_out;
+    *k = (uint64_t)q->c_in * (uint64_t)q->kh * (uint64_t)q->kw;
+}
+
+/* The im2col element (output pixel p, reduction index k) of the input, 0 in the padding. */
+static int32_t im2col(const sim_qconv *q, int w_out, uint64_t p, uint64_t k)
+{
+    int oy = (int)(p / (uint64_t)w_out), ox = (int)(p % (uint64_t)w_out);
+    int c = (int)(k / (uint64_t)(q->kh * q->kw)), r = (int)(k % (uint64_t)(q->kh * q->kw));
+    int y = oy * q->stride - q->pad + r / q->kw, x = ox * q->stride - q->pad + r % q->kw;
+    if (y < 0 || y >= q->h_in || x < 0 || x >= q->w_in)
+        return 0;
+    return q->act[((size_t)c * (size_t)q->h_in + (size_t)y) * (size_t)q->w_in + (size_t)x];
+}
+
+static unsigned act_width(const sim_qconv *q)
+{
+    return q->act_unsigned ? q->a_bits + 1 : q->a_bits;
+}
+
+/* The requantized output of one accumulator, exactly as the AP program computes it. */
+static int64_t requant_ref(const sim_qconv *q, int64_t acc, unsigned acc_bits)
+{
+    if (q->o_bits >= acc_bits)
+        return acc;
+    unsigned m = sim_requant_scale_bits(q->o_bits), x = acc_bits;
+    int64_t v = acc;
+    if (x > SIM_REQUANT_SCALE_BITS_MAX) {
+        v = wrap_signed(shr_round(v, x - SIM_REQUANT_SCALE_BITS_MAX), SIM_REQUANT_SCALE_BITS_MAX);
+        x = SIM_REQUANT_SCALE_BITS_MAX;
+    }
+    int64_t p = v * (int64_t)q->scale_b;
+    return wrap_signed(shr_round(p, x + m - q->o_bits), q->o_bits);
+}
+
+sim_status sim_qconv_reference(const sim_qconv *q, int32_t *out)
+{
+    uint64_t m, n, k;
+    int h_out, w_out;
+    sim_status st = sim_qconv_check(q);
+    if (st != SIM_OK)
+        return st;
+    sim_qconv_gemm(q, &m, &n, &k, &h_out, &w_out);
+    unsigned acc_bits = act_width(q) + q->w_bits + ceil_log2_u(k);
+    for (uint64_t oc = 0; oc < n; oc++)
+        for (uint64_t p = 0; p < m; p++) {
+            int64_t acc = 0;
+            for (uint64_t i = 0; i < k; i++)
+                acc += (int64_t)im2col(q, w_out, p, i) * q->weight[oc * k + i];
+            out[oc * m + p] = (int32_t)requant_ref(q, acc, acc_bits);
+        }
+    return SIM_OK;
+}
+
+/* Field allocator for one row layout. */
+static ap_field take(unsigned *col, unsigned width)
+{
+    ap_field f = {*col, width};
+    *col += width;
+    return f;
+}
+
+/* Runs one output element's group of rows on arr; returns its result in *y. */
+static sim_status run_group(ap_array *arr, const sim_qconv *q, const sim_candidate *c,
+                            int w_out, uint64_t p, uint64_t oc, uint64_t k, uint32_t *vals,
+                            int64_t *y)
+{
+    const unsigned aw = act_width(q), prod = aw + q->w_bits, acc_bits = c->acc_bits;
+    const size_t rows = (size_t)c->n_chunks;
+    unsigned col = 0;
+    sim_status st = SIM_OK;
+    ap_field act[64], wt[64];
+    for (uint64_t j = 0; j < c->chunk_k; j++)
+        act[j] = take(&col, aw);
+    for (uint64_t j = 0; j < c->chunk_k; j++)
+        wt[j] = take(&col, q->w_bits);
+    unsigned region = col > sim_requant_cols(acc_bits, q->o_bits)
+                          ? col
+                          : sim_requant_cols(acc_bits, q->o_bits);
+    col = region;
+    ap_field scratch = take(&col, prod > acc_bits ? prod : acc_bits);
+    ap_field mac_acc = take(&col, acc_bits);
+    ap_field red_acc = rows > 1 ? take(&col, acc_bits) : mac_acc;
+    unsigned carry = col++;
+
+    /* Load: every row r holds its chunk's elements k = r * chunk_k + j (0 past K). */
+    uint32_t amask = (uint32_t)((1ull << aw) - 1), wmask = (uint32_t)((1ull << q->w_bits) - 1);
+    for (uint64_t j = 0; j < c->chunk_k && st == SIM_OK; j++) {
+        for (size_t r = 0; r < rows; r++) {
+            uint64_t i = r * c->chunk_k + j;
+            vals[r] = i < k ? (uint32_t)im2col(q, w_out, p, i) & amask : 0;
+        }
+        st = ap_array_field_load(arr, act[j], vals, rows);
+    }
+    for (uint64_t j = 0; j < c->chunk_k && st == SIM_OK; j++) {
+        for (size_t r = 0; r < rows; r++) {
+            uint64_t i = r * c->chunk_k + j;
+            vals[r] = i < k ? (uint32_t)q->weight[oc * k + i] & wmask : 0;
+        }
+        st = ap_array_field_load(arr, wt[j], vals, rows);
+    }
+    memset(vals, 0, rows * sizeof *vals);
+    if (st == SIM_OK)
+        st = ap_array_field_load(arr, mac_acc, vals, rows);
+    ap_field prodf = {scratch.col, prod};
+    for (uint64_t j = 0; j < c->chunk_k && st == SIM_OK; j++)
+        st = ap_mac(arr, act[j], wt[j], mac_acc, prodf, carry, true);
+    if (st == SIM_OK && rows > 1) {
+        ap_field tmp = {scratch.col, acc_bits};
+        st = ap_reduce_sum(arr, mac_acc, red_acc, tmp, carry, true);
+    }
+    ap_field result = red_acc;
+    if (st == SIM_OK && q->o_bits < acc_bits) {
+        /* Requantization in the (now dead) operand columns. */
+        unsigned m = sim_requant_scale_bits(q->o_bits), x = acc_bits, rc = 0;
+        ap_field src = red_acc;
+        if (x > SIM_REQUANT_SCALE_BITS_MAX) {
+            ap_field pre = take(&rc, SIM_REQUANT_SCALE_BITS_MAX);
+            st = ap_shr_round(arr, red_acc, x - SIM_REQUANT_SCALE_BITS_MAX, pre, carry, true);
+            src = pre;
+            x = SIM_REQUANT_SCALE_BITS_MAX;
+        }
+        ap_field bf = take(&rc, m), pf = take(&rc, x + m), of = take(&rc, q->o_bits);
+        for (size_t r = 0; r < rows; r++)
+            vals[r] = (uint32_t)q->scale_b & (uint32_t)((1ull << m) - 1);
+        if (st == SIM_OK)
+            st = ap_array_field_load(arr, bf, vals, rows);
+        if (st == SIM_OK)
+            st = ap_mul(arr, src, bf, pf, carry, true);
+        if (st == SIM_OK)
+            st = ap_shr_round(arr, pf, x + m - q->o_bits, of, carry, true);
+        result = of;
+    }
+    if (st == SIM_OK)
+        st = ap_array_field_store(arr, result, vals, rows);
+    if (st == SIM_OK)
+        *y = wrap_signed((int64_t)vals[0], result.width);
+    return st;
+}
+
+sim_status sim_qconv_on_ap(const sim_qconv *q, uint64_t n_chunks, int32_t *out,
+                           sim_candidate *plan, ap_counters *per_group, ap_counters *total)
+{
+    uint64_t m, n, k;
+    int h_out, w_out;
+    sim_status st = sim_qconv_check(q);
+    if (st != SIM_OK)
+        return st;
+    sim_qconv_gemm(q, &m, &n, &k, &h_out, &w_out);
+    /* The planner's view of this layer: one CAP as wide as needed, as many rows as asked. */
+    sim_arch arch;
+    memset(&arch, 0, sizeof arch);
+    arch.n_caps = 1;
+    arch.cap_rows = (unsigned)(m * n * n_chunks);
+    arch.cap_cols = 4096;
+    st = sim_gemm_candidate(&arch, m, n, k, act_width(q), q->a_bits, q->w_bits, q->o_bits,
+                            n_chunks, plan);
+    if (st != SIM_OK)
+        return st == SIM_ECAPACITY && !*sim_last_error()
+                   ? SIM_ERROR(SIM_ECAPACITY, "functional conv does not fit")
+                   : st;
+    if (plan->chunk_k > 64)
+        return SIM_ERROR(SIM_EINVAL, "functional conv: chunk of %llu exceeds 64",
+                         (unsigned long long)plan->chunk_k);
+    uint32_t *vals = sim_calloc((size_t)n_chunks, sizeof *vals);
+    ap_array *arr = NULL;
+    if (!vals)
+        return SIM_ERROR(SIM_ENOMEM, "out of memory");
+    memset(total, 0, sizeof *total);
+    for (uint64_t oc = 0; oc < n && st == SIM_OK; oc++)
+        for (uint64_t p = 0; p < m && st == SIM_OK; p++) {
+            st = ap_array_new((size_t)n_chunks, plan->row_cols, &arr);
+            int64_t y = 0;
+            if (st == SIM_OK)
+                st = run_group(arr, q, plan, w_out, p, oc, k, vals, &y);
+            if (st == SIM_OK) {
+                ap_counters g;
+                ap_array_counters(arr, &g);
+                if (oc == 0 && p == 0)
+                    *per_group = g;
+                total->n_compares += g.n_compares;
+                total->n_writes += g.n_writes;
+                total->n_compared_cells += g.n_compared_cells;
+                total->n_written_cells += g.n_written_cells;
+                total->n_word_writes += g.n_word_writes;
+                total->n_word_reads += g.n_word_reads;
+                total->n_plane_writes += g.n_plane_writes;
+                total->n_plane_reads += g.n_plane_reads;
+                out[oc * m + p] = (int32_t)y;
+            }
+            ap_array_free(arr);
+            arr = NULL;
+        }
+    sim_free(vals);
+    return st;
+}
