@@ -131,11 +131,15 @@ format:
 format-check:
 	clang-format --dry-run --Werror $(wildcard */*.c */*.h)
 
+# Data the program reads at run time (found under $(PREFIX)/share/apsim once installed).
+DATA_FILES = $(shell find networks tech sim/arch accel experiments plots -type f \
+                 \( -name '*.yaml' -o -name '*.gp' -o -name '*.sh' \) | sort)
+
 # install: the apsim binary and its data under $(DESTDIR)$(PREFIX).
 install: $(APSIM)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/apsim
 	install -m 755 $(APSIM) $(DESTDIR)$(PREFIX)/bin/apsim
-	cp -r networks tech experiments plots $(DESTDIR)$(PREFIX)/share/apsim/
+	for f in $(DATA_FILES); do install -D -m 644 $$f $(DESTDIR)$(PREFIX)/share/apsim/$$f; done
 
 # clean: remove every build variant and the apsim link (results/ is kept).
 clean:

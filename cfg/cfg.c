@@ -86,8 +86,8 @@ static sim_status parse_error(const builder *b)
         return SIM_ERROR(SIM_ENOMEM, "%s: out of memory while parsing", b->file);
     long line = (long)p->problem_mark.line + 1, col = (long)p->problem_mark.column + 1;
     if (p->context)
-        return sim_error_at(SIM_EPARSE, b->file, line, col, "%s %s", p->problem ? p->problem : "syntax error",
-                            p->context);
+        return sim_error_at(SIM_EPARSE, b->file, line, col, "%s %s",
+                            p->problem ? p->problem : "syntax error", p->context);
     return sim_error_at(SIM_EPARSE, b->file, line, col, "%s",
                         p->problem ? p->problem : "syntax error");
 }
@@ -111,8 +111,8 @@ static sim_status attach(builder *b, cfg_node *n)
         for (size_t i = 0; i < top->n_items; i += 2) {
             if (strcmp(top->items[i]->text, n->text) == 0) {
                 sim_status st = sim_error_at(SIM_EKEY, b->file, n->line, n->col,
-                                             "duplicate key '%s' (first at line %ld)",
-                                             n->text, top->items[i]->line);
+                                             "duplicate key '%s' (first at line %ld)", n->text,
+                                             top->items[i]->line);
                 node_free(n);
                 return st;
             }
@@ -152,8 +152,7 @@ static sim_status build(builder *b)
         case YAML_SCALAR_EVENT:
             if (ev.data.scalar.anchor) {
                 st = sim_error_at(SIM_EPARSE, b->file, (long)ev.start_mark.line + 1,
-                                  (long)ev.start_mark.column + 1,
-                                  "YAML anchors are not supported");
+                                  (long)ev.start_mark.column + 1, "YAML anchors are not supported");
                 break;
             }
             n = node_new(CFG_SCALAR, b->file, ev.start_mark);
@@ -171,8 +170,7 @@ static sim_status build(builder *b)
             if ((ev.type == YAML_SEQUENCE_START_EVENT && ev.data.sequence_start.anchor) ||
                 (ev.type == YAML_MAPPING_START_EVENT && ev.data.mapping_start.anchor)) {
                 st = sim_error_at(SIM_EPARSE, b->file, (long)ev.start_mark.line + 1,
-                                  (long)ev.start_mark.column + 1,
-                                  "YAML anchors are not supported");
+                                  (long)ev.start_mark.column + 1, "YAML anchors are not supported");
                 break;
             }
             if (b->depth == (int)(sizeof b->stack / sizeof b->stack[0])) {
@@ -202,8 +200,7 @@ static sim_status build(builder *b)
     return st;
 }
 
-static sim_status load(const char *name, FILE *fp, const char *text, size_t len,
-                       cfg_doc **out)
+static sim_status load(const char *name, FILE *fp, const char *text, size_t len, cfg_doc **out)
 {
     *out = NULL;
     cfg_doc *doc = sim_calloc(1, sizeof *doc);
@@ -263,13 +260,34 @@ sim_status cfg_doc_load_string(const char *name, const char *text, size_t len, c
     return load(name, NULL, text, len, out);
 }
 
-const cfg_node *cfg_doc_root(const cfg_doc *doc) { return doc->root; }
-const char *cfg_doc_name(const cfg_doc *doc) { return doc->name; }
-cfg_kind cfg_node_kind(const cfg_node *n) { return n->kind; }
-long cfg_node_line(const cfg_node *n) { return n->line; }
-long cfg_node_col(const cfg_node *n) { return n->col; }
-const char *cfg_node_file(const cfg_node *n) { return n->file; }
-const char *cfg_node_text(const cfg_node *n) { return n->kind == CFG_SCALAR ? n->text : NULL; }
+const cfg_node *cfg_doc_root(const cfg_doc *doc)
+{
+    return doc->root;
+}
+const char *cfg_doc_name(const cfg_doc *doc)
+{
+    return doc->name;
+}
+cfg_kind cfg_node_kind(const cfg_node *n)
+{
+    return n->kind;
+}
+long cfg_node_line(const cfg_node *n)
+{
+    return n->line;
+}
+long cfg_node_col(const cfg_node *n)
+{
+    return n->col;
+}
+const char *cfg_node_file(const cfg_node *n)
+{
+    return n->file;
+}
+const char *cfg_node_text(const cfg_node *n)
+{
+    return n->kind == CFG_SCALAR ? n->text : NULL;
+}
 
 size_t cfg_node_len(const cfg_node *n)
 {
@@ -323,8 +341,8 @@ static const char *kind_name(cfg_kind k)
 sim_status cfg_expect(const cfg_node *n, cfg_kind kind, const char *what)
 {
     if (n->kind != kind)
-        return cfg_error(n, SIM_ETYPE, "expected %s for '%s', found %s", kind_name(kind),
-                         what, kind_name(n->kind));
+        return cfg_error(n, SIM_ETYPE, "expected %s for '%s', found %s", kind_name(kind), what,
+                         kind_name(n->kind));
     return SIM_OK;
 }
 
@@ -422,8 +440,7 @@ sim_status cfg_get_long(const cfg_node *map, const char *key, long min, long max
     return v ? cfg_to_long(v, min, max, out) : SIM_OK;
 }
 
-sim_status cfg_get_double(const cfg_node *map, const char *key, double min, double max,
-                          double *out)
+sim_status cfg_get_double(const cfg_node *map, const char *key, double min, double max, double *out)
 {
     const cfg_node *v = cfg_map_get(map, key);
     return v ? cfg_to_double(v, min, max, out) : SIM_OK;

@@ -11,16 +11,15 @@
 
 static void usage(FILE *fp)
 {
-    fprintf(fp,
-            "usage: apsim run <network> [--bits SPEC] [--tech NAME] [--vdd V] [--arch NAME]\n"
-            "                 [--batch N] [--out DIR] [--quiet]\n"
-            "  <network>  alexnet, vgg16, resnet18, resnet50 or a network YAML file\n"
-            "  --bits     int8 (default), int4, wXaY, a HAWQ-V3 scheme or a bit-config file\n"
-            "  --tech     sram (default), reram, fefet or a technology YAML file\n"
-            "  --vdd      logic supply in volts (default: the technology's nominal)\n"
-            "  --arch     bf_imna (default) or an architecture YAML file\n"
-            "  --batch    images per inference batch (default: the architecture's)\n"
-            "  --out      directory for layers.csv, summary.csv and summary.json\n");
+    fprintf(fp, "usage: apsim run <network> [--bits SPEC] [--tech NAME] [--vdd V] [--arch NAME]\n"
+                "                 [--batch N] [--out DIR] [--quiet]\n"
+                "  <network>  alexnet, vgg16, resnet18, resnet50 or a network YAML file\n"
+                "  --bits     int8 (default), int4, wXaY, a HAWQ-V3 scheme or a bit-config file\n"
+                "  --tech     sram (default), reram, fefet or a technology YAML file\n"
+                "  --vdd      logic supply in volts (default: the technology's nominal)\n"
+                "  --arch     bf_imna (default) or an architecture YAML file\n"
+                "  --batch    images per inference batch (default: the architecture's)\n"
+                "  --out      directory for layers.csv, summary.csv and summary.json\n");
 }
 
 static int fail(sim_status st)
@@ -55,8 +54,8 @@ static sim_status write_outputs(const char *dir, const run_out *o)
     static const struct {
         const char *file;
         sim_writer_fn fn;
-    } outputs[] = {{"layers.csv", write_layers}, {"summary.csv", write_summary},
-                   {"summary.json", write_json}};
+    } outputs[] = {
+        {"layers.csv", write_layers}, {"summary.csv", write_summary}, {"summary.json", write_json}};
     char path[4096];
     sim_status st = sim_mkdir_p(dir);
     for (size_t i = 0; st == SIM_OK && i < sizeof outputs / sizeof outputs[0]; i++) {
@@ -82,8 +81,8 @@ static void print_summary(const sim_plan *plan, const sim_result *r)
            r->gops_per_mm2, r->area_mm2);
     printf("  laws         energy: %s; delay: %s; write: %s; leakage: %s\n", r->at.energy_law,
            r->at.delay_law, r->at.write_law, r->at.leak_law);
-    printf("\n  %-28s %8s %9s %9s %12s %12s\n", "layer", "chunk_k", "folds", "passes",
-           "latency_us", "energy_uj");
+    printf("\n  %-28s %8s %9s %9s %12s %12s\n", "layer", "chunk_k", "folds", "passes", "latency_us",
+           "energy_uj");
     for (size_t i = 0; i < r->n_layers; i++) {
         const sim_layer_result *lr = &r->layers[i];
         const sim_candidate *c = &sim_plan_layer(plan, i)->cand[lr->chosen];

@@ -49,7 +49,7 @@ typedef struct sim_arch {
     unsigned n_maps;             /* memory APs (1D) */
     unsigned map_rows, map_cols; /* words per MAP and bits per word */
     double map_access_fj_per_bit;
-    double bus_bits_per_cycle;  /* MAP <-> CAP interconnect width */
+    double bus_bits_per_cycle; /* MAP <-> CAP interconnect width */
     double bus_clock_ghz;
     double bus_energy_pj_per_bit;
     double ctrl_energy_pj_per_cycle; /* per CAP per compare or write cycle */
@@ -72,13 +72,13 @@ sim_status sim_arch_find(const char *name_or_path, sim_arch *out);
 /* AP work of one candidate mapping. Per-fold counts are identical in every fold (all CAPs
  * run the same pass sequence in lockstep); energies scale with rows actually used. */
 typedef struct sim_candidate {
-    uint64_t chunk_k;       /* K elements accumulated per row (0 for non-GEMM layers) */
-    uint64_t n_chunks;      /* rows per output element = ceil(K / chunk_k) */
-    unsigned acc_bits;      /* accumulator width */
-    unsigned row_cols;      /* bit-columns a row needs */
-    uint64_t n_rows;        /* rows used, summed over folds */
-    uint64_t n_folds;       /* sequential rounds when rows run out */
-    uint64_t n_cap_rounds;  /* CAPs busy, summed over folds */
+    uint64_t chunk_k;      /* K elements accumulated per row (0 for non-GEMM layers) */
+    uint64_t n_chunks;     /* rows per output element = ceil(K / chunk_k) */
+    unsigned acc_bits;     /* accumulator width */
+    unsigned row_cols;     /* bit-columns a row needs */
+    uint64_t n_rows;       /* rows used, summed over folds */
+    uint64_t n_folds;      /* sequential rounds when rows run out */
+    uint64_t n_cap_rounds; /* CAPs busy, summed over folds */
     /* Per fold, per CAP (cycles): */
     uint64_t n_passes, n_compares, n_writes, n_plane_writes, n_plane_reads;
     uint64_t compared_cols;       /* sum over compares of unmasked columns */
@@ -105,11 +105,11 @@ const sim_layer_plan *sim_plan_layer(const sim_plan *plan, size_t i);
 
 /* ---- Results -------------------------------------------------------------------------- */
 typedef struct sim_layer_result {
-    size_t layer;           /* index into the network */
-    size_t chosen;          /* index of the chosen candidate in the layer plan */
-    double latency_ns;      /* per inference batch */
+    size_t layer;      /* index into the network */
+    size_t chosen;     /* index of the chosen candidate in the layer plan */
+    double latency_ns; /* per inference batch */
     double energy_search_pj, energy_write_pj, energy_move_pj, energy_leak_pj, energy_periph_pj;
-    double energy_pj;       /* sum of the five */
+    double energy_pj; /* sum of the five */
     double edp_pj_ns;
 } sim_layer_result;
 
@@ -118,9 +118,9 @@ typedef struct sim_result {
     const net_bitcfg *bits;
     const tech_params *tech;
     sim_arch arch;
-    tech_at_vdd at;          /* technology figures used, with the laws that produced them */
+    tech_at_vdd at; /* technology figures used, with the laws that produced them */
     size_t n_layers;
-    sim_layer_result *layers; /* owned */
+    sim_layer_result *layers;                /* owned */
     double latency_ns, energy_pj, edp_pj_ns; /* per batch */
     double energy_search_pj, energy_write_pj, energy_move_pj, energy_leak_pj, energy_periph_pj;
     uint64_t macs;           /* per batch */

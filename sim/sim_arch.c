@@ -37,8 +37,8 @@ static sim_status section(const cfg_node *root, const char *name, const char *co
 
 static sim_status parse(const cfg_node *root, sim_arch *a)
 {
-    static const char *const top_keys[] = {"name", "cap", "map", "interconnect", "controller",
-                                           "batch", NULL};
+    static const char *const top_keys[] = {"name",       "cap",   "map", "interconnect",
+                                           "controller", "batch", NULL};
     static const char *const cap_keys[] = {"count", "rows", "cols", "ml_segment_cols", NULL};
     static const char *const map_keys[] = {"count", "rows", "cols", "access_fj_per_bit", NULL};
     static const char *const bus_keys[] = {"bits_per_cycle", "clock_ghz", "energy_pj_per_bit",
@@ -75,7 +75,8 @@ static sim_status parse(const cfg_node *root, sim_arch *a)
     if ((st = section(root, "interconnect", bus_keys, &bus)) != SIM_OK ||
         (st = need_double(bus, "interconnect", "bits_per_cycle", 1, 1e9, &a->bus_bits_per_cycle)) !=
             SIM_OK ||
-        (st = need_double(bus, "interconnect", "clock_ghz", 1e-3, 100, &a->bus_clock_ghz)) != SIM_OK ||
+        (st = need_double(bus, "interconnect", "clock_ghz", 1e-3, 100, &a->bus_clock_ghz)) !=
+            SIM_OK ||
         (st = need_double(bus, "interconnect", "energy_pj_per_bit", 0, 1e6,
                           &a->bus_energy_pj_per_bit)) != SIM_OK)
         return st;

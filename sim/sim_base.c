@@ -32,8 +32,8 @@ const char *sim_strerror(sim_status status)
 
 static char last_error[1024];
 
-sim_status sim_error_at(sim_status status, const char *file, long line, long col,
-                        const char *fmt, ...)
+sim_status sim_error_at(sim_status status, const char *file, long line, long col, const char *fmt,
+                        ...)
 {
     size_t used = 0;
     int n;
@@ -54,9 +54,15 @@ sim_status sim_error_at(sim_status status, const char *file, long line, long col
     return status;
 }
 
-const char *sim_last_error(void) { return last_error; }
+const char *sim_last_error(void)
+{
+    return last_error;
+}
 
-void sim_error_clear(void) { last_error[0] = '\0'; }
+void sim_error_clear(void)
+{
+    last_error[0] = '\0';
+}
 
 static long fail_countdown; /* 0: never fail; k > 0: the k-th allocation from now fails */
 static int failing;
@@ -68,9 +74,15 @@ void sim_alloc_fail_after(long n)
     failing = 0;
 }
 
-void sim_alloc_fail_reset(void) { sim_alloc_fail_after(0); }
+void sim_alloc_fail_reset(void)
+{
+    sim_alloc_fail_after(0);
+}
 
-unsigned long sim_alloc_count(void) { return n_allocs; }
+unsigned long sim_alloc_count(void)
+{
+    return n_allocs;
+}
 
 /* Decides whether this allocation is the injected failure (or one after it). */
 static int should_fail(void)
@@ -114,7 +126,10 @@ void *sim_realloc(void *ptr, size_t size)
     return p;
 }
 
-void sim_free(void *ptr) { free(ptr); }
+void sim_free(void *ptr)
+{
+    free(ptr);
+}
 
 char *sim_strdup(const char *s)
 {

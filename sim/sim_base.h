@@ -9,19 +9,19 @@
 
 /* One status enum for every fallible function in apsim. Results come back through pointers. */
 typedef enum sim_status {
-    SIM_OK = 0,        /* success */
-    SIM_ENOMEM,        /* an allocation failed */
-    SIM_EINVAL,        /* an argument is out of its documented range */
-    SIM_ERANGE,        /* a field, width or index lies outside the object it addresses */
-    SIM_EOVERLAP,      /* two fields that must be disjoint overlap */
-    SIM_EIO,           /* a file could not be opened, read, written or renamed */
-    SIM_EPARSE,        /* input is not well-formed (YAML syntax, bad number) */
-    SIM_EKEY,          /* a key is unknown, duplicated or missing */
-    SIM_ETYPE,         /* a value has the wrong type (string where a number belongs, ...) */
-    SIM_ESHAPE,        /* tensor shapes or layer connections do not agree */
-    SIM_ENOTFOUND,     /* a named thing (table row, layer, network, file) does not exist */
-    SIM_ECAPACITY,     /* the work does not fit the modelled hardware */
-    SIM_EUNSUPPORTED,  /* a valid request this version does not implement */
+    SIM_OK = 0,       /* success */
+    SIM_ENOMEM,       /* an allocation failed */
+    SIM_EINVAL,       /* an argument is out of its documented range */
+    SIM_ERANGE,       /* a field, width or index lies outside the object it addresses */
+    SIM_EOVERLAP,     /* two fields that must be disjoint overlap */
+    SIM_EIO,          /* a file could not be opened, read, written or renamed */
+    SIM_EPARSE,       /* input is not well-formed (YAML syntax, bad number) */
+    SIM_EKEY,         /* a key is unknown, duplicated or missing */
+    SIM_ETYPE,        /* a value has the wrong type (string where a number belongs, ...) */
+    SIM_ESHAPE,       /* tensor shapes or layer connections do not agree */
+    SIM_ENOTFOUND,    /* a named thing (table row, layer, network, file) does not exist */
+    SIM_ECAPACITY,    /* the work does not fit the modelled hardware */
+    SIM_EUNSUPPORTED, /* a valid request this version does not implement */
     SIM_STATUS_COUNT
 } sim_status;
 
@@ -32,8 +32,8 @@ const char *sim_strerror(sim_status status);
  * when file is NULL; line and col are 1-based, 0 leaves them out) as the last error and returns
  * status unchanged, so callers write `return sim_error_at(...)`. Set a breakpoint here to
  * catch every error apsim raises. Nothing is printed: front ends print sim_last_error(). */
-sim_status sim_error_at(sim_status status, const char *file, long line, long col,
-                        const char *fmt, ...)
+sim_status sim_error_at(sim_status status, const char *file, long line, long col, const char *fmt,
+                        ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 5, 6)))
 #endif

@@ -36,8 +36,7 @@ static int64_t shr_round(int64_t v, unsigned shift)
 sim_status sim_qconv_check(const sim_qconv *q)
 {
     if (q->c_in < 1 || q->h_in < 1 || q->w_in < 1 || q->c_out < 1 || q->kh < 1 || q->kw < 1 ||
-        q->stride < 1 || q->pad < 0 || q->kh > q->h_in + 2 * q->pad ||
-        q->kw > q->w_in + 2 * q->pad)
+        q->stride < 1 || q->pad < 0 || q->kh > q->h_in + 2 * q->pad || q->kw > q->w_in + 2 * q->pad)
         return SIM_ERROR(SIM_EINVAL, "functional conv: bad shape");
     if (q->a_bits < 1 || q->a_bits > 15 || q->w_bits < 1 || q->w_bits > 16 || q->o_bits < 1 ||
         q->o_bits > 32)
@@ -114,9 +113,8 @@ static ap_field take(unsigned *col, unsigned width)
 }
 
 /* Runs one output element's group of rows on arr; returns its result in *y. */
-static sim_status run_group(ap_array *arr, const sim_qconv *q, const sim_candidate *c,
-                            int w_out, uint64_t p, uint64_t oc, uint64_t k, uint32_t *vals,
-                            int64_t *y)
+static sim_status run_group(ap_array *arr, const sim_qconv *q, const sim_candidate *c, int w_out,
+                            uint64_t p, uint64_t oc, uint64_t k, uint32_t *vals, int64_t *y)
 {
     const unsigned aw = act_width(q), prod = aw + q->w_bits, acc_bits = c->acc_bits;
     const size_t rows = (size_t)c->n_chunks;
@@ -127,9 +125,8 @@ static sim_status run_group(ap_array *arr, const sim_qconv *q, const sim_candida
         act[j] = take(&col, aw);
     for (uint64_t j = 0; j < c->chunk_k; j++)
         wt[j] = take(&col, q->w_bits);
-    unsigned region = col > sim_requant_cols(acc_bits, q->o_bits)
-                          ? col
-                          : sim_requant_cols(acc_bits, q->o_bits);
+    unsigned region =
+        col > sim_requant_cols(acc_bits, q->o_bits) ? col : sim_requant_cols(acc_bits, q->o_bits);
     col = region;
     ap_field scratch = take(&col, prod > acc_bits ? prod : acc_bits);
     ap_field mac_acc = take(&col, acc_bits);
@@ -191,8 +188,8 @@ static sim_status run_group(ap_array *arr, const sim_qconv *q, const sim_candida
     return st;
 }
 
-sim_status sim_qconv_on_ap(const sim_qconv *q, uint64_t n_chunks, int32_t *out,
-                           sim_candidate *plan, ap_counters *per_group, ap_counters *total)
+sim_status sim_qconv_on_ap(const sim_qconv *q, uint64_t n_chunks, int32_t *out, sim_candidate *plan,
+                           ap_counters *per_group, ap_counters *total)
 {
     uint64_t m, n, k;
     int h_out, w_out;
@@ -206,8 +203,8 @@ sim_status sim_qconv_on_ap(const sim_qconv *q, uint64_t n_chunks, int32_t *out,
     arch.n_caps = 1;
     arch.cap_rows = (unsigned)(m * n * n_chunks);
     arch.cap_cols = 4096;
-    st = sim_gemm_candidate(&arch, m, n, k, act_width(q), q->a_bits, q->w_bits, q->o_bits,
-                            n_chunks, plan);
+    st = sim_gemm_candidate(&arch, m, n, k, act_width(q), q->a_bits, q->w_bits, q->o_bits, n_chunks,
+                            plan);
     if (st != SIM_OK)
         return st == SIM_ECAPACITY && !*sim_last_error()
                    ? SIM_ERROR(SIM_ECAPACITY, "functional conv does not fit")

@@ -26,8 +26,8 @@ unsigned sim_act_width(const net_network *net, size_t layer, unsigned a_bits);
  * SIM_ECAPACITY (without a message, unless the accumulator exceeds 32 bits) when it does
  * not fit a CAP row. */
 sim_status sim_gemm_candidate(const sim_arch *arch, uint64_t m, uint64_t n, uint64_t k,
-                              unsigned a_width, unsigned a_bits, unsigned w_bits,
-                              unsigned o_bits, uint64_t n_chunks, sim_candidate *c);
+                              unsigned a_width, unsigned a_bits, unsigned w_bits, unsigned o_bits,
+                              uint64_t n_chunks, sim_candidate *c);
 /* Adds the dyadic requantization from from_bits to to_bits (nothing when widening). */
 sim_status sim_requant_program(sim_candidate *c, unsigned from_bits, unsigned to_bits);
 /* 1 when layers i and j do identical AP work (same shape, kind and bits). */
@@ -55,7 +55,7 @@ sim_status sim_qconv_reference(const sim_qconv *q, int32_t *out);
 /* The same on ap_core with n_chunks rows per output; *plan receives the planner's candidate
  * for the layer (its per-fold counts are what one group of rows costs), *per_group the
  * counters of the first output's rows and *total the counters summed over all outputs. */
-sim_status sim_qconv_on_ap(const sim_qconv *q, uint64_t n_chunks, int32_t *out,
-                           sim_candidate *plan, ap_counters *per_group, ap_counters *total);
+sim_status sim_qconv_on_ap(const sim_qconv *q, uint64_t n_chunks, int32_t *out, sim_candidate *plan,
+                           ap_counters *per_group, ap_counters *total);
 
 #endif /* SIM_IMPL_H */

@@ -36,8 +36,7 @@ sim_status sim_outfile_commit(sim_outfile *f)
         st = sim_error_at(SIM_EIO, f->path, 0, 0, "write failed");
     f->fp = NULL;
     if (st == SIM_OK && rename(f->tmp_path, f->path) != 0)
-        st = sim_error_at(SIM_EIO, f->path, 0, 0, "cannot rename into place: %s",
-                          strerror(errno));
+        st = sim_error_at(SIM_EIO, f->path, 0, 0, "cannot rename into place: %s", strerror(errno));
     if (st != SIM_OK)
         remove(f->tmp_path);
     sim_free(f->path);

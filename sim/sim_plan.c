@@ -27,7 +27,10 @@ static unsigned ceil_log2(uint64_t x)
     return n;
 }
 
-static uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+static uint64_t ceil_div(uint64_t a, uint64_t b)
+{
+    return (a + b - 1) / b;
+}
 
 /* Adds the cost of one op to a candidate's per-fold counts. */
 static sim_status add_op(sim_candidate *c, ap_op op, unsigned wa, unsigned wb, unsigned wacc,
@@ -112,8 +115,8 @@ static void place(const sim_arch *arch, sim_candidate *c, uint64_t outputs, uint
 }
 
 sim_status sim_gemm_candidate(const sim_arch *arch, uint64_t m, uint64_t n, uint64_t k,
-                              unsigned a_width, unsigned a_bits, unsigned w_bits,
-                              unsigned o_bits, uint64_t n_chunks, sim_candidate *c)
+                              unsigned a_width, unsigned a_bits, unsigned w_bits, unsigned o_bits,
+                              uint64_t n_chunks, sim_candidate *c)
 {
     memset(c, 0, sizeof *c);
     c->n_chunks = n_chunks;
@@ -229,9 +232,9 @@ static sim_status plan_layer(const sim_plan *p, size_t li, sim_layer_plan *lp)
     sim_status last = SIM_OK;
     for (uint64_t chunks = 1; lp->n_candidates < SIM_MAX_CANDIDATES; chunks *= 2) {
         sim_candidate *c = &lp->cand[lp->n_candidates];
-        sim_status st = sim_gemm_candidate(&p->arch, lp->gemm_m, lp->gemm_n, lp->gemm_k, aw,
-                                           lp->bits.a_bits, lp->bits.w_bits, lp->bits.o_bits,
-                                           chunks, c);
+        sim_status st =
+            sim_gemm_candidate(&p->arch, lp->gemm_m, lp->gemm_n, lp->gemm_k, aw, lp->bits.a_bits,
+                               lp->bits.w_bits, lp->bits.o_bits, chunks, c);
         if (st == SIM_OK)
             lp->n_candidates++;
         else if (st != SIM_ECAPACITY)
@@ -244,9 +247,9 @@ static sim_status plan_layer(const sim_plan *p, size_t li, sim_layer_plan *lp)
     }
     if (lp->n_candidates == 0)
         return SIM_ERROR(last ? last : SIM_ECAPACITY,
-                         "layer '%s' (K=%llu, a=%u, w=%u bits) fits no row of %u columns",
-                         l->name, (unsigned long long)lp->gemm_k, lp->bits.a_bits,
-                         lp->bits.w_bits, p->arch.cap_cols);
+                         "layer '%s' (K=%llu, a=%u, w=%u bits) fits no row of %u columns", l->name,
+                         (unsigned long long)lp->gemm_k, lp->bits.a_bits, lp->bits.w_bits,
+                         p->arch.cap_cols);
     return SIM_OK;
 }
 
@@ -306,8 +309,14 @@ void sim_plan_free(sim_plan *plan)
     sim_free(plan);
 }
 
-const sim_layer_plan *sim_plan_layer(const sim_plan *plan, size_t i) { return &plan->layers[i]; }
-size_t sim_plan_n_layers(const sim_plan *plan) { return plan->n_layers; }
+const sim_layer_plan *sim_plan_layer(const sim_plan *plan, size_t i)
+{
+    return &plan->layers[i];
+}
+size_t sim_plan_n_layers(const sim_plan *plan)
+{
+    return plan->n_layers;
+}
 
 /* Energy and latency of one candidate at the technology point. */
 static void eval_candidate(const sim_plan *p, const tech_at_vdd *t, const sim_candidate *c,
@@ -436,10 +445,9 @@ int sim_layer_same_work(const net_network *net, const net_bitcfg *bits, size_t i
 {
     const net_layer *a = &net->layers[i], *b = &net->layers[j];
     const net_layer_bits *x = &bits->bits[i], *y = &bits->bits[j];
-    return a->kind == b->kind && a->c_in == b->c_in && a->h_in == b->h_in &&
-           a->w_in == b->w_in && a->c_out == b->c_out && a->h_out == b->h_out &&
-           a->w_out == b->w_out && a->kh == b->kh && a->kw == b->kw &&
-           a->stride == b->stride && a->groups == b->groups && x->w_bits == y->w_bits &&
-           x->a_bits == y->a_bits && x->o_bits == y->o_bits &&
+    return a->kind == b->kind && a->c_in == b->c_in && a->h_in == b->h_in && a->w_in == b->w_in &&
+           a->c_out == b->c_out && a->h_out == b->h_out && a->w_out == b->w_out && a->kh == b->kh &&
+           a->kw == b->kw && a->stride == b->stride && a->groups == b->groups &&
+           x->w_bits == y->w_bits && x->a_bits == y->a_bits && x->o_bits == y->o_bits &&
            sim_input_nonneg(net, i) == sim_input_nonneg(net, j);
 }

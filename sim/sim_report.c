@@ -23,15 +23,15 @@ sim_status sim_result_write_layers_csv(FILE *fp, const sim_plan *plan, const sim
         const sim_candidate *c = &lp->cand[lr->chosen];
         fprintf(fp,
                 "%s,%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%u,%u,%u,%u,%" PRIu64 ",%" PRIu64
-                ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
-                ",%" PRIu64 ",%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.6e\n",
+                ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
+                ",%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.6e\n",
                 l->name, net_kind_name(l->kind), lp->gemm_m, lp->gemm_n, lp->gemm_k,
                 lp->bits.w_bits, lp->bits.a_bits, lp->bits.o_bits, c->acc_bits, c->chunk_k,
                 c->n_chunks, c->n_rows, c->n_folds, c->n_passes * c->n_folds,
                 c->n_compares * c->n_folds, c->n_writes * c->n_folds,
                 c->n_plane_writes * c->n_folds, c->n_plane_reads * c->n_folds, lr->latency_ns,
-                lr->energy_search_pj, lr->energy_write_pj, lr->energy_move_pj,
-                lr->energy_leak_pj, lr->energy_periph_pj, lr->energy_pj, lr->edp_pj_ns);
+                lr->energy_search_pj, lr->energy_write_pj, lr->energy_move_pj, lr->energy_leak_pj,
+                lr->energy_periph_pj, lr->energy_pj, lr->edp_pj_ns);
     }
     return ferror(fp) ? SIM_ERROR(SIM_EIO, "write error") : SIM_OK;
 }
@@ -47,10 +47,10 @@ sim_status sim_result_write_summary_csv(FILE *fp, const sim_result *res, int hea
             "%s,%s,%s,%.3f,%u,%s,%.6e,%.6e,%.6e,%.6e,%.6e,%.6e,%.6e,%.6e,%" PRIu64
             ",%.6e,%.6e,%.3f,%.6e,\"%s\",\"%s\",\"%s\",\"%s\"\n",
             res->net->name, bits_name(res), res->tech->name, res->at.vdd_v, res->arch.batch,
-            res->arch.name, res->latency_ns * 1e-6, res->energy_pj * 1e-9,
-            res->edp_pj_ns * 1e-21, res->energy_search_pj * 1e-9, res->energy_write_pj * 1e-9,
-            res->energy_move_pj * 1e-9, res->energy_leak_pj * 1e-9, res->energy_periph_pj * 1e-9,
-            res->macs, res->throughput_inf_s, res->tops_per_w, res->area_mm2, res->gops_per_mm2,
+            res->arch.name, res->latency_ns * 1e-6, res->energy_pj * 1e-9, res->edp_pj_ns * 1e-21,
+            res->energy_search_pj * 1e-9, res->energy_write_pj * 1e-9, res->energy_move_pj * 1e-9,
+            res->energy_leak_pj * 1e-9, res->energy_periph_pj * 1e-9, res->macs,
+            res->throughput_inf_s, res->tops_per_w, res->area_mm2, res->gops_per_mm2,
             res->at.energy_law, res->at.delay_law, res->at.write_law, res->at.leak_law);
     return ferror(fp) ? SIM_ERROR(SIM_EIO, "write error") : SIM_OK;
 }

@@ -42,8 +42,7 @@ static sim_result *run(const net_network *net, const char *bits_spec, const char
     sim_result *res = NULL;
     ck_assert_msg(net_bitcfg_resolve(bits_spec, net, &bits) == SIM_OK, "%s", sim_last_error());
     ck_assert_msg(sim_tech_open(tech_name, &tech) == SIM_OK, "%s", sim_last_error());
-    sim_status st = sim_run(net, bits, arch, tech, vdd_v > 0 ? vdd_v : tech->vdd_nom_v.value,
-                            &res);
+    sim_status st = sim_run(net, bits, arch, tech, vdd_v > 0 ? vdd_v : tech->vdd_nom_v.value, &res);
     ck_assert_msg(st == SIM_OK, "%s", sim_last_error());
     /* The result borrows bits and tech; keep copies of the numbers and drop them. */
     res->bits = NULL;
@@ -69,8 +68,8 @@ START_TEST(test_run_hawq_edp_order)
     for (int i = 0; i + 1 < 5; i++)
         ck_assert_msg(edp[i] > edp[i + 1], "%s: EDP of %s (%g) not above %s (%g)", techs[_i],
                       hawq[i], edp[i], hawq[i + 1], edp[i + 1]);
-    ck_assert_msg(lat[4] < 0.5 * lat[0], "%s: INT4 latency %g not under half of INT8 %g",
-                  techs[_i], lat[4], lat[0]);
+    ck_assert_msg(lat[4] < 0.5 * lat[0], "%s: INT4 latency %g not under half of INT8 %g", techs[_i],
+                  lat[4], lat[0]);
     net_free(net);
 }
 END_TEST
@@ -88,8 +87,8 @@ START_TEST(test_run_sram_voltage_scaling)
         sim_result *r = run(net, "int8", "sram", vdd[i], &arch);
         double ratio = vdd[i] / 0.9;
         double dyn = r->energy_search_pj + r->energy_write_pj;
-        ck_assert_double_eq_tol(dyn / (nom->energy_search_pj + nom->energy_write_pj),
-                                ratio * ratio, 1e-9);
+        ck_assert_double_eq_tol(dyn / (nom->energy_search_pj + nom->energy_write_pj), ratio * ratio,
+                                1e-9);
         ck_assert_msg(r->latency_ns > prev_lat, "latency does not rise as Vdd falls");
         prev_lat = r->latency_ns;
         sim_result_free(r);
@@ -168,8 +167,7 @@ START_TEST(test_plan_gemm_candidate)
     /* Too wide a chunk for 256 columns. */
     ck_assert_int_eq(sim_gemm_candidate(&arch, 49, 7, 45, 9, 8, 8, 8, 1, &c), SIM_ECAPACITY);
     /* 16 x 16 bits over K = 4608 needs 16 + 16 + 13 = 45 accumulator bits. */
-    ck_assert_int_eq(sim_gemm_candidate(&arch, 10, 10, 4608, 16, 16, 16, 8, 1, &c),
-                     SIM_ECAPACITY);
+    ck_assert_int_eq(sim_gemm_candidate(&arch, 10, 10, 4608, 16, 16, 16, 8, 1, &c), SIM_ECAPACITY);
     ck_assert(strstr(sim_last_error(), "accumulator of 45 bits") != NULL);
 }
 END_TEST
@@ -298,9 +296,21 @@ START_TEST(test_func_conv_matches_reference_and_plan)
         seed = seed * 1103515245u + 12345u;
         wt[i] = (int32_t)((seed >> 16) % 32u) - 16; /* signed 5-bit */
     }
-    sim_qconv q = {.c_in = CI, .h_in = H, .w_in = W, .c_out = CO, .kh = KH, .kw = KW,
-                   .stride = 2, .pad = 1, .a_bits = 3, .w_bits = 5, .o_bits = 6,
-                   .act_unsigned = 1, .act = act, .weight = wt, .scale_b = 45};
+    sim_qconv q = {.c_in = CI,
+                   .h_in = H,
+                   .w_in = W,
+                   .c_out = CO,
+                   .kh = KH,
+                   .kw = KW,
+                   .stride = 2,
+                   .pad = 1,
+                   .a_bits = 3,
+                   .w_bits = 5,
+                   .o_bits = 6,
+                   .act_unsigned = 1,
+                   .act = act,
+                   .weight = wt,
+                   .scale_b = 45};
     uint64_t m, n, k;
     int ho, wo;
     sim_qconv_gemm(&q, &m, &n, &k, &ho, &wo);
@@ -328,8 +338,8 @@ START_TEST(test_func_conv_matches_reference_and_plan)
      * operands. These operands are uniform, the accumulators are not: within 25%. */
     double expect = (double)plan.n_rows * plan.written_cells_per_row;
     ck_assert_msg(fabs((double)total.n_written_cells - expect) < 0.25 * expect,
-                  "written cells %llu vs expected %.0f",
-                  (unsigned long long)total.n_written_cells, expect);
+                  "written cells %llu vs expected %.0f", (unsigned long long)total.n_written_cells,
+                  expect);
 }
 END_TEST
 

@@ -1,9 +1,9 @@
 /* suites.h - the one list of Check suites; tests/check_main.c runs them all.
  * Add a line per module: X(<module>_suite). */
-#define APSIM_SUITES(X) \
-    X(base_suite)       \
-    X(cfg_suite)        \
-    X(net_suite)        \
-    X(tech_suite)       \
-    X(accel_suite)      \
+#define APSIM_SUITES(X)                                                                            \
+    X(base_suite)                                                                                  \
+    X(cfg_suite)                                                                                   \
+    X(net_suite)                                                                                   \
+    X(tech_suite)                                                                                  \
+    X(accel_suite)                                                                                 \
     X(sim_suite)
