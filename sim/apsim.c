@@ -17,6 +17,7 @@ static const struct command {
     {"help", cmd_help, "list the subcommands"},
     {"net", sim_cli_net, "per-layer shapes, MACs, parameters, bits, BOPS and model size"},
     {"run", sim_cli_run, "latency, energy, EDP of a network on the AP system, per layer and total"},
+    {"dynamic", sim_cli_dynamic, "run-time precision schedules: bit-fluid AP vs fixed and rivals"},
 };
 
 static int cmd_help(int argc, char **argv)

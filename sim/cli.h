@@ -10,4 +10,7 @@ int sim_cli_net(int argc, char **argv);
 /* apsim run <network> [--bits] [--tech] [--vdd] [--arch] [--batch] [--out DIR] [--quiet] */
 int sim_cli_run(int argc, char **argv);
 
+/* apsim dynamic <schedule.yaml> [--out DIR] [--quiet] */
+int sim_cli_dynamic(int argc, char **argv);
+
 #endif /* SIM_CLI_H */

@@ -182,4 +182,155 @@ sim_status sim_parse_double(const char *option, const char *text, double min, do
 /* Exit status for a failed status code: input errors -> 2, others -> 1. */
 int sim_exit_code(sim_status status);
 
+/* ---- Dynamic mixed precision (sim_dynamic.c, docs/DYNAMIC.md) ------------------------------
+ * A schedule is a stream of inferences whose bit configuration changes at run time: per
+ * request (fixed or chosen by a latency/energy budget), a cascade (every input at a low
+ * config, a fraction re-run at a high one; a family of fractions), or per-layer mixes that
+ * alternate between consecutive inferences. The AP evaluates each distinct config once and
+ * charges every request its config's plan: it has no mode state, so switching costs nothing.
+ * Comparisons: the same AP fixed at the per-layer maximum precision, and the rival models of
+ * accel/ with their mode-switch costs. */
+typedef enum sim_dyn_kind { SIM_DYN_PER_REQUEST, SIM_DYN_CASCADE, SIM_DYN_PER_LAYER } sim_dyn_kind;
+
+#define SIM_DYN_MAX_RIVALS 8
+/* AP bit-fluid, AP fixed-at-max, and each rival following the schedule and fixed at max. */
+#define SIM_DYN_MAX_DESIGNS (2 + 2 * SIM_DYN_MAX_RIVALS)
+
+typedef struct sim_dyn_config {
+    char *name;       /* schedule-local name (owned) */
+    char *spec;       /* bit spec as written (owned) */
+    net_bitcfg *bits; /* resolved against the schedule's network (owned) */
+    double top1_pct;  /* `top1` of the schedule entry, else the config's published top-1 */
+    int is_static;    /* 1: listed under `static:` only (a reference point, never scheduled) */
+} sim_dyn_config;
+
+/* One request after `repeat` and `cycle` are expanded. */
+typedef struct sim_dyn_request {
+    int config;       /* index into configs, or -1: chosen by the budget at evaluation */
+    double budget_ms; /* latency budget per request (0: none) */
+    double budget_mj; /* energy budget per request (0: none) */
+} sim_dyn_request;
+
+typedef struct sim_dyn_schedule {
+    char *path; /* file it was loaded from (owned) */
+    char *name; /* `name:` (owned) */
+    sim_dyn_kind kind;
+    net_network *net;  /* owned */
+    tech_params *tech; /* owned */
+    sim_arch arch;
+    double vdd_v;
+    size_t n_configs; /* scheduled configs first, then `static:` reference points */
+    sim_dyn_config *configs;
+    size_t n_requests; /* per_request / per_layer */
+    sim_dyn_request *requests;
+    int cascade_low, cascade_high; /* config indices (cascade) */
+    size_t n_inputs;               /* cascade inputs per schedule */
+    size_t n_fractions;            /* cascade family: fractions re-run at high precision */
+    double *fractions;
+    size_t n_rivals;
+    const acc_model *rivals[SIM_DYN_MAX_RIVALS];
+} sim_dyn_schedule;
+
+/* Loads a schedule (format in docs/DYNAMIC.md) with its network, bit configs (relative paths
+ * are looked up next to the schedule first), technology and architecture. Strict: unknown or
+ * duplicate keys, wrong types, out-of-range values, empty lists, unknown config names and
+ * configs without a top-1 figure are file:line:col errors (SIM_EKEY, SIM_ETYPE, SIM_ERANGE,
+ * SIM_EINVAL, SIM_ENOTFOUND), plus the loaders' own errors. Free with sim_dyn_free; *out is
+ * NULL on failure. */
+sim_status sim_dyn_load(const char *path, sim_dyn_schedule **out);
+/* Same from memory; name is used in messages and as the base for relative paths. */
+sim_status sim_dyn_load_string(const char *name, const char *text, size_t len,
+                               sim_dyn_schedule **out);
+void sim_dyn_free(sim_dyn_schedule *s);
+const char *sim_dyn_kind_name(sim_dyn_kind kind);
+
+/* One request as run on the AP (bit-fluid). */
+typedef struct sim_dyn_row {
+    size_t point; /* schedule point (cascade fraction index; 0 otherwise) */
+    size_t index; /* request number within the point */
+    size_t input; /* input number (= index except in cascades) */
+    int rerun;    /* cascade: 1 for the high-precision re-run */
+    int config;   /* index into configs */
+    double budget_ms, budget_mj;
+    int met;                      /* budget met (1 when there is none) */
+    double latency_ns, energy_pj; /* the config's static figures, per batch */
+    uint64_t n_passes;            /* AP passes of the config (sum over layers and folds) */
+    double top1_pct;
+} sim_dyn_row;
+
+/* Totals of one design over one schedule point. */
+typedef struct sim_dyn_design {
+    char name[48]; /* "ap_bit_fluid", "ap_fixed_max", "<rival>", "<rival>_fixed_max" */
+    int supported; /* 0: some config cannot run on it (reason says which) */
+    char reason[256];
+    size_t n_runs;                /* inferences run (a fixed design runs a cascade input once) */
+    double latency_ns, energy_pj; /* mode switches included */
+    double switch_latency_ns, switch_energy_pj; /* mode switches: within and between runs */
+    size_t n_switches;                          /* switches with a non-zero cost */
+    size_t n_missed;                            /* requests over their budget */
+    double top1_pct;                            /* NaN when no published figure applies */
+    double edp_total_js;                        /* total energy x total latency */
+    double edp_per_input_js;                    /* (energy / inputs) x (latency / inputs) */
+} sim_dyn_design;
+
+typedef struct sim_dyn_point {
+    double fraction; /* cascade: effective fraction re-run (n_rerun / n_inputs); -1 otherwise */
+    size_t n_inputs, n_requests, n_rerun;
+    size_t first_row; /* rows [first_row, first_row + n_requests) */
+    double top1_pct;  /* schedule average accuracy (cascade: the mixing model) */
+    size_t n_designs;
+    sim_dyn_design design[SIM_DYN_MAX_DESIGNS];
+    int best_static;               /* config index: least AP EDP with top-1 >= top1_pct */
+    double best_static_edp_js;     /* its EDP per inference on the AP */
+    double edp_vs_best_static_pct; /* (bit-fluid - static) / static x 100 */
+} sim_dyn_point;
+
+/* Static AP figures of one config (and of the per-layer maximum). */
+typedef struct sim_dyn_static {
+    double latency_ns, energy_pj, edp_js;
+    uint64_t n_passes;
+} sim_dyn_static;
+
+/* MAP bits for the weights of every scheduled config under the two storage policies. */
+typedef struct sim_dyn_storage {
+    double msb_bits;           /* once per layer at its widest precision, read as MSB slices */
+    double per_precision_bits; /* one copy per distinct width of each layer */
+    double capacity_bits;      /* n_maps x map_rows x map_cols */
+    int msb_fits, per_precision_fits;
+} sim_dyn_storage;
+
+typedef struct sim_dyn_result {
+    const sim_dyn_schedule *sched;
+    sim_dyn_static *statics;   /* one per config (owned) */
+    sim_dyn_static max_static; /* the per-layer maximum config */
+    net_bitcfg *max_bits;      /* owned */
+    int max_config;            /* config equal to the maximum, or -1 */
+    size_t n_rows;
+    sim_dyn_row *rows; /* owned */
+    size_t n_points;
+    sim_dyn_point *points; /* owned */
+    sim_dyn_storage storage;
+} sim_dyn_result;
+
+/* Evaluates a schedule: each config once on the AP (sim_plan_new + sim_plan_eval) and on
+ * every rival, then walks the requests. Errors from planning and costing (a rival's
+ * SIM_EUNSUPPORTED is not an error: that design is marked unsupported). Free with
+ * sim_dyn_result_free. */
+sim_status sim_dyn_eval(const sim_dyn_schedule *s, sim_dyn_result **out);
+void sim_dyn_result_free(sim_dyn_result *r);
+
+/* AP passes of a plan evaluated into res (sum over layers of the chosen candidate's passes x
+ * folds): the whole work of one inference batch. */
+uint64_t sim_dyn_plan_passes(const sim_plan *plan, const sim_result *res);
+
+/* Output files (C locale, fixed precision, units in the headers). SIM_EIO on write errors. */
+sim_status sim_dyn_write_requests_csv(FILE *fp, const sim_dyn_result *r);
+sim_status sim_dyn_write_summary_csv(FILE *fp, const sim_dyn_result *r);
+sim_status sim_dyn_write_summary_json(FILE *fp, const sim_dyn_result *r);
+sim_status sim_dyn_write_family_csv(FILE *fp, const sim_dyn_result *r);
+sim_status sim_dyn_write_static_csv(FILE *fp, const sim_dyn_result *r);
+/* Writes requests.csv, summary.csv, summary.json, family.csv, static.csv and plots.list into
+ * dir (created if needed), each atomically. */
+sim_status sim_dyn_write_outputs(const sim_dyn_result *r, const char *dir);
+
 #endif /* SIM_H */

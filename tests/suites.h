@@ -6,4 +6,5 @@
     X(net_suite)                                                                                   \
     X(tech_suite)                                                                                  \
     X(accel_suite)                                                                                 \
-    X(sim_suite)
+    X(sim_suite)                                                                                   \
+    X(dynamic_suite)
