@@ -117,6 +117,8 @@ int sim_exit_code(sim_status status)
     case SIM_ESHAPE:
     case SIM_ENOTFOUND:
     case SIM_EIO:
+    case SIM_ECAPACITY:
+    case SIM_EUNSUPPORTED:
         return 2;
     default:
         return 1;

@@ -2,11 +2,6 @@
 # $APSIM, $tmp, ok, bad and expect_exit). CSV and table outputs are integers or fixed
 # decimals printed in the C locale, so they are compared exactly (tolerance 0).
 
-# expect_same NAME GOT EXPECTED: the file equals the committed expected file.
-expect_same() {
-    if cmp -s "$2" "$3"; then ok; else bad "$1: differs from $3"; diff "$3" "$2" | head -5; fi
-}
-
 expect_exit 0 "net resnet18 HAWQ latency_0.5 csv" \
     "$APSIM" net resnet18 --bits resnet18_latency_0.5 --csv "$tmp/net_r18.csv" --quiet
 expect_same "net resnet18 latency_0.5 csv" "$tmp/net_r18.csv" \

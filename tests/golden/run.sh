@@ -21,6 +21,11 @@ expect_exit() {
     if [ "$got" -eq "$code" ]; then ok; else bad "$name: exit $got, want $code"; cat "$tmp/err"; fi
 }
 
+# expect_same NAME GOT EXPECTED: the file equals the committed expected file.
+expect_same() {
+    if cmp -s "$2" "$3"; then ok; else bad "$1: differs from $3"; diff "$3" "$2" | head -5; fi
+}
+
 expect_exit 2 "unknown command" "$APSIM" frobnicate
 expect_exit 0 "help" "$APSIM" help
 

@@ -1,0 +1,34 @@
+# case_run.sh - golden cases for `apsim run` (sourced by tests/golden/run.sh). Outputs are
+# printed in the C locale with fixed precision and compared exactly (tolerance 0): the
+# model is deterministic arithmetic on integer counts.
+
+expect_exit 0 "run resnet18 int4 fefet 0.8 V" \
+    "$APSIM" run resnet18 --bits int4 --tech fefet --vdd 0.8 --out "$tmp/run_r18" --quiet
+expect_same "run resnet18 int4 summary" "$tmp/run_r18/summary.csv" \
+    tests/golden/run_resnet18_int4_fefet.summary.csv.expected
+expect_same "run resnet18 int4 layers" "$tmp/run_r18/layers.csv" \
+    tests/golden/run_resnet18_int4_fefet.layers.csv.expected
+if grep -q '"edp_js"' "$tmp/run_r18/summary.json"; then ok; else bad "run: summary.json"; fi
+
+expect_exit 0 "run help" "$APSIM" run --help
+expect_exit 2 "run without a network" "$APSIM" run
+expect_exit 2 "run unknown technology" "$APSIM" run alexnet --tech tcam9
+expect_exit 2 "run unknown architecture" "$APSIM" run alexnet --arch nowhere
+expect_exit 2 "run bad batch" "$APSIM" run alexnet --batch 2.5
+
+# Vdd outside the technology's range: exit 2, a message naming the range, nothing written.
+expect_exit 2 "run vdd below range" "$APSIM" run alexnet --tech reram --vdd 0.5 --out "$tmp/run_bad"
+if grep -q "reram" "$tmp/err" && grep -q "0.6" "$tmp/err"; then ok; else
+    bad "run vdd below range: message"; cat "$tmp/err"; fi
+if [ -e "$tmp/run_bad" ]; then bad "run vdd below range: output written"; else ok; fi
+
+# A configuration the CAP rows cannot hold: exit 2 naming the file, line and layer.
+expect_exit 2 "run does not fit" "$APSIM" run vgg16 --bits w16a16
+if grep -q "networks/vgg16.yaml:[0-9]*: error: layer '" "$tmp/err"; then ok; else
+    bad "run does not fit: message"; cat "$tmp/err"; fi
+
+# A broken architecture file: file:line:col.
+printf 'name: x\nbatchh: 1\n' >"$tmp/arch.yaml"
+expect_exit 2 "run bad architecture" "$APSIM" run alexnet --arch "$tmp/arch.yaml"
+if grep -q "arch.yaml:2:1: error: unknown key 'batchh' in 'architecture'" "$tmp/err"; then ok
+else bad "run bad architecture: message"; cat "$tmp/err"; fi
