@@ -111,6 +111,11 @@ bench:
 	$(MAKE) VARIANT=release $(patsubst $(BUILD)/%,build/release/%,$(BENCH_BIN)) build/release/apsim
 	@for b in $(patsubst $(BUILD)/%,build/release/%,$(BENCH_BIN)); do echo "== $$b"; $$b || exit 1; done
 
+# calibrate: refit the rival models' free parameters to their papers' headline ratios and
+# rewrite accel/calibrated/*.yaml (GSL nonlinear least squares; see docs/ACCEL.md).
+calibrate: $(TEST_BIN)
+	APSIM_ACCEL_CALIBRATE=1 CK_RUN_SUITE=accel $(TEST_BIN)
+
 # run: the main job (default experiment, ending in the EDP-versus-accuracy plot).
 run: $(APSIM) apsim
 	LC_ALL=C $(APSIM) sweep experiments/resnet18_hawq.yaml
@@ -145,6 +150,6 @@ install: $(APSIM)
 clean:
 	rm -rf build apsim
 
-.PHONY: all apsim check san valgrind bench run plots lint format format-check install clean
+.PHONY: all apsim calibrate check san valgrind bench run plots lint format format-check install clean
 
 -include $(ALL_OBJ:.o=.d)
