@@ -2,4 +2,5 @@
  * Add a line per module: X(<module>_suite). */
 #define APSIM_SUITES(X) \
     X(base_suite)       \
-    X(cfg_suite)
+    X(cfg_suite)        \
+    X(ap_suite)
