@@ -3,6 +3,7 @@
 #define APSIM_SUITES(X)                                                                            \
     X(base_suite)                                                                                  \
     X(cfg_suite)                                                                                   \
+    X(ap_suite)                                                                                    \
     X(net_suite)                                                                                   \
     X(tech_suite)                                                                                  \
     X(accel_suite)                                                                                 \

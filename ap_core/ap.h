@@ -1,0 +1,203 @@
+/* ap.h - the associative processor (AP) model: a bit-sliced CAM array with key, mask and a
+ * tag bit per row, its compare/write primitives, and arithmetic as look-up tables of passes.
+ * Model: docs/AP_MODEL.md; pass orders from the FPGA AP RTL cited in REFERENCE.md section 3.
+ * Only sim/sim_base.h and the C library are used. */
+#ifndef AP_H
+#define AP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim/sim_base.h"
+
+/* Widest operand field of an arithmetic op, and widest accumulator field. */
+#define AP_WIDTH_MAX     16u
+#define AP_ACC_WIDTH_MAX 32u
+
+typedef struct ap_array ap_array;
+
+/* A field: `width` adjacent bit-columns of every row, least significant bit at `col`. */
+typedef struct ap_field {
+    unsigned col;
+    unsigned width;
+} ap_field;
+
+/* Event counters kept by an array; the energy model multiplies them by per-bit costs.
+ * n_compared_cells = sum over compares of rows x compared (unmasked) columns;
+ * n_written_cells = sum over writes of tagged rows x written columns. */
+typedef struct ap_counters {
+    uint64_t n_compares, n_writes, n_compared_cells, n_written_cells, n_word_writes, n_word_reads,
+        n_plane_writes, n_plane_reads;
+} ap_counters;
+
+/* ---- The array ---------------------------------------------------------------------- */
+
+/* Creates an array of n_rows x n_cols bits, all zero, tags clear, counters zero.
+ * SIM_EINVAL for zero rows or columns; SIM_ENOMEM when it does not fit in memory.
+ * *out is NULL on failure. Free with ap_array_free. */
+sim_status ap_array_new(size_t n_rows, unsigned n_cols, ap_array **out);
+/* Frees the array; ap_array_free(NULL) is a no-op. */
+void ap_array_free(ap_array *arr);
+size_t ap_array_rows(const ap_array *arr);
+unsigned ap_array_cols(const ap_array *arr);
+/* 64-bit words per bit-plane (the length ap_array_plane_read/write expect). */
+size_t ap_array_plane_words(const ap_array *arr);
+
+void ap_array_counters(const ap_array *arr, ap_counters *out);
+void ap_array_counters_reset(ap_array *arr);
+
+/* ---- Primitives --------------------------------------------------------------------- */
+
+/* How a compare combines its match vector with the tags. */
+typedef enum ap_tag_mode {
+    AP_TAG_SET, /* tags = match */
+    AP_TAG_AND, /* tags &= match */
+    AP_TAG_OR   /* tags |= match */
+} ap_tag_mode;
+
+/* Masked compare: a row matches when bit cols[i] equals key[i] (0 or 1) for every i < n;
+ * columns not listed are masked out. n = 0 matches every row. Counts one compare and
+ * n_rows x n compared cells. SIM_ERANGE for a column outside the array, SIM_EINVAL for a key
+ * other than 0/1 or an unknown mode. */
+sim_status ap_array_compare(ap_array *arr, const unsigned *cols, const unsigned char *key,
+                            unsigned n, ap_tag_mode mode);
+/* Tagged write: bit cols[i] := bits[i] in every tagged row. Counts one write and
+ * tagged rows x n written cells. Errors as ap_array_compare. */
+sim_status ap_array_write(ap_array *arr, const unsigned *cols, const unsigned char *bits,
+                          unsigned n);
+/* Tag register operations (no counters). */
+void ap_array_tags_fill(ap_array *arr, bool value);
+void ap_array_tags_invert(ap_array *arr);
+bool ap_array_tags_any(const ap_array *arr);
+size_t ap_array_tags_count(const ap_array *arr);
+/* Priority resolution: the lowest tagged row into *row; false (and *row untouched) if none. */
+bool ap_array_tags_first(const ap_array *arr, size_t *row);
+
+/* 1D access: write or read one row's field (width 1..32). Counts one word write/read.
+ * SIM_ERANGE for a row or field outside the array, SIM_EINVAL for width 0 or > 32. */
+sim_status ap_array_word_write(ap_array *arr, size_t row, ap_field f, uint32_t value);
+sim_status ap_array_word_read(ap_array *arr, size_t row, ap_field f, uint32_t *value);
+/* 2D access: one bit of every row of column col at once; bit r of the plane is row r
+ * (word r / 64, bit r % 64). n_words must be ap_array_plane_words(); bits of rows >= n_rows
+ * are ignored on write and read back as 0. Counts one plane write/read. */
+sim_status ap_array_plane_write(ap_array *arr, unsigned col, const uint64_t *bits, size_t n_words);
+sim_status ap_array_plane_read(ap_array *arr, unsigned col, uint64_t *bits, size_t n_words);
+/* Bulk 2D load/store of a field (width 1..32) for rows 0..n_values-1 (n_values <= n_rows;
+ * a load clears the field in the remaining rows): f.width plane writes/reads. */
+sim_status ap_array_field_load(ap_array *arr, ap_field f, const uint32_t *values, size_t n_values);
+sim_status ap_array_field_store(ap_array *arr, ap_field f, uint32_t *values, size_t n_values);
+
+/* ---- Operations: one table, enum values and names come from it ------------------------ */
+
+/* X(NAME, "name") - the cost arguments (width_a, width_b, width_acc) of each op are listed
+ * at ap_op_cost. */
+#define AP_OP_LIST(X)                                                                              \
+    X(ADD, "add")                                                                                  \
+    X(SUB, "sub")                                                                                  \
+    X(NEG, "neg")                                                                                  \
+    X(ADD_OOP, "add_oop")                                                                          \
+    X(MUL_U, "mul_u")                                                                              \
+    X(MUL_S, "mul_s")                                                                              \
+    X(MAC_U, "mac_u")                                                                              \
+    X(MAC_S, "mac_s")                                                                              \
+    X(GT_U, "gt_u")                                                                                \
+    X(GT_S, "gt_s")                                                                                \
+    X(EQ, "eq")                                                                                    \
+    X(MAX_U, "max_u")                                                                              \
+    X(MAX_S, "max_s")                                                                              \
+    X(RELU, "relu")                                                                                \
+    X(ABS, "abs")                                                                                  \
+    X(SHR_ROUND_U, "shr_round_u")                                                                  \
+    X(SHR_ROUND_S, "shr_round_s")                                                                  \
+    X(COPY, "copy")                                                                                \
+    X(REDUCE_SUM_U, "reduce_sum_u")                                                                \
+    X(REDUCE_SUM_S, "reduce_sum_s")
+
+typedef enum ap_op {
+#define AP_OP_ENUM(name, str) AP_OP_##name,
+    AP_OP_LIST(AP_OP_ENUM)
+#undef AP_OP_ENUM
+        AP_OP_COUNT
+} ap_op;
+
+/* The op's name ("add", "mul_s", ...); "unknown" for a value outside the enum. */
+const char *ap_op_name(ap_op op);
+/* Looks an op up by name; SIM_ENOTFOUND if there is none. */
+sim_status ap_op_from_name(const char *name, ap_op *out);
+
+/* All ops below validate their fields: operand widths 1..16 (SIM_EINVAL), accumulators up
+ * to 32, fields and single columns inside the array (SIM_ERANGE), all fields and columns of
+ * one call pairwise disjoint (SIM_EOVERLAP). Work columns (carry/flag) are clobbered. The
+ * tag register is left unspecified. Rows never interact except in ap_reduce_sum. */
+
+/* b := b + a (mod 2^n), a.width == b.width == n; carry_col ends holding the carry out.
+ * 4 passes per bit, keys over (a, b, carry) 110, 100, 001, 011. */
+sim_status ap_add(ap_array *arr, ap_field a, ap_field b, unsigned carry_col);
+/* b := b - a (mod 2^n); borrow_col ends holding the borrow out. 4 passes per bit, keys
+ * 100, 110, 011, 001. */
+sim_status ap_sub(ap_array *arr, ap_field a, ap_field b, unsigned borrow_col);
+/* a := -a (two's complement, mod 2^n). 3 passes per bit. */
+sim_status ap_neg(ap_array *arr, ap_field a, unsigned flag_col);
+/* s := a + b (mod 2^n), all three of width n; carry_col ends holding the carry out. */
+sim_status ap_add_oop(ap_array *arr, ap_field a, ap_field b, ap_field s, unsigned carry_col);
+/* p := a * b, p.width == a.width + b.width, unsigned or two's complement. */
+sim_status ap_mul(ap_array *arr, ap_field a, ap_field b, ap_field p, unsigned carry_col,
+                  bool is_signed);
+/* acc := acc + a * b (mod 2^acc.width), a.width + b.width <= acc.width <= 32; tmp (width
+ * a.width + b.width) receives the product. */
+sim_status ap_mac(ap_array *arr, ap_field a, ap_field b, ap_field acc, ap_field tmp,
+                  unsigned carry_col, bool is_signed);
+/* flag_col := (a > b), unsigned or signed. */
+sim_status ap_gt(ap_array *arr, ap_field a, ap_field b, unsigned flag_col, bool is_signed);
+/* flag_col := (a == b). */
+sim_status ap_eq(ap_array *arr, ap_field a, ap_field b, unsigned flag_col);
+/* b := max(a, b); flag_col ends holding (a > b). */
+sim_status ap_max(ap_array *arr, ap_field a, ap_field b, unsigned flag_col, bool is_signed);
+/* a := max(a, 0), a signed. One pass. */
+sim_status ap_relu(ap_array *arr, ap_field a);
+/* a := |a| for signed a, read back as an unsigned n-bit magnitude (|-2^(n-1)| = 2^(n-1)). */
+sim_status ap_abs(ap_array *arr, ap_field a, unsigned flag_col);
+/* d := round(a / 2^shift) = (a >> shift) + bit (shift-1) of a, i.e. round half up, with
+ * arithmetic (is_signed) or logical shift, 1 <= shift < a.width, result mod 2^d.width
+ * (d.width 1..32; bits above a.width - shift are sign- or zero-extension). carry_col ends
+ * holding the carry out of d. */
+sim_status ap_shr_round(ap_array *arr, ap_field a, unsigned shift, ap_field d, unsigned carry_col,
+                        bool is_signed);
+/* d := a, d.width == a.width. */
+sim_status ap_copy(ap_array *arr, ap_field a, ap_field d);
+/* Sum of field a over all rows into acc of row 0 (mod 2^acc.width), by a 2D-AP tree:
+ * acc := a (extended); then ceil(log2 n_rows) steps k, each moving acc of row r + 2^k into
+ * tmp of row r (acc.width plane reads + plane writes) and adding tmp into acc in all rows.
+ * a.width <= acc.width == tmp.width <= 32. Other rows end with partial sums. */
+sim_status ap_reduce_sum(ap_array *arr, ap_field a, ap_field acc, ap_field tmp, unsigned carry_col,
+                         bool is_signed);
+
+/* ---- Closed-form cost ----------------------------------------------------------------- */
+
+/* What one op costs on an array; equals the array's counters after the op. compared_cols x
+ * n_rows = compared cells. written_cells_per_row is the expectation over uniformly random
+ * operands (every operand bit pattern equally likely, independent), with the destination
+ * states documented in docs/AP_MODEL.md (mac: accumulator uniformly random). */
+typedef struct ap_cost {
+    uint64_t n_passes, n_compares, n_writes;
+    uint64_t compared_cols; /* sum over compares of compared columns: x rows = compared cells */
+    uint64_t written_cols;  /* sum over writes of written columns */
+    double written_cells_per_row; /* expected, uniform random operands */
+    uint64_t n_plane_writes, n_plane_reads, n_word_writes, n_word_reads;
+} ap_cost;
+
+/* Cost of one op. Arguments per op (unused ones must be 0):
+ *   add, sub, neg, add_oop, copy, gt_*, eq, max_*, relu, abs: width_a = operand width;
+ *   mul_*: width_a, width_b = operand widths;
+ *   mac_*: width_a, width_b, width_acc = accumulator width;
+ *   shr_round_*: width_a = source width, width_b = shift, width_acc = destination width;
+ *   reduce_sum_*: width_a = source width, width_acc = accumulator width; n_rows matters.
+ * n_rows >= 1. SIM_EINVAL for an unknown op or widths the op would reject.
+ * written_cells_per_row is exact except: mul/mac with width_a + width_b > 16 (estimated from
+ * 65,536 fixed pseudo-random pairs) and reduce_sum (a model, see docs/AP_MODEL.md). The
+ * mul/mac expectations are memoised in static storage: not thread-safe on first use. */
+sim_status ap_op_cost(ap_op op, unsigned width_a, unsigned width_b, unsigned width_acc,
+                      size_t n_rows, ap_cost *out);
+
+#endif /* AP_H */

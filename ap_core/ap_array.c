@@ -1,0 +1,578 @@
+/* ap_array.c - the bit-sliced CAM array: storage, compare/write/tag primitives, 1D and 2D
+ * access, and the word-parallel pass kernel (AVX2 when the CPU has it, 64-bit words
+ * otherwise). Semantics of compare/write/pass: REFERENCE.md section 3, docs/AP_MODEL.md. */
+#include <limits.h>
+#include <string.h>
+
+#include "ap_core/ap_impl.h"
+
+#if defined(__GNUC__) && defined(__x86_64__)
+#define AP_HAVE_AVX2 1
+#include <immintrin.h>
+#else
+#define AP_HAVE_AVX2 0
+#endif
+
+#if defined(__GNUC__)
+#define AP_INLINE static inline __attribute__((always_inline))
+#else
+#define AP_INLINE static inline
+#endif
+
+static inline unsigned popcount64(uint64_t x)
+{
+#if defined(__GNUC__)
+    return (unsigned)__builtin_popcountll(x);
+#else
+    x = x - ((x >> 1) & 0x5555555555555555u);
+    x = (x & 0x3333333333333333u) + ((x >> 2) & 0x3333333333333333u);
+    x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fu;
+    return (unsigned)((x * 0x0101010101010101u) >> 56);
+#endif
+}
+
+/* ---- Creation ------------------------------------------------------------------------- */
+
+sim_status ap_array_new(size_t n_rows, unsigned n_cols, ap_array **out)
+{
+    *out = NULL;
+    if (n_rows == 0 || n_cols == 0)
+        return SIM_ERROR(SIM_EINVAL,
+                         "ap array needs at least one row and one column (got %zu x %u)", n_rows,
+                         n_cols);
+    size_t n_vec = n_rows / (64u * AP_VEC_WORDS) + (n_rows % (64u * AP_VEC_WORDS) != 0);
+    size_t n_words = n_vec * AP_VEC_WORDS;
+    /* planes + tags + valid + scratch, plus 32 bytes to align the start for AVX2 loads. */
+    size_t n_planes = (size_t)n_cols + 3u;
+    if (n_words > (SIZE_MAX - 32u) / sizeof(uint64_t) / n_planes)
+        return SIM_ERROR(SIM_ENOMEM, "ap array of %zu x %u bits does not fit in memory", n_rows,
+                         n_cols);
+    ap_array *arr = sim_calloc(1, sizeof *arr);
+    if (!arr)
+        goto fail_struct;
+    arr->block = sim_calloc(1, n_words * n_planes * sizeof(uint64_t) + 32u);
+    if (!arr->block)
+        goto fail_block;
+    uintptr_t base = ((uintptr_t)arr->block + 31u) & ~(uintptr_t)31u;
+    arr->n_rows = n_rows;
+    arr->n_cols = n_cols;
+    arr->n_words = n_words;
+    arr->planes = (uint64_t *)base;
+    arr->tags = arr->planes + (size_t)n_cols * n_words;
+    arr->valid = arr->tags + n_words;
+    arr->scratch = arr->valid + n_words;
+    for (size_t w = 0; w < n_rows / 64u; w++)
+        arr->valid[w] = ~(uint64_t)0;
+    if (n_rows % 64u)
+        arr->valid[n_rows / 64u] = ((uint64_t)1 << (n_rows % 64u)) - 1u;
+    ap_array_use_simd(arr, true);
+    *out = arr;
+    return SIM_OK;
+fail_block:
+    sim_free(arr);
+fail_struct:
+    return SIM_ERROR(SIM_ENOMEM, "out of memory for an ap array of %zu x %u bits", n_rows, n_cols);
+}
+
+void ap_array_use_simd(ap_array *arr, bool on)
+{
+#if AP_HAVE_AVX2
+    arr->use_avx2 = on && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
+#else
+    (void)on;
+    arr->use_avx2 = false;
+#endif
+}
+
+void ap_array_free(ap_array *arr)
+{
+    if (!arr)
+        return;
+    sim_free(arr->block);
+    sim_free(arr);
+}
+
+size_t ap_array_rows(const ap_array *arr)
+{
+    return arr->n_rows;
+}
+unsigned ap_array_cols(const ap_array *arr)
+{
+    return arr->n_cols;
+}
+size_t ap_array_plane_words(const ap_array *arr)
+{
+    return arr->n_words;
+}
+
+void ap_array_counters(const ap_array *arr, ap_counters *out)
+{
+    *out = arr->cnt;
+}
+void ap_array_counters_reset(ap_array *arr)
+{
+    memset(&arr->cnt, 0, sizeof arr->cnt);
+}
+
+/* ---- Pass kernels ----------------------------------------------------------------------
+ * A pass over all rows is one loop over the words of the columns it touches. The key and
+ * the written pattern become per-column word masks before the loop (inv: all ones where the
+ * key bit is 0, so col ^ inv is 1 where the column matches; val: all ones where the written
+ * bit is 1), so the loop body is only whole-word logic: no per-row work. Tagged rows are
+ * counted with a popcount of the tag words. Padding rows are masked out in the last vector
+ * only. The bodies are instantiated for each (compared, written) column count so the
+ * compiler unrolls the column loops; other counts take a generic loop. */
+
+struct pass_args {
+    size_t n_vec;
+    const uint64_t *cc[AP_PASS_MAX];
+    uint64_t inv[AP_PASS_MAX];
+    uint64_t *wc[AP_PASS_MAX];
+    uint64_t val[AP_PASS_MAX];
+    uint64_t *tags;
+    const uint64_t *valid;
+};
+
+/* 64-bit word version: one vector = AP_VEC_WORDS words. Pointers are copied into locals so
+ * the stores through them cannot be taken to alias the argument block. */
+AP_INLINE uint64_t scalar_body(const struct pass_args *p, unsigned nc, unsigned nw)
+{
+    const uint64_t *cc[AP_PASS_MAX];
+    uint64_t *wc[AP_PASS_MAX], inv[AP_PASS_MAX], val[AP_PASS_MAX];
+    for (unsigned k = 0; k < nc; k++) {
+        cc[k] = p->cc[k];
+        inv[k] = p->inv[k];
+    }
+    for (unsigned k = 0; k < nw; k++) {
+        wc[k] = p->wc[k];
+        val[k] = p->val[k];
+    }
+    uint64_t *tags = p->tags, count = 0;
+    size_t n_words = p->n_vec * AP_VEC_WORDS, last = n_words - AP_VEC_WORDS;
+    for (size_t w = 0; w < n_words; w++) {
+        uint64_t t = cc[0][w] ^ inv[0];
+        for (unsigned k = 1; k < nc; k++)
+            t &= cc[k][w] ^ inv[k];
+        if (w >= last)
+            t &= p->valid[w];
+        tags[w] = t;
+        count += popcount64(t);
+        for (unsigned k = 0; k < nw; k++) {
+            uint64_t c = wc[k][w];
+            wc[k][w] = c ^ ((c ^ val[k]) & t);
+        }
+    }
+    return count;
+}
+
+static uint64_t scalar_pass(const struct pass_args *p, unsigned nc, unsigned nw)
+{
+    switch (nc * 64u + nw) {
+#define AP_SCALAR_CASE(c, w)                                                                       \
+    case c * 64u + w:                                                                              \
+        return scalar_body(p, c, w);
+        AP_SCALAR_CASE(1, 1)
+        AP_SCALAR_CASE(2, 2)
+        AP_SCALAR_CASE(3, 1)
+        AP_SCALAR_CASE(3, 2)
+        AP_SCALAR_CASE(4, 1)
+        AP_SCALAR_CASE(4, 2)
+#undef AP_SCALAR_CASE
+    default:
+        return scalar_body(p, nc, nw);
+    }
+}
+
+#if AP_HAVE_AVX2
+#define AP_AVX2 __attribute__((target("avx2,popcnt")))
+
+/* Adds the per-byte popcount of t (nibble table lookup) to the byte counters acc. */
+static inline AP_AVX2 __attribute__((always_inline)) __m256i popcnt_add(__m256i acc, __m256i t,
+                                                                        __m256i lut, __m256i low4)
+{
+    __m256i lo = _mm256_and_si256(t, low4);
+    __m256i hi = _mm256_and_si256(_mm256_srli_epi16(t, 4), low4);
+    acc = _mm256_add_epi8(acc, _mm256_shuffle_epi8(lut, lo));
+    return _mm256_add_epi8(acc, _mm256_shuffle_epi8(lut, hi));
+}
+
+/* The AVX2 body is specialised on the written bits too (vbits: bit k is the value written
+ * into column k), so a write is one OR or AND-NOT with the tags; `generic` takes them from
+ * the argument block instead. */
+struct avx2_cols {
+    const __m256i *cc[AP_PASS_MAX];
+    __m256i *wc[AP_PASS_MAX];
+    __m256i inv[AP_PASS_MAX], val[AP_PASS_MAX];
+};
+
+static inline AP_AVX2 __attribute__((always_inline)) __m256i
+avx2_step(const struct avx2_cols *c, __m256i *tags, size_t v, unsigned nc, unsigned nw,
+          unsigned vbits, bool generic, __m256i mask)
+{
+    /* The first columns are spelled out: GCC does not unroll a 4-trip loop here. */
+#define AP_CMP(k) _mm256_xor_si256(_mm256_load_si256(c->cc[k] + v), c->inv[k])
+    __m256i t = AP_CMP(0);
+    if (nc > 1)
+        t = _mm256_and_si256(t, AP_CMP(1));
+    if (nc > 2)
+        t = _mm256_and_si256(t, AP_CMP(2));
+    if (nc > 3)
+        t = _mm256_and_si256(t, AP_CMP(3));
+    for (unsigned k = 4; k < nc; k++)
+        t = _mm256_and_si256(t, AP_CMP(k));
+#undef AP_CMP
+    t = _mm256_and_si256(t, mask);
+    _mm256_store_si256(tags + v, t);
+    for (unsigned k = 0; k < nw; k++) {
+        __m256i x = _mm256_load_si256(c->wc[k] + v);
+        if (generic)
+            x = _mm256_xor_si256(x, _mm256_and_si256(_mm256_xor_si256(x, c->val[k]), t));
+        else if ((vbits >> k) & 1u)
+            x = _mm256_or_si256(x, t);
+        else
+            x = _mm256_andnot_si256(t, x);
+        _mm256_store_si256(c->wc[k] + v, x);
+    }
+    return t;
+}
+
+AP_INLINE AP_AVX2 uint64_t avx2_body(const struct pass_args *p, unsigned nc, unsigned nw,
+                                     unsigned vbits, bool generic)
+{
+    struct avx2_cols c;
+    for (unsigned k = 0; k < nc; k++) {
+        c.cc[k] = (const __m256i *)p->cc[k];
+        c.inv[k] = _mm256_set1_epi64x((long long)p->inv[k]);
+    }
+    for (unsigned k = 0; k < nw; k++) {
+        c.wc[k] = (__m256i *)p->wc[k];
+        c.val[k] = _mm256_set1_epi64x((long long)p->val[k]);
+    }
+    __m256i *tags = (__m256i *)p->tags;
+    const __m256i lut = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1, 2,
+                                         1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
+    const __m256i low4 = _mm256_set1_epi8(0x0f);
+    const __m256i ones = _mm256_set1_epi64x(-1), zero = _mm256_setzero_si256();
+    __m256i total = zero;
+    size_t v = 0, n_full = p->n_vec - 1;
+    /* Byte counters take at most 31 vectors (8 per vector) before they are summed; the loop
+     * does two vectors per trip. */
+    while (v < n_full) {
+        size_t end = n_full - v > 30u ? v + 30u : n_full;
+        __m256i acc = zero;
+        for (; v + 1u < end; v += 2u) {
+            acc = popcnt_add(acc, avx2_step(&c, tags, v, nc, nw, vbits, generic, ones), lut, low4);
+            acc = popcnt_add(acc, avx2_step(&c, tags, v + 1u, nc, nw, vbits, generic, ones), lut,
+                             low4);
+        }
+        if (v < end)
+            acc =
+                popcnt_add(acc, avx2_step(&c, tags, v++, nc, nw, vbits, generic, ones), lut, low4);
+        total = _mm256_add_epi64(total, _mm256_sad_epu8(acc, zero));
+    }
+    __m256i mask = _mm256_load_si256((const __m256i *)p->valid + n_full);
+    __m256i t = avx2_step(&c, tags, n_full, nc, nw, vbits, generic, mask);
+    total = _mm256_add_epi64(total, _mm256_sad_epu8(popcnt_add(zero, t, lut, low4), zero));
+    return (uint64_t)_mm256_extract_epi64(total, 0) + (uint64_t)_mm256_extract_epi64(total, 1) +
+           (uint64_t)_mm256_extract_epi64(total, 2) + (uint64_t)_mm256_extract_epi64(total, 3);
+}
+
+/* The (compared, written, written bits) shapes the LUTs use. */
+// clang-format off
+#define AP_AVX2_CASES(X)                                                                       \
+    X(1, 1, 1) X(1, 2, 1) X(2, 1, 0) X(2, 1, 1) X(2, 2, 1) X(3, 1, 0) X(3, 1, 1) X(3, 2, 0)   \
+    X(3, 2, 1) X(3, 2, 2) X(3, 2, 3) X(4, 1, 0) X(4, 1, 1) X(4, 2, 0) X(4, 2, 1) X(4, 2, 2)   \
+    X(4, 2, 3)
+// clang-format on
+
+static AP_AVX2 uint64_t avx2_pass(const struct pass_args *p, unsigned nc, unsigned nw)
+{
+    unsigned vbits = 0;
+    for (unsigned k = 0; k < nw && k < 2u; k++)
+        vbits |= (unsigned)(p->val[k] & 1u) << k;
+    switch (nw <= 2u ? nc * 64u + nw * 4u + vbits : 0u) {
+#define AP_AVX2_CASE(c, w, b)                                                                      \
+    case c * 64u + w * 4u + b:                                                                     \
+        return avx2_body(p, c, w, b, false);
+        AP_AVX2_CASES(AP_AVX2_CASE)
+#undef AP_AVX2_CASE
+    default:
+        return avx2_body(p, nc, nw, 0, true);
+    }
+}
+#endif
+
+uint64_t ap_pass(ap_array *arr, unsigned n_c, const unsigned *ccols, const unsigned char *key,
+                 unsigned n_w, const unsigned *wcols, const unsigned char *wval)
+{
+    struct pass_args p;
+    p.n_vec = arr->n_words / AP_VEC_WORDS;
+    p.tags = arr->tags;
+    p.valid = arr->valid;
+    for (unsigned k = 0; k < n_c; k++) {
+        p.cc[k] = ap_plane(arr, ccols[k]);
+        p.inv[k] = key[k] ? 0 : ~(uint64_t)0;
+    }
+    for (unsigned k = 0; k < n_w; k++) {
+        p.wc[k] = ap_plane(arr, wcols[k]);
+        p.val[k] = wval[k] ? ~(uint64_t)0 : 0;
+    }
+    uint64_t count;
+#if AP_HAVE_AVX2
+    if (arr->use_avx2)
+        count = avx2_pass(&p, n_c, n_w);
+    else
+#endif
+        count = scalar_pass(&p, n_c, n_w);
+    arr->cnt.n_compares++;
+    arr->cnt.n_writes++;
+    arr->cnt.n_compared_cells += (uint64_t)arr->n_rows * n_c;
+    arr->cnt.n_written_cells += count * n_w;
+    return count;
+}
+
+void ap_fill(ap_array *arr, unsigned n, const unsigned *cols, unsigned char value)
+{
+    memcpy(arr->tags, arr->valid, arr->n_words * sizeof(uint64_t));
+    for (unsigned k = 0; k < n; k++) {
+        uint64_t *c = ap_plane(arr, cols[k]);
+        if (value)
+            memcpy(c, arr->valid, arr->n_words * sizeof(uint64_t));
+        else
+            memset(c, 0, arr->n_words * sizeof(uint64_t));
+    }
+    arr->cnt.n_writes++;
+    arr->cnt.n_written_cells += (uint64_t)arr->n_rows * n;
+}
+
+void ap_plane_shift(ap_array *arr, unsigned src_col, unsigned dst_col, size_t by)
+{
+    const uint64_t *src = ap_plane(arr, src_col);
+    uint64_t *dst = ap_plane(arr, dst_col);
+    size_t n = arr->n_words, ws = by / 64u;
+    unsigned bs = (unsigned)(by % 64u);
+    /* The plane goes through the scratch buffer, as a read-out register would hold it. */
+    memcpy(arr->scratch, src, n * sizeof(uint64_t));
+    for (size_t w = 0; w < n; w++) {
+        uint64_t lo = w + ws < n ? arr->scratch[w + ws] : 0;
+        uint64_t hi = w + ws + 1 < n ? arr->scratch[w + ws + 1] : 0;
+        dst[w] = bs ? (lo >> bs) | (hi << (64u - bs)) : lo;
+    }
+    arr->cnt.n_plane_reads++;
+    arr->cnt.n_plane_writes++;
+}
+
+/* ---- Public primitives ----------------------------------------------------------------- */
+
+static sim_status check_cols(const ap_array *arr, const unsigned *cols, const unsigned char *bits,
+                             unsigned n, const char *what)
+{
+    for (unsigned k = 0; k < n; k++) {
+        if (cols[k] >= arr->n_cols)
+            return SIM_ERROR(SIM_ERANGE, "ap %s: column %u outside the array (%u columns)", what,
+                             cols[k], arr->n_cols);
+        if (bits[k] > 1)
+            return SIM_ERROR(SIM_EINVAL, "ap %s: bit %u for column %u is not 0 or 1", what,
+                             (unsigned)bits[k], cols[k]);
+    }
+    return SIM_OK;
+}
+
+sim_status ap_array_compare(ap_array *arr, const unsigned *cols, const unsigned char *key,
+                            unsigned n, ap_tag_mode mode)
+{
+    sim_status st = check_cols(arr, cols, key, n, "compare");
+    if (st)
+        return st;
+    if (mode != AP_TAG_SET && mode != AP_TAG_AND && mode != AP_TAG_OR)
+        return SIM_ERROR(SIM_EINVAL, "ap compare: unknown tag mode %d", (int)mode);
+    for (size_t w = 0; w < arr->n_words; w++) {
+        uint64_t t = arr->valid[w];
+        for (unsigned k = 0; k < n; k++)
+            t &= ap_plane(arr, cols[k])[w] ^ (key[k] ? 0 : ~(uint64_t)0);
+        if (mode == AP_TAG_AND)
+            t &= arr->tags[w];
+        else if (mode == AP_TAG_OR)
+            t |= arr->tags[w];
+        arr->tags[w] = t;
+    }
+    arr->cnt.n_compares++;
+    arr->cnt.n_compared_cells += (uint64_t)arr->n_rows * n;
+    return SIM_OK;
+}
+
+sim_status ap_array_write(ap_array *arr, const unsigned *cols, const unsigned char *bits,
+                          unsigned n)
+{
+    sim_status st = check_cols(arr, cols, bits, n, "write");
+    if (st)
+        return st;
+    for (unsigned k = 0; k < n; k++) {
+        uint64_t *c = ap_plane(arr, cols[k]);
+        for (size_t w = 0; w < arr->n_words; w++)
+            c[w] = bits[k] ? c[w] | arr->tags[w] : c[w] & ~arr->tags[w];
+    }
+    arr->cnt.n_writes++;
+    arr->cnt.n_written_cells += (uint64_t)ap_array_tags_count(arr) * n;
+    return SIM_OK;
+}
+
+void ap_array_tags_fill(ap_array *arr, bool value)
+{
+    if (value)
+        memcpy(arr->tags, arr->valid, arr->n_words * sizeof(uint64_t));
+    else
+        memset(arr->tags, 0, arr->n_words * sizeof(uint64_t));
+}
+
+void ap_array_tags_invert(ap_array *arr)
+{
+    for (size_t w = 0; w < arr->n_words; w++)
+        arr->tags[w] = ~arr->tags[w] & arr->valid[w];
+}
+
+bool ap_array_tags_any(const ap_array *arr)
+{
+    for (size_t w = 0; w < arr->n_words; w++)
+        if (arr->tags[w])
+            return true;
+    return false;
+}
+
+size_t ap_array_tags_count(const ap_array *arr)
+{
+    size_t n = 0;
+    for (size_t w = 0; w < arr->n_words; w++)
+        n += popcount64(arr->tags[w]);
+    return n;
+}
+
+bool ap_array_tags_first(const ap_array *arr, size_t *row)
+{
+    for (size_t w = 0; w < arr->n_words; w++) {
+        uint64_t t = arr->tags[w];
+        if (t) {
+            unsigned b = 0;
+            while (!(t & 1u)) {
+                t >>= 1;
+                b++;
+            }
+            *row = w * 64u + b;
+            return true;
+        }
+    }
+    return false;
+}
+
+static sim_status check_field(const ap_array *arr, ap_field f, const char *what)
+{
+    if (f.width == 0 || f.width > 32u)
+        return SIM_ERROR(SIM_EINVAL, "ap %s: field width %u is not in 1..32", what, f.width);
+    if (f.col >= arr->n_cols || f.width > arr->n_cols - f.col)
+        return SIM_ERROR(SIM_ERANGE,
+                         "ap %s: field at column %u of width %u outside the array (%u columns)",
+                         what, f.col, f.width, arr->n_cols);
+    return SIM_OK;
+}
+
+sim_status ap_array_word_write(ap_array *arr, size_t row, ap_field f, uint32_t value)
+{
+    sim_status st = check_field(arr, f, "word write");
+    if (st)
+        return st;
+    if (row >= arr->n_rows)
+        return SIM_ERROR(SIM_ERANGE, "ap word write: row %zu outside the array (%zu rows)", row,
+                         arr->n_rows);
+    uint64_t bit = (uint64_t)1 << (row % 64u);
+    for (unsigned i = 0; i < f.width; i++) {
+        uint64_t *w = ap_plane(arr, f.col + i) + row / 64u;
+        *w = (value >> i) & 1u ? *w | bit : *w & ~bit;
+    }
+    arr->cnt.n_word_writes++;
+    return SIM_OK;
+}
+
+sim_status ap_array_word_read(ap_array *arr, size_t row, ap_field f, uint32_t *value)
+{
+    sim_status st = check_field(arr, f, "word read");
+    if (st)
+        return st;
+    if (row >= arr->n_rows)
+        return SIM_ERROR(SIM_ERANGE, "ap word read: row %zu outside the array (%zu rows)", row,
+                         arr->n_rows);
+    uint32_t v = 0;
+    for (unsigned i = 0; i < f.width; i++)
+        v |= (uint32_t)((ap_plane(arr, f.col + i)[row / 64u] >> (row % 64u)) & 1u) << i;
+    *value = v;
+    arr->cnt.n_word_reads++;
+    return SIM_OK;
+}
+
+static sim_status check_plane(const ap_array *arr, unsigned col, size_t n_words, const char *what)
+{
+    if (col >= arr->n_cols)
+        return SIM_ERROR(SIM_ERANGE, "ap %s: column %u outside the array (%u columns)", what, col,
+                         arr->n_cols);
+    if (n_words != arr->n_words)
+        return SIM_ERROR(SIM_EINVAL, "ap %s: plane of %zu words, the array needs %zu", what,
+                         n_words, arr->n_words);
+    return SIM_OK;
+}
+
+sim_status ap_array_plane_write(ap_array *arr, unsigned col, const uint64_t *bits, size_t n_words)
+{
+    sim_status st = check_plane(arr, col, n_words, "plane write");
+    if (st)
+        return st;
+    uint64_t *c = ap_plane(arr, col);
+    for (size_t w = 0; w < n_words; w++)
+        c[w] = bits[w] & arr->valid[w];
+    arr->cnt.n_plane_writes++;
+    return SIM_OK;
+}
+
+sim_status ap_array_plane_read(ap_array *arr, unsigned col, uint64_t *bits, size_t n_words)
+{
+    sim_status st = check_plane(arr, col, n_words, "plane read");
+    if (st)
+        return st;
+    memcpy(bits, ap_plane(arr, col), n_words * sizeof(uint64_t));
+    arr->cnt.n_plane_reads++;
+    return SIM_OK;
+}
+
+sim_status ap_array_field_load(ap_array *arr, ap_field f, const uint32_t *values, size_t n_values)
+{
+    sim_status st = check_field(arr, f, "field load");
+    if (st)
+        return st;
+    if (n_values > arr->n_rows)
+        return SIM_ERROR(SIM_ERANGE, "ap field load: %zu values for %zu rows", n_values,
+                         arr->n_rows);
+    for (unsigned i = 0; i < f.width; i++) {
+        uint64_t *c = ap_plane(arr, f.col + i);
+        memset(c, 0, arr->n_words * sizeof(uint64_t));
+        for (size_t r = 0; r < n_values; r++)
+            c[r / 64u] |= (uint64_t)((values[r] >> i) & 1u) << (r % 64u);
+    }
+    arr->cnt.n_plane_writes += f.width;
+    return SIM_OK;
+}
+
+sim_status ap_array_field_store(ap_array *arr, ap_field f, uint32_t *values, size_t n_values)
+{
+    sim_status st = check_field(arr, f, "field store");
+    if (st)
+        return st;
+    if (n_values > arr->n_rows)
+        return SIM_ERROR(SIM_ERANGE, "ap field store: %zu values for %zu rows", n_values,
+                         arr->n_rows);
+    memset(values, 0, n_values * sizeof *values);
+    for (unsigned i = 0; i < f.width; i++) {
+        const uint64_t *c = ap_plane(arr, f.col + i);
+        for (size_t r = 0; r < n_values; r++)
+            values[r] |= (uint32_t)((c[r / 64u] >> (r % 64u)) & 1u) << i;
+    }
+    arr->cnt.n_plane_reads += f.width;
+    return SIM_OK;
+}

@@ -1,0 +1,479 @@
+/* ap_ops.c - AP arithmetic as look-up tables of passes, applied bit-serially (LSB first) to
+ * every row at once. Add/sub key orders and pass counts from the FPGA AP RTL
+ * (hongzhengTian/Associative-Processor-on-FPGA, AP_ctrl.v) as cited in REFERENCE.md
+ * section 3; every other table is derived in docs/AP_MODEL.md. */
+#include <string.h>
+
+#include "ap_core/ap_impl.h"
+
+/* ---- The tables ------------------------------------------------------------------------
+ * A pass is written as four strings: the compared slots, their key bits, the written slots
+ * and the bits written. A slot is a letter bound to a column when the table is applied to one
+ * bit position (A, B: operand bits, C: carry/borrow, F: flag, S: sign, D: destination, ...).
+ * Within a table no row matches two passes of one bit position: each pass moves the rows of
+ * one state to a state no later pass of the table compares for. Writes cover only the bits
+ * that change. */
+typedef struct lut_pass {
+    const char *cmp, *key, *wr, *val;
+} lut_pass;
+
+typedef struct lut {
+    unsigned n_passes;
+    const lut_pass *pass;
+} lut;
+
+#define LUT(name, ...)                                                                             \
+    static const lut_pass name##_passes[] = {__VA_ARGS__};                                         \
+    static const lut name = {sizeof name##_passes / sizeof name##_passes[0], name##_passes}
+
+/* B := A + B + C; C := carry. Keys over (A, B, C) in the RTL's order. */
+LUT(lut_add, {"ABC", "110", "BC", "01"}, {"ABC", "100", "B", "1"}, {"ABC", "001", "BC", "10"},
+    {"ABC", "011", "B", "0"});
+/* B := B - A - C; C := borrow. */
+LUT(lut_sub, {"ABC", "100", "BC", "11"}, {"ABC", "110", "B", "0"}, {"ABC", "011", "BC", "00"},
+    {"ABC", "001", "B", "1"});
+/* Two's complement: A := A xor F; F := F or A (F: a 1 was seen below). 01 joins 10 first
+ * (both end as 11), which frees state 01 for 11. */
+LUT(lut_neg, {"AF", "01", "AF", "10"}, {"AF", "11", "A", "0"}, {"AF", "10", "F", "1"});
+/* Out-of-place full add into S (cleared): S := A xor B xor C; C := majority. */
+LUT(lut_add_oop, {"ABC", "111", "S", "1"}, {"ABC", "110", "C", "1"}, {"ABC", "100", "S", "1"},
+    {"ABC", "010", "S", "1"}, {"ABC", "001", "SC", "10"});
+/* Half add of the carry: B := B xor C; C := B and C. */
+LUT(lut_half, {"BC", "01", "BC", "10"}, {"BC", "11", "B", "0"});
+/* D := A for a cleared D. */
+LUT(lut_copy, {"A", "1", "D", "1"});
+/* Carry out of a multiply step into the (zero) next product bit P; clears C. */
+LUT(lut_move, {"C", "1", "PC", "10"});
+/* F := (A > B) over the bits so far, LSB first; at the sign bit of signed operands the
+ * order of A and B is reversed. */
+LUT(lut_gt, {"ABF", "100", "F", "1"}, {"ABF", "011", "F", "0"});
+LUT(lut_gt_sign, {"ABF", "010", "F", "1"}, {"ABF", "101", "F", "0"});
+/* F (set beforehand) := 0 where A and B differ. */
+LUT(lut_eq, {"ABF", "101", "F", "0"}, {"ABF", "011", "F", "0"});
+/* B := A where F (A > B) is set. */
+LUT(lut_select, {"FAB", "110", "B", "1"}, {"FAB", "101", "B", "0"});
+/* |A|: lut_neg restricted to rows whose sign S is set; at the sign bit only 11 changes. */
+LUT(lut_abs, {"AFS", "011", "AF", "10"}, {"AFS", "111", "A", "0"}, {"AFS", "101", "F", "1"});
+LUT(lut_abs_sign, {"AF", "11", "A", "0"});
+
+/* Column bound to each slot letter, and an optional guard column (key 1) added to every
+ * compare of a table: the multiplier bit in conditional adds. */
+typedef struct slots {
+    unsigned col[26];
+} slots;
+
+static void lut_run(ap_array *arr, const lut *t, const slots *s, const unsigned *guard)
+{
+    unsigned cc[AP_PASS_MAX], wc[AP_PASS_MAX];
+    unsigned char key[AP_PASS_MAX], val[AP_PASS_MAX];
+    for (unsigned p = 0; p < t->n_passes; p++) {
+        const lut_pass *lp = &t->pass[p];
+        unsigned nc = 0, nw = 0;
+        for (const char *c = lp->cmp, *k = lp->key; *c; c++, k++, nc++) {
+            cc[nc] = s->col[*c - 'A'];
+            key[nc] = (unsigned char)(*k - '0');
+        }
+        if (guard) {
+            cc[nc] = *guard;
+            key[nc++] = 1;
+        }
+        for (const char *c = lp->wr, *v = lp->val; *c; c++, v++, nw++) {
+            wc[nw] = s->col[*c - 'A'];
+            val[nw] = (unsigned char)(*v - '0');
+        }
+        ap_pass(arr, nc, cc, key, nw, wc, val);
+    }
+}
+
+/* Binds up to four slots; unused ones are passed as 0 with letter '\0'. */
+static slots bind(char l1, unsigned c1, char l2, unsigned c2, char l3, unsigned c3, char l4,
+                  unsigned c4)
+{
+    slots s;
+    memset(&s, 0, sizeof s);
+    s.col[l1 - 'A'] = c1;
+    s.col[l2 - 'A'] = c2;
+    if (l3)
+        s.col[l3 - 'A'] = c3;
+    if (l4)
+        s.col[l4 - 'A'] = c4;
+    return s;
+}
+
+static void fill_field(ap_array *arr, ap_field f, unsigned extra_col, bool with_extra,
+                       unsigned char value)
+{
+    unsigned cols[AP_PASS_MAX];
+    unsigned n = 0;
+    for (unsigned i = 0; i < f.width; i++)
+        cols[n++] = f.col + i;
+    if (with_extra)
+        cols[n++] = extra_col;
+    ap_fill(arr, n, cols, value);
+}
+
+static void fill_col(ap_array *arr, unsigned col, unsigned char value)
+{
+    ap_fill(arr, 1, &col, value);
+}
+
+/* ---- Validation ------------------------------------------------------------------------ */
+
+typedef struct region {
+    const char *name;
+    ap_field f;
+} region;
+
+static sim_status check_width(const char *op, const char *name, unsigned width, unsigned max)
+{
+    if (width == 0 || width > max)
+        return SIM_ERROR(SIM_EINVAL, "ap %s: width %u of %s is not in 1..%u", op, width, name, max);
+    return SIM_OK;
+}
+
+static sim_status check_regions(const ap_array *arr, const char *op, const region *r, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        if (r[i].f.col >= arr->n_cols || r[i].f.width > arr->n_cols - r[i].f.col)
+            return SIM_ERROR(SIM_ERANGE,
+                             "ap %s: %s (columns %u..%u) lies outside the array (%u columns)", op,
+                             r[i].name, r[i].f.col, r[i].f.col + r[i].f.width - 1, arr->n_cols);
+    }
+    for (unsigned i = 0; i < n; i++)
+        for (unsigned j = i + 1; j < n; j++) {
+            const ap_field a = r[i].f, b = r[j].f;
+            if (a.col < b.col + b.width && b.col < a.col + a.width)
+                return SIM_ERROR(SIM_EOVERLAP, "ap %s: %s and %s overlap", op, r[i].name,
+                                 r[j].name);
+        }
+    return SIM_OK;
+}
+
+static ap_field col1(unsigned col)
+{
+    ap_field f = {col, 1};
+    return f;
+}
+
+#define TRY(expr)                                                                                  \
+    do {                                                                                           \
+        sim_status st_ = (expr);                                                                   \
+        if (st_)                                                                                   \
+            return st_;                                                                            \
+    } while (0)
+
+static sim_status check_pair(const char *op, ap_field a, ap_field b)
+{
+    TRY(check_width(op, "a", a.width, AP_WIDTH_MAX));
+    TRY(check_width(op, "b", b.width, AP_WIDTH_MAX));
+    if (a.width != b.width)
+        return SIM_ERROR(SIM_EINVAL, "ap %s: widths of a (%u) and b (%u) differ", op, a.width,
+                         b.width);
+    return SIM_OK;
+}
+
+/* ---- Ops ------------------------------------------------------------------------------- */
+
+static void run_inplace(ap_array *arr, const lut *t, ap_field a, ap_field b, unsigned c)
+{
+    fill_col(arr, c, 0);
+    for (unsigned i = 0; i < a.width; i++) {
+        slots s = bind('A', a.col + i, 'B', b.col + i, 'C', c, 0, 0);
+        lut_run(arr, t, &s, NULL);
+    }
+}
+
+sim_status ap_add(ap_array *arr, ap_field a, ap_field b, unsigned carry_col)
+{
+    TRY(check_pair("add", a, b));
+    region r[] = {{"a", a}, {"b", b}, {"carry column", col1(carry_col)}};
+    TRY(check_regions(arr, "add", r, 3));
+    run_inplace(arr, &lut_add, a, b, carry_col);
+    return SIM_OK;
+}
+
+sim_status ap_sub(ap_array *arr, ap_field a, ap_field b, unsigned borrow_col)
+{
+    TRY(check_pair("sub", a, b));
+    region r[] = {{"a", a}, {"b", b}, {"borrow column", col1(borrow_col)}};
+    TRY(check_regions(arr, "sub", r, 3));
+    run_inplace(arr, &lut_sub, a, b, borrow_col);
+    return SIM_OK;
+}
+
+sim_status ap_neg(ap_array *arr, ap_field a, unsigned flag_col)
+{
+    TRY(check_width("neg", "a", a.width, AP_WIDTH_MAX));
+    region r[] = {{"a", a}, {"flag column", col1(flag_col)}};
+    TRY(check_regions(arr, "neg", r, 2));
+    fill_col(arr, flag_col, 0);
+    for (unsigned i = 0; i < a.width; i++) {
+        slots s = bind('A', a.col + i, 'F', flag_col, 0, 0, 0, 0);
+        lut_run(arr, &lut_neg, &s, NULL);
+    }
+    return SIM_OK;
+}
+
+sim_status ap_add_oop(ap_array *arr, ap_field a, ap_field b, ap_field s, unsigned carry_col)
+{
+    TRY(check_pair("add_oop", a, b));
+    if (s.width != a.width)
+        return SIM_ERROR(SIM_EINVAL, "ap add_oop: width of s (%u) differs from a and b (%u)",
+                         s.width, a.width);
+    region r[] = {{"a", a}, {"b", b}, {"s", s}, {"carry column", col1(carry_col)}};
+    TRY(check_regions(arr, "add_oop", r, 4));
+    fill_field(arr, s, carry_col, true, 0);
+    for (unsigned i = 0; i < a.width; i++) {
+        slots sl = bind('A', a.col + i, 'B', b.col + i, 'C', carry_col, 'S', s.col + i);
+        lut_run(arr, &lut_add_oop, &sl, NULL);
+    }
+    return SIM_OK;
+}
+
+sim_status ap_copy(ap_array *arr, ap_field a, ap_field d)
+{
+    TRY(check_width("copy", "a", a.width, AP_WIDTH_MAX));
+    if (d.width != a.width)
+        return SIM_ERROR(SIM_EINVAL, "ap copy: width of d (%u) differs from a (%u)", d.width,
+                         a.width);
+    region r[] = {{"a", a}, {"d", d}};
+    TRY(check_regions(arr, "copy", r, 2));
+    fill_field(arr, d, 0, false, 0);
+    for (unsigned i = 0; i < a.width; i++) {
+        slots s = bind('A', a.col + i, 'D', d.col + i, 0, 0, 0, 0);
+        lut_run(arr, &lut_copy, &s, NULL);
+    }
+    return SIM_OK;
+}
+
+/* Shift-and-add driven by the multiplier bits b_j. Unsigned: step j adds a into product bits
+ * j..j+wa-1 in the rows where b_j = 1 (the guard), then moves the carry into bit j+wa, which
+ * is still zero. Signed (sign extension): step j first extends the partial product by one bit
+ * (copies bit j+wa-1 into j+wa), then adds a sign-extended to wa+1 bits into bits j..j+wa, or
+ * subtracts it at the multiplier's sign bit (weight -2^(wb-1)), then clears the carry. */
+static void mul_core(ap_array *arr, ap_field a, ap_field b, ap_field p, unsigned c, bool is_signed)
+{
+    fill_field(arr, p, c, true, 0);
+    for (unsigned j = 0; j < b.width; j++) {
+        unsigned guard = b.col + j;
+        if (!is_signed) {
+            for (unsigned i = 0; i < a.width; i++) {
+                slots s = bind('A', a.col + i, 'B', p.col + j + i, 'C', c, 0, 0);
+                lut_run(arr, &lut_add, &s, &guard);
+            }
+            slots s = bind('C', c, 'P', p.col + j + a.width, 0, 0, 0, 0);
+            lut_run(arr, &lut_move, &s, NULL);
+            continue;
+        }
+        slots e = bind('A', p.col + j + a.width - 1, 'D', p.col + j + a.width, 0, 0, 0, 0);
+        lut_run(arr, &lut_copy, &e, NULL);
+        const lut *t = j + 1 == b.width ? &lut_sub : &lut_add;
+        for (unsigned i = 0; i <= a.width; i++) {
+            unsigned ai = i < a.width ? i : a.width - 1;
+            slots s = bind('A', a.col + ai, 'B', p.col + j + i, 'C', c, 0, 0);
+            lut_run(arr, t, &s, &guard);
+        }
+        fill_col(arr, c, 0);
+    }
+}
+
+sim_status ap_mul(ap_array *arr, ap_field a, ap_field b, ap_field p, unsigned carry_col,
+                  bool is_signed)
+{
+    TRY(check_width("mul", "a", a.width, AP_WIDTH_MAX));
+    TRY(check_width("mul", "b", b.width, AP_WIDTH_MAX));
+    if (p.width != a.width + b.width)
+        return SIM_ERROR(SIM_EINVAL, "ap mul: product width %u is not %u + %u", p.width, a.width,
+                         b.width);
+    region r[] = {{"a", a}, {"b", b}, {"p", p}, {"carry column", col1(carry_col)}};
+    TRY(check_regions(arr, "mul", r, 4));
+    mul_core(arr, a, b, p, carry_col, is_signed);
+    return SIM_OK;
+}
+
+sim_status ap_mac(ap_array *arr, ap_field a, ap_field b, ap_field acc, ap_field tmp,
+                  unsigned carry_col, bool is_signed)
+{
+    TRY(check_width("mac", "a", a.width, AP_WIDTH_MAX));
+    TRY(check_width("mac", "b", b.width, AP_WIDTH_MAX));
+    unsigned wp = a.width + b.width;
+    TRY(check_width("mac", "acc", acc.width, AP_ACC_WIDTH_MAX));
+    if (acc.width < wp)
+        return SIM_ERROR(SIM_EINVAL, "ap mac: accumulator width %u is below the product width %u",
+                         acc.width, wp);
+    if (tmp.width != wp)
+        return SIM_ERROR(SIM_EINVAL, "ap mac: tmp width %u is not %u + %u", tmp.width, a.width,
+                         b.width);
+    region r[] = {
+        {"a", a}, {"b", b}, {"acc", acc}, {"tmp", tmp}, {"carry column", col1(carry_col)}};
+    TRY(check_regions(arr, "mac", r, 5));
+    mul_core(arr, a, b, tmp, carry_col, is_signed);
+    /* The product is added with zero extension (half adds of the carry) or sign extension
+     * (full adds of the product's sign bit); mul_core leaves the carry clear. */
+    for (unsigned i = 0; i < acc.width; i++) {
+        if (i < wp || is_signed) {
+            unsigned ti = i < wp ? i : wp - 1;
+            slots s = bind('A', tmp.col + ti, 'B', acc.col + i, 'C', carry_col, 0, 0);
+            lut_run(arr, &lut_add, &s, NULL);
+        } else {
+            slots s = bind('B', acc.col + i, 'C', carry_col, 0, 0, 0, 0);
+            lut_run(arr, &lut_half, &s, NULL);
+        }
+    }
+    return SIM_OK;
+}
+
+static sim_status check_cmp(ap_array *arr, const char *op, ap_field a, ap_field b, unsigned f)
+{
+    TRY(check_pair(op, a, b));
+    region r[] = {{"a", a}, {"b", b}, {"flag column", col1(f)}};
+    return check_regions(arr, op, r, 3);
+}
+
+static void gt_core(ap_array *arr, ap_field a, ap_field b, unsigned f, bool is_signed)
+{
+    fill_col(arr, f, 0);
+    for (unsigned i = 0; i < a.width; i++) {
+        slots s = bind('A', a.col + i, 'B', b.col + i, 'F', f, 0, 0);
+        lut_run(arr, is_signed && i + 1 == a.width ? &lut_gt_sign : &lut_gt, &s, NULL);
+    }
+}
+
+sim_status ap_gt(ap_array *arr, ap_field a, ap_field b, unsigned flag_col, bool is_signed)
+{
+    TRY(check_cmp(arr, "gt", a, b, flag_col));
+    gt_core(arr, a, b, flag_col, is_signed);
+    return SIM_OK;
+}
+
+sim_status ap_eq(ap_array *arr, ap_field a, ap_field b, unsigned flag_col)
+{
+    TRY(check_cmp(arr, "eq", a, b, flag_col));
+    fill_col(arr, flag_col, 1);
+    for (unsigned i = 0; i < a.width; i++) {
+        slots s = bind('A', a.col + i, 'B', b.col + i, 'F', flag_col, 0, 0);
+        lut_run(arr, &lut_eq, &s, NULL);
+    }
+    return SIM_OK;
+}
+
+sim_status ap_max(ap_array *arr, ap_field a, ap_field b, unsigned flag_col, bool is_signed)
+{
+    TRY(check_cmp(arr, "max", a, b, flag_col));
+    gt_core(arr, a, b, flag_col, is_signed);
+    for (unsigned i = 0; i < a.width; i++) {
+        slots s = bind('F', flag_col, 'A', a.col + i, 'B', b.col + i, 0, 0);
+        lut_run(arr, &lut_select, &s, NULL);
+    }
+    return SIM_OK;
+}
+
+sim_status ap_relu(ap_array *arr, ap_field a)
+{
+    TRY(check_width("relu", "a", a.width, AP_WIDTH_MAX));
+    region r[] = {{"a", a}};
+    TRY(check_regions(arr, "relu", r, 1));
+    /* One pass: rows whose sign bit is set clear every bit of the field. */
+    unsigned sign = a.col + a.width - 1, cols[AP_WIDTH_MAX];
+    unsigned char one = 1, zeros[AP_WIDTH_MAX] = {0};
+    for (unsigned i = 0; i < a.width; i++)
+        cols[i] = a.col + i;
+    ap_pass(arr, 1, &sign, &one, a.width, cols, zeros);
+    return SIM_OK;
+}
+
+sim_status ap_abs(ap_array *arr, ap_field a, unsigned flag_col)
+{
+    TRY(check_width("abs", "a", a.width, AP_WIDTH_MAX));
+    region r[] = {{"a", a}, {"flag column", col1(flag_col)}};
+    TRY(check_regions(arr, "abs", r, 2));
+    unsigned sign = a.col + a.width - 1;
+    fill_col(arr, flag_col, 0);
+    for (unsigned i = 0; i + 1 < a.width; i++) {
+        slots s = bind('A', a.col + i, 'F', flag_col, 'S', sign, 0, 0);
+        lut_run(arr, &lut_abs, &s, NULL);
+    }
+    slots s = bind('A', sign, 'F', flag_col, 0, 0, 0, 0);
+    lut_run(arr, &lut_abs_sign, &s, NULL);
+    return SIM_OK;
+}
+
+sim_status ap_shr_round(ap_array *arr, ap_field a, unsigned shift, ap_field d, unsigned carry_col,
+                        bool is_signed)
+{
+    TRY(check_width("shr_round", "a", a.width, AP_WIDTH_MAX));
+    TRY(check_width("shr_round", "d", d.width, AP_ACC_WIDTH_MAX));
+    if (shift == 0 || shift >= a.width)
+        return SIM_ERROR(SIM_EINVAL, "ap shr_round: shift %u is not in 1..%u", shift, a.width - 1);
+    region r[] = {{"a", a}, {"d", d}, {"carry column", col1(carry_col)}};
+    TRY(check_regions(arr, "shr_round", r, 3));
+    unsigned k = a.width - shift;
+    fill_field(arr, d, carry_col, true, 0);
+    /* d := a >> shift (extended), carry := bit shift-1 of a, then d += carry. */
+    for (unsigned i = 0; i < d.width && (i < k || is_signed); i++) {
+        unsigned src = a.col + (i < k ? shift + i : a.width - 1);
+        slots s = bind('A', src, 'D', d.col + i, 0, 0, 0, 0);
+        lut_run(arr, &lut_copy, &s, NULL);
+    }
+    slots cs = bind('A', a.col + shift - 1, 'D', carry_col, 0, 0, 0, 0);
+    lut_run(arr, &lut_copy, &cs, NULL);
+    for (unsigned i = 0; i < d.width; i++) {
+        slots s = bind('B', d.col + i, 'C', carry_col, 0, 0, 0, 0);
+        lut_run(arr, &lut_half, &s, NULL);
+    }
+    return SIM_OK;
+}
+
+sim_status ap_reduce_sum(ap_array *arr, ap_field a, ap_field acc, ap_field tmp, unsigned carry_col,
+                         bool is_signed)
+{
+    TRY(check_width("reduce_sum", "a", a.width, AP_WIDTH_MAX));
+    TRY(check_width("reduce_sum", "acc", acc.width, AP_ACC_WIDTH_MAX));
+    if (acc.width < a.width)
+        return SIM_ERROR(SIM_EINVAL, "ap reduce_sum: accumulator width %u is below a's %u",
+                         acc.width, a.width);
+    if (tmp.width != acc.width)
+        return SIM_ERROR(SIM_EINVAL, "ap reduce_sum: tmp width %u differs from acc's %u", tmp.width,
+                         acc.width);
+    region r[] = {{"a", a}, {"acc", acc}, {"tmp", tmp}, {"carry column", col1(carry_col)}};
+    TRY(check_regions(arr, "reduce_sum", r, 4));
+    fill_field(arr, acc, 0, false, 0);
+    for (unsigned i = 0; i < acc.width && (i < a.width || is_signed); i++) {
+        unsigned src = a.col + (i < a.width ? i : a.width - 1);
+        slots s = bind('A', src, 'D', acc.col + i, 0, 0, 0, 0);
+        lut_run(arr, &lut_copy, &s, NULL);
+    }
+    /* Tree step k: row r adds the partial sum of row r + 2^k, moved through the 2D AP's
+     * column port one bit-plane at a time. */
+    for (size_t by = 1; by < arr->n_rows; by *= 2u) {
+        for (unsigned i = 0; i < acc.width; i++)
+            ap_plane_shift(arr, acc.col + i, tmp.col + i, by);
+        run_inplace(arr, &lut_add, tmp, acc, carry_col);
+    }
+    return SIM_OK;
+}
+
+/* ---- Names ----------------------------------------------------------------------------- */
+
+static const char *const op_names[] = {
+#define AP_OP_NAME(name, str) str,
+    AP_OP_LIST(AP_OP_NAME)
+#undef AP_OP_NAME
+};
+
+const char *ap_op_name(ap_op op)
+{
+    if ((unsigned)op >= AP_OP_COUNT)
+        return "unknown";
+    return op_names[op];
+}
+
+sim_status ap_op_from_name(const char *name, ap_op *out)
+{
+    for (unsigned i = 0; i < AP_OP_COUNT; i++)
+        if (name && strcmp(name, op_names[i]) == 0) {
+            *out = (ap_op)i;
+            return SIM_OK;
+        }
+    return SIM_ERROR(SIM_ENOTFOUND, "ap: no op named '%s'", name ? name : "(null)");
+}

@@ -1,0 +1,106 @@
+/* bench_ap.c - speed of the AP model's word-parallel pass loop: row-passes per second for the
+ * 8-bit in-place add and the 8x8 unsigned multiply on 65,536 rows, then (through
+ * tests/bench_ap_callgrind.sh, when valgrind is installed) instructions per row-pass.
+ * Usage: bench_ap            timing, then the callgrind figures
+ *        bench_ap --ir OP    run OP (add or mul) a fixed number of times, for callgrind */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ap_core/ap.h"
+
+#define N_ROWS 65536u
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static const ap_field fa = {0, 8}, fb = {8, 8}, fp = {17, 16};
+static const unsigned carry = 16;
+
+static ap_array *setup(void)
+{
+    ap_array *arr;
+    if (ap_array_new(N_ROWS, 40, &arr) != SIM_OK)
+        return NULL;
+    uint32_t *v = malloc(N_ROWS * sizeof *v);
+    if (!v) {
+        ap_array_free(arr);
+        return NULL;
+    }
+    uint64_t s = 0x1234567u;
+    for (unsigned f = 0; f < 2; f++) {
+        for (unsigned r = 0; r < N_ROWS; r++) {
+            s = s * 6364136223846793005u + 1442695040888963407u;
+            v[r] = (uint32_t)(s >> 56);
+        }
+        ap_array_field_load(arr, f ? fb : fa, v, N_ROWS);
+    }
+    free(v);
+    ap_array_counters_reset(arr);
+    return arr;
+}
+
+static sim_status run_op(ap_array *arr, int mul)
+{
+    return mul ? ap_mul(arr, fa, fb, fp, carry, false) : ap_add(arr, fa, fb, carry);
+}
+
+/* Runs the op reps times; returns seconds, *row_passes the row-passes done. */
+static double timed(ap_array *arr, int mul, unsigned reps, double *row_passes)
+{
+    ap_array_counters_reset(arr);
+    double t0 = now_s();
+    for (unsigned i = 0; i < reps; i++)
+        if (run_op(arr, mul) != SIM_OK)
+            return -1;
+    double t = now_s() - t0;
+    ap_counters k;
+    ap_array_counters(arr, &k);
+    *row_passes = (double)k.n_compares * N_ROWS;
+    return t;
+}
+
+int main(int argc, char **argv)
+{
+    ap_array *arr = setup();
+    if (!arr) {
+        fprintf(stderr, "bench_ap: %s\n", sim_last_error());
+        return 1;
+    }
+    if (argc == 3 && strcmp(argv[1], "--ir") == 0) {
+        int mul = strcmp(argv[2], "mul") == 0;
+        double rp;
+        timed(arr, mul, mul ? 4u : 32u, &rp);
+        printf("row_passes %.0f\n", rp);
+        ap_array_free(arr);
+        return 0;
+    }
+    const char *names[] = {"add 8-bit (in place)", "mul 8x8 unsigned"};
+    for (int mul = 0; mul < 2; mul++) {
+        double rp, t, best = 0;
+        for (int trial = 0; trial < 3; trial++) {
+            t = timed(arr, mul, mul ? 40u : 320u, &rp);
+            if (t <= 0) {
+                fprintf(stderr, "bench_ap: %s\n", sim_last_error());
+                return 1;
+            }
+            if (rp / t > best)
+                best = rp / t;
+        }
+        printf("%-22s rows %u  passes/op %-4.0f  %.3g row-passes/s\n", names[mul], N_ROWS,
+               rp / N_ROWS / (mul ? 40.0 : 320.0), best);
+    }
+    ap_array_free(arr);
+    fflush(stdout);
+    if (argc == 1 && system("command -v valgrind >/dev/null 2>&1") == 0) {
+        char cmd[1024];
+        snprintf(cmd, sizeof cmd, "sh tests/bench_ap_callgrind.sh '%s'", argv[0]);
+        return system(cmd) == 0 ? 0 : 1;
+    }
+    return 0;
+}

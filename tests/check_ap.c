@@ -1,0 +1,814 @@
+/* check_ap.c - the AP model: primitives, every arithmetic op against C integer arithmetic
+ * (exhaustive for widths 1..8, all operand pairs packed into the rows of one array; seeded
+ * random for 9..16), closed-form costs against the array's counters, and error paths. */
+#include <check.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ap_core/ap.h"
+#include "ap_core/ap_impl.h" /* ap_array_use_simd: the 64-bit kernel */
+
+Suite *ap_suite(void);
+
+/* ---- Helpers --------------------------------------------------------------------------- */
+
+static int64_t sx(uint32_t v, unsigned n)
+{
+    v &= (uint32_t)((1ull << n) - 1u);
+    return (v >> (n - 1)) & 1u ? (int64_t)v - (int64_t)(1ull << n) : (int64_t)v;
+}
+
+static uint32_t mask(unsigned n)
+{
+    return (uint32_t)((1ull << n) - 1u);
+}
+
+static uint64_t rng_state;
+static uint32_t rnd(void)
+{
+    rng_state = rng_state * 6364136223846793005u + 1442695040888963407u;
+    return (uint32_t)(rng_state >> 32);
+}
+
+static ap_field fld(unsigned col, unsigned width)
+{
+    ap_field f = {col, width};
+    return f;
+}
+
+/* An array whose rows hold operand a (width wa at column 0) and b (width wb at column wa):
+ * every pair once when n_rows == 0 (row r: a = r mod 2^wa, b = r / 2^wa), else n_rows seeded
+ * random pairs. Counters are reset after loading. */
+typedef struct bench_rows {
+    ap_array *arr;
+    size_t n;
+    uint32_t *a, *b, *out, *out2;
+} bench_rows;
+
+static bench_rows rows_new(unsigned wa, unsigned wb, size_t n_rows, unsigned n_cols)
+{
+    bench_rows r;
+    bool exhaustive = n_rows == 0;
+    r.n = exhaustive ? (size_t)1 << (wa + wb) : n_rows;
+    ck_assert_int_eq(ap_array_new(r.n, n_cols, &r.arr), SIM_OK);
+    r.a = malloc(r.n * sizeof *r.a);
+    r.b = malloc(r.n * sizeof *r.b);
+    r.out = malloc(r.n * sizeof *r.out);
+    r.out2 = malloc(r.n * sizeof *r.out2);
+    ck_assert(r.a && r.b && r.out && r.out2);
+    for (size_t i = 0; i < r.n; i++) {
+        r.a[i] = exhaustive ? (uint32_t)i & mask(wa) : rnd() & mask(wa);
+        r.b[i] = exhaustive ? (uint32_t)(i >> wa) & mask(wb) : rnd() & mask(wb);
+    }
+    ck_assert_int_eq(ap_array_field_load(r.arr, fld(0, wa), r.a, r.n), SIM_OK);
+    if (wb)
+        ck_assert_int_eq(ap_array_field_load(r.arr, fld(wa, wb), r.b, r.n), SIM_OK);
+    ap_array_counters_reset(r.arr);
+    return r;
+}
+
+static void rows_free(bench_rows *r)
+{
+    ap_array_free(r->arr);
+    free(r->a);
+    free(r->b);
+    free(r->out);
+    free(r->out2);
+}
+
+/* The counters since the last reset equal the closed form; written cells exactly when
+ * rel_tol is 0, within rel_tol of n_rows x the expectation when positive, not at all when
+ * negative. */
+static void check_cost(ap_array *arr, ap_op op, unsigned wa, unsigned wb, unsigned wacc,
+                       double rel_tol)
+{
+    ap_cost c;
+    ap_counters k;
+    size_t n = ap_array_rows(arr);
+    ck_assert_int_eq(ap_op_cost(op, wa, wb, wacc, n, &c), SIM_OK);
+    ap_array_counters(arr, &k);
+    ck_assert_uint_eq(k.n_compares, c.n_compares);
+    ck_assert_uint_eq(c.n_passes, c.n_compares);
+    ck_assert_uint_eq(k.n_writes, c.n_writes);
+    ck_assert_uint_eq(k.n_compared_cells, c.compared_cols * n);
+    ck_assert_uint_eq(k.n_plane_reads, c.n_plane_reads);
+    ck_assert_uint_eq(k.n_plane_writes, c.n_plane_writes);
+    ck_assert_uint_eq(k.n_word_reads, c.n_word_reads);
+    ck_assert_uint_eq(k.n_word_writes, c.n_word_writes);
+    double want = c.written_cells_per_row * (double)n;
+    if (rel_tol < 0)
+        return; /* checked by the caller */
+    if (rel_tol == 0)
+        ck_assert_msg((double)k.n_written_cells == want,
+                      "%s %u/%u/%u: written cells %llu, closed form %.6f", ap_op_name(op), wa, wb,
+                      wacc, (unsigned long long)k.n_written_cells, want);
+    else
+        ck_assert_msg((double)k.n_written_cells <= want * (1 + rel_tol) &&
+                          (double)k.n_written_cells >= want * (1 - rel_tol),
+                      "%s %u/%u/%u: written cells %llu, expected about %.1f", ap_op_name(op), wa,
+                      wb, wacc, (unsigned long long)k.n_written_cells, want);
+}
+
+static void store(bench_rows *r, ap_field f, uint32_t *dst)
+{
+    ck_assert_int_eq(ap_array_field_store(r->arr, f, dst, r->n), SIM_OK);
+}
+
+/* Per-row check inside a loop over i: Check's own assertions report to the parent process
+ * on every call, far too slow for 65,536 rows, so they run only on a mismatch. */
+#define ROW_EQ(got, want)                                                                          \
+    do {                                                                                           \
+        long long g_ = (long long)(got), w_ = (long long)(want);                                   \
+        if (g_ != w_)                                                                              \
+            ck_assert_msg(0, "row %zu: got %lld, want %lld", (size_t)i, g_, w_);                   \
+    } while (0)
+
+/* Randomized tests use 4000 rows: not a multiple of 64. */
+#define RANDOM_ROWS 4000u
+#define RANDOM_TOL  0.05
+
+/* Width for loop test i: 1..8 exhaustive, 9..16 random. */
+static unsigned width_of(int i)
+{
+    return (unsigned)i;
+}
+static size_t rows_for(unsigned width)
+{
+    return width <= 8 ? 0 : RANDOM_ROWS;
+}
+static double tol_for(unsigned width)
+{
+    return width <= 8 ? 0 : RANDOM_TOL;
+}
+
+/* ---- Add, sub, neg, add_oop, copy -------------------------------------------------------- */
+
+START_TEST(test_add_all_pairs)
+{
+    unsigned n = width_of(_i);
+    rng_state = 11u + n;
+    bench_rows r = rows_new(n, n, rows_for(n), 2 * n + 1);
+    ck_assert_int_eq(ap_add(r.arr, fld(0, n), fld(n, n), 2 * n), SIM_OK);
+    check_cost(r.arr, AP_OP_ADD, n, 0, 0, tol_for(n));
+    ap_counters k;
+    ap_array_counters(r.arr, &k);
+    ck_assert_uint_eq(k.n_compares, 4u * n);
+    store(&r, fld(n, n), r.out);
+    store(&r, fld(2 * n, 1), r.out2);
+    for (size_t i = 0; i < r.n; i++) {
+        uint32_t s = r.a[i] + r.b[i];
+        ROW_EQ(r.out[i], s & mask(n));
+        ROW_EQ(r.out2[i], s >> n);
+        ROW_EQ(sx(r.out[i], n), sx((uint32_t)(sx(r.a[i], n) + sx(r.b[i], n)), n));
+    }
+    rows_free(&r);
+}
+END_TEST
+
+START_TEST(test_sub_all_pairs)
+{
+    unsigned n = width_of(_i);
+    rng_state = 12u + n;
+    bench_rows r = rows_new(n, n, rows_for(n), 2 * n + 1);
+    ck_assert_int_eq(ap_sub(r.arr, fld(0, n), fld(n, n), 2 * n), SIM_OK);
+    check_cost(r.arr, AP_OP_SUB, n, 0, 0, tol_for(n));
+    ap_counters k;
+    ap_array_counters(r.arr, &k);
+    ck_assert_uint_eq(k.n_compares, 4u * n);
+    store(&r, fld(n, n), r.out);
+    store(&r, fld(2 * n, 1), r.out2);
+    for (size_t i = 0; i < r.n; i++) {
+        ROW_EQ(r.out[i], (r.b[i] - r.a[i]) & mask(n));
+        ROW_EQ(r.out2[i], r.b[i] < r.a[i]);
+        ROW_EQ(sx(r.out[i], n), sx((uint32_t)(sx(r.b[i], n) - sx(r.a[i], n)), n));
+    }
+    rows_free(&r);
+}
+END_TEST
+
+START_TEST(test_neg_all_values)
+{
+    unsigned n = width_of(_i);
+    rng_state = 13u + n;
+    bench_rows r = rows_new(n, n, rows_for(n), 2 * n + 1);
+    ck_assert_int_eq(ap_neg(r.arr, fld(0, n), 2 * n), SIM_OK);
+    check_cost(r.arr, AP_OP_NEG, n, 0, 0, tol_for(n));
+    ap_counters k;
+    ap_array_counters(r.arr, &k);
+    ck_assert_uint_eq(k.n_compares, 3u * n);
+    store(&r, fld(0, n), r.out);
+    for (size_t i = 0; i < r.n; i++)
+        ROW_EQ(r.out[i], (0u - r.a[i]) & mask(n));
+    rows_free(&r);
+}
+END_TEST
+
+START_TEST(test_add_oop_all_pairs)
+{
+    unsigned n = width_of(_i);
+    rng_state = 14u + n;
+    bench_rows r = rows_new(n, n, rows_for(n), 3 * n + 1);
+    ck_assert_int_eq(ap_add_oop(r.arr, fld(0, n), fld(n, n), fld(2 * n + 1, n), 2 * n), SIM_OK);
+    check_cost(r.arr, AP_OP_ADD_OOP, n, 0, 0, tol_for(n));
+    store(&r, fld(2 * n + 1, n), r.out);
+    store(&r, fld(2 * n, 1), r.out2);
+    for (size_t i = 0; i < r.n; i++) {
+        ROW_EQ(r.out[i], (r.a[i] + r.b[i]) & mask(n));
+        ROW_EQ(r.out2[i], (r.a[i] + r.b[i]) >> n);
+    }
+    store(&r, fld(0, n), r.out);
+    for (size_t i = 0; i < r.n; i++)
+        ROW_EQ(r.out[i], r.a[i]);
+    rows_free(&r);
+}
+END_TEST
+
+START_TEST(test_copy_all_values)
+{
+    unsigned n = width_of(_i);
+    rng_state = 15u + n;
+    bench_rows r = rows_new(n, n, rows_for(n), 2 * n);
+    /* Copy a over b: the destination starts with arbitrary data. */
+    ck_assert_int_eq(ap_copy(r.arr, fld(0, n), fld(n, n)), SIM_OK);
+    check_cost(r.arr, AP_OP_COPY, n, 0, 0, tol_for(n));
+    store(&r, fld(n, n), r.out);
+    for (size_t i = 0; i < r.n; i++)
+        ROW_EQ(r.out[i], r.a[i]);
+    rows_free(&r);
+}
+END_TEST
+
+/* ---- Multiply and multiply-accumulate ----------------------------------------------------- */
+
+static void check_mul(unsigned wa, unsigned wb, size_t n_rows, double tol)
+{
+    for (int sg = 0; sg < 2; sg++) {
+        bench_rows r = rows_new(wa, wb, n_rows, 2 * (wa + wb) + 1);
+        ap_field p = fld(wa + wb + 1, wa + wb);
+        ck_assert_int_eq(ap_mul(r.arr, fld(0, wa), fld(wa, wb), p, wa + wb, sg), SIM_OK);
+        check_cost(r.arr, sg ? AP_OP_MUL_S : AP_OP_MUL_U, wa, wb, 0, tol);
+        store(&r, p, r.out);
+        store(&r, fld(wa + wb, 1), r.out2);
+        for (size_t i = 0; i < r.n; i++) {
+            uint64_t want =
+                sg ? (uint64_t)(sx(r.a[i], wa) * sx(r.b[i], wb)) : (uint64_t)r.a[i] * r.b[i];
+            ROW_EQ(r.out[i], want & mask(wa + wb));
+            ROW_EQ(r.out2[i], 0);
+        }
+        rows_free(&r);
+    }
+}
+
+START_TEST(test_mul_all_pairs)
+{
+    unsigned wa = 1u + (unsigned)_i % 8u, wb = 1u + (unsigned)_i / 8u;
+    check_mul(wa, wb, 0, 0);
+}
+END_TEST
+
+START_TEST(test_mul_random_wide)
+{
+    unsigned wa = width_of(_i), wb = 25u - wa;
+    rng_state = 16u + wa;
+    check_mul(wa, wb > 16 ? 16 : wb, RANDOM_ROWS, RANDOM_TOL);
+    check_mul(wa, wa, RANDOM_ROWS, RANDOM_TOL);
+}
+END_TEST
+
+/* acc (width m) starts with values; rows hold every (a, b) pair. */
+static void check_mac(unsigned wa, unsigned wb, unsigned m, size_t n_rows, bool all_acc, double tol)
+{
+    for (int sg = 0; sg < 2; sg++) {
+        unsigned wp = wa + wb;
+        size_t n_pairs = n_rows ? n_rows : (size_t)1 << wp;
+        size_t total = all_acc ? n_pairs << m : n_pairs;
+        ap_array *arr;
+        ck_assert_int_eq(ap_array_new(total, wp + 1 + m + wp, &arr), SIM_OK);
+        uint32_t *a = malloc(total * 4), *b = malloc(total * 4), *acc = malloc(total * 4),
+                 *out = malloc(total * 4);
+        ck_assert(a && b && acc && out);
+        for (size_t i = 0; i < total; i++) {
+            size_t pair = i % n_pairs;
+            a[i] = n_rows ? rnd() & mask(wa) : (uint32_t)pair & mask(wa);
+            b[i] = n_rows ? rnd() & mask(wb) : (uint32_t)(pair >> wa) & mask(wb);
+            acc[i] = all_acc ? (uint32_t)(i / n_pairs) : rnd() & mask(m);
+        }
+        ap_field fa = fld(0, wa), fb = fld(wa, wb), facc = fld(wp + 1, m), ft = fld(wp + 1 + m, wp);
+        ck_assert_int_eq(ap_array_field_load(arr, fa, a, total), SIM_OK);
+        ck_assert_int_eq(ap_array_field_load(arr, fb, b, total), SIM_OK);
+        ck_assert_int_eq(ap_array_field_load(arr, facc, acc, total), SIM_OK);
+        ap_array_counters_reset(arr);
+        ck_assert_int_eq(ap_mac(arr, fa, fb, facc, ft, wp, sg), SIM_OK);
+        check_cost(arr, sg ? AP_OP_MAC_S : AP_OP_MAC_U, wa, wb, m, tol);
+        ck_assert_int_eq(ap_array_field_store(arr, facc, out, total), SIM_OK);
+        for (size_t i = 0; i < total; i++) {
+            uint64_t prod = sg ? (uint64_t)(sx(a[i], wa) * sx(b[i], wb)) : (uint64_t)a[i] * b[i];
+            ROW_EQ(out[i], (acc[i] + prod) & mask(m));
+        }
+        free(a);
+        free(b);
+        free(acc);
+        free(out);
+        ap_array_free(arr);
+    }
+}
+
+START_TEST(test_mac_all_pairs)
+{
+    unsigned wa = 1u + (unsigned)_i % 8u, wb = 1u + (unsigned)_i / 8u;
+    rng_state = 17u + (unsigned)_i;
+    /* Random accumulators: counts exact, written cells within 3% once there are enough rows
+     * for the average to settle (exactness: test_mac_all_pairs_all_acc). */
+    check_mac(wa, wb, wa + wb + 3u, 0, false, wa + wb >= 12 ? 0.03 : -1.0);
+}
+END_TEST
+
+START_TEST(test_mac_all_pairs_all_acc)
+{
+    /* Every (a, b, acc) triple once: the uniform-accumulator expectation is exact. */
+    unsigned wa = 1u + (unsigned)_i % 3u, wb = 1u + (unsigned)_i / 3u;
+    check_mac(wa, wb, wa + wb, 0, true, 0);
+    check_mac(wa, wb, wa + wb + 2u, 0, true, 0);
+}
+END_TEST
+
+START_TEST(test_mac_random_wide)
+{
+    unsigned wa = width_of(_i);
+    rng_state = 18u + wa;
+    check_mac(wa, wa, 32, RANDOM_ROWS, false, RANDOM_TOL);
+    check_mac(wa, 4, wa + 4, RANDOM_ROWS, false, RANDOM_TOL);
+}
+END_TEST
+
+/* ---- Compare, max, relu, abs ------------------------------------------------------------ */
+
+START_TEST(test_gt_eq_max_all_pairs)
+{
+    unsigned n = width_of(_i);
+    rng_state = 19u + n;
+    for (int sg = 0; sg < 2; sg++) {
+        bench_rows r = rows_new(n, n, rows_for(n), 2 * n + 1);
+        ck_assert_int_eq(ap_gt(r.arr, fld(0, n), fld(n, n), 2 * n, sg), SIM_OK);
+        check_cost(r.arr, sg ? AP_OP_GT_S : AP_OP_GT_U, n, 0, 0, tol_for(n));
+        store(&r, fld(2 * n, 1), r.out);
+        for (size_t i = 0; i < r.n; i++) {
+            bool gt = sg ? sx(r.a[i], n) > sx(r.b[i], n) : r.a[i] > r.b[i];
+            ROW_EQ(r.out[i], gt);
+        }
+        ap_array_counters_reset(r.arr);
+        ck_assert_int_eq(ap_max(r.arr, fld(0, n), fld(n, n), 2 * n, sg), SIM_OK);
+        check_cost(r.arr, sg ? AP_OP_MAX_S : AP_OP_MAX_U, n, 0, 0, tol_for(n));
+        store(&r, fld(n, n), r.out);
+        for (size_t i = 0; i < r.n; i++) {
+            uint32_t want = sg ? (sx(r.a[i], n) > sx(r.b[i], n) ? r.a[i] : r.b[i])
+                               : (r.a[i] > r.b[i] ? r.a[i] : r.b[i]);
+            ROW_EQ(r.out[i], want);
+        }
+        rows_free(&r);
+    }
+    bench_rows r = rows_new(n, n, rows_for(n), 2 * n + 1);
+    ck_assert_int_eq(ap_eq(r.arr, fld(0, n), fld(n, n), 2 * n), SIM_OK);
+    check_cost(r.arr, AP_OP_EQ, n, 0, 0, tol_for(n));
+    store(&r, fld(2 * n, 1), r.out);
+    for (size_t i = 0; i < r.n; i++)
+        ROW_EQ(r.out[i], r.a[i] == r.b[i]);
+    rows_free(&r);
+}
+END_TEST
+
+START_TEST(test_relu_abs_all_values)
+{
+    unsigned n = width_of(_i);
+    rng_state = 20u + n;
+    bench_rows r = rows_new(n, n, rows_for(n), 2 * n + 1);
+    ck_assert_int_eq(ap_relu(r.arr, fld(0, n)), SIM_OK);
+    check_cost(r.arr, AP_OP_RELU, n, 0, 0, tol_for(n));
+    store(&r, fld(0, n), r.out);
+    for (size_t i = 0; i < r.n; i++)
+        ROW_EQ(r.out[i], sx(r.a[i], n) < 0 ? 0 : r.a[i]);
+    ap_array_counters_reset(r.arr);
+    ck_assert_int_eq(ap_abs(r.arr, fld(n, n), 2 * n), SIM_OK);
+    check_cost(r.arr, AP_OP_ABS, n, 0, 0, tol_for(n));
+    store(&r, fld(n, n), r.out);
+    for (size_t i = 0; i < r.n; i++)
+        ROW_EQ(r.out[i], (uint32_t)llabs(sx(r.b[i], n)));
+    rows_free(&r);
+}
+END_TEST
+
+/* ---- Shift with rounding ----------------------------------------------------------------- */
+
+static void check_shr(unsigned n, unsigned s, unsigned d, size_t n_rows, double tol)
+{
+    for (int sg = 0; sg < 2; sg++) {
+        bench_rows r = rows_new(n, 0, n_rows, n + 1 + d);
+        ap_field fd = fld(n + 1, d);
+        ck_assert_int_eq(ap_shr_round(r.arr, fld(0, n), s, fd, n, sg), SIM_OK);
+        check_cost(r.arr, sg ? AP_OP_SHR_ROUND_S : AP_OP_SHR_ROUND_U, n, s, d, tol);
+        store(&r, fd, r.out);
+        for (size_t i = 0; i < r.n; i++) {
+            int64_t v = sg ? sx(r.a[i], n) : (int64_t)r.a[i];
+            /* round half up: floor((v + 2^(s-1)) / 2^s) */
+            int64_t q = v + ((int64_t)1 << (s - 1));
+            q = q >= 0 ? q / ((int64_t)1 << s)
+                       : -((-q + ((int64_t)1 << s) - 1) / ((int64_t)1 << s));
+            ROW_EQ(r.out[i], (uint32_t)q & mask(d));
+        }
+        rows_free(&r);
+    }
+}
+
+START_TEST(test_shr_round_all_values)
+{
+    unsigned n = 2u + (unsigned)_i; /* 2..8 */
+    for (unsigned s = 1; s < n; s++) {
+        unsigned k = n - s;
+        unsigned ds[] = {1, k, k + 1, k + 3};
+        for (unsigned j = 0; j < 4; j++)
+            check_shr(n, s, ds[j], 0, 0);
+    }
+}
+END_TEST
+
+START_TEST(test_shr_round_random_wide)
+{
+    unsigned n = width_of(_i);
+    rng_state = 21u + n;
+    check_shr(n, n / 2, n - n / 2 + 1, RANDOM_ROWS, RANDOM_TOL);
+    check_shr(n, 3, 8, RANDOM_ROWS, RANDOM_TOL);
+}
+END_TEST
+
+/* ---- Reduction ------------------------------------------------------------------------------ */
+
+static void check_reduce(unsigned n, unsigned m, size_t n_rows, double tol)
+{
+    for (int sg = 0; sg < 2; sg++) {
+        bench_rows r = rows_new(n, 0, n_rows, n + 1 + 2 * m);
+        ap_field acc = fld(n + 1, m), tmp = fld(n + 1 + m, m);
+        ck_assert_int_eq(ap_reduce_sum(r.arr, fld(0, n), acc, tmp, n, sg), SIM_OK);
+        check_cost(r.arr, sg ? AP_OP_REDUCE_SUM_S : AP_OP_REDUCE_SUM_U, n, 0, m, -1.0);
+        ap_cost c;
+        ap_counters k;
+        ck_assert_int_eq(ap_op_cost(sg ? AP_OP_REDUCE_SUM_S : AP_OP_REDUCE_SUM_U, n, 0, m, r.n, &c),
+                         SIM_OK);
+        ap_array_counters(r.arr, &k);
+        double want = c.written_cells_per_row * (double)r.n;
+        ck_assert_msg(tol < 0 || ((double)k.n_written_cells <= want * (1 + tol) &&
+                                  (double)k.n_written_cells >= want * (1 - tol)),
+                      "reduce %u/%u rows %zu: written %llu, model %.1f", n, m, r.n,
+                      (unsigned long long)k.n_written_cells, want);
+        int64_t sum = 0;
+        for (size_t i = 0; i < r.n; i++)
+            sum += sg ? sx(r.a[i], n) : (int64_t)r.a[i];
+        uint32_t got;
+        ck_assert_int_eq(ap_array_word_read(r.arr, 0, acc, &got), SIM_OK);
+        ck_assert_uint_eq(got, (uint32_t)sum & mask(m));
+        rows_free(&r);
+    }
+}
+
+START_TEST(test_reduce_sum_rows)
+{
+    rng_state = 22;
+    check_reduce(8, 24, 1000, 0.25);
+    check_reduce(8, 24, 65536, 0.25);
+    check_reduce(4, 8, 65, -1);
+    check_reduce(3, 3, 1, -1);
+    check_reduce(16, 32, 777, 0.25);
+    check_reduce(8, 10, 4096, -1); /* wraps mod 2^10 */
+}
+END_TEST
+
+/* ---- Primitives ------------------------------------------------------------------------------ */
+
+START_TEST(test_array_compare_write_tags)
+{
+    ap_array *arr;
+    ck_assert_int_eq(ap_array_new(130, 5, &arr), SIM_OK);
+    ck_assert_uint_eq(ap_array_rows(arr), 130);
+    ck_assert_uint_eq(ap_array_cols(arr), 5);
+    ck_assert_uint_eq(ap_array_plane_words(arr) % 4, 0);
+    for (size_t r = 0; r < 130; r++)
+        ck_assert_int_eq(ap_array_word_write(arr, r, fld(0, 3), (uint32_t)(r % 7)), SIM_OK);
+    unsigned cols[] = {0, 1, 2};
+    unsigned char key[] = {1, 0, 1}; /* value 5 */
+    ck_assert_int_eq(ap_array_compare(arr, cols, key, 3, AP_TAG_SET), SIM_OK);
+    ck_assert_uint_eq(ap_array_tags_count(arr), 18); /* r % 7 == 5 for r < 130 */
+    size_t first = 0;
+    ck_assert(ap_array_tags_first(arr, &first));
+    ck_assert_uint_eq(first, 5);
+    unsigned wc[] = {3, 4};
+    unsigned char wv[] = {1, 1};
+    ck_assert_int_eq(ap_array_write(arr, wc, wv, 2), SIM_OK);
+    ap_counters k;
+    ap_array_counters(arr, &k);
+    ck_assert_uint_eq(k.n_compares, 1);
+    ck_assert_uint_eq(k.n_compared_cells, 130 * 3);
+    ck_assert_uint_eq(k.n_writes, 1);
+    ck_assert_uint_eq(k.n_written_cells, 18 * 2);
+    ck_assert_uint_eq(k.n_word_writes, 130);
+    uint32_t v;
+    ck_assert_int_eq(ap_array_word_read(arr, 124, fld(0, 5), &v), SIM_OK);
+    ck_assert_uint_eq(v, 5 | 8 | 16); /* 124 % 7 == 5 */
+    /* AND / OR modes and tag operations. */
+    unsigned c3 = 0;
+    unsigned char one = 1;
+    ck_assert_int_eq(ap_array_compare(arr, &c3, &one, 1, AP_TAG_AND), SIM_OK);
+    ck_assert_uint_eq(ap_array_tags_count(arr), 18);
+    unsigned char zero = 0;
+    ck_assert_int_eq(ap_array_compare(arr, &c3, &zero, 1, AP_TAG_AND), SIM_OK);
+    ck_assert(!ap_array_tags_any(arr));
+    ck_assert(!ap_array_tags_first(arr, &first));
+    ck_assert_int_eq(ap_array_compare(arr, cols, key, 3, AP_TAG_OR), SIM_OK);
+    ck_assert_uint_eq(ap_array_tags_count(arr), 18);
+    ap_array_tags_invert(arr);
+    ck_assert_uint_eq(ap_array_tags_count(arr), 130 - 18);
+    ap_array_tags_fill(arr, true);
+    ck_assert_uint_eq(ap_array_tags_count(arr), 130);
+    ap_array_tags_fill(arr, false);
+    ck_assert(!ap_array_tags_any(arr));
+    /* An empty compare matches every row (and never the padding rows). */
+    ck_assert_int_eq(ap_array_compare(arr, NULL, NULL, 0, AP_TAG_SET), SIM_OK);
+    ck_assert_uint_eq(ap_array_tags_count(arr), 130);
+    ap_array_counters_reset(arr);
+    ap_array_counters(arr, &k);
+    ck_assert_uint_eq(k.n_compares + k.n_writes + k.n_word_writes, 0);
+    ap_array_free(arr);
+    ap_array_free(NULL);
+}
+END_TEST
+
+START_TEST(test_array_planes_2d_access)
+{
+    ap_array *arr;
+    ck_assert_int_eq(ap_array_new(100, 3, &arr), SIM_OK);
+    size_t nw = ap_array_plane_words(arr);
+    uint64_t *p = calloc(nw, 8), *q = calloc(nw, 8);
+    p[0] = 0xf0f0f0f0f0f0f0f0u;
+    p[1] = ~(uint64_t)0; /* rows 64..127: only 64..99 exist */
+    ck_assert_int_eq(ap_array_plane_write(arr, 2, p, nw), SIM_OK);
+    ck_assert_int_eq(ap_array_plane_read(arr, 2, q, nw), SIM_OK);
+    ck_assert_uint_eq(q[0], p[0]);
+    ck_assert_uint_eq(q[1], ((uint64_t)1 << 36) - 1u);
+    uint32_t v;
+    ck_assert_int_eq(ap_array_word_read(arr, 99, fld(2, 1), &v), SIM_OK);
+    ck_assert_uint_eq(v, 1);
+    ap_counters k;
+    ap_array_counters(arr, &k);
+    ck_assert_uint_eq(k.n_plane_writes, 1);
+    ck_assert_uint_eq(k.n_plane_reads, 1);
+    ck_assert_uint_eq(k.n_word_reads, 1);
+    uint32_t vals[100], back[100];
+    for (unsigned i = 0; i < 100; i++)
+        vals[i] = i * 3u % 8u;
+    ck_assert_int_eq(ap_array_field_load(arr, fld(0, 3), vals, 100), SIM_OK);
+    ck_assert_int_eq(ap_array_field_store(arr, fld(0, 3), back, 100), SIM_OK);
+    ck_assert_mem_eq(vals, back, sizeof vals);
+    free(p);
+    free(q);
+    ap_array_free(arr);
+}
+END_TEST
+
+START_TEST(test_array_word_kernel_matches_simd)
+{
+    /* The same ops through the 64-bit word kernel: same results, same counters. */
+    unsigned n = 8;
+    for (int simd = 0; simd < 2; simd++) {
+        bench_rows r = rows_new(n, n, 0, 4 * n + 2);
+        ap_array_use_simd(r.arr, simd);
+        ck_assert_int_eq(ap_add(r.arr, fld(0, n), fld(n, n), 2 * n), SIM_OK);
+        check_cost(r.arr, AP_OP_ADD, n, 0, 0, 0);
+        ap_array_counters_reset(r.arr);
+        ck_assert_int_eq(ap_mul(r.arr, fld(0, n), fld(n, n), fld(2 * n + 2, 2 * n), 2 * n, true),
+                         SIM_OK);
+        ap_array_counters_reset(r.arr);
+        ck_assert_int_eq(ap_relu(r.arr, fld(2 * n + 2, 2 * n)), SIM_OK);
+        check_cost(r.arr, AP_OP_RELU, 2 * n <= 16 ? 2 * n : 16, 0, 0, -1);
+        store(&r, fld(2 * n + 2, 2 * n), r.out);
+        for (size_t i = 0; i < r.n; i++) {
+            int64_t a = sx(r.a[i], n), b = sx((r.a[i] + r.b[i]) & mask(n), n), p = a * b;
+            ROW_EQ(r.out[i], p < 0 ? 0 : (uint32_t)p);
+        }
+        rows_free(&r);
+    }
+}
+END_TEST
+
+/* ---- Costs and names ------------------------------------------------------------------------- */
+
+START_TEST(test_cost_pass_counts_per_bit)
+{
+    for (unsigned n = 1; n <= 16; n++) {
+        ap_cost c;
+        ck_assert_int_eq(ap_op_cost(AP_OP_ADD, n, 0, 0, 64, &c), SIM_OK);
+        ck_assert_uint_eq(c.n_passes, 4u * n);
+        ck_assert_uint_eq(c.n_compares + c.n_writes, 8u * n + 1u); /* + carry clear */
+        ck_assert_int_eq(ap_op_cost(AP_OP_SUB, n, 0, 0, 64, &c), SIM_OK);
+        ck_assert_uint_eq(c.n_passes, 4u * n);
+        ck_assert_int_eq(ap_op_cost(AP_OP_NEG, n, 0, 0, 64, &c), SIM_OK);
+        ck_assert_uint_eq(c.n_passes, 3u * n);
+        ck_assert_int_eq(ap_op_cost(AP_OP_MUL_U, n, n, 0, 64, &c), SIM_OK);
+        ck_assert_uint_eq(c.n_passes, 4u * n * n + n);
+    }
+    ap_cost c4, c8;
+    ck_assert_int_eq(ap_op_cost(AP_OP_MUL_S, 4, 4, 0, 64, &c4), SIM_OK);
+    ck_assert_int_eq(ap_op_cost(AP_OP_MUL_S, 8, 8, 0, 64, &c8), SIM_OK);
+    ck_assert(c8.n_passes > 3 * c4.n_passes); /* grows with the product of widths */
+    /* Uniform add: each of the 4 passes tags 1/8 of the rows on average (3/4 cells/bit). */
+    ck_assert_int_eq(ap_op_cost(AP_OP_ADD, 8, 0, 0, 64, &c8), SIM_OK);
+    ck_assert_double_eq_tol(c8.written_cells_per_row, 1.0 + 6.0, 1e-12);
+}
+END_TEST
+
+START_TEST(test_cost_rejects_bad_arguments)
+{
+    ap_cost c;
+    ck_assert_int_eq(ap_op_cost(AP_OP_COUNT, 8, 0, 0, 64, &c), SIM_EINVAL);
+    ck_assert_int_eq(ap_op_cost(AP_OP_ADD, 0, 0, 0, 64, &c), SIM_EINVAL);
+    ck_assert_int_eq(ap_op_cost(AP_OP_ADD, 17, 0, 0, 64, &c), SIM_EINVAL);
+    ck_assert_int_eq(ap_op_cost(AP_OP_ADD, 8, 3, 0, 64, &c), SIM_EINVAL);
+    ck_assert_int_eq(ap_op_cost(AP_OP_ADD, 8, 0, 3, 64, &c), SIM_EINVAL);
+    ck_assert_int_eq(ap_op_cost(AP_OP_ADD, 8, 0, 0, 0, &c), SIM_EINVAL);
+    ck_assert_int_eq(ap_op_cost(AP_OP_MUL_U, 8, 0, 0, 64, &c), SIM_EINVAL);
+    ck_assert_int_eq(ap_op_cost(AP_OP_MUL_U, 8, 8, 20, 64, &c), SIM_EINVAL);
+    ck_assert_int_eq(ap_op_cost(AP_OP_MAC_S, 8, 8, 15, 64, &c), SIM_EINVAL);
+    ck_assert_int_eq(ap_op_cost(AP_OP_MAC_S, 8, 8, 33, 64, &c), SIM_EINVAL);
+    ck_assert_int_eq(ap_op_cost(AP_OP_SHR_ROUND_U, 8, 8, 8, 64, &c), SIM_EINVAL);
+    ck_assert_int_eq(ap_op_cost(AP_OP_REDUCE_SUM_U, 8, 0, 4, 64, &c), SIM_EINVAL);
+    ck_assert_str_eq(sim_last_error(),
+                     "error: ap_op_cost(reduce_sum_u): width_acc must be at least width_a");
+}
+END_TEST
+
+START_TEST(test_op_names_round_trip)
+{
+    for (int i = 0; i < AP_OP_COUNT; i++) {
+        ap_op op;
+        ck_assert_int_eq(ap_op_from_name(ap_op_name((ap_op)i), &op), SIM_OK);
+        ck_assert_int_eq(op, i);
+    }
+    ck_assert_str_eq(ap_op_name(AP_OP_MUL_S), "mul_s");
+    ck_assert_str_eq(ap_op_name(AP_OP_COUNT), "unknown");
+    ap_op op;
+    ck_assert_int_eq(ap_op_from_name("mull", &op), SIM_ENOTFOUND);
+}
+END_TEST
+
+/* ---- Error paths ------------------------------------------------------------------------------
+ */
+
+START_TEST(test_array_new_errors)
+{
+    ap_array *arr = (ap_array *)&arr;
+    ck_assert_int_eq(ap_array_new(0, 8, &arr), SIM_EINVAL);
+    ck_assert_ptr_null(arr);
+    ck_assert_int_eq(ap_array_new(8, 0, &arr), SIM_EINVAL);
+    ck_assert_int_eq(ap_array_new(SIZE_MAX / 2, 40, &arr), SIM_ENOMEM);
+    for (long nth = 1; nth <= 2; nth++) {
+        sim_alloc_fail_after(nth);
+        ck_assert_int_eq(ap_array_new(1000, 40, &arr), SIM_ENOMEM);
+        sim_alloc_fail_reset();
+        ck_assert_ptr_null(arr);
+    }
+    ck_assert_str_eq(sim_last_error(), "error: out of memory for an ap array of 1000 x 40 bits");
+}
+END_TEST
+
+START_TEST(test_primitive_errors)
+{
+    ap_array *arr;
+    ck_assert_int_eq(ap_array_new(70, 4, &arr), SIM_OK);
+    unsigned bad_col = 4, col = 1;
+    unsigned char one = 1, two = 2;
+    ck_assert_int_eq(ap_array_compare(arr, &bad_col, &one, 1, AP_TAG_SET), SIM_ERANGE);
+    ck_assert_int_eq(ap_array_compare(arr, &col, &two, 1, AP_TAG_SET), SIM_EINVAL);
+    ck_assert_int_eq(ap_array_compare(arr, &col, &one, 1, (ap_tag_mode)7), SIM_EINVAL);
+    ck_assert_int_eq(ap_array_write(arr, &bad_col, &one, 1), SIM_ERANGE);
+    ck_assert_int_eq(ap_array_word_write(arr, 70, fld(0, 2), 1), SIM_ERANGE);
+    ck_assert_int_eq(ap_array_word_write(arr, 3, fld(3, 2), 1), SIM_ERANGE);
+    ck_assert_int_eq(ap_array_word_write(arr, 3, fld(0, 0), 1), SIM_EINVAL);
+    uint32_t v;
+    ck_assert_int_eq(ap_array_word_read(arr, 70, fld(0, 2), &v), SIM_ERANGE);
+    ck_assert_int_eq(ap_array_word_read(arr, 0, fld(0, 33), &v), SIM_EINVAL);
+    uint64_t plane[8] = {0};
+    ck_assert_int_eq(ap_array_plane_write(arr, 4, plane, ap_array_plane_words(arr)), SIM_ERANGE);
+    ck_assert_int_eq(ap_array_plane_write(arr, 0, plane, 1), SIM_EINVAL);
+    ck_assert_int_eq(ap_array_plane_read(arr, 0, plane, 1), SIM_EINVAL);
+    ck_assert_int_eq(ap_array_plane_read(arr, 9, plane, ap_array_plane_words(arr)), SIM_ERANGE);
+    uint32_t vals[80] = {0};
+    ck_assert_int_eq(ap_array_field_load(arr, fld(0, 2), vals, 80), SIM_ERANGE);
+    ck_assert_int_eq(ap_array_field_store(arr, fld(0, 2), vals, 80), SIM_ERANGE);
+    ck_assert_int_eq(ap_array_field_load(arr, fld(2, 3), vals, 8), SIM_ERANGE);
+    ck_assert_int_eq(ap_array_field_store(arr, fld(0, 0), vals, 8), SIM_EINVAL);
+    ap_counters k;
+    ap_array_counters(arr, &k);
+    ck_assert_uint_eq(k.n_compares + k.n_writes + k.n_word_reads + k.n_plane_writes, 0);
+    ap_array_free(arr);
+}
+END_TEST
+
+START_TEST(test_op_errors)
+{
+    ap_array *arr;
+    ck_assert_int_eq(ap_array_new(100, 80, &arr), SIM_OK);
+    ap_field a = fld(0, 8), b = fld(8, 8);
+    /* widths */
+    ck_assert_int_eq(ap_add(arr, fld(0, 0), fld(8, 0), 20), SIM_EINVAL);
+    ck_assert_int_eq(ap_add(arr, fld(0, 17), fld(17, 17), 40), SIM_EINVAL);
+    ck_assert_str_eq(sim_last_error(), "error: ap add: width 17 of a is not in 1..16");
+    ck_assert_int_eq(ap_sub(arr, a, fld(8, 7), 20), SIM_EINVAL);
+    ck_assert_int_eq(ap_neg(arr, fld(0, 17), 20), SIM_EINVAL);
+    ck_assert_int_eq(ap_add_oop(arr, a, b, fld(20, 7), 30), SIM_EINVAL);
+    ck_assert_int_eq(ap_copy(arr, a, fld(20, 7)), SIM_EINVAL);
+    ck_assert_int_eq(ap_mul(arr, a, b, fld(20, 15), 40, false), SIM_EINVAL);
+    ck_assert_int_eq(ap_mul(arr, a, fld(8, 0), fld(20, 8), 40, false), SIM_EINVAL);
+    ck_assert_int_eq(ap_mac(arr, a, b, fld(20, 15), fld(40, 16), 60, true), SIM_EINVAL);
+    ck_assert_int_eq(ap_mac(arr, a, b, fld(20, 33), fld(60, 16), 79, true), SIM_EINVAL);
+    ck_assert_int_eq(ap_mac(arr, a, b, fld(20, 20), fld(40, 15), 60, true), SIM_EINVAL);
+    ck_assert_int_eq(ap_gt(arr, a, fld(8, 9), 20, true), SIM_EINVAL);
+    ck_assert_int_eq(ap_relu(arr, fld(0, 0)), SIM_EINVAL);
+    ck_assert_int_eq(ap_abs(arr, fld(0, 17), 30), SIM_EINVAL);
+    ck_assert_int_eq(ap_shr_round(arr, a, 0, fld(20, 8), 30, true), SIM_EINVAL);
+    ck_assert_int_eq(ap_shr_round(arr, a, 8, fld(20, 8), 30, true), SIM_EINVAL);
+    ck_assert_int_eq(ap_shr_round(arr, a, 2, fld(20, 33), 60, true), SIM_EINVAL);
+    ck_assert_int_eq(ap_reduce_sum(arr, a, fld(20, 6), fld(30, 6), 40, false), SIM_EINVAL);
+    ck_assert_int_eq(ap_reduce_sum(arr, a, fld(20, 16), fld(40, 15), 60, false), SIM_EINVAL);
+    /* outside the array */
+    ck_assert_int_eq(ap_add(arr, a, fld(75, 8), 20), SIM_ERANGE);
+    ck_assert_str_eq(sim_last_error(),
+                     "error: ap add: b (columns 75..82) lies outside the array (80 columns)");
+    ck_assert_int_eq(ap_add(arr, a, b, 80), SIM_ERANGE);
+    ck_assert_int_eq(ap_mul(arr, a, b, fld(70, 16), 20, true), SIM_ERANGE);
+    ck_assert_int_eq(ap_relu(arr, fld(79, 2)), SIM_ERANGE);
+    ck_assert_int_eq(ap_eq(arr, a, b, 1000), SIM_ERANGE);
+    /* overlapping fields */
+    ck_assert_int_eq(ap_add(arr, a, fld(4, 8), 20), SIM_EOVERLAP);
+    ck_assert_int_eq(ap_add(arr, a, b, 15), SIM_EOVERLAP);
+    ck_assert_str_eq(sim_last_error(), "error: ap add: b and carry column overlap");
+    ck_assert_int_eq(ap_mul(arr, a, b, fld(10, 16), 40, false), SIM_EOVERLAP);
+    ck_assert_int_eq(ap_mac(arr, a, b, fld(20, 20), fld(30, 16), 60, false), SIM_EOVERLAP);
+    ck_assert_int_eq(ap_max(arr, a, b, 3, false), SIM_EOVERLAP);
+    ck_assert_int_eq(ap_abs(arr, a, 7), SIM_EOVERLAP);
+    ck_assert_int_eq(ap_neg(arr, a, 0), SIM_EOVERLAP);
+    ck_assert_int_eq(ap_copy(arr, a, fld(7, 8)), SIM_EOVERLAP);
+    ck_assert_int_eq(ap_shr_round(arr, a, 2, fld(20, 8), 25, false), SIM_EOVERLAP);
+    ck_assert_int_eq(ap_reduce_sum(arr, a, fld(20, 16), fld(30, 16), 60, false), SIM_EOVERLAP);
+    ck_assert_int_eq(ap_add_oop(arr, a, b, fld(15, 8), 30), SIM_EOVERLAP);
+    /* nothing ran */
+    ap_counters k;
+    ap_array_counters(arr, &k);
+    ck_assert_uint_eq(k.n_compares + k.n_writes, 0);
+    ap_array_free(arr);
+}
+END_TEST
+
+Suite *ap_suite(void)
+{
+    Suite *s = suite_create("ap");
+    TCase *tc = tcase_create("array");
+    tcase_add_test(tc, test_array_compare_write_tags);
+    tcase_add_test(tc, test_array_planes_2d_access);
+    tcase_add_test(tc, test_array_word_kernel_matches_simd);
+    tcase_add_test(tc, test_array_new_errors);
+    tcase_add_test(tc, test_primitive_errors);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("arith");
+    tcase_set_timeout(tc, 120);
+    tcase_add_loop_test(tc, test_add_all_pairs, 1, 17);
+    tcase_add_loop_test(tc, test_sub_all_pairs, 1, 17);
+    tcase_add_loop_test(tc, test_neg_all_values, 1, 17);
+    tcase_add_loop_test(tc, test_add_oop_all_pairs, 1, 17);
+    tcase_add_loop_test(tc, test_copy_all_values, 1, 17);
+    tcase_add_loop_test(tc, test_gt_eq_max_all_pairs, 1, 17);
+    tcase_add_loop_test(tc, test_relu_abs_all_values, 1, 17);
+    tcase_add_loop_test(tc, test_shr_round_all_values, 0, 7);
+    tcase_add_loop_test(tc, test_shr_round_random_wide, 9, 17);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("mul");
+    tcase_set_timeout(tc, 120);
+    tcase_add_loop_test(tc, test_mul_all_pairs, 0, 64);
+    tcase_add_loop_test(tc, test_mul_random_wide, 9, 17);
+    tcase_add_loop_test(tc, test_mac_all_pairs, 0, 64);
+    tcase_add_loop_test(tc, test_mac_all_pairs_all_acc, 0, 9);
+    tcase_add_loop_test(tc, test_mac_random_wide, 9, 17);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("reduce");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_reduce_sum_rows);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("cost");
+    tcase_add_test(tc, test_cost_pass_counts_per_bit);
+    tcase_add_test(tc, test_cost_rejects_bad_arguments);
+    tcase_add_test(tc, test_op_names_round_trip);
+    tcase_add_test(tc, test_op_errors);
+    suite_add_tcase(s, tc);
+    return s;
+}
