@@ -160,7 +160,8 @@ sim_status ap_relu(ap_array *arr, ap_field a);
 sim_status ap_abs(ap_array *arr, ap_field a, unsigned flag_col);
 /* d := round(a / 2^shift) = (a >> shift) + bit (shift-1) of a, i.e. round half up, with
  * arithmetic (is_signed) or logical shift, 1 <= shift < a.width, result mod 2^d.width
- * (d.width 1..32; bits above a.width - shift are sign- or zero-extension). carry_col ends
+ * (a.width and d.width 1..32: it reads accumulators; bits above a.width - shift are sign- or
+ * zero-extension). carry_col ends
  * holding the carry out of d. */
 sim_status ap_shr_round(ap_array *arr, ap_field a, unsigned shift, ap_field d, unsigned carry_col,
                         bool is_signed);
@@ -169,7 +170,8 @@ sim_status ap_copy(ap_array *arr, ap_field a, ap_field d);
 /* Sum of field a over all rows into acc of row 0 (mod 2^acc.width), by a 2D-AP tree:
  * acc := a (extended); then ceil(log2 n_rows) steps k, each moving acc of row r + 2^k into
  * tmp of row r (acc.width plane reads + plane writes) and adding tmp into acc in all rows.
- * a.width <= acc.width == tmp.width <= 32. Other rows end with partial sums. */
+ * a.width <= acc.width == tmp.width <= 32 (a may be an accumulator). Other rows end with
+ * partial sums. */
 sim_status ap_reduce_sum(ap_array *arr, ap_field a, ap_field acc, ap_field tmp, unsigned carry_col,
                          bool is_signed);
 
@@ -191,8 +193,9 @@ typedef struct ap_cost {
  *   add, sub, neg, add_oop, copy, gt_*, eq, max_*, relu, abs: width_a = operand width;
  *   mul_*: width_a, width_b = operand widths;
  *   mac_*: width_a, width_b, width_acc = accumulator width;
- *   shr_round_*: width_a = source width, width_b = shift, width_acc = destination width;
- *   reduce_sum_*: width_a = source width, width_acc = accumulator width; n_rows matters.
+ *   shr_round_*: width_a = source width (up to 32), width_b = shift, width_acc = destination;
+ *   reduce_sum_*: width_a = source width (up to 32), width_acc = accumulator width; n_rows
+ *   matters.
  * n_rows >= 1. SIM_EINVAL for an unknown op or widths the op would reject.
  * written_cells_per_row is exact except: mul/mac with width_a + width_b > 16 (estimated from
  * 65,536 fixed pseudo-random pairs) and reduce_sum (a model, see docs/AP_MODEL.md). The

@@ -179,8 +179,11 @@ sim_status ap_op_cost(ap_op op, unsigned width_a, unsigned width_b, unsigned wid
     if (n_rows == 0)
         return bad(op, "n_rows must be at least 1");
     const unsigned n = width_a, w = width_b, m = width_acc;
-    if (n == 0 || n > AP_WIDTH_MAX)
-        return bad(op, "width_a must be in 1..16");
+    /* Shifts and reductions read accumulators; every other op reads operands. */
+    bool reads_acc = op == AP_OP_SHR_ROUND_U || op == AP_OP_SHR_ROUND_S ||
+                     op == AP_OP_REDUCE_SUM_U || op == AP_OP_REDUCE_SUM_S;
+    if (n == 0 || n > (reads_acc ? AP_ACC_WIDTH_MAX : AP_WIDTH_MAX))
+        return bad(op, reads_acc ? "width_a must be in 1..32" : "width_a must be in 1..16");
     bool two = op == AP_OP_MUL_U || op == AP_OP_MUL_S || op == AP_OP_MAC_U || op == AP_OP_MAC_S ||
                op == AP_OP_SHR_ROUND_U || op == AP_OP_SHR_ROUND_S;
     bool acc = op == AP_OP_MAC_U || op == AP_OP_MAC_S || op == AP_OP_SHR_ROUND_U ||

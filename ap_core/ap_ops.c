@@ -401,7 +401,7 @@ sim_status ap_abs(ap_array *arr, ap_field a, unsigned flag_col)
 sim_status ap_shr_round(ap_array *arr, ap_field a, unsigned shift, ap_field d, unsigned carry_col,
                         bool is_signed)
 {
-    TRY(check_width("shr_round", "a", a.width, AP_WIDTH_MAX));
+    TRY(check_width("shr_round", "a", a.width, AP_ACC_WIDTH_MAX));
     TRY(check_width("shr_round", "d", d.width, AP_ACC_WIDTH_MAX));
     if (shift == 0 || shift >= a.width)
         return SIM_ERROR(SIM_EINVAL, "ap shr_round: shift %u is not in 1..%u", shift, a.width - 1);
@@ -427,7 +427,7 @@ sim_status ap_shr_round(ap_array *arr, ap_field a, unsigned shift, ap_field d, u
 sim_status ap_reduce_sum(ap_array *arr, ap_field a, ap_field acc, ap_field tmp, unsigned carry_col,
                          bool is_signed)
 {
-    TRY(check_width("reduce_sum", "a", a.width, AP_WIDTH_MAX));
+    TRY(check_width("reduce_sum", "a", a.width, AP_ACC_WIDTH_MAX));
     TRY(check_width("reduce_sum", "acc", acc.width, AP_ACC_WIDTH_MAX));
     if (acc.width < a.width)
         return SIM_ERROR(SIM_EINVAL, "ap reduce_sum: accumulator width %u is below a's %u",

@@ -441,6 +441,16 @@ START_TEST(test_shr_round_random_wide)
 }
 END_TEST
 
+/* Shifts read accumulators: sources of 17..32 bits (randomized). */
+START_TEST(test_shr_round_random_acc)
+{
+    unsigned n = (unsigned)_i;
+    rng_state = 31u + n;
+    check_shr(n, n - 8, 8, RANDOM_ROWS, RANDOM_TOL);
+    check_shr(n, 5, 16, RANDOM_ROWS, RANDOM_TOL);
+}
+END_TEST
+
 /* ---- Reduction ------------------------------------------------------------------------------ */
 
 static void check_reduce(unsigned n, unsigned m, size_t n_rows, double tol)
@@ -478,6 +488,8 @@ START_TEST(test_reduce_sum_rows)
     check_reduce(4, 8, 65, -1);
     check_reduce(3, 3, 1, -1);
     check_reduce(16, 32, 777, 0.25);
+    check_reduce(27, 32, 513, -1); /* a 27-bit accumulator reduced, as conv layers do */
+    check_reduce(32, 32, 64, -1);
     check_reduce(8, 10, 4096, -1); /* wraps mod 2^10 */
 }
 END_TEST
@@ -788,6 +800,7 @@ Suite *ap_suite(void)
     tcase_add_loop_test(tc, test_relu_abs_all_values, 1, 17);
     tcase_add_loop_test(tc, test_shr_round_all_values, 0, 7);
     tcase_add_loop_test(tc, test_shr_round_random_wide, 9, 17);
+    tcase_add_loop_test(tc, test_shr_round_random_acc, 17, 33);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("mul");

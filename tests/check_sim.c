@@ -335,9 +335,14 @@ START_TEST(test_func_conv_matches_reference_and_plan)
     ck_assert_uint_eq(total.n_compared_cells, plan.n_rows * plan.compared_cols);
     ck_assert_uint_eq(total.n_plane_writes, m * n * plan.n_plane_writes);
     /* Written cells depend on the data; the plan's figure is the expectation for uniform
-     * operands. These operands are uniform, the accumulators are not: within 25%. */
+     * operands and a uniformly random accumulator (docs/AP_MODEL.md). Real accumulators start
+     * at zero and hold small sums in a wide field, so fewer bits flip: measured 0.76, 0.76,
+     * 0.76, 0.71 and 0.64 of the model for 1, 2, 4, 8 and 32 rows per output (the tree's
+     * share grows). The model over-states write energy by that much (docs/SIM_MODEL.md);
+     * the bounds pin the bias so a change in either side shows. */
     double expect = (double)plan.n_rows * plan.written_cells_per_row;
-    ck_assert_msg(fabs((double)total.n_written_cells - expect) < 0.25 * expect,
+    double ratio = (double)total.n_written_cells / expect;
+    ck_assert_msg(ratio > 0.55 && ratio < 0.85,
                   "written cells %llu vs expected %.0f", (unsigned long long)total.n_written_cells,
                   expect);
 }
