@@ -17,6 +17,8 @@ static const struct command {
     {"help", cmd_help, "list the subcommands"},
     {"net", sim_cli_net, "per-layer shapes, MACs, parameters, bits, BOPS and model size"},
     {"run", sim_cli_run, "latency, energy, EDP of a network on the AP system, per layer and total"},
+    {"sweep", sim_cli_sweep, "run an experiment file: CSV, JSON summary and plot list in results/"},
+    {"compare", sim_cli_compare, "the AP and the rival accelerators on one network and bit config"},
 };
 
 static int cmd_help(int argc, char **argv)

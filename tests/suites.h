@@ -5,4 +5,5 @@
     X(cfg_suite)        \
     X(net_suite)        \
     X(tech_suite)       \
-    X(accel_suite)
+    X(accel_suite)      \
+    X(sweep_suite)
