@@ -1,5 +1,6 @@
 # edp_accuracy.gp - EDP versus top-1 accuracy, one series per technology (and accelerator),
-# the Pareto front of each series drawn as a line, INT8 and INT4 points labelled.
+# the Pareto front of each series drawn as a dashed line, the INT8 and INT4 accuracies marked
+# by dotted vertical lines labelled at the top of the plot.
 # Usage: gnuplot -c plots/edp_accuracy.gp points.csv out.png "series1 series2 ..." [title [front.csv]]
 # points.csv columns used: series, top1_pct, edp_js, label. front.csv holds only the Pareto
 # points of each series, sorted by accuracy (written by 'apsim sweep'), with the same columns.
@@ -18,10 +19,18 @@ set termoption enhanced
 set key outside right top vertical
 set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05
 sel(s, v) = (strcol("series") eq s) ? v : NaN
-isfixed(l) = (l eq "INT8" || l eq "INT4")
+# Accuracy of the fixed-precision configurations (NaN when the sweep has none).
+fixed_x(l) = (strcol("label") eq l && strcol("status") eq "ok") ? column("top1_pct") : NaN
+do for [l in "INT8 INT4"] {
+    undefine STATS_*
+    stats DATA using (fixed_x(l)) nooutput
+    if (exists("STATS_records") && STATS_records > 0) {
+        set arrow from STATS_max, graph 0 to STATS_max, graph 1 nohead dt 3 lw 1.5 lc rgb "#555555" back
+        set label sprintf("%s", l) at STATS_max, graph 1 offset 0.4, char -0.9 left font ",12" textcolor rgb "#333333" front
+    }
+}
 plot for [i=1:words(SERIES)] DATA using (sel(word(SERIES,i), column("top1_pct"))):(column("edp_js")) \
          with points lt i title word(SERIES,i), \
      for [i=1:(FRONT eq "" ? 0 : words(SERIES))] FRONT using (sel(word(SERIES,i), column("top1_pct"))):(column("edp_js")) \
-         with lines lt i dt 2 notitle, \
-     DATA using (column("top1_pct")):(column("edp_js")):(isfixed(strcol("label")) ? strcol("label") : "") \
-         with labels offset char 1.2, char 0.8 font ",11" notitle
+         with lines lt i dt 2 lw 1.5 notitle, \
+     (FRONT eq "" ? NaN : 1/0) with lines lc rgb "#555555" dt 2 lw 1.5 title "Pareto front"

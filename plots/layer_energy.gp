@@ -16,6 +16,7 @@ set ylabel "energy per inference (µJ)"
 set xtics rotate by 90 right font ",9" noenhanced
 set key outside right top vertical
 set yrange [0:*]
+set bmargin 9
 plot DATA using (column("energy_search_pj")*1e-6):xtic(strcol("layer")) lt 1 title "search", \
      '' using (column("energy_write_pj")*1e-6) lt 2 title "write", \
      '' using (column("energy_move_pj")*1e-6) lt 3 title "data movement", \

@@ -18,6 +18,8 @@ static const struct command {
     {"net", sim_cli_net, "per-layer shapes, MACs, parameters, bits, BOPS and model size"},
     {"run", sim_cli_run, "latency, energy, EDP of a network on the AP system, per layer and total"},
     {"dynamic", sim_cli_dynamic, "run-time precision schedules: bit-fluid AP vs fixed and rivals"},
+    {"sweep", sim_cli_sweep, "run an experiment file: CSV, JSON summary and plot list in results/"},
+    {"compare", sim_cli_compare, "the AP and the rival accelerators on one network and bit config"},
 };
 
 static int cmd_help(int argc, char **argv)

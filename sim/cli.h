@@ -12,5 +12,10 @@ int sim_cli_run(int argc, char **argv);
 
 /* apsim dynamic <schedule.yaml> [--out DIR] [--quiet] */
 int sim_cli_dynamic(int argc, char **argv);
+/* apsim sweep <experiment.yaml> [--results DIR] [--quiet] */
+int sim_cli_sweep(int argc, char **argv);
+
+/* apsim compare <network> [--bits] [--tech] [--vdd] [--arch] [--batch] [--csv FILE] */
+int sim_cli_compare(int argc, char **argv);
 
 #endif /* SIM_CLI_H */

@@ -74,6 +74,7 @@ sim_status sim_arch_find(const char *name_or_path, sim_arch *out);
 typedef struct sim_candidate {
     uint64_t chunk_k;      /* K elements accumulated per row (0 for non-GEMM layers) */
     uint64_t n_chunks;     /* rows per output element = ceil(K / chunk_k) */
+    uint64_t n_slots;      /* operand pairs a row holds at once (reloaded as MACs use them) */
     unsigned acc_bits;     /* accumulator width */
     unsigned row_cols;     /* bit-columns a row needs */
     uint64_t n_rows;       /* rows used, summed over folds */
@@ -168,6 +169,67 @@ sim_status sim_accel_layers(const net_network *net, const net_bitcfg *bits, unsi
 /* Whole-network cost on the model (conv/FC only, mode switches included). */
 sim_status sim_accel_run(sim_accel *a, const net_network *net, const net_bitcfg *bits,
                          unsigned batch, acc_cost *total);
+
+/* ---- Experiments and sweeps (sim_sweep.c; format in docs/EXPERIMENTS.md) ----------------
+ * An experiment file lists networks x bit configurations x technologies x voltages x batch
+ * sizes x accelerators. Loading resolves and checks everything (networks, bit files, globs,
+ * technologies, voltages against each technology's range, accelerators, the architecture),
+ * so a bad file fails with file:line:col before any output exists. */
+typedef struct sim_experiment sim_experiment;
+
+/* Loads and checks an experiment. Caller frees *out with sim_experiment_free. Errors with
+ * file:line:col: SIM_EIO, SIM_EPARSE, SIM_EKEY (unknown, duplicate or missing key),
+ * SIM_ETYPE, SIM_ERANGE, SIM_EINVAL (empty list, bad name), SIM_ENOTFOUND (network, bit
+ * configuration, file, glob, technology, accelerator), SIM_ENOMEM; *out is NULL then. */
+sim_status sim_experiment_load(const char *path, sim_experiment **out);
+void sim_experiment_free(sim_experiment *e);
+const char *sim_experiment_name(const sim_experiment *e);
+/* Design points the sweep will produce (AP points per technology and voltage, rival points
+ * once per network, bits and batch). */
+size_t sim_experiment_n_points(const sim_experiment *e);
+/* Bit-configuration entries after glob expansion, in sweep order (borrowed strings). */
+size_t sim_experiment_n_bits(const sim_experiment *e);
+const char *sim_experiment_bits(const sim_experiment *e, size_t i);
+
+/* Progress callback: done of total points finished (resumed points count as done). */
+typedef void (*sim_progress_fn)(size_t done, size_t total, void *ctx);
+
+typedef struct sim_sweep_opts {
+    const char *results_dir;  /* parent of the experiment's directory; NULL: "results" */
+    sim_progress_fn progress; /* may be NULL */
+    void *progress_ctx;
+    size_t stop_after; /* test hook: fail with SIM_EIO after this many newly evaluated points,
+                          leaving the journal behind as an interruption would (0: never) */
+} sim_sweep_opts;
+
+typedef struct sim_sweep_stats {
+    size_t n_points;      /* design points in the sweep */
+    size_t n_resumed;     /* taken from the journal of an interrupted run */
+    size_t n_evaluated;   /* evaluated in this run */
+    size_t n_unsupported; /* points a rival (or the AP, for capacity) cannot run */
+    size_t n_plans;       /* AP plans built */
+    char out_dir[4096];   /* results/<name> */
+} sim_sweep_stats;
+
+/* Runs the sweep into <results_dir>/<name>/: points.csv, front.csv, summary.json,
+ * plots.list, and layers.csv / efficiency.csv / efficiency.md when the experiment asks.
+ * Each finished point is appended to .journal.csv there (flushed), so an interrupted run
+ * resumes without redoing it; the journal is removed once every output is in place. All
+ * outputs are written to temporary files and renamed together at the end. stats may be
+ * NULL. SIM_EIO, SIM_ENOMEM, or the evaluation's error. */
+sim_status sim_sweep_run(const sim_experiment *e, const sim_sweep_opts *opts,
+                         sim_sweep_stats *stats);
+
+/* Marks the Pareto front of n points (maximise acc, minimise edp): on_front[i] = 1 when no
+ * other point has acc >= and edp <= with one of them strict. Points whose acc or edp is NaN
+ * are never on the front and never dominate. */
+void sim_pareto_mark(const double *acc, const double *edp, size_t n, int *on_front);
+
+/* Label of a bit configuration from its inner conv/FC layers (all but the first and the
+ * last, which HAWQ-V3's INT4 and common practice keep at 8 bits; all of them when there are
+ * two or fewer): "INT8" / "INT4" when every one is at w = a = 8 / 4, "INTn" for other equal
+ * widths, "WxAy" for other uniform widths, "mixed" otherwise. Writes into buf; returns it. */
+const char *sim_bits_label(const net_network *net, const net_bitcfg *bits, char *buf, size_t cap);
 
 /* ---- Command line ---------------------------------------------------------------------
  * Each subcommand takes argc/argv after the subcommand name and returns the process exit

@@ -120,10 +120,11 @@ static sim_status run_group(ap_array *arr, const sim_qconv *q, const sim_candida
     const size_t rows = (size_t)c->n_chunks;
     unsigned col = 0;
     sim_status st = SIM_OK;
+    const uint64_t n_slots = c->n_slots;
     ap_field act[64], wt[64];
-    for (uint64_t j = 0; j < c->chunk_k; j++)
+    for (uint64_t j = 0; j < n_slots; j++)
         act[j] = take(&col, aw);
-    for (uint64_t j = 0; j < c->chunk_k; j++)
+    for (uint64_t j = 0; j < n_slots; j++)
         wt[j] = take(&col, q->w_bits);
     unsigned region =
         col > sim_requant_cols(acc_bits, q->o_bits) ? col : sim_requant_cols(acc_bits, q->o_bits);
@@ -133,28 +134,28 @@ static sim_status run_group(ap_array *arr, const sim_qconv *q, const sim_candida
     ap_field red_acc = rows > 1 ? take(&col, acc_bits) : mac_acc;
     unsigned carry = col++;
 
-    /* Load: every row r holds its chunk's elements k = r * chunk_k + j (0 past K). */
+    /* Clear the accumulator; then for each of the chunk's pairs j (row r takes element
+     * k = r * chunk_k + j, 0 past K): load it into slot j % n_slots and MAC it. */
     uint32_t amask = (uint32_t)((1ull << aw) - 1), wmask = (uint32_t)((1ull << q->w_bits) - 1);
+    memset(vals, 0, rows * sizeof *vals);
+    st = ap_array_field_load(arr, mac_acc, vals, rows);
+    ap_field prodf = {scratch.col, prod};
     for (uint64_t j = 0; j < c->chunk_k && st == SIM_OK; j++) {
+        uint64_t slot = j % n_slots;
         for (size_t r = 0; r < rows; r++) {
             uint64_t i = r * c->chunk_k + j;
             vals[r] = i < k ? (uint32_t)im2col(q, w_out, p, i) & amask : 0;
         }
-        st = ap_array_field_load(arr, act[j], vals, rows);
-    }
-    for (uint64_t j = 0; j < c->chunk_k && st == SIM_OK; j++) {
-        for (size_t r = 0; r < rows; r++) {
+        st = ap_array_field_load(arr, act[slot], vals, rows);
+        for (size_t r = 0; r < rows && st == SIM_OK; r++) {
             uint64_t i = r * c->chunk_k + j;
             vals[r] = i < k ? (uint32_t)q->weight[oc * k + i] & wmask : 0;
         }
-        st = ap_array_field_load(arr, wt[j], vals, rows);
+        if (st == SIM_OK)
+            st = ap_array_field_load(arr, wt[slot], vals, rows);
+        if (st == SIM_OK)
+            st = ap_mac(arr, act[slot], wt[slot], mac_acc, prodf, carry, true);
     }
-    memset(vals, 0, rows * sizeof *vals);
-    if (st == SIM_OK)
-        st = ap_array_field_load(arr, mac_acc, vals, rows);
-    ap_field prodf = {scratch.col, prod};
-    for (uint64_t j = 0; j < c->chunk_k && st == SIM_OK; j++)
-        st = ap_mac(arr, act[j], wt[j], mac_acc, prodf, carry, true);
     if (st == SIM_OK && rows > 1) {
         ap_field tmp = {scratch.col, acc_bits};
         st = ap_reduce_sum(arr, mac_acc, red_acc, tmp, carry, true);
@@ -202,16 +203,16 @@ sim_status sim_qconv_on_ap(const sim_qconv *q, uint64_t n_chunks, int32_t *out, 
     memset(&arch, 0, sizeof arch);
     arch.n_caps = 1;
     arch.cap_rows = (unsigned)(m * n * n_chunks);
-    arch.cap_cols = 4096;
+    arch.cap_cols = q->cap_cols ? q->cap_cols : 4096;
     st = sim_gemm_candidate(&arch, m, n, k, act_width(q), q->a_bits, q->w_bits, q->o_bits, n_chunks,
                             plan);
     if (st != SIM_OK)
         return st == SIM_ECAPACITY && !*sim_last_error()
                    ? SIM_ERROR(SIM_ECAPACITY, "functional conv does not fit")
                    : st;
-    if (plan->chunk_k > 64)
-        return SIM_ERROR(SIM_EINVAL, "functional conv: chunk of %llu exceeds 64",
-                         (unsigned long long)plan->chunk_k);
+    if (plan->n_slots > 64)
+        return SIM_ERROR(SIM_EINVAL, "functional conv: %llu operand slots exceed 64",
+                         (unsigned long long)plan->n_slots);
     uint32_t *vals = sim_calloc((size_t)n_chunks, sizeof *vals);
     ap_array *arr = NULL;
     if (!vals)

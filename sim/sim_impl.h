@@ -44,6 +44,7 @@ typedef struct sim_qconv {
     const int32_t *act;
     const int32_t *weight;
     int32_t scale_b;
+    unsigned cap_cols; /* row width for the mapping (0: 4096, room for every operand) */
 } sim_qconv;
 
 sim_status sim_qconv_check(const sim_qconv *q);

@@ -128,13 +128,18 @@ sim_status sim_gemm_candidate(const sim_arch *arch, uint64_t m, uint64_t n, uint
                          c->acc_bits, a_bits, w_bits, (unsigned long long)k, AP_ACC_WIDTH_MAX);
     unsigned prod = a_width + w_bits;
     unsigned scratch = prod > c->acc_bits ? prod : c->acc_bits;
-    /* Operands, then (once they are dead) the requantization fields in the same columns. */
-    uint64_t operands = c->chunk_k * prod, requant = sim_requant_cols(c->acc_bits, o_bits);
-    uint64_t cols = (operands > requant ? operands : requant) + scratch + c->acc_bits + 1;
-    if (n_chunks > 1)
-        cols += c->acc_bits; /* the tree's accumulator beside the row's own */
-    if (cols > arch->cap_cols || n_chunks > arch->cap_rows)
+    /* Fixed fields: scratch, the accumulator, a carry column, and the tree's accumulator. */
+    uint64_t fixed = scratch + c->acc_bits + 1 + (n_chunks > 1 ? c->acc_bits : 0);
+    uint64_t requant = sim_requant_cols(c->acc_bits, o_bits);
+    if (n_chunks > arch->cap_rows || fixed + requant > arch->cap_cols ||
+        fixed + prod > arch->cap_cols)
         return SIM_ECAPACITY; /* candidate does not fit: not an error by itself */
+    /* Operand slots: a row holds as many (activation, weight) pairs as fit and reloads them
+     * as its MACs consume them; the requantization later reuses the same columns. */
+    uint64_t slots = (arch->cap_cols - fixed) / prod;
+    c->n_slots = slots < c->chunk_k ? slots : c->chunk_k;
+    uint64_t operands = c->n_slots * prod;
+    uint64_t cols = fixed + (operands > requant ? operands : requant);
     c->row_cols = (unsigned)cols;
     place(arch, c, m * n, n_chunks);
 

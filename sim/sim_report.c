@@ -13,7 +13,7 @@ static const char *bits_name(const sim_result *res)
 sim_status sim_result_write_layers_csv(FILE *fp, const sim_plan *plan, const sim_result *res)
 {
     fprintf(fp, "layer,kind,gemm_m,gemm_n,gemm_k,w_bits,a_bits,o_bits,acc_bits,chunk_k,"
-                "n_chunks,rows,folds,passes,compares,writes,plane_writes,plane_reads,"
+                "n_chunks,slots,rows,folds,passes,compares,writes,plane_writes,plane_reads,"
                 "latency_ns,energy_search_pj,energy_write_pj,energy_move_pj,energy_leak_pj,"
                 "energy_periph_pj,energy_pj,edp_pj_ns\n");
     for (size_t i = 0; i < res->n_layers; i++) {
@@ -24,10 +24,10 @@ sim_status sim_result_write_layers_csv(FILE *fp, const sim_plan *plan, const sim
         fprintf(fp,
                 "%s,%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%u,%u,%u,%u,%" PRIu64 ",%" PRIu64
                 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
-                ",%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.6e\n",
+                ",%" PRIu64 ",%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.6e\n",
                 l->name, net_kind_name(l->kind), lp->gemm_m, lp->gemm_n, lp->gemm_k,
                 lp->bits.w_bits, lp->bits.a_bits, lp->bits.o_bits, c->acc_bits, c->chunk_k,
-                c->n_chunks, c->n_rows, c->n_folds, c->n_passes * c->n_folds,
+                c->n_chunks, c->n_slots, c->n_rows, c->n_folds, c->n_passes * c->n_folds,
                 c->n_compares * c->n_folds, c->n_writes * c->n_folds,
                 c->n_plane_writes * c->n_folds, c->n_plane_reads * c->n_folds, lr->latency_ns,
                 lr->energy_search_pj, lr->energy_write_pj, lr->energy_move_pj, lr->energy_leak_pj,

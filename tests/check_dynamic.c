@@ -213,10 +213,10 @@ END_TEST
 
 /* ---- budgets -------------------------------------------------------------------------- */
 #define FIVE_CONFIGS                                                                               \
-    "configs: [{name: i8, bits: resnet18_uniform8},\n"                                            \
-    "          {name: l75, bits: resnet18_latency_0.75},\n"                                       \
-    "          {name: l50, bits: resnet18_latency_0.5},\n"                                        \
-    "          {name: l25, bits: resnet18_latency_0.25},\n"                                       \
+    "configs: [{name: i8, bits: resnet18_uniform8},\n"                                             \
+    "          {name: l75, bits: resnet18_latency_0.75},\n"                                        \
+    "          {name: l50, bits: resnet18_latency_0.5},\n"                                         \
+    "          {name: l25, bits: resnet18_latency_0.25},\n"                                        \
     "          {name: i4, bits: resnet18_uniform4}]\n"
 
 START_TEST(test_dyn_budget_most_accurate_fit)

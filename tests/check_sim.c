@@ -82,13 +82,23 @@ START_TEST(test_run_sram_voltage_scaling)
     static const double vdd[] = {1.0, 0.9, 0.8, 0.7, 0.6, 0.5};
     double prev_lat = 0;
     sim_result *nom = run(net, "int8", "sram", 0.9, &arch);
-    double dyn_nom = nom->energy_search_pj + nom->energy_write_pj + nom->energy_periph_pj;
     for (size_t i = 0; i < sizeof vdd / sizeof vdd[0]; i++) {
         sim_result *r = run(net, "int8", "sram", vdd[i], &arch);
         double ratio = vdd[i] / 0.9;
-        double dyn = r->energy_search_pj + r->energy_write_pj;
-        ck_assert_double_eq_tol(dyn / (nom->energy_search_pj + nom->energy_write_pj), ratio * ratio,
-                                1e-9);
+        /* Each layer's search and write energy scales exactly as V^2 where the mapping
+         * stays the same (the least-EDP chunk may move with V: leakage and bus time do not
+         * scale like the array); the network's within 3%. */
+        double dyn = 0, dyn0 = 0;
+        for (size_t l = 0; l < r->n_layers; l++) {
+            const sim_layer_result *a = &r->layers[l], *b = &nom->layers[l];
+            if (a->chosen == b->chosen)
+                ck_assert_double_eq_tol(a->energy_search_pj + a->energy_write_pj,
+                                        ratio * ratio * (b->energy_search_pj + b->energy_write_pj),
+                                        1e-9 * (b->energy_search_pj + b->energy_write_pj) + 1e-12);
+            dyn += a->energy_search_pj + a->energy_write_pj;
+            dyn0 += b->energy_search_pj + b->energy_write_pj;
+        }
+        ck_assert_double_eq_tol(dyn / dyn0, ratio * ratio, 0.03 * ratio * ratio);
         ck_assert_msg(r->latency_ns > prev_lat, "latency does not rise as Vdd falls");
         prev_lat = r->latency_ns;
         sim_result_free(r);
@@ -98,7 +108,6 @@ START_TEST(test_run_sram_voltage_scaling)
     sim_result *low = run(net, "int8", "sram", 0.5, &arch);
     ck_assert(low->energy_pj < 0.6 * nom->energy_pj);
     ck_assert(low->latency_ns > 2.5 * nom->latency_ns); /* alpha law: x2.9 for the AP part */
-    ck_assert(dyn_nom > 0);
     sim_result_free(low);
     sim_result_free(nom);
     net_free(net);
@@ -164,8 +173,14 @@ START_TEST(test_plan_gemm_candidate)
     ck_assert_uint_eq(c.n_folds, 1);
     /* operands 12 x 9, scratch 15, accumulator 15, carry, the tree's accumulator 15 */
     ck_assert_uint_eq(c.row_cols, 12u * 9u + 15u + 15u + 1u + 15u);
-    /* Too wide a chunk for 256 columns. */
-    ck_assert_int_eq(sim_gemm_candidate(&arch, 49, 7, 45, 9, 8, 8, 8, 1, &c), SIM_ECAPACITY);
+    ck_assert_uint_eq(c.n_slots, 12);
+    /* A chunk too wide for 256 columns reuses operand slots: the counts stay those of 45
+     * MACs per row, only the columns shrink. */
+    sim_candidate wide;
+    ck_assert_int_eq(sim_gemm_candidate(&arch, 49, 7, 45, 9, 8, 8, 8, 1, &wide), SIM_OK);
+    ck_assert_uint_eq(wide.chunk_k, 45);
+    ck_assert_uint_eq(wide.n_slots, (256u - (23u + 23u + 1u)) / 17u);
+    ck_assert_uint_le(wide.row_cols, 256);
     /* 16 x 16 bits over K = 4608 needs 16 + 16 + 13 = 45 accumulator bits. */
     ck_assert_int_eq(sim_gemm_candidate(&arch, 10, 10, 4608, 16, 16, 16, 8, 1, &c), SIM_ECAPACITY);
     ck_assert(strstr(sim_last_error(), "accumulator of 45 bits") != NULL);
@@ -283,7 +298,11 @@ END_TEST
  * executed bit by bit on ap_core with the planner's mapping, for several chunkings. */
 START_TEST(test_func_conv_matches_reference_and_plan)
 {
-    static const uint64_t chunkings[] = {1, 2, 4, 8, 32};
+    /* Rows per output, and row widths: 4096 columns hold every operand of a chunk; 64
+     * and 80 columns force rows to reload 3 or 4 operand slots (the requantization reuses
+     * them). */
+    static const uint64_t chunkings[] = {1, 2, 4, 8, 32, 1, 4};
+    static const unsigned widths[] = {4096, 4096, 4096, 4096, 4096, 64, 80};
     const uint64_t n_chunks = chunkings[_i];
     enum { CI = 3, H = 7, W = 5, CO = 4, KH = 3, KW = 3 };
     int32_t act[CI * H * W], wt[CO * CI * KH * KW];
@@ -307,6 +326,7 @@ START_TEST(test_func_conv_matches_reference_and_plan)
                    .a_bits = 3,
                    .w_bits = 5,
                    .o_bits = 6,
+                   .cap_cols = widths[_i],
                    .act_unsigned = 1,
                    .act = act,
                    .weight = wt,
@@ -330,6 +350,9 @@ START_TEST(test_func_conv_matches_reference_and_plan)
     ck_assert_uint_eq(group.n_plane_writes, plan.n_plane_writes);
     ck_assert_uint_eq(group.n_plane_reads, plan.n_plane_reads);
     ck_assert_uint_eq(plan.n_passes, plan.n_compares);
+    ck_assert_uint_le(plan.row_cols, widths[_i]);
+    if (widths[_i] < 4096)
+        ck_assert_uint_lt(plan.n_slots, plan.chunk_k);
     /* Cells scale with the rows used. */
     ck_assert_uint_eq(plan.n_rows, m * n * n_chunks);
     ck_assert_uint_eq(total.n_compared_cells, plan.n_rows * plan.compared_cols);
@@ -342,9 +365,8 @@ START_TEST(test_func_conv_matches_reference_and_plan)
      * the bounds pin the bias so a change in either side shows. */
     double expect = (double)plan.n_rows * plan.written_cells_per_row;
     double ratio = (double)total.n_written_cells / expect;
-    ck_assert_msg(ratio > 0.55 && ratio < 0.85,
-                  "written cells %llu vs expected %.0f", (unsigned long long)total.n_written_cells,
-                  expect);
+    ck_assert_msg(ratio > 0.55 && ratio < 0.85, "written cells %llu vs expected %.0f",
+                  (unsigned long long)total.n_written_cells, expect);
 }
 END_TEST
 
@@ -365,7 +387,7 @@ Suite *sim_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("func");
     tcase_set_timeout(tc, 60);
-    tcase_add_loop_test(tc, test_func_conv_matches_reference_and_plan, 0, 5);
+    tcase_add_loop_test(tc, test_func_conv_matches_reference_and_plan, 0, 7);
     suite_add_tcase(s, tc);
     tc = tcase_create("arch");
     tcase_add_test(tc, test_arch_load_ok);

@@ -8,4 +8,5 @@
     X(tech_suite)                                                                                  \
     X(accel_suite)                                                                                 \
     X(sim_suite)                                                                                   \
+    X(sweep_suite)                                                                                 \
     X(dynamic_suite)

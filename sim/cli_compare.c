@@ -1,0 +1,245 @@
+/* cli_compare.c - `apsim compare`: the AP and the four rival models of accel/ (Sparq,
+ * PoTAcc, bitwise systolic array, Ax-BxP; docs/ACCEL.md) on one network and bit
+ * configuration: latency, energy and EDP side by side, each relative to the AP. The rivals
+ * model only conv/FC (GEMM) layers, so ratios are taken against the AP's conv/FC layers. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sim/cli.h"
+#include "sim/sim.h"
+#include "sim/sim_tech.h"
+
+static const char *const RIVALS[] = {"sparq", "potacc", "bitsys", "axbxp"};
+enum { N_ROWS = 2 + sizeof RIVALS / sizeof RIVALS[0] };
+
+static void usage(FILE *fp)
+{
+    fprintf(fp,
+            "usage: apsim compare <network> [--bits SPEC] [--tech NAME] [--vdd V] [--arch NAME]\n"
+            "                     [--batch N] [--csv FILE] [--quiet]\n"
+            "  <network>  alexnet, vgg16, resnet18, resnet50 or a network YAML file\n"
+            "  --bits     int8 (default), int4, wXaY, a HAWQ-V3 scheme or a bit-config file\n"
+            "  --tech     the AP's technology: sram (default), reram, fefet or a file\n"
+            "  --vdd      the AP's logic supply in volts (default: the technology's nominal)\n"
+            "  --arch     bf_imna (default) or an architecture YAML file\n"
+            "  --batch    images per batch (default: the architecture's)\n"
+            "  --csv      write the table as CSV (atomically)\n");
+}
+
+typedef struct cmp_row {
+    const char *accel, *scope, *path;
+    int ok;
+    double latency_ns, energy_pj;
+} cmp_row;
+
+typedef struct cmp_table {
+    const net_network *net;
+    const net_bitcfg *bits;
+    const char *label, *tech;
+    double vdd_v;
+    unsigned batch;
+    cmp_row rows[N_ROWS];
+} cmp_table;
+
+static double edp_js(const cmp_row *r)
+{
+    return r->latency_ns * r->energy_pj * 1e-21;
+}
+
+/* The reference row: the AP's conv/FC layers. */
+static const cmp_row *ref_row(const cmp_table *t)
+{
+    return &t->rows[1];
+}
+
+static void csv_num(FILE *fp, double v)
+{
+    fputc(',', fp);
+    if (!isnan(v))
+        fprintf(fp, "%.6e", v);
+}
+
+static sim_status write_csv(FILE *fp, const void *ctx)
+{
+    const cmp_table *t = ctx;
+    const cmp_row *ref = ref_row(t);
+    fprintf(fp, "network,bits,label,accelerator,scope,technology,vdd_v,batch,status,path,"
+                "latency_ms,energy_mj,edp_js,latency_rel_ap,energy_rel_ap,edp_rel_ap\n");
+    for (size_t i = 0; i < N_ROWS; i++) {
+        const cmp_row *r = &t->rows[i];
+        int ap = i < 2;
+        fprintf(fp, "%s,%s,%s,%s,%s,%s,", t->net->name,
+                t->bits->scheme ? t->bits->scheme : t->bits->name, t->label, r->accel, r->scope,
+                ap ? t->tech : "-");
+        if (ap)
+            fprintf(fp, "%.3f", t->vdd_v);
+        fprintf(fp, ",%u,%s,%s", t->batch, r->ok ? "ok" : "unsupported", r->path);
+        double nan = (double)NAN;
+        csv_num(fp, r->ok ? r->latency_ns * 1e-6 : nan);
+        csv_num(fp, r->ok ? r->energy_pj * 1e-9 : nan);
+        csv_num(fp, r->ok ? edp_js(r) : nan);
+        csv_num(fp, r->ok ? r->latency_ns / ref->latency_ns : nan);
+        csv_num(fp, r->ok ? r->energy_pj / ref->energy_pj : nan);
+        csv_num(fp, r->ok ? edp_js(r) / edp_js(ref) : nan);
+        fputc('\n', fp);
+    }
+    return ferror(fp) ? SIM_ERROR(SIM_EIO, "write error") : SIM_OK;
+}
+
+static void print_table(const cmp_table *t)
+{
+    const cmp_row *ref = ref_row(t);
+    printf("%s, %s (%s), batch %u; AP on %s at %.3f V\n\n", t->net->name,
+           t->bits->scheme ? t->bits->scheme : t->bits->name, t->label, t->batch, t->tech,
+           t->vdd_v);
+    printf("  %-8s %-8s %-22s %12s %12s %12s %9s %9s %9s\n", "accel", "scope", "path", "latency_ms",
+           "energy_mj", "edp_js", "lat/AP", "energy/AP", "EDP/AP");
+    for (size_t i = 0; i < N_ROWS; i++) {
+        const cmp_row *r = &t->rows[i];
+        if (!r->ok) {
+            printf("  %-8s %-8s %-22s %12s   (this datapath cannot run these bits)\n", r->accel,
+                   r->scope, "-", "unsupported");
+            continue;
+        }
+        printf("  %-8s %-8s %-22.22s %12.4f %12.4f %12.4e %9.4g %9.4g %9.4g\n", r->accel, r->scope,
+               r->path[0] ? r->path : "-", r->latency_ns * 1e-6, r->energy_pj * 1e-9, edp_js(r),
+               r->latency_ns / ref->latency_ns, r->energy_pj / ref->energy_pj,
+               edp_js(r) / edp_js(ref));
+    }
+    printf("\n  Ratios are to the AP's conv/fc layers (row 2): the rival models cost only conv/fc\n"
+           "  (GEMM) layers, in their own clock and technology, independent of --tech/--vdd.\n");
+}
+
+/* Fills the AP rows: the whole network and its conv/FC layers alone. */
+static void ap_rows(cmp_table *t, const sim_result *res)
+{
+    cmp_row *all = &t->rows[0], *gemm = &t->rows[1];
+    *all = (cmp_row){"ap", "network", "", 1, res->latency_ns, res->energy_pj};
+    *gemm = (cmp_row){"ap", "conv/fc", "", 1, 0, 0};
+    for (size_t i = 0; i < res->n_layers; i++) {
+        if (!net_kind_has_weights(res->net->layers[res->layers[i].layer].kind))
+            continue;
+        gemm->latency_ns += res->layers[i].latency_ns;
+        gemm->energy_pj += res->layers[i].energy_pj;
+    }
+}
+
+static sim_status rival_rows(cmp_table *t, unsigned batch)
+{
+    for (size_t i = 0; i < sizeof RIVALS / sizeof RIVALS[0]; i++) {
+        sim_accel a;
+        acc_cost c;
+        cmp_row *r = &t->rows[2 + i];
+        sim_status st = sim_accel_open(RIVALS[i], &a);
+        if (st == SIM_OK)
+            st = sim_accel_run(&a, t->net, t->bits, batch, &c);
+        sim_accel_close(&a);
+        *r = (cmp_row){RIVALS[i], "conv/fc", "", 0, 0, 0};
+        if (st == SIM_EUNSUPPORTED) {
+            sim_error_clear();
+            continue;
+        }
+        if (st != SIM_OK)
+            return st;
+        r->ok = 1;
+        r->path = c.path ? c.path : "";
+        r->latency_ns = c.latency_ns;
+        r->energy_pj = c.energy_pj;
+    }
+    return SIM_OK;
+}
+
+int sim_cli_compare(int argc, char **argv)
+{
+    const char *net_arg = NULL, *bits_arg = "int8", *tech_arg = "sram", *arch_arg = "bf_imna";
+    const char *csv_arg = NULL, *vdd_arg = NULL, *batch_arg = NULL;
+    int quiet = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        int has = i + 1 < argc;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            return 0;
+        } else if (strcmp(a, "--bits") == 0 && has) {
+            bits_arg = argv[++i];
+        } else if (strcmp(a, "--tech") == 0 && has) {
+            tech_arg = argv[++i];
+        } else if (strcmp(a, "--vdd") == 0 && has) {
+            vdd_arg = argv[++i];
+        } else if (strcmp(a, "--arch") == 0 && has) {
+            arch_arg = argv[++i];
+        } else if (strcmp(a, "--batch") == 0 && has) {
+            batch_arg = argv[++i];
+        } else if (strcmp(a, "--csv") == 0 && has) {
+            csv_arg = argv[++i];
+        } else if (strcmp(a, "--quiet") == 0) {
+            quiet = 1;
+        } else if (a[0] == '-' || net_arg) {
+            fprintf(stderr, "apsim compare: error: unexpected argument '%s'\n", a);
+            usage(stderr);
+            return 2;
+        } else {
+            net_arg = a;
+        }
+    }
+    if (!net_arg) {
+        usage(stderr);
+        return 2;
+    }
+    char path[4096], label[16];
+    net_network *net = NULL;
+    net_bitcfg *bits = NULL;
+    tech_params *tech = NULL;
+    sim_result *res = NULL;
+    sim_arch arch;
+    cmp_table t;
+    double vdd_v = 0;
+    sim_status st = net_find_builtin(net_arg, path, sizeof path);
+    if (st == SIM_OK)
+        st = net_load(path, &net);
+    if (st == SIM_OK)
+        st = net_bitcfg_resolve(bits_arg, net, &bits);
+    if (st == SIM_OK)
+        st = sim_tech_open(tech_arg, &tech);
+    if (st == SIM_OK)
+        st = sim_arch_find(arch_arg, &arch);
+    if (st == SIM_OK && vdd_arg)
+        st = sim_parse_double("--vdd", vdd_arg, 0.05, 10.0, &vdd_v);
+    if (st == SIM_OK && !vdd_arg)
+        vdd_v = tech->vdd_nom_v.value;
+    if (st == SIM_OK && batch_arg) {
+        double b = 0;
+        st = sim_parse_double("--batch", batch_arg, 1, 65536, &b);
+        if (st == SIM_OK && b != (double)(unsigned)b)
+            st = SIM_ERROR(SIM_EINVAL, "--batch: expected a whole number, found '%s'", batch_arg);
+        arch.batch = (unsigned)b;
+    }
+    if (st == SIM_OK)
+        st = sim_run(net, bits, &arch, tech, vdd_v, &res);
+    if (st == SIM_OK) {
+        memset(&t, 0, sizeof t);
+        t.net = net;
+        t.bits = bits;
+        t.label = sim_bits_label(net, bits, label, sizeof label);
+        t.tech = tech->name;
+        t.vdd_v = vdd_v;
+        t.batch = arch.batch;
+        ap_rows(&t, res);
+        st = rival_rows(&t, arch.batch);
+    }
+    if (st == SIM_OK && csv_arg)
+        st = sim_write_atomic(csv_arg, write_csv, &t);
+    int rc = 0;
+    if (st != SIM_OK) {
+        fprintf(stderr, "apsim compare: %s\n", sim_last_error());
+        rc = sim_exit_code(st);
+    } else if (!quiet) {
+        print_table(&t);
+    }
+    sim_result_free(res);
+    tech_params_free(tech);
+    net_bitcfg_free(bits);
+    net_free(net);
+    return rc;
+}

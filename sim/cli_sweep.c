@@ -1,0 +1,96 @@
+/* cli_sweep.c - `apsim sweep`: loads an experiment file (docs/EXPERIMENTS.md), runs every
+ * design point and writes results/<name>/ (points.csv, front.csv, summary.json, plots.list,
+ * and layers.csv / efficiency tables on request). A progress bar goes to stderr only when
+ * stderr is a terminal. APSIM_SWEEP_STOP_AFTER=N stops after N new points (resume tests). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sim/cli.h"
+#include "sim/sim.h"
+
+static void usage(FILE *fp)
+{
+    fprintf(fp, "usage: apsim sweep <experiment.yaml> [--results DIR] [--quiet]\n"
+                "  --results  parent directory of the outputs (default: results)\n"
+                "  --quiet    print nothing on success\n"
+                "Writes <results>/<name>/points.csv, front.csv, summary.json and plots.list;\n"
+                "draw the plots with 'make plots'. An interrupted sweep resumes where it "
+                "stopped.\n");
+}
+
+/* "\r[#####.....]  12/36 points" on stderr, redrawn in place. */
+static void progress_bar(size_t done, size_t total, void *ctx)
+{
+    const char *name = ctx;
+    enum { WIDTH = 30 };
+    size_t fill = total ? done * WIDTH / total : WIDTH;
+    char bar[WIDTH + 1];
+    for (size_t i = 0; i < WIDTH; i++)
+        bar[i] = i < fill ? '#' : '.';
+    bar[WIDTH] = '\0';
+    fprintf(stderr, "\rapsim sweep %s [%s] %zu/%zu points", name, bar, done, total);
+    if (done == total)
+        fputc('\n', stderr);
+    fflush(stderr);
+}
+
+int sim_cli_sweep(int argc, char **argv)
+{
+    const char *file = NULL, *results = "results";
+    int quiet = 0;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            usage(stdout);
+            return 0;
+        } else if (strcmp(argv[i], "--results") == 0 && i + 1 < argc) {
+            results = argv[++i];
+        } else if (strcmp(argv[i], "--quiet") == 0) {
+            quiet = 1;
+        } else if (argv[i][0] == '-' || file) {
+            fprintf(stderr, "apsim sweep: error: unexpected argument '%s'\n", argv[i]);
+            usage(stderr);
+            return 2;
+        } else {
+            file = argv[i];
+        }
+    }
+    if (!file) {
+        usage(stderr);
+        return 2;
+    }
+    sim_experiment *e = NULL;
+    sim_sweep_stats stats;
+    sim_sweep_opts opts = {.results_dir = results};
+    const char *stop = getenv("APSIM_SWEEP_STOP_AFTER");
+    sim_status st = sim_experiment_load(file, &e);
+    if (st == SIM_OK && stop && *stop) {
+        double n = 0;
+        st = sim_parse_double("APSIM_SWEEP_STOP_AFTER", stop, 1, 1e9, &n);
+        opts.stop_after = (size_t)n;
+    }
+    if (st == SIM_OK && isatty(STDERR_FILENO)) {
+        opts.progress = progress_bar;
+        opts.progress_ctx = (void *)sim_experiment_name(e);
+    }
+    if (st == SIM_OK)
+        st = sim_sweep_run(e, &opts, &stats);
+    if (st != SIM_OK) {
+        if (opts.progress)
+            fputc('\n', stderr);
+        fprintf(stderr, "apsim sweep: %s\n", sim_last_error());
+        sim_experiment_free(e);
+        return sim_exit_code(st);
+    }
+    if (!quiet) {
+        printf("%s: %zu design points (%zu resumed, %zu evaluated, %zu AP plans), %zu "
+               "unsupported -> %s/\n",
+               sim_experiment_name(e), stats.n_points, stats.n_resumed, stats.n_evaluated,
+               stats.n_plans, stats.n_unsupported, stats.out_dir);
+        printf("  points.csv, front.csv, summary.json, plots.list; draw with 'make plots'\n");
+    }
+    sim_experiment_free(e);
+    return 0;
+}

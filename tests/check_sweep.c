@@ -1,0 +1,368 @@
+/* check_sweep.c - experiment files and sweeps (sim/sim_sweep.c, docs/EXPERIMENTS.md): the
+ * strict loader's error paths with their exact file:line:col, glob expansion, bit-config
+ * labels, the Pareto front, resuming an interrupted sweep from its journal, and rivals (or
+ * the AP) that cannot run a configuration recorded as such rather than failing the sweep. */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sim/sim.h"
+
+Suite *sweep_suite(void);
+
+/* A scratch directory per process (Check forks each test). */
+static const char *scratch(void)
+{
+    static char dir[64];
+    snprintf(dir, sizeof dir, "/tmp/apsim_sweep_%ld", (long)getpid());
+    mkdir(dir, 0777);
+    return dir;
+}
+
+/* Writes text to <scratch>/<name> and returns the path (static buffer). */
+static const char *write_file(const char *name, const char *text)
+{
+    static char path[256];
+    snprintf(path, sizeof path, "%s/%s", scratch(), name);
+    FILE *fp = fopen(path, "w");
+    ck_assert_ptr_nonnull(fp);
+    fputs(text, fp);
+    fclose(fp);
+    return path;
+}
+
+static int exists(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0;
+}
+
+static char *slurp(const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    ck_assert_msg(fp != NULL, "cannot open %s", path);
+    fseek(fp, 0, SEEK_END);
+    long n = ftell(fp);
+    fseek(fp, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    ck_assert_uint_eq(fread(buf, 1, (size_t)n, fp), (size_t)n);
+    buf[n] = '\0';
+    fclose(fp);
+    return buf;
+}
+
+/* ---- Loader errors -------------------------------------------------------------------- */
+
+typedef struct bad_case {
+    const char *text;
+    sim_status status;
+    const char *where; /* ":line:col: error: " */
+    const char *msg;   /* a substring of the message */
+} bad_case;
+
+#define HEAD "name: t\nnetworks: [resnet18]\n" /* lines 1-2 */
+static const bad_case BAD[] = {
+    {HEAD "bits: [int8]\ntechnologies: [sram]\ntehc: 1\n", SIM_EKEY,
+     ":5:1: error: ", "unknown key 'tehc' in 'experiment'"},
+    {HEAD "bits: []\ntechnologies: [sram]\n", SIM_EINVAL, ":3:7: error: ", "'bits' is empty"},
+    {HEAD "bits: [int8]\ntechnologies: [sram, tungsten]\n", SIM_ENOTFOUND,
+     ":4:22: error: ", "unknown technology 'tungsten'"},
+    {HEAD "bits: [int8, nosuch/cfg.yaml]\ntechnologies: [sram]\n", SIM_ENOTFOUND,
+     ":3:14: error: ", "unknown bit configuration 'nosuch/cfg.yaml'"},
+    {HEAD "bits: [int8, \"nosuch/*.yaml\"]\ntechnologies: [sram]\n", SIM_ENOTFOUND,
+     ":3:14: error: ", "glob 'nosuch/*.yaml' matches no file"},
+    {"name: t\nnetworks: [resnet19]\nbits: [int8]\ntechnologies: [sram]\n", SIM_ENOTFOUND,
+     ":2:12: error: ", "resnet19"},
+    {HEAD "bits: [int8]\ntechnologies: [sram]\nbatch: [1, two]\n", SIM_ETYPE,
+     ":5:12: error: ", "two"},
+    {HEAD "bits: [int8]\ntechnologies: [sram]\nbits: [int4]\n", SIM_EKEY,
+     ":5:1: error: ", "duplicate key 'bits'"},
+    {HEAD "bits: [int8]\ntechnologies: [sram]\nvdd_v: [0.9, 2.5]\n", SIM_ERANGE,
+     ":5:14: error: ", "no voltage of this entry"},
+    {HEAD "bits: [int8]\ntechnologies: [sram, reram]\nvdd_v: [0.55]\n", SIM_ERANGE,
+     ":5:8: error: ", "technology 'reram''s range 0.60..1.00 V"},
+    {HEAD "bits: [int8]\ntechnologies: [sram]\nvdd_v: [{from: 0.6, to: 0.9, stp: 0.1}]\n", SIM_EKEY,
+     ":5:30: error: ", "unknown key 'stp' in 'vdd_v range'"},
+    {HEAD "bits: [int8]\ntechnologies: [sram]\naccelerators: [ap, tpu]\n", SIM_ENOTFOUND,
+     ":5:20: error: ", "unknown accelerator 'tpu'"},
+    {HEAD "bits: [int8]\ntechnologies: [sram]\naccuracy: {int4: 68.45}\n", SIM_ENOTFOUND,
+     ":5:12: error: ", "'int4' names no bit configuration"},
+    {HEAD "bits: [int8]\ntechnologies: [sram]\naccuracy: {int8: 171}\n", SIM_ERANGE,
+     ":5:18: error: ", ""},
+    {HEAD "bits: [int8]\ntechnologies: [sram]\nlayers_for: {technology: fefet}\n", SIM_ENOTFOUND,
+     ":5:13: error: ", "layers_for matches no AP design point"},
+    {HEAD "bits: [int8]\ntechnologies: [sram]\nplots: [edp_acuracy]\n", SIM_EKEY,
+     ":5:9: error: ", "unknown plots entry 'edp_acuracy'"},
+    {"name: ../x\nnetworks: [resnet18]\nbits: [int8]\ntechnologies: [sram]\n", SIM_EINVAL,
+     ":1:7: error: ", "experiment name '../x'"},
+    {HEAD "bits: [int8, int8]\ntechnologies: [sram]\n", SIM_EINVAL,
+     ":3:14: error: ", "listed twice"},
+    {HEAD "bits: [int8]\n", SIM_EKEY, ":1:1: error: ", "missing key 'technologies'"},
+    {HEAD "bits: [int8]\ntechnologies: sram\n", SIM_ETYPE, ":4:15: error: ", "technologies"},
+    {HEAD "bits: [int8]\ntechnologies: [sram]\npublished: nosuch.yaml\n", SIM_ENOTFOUND,
+     ":5:12: error: ", "published table 'nosuch.yaml' does not exist"},
+};
+enum { N_BAD = sizeof BAD / sizeof BAD[0] };
+
+START_TEST(test_experiment_load_errors)
+{
+    const bad_case *c = &BAD[_i];
+    const char *path = write_file("bad.yaml", c->text);
+    char want[512];
+    sim_experiment *e = (sim_experiment *)&e;
+    sim_status st = sim_experiment_load(path, &e);
+    ck_assert_ptr_null(e);
+    ck_assert_msg(st == c->status, "case %d: status %s, want %s (%s)", _i, sim_strerror(st),
+                  sim_strerror(c->status), sim_last_error());
+    snprintf(want, sizeof want, "%s%s", path, c->where);
+    ck_assert_msg(strncmp(sim_last_error(), want, strlen(want)) == 0,
+                  "case %d: '%s' does not start with '%s'", _i, sim_last_error(), want);
+    ck_assert_msg(strstr(sim_last_error(), c->msg) != NULL, "case %d: '%s' lacks '%s'", _i,
+                  sim_last_error(), c->msg);
+}
+END_TEST
+
+START_TEST(test_experiment_load_missing_file)
+{
+    sim_experiment *e = NULL;
+    ck_assert_int_eq(sim_experiment_load("/nonexistent/x.yaml", &e), SIM_EIO);
+    ck_assert_ptr_null(e);
+}
+END_TEST
+
+START_TEST(test_experiment_load_out_of_memory)
+{
+    /* Every allocation failure on the way unwinds cleanly (ASan checks for leaks). */
+    sim_experiment *e = NULL;
+    sim_status st = SIM_ENOMEM;
+    long n;
+    for (n = 1; n < 100000 && st == SIM_ENOMEM; n += 7) {
+        sim_alloc_fail_after(n);
+        st = sim_experiment_load("experiments/golden_small.yaml", &e);
+        sim_alloc_fail_reset();
+        if (st == SIM_ENOMEM)
+            ck_assert_ptr_null(e);
+    }
+    ck_assert_int_eq(st, SIM_OK);
+    sim_experiment_free(e);
+}
+END_TEST
+
+/* ---- Globs, points, labels ------------------------------------------------------------ */
+
+START_TEST(test_experiment_glob_expands_sorted)
+{
+    const char *path = write_file(
+        "glob.yaml", HEAD "bits: [int8, \"networks/hawq_v3/resnet18_latency_*.yaml\", int4]\n"
+                          "technologies: [sram, reram]\nvdd_v: [nominal, 0.55, "
+                          "{from: 0.8, to: 1.0, step: 0.1}]\naccelerators: [ap, sparq]\n");
+    sim_experiment *e = NULL;
+    ck_assert_int_eq(sim_experiment_load(path, &e), SIM_OK);
+    ck_assert_uint_eq(sim_experiment_n_bits(e), 5);
+    ck_assert_str_eq(sim_experiment_bits(e, 0), "int8");
+    ck_assert_str_eq(sim_experiment_bits(e, 1), "networks/hawq_v3/resnet18_latency_0.25.yaml");
+    ck_assert_str_eq(sim_experiment_bits(e, 2), "networks/hawq_v3/resnet18_latency_0.5.yaml");
+    ck_assert_str_eq(sim_experiment_bits(e, 3), "networks/hawq_v3/resnet18_latency_0.75.yaml");
+    ck_assert_str_eq(sim_experiment_bits(e, 4), "int4");
+    ck_assert_ptr_null(sim_experiment_bits(e, 5));
+    /* sram: 0.55, 0.8, 0.9, 1.0; reram (0.6-1.0): 0.8, 0.9, 1.0; sparq once per config. */
+    ck_assert_uint_eq(sim_experiment_n_points(e), 5 * (4 + 3 + 1));
+    sim_experiment_free(e);
+}
+END_TEST
+
+START_TEST(test_bits_label_names_fixed_precision)
+{
+    static const struct {
+        const char *spec, *label;
+    } cases[] = {{"int8", "INT8"},
+                 {"int4", "INT4"},
+                 {"w4a8", "W4A8"},
+                 {"int6", "INT6"},
+                 {"networks/hawq_v3/resnet18_uniform4.yaml", "INT4"},
+                 {"networks/hawq_v3/resnet18_latency_0.5.yaml", "mixed"}};
+    char path[4096], buf[16];
+    net_network *net = NULL;
+    ck_assert_int_eq(net_find_builtin("resnet18", path, sizeof path), SIM_OK);
+    ck_assert_int_eq(net_load(path, &net), SIM_OK);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        net_bitcfg *b = NULL;
+        ck_assert_int_eq(net_bitcfg_resolve(cases[i].spec, net, &b), SIM_OK);
+        ck_assert_str_eq(sim_bits_label(net, b, buf, sizeof buf), cases[i].label);
+        net_bitcfg_free(b);
+    }
+    net_free(net);
+}
+END_TEST
+
+/* ---- Pareto --------------------------------------------------------------------------- */
+
+START_TEST(test_pareto_marks_front)
+{
+    /* (acc, edp): 71.5/9 front (best accuracy), 70.3/5 front, 70.3/6 dominated by 70.3/5,
+     * 69/7 dominated, 68.4/2 front (least EDP), NaN accuracy never on the front, and a
+     * duplicate of 68.4/2 (equal points do not dominate each other). */
+    const double acc[] = {71.5, 70.3, 70.3, 69.0, 68.4, NAN, 68.4};
+    const double edp[] = {9.0, 5.0, 6.0, 7.0, 2.0, 0.5, 2.0};
+    const int want[] = {1, 1, 0, 0, 1, 0, 1};
+    int on[7];
+    sim_pareto_mark(acc, edp, 7, on);
+    for (int i = 0; i < 7; i++)
+        ck_assert_msg(on[i] == want[i], "point %d: %d, want %d", i, on[i], want[i]);
+}
+END_TEST
+
+/* ---- Sweeps --------------------------------------------------------------------------- */
+
+START_TEST(test_sweep_resume_skips_journaled_points)
+{
+    char dir_a[256], dir_b[256], path[512];
+    sim_experiment *e = NULL;
+    sim_sweep_stats s;
+    snprintf(dir_a, sizeof dir_a, "%s/resume_a", scratch());
+    snprintf(dir_b, sizeof dir_b, "%s/resume_b", scratch());
+    ck_assert_int_eq(sim_experiment_load("experiments/golden_small.yaml", &e), SIM_OK);
+    size_t n = sim_experiment_n_points(e);
+    ck_assert_uint_eq(n, 8);
+
+    /* Interrupted after 3 points: a journal, no outputs. */
+    sim_sweep_opts stop = {.results_dir = dir_a, .stop_after = 3};
+    ck_assert_int_eq(sim_sweep_run(e, &stop, &s), SIM_EIO);
+    ck_assert_uint_eq(s.n_evaluated, 3);
+    snprintf(path, sizeof path, "%s/golden_small/.journal.csv", dir_a);
+    ck_assert(exists(path));
+    snprintf(path, sizeof path, "%s/golden_small/points.csv", dir_a);
+    ck_assert(!exists(path));
+
+    /* The rerun takes the 3 from the journal and evaluates the rest. */
+    sim_sweep_opts go = {.results_dir = dir_a};
+    ck_assert_int_eq(sim_sweep_run(e, &go, &s), SIM_OK);
+    ck_assert_uint_eq(s.n_resumed, 3);
+    ck_assert_uint_eq(s.n_evaluated, n - 3);
+    snprintf(path, sizeof path, "%s/golden_small/.journal.csv", dir_a);
+    ck_assert(!exists(path));
+
+    /* Same bytes as an uninterrupted run. */
+    sim_sweep_opts fresh = {.results_dir = dir_b};
+    ck_assert_int_eq(sim_sweep_run(e, &fresh, &s), SIM_OK);
+    ck_assert_uint_eq(s.n_resumed, 0);
+    ck_assert_uint_eq(s.n_evaluated, n);
+    char pa[512], pb[512];
+    snprintf(pa, sizeof pa, "%s/golden_small/points.csv", dir_a);
+    snprintf(pb, sizeof pb, "%s/golden_small/points.csv", dir_b);
+    char *a = slurp(pa), *b = slurp(pb);
+    ck_assert_str_eq(a, b);
+    free(a);
+    free(b);
+    sim_experiment_free(e);
+}
+END_TEST
+
+START_TEST(test_sweep_journal_of_other_file_ignored)
+{
+    char dir[256], path[512];
+    sim_experiment *e = NULL;
+    sim_sweep_stats s;
+    snprintf(dir, sizeof dir, "%s/stale", scratch());
+    snprintf(path, sizeof path, "%s/golden_small", dir);
+    ck_assert_int_eq(sim_mkdir_p(path), SIM_OK);
+    snprintf(path, sizeof path, "%s/golden_small/.journal.csv", dir);
+    FILE *fp = fopen(path, "w");
+    ck_assert_ptr_nonnull(fp);
+    /* A journal from another version of the file (other hash), then a torn line. */
+    fputs("# apsim sweep journal v1 0123456789abcdef 8\n0|0|1|1|1|1|1|1|1|1|1|1|1|1|\n2|0|1", fp);
+    fclose(fp);
+    ck_assert_int_eq(sim_experiment_load("experiments/golden_small.yaml", &e), SIM_OK);
+    sim_sweep_opts go = {.results_dir = dir};
+    ck_assert_int_eq(sim_sweep_run(e, &go, &s), SIM_OK);
+    ck_assert_uint_eq(s.n_resumed, 0);
+    ck_assert_uint_eq(s.n_evaluated, 8);
+    sim_experiment_free(e);
+}
+END_TEST
+
+START_TEST(test_sweep_records_unsupported_points)
+{
+    /* 12-bit operands: bitsys multiplies at most 8 bits (unsupported) and the AP's
+     * accumulator would exceed 32 bits (no-fit); Sparq runs them on its 16-bit path. */
+    char dir[256], path[512];
+    const char *file = write_file("unsup.yaml", HEAD "bits: [int12, int8]\n"
+                                                     "technologies: [sram]\n"
+                                                     "accelerators: [ap, bitsys, sparq]\n");
+    sim_experiment *e = NULL;
+    sim_sweep_stats s;
+    snprintf(dir, sizeof dir, "%s/unsup", scratch());
+    ck_assert_int_eq(sim_experiment_load(file, &e), SIM_OK);
+    sim_sweep_opts go = {.results_dir = dir};
+    ck_assert_int_eq(sim_sweep_run(e, &go, &s), SIM_OK);
+    ck_assert_uint_eq(s.n_points, 6);
+    ck_assert_uint_eq(s.n_unsupported, 2);
+    snprintf(path, sizeof path, "%s/t/points.csv", dir);
+    char *csv = slurp(path);
+    ck_assert_ptr_nonnull(strstr(csv, "\nt,resnet18,int12,INT12,ap,sram,0.900,1,no-fit,,,,"));
+    ck_assert_ptr_nonnull(strstr(csv, "\nt,resnet18,int12,INT12,bitsys,-,,1,unsupported,,"));
+    ck_assert_ptr_nonnull(strstr(csv, "t,resnet18,int8,INT8,bitsys,-,,1,ok,"));
+    free(csv);
+    sim_experiment_free(e);
+}
+END_TEST
+
+START_TEST(test_sweep_writes_front_and_plot_list)
+{
+    char dir[256], path[512];
+    sim_experiment *e = NULL;
+    snprintf(dir, sizeof dir, "%s/front", scratch());
+    ck_assert_int_eq(sim_experiment_load("experiments/golden_small.yaml", &e), SIM_OK);
+    sim_sweep_opts go = {.results_dir = dir};
+    ck_assert_int_eq(sim_sweep_run(e, &go, NULL), SIM_OK);
+    snprintf(path, sizeof path, "%s/golden_small/plots.list", dir);
+    char *list = slurp(path);
+    ck_assert_str_eq(
+        list, "edp_accuracy|points.csv|edp_accuracy|resnet18: EDP versus ImageNet "
+              "top-1 accuracy (bf_imna_default, batch 1; rivals: conv/fc only)|ap/sram/0.70V "
+              "ap/sram/0.90V bitsys sparq|front.csv\n"
+              "layer_energy|layers.csv|layer_energy|resnet18, int4 on sram at 0.70 "
+              "V, batch 1: energy per layer|-\n");
+    free(list);
+    snprintf(path, sizeof path, "%s/golden_small/front.csv", dir);
+    char *front = slurp(path);
+    /* INT4 (68.45) precedes INT8 (71.56) within each series. */
+    char *i4 = strstr(front, "int4,INT4,ap,sram,0.700"),
+         *i8 = strstr(front, "int8,INT8,ap,sram,0.700");
+    ck_assert(i4 && i8 && i4 < i8);
+    free(front);
+    snprintf(path, sizeof path, "%s/golden_small/layers.csv", dir);
+    ck_assert(exists(path));
+    sim_experiment_free(e);
+}
+END_TEST
+
+Suite *sweep_suite(void)
+{
+    Suite *s = suite_create("sweep");
+    TCase *tc = tcase_create("experiment");
+    tcase_add_loop_test(tc, test_experiment_load_errors, 0, N_BAD);
+    tcase_add_test(tc, test_experiment_load_missing_file);
+    tcase_add_test(tc, test_experiment_load_out_of_memory);
+    tcase_add_test(tc, test_experiment_glob_expands_sorted);
+    tcase_set_timeout(tc, 60);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("bits_label");
+    tcase_add_test(tc, test_bits_label_names_fixed_precision);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("pareto");
+    tcase_add_test(tc, test_pareto_marks_front);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("sweep");
+    tcase_add_test(tc, test_sweep_resume_skips_journaled_points);
+    tcase_add_test(tc, test_sweep_journal_of_other_file_ignored);
+    tcase_add_test(tc, test_sweep_records_unsupported_points);
+    tcase_add_test(tc, test_sweep_writes_front_and_plot_list);
+    tcase_set_timeout(tc, 60);
+    suite_add_tcase(s, tc);
+    return s;
+}

@@ -1,0 +1,62 @@
+# case_sweep.sh - golden cases for `apsim sweep` and `apsim compare` (sourced by
+# tests/golden/run.sh, which defines $APSIM, $tmp, ok, bad and expect_exit). Numbers are
+# compared with tests/golden/csv_close.awk at a relative tolerance of 1e-6 (outputs print 7
+# significant digits; the tolerance absorbs libm differences between machines), text exactly.
+
+# expect_close NAME GOT EXPECTED: CSV equal within the tolerance.
+expect_close() {
+    if awk -F, -v tol=1e-6 -f tests/golden/csv_close.awk "$3" "$2" >"$tmp/close" 2>&1; then ok
+    else bad "$1: differs from $3"; head -5 "$tmp/close"; fi
+}
+
+# The small shipped experiment: points.csv and front.csv against the committed files.
+expect_exit 0 "sweep golden_small" \
+    "$APSIM" sweep experiments/golden_small.yaml --results "$tmp/res" --quiet
+expect_close "sweep golden_small points.csv" "$tmp/res/golden_small/points.csv" \
+    tests/golden/sweep_golden_small_points.csv.expected
+expect_close "sweep golden_small front.csv" "$tmp/res/golden_small/front.csv" \
+    tests/golden/sweep_golden_small_front.csv.expected
+for f in summary.json plots.list layers.csv; do
+    if [ -s "$tmp/res/golden_small/$f" ]; then ok; else bad "sweep golden_small: no $f"; fi
+done
+if [ -e "$tmp/res/golden_small/.journal.csv" ]; then bad "sweep: journal left behind"; else ok; fi
+
+# Interrupted after 3 points (test hook), then resumed: same points.csv, 3 points reused.
+expect_exit 2 "sweep interrupted" \
+    env APSIM_SWEEP_STOP_AFTER=3 "$APSIM" sweep experiments/golden_small.yaml --results "$tmp/res2"
+if [ -e "$tmp/res2/golden_small/.journal.csv" ] && [ ! -e "$tmp/res2/golden_small/points.csv" ]
+then ok; else bad "sweep interrupted: want a journal and no points.csv"; fi
+expect_exit 0 "sweep resumed" "$APSIM" sweep experiments/golden_small.yaml --results "$tmp/res2"
+if grep -q "(3 resumed, 5 evaluated" "$tmp/out"; then ok; else bad "sweep resumed: count"; cat "$tmp/out"; fi
+expect_close "sweep resumed points.csv" "$tmp/res2/golden_small/points.csv" \
+    tests/golden/sweep_golden_small_points.csv.expected
+
+# A bad experiment: exit 2, file:line:col, and no results directory at all.
+printf 'name: badexp\nnetworks: [resnet18]\nbits: [int8]\ntechnologies: [sram, tungsten]\n' \
+    >"$tmp/badexp.yaml"
+expect_exit 2 "sweep unknown technology" "$APSIM" sweep "$tmp/badexp.yaml" --results "$tmp/res3"
+if grep -q "badexp.yaml:4:22: error: unknown technology 'tungsten'" "$tmp/err"; then ok; else
+    bad "sweep unknown technology: message"; cat "$tmp/err"; fi
+if [ -e "$tmp/res3" ]; then bad "sweep unknown technology: results directory created"; else ok; fi
+printf 'name: badexp\nnetworks: [resnet18]\nbits: []\ntechnologies: [sram]\n' >"$tmp/badexp.yaml"
+expect_exit 2 "sweep empty bits" "$APSIM" sweep "$tmp/badexp.yaml" --results "$tmp/res3"
+if grep -q "badexp.yaml:3:7: error: 'bits' is empty" "$tmp/err"; then ok; else
+    bad "sweep empty bits: message"; cat "$tmp/err"; fi
+if [ -e "$tmp/res3" ]; then bad "sweep empty bits: results directory created"; else ok; fi
+expect_exit 2 "sweep missing file" "$APSIM" sweep "$tmp/nosuch.yaml" --results "$tmp/res3"
+expect_exit 2 "sweep without a file" "$APSIM" sweep
+expect_exit 0 "sweep help" "$APSIM" sweep --help
+
+# compare: the AP and the four rivals, one table and a CSV with ratios to the AP.
+expect_exit 0 "compare resnet18 int4" \
+    "$APSIM" compare resnet18 --bits int4 --csv "$tmp/cmp.csv"
+expect_close "compare resnet18 int4 csv" "$tmp/cmp.csv" tests/golden/compare_resnet18_int4.csv.expected
+if grep -q "^  accel    scope    path .*latency_ms .*energy_mj .*edp_js .*lat/AP .*energy/AP .*EDP/AP" \
+    "$tmp/out" && grep -q "GEMM" "$tmp/out"; then ok; else bad "compare: table columns"; cat "$tmp/out"; fi
+expect_exit 0 "compare w10a4 (bitsys unsupported)" \
+    "$APSIM" compare alexnet --bits w10a4 --csv "$tmp/cmp12.csv"
+if grep -q "^alexnet,w10a4,W10A4,bitsys,conv/fc,-,,1,unsupported," "$tmp/cmp12.csv"; then ok; else
+    bad "compare: unsupported row"; cat "$tmp/cmp12.csv"; fi
+expect_exit 2 "compare unknown network" "$APSIM" compare resnet19
+expect_exit 2 "compare bad vdd" "$APSIM" compare resnet18 --tech reram --vdd 0.5 --csv "$tmp/cmp_bad.csv"
+if [ -e "$tmp/cmp_bad.csv" ]; then bad "compare bad vdd: CSV written"; else ok; fi
