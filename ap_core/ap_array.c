@@ -137,8 +137,9 @@ struct pass_args {
  * the stores through them cannot be taken to alias the argument block. */
 AP_INLINE uint64_t scalar_body(const struct pass_args *p, unsigned nc, unsigned nw)
 {
-    const uint64_t *cc[AP_PASS_MAX];
-    uint64_t *wc[AP_PASS_MAX], inv[AP_PASS_MAX], val[AP_PASS_MAX];
+    /* Zeroed so no slot is ever read uninitialised (a few stores per pass, none per row). */
+    const uint64_t *cc[AP_PASS_MAX] = {0};
+    uint64_t *wc[AP_PASS_MAX] = {0}, inv[AP_PASS_MAX] = {0}, val[AP_PASS_MAX] = {0};
     for (unsigned k = 0; k < nc; k++) {
         cc[k] = p->cc[k];
         inv[k] = p->inv[k];
