@@ -32,22 +32,28 @@ static uint64_t ceil_div(uint64_t a, uint64_t b)
     return (a + b - 1) / b;
 }
 
-/* Adds the cost of one op to a candidate's per-fold counts. */
-static sim_status add_op(sim_candidate *c, ap_op op, unsigned wa, unsigned wb, unsigned wacc,
-                         size_t n_rows)
+/* Adds the cost of `times` runs of one op to a candidate's per-fold counts. */
+static sim_status add_ops(sim_candidate *c, uint64_t times, ap_op op, unsigned wa, unsigned wb,
+                          unsigned wacc, size_t n_rows)
 {
     ap_cost k;
     sim_status st = ap_op_cost(op, wa, wb, wacc, n_rows, &k);
     if (st != SIM_OK)
         return st;
-    c->n_passes += k.n_passes;
-    c->n_compares += k.n_compares;
-    c->n_writes += k.n_writes;
-    c->compared_cols += k.compared_cols;
-    c->written_cells_per_row += k.written_cells_per_row;
-    c->n_plane_writes += k.n_plane_writes;
-    c->n_plane_reads += k.n_plane_reads;
+    c->n_passes += times * k.n_passes;
+    c->n_compares += times * k.n_compares;
+    c->n_writes += times * k.n_writes;
+    c->compared_cols += times * k.compared_cols;
+    c->written_cells_per_row += (double)times * k.written_cells_per_row;
+    c->n_plane_writes += times * k.n_plane_writes;
+    c->n_plane_reads += times * k.n_plane_reads;
     return SIM_OK;
+}
+
+static sim_status add_op(sim_candidate *c, ap_op op, unsigned wa, unsigned wb, unsigned wacc,
+                         size_t n_rows)
+{
+    return add_ops(c, 1, op, wa, wb, wacc, n_rows);
 }
 
 unsigned sim_requant_scale_bits(unsigned to_bits)
@@ -146,8 +152,7 @@ sim_status sim_gemm_candidate(const sim_arch *arch, uint64_t m, uint64_t n, uint
     /* Load operands (one bit-plane per operand bit), clear the accumulator. */
     c->n_plane_writes += c->chunk_k * prod + c->acc_bits;
     sim_status st = SIM_OK;
-    for (uint64_t j = 0; j < c->chunk_k && st == SIM_OK; j++)
-        st = add_op(c, AP_OP_MAC_S, a_width, w_bits, c->acc_bits, 1);
+    st = add_ops(c, c->chunk_k, AP_OP_MAC_S, a_width, w_bits, c->acc_bits, 1);
     if (st == SIM_OK && n_chunks > 1)
         st = add_op(c, AP_OP_REDUCE_SUM_S, c->acc_bits, 0, c->acc_bits, (size_t)n_chunks);
     if (st == SIM_OK)
@@ -181,8 +186,7 @@ static sim_status eltwise_candidate(const sim_arch *arch, const net_network *net
         break;
     case NET_MAXPOOL:
         c->n_plane_writes += (uint64_t)window * a;
-        for (unsigned j = 1; j < window && st == SIM_OK; j++)
-            st = add_op(c, AP_OP_MAX_S, a, 0, 0, 1);
+        st = add_ops(c, window - 1u, AP_OP_MAX_S, a, 0, 0, 1);
         c->bus_bits = (double)outputs * window * a;
         break;
     case NET_AVGPOOL: {
