@@ -4,6 +4,29 @@
 #ifndef SIM_CLI_H
 #define SIM_CLI_H
 
+#include "sim/sim.h"
+
+/* The design point that `run` and `compare` share: a network, its bits, a technology at a
+ * supply voltage and an architecture, named on the command line and loaded in one place. */
+typedef struct sim_cli_point {
+    const char *net_arg, *bits_arg, *tech_arg, *arch_arg, *vdd_arg, *batch_arg;
+    net_network *net;
+    net_bitcfg *bits;
+    tech_params *tech;
+    sim_arch arch;
+    double vdd_v; /* the technology's nominal unless --vdd */
+} sim_cli_point;
+
+/* Defaults: int8 on sram at its nominal Vdd, on the bf_imna architecture. */
+void sim_cli_point_init(sim_cli_point *p);
+/* If argv[*i] is --bits, --tech, --vdd, --arch or --batch with a value, takes it, advances *i
+ * past the value and returns 1; otherwise returns 0. */
+int sim_cli_point_option(sim_cli_point *p, int argc, char **argv, int *i);
+/* Loads everything named (net_arg must be set); on failure what was loaded stays for
+ * sim_cli_point_fini. Errors as the loaders', SIM_EINVAL for a bad --vdd or --batch. */
+sim_status sim_cli_point_load(sim_cli_point *p);
+void sim_cli_point_fini(sim_cli_point *p);
+
 /* apsim net <network> [--bits <spec|file>] [--csv <out.csv>] [--quiet] */
 int sim_cli_net(int argc, char **argv);
 

@@ -152,81 +152,49 @@ static sim_status rival_rows(cmp_table *t, unsigned batch)
 
 int sim_cli_compare(int argc, char **argv)
 {
-    const char *net_arg = NULL, *bits_arg = "int8", *tech_arg = "sram", *arch_arg = "bf_imna";
-    const char *csv_arg = NULL, *vdd_arg = NULL, *batch_arg = NULL;
+    sim_cli_point pt;
+    const char *csv_arg = NULL;
     int quiet = 0;
+    sim_cli_point_init(&pt);
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
-        int has = i + 1 < argc;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage(stdout);
             return 0;
-        } else if (strcmp(a, "--bits") == 0 && has) {
-            bits_arg = argv[++i];
-        } else if (strcmp(a, "--tech") == 0 && has) {
-            tech_arg = argv[++i];
-        } else if (strcmp(a, "--vdd") == 0 && has) {
-            vdd_arg = argv[++i];
-        } else if (strcmp(a, "--arch") == 0 && has) {
-            arch_arg = argv[++i];
-        } else if (strcmp(a, "--batch") == 0 && has) {
-            batch_arg = argv[++i];
-        } else if (strcmp(a, "--csv") == 0 && has) {
+        } else if (sim_cli_point_option(&pt, argc, argv, &i)) {
+            continue;
+        } else if (strcmp(a, "--csv") == 0 && i + 1 < argc) {
             csv_arg = argv[++i];
         } else if (strcmp(a, "--quiet") == 0) {
             quiet = 1;
-        } else if (a[0] == '-' || net_arg) {
+        } else if (a[0] == '-' || pt.net_arg) {
             fprintf(stderr, "apsim compare: error: unexpected argument '%s'\n", a);
             usage(stderr);
             return 2;
         } else {
-            net_arg = a;
+            pt.net_arg = a;
         }
     }
-    if (!net_arg) {
+    if (!pt.net_arg) {
         usage(stderr);
         return 2;
     }
-    char path[4096], label[16];
-    net_network *net = NULL;
-    net_bitcfg *bits = NULL;
-    tech_params *tech = NULL;
+    char label[16];
     sim_result *res = NULL;
-    sim_arch arch;
     cmp_table t;
-    double vdd_v = 0;
-    sim_status st = net_find_builtin(net_arg, path, sizeof path);
+    sim_status st = sim_cli_point_load(&pt);
     if (st == SIM_OK)
-        st = net_load(path, &net);
-    if (st == SIM_OK)
-        st = net_bitcfg_resolve(bits_arg, net, &bits);
-    if (st == SIM_OK)
-        st = sim_tech_open(tech_arg, &tech);
-    if (st == SIM_OK)
-        st = sim_arch_find(arch_arg, &arch);
-    if (st == SIM_OK && vdd_arg)
-        st = sim_parse_double("--vdd", vdd_arg, 0.05, 10.0, &vdd_v);
-    if (st == SIM_OK && !vdd_arg)
-        vdd_v = tech->vdd_nom_v.value;
-    if (st == SIM_OK && batch_arg) {
-        double b = 0;
-        st = sim_parse_double("--batch", batch_arg, 1, 65536, &b);
-        if (st == SIM_OK && b != (double)(unsigned)b)
-            st = SIM_ERROR(SIM_EINVAL, "--batch: expected a whole number, found '%s'", batch_arg);
-        arch.batch = (unsigned)b;
-    }
-    if (st == SIM_OK)
-        st = sim_run(net, bits, &arch, tech, vdd_v, &res);
+        st = sim_run(pt.net, pt.bits, &pt.arch, pt.tech, pt.vdd_v, &res);
     if (st == SIM_OK) {
         memset(&t, 0, sizeof t);
-        t.net = net;
-        t.bits = bits;
-        t.label = sim_bits_label(net, bits, label, sizeof label);
-        t.tech = tech->name;
-        t.vdd_v = vdd_v;
-        t.batch = arch.batch;
+        t.net = pt.net;
+        t.bits = pt.bits;
+        t.label = sim_bits_label(pt.net, pt.bits, label, sizeof label);
+        t.tech = pt.tech->name;
+        t.vdd_v = pt.vdd_v;
+        t.batch = pt.arch.batch;
         ap_rows(&t, res);
-        st = rival_rows(&t, arch.batch);
+        st = rival_rows(&t, pt.arch.batch);
     }
     if (st == SIM_OK && csv_arg)
         st = sim_write_atomic(csv_arg, write_csv, &t);
@@ -238,8 +206,6 @@ int sim_cli_compare(int argc, char **argv)
         print_table(&t);
     }
     sim_result_free(res);
-    tech_params_free(tech);
-    net_bitcfg_free(bits);
-    net_free(net);
+    sim_cli_point_fini(&pt);
     return rc;
 }

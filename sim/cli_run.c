@@ -2,12 +2,10 @@
  * supply voltage and architecture; prints the network summary and the costliest layers, and
  * writes per-layer CSV, summary CSV and JSON (atomically) with --out. Model: SIM_MODEL.md. */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "sim/cli.h"
 #include "sim/sim.h"
-#include "sim/sim_tech.h"
 
 static void usage(FILE *fp)
 {
@@ -97,76 +95,43 @@ static void print_summary(const sim_plan *plan, const sim_result *r)
 
 int sim_cli_run(int argc, char **argv)
 {
-    const char *net_arg = NULL, *bits_arg = "int8", *tech_arg = "sram", *arch_arg = "bf_imna";
-    const char *out_arg = NULL, *vdd_arg = NULL, *batch_arg = NULL;
+    sim_cli_point pt;
+    const char *out_arg = NULL;
     int quiet = 0;
+    sim_cli_point_init(&pt);
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
-        int has = i + 1 < argc;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage(stdout);
             return 0;
-        } else if (strcmp(a, "--bits") == 0 && has) {
-            bits_arg = argv[++i];
-        } else if (strcmp(a, "--tech") == 0 && has) {
-            tech_arg = argv[++i];
-        } else if (strcmp(a, "--vdd") == 0 && has) {
-            vdd_arg = argv[++i];
-        } else if (strcmp(a, "--arch") == 0 && has) {
-            arch_arg = argv[++i];
-        } else if (strcmp(a, "--batch") == 0 && has) {
-            batch_arg = argv[++i];
-        } else if (strcmp(a, "--out") == 0 && has) {
+        } else if (sim_cli_point_option(&pt, argc, argv, &i)) {
+            continue;
+        } else if (strcmp(a, "--out") == 0 && i + 1 < argc) {
             out_arg = argv[++i];
         } else if (strcmp(a, "--quiet") == 0) {
             quiet = 1;
-        } else if (a[0] == '-' || net_arg) {
+        } else if (a[0] == '-' || pt.net_arg) {
             fprintf(stderr, "apsim run: error: unexpected argument '%s'\n", a);
             usage(stderr);
             return 2;
         } else {
-            net_arg = a;
+            pt.net_arg = a;
         }
     }
-    if (!net_arg) {
+    if (!pt.net_arg) {
         usage(stderr);
         return 2;
     }
-    char path[4096];
-    net_network *net = NULL;
-    net_bitcfg *bits = NULL;
-    tech_params *tech = NULL;
     sim_plan *plan = NULL;
     sim_result *res = NULL;
-    sim_arch arch;
-    double vdd_v = 0;
     int rc = 0;
-    sim_status st = net_find_builtin(net_arg, path, sizeof path);
+    sim_status st = sim_cli_point_load(&pt);
     if (st == SIM_OK)
-        st = net_load(path, &net);
-    if (st == SIM_OK)
-        st = net_bitcfg_resolve(bits_arg, net, &bits);
-    if (st == SIM_OK)
-        st = sim_tech_open(tech_arg, &tech);
-    if (st == SIM_OK)
-        st = sim_arch_find(arch_arg, &arch);
-    if (st == SIM_OK && vdd_arg)
-        st = sim_parse_double("--vdd", vdd_arg, 0.05, 10.0, &vdd_v);
-    if (st == SIM_OK && !vdd_arg)
-        vdd_v = tech->vdd_nom_v.value;
-    if (st == SIM_OK && batch_arg) {
-        double b = 0;
-        st = sim_parse_double("--batch", batch_arg, 1, 65536, &b);
-        if (st == SIM_OK && b != (double)(unsigned)b)
-            st = SIM_ERROR(SIM_EINVAL, "--batch: expected a whole number, found '%s'", batch_arg);
-        arch.batch = (unsigned)b;
-    }
-    if (st == SIM_OK)
-        st = sim_plan_new(net, bits, &arch, &plan);
+        st = sim_plan_new(pt.net, pt.bits, &pt.arch, &plan);
     if (st == SIM_OK)
         st = sim_result_new(plan, &res);
     if (st == SIM_OK)
-        st = sim_plan_eval(plan, tech, vdd_v, res);
+        st = sim_plan_eval(plan, pt.tech, pt.vdd_v, res);
     if (st == SIM_OK && out_arg) {
         run_out o = {plan, res};
         st = write_outputs(out_arg, &o);
@@ -177,8 +142,6 @@ int sim_cli_run(int argc, char **argv)
         print_summary(plan, res);
     sim_result_free(res);
     sim_plan_free(plan);
-    tech_params_free(tech);
-    net_bitcfg_free(bits);
-    net_free(net);
+    sim_cli_point_fini(&pt);
     return rc;
 }

@@ -1,0 +1,67 @@
+/* cli_point.c - the design point `apsim run` and `apsim compare` share: parses the options
+ * that name it and loads the network, bit configuration, technology and architecture. */
+#include <string.h>
+
+#include "sim/cli.h"
+#include "sim/sim_tech.h"
+
+void sim_cli_point_init(sim_cli_point *p)
+{
+    memset(p, 0, sizeof *p);
+    p->bits_arg = "int8";
+    p->tech_arg = "sram";
+    p->arch_arg = "bf_imna";
+}
+
+int sim_cli_point_option(sim_cli_point *p, int argc, char **argv, int *i)
+{
+    static const char *const names[] = {"--bits", "--tech", "--vdd", "--arch", "--batch"};
+    const char **slots[] = {&p->bits_arg, &p->tech_arg, &p->vdd_arg, &p->arch_arg, &p->batch_arg};
+    if (*i + 1 >= argc)
+        return 0;
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+        if (strcmp(argv[*i], names[k]) == 0) {
+            *slots[k] = argv[++*i];
+            return 1;
+        }
+    }
+    return 0;
+}
+
+sim_status sim_cli_point_load(sim_cli_point *p)
+{
+    char path[4096];
+    sim_status st = net_find_builtin(p->net_arg, path, sizeof path);
+    if (st == SIM_OK)
+        st = net_load(path, &p->net);
+    if (st == SIM_OK)
+        st = net_bitcfg_resolve(p->bits_arg, p->net, &p->bits);
+    if (st == SIM_OK)
+        st = sim_tech_open(p->tech_arg, &p->tech);
+    if (st == SIM_OK)
+        st = sim_arch_find(p->arch_arg, &p->arch);
+    if (st == SIM_OK)
+        p->vdd_v = p->tech->vdd_nom_v.value;
+    if (st == SIM_OK && p->vdd_arg)
+        st = sim_parse_double("--vdd", p->vdd_arg, 0.05, 10.0, &p->vdd_v);
+    if (st == SIM_OK && p->batch_arg) {
+        double b = 0;
+        st = sim_parse_double("--batch", p->batch_arg, 1, 65536, &b);
+        if (st == SIM_OK && b != (double)(unsigned)b)
+            st =
+                SIM_ERROR(SIM_EINVAL, "--batch: expected a whole number, found '%s'", p->batch_arg);
+        if (st == SIM_OK)
+            p->arch.batch = (unsigned)b;
+    }
+    return st;
+}
+
+void sim_cli_point_fini(sim_cli_point *p)
+{
+    tech_params_free(p->tech);
+    net_bitcfg_free(p->bits);
+    net_free(p->net);
+    p->tech = NULL;
+    p->bits = NULL;
+    p->net = NULL;
+}
