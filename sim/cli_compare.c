@@ -8,7 +8,6 @@
 
 #include "sim/cli.h"
 #include "sim/sim.h"
-#include "sim/sim_tech.h"
 
 static const char *const RIVALS[] = {"sparq", "potacc", "bitsys", "axbxp"};
 enum { N_ROWS = 2 + sizeof RIVALS / sizeof RIVALS[0] };

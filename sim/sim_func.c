@@ -10,14 +10,6 @@
 #include "sim/sim.h"
 #include "sim/sim_impl.h"
 
-static unsigned ceil_log2_u(uint64_t x)
-{
-    unsigned n = 0;
-    while ((1ull << n) < x)
-        n++;
-    return n;
-}
-
 static int64_t wrap_signed(int64_t v, unsigned bits)
 {
     uint64_t mask = bits >= 64 ? ~0ull : (1ull << bits) - 1;
@@ -93,7 +85,7 @@ sim_status sim_qconv_reference(const sim_qconv *q, int32_t *out)
     if (st != SIM_OK)
         return st;
     sim_qconv_gemm(q, &m, &n, &k, &h_out, &w_out);
-    unsigned acc_bits = act_width(q) + q->w_bits + ceil_log2_u(k);
+    unsigned acc_bits = act_width(q) + q->w_bits + sim_ceil_log2(k);
     for (uint64_t oc = 0; oc < n; oc++)
         for (uint64_t p = 0; p < m; p++) {
             int64_t acc = 0;

@@ -15,6 +15,9 @@ unsigned sim_requant_scale_bits(unsigned to_bits);
 /* Row columns the requantization from from_bits to to_bits needs (0 when widening). */
 unsigned sim_requant_cols(unsigned from_bits, unsigned to_bits);
 
+/* Smallest n with 2^n >= x (0 for x <= 1). */
+unsigned sim_ceil_log2(uint64_t x);
+
 /* 1 when layer's (first) input is non-negative (produced by a ReLU, possibly through pools
  * or a flatten): such activations are unsigned and enter the signed AP multiply with one
  * extra (zero) bit. */

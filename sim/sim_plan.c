@@ -19,7 +19,7 @@ struct sim_plan {
     double total_bits; /* CAP + MAP cells: what leaks */
 };
 
-static unsigned ceil_log2(uint64_t x)
+unsigned sim_ceil_log2(uint64_t x)
 {
     unsigned n = 0;
     while ((1ull << n) < x)
@@ -127,7 +127,7 @@ sim_status sim_gemm_candidate(const sim_arch *arch, uint64_t m, uint64_t n, uint
     memset(c, 0, sizeof *c);
     c->n_chunks = n_chunks;
     c->chunk_k = ceil_div(k, n_chunks);
-    c->acc_bits = a_width + w_bits + ceil_log2(k);
+    c->acc_bits = a_width + w_bits + sim_ceil_log2(k);
     if (c->acc_bits > AP_ACC_WIDTH_MAX)
         return SIM_ERROR(SIM_ECAPACITY,
                          "accumulator of %u bits (a=%u, w=%u, K=%llu) exceeds the AP's %u",
@@ -192,8 +192,8 @@ static sim_status eltwise_candidate(const sim_arch *arch, const net_network *net
     case NET_AVGPOOL: {
         /* One input element per row; a 2D-AP tree sums each window's rows (groups padded to
          * a power of two), then the sum is scaled by 1/window dyadically. */
-        uint64_t group = 1ull << ceil_log2(window);
-        result = a + ceil_log2(window);
+        uint64_t group = 1ull << sim_ceil_log2(window);
+        result = a + sim_ceil_log2(window);
         place(arch, c, outputs, group);
         c->n_plane_writes += a;
         st = add_op(c, AP_OP_REDUCE_SUM_S, a, 0, result, (size_t)group);
