@@ -175,6 +175,15 @@ sim_status ap_copy(ap_array *arr, ap_field a, ap_field d);
 sim_status ap_reduce_sum(ap_array *arr, ap_field a, ap_field acc, ap_field tmp, unsigned carry_col,
                          bool is_signed);
 
+/* The same tree within aligned groups of group_rows rows (a power of two, or n_rows itself,
+ * which is ap_reduce_sum): row g * group_rows receives the sum of its group after
+ * ceil(log2 group_rows) steps, so the cost is ap_op_cost(AP_OP_REDUCE_SUM_*, ..., group_rows)
+ * with compared and written cells over all rows. Other rows take partial sums that may cross
+ * into the next group: only the group leaders' results are meaningful. SIM_EINVAL for a
+ * group size that is neither, else the errors of ap_reduce_sum. */
+sim_status ap_reduce_sum_groups(ap_array *arr, ap_field a, ap_field acc, ap_field tmp,
+                                unsigned carry_col, bool is_signed, size_t group_rows);
+
 /* ---- Closed-form cost ----------------------------------------------------------------- */
 
 /* What one op costs on an array; equals the array's counters after the op. compared_cols x

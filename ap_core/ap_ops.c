@@ -427,6 +427,15 @@ sim_status ap_shr_round(ap_array *arr, ap_field a, unsigned shift, ap_field d, u
 sim_status ap_reduce_sum(ap_array *arr, ap_field a, ap_field acc, ap_field tmp, unsigned carry_col,
                          bool is_signed)
 {
+    return ap_reduce_sum_groups(arr, a, acc, tmp, carry_col, is_signed, arr->n_rows);
+}
+
+sim_status ap_reduce_sum_groups(ap_array *arr, ap_field a, ap_field acc, ap_field tmp,
+                                unsigned carry_col, bool is_signed, size_t group_rows)
+{
+    if (group_rows == 0 || (group_rows != arr->n_rows && (group_rows & (group_rows - 1)) != 0))
+        return SIM_ERROR(SIM_EINVAL, "ap reduce_sum: group of %zu rows is not a power of two",
+                         group_rows);
     TRY(check_width("reduce_sum", "a", a.width, AP_ACC_WIDTH_MAX));
     TRY(check_width("reduce_sum", "acc", acc.width, AP_ACC_WIDTH_MAX));
     if (acc.width < a.width)
@@ -445,7 +454,7 @@ sim_status ap_reduce_sum(ap_array *arr, ap_field a, ap_field acc, ap_field tmp, 
     }
     /* Tree step k: row r adds the partial sum of row r + 2^k, moved through the 2D AP's
      * column port one bit-plane at a time. */
-    for (size_t by = 1; by < arr->n_rows; by *= 2u) {
+    for (size_t by = 1; by < group_rows; by *= 2u) {
         for (unsigned i = 0; i < acc.width; i++)
             ap_plane_shift(arr, acc.col + i, tmp.col + i, by);
         run_inplace(arr, &lut_add, tmp, acc, carry_col);

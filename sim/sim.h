@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "accel/accel.h"
+#include "ap_core/ap.h"
 #include "networks/net.h"
 #include "sim/sim_base.h"
 #include "tech/tech.h"
@@ -230,6 +231,81 @@ void sim_pareto_mark(const double *acc, const double *edp, size_t n, int *on_fro
  * two or fewer): "INT8" / "INT4" when every one is at w = a = 8 / 4, "INTn" for other equal
  * widths, "WxAy" for other uniform widths, "mixed" otherwise. Writes into buf; returns it. */
 const char *sim_bits_label(const net_network *net, const net_bitcfg *bits, char *buf, size_t cap);
+
+/* ---- Bit-exact quantized inference (sim_infer.c, docs/INFERENCE.md) ----------------------
+ * A quantized model gives every layer of a network its integer parameters under a bit
+ * configuration; sim_infer_reference runs it in plain C, sim_infer_ap runs the same integer
+ * arithmetic on ap_core arrays with the plan's chosen mapping (one array per fold), and the
+ * two agree bit for bit. Tensors are int32 arrays laid out [c][y][x]; a tensor of b bits
+ * holds signed b-bit values. */
+
+/* Dyadic requantization of a layer's result from src bits to o bits (HAWQ-V3): when src > 16,
+ * v := round(v / 2^pre_shift) mod 2^16 first; then y := round(v * scale_b / 2^shift) mod 2^o
+ * (round half up). scale_b is a signed m-bit multiplier, m = o + 1 capped at 16. */
+typedef struct sim_requant {
+    unsigned pre_shift; /* 1 .. src-1 when src > 16, else 0 */
+    int32_t scale_b;    /* 0 .. 2^(m-1) - 1 */
+    unsigned shift;     /* 1 .. min(src, 16) + m - 1 */
+} sim_requant;
+
+typedef struct sim_qlayer {
+    int32_t *weight;  /* conv/fc: c_out x K (K = c_in x kh x kw), signed w_bits (owned) */
+    int32_t *bias;    /* conv/fc: c_out, added to the accumulator, or NULL (owned) */
+    sim_requant rq;   /* used when the layer narrows its result (o_bits < result bits) */
+    double w_scale;   /* real value of one weight LSB (1 for synthetic models) */
+    double out_scale; /* real value of one output LSB (set by calibration) */
+} sim_qlayer;
+
+typedef struct sim_qmodel {
+    const net_network *net; /* borrowed */
+    const net_bitcfg *bits; /* borrowed */
+    double in_scale;        /* real value of one input LSB */
+    sim_qlayer *layers;     /* net->n_layers (owned) */
+} sim_qmodel;
+
+/* A model with zero weights, no biases and identity-like requantization. Groups other than
+ * 1 are SIM_EUNSUPPORTED; SIM_ENOMEM. Free with sim_qmodel_free. */
+sim_status sim_qmodel_new(const net_network *net, const net_bitcfg *bits, sim_qmodel **out);
+void sim_qmodel_free(sim_qmodel *qm);
+/* Seeded synthetic weights (uniform over w_bits) and biases. */
+void sim_qmodel_synthetic(sim_qmodel *qm, uint64_t seed);
+/* Seeded synthetic input of n_images (signed input_bits values). */
+void sim_infer_synthetic_input(const net_network *net, unsigned input_bits, uint64_t seed,
+                               size_t n_images, int32_t *input);
+/* Chooses every layer's requantization so that the largest magnitude seen on n_images
+ * calibration inputs maps to the top of the o-bit range (half of it for tensors that feed a
+ * residual add), running the reference layer by layer; also sets out_scale. SIM_ENOMEM. */
+sim_status sim_qmodel_calibrate(sim_qmodel *qm, const int32_t *input, size_t n_images);
+/* Dyadic parameters for a real multiplier r applied to src-bit values whose largest
+ * magnitude is max_abs (used to pick the pre-shift), producing o bits. */
+void sim_requant_choose(double r, unsigned src_bits, unsigned o_bits, int64_t max_abs,
+                        sim_requant *out);
+/* The requantization in plain C, exactly as the AP computes it (src <= o: v unchanged). */
+int64_t sim_requant_apply(const sim_requant *rq, int64_t v, unsigned src_bits, unsigned o_bits);
+
+/* Element count of the network output (the last layer's tensor). */
+size_t sim_infer_out_elems(const net_network *net);
+/* Plain-C integer reference: n_images inputs (c_in x h_in x w_in each) -> outputs. SIM_ENOMEM,
+ * SIM_EINVAL (model does not match). */
+sim_status sim_infer_reference(const sim_qmodel *qm, const int32_t *input, size_t n_images,
+                               int32_t *out);
+
+typedef struct sim_infer_stats {
+    ap_counters counters;  /* all arrays, all layers and folds */
+    uint64_t n_macs;       /* conv/fc multiply-accumulates executed (useful ones) */
+    uint64_t n_row_passes; /* sum over compares of the array's rows: emulation work */
+    uint64_t n_arrays;     /* arrays created (one per layer, two with a partial last fold) */
+} sim_infer_stats;
+
+/* One image on ap_core with the candidate res chose for each layer (res evaluated from plan,
+ * which must be built from qm's network and bits with arch batch 1). stats may be NULL.
+ * SIM_EINVAL (batch, mismatch), SIM_ENOMEM, ap_core's errors. */
+sim_status sim_infer_ap(const sim_qmodel *qm, const sim_plan *plan, const sim_result *res,
+                        const int32_t *input, int32_t *out, sim_infer_stats *stats);
+/* What the plan says that run costs: compares, writes, plane reads and writes summed over
+ * folds, compared cells over rows; *written_cells the expected written cells. */
+void sim_infer_expected(const sim_plan *plan, const sim_result *res, ap_counters *out,
+                        double *written_cells);
 
 /* ---- Command line ---------------------------------------------------------------------
  * Each subcommand takes argc/argv after the subcommand name and returns the process exit

@@ -1,0 +1,265 @@
+/* check_infer.c - bit-exact inference (sim/sim_infer.c): whole ResNet18 and ResNet50 at small
+ * resolutions with seeded synthetic weights run on ap_core with the planner's mapping and in
+ * the plain-C reference; outputs must be identical and the AP counters must equal the plan.
+ * Also the grouped reduction op it added to ap_core, and the dyadic requantization. */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ap_core/ap.h"
+#include "sim/sim.h"
+#include "sim/sim_impl.h"
+#include "sim/sim_tech.h"
+
+Suite *infer_suite(void);
+
+/* Loads a shipped network with its input resized to side x side. */
+static net_network *load_resized(const char *name, int side)
+{
+    char path[1024], from[64], to[64];
+    net_network *net = NULL;
+    ck_assert_int_eq(net_find_builtin(name, path, sizeof path), SIM_OK);
+    FILE *fp = fopen(path, "rb");
+    ck_assert_ptr_nonnull(fp);
+    char *text = calloc(1, 1 << 16);
+    size_t n = fread(text, 1, (1 << 16) - 1, fp);
+    fclose(fp);
+    snprintf(from, sizeof from, "height: 224, width: 224");
+    snprintf(to, sizeof to, "height: %d, width: %d", side, side);
+    char *at = strstr(text, from);
+    ck_assert_ptr_nonnull(at);
+    size_t lf = strlen(from), lt = strlen(to);
+    memmove(at + lt, at + lf, n - (size_t)(at - text) - lf + 1);
+    memcpy(at, to, lt);
+    ck_assert_msg(net_load_string(name, text, strlen(text), &net) == SIM_OK, "%s",
+                  sim_last_error());
+    free(text);
+    return net;
+}
+
+/* Small fold size so that layers need several folds and partial last folds. */
+static sim_arch small_arch(void)
+{
+    sim_arch a;
+    ck_assert_msg(sim_arch_find("bf_imna", &a) == SIM_OK, "%s", sim_last_error());
+    a.n_caps = 4;
+    a.cap_rows = 512;
+    a.batch = 1;
+    return a;
+}
+
+/* Runs net under spec on both paths and checks outputs and counters. */
+static void check_network(const char *name, int side, const char *spec, uint64_t seed)
+{
+    net_network *net = load_resized(name, side);
+    net_bitcfg *bits = NULL;
+    tech_params *tech = NULL;
+    sim_qmodel *qm = NULL;
+    sim_plan *plan = NULL;
+    sim_result *res = NULL;
+    sim_arch arch = small_arch();
+    ck_assert_msg(net_bitcfg_resolve(spec, net, &bits) == SIM_OK, "%s", sim_last_error());
+    ck_assert_int_eq(sim_tech_open("sram", &tech), SIM_OK);
+    ck_assert_msg(sim_plan_new(net, bits, &arch, &plan) == SIM_OK, "%s", sim_last_error());
+    ck_assert_int_eq(sim_result_new(plan, &res), SIM_OK);
+    ck_assert_int_eq(sim_plan_eval(plan, tech, tech->vdd_nom_v.value, res), SIM_OK);
+    ck_assert_int_eq(sim_qmodel_new(net, bits, &qm), SIM_OK);
+    sim_qmodel_synthetic(qm, seed);
+    size_t n_in = (size_t)net->c_in * (size_t)net->h_in * (size_t)net->w_in;
+    size_t n_out = sim_infer_out_elems(net);
+    int32_t *in = calloc(n_in, sizeof *in), *ref = calloc(n_out, sizeof *ref),
+            *ap = calloc(n_out, sizeof *ap);
+    sim_infer_synthetic_input(net, bits->input_bits, seed + 1, 1, in);
+    ck_assert_msg(sim_qmodel_calibrate(qm, in, 1) == SIM_OK, "%s", sim_last_error());
+    ck_assert_int_eq(sim_infer_reference(qm, in, 1, ref), SIM_OK);
+    sim_infer_stats stats;
+    ck_assert_msg(sim_infer_ap(qm, plan, res, in, ap, &stats) == SIM_OK, "%s", sim_last_error());
+    size_t n_distinct = 0;
+    for (size_t i = 0; i < n_out; i++) {
+        ck_assert_msg(ap[i] == ref[i], "%s %s: output %zu: AP %d, reference %d", name, spec, i,
+                      ap[i], ref[i]);
+        n_distinct += i > 0 && ref[i] != ref[0];
+    }
+    ck_assert_msg(n_distinct > n_out / 2, "outputs are nearly constant");
+    ap_counters want;
+    double written;
+    sim_infer_expected(plan, res, &want, &written);
+    ck_assert_uint_eq(stats.counters.n_compares, want.n_compares);
+    ck_assert_uint_eq(stats.counters.n_writes, want.n_writes);
+    ck_assert_uint_eq(stats.counters.n_plane_writes, want.n_plane_writes);
+    ck_assert_uint_eq(stats.counters.n_plane_reads, want.n_plane_reads);
+    ck_assert_uint_eq(stats.counters.n_compared_cells, want.n_compared_cells);
+    /* Written cells depend on the data: the plan's uniform-operand expectation is an upper
+     * estimate (small accumulators, zero padding), see docs/INFERENCE.md. */
+    double ratio = (double)stats.counters.n_written_cells / written;
+    ck_assert_msg(ratio > 0.3 && ratio < 1.1, "written cells %.3g of the plan's", ratio);
+    ck_assert_uint_eq(stats.n_macs, net->total_macs);
+    ck_assert_uint_ge(stats.n_arrays, net->n_layers - 1); /* all but the flatten */
+    free(in);
+    free(ref);
+    free(ap);
+    sim_qmodel_free(qm);
+    sim_result_free(res);
+    sim_plan_free(plan);
+    tech_params_free(tech);
+    net_bitcfg_free(bits);
+    net_free(net);
+}
+
+START_TEST(test_infer_resnet18_bit_exact)
+{
+    static const char *const specs[] = {"int8", "w4a6"};
+    check_network("resnet18", 64, specs[_i], 11u + (uint64_t)_i);
+}
+END_TEST
+
+START_TEST(test_infer_resnet50_bit_exact)
+{
+    check_network("resnet50", 32, "int4", 5u);
+}
+END_TEST
+
+START_TEST(test_infer_hawq_mixed_bit_exact)
+{
+    check_network("resnet18", 32, "resnet18_latency_0.5", 7u);
+}
+END_TEST
+
+/* The grouped reduction: each group leader holds its group's sum, cost as reduce_sum over a
+ * group. */
+START_TEST(test_reduce_groups_sums_and_cost)
+{
+    static const size_t groups[] = {1, 2, 8, 64};
+    const size_t g = groups[_i], rows = 1000;
+    ap_array *arr = NULL;
+    ck_assert_int_eq(ap_array_new(rows, 64, &arr), SIM_OK);
+    uint32_t vals[1000];
+    for (size_t r = 0; r < rows; r++)
+        vals[r] = (uint32_t)((r * 37u + 11u) % 256u);
+    ap_field a = {0, 8}, acc = {8, 20}, tmp = {28, 20};
+    ck_assert_int_eq(ap_array_field_load(arr, a, vals, rows), SIM_OK);
+    ap_array_counters_reset(arr);
+    ck_assert_int_eq(ap_reduce_sum_groups(arr, a, acc, tmp, 60, true, g), SIM_OK);
+    ap_counters c;
+    ap_array_counters(arr, &c);
+    ap_cost k;
+    ck_assert_int_eq(ap_op_cost(AP_OP_REDUCE_SUM_S, 8, 0, 20, g, &k), SIM_OK);
+    ck_assert_uint_eq(c.n_compares, k.n_compares);
+    ck_assert_uint_eq(c.n_writes, k.n_writes);
+    ck_assert_uint_eq(c.n_plane_reads, k.n_plane_reads);
+    ck_assert_uint_eq(c.n_compared_cells, k.compared_cols * rows);
+    uint32_t out[1000];
+    ck_assert_int_eq(ap_array_field_store(arr, acc, out, rows), SIM_OK);
+    for (size_t base = 0; base < rows; base += g) {
+        int64_t sum = 0;
+        for (size_t r = base; r < base + g && r < rows; r++)
+            sum += (int8_t)vals[r];
+        int64_t got = (int64_t)(out[base] ^ 0x80000u) - 0x80000;
+        ck_assert_int_eq(got, sum);
+    }
+    ap_array_free(arr);
+}
+END_TEST
+
+START_TEST(test_reduce_groups_rejects_bad_group)
+{
+    ap_array *arr = NULL;
+    ck_assert_int_eq(ap_array_new(100, 64, &arr), SIM_OK);
+    ap_field a = {0, 8}, acc = {8, 20}, tmp = {28, 20};
+    ck_assert_int_eq(ap_reduce_sum_groups(arr, a, acc, tmp, 60, true, 6), SIM_EINVAL);
+    ck_assert_int_eq(ap_reduce_sum_groups(arr, a, acc, tmp, 60, true, 0), SIM_EINVAL);
+    ck_assert_int_eq(ap_reduce_sum_groups(arr, a, acc, tmp, 60, true, 100), SIM_OK);
+    ap_array_free(arr);
+}
+END_TEST
+
+/* The dyadic scale approximates the real multiplier within half an output LSB. */
+START_TEST(test_requant_choose_precision)
+{
+    static const unsigned srcs[] = {12, 16, 20, 29};
+    const unsigned src = srcs[_i], o = 8;
+    const int64_t max_abs = (1ll << (src - 2)) + 12345;
+    const double r = 100.0 / (double)max_abs;
+    sim_requant rq;
+    sim_requant_choose(r, src, o, max_abs, &rq);
+    ck_assert_uint_ge(rq.shift, 1);
+    for (int64_t v = -max_abs; v <= max_abs; v += max_abs / 97) {
+        double want = (double)v * r;
+        int64_t got = sim_requant_apply(&rq, v, src, o);
+        ck_assert_msg(fabs((double)got - want) < 1.0, "src %u: %lld -> %lld, want %.3f", src,
+                      (long long)v, (long long)got, want);
+    }
+    /* Widening leaves the value alone. */
+    ck_assert_int_eq(sim_requant_apply(&rq, -777, 10, 12), -777);
+}
+END_TEST
+
+START_TEST(test_infer_errors)
+{
+    net_network *net = load_resized("resnet18", 32);
+    net_bitcfg *bits = NULL, *other = NULL;
+    sim_qmodel *qm = NULL;
+    sim_plan *plan = NULL;
+    sim_result *res = NULL;
+    tech_params *tech = NULL;
+    sim_arch arch = small_arch();
+    ck_assert_int_eq(net_bitcfg_uniform("int8", net, &bits), SIM_OK);
+    ck_assert_int_eq(sim_qmodel_new(net, bits, &qm), SIM_OK);
+    ck_assert_int_eq(sim_tech_open("sram", &tech), SIM_OK);
+    /* Batch above 1 is refused. */
+    arch.batch = 2;
+    ck_assert_int_eq(sim_plan_new(net, bits, &arch, &plan), SIM_OK);
+    ck_assert_int_eq(sim_result_new(plan, &res), SIM_OK);
+    ck_assert_int_eq(sim_plan_eval(plan, tech, tech->vdd_nom_v.value, res), SIM_OK);
+    int32_t in[3 * 32 * 32] = {0}, out[1000];
+    ck_assert_int_eq(sim_infer_ap(qm, plan, res, in, out, NULL), SIM_EINVAL);
+    /* A result from another bit configuration is refused. */
+    ck_assert_int_eq(net_bitcfg_uniform("int4", net, &other), SIM_OK);
+    sim_qmodel *qm4 = NULL;
+    ck_assert_int_eq(sim_qmodel_new(net, other, &qm4), SIM_OK);
+    ck_assert_int_eq(sim_infer_ap(qm4, plan, res, in, out, NULL), SIM_EINVAL);
+    sim_qmodel_free(qm4);
+    /* Out of memory while building a model. */
+    sim_qmodel *qmf = NULL;
+    for (long k = 1; k <= 4; k++) {
+        sim_alloc_fail_after(k);
+        ck_assert_int_eq(sim_qmodel_new(net, bits, &qmf), SIM_ENOMEM);
+        ck_assert_ptr_null(qmf);
+    }
+    sim_alloc_fail_reset();
+    /* Mismatched bit configuration. */
+    net_network *n50 = load_resized("resnet50", 32);
+    ck_assert_int_eq(sim_qmodel_new(n50, bits, &qmf), SIM_EINVAL);
+    net_free(n50);
+    sim_qmodel_free(NULL);
+    sim_qmodel_free(qm);
+    sim_result_free(res);
+    sim_plan_free(plan);
+    tech_params_free(tech);
+    net_bitcfg_free(other);
+    net_bitcfg_free(bits);
+    net_free(net);
+}
+END_TEST
+
+Suite *infer_suite(void)
+{
+    Suite *s = suite_create("infer");
+    TCase *tc = tcase_create("net");
+    tcase_set_timeout(tc, 600);
+    tcase_add_loop_test(tc, test_infer_resnet18_bit_exact, 0, 2);
+    tcase_add_test(tc, test_infer_resnet50_bit_exact);
+    tcase_add_test(tc, test_infer_hawq_mixed_bit_exact);
+    tcase_add_test(tc, test_infer_errors);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("reduce_groups");
+    tcase_add_loop_test(tc, test_reduce_groups_sums_and_cost, 0, 4);
+    tcase_add_test(tc, test_reduce_groups_rejects_bad_group);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("requant");
+    tcase_add_loop_test(tc, test_requant_choose_precision, 0, 4);
+    suite_add_tcase(s, tc);
+    return s;
+}
