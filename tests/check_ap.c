@@ -778,6 +778,54 @@ START_TEST(test_op_errors)
 }
 END_TEST
 
+/* The grouped reduction: each group leader holds its group's sum, cost as reduce_sum over a
+ * group. */
+START_TEST(test_reduce_groups_sums_and_cost)
+{
+    static const size_t groups[] = {1, 2, 8, 64};
+    const size_t g = groups[_i], rows = 1000;
+    ap_array *arr = NULL;
+    ck_assert_int_eq(ap_array_new(rows, 64, &arr), SIM_OK);
+    uint32_t vals[1000];
+    for (size_t r = 0; r < rows; r++)
+        vals[r] = (uint32_t)((r * 37u + 11u) % 256u);
+    ap_field a = {0, 8}, acc = {8, 20}, tmp = {28, 20};
+    ck_assert_int_eq(ap_array_field_load(arr, a, vals, rows), SIM_OK);
+    ap_array_counters_reset(arr);
+    ck_assert_int_eq(ap_reduce_sum_groups(arr, a, acc, tmp, 60, true, g), SIM_OK);
+    ap_counters c;
+    ap_array_counters(arr, &c);
+    ap_cost k;
+    ck_assert_int_eq(ap_op_cost(AP_OP_REDUCE_SUM_S, 8, 0, 20, g, &k), SIM_OK);
+    ck_assert_uint_eq(c.n_compares, k.n_compares);
+    ck_assert_uint_eq(c.n_writes, k.n_writes);
+    ck_assert_uint_eq(c.n_plane_reads, k.n_plane_reads);
+    ck_assert_uint_eq(c.n_compared_cells, k.compared_cols * rows);
+    uint32_t out[1000];
+    ck_assert_int_eq(ap_array_field_store(arr, acc, out, rows), SIM_OK);
+    for (size_t base = 0; base < rows; base += g) {
+        int64_t sum = 0;
+        for (size_t r = base; r < base + g && r < rows; r++)
+            sum += (int8_t)vals[r];
+        int64_t got = (int64_t)(out[base] ^ 0x80000u) - 0x80000;
+        ck_assert_int_eq(got, sum);
+    }
+    ap_array_free(arr);
+}
+END_TEST
+
+START_TEST(test_reduce_groups_rejects_bad_group)
+{
+    ap_array *arr = NULL;
+    ck_assert_int_eq(ap_array_new(100, 64, &arr), SIM_OK);
+    ap_field a = {0, 8}, acc = {8, 20}, tmp = {28, 20};
+    ck_assert_int_eq(ap_reduce_sum_groups(arr, a, acc, tmp, 60, true, 6), SIM_EINVAL);
+    ck_assert_int_eq(ap_reduce_sum_groups(arr, a, acc, tmp, 60, true, 0), SIM_EINVAL);
+    ck_assert_int_eq(ap_reduce_sum_groups(arr, a, acc, tmp, 60, true, 100), SIM_OK);
+    ap_array_free(arr);
+}
+END_TEST
+
 Suite *ap_suite(void)
 {
     Suite *s = suite_create("ap");
@@ -815,6 +863,8 @@ Suite *ap_suite(void)
     tc = tcase_create("reduce");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_reduce_sum_rows);
+    tcase_add_loop_test(tc, test_reduce_groups_sums_and_cost, 0, 4);
+    tcase_add_test(tc, test_reduce_groups_rejects_bad_group);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("cost");
