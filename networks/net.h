@@ -169,7 +169,6 @@ sim_status net_report_write_csv(FILE *fp, const net_network *net, const net_bitc
 /* Readable aligned table, totals, and the published metrics next to the computed ones. */
 sim_status net_report_write_table(FILE *fp, const net_network *net, const net_bitcfg *cfg);
 
-
 /* ---- ONNX models (networks/net_onnx.c; docs/ONNX.md) ------------------------------------
  * Parsed with protobuf-c bindings generated at build time from Debian's onnx.proto. */
 #define NET_TENSOR_DIMS_MAX 8
@@ -240,7 +239,7 @@ typedef struct net_onnx_graph {
     size_t n_inputs;
     char **inputs;
     int *input_dtypes;
-    int *input_n_dims; /* -1 when the shape is not declared */
+    int *input_n_dims;                          /* -1 when the shape is not declared */
     int64_t (*input_dims)[NET_TENSOR_DIMS_MAX]; /* -1 for a symbolic dimension */
     size_t n_outputs;
     char **outputs;

@@ -163,8 +163,8 @@ static sim_status tensor_decode(const Onnx__TensorProto *tp, const char *where, 
     uint64_t n = 1;
     for (size_t i = 0; i < tp->n_dims; i++) {
         if (tp->dims[i] < 0 || (uint64_t)tp->dims[i] > ONNX_ELEMS_MAX)
-            return SIM_ERROR(SIM_ERANGE, "%s: tensor '%s': dimension %zu is %" PRId64, where, nm,
-                             i, tp->dims[i]);
+            return SIM_ERROR(SIM_ERANGE, "%s: tensor '%s': dimension %zu is %" PRId64, where, nm, i,
+                             tp->dims[i]);
         t->dims[i] = tp->dims[i];
         n *= (uint64_t)tp->dims[i];
         if (n > ONNX_ELEMS_MAX)
@@ -181,8 +181,8 @@ static sim_status tensor_decode(const Onnx__TensorProto *tp, const char *where, 
     int sign = is_signed_int(d->value);
     if (tp->has_raw_data) {
         if (tp->raw_data.len != n * d->bytes)
-            return SIM_ERROR(SIM_EPARSE, "%s: tensor '%s': %zu bytes of data for %" PRIu64
-                             " %s elements",
+            return SIM_ERROR(SIM_EPARSE,
+                             "%s: tensor '%s': %zu bytes of data for %" PRIu64 " %s elements",
                              where, nm, tp->raw_data.len, n, d->name);
         const uint8_t *p = tp->raw_data.data;
         for (size_t i = 0; i < n; i++, p += d->bytes) {
@@ -329,9 +329,9 @@ static sim_status dup_names(char **src, size_t n, char ***dst)
 static sim_status node_copy(const Onnx__NodeProto *np, size_t idx, const char *path,
                             net_onnx_node *nd)
 {
-    const char *nm = np->name && *np->name ? np->name
+    const char *nm = np->name && *np->name                             ? np->name
                      : np->n_output && np->output[0] && *np->output[0] ? np->output[0]
-                                                                        : NULL;
+                                                                       : NULL;
     char tmp[32];
     if (!nm) {
         snprintf(tmp, sizeof tmp, "node%zu", idx);

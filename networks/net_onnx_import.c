@@ -143,7 +143,8 @@ static sim_status data_input(const importer *im, const net_onnx_node *nd, size_t
 {
     const value *v = i < nd->n_inputs ? lookup(im, nd->inputs[i]) : NULL;
     if (!v || v->layer == -2)
-        return SIM_ERROR(SIM_ESHAPE, "%s: node '%s' (%s): input %zu '%s' is not produced by an "
+        return SIM_ERROR(SIM_ESHAPE,
+                         "%s: node '%s' (%s): input %zu '%s' is not produced by an "
                          "earlier node or the graph input",
                          im->g->path, nd->name, nd->op_type, i,
                          i < nd->n_inputs ? nd->inputs[i] : "");
@@ -160,7 +161,8 @@ static sim_status weight_input(const importer *im, const net_onnx_node *nd, size
                          "%s: node '%s' (%s): input %zu must be a constant weight initializer",
                          im->g->path, nd->name, nd->op_type, i);
     if (v->init->n_dims != rank)
-        return SIM_ERROR(SIM_EUNSUPPORTED, "%s: node '%s' (%s): weight '%s' has %d dimensions, "
+        return SIM_ERROR(SIM_EUNSUPPORTED,
+                         "%s: node '%s' (%s): weight '%s' has %d dimensions, "
                          "apsim takes %d",
                          im->g->path, nd->name, nd->op_type, v->init->name, v->init->n_dims, rank);
     *out = v;
@@ -211,8 +213,9 @@ static sim_status lower_node(importer *im, const net_onnx_node *nd)
         if ((st = data_input(im, nd, 0, &x)) != SIM_OK ||
             (st = weight_input(im, nd, qlin ? 3 : 1, is_conv ? 4 : 2, &w)) != SIM_OK)
             return st;
-        unsigned a_bits = qlin ? zp_bits(im, nd, 2, 8) : integer ? zp_bits(im, nd, 2, x->bits)
-                                                                 : x->bits;
+        unsigned a_bits = qlin      ? zp_bits(im, nd, 2, 8)
+                          : integer ? zp_bits(im, nd, 2, x->bits)
+                                    : x->bits;
         unsigned w_bits = qlin ? zp_bits(im, nd, 5, wbits_of(w)) : wbits_of(w);
         if (is_conv) {
             int64_t s, p, dil;
@@ -221,8 +224,8 @@ static sim_status lower_node(importer *im, const net_onnx_node *nd)
                 (st = attr_uniform(im, nd, "dilations", 1, &dil)) != SIM_OK)
                 return st;
             if (dil != 1)
-                return SIM_ERROR(SIM_EUNSUPPORTED, "%s: node '%s' (%s): dilated convolution",
-                                 path, nd->name, op);
+                return SIM_ERROR(SIM_EUNSUPPORTED, "%s: node '%s' (%s): dilated convolution", path,
+                                 nd->name, op);
             int has_bias = qlin ? nd->n_inputs > 8 && *nd->inputs[8]
                                 : !integer && nd->n_inputs > 2 && *nd->inputs[2];
             if ((st = begin_layer(im, nd, "conv", x->layer, w->init, w_bits, a_bits)) != SIM_OK)
@@ -239,8 +242,8 @@ static sim_status lower_node(importer *im, const net_onnx_node *nd)
             int has_bias = (!strcmp(op, "Gemm") && nd->n_inputs > 2 && *nd->inputs[2]);
             if ((st = begin_layer(im, nd, "fc", x->layer, w->init, w_bits, a_bits)) != SIM_OK)
                 return st;
-            fprintf(im->yaml, ", out: %lld, bias: %s}\n",
-                    (long long)w->init->dims[trans ? 0 : 1], has_bias ? "true" : "false");
+            fprintf(im->yaml, ", out: %lld, bias: %s}\n", (long long)w->init->dims[trans ? 0 : 1],
+                    has_bias ? "true" : "false");
         }
         out_bits = qlin ? zp_bits(im, nd, 7, 8) : integer ? 32 : 0;
     } else if (!strcmp(op, "Relu") || !strcmp(op, "Clip")) {
@@ -254,13 +257,13 @@ static sim_status lower_node(importer *im, const net_onnx_node *nd)
         int64_t s, p;
         if ((st = data_input(im, nd, 0, &x)) != SIM_OK)
             return st;
-        if (!ks || ks->n_ints != 2 || ks->ints[0] < 1 || ks->ints[1] < 1 ||
-            ks->ints[0] > 1024 || ks->ints[1] > 1024)
-            return SIM_ERROR(SIM_EUNSUPPORTED, "%s: node '%s' (%s): needs a 2-D kernel_shape",
-                             path, nd->name, op);
+        if (!ks || ks->n_ints != 2 || ks->ints[0] < 1 || ks->ints[1] < 1 || ks->ints[0] > 1024 ||
+            ks->ints[1] > 1024)
+            return SIM_ERROR(SIM_EUNSUPPORTED, "%s: node '%s' (%s): needs a 2-D kernel_shape", path,
+                             nd->name, op);
         if (attr_int(nd, "ceil_mode", 0) || attr_int(nd, "storage_order", 0))
-            return SIM_ERROR(SIM_EUNSUPPORTED, "%s: node '%s' (%s): ceil_mode/storage_order",
-                             path, nd->name, op);
+            return SIM_ERROR(SIM_EUNSUPPORTED, "%s: node '%s' (%s): ceil_mode/storage_order", path,
+                             nd->name, op);
         if ((st = attr_uniform(im, nd, "strides", 1, &s)) != SIM_OK ||
             (st = attr_uniform(im, nd, "pads", 0, &p)) != SIM_OK)
             return st;
@@ -350,7 +353,8 @@ static sim_status import_graph(const net_onnx_graph *g, importer *im)
     } else if (g->input_n_dims[0] == 2) {
         c = d[1];
     } else {
-        return SIM_ERROR(SIM_EUNSUPPORTED, "%s: graph input '%s' has %d dimensions (apsim takes "
+        return SIM_ERROR(SIM_EUNSUPPORTED,
+                         "%s: graph input '%s' has %d dimensions (apsim takes "
                          "N x C x H x W or N x F)",
                          g->path, g->inputs[0], g->input_n_dims[0]);
     }
@@ -384,13 +388,13 @@ static sim_status check_weights(const importer *im, const net_network *net)
         if (!wt)
             continue;
         int64_t k = l->kind == NET_CONV ? wt->dims[1]
-                    : !strcmp(im->nodes[i]->op_type, "Gemm") &&
-                            attr_int(im->nodes[i], "transB", 0)
+                    : !strcmp(im->nodes[i]->op_type, "Gemm") && attr_int(im->nodes[i], "transB", 0)
                         ? wt->dims[1]
                         : wt->dims[0];
         int64_t want = l->c_in / l->groups;
         if (k != want)
-            return SIM_ERROR(SIM_ESHAPE, "%s: node '%s' (%s): weight '%s' expects %lld input "
+            return SIM_ERROR(SIM_ESHAPE,
+                             "%s: node '%s' (%s): weight '%s' expects %lld input "
                              "channels, the inferred input has %lld",
                              im->g->path, im->nodes[i]->name, im->nodes[i]->op_type, wt->name,
                              (long long)k, (long long)want);
@@ -398,8 +402,7 @@ static sim_status check_weights(const importer *im, const net_network *net)
     return SIM_OK;
 }
 
-static sim_status load_both(const char *path, net_onnx_graph **g, importer *im,
-                            net_network **out)
+static sim_status load_both(const char *path, net_onnx_graph **g, importer *im, net_network **out)
 {
     *out = NULL;
     memset(im, 0, sizeof *im);

@@ -35,8 +35,8 @@ static sim_status ew_binary(ew_op op, const int64_t *a, const int64_t *b, size_t
 {
     ap_array *arr = NULL;
     uint32_t *vals = sim_calloc(n ? n : 1, sizeof *vals);
-    sim_status st = vals ? ap_array_new(n ? n : 1, 6 * w + 2, &arr)
-                         : SIM_ERROR(SIM_ENOMEM, "out of memory");
+    sim_status st =
+        vals ? ap_array_new(n ? n : 1, 6 * w + 2, &arr) : SIM_ERROR(SIM_ENOMEM, "out of memory");
     ap_field fa = {0, w}, fb = {w, w}, fp = {2 * w, 2 * w}, ft = {2 * w, w}, fs = {3 * w, w};
     unsigned carry = 6 * w, flag = 6 * w + 1;
     for (size_t i = 0; i < n; i++)
@@ -129,8 +129,8 @@ static int operand_width(tcase *tc, int dtype, unsigned *w, int *is_signed)
         return 0;
     }
     if (bits > AP_WIDTH_MAX) {
-        say(tc, "%s operands are wider than the AP's %u-bit operand fields",
-            net_dtype_name(dtype), AP_WIDTH_MAX);
+        say(tc, "%s operands are wider than the AP's %u-bit operand fields", net_dtype_name(dtype),
+            AP_WIDTH_MAX);
         return 0;
     }
     *w = bits;
@@ -211,10 +211,10 @@ static sim_status run_maxpool(tcase *tc, sim_conf_result *res)
                 int64_t c = (int64_t)i / (ho * wo), oy = ((int64_t)i / wo) % ho,
                         ox = (int64_t)i % wo;
                 int64_t y = oy * sy - py + ky * dy, xx = ox * sx - px + kx * dx;
-                vals[i] = y < 0 || y >= h || xx < 0 || xx >= wd || c >= nc
-                              ? lowest
-                              : (uint32_t)x->ival[(c * h + y) * wd + xx] &
-                                    (uint32_t)((1ull << w) - 1);
+                vals[i] =
+                    y < 0 || y >= h || xx < 0 || xx >= wd || c >= nc
+                        ? lowest
+                        : (uint32_t)x->ival[(c * h + y) * wd + xx] & (uint32_t)((1ull << w) - 1);
             }
             st = ap_array_field_load(arr, cand, vals, n);
             if (st == SIM_OK)
@@ -274,7 +274,8 @@ static sim_status run_conv(tcase *tc, int q, sim_conf_result *res)
     const net_tensor *xzp = tc->in[q ? 2 : 2], *wzp = tc->in[q ? 5 : 3];
     const net_tensor *out = tc->want;
     const net_onnx_node *nd = tc->nd;
-    const net_onnx_attr *sa = net_onnx_attr_find(nd, "strides"), *pa = net_onnx_attr_find(nd, "pads");
+    const net_onnx_attr *sa = net_onnx_attr_find(nd, "strides"),
+                        *pa = net_onnx_attr_find(nd, "pads");
     const net_onnx_attr *da = net_onnx_attr_find(nd, "dilations");
     const net_onnx_attr *ap_ = net_onnx_attr_find(nd, "auto_pad");
     const net_onnx_attr *ga = net_onnx_attr_find(nd, "group");
@@ -320,11 +321,22 @@ static sim_status run_conv(tcase *tc, int q, sim_conf_result *res)
             size_t wn = (size_t)(m / g * (c / g) * kh * kw);
             for (size_t i = 0; i < wn; i++)
                 wg[i] = (int32_t)ws[(size_t)(gi * (m / g) * (c / g) * kh * kw) + i];
-            sim_qconv qc = {.c_in = (int)(c / g), .h_in = (int)hp, .w_in = (int)wp,
-                            .c_out = (int)(m / g), .kh = (int)kh, .kw = (int)kw,
-                            .stride = sa ? (int)sa->ints[0] : 1, .pad = 0, .a_bits = aw,
-                            .w_bits = ww, .o_bits = 32, .act_unsigned = 0, .act = act,
-                            .weight = wg, .scale_b = 0, .cap_cols = 0};
+            sim_qconv qc = {.c_in = (int)(c / g),
+                            .h_in = (int)hp,
+                            .w_in = (int)wp,
+                            .c_out = (int)(m / g),
+                            .kh = (int)kh,
+                            .kw = (int)kw,
+                            .stride = sa ? (int)sa->ints[0] : 1,
+                            .pad = 0,
+                            .a_bits = aw,
+                            .w_bits = ww,
+                            .o_bits = 32,
+                            .act_unsigned = 0,
+                            .act = act,
+                            .weight = wg,
+                            .scale_b = 0,
+                            .cap_cols = 0};
             sim_candidate plan;
             ap_counters per, tot;
             uint64_t gm, gn, gk;
@@ -389,9 +401,22 @@ static sim_status run_matmul(tcase *tc, int q, sim_conf_result *res)
         for (int64_t k = 0; k < kk; k++)
             for (int64_t j = 0; j < nn; j++)
                 wt[j * kk + k] = (int32_t)bb[k * nn + j];
-        sim_qconv qc = {.c_in = (int)kk, .h_in = (int)mm, .w_in = 1, .c_out = (int)nn, .kh = 1,
-                        .kw = 1, .stride = 1, .pad = 0, .a_bits = aw, .w_bits = bw, .o_bits = 32,
-                        .act_unsigned = 0, .act = act, .weight = wt, .scale_b = 0, .cap_cols = 0};
+        sim_qconv qc = {.c_in = (int)kk,
+                        .h_in = (int)mm,
+                        .w_in = 1,
+                        .c_out = (int)nn,
+                        .kh = 1,
+                        .kw = 1,
+                        .stride = 1,
+                        .pad = 0,
+                        .a_bits = aw,
+                        .w_bits = bw,
+                        .o_bits = 32,
+                        .act_unsigned = 0,
+                        .act = act,
+                        .weight = wt,
+                        .scale_b = 0,
+                        .cap_cols = 0};
         sim_candidate plan;
         ap_counters per, tot;
         st = sim_qconv_on_ap(&qc, 1, o, &plan, &per, &tot);
@@ -438,17 +463,31 @@ static void requantize(tcase *tc, int conv)
 }
 
 /* The operators the AP executor knows. */
-typedef enum exec_kind { X_NONE, X_EW, X_CLIP, X_MAXPOOL, X_CONVI, X_QCONV, X_MATI, X_QMAT } exec_kind;
+typedef enum exec_kind {
+    X_NONE,
+    X_EW,
+    X_CLIP,
+    X_MAXPOOL,
+    X_CONVI,
+    X_QCONV,
+    X_MATI,
+    X_QMAT
+} exec_kind;
 static const struct exec_op {
     const char *op_type;
     exec_kind kind;
     ew_op ew;
 } exec_ops[] = {
-    {"Add", X_EW, EW_ADD},          {"Sub", X_EW, EW_SUB},
-    {"Mul", X_EW, EW_MUL},          {"Max", X_EW, EW_MAX},
-    {"Min", X_EW, EW_MIN},          {"Clip", X_CLIP, EW_MAX},
-    {"MaxPool", X_MAXPOOL, EW_MAX}, {"ConvInteger", X_CONVI, EW_ADD},
-    {"QLinearConv", X_QCONV, EW_ADD}, {"MatMulInteger", X_MATI, EW_ADD},
+    {"Add", X_EW, EW_ADD},
+    {"Sub", X_EW, EW_SUB},
+    {"Mul", X_EW, EW_MUL},
+    {"Max", X_EW, EW_MAX},
+    {"Min", X_EW, EW_MIN},
+    {"Clip", X_CLIP, EW_MAX},
+    {"MaxPool", X_MAXPOOL, EW_MAX},
+    {"ConvInteger", X_CONVI, EW_ADD},
+    {"QLinearConv", X_QCONV, EW_ADD},
+    {"MatMulInteger", X_MATI, EW_ADD},
     {"QLinearMatMul", X_QMAT, EW_ADD},
 };
 
@@ -511,8 +550,8 @@ static int outputs_equal(tcase *tc, const char *set)
 {
     for (size_t i = 0; i < tc->want->n_elems; i++)
         if (tc->got[i] != tc->want->ival[i]) {
-            say(tc, "%s: output element %zu is %lld, expected %lld", set, i,
-                (long long)tc->got[i], (long long)tc->want->ival[i]);
+            say(tc, "%s: output element %zu is %lld, expected %lld", set, i, (long long)tc->got[i],
+                (long long)tc->want->ival[i]);
             return 0;
         }
     return 1;

@@ -10,10 +10,10 @@
 #include "sim/sim_base.h"
 
 typedef enum sim_conf_result {
-    SIM_CONF_PASS,  /* every output equals output_*.pb exactly */
-    SIM_CONF_FAIL,  /* an output differs (why says where) */
-    SIM_CONF_SKIP,  /* out of scope (why says why: float-only, too wide for the AP, ...) */
-    SIM_CONF_OTHER  /* the node is no operator the AP executor knows (not listed) */
+    SIM_CONF_PASS, /* every output equals output_*.pb exactly */
+    SIM_CONF_FAIL, /* an output differs (why says where) */
+    SIM_CONF_SKIP, /* out of scope (why says why: float-only, too wide for the AP, ...) */
+    SIM_CONF_OTHER /* the node is no operator the AP executor knows (not listed) */
 } sim_conf_result;
 
 /* Runs one test case directory (model.onnx + test_data_set_*). Returns an error status only

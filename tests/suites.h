@@ -9,4 +9,5 @@
     X(accel_suite)                                                                                 \
     X(sim_suite)                                                                                   \
     X(sweep_suite)                                                                                 \
-    X(dynamic_suite)
+    X(dynamic_suite)                                                                               \
+    X(onnx_suite)
