@@ -216,6 +216,7 @@ typedef struct net_onnx_attr {
     double f;
     size_t n_ints;
     int64_t *ints;
+    char *s; /* string value (owned), NULL when none */
 } net_onnx_attr;
 
 typedef struct net_onnx_node {

@@ -291,6 +291,7 @@ void net_onnx_graph_free(net_onnx_graph *g)
         for (size_t j = 0; j < nd->n_attrs; j++) {
             sim_free(nd->attrs[j].name);
             sim_free(nd->attrs[j].ints);
+            sim_free(nd->attrs[j].s);
         }
         sim_free(nd->attrs);
     }
@@ -361,6 +362,13 @@ static sim_status node_copy(const Onnx__NodeProto *np, size_t idx, const char *p
         a->i = ap->i;
         a->has_f = ap->has_f;
         a->f = (double)ap->f;
+        if (ap->has_s) {
+            if (!(a->s = sim_malloc(ap->s.len + 1)))
+                return SIM_ERROR(SIM_ENOMEM, "out of memory");
+            if (ap->s.len)
+                memcpy(a->s, ap->s.data, ap->s.len);
+            a->s[ap->s.len] = '\0';
+        }
         if (ap->n_ints) {
             if (!(a->ints = sim_calloc(ap->n_ints, sizeof *a->ints)))
                 return SIM_ERROR(SIM_ENOMEM, "out of memory");

@@ -190,6 +190,13 @@ static sim_status lower_node(importer *im, const net_onnx_node *nd)
     unsigned out_bits = 0;
     if (nd->n_outputs < 1)
         return SIM_ERROR(SIM_EPARSE, "%s: node '%s' has no output", path, nd->name);
+    const net_onnx_attr *autopad = net_onnx_attr_find(nd, "auto_pad");
+    if (autopad && autopad->s && strcmp(autopad->s, "NOTSET") != 0 &&
+        strcmp(autopad->s, "VALID") != 0)
+        return SIM_ERROR(SIM_EUNSUPPORTED,
+                         "%s: node '%s' (%s): auto_pad %s is not supported (give "
+                         "explicit pads)",
+                         path, nd->name, nd->op_type, autopad->s);
     if (!strcmp(op, "QuantizeLinear") || !strcmp(op, "DequantizeLinear") ||
         !strcmp(op, "Identity") || !strcmp(op, "Dropout") || !strcmp(op, "BatchNormalization") ||
         !strcmp(op, "Cast")) {

@@ -352,6 +352,16 @@ START_TEST(test_onnx_import_errors)
     ck_assert_int_eq(net_load(path, &net), SIM_EUNSUPPORTED);
     ck_assert_ptr_nonnull(strstr(sim_last_error(), "unequal strides"));
     small_float_model(&b);
+    mb_attr(&b, "auto_pad", NULL, 0, 0);
+    b.attrs[b.n_attrs - 1].type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING;
+    b.attrs[b.n_attrs - 1].has_i = 0;
+    b.attrs[b.n_attrs - 1].has_s = 1;
+    b.attrs[b.n_attrs - 1].s.data = (uint8_t *)"SAME_UPPER";
+    b.attrs[b.n_attrs - 1].s.len = 10;
+    mb_write(&b, path);
+    ck_assert_int_eq(net_load(path, &net), SIM_EUNSUPPORTED);
+    ck_assert_ptr_nonnull(strstr(sim_last_error(), "node 'mm' (MatMul): auto_pad SAME_UPPER"));
+    small_float_model(&b);
     b.nodes[4].input[1] = "f"; /* MatMul with a non-constant weight */
     mb_write(&b, path);
     ck_assert_int_eq(net_load(path, &net), SIM_EUNSUPPORTED);
