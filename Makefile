@@ -17,7 +17,7 @@ endif
 
 PKGS := gsl yaml-0.1
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) check)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS))
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) libprotobuf-c)
 CHECK_LIBS := $(shell pkg-config --libs check)
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wdouble-promotion \
@@ -36,7 +36,7 @@ endif
 
 CC ?= cc
 CFLAGS ?=
-CPPFLAGS := -I. -D_POSIX_C_SOURCE=200809L -DAPSIM_PREFIX='"$(PREFIX)"'
+CPPFLAGS := -I. -I$(BUILD)/gen -D_POSIX_C_SOURCE=200809L -DAPSIM_PREFIX='"$(PREFIX)"'
 ALL_CFLAGS := -std=c11 $(WARN) $(OPT_$(VARIANT)) $(PKG_CFLAGS) $(CFLAGS)
 LDFLAGS_ALL := $(LDOPT_$(VARIANT)) $(LDFLAGS)
 
@@ -51,7 +51,14 @@ SRC_tech := $(wildcard tech/*.c)
 SRC_ap_core := $(wildcard ap_core/*.c)
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
-LIBS := $(foreach m,$(MODULES),$(if $(SRC_$(m)),$(BUILD)/lib$(m).a))
+# ONNX protobuf bindings: generated at build time from Debian's libonnx-dev onnx.proto with
+# protoc-c into $(BUILD)/gen (never committed), compiled into their own small library that
+# follows networks in the link order.
+ONNX_PROTO ?= /usr/include/onnx/onnx.proto
+ONNX_GEN_C := $(BUILD)/gen/onnx/onnx.pb-c.c
+ONNX_GEN_H := $(BUILD)/gen/onnx/onnx.pb-c.h
+ONNX_LIB := $(BUILD)/libonnxpb.a
+LIBS := $(foreach m,$(MODULES),$(if $(SRC_$(m)),$(BUILD)/lib$(m).a)) $(ONNX_LIB)
 
 APSIM := $(BUILD)/apsim
 TEST_SRC := $(filter-out tests/bench_%.c,$(wildcard tests/*.c))
@@ -68,6 +75,23 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(ONNX_GEN_C) $(ONNX_GEN_H): $(ONNX_PROTO)
+	@mkdir -p $(BUILD)/gen/onnx
+	@$(if $(Q),echo "  PROTOC  $<")
+	$(Q)cp $< $(BUILD)/gen/onnx/onnx.proto
+	$(Q)cd $(BUILD)/gen && protoc-c --c_out=. onnx/onnx.proto
+
+$(BUILD)/gen/onnx/onnx.pb-c.o: $(ONNX_GEN_C) $(ONNX_GEN_H)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) -std=c11 $(OPT_$(VARIANT)) $(CFLAGS) -w -c $< -o $@
+
+$(ONNX_LIB): $(BUILD)/gen/onnx/onnx.pb-c.o
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+# Sources that include the generated header wait for it.
+$(call obj,$(SRC_networks)) $(call obj,$(SRC_sim)) $(call obj,$(TEST_SRC)): | $(ONNX_GEN_H)
 
 define module_lib
 $(BUILD)/lib$(1).a: $(call obj,$(SRC_$(1)))
@@ -125,6 +149,12 @@ run: $(APSIM) apsim
 plots:
 	sh plots/make_plots.sh
 
+# conformance: ONNX's own integer-operator node tests (Debian libonnx-testdata) executed
+# functionally on the AP model; prints per-case results and "N passed, N failed".
+ONNX_TESTDATA ?= /usr/share/libonnx-testdata/data/node
+conformance: $(APSIM)
+	LC_ALL=C $(APSIM) conformance $(ONNX_TESTDATA)
+
 # lint: static analysis with cppcheck.
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
@@ -150,6 +180,7 @@ install: $(APSIM)
 clean:
 	rm -rf build apsim
 
-.PHONY: all apsim calibrate check san valgrind bench run plots lint format format-check install clean
+.PHONY: all apsim calibrate check san valgrind bench run plots lint format format-check install clean \
+        conformance
 
 -include $(ALL_OBJ:.o=.d)

@@ -169,4 +169,103 @@ sim_status net_report_write_csv(FILE *fp, const net_network *net, const net_bitc
 /* Readable aligned table, totals, and the published metrics next to the computed ones. */
 sim_status net_report_write_table(FILE *fp, const net_network *net, const net_bitcfg *cfg);
 
+/* ---- ONNX models (networks/net_onnx.c; docs/ONNX.md) ------------------------------------
+ * Parsed with protobuf-c bindings generated at build time from Debian's onnx.proto. */
+#define NET_TENSOR_DIMS_MAX 8
+
+/* ONNX TensorProto data types apsim reads (values from onnx.proto). */
+typedef enum net_dtype {
+    NET_DT_FLOAT = 1,
+    NET_DT_UINT8 = 2,
+    NET_DT_INT8 = 3,
+    NET_DT_UINT16 = 4,
+    NET_DT_INT16 = 5,
+    NET_DT_INT32 = 6,
+    NET_DT_INT64 = 7,
+    NET_DT_BOOL = 9,
+    NET_DT_DOUBLE = 11,
+    NET_DT_UINT32 = 12,
+    NET_DT_UINT64 = 13
+} net_dtype;
+
+/* A decoded tensor: integer types in ival, float/double in fval (the other is NULL). */
+typedef struct net_tensor {
+    char *name; /* owned, "" when unnamed */
+    net_dtype dtype;
+    int n_dims;
+    int64_t dims[NET_TENSOR_DIMS_MAX];
+    size_t n_elems;
+    int64_t *ival;
+    double *fval;
+} net_tensor;
+
+/* "uint8", "float", ... ("?" for others); 1 for integer types; bit width of integer types. */
+const char *net_dtype_name(int dtype);
+int net_dtype_is_int(int dtype);
+unsigned net_dtype_bits(int dtype);
+/* Reads a serialized TensorProto file (ONNX test data input_N.pb / output_N.pb). SIM_EIO,
+ * SIM_EPARSE (malformed protobuf, data length not matching dims), SIM_EUNSUPPORTED (a data
+ * type apsim does not read, external data), SIM_ERANGE (dims), SIM_ENOMEM. */
+sim_status net_tensor_load(const char *path, net_tensor **out);
+void net_tensor_free(net_tensor *t);
+
+typedef struct net_onnx_attr {
+    char *name;
+    int has_i, has_f;
+    int64_t i;
+    double f;
+    size_t n_ints;
+    int64_t *ints;
+    char *s; /* string value (owned), NULL when none */
+} net_onnx_attr;
+
+typedef struct net_onnx_node {
+    char *name; /* node name, or its first output when unnamed (owned) */
+    char *op_type;
+    size_t n_inputs, n_outputs;
+    char **inputs; /* "" for an omitted optional input */
+    char **outputs;
+    size_t n_attrs;
+    net_onnx_attr *attrs;
+} net_onnx_node;
+
+/* The graph of a model: nodes in file order, decoded initializers, graph input names (those
+ * that are not initializers) with their shapes when declared, and graph output names. */
+typedef struct net_onnx_graph {
+    char *path;
+    size_t n_nodes;
+    net_onnx_node *nodes;
+    size_t n_inits;
+    net_tensor *inits;
+    size_t n_inputs;
+    char **inputs;
+    int *input_dtypes;
+    int *input_n_dims;                          /* -1 when the shape is not declared */
+    int64_t (*input_dims)[NET_TENSOR_DIMS_MAX]; /* -1 for a symbolic dimension */
+    size_t n_outputs;
+    char **outputs;
+} net_onnx_graph;
+
+/* Parses model.onnx. SIM_EIO, SIM_EPARSE (malformed or truncated protobuf, no graph),
+ * SIM_EUNSUPPORTED, SIM_ERANGE, SIM_ENOMEM; *out NULL on failure. */
+sim_status net_onnx_graph_load(const char *path, net_onnx_graph **out);
+void net_onnx_graph_free(net_onnx_graph *g);
+/* Initializer called name, or NULL. */
+const net_tensor *net_onnx_find_init(const net_onnx_graph *g, const char *name);
+/* Attribute called name, or NULL. */
+const net_onnx_attr *net_onnx_attr_find(const net_onnx_node *node, const char *name);
+
+/* Imports an ONNX model as a network (net_load dispatches here for *.onnx): Conv,
+ * ConvInteger, QLinearConv, Gemm, MatMul, MatMulInteger, QLinearMatMul, Relu, Clip, MaxPool,
+ * AveragePool, GlobalAveragePool, Add, Flatten, Reshape; BatchNormalization is folded and
+ * QuantizeLinear/DequantizeLinear/Identity/Dropout pass through. Layer names are node names
+ * (or first outputs). SIM_EUNSUPPORTED names an unsupported operator and its node;
+ * SIM_ESHAPE when weights and inferred shapes disagree; parse errors as above. */
+sim_status net_onnx_load(const char *path, net_network **out);
+/* Per-layer bits derived from the model's quantization (QDQ or QOperator): w_bits from the
+ * integer type of each conv/fc weight, a_bits from the integer type of its input activation.
+ * SIM_EINVAL when a conv/fc has no integer weights or input (a float model). net_bitcfg_resolve
+ * takes the spec "onnx" for this. */
+sim_status net_onnx_bitcfg(const net_network *net, net_bitcfg **out);
+
 #endif /* NET_H */

@@ -575,6 +575,8 @@ sim_status net_bitcfg_resolve(const char *spec, const net_network *net, net_bitc
     unsigned w, a, r;
     struct stat sb;
     *out = NULL;
+    if (strcmp(spec, "onnx") == 0)
+        return net_onnx_bitcfg(net, out);
     if (parse_uniform(spec, &w, &a, &r))
         return net_bitcfg_uniform(spec, net, out);
     if (stat(spec, &sb) == 0)

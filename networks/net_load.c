@@ -411,6 +411,9 @@ static sim_status finish(const char *name, sim_status st, cfg_doc *doc, net_netw
 
 sim_status net_load(const char *path, net_network **out)
 {
+    size_t plen = strlen(path);
+    if (plen > 5 && strcmp(path + plen - 5, ".onnx") == 0)
+        return net_onnx_load(path, out);
     cfg_doc *doc = NULL;
     sim_status st = cfg_doc_load(path, &doc);
     return finish(path, st, doc, out);

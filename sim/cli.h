@@ -40,5 +40,7 @@ int sim_cli_sweep(int argc, char **argv);
 
 /* apsim compare <network> [--bits] [--tech] [--vdd] [--arch] [--batch] [--csv FILE] */
 int sim_cli_compare(int argc, char **argv);
+/* apsim conformance: ONNX integer node tests on the AP (cli_conformance.c). */
+int sim_cli_conformance(int argc, char **argv);
 
 #endif /* SIM_CLI_H */

@@ -1,0 +1,735 @@
+/* sim_onnx.c - ONNX's own integer node tests executed functionally on the AP model. Operator
+ * semantics from the ONNX operator specification (onnx.ai/onnx/operators); test layout from
+ * onnx/backend/test/data/node as Debian's libonnx-testdata ships it. The integer arithmetic
+ * (zero-point subtraction, MACs, add/sub/mul/max/min) runs on ap_core; index arithmetic
+ * (broadcast, padding, im2col order) and QLinear's float rescale run in C (docs/ONNX.md). */
+#include <dirent.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "ap_core/ap.h"
+#include "networks/net.h"
+#include "sim/sim_impl.h"
+#include "sim/sim_onnx.h"
+
+#define MAX_IO 9 /* QLinearConv has the most inputs */
+
+/* ---- Element-wise integer ops on the AP: one element per row --------------------------- */
+typedef enum ew_op { EW_ADD, EW_SUB, EW_MUL, EW_MAX, EW_MIN } ew_op;
+
+static int64_t sext(uint64_t v, unsigned w, int is_signed)
+{
+    v &= (1ull << w) - 1;
+    if (is_signed && (v >> (w - 1)) & 1)
+        v |= ~0ull << w;
+    return (int64_t)v;
+}
+
+/* out[i] = a[i] op b[i] for n elements stored at width w (1..16), results wrapped to w bits as
+ * ONNX/numpy integer arithmetic does. */
+static sim_status ew_binary(ew_op op, const int64_t *a, const int64_t *b, size_t n, unsigned w,
+                            int is_signed, int64_t *out)
+{
+    ap_array *arr = NULL;
+    uint32_t *vals = sim_calloc(n ? n : 1, sizeof *vals);
+    sim_status st =
+        vals ? ap_array_new(n ? n : 1, 6 * w + 2, &arr) : SIM_ERROR(SIM_ENOMEM, "out of memory");
+    ap_field fa = {0, w}, fb = {w, w}, fp = {2 * w, 2 * w}, ft = {2 * w, w}, fs = {3 * w, w};
+    unsigned carry = 6 * w, flag = 6 * w + 1;
+    for (size_t i = 0; i < n; i++)
+        vals[i] = (uint32_t)a[i] & (uint32_t)((1ull << w) - 1);
+    if (st == SIM_OK)
+        st = ap_array_field_load(arr, fa, vals, n);
+    for (size_t i = 0; i < n; i++)
+        vals[i] = (uint32_t)b[i] & (uint32_t)((1ull << w) - 1);
+    if (st == SIM_OK)
+        st = ap_array_field_load(arr, fb, vals, n);
+    ap_field res = fb;
+    if (st == SIM_OK) {
+        switch (op) {
+        case EW_ADD: /* b := a + b */
+            st = ap_add(arr, fa, fb, carry);
+            break;
+        case EW_SUB: /* a := a - b */
+            st = ap_sub(arr, fb, fa, carry);
+            res = fa;
+            break;
+        case EW_MUL: /* p := a * b, keep the low w bits */
+            st = ap_mul(arr, fa, fb, fp, carry, is_signed);
+            res = (ap_field){fp.col, w};
+            break;
+        case EW_MAX: /* b := max(a, b) */
+            st = ap_max(arr, fa, fb, flag, is_signed);
+            break;
+        case EW_MIN: /* t := max(a, b); s := a + b; s := s - t = min(a, b) */
+            st = ap_copy(arr, fa, ft);
+            if (st == SIM_OK)
+                st = ap_max(arr, fb, ft, flag, is_signed);
+            if (st == SIM_OK)
+                st = ap_add_oop(arr, fa, fb, fs, carry);
+            if (st == SIM_OK)
+                st = ap_sub(arr, ft, fs, carry);
+            res = fs;
+            break;
+        }
+    }
+    if (st == SIM_OK)
+        st = ap_array_field_store(arr, res, vals, n);
+    for (size_t i = 0; st == SIM_OK && i < n; i++)
+        out[i] = sext(vals[i], w, is_signed);
+    ap_array_free(arr);
+    sim_free(vals);
+    return st;
+}
+
+/* ---- Cases ----------------------------------------------------------------------------- */
+typedef struct tcase {
+    const net_onnx_graph *g;
+    const net_onnx_node *nd;
+    const net_tensor *in[MAX_IO]; /* node inputs (NULL when omitted) */
+    const net_tensor *want;       /* expected output 0 */
+    int64_t *got;                 /* computed output 0 (want->n_elems) */
+    char *why;
+    size_t cap;
+} tcase;
+
+static void say(tcase *tc, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(tc->why, tc->cap, fmt, ap);
+    va_end(ap);
+}
+
+/* Index into t of output element flat, under numpy multidirectional broadcasting. */
+static size_t bcast_index(const net_tensor *t, const net_tensor *outt, size_t flat)
+{
+    size_t idx = 0, stride = 1;
+    for (int d = outt->n_dims - 1, td = t->n_dims - 1; d >= 0; d--, td--) {
+        size_t od = (size_t)outt->dims[d], coord = flat % od;
+        flat /= od;
+        if (td < 0)
+            continue;
+        size_t tdim = (size_t)t->dims[td];
+        idx += (tdim == 1 ? 0 : coord) * stride;
+        stride *= tdim;
+    }
+    return idx;
+}
+
+/* Common width of integer operands: SIM_CONF_SKIP when wider than the AP's operand fields. */
+static int operand_width(tcase *tc, int dtype, unsigned *w, int *is_signed)
+{
+    unsigned bits = net_dtype_bits(dtype);
+    if (!net_dtype_is_int(dtype) || dtype == NET_DT_BOOL) {
+        say(tc, "%s tensors: float-only case, out of scope", net_dtype_name(dtype));
+        return 0;
+    }
+    if (bits > AP_WIDTH_MAX) {
+        say(tc, "%s operands are wider than the AP's %u-bit operand fields", net_dtype_name(dtype),
+            AP_WIDTH_MAX);
+        return 0;
+    }
+    *w = bits;
+    *is_signed = dtype == NET_DT_INT8 || dtype == NET_DT_INT16;
+    return 1;
+}
+
+/* Add/Sub/Mul/Max/Min/Clip: folds the inputs left to right on the AP. */
+static sim_status run_elementwise(tcase *tc, ew_op op, int clip, sim_conf_result *res)
+{
+    unsigned w;
+    int sg;
+    const net_tensor *out = tc->want;
+    if (!operand_width(tc, out->dtype, &w, &sg)) {
+        *res = SIM_CONF_SKIP;
+        return SIM_OK;
+    }
+    size_t n = out->n_elems;
+    int64_t *a = sim_calloc(n ? n : 1, sizeof *a), *b = sim_calloc(n ? n : 1, sizeof *b);
+    sim_status st = a && b ? SIM_OK : SIM_ERROR(SIM_ENOMEM, "out of memory");
+    for (size_t i = 0; st == SIM_OK && i < n; i++)
+        a[i] = tc->in[0]->ival[bcast_index(tc->in[0], out, i)];
+    for (size_t k = 1; st == SIM_OK && k < tc->nd->n_inputs && k < MAX_IO; k++) {
+        const net_tensor *t = tc->in[k];
+        if (!t)
+            continue;
+        for (size_t i = 0; i < n; i++)
+            b[i] = t->ival[bcast_index(t, out, i)];
+        st = ew_binary(clip ? (k == 1 ? EW_MAX : EW_MIN) : op, a, b, n, w, sg, a);
+    }
+    if (st == SIM_OK)
+        memcpy(tc->got, a, n * sizeof *a);
+    sim_free(a);
+    sim_free(b);
+    *res = SIM_CONF_PASS;
+    return st;
+}
+
+/* MaxPool on the AP: an accumulator field per output element, one ap_max per window tap. */
+static sim_status run_maxpool(tcase *tc, sim_conf_result *res)
+{
+    unsigned w;
+    int sg;
+    const net_tensor *x = tc->in[0], *out = tc->want;
+    if (!operand_width(tc, x->dtype, &w, &sg)) {
+        *res = SIM_CONF_SKIP;
+        return SIM_OK;
+    }
+    const net_onnx_attr *ks = net_onnx_attr_find(tc->nd, "kernel_shape");
+    const net_onnx_attr *sa = net_onnx_attr_find(tc->nd, "strides");
+    const net_onnx_attr *pa = net_onnx_attr_find(tc->nd, "pads");
+    const net_onnx_attr *da = net_onnx_attr_find(tc->nd, "dilations");
+    if (x->n_dims != 4 || out->n_dims != 4 || !ks || ks->n_ints != 2 || tc->nd->n_outputs != 1 ||
+        (sa && sa->n_ints != 2) || (pa && pa->n_ints != 4) || (da && da->n_ints != 2)) {
+        say(tc, "only 2-D MaxPool with one output is executed");
+        *res = SIM_CONF_SKIP;
+        return SIM_OK;
+    }
+    int64_t sy = sa ? sa->ints[0] : 1, sx = sa ? sa->ints[1] : 1;
+    int64_t py = pa ? pa->ints[0] : 0, px = pa ? pa->ints[1] : 0;
+    int64_t dy = da ? da->ints[0] : 1, dx = da ? da->ints[1] : 1;
+    int64_t nc = x->dims[0] * x->dims[1], h = x->dims[2], wd = x->dims[3];
+    int64_t ho = out->dims[2], wo = out->dims[3]; /* the expected shape settles ceil_mode */
+    size_t n = out->n_elems;
+    uint32_t lowest = sg ? (uint32_t)1 << (w - 1) : 0; /* the identity of max */
+    uint32_t *vals = sim_calloc(n ? n : 1, sizeof *vals);
+    ap_array *arr = NULL;
+    sim_status st =
+        vals ? ap_array_new(n ? n : 1, 2 * w + 1, &arr) : SIM_ERROR(SIM_ENOMEM, "out of memory");
+    ap_field cand = {0, w}, acc = {w, w};
+    for (size_t i = 0; i < n; i++)
+        vals[i] = lowest;
+    if (st == SIM_OK)
+        st = ap_array_field_load(arr, acc, vals, n);
+    for (int64_t ky = 0; st == SIM_OK && ky < ks->ints[0]; ky++)
+        for (int64_t kx = 0; st == SIM_OK && kx < ks->ints[1]; kx++) {
+            for (size_t i = 0; i < n; i++) {
+                int64_t c = (int64_t)i / (ho * wo), oy = ((int64_t)i / wo) % ho,
+                        ox = (int64_t)i % wo;
+                int64_t y = oy * sy - py + ky * dy, xx = ox * sx - px + kx * dx;
+                vals[i] =
+                    y < 0 || y >= h || xx < 0 || xx >= wd || c >= nc
+                        ? lowest
+                        : (uint32_t)x->ival[(c * h + y) * wd + xx] & (uint32_t)((1ull << w) - 1);
+            }
+            st = ap_array_field_load(arr, cand, vals, n);
+            if (st == SIM_OK)
+                st = ap_max(arr, cand, acc, 2 * w, sg);
+        }
+    if (st == SIM_OK)
+        st = ap_array_field_store(arr, acc, vals, n);
+    for (size_t i = 0; st == SIM_OK && i < n; i++)
+        tc->got[i] = sext(vals[i], w, sg);
+    ap_array_free(arr);
+    sim_free(vals);
+    *res = SIM_CONF_PASS;
+    return st;
+}
+
+/* Zero points of t expanded to t's elements: a scalar, or one per index along axis. */
+static sim_status sub_zero_point(tcase *tc, const net_tensor *t, const net_tensor *zp, int axis,
+                                 int64_t *out, unsigned *w_out, int *ok)
+{
+    unsigned w;
+    int sg;
+    *ok = operand_width(tc, t->dtype, &w, &sg);
+    if (!*ok)
+        return SIM_OK;
+    size_t n = t->n_elems;
+    int64_t *z = sim_calloc(n ? n : 1, sizeof *z);
+    if (!z)
+        return SIM_ERROR(SIM_ENOMEM, "out of memory");
+    if (zp && zp->n_elems > 1) {
+        int ax = axis < 0 ? t->n_dims + axis : axis;
+        size_t inner = 1;
+        for (int d = ax + 1; d < t->n_dims; d++)
+            inner *= (size_t)t->dims[d];
+        if (ax < 0 || ax >= t->n_dims || (size_t)t->dims[ax] != zp->n_elems) {
+            sim_free(z);
+            say(tc, "zero point shape does not match");
+            *ok = 0;
+            return SIM_OK;
+        }
+        for (size_t i = 0; i < n; i++)
+            z[i] = zp->ival[(i / inner) % zp->n_elems];
+    } else if (zp && zp->n_elems == 1) {
+        for (size_t i = 0; i < n; i++)
+            z[i] = zp->ival[0];
+    }
+    /* (x - zp) needs one more bit than x: a signed (w + 1)-bit subtraction on the AP. */
+    *w_out = w + 1;
+    sim_status st = ew_binary(EW_SUB, t->ival, z, n, w + 1, 1, out);
+    sim_free(z);
+    return st;
+}
+
+/* ConvInteger / QLinearConv (QLinear: q = 1). */
+static sim_status run_conv(tcase *tc, int q, sim_conf_result *res)
+{
+    const net_tensor *x = tc->in[0], *wt = tc->in[q ? 3 : 1];
+    const net_tensor *xzp = tc->in[q ? 2 : 2], *wzp = tc->in[q ? 5 : 3];
+    const net_tensor *out = tc->want;
+    const net_onnx_node *nd = tc->nd;
+    const net_onnx_attr *sa = net_onnx_attr_find(nd, "strides"),
+                        *pa = net_onnx_attr_find(nd, "pads");
+    const net_onnx_attr *da = net_onnx_attr_find(nd, "dilations");
+    const net_onnx_attr *ap_ = net_onnx_attr_find(nd, "auto_pad");
+    const net_onnx_attr *ga = net_onnx_attr_find(nd, "group");
+    *res = SIM_CONF_SKIP;
+    if (!x || !wt || x->n_dims != 4 || wt->n_dims != 4 || out->n_dims != 4 || ap_ ||
+        (sa && (sa->n_ints != 2 || sa->ints[0] != sa->ints[1])) || (pa && pa->n_ints != 4) ||
+        (da && (da->n_ints != 2 || da->ints[0] != 1 || da->ints[1] != 1))) {
+        say(tc, "only 2-D convolutions with equal strides, explicit pads, no dilation");
+        return SIM_OK;
+    }
+    int64_t g = ga && ga->has_i ? ga->i : 1;
+    int64_t nb = x->dims[0], c = x->dims[1], h = x->dims[2], wd = x->dims[3];
+    int64_t m = wt->dims[0], kh = wt->dims[2], kw = wt->dims[3];
+    int64_t py0 = pa ? pa->ints[0] : 0, px0 = pa ? pa->ints[1] : 0;
+    int64_t hp = h + py0 + (pa ? pa->ints[2] : 0), wp = wd + px0 + (pa ? pa->ints[3] : 0);
+    if (g < 1 || c % g || m % g || wt->dims[1] != c / g || out->dims[1] != m) {
+        say(tc, "shapes do not agree");
+        return SIM_OK;
+    }
+    int64_t *xs = sim_calloc(x->n_elems, sizeof *xs), *ws = sim_calloc(wt->n_elems, sizeof *ws);
+    int32_t *act = sim_calloc((size_t)(c / g * hp * wp), sizeof *act);
+    int32_t *wg = sim_calloc((size_t)(m / g * (c / g) * kh * kw), sizeof *wg);
+    int32_t *og = sim_calloc((size_t)(m / g * out->dims[2] * out->dims[3]), sizeof *og);
+    unsigned aw = 0, ww = 0;
+    int ok1 = 0, ok2 = 0;
+    sim_status st = xs && ws && act && wg && og ? SIM_OK : SIM_ERROR(SIM_ENOMEM, "out of memory");
+    if (st == SIM_OK)
+        st = sub_zero_point(tc, x, xzp, 0, xs, &aw, &ok1);
+    if (st == SIM_OK && ok1)
+        st = sub_zero_point(tc, wt, wzp, 0, ws, &ww, &ok2);
+    if (st != SIM_OK || !ok1 || !ok2)
+        goto done;
+    size_t plane = (size_t)(out->dims[2] * out->dims[3]);
+    for (int64_t b = 0; st == SIM_OK && b < nb; b++)
+        for (int64_t gi = 0; st == SIM_OK && gi < g; gi++) {
+            /* Padding and group slicing are data placement (C); the zeros are (x - x_zp) = 0. */
+            memset(act, 0, (size_t)(c / g * hp * wp) * sizeof *act);
+            for (int64_t ci = 0; ci < c / g; ci++)
+                for (int64_t y = 0; y < h; y++)
+                    for (int64_t xx = 0; xx < wd; xx++)
+                        act[(ci * hp + y + py0) * wp + xx + px0] =
+                            (int32_t)xs[((b * c + gi * (c / g) + ci) * h + y) * wd + xx];
+            size_t wn = (size_t)(m / g * (c / g) * kh * kw);
+            for (size_t i = 0; i < wn; i++)
+                wg[i] = (int32_t)ws[(size_t)(gi * (m / g) * (c / g) * kh * kw) + i];
+            sim_qconv qc = {.c_in = (int)(c / g),
+                            .h_in = (int)hp,
+                            .w_in = (int)wp,
+                            .c_out = (int)(m / g),
+                            .kh = (int)kh,
+                            .kw = (int)kw,
+                            .stride = sa ? (int)sa->ints[0] : 1,
+                            .pad = 0,
+                            .a_bits = aw,
+                            .w_bits = ww,
+                            .o_bits = 32,
+                            .act_unsigned = 0,
+                            .act = act,
+                            .weight = wg,
+                            .scale_b = 0,
+                            .cap_cols = 0};
+            sim_candidate plan;
+            ap_counters per, tot;
+            uint64_t gm, gn, gk;
+            int ho, wo;
+            sim_qconv_gemm(&qc, &gm, &gn, &gk, &ho, &wo);
+            if ((size_t)ho * (size_t)wo != plane) {
+                say(tc, "output shape does not agree");
+                goto done;
+            }
+            st = sim_qconv_on_ap(&qc, 1, og, &plan, &per, &tot);
+            for (size_t i = 0; st == SIM_OK && i < (size_t)(m / g) * plane; i++)
+                tc->got[(size_t)((b * m + gi * (m / g)) * (int64_t)plane) + i] = og[i];
+        }
+    *res = SIM_CONF_PASS;
+done:
+    sim_free(xs);
+    sim_free(ws);
+    sim_free(act);
+    sim_free(wg);
+    sim_free(og);
+    return st;
+}
+
+/* MatMulInteger / QLinearMatMul: each [M x K] x [K x N] product is a 1x1 convolution with K
+ * input channels over an M x 1 map, run by the same AP GEMM mapping as conv. */
+static sim_status run_matmul(tcase *tc, int q, sim_conf_result *res)
+{
+    const net_tensor *a = tc->in[0], *bt = tc->in[q ? 3 : 1];
+    const net_tensor *azp = tc->in[q ? 2 : 2], *bzp = tc->in[q ? 5 : 3], *out = tc->want;
+    *res = SIM_CONF_SKIP;
+    if (!a || !bt || a->n_dims < 2 || bt->n_dims < 2 || out->n_dims < 2) {
+        say(tc, "only matrix operands of rank >= 2");
+        return SIM_OK;
+    }
+    int64_t mm = a->dims[a->n_dims - 2], kk = a->dims[a->n_dims - 1];
+    int64_t nn = bt->dims[bt->n_dims - 1];
+    size_t a_batches = a->n_elems / (size_t)(mm * kk), b_batches = bt->n_elems / (size_t)(kk * nn);
+    size_t batches = out->n_elems / (size_t)(mm * nn);
+    if (bt->dims[bt->n_dims - 2] != kk || (a_batches != batches && a_batches != 1) ||
+        (b_batches != batches && b_batches != 1)) {
+        say(tc, "matmul shapes do not agree");
+        return SIM_OK;
+    }
+    int64_t *as = sim_calloc(a->n_elems, sizeof *as), *bs = sim_calloc(bt->n_elems, sizeof *bs);
+    int32_t *act = sim_calloc((size_t)(mm * kk), sizeof *act);
+    int32_t *wt = sim_calloc((size_t)(kk * nn), sizeof *wt);
+    int32_t *o = sim_calloc((size_t)(mm * nn), sizeof *o);
+    unsigned aw = 0, bw = 0;
+    int ok1 = 0, ok2 = 0;
+    sim_status st = as && bs && act && wt && o ? SIM_OK : SIM_ERROR(SIM_ENOMEM, "out of memory");
+    /* a's zero point is per row (axis -2) when it is a vector, b's per column (axis -1). */
+    if (st == SIM_OK)
+        st = sub_zero_point(tc, a, azp, -2, as, &aw, &ok1);
+    if (st == SIM_OK && ok1)
+        st = sub_zero_point(tc, bt, bzp, -1, bs, &bw, &ok2);
+    for (size_t bi = 0; st == SIM_OK && ok1 && ok2 && bi < batches; bi++) {
+        const int64_t *ab = as + (a_batches == 1 ? 0 : bi) * (size_t)(mm * kk);
+        const int64_t *bb = bs + (b_batches == 1 ? 0 : bi) * (size_t)(kk * nn);
+        for (int64_t i = 0; i < mm; i++)
+            for (int64_t k = 0; k < kk; k++)
+                act[k * mm + i] = (int32_t)ab[i * kk + k];
+        for (int64_t k = 0; k < kk; k++)
+            for (int64_t j = 0; j < nn; j++)
+                wt[j * kk + k] = (int32_t)bb[k * nn + j];
+        sim_qconv qc = {.c_in = (int)kk,
+                        .h_in = (int)mm,
+                        .w_in = 1,
+                        .c_out = (int)nn,
+                        .kh = 1,
+                        .kw = 1,
+                        .stride = 1,
+                        .pad = 0,
+                        .a_bits = aw,
+                        .w_bits = bw,
+                        .o_bits = 32,
+                        .act_unsigned = 0,
+                        .act = act,
+                        .weight = wt,
+                        .scale_b = 0,
+                        .cap_cols = 0};
+        sim_candidate plan;
+        ap_counters per, tot;
+        st = sim_qconv_on_ap(&qc, 1, o, &plan, &per, &tot);
+        for (int64_t i = 0; st == SIM_OK && i < mm; i++)
+            for (int64_t j = 0; j < nn; j++)
+                tc->got[bi * (size_t)(mm * nn) + (size_t)(i * nn + j)] = o[j * mm + i];
+    }
+    if (ok1 && ok2)
+        *res = SIM_CONF_PASS;
+    sim_free(as);
+    sim_free(bs);
+    sim_free(act);
+    sim_free(wt);
+    sim_free(o);
+    return st;
+}
+
+static double scalar_f(const net_tensor *t, size_t i)
+{
+    if (!t)
+        return 1.0;
+    size_t k = t->n_elems > 1 ? i % t->n_elems : 0;
+    return t->fval ? t->fval[k] : (double)t->ival[k];
+}
+
+/* QLinear* after the integer AP part: (acc + bias) * (s_x s_w / s_y), rounded half to even,
+ * plus y_zp, saturated to the output type, in float32 as the ONNX reference computes it. */
+static void requantize(tcase *tc, int conv)
+{
+    const net_tensor *out = tc->want, *xs = tc->in[1], *ws = tc->in[4], *ys = tc->in[6];
+    const net_tensor *yzp = tc->in[7], *bias = conv ? tc->in[8] : NULL;
+    int64_t lo = out->dtype == NET_DT_INT8 ? -128 : 0, hi = out->dtype == NET_DT_INT8 ? 127 : 255;
+    size_t ch = conv ? (size_t)out->dims[1] : (size_t)out->dims[out->n_dims - 1];
+    size_t inner = conv ? (size_t)(out->dims[2] * out->dims[3]) : 1;
+    for (size_t i = 0; i < out->n_elems; i++) {
+        size_t oc = (i / inner) % ch;
+        int64_t acc = tc->got[i] + (bias ? bias->ival[bias->n_elems > 1 ? oc : 0] : 0);
+        float s = (float)scalar_f(xs, 0) * (float)scalar_f(ws, ws && ws->n_elems > 1 ? oc : 0) /
+                  (float)scalar_f(ys, 0);
+        float v = (float)acc * s;
+        int64_t r = (int64_t)nearbyintf(v) + (yzp ? yzp->ival[0] : 0);
+        tc->got[i] = r < lo ? lo : r > hi ? hi : r;
+    }
+}
+
+/* The operators the AP executor knows. */
+typedef enum exec_kind {
+    X_NONE,
+    X_EW,
+    X_CLIP,
+    X_MAXPOOL,
+    X_CONVI,
+    X_QCONV,
+    X_MATI,
+    X_QMAT
+} exec_kind;
+static const struct exec_op {
+    const char *op_type;
+    exec_kind kind;
+    ew_op ew;
+} exec_ops[] = {
+    {"Add", X_EW, EW_ADD},
+    {"Sub", X_EW, EW_SUB},
+    {"Mul", X_EW, EW_MUL},
+    {"Max", X_EW, EW_MAX},
+    {"Min", X_EW, EW_MIN},
+    {"Clip", X_CLIP, EW_MAX},
+    {"MaxPool", X_MAXPOOL, EW_MAX},
+    {"ConvInteger", X_CONVI, EW_ADD},
+    {"QLinearConv", X_QCONV, EW_ADD},
+    {"MatMulInteger", X_MATI, EW_ADD},
+    {"QLinearMatMul", X_QMAT, EW_ADD},
+};
+
+static sim_status execute(tcase *tc, sim_conf_result *res)
+{
+    const struct exec_op *eo = NULL;
+    for (size_t i = 0; i < sizeof exec_ops / sizeof exec_ops[0]; i++)
+        if (strcmp(exec_ops[i].op_type, tc->nd->op_type) == 0)
+            eo = &exec_ops[i];
+    if (!eo) {
+        *res = SIM_CONF_OTHER;
+        say(tc, "operator %s is not executed on the AP", tc->nd->op_type);
+        return SIM_OK;
+    }
+    for (size_t i = 0; i < tc->nd->n_inputs && i < MAX_IO; i++) {
+        const net_tensor *t = tc->in[i];
+        int is_scale = (eo->kind == X_QCONV || eo->kind == X_QMAT) && (i == 1 || i == 4 || i == 6);
+        if (t && !is_scale && !net_dtype_is_int(t->dtype)) {
+            *res = SIM_CONF_SKIP;
+            say(tc, "%s input '%s': float-only case, out of scope", net_dtype_name(t->dtype),
+                t->name);
+            return SIM_OK;
+        }
+    }
+    if (!net_dtype_is_int(tc->want->dtype)) {
+        *res = SIM_CONF_SKIP;
+        say(tc, "%s output: float-only case, out of scope", net_dtype_name(tc->want->dtype));
+        return SIM_OK;
+    }
+    sim_status st;
+    switch (eo->kind) {
+    case X_EW:
+        return run_elementwise(tc, eo->ew, 0, res);
+    case X_CLIP:
+        return run_elementwise(tc, EW_MAX, 1, res);
+    case X_MAXPOOL:
+        return run_maxpool(tc, res);
+    case X_CONVI:
+        return run_conv(tc, 0, res);
+    case X_MATI:
+        return run_matmul(tc, 0, res);
+    case X_QCONV:
+        st = run_conv(tc, 1, res);
+        if (st == SIM_OK && *res == SIM_CONF_PASS)
+            requantize(tc, 1);
+        return st;
+    case X_QMAT:
+        st = run_matmul(tc, 1, res);
+        if (st == SIM_OK && *res == SIM_CONF_PASS)
+            requantize(tc, 0);
+        return st;
+    default:
+        break;
+    }
+    return SIM_ERROR(SIM_EINVAL, "internal: no executor");
+}
+
+/* Compares got to want; fills why on a mismatch. */
+static int outputs_equal(tcase *tc, const char *set)
+{
+    for (size_t i = 0; i < tc->want->n_elems; i++)
+        if (tc->got[i] != tc->want->ival[i]) {
+            say(tc, "%s: output element %zu is %lld, expected %lld", set, i, (long long)tc->got[i],
+                (long long)tc->want->ival[i]);
+            return 0;
+        }
+    return 1;
+}
+
+/* path := printf(fmt, ...); SIM_ERANGE when it does not fit. */
+static sim_status path_fmt(char *path, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(path, cap, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= cap)
+        return SIM_ERROR(SIM_ERANGE, "path too long");
+    return SIM_OK;
+}
+
+static sim_status run_data_set(const net_onnx_graph *g, const char *set_dir, tcase *tc,
+                               sim_conf_result *res)
+{
+    char path[4096];
+    net_tensor *inputs[MAX_IO] = {0};
+    net_tensor *want = NULL;
+    sim_status st = SIM_OK;
+    size_t n_in = g->n_inputs < MAX_IO ? g->n_inputs : MAX_IO;
+    for (size_t i = 0; st == SIM_OK && i < n_in; i++) {
+        st = path_fmt(path, sizeof path, "%s/input_%zu.pb", set_dir, i);
+        if (st == SIM_OK)
+            st = net_tensor_load(path, &inputs[i]);
+    }
+    if (st == SIM_OK) {
+        st = path_fmt(path, sizeof path, "%s/output_0.pb", set_dir);
+        if (st == SIM_OK)
+            st = net_tensor_load(path, &want);
+    }
+    if (st == SIM_OK) {
+        const net_onnx_node *nd = tc->nd;
+        memset(tc->in, 0, sizeof tc->in);
+        for (size_t k = 0; k < nd->n_inputs && k < MAX_IO; k++) {
+            const char *nm = nd->inputs[k];
+            if (!*nm)
+                continue;
+            for (size_t i = 0; i < n_in; i++)
+                if (strcmp(g->inputs[i], nm) == 0)
+                    tc->in[k] = inputs[i];
+            if (!tc->in[k])
+                tc->in[k] = net_onnx_find_init(g, nm);
+            if (!tc->in[k])
+                st = SIM_ERROR(SIM_ENOTFOUND, "%s: node input '%s' has no data", set_dir, nm);
+        }
+        tc->want = want;
+    }
+    if (st == SIM_OK && !(tc->got = sim_calloc(want->n_elems ? want->n_elems : 1, sizeof *tc->got)))
+        st = SIM_ERROR(SIM_ENOMEM, "out of memory");
+    if (st == SIM_OK)
+        st = execute(tc, res);
+    if (st == SIM_OK && *res == SIM_CONF_PASS && !outputs_equal(tc, set_dir))
+        *res = SIM_CONF_FAIL;
+    sim_free(tc->got);
+    tc->got = NULL;
+    for (size_t i = 0; i < n_in; i++)
+        net_tensor_free(inputs[i]);
+    net_tensor_free(want);
+    return st;
+}
+
+sim_status sim_onnx_case_run(const char *case_dir, sim_conf_result *res, char *why, size_t cap)
+{
+    char path[4096];
+    net_onnx_graph *g = NULL;
+    *res = SIM_CONF_SKIP;
+    if (cap)
+        why[0] = '\0';
+    sim_status st = path_fmt(path, sizeof path, "%s/model.onnx", case_dir);
+    if (st == SIM_OK)
+        st = net_onnx_graph_load(path, &g);
+    if (st != SIM_OK)
+        return st;
+    tcase tc = {.g = g, .nd = &g->nodes[0], .why = why, .cap = cap};
+    if (g->n_nodes != 1) {
+        *res = SIM_CONF_OTHER;
+        say(&tc, "a graph of %zu nodes, not a single-node test", g->n_nodes);
+        net_onnx_graph_free(g);
+        return SIM_OK;
+    }
+    int n_sets = 0;
+    *res = SIM_CONF_PASS;
+    for (int s = 0; st == SIM_OK && *res == SIM_CONF_PASS; s++) {
+        struct stat sb;
+        if (path_fmt(path, sizeof path, "%s/test_data_set_%d", case_dir, s) != SIM_OK ||
+            stat(path, &sb) != 0)
+            break;
+        st = run_data_set(g, path, &tc, res);
+        n_sets++;
+    }
+    if (st == SIM_OK && *res == SIM_CONF_PASS) {
+        if (n_sets == 0) {
+            *res = SIM_CONF_SKIP;
+            say(&tc, "no test_data_set_*");
+        } else {
+            say(&tc, "%d data set%s", n_sets, n_sets > 1 ? "s" : "");
+        }
+    }
+    net_onnx_graph_free(g);
+    return st;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+sim_status sim_onnx_conformance(const char *node_dir, FILE *fp, sim_conf_counts *counts)
+{
+    memset(counts, 0, sizeof *counts);
+    DIR *dir = opendir(node_dir);
+    if (!dir)
+        return SIM_ERROR(SIM_EIO, "%s: cannot open the ONNX node test directory", node_dir);
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    sim_status st = SIM_OK;
+    for (struct dirent *de; (de = readdir(dir)) != NULL && st == SIM_OK;) {
+        if (strncmp(de->d_name, "test_", 5) != 0)
+            continue;
+        if (n == cap) {
+            size_t nc = cap ? 2 * cap : 256;
+            char **nn = sim_realloc(names, nc * sizeof *nn);
+            if (!nn) {
+                st = SIM_ERROR(SIM_ENOMEM, "out of memory");
+                break;
+            }
+            names = nn;
+            cap = nc;
+        }
+        if (!(names[n] = sim_strdup(de->d_name)))
+            st = SIM_ERROR(SIM_ENOMEM, "out of memory");
+        else
+            n++;
+    }
+    closedir(dir);
+    if (n)
+        qsort(names, n, sizeof *names, name_cmp);
+    for (size_t i = 0; i < n && st == SIM_OK; i++) {
+        char path[4096], why[512];
+        sim_conf_result res;
+        sim_status cs = path_fmt(path, sizeof path, "%s/%s", node_dir, names[i]);
+        if (cs == SIM_OK)
+            cs = sim_onnx_case_run(path, &res, why, sizeof why);
+        if (cs == SIM_ENOMEM) {
+            st = cs;
+            break;
+        }
+        if (cs != SIM_OK) {
+            /* Cases apsim cannot even read (a data type it does not decode) are not integer
+             * cases it claims; they are counted as other. */
+            counts->n_other++;
+            continue;
+        }
+        static const char *const tag[] = {"PASS", "FAIL", "SKIP", "OTHER"};
+        switch (res) {
+        case SIM_CONF_PASS:
+            counts->n_passed++;
+            break;
+        case SIM_CONF_FAIL:
+            counts->n_failed++;
+            break;
+        case SIM_CONF_SKIP:
+            counts->n_skipped++;
+            break;
+        case SIM_CONF_OTHER:
+            counts->n_other++;
+            break;
+        }
+        if (fp && res != SIM_CONF_OTHER)
+            fprintf(fp, "%-5s %-48s %s\n", tag[res], names[i], why);
+    }
+    for (size_t i = 0; i < n; i++)
+        sim_free(names[i]);
+    sim_free(names);
+    return st;
+}
