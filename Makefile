@@ -15,7 +15,7 @@ else
 Q := @
 endif
 
-PKGS := gsl yaml-0.1
+PKGS := gsl yaml-0.1 zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) check)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS))
 CHECK_LIBS := $(shell pkg-config --libs check)

@@ -20,6 +20,7 @@ static const struct command {
     {"dynamic", sim_cli_dynamic, "run-time precision schedules: bit-fluid AP vs fixed and rivals"},
     {"sweep", sim_cli_sweep, "run an experiment file: CSV, JSON summary and plot list in results/"},
     {"compare", sim_cli_compare, "the AP and the rival accelerators on one network and bit config"},
+    {"fmnist", sim_cli_fmnist, "Fashion-MNIST CNN: train, quantize, measured accuracy and EDP"},
 };
 
 static int cmd_help(int argc, char **argv)

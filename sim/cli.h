@@ -41,4 +41,7 @@ int sim_cli_sweep(int argc, char **argv);
 /* apsim compare <network> [--bits] [--tech] [--vdd] [--arch] [--batch] [--csv FILE] */
 int sim_cli_compare(int argc, char **argv);
 
+/* apsim fmnist train|eval|sweep [options] (docs/FMNIST.md) */
+int sim_cli_fmnist(int argc, char **argv);
+
 #endif /* SIM_CLI_H */

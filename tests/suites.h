@@ -10,4 +10,5 @@
     X(sim_suite)                                                                                   \
     X(sweep_suite)                                                                                 \
     X(dynamic_suite)                                                                               \
-    X(infer_suite)
+    X(infer_suite)                                                                                 \
+    X(fmnist_suite)
