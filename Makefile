@@ -121,6 +121,12 @@ run: $(APSIM) apsim
 	LC_ALL=C $(APSIM) sweep experiments/resnet18_hawq.yaml
 	$(MAKE) plots
 
+# fmnist: train the Fashion-MNIST CNN (unless results/fmnist/weights.bin exists), sweep bit configs, plot.
+fmnist:
+	$(MAKE) VARIANT=release build/release/apsim
+	LC_ALL=C build/release/apsim fmnist sweep --out results/fmnist
+	sh plots/make_plots.sh
+
 # plots: redraw every plot from existing CSV results, no simulation.
 plots:
 	sh plots/make_plots.sh
@@ -150,6 +156,6 @@ install: $(APSIM)
 clean:
 	rm -rf build apsim
 
-.PHONY: all apsim calibrate check san valgrind bench run plots lint format format-check install clean
+.PHONY: all apsim calibrate check san valgrind bench run fmnist plots lint format format-check install clean
 
 -include $(ALL_OBJ:.o=.d)
