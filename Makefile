@@ -15,7 +15,7 @@ else
 Q := @
 endif
 
-PKGS := gsl yaml-0.1
+PKGS := gsl yaml-0.1 zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) check)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) libprotobuf-c)
 CHECK_LIBS := $(shell pkg-config --libs check)
@@ -145,6 +145,12 @@ run: $(APSIM) apsim
 	LC_ALL=C $(APSIM) sweep experiments/resnet18_hawq.yaml
 	$(MAKE) plots
 
+# fmnist: train the Fashion-MNIST CNN (unless results/fmnist/weights.bin exists), sweep bit configs, plot.
+fmnist:
+	$(MAKE) VARIANT=release build/release/apsim
+	LC_ALL=C build/release/apsim fmnist sweep --out results/fmnist
+	sh plots/make_plots.sh
+
 # plots: redraw every plot from existing CSV results, no simulation.
 plots:
 	sh plots/make_plots.sh
@@ -180,7 +186,7 @@ install: $(APSIM)
 clean:
 	rm -rf build apsim
 
-.PHONY: all apsim calibrate check san valgrind bench run plots lint format format-check install clean \
-        conformance
+.PHONY: all apsim calibrate check san valgrind bench run fmnist plots lint format format-check \
+        install clean conformance
 
 -include $(ALL_OBJ:.o=.d)

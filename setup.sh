@@ -2,7 +2,8 @@
 # setup.sh - installs apsim's build and run dependencies from Debian's archive.
 # Runs apt-get directly as root, through sudo otherwise.
 set -eu
-PKGS="build-essential pkg-config libgsl-dev libyaml-dev check gnuplot-nox libonnx-dev libonnx-testdata protobuf-c-compiler libprotobuf-c-dev"
+PKGS="build-essential pkg-config libgsl-dev libyaml-dev check gnuplot-nox zlib1g-dev \
+      libonnx-dev libonnx-testdata protobuf-c-compiler libprotobuf-c-dev dataset-fashion-mnist"
 if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
 missing=""
 for p in $PKGS; do

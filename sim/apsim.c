@@ -21,6 +21,7 @@ static const struct command {
     {"sweep", sim_cli_sweep, "run an experiment file: CSV, JSON summary and plot list in results/"},
     {"compare", sim_cli_compare, "the AP and the rival accelerators on one network and bit config"},
     {"conformance", sim_cli_conformance, "ONNX integer node tests run functionally on the AP"},
+    {"fmnist", sim_cli_fmnist, "Fashion-MNIST CNN: train, quantize, measured accuracy and EDP"},
 };
 
 static int cmd_help(int argc, char **argv)

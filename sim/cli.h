@@ -43,4 +43,7 @@ int sim_cli_compare(int argc, char **argv);
 /* apsim conformance: ONNX integer node tests on the AP (cli_conformance.c). */
 int sim_cli_conformance(int argc, char **argv);
 
+/* apsim fmnist train|eval|sweep [options] (docs/FMNIST.md) */
+int sim_cli_fmnist(int argc, char **argv);
+
 #endif /* SIM_CLI_H */

@@ -307,6 +307,97 @@ sim_status sim_infer_ap(const sim_qmodel *qm, const sim_plan *plan, const sim_re
 void sim_infer_expected(const sim_plan *plan, const sim_result *res, ap_counters *out,
                         double *written_cells);
 
+/* ---- Fashion-MNIST: data, float training, quantization (sim_fmnist.c, docs/FMNIST.md) ----
+ * IDX files (gzipped or plain) of the Debian package dataset-fashion-mnist, a float CNN trained
+ * deterministically in plain C (Adam, He init from a seeded generator, seeded data order, one
+ * thread), its weights file, and per-layer quantization into a sim_qmodel (symmetric
+ * per-layer weights, calibrated activations, HAWQ-V3 dyadic requantization). */
+typedef struct sim_dataset {
+    size_t n_images;
+    int h, w;           /* one grey channel */
+    uint8_t *pixels;    /* n_images x h x w, 0..255 (owned) */
+    uint8_t *labels;    /* n_images, 0..n_classes-1 (owned) */
+    unsigned n_classes; /* 1 + the largest label */
+} sim_dataset;
+
+/* Loads an IDX image file (magic 0x00000803, n x rows x cols bytes) and its IDX label file
+ * (0x00000801); either may be gzipped (zlib). SIM_EIO (cannot open or read), SIM_EPARSE (bad
+ * magic, truncated data, trailing bytes, counts that disagree), SIM_ERANGE (sizes), SIM_ENOMEM.
+ * Free with sim_dataset_free; *out is NULL on failure. */
+sim_status sim_dataset_load_idx(const char *images_path, const char *labels_path,
+                                sim_dataset **out);
+void sim_dataset_free(sim_dataset *d);
+
+/* A float model of a network made of conv (groups 1), fc, relu, maxpool and flatten layers,
+ * each reading the previous one. Weights per layer [oc][c][ky][kx] as in sim_qlayer. */
+typedef struct sim_fmodel {
+    const net_network *net; /* borrowed */
+    float **weight;         /* per layer: c_out x K, NULL without weights (owned) */
+    float **bias;           /* per layer: c_out, NULL without bias (owned) */
+} sim_fmodel;
+
+/* He-initialised weights (normal, std sqrt(2 / K), from a splitmix64 stream seeded with seed),
+ * zero biases. SIM_EUNSUPPORTED (another kind, groups, a branch), SIM_ESHAPE (network input
+ * not one channel), SIM_ENOMEM. Free with sim_fmodel_free. */
+sim_status sim_fmodel_new(const net_network *net, uint64_t seed, sim_fmodel **out);
+void sim_fmodel_free(sim_fmodel *m);
+
+typedef struct sim_train_opts {
+    unsigned n_epochs;
+    size_t batch;   /* images per Adam step */
+    double lr;      /* Adam step size */
+    size_t n_train; /* first n_train images of the set (0: all) */
+    uint64_t seed;  /* data order: a seeded permutation per epoch */
+} sim_train_opts;
+
+/* Defaults: 3 epochs, batch 32, lr 0.002, all images, seed 1. */
+void sim_train_opts_init(sim_train_opts *o);
+/* Trains m on d with softmax cross-entropy; epoch_loss (n_epochs entries, may be NULL) gets
+ * each epoch's mean training loss. The same inputs give the same bytes. SIM_EINVAL (options,
+ * a label the output cannot hold, image size), SIM_ENOMEM. */
+sim_status sim_fmodel_train(sim_fmodel *m, const sim_dataset *d, const sim_train_opts *o,
+                            double *epoch_loss);
+/* Mean cross-entropy and top-1 accuracy (%) of the float model over the first n images. */
+sim_status sim_fmodel_evaluate(const sim_fmodel *m, const sim_dataset *d, size_t n, double *loss,
+                               double *acc_pct);
+
+/* Weights file (docs/FMNIST.md): "APSIMFW" NUL, u32 version 1, u32 layers with weights, per
+ * such layer u32 c_out, u32 K, u32 has_bias, then per layer c_out x K float32 weights and
+ * c_out float32 biases; all little-endian. Written atomically. SIM_EIO. */
+sim_status sim_fmodel_save(const sim_fmodel *m, const char *path);
+/* Loads a weights file for net. SIM_EIO (cannot open), SIM_EPARSE (bad magic, truncated,
+ * trailing bytes), SIM_EUNSUPPORTED (version), SIM_ESHAPE (shapes differ from net's),
+ * SIM_ENOMEM, and sim_fmodel_new's errors. */
+sim_status sim_fmodel_load(const net_network *net, const char *path, sim_fmodel **out);
+
+/* Real value of one input LSB at input_bits: pixels p map to x = 2p/255 - 1 in [-1, 1] and
+ * x / scale is rounded to a signed input_bits integer. */
+double sim_fmnist_input_scale(unsigned input_bits);
+/* Quantized inputs of images [first, first + n) of d (h x w int32 each). */
+void sim_fmnist_input(const sim_dataset *d, size_t first, size_t n, unsigned input_bits,
+                      int32_t *out);
+/* Quantizes m under bits (every conv/fc w and a in 2..8, else SIM_ERANGE): weights symmetric
+ * per layer with the clipping of least squared error, biases at the accumulator's scale,
+ * requantizations calibrated on the first n_calib images of calib (sim_qmodel_calibrate).
+ * Free with sim_qmodel_free; bits must outlive the model. SIM_ENOMEM, SIM_EINVAL. */
+sim_status sim_fmnist_quantize(const sim_fmodel *m, const net_bitcfg *bits,
+                               const sim_dataset *calib, size_t n_calib, sim_qmodel **out);
+/* Integer logits (sim_infer_reference) of the first n images of d: n x out_elems. */
+sim_status sim_fmnist_logits(const sim_qmodel *qm, const sim_dataset *d, size_t n, int32_t *logits);
+/* Index of the largest logit (the first on ties) and the margin to the second largest. */
+void sim_fmnist_top(const int32_t *logits, size_t n_classes, size_t *top1, int64_t *margin);
+
+/* The cascade with real confidences: every input runs at the low config; those whose top-1
+ * margin times lo_scale (a real logit difference) is below threshold are re-run at the high
+ * config, whose answer replaces the low one. */
+typedef struct sim_cascade_point {
+    double threshold;
+    size_t n_inputs, n_rerun, n_correct;
+} sim_cascade_point;
+void sim_fmnist_cascade(const int32_t *lo, double lo_scale, const int32_t *hi,
+                        const uint8_t *labels, size_t n, size_t n_classes, double threshold,
+                        sim_cascade_point *out);
+
 /* ---- Command line ---------------------------------------------------------------------
  * Each subcommand takes argc/argv after the subcommand name and returns the process exit
  * status: 0 success, 1 run failure, 2 usage or input error. */

@@ -11,4 +11,5 @@
     X(sweep_suite)                                                                                 \
     X(dynamic_suite)                                                                               \
     X(infer_suite)                                                                                 \
-    X(onnx_suite)
+    X(onnx_suite)                                                                                  \
+    X(fmnist_suite)

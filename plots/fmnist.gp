@@ -1,0 +1,32 @@
+# fmnist.gp - Fashion-MNIST CNN: EDP per inference against the measured test accuracy, the
+# static bit configurations as points, each cascade's threshold family as a line, INT8 and
+# INT4 marked by dotted vertical lines. Data: points.csv of 'apsim fmnist sweep'.
+# Usage: gnuplot -c plots/fmnist.gp points.csv out.png "static cascade_1 ..." [title]
+# (the first series is drawn as points, the others as lines).
+# points.csv columns used: series, mark, top1_pct, edp_js.
+DATA = ARG1
+OUT = ARG2
+SERIES = ARG3
+TITLE = (ARGC >= 4) ? ARG4 : "Fashion-MNIST: EDP versus measured accuracy"
+load "plots/style.gp"
+set title TITLE noenhanced
+set xlabel "Fashion-MNIST test accuracy, 10,000 images (%)"
+set ylabel "EDP per inference (J s, log scale)"
+set logscale y
+set key outside right top vertical
+set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05
+sel(s, v) = (strcol("series") eq s) ? v : NaN
+marked(l) = (strcol("mark") eq l) ? column("top1_pct") : NaN
+do for [l in "INT8 INT4"] {
+    undefine STATS_*
+    stats DATA using (marked(l)) nooutput
+    if (exists("STATS_records") && STATS_records > 0) {
+        set arrow from STATS_max, graph 0 to STATS_max, graph 1 nohead dt 3 lw 1.5 lc rgb "#555555" back
+        set label l at STATS_max, graph 1 offset 0.4, char -0.9 left font ",12" textcolor rgb "#333333" front
+    }
+}
+# The first series (static configurations) as points, the cascade families as lines.
+plot DATA using (sel(word(SERIES,1), column("top1_pct"))):(column("edp_js")) with points lt 1 \
+         title word(SERIES,1), \
+     for [i=2:words(SERIES)] DATA using (sel(word(SERIES,i), column("top1_pct"))):(column("edp_js")) \
+         with linespoints lt i title word(SERIES,i)

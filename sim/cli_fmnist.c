@@ -1,0 +1,516 @@
+/* cli_fmnist.c - `apsim fmnist train|eval|sweep`: trains the Fashion-MNIST CNN in C, measures
+ * the test accuracy of its quantized versions with the integer reference, checks them bit for
+ * bit on the AP and plots EDP against the measured accuracy (docs/FMNIST.md). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sim/cli.h"
+#include "sim/sim_tech.h"
+
+#define FM_DATA_DIR "/usr/share/datasets/fashion-mnist"
+#define FM_WEIGHTS  "results/fmnist/weights.bin"
+#define FM_N_CALIB  1000
+
+typedef struct fm_opts {
+    const char *data_dir, *weights, *net_arg, *bits_arg, *out_dir, *tech_arg;
+    double epochs, n_train, n_ap, n_test;
+} fm_opts;
+
+typedef struct fm_ctx {
+    fm_opts o;
+    net_network *net;
+    sim_dataset *train, *test;
+    sim_fmodel *fm;
+    tech_params *tech;
+    sim_arch arch;
+    double float_acc_pct, train_s;
+} fm_ctx;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int usage(void)
+{
+    fprintf(stderr,
+            "usage: apsim fmnist train [--epochs N] [--train N] [--out FILE] [--data DIR]\n"
+            "       apsim fmnist eval --bits <spec|file> [--weights FILE] [--ap N] [--tech T]\n"
+            "       apsim fmnist sweep [--out DIR] [--weights FILE] [--ap N] [--tech T]\n"
+            "  <spec>: int8, w4a8, ... or one wXaY per conv/fc layer: w8a8,w4a4,w8a8\n");
+    return 2;
+}
+
+static sim_status load_set(const char *dir, const char *prefix, sim_dataset **out)
+{
+    char img[4096], lab[4096];
+    snprintf(img, sizeof img, "%s/%s-images-idx3-ubyte.gz", dir, prefix);
+    snprintf(lab, sizeof lab, "%s/%s-labels-idx1-ubyte.gz", dir, prefix);
+    return sim_dataset_load_idx(img, lab, out);
+}
+
+/* Trains with the options and saves the weights. */
+static sim_status train(fm_ctx *c, const char *path, int verbose)
+{
+    sim_train_opts to;
+    sim_train_opts_init(&to);
+    to.n_epochs = (unsigned)c->o.epochs;
+    to.n_train = (size_t)c->o.n_train;
+    double loss[64];
+    sim_status st = sim_fmodel_new(c->net, 42, &c->fm);
+    double t0 = now_s();
+    if (st == SIM_OK)
+        st = sim_fmodel_train(c->fm, c->train, &to, loss);
+    c->train_s = now_s() - t0;
+    if (st == SIM_OK && verbose)
+        for (unsigned e = 0; e < to.n_epochs; e++)
+            printf("epoch %u: mean training loss %.4f\n", e + 1, loss[e]);
+    char *slash = strrchr(path, '/');
+    if (st == SIM_OK && slash) {
+        char dir[4096];
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+        st = sim_mkdir_p(dir);
+    }
+    if (st == SIM_OK)
+        st = sim_fmodel_save(c->fm, path);
+    if (st == SIM_OK)
+        printf("trained %u epochs on %zu images in %.1f s; weights: %s\n", to.n_epochs,
+               to.n_train ? to.n_train : c->train->n_images, c->train_s, path);
+    return st;
+}
+
+/* Network, data, weights (trained and cached when absent), technology, architecture. */
+static sim_status setup(fm_ctx *c, int want_tech)
+{
+    char path[4096];
+    sim_status st = net_find_builtin(c->o.net_arg, path, sizeof path);
+    if (st == SIM_OK)
+        st = net_load(path, &c->net);
+    if (st == SIM_OK)
+        st = load_set(c->o.data_dir, "train", &c->train);
+    if (st == SIM_OK)
+        st = load_set(c->o.data_dir, "t10k", &c->test);
+    if (st != SIM_OK)
+        return st;
+    FILE *fp = fopen(c->o.weights, "rb");
+    if (fp) {
+        fclose(fp);
+        st = sim_fmodel_load(c->net, c->o.weights, &c->fm);
+        if (st == SIM_OK)
+            printf("weights: %s (cached)\n", c->o.weights);
+    } else {
+        printf("weights: %s not found, training\n", c->o.weights);
+        st = train(c, c->o.weights, 0);
+    }
+    double loss;
+    if (st == SIM_OK)
+        st = sim_fmodel_evaluate(c->fm, c->test, c->test->n_images, &loss, &c->float_acc_pct);
+    if (st == SIM_OK)
+        printf("float model: test accuracy %.2f%% (loss %.4f) on %zu images\n", c->float_acc_pct,
+               loss, c->test->n_images);
+    if (st == SIM_OK && want_tech)
+        st = sim_tech_open(c->o.tech_arg, &c->tech);
+    if (st == SIM_OK && want_tech)
+        st = sim_arch_find("bf_imna", &c->arch);
+    c->arch.batch = 1;
+    return st;
+}
+
+static void fini(fm_ctx *c)
+{
+    sim_fmodel_free(c->fm);
+    sim_dataset_free(c->train);
+    sim_dataset_free(c->test);
+    tech_params_free(c->tech);
+    net_free(c->net);
+}
+
+/* A bit spec: one wXaY per conv/fc layer separated by commas, else what net_bitcfg_resolve
+ * takes. */
+static sim_status resolve_bits(const net_network *net, const char *spec, net_bitcfg **out)
+{
+    if (!strchr(spec, ','))
+        return net_bitcfg_resolve(spec, net, out);
+    char text[4096];
+    size_t len = (size_t)snprintf(text, sizeof text, "name: \"%s\"\nlayers:\n", spec);
+    const char *p = spec;
+    for (size_t i = 0; i < net->n_layers; i++) {
+        if (!net_kind_has_weights(net->layers[i].kind))
+            continue;
+        unsigned w = 0, a = 0;
+        int used = 0;
+        if (sscanf(p, "w%ua%u%n", &w, &a, &used) != 2)
+            return SIM_ERROR(SIM_EINVAL, "--bits '%s': expected wXaY for layer '%s'", spec,
+                             net->layers[i].name);
+        p += used;
+        if (*p == ',')
+            p++;
+        len += (size_t)snprintf(text + len, sizeof text - len, "  %s: {w: %u, a: %u}\n",
+                                net->layers[i].name, w, a);
+        if (len >= sizeof text)
+            return SIM_ERROR(SIM_ERANGE, "--bits '%s': too long", spec);
+    }
+    if (*p)
+        return SIM_ERROR(SIM_EINVAL, "--bits '%s': more entries than conv/fc layers", spec);
+    return net_bitcfg_load_string(spec, text, len, net, out);
+}
+
+/* One bit configuration measured: accuracy, margins, AP check and the plan's cost. */
+typedef struct fm_point {
+    const char *spec;
+    char label[32];
+    double acc_pct, margin_median, margin_mean, low_margin_pct, out_scale;
+    size_t n_ap, n_ap_exact;
+    double ap_s_per_image;
+    double latency_ns, energy_pj, edp_js;
+    int32_t *logits; /* test set (owned) */
+} fm_point;
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static sim_status measure(fm_ctx *c, const char *spec, size_t n_test, size_t n_ap, fm_point *pt)
+{
+    net_bitcfg *bits = NULL;
+    sim_qmodel *qm = NULL;
+    sim_plan *plan = NULL;
+    sim_result *res = NULL;
+    int32_t *in = NULL, *ap = NULL;
+    double *margins = NULL;
+    const size_t n_out = sim_infer_out_elems(c->net),
+                 hw = (size_t)c->net->h_in * (size_t)c->net->w_in;
+    memset(pt, 0, sizeof *pt);
+    pt->spec = spec;
+    sim_status st = resolve_bits(c->net, spec, &bits);
+    if (st == SIM_OK)
+        st = sim_fmnist_quantize(c->fm, bits, c->train, FM_N_CALIB, &qm);
+    if (st == SIM_OK) {
+        pt->logits = sim_malloc(n_test * n_out * sizeof *pt->logits);
+        margins = sim_malloc(n_test * sizeof *margins);
+        in = sim_malloc(hw * sizeof *in);
+        ap = sim_malloc(n_out * sizeof *ap);
+        if (!pt->logits || !margins || !in || !ap)
+            st = SIM_ERROR(SIM_ENOMEM, "out of memory");
+    }
+    if (st == SIM_OK)
+        st = sim_fmnist_logits(qm, c->test, n_test, pt->logits);
+    if (st == SIM_OK) {
+        size_t correct = 0, low = 0;
+        pt->out_scale = qm->layers[c->net->n_layers - 1].out_scale;
+        for (size_t i = 0; i < n_test; i++) {
+            size_t top;
+            int64_t m;
+            sim_fmnist_top(pt->logits + i * n_out, n_out, &top, &m);
+            correct += top == c->test->labels[i];
+            margins[i] = (double)m * pt->out_scale;
+            pt->margin_mean += margins[i] / (double)n_test;
+            low += margins[i] < 1.0;
+        }
+        qsort(margins, n_test, sizeof *margins, cmp_double);
+        pt->margin_median = margins[n_test / 2];
+        pt->acc_pct = 100.0 * (double)correct / (double)n_test;
+        pt->low_margin_pct = 100.0 * (double)low / (double)n_test;
+        sim_bits_label(c->net, bits, pt->label, sizeof pt->label);
+    }
+    if (st == SIM_OK)
+        st = sim_plan_new(c->net, bits, &c->arch, &plan);
+    if (st == SIM_OK)
+        st = sim_result_new(plan, &res);
+    if (st == SIM_OK)
+        st = sim_plan_eval(plan, c->tech, c->tech->vdd_nom_v.value, res);
+    if (st == SIM_OK) {
+        pt->latency_ns = res->latency_ns;
+        pt->energy_pj = res->energy_pj;
+        pt->edp_js = res->edp_pj_ns * 1e-21;
+    }
+    double t0 = now_s();
+    for (size_t i = 0; st == SIM_OK && i < n_ap; i++) {
+        sim_fmnist_input(c->test, i, 1, bits->input_bits, in);
+        st = sim_infer_ap(qm, plan, res, in, ap, NULL);
+        pt->n_ap++;
+        pt->n_ap_exact +=
+            st == SIM_OK && memcmp(ap, pt->logits + i * n_out, n_out * sizeof *ap) == 0;
+    }
+    pt->ap_s_per_image = n_ap ? (now_s() - t0) / (double)n_ap : 0.0;
+    sim_free(margins);
+    sim_free(in);
+    sim_free(ap);
+    sim_result_free(res);
+    sim_plan_free(plan);
+    sim_qmodel_free(qm);
+    net_bitcfg_free(bits);
+    return st;
+}
+
+static int parse_opts(int argc, char **argv, fm_opts *o)
+{
+    static const char *const names[] = {"--data", "--weights", "--net", "--bits",
+                                        "--out",  "--tech",    NULL};
+    const char **slots[] = {&o->data_dir, &o->weights, &o->net_arg,
+                            &o->bits_arg, &o->out_dir, &o->tech_arg};
+    static const char *const nums[] = {"--epochs", "--train", "--ap", "--test", NULL};
+    double *nslots[] = {&o->epochs, &o->n_train, &o->n_ap, &o->n_test};
+    static const double lim[] = {64, 1e8, 10000, 10000};
+    for (int i = 0; i < argc; i++) {
+        int hit = 0;
+        for (size_t k = 0; names[k] && !hit; k++)
+            if (strcmp(argv[i], names[k]) == 0 && i + 1 < argc) {
+                *slots[k] = argv[++i];
+                hit = 1;
+            }
+        for (size_t k = 0; nums[k] && !hit; k++)
+            if (strcmp(argv[i], nums[k]) == 0 && i + 1 < argc) {
+                if (sim_parse_double(nums[k], argv[++i], k == 0 ? 1 : 0, lim[k], nslots[k]) !=
+                        SIM_OK ||
+                    *nslots[k] != floor(*nslots[k])) {
+                    fprintf(stderr, "apsim fmnist: error: %s: expected a whole number\n", nums[k]);
+                    return 0;
+                }
+                hit = 1;
+            }
+        if (!hit) {
+            fprintf(stderr, "apsim fmnist: error: unexpected argument '%s'\n", argv[i]);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int cmd_train(fm_ctx *c)
+{
+    char path[4096];
+    sim_status st = net_find_builtin(c->o.net_arg, path, sizeof path);
+    if (st == SIM_OK)
+        st = net_load(path, &c->net);
+    if (st == SIM_OK)
+        st = load_set(c->o.data_dir, "train", &c->train);
+    if (st == SIM_OK)
+        st = load_set(c->o.data_dir, "t10k", &c->test);
+    if (st == SIM_OK)
+        st = train(c, c->o.out_dir ? c->o.out_dir : c->o.weights, 1);
+    double loss = 0, acc = 0;
+    if (st == SIM_OK)
+        st = sim_fmodel_evaluate(c->fm, c->test, c->test->n_images, &loss, &acc);
+    if (st == SIM_OK)
+        printf("float model: test accuracy %.2f%% (loss %.4f) on %zu images\n", acc, loss,
+               c->test->n_images);
+    if (st != SIM_OK) {
+        fprintf(stderr, "apsim fmnist train: %s\n", sim_last_error());
+        return sim_exit_code(st);
+    }
+    return 0;
+}
+
+static void print_point(const fm_point *p)
+{
+    printf("%-18s %-6s acc %6.2f%%  margin median %6.3f mean %6.3f  <1: %5.1f%%  AP %zu/%zu "
+           "bit-exact (%.3f s/image)  EDP %.4e J*s\n",
+           p->spec, p->label, p->acc_pct, p->margin_median, p->margin_mean, p->low_margin_pct,
+           p->n_ap_exact, p->n_ap, p->ap_s_per_image, p->edp_js);
+}
+
+static int cmd_eval(fm_ctx *c)
+{
+    if (!c->o.bits_arg)
+        return usage();
+    fm_point pt;
+    memset(&pt, 0, sizeof pt);
+    sim_status st = setup(c, 1);
+    size_t n_test = c->test ? c->test->n_images : 0;
+    if (c->o.n_test > 0 && (size_t)c->o.n_test < n_test)
+        n_test = (size_t)c->o.n_test;
+    if (st == SIM_OK)
+        st = measure(c, c->o.bits_arg, n_test, (size_t)c->o.n_ap, &pt);
+    if (st == SIM_OK) {
+        printf("test images: %zu\n", n_test);
+        print_point(&pt);
+    }
+    sim_free(pt.logits);
+    if (st == SIM_OK && pt.n_ap_exact != pt.n_ap) {
+        fprintf(stderr, "apsim fmnist eval: error: AP output differs from the reference\n");
+        return 1;
+    }
+    if (st != SIM_OK) {
+        fprintf(stderr, "apsim fmnist eval: %s\n", sim_last_error());
+        return sim_exit_code(st);
+    }
+    return 0;
+}
+
+/* The sweep's bit configurations: uniform, first/last at 8 bits with narrower middles, and
+ * weight/activation splits. */
+static const char *const sweep_specs[] = {
+    "int8",           "int6",           "int5",           "int4",           "int3",
+    "int2",           "w4a8",           "w8a4",           "w2a8",           "w8a8,w6a6,w8a8",
+    "w8a8,w4a4,w8a8", "w8a8,w4a8,w8a8", "w8a8,w3a4,w8a8", "w8a8,w2a4,w8a8", "w8a8,w2a8,w8a8",
+    "w8a8,w4a4,w4a4", "w4a4,w4a4,w8a8", "w6a6,w4a4,w6a6",
+};
+enum { N_SPECS = sizeof sweep_specs / sizeof sweep_specs[0] };
+
+/* Cascades: (low, high) indices into sweep_specs, and the thresholds on the real margin. */
+static const int cascades[][2] = {{3, 0}, {4, 0}, {10, 0}};
+static const double thresholds[] = {0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 1e9};
+
+typedef struct sweep_out {
+    const fm_ctx *c;
+    const fm_point *pts;
+    size_t n_test;
+} sweep_out;
+
+static const char *mark_of(const fm_point *p)
+{
+    return strcmp(p->spec, "int8") == 0 ? "INT8" : strcmp(p->spec, "int4") == 0 ? "INT4" : "-";
+}
+
+static sim_status write_configs(FILE *fp, const void *ctx)
+{
+    const sweep_out *s = ctx;
+    fprintf(fp, "config,label,mark,acc_pct,float_acc_pct,margin_median,margin_mean,"
+                "margin_below_1_pct,ap_images,ap_bitexact,ap_s_per_image,latency_ns,energy_pj,"
+                "edp_js,technology\n");
+    for (size_t i = 0; i < N_SPECS; i++) {
+        const fm_point *p = &s->pts[i];
+        fprintf(fp, "\"%s\",%s,%s,%.2f,%.2f,%.4f,%.4f,%.2f,%zu,%zu,%.4f,%.3f,%.3f,%.6e,%s\n",
+                p->spec, p->label, mark_of(p), p->acc_pct, s->c->float_acc_pct, p->margin_median,
+                p->margin_mean, p->low_margin_pct, p->n_ap, p->n_ap_exact, p->ap_s_per_image,
+                p->latency_ns, p->energy_pj, p->edp_js, s->c->o.tech_arg);
+    }
+    return ferror(fp) ? SIM_ERROR(SIM_EIO, "write error") : SIM_OK;
+}
+
+static void cascade_at(const sweep_out *s, size_t ci, size_t ti, sim_cascade_point *cp, double *lat,
+                       double *en)
+{
+    const fm_point *lo = &s->pts[cascades[ci][0]], *hi = &s->pts[cascades[ci][1]];
+    sim_fmnist_cascade(lo->logits, lo->out_scale, hi->logits, s->c->test->labels, s->n_test,
+                       sim_infer_out_elems(s->c->net), thresholds[ti], cp);
+    double f = (double)cp->n_rerun / (double)cp->n_inputs;
+    *lat = lo->latency_ns + f * hi->latency_ns;
+    *en = lo->energy_pj + f * hi->energy_pj;
+}
+
+static sim_status write_cascade(FILE *fp, const void *ctx)
+{
+    const sweep_out *s = ctx;
+    fprintf(fp, "series,low,high,threshold,rerun_pct,acc_pct,latency_ns,energy_pj,edp_js\n");
+    for (size_t ci = 0; ci < sizeof cascades / sizeof cascades[0]; ci++)
+        for (size_t ti = 0; ti < sizeof thresholds / sizeof thresholds[0]; ti++) {
+            sim_cascade_point cp;
+            double lat, en;
+            cascade_at(s, ci, ti, &cp, &lat, &en);
+            fprintf(fp, "cascade_%zu,\"%s\",\"%s\",%g,%.2f,%.2f,%.3f,%.3f,%.6e\n", ci + 1,
+                    s->pts[cascades[ci][0]].spec, s->pts[cascades[ci][1]].spec, cp.threshold,
+                    100.0 * (double)cp.n_rerun / (double)cp.n_inputs,
+                    100.0 * (double)cp.n_correct / (double)cp.n_inputs, lat, en,
+                    en * 1e-12 * lat * 1e-9);
+        }
+    return ferror(fp) ? SIM_ERROR(SIM_EIO, "write error") : SIM_OK;
+}
+
+/* The plot's data: static configs and cascades in one file (series, top1_pct, edp_js, mark). */
+static sim_status write_points(FILE *fp, const void *ctx)
+{
+    const sweep_out *s = ctx;
+    fprintf(fp, "series,config,mark,top1_pct,edp_js\n");
+    for (size_t i = 0; i < N_SPECS; i++)
+        fprintf(fp, "static,\"%s\",%s,%.2f,%.6e\n", s->pts[i].spec, mark_of(&s->pts[i]),
+                s->pts[i].acc_pct, s->pts[i].edp_js);
+    for (size_t ci = 0; ci < sizeof cascades / sizeof cascades[0]; ci++)
+        for (size_t ti = 0; ti < sizeof thresholds / sizeof thresholds[0]; ti++) {
+            sim_cascade_point cp;
+            double lat, en;
+            cascade_at(s, ci, ti, &cp, &lat, &en);
+            fprintf(fp, "cascade_%zu,\"t=%g\",-,%.2f,%.6e\n", ci + 1, cp.threshold,
+                    100.0 * (double)cp.n_correct / (double)cp.n_inputs, en * 1e-12 * lat * 1e-9);
+        }
+    return ferror(fp) ? SIM_ERROR(SIM_EIO, "write error") : SIM_OK;
+}
+
+static sim_status write_plots(FILE *fp, const void *ctx)
+{
+    const sweep_out *s = ctx;
+    fprintf(fp,
+            "fmnist|points.csv|fmnist_edp_accuracy|Fashion-MNIST CNN on the AP (%s): EDP "
+            "vs measured accuracy|static",
+            s->c->o.tech_arg);
+    for (size_t ci = 0; ci < sizeof cascades / sizeof cascades[0]; ci++)
+        fprintf(fp, " cascade_%zu", ci + 1);
+    fprintf(fp, "\n");
+    return ferror(fp) ? SIM_ERROR(SIM_EIO, "write error") : SIM_OK;
+}
+
+static int cmd_sweep(fm_ctx *c)
+{
+    fm_point pts[N_SPECS];
+    memset(pts, 0, sizeof pts);
+    const char *dir = c->o.out_dir ? c->o.out_dir : "results/fmnist";
+    sim_status st = setup(c, 1);
+    size_t n_test = c->test ? c->test->n_images : 0;
+    if (c->o.n_test > 0 && (size_t)c->o.n_test < n_test)
+        n_test = (size_t)c->o.n_test;
+    for (size_t i = 0; st == SIM_OK && i < N_SPECS; i++) {
+        st = measure(c, sweep_specs[i], n_test, (size_t)c->o.n_ap, &pts[i]);
+        if (st == SIM_OK)
+            print_point(&pts[i]);
+        if (st == SIM_OK && pts[i].n_ap_exact != pts[i].n_ap)
+            st = SIM_ERROR(SIM_EINVAL, "%s: AP output differs from the reference", sweep_specs[i]);
+    }
+    sweep_out so = {c, pts, n_test};
+    char path[4200];
+    static const struct {
+        const char *name;
+        sim_writer_fn fn;
+    } outs[] = {{"configs.csv", write_configs},
+                {"cascade.csv", write_cascade},
+                {"points.csv", write_points},
+                {"plots.list", write_plots}};
+    if (st == SIM_OK)
+        st = sim_mkdir_p(dir);
+    for (size_t k = 0; st == SIM_OK && k < sizeof outs / sizeof outs[0]; k++) {
+        snprintf(path, sizeof path, "%s/%s", dir, outs[k].name);
+        st = sim_write_atomic(path, outs[k].fn, &so);
+    }
+    if (st == SIM_OK)
+        printf("wrote %s/{configs,cascade,points}.csv and plots.list\n", dir);
+    for (size_t i = 0; i < N_SPECS; i++)
+        sim_free(pts[i].logits);
+    if (st != SIM_OK) {
+        fprintf(stderr, "apsim fmnist sweep: %s\n", sim_last_error());
+        return sim_exit_code(st);
+    }
+    return 0;
+}
+
+int sim_cli_fmnist(int argc, char **argv)
+{
+    if (argc < 1 || strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)
+        return usage();
+    fm_ctx c;
+    memset(&c, 0, sizeof c);
+    c.o.data_dir = FM_DATA_DIR;
+    c.o.weights = FM_WEIGHTS;
+    c.o.net_arg = "fmnist_cnn";
+    c.o.tech_arg = "sram";
+    c.o.epochs = 3;
+    c.o.n_ap = 20;
+    if (!parse_opts(argc - 1, argv + 1, &c.o))
+        return usage();
+    int rc;
+    if (strcmp(argv[0], "train") == 0)
+        rc = cmd_train(&c);
+    else if (strcmp(argv[0], "eval") == 0)
+        rc = cmd_eval(&c);
+    else if (strcmp(argv[0], "sweep") == 0)
+        rc = cmd_sweep(&c);
+    else
+        rc = usage();
+    fini(&c);
+    return rc;
+}
