@@ -22,7 +22,12 @@ do for [l in "INT8 INT4"] {
     stats DATA using (marked(l)) nooutput
     if (exists("STATS_records") && STATS_records > 0) {
         set arrow from STATS_max, graph 0 to STATS_max, graph 1 nohead dt 3 lw 1.5 lc rgb "#555555" back
-        set label l at STATS_max, graph 1 offset 0.4, char -0.9 left font ",12" textcolor rgb "#333333" front
+        # INT4 sits left of its line and INT8 right, so the two never overlap.
+        if (l eq "INT4") {
+            set label sprintf("%s", l) at STATS_max, graph 1 offset -0.4, char -0.9 right font ",12" textcolor rgb "#333333" front
+        } else {
+            set label sprintf("%s", l) at STATS_max, graph 1 offset 0.4, char -0.9 left font ",12" textcolor rgb "#333333" front
+        }
     }
 }
 # The first series (static configurations) as points, the cascade families as lines.

@@ -356,6 +356,16 @@ enum { N_SPECS = sizeof sweep_specs / sizeof sweep_specs[0] };
 
 /* Cascades: (low, high) indices into sweep_specs, and the thresholds on the real margin. */
 static const int cascades[][2] = {{3, 0}, {4, 0}, {10, 0}};
+
+/* The plot series of cascade ci, e.g. "int4->int8" (commas become '/': CSV and gnuplot). */
+static const char *cascade_name(size_t ci, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s->%s", sweep_specs[cascades[ci][0]], sweep_specs[cascades[ci][1]]);
+    for (char *c = buf; *c; c++)
+        if (*c == ',')
+            *c = '/';
+    return buf;
+}
 static const double thresholds[] = {0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 1e9};
 
 typedef struct sweep_out {
@@ -399,14 +409,16 @@ static void cascade_at(const sweep_out *s, size_t ci, size_t ti, sim_cascade_poi
 static sim_status write_cascade(FILE *fp, const void *ctx)
 {
     const sweep_out *s = ctx;
+    char name[96];
     fprintf(fp, "series,low,high,threshold,rerun_pct,acc_pct,latency_ns,energy_pj,edp_js\n");
     for (size_t ci = 0; ci < sizeof cascades / sizeof cascades[0]; ci++)
         for (size_t ti = 0; ti < sizeof thresholds / sizeof thresholds[0]; ti++) {
             sim_cascade_point cp;
             double lat, en;
             cascade_at(s, ci, ti, &cp, &lat, &en);
-            fprintf(fp, "cascade_%zu,\"%s\",\"%s\",%g,%.2f,%.2f,%.3f,%.3f,%.6e\n", ci + 1,
-                    s->pts[cascades[ci][0]].spec, s->pts[cascades[ci][1]].spec, cp.threshold,
+            fprintf(fp, "%s,\"%s\",\"%s\",%g,%.2f,%.2f,%.3f,%.3f,%.6e\n",
+                    cascade_name(ci, name, sizeof name), s->pts[cascades[ci][0]].spec,
+                    s->pts[cascades[ci][1]].spec, cp.threshold,
                     100.0 * (double)cp.n_rerun / (double)cp.n_inputs,
                     100.0 * (double)cp.n_correct / (double)cp.n_inputs, lat, en,
                     en * 1e-12 * lat * 1e-9);
@@ -418,6 +430,7 @@ static sim_status write_cascade(FILE *fp, const void *ctx)
 static sim_status write_points(FILE *fp, const void *ctx)
 {
     const sweep_out *s = ctx;
+    char name[96];
     fprintf(fp, "series,config,mark,top1_pct,edp_js\n");
     for (size_t i = 0; i < N_SPECS; i++)
         fprintf(fp, "static,\"%s\",%s,%.2f,%.6e\n", s->pts[i].spec, mark_of(&s->pts[i]),
@@ -427,8 +440,9 @@ static sim_status write_points(FILE *fp, const void *ctx)
             sim_cascade_point cp;
             double lat, en;
             cascade_at(s, ci, ti, &cp, &lat, &en);
-            fprintf(fp, "cascade_%zu,\"t=%g\",-,%.2f,%.6e\n", ci + 1, cp.threshold,
-                    100.0 * (double)cp.n_correct / (double)cp.n_inputs, en * 1e-12 * lat * 1e-9);
+            fprintf(fp, "%s,\"t=%g\",-,%.2f,%.6e\n", cascade_name(ci, name, sizeof name),
+                    cp.threshold, 100.0 * (double)cp.n_correct / (double)cp.n_inputs,
+                    en * 1e-12 * lat * 1e-9);
         }
     return ferror(fp) ? SIM_ERROR(SIM_EIO, "write error") : SIM_OK;
 }
@@ -436,12 +450,13 @@ static sim_status write_points(FILE *fp, const void *ctx)
 static sim_status write_plots(FILE *fp, const void *ctx)
 {
     const sweep_out *s = ctx;
+    char name[96];
     fprintf(fp,
             "fmnist|points.csv|fmnist_edp_accuracy|Fashion-MNIST CNN on the AP (%s): EDP "
             "vs measured accuracy|static",
             s->c->o.tech_arg);
     for (size_t ci = 0; ci < sizeof cascades / sizeof cascades[0]; ci++)
-        fprintf(fp, " cascade_%zu", ci + 1);
+        fprintf(fp, " %s", cascade_name(ci, name, sizeof name));
     fprintf(fp, "\n");
     return ferror(fp) ? SIM_ERROR(SIM_EIO, "write error") : SIM_OK;
 }
