@@ -22,6 +22,13 @@ void sim_cli_point_init(sim_cli_point *p);
 /* If argv[*i] is --bits, --tech, --vdd, --arch or --batch with a value, takes it, advances *i
  * past the value and returns 1; otherwise returns 0. */
 int sim_cli_point_option(sim_cli_point *p, int argc, char **argv, int *i);
+/* Parses a run-like command line: the design-point options, one more option taking a value
+ * (extra_opt, e.g. "--out", stored in *extra_val), --quiet, --help and the network argument.
+ * Returns -1 to go on, or the exit status to return at once (0 after --help, 2 after a
+ * usage error, which it reports as "apsim <cmd>: error: ..."). */
+int sim_cli_point_parse(sim_cli_point *p, const char *cmd, const char *extra_opt,
+                        const char **extra_val, int *quiet, void (*usage)(FILE *), int argc,
+                        char **argv);
 /* Loads everything named (net_arg must be set); on failure what was loaded stays for
  * sim_cli_point_fini. Errors as the loaders', SIM_EINVAL for a bad --vdd or --batch. */
 sim_status sim_cli_point_load(sim_cli_point *p);

@@ -155,29 +155,9 @@ int sim_cli_compare(int argc, char **argv)
     const char *csv_arg = NULL;
     int quiet = 0;
     sim_cli_point_init(&pt);
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            usage(stdout);
-            return 0;
-        } else if (sim_cli_point_option(&pt, argc, argv, &i)) {
-            continue;
-        } else if (strcmp(a, "--csv") == 0 && i + 1 < argc) {
-            csv_arg = argv[++i];
-        } else if (strcmp(a, "--quiet") == 0) {
-            quiet = 1;
-        } else if (a[0] == '-' || pt.net_arg) {
-            fprintf(stderr, "apsim compare: error: unexpected argument '%s'\n", a);
-            usage(stderr);
-            return 2;
-        } else {
-            pt.net_arg = a;
-        }
-    }
-    if (!pt.net_arg) {
-        usage(stderr);
-        return 2;
-    }
+    int early = sim_cli_point_parse(&pt, "compare", "--csv", &csv_arg, &quiet, usage, argc, argv);
+    if (early >= 0)
+        return early;
     char label[16];
     sim_result *res = NULL;
     cmp_table t;

@@ -1,5 +1,6 @@
 /* cli_point.c - the design point `apsim run` and `apsim compare` share: parses the options
  * that name it and loads the network, bit configuration, technology and architecture. */
+#include <stdio.h>
 #include <string.h>
 
 #include "sim/cli.h"
@@ -26,6 +27,36 @@ int sim_cli_point_option(sim_cli_point *p, int argc, char **argv, int *i)
         }
     }
     return 0;
+}
+
+int sim_cli_point_parse(sim_cli_point *p, const char *cmd, const char *extra_opt,
+                        const char **extra_val, int *quiet, void (*usage)(FILE *), int argc,
+                        char **argv)
+{
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            return 0;
+        } else if (sim_cli_point_option(p, argc, argv, &i)) {
+            continue;
+        } else if (strcmp(a, extra_opt) == 0 && i + 1 < argc) {
+            *extra_val = argv[++i];
+        } else if (strcmp(a, "--quiet") == 0) {
+            *quiet = 1;
+        } else if (a[0] == '-' || p->net_arg) {
+            fprintf(stderr, "apsim %s: error: unexpected argument '%s'\n", cmd, a);
+            usage(stderr);
+            return 2;
+        } else {
+            p->net_arg = a;
+        }
+    }
+    if (!p->net_arg) {
+        usage(stderr);
+        return 2;
+    }
+    return -1;
 }
 
 sim_status sim_cli_point_load(sim_cli_point *p)

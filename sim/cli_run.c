@@ -99,29 +99,9 @@ int sim_cli_run(int argc, char **argv)
     const char *out_arg = NULL;
     int quiet = 0;
     sim_cli_point_init(&pt);
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            usage(stdout);
-            return 0;
-        } else if (sim_cli_point_option(&pt, argc, argv, &i)) {
-            continue;
-        } else if (strcmp(a, "--out") == 0 && i + 1 < argc) {
-            out_arg = argv[++i];
-        } else if (strcmp(a, "--quiet") == 0) {
-            quiet = 1;
-        } else if (a[0] == '-' || pt.net_arg) {
-            fprintf(stderr, "apsim run: error: unexpected argument '%s'\n", a);
-            usage(stderr);
-            return 2;
-        } else {
-            pt.net_arg = a;
-        }
-    }
-    if (!pt.net_arg) {
-        usage(stderr);
-        return 2;
-    }
+    int early = sim_cli_point_parse(&pt, "run", "--out", &out_arg, &quiet, usage, argc, argv);
+    if (early >= 0)
+        return early;
     sim_plan *plan = NULL;
     sim_result *res = NULL;
     int rc = 0;
