@@ -83,7 +83,7 @@ static sim_status write_csv(FILE *fp, const void *ctx)
         csv_num(fp, r->ok ? edp_js(r) / edp_js(ref) : nan);
         fputc('\n', fp);
     }
-    return ferror(fp) ? SIM_ERROR(SIM_EIO, "write error") : SIM_OK;
+    return sim_write_status(fp);
 }
 
 static void print_table(const cmp_table *t)

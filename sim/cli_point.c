@@ -76,11 +76,8 @@ sim_status sim_cli_point_load(sim_cli_point *p)
     if (st == SIM_OK && p->vdd_arg)
         st = sim_parse_double("--vdd", p->vdd_arg, 0.05, 10.0, &p->vdd_v);
     if (st == SIM_OK && p->batch_arg) {
-        double b = 0;
-        st = sim_parse_double("--batch", p->batch_arg, 1, 65536, &b);
-        if (st == SIM_OK && b != (double)(unsigned)b)
-            st =
-                SIM_ERROR(SIM_EINVAL, "--batch: expected a whole number, found '%s'", p->batch_arg);
+        unsigned long b = 0;
+        st = sim_parse_ulong("--batch", p->batch_arg, 1, 65536, &b);
         if (st == SIM_OK)
             p->arch.batch = (unsigned)b;
     }

@@ -49,18 +49,10 @@ static sim_status write_json(FILE *fp, const void *ctx)
 
 static sim_status write_outputs(const char *dir, const run_out *o)
 {
-    static const struct {
-        const char *file;
-        sim_writer_fn fn;
-    } outputs[] = {
-        {"layers.csv", write_layers}, {"summary.csv", write_summary}, {"summary.json", write_json}};
-    char path[4096];
-    sim_status st = sim_mkdir_p(dir);
-    for (size_t i = 0; st == SIM_OK && i < sizeof outputs / sizeof outputs[0]; i++) {
-        snprintf(path, sizeof path, "%s/%s", dir, outputs[i].file);
-        st = sim_write_atomic(path, outputs[i].fn, o);
-    }
-    return st;
+    const sim_output outs[] = {{"layers.csv", write_layers, 1},
+                               {"summary.csv", write_summary, 1},
+                               {"summary.json", write_json, 1}};
+    return sim_write_set(dir, outs, sizeof outs / sizeof outs[0], o);
 }
 
 static void print_summary(const sim_plan *plan, const sim_result *r)

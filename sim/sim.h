@@ -35,6 +35,27 @@ void sim_outfile_abort(sim_outfile *f);
 typedef sim_status (*sim_writer_fn)(FILE *fp, const void *ctx);
 sim_status sim_write_atomic(const char *path, sim_writer_fn fn, const void *ctx);
 
+/* One output of a set written by sim_write_set: file name inside the directory, the writer,
+ * and whether it is written at all this time. */
+typedef struct sim_output {
+    const char *file;
+    sim_writer_fn fn;
+    int on;
+} sim_output;
+/* Writes a set of files into dir (created if needed): every enabled file goes to its
+ * temporary name first; only when all were written are they renamed into place, otherwise
+ * every temporary file is removed. ctx is passed to each writer. */
+sim_status sim_write_set(const char *dir, const sim_output *outs, size_t n, const void *ctx);
+/* SIM_EIO "write error" when fp has an error indicator set, else SIM_OK. */
+sim_status sim_write_status(FILE *fp);
+/* Writes s as a JSON string: quotes, backslashes and control characters escaped. */
+void sim_json_str(FILE *fp, const char *s);
+/* EDP in J*s from energy in pJ and latency in ns (1e-12 x 1e-9). */
+static inline double sim_edp_js(double energy_pj, double latency_ns)
+{
+    return energy_pj * latency_ns * 1e-21;
+}
+
 /* Creates a directory and its parents (mkdir -p). SIM_EIO on failure. */
 sim_status sim_mkdir_p(const char *path);
 
@@ -407,6 +428,11 @@ typedef int (*sim_cli_fn)(int argc, char **argv);
  * naming the option otherwise. */
 sim_status sim_parse_double(const char *option, const char *text, double min, double max,
                             double *out);
+
+/* Parses a whole non-negative integer option (decimal, no sign, no fraction) within
+ * [min, max]; SIM_EINVAL naming the option otherwise. */
+sim_status sim_parse_ulong(const char *option, const char *text, unsigned long min,
+                           unsigned long max, unsigned long *out);
 
 /* Exit status for a failed status code: input errors -> 2, others -> 1. */
 int sim_exit_code(sim_status status);

@@ -886,11 +886,6 @@ free_all:
 
 /* ---- Output ------------------------------------------------------------------------------- */
 
-static sim_status io_status(FILE *fp)
-{
-    return ferror(fp) ? SIM_ERROR(SIM_EIO, "write error") : SIM_OK;
-}
-
 /* A number, or nothing when it does not apply (NaN). */
 static void num(FILE *fp, int decimals, double v)
 {
@@ -919,7 +914,7 @@ sim_status sim_dyn_write_requests_csv(FILE *fp, const sim_dyn_result *r)
                 w->latency_ns * 1e-6, w->energy_pj * 1e-9,
                 w->energy_pj * 1e-12 * w->latency_ns * 1e-9, w->top1_pct);
     }
-    return io_status(fp);
+    return sim_write_status(fp);
 }
 
 static double design_vs_static(const sim_dyn_point *pt, const sim_dyn_design *d)
@@ -959,18 +954,7 @@ sim_status sim_dyn_write_summary_csv(FILE *fp, const sim_dyn_result *r)
                     g->capacity_bits * 1e-6);
         }
     }
-    return io_status(fp);
-}
-
-static void json_str(FILE *fp, const char *s)
-{
-    fputc('"', fp);
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            fputc('\\', fp);
-        fputc(*s, fp);
-    }
-    fputc('"', fp);
+    return sim_write_status(fp);
 }
 
 static void json_num(FILE *fp, int decimals, double v)
@@ -986,15 +970,15 @@ sim_status sim_dyn_write_summary_json(FILE *fp, const sim_dyn_result *r)
     const sim_dyn_schedule *s = r->sched;
     const sim_dyn_storage *g = &r->storage;
     fputs("{\n  \"schedule\": ", fp);
-    json_str(fp, s->name);
+    sim_json_str(fp, s->name);
     fputs(",\n  \"kind\": ", fp);
-    json_str(fp, sim_dyn_kind_name(s->kind));
+    sim_json_str(fp, sim_dyn_kind_name(s->kind));
     fputs(",\n  \"network\": ", fp);
-    json_str(fp, s->net->name);
+    sim_json_str(fp, s->net->name);
     fputs(",\n  \"technology\": ", fp);
-    json_str(fp, s->tech->name);
+    sim_json_str(fp, s->tech->name);
     fputs(",\n  \"architecture\": ", fp);
-    json_str(fp, s->arch.name);
+    sim_json_str(fp, s->arch.name);
     fprintf(fp, ",\n  \"vdd_v\": %.3f,\n  \"batch\": %u,\n", s->vdd_v, s->arch.batch);
     fprintf(fp,
             "  \"weight_storage\": {\"msb_slice_mbit\": %.3f, \"msb_slice_fits\": %s, "
@@ -1006,9 +990,9 @@ sim_status sim_dyn_write_summary_json(FILE *fp, const sim_dyn_result *r)
     for (size_t k = 0; k <= s->n_configs; k++) {
         const sim_dyn_static *x = k < s->n_configs ? &r->statics[k] : &r->max_static;
         fputs("    {\"name\": ", fp);
-        json_str(fp, k < s->n_configs ? s->configs[k].name : "fixed_max");
+        sim_json_str(fp, k < s->n_configs ? s->configs[k].name : "fixed_max");
         fputs(", \"bits\": ", fp);
-        json_str(fp, k < s->n_configs ? s->configs[k].spec : "per-layer maximum");
+        sim_json_str(fp, k < s->n_configs ? s->configs[k].spec : "per-layer maximum");
         fprintf(fp, ", \"role\": \"%s\", \"top1_pct\": ",
                 k == s->n_configs         ? "fixed_max"
                 : s->configs[k].is_static ? "static"
@@ -1030,17 +1014,17 @@ sim_status sim_dyn_write_summary_json(FILE *fp, const sim_dyn_result *r)
         json_num(fp, 4, pt->fraction >= 0 ? pt->fraction : NO_VALUE);
         fprintf(fp, ", \"inputs\": %zu, \"requests\": %zu, \"top1_pct\": %.4f, \"best_static\": ",
                 pt->n_inputs, pt->n_requests, pt->top1_pct);
-        json_str(fp, s->configs[pt->best_static].name);
+        sim_json_str(fp, s->configs[pt->best_static].name);
         fprintf(fp, ", \"best_static_edp_js\": %.6e, \"edp_vs_best_static_pct\": %.3f,\n",
                 pt->best_static_edp_js, pt->edp_vs_best_static_pct);
         fputs("     \"designs\": [\n", fp);
         for (size_t k = 0; k < pt->n_designs; k++) {
             const sim_dyn_design *d = &pt->design[k];
             fputs("       {\"name\": ", fp);
-            json_str(fp, d->name);
+            sim_json_str(fp, d->name);
             if (!d->supported) {
                 fputs(", \"supported\": false, \"reason\": ", fp);
-                json_str(fp, d->reason);
+                sim_json_str(fp, d->reason);
             } else {
                 fprintf(fp,
                         ", \"supported\": true, \"runs\": %zu, \"latency_ms\": %.6e, "
@@ -1057,7 +1041,7 @@ sim_status sim_dyn_write_summary_json(FILE *fp, const sim_dyn_result *r)
         fprintf(fp, "     ]}%s\n", p + 1 < r->n_points ? "," : "");
     }
     fputs("  ]\n}\n", fp);
-    return io_status(fp);
+    return sim_write_status(fp);
 }
 
 sim_status sim_dyn_write_family_csv(FILE *fp, const sim_dyn_result *r)
@@ -1079,7 +1063,7 @@ sim_status sim_dyn_write_family_csv(FILE *fp, const sim_dyn_result *r)
             else
                 fprintf(fp, "%s\n", r->sched->name);
         }
-    return io_status(fp);
+    return sim_write_status(fp);
 }
 
 sim_status sim_dyn_write_static_csv(FILE *fp, const sim_dyn_result *r)
@@ -1092,7 +1076,7 @@ sim_status sim_dyn_write_static_csv(FILE *fp, const sim_dyn_result *r)
                 s->configs[k].top1_pct, x->latency_ns * 1e-6, x->energy_pj * 1e-9, x->edp_js,
                 (unsigned long long)x->n_passes);
     }
-    return io_status(fp);
+    return sim_write_status(fp);
 }
 
 static sim_status write_plots_list(FILE *fp, const sim_dyn_result *r)
@@ -1103,41 +1087,32 @@ static sim_status write_plots_list(FILE *fp, const sim_dyn_result *r)
         "dynamic|family.csv|dynamic_edp_accuracy|%s: EDP per inference vs average top-1 (%s, %s "
         "%.2f V)|ap_bit_fluid ap_fixed_max|static.csv\n",
         s->name, s->net->name, s->tech->name, s->vdd_v);
-    return io_status(fp);
+    return sim_write_status(fp);
 }
 
-typedef sim_status (*dyn_writer)(FILE *fp, const sim_dyn_result *r);
-
-static const struct {
-    const char *file;
-    dyn_writer fn;
-} dyn_outputs[] = {
-    {"requests.csv", sim_dyn_write_requests_csv}, {"summary.csv", sim_dyn_write_summary_csv},
-    {"summary.json", sim_dyn_write_summary_json}, {"family.csv", sim_dyn_write_family_csv},
-    {"static.csv", sim_dyn_write_static_csv},     {"plots.list", write_plots_list},
-};
-
-typedef struct out_ctx {
-    dyn_writer fn;
-    const sim_dyn_result *r;
-} out_ctx;
-
-static sim_status call_writer(FILE *fp, const void *ctx)
-{
-    const out_ctx *o = ctx;
-    return o->fn(fp, o->r);
-}
+/* Adapters from the typed writers to sim_write_set's (FILE *, const void *) writers. */
+#define DYN_OUTPUT(fn)                                                                             \
+    static sim_status out_##fn(FILE *fp, const void *ctx)                                          \
+    {                                                                                              \
+        return fn(fp, ctx);                                                                        \
+    }
+DYN_OUTPUT(sim_dyn_write_requests_csv)
+DYN_OUTPUT(sim_dyn_write_summary_csv)
+DYN_OUTPUT(sim_dyn_write_summary_json)
+DYN_OUTPUT(sim_dyn_write_family_csv)
+DYN_OUTPUT(sim_dyn_write_static_csv)
+DYN_OUTPUT(write_plots_list)
+#undef DYN_OUTPUT
 
 sim_status sim_dyn_write_outputs(const sim_dyn_result *r, const char *dir)
 {
-    char path[4096];
-    sim_status st = sim_mkdir_p(dir);
-    for (size_t i = 0; st == SIM_OK && i < sizeof dyn_outputs / sizeof dyn_outputs[0]; i++) {
-        out_ctx o = {dyn_outputs[i].fn, r};
-        int n = snprintf(path, sizeof path, "%s/%s", dir, dyn_outputs[i].file);
-        if (n < 0 || (size_t)n >= sizeof path)
-            return SIM_ERROR(SIM_EINVAL, "output directory name too long: %s", dir);
-        st = sim_write_atomic(path, call_writer, &o);
-    }
-    return st;
+    const sim_output outs[] = {
+        {"requests.csv", out_sim_dyn_write_requests_csv, 1},
+        {"summary.csv", out_sim_dyn_write_summary_csv, 1},
+        {"summary.json", out_sim_dyn_write_summary_json, 1},
+        {"family.csv", out_sim_dyn_write_family_csv, 1},
+        {"static.csv", out_sim_dyn_write_static_csv, 1},
+        {"plots.list", out_write_plots_list, 1},
+    };
+    return sim_write_set(dir, outs, sizeof outs / sizeof outs[0], r);
 }

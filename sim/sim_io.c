@@ -70,6 +70,66 @@ sim_status sim_write_atomic(const char *path, sim_writer_fn fn, const void *ctx)
     return sim_outfile_commit(&f);
 }
 
+sim_status sim_write_set(const char *dir, const sim_output *outs, size_t n, const void *ctx)
+{
+    char path[4200];
+    sim_status st = sim_mkdir_p(dir);
+    sim_outfile *files = st == SIM_OK ? sim_calloc(n ? n : 1, sizeof *files) : NULL;
+    if (st == SIM_OK && !files)
+        st = SIM_ERROR(SIM_ENOMEM, "out of memory writing %s", dir);
+    for (size_t i = 0; st == SIM_OK && i < n; i++) {
+        if (!outs[i].on)
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, outs[i].file);
+        st = sim_outfile_open(&files[i], path);
+        if (st == SIM_OK)
+            st = outs[i].fn(files[i].fp, ctx);
+    }
+    for (size_t i = 0; files && i < n; i++) {
+        if (!files[i].path)
+            continue;
+        if (st == SIM_OK)
+            st = sim_outfile_commit(&files[i]);
+        else
+            sim_outfile_abort(&files[i]);
+    }
+    sim_free(files);
+    return st;
+}
+
+sim_status sim_write_status(FILE *fp)
+{
+    return ferror(fp) ? SIM_ERROR(SIM_EIO, "write error") : SIM_OK;
+}
+
+void sim_json_str(FILE *fp, const char *s)
+{
+    fputc('"', fp);
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+        if (*c == '"' || *c == '\\')
+            fprintf(fp, "\\%c", *c);
+        else if (*c < 0x20)
+            fprintf(fp, "\\u%04x", *c);
+        else
+            fputc(*c, fp);
+    }
+    fputc('"', fp);
+}
+
+sim_status sim_parse_ulong(const char *option, const char *text, unsigned long min,
+                           unsigned long max, unsigned long *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = text[0] >= '0' && text[0] <= '9' ? strtoul(text, &end, 10) : 0;
+    if (!(text[0] >= '0' && text[0] <= '9') || *end != '\0' || errno == ERANGE || v < min ||
+        v > max)
+        return SIM_ERROR(SIM_EINVAL, "%s: expected a whole number in %lu..%lu, found '%s'", option,
+                         min, max, text);
+    *out = v;
+    return SIM_OK;
+}
+
 sim_status sim_mkdir_p(const char *path)
 {
     char buf[4096];

@@ -33,7 +33,7 @@ sim_status sim_result_write_layers_csv(FILE *fp, const sim_plan *plan, const sim
                 lr->energy_search_pj, lr->energy_write_pj, lr->energy_move_pj, lr->energy_leak_pj,
                 lr->energy_periph_pj, lr->energy_pj, lr->edp_pj_ns);
     }
-    return ferror(fp) ? SIM_ERROR(SIM_EIO, "write error") : SIM_OK;
+    return sim_write_status(fp);
 }
 
 sim_status sim_result_write_summary_csv(FILE *fp, const sim_result *res, int header)
@@ -52,31 +52,19 @@ sim_status sim_result_write_summary_csv(FILE *fp, const sim_result *res, int hea
             res->energy_leak_pj * 1e-9, res->energy_periph_pj * 1e-9, res->macs,
             res->throughput_inf_s, res->tops_per_w, res->area_mm2, res->gops_per_mm2,
             res->at.energy_law, res->at.delay_law, res->at.write_law, res->at.leak_law);
-    return ferror(fp) ? SIM_ERROR(SIM_EIO, "write error") : SIM_OK;
-}
-
-/* Writes s as a JSON string (the names here never hold control characters). */
-static void json_str(FILE *fp, const char *s)
-{
-    fputc('"', fp);
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            fputc('\\', fp);
-        fputc(*s, fp);
-    }
-    fputc('"', fp);
+    return sim_write_status(fp);
 }
 
 sim_status sim_result_write_json(FILE *fp, const sim_result *res)
 {
     fprintf(fp, "{\n  \"network\": ");
-    json_str(fp, res->net->name);
+    sim_json_str(fp, res->net->name);
     fprintf(fp, ",\n  \"bits\": ");
-    json_str(fp, bits_name(res));
+    sim_json_str(fp, bits_name(res));
     fprintf(fp, ",\n  \"technology\": ");
-    json_str(fp, res->tech->name);
+    sim_json_str(fp, res->tech->name);
     fprintf(fp, ",\n  \"architecture\": ");
-    json_str(fp, res->arch.name);
+    sim_json_str(fp, res->arch.name);
     fprintf(fp,
             ",\n  \"vdd_v\": %.3f,\n  \"batch\": %u,\n  \"latency_ms\": %.6e,\n"
             "  \"energy_mj\": %.6e,\n  \"edp_js\": %.6e,\n  \"energy_split_mj\": {\"search\": "
@@ -88,13 +76,13 @@ sim_status sim_result_write_json(FILE *fp, const sim_result *res)
             res->edp_pj_ns * 1e-21, res->energy_search_pj * 1e-9, res->energy_write_pj * 1e-9,
             res->energy_move_pj * 1e-9, res->energy_leak_pj * 1e-9, res->energy_periph_pj * 1e-9,
             res->macs, res->throughput_inf_s, res->tops_per_w, res->area_mm2, res->gops_per_mm2);
-    json_str(fp, res->at.energy_law);
+    sim_json_str(fp, res->at.energy_law);
     fprintf(fp, ", \"delay\": ");
-    json_str(fp, res->at.delay_law);
+    sim_json_str(fp, res->at.delay_law);
     fprintf(fp, ", \"write\": ");
-    json_str(fp, res->at.write_law);
+    sim_json_str(fp, res->at.write_law);
     fprintf(fp, ", \"leakage\": ");
-    json_str(fp, res->at.leak_law);
+    sim_json_str(fp, res->at.leak_law);
     fprintf(fp, "}\n}\n");
-    return ferror(fp) ? SIM_ERROR(SIM_EIO, "write error") : SIM_OK;
+    return sim_write_status(fp);
 }

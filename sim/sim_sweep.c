@@ -1175,7 +1175,7 @@ static sim_status write_points(FILE *fp, const void *ctx)
             if (strcmp(o->pts[i].series, o->pts[firsts[s]].series) == 0)
                 write_point(fp, o->e, &o->pts[i]);
     sim_free(firsts);
-    return ferror(fp) ? SIM_ERROR(SIM_EIO, "write error") : SIM_OK;
+    return sim_write_status(fp);
 }
 
 static sim_status write_front(FILE *fp, const void *ctx)
@@ -1184,18 +1184,7 @@ static sim_status write_front(FILE *fp, const void *ctx)
     fputs(POINTS_HEADER, fp);
     for (size_t i = 0; i < o->n_front; i++)
         write_point(fp, o->e, &o->pts[o->front[i]]);
-    return ferror(fp) ? SIM_ERROR(SIM_EIO, "write error") : SIM_OK;
-}
-
-static void json_str(FILE *fp, const char *s)
-{
-    fputc('"', fp);
-    for (; s && *s; s++) {
-        if (*s == '"' || *s == '\\')
-            fputc('\\', fp);
-        fputc(*s, fp);
-    }
-    fputc('"', fp);
+    return sim_write_status(fp);
 }
 
 /* Index of the first point of each distinct series, in order of first appearance. */
@@ -1228,13 +1217,13 @@ static sim_status write_summary(FILE *fp, const void *ctx)
         n_ok += o->pts[i].status == PT_OK;
     }
     fprintf(fp, "{\n  \"experiment\": ");
-    json_str(fp, e->name);
+    sim_json_str(fp, e->name);
     fprintf(fp, ",\n  \"description\": ");
-    json_str(fp, e->description ? e->description : "");
+    sim_json_str(fp, e->description ? e->description : "");
     fprintf(fp, ",\n  \"file\": ");
-    json_str(fp, e->path);
+    sim_json_str(fp, e->path);
     fprintf(fp, ",\n  \"file_fnv1a\": \"%016" PRIx64 "\",\n  \"architecture\": ", e->hash);
-    json_str(fp, e->arch.name);
+    sim_json_str(fp, e->arch.name);
     fprintf(fp,
             ",\n  \"n_points\": %zu,\n  \"n_ok\": %zu,\n  \"n_unsupported\": %zu,\n"
             "  \"n_pareto\": %zu,\n  \"units\": {\"latency\": \"ms per batch\", \"energy\": "
@@ -1258,7 +1247,7 @@ static sim_status write_summary(FILE *fp, const void *ctx)
             }
         }
         fprintf(fp, "%s\n    {\"name\": ", s ? "," : "");
-        json_str(fp, name);
+        sim_json_str(fp, name);
         fprintf(fp, ", \"n_points\": %zu, \"n_front\": %zu, \"least_edp\": ", n, n_front);
         if (best == SIZE_MAX) {
             fprintf(fp, "null}");
@@ -1266,9 +1255,9 @@ static sim_status write_summary(FILE *fp, const void *ctx)
         }
         const xp_point *p = &o->pts[best];
         fprintf(fp, "{\"network\": ");
-        json_str(fp, e->nets[p->net]->name);
+        sim_json_str(fp, e->nets[p->net]->name);
         fprintf(fp, ", \"bits\": ");
-        json_str(fp, bits_name(e, p));
+        sim_json_str(fp, bits_name(e, p));
         fprintf(fp, ", \"edp_js\": %.6e", best_edp);
         double top1 = e->top1[p->net * e->n_bits + p->bits];
         if (!isnan(top1))
@@ -1277,7 +1266,7 @@ static sim_status write_summary(FILE *fp, const void *ctx)
     }
     fprintf(fp, "\n  ]\n}\n");
     sim_free(firsts);
-    return ferror(fp) ? SIM_ERROR(SIM_EIO, "write error") : SIM_OK;
+    return sim_write_status(fp);
 }
 
 static int has_accuracy_point(const xp_point *p)
@@ -1351,7 +1340,7 @@ static sim_status write_plots(FILE *fp, const void *ctx)
                 e->batch[p->batch]);
     }
     sim_free(firsts);
-    return ferror(fp) ? SIM_ERROR(SIM_EIO, "write error") : SIM_OK;
+    return sim_write_status(fp);
 }
 
 static sim_status write_layers(FILE *fp, const void *ctx)
@@ -1414,7 +1403,7 @@ static sim_status write_efficiency(FILE *fp, const sweep_out *o, int csv)
         eff_num(fp, sep, p->gops_per_mm2);
         fprintf(fp, "%s%s%s%s\n", sep, sep, note, csv ? "" : " |");
     }
-    return ferror(fp) ? SIM_ERROR(SIM_EIO, "write error") : SIM_OK;
+    return sim_write_status(fp);
 }
 
 static sim_status write_eff_csv(FILE *fp, const void *ctx)
@@ -1495,11 +1484,7 @@ free_all:
  * leaves the previous outputs (or none) in place. */
 static sim_status write_outputs(const char *dir, sweep_out *o)
 {
-    struct {
-        const char *file;
-        sim_writer_fn fn;
-        int on;
-    } outs[] = {
+    const sim_output outs[] = {
         {"points.csv", write_points, 1},
         {"front.csv", write_front, 1},
         {"summary.json", write_summary, 1},
@@ -1508,28 +1493,7 @@ static sim_status write_outputs(const char *dir, sweep_out *o)
         {"efficiency.csv", write_eff_csv, o->e->n_pub > 0},
         {"efficiency.md", write_eff_md, o->e->n_pub > 0},
     };
-    enum { N_OUTS = sizeof outs / sizeof outs[0] };
-    sim_outfile files[N_OUTS];
-    char path[4200];
-    sim_status st = SIM_OK;
-    memset(files, 0, sizeof files);
-    for (size_t i = 0; st == SIM_OK && i < N_OUTS; i++) {
-        if (!outs[i].on)
-            continue;
-        snprintf(path, sizeof path, "%s/%s", dir, outs[i].file);
-        st = sim_outfile_open(&files[i], path);
-        if (st == SIM_OK)
-            st = outs[i].fn(files[i].fp, o);
-    }
-    for (size_t i = 0; i < N_OUTS; i++) {
-        if (!files[i].path)
-            continue;
-        if (st == SIM_OK)
-            st = sim_outfile_commit(&files[i]);
-        else
-            sim_outfile_abort(&files[i]);
-    }
-    return st;
+    return sim_write_set(dir, outs, sizeof outs / sizeof outs[0], o);
 }
 
 /* Evaluates the layers_for point again and keeps its plan and result for layers.csv. */

@@ -370,6 +370,61 @@ START_TEST(test_func_conv_matches_reference_and_plan)
 }
 END_TEST
 
+START_TEST(test_io_json_str_escapes)
+{
+    char buf[128] = {0};
+    FILE *fp = fmemopen(buf, sizeof buf - 1, "w");
+    ck_assert_ptr_nonnull(fp);
+    sim_json_str(fp, "a\"b\\c\td\ne");
+    fclose(fp);
+    ck_assert_str_eq(buf, "\"a\\\"b\\\\c\\u0009d\\u000ae\"");
+}
+END_TEST
+
+START_TEST(test_io_parse_ulong)
+{
+    unsigned long v = 7;
+    ck_assert_int_eq(sim_parse_ulong("--batch", "64", 1, 65536, &v), SIM_OK);
+    ck_assert_uint_eq(v, 64);
+    static const char *const bad[] = {"2.5", "-3", "+3", "", "0", "70000", "12x", " 5"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        ck_assert_int_eq(sim_parse_ulong("--batch", bad[i], 1, 65536, &v), SIM_EINVAL);
+    ck_assert_str_eq(sim_last_error(),
+                     "error: --batch: expected a whole number in 1..65536, found ' 5'");
+}
+END_TEST
+
+static sim_status write_ok(FILE *fp, const void *ctx)
+{
+    fputs((const char *)ctx, fp);
+    return SIM_OK;
+}
+
+static sim_status write_fails(FILE *fp, const void *ctx)
+{
+    (void)fp;
+    (void)ctx;
+    return SIM_ERROR(SIM_EINVAL, "writer failed");
+}
+
+/* A set is written whole or not at all: a failing writer leaves no file of the set. */
+START_TEST(test_io_write_set_all_or_nothing)
+{
+    const char *dir = "build/test_write_set";
+    const sim_output good[] = {{"a.txt", write_ok, 1}, {"b.txt", write_ok, 0}};
+    const sim_output bad[] = {{"c.txt", write_ok, 1}, {"d.txt", write_fails, 1}};
+    ck_assert_int_eq(sim_write_set(dir, good, 2, "text"), SIM_OK);
+    FILE *fp = fopen("build/test_write_set/a.txt", "r");
+    ck_assert_ptr_nonnull(fp);
+    fclose(fp);
+    ck_assert_ptr_null(fopen("build/test_write_set/b.txt", "r"));
+    ck_assert_int_eq(sim_write_set(dir, bad, 2, "text"), SIM_EINVAL);
+    ck_assert_ptr_null(fopen("build/test_write_set/c.txt", "r"));
+    ck_assert_ptr_null(fopen("build/test_write_set/d.txt", "r"));
+    remove("build/test_write_set/a.txt");
+}
+END_TEST
+
 Suite *sim_suite(void)
 {
     Suite *s = suite_create("sim");
@@ -388,6 +443,11 @@ Suite *sim_suite(void)
     tc = tcase_create("func");
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, test_func_conv_matches_reference_and_plan, 0, 7);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("io");
+    tcase_add_test(tc, test_io_json_str_escapes);
+    tcase_add_test(tc, test_io_parse_ulong);
+    tcase_add_test(tc, test_io_write_set_all_or_nothing);
     suite_add_tcase(s, tc);
     tc = tcase_create("arch");
     tcase_add_test(tc, test_arch_load_ok);
