@@ -111,7 +111,8 @@ int sim_input_nonneg(const net_network *net, size_t layer)
     return 0; /* the network input is signed */
 }
 
-/* Places `outputs` output elements of `group_rows` rows each onto the CAPs. */
+/* Places `outputs` output elements of `group_rows` rows each onto the CAPs; a group never
+ * straddles two CAPs, so group_rows must not exceed cap_rows (callers check). */
 static void place(const sim_arch *arch, sim_candidate *c, uint64_t outputs, uint64_t group_rows)
 {
     uint64_t per_cap = arch->cap_rows / group_rows;
@@ -151,8 +152,7 @@ sim_status sim_gemm_candidate(const sim_arch *arch, uint64_t m, uint64_t n, uint
 
     /* Load operands (one bit-plane per operand bit), clear the accumulator. */
     c->n_plane_writes += c->chunk_k * prod + c->acc_bits;
-    sim_status st = SIM_OK;
-    st = add_ops(c, c->chunk_k, AP_OP_MAC_S, a_width, w_bits, c->acc_bits, 1);
+    sim_status st = add_ops(c, c->chunk_k, AP_OP_MAC_S, a_width, w_bits, c->acc_bits, 1);
     if (st == SIM_OK && n_chunks > 1)
         st = add_op(c, AP_OP_REDUCE_SUM_S, c->acc_bits, 0, c->acc_bits, (size_t)n_chunks);
     if (st == SIM_OK)
@@ -176,8 +176,14 @@ static sim_status eltwise_candidate(const sim_arch *arch, const net_network *net
     memset(c, 0, sizeof *c);
     if (l->kind == NET_FLATTEN)
         return SIM_OK; /* a view: no work */
-    place(arch, c, outputs, 1);
     unsigned window = (unsigned)(l->kh * l->kw), result = a;
+    /* Average pooling puts each window's inputs in a group of rows (a power of two) for the
+     * tree; every other kind uses one row per output. */
+    uint64_t group = l->kind == NET_AVGPOOL ? 1ull << sim_ceil_log2(window) : 1;
+    if (group > arch->cap_rows)
+        return SIM_ERROR(SIM_ECAPACITY, "a %u-element pooling window needs %llu rows, CAPs have %u",
+                         window, (unsigned long long)group, arch->cap_rows);
+    place(arch, c, outputs, group);
     switch (l->kind) {
     case NET_RELU:
         c->n_plane_writes += a;
@@ -192,9 +198,7 @@ static sim_status eltwise_candidate(const sim_arch *arch, const net_network *net
     case NET_AVGPOOL: {
         /* One input element per row; a 2D-AP tree sums each window's rows (groups padded to
          * a power of two), then the sum is scaled by 1/window dyadically. */
-        uint64_t group = 1ull << sim_ceil_log2(window);
         result = a + sim_ceil_log2(window);
-        place(arch, c, outputs, group);
         c->n_plane_writes += a;
         st = add_op(c, AP_OP_REDUCE_SUM_S, a, 0, result, (size_t)group);
         if (st == SIM_OK)
@@ -238,7 +242,6 @@ static sim_status plan_layer(const sim_plan *p, size_t li, sim_layer_plan *lp)
     }
     net_layer_gemm(l, p->arch.batch, &lp->gemm_m, &lp->gemm_n, &lp->gemm_k);
     unsigned aw = sim_act_width(p->net, li, lp->bits.a_bits);
-    sim_status last = SIM_OK;
     for (uint64_t chunks = 1; lp->n_candidates < SIM_MAX_CANDIDATES; chunks *= 2) {
         sim_candidate *c = &lp->cand[lp->n_candidates];
         sim_status st =
@@ -250,13 +253,11 @@ static sim_status plan_layer(const sim_plan *p, size_t li, sim_layer_plan *lp)
             return st;
         else if (c->acc_bits > AP_ACC_WIDTH_MAX)
             return st; /* the message is already recorded */
-        last = st;
         if (chunks >= lp->gemm_k)
             break;
     }
     if (lp->n_candidates == 0)
-        return SIM_ERROR(last ? last : SIM_ECAPACITY,
-                         "layer '%s' (K=%llu, a=%u, w=%u bits) fits no row of %u columns", l->name,
+        return SIM_ERROR(SIM_ECAPACITY, "K=%llu at a=%u, w=%u bits fits no row of %u columns",
                          (unsigned long long)lp->gemm_k, lp->bits.a_bits, lp->bits.w_bits,
                          p->arch.cap_cols);
     return SIM_OK;

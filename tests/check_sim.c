@@ -202,6 +202,26 @@ START_TEST(test_plan_capacity_error)
 }
 END_TEST
 
+/* An average-pooling window larger than a CAP's rows is a capacity error, not a crash. */
+START_TEST(test_plan_pool_window_exceeds_cap)
+{
+    net_network *net = load_net("resnet18");
+    sim_arch arch = default_arch();
+    net_bitcfg *bits = NULL;
+    sim_plan *plan = NULL;
+    arch.cap_rows = 32; /* the 7x7 global pool needs 64 rows per output */
+    ck_assert_int_eq(net_bitcfg_uniform("int8", net, &bits), SIM_OK);
+    ck_assert_int_eq(sim_plan_new(net, bits, &arch, &plan), SIM_ECAPACITY);
+    ck_assert_ptr_null(plan);
+    ck_assert(
+        strstr(sim_last_error(),
+               "layer 'final_pool': a 49-element pooling window needs 64 rows, CAPs have 32") !=
+        NULL);
+    net_bitcfg_free(bits);
+    net_free(net);
+}
+END_TEST
+
 START_TEST(test_plan_out_of_memory)
 {
     net_network *net = load_net("alexnet");
@@ -439,6 +459,7 @@ Suite *sim_suite(void)
     tcase_add_test(tc, test_plan_gemm_candidate);
     tcase_add_test(tc, test_plan_capacity_error);
     tcase_add_test(tc, test_plan_out_of_memory);
+    tcase_add_test(tc, test_plan_pool_window_exceeds_cap);
     suite_add_tcase(s, tc);
     tc = tcase_create("func");
     tcase_set_timeout(tc, 60);
