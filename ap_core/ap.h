@@ -46,6 +46,8 @@ size_t ap_array_plane_words(const ap_array *arr);
 
 void ap_array_counters(const ap_array *arr, ap_counters *out);
 void ap_array_counters_reset(ap_array *arr);
+/* Adds every counter of x to acc (sums over arrays or runs). */
+void ap_counters_add(ap_counters *acc, const ap_counters *x);
 
 /* ---- Primitives --------------------------------------------------------------------- */
 

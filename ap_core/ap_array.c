@@ -114,6 +114,18 @@ void ap_array_counters_reset(ap_array *arr)
     memset(&arr->cnt, 0, sizeof arr->cnt);
 }
 
+void ap_counters_add(ap_counters *acc, const ap_counters *x)
+{
+    acc->n_compares += x->n_compares;
+    acc->n_writes += x->n_writes;
+    acc->n_compared_cells += x->n_compared_cells;
+    acc->n_written_cells += x->n_written_cells;
+    acc->n_word_writes += x->n_word_writes;
+    acc->n_word_reads += x->n_word_reads;
+    acc->n_plane_writes += x->n_plane_writes;
+    acc->n_plane_reads += x->n_plane_reads;
+}
+
 /* ---- Pass kernels ----------------------------------------------------------------------
  * A pass over all rows is one loop over the words of the columns it touches. The key and
  * the written pattern become per-column word masks before the loop (inv: all ones where the

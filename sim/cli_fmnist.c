@@ -37,12 +37,36 @@ static double now_s(void)
 
 static int usage(void)
 {
-    fprintf(stderr,
-            "usage: apsim fmnist train [--epochs N] [--train N] [--out FILE] [--data DIR]\n"
-            "       apsim fmnist eval --bits <spec|file> [--weights FILE] [--ap N] [--tech T]\n"
-            "       apsim fmnist sweep [--out DIR] [--weights FILE] [--ap N] [--tech T]\n"
-            "  <spec>: int8, w4a8, ... or one wXaY per conv/fc layer: w8a8,w4a4,w8a8\n");
+    fprintf(
+        stderr,
+        "usage: apsim fmnist train [--epochs N] [--train N] [--out FILE] [--data DIR] [--net N]\n"
+        "       apsim fmnist eval --bits <spec|file> [--weights FILE] [--ap N] [--test N]\n"
+        "                         [--tech T] [--data DIR] [--net N]\n"
+        "       apsim fmnist sweep [--out DIR] [--weights FILE] [--ap N] [--test N] [--tech T]\n"
+        "                          [--data DIR] [--net N]\n"
+        "  <spec>: int8, w4a8, ... or one wXaY per conv/fc layer: w8a8,w4a4,w8a8\n"
+        "  --test N: the first N test images (default all); --ap N (default 20) of them\n"
+        "  are also run on the AP, so N >= --ap\n"
+        "  --net N: built-in network or YAML file (default fmnist_cnn)\n");
     return 2;
+}
+
+/* A per-layer spec ("w8a8,w4a4,w8a8"): only w, a, digits and commas, no empty element.
+ * Returns 1 when it is well formed, else writes why into why. */
+static int bits_list_ok(const char *spec, char *why, size_t cap)
+{
+    size_t n = strlen(spec);
+    for (size_t i = 0; i < n; i++)
+        if (!strchr("wa0123456789,", spec[i])) {
+            snprintf(why, cap, "character '%c' is not allowed (use w, a, digits and commas)",
+                     spec[i]);
+            return 0;
+        }
+    if (n == 0 || spec[0] == ',' || spec[n - 1] == ',' || strstr(spec, ",,")) {
+        snprintf(why, cap, "empty element");
+        return 0;
+    }
+    return 1;
 }
 
 static sim_status load_set(const char *dir, const char *prefix, sim_dataset **out)
@@ -135,7 +159,9 @@ static sim_status resolve_bits(const net_network *net, const char *spec, net_bit
 {
     if (!strchr(spec, ','))
         return net_bitcfg_resolve(spec, net, out);
-    char text[4096];
+    char text[4096], why[96];
+    if (!bits_list_ok(spec, why, sizeof why))
+        return SIM_ERROR(SIM_EINVAL, "--bits '%s': %s", spec, why);
     size_t len = (size_t)snprintf(text, sizeof text, "name: \"%s\"\nlayers:\n", spec);
     const char *p = spec;
     for (size_t i = 0; i < net->n_layers; i++) {
@@ -283,6 +309,34 @@ static int parse_opts(int argc, char **argv, fm_opts *o)
     return 1;
 }
 
+/* Checks that need no data: --ap within --test, a per-layer --bits spec well formed. */
+static int check_opts(const fm_opts *o)
+{
+    char why[96];
+    if (o->n_test > 0 && o->n_ap > o->n_test) {
+        fprintf(stderr,
+                "apsim fmnist: error: --ap %.0f exceeds --test %.0f: the AP images are "
+                "checked against the first --test reference results\n",
+                o->n_ap, o->n_test);
+        return 0;
+    }
+    if (o->bits_arg && strchr(o->bits_arg, ',') && !bits_list_ok(o->bits_arg, why, sizeof why)) {
+        fprintf(stderr, "apsim fmnist: error: --bits '%s': %s\n", o->bits_arg, why);
+        return 0;
+    }
+    return 1;
+}
+
+/* --ap against the test images actually loaded (--test absent: the whole set). */
+static int check_n_ap(const fm_ctx *c, size_t n_test)
+{
+    if ((size_t)c->o.n_ap <= n_test)
+        return 1;
+    fprintf(stderr, "apsim fmnist: error: --ap %.0f exceeds the %zu test images\n", c->o.n_ap,
+            n_test);
+    return 0;
+}
+
 static int cmd_train(fm_ctx *c)
 {
     char path[4096];
@@ -326,6 +380,8 @@ static int cmd_eval(fm_ctx *c)
     size_t n_test = c->test ? c->test->n_images : 0;
     if (c->o.n_test > 0 && (size_t)c->o.n_test < n_test)
         n_test = (size_t)c->o.n_test;
+    if (st == SIM_OK && !check_n_ap(c, n_test))
+        return 2;
     if (st == SIM_OK)
         st = measure(c, c->o.bits_arg, n_test, (size_t)c->o.n_ap, &pt);
     if (st == SIM_OK) {
@@ -383,14 +439,14 @@ static sim_status write_configs(FILE *fp, const void *ctx)
 {
     const sweep_out *s = ctx;
     fprintf(fp, "config,label,mark,acc_pct,float_acc_pct,margin_median,margin_mean,"
-                "margin_below_1_pct,ap_images,ap_bitexact,ap_s_per_image,latency_ns,energy_pj,"
+                "margin_below_1_pct,ap_images,ap_bitexact,latency_ns,energy_pj,"
                 "edp_js,technology\n");
     for (size_t i = 0; i < N_SPECS; i++) {
         const fm_point *p = &s->pts[i];
-        fprintf(fp, "\"%s\",%s,%s,%.2f,%.2f,%.4f,%.4f,%.2f,%zu,%zu,%.4f,%.3f,%.3f,%.6e,%s\n",
-                p->spec, p->label, mark_of(p), p->acc_pct, s->c->float_acc_pct, p->margin_median,
-                p->margin_mean, p->low_margin_pct, p->n_ap, p->n_ap_exact, p->ap_s_per_image,
-                p->latency_ns, p->energy_pj, p->edp_js, s->c->o.tech_arg);
+        fprintf(fp, "\"%s\",%s,%s,%.2f,%.2f,%.4f,%.4f,%.2f,%zu,%zu,%.3f,%.3f,%.6e,%s\n", p->spec,
+                p->label, mark_of(p), p->acc_pct, s->c->float_acc_pct, p->margin_median,
+                p->margin_mean, p->low_margin_pct, p->n_ap, p->n_ap_exact, p->latency_ns,
+                p->energy_pj, p->edp_js, s->c->o.tech_arg);
     }
     return ferror(fp) ? SIM_ERROR(SIM_EIO, "write error") : SIM_OK;
 }
@@ -470,6 +526,8 @@ static int cmd_sweep(fm_ctx *c)
     size_t n_test = c->test ? c->test->n_images : 0;
     if (c->o.n_test > 0 && (size_t)c->o.n_test < n_test)
         n_test = (size_t)c->o.n_test;
+    if (st == SIM_OK && !check_n_ap(c, n_test))
+        return 2;
     for (size_t i = 0; st == SIM_OK && i < N_SPECS; i++) {
         st = measure(c, sweep_specs[i], n_test, (size_t)c->o.n_ap, &pts[i]);
         if (st == SIM_OK)
@@ -515,7 +573,7 @@ int sim_cli_fmnist(int argc, char **argv)
     c.o.tech_arg = "sram";
     c.o.epochs = 3;
     c.o.n_ap = 20;
-    if (!parse_opts(argc - 1, argv + 1, &c.o))
+    if (!parse_opts(argc - 1, argv + 1, &c.o) || !check_opts(&c.o))
         return usage();
     int rc;
     if (strcmp(argv[0], "train") == 0)

@@ -284,8 +284,9 @@ typedef struct sim_qmodel {
     sim_qlayer *layers;     /* net->n_layers (owned) */
 } sim_qmodel;
 
-/* A model with zero weights, no biases and identity-like requantization. Groups other than
- * 1 are SIM_EUNSUPPORTED; SIM_ENOMEM. Free with sim_qmodel_free. */
+/* A model with zero weights, zero biases (allocated for the layers that have one) and
+ * identity-like requantization. Groups other than 1 are SIM_EUNSUPPORTED; SIM_ENOMEM. Free
+ * with sim_qmodel_free. */
 sim_status sim_qmodel_new(const net_network *net, const net_bitcfg *bits, sim_qmodel **out);
 void sim_qmodel_free(sim_qmodel *qm);
 /* Seeded synthetic weights (uniform over w_bits) and biases. */
@@ -306,8 +307,8 @@ int64_t sim_requant_apply(const sim_requant *rq, int64_t v, unsigned src_bits, u
 
 /* Element count of the network output (the last layer's tensor). */
 size_t sim_infer_out_elems(const net_network *net);
-/* Plain-C integer reference: n_images inputs (c_in x h_in x w_in each) -> outputs. SIM_ENOMEM,
- * SIM_EINVAL (model does not match). */
+/* Plain-C integer reference: n_images inputs (c_in x h_in x w_in each) -> outputs. Fails only
+ * with SIM_ENOMEM. */
 sim_status sim_infer_reference(const sim_qmodel *qm, const int32_t *input, size_t n_images,
                                int32_t *out);
 

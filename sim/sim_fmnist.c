@@ -139,24 +139,15 @@ void sim_dataset_free(sim_dataset *d)
 
 /* ---- Float model ------------------------------------------------------------------------ */
 
-/* splitmix64: the seeded stream of the initial weights and the data order. */
-static uint64_t next_u64(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
 /* Uniform in (0, 1). */
 static double next_unit(uint64_t *s)
 {
-    return ((double)(next_u64(s) >> 11) + 0.5) * 0x1.0p-53;
+    return ((double)(sim_splitmix64(s) >> 11) + 0.5) * 0x1.0p-53;
 }
 
 static size_t layer_k(const net_layer *l)
 {
-    return (size_t)l->c_in * (size_t)l->kh * (size_t)l->kw;
+    return (size_t)sim_layer_k(l);
 }
 
 static size_t elems(const net_layer *l)
@@ -164,7 +155,9 @@ static size_t elems(const net_layer *l)
     return (size_t)net_layer_out_elems(l);
 }
 
-sim_status sim_fmodel_new(const net_network *net, uint64_t seed, sim_fmodel **out)
+/* The model's arrays, allocated (weights uninitialised, biases zero), without the random
+ * initialisation: what sim_fmodel_load fills. */
+static sim_status fmodel_alloc(const net_network *net, sim_fmodel **out)
 {
     *out = NULL;
     if (net->c_in != 1)
@@ -188,17 +181,37 @@ sim_status sim_fmodel_new(const net_network *net, uint64_t seed, sim_fmodel **ou
     m->bias = sim_calloc(net->n_layers, sizeof *m->bias);
     if (!m->weight || !m->bias)
         goto nomem;
-    uint64_t s = seed;
     for (size_t i = 0; i < net->n_layers; i++) {
         const net_layer *l = &net->layers[i];
         if (!net_kind_has_weights(l->kind))
             continue;
-        size_t k = layer_k(l), n = k * (size_t)l->c_out;
+        size_t n = layer_k(l) * (size_t)l->c_out;
         m->weight[i] = sim_malloc(n * sizeof **m->weight);
         if (!m->weight[i])
             goto nomem;
         if (l->has_bias && !(m->bias[i] = sim_calloc((size_t)l->c_out, sizeof **m->bias)))
             goto nomem;
+    }
+    *out = m;
+    return SIM_OK;
+nomem:
+    sim_fmodel_free(m);
+    return SIM_ERROR(SIM_ENOMEM, "out of memory for the float model of %s", net->name);
+}
+
+sim_status sim_fmodel_new(const net_network *net, uint64_t seed, sim_fmodel **out)
+{
+    sim_fmodel *m = NULL;
+    sim_status st = fmodel_alloc(net, &m);
+    *out = NULL;
+    if (st != SIM_OK)
+        return st;
+    uint64_t s = seed;
+    for (size_t i = 0; i < net->n_layers; i++) {
+        const net_layer *l = &net->layers[i];
+        if (!m->weight[i])
+            continue;
+        size_t k = layer_k(l), n = k * (size_t)l->c_out;
         double std = sqrt(2.0 / (double)k);
         for (size_t j = 0; j < n; j++) {
             /* Box-Muller, one normal per pair of uniforms. */
@@ -208,9 +221,6 @@ sim_status sim_fmodel_new(const net_network *net, uint64_t seed, sim_fmodel **ou
     }
     *out = m;
     return SIM_OK;
-nomem:
-    sim_fmodel_free(m);
-    return SIM_ERROR(SIM_ENOMEM, "out of memory for the float model of %s", net->name);
 }
 
 void sim_fmodel_free(sim_fmodel *m)
@@ -547,7 +557,7 @@ sim_status sim_fmodel_train(sim_fmodel *m, const sim_dataset *d, const sim_train
     for (unsigned e = 0; e < o->n_epochs; e++) {
         /* Fisher-Yates with the seeded stream: the same order every run. */
         for (size_t i = n - 1; i > 0; i--) {
-            size_t j = (size_t)(next_u64(&s) % (uint64_t)(i + 1)), t = order[i];
+            size_t j = (size_t)(sim_splitmix64(&s) % (uint64_t)(i + 1)), t = order[i];
             order[i] = order[j];
             order[j] = t;
         }
@@ -626,15 +636,23 @@ static int put_u32(FILE *fp, uint32_t v)
     return fwrite(b, 1, 4, fp) == 4;
 }
 
+/* Writes n floats little-endian, a buffer of them per fwrite. */
 static int put_floats(FILE *fp, const float *v, size_t n)
 {
-    int ok = 1;
-    for (size_t i = 0; i < n && ok; i++) {
-        uint32_t u;
-        memcpy(&u, &v[i], sizeof u);
-        ok = put_u32(fp, u);
+    unsigned char buf[4096];
+    const size_t per = sizeof buf / 4;
+    for (size_t i0 = 0; i0 < n; i0 += per) {
+        size_t cnt = n - i0 < per ? n - i0 : per;
+        for (size_t i = 0; i < cnt; i++) {
+            uint32_t u;
+            memcpy(&u, &v[i0 + i], sizeof u);
+            for (int b = 0; b < 4; b++)
+                buf[4 * i + (size_t)b] = (unsigned char)(u >> (8 * b));
+        }
+        if (fwrite(buf, 4, cnt, fp) != cnt)
+            return 0;
     }
-    return ok;
+    return 1;
 }
 
 static sim_status write_weights(FILE *fp, const void *ctx)
@@ -675,15 +693,23 @@ static sim_status get_u32(FILE *fp, const char *path, uint32_t *v)
     return SIM_OK;
 }
 
-static sim_status get_floats(FILE *fp, const char *path, float *v, size_t n)
+/* Reads n little-endian floats with one fread, converts them in place to the host's order
+ * and rejects NaN and infinities (SIM_EPARSE). */
+static sim_status get_floats(FILE *fp, const char *path, const char *layer, float *v, size_t n)
 {
-    sim_status st = SIM_OK;
-    for (size_t i = 0; i < n && st == SIM_OK; i++) {
-        uint32_t u = 0;
-        st = get_u32(fp, path, &u);
+    if (fread(v, 4, n, fp) != n)
+        return SIM_ERROR(SIM_EPARSE, "%s: truncated weights file", path);
+    unsigned char *b = (unsigned char *)v;
+    for (size_t i = 0; i < n; i++) {
+        const unsigned char *p = b + 4 * i;
+        uint32_t u =
+            (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
         memcpy(&v[i], &u, sizeof u);
+        if (!isfinite(v[i]))
+            return SIM_ERROR(SIM_EPARSE, "%s: layer '%s': parameter %zu is not a finite number",
+                             path, layer, i);
     }
-    return st;
+    return SIM_OK;
 }
 
 sim_status sim_fmodel_load(const net_network *net, const char *path, sim_fmodel **out)
@@ -707,7 +733,7 @@ sim_status sim_fmodel_load(const net_network *net, const char *path, sim_fmodel 
     if (st == SIM_OK)
         st = get_u32(fp, path, &n_w);
     if (st == SIM_OK)
-        st = sim_fmodel_new(net, 0, &m);
+        st = fmodel_alloc(net, &m);
     for (size_t i = 0; st == SIM_OK && i < net->n_layers; i++)
         expect += (uint32_t)(m->weight[i] != NULL);
     if (st == SIM_OK && n_w != expect)
@@ -735,9 +761,9 @@ sim_status sim_fmodel_load(const net_network *net, const char *path, sim_fmodel 
         const net_layer *l = &net->layers[i];
         if (!m->weight[i])
             continue;
-        st = get_floats(fp, path, m->weight[i], layer_k(l) * (size_t)l->c_out);
+        st = get_floats(fp, path, l->name, m->weight[i], layer_k(l) * (size_t)l->c_out);
         if (st == SIM_OK && m->bias[i])
-            st = get_floats(fp, path, m->bias[i], (size_t)l->c_out);
+            st = get_floats(fp, path, l->name, m->bias[i], (size_t)l->c_out);
     }
     if (st == SIM_OK && fgetc(fp) != EOF)
         st = SIM_ERROR(SIM_EPARSE, "%s: trailing bytes after the weights", path);
@@ -793,6 +819,21 @@ static double weight_scale(const float *w, size_t n, unsigned w_bits)
     return best_s;
 }
 
+/* Calibration hook: layer li's float bias at accumulator scale s_acc, clamped to the
+ * overflow-free range of its accumulator. */
+static void set_bias(sim_qmodel *qm, size_t li, double s_acc, void *ctx)
+{
+    const sim_fmodel *m = ctx;
+    const net_layer *l = &qm->net->layers[li];
+    const net_layer_bits *b = &qm->bits->bits[li];
+    unsigned acc = sim_act_width(qm->net, li, b->a_bits) + b->w_bits + sim_ceil_log2(layer_k(l));
+    double lim = ldexp(1.0, (int)acc - 2) - 1.0;
+    for (int c = 0; c < l->c_out; c++) {
+        double v = nearbyint((double)m->bias[li][c] / s_acc);
+        qm->layers[li].bias[c] = (int32_t)(v > lim ? lim : v < -lim ? -lim : v);
+    }
+}
+
 sim_status sim_fmnist_quantize(const sim_fmodel *m, const net_bitcfg *bits,
                                const sim_dataset *calib, size_t n_calib, sim_qmodel **out)
 {
@@ -833,25 +874,9 @@ sim_status sim_fmnist_quantize(const sim_fmodel *m, const net_bitcfg *bits,
             q->weight[j] = (int32_t)(v > qmax ? qmax : v < -qmax ? -qmax : v);
         }
     }
-    /* A bias lives at the scale of its layer's input times its weights, and the input's scale
-     * is known once the layers before are calibrated: calibrate after each layer's bias. The
-     * earlier layers recalibrate to the same choices (same data, same parameters). */
-    for (size_t i = 0; st == SIM_OK && i < net->n_layers; i++) {
-        const net_layer *l = &net->layers[i];
-        sim_qlayer *q = &qm->layers[i];
-        if (!q->bias)
-            continue;
-        double s_in = l->inputs[0] < 0 ? qm->in_scale : qm->layers[l->inputs[0]].out_scale;
-        double s_acc = s_in * q->w_scale;
-        unsigned acc = sim_act_width(net, i, bits->bits[i].a_bits) + bits->bits[i].w_bits +
-                       sim_ceil_log2(layer_k(l));
-        double lim = ldexp(1.0, (int)acc - 2) - 1.0;
-        for (int c = 0; c < l->c_out; c++) {
-            double v = nearbyint((double)m->bias[i][c] / s_acc);
-            q->bias[c] = (int32_t)(v > lim ? lim : v < -lim ? -lim : v);
-        }
-        st = sim_qmodel_calibrate(qm, in, n_calib);
-    }
+    /* A bias lives at the scale of its layer's input times its weights; the calibration
+     * hands each biased layer that scale once its input is calibrated (one pass). */
+    st = sim_qmodel_calibrate_biases(qm, in, n_calib, set_bias, (void *)(uintptr_t)m);
     sim_free(in);
     if (st != SIM_OK) {
         sim_qmodel_free(qm);

@@ -10,21 +10,6 @@
 #include "sim/sim.h"
 #include "sim/sim_impl.h"
 
-static int64_t wrap_signed(int64_t v, unsigned bits)
-{
-    uint64_t mask = bits >= 64 ? ~0ull : (1ull << bits) - 1;
-    uint64_t u = (uint64_t)v & mask;
-    if (bits < 64 && (u >> (bits - 1)) & 1)
-        return (int64_t)(u | ~mask);
-    return (int64_t)u;
-}
-
-/* round(v / 2^shift), half up, as ap_shr_round does before wrapping. */
-static int64_t shr_round(int64_t v, unsigned shift)
-{
-    return (v >> shift) + ((v >> (shift - 1)) & 1);
-}
-
 sim_status sim_qconv_check(const sim_qconv *q)
 {
     if (q->c_in < 1 || q->h_in < 1 || q->w_in < 1 || q->c_out < 1 || q->kh < 1 || q->kw < 1 ||
@@ -62,19 +47,18 @@ static unsigned act_width(const sim_qconv *q)
     return q->act_unsigned ? q->a_bits + 1 : q->a_bits;
 }
 
-/* The requantized output of one accumulator, exactly as the AP program computes it. */
-static int64_t requant_ref(const sim_qconv *q, int64_t acc, unsigned acc_bits)
+/* The requantization of an acc_bits accumulator, as the AP program runs it: pre-shift to
+ * the widest multiply operand when wider, multiply by scale_b, shift back to o_bits. */
+static sim_requant qconv_requant(const sim_qconv *q, unsigned acc_bits)
 {
-    if (q->o_bits >= acc_bits)
-        return acc;
-    unsigned m = sim_requant_scale_bits(q->o_bits), x = acc_bits;
-    int64_t v = acc;
+    sim_requant rq = {0, q->scale_b, 0};
+    unsigned x = acc_bits;
     if (x > SIM_REQUANT_SCALE_BITS_MAX) {
-        v = wrap_signed(shr_round(v, x - SIM_REQUANT_SCALE_BITS_MAX), SIM_REQUANT_SCALE_BITS_MAX);
+        rq.pre_shift = x - SIM_REQUANT_SCALE_BITS_MAX;
         x = SIM_REQUANT_SCALE_BITS_MAX;
     }
-    int64_t p = v * (int64_t)q->scale_b;
-    return wrap_signed(shr_round(p, x + m - q->o_bits), q->o_bits);
+    rq.shift = x + sim_requant_scale_bits(q->o_bits) - q->o_bits;
+    return rq;
 }
 
 sim_status sim_qconv_reference(const sim_qconv *q, int32_t *out)
@@ -86,22 +70,15 @@ sim_status sim_qconv_reference(const sim_qconv *q, int32_t *out)
         return st;
     sim_qconv_gemm(q, &m, &n, &k, &h_out, &w_out);
     unsigned acc_bits = act_width(q) + q->w_bits + sim_ceil_log2(k);
+    const sim_requant rq = qconv_requant(q, acc_bits);
     for (uint64_t oc = 0; oc < n; oc++)
         for (uint64_t p = 0; p < m; p++) {
             int64_t acc = 0;
             for (uint64_t i = 0; i < k; i++)
                 acc += (int64_t)im2col(q, w_out, p, i) * q->weight[oc * k + i];
-            out[oc * m + p] = (int32_t)requant_ref(q, acc, acc_bits);
+            out[oc * m + p] = (int32_t)sim_requant_apply(&rq, acc, acc_bits, q->o_bits);
         }
     return SIM_OK;
-}
-
-/* Field allocator for one row layout. */
-static ap_field take(unsigned *col, unsigned width)
-{
-    ap_field f = {*col, width};
-    *col += width;
-    return f;
 }
 
 /* Runs one output element's group of rows on arr; returns its result in *y. */
@@ -115,15 +92,15 @@ static sim_status run_group(ap_array *arr, const sim_qconv *q, const sim_candida
     const uint64_t n_slots = c->n_slots;
     ap_field act[64], wt[64];
     for (uint64_t j = 0; j < n_slots; j++)
-        act[j] = take(&col, aw);
+        act[j] = sim_take_field(&col, aw);
     for (uint64_t j = 0; j < n_slots; j++)
-        wt[j] = take(&col, q->w_bits);
+        wt[j] = sim_take_field(&col, q->w_bits);
     unsigned region =
         col > sim_requant_cols(acc_bits, q->o_bits) ? col : sim_requant_cols(acc_bits, q->o_bits);
     col = region;
-    ap_field scratch = take(&col, prod > acc_bits ? prod : acc_bits);
-    ap_field mac_acc = take(&col, acc_bits);
-    ap_field red_acc = rows > 1 ? take(&col, acc_bits) : mac_acc;
+    ap_field scratch = sim_take_field(&col, prod > acc_bits ? prod : acc_bits);
+    ap_field mac_acc = sim_take_field(&col, acc_bits);
+    ap_field red_acc = rows > 1 ? sim_take_field(&col, acc_bits) : mac_acc;
     unsigned carry = col++;
 
     /* Clear the accumulator; then for each of the chunk's pairs j (row r takes element
@@ -155,29 +132,14 @@ static sim_status run_group(ap_array *arr, const sim_qconv *q, const sim_candida
     ap_field result = red_acc;
     if (st == SIM_OK && q->o_bits < acc_bits) {
         /* Requantization in the (now dead) operand columns. */
-        unsigned m = sim_requant_scale_bits(q->o_bits), x = acc_bits, rc = 0;
-        ap_field src = red_acc;
-        if (x > SIM_REQUANT_SCALE_BITS_MAX) {
-            ap_field pre = take(&rc, SIM_REQUANT_SCALE_BITS_MAX);
-            st = ap_shr_round(arr, red_acc, x - SIM_REQUANT_SCALE_BITS_MAX, pre, carry, true);
-            src = pre;
-            x = SIM_REQUANT_SCALE_BITS_MAX;
-        }
-        ap_field bf = take(&rc, m), pf = take(&rc, x + m), of = take(&rc, q->o_bits);
-        for (size_t r = 0; r < rows; r++)
-            vals[r] = (uint32_t)q->scale_b & (uint32_t)((1ull << m) - 1);
-        if (st == SIM_OK)
-            st = ap_array_field_load(arr, bf, vals, rows);
-        if (st == SIM_OK)
-            st = ap_mul(arr, src, bf, pf, carry, true);
-        if (st == SIM_OK)
-            st = ap_shr_round(arr, pf, x + m - q->o_bits, of, carry, true);
-        result = of;
+        const sim_requant rq = qconv_requant(q, acc_bits);
+        unsigned rc = 0;
+        st = sim_ap_requant(arr, vals, rows, &rq, red_acc, q->o_bits, &rc, carry, &result);
     }
     if (st == SIM_OK)
         st = ap_array_field_store(arr, result, vals, rows);
     if (st == SIM_OK)
-        *y = wrap_signed((int64_t)vals[0], result.width);
+        *y = sim_wrap_signed((int64_t)vals[0], result.width);
     return st;
 }
 
@@ -209,10 +171,19 @@ sim_status sim_qconv_on_ap(const sim_qconv *q, uint64_t n_chunks, int32_t *out, 
     ap_array *arr = NULL;
     if (!vals)
         return SIM_ERROR(SIM_ENOMEM, "out of memory");
+    st = ap_array_new((size_t)n_chunks, plan->row_cols, &arr);
+    size_t n_words = arr ? ap_array_plane_words(arr) : 0;
+    uint64_t *zeros = sim_calloc(n_words ? n_words : 1, sizeof *zeros);
+    if (st == SIM_OK && !zeros)
+        st = SIM_ERROR(SIM_ENOMEM, "out of memory");
     memset(total, 0, sizeof *total);
     for (uint64_t oc = 0; oc < n && st == SIM_OK; oc++)
         for (uint64_t p = 0; p < m && st == SIM_OK; p++) {
-            st = ap_array_new((size_t)n_chunks, plan->row_cols, &arr);
+            /* Every group starts from a clear array with zero counters, as a fresh one. */
+            for (unsigned col = 0; col < plan->row_cols && st == SIM_OK; col++)
+                st = ap_array_plane_write(arr, col, zeros, n_words);
+            ap_array_tags_fill(arr, false);
+            ap_array_counters_reset(arr);
             int64_t y = 0;
             if (st == SIM_OK)
                 st = run_group(arr, q, plan, w_out, p, oc, k, vals, &y);
@@ -221,19 +192,12 @@ sim_status sim_qconv_on_ap(const sim_qconv *q, uint64_t n_chunks, int32_t *out, 
                 ap_array_counters(arr, &g);
                 if (oc == 0 && p == 0)
                     *per_group = g;
-                total->n_compares += g.n_compares;
-                total->n_writes += g.n_writes;
-                total->n_compared_cells += g.n_compared_cells;
-                total->n_written_cells += g.n_written_cells;
-                total->n_word_writes += g.n_word_writes;
-                total->n_word_reads += g.n_word_reads;
-                total->n_plane_writes += g.n_plane_writes;
-                total->n_plane_reads += g.n_plane_reads;
+                ap_counters_add(total, &g);
                 out[oc * m + p] = (int32_t)y;
             }
-            ap_array_free(arr);
-            arr = NULL;
         }
+    ap_array_free(arr);
+    sim_free(zeros);
     sim_free(vals);
     return st;
 }

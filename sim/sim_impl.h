@@ -18,6 +18,25 @@ unsigned sim_requant_cols(unsigned from_bits, unsigned to_bits);
 /* Smallest n with 2^n >= x (0 for x <= 1). */
 unsigned sim_ceil_log2(uint64_t x);
 
+/* ---- Small arithmetic shared by sim_func.c, sim_infer.c and sim_fmnist.c (sim_infer.c) -- */
+
+/* v wrapped to a signed bits-bit value (two's complement), as an AP field reads back. */
+int64_t sim_wrap_signed(int64_t v, unsigned bits);
+/* round(v / 2^shift), half up, as ap_shr_round does before wrapping (shift >= 1). */
+int64_t sim_shr_round(int64_t v, unsigned shift);
+/* splitmix64: one step of the seeded generator of synthetic data and initial weights. */
+uint64_t sim_splitmix64(uint64_t *state);
+/* Reduction length K of a conv/fc layer: c_in x kh x kw. */
+uint64_t sim_layer_k(const net_layer *l);
+/* The next width-bit field of a row layout at *col (advanced past it). */
+ap_field sim_take_field(unsigned *col, unsigned width);
+/* The AP requantization program: field src (src.width bits) to o bits with rq, its fields
+ * taken from *col (sim_requant_cols(src.width, o) columns); vals is a rows-long buffer. The
+ * same steps sim_requant_program counts and sim_requant_apply computes. */
+sim_status sim_ap_requant(ap_array *arr, uint32_t *vals, size_t rows, const sim_requant *rq,
+                          ap_field src, unsigned o, unsigned *col, unsigned carry,
+                          ap_field *result);
+
 /* 1 when layer's (first) input is non-negative (produced by a ReLU, possibly through pools
  * or a flatten): such activations are unsigned and enter the signed AP multiply with one
  * extra (zero) bit. */
@@ -35,6 +54,14 @@ sim_status sim_gemm_candidate(const sim_arch *arch, uint64_t m, uint64_t n, uint
 sim_status sim_requant_program(sim_candidate *c, unsigned from_bits, unsigned to_bits);
 /* 1 when layers i and j do identical AP work (same shape, kind and bits). */
 int sim_layer_same_work(const net_network *net, const net_bitcfg *bits, size_t i, size_t j);
+
+/* Calibration hook: called in layer order, before layer li (one with a bias) runs, with the
+ * real value of one LSB of its accumulator (its input's calibrated scale x w_scale), so the
+ * caller can set the layer's integer bias at that scale. */
+typedef void (*sim_bias_fn)(sim_qmodel *qm, size_t li, double s_acc, void *ctx);
+/* sim_qmodel_calibrate in one pass that also sets the biases through bias_fn (NULL: none). */
+sim_status sim_qmodel_calibrate_biases(sim_qmodel *qm, const int32_t *input, size_t n_images,
+                                       sim_bias_fn bias_fn, void *ctx);
 
 /* ---- Functional execution of one conv layer on ap_core (sim_func.c) ---------------------
  * A quantized conv (groups 1): activations a_bits (unsigned when act_unsigned, else signed),

@@ -9,15 +9,7 @@
 #include "sim/sim.h"
 #include "sim/sim_impl.h"
 
-static unsigned ceil_log2_u(uint64_t x)
-{
-    unsigned n = 0;
-    while ((1ull << n) < x)
-        n++;
-    return n;
-}
-
-static int64_t wrap_s(int64_t v, unsigned bits)
+int64_t sim_wrap_signed(int64_t v, unsigned bits)
 {
     uint64_t mask = bits >= 64 ? ~0ull : (1ull << bits) - 1;
     uint64_t u = (uint64_t)v & mask;
@@ -31,24 +23,34 @@ static uint32_t mask_u(unsigned bits)
     return bits >= 32 ? 0xffffffffu : (uint32_t)((1ull << bits) - 1);
 }
 
-/* round(v / 2^s), half up, as ap_shr_round does before wrapping (s >= 1). */
-static int64_t shr_round(int64_t v, unsigned s)
+int64_t sim_shr_round(int64_t v, unsigned shift)
 {
-    return (v >> s) + ((v >> (s - 1)) & 1);
+    return (v >> shift) + ((v >> (shift - 1)) & 1);
 }
 
-/* splitmix64: the seeded generator of synthetic weights and inputs. */
-static uint64_t next_u64(uint64_t *s)
+uint64_t sim_splitmix64(uint64_t *state)
 {
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+    uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
     return z ^ (z >> 31);
 }
 
+uint64_t sim_layer_k(const net_layer *l)
+{
+    return (uint64_t)l->c_in * (uint64_t)l->kh * (uint64_t)l->kw;
+}
+
+ap_field sim_take_field(unsigned *col, unsigned width)
+{
+    ap_field f = {*col, width};
+    *col += width;
+    return f;
+}
+
 static int32_t rand_signed(uint64_t *s, unsigned bits)
 {
-    return (int32_t)wrap_s((int64_t)(next_u64(s) >> 20), bits);
+    return (int32_t)sim_wrap_signed((int64_t)(sim_splitmix64(s) >> 20), bits);
 }
 
 /* ---- Layer arithmetic shared by both paths ------------------------------------------- */
@@ -59,20 +61,15 @@ static unsigned conv_in_width(const net_network *net, size_t li, const net_layer
     return sim_act_width(net, li, b->a_bits);
 }
 
-static uint64_t layer_k(const net_layer *l)
-{
-    return (uint64_t)l->c_in * (uint64_t)l->kh * (uint64_t)l->kw;
-}
-
 static unsigned result_bits(const net_network *net, size_t li, const net_layer_bits *b)
 {
     const net_layer *l = &net->layers[li];
     switch (l->kind) {
     case NET_CONV:
     case NET_FC:
-        return conv_in_width(net, li, b) + b->w_bits + ceil_log2_u(layer_k(l));
+        return conv_in_width(net, li, b) + b->w_bits + sim_ceil_log2(sim_layer_k(l));
     case NET_AVGPOOL:
-        return b->a_bits + ceil_log2_u((uint64_t)(l->kh * l->kw));
+        return b->a_bits + sim_ceil_log2((uint64_t)(l->kh * l->kw));
     default:
         return b->a_bits;
     }
@@ -91,8 +88,8 @@ int64_t sim_requant_apply(const sim_requant *rq, int64_t v, unsigned src_bits, u
     if (o_bits >= src_bits)
         return v;
     if (src_bits > SIM_REQUANT_SCALE_BITS_MAX)
-        v = wrap_s(shr_round(v, rq->pre_shift), SIM_REQUANT_SCALE_BITS_MAX);
-    return wrap_s(shr_round(v * (int64_t)rq->scale_b, rq->shift), o_bits);
+        v = sim_wrap_signed(sim_shr_round(v, rq->pre_shift), SIM_REQUANT_SCALE_BITS_MAX);
+    return sim_wrap_signed(sim_shr_round(v * (int64_t)rq->scale_b, rq->shift), o_bits);
 }
 
 void sim_requant_choose(double r, unsigned src_bits, unsigned o_bits, int64_t max_abs,
@@ -156,7 +153,7 @@ sim_status sim_qmodel_new(const net_network *net, const net_bitcfg *bits, sim_qm
         q->rq.pre_shift = 1;
         if (!net_kind_has_weights(l->kind))
             continue;
-        q->weight = sim_calloc((size_t)(layer_k(l) * (uint64_t)l->c_out), sizeof *q->weight);
+        q->weight = sim_calloc((size_t)(sim_layer_k(l) * (uint64_t)l->c_out), sizeof *q->weight);
         if (!q->weight)
             goto fail;
         if (l->has_bias) {
@@ -202,7 +199,7 @@ void sim_qmodel_synthetic(sim_qmodel *qm, uint64_t seed)
         if (!q->weight)
             continue;
         unsigned w = qm->bits->bits[i].w_bits;
-        size_t n = (size_t)(layer_k(l) * (uint64_t)l->c_out);
+        size_t n = (size_t)(sim_layer_k(l) * (uint64_t)l->c_out);
         for (size_t j = 0; j < n; j++)
             q->weight[j] = rand_signed(&s, w);
         if (q->bias) {
@@ -260,13 +257,13 @@ static void ref_raw(const sim_qmodel *qm, size_t li, const int32_t *x, const int
     case NET_CONV:
     case NET_FC: {
         const unsigned aw = conv_in_width(qm->net, li, b);
-        const size_t k = (size_t)layer_k(l);
+        const size_t k = (size_t)sim_layer_k(l);
         for (int oc = 0; oc < l->c_out; oc++) {
             int64_t *acc = raw + (size_t)oc * m;
             for (size_t p = 0; p < m; p++)
                 acc[p] = q->bias ? q->bias[oc] : 0;
             for (size_t i = 0; i < k; i++) {
-                int64_t w = wrap_s(q->weight[(size_t)oc * k + i], b->w_bits);
+                int64_t w = sim_wrap_signed(q->weight[(size_t)oc * k + i], b->w_bits);
                 int c = (int)(i / (size_t)(l->kh * l->kw)), r = (int)(i % (size_t)(l->kh * l->kw));
                 int ky = r / l->kw, kx = r % l->kw;
                 if (w == 0)
@@ -280,24 +277,25 @@ static void ref_raw(const sim_qmodel *qm, size_t li, const int32_t *x, const int
                     for (int ox = 0; ox < l->w_out; ox++) {
                         int xx = ox * l->stride - l->pad + kx;
                         if (xx >= 0 && xx < l->w_in)
-                            out[ox] += w * wrap_s(row[xx], aw);
+                            out[ox] += w * sim_wrap_signed(row[xx], aw);
                     }
                 }
             }
             for (size_t p = 0; p < m; p++)
-                acc[p] = wrap_s(acc[p], acc_bits);
+                acc[p] = sim_wrap_signed(acc[p], acc_bits);
         }
         break;
     }
     case NET_RELU:
         for (size_t j = 0; j < (size_t)net_layer_out_elems(l); j++) {
-            int64_t v = wrap_s(x[j], b->a_bits);
+            int64_t v = sim_wrap_signed(x[j], b->a_bits);
             raw[j] = v < 0 ? 0 : v;
         }
         break;
     case NET_ADD:
         for (size_t j = 0; j < (size_t)net_layer_out_elems(l); j++)
-            raw[j] = wrap_s(wrap_s(x[j], b->a_bits) + wrap_s(x2[j], b->a_bits), b->a_bits);
+            raw[j] = sim_wrap_signed(
+                sim_wrap_signed(x[j], b->a_bits) + sim_wrap_signed(x2[j], b->a_bits), b->a_bits);
         break;
     case NET_MAXPOOL:
     case NET_AVGPOOL:
@@ -310,7 +308,7 @@ static void ref_raw(const sim_qmodel *qm, size_t li, const int32_t *x, const int
                             int y = oy * l->stride - l->pad + ky, xx = ox * l->stride - l->pad + kx;
                             int64_t v = 0;
                             if (y >= 0 && y < l->h_in && xx >= 0 && xx < l->w_in)
-                                v = wrap_s(
+                                v = sim_wrap_signed(
                                     x[(size_t)c * hw_in + (size_t)y * (size_t)l->w_in + (size_t)xx],
                                     b->a_bits);
                             else if (l->kind == NET_MAXPOOL)
@@ -319,7 +317,8 @@ static void ref_raw(const sim_qmodel *qm, size_t li, const int32_t *x, const int
                             sum += v;
                         }
                     raw[((size_t)c * (size_t)l->h_out + (size_t)oy) * (size_t)l->w_out +
-                        (size_t)ox] = l->kind == NET_MAXPOOL ? best : wrap_s(sum, acc_bits);
+                        (size_t)ox] =
+                        l->kind == NET_MAXPOOL ? best : sim_wrap_signed(sum, acc_bits);
                 }
         break;
     default: /* flatten: a view */
@@ -341,7 +340,7 @@ static int feeds_add(const net_network *net, size_t li)
 /* Runs the reference over n images; with calibrate, each layer's requantization is chosen
  * from the raw results before it is applied. */
 static sim_status forward(sim_qmodel *qm, const int32_t *input, size_t n_images, int32_t *out,
-                          int calibrate)
+                          int calibrate, sim_bias_fn bias_fn, void *ctx)
 {
     const net_network *net = qm->net;
     sim_status st = SIM_OK;
@@ -365,6 +364,12 @@ static sim_status forward(sim_qmodel *qm, const int32_t *input, size_t n_images,
             st = SIM_ERROR(SIM_ENOMEM, "out of memory running %s", net->name);
             goto done;
         }
+        double s_in = l->inputs[0] < 0 ? qm->in_scale : qm->layers[l->inputs[0]].out_scale;
+        double s_src = s_in;
+        if (net_kind_has_weights(l->kind))
+            s_src = s_in * qm->layers[li].w_scale;
+        if (calibrate && bias_fn && qm->layers[li].bias)
+            bias_fn(qm, li, s_src, ctx); /* the input's scale is calibrated by now */
         for (size_t img = 0; img < n_images; img++)
             ref_raw(qm, li, input_of(qm, t, input, li, 0, img),
                     l->n_inputs > 1 ? input_of(qm, t, input, li, 1, img) : NULL, raw + img * e);
@@ -375,10 +380,6 @@ static sim_status forward(sim_qmodel *qm, const int32_t *input, size_t n_images,
                 int64_t a = raw[j] < 0 ? -raw[j] : raw[j];
                 max_abs = a > max_abs ? a : max_abs;
             }
-            double s_in = l->inputs[0] < 0 ? qm->in_scale : qm->layers[l->inputs[0]].out_scale;
-            double s_src = s_in;
-            if (net_kind_has_weights(l->kind))
-                s_src = s_in * qm->layers[li].w_scale;
             if (o < src) {
                 double top = ldexp(1.0, (int)o - (feeds_add(net, li) ? 2 : 1)) - 1;
                 double r = max_abs > 0 ? top / (double)max_abs : 1.0;
@@ -405,12 +406,18 @@ done:
 sim_status sim_infer_reference(const sim_qmodel *qm, const int32_t *input, size_t n_images,
                                int32_t *out)
 {
-    return forward((sim_qmodel *)(uintptr_t)qm, input, n_images, out, 0);
+    return forward((sim_qmodel *)(uintptr_t)qm, input, n_images, out, 0, NULL, NULL);
 }
 
 sim_status sim_qmodel_calibrate(sim_qmodel *qm, const int32_t *input, size_t n_images)
 {
-    return forward(qm, input, n_images, NULL, 1);
+    return forward(qm, input, n_images, NULL, 1, NULL, NULL);
+}
+
+sim_status sim_qmodel_calibrate_biases(sim_qmodel *qm, const int32_t *input, size_t n_images,
+                                       sim_bias_fn bias_fn, void *ctx)
+{
+    return forward(qm, input, n_images, NULL, 1, bias_fn, ctx);
 }
 
 /* ---- On the AP ---------------------------------------------------------------------------- */
@@ -421,46 +428,31 @@ typedef struct infer_ws {
     int32_t *r_ch, *r_ky, *r_kx, *r_y0, *r_x0;
     uint64_t *r_i;
     int32_t *r_oc;
-    size_t cap;
     sim_infer_stats st;
 } infer_ws;
 
-static ap_field take(unsigned *col, unsigned width)
-{
-    ap_field f = {*col, width};
-    *col += width;
-    return f;
-}
-
-/* Requantizes field src (src_bits) to o bits in columns from *col; returns the result
- * field. The same steps as sim_requant_program counts. */
-static sim_status ap_requant(ap_array *arr, infer_ws *ws, size_t rows, const sim_requant *rq,
-                             ap_field src, unsigned o, unsigned *col, unsigned carry,
-                             ap_field *result)
+sim_status sim_ap_requant(ap_array *arr, uint32_t *vals, size_t rows, const sim_requant *rq,
+                          ap_field src, unsigned o, unsigned *col, unsigned carry, ap_field *result)
 {
     sim_status st = SIM_OK;
     unsigned m = sim_requant_scale_bits(o);
     if (src.width > SIM_REQUANT_SCALE_BITS_MAX) {
-        ap_field pre = take(col, SIM_REQUANT_SCALE_BITS_MAX);
+        ap_field pre = sim_take_field(col, SIM_REQUANT_SCALE_BITS_MAX);
         st = ap_shr_round(arr, src, rq->pre_shift, pre, carry, true);
         src = pre;
     }
-    ap_field bf = take(col, m), pf = take(col, src.width + m), of = take(col, o);
+    ap_field bf = sim_take_field(col, m), pf = sim_take_field(col, src.width + m),
+             of = sim_take_field(col, o);
     for (size_t r = 0; r < rows; r++)
-        ws->vals[r] = (uint32_t)rq->scale_b & mask_u(m);
+        vals[r] = (uint32_t)rq->scale_b & mask_u(m);
     if (st == SIM_OK)
-        st = ap_array_field_load(arr, bf, ws->vals, rows);
+        st = ap_array_field_load(arr, bf, vals, rows);
     if (st == SIM_OK)
         st = ap_mul(arr, src, bf, pf, carry, true);
     if (st == SIM_OK)
         st = ap_shr_round(arr, pf, rq->shift, of, carry, true);
     *result = of;
     return st;
-}
-
-static unsigned requant_cols(unsigned src, unsigned o)
-{
-    return src > o ? SIM_REQUANT_SCALE_BITS_MAX + 16 + 32 + o + 1 : 0;
 }
 
 static void account(infer_ws *ws, const ap_array *arr, const ap_counters *before)
@@ -476,7 +468,7 @@ static sim_status store_outputs(ap_array *arr, infer_ws *ws, ap_field res, size_
 {
     sim_status st = ap_array_field_store(arr, res, ws->vals, rows);
     for (size_t j = 0; j < n_out && st == SIM_OK; j++)
-        out[base + j] = (int32_t)wrap_s((int64_t)ws->vals[j * group], res.width);
+        out[base + j] = (int32_t)sim_wrap_signed((int64_t)ws->vals[j * group], res.width);
     return st;
 }
 
@@ -492,16 +484,16 @@ static sim_status conv_fold(const sim_qmodel *qm, size_t li, const sim_candidate
     const unsigned aw = conv_in_width(qm->net, li, b), wb = b->w_bits, prod = aw + wb;
     const unsigned acc_bits = c->acc_bits, o = out_bits(qm->net, li, b);
     const size_t g = (size_t)c->n_chunks, rows = n_out * g, m = (size_t)l->h_out * (size_t)l->w_out;
-    const uint64_t k = layer_k(l), ck = c->chunk_k, n_slots = c->n_slots;
+    const uint64_t k = sim_layer_k(l), ck = c->chunk_k, n_slots = c->n_slots;
     const size_t hw_in = (size_t)l->h_in * (size_t)l->w_in;
     const uint32_t amask = mask_u(aw), wmask = mask_u(wb);
     sim_status st = SIM_OK;
     unsigned col = (unsigned)n_slots * prod;
-    unsigned rq_cols = requant_cols(acc_bits, o);
+    unsigned rq_cols = sim_requant_cols(acc_bits, o);
     col = col > rq_cols ? col : rq_cols;
-    ap_field scratch = take(&col, prod > acc_bits ? prod : acc_bits);
-    ap_field mac_acc = take(&col, acc_bits);
-    ap_field red_acc = g > 1 ? take(&col, acc_bits) : mac_acc;
+    ap_field scratch = sim_take_field(&col, prod > acc_bits ? prod : acc_bits);
+    ap_field mac_acc = sim_take_field(&col, acc_bits);
+    ap_field red_acc = g > 1 ? sim_take_field(&col, acc_bits) : mac_acc;
     unsigned carry = col++;
     ap_counters before;
     ap_array_counters(arr, &before);
@@ -563,12 +555,11 @@ static sim_status conv_fold(const sim_qmodel *qm, size_t li, const sim_candidate
     ap_field result = red_acc;
     if (st == SIM_OK && o < acc_bits) {
         unsigned rc = 0;
-        st = ap_requant(arr, ws, rows, &q->rq, red_acc, o, &rc, carry, &result);
+        st = sim_ap_requant(arr, ws->vals, rows, &q->rq, red_acc, o, &rc, carry, &result);
     }
     if (st == SIM_OK)
         st = store_outputs(arr, ws, result, rows, g, base, n_out, out);
-    for (size_t j = 0; j < n_out; j++)
-        ws->st.n_macs += k;
+    ws->st.n_macs += (uint64_t)n_out * k;
     account(ws, arr, &before);
     return st;
 }
@@ -595,13 +586,13 @@ static sim_status elt_fold(const sim_qmodel *qm, size_t li, const int32_t *x, co
     case NET_RELU:
         for (size_t r = 0; r < rows; r++)
             ws->vals[r] = (uint32_t)x[base + r] & amask;
-        result = take(&col, a);
+        result = sim_take_field(&col, a);
         st = ap_array_field_load(arr, result, ws->vals, rows);
         if (st == SIM_OK)
             st = ap_relu(arr, result);
         break;
     case NET_ADD: {
-        ap_field f0 = take(&col, a), f1 = take(&col, a);
+        ap_field f0 = sim_take_field(&col, a), f1 = sim_take_field(&col, a);
         for (size_t r = 0; r < rows; r++)
             ws->vals[r] = (uint32_t)x[base + r] & amask;
         st = ap_array_field_load(arr, f0, ws->vals, rows);
@@ -647,7 +638,7 @@ static sim_status elt_fold(const sim_qmodel *qm, size_t li, const int32_t *x, co
                 st = ap_max(arr, fa, result, flag, true);
             }
         } else {
-            ap_field acc = take(&col, src), tmp = take(&col, src);
+            ap_field acc = sim_take_field(&col, src), tmp = sim_take_field(&col, src);
             unsigned carry = col++;
             if (st == SIM_OK)
                 st = ap_reduce_sum_groups(arr, result, acc, tmp, carry, true, group);
@@ -661,7 +652,8 @@ static sim_status elt_fold(const sim_qmodel *qm, size_t li, const int32_t *x, co
     }
     if (st == SIM_OK && o < src) {
         unsigned carry = col++;
-        st = ap_requant(arr, ws, rows, &qm->layers[li].rq, result, o, &col, carry, &result);
+        st = sim_ap_requant(arr, ws->vals, rows, &qm->layers[li].rq, result, o, &col, carry,
+                            &result);
     }
     if (st == SIM_OK)
         st = store_outputs(arr, ws, result, rows, group, base, n_out, out);
@@ -677,11 +669,11 @@ static unsigned layer_cols(const sim_qmodel *qm, size_t li, const sim_candidate 
     unsigned src = result_bits(qm->net, li, b), o = out_bits(qm->net, li, b);
     if (net_kind_has_weights(l->kind)) {
         unsigned prod = conv_in_width(qm->net, li, b) + b->w_bits;
-        unsigned ops = (unsigned)c->n_slots * prod, rq = requant_cols(src, o);
+        unsigned ops = (unsigned)c->n_slots * prod, rq = sim_requant_cols(src, o);
         return (ops > rq ? ops : rq) + (prod > src ? prod : src) + 2 * src + 1;
     }
     return (unsigned)(l->kh * l->kw) * b->a_bits + 2 * b->a_bits + 2 * src + 4 +
-           requant_cols(src, o);
+           sim_requant_cols(src, o);
 }
 
 /* Adds an array's counters to the run's and frees it (NULL: nothing). */
@@ -690,16 +682,8 @@ static void flush_array(infer_ws *ws, ap_array *arr)
     if (!arr)
         return;
     ap_counters c;
-    ap_counters *t = &ws->st.counters;
     ap_array_counters(arr, &c);
-    t->n_compares += c.n_compares;
-    t->n_writes += c.n_writes;
-    t->n_compared_cells += c.n_compared_cells;
-    t->n_written_cells += c.n_written_cells;
-    t->n_word_writes += c.n_word_writes;
-    t->n_word_reads += c.n_word_reads;
-    t->n_plane_writes += c.n_plane_writes;
-    t->n_plane_reads += c.n_plane_reads;
+    ap_counters_add(&ws->st.counters, &c);
     ap_array_free(arr);
 }
 
@@ -717,7 +701,7 @@ static sim_status run_layer(const sim_qmodel *qm, size_t li, const sim_candidate
     if (net_kind_has_weights(l->kind))
         group = (size_t)c->n_chunks;
     else if (l->kind == NET_AVGPOOL)
-        group = (size_t)1 << ceil_log2_u((uint64_t)(l->kh * l->kw));
+        group = (size_t)1 << sim_ceil_log2((uint64_t)(l->kh * l->kw));
     size_t per_fold = (size_t)(arch->cap_rows / group) * arch->n_caps;
     unsigned cols = layer_cols(qm, li, c);
     ap_array *arr = NULL;
@@ -759,7 +743,6 @@ sim_status sim_infer_ap(const sim_qmodel *qm, const sim_plan *plan, const sim_re
     sim_status st = SIM_OK;
     size_t max_rows = (size_t)arch->cap_rows * arch->n_caps, max_elems = 1;
     int32_t **t = sim_calloc(net->n_layers, sizeof *t);
-    ws.cap = max_rows;
     ws.vals = sim_malloc(max_rows * sizeof *ws.vals);
     ws.r_ch = sim_malloc(max_rows * sizeof *ws.r_ch);
     ws.r_ky = sim_malloc(max_rows * sizeof *ws.r_ky);

@@ -3,12 +3,14 @@
  * with the AP bit-exact against the reference, and the cascade's threshold logic. Nothing
  * here reads the real data set or trains for long. */
 #include <check.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <zlib.h>
 
+#include "sim/cli.h"
 #include "sim/sim.h"
 #include "sim/sim_tech.h"
 
@@ -384,6 +386,28 @@ START_TEST(test_weights_round_trip_and_errors)
 }
 END_TEST
 
+/* NaN and infinities in the weights file are rejected at load with the file's name. */
+START_TEST(test_weights_reject_non_finite)
+{
+    net_network *net = tiny_net();
+    sim_fmodel *m = NULL, *back = NULL;
+    ck_assert_int_eq(sim_fmodel_new(net, 9, &m), SIM_OK);
+    static const char *const bad[] = {"\x00\x00\xc0\x7f", "\x00\x00\x80\x7f",
+                                      "\x00\x00\x80\xff"}; /* NaN, +Inf, -Inf */
+    static const long at[] = {16 + 36, 16 + 36 + 4 * 40 + 8, 16 + 36 + 4 * (40 + 222 + 74)};
+    for (size_t i = 0; i < 3; i++) {
+        ck_assert_int_eq(sim_fmodel_save(m, w_path), SIM_OK);
+        patch_file(w_path, at[i], bad[i], 4);
+        ck_assert_int_eq(sim_fmodel_load(net, w_path, &back), SIM_EPARSE);
+        ck_assert_ptr_null(back);
+        ck_assert_ptr_nonnull(strstr(sim_last_error(), w_path));
+        ck_assert_ptr_nonnull(strstr(sim_last_error(), "not a finite number"));
+    }
+    sim_fmodel_free(m);
+    net_free(net);
+}
+END_TEST
+
 /* ---- Quantization and the AP -------------------------------------------------------------- */
 
 static const char *const q_specs[] = {"int8", "int4", "w2a8", "int2"};
@@ -477,6 +501,91 @@ START_TEST(test_quantize_errors)
 }
 END_TEST
 
+/* tiny_yaml with each conv/fc bias on (1) or off (0). */
+static net_network *tiny_net_bias(int conv1, int conv2, int fc)
+{
+    char text[1024];
+    snprintf(text, sizeof text,
+             "name: tinyb\n"
+             "input: {channels: 1, height: 8, width: 8}\n"
+             "layers:\n"
+             "  - {name: conv1, type: conv, out: 4, kernel: 3, pad: 1, bias: %s}\n"
+             "  - {name: relu1, type: relu}\n"
+             "  - {name: pool1, type: maxpool, kernel: 2}\n"
+             "  - {name: conv2, type: conv, out: 6, kernel: 3, pad: 1, bias: %s}\n"
+             "  - {name: relu2, type: relu}\n"
+             "  - {name: pool2, type: maxpool, kernel: 2}\n"
+             "  - {name: flatten, type: flatten}\n"
+             "  - {name: fc, type: fc, out: 3, bias: %s}\n",
+             conv1 ? "true" : "false", conv2 ? "true" : "false", fc ? "true" : "false");
+    net_network *net = NULL;
+    ck_assert_msg(net_load_string("tinyb.yaml", text, strlen(text), &net) == SIM_OK, "%s",
+                  sim_last_error());
+    return net;
+}
+
+/* A network without biases is still calibrated, and a bias after a bias-free layer is
+ * scaled by its input's calibrated scale (input scale x weight scale). */
+START_TEST(test_quantize_bias_free_layers)
+{
+    sim_dataset *d = tiny_data(12, 5);
+    for (int variant = 0; variant < 2; variant++) {
+        net_network *net = variant == 0 ? tiny_net_bias(0, 0, 0) : tiny_net_bias(0, 1, 1);
+        sim_fmodel *m = NULL;
+        net_bitcfg *bits = NULL;
+        sim_qmodel *qm = NULL;
+        ck_assert_int_eq(sim_fmodel_new(net, 3, &m), SIM_OK);
+        for (size_t li = 0; li < net->n_layers; li++)
+            for (int c = 0; m->bias[li] && c < net->layers[li].c_out; c++)
+                m->bias[li][c] = 0.05f * (float)(c + 1);
+        ck_assert_int_eq(net_bitcfg_resolve("int8", net, &bits), SIM_OK);
+        ck_assert_msg(sim_fmnist_quantize(m, bits, d, 12, &qm) == SIM_OK, "%s", sim_last_error());
+        /* conv1 narrows to 8 bits: its requantization was chosen, not left at the default. */
+        ck_assert_int_ne(qm->layers[0].rq.scale_b, 1);
+        ck_assert(qm->layers[0].out_scale != 1.0);
+        ck_assert(isfinite(qm->layers[7].out_scale) && qm->layers[7].out_scale > 0.0);
+        for (size_t li = 0; li < net->n_layers; li++) {
+            if (!qm->layers[li].bias)
+                continue;
+            int src = net->layers[li].inputs[0];
+            double s_acc = qm->layers[src].out_scale * qm->layers[li].w_scale;
+            ck_assert(qm->layers[src].out_scale != 1.0);
+            for (int c = 0; c < net->layers[li].c_out; c++)
+                ck_assert_int_eq(qm->layers[li].bias[c],
+                                 (int32_t)nearbyint((double)m->bias[li][c] / s_acc));
+        }
+        int32_t logits[12 * 3];
+        ck_assert_int_eq(sim_fmnist_logits(qm, d, 12, logits), SIM_OK);
+        sim_qmodel_free(qm);
+        net_bitcfg_free(bits);
+        sim_fmodel_free(m);
+        net_free(net);
+    }
+    free_data(d);
+}
+END_TEST
+
+/* Option checks that need no data: they reject before anything is loaded (exit 2). */
+START_TEST(test_cli_option_checks)
+{
+    static const char *const cases[][8] = {
+        {"eval", "--bits", "int8", "--ap", "5", "--test", "2", NULL},
+        {"sweep", "--ap", "11", "--test", "10", NULL},
+        {"eval", "--bits", "w8a8,w4a4,w8a8,", NULL},
+        {"eval", "--bits", ",w8a8,w4a4,w8a8", NULL},
+        {"eval", "--bits", "w8a8,,w4a4", NULL},
+        {"eval", "--bits", "w8a8,w4a4\",x: 1", NULL},
+        {"eval", "--bits", "w8a8,w4a4 ,w8a8", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int argc = 0;
+        while (cases[i][argc])
+            argc++;
+        ck_assert_int_eq(sim_cli_fmnist(argc, (char **)(uintptr_t)cases[i]), 2);
+    }
+}
+END_TEST
+
 START_TEST(test_input_scale)
 {
     sim_dataset d = {0};
@@ -552,11 +661,14 @@ Suite *fmnist_suite(void)
     tcase_add_test(tc, test_fmodel_train_deterministic);
     tcase_add_test(tc, test_fmodel_train_errors);
     tcase_add_test(tc, test_weights_round_trip_and_errors);
+    tcase_add_test(tc, test_weights_reject_non_finite);
     suite_add_tcase(s, tc);
     tc = tcase_create("quantize");
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, test_quantize_ap_bit_exact, 0, 4);
     tcase_add_test(tc, test_quantize_errors);
+    tcase_add_test(tc, test_quantize_bias_free_layers);
+    tcase_add_test(tc, test_cli_option_checks);
     tcase_add_test(tc, test_input_scale);
     suite_add_tcase(s, tc);
     tc = tcase_create("cascade");

@@ -13,6 +13,66 @@
 #include "sim/sim_impl.h"
 #include "sim/sim_tech.h"
 
+/* Grouped convolutions have no functional execution: sim_qmodel_new refuses them. */
+START_TEST(test_qmodel_new_rejects_grouped_conv)
+{
+    static const char yaml[] = "name: grouped\n"
+                               "input: {channels: 4, height: 6, width: 6}\n"
+                               "layers:\n"
+                               "  - {name: dw, type: conv, out: 4, kernel: 3, pad: 1, groups: 4}\n";
+    net_network *net = NULL;
+    net_bitcfg *bits = NULL;
+    sim_qmodel *qm = NULL;
+    ck_assert_msg(net_load_string("grouped.yaml", yaml, strlen(yaml), &net) == SIM_OK, "%s",
+                  sim_last_error());
+    ck_assert_int_eq(net_bitcfg_uniform("int8", net, &bits), SIM_OK);
+    ck_assert_int_eq(sim_qmodel_new(net, bits, &qm), SIM_EUNSUPPORTED);
+    ck_assert_ptr_null(qm);
+    ck_assert_ptr_nonnull(strstr(sim_last_error(), "grouped convolution"));
+    net_bitcfg_free(bits);
+    net_free(net);
+}
+END_TEST
+
+/* ap_counters_add sums every field. */
+START_TEST(test_counters_add)
+{
+    ap_counters acc = {1, 2, 3, 4, 5, 6, 7, 8}, x = {10, 20, 30, 40, 50, 60, 70, 80};
+    ap_counters_add(&acc, &x);
+    ap_counters want = {11, 22, 33, 44, 55, 66, 77, 88};
+    ck_assert_int_eq(memcmp(&acc, &want, sizeof acc), 0);
+}
+END_TEST
+
+/* The shared helpers: wrapping, rounding shift, and the requantization's column count equal
+ * to the columns the AP program takes. */
+START_TEST(test_shared_helpers)
+{
+    ck_assert_int_eq(sim_wrap_signed(130, 8), -126);
+    ck_assert_int_eq(sim_wrap_signed(-129, 8), 127);
+    ck_assert_int_eq(sim_wrap_signed(-5, 64), -5);
+    ck_assert_int_eq(sim_shr_round(5, 1), 3);
+    ck_assert_int_eq(sim_shr_round(-5, 1), -2);
+    uint64_t s1 = 7, s2 = 7;
+    ck_assert_uint_eq(sim_splitmix64(&s1), sim_splitmix64(&s2));
+    ck_assert_uint_ne(sim_splitmix64(&s1), sim_splitmix64(&s1));
+    static const unsigned src_o[][2] = {{20, 8}, {12, 4}, {30, 2}, {16, 8}};
+    for (size_t i = 0; i < 4; i++) {
+        unsigned src = src_o[i][0], o = src_o[i][1], col = 0;
+        ap_array *arr = NULL;
+        uint32_t vals[4] = {0};
+        sim_requant rq = {src > 16 ? src - 16 : 0, 3, 2};
+        ap_field f = {0, src}, res;
+        ck_assert_int_eq(ap_array_new(4, src + 1 + sim_requant_cols(src, o), &arr), SIM_OK);
+        col = src + 1;
+        ck_assert_int_eq(sim_ap_requant(arr, vals, 4, &rq, f, o, &col, src, &res), SIM_OK);
+        ck_assert_uint_eq(col - (src + 1), sim_requant_cols(src, o));
+        ck_assert_uint_eq(res.width, o);
+        ap_array_free(arr);
+    }
+}
+END_TEST
+
 Suite *infer_suite(void);
 
 /* Loads a shipped network with its input resized to side x side. */
@@ -208,6 +268,9 @@ Suite *infer_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("requant");
     tcase_add_loop_test(tc, test_requant_choose_precision, 0, 4);
+    tcase_add_test(tc, test_qmodel_new_rejects_grouped_conv);
+    tcase_add_test(tc, test_counters_add);
+    tcase_add_test(tc, test_shared_helpers);
     suite_add_tcase(s, tc);
     return s;
 }
