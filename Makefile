@@ -16,7 +16,7 @@ Q := @
 endif
 
 PKGS := gsl yaml-0.1 zlib
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) check)
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) libprotobuf-c check)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) libprotobuf-c)
 CHECK_LIBS := $(shell pkg-config --libs check)
 
@@ -76,7 +76,7 @@ $(BUILD)/%.o: %.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
-$(ONNX_GEN_C) $(ONNX_GEN_H): $(ONNX_PROTO)
+$(ONNX_GEN_C) $(ONNX_GEN_H) &: $(ONNX_PROTO)
 	@mkdir -p $(BUILD)/gen/onnx
 	@$(if $(Q),echo "  PROTOC  $<")
 	$(Q)cp $< $(BUILD)/gen/onnx/onnx.proto
@@ -164,7 +164,7 @@ conformance: $(APSIM)
 # lint: static analysis with cppcheck.
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
-	    --std=c11 --inline-suppr -I. sim cfg ap_core tech networks accel tests
+	    --std=c11 --inline-suppr -I. -I$(BUILD)/gen sim cfg ap_core tech networks accel tests
 
 # format: rewrite sources with clang-format; format-check: fail on any difference.
 format:

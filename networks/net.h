@@ -256,9 +256,10 @@ const net_tensor *net_onnx_find_init(const net_onnx_graph *g, const char *name);
 const net_onnx_attr *net_onnx_attr_find(const net_onnx_node *node, const char *name);
 
 /* Imports an ONNX model as a network (net_load dispatches here for *.onnx): Conv,
- * ConvInteger, QLinearConv, Gemm, MatMul, MatMulInteger, QLinearMatMul, Relu, Clip, MaxPool,
- * AveragePool, GlobalAveragePool, Add, Flatten, Reshape; BatchNormalization is folded and
- * QuantizeLinear/DequantizeLinear/Identity/Dropout pass through. Layer names are node names
+ * ConvInteger, QLinearConv, Gemm, MatMul, MatMulInteger, QLinearMatMul, Relu, Clip (min 0),
+ * MaxPool, AveragePool, GlobalAveragePool, Add, Flatten, Reshape (a flatten); a constant Add
+ * or a BatchNormalization after a conv/fc sets its bias, and
+ * QuantizeLinear/DequantizeLinear/Identity/Dropout/Cast pass through. Layer names are node names
  * (or first outputs). SIM_EUNSUPPORTED names an unsupported operator and its node;
  * SIM_ESHAPE when weights and inferred shapes disagree; parse errors as above. */
 sim_status net_onnx_load(const char *path, net_network **out);

@@ -342,11 +342,15 @@ static sim_status node_copy(const Onnx__NodeProto *np, size_t idx, const char *p
         return SIM_ERROR(SIM_ENOMEM, "out of memory");
     if (!*nd->op_type)
         return SIM_ERROR(SIM_EPARSE, "%s: node '%s' has no op_type", path, nd->name);
-    nd->n_inputs = np->n_input;
-    nd->n_outputs = np->n_output;
+    /* dup_names leaves a calloc'ed array, so the counts are set as soon as it exists: the
+     * free then sees NULL entries (freed as no-ops) and never a missing array. */
     sim_status st = dup_names(np->input, np->n_input, &nd->inputs);
+    if (nd->inputs)
+        nd->n_inputs = np->n_input;
     if (st == SIM_OK)
         st = dup_names(np->output, np->n_output, &nd->outputs);
+    if (nd->outputs)
+        nd->n_outputs = np->n_output;
     if (st != SIM_OK)
         return st;
     nd->attrs = sim_calloc(np->n_attribute ? np->n_attribute : 1, sizeof *nd->attrs);

@@ -24,6 +24,8 @@ typedef struct importer {
     const net_onnx_node **nodes;
     const net_tensor **weights;
     unsigned *w_bits, *a_bits;
+    long *bias_at;              /* conv/fc: offset of its "bias: false" value in text, else -1 */
+    const net_tensor **reshape; /* Reshape's target shape for its flatten layer, else NULL */
     size_t n_layers;
     FILE *yaml;
     char *text;
@@ -99,6 +101,8 @@ static sim_status begin_layer(importer *im, const net_onnx_node *nd, const char 
     im->weights[k] = weight;
     im->w_bits[k] = w_bits;
     im->a_bits[k] = a_bits;
+    im->bias_at[k] = -1;
+    im->reshape[k] = NULL;
     im->n_layers++;
     fputs("  - {name: ", im->yaml);
     put_quoted(im->yaml, name);
@@ -108,6 +112,30 @@ static sim_status begin_layer(importer *im, const net_onnx_node *nd, const char 
         put_quoted(im->yaml, layer_ref(im, in));
     }
     return SIM_OK;
+}
+
+/* Writes ", bias: true}" or ", bias: false}" ending a conv/fc line, remembering where the
+ * value sits so that a later bias Add or BatchNormalization can set it (bias_set). */
+static void put_bias(importer *im, int has_bias)
+{
+    fputs(", bias: ", im->yaml);
+    fflush(im->yaml);
+    im->bias_at[im->n_layers - 1] = has_bias ? -1 : ftell(im->yaml);
+    fputs(has_bias ? "true}\n" : "false}\n", im->yaml);
+}
+
+/* Gives conv/fc layer `layer` a bias: "false" becomes "true " (same length, still YAML).
+ * 0 when layer is no conv/fc (nothing to fold into). */
+static int bias_set(importer *im, int layer)
+{
+    if (layer < 0 || !im->weights[layer])
+        return 0;
+    if (im->bias_at[layer] >= 0) {
+        fflush(im->yaml);
+        memcpy(im->text + im->bias_at[layer], "true ", 5);
+        im->bias_at[layer] = -1;
+    }
+    return 1;
 }
 
 static int64_t attr_int(const net_onnx_node *nd, const char *name, int64_t dflt)
@@ -181,6 +209,36 @@ static unsigned wbits_of(const value *w)
     return w->bits ? w->bits : int_bits(w->init->dtype);
 }
 
+/* Clip as a relu: min constant 0 (opset >= 11: input 1; older: attribute min); any max. */
+static int clip_is_relu(const importer *im, const net_onnx_node *nd)
+{
+    const net_onnx_attr *a = net_onnx_attr_find(nd, "min");
+    if (a)
+        return a->has_f && a->f == 0.0;
+    const value *v = nd->n_inputs > 1 && *nd->inputs[1] ? lookup(im, nd->inputs[1]) : NULL;
+    const net_tensor *t = v ? v->init : NULL;
+    if (!t || t->n_elems != 1)
+        return 0;
+    return t->ival ? t->ival[0] == 0 : t->fval[0] == 0.0;
+}
+
+/* Reshape's target when it is a flatten: a constant 2-element integer shape whose first
+ * entry keeps the batch (0, 1 or the input's N) and whose second is -1 or positive (checked
+ * against C*H*W once shapes are inferred, check_weights). NULL otherwise. */
+static const net_tensor *reshape_target(const importer *im, const net_onnx_node *nd)
+{
+    const value *v = nd->n_inputs > 1 && *nd->inputs[1] ? lookup(im, nd->inputs[1]) : NULL;
+    const net_tensor *t = v ? v->init : NULL;
+    if (!t || !t->ival || t->n_elems != 2)
+        return NULL;
+    int64_t n = im->g->input_dims[0][0] > 0 ? im->g->input_dims[0][0] : 1;
+    if (t->ival[0] != 0 && t->ival[0] != 1 && t->ival[0] != n)
+        return NULL;
+    if (t->ival[1] != -1 && t->ival[1] < 1)
+        return NULL;
+    return t;
+}
+
 static sim_status lower_node(importer *im, const net_onnx_node *nd)
 {
     const char *op = nd->op_type, *path = im->g->path;
@@ -205,6 +263,10 @@ static sim_status lower_node(importer *im, const net_onnx_node *nd)
             return SIM_ERROR(SIM_ESHAPE, "%s: node '%s' (%s): input is not produced earlier", path,
                              nd->name, op);
         unsigned bits = v->bits;
+        /* BatchNormalization after a conv/fc folds into it: scale into the weights, shift
+         * into a per-channel bias (no MACs); elsewhere it is passed through unmodelled. */
+        if (!strcmp(op, "BatchNormalization"))
+            bias_set(im, v->layer);
         if (!strcmp(op, "QuantizeLinear"))
             bits = zp_bits(im, nd, 2, 8); /* uint8 when the zero point is omitted */
         else if (!strcmp(op, "DequantizeLinear") && v->init)
@@ -240,8 +302,8 @@ static sim_status lower_node(importer *im, const net_onnx_node *nd)
             fprintf(im->yaml, ", out: %lld, kernel: [%lld, %lld], stride: %lld, pad: %lld",
                     (long long)w->init->dims[0], (long long)w->init->dims[2],
                     (long long)w->init->dims[3], (long long)s, (long long)p);
-            fprintf(im->yaml, ", groups: %lld, bias: %s}\n", (long long)attr_int(nd, "group", 1),
-                    has_bias ? "true" : "false");
+            fprintf(im->yaml, ", groups: %lld", (long long)attr_int(nd, "group", 1));
+            put_bias(im, has_bias);
         } else {
             int trans = !strcmp(op, "Gemm") && attr_int(nd, "transB", 0);
             if (!strcmp(op, "Gemm") && attr_int(nd, "transA", 0))
@@ -249,11 +311,16 @@ static sim_status lower_node(importer *im, const net_onnx_node *nd)
             int has_bias = (!strcmp(op, "Gemm") && nd->n_inputs > 2 && *nd->inputs[2]);
             if ((st = begin_layer(im, nd, "fc", x->layer, w->init, w_bits, a_bits)) != SIM_OK)
                 return st;
-            fprintf(im->yaml, ", out: %lld, bias: %s}\n", (long long)w->init->dims[trans ? 0 : 1],
-                    has_bias ? "true" : "false");
+            fprintf(im->yaml, ", out: %lld", (long long)w->init->dims[trans ? 0 : 1]);
+            put_bias(im, has_bias);
         }
         out_bits = qlin ? zp_bits(im, nd, 7, 8) : integer ? 32 : 0;
     } else if (!strcmp(op, "Relu") || !strcmp(op, "Clip")) {
+        if (!strcmp(op, "Clip") && !clip_is_relu(im, nd))
+            return SIM_ERROR(SIM_EUNSUPPORTED,
+                             "%s: node '%s' (Clip): only a constant min of 0 is supported "
+                             "(a relu; max saturation is not modelled)",
+                             path, nd->name);
         if ((st = data_input(im, nd, 0, &x)) != SIM_OK ||
             (st = begin_layer(im, nd, "relu", x->layer, NULL, 0, x->bits)) != SIM_OK)
             return st;
@@ -287,9 +354,16 @@ static sim_status lower_node(importer *im, const net_onnx_node *nd)
         fputs(", global: true}\n", im->yaml);
         out_bits = x->bits;
     } else if (!strcmp(op, "Flatten") || !strcmp(op, "Reshape")) {
+        const net_tensor *shape = NULL;
+        if (!strcmp(op, "Reshape") && !(shape = reshape_target(im, nd)))
+            return SIM_ERROR(SIM_EUNSUPPORTED,
+                             "%s: node '%s' (Reshape): only a constant target [N, -1] or "
+                             "[N, C*H*W] (a flatten) is supported",
+                             path, nd->name);
         if ((st = data_input(im, nd, 0, &x)) != SIM_OK ||
             (st = begin_layer(im, nd, "flatten", x->layer, NULL, 0, x->bits)) != SIM_OK)
             return st;
+        im->reshape[layer] = shape;
         fputs("}\n", im->yaml);
         out_bits = x->bits;
     } else if (!strcmp(op, "Add")) {
@@ -298,8 +372,13 @@ static sim_status lower_node(importer *im, const net_onnx_node *nd)
         if (!a || !b)
             return SIM_ERROR(SIM_ESHAPE, "%s: node '%s' (Add): inputs are not produced earlier",
                              path, nd->name);
-        if (a->init || b->init) { /* a bias add: folded into its producer */
+        if (a->init || b->init) { /* a bias add: folded into its conv/fc producer */
             const value *d = a->init ? b : a;
+            if (!bias_set(im, d->layer))
+                return SIM_ERROR(SIM_EUNSUPPORTED,
+                                 "%s: node '%s' (Add): a constant is only supported as the bias "
+                                 "of a conv/fc",
+                                 path, nd->name);
             put_value(im, nd->outputs[0], d->layer, d->init, d->bits);
             return SIM_OK;
         }
@@ -328,6 +407,8 @@ static void importer_clear(importer *im)
     sim_free(im->weights);
     sim_free(im->w_bits);
     sim_free(im->a_bits);
+    sim_free(im->bias_at);
+    sim_free(im->reshape);
     sim_free(im->vals);
     if (im->yaml)
         fclose(im->yaml);
@@ -345,9 +426,11 @@ static sim_status import_graph(const net_onnx_graph *g, importer *im)
     im->weights = sim_calloc(nn, sizeof *im->weights);
     im->w_bits = sim_calloc(nn, sizeof *im->w_bits);
     im->a_bits = sim_calloc(nn, sizeof *im->a_bits);
+    im->bias_at = sim_calloc(nn, sizeof *im->bias_at);
+    im->reshape = sim_calloc(nn, sizeof *im->reshape);
     im->yaml = open_memstream(&im->text, &im->text_len);
     if (!im->vals || !im->names || !im->nodes || !im->weights || !im->w_bits || !im->a_bits ||
-        !im->yaml)
+        !im->bias_at || !im->reshape || !im->yaml)
         return SIM_ERROR(SIM_ENOMEM, "out of memory");
     if (g->n_inputs < 1 || g->input_n_dims[0] < 0)
         return SIM_ERROR(SIM_ESHAPE, "%s: the graph input's shape is not declared", g->path);
@@ -391,6 +474,13 @@ static sim_status check_weights(const importer *im, const net_network *net)
 {
     for (size_t i = 0; i < net->n_layers && i < im->n_layers; i++) {
         const net_layer *l = &net->layers[i];
+        const net_tensor *rs = im->reshape[i];
+        if (rs && rs->ival[1] > 0 && rs->ival[1] != (int64_t)l->c_out)
+            return SIM_ERROR(SIM_EUNSUPPORTED,
+                             "%s: node '%s' (Reshape): target [%lld, %lld] is no flatten of "
+                             "the %d x %d x %d input",
+                             im->g->path, im->nodes[i]->name, (long long)rs->ival[0],
+                             (long long)rs->ival[1], l->c_in, l->h_in, l->w_in);
         const net_tensor *wt = im->weights[i];
         if (!wt)
             continue;

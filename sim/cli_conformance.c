@@ -1,6 +1,7 @@
 /* cli_conformance.c - `apsim conformance [node_dir]`: ONNX's integer node tests (Debian
  * libonnx-testdata) executed functionally on the AP model; prints one line per passed, failed
- * or skipped case and "N passed, N failed". Exit 0 only when none failed. docs/ONNX.md. */
+ * or skipped case and "N passed, N failed". Exit 0 only when at least one case passed and none
+ * failed or could not be read (ERROR). docs/ONNX.md. */
 #include <stdio.h>
 #include <string.h>
 
@@ -35,6 +36,8 @@ int sim_cli_conformance(int argc, char **argv)
     printf("%d skipped (listed above with the reason), %d other cases are operators the AP "
            "executor does not cover\n",
            c.n_skipped, c.n_other);
+    if (c.n_errors)
+        printf("%d cases could not be read (ERROR lines above)\n", c.n_errors);
     printf("%d passed, %d failed\n", c.n_passed, c.n_failed);
-    return c.n_failed || c.n_passed == 0 ? 1 : 0;
+    return c.n_failed || c.n_errors || c.n_passed == 0 ? 1 : 0;
 }

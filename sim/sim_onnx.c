@@ -92,6 +92,7 @@ typedef struct tcase {
     const net_tensor *in[MAX_IO]; /* node inputs (NULL when omitted) */
     const net_tensor *want;       /* expected output 0 */
     int64_t *got;                 /* computed output 0 (want->n_elems) */
+    const char *where;            /* the data set directory, for error messages */
     char *why;
     size_t cap;
 } tcase;
@@ -118,6 +119,20 @@ static size_t bcast_index(const net_tensor *t, const net_tensor *outt, size_t fl
         stride *= tdim;
     }
     return idx;
+}
+
+/* SIM_ESHAPE unless t broadcasts to outt (numpy rules: no more dimensions than the output,
+ * each trailing dimension 1 or equal); bcast_index relies on it. */
+static sim_status bcast_check(const tcase *tc, const net_tensor *t, const net_tensor *outt)
+{
+    int ok = t->n_dims <= outt->n_dims;
+    for (int d = outt->n_dims - 1, td = t->n_dims - 1; ok && td >= 0; d--, td--)
+        ok = t->dims[td] == 1 || t->dims[td] == outt->dims[d];
+    if (!ok)
+        return SIM_ERROR(SIM_ESHAPE,
+                         "%s: input '%s' does not broadcast to the expected output's shape",
+                         tc->where, t->name);
+    return SIM_OK;
 }
 
 /* Common width of integer operands: SIM_CONF_SKIP when wider than the AP's operand fields. */
@@ -147,6 +162,13 @@ static sim_status run_elementwise(tcase *tc, ew_op op, int clip, sim_conf_result
     if (!operand_width(tc, out->dtype, &w, &sg)) {
         *res = SIM_CONF_SKIP;
         return SIM_OK;
+    }
+    if (!tc->in[0])
+        return SIM_ERROR(SIM_EPARSE, "%s: node '%s' has no first input", tc->where, tc->nd->name);
+    for (size_t k = 0; k < tc->nd->n_inputs && k < MAX_IO; k++) {
+        sim_status bs = tc->in[k] ? bcast_check(tc, tc->in[k], out) : SIM_OK;
+        if (bs != SIM_OK)
+            return bs;
     }
     size_t n = out->n_elems;
     int64_t *a = sim_calloc(n ? n : 1, sizeof *a), *b = sim_calloc(n ? n : 1, sizeof *b);
@@ -271,7 +293,7 @@ static sim_status sub_zero_point(tcase *tc, const net_tensor *t, const net_tenso
 static sim_status run_conv(tcase *tc, int q, sim_conf_result *res)
 {
     const net_tensor *x = tc->in[0], *wt = tc->in[q ? 3 : 1];
-    const net_tensor *xzp = tc->in[q ? 2 : 2], *wzp = tc->in[q ? 5 : 3];
+    const net_tensor *xzp = tc->in[2], *wzp = tc->in[q ? 5 : 3];
     const net_tensor *out = tc->want;
     const net_onnx_node *nd = tc->nd;
     const net_onnx_attr *sa = net_onnx_attr_find(nd, "strides"),
@@ -295,6 +317,16 @@ static sim_status run_conv(tcase *tc, int q, sim_conf_result *res)
         say(tc, "shapes do not agree");
         return SIM_OK;
     }
+    /* got is written at (b * m + channel) * plane: the expected output must be nb x m x plane,
+     * and padding must not move data outside the padded map. */
+    if (out->dims[0] != nb || (sa && sa->ints[0] < 1) ||
+        (pa && (pa->ints[0] < 0 || pa->ints[1] < 0 || pa->ints[2] < 0 || pa->ints[3] < 0)) ||
+        kh < 1 || kw < 1 || kh > hp || kw > wp)
+        return SIM_ERROR(SIM_ESHAPE,
+                         "%s: node '%s': input batch %lld, output batch %lld, kernel %lldx%lld "
+                         "over a padded %lldx%lld map: shapes do not agree",
+                         tc->where, nd->name, (long long)nb, (long long)out->dims[0], (long long)kh,
+                         (long long)kw, (long long)hp, (long long)wp);
     int64_t *xs = sim_calloc(x->n_elems, sizeof *xs), *ws = sim_calloc(wt->n_elems, sizeof *ws);
     int32_t *act = sim_calloc((size_t)(c / g * hp * wp), sizeof *act);
     int32_t *wg = sim_calloc((size_t)(m / g * (c / g) * kh * kw), sizeof *wg);
@@ -365,7 +397,7 @@ done:
 static sim_status run_matmul(tcase *tc, int q, sim_conf_result *res)
 {
     const net_tensor *a = tc->in[0], *bt = tc->in[q ? 3 : 1];
-    const net_tensor *azp = tc->in[q ? 2 : 2], *bzp = tc->in[q ? 5 : 3], *out = tc->want;
+    const net_tensor *azp = tc->in[2], *bzp = tc->in[q ? 5 : 3], *out = tc->want;
     *res = SIM_CONF_SKIP;
     if (!a || !bt || a->n_dims < 2 || bt->n_dims < 2 || out->n_dims < 2) {
         say(tc, "only matrix operands of rank >= 2");
@@ -373,6 +405,14 @@ static sim_status run_matmul(tcase *tc, int q, sim_conf_result *res)
     }
     int64_t mm = a->dims[a->n_dims - 2], kk = a->dims[a->n_dims - 1];
     int64_t nn = bt->dims[bt->n_dims - 1];
+    if (mm < 1 || kk < 1 || nn < 1 || out->dims[out->n_dims - 2] != mm ||
+        out->dims[out->n_dims - 1] != nn)
+        return SIM_ERROR(SIM_ESHAPE,
+                         "%s: node '%s': empty or mismatched matrices (%lld x %lld times %lld "
+                         "columns, expected output %lld x %lld)",
+                         tc->where, tc->nd->name, (long long)mm, (long long)kk, (long long)nn,
+                         (long long)out->dims[out->n_dims - 2],
+                         (long long)out->dims[out->n_dims - 1]);
     size_t a_batches = a->n_elems / (size_t)(mm * kk), b_batches = bt->n_elems / (size_t)(kk * nn);
     size_t batches = out->n_elems / (size_t)(mm * nn);
     if (bt->dims[bt->n_dims - 2] != kk || (a_batches != batches && a_batches != 1) ||
@@ -444,13 +484,23 @@ static double scalar_f(const net_tensor *t, size_t i)
 
 /* QLinear* after the integer AP part: (acc + bias) * (s_x s_w / s_y), rounded half to even,
  * plus y_zp, saturated to the output type, in float32 as the ONNX reference computes it. */
-static void requantize(tcase *tc, int conv)
+static sim_status requantize(tcase *tc, int conv)
 {
     const net_tensor *out = tc->want, *xs = tc->in[1], *ws = tc->in[4], *ys = tc->in[6];
     const net_tensor *yzp = tc->in[7], *bias = conv ? tc->in[8] : NULL;
     int64_t lo = out->dtype == NET_DT_INT8 ? -128 : 0, hi = out->dtype == NET_DT_INT8 ? 127 : 255;
     size_t ch = conv ? (size_t)out->dims[1] : (size_t)out->dims[out->n_dims - 1];
     size_t inner = conv ? (size_t)(out->dims[2] * out->dims[3]) : 1;
+    /* Per-channel operands have one value per output channel, the others exactly one. */
+    const net_tensor *chk[] = {xs, ys, yzp, ws, bias};
+    for (size_t k = 0; k < sizeof chk / sizeof chk[0]; k++) {
+        const net_tensor *t = chk[k];
+        int per_channel = k >= 3;
+        if (t && !(t->n_elems == 1 || (per_channel && t->n_elems == ch)))
+            return SIM_ERROR(SIM_ESHAPE, "%s: node '%s': '%s' has %zu elements (1%s expected)",
+                             tc->where, tc->nd->name, t->name, t->n_elems,
+                             per_channel ? " or one per output channel" : "");
+    }
     for (size_t i = 0; i < out->n_elems; i++) {
         size_t oc = (i / inner) % ch;
         int64_t acc = tc->got[i] + (bias ? bias->ival[bias->n_elems > 1 ? oc : 0] : 0);
@@ -460,6 +510,7 @@ static void requantize(tcase *tc, int conv)
         int64_t r = (int64_t)nearbyintf(v) + (yzp ? yzp->ival[0] : 0);
         tc->got[i] = r < lo ? lo : r > hi ? hi : r;
     }
+    return SIM_OK;
 }
 
 /* The operators the AP executor knows. */
@@ -491,12 +542,17 @@ static const struct exec_op {
     {"QLinearMatMul", X_QMAT, EW_ADD},
 };
 
+static const struct exec_op *exec_find(const char *op_type)
+{
+    for (size_t i = 0; i < sizeof exec_ops / sizeof exec_ops[0]; i++)
+        if (strcmp(exec_ops[i].op_type, op_type) == 0)
+            return &exec_ops[i];
+    return NULL;
+}
+
 static sim_status execute(tcase *tc, sim_conf_result *res)
 {
-    const struct exec_op *eo = NULL;
-    for (size_t i = 0; i < sizeof exec_ops / sizeof exec_ops[0]; i++)
-        if (strcmp(exec_ops[i].op_type, tc->nd->op_type) == 0)
-            eo = &exec_ops[i];
+    const struct exec_op *eo = exec_find(tc->nd->op_type);
     if (!eo) {
         *res = SIM_CONF_OTHER;
         say(tc, "operator %s is not executed on the AP", tc->nd->op_type);
@@ -532,12 +588,12 @@ static sim_status execute(tcase *tc, sim_conf_result *res)
     case X_QCONV:
         st = run_conv(tc, 1, res);
         if (st == SIM_OK && *res == SIM_CONF_PASS)
-            requantize(tc, 1);
+            st = requantize(tc, 1);
         return st;
     case X_QMAT:
         st = run_matmul(tc, 1, res);
         if (st == SIM_OK && *res == SIM_CONF_PASS)
-            requantize(tc, 0);
+            st = requantize(tc, 0);
         return st;
     default:
         break;
@@ -603,6 +659,15 @@ static sim_status run_data_set(const net_onnx_graph *g, const char *set_dir, tca
                 st = SIM_ERROR(SIM_ENOTFOUND, "%s: node input '%s' has no data", set_dir, nm);
         }
         tc->want = want;
+        tc->where = set_dir;
+    }
+    if (st == SIM_EUNSUPPORTED) {
+        /* A data type apsim does not decode (float16, bfloat16, string, ...): no integer
+         * case the AP claims; skipped with the reader's message. */
+        *res = SIM_CONF_SKIP;
+        say(tc, "%s", sim_last_error());
+        st = SIM_OK;
+        goto out;
     }
     if (st == SIM_OK && !(tc->got = sim_calloc(want->n_elems ? want->n_elems : 1, sizeof *tc->got)))
         st = SIM_ERROR(SIM_ENOMEM, "out of memory");
@@ -610,6 +675,7 @@ static sim_status run_data_set(const net_onnx_graph *g, const char *set_dir, tca
         st = execute(tc, res);
     if (st == SIM_OK && *res == SIM_CONF_PASS && !outputs_equal(tc, set_dir))
         *res = SIM_CONF_FAIL;
+out:
     sim_free(tc->got);
     tc->got = NULL;
     for (size_t i = 0; i < n_in; i++)
@@ -631,9 +697,14 @@ sim_status sim_onnx_case_run(const char *case_dir, sim_conf_result *res, char *w
     if (st != SIM_OK)
         return st;
     tcase tc = {.g = g, .nd = &g->nodes[0], .why = why, .cap = cap};
-    if (g->n_nodes != 1) {
+    if (g->n_nodes != 1 || !exec_find(tc.nd->op_type)) {
+        /* Settled before any data set is read: other operators' data (strings, ...) is not
+         * decoded at all. */
         *res = SIM_CONF_OTHER;
-        say(&tc, "a graph of %zu nodes, not a single-node test", g->n_nodes);
+        if (g->n_nodes != 1)
+            say(&tc, "a graph of %zu nodes, not a single-node test", g->n_nodes);
+        else
+            say(&tc, "operator %s is not executed on the AP", tc.nd->op_type);
         net_onnx_graph_free(g);
         return SIM_OK;
     }
@@ -705,9 +776,10 @@ sim_status sim_onnx_conformance(const char *node_dir, FILE *fp, sim_conf_counts 
             break;
         }
         if (cs != SIM_OK) {
-            /* Cases apsim cannot even read (a data type it does not decode) are not integer
-             * cases it claims; they are counted as other. */
-            counts->n_other++;
+            /* A case that cannot be read or is malformed is an error, never hidden. */
+            counts->n_errors++;
+            if (fp)
+                fprintf(fp, "ERROR %-48s %s\n", names[i], sim_last_error());
             continue;
         }
         static const char *const tag[] = {"PASS", "FAIL", "SKIP", "OTHER"};
