@@ -25,6 +25,7 @@ typedef struct importer {
     const net_tensor **weights;
     unsigned *w_bits, *a_bits;
     long *bias_at;              /* conv/fc: offset of its "bias: false" value in text, else -1 */
+    unsigned char *bias_fold;   /* 1 when a later bias Add or BatchNormalization folds in */
     const net_tensor **reshape; /* Reshape's target shape for its flatten layer, else NULL */
     size_t n_layers;
     FILE *yaml;
@@ -124,18 +125,28 @@ static void put_bias(importer *im, int has_bias)
     fputs(has_bias ? "true}\n" : "false}\n", im->yaml);
 }
 
-/* Gives conv/fc layer `layer` a bias: "false" becomes "true " (same length, still YAML).
- * 0 when layer is no conv/fc (nothing to fold into). */
+/* Records that conv/fc layer `layer` gets a bias; apply_bias_folds writes it once the text
+ * is final. 0 when layer is no conv/fc (nothing to fold into). */
 static int bias_set(importer *im, int layer)
 {
     if (layer < 0 || !im->weights[layer])
         return 0;
-    if (im->bias_at[layer] >= 0) {
-        fflush(im->yaml);
-        memcpy(im->text + im->bias_at[layer], "true ", 5);
-        im->bias_at[layer] = -1;
-    }
+    im->bias_fold[layer] = 1;
     return 1;
+}
+
+/* Closes the YAML stream (after which the text buffer is ours, POSIX open_memstream) and
+ * turns each folded layer's "false" into "true " (same length, still YAML). */
+static sim_status apply_bias_folds(importer *im)
+{
+    int bad = fclose(im->yaml) != 0;
+    im->yaml = NULL;
+    if (bad || !im->text)
+        return SIM_ERROR(SIM_ENOMEM, "out of memory");
+    for (size_t k = 0; k < im->n_layers; k++)
+        if (im->bias_fold[k] && im->bias_at[k] >= 0)
+            memcpy(im->text + im->bias_at[k], "true ", 5);
+    return SIM_OK;
 }
 
 static int64_t attr_int(const net_onnx_node *nd, const char *name, int64_t dflt)
@@ -408,6 +419,7 @@ static void importer_clear(importer *im)
     sim_free(im->w_bits);
     sim_free(im->a_bits);
     sim_free(im->bias_at);
+    sim_free(im->bias_fold);
     sim_free(im->reshape);
     sim_free(im->vals);
     if (im->yaml)
@@ -427,10 +439,11 @@ static sim_status import_graph(const net_onnx_graph *g, importer *im)
     im->w_bits = sim_calloc(nn, sizeof *im->w_bits);
     im->a_bits = sim_calloc(nn, sizeof *im->a_bits);
     im->bias_at = sim_calloc(nn, sizeof *im->bias_at);
+    im->bias_fold = sim_calloc(nn, sizeof *im->bias_fold);
     im->reshape = sim_calloc(nn, sizeof *im->reshape);
     im->yaml = open_memstream(&im->text, &im->text_len);
     if (!im->vals || !im->names || !im->nodes || !im->weights || !im->w_bits || !im->a_bits ||
-        !im->bias_at || !im->reshape || !im->yaml)
+        !im->bias_at || !im->bias_fold || !im->reshape || !im->yaml)
         return SIM_ERROR(SIM_ENOMEM, "out of memory");
     if (g->n_inputs < 1 || g->input_n_dims[0] < 0)
         return SIM_ERROR(SIM_ESHAPE, "%s: the graph input's shape is not declared", g->path);
@@ -464,8 +477,8 @@ static sim_status import_graph(const net_onnx_graph *g, importer *im)
         st = lower_node(im, &g->nodes[i]);
     if (st == SIM_OK && im->n_layers == 0)
         return SIM_ERROR(SIM_ESHAPE, "%s: the model has no layer apsim models", g->path);
-    if (fflush(im->yaml) != 0)
-        return SIM_ERROR(SIM_ENOMEM, "out of memory");
+    if (st == SIM_OK)
+        st = apply_bias_folds(im);
     return st;
 }
 

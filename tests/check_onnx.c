@@ -906,6 +906,8 @@ Suite *onnx_suite(void)
 {
     Suite *s = suite_create("onnx");
     TCase *tc = tcase_create("import");
+    /* The fuzz loop (every truncation and 200 bit flips) takes seconds, longer under ASan. */
+    tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_onnx_import_qdq_layers_and_bits);
     tcase_add_test(tc, test_onnx_import_float_model_add_reshape_matmul);
     tcase_add_test(tc, test_onnx_import_unsupported_operator_named);

@@ -2,7 +2,9 @@
  * strict loader's error paths with their exact file:line:col, glob expansion, bit-config
  * labels, the Pareto front, resuming an interrupted sweep from its journal, and rivals (or
  * the AP) that cannot run a configuration recorded as such rather than failing the sweep. */
+#define _XOPEN_SOURCE 700 /* nftw, to remove the scratch directory */
 #include <check.h>
+#include <ftw.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,12 +17,32 @@
 Suite *sweep_suite(void);
 
 /* A scratch directory per process (Check forks each test). */
+static char scratch_dir[64];
+
+static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static void remove_scratch(void)
+{
+    if (scratch_dir[0])
+        nftw(scratch_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* A fresh directory for this process (a PID-named one could hold an earlier run's files),
+ * removed at exit. */
 static const char *scratch(void)
 {
-    static char dir[64];
-    snprintf(dir, sizeof dir, "/tmp/apsim_sweep_%ld", (long)getpid());
-    mkdir(dir, 0777);
-    return dir;
+    if (!scratch_dir[0]) {
+        snprintf(scratch_dir, sizeof scratch_dir, "/tmp/apsim_sweep_XXXXXX");
+        ck_assert_ptr_nonnull(mkdtemp(scratch_dir));
+        atexit(remove_scratch);
+    }
+    return scratch_dir;
 }
 
 /* Writes text to <scratch>/<name> and returns the path (static buffer). */
