@@ -131,7 +131,8 @@ sim_status ap_op_from_name(const char *name, ap_op *out);
 /* All ops below validate their fields: operand widths 1..16 (SIM_EINVAL), accumulators up
  * to 32, fields and single columns inside the array (SIM_ERANGE), all fields and columns of
  * one call pairwise disjoint (SIM_EOVERLAP). Work columns (carry/flag) are clobbered. The
- * tag register is left unspecified. Rows never interact except in ap_reduce_sum. */
+ * tag register is left unspecified. Rows never interact except in ap_reduce_sum and
+ * ap_reduce_sum_groups. */
 
 /* b := b + a (mod 2^n), a.width == b.width == n; carry_col ends holding the carry out.
  * 4 passes per bit, keys over (a, b, carry) 110, 100, 001, 011. */
@@ -177,8 +178,8 @@ sim_status ap_copy(ap_array *arr, ap_field a, ap_field d);
 sim_status ap_reduce_sum(ap_array *arr, ap_field a, ap_field acc, ap_field tmp, unsigned carry_col,
                          bool is_signed);
 
-/* The same tree within aligned groups of group_rows rows (a power of two, or n_rows itself,
- * which is ap_reduce_sum): row g * group_rows receives the sum of its group after
+/* The same tree within aligned groups of group_rows rows (a power of two up to n_rows, or
+ * n_rows itself, which is ap_reduce_sum): row g * group_rows receives the sum of its group after
  * ceil(log2 group_rows) steps, so the cost is ap_op_cost(AP_OP_REDUCE_SUM_*, ..., group_rows)
  * with compared and written cells over all rows. Other rows take partial sums that may cross
  * into the next group: only the group leaders' results are meaningful. SIM_EINVAL for a

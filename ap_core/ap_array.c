@@ -19,18 +19,6 @@
 #define AP_INLINE static inline
 #endif
 
-static inline unsigned popcount64(uint64_t x)
-{
-#if defined(__GNUC__)
-    return (unsigned)__builtin_popcountll(x);
-#else
-    x = x - ((x >> 1) & 0x5555555555555555u);
-    x = (x & 0x3333333333333333u) + ((x >> 2) & 0x3333333333333333u);
-    x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fu;
-    return (unsigned)((x * 0x0101010101010101u) >> 56);
-#endif
-}
-
 /* ---- Creation ------------------------------------------------------------------------- */
 
 sim_status ap_array_new(size_t n_rows, unsigned n_cols, ap_array **out)
@@ -49,10 +37,10 @@ sim_status ap_array_new(size_t n_rows, unsigned n_cols, ap_array **out)
                          n_cols);
     ap_array *arr = sim_calloc(1, sizeof *arr);
     if (!arr)
-        goto fail_struct;
+        goto fail_nothing_to_free;
     arr->block = sim_calloc(1, n_words * n_planes * sizeof(uint64_t) + 32u);
     if (!arr->block)
-        goto fail_block;
+        goto fail_free_struct;
     uintptr_t base = ((uintptr_t)arr->block + 31u) & ~(uintptr_t)31u;
     arr->n_rows = n_rows;
     arr->n_cols = n_cols;
@@ -68,9 +56,9 @@ sim_status ap_array_new(size_t n_rows, unsigned n_cols, ap_array **out)
     ap_array_use_simd(arr, true);
     *out = arr;
     return SIM_OK;
-fail_block:
+fail_free_struct:
     sim_free(arr);
-fail_struct:
+fail_nothing_to_free:
     return SIM_ERROR(SIM_ENOMEM, "out of memory for an ap array of %zu x %u bits", n_rows, n_cols);
 }
 
@@ -185,6 +173,8 @@ static uint64_t scalar_pass(const struct pass_args *p, unsigned nc, unsigned nw)
     case c * 64u + w:                                                                              \
         return scalar_body(p, c, w);
         AP_SCALAR_CASE(1, 1)
+        AP_SCALAR_CASE(1, 2)
+        AP_SCALAR_CASE(2, 1)
         AP_SCALAR_CASE(2, 2)
         AP_SCALAR_CASE(3, 1)
         AP_SCALAR_CASE(3, 2)
@@ -381,7 +371,7 @@ static sim_status check_cols(const ap_array *arr, const unsigned *cols, const un
                              unsigned n, const char *what)
 {
     for (unsigned k = 0; k < n; k++) {
-        if (cols[k] >= arr->n_cols)
+        if (!ap_cols_inside(arr, cols[k], 1))
             return SIM_ERROR(SIM_ERANGE, "ap %s: column %u outside the array (%u columns)", what,
                              cols[k], arr->n_cols);
         if (bits[k] > 1)
@@ -481,7 +471,7 @@ static sim_status check_field(const ap_array *arr, ap_field f, const char *what)
 {
     if (f.width == 0 || f.width > 32u)
         return SIM_ERROR(SIM_EINVAL, "ap %s: field width %u is not in 1..32", what, f.width);
-    if (f.col >= arr->n_cols || f.width > arr->n_cols - f.col)
+    if (!ap_cols_inside(arr, f.col, f.width))
         return SIM_ERROR(SIM_ERANGE,
                          "ap %s: field at column %u of width %u outside the array (%u columns)",
                          what, f.col, f.width, arr->n_cols);
@@ -523,7 +513,7 @@ sim_status ap_array_word_read(ap_array *arr, size_t row, ap_field f, uint32_t *v
 
 static sim_status check_plane(const ap_array *arr, unsigned col, size_t n_words, const char *what)
 {
-    if (col >= arr->n_cols)
+    if (!ap_cols_inside(arr, col, 1))
         return SIM_ERROR(SIM_ERANGE, "ap %s: column %u outside the array (%u columns)", what, col,
                          arr->n_cols);
     if (n_words != arr->n_words)
@@ -580,7 +570,8 @@ sim_status ap_array_field_store(ap_array *arr, ap_field f, uint32_t *values, siz
     if (n_values > arr->n_rows)
         return SIM_ERROR(SIM_ERANGE, "ap field store: %zu values for %zu rows", n_values,
                          arr->n_rows);
-    memset(values, 0, n_values * sizeof *values);
+    if (n_values > 0) /* values may be NULL when there are none */
+        memset(values, 0, n_values * sizeof *values);
     for (unsigned i = 0; i < f.width; i++) {
         const uint64_t *c = ap_plane(arr, f.col + i);
         for (size_t r = 0; r < n_values; r++)

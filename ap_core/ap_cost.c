@@ -19,14 +19,6 @@
 /* Fixed-point scale of the accumulator-add probabilities (see mac_add_cells). */
 #define PROB_ONE ((uint64_t)1 << 34)
 
-static unsigned pop64(uint64_t x)
-{
-    unsigned n = 0;
-    for (; x; x &= x - 1u)
-        n++;
-    return n;
-}
-
 static uint64_t low_mask(unsigned n)
 {
     return n >= 64u ? ~(uint64_t)0 : ((uint64_t)1 << n) - 1u;
@@ -36,7 +28,7 @@ static uint64_t low_mask(unsigned n)
 static unsigned window_cells(uint64_t x, uint64_t y, uint64_t r, unsigned n)
 {
     uint64_t c = x ^ y ^ r, m = low_mask(n);
-    return pop64((x ^ r) & m) + pop64((c ^ (c >> 1)) & m);
+    return popcount64((x ^ r) & m) + popcount64((c ^ (c >> 1)) & m);
 }
 
 /* Data-dependent written cells of mul_core for one pair (the clears are counted apart);
@@ -236,8 +228,6 @@ sim_status ap_op_cost(ap_op op, unsigned width_a, unsigned width_b, unsigned wid
             return bad(op, "width_b must be in 1..16");
         bool is_signed = op == AP_OP_MUL_S || op == AP_OP_MAC_S;
         bool mac = op == AP_OP_MAC_U || op == AP_OP_MAC_S;
-        if (!mac && m != 0)
-            return bad(op, "width_acc must be 0 for this op");
         if (mac && m < n + w)
             return bad(op, "width_acc must be at least width_a + width_b");
         fills(c, 1, n + w + 1u);
@@ -340,11 +330,9 @@ sim_status ap_op_cost(ap_op op, unsigned width_a, unsigned width_b, unsigned wid
         if (m < n)
             return bad(op, "width_acc must be at least width_a");
         bool is_signed = op == AP_OP_REDUCE_SUM_S;
-        unsigned copies = is_signed ? m : n, steps = 0;
-        for (size_t by = 1; by < n_rows; by *= 2u)
-            steps++;
+        unsigned copies = is_signed ? m : n, steps = reduce_steps(n_rows);
         /* Clear acc, copy a in; per step: acc.width plane reads and writes, carry clear,
-         * 4 acc.width add passes. Written cells: a model (docs/AP_MODEL.md 4.9). */
+         * 4 acc.width add passes. Written cells: a model (docs/AP_MODEL.md 4.7). */
         fills(c, 1, m);
         passes(c, copies, 1, 1);
         c->written_cells_per_row += 0.5 * (double)copies;

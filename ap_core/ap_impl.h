@@ -24,6 +24,35 @@ struct ap_array {
     ap_counters cnt;
 };
 
+/* Set bits of x. */
+static inline unsigned popcount64(uint64_t x)
+{
+#if defined(__GNUC__)
+    return (unsigned)__builtin_popcountll(x);
+#else
+    x = x - ((x >> 1) & 0x5555555555555555u);
+    x = (x & 0x3333333333333333u) + ((x >> 2) & 0x3333333333333333u);
+    x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fu;
+    return (unsigned)((x * 0x0101010101010101u) >> 56);
+#endif
+}
+
+/* Steps of a reduction tree over rows rows: ceil(log2 rows), the bit length of rows - 1
+ * (0 for 0 or 1 row). No doubling loop, so rows near SIZE_MAX cannot wrap. */
+static inline unsigned reduce_steps(size_t rows)
+{
+    unsigned n = 0;
+    for (size_t x = rows > 0 ? rows - 1u : 0u; x; x >>= 1)
+        n++;
+    return n;
+}
+
+/* Columns col .. col + width - 1 all lie inside the array (width >= 1). */
+static inline bool ap_cols_inside(const ap_array *arr, unsigned col, unsigned width)
+{
+    return col < arr->n_cols && width <= arr->n_cols - col;
+}
+
 static inline uint64_t *ap_plane(ap_array *arr, unsigned col)
 {
     return arr->planes + (size_t)col * arr->n_words;

@@ -134,7 +134,7 @@ static sim_status check_width(const char *op, const char *name, unsigned width, 
 static sim_status check_regions(const ap_array *arr, const char *op, const region *r, unsigned n)
 {
     for (unsigned i = 0; i < n; i++) {
-        if (r[i].f.col >= arr->n_cols || r[i].f.width > arr->n_cols - r[i].f.col)
+        if (!ap_cols_inside(arr, r[i].f.col, r[i].f.width))
             return SIM_ERROR(SIM_ERANGE,
                              "ap %s: %s (columns %u..%u) lies outside the array (%u columns)", op,
                              r[i].name, r[i].f.col, r[i].f.col + r[i].f.width - 1, arr->n_cols);
@@ -433,9 +433,12 @@ sim_status ap_reduce_sum(ap_array *arr, ap_field a, ap_field acc, ap_field tmp, 
 sim_status ap_reduce_sum_groups(ap_array *arr, ap_field a, ap_field acc, ap_field tmp,
                                 unsigned carry_col, bool is_signed, size_t group_rows)
 {
-    if (group_rows == 0 || (group_rows != arr->n_rows && (group_rows & (group_rows - 1)) != 0))
-        return SIM_ERROR(SIM_EINVAL, "ap reduce_sum: group of %zu rows is not a power of two",
-                         group_rows);
+    if (group_rows == 0 || group_rows > arr->n_rows ||
+        (group_rows != arr->n_rows && (group_rows & (group_rows - 1)) != 0))
+        return SIM_ERROR(SIM_EINVAL,
+                         "ap reduce_sum: group of %zu rows is neither a power of two up to %zu "
+                         "nor %zu",
+                         group_rows, arr->n_rows, arr->n_rows);
     TRY(check_width("reduce_sum", "a", a.width, AP_ACC_WIDTH_MAX));
     TRY(check_width("reduce_sum", "acc", acc.width, AP_ACC_WIDTH_MAX));
     if (acc.width < a.width)
@@ -454,7 +457,9 @@ sim_status ap_reduce_sum_groups(ap_array *arr, ap_field a, ap_field acc, ap_fiel
     }
     /* Tree step k: row r adds the partial sum of row r + 2^k, moved through the 2D AP's
      * column port one bit-plane at a time. */
-    for (size_t by = 1; by < group_rows; by *= 2u) {
+    unsigned steps = reduce_steps(group_rows);
+    for (unsigned k = 0; k < steps; k++) {
+        size_t by = (size_t)1 << k;
         for (unsigned i = 0; i < acc.width; i++)
             ap_plane_shift(arr, acc.col + i, tmp.col + i, by);
         run_inplace(arr, &lut_add, tmp, acc, carry_col);

@@ -3,14 +3,21 @@
  * tests/bench_ap_callgrind.sh, when valgrind is installed) instructions per row-pass.
  * Usage: bench_ap            timing, then the callgrind figures
  *        bench_ap --ir OP    run OP (add or mul) a fixed number of times, for callgrind */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ap_core/ap.h"
 
 #define N_ROWS 65536u
+/* The callgrind driver, relative to the working directory: `make bench` runs from the
+ * repository root. */
+#define CALLGRIND_SCRIPT "tests/bench_ap_callgrind.sh"
 
 static double now_s(void)
 {
@@ -38,7 +45,11 @@ static ap_array *setup(void)
             s = s * 6364136223846793005u + 1442695040888963407u;
             v[r] = (uint32_t)(s >> 56);
         }
-        ap_array_field_load(arr, f ? fb : fa, v, N_ROWS);
+        if (ap_array_field_load(arr, f ? fb : fa, v, N_ROWS) != SIM_OK) {
+            free(v);
+            ap_array_free(arr);
+            return NULL;
+        }
     }
     free(v);
     ap_array_counters_reset(arr);
@@ -50,7 +61,27 @@ static sim_status run_op(ap_array *arr, int mul)
     return mul ? ap_mul(arr, fa, fb, fp, carry, false) : ap_add(arr, fa, fb, carry);
 }
 
-/* Runs the op reps times; returns seconds, *row_passes the row-passes done. */
+/* Runs argv[0] with arguments argv (no shell); returns its exit status, -1 if it could not
+ * be run or did not exit normally. quiet sends its stdout and stderr to /dev/null. */
+static int run_argv(char *const argv[], int quiet)
+{
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        if (quiet && (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr)))
+            _exit(127);
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR)
+            return -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Runs the op reps times; returns seconds (-1 on failure), *row_passes the row-passes done. */
 static double timed(ap_array *arr, int mul, unsigned reps, double *row_passes)
 {
     ap_array_counters_reset(arr);
@@ -75,7 +106,11 @@ int main(int argc, char **argv)
     if (argc == 3 && strcmp(argv[1], "--ir") == 0) {
         int mul = strcmp(argv[2], "mul") == 0;
         double rp;
-        timed(arr, mul, mul ? 4u : 32u, &rp);
+        if (timed(arr, mul, mul ? 4u : 32u, &rp) < 0) {
+            fprintf(stderr, "bench_ap: %s\n", sim_last_error());
+            ap_array_free(arr);
+            return 1;
+        }
         printf("row_passes %.0f\n", rp);
         ap_array_free(arr);
         return 0;
@@ -97,10 +132,15 @@ int main(int argc, char **argv)
     }
     ap_array_free(arr);
     fflush(stdout);
-    if (argc == 1 && system("command -v valgrind >/dev/null 2>&1") == 0) {
-        char cmd[1024];
-        snprintf(cmd, sizeof cmd, "sh tests/bench_ap_callgrind.sh '%s'", argv[0]);
-        return system(cmd) == 0 ? 0 : 1;
+    char *probe[] = {"valgrind", "--version", NULL};
+    if (argc == 1 && run_argv(probe, 1) == 0) {
+        if (access(CALLGRIND_SCRIPT, R_OK) != 0) {
+            fprintf(stderr, "bench_ap: %s not found (run from the repository root)\n",
+                    CALLGRIND_SCRIPT);
+            return 1;
+        }
+        char *cg[] = {"sh", CALLGRIND_SCRIPT, argv[0], NULL};
+        return run_argv(cg, 0) == 0 ? 0 : 1;
     }
     return 0;
 }

@@ -128,11 +128,7 @@ static void store(bench_rows *r, ap_field f, uint32_t *dst)
 #define RANDOM_ROWS 4000u
 #define RANDOM_TOL  0.05
 
-/* Width for loop test i: 1..8 exhaustive, 9..16 random. */
-static unsigned width_of(int i)
-{
-    return (unsigned)i;
-}
+/* Loop tests run widths _i = 1..8 exhaustively, 9..16 on random rows. */
 static size_t rows_for(unsigned width)
 {
     return width <= 8 ? 0 : RANDOM_ROWS;
@@ -146,7 +142,7 @@ static double tol_for(unsigned width)
 
 START_TEST(test_add_all_pairs)
 {
-    unsigned n = width_of(_i);
+    unsigned n = (unsigned)_i;
     rng_state = 11u + n;
     bench_rows r = rows_new(n, n, rows_for(n), 2 * n + 1);
     ck_assert_int_eq(ap_add(r.arr, fld(0, n), fld(n, n), 2 * n), SIM_OK);
@@ -168,7 +164,7 @@ END_TEST
 
 START_TEST(test_sub_all_pairs)
 {
-    unsigned n = width_of(_i);
+    unsigned n = (unsigned)_i;
     rng_state = 12u + n;
     bench_rows r = rows_new(n, n, rows_for(n), 2 * n + 1);
     ck_assert_int_eq(ap_sub(r.arr, fld(0, n), fld(n, n), 2 * n), SIM_OK);
@@ -189,7 +185,7 @@ END_TEST
 
 START_TEST(test_neg_all_values)
 {
-    unsigned n = width_of(_i);
+    unsigned n = (unsigned)_i;
     rng_state = 13u + n;
     bench_rows r = rows_new(n, n, rows_for(n), 2 * n + 1);
     ck_assert_int_eq(ap_neg(r.arr, fld(0, n), 2 * n), SIM_OK);
@@ -206,7 +202,7 @@ END_TEST
 
 START_TEST(test_add_oop_all_pairs)
 {
-    unsigned n = width_of(_i);
+    unsigned n = (unsigned)_i;
     rng_state = 14u + n;
     bench_rows r = rows_new(n, n, rows_for(n), 3 * n + 1);
     ck_assert_int_eq(ap_add_oop(r.arr, fld(0, n), fld(n, n), fld(2 * n + 1, n), 2 * n), SIM_OK);
@@ -226,7 +222,7 @@ END_TEST
 
 START_TEST(test_copy_all_values)
 {
-    unsigned n = width_of(_i);
+    unsigned n = (unsigned)_i;
     rng_state = 15u + n;
     bench_rows r = rows_new(n, n, rows_for(n), 2 * n);
     /* Copy a over b: the destination starts with arbitrary data. */
@@ -269,9 +265,9 @@ END_TEST
 
 START_TEST(test_mul_random_wide)
 {
-    unsigned wa = width_of(_i), wb = 25u - wa;
+    unsigned wa = (unsigned)_i, wb = 25u - wa;
     rng_state = 16u + wa;
-    check_mul(wa, wb > 16 ? 16 : wb, RANDOM_ROWS, RANDOM_TOL);
+    check_mul(wa, wb, RANDOM_ROWS, RANDOM_TOL); /* wa >= 9: wb <= 16 */
     check_mul(wa, wa, RANDOM_ROWS, RANDOM_TOL);
 }
 END_TEST
@@ -335,7 +331,7 @@ END_TEST
 
 START_TEST(test_mac_random_wide)
 {
-    unsigned wa = width_of(_i);
+    unsigned wa = (unsigned)_i;
     rng_state = 18u + wa;
     check_mac(wa, wa, 32, RANDOM_ROWS, false, RANDOM_TOL);
     check_mac(wa, 4, wa + 4, RANDOM_ROWS, false, RANDOM_TOL);
@@ -346,7 +342,7 @@ END_TEST
 
 START_TEST(test_gt_eq_max_all_pairs)
 {
-    unsigned n = width_of(_i);
+    unsigned n = (unsigned)_i;
     rng_state = 19u + n;
     for (int sg = 0; sg < 2; sg++) {
         bench_rows r = rows_new(n, n, rows_for(n), 2 * n + 1);
@@ -380,7 +376,7 @@ END_TEST
 
 START_TEST(test_relu_abs_all_values)
 {
-    unsigned n = width_of(_i);
+    unsigned n = (unsigned)_i;
     rng_state = 20u + n;
     bench_rows r = rows_new(n, n, rows_for(n), 2 * n + 1);
     ck_assert_int_eq(ap_relu(r.arr, fld(0, n)), SIM_OK);
@@ -434,7 +430,7 @@ END_TEST
 
 START_TEST(test_shr_round_random_wide)
 {
-    unsigned n = width_of(_i);
+    unsigned n = (unsigned)_i;
     rng_state = 21u + n;
     check_shr(n, n / 2, n - n / 2 + 1, RANDOM_ROWS, RANDOM_TOL);
     check_shr(n, 3, 8, RANDOM_ROWS, RANDOM_TOL);
@@ -597,9 +593,10 @@ START_TEST(test_array_word_kernel_matches_simd)
         ap_array_counters_reset(r.arr);
         ck_assert_int_eq(ap_mul(r.arr, fld(0, n), fld(n, n), fld(2 * n + 2, 2 * n), 2 * n, true),
                          SIM_OK);
+        check_cost(r.arr, AP_OP_MUL_S, n, n, 0, 0);
         ap_array_counters_reset(r.arr);
         ck_assert_int_eq(ap_relu(r.arr, fld(2 * n + 2, 2 * n)), SIM_OK);
-        check_cost(r.arr, AP_OP_RELU, 2 * n <= 16 ? 2 * n : 16, 0, 0, -1);
+        check_cost(r.arr, AP_OP_RELU, 2 * n, 0, 0, -1);
         store(&r, fld(2 * n + 2, 2 * n), r.out);
         for (size_t i = 0; i < r.n; i++) {
             int64_t a = sx(r.a[i], n), b = sx((r.a[i] + r.b[i]) & mask(n), n), p = a * b;
@@ -653,6 +650,29 @@ START_TEST(test_cost_rejects_bad_arguments)
     ck_assert_int_eq(ap_op_cost(AP_OP_REDUCE_SUM_U, 8, 0, 4, 64, &c), SIM_EINVAL);
     ck_assert_str_eq(sim_last_error(),
                      "error: ap_op_cost(reduce_sum_u): width_acc must be at least width_a");
+    ck_assert_int_eq(ap_op_cost(AP_OP_MUL_U, 8, 17, 0, 64, &c), SIM_EINVAL);
+    ck_assert_int_eq(ap_op_cost(AP_OP_MAC_U, 8, 17, 32, 64, &c), SIM_EINVAL);
+    ck_assert_int_eq(ap_op_cost(AP_OP_SHR_ROUND_U, 33, 2, 8, 64, &c), SIM_EINVAL);
+    ck_assert_int_eq(ap_op_cost(AP_OP_REDUCE_SUM_S, 33, 0, 32, 64, &c), SIM_EINVAL);
+    ck_assert_int_eq(ap_op_cost(AP_OP_MAC_U, 8, 8, 0, 64, &c), SIM_EINVAL);
+    ck_assert_int_eq(ap_op_cost(AP_OP_SHR_ROUND_S, 8, 2, 0, 64, &c), SIM_EINVAL);
+    ck_assert_int_eq(ap_op_cost(AP_OP_REDUCE_SUM_U, 8, 0, 0, 64, &c), SIM_EINVAL);
+    ck_assert_int_eq(ap_op_cost(AP_OP_SHR_ROUND_U, 8, 0, 8, 64, &c), SIM_EINVAL);
+}
+END_TEST
+
+START_TEST(test_cost_reduce_steps_huge_rows)
+{
+    /* ceil(log2 n_rows) steps, each reading and writing width_acc planes; no wrap at SIZE_MAX. */
+    ap_cost c;
+    ck_assert_int_eq(ap_op_cost(AP_OP_REDUCE_SUM_U, 8, 0, 16, SIZE_MAX, &c), SIM_OK);
+    ck_assert_uint_eq(c.n_plane_reads, 16u * 64u);
+    ck_assert_int_eq(ap_op_cost(AP_OP_REDUCE_SUM_S, 8, 0, 16, (size_t)1 << 63, &c), SIM_OK);
+    ck_assert_uint_eq(c.n_plane_writes, 16u * 63u);
+    ck_assert_int_eq(ap_op_cost(AP_OP_REDUCE_SUM_U, 8, 0, 16, ((size_t)1 << 63) + 1u, &c), SIM_OK);
+    ck_assert_uint_eq(c.n_plane_reads, 16u * 64u);
+    ck_assert_int_eq(ap_op_cost(AP_OP_REDUCE_SUM_U, 8, 0, 16, 1, &c), SIM_OK);
+    ck_assert_uint_eq(c.n_plane_reads, 0);
 }
 END_TEST
 
@@ -667,6 +687,7 @@ START_TEST(test_op_names_round_trip)
     ck_assert_str_eq(ap_op_name(AP_OP_COUNT), "unknown");
     ap_op op;
     ck_assert_int_eq(ap_op_from_name("mull", &op), SIM_ENOTFOUND);
+    ck_assert_int_eq(ap_op_from_name(NULL, &op), SIM_ENOTFOUND);
 }
 END_TEST
 
@@ -700,6 +721,7 @@ START_TEST(test_primitive_errors)
     ck_assert_int_eq(ap_array_compare(arr, &col, &two, 1, AP_TAG_SET), SIM_EINVAL);
     ck_assert_int_eq(ap_array_compare(arr, &col, &one, 1, (ap_tag_mode)7), SIM_EINVAL);
     ck_assert_int_eq(ap_array_write(arr, &bad_col, &one, 1), SIM_ERANGE);
+    ck_assert_int_eq(ap_array_write(arr, &col, &two, 1), SIM_EINVAL);
     ck_assert_int_eq(ap_array_word_write(arr, 70, fld(0, 2), 1), SIM_ERANGE);
     ck_assert_int_eq(ap_array_word_write(arr, 3, fld(3, 2), 1), SIM_ERANGE);
     ck_assert_int_eq(ap_array_word_write(arr, 3, fld(0, 0), 1), SIM_EINVAL);
@@ -716,6 +738,7 @@ START_TEST(test_primitive_errors)
     ck_assert_int_eq(ap_array_field_store(arr, fld(0, 2), vals, 80), SIM_ERANGE);
     ck_assert_int_eq(ap_array_field_load(arr, fld(2, 3), vals, 8), SIM_ERANGE);
     ck_assert_int_eq(ap_array_field_store(arr, fld(0, 0), vals, 8), SIM_EINVAL);
+    ck_assert_int_eq(ap_array_field_store(arr, fld(0, 2), NULL, 0), SIM_OK);
     ap_counters k;
     ap_array_counters(arr, &k);
     ck_assert_uint_eq(k.n_compares + k.n_writes + k.n_word_reads + k.n_plane_writes, 0);
@@ -749,6 +772,11 @@ START_TEST(test_op_errors)
     ck_assert_int_eq(ap_shr_round(arr, a, 2, fld(20, 33), 60, true), SIM_EINVAL);
     ck_assert_int_eq(ap_reduce_sum(arr, a, fld(20, 6), fld(30, 6), 40, false), SIM_EINVAL);
     ck_assert_int_eq(ap_reduce_sum(arr, a, fld(20, 16), fld(40, 15), 60, false), SIM_EINVAL);
+    ck_assert_int_eq(ap_reduce_sum(arr, fld(0, 33), fld(33, 33), fld(0, 1), 79, false), SIM_EINVAL);
+    ck_assert_int_eq(ap_reduce_sum(arr, a, fld(10, 33), fld(43, 33), 79, false), SIM_EINVAL);
+    ck_assert_int_eq(ap_shr_round(arr, fld(0, 33), 2, fld(40, 8), 60, true), SIM_EINVAL);
+    ck_assert_int_eq(ap_mac(arr, a, fld(8, 0), fld(20, 24), fld(50, 8), 79, false), SIM_EINVAL);
+    ck_assert_int_eq(ap_mac(arr, a, fld(8, 17), fld(25, 25), fld(50, 25), 79, false), SIM_EINVAL);
     /* outside the array */
     ck_assert_int_eq(ap_add(arr, a, fld(75, 8), 20), SIM_ERANGE);
     ck_assert_str_eq(sim_last_error(),
@@ -822,6 +850,12 @@ START_TEST(test_reduce_groups_rejects_bad_group)
     ck_assert_int_eq(ap_reduce_sum_groups(arr, a, acc, tmp, 60, true, 6), SIM_EINVAL);
     ck_assert_int_eq(ap_reduce_sum_groups(arr, a, acc, tmp, 60, true, 0), SIM_EINVAL);
     ck_assert_int_eq(ap_reduce_sum_groups(arr, a, acc, tmp, 60, true, 100), SIM_OK);
+    /* A power of two above n_rows would run and charge extra steps. */
+    ck_assert_int_eq(ap_reduce_sum_groups(arr, a, acc, tmp, 60, true, 128), SIM_EINVAL);
+    ap_array_free(arr);
+    ck_assert_int_eq(ap_array_new(64, 64, &arr), SIM_OK);
+    ck_assert_int_eq(ap_reduce_sum_groups(arr, a, acc, tmp, 60, true, 128), SIM_EINVAL);
+    ck_assert_int_eq(ap_reduce_sum_groups(arr, a, acc, tmp, 60, true, 64), SIM_OK);
     ap_array_free(arr);
 }
 END_TEST
@@ -870,6 +904,7 @@ Suite *ap_suite(void)
     tc = tcase_create("cost");
     tcase_add_test(tc, test_cost_pass_counts_per_bit);
     tcase_add_test(tc, test_cost_rejects_bad_arguments);
+    tcase_add_test(tc, test_cost_reduce_steps_huge_rows);
     tcase_add_test(tc, test_op_names_round_trip);
     tcase_add_test(tc, test_op_errors);
     suite_add_tcase(s, tc);
