@@ -40,8 +40,12 @@ sim_status acc_model_find(const char *name, const acc_model **out)
             *out = models[i];
             return SIM_OK;
         }
-    return SIM_ERROR(SIM_ENOTFOUND,
-                     "unknown accelerator '%s' (known: sparq, potacc, bitsys, axbxp)", name);
+    char known[128] = "";
+    for (size_t i = 0; i < acc_model_count(); i++) {
+        size_t used = strlen(known);
+        snprintf(known + used, sizeof known - used, "%s%s", i ? ", " : "", models[i]->name);
+    }
+    return SIM_ERROR(SIM_ENOTFOUND, "unknown accelerator '%s' (known: %s)", name, known);
 }
 
 const char *acc_model_name(const acc_model *m)
@@ -76,9 +80,19 @@ static int baseline_index(const acc_model *m, const char *name)
 
 /* ---- Layers ----------------------------------------------------------------------------- */
 
-static const char *lname(const acc_layer *l)
+const char *acc_layer_name(const acc_layer *l)
 {
     return l->name ? l->name : "(unnamed)";
+}
+
+#define lname acc_layer_name
+
+/* GEMM rows and depth of a convolution (im2col): M = batch x output pixels, K = input
+ * channels per group x kernel area. */
+static void conv_gemm(const acc_layer *l, uint64_t *m, uint64_t *k)
+{
+    *m = (uint64_t)l->batch * (uint64_t)l->h_out * (uint64_t)l->w_out;
+    *k = (uint64_t)(l->c_in / l->groups) * (uint64_t)l->kh * (uint64_t)l->kw;
 }
 
 static sim_status check_bits(const acc_layer *l)
@@ -121,9 +135,8 @@ sim_status acc_layer_init_conv(acc_layer *l, const char *name, unsigned batch, i
     if (c_in % groups != 0 || c_out % groups != 0)
         return SIM_ERROR(SIM_EINVAL, "layer '%s': groups %d must divide %d and %d", lname(l),
                          groups, c_in, c_out);
-    l->m = (uint64_t)batch * (uint64_t)l->h_out * (uint64_t)l->w_out;
+    conv_gemm(l, &l->m, &l->k);
     l->n = (uint64_t)c_out;
-    l->k = (uint64_t)(c_in / groups) * (uint64_t)kh * (uint64_t)kw;
     return check_bits(l);
 }
 
@@ -167,8 +180,8 @@ sim_status acc_layer_check(const acc_layer *l)
     if (l->h_out < 1 || l->w_out < 1 || l->kh < 1 || l->kw < 1 || l->stride < 1 || l->groups < 1 ||
         l->c_in % l->groups != 0 || l->c_out % l->groups != 0)
         return SIM_ERROR(SIM_EINVAL, "layer '%s': bad convolution shape", lname(l));
-    uint64_t m = (uint64_t)l->batch * (uint64_t)l->h_out * (uint64_t)l->w_out;
-    uint64_t k = (uint64_t)(l->c_in / l->groups) * (uint64_t)l->kh * (uint64_t)l->kw;
+    uint64_t m, k;
+    conv_gemm(l, &m, &k);
     if (l->m != m || l->n != (uint64_t)l->c_out || l->k != k)
         return SIM_ERROR(SIM_ESHAPE,
                          "layer '%s': GEMM view %llux%llux%llu disagrees with the conv shape "
@@ -320,6 +333,8 @@ static sim_status load_target(acc_params *p, acc_target *t, const cfg_node *node
     if ((st = cfg_map_require(node, "source", "target", &n)) != SIM_OK ||
         (st = cfg_to_str(n, &s)) != SIM_OK)
         return st;
+    if (!*s)
+        return cfg_error(n, SIM_EINVAL, "target '%s': empty source", t->name);
     if ((st = cfg_map_require(node, "baseline", "target", &n)) != SIM_OK ||
         (st = cfg_to_str(n, &s)) != SIM_OK)
         return st;
@@ -480,6 +495,36 @@ static char *path_relative_to(const char *from, const char *rel)
 static sim_status load_file(acc_params *p, const char *path, int depth);
 
 /* A calibrated file: loads its base, then applies the fitted values. */
+/* The fit record of a calibrated file: n_iter and targets ({name, paper, model} rows) are
+ * required and typed; they document the fit and are not applied. */
+static sim_status check_fit_record(const cfg_node *fit)
+{
+    static const char *const row_keys[] = {"name", "paper", "model", NULL};
+    const cfg_node *n, *targets;
+    long n_iter;
+    sim_status st = cfg_map_require(fit, "n_iter", "fit", &n);
+    if (st == SIM_OK)
+        st = cfg_to_long(n, 0, 1000000000L, &n_iter);
+    if (st == SIM_OK)
+        st = cfg_map_require(fit, "targets", "fit", &targets);
+    if (st == SIM_OK)
+        st = cfg_expect(targets, CFG_SEQ, "targets");
+    for (size_t i = 0; st == SIM_OK && i < cfg_node_len(targets); i++) {
+        const cfg_node *row = cfg_seq_at(targets, i);
+        const char *name;
+        double r;
+        if ((st = cfg_expect(row, CFG_MAP, "fit target")) != SIM_OK ||
+            (st = cfg_map_check(row, "fit target", row_keys)) != SIM_OK ||
+            (st = cfg_map_require(row, "name", "fit target", &n)) != SIM_OK ||
+            (st = cfg_to_str(n, &name)) != SIM_OK)
+            break;
+        for (size_t k = 1; st == SIM_OK && row_keys[k]; k++)
+            if ((st = cfg_map_require(row, row_keys[k], "fit target", &n)) == SIM_OK)
+                st = cfg_to_double(n, 0, 1e9, &r);
+    }
+    return st;
+}
+
 static sim_status load_calibrated(acc_params *p, const cfg_node *root, int depth)
 {
     static const char *const keys[] = {"model", "provenance", "base", "fitted", "fit", NULL};
@@ -510,9 +555,9 @@ static sim_status load_calibrated(acc_params *p, const cfg_node *root, int depth
         return nomem(cfg_node_file(root));
     st = load_file(p, base_path, depth + 1);
     sim_free(base_path);
-    if (st != SIM_OK)
+    if (st != SIM_OK || (st = load_param_map(p, fitted, 0)) != SIM_OK)
         return st;
-    return load_param_map(p, fitted, 0);
+    return check_fit_record(fit);
 }
 
 static sim_status load_file(acc_params *p, const char *path, int depth)
@@ -573,6 +618,12 @@ sim_status acc_params_set(acc_params *p, const char *name, double value)
     if (i < 0)
         return SIM_ERROR(SIM_ENOTFOUND, "%s has no parameter '%s'", p->model->name, name);
     const acc_param_def *d = &p->model->defs[i];
+    for (size_t j = 0; p->model->load_only && p->model->load_only[j]; j++)
+        if (strcmp(p->model->load_only[j], name) == 0)
+            return SIM_ERROR(SIM_EINVAL,
+                             "%s.%s shapes the model's configs and can only be set in its "
+                             "parameter file",
+                             p->model->name, name);
     if (!(value >= d->min && value <= d->max))
         return SIM_ERROR(SIM_ERANGE, "%s.%s = %g is outside %g..%g", p->model->name, name, value,
                          d->min, d->max);
@@ -609,11 +660,18 @@ static sim_status cost_common(const acc_model *m, const acc_params *p, const acc
     return acc_layer_check(l);
 }
 
+/* The MAC count every model's cost starts from (the GEMM volume), set once here. */
+static sim_status layer_cost(const acc_params *p, const acc_layer *l, int baseline, acc_cost *out)
+{
+    out->n_macs = l->m * l->n * l->k;
+    return p->model->cost(p, l, baseline, out);
+}
+
 sim_status acc_layer_cost(const acc_model *m, const acc_params *p, const acc_layer *l,
                           acc_cost *out)
 {
     sim_status st = cost_common(m, p, l, out);
-    return st != SIM_OK ? st : m->cost(p, l, -1, out);
+    return st != SIM_OK ? st : layer_cost(p, l, -1, out);
 }
 
 sim_status acc_baseline_cost(const acc_model *m, const acc_params *p, const char *baseline,
@@ -626,7 +684,7 @@ sim_status acc_baseline_cost(const acc_model *m, const acc_params *p, const char
     if (b < 0)
         return SIM_ERROR(SIM_ENOTFOUND, "%s has no baseline '%s'", m->name,
                          baseline ? baseline : "(null)");
-    return m->cost(p, l, b, out);
+    return layer_cost(p, l, b, out);
 }
 
 sim_status acc_mode_switch_cost(const acc_model *m, const acc_params *p, const acc_layer *from,
@@ -660,6 +718,11 @@ static sim_status network_sum(const acc_model *m, const acc_params *p, const cha
     memset(total, 0, sizeof *total);
     if (!layers || n == 0)
         return SIM_ERROR(SIM_EINVAL, "network cost: no layers");
+    if (m && p && p->model == m && m->check_layers) {
+        sim_status st = m->check_layers(p, layers, n);
+        if (st != SIM_OK)
+            return st;
+    }
     for (size_t i = 0; i < n; i++) {
         acc_cost c;
         sim_status st = baseline ? acc_baseline_cost(m, p, baseline, &layers[i], &c)
@@ -727,7 +790,8 @@ const acc_layer *acc_workload_layers(const acc_workload *w, size_t *n)
 }
 
 /* A layer row: {name: x, conv: [c_in, h, w, c_out, k, stride, pad, groups]} or
- * {name: x, fc: [n_in, n_out]}, with optional a_bits and w_bits. */
+ * {name: x, fc: [n_in, n_out]}, with a_bits and w_bits unless the workload gives them (0 in
+ * a_bits or w_bits here: it does not). Names are unique within the workload. */
 static sim_status load_layer(acc_workload *w, size_t i, const cfg_node *row, long batch,
                              long a_bits, long w_bits)
 {
@@ -745,6 +809,14 @@ static sim_status load_layer(acc_workload *w, size_t i, const cfg_node *row, lon
         st = cfg_get_long(row, "w_bits", 1, 16, &w_bits);
     if (st != SIM_OK)
         return st;
+    if (a_bits == 0 || w_bits == 0)
+        return cfg_error(row, SIM_EKEY,
+                         "layer '%s' has no %s (give it on the layer or the workload)", name,
+                         a_bits == 0 ? "a_bits" : "w_bits");
+    for (size_t j = 0; j < i; j++)
+        if (strcmp(w->names[j], name) == 0)
+            return cfg_error(nn, SIM_EKEY, "duplicate layer name '%s' (layer %zu and %zu)", name,
+                             j + 1, i + 1);
     if (!(w->names[i] = sim_strdup(name)))
         return nomem(cfg_node_file(row));
     const cfg_node *conv = cfg_map_get(row, "conv"), *fc = cfg_map_get(row, "fc");
@@ -781,7 +853,7 @@ static sim_status load_workload(acc_workload *w, const cfg_node *root)
     sim_status st = cfg_map_check(root, "workload", keys);
     const cfg_node *n = NULL, *layers = NULL;
     const char *s;
-    long batch = 1, a_bits = 8, w_bits = 8;
+    long batch = 0, a_bits = 0, w_bits = 0;
     if (st == SIM_OK)
         st = cfg_map_require(root, "name", "workload", &n);
     if (st == SIM_OK)
@@ -791,8 +863,12 @@ static sim_status load_workload(acc_workload *w, const cfg_node *root)
     if (st == SIM_OK)
         st = cfg_map_require(root, "provenance", "workload", &n);
     if (st == SIM_OK)
-        st = cfg_get_long(root, "batch", 1, 1 << 16, &batch);
-    if (st == SIM_OK)
+        st = cfg_to_str(n, &s);
+    if (st == SIM_OK && !*s)
+        st = cfg_error(n, SIM_EINVAL, "workload '%s': empty provenance", w->name);
+    if (st == SIM_OK && (st = cfg_map_require(root, "batch", "workload", &n)) == SIM_OK)
+        st = cfg_to_long(n, 1, 1 << 16, &batch);
+    if (st == SIM_OK) /* 0: every layer must give its own */
         st = cfg_get_long(root, "a_bits", 1, 16, &a_bits);
     if (st == SIM_OK)
         st = cfg_get_long(root, "w_bits", 1, 16, &w_bits);

@@ -69,17 +69,20 @@ const char *acc_model_baseline(const acc_model *m, size_t i);
 /* ---- Parameters ----------------------------------------------------------------------- */
 
 /* Loads a parameter file (accel/<model>.yaml) or a calibrated file
- * (accel/calibrated/<model>.yaml, which names its base file and overrides the fitted
- * values). Strict: unknown, duplicate or missing keys, values outside their range, a
- * parameter without a source and a file for another model are errors with file:line:col.
- * Caller frees *out with acc_params_free. SIM_EIO, SIM_EPARSE, SIM_EKEY, SIM_ETYPE,
- * SIM_ERANGE, SIM_EINVAL, SIM_ENOMEM. */
+ * (accel/calibrated/<model>.yaml, which names its base parameter file by a path relative
+ * to the calibrated file's directory, and overrides the fitted values; `fit` records
+ * n_iter and the per-target ratios, checked but not applied). Strict: unknown, duplicate or missing
+ * keys, values outside their range, a parameter without a source and a file for another model are
+ * errors with file:line:col. Caller frees *out with acc_params_free. SIM_EIO, SIM_EPARSE, SIM_EKEY,
+ * SIM_ETYPE, SIM_ERANGE, SIM_EINVAL, SIM_ENOMEM. */
 sim_status acc_params_load(const acc_model *m, const char *yaml_path, acc_params **out);
 void acc_params_free(acc_params *p);
 /* A parameter's value and source by name; SIM_ENOTFOUND for an unknown name. */
 sim_status acc_params_get(const acc_params *p, const char *name, double *value,
                           const char **source);
-/* Sets a value (range-checked, SIM_ERANGE); the source becomes "set by caller". */
+/* Sets a value (range-checked, SIM_ERANGE); the source becomes "set by caller". A parameter
+ * the model's file-only section was checked against (Ax-BxP's operand_bits, block_bits) is
+ * SIM_EINVAL: set it in the parameter file. */
 sim_status acc_params_set(acc_params *p, const char *name, double value);
 /* Selects the network whose per-network settings apply (Ax-BxP's block configuration);
  * NULL or a name without settings selects the file's default. Copies the name. */
@@ -100,7 +103,9 @@ sim_status acc_baseline_cost(const acc_model *m, const acc_params *p, const char
 sim_status acc_mode_switch_cost(const acc_model *m, const acc_params *p, const acc_layer *from,
                                 const acc_layer *to, acc_cost *out);
 /* Sum over layers of acc_layer_cost plus the mode switches between consecutive layers
- * (baseline == NULL) or of acc_baseline_cost (no switches). n == 0 is SIM_EINVAL. */
+ * (baseline == NULL) or of acc_baseline_cost (no switches). n == 0 is SIM_EINVAL. A per-layer
+ * setting of the selected network that names none of the layers (Ax-BxP's
+ * configs.<net>.layers.<name>) is SIM_ENOTFOUND with the setting's file:line:col. */
 sim_status acc_network_cost(const acc_model *m, const acc_params *p, const acc_layer *layers,
                             size_t n, acc_cost *total);
 sim_status acc_network_baseline_cost(const acc_model *m, const acc_params *p, const char *baseline,
@@ -108,7 +113,9 @@ sim_status acc_network_baseline_cost(const acc_model *m, const acc_params *p, co
 
 /* ---- Workloads ------------------------------------------------------------------------ */
 
-/* Loads a layer-shape table (accel/workloads/<name>.yaml). Caller frees with
+/* Loads a layer-shape table (accel/workloads/<name>.yaml): name, non-empty provenance,
+ * batch and the layers (unique names), each layer's a_bits/w_bits from the layer or else
+ * the workload's a_bits/w_bits (one of them must give it: no default). Caller frees with
  * acc_workload_free. Errors as for acc_params_load, plus SIM_EINVAL for bad shapes. */
 sim_status acc_workload_load(const char *yaml_path, acc_workload **out);
 void acc_workload_free(acc_workload *w);

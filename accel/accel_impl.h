@@ -25,11 +25,17 @@ struct acc_model {
     const char *ext_key;
     sim_status (*ext_load)(acc_params *p, const cfg_node *node);
     void (*ext_free)(void *ext);
-    /* Cost of a checked layer: baseline < 0 is the design itself, else baselines[i]. */
+    /* Cost of a checked layer: baseline < 0 is the design itself, else baselines[i]. out
+     * arrives zeroed with n_macs already set to the layer's m * n * k. */
     sim_status (*cost)(const acc_params *p, const acc_layer *l, int baseline, acc_cost *out);
     /* Cost of changing from the mode of layer a to that of layer b (both checked). */
     sim_status (*mode_switch)(const acc_params *p, const acc_layer *a, const acc_layer *b,
                               acc_cost *out);
+    /* Optional: checks the parameters against a whole network's layers before its cost. */
+    sim_status (*check_layers)(const acc_params *p, const acc_layer *layers, size_t n);
+    /* Optional NULL-terminated parameter names only a file may set (acc_params_set refuses
+     * them), e.g. those ext_load validated the model-specific section against. */
+    const char *const *load_only;
 };
 
 /* A calibration target as read from the parameter file. */
@@ -72,5 +78,7 @@ extern const acc_model acc_axbxp_model;
 
 /* Helpers shared by the model files. */
 double acc_ceil_div(double a, double b);
+/* The layer's name for messages ("(unnamed)" when it has none). */
+const char *acc_layer_name(const acc_layer *l);
 
 #endif /* ACCEL_IMPL_H */

@@ -39,6 +39,8 @@ static const char *const baselines[] = {"fxp8", NULL};
 typedef struct ax_layer_cfg {
     char *layer;
     uint64_t pairs;
+    char *file; /* where the override was written, for errors at cost time */
+    long line, col;
 } ax_layer_cfg;
 
 typedef struct ax_net_cfg {
@@ -59,8 +61,10 @@ static void ext_free(void *e)
     if (!x)
         return;
     for (size_t i = 0; i < x->n_nets; i++) {
-        for (size_t j = 0; j < x->nets[i].n_layers; j++)
+        for (size_t j = 0; j < x->nets[i].n_layers; j++) {
             sim_free(x->nets[i].layers[j].layer);
+            sim_free(x->nets[i].layers[j].file);
+        }
         sim_free(x->nets[i].layers);
         sim_free(x->nets[i].network);
     }
@@ -117,8 +121,12 @@ static sim_status load_net(ax_net_cfg *net, const cfg_node *key, const cfg_node 
         return SIM_ERROR(SIM_ENOMEM, "out of memory loading Ax-BxP configs");
     for (size_t i = 0; i < cfg_node_len(layers); i++) {
         ax_layer_cfg *lc = &net->layers[net->n_layers++];
-        if (!(lc->layer = sim_strdup(cfg_node_text(cfg_map_key_at(layers, i)))))
+        const cfg_node *lkey = cfg_map_key_at(layers, i);
+        if (!(lc->layer = sim_strdup(cfg_node_text(lkey))) ||
+            !(lc->file = sim_strdup(cfg_node_file(lkey))))
             return SIM_ERROR(SIM_ENOMEM, "out of memory loading Ax-BxP configs");
+        lc->line = cfg_node_line(lkey);
+        lc->col = cfg_node_col(lkey);
         const cfg_node *v = cfg_map_value_at(layers, i);
         if (cfg_map_get(v, "layers"))
             return cfg_error(v, SIM_EKEY, "unknown key 'layers' in a layer's config");
@@ -159,9 +167,8 @@ static sim_status ext_load(acc_params *p, const cfg_node *node)
     return SIM_OK;
 }
 
-/* The pair set for a layer: the selected network's layer override, else its network
- * entry, else "default". */
-static uint64_t config_for(const acc_params *p, const acc_layer *l)
+/* The configs entry for the selected network, else "default". */
+static const ax_net_cfg *selected_net(const acc_params *p)
 {
     const ax_ext *x = p->ext;
     const ax_net_cfg *net = NULL, *def = NULL;
@@ -171,8 +178,14 @@ static uint64_t config_for(const acc_params *p, const acc_layer *l)
         if (p->network && strcmp(x->nets[i].network, p->network) == 0)
             net = &x->nets[i];
     }
-    if (!net)
-        net = def;
+    return net ? net : def;
+}
+
+/* The pair set for a layer: the selected network's layer override, else its network
+ * entry, else "default". */
+static uint64_t config_for(const acc_params *p, const acc_layer *l)
+{
+    const ax_net_cfg *net = selected_net(p);
     for (size_t j = 0; l->name && j < net->n_layers; j++)
         if (strcmp(net->layers[j].layer, l->name) == 0)
             return net->layers[j].pairs;
@@ -205,8 +218,7 @@ static sim_status cost(const acc_params *p, const acc_layer *l, int baseline, ac
     const double *v = p->v;
     if (l->a_bits > (unsigned)v[AX_OPERAND_BITS] || l->w_bits > (unsigned)v[AX_OPERAND_BITS])
         return SIM_ERROR(SIM_EUNSUPPORTED, "axbxp: layer '%s' A%uW%u: operands are at most %g bits",
-                         l->name ? l->name : "(unnamed)", l->a_bits, l->w_bits, v[AX_OPERAND_BITS]);
-    out->n_macs = l->m * l->n * l->k;
+                         acc_layer_name(l), l->a_bits, l->w_bits, v[AX_OPERAND_BITS]);
     double macs = (double)out->n_macs;
     double n_in =
         l->is_conv ? (double)l->batch * l->c_in * l->h_in * l->w_in : (double)(l->m * l->k);
@@ -252,6 +264,26 @@ static sim_status mode_switch(const acc_params *p, const acc_layer *a, const acc
     return SIM_OK;
 }
 
+/* Every layer override of the selected network must name one of the network's layers. */
+static sim_status check_layers(const acc_params *p, const acc_layer *layers, size_t n)
+{
+    const ax_net_cfg *net = selected_net(p);
+    for (size_t j = 0; j < net->n_layers; j++) {
+        const ax_layer_cfg *lc = &net->layers[j];
+        size_t i = 0;
+        while (i < n && !(layers[i].name && strcmp(layers[i].name, lc->layer) == 0))
+            i++;
+        if (i == n)
+            return sim_error_at(SIM_ENOTFOUND, lc->file, lc->line, lc->col,
+                                "configs.%s.layers.%s names no layer of the network", net->network,
+                                lc->layer);
+    }
+    return SIM_OK;
+}
+
+/* The configs were checked against these two: a file sets them, acc_params_set does not. */
+static const char *const load_only[] = {"operand_bits", "block_bits", NULL};
+
 const acc_model acc_axbxp_model = {
     .name = "axbxp",
     .title = "Ax-BxP approximate blocked computation (Elangovan et al., arXiv 2011.13000)",
@@ -263,4 +295,6 @@ const acc_model acc_axbxp_model = {
     .ext_free = ext_free,
     .cost = cost,
     .mode_switch = mode_switch,
+    .check_layers = check_layers,
+    .load_only = load_only,
 };

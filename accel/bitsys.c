@@ -56,9 +56,8 @@ static sim_status cost(const acc_params *p, const acc_layer *l, int baseline, ac
     if (prec == 0)
         return SIM_ERROR(SIM_EUNSUPPORTED,
                          "bitsys: layer '%s' A%uW%u: the 8x8 bit-PE grid takes at most 8 bits",
-                         l->name ? l->name : "(unnamed)", l->a_bits, l->w_bits);
+                         acc_layer_name(l), l->a_bits, l->w_bits);
     double m = (double)l->m, n = (double)l->n, k = (double)l->k;
-    out->n_macs = l->m * l->n * l->k;
     double macs = (double)out->n_macs;
     /* Each unit owns one output column at a time and streams its m x k operand pairs. */
     double col_tiles = acc_ceil_div(n, v[BS_N_UNITS]);

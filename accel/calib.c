@@ -311,6 +311,24 @@ sim_status acc_calibrate(const acc_model *m, acc_params *p, const char *workload
     return SIM_OK;
 }
 
+/* Writes s as the inside of a double-quoted YAML string (\\ and \" escaped). */
+static void yaml_escaped(FILE *fp, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '\\' || *s == '"')
+            fputc('\\', fp);
+        fputc(*s, fp);
+    }
+}
+
+/* Writes s as a double-quoted YAML string. */
+static void yaml_quoted(FILE *fp, const char *s)
+{
+    fputc('"', fp);
+    yaml_escaped(fp, s);
+    fputc('"', fp);
+}
+
 static void write_fit(FILE *fp, const acc_model *m, const acc_params *p, const acc_fit *fit,
                       const char *base_path)
 {
@@ -318,17 +336,20 @@ static void write_fit(FILE *fp, const acc_model *m, const acc_params *p, const a
             m->name, m->name);
     fprintf(fp, "# Written by acc_calibrate (GSL gsl_multifit_nlinear) from %s; regenerate\n",
             base_path);
-    fprintf(fp, "# with: APSIM_ACCEL_CALIBRATE=1 make check   (see docs/ACCEL.md)\n");
+    fprintf(fp, "# with: make calibrate   (see docs/ACCEL.md)\n");
     fprintf(fp, "model: %s\n", m->name);
-    if (p->n_free > 0)
-        fprintf(fp,
-                "provenance: \"least-squares fit of the free parameters of %s to the "
-                "headline ratios in its calibration section\"\n",
-                base_path);
-    else
-        fprintf(fp, "provenance: \"%s has no free parameters: its targets evaluated as given\"\n",
-                base_path);
-    fprintf(fp, "base: %s\n", base_path);
+    if (p->n_free > 0) {
+        fputs("provenance: \"least-squares fit of the free parameters of ", fp);
+        yaml_escaped(fp, base_path);
+        fputs(" to the headline ratios in its calibration section\"\n", fp);
+    } else {
+        fputs("provenance: \"", fp);
+        yaml_escaped(fp, base_path);
+        fputs(" has no free parameters: its targets evaluated as given\"\n", fp);
+    }
+    fputs("base: ", fp);
+    yaml_quoted(fp, base_path);
+    fputc('\n', fp);
     fprintf(fp, "fitted:\n");
     if (p->n_free == 0)
         fprintf(fp, "  {}\n");
@@ -336,14 +357,18 @@ static void write_fit(FILE *fp, const acc_model *m, const acc_params *p, const a
         size_t i = p->free_idx[j];
         fprintf(fp, "  %s: {value: %.9g, source: \"fit: acc_calibrate to", m->defs[i].name,
                 p->v[i]);
-        for (size_t t = 0; t < p->n_targets; t++)
-            fprintf(fp, "%s %s", t ? "," : "", p->targets[t].name);
+        for (size_t t = 0; t < p->n_targets; t++) {
+            fputs(t ? ", " : " ", fp);
+            yaml_escaped(fp, p->targets[t].name);
+        }
         fprintf(fp, "\"}\n");
     }
     fprintf(fp, "fit:\n  residual: %.6g\n  n_iter: %zu\n  targets:\n", fit->residual, fit->n_iter);
-    for (size_t t = 0; t < fit->n_targets; t++)
-        fprintf(fp, "    - {name: %s, paper: %.6g, model: %.6g}\n", p->targets[t].name,
-                fit->paper_ratio[t], fit->model_ratio[t]);
+    for (size_t t = 0; t < fit->n_targets; t++) {
+        fputs("    - {name: ", fp);
+        yaml_quoted(fp, p->targets[t].name);
+        fprintf(fp, ", paper: %.6g, model: %.6g}\n", fit->paper_ratio[t], fit->model_ratio[t]);
+    }
 }
 
 sim_status acc_fit_write(const acc_model *m, const acc_params *p, const acc_fit *fit,

@@ -59,12 +59,11 @@ static sim_status cost(const acc_params *p, const acc_layer *l, int baseline, ac
         return SIM_ERROR(SIM_EUNSUPPORTED,
                          "potacc: layer '%s' A%uW%u: the datapath takes int8 activations and "
                          "at most 8-bit weights",
-                         l->name ? l->name : "(unnamed)", l->a_bits, l->w_bits);
-    double macs = (double)(l->m * l->n * l->k);
+                         acc_layer_name(l), l->a_bits, l->w_bits);
+    double macs = (double)out->n_macs;
     double cpu_mw = v[PA_BOARD_MW] + v[PA_CPU_MW];
     double t_im2col =
         needs_im2col(l) ? (double)l->m * (double)l->k * (double)l->groups / v[PA_IM2COL_BPNS] : 0;
-    out->n_macs = l->m * l->n * l->k;
     if (baseline == B_CPU || on_cpu(l)) {
         /* Everything on the CPU; on the accelerated systems the FPGA idles meanwhile. */
         double t = macs / v[PA_CPU_MACS] + t_im2col;

@@ -76,7 +76,6 @@ static sim_status cost(const acc_params *p, const acc_layer *l, int baseline, ac
     double per_mac = 1.0 / peak + v[SP_MEM_CYC] * store;
     if (store < 16.0)
         per_mac += v[SP_UNPACK_CYC];
-    out->n_macs = l->m * l->n * l->k;
     out->n_cycles = (double)out->n_macs * per_mac / v[SP_N_LANES];
     out->latency_ns = out->n_cycles / v[SP_CLOCK_GHZ];
     out->energy_pj = out->n_cycles * v[SP_E_CYCLE];

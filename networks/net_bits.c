@@ -252,6 +252,9 @@ static sim_status read_metrics(const cfg_node *root, net_bitcfg *c)
             return st;
         c->has_bops_g = 1;
     }
+    double speedup = 0; /* HAWQ's published figure: checked, not used */
+    if ((st = cfg_get_double(root, "speedup_vs_fp32", 0, 1e6, &speedup)) != SIM_OK)
+        return st;
     const char *s;
     if (cfg_map_get(root, "label")) {
         if ((st = cfg_get_str(root, "label", &s)) != SIM_OK)

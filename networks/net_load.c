@@ -210,7 +210,12 @@ static sim_status infer_layer(const cfg_node *m, net_layer *l)
             if ((st = cfg_map_require(m, "kernel", net_kind_name(l->kind), &k)) != SIM_OK ||
                 (st = read_kernel(k, &l->kh, &l->kw)) != SIM_OK)
                 return st;
-            v = l->kh > l->kw ? l->kh : l->kw;
+            if (l->kh != l->kw && !cfg_map_get(m, "stride"))
+                return cfg_error(k, SIM_EINVAL,
+                                 "layer '%s': a non-square pool window %dx%d needs an explicit "
+                                 "stride (the default stride is the square kernel)",
+                                 l->name, l->kh, l->kw);
+            v = l->kh;
             if ((st = cfg_get_long(m, "stride", 1, MAX_KERNEL, &v)) != SIM_OK)
                 return st;
             l->stride = (int)v;
@@ -268,8 +273,13 @@ static sim_status parse_kind(const cfg_node *n, net_kind *out)
             *out = (net_kind)k;
             return SIM_OK;
         }
-    return cfg_error(n, SIM_EINVAL,
-                     "unknown layer type '%s' (conv, fc, maxpool, avgpool, relu, add, flatten)", s);
+    char known[128] = "";
+    for (int k = NET_CONV; k < NET_KIND_COUNT; k++) {
+        size_t used = strlen(known);
+        snprintf(known + used, sizeof known - used, "%s%s", k > NET_CONV ? ", " : "",
+                 kind_table[k].name);
+    }
+    return cfg_error(n, SIM_EINVAL, "unknown layer type '%s' (%s)", s, known);
 }
 
 /* Copies the shape of producer p (or the network input) into layer l's input. */

@@ -38,23 +38,50 @@ void net_totals_compute(const net_network *net, const net_bitcfg *cfg, net_total
 
 static const net_layer_bits no_bits = {0, 0, 0};
 
+static const char *input_name(const net_network *net, const net_layer *l, int k)
+{
+    return l->inputs[k] < 0 ? "input" : net->layers[l->inputs[k]].name;
+}
+
+/* Writes the layer's producers joined by '+' into buf (sized by the caller). */
+static void join_inputs(const net_network *net, const net_layer *l, char *buf)
+{
+    buf[0] = '\0';
+    for (int k = 0; k < l->n_inputs; k++) {
+        if (k)
+            strcat(buf, "+");
+        strcat(buf, input_name(net, l, k));
+    }
+}
+
 sim_status net_report_write_csv(FILE *fp, const net_network *net, const net_bitcfg *cfg)
 {
+    size_t cap = 1; /* the longest joined inputs field, computed once */
+    for (size_t i = 0; i < net->n_layers; i++) {
+        size_t n = 1;
+        for (int k = 0; k < net->layers[i].n_inputs; k++)
+            n += strlen(input_name(net, &net->layers[i], k)) + 1;
+        cap = n > cap ? n : cap;
+    }
+    char *inputs = sim_malloc(cap);
+    if (!inputs)
+        return SIM_ERROR(SIM_ENOMEM, "out of memory writing the CSV report");
     fprintf(fp, "layer,kind,inputs,c_in,h_in,w_in,c_out,h_out,w_out,kernel_h,kernel_w,"
                 "stride,pad,groups,macs,params,w_bits,a_bits,o_bits,bops,param_bytes\n");
     for (size_t i = 0; i < net->n_layers; i++) {
         const net_layer *l = &net->layers[i];
         const net_layer_bits *b = cfg ? &cfg->bits[i] : &no_bits;
-        fprintf(fp, "%s,%s,", l->name, net_kind_name(l->kind));
-        for (int k = 0; k < l->n_inputs; k++)
-            fprintf(fp, "%s%s", k ? "+" : "",
-                    l->inputs[k] < 0 ? "input" : net->layers[l->inputs[k]].name);
+        sim_csv_field(fp, l->name);
+        fprintf(fp, ",%s,", net_kind_name(l->kind));
+        join_inputs(net, l, inputs);
+        sim_csv_field(fp, inputs);
         fprintf(fp, ",%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%llu,%llu,%u,%u,%u,%llu,%.1f\n", l->c_in,
                 l->h_in, l->w_in, l->c_out, l->h_out, l->w_out, l->kh, l->kw, l->stride, l->pad,
                 l->groups, (unsigned long long)l->macs, (unsigned long long)l->n_params, b->w_bits,
                 b->a_bits, b->o_bits, (unsigned long long)net_layer_bops(l, b),
                 cfg ? (double)net_layer_param_bits(l, b) / 8.0 : 0.0);
     }
+    sim_free(inputs);
     return ferror(fp) ? SIM_ERROR(SIM_EIO, "write error in CSV report") : SIM_OK;
 }
 

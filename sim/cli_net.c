@@ -10,12 +10,14 @@
 
 static void usage(FILE *fp)
 {
-    fprintf(fp, "usage: apsim net <network> [--bits <spec>] [--csv <out.csv>] [--quiet]\n"
-                "  <network>  a shipped name (alexnet, vgg16, resnet18, resnet50) or a YAML file\n"
-                "  --bits     int8, int4, intN, wXaY[rZ], a bit-config YAML file (HAWQ-V3 or\n"
-                "             native), or a shipped HAWQ scheme such as resnet18_latency_0.5\n"
-                "  --csv      also write one CSV row per layer to this file\n"
-                "  --quiet    no table on stdout\n");
+    fprintf(fp,
+            "usage: apsim net <network> [--bits <spec>] [--csv <out.csv>] [--quiet]\n"
+            "  <network>  a shipped name (alexnet, vgg16, resnet18, resnet50, fmnist_cnn) or a\n"
+            "             YAML file\n"
+            "  --bits     int8, int4, intN, wXaY[rZ], a bit-config YAML file (HAWQ-V3 or\n"
+            "             native), or a shipped HAWQ scheme such as resnet18_latency_0.5\n"
+            "  --csv      also write one CSV row per layer to this file\n"
+            "  --quiet    no table on stdout\n");
 }
 
 static int fail(sim_status st)

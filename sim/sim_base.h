@@ -6,6 +6,7 @@
 #define SIM_BASE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 /* One status enum for every fallible function in apsim. Results come back through pointers. */
 typedef enum sim_status {
@@ -62,5 +63,9 @@ void sim_alloc_fail_after(long n);
 void sim_alloc_fail_reset(void);
 /* Number of successful allocations since the program started (for tests and benches). */
 unsigned long sim_alloc_count(void);
+
+/* Writes s as one CSV field (RFC 4180): as is, or in double quotes with its quotes doubled
+ * when it holds a comma, a double quote, CR or LF. Write errors show in ferror(fp). */
+void sim_csv_field(FILE *fp, const char *s);
 
 #endif /* SIM_BASE_H */

@@ -6,9 +6,11 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cfg/cfg.h"
+#include "networks/net.h"
 
 /* Largest number of measured points a table may list. */
 #define MAX_POINTS 1000
@@ -212,16 +214,6 @@ sim_status sim_tech_load_string(const char *name, const char *text, size_t len, 
     return st;
 }
 
-/* "dir/tech/name.yaml" in a new string, or NULL when out of memory. */
-static char *join(const char *dir, const char *name)
-{
-    size_t n = strlen(dir) + strlen(name) + sizeof "/tech/.yaml";
-    char *s = sim_malloc(n);
-    if (s)
-        snprintf(s, n, "%s/tech/%s.yaml", dir, name);
-    return s;
-}
-
 static int ends_with(const char *s, const char *suffix)
 {
     size_t n = strlen(s), m = strlen(suffix);
@@ -233,7 +225,8 @@ sim_status sim_tech_find(const char *name_or_path, char **path_out)
     *path_out = NULL;
     const char *s = name_or_path;
     if (strchr(s, '/') || ends_with(s, ".yaml")) {
-        if (access(s, R_OK) != 0)
+        struct stat sb;
+        if (stat(s, &sb) != 0 || !S_ISREG(sb.st_mode) || access(s, R_OK) != 0)
             return SIM_ERROR(SIM_ENOTFOUND, "technology file '%s' not found or not readable", s);
         if (!(*path_out = sim_strdup(s)))
             return SIM_ERROR(SIM_ENOMEM, "out of memory");
@@ -245,24 +238,23 @@ sim_status sim_tech_find(const char *name_or_path, char **path_out)
                          "invalid technology name '%s' (use letters, digits, '_' and '-', or "
                          "a path to a .yaml file)",
                          s);
-    const char *data = getenv("APSIM_DATA");
-    const char *dirs[3] = {".", data && *data ? data : NULL, APSIM_PREFIX "/share/apsim"};
-    for (size_t i = 0; i < 3; i++) {
-        if (!dirs[i])
-            continue;
-        char *p = join(dirs[i], s);
-        if (!p)
-            return SIM_ERROR(SIM_ENOMEM, "out of memory");
-        if (access(p, R_OK) == 0) {
-            *path_out = p;
-            return SIM_OK;
-        }
-        sim_free(p);
+    char rel[256], path[4096];
+    int n = snprintf(rel, sizeof rel, "tech/%s.yaml", s);
+    if (n < 0 || (size_t)n >= sizeof rel)
+        return SIM_ERROR(SIM_ERANGE, "technology name '%s' is too long", s);
+    sim_status st = net_find_data(rel, path, sizeof path);
+    if (st == SIM_ENOTFOUND) {
+        const char *data = getenv("APSIM_DATA");
+        return SIM_ERROR(SIM_ENOTFOUND,
+                         "unknown technology '%s': no tech/%s.yaml in the current directory, "
+                         "$APSIM_DATA (%s) or %s/share/apsim",
+                         s, s, data && *data ? data : "unset", APSIM_PREFIX);
     }
-    return SIM_ERROR(SIM_ENOTFOUND,
-                     "unknown technology '%s': no tech/%s.yaml in the current directory, "
-                     "$APSIM_DATA (%s) or %s",
-                     s, s, dirs[1] ? dirs[1] : "unset", dirs[2]);
+    if (st != SIM_OK)
+        return st;
+    if (!(*path_out = sim_strdup(path)))
+        return SIM_ERROR(SIM_ENOMEM, "out of memory");
+    return SIM_OK;
 }
 
 sim_status sim_tech_open(const char *name_or_path, tech_params **out)
@@ -277,74 +269,122 @@ sim_status sim_tech_open(const char *name_or_path, tech_params **out)
     return st;
 }
 
-/* Writes s with its double quotes doubled (the inside of a quoted CSV field). */
-static void csv_escaped(FILE *fp, const char *s)
+/* Writes "p[0] | p[1] | ..." (NULL parts skipped) as one CSV field through buf, which the
+ * caller sized for the longest such join. */
+static void csv_joined(FILE *fp, char *buf, const char *const *p, size_t n)
 {
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', fp);
-        fputc(*s, fp);
-    }
+    buf[0] = '\0';
+    for (size_t i = 0; i < n; i++)
+        if (p[i]) {
+            if (buf[0])
+                strcat(buf, " | ");
+            strcat(buf, p[i]);
+        }
+    sim_csv_field(fp, buf);
 }
 
-/* Writes src1, or "src1 | src2" when src2 is given, as one CSV field. */
-static void csv_source(FILE *fp, const char *src1, const char *src2)
-{
-    if (!src2 && !strpbrk(src1, ",\"\n")) {
-        fputs(src1, fp);
-        return;
-    }
-    fputc('"', fp);
-    csv_escaped(fp, src1);
-    if (src2) {
-        fputs(" | ", fp);
-        csv_escaped(fp, src2);
-    }
-    fputc('"', fp);
-}
+/* The law constants (up to 3) a figure depends on beyond its nominal value; TECH_N_PARAMS
+ * ends the list. */
+typedef struct law_deps {
+    tech_param_id id[3];
+} law_deps;
 
-static void csv_row(FILE *fp, const tech_params *t, double vdd, const char *qty, double value,
-                    const char *unit, const char *law, const char *src1, const char *src2)
+static const law_deps NO_DEPS = {{TECH_N_PARAMS, TECH_N_PARAMS, TECH_N_PARAMS}};
+
+/* What every row of one printout shares. */
+typedef struct csv_ctx {
+    FILE *fp;
+    const tech_params *t;
+    double vdd;
+    char *buf; /* sized for the longest joined field */
+} csv_ctx;
+
+/* One CSV row: the figure, its law, its nominal sources src1 and src2 (NULL-skipped) and
+ * the sources of the law constants deps. */
+static void csv_row(const csv_ctx *c, const char *qty, double value, const char *unit,
+                    const char *law, const char *src1, const char *src2, law_deps deps)
 {
-    csv_source(fp, t->name, NULL);
-    fprintf(fp, ",%.4f,%s,%.6g,%s,", vdd, qty, value, unit);
-    csv_source(fp, law, NULL);
+    FILE *fp = c->fp;
+    sim_csv_field(fp, c->t->name);
+    fprintf(fp, ",%.4f,%s,%.6g,%s,", c->vdd, qty, value, unit);
+    sim_csv_field(fp, law);
     fputc(',', fp);
-    csv_source(fp, src1, src2);
+    const char *src[2] = {src1, src2};
+    csv_joined(fp, c->buf, src, 2);
+    fputc(',', fp);
+    c->buf[0] = '\0'; /* "key: source" of each law constant, " | "-joined */
+    for (size_t i = 0; i < 3 && deps.id[i] < TECH_N_PARAMS; i++) {
+        const char *ls = tech_params_get(c->t, deps.id[i])->source;
+        if (i)
+            strcat(c->buf, " | ");
+        strcat(c->buf, tech_param_info_of(deps.id[i])->key);
+        strcat(c->buf, ": ");
+        strcat(c->buf, ls ? ls : "");
+    }
+    sim_csv_field(fp, c->buf);
     fputc('\n', fp);
+}
+
+/* Upper bound of any joined field: every source and key of the table with separators. */
+static size_t joined_cap(const tech_params *t)
+{
+    size_t n = 64;
+    for (int i = 0; i < TECH_N_PARAMS; i++) {
+        const tech_value *v = tech_params_get(t, (tech_param_id)i);
+        n += strlen(tech_param_info_of((tech_param_id)i)->key) + 5 +
+             (v && v->source ? strlen(v->source) : 0);
+    }
+    const tech_points *p = &t->points;
+    n += (p->energy_source ? strlen(p->energy_source) : 0) +
+         (p->delay_source ? strlen(p->delay_source) : 0) + 128;
+    return n;
 }
 
 sim_status sim_tech_print_csv(FILE *fp, const tech_params *t, const tech_at_vdd *at)
 {
     const tech_points *p = &t->points;
     const char *es = p->energy_source, *ds = p->delay_source; /* NULL: the law, no table */
-    double v = at->vdd_v;
-    fputs("technology,vdd_v,quantity,value,unit,law,source\n", fp);
-    csv_row(fp, t, v, "e_ml_fj", at->e_ml_fj, "fJ", at->energy_law, t->e_ml_fj.source, es);
-    csv_row(fp, t, v, "e_sl_fj", at->e_sl_fj, "fJ", at->energy_law, t->e_sl_fj.source, es);
-    csv_row(fp, t, v, "t_search_ns", at->t_search_ns, "ns", at->delay_law, t->t_search_ns.source,
-            ds);
-    if (t->family == TECH_NVM) {
-        csv_row(fp, t, v, "e_write_device_fj", at->e_write_device_fj, "fJ",
+    int nvm = t->family == TECH_NVM;
+    csv_ctx c = {fp, t, at->vdd_v, sim_malloc(joined_cap(t))};
+    if (!c.buf)
+        return SIM_ERROR(SIM_ENOMEM, "out of memory printing technology '%s'", t->name);
+    /* Law constants behind each figure; a measured table replaces the energy or delay law. */
+    law_deps e_law =
+        es ? NO_DEPS : (law_deps){{TECH_P_energy_exponent_k, TECH_N_PARAMS, TECH_N_PARAMS}};
+    law_deps search_law = e_law;
+    if (nvm)
+        search_law.id[es ? 0 : 1] = TECH_P_search_scaled_fraction;
+    law_deps d_law = ds ? NO_DEPS : (law_deps){{TECH_P_vth_v, TECH_P_alpha, TECH_N_PARAMS}};
+    law_deps leak = {{TECH_P_leak_eta, TECH_P_leak_n, TECH_N_PARAMS}};
+    law_deps pump = {{TECH_P_pump_efficiency, TECH_N_PARAMS, TECH_N_PARAMS}};
+    law_deps write_e = e_law;
+    if (nvm)
+        write_e.id[es ? 0 : 1] = TECH_P_pump_efficiency;
+    fputs("technology,vdd_v,quantity,value,unit,law,source,law_sources\n", fp);
+    csv_row(&c, "e_ml_fj", at->e_ml_fj, "fJ", at->energy_law, t->e_ml_fj.source, es, search_law);
+    csv_row(&c, "e_sl_fj", at->e_sl_fj, "fJ", at->energy_law, t->e_sl_fj.source, es, search_law);
+    csv_row(&c, "t_search_ns", at->t_search_ns, "ns", at->delay_law, t->t_search_ns.source, ds,
+            d_law);
+    if (nvm) {
+        csv_row(&c, "e_write_device_fj", at->e_write_device_fj, "fJ",
                 "fixed by the device: n_switch_per_bit*e_switch_fj/pump_efficiency",
-                t->e_switch_fj.source, t->n_switch_per_bit.source);
-        csv_row(fp, t, v, "e_write_periph_fj", at->e_write_periph_fj, "fJ", at->periph_law,
-                t->e_write_periph_fj.source, es);
-        csv_row(fp, t, v, "t_write_device_ns", at->t_write_device_ns, "ns",
+                t->e_switch_fj.source, t->n_switch_per_bit.source, pump);
+        csv_row(&c, "e_write_periph_fj", at->e_write_periph_fj, "fJ", at->periph_law,
+                t->e_write_periph_fj.source, es, e_law);
+        csv_row(&c, "t_write_device_ns", at->t_write_device_ns, "ns",
                 "fixed by the device: n_write_phases*t_pulse_ns", t->t_pulse_ns.source,
-                t->n_write_phases.source);
-        csv_row(fp, t, v, "t_write_periph_ns", at->t_write_periph_ns, "ns", at->delay_law,
-                t->t_write_periph_ns.source, ds);
+                t->n_write_phases.source, NO_DEPS);
+        csv_row(&c, "t_write_periph_ns", at->t_write_periph_ns, "ns", at->delay_law,
+                t->t_write_periph_ns.source, ds, d_law);
     }
-    csv_row(fp, t, v, "e_write_fj", at->e_write_fj, "fJ", at->write_law,
-            t->family == TECH_NVM ? "sum of e_write_device_fj and e_write_periph_fj"
-                                  : t->e_write_fj.source,
-            t->family == TECH_NVM ? NULL : es);
-    csv_row(fp, t, v, "t_write_ns", at->t_write_ns, "ns", at->write_law,
-            t->family == TECH_NVM ? "sum of t_write_device_ns and t_write_periph_ns"
-                                  : t->t_write_ns.source,
-            t->family == TECH_NVM ? NULL : ds);
-    csv_row(fp, t, v, "p_leak_nw", at->p_leak_nw, "nW", at->leak_law, t->p_leak_nw.source, NULL);
+    csv_row(&c, "e_write_fj", at->e_write_fj, "fJ", at->write_law,
+            nvm ? "sum of e_write_device_fj and e_write_periph_fj" : t->e_write_fj.source,
+            nvm ? NULL : es, write_e);
+    csv_row(&c, "t_write_ns", at->t_write_ns, "ns", at->write_law,
+            nvm ? "sum of t_write_device_ns and t_write_periph_ns" : t->t_write_ns.source,
+            nvm ? NULL : ds, d_law);
+    csv_row(&c, "p_leak_nw", at->p_leak_nw, "nW", at->leak_law, t->p_leak_nw.source, NULL, leak);
+    sim_free(c.buf);
     return ferror(fp) ? SIM_ERROR(SIM_EIO, "write error printing technology '%s'", t->name)
                       : SIM_OK;
 }

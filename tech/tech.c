@@ -19,35 +19,18 @@
 #define V_EPS 1e-9
 
 static const tech_param_info param_info[TECH_N_PARAMS] = {
-#define TECH_X_INFO(field, unit, fam, pres, lo, hi, def, doc)                                      \
-    {#field, unit, fam, pres, lo, hi, def, doc},
+#define TECH_X_INFO(field, unit, fam, pres, lo, hi, def, def_src, doc)                             \
+    {#field, unit, fam, pres, lo, hi, def, def_src, doc},
     TECH_PARAM_LIST(TECH_X_INFO)
 #undef TECH_X_INFO
 };
 
 /* Offsets of the named tech_value fields, in TECH_PARAM_LIST order. */
 static const size_t param_offset[TECH_N_PARAMS] = {
-#define TECH_X_OFF(field, unit, fam, pres, lo, hi, def, doc) offsetof(tech_params, field),
+#define TECH_X_OFF(field, unit, fam, pres, lo, hi, def, def_src, doc) offsetof(tech_params, field),
     TECH_PARAM_LIST(TECH_X_OFF)
 #undef TECH_X_OFF
 };
-
-/* Source of a default value (TECH_DEFAULT rows only). */
-static const char *default_source(tech_param_id id)
-{
-    switch (id) {
-    case TECH_P_leak_eta:
-        return "[est] apsim default, TECH_PARAMS.md section 5 (eta ~ 0.1)";
-    case TECH_P_leak_n:
-        return "[est] apsim default, TECH_PARAMS.md section 5 (n ~ 1.5)";
-    case TECH_P_pump_efficiency:
-        return "[est] apsim default, TECH_PARAMS.md section 6 (separate high-voltage rail)";
-    case TECH_P_search_scaled_fraction:
-        return "[est] apsim default, TECH_PARAMS.md section 6 (f = 0.7)";
-    default:
-        return NULL;
-    }
-}
 
 struct tech_interp {
     gsl_interp *energy; /* NULL when the table has no energy_scale column */
@@ -395,7 +378,7 @@ sim_status tech_params_validate(tech_params *t, tech_param_id *bad)
                          SIM_ERROR(SIM_EKEY, "technology '%s': missing required value %s (%s)",
                                    t->name, info->key, info->doc));
         if (info->presence == TECH_DEFAULT) {
-            sim_status st = tech_params_set(t, id, info->def, default_source(id));
+            sim_status st = tech_params_set(t, id, info->def, info->def_source);
             if (st != SIM_OK)
                 return fault(bad, id, st);
         }

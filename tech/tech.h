@@ -22,60 +22,65 @@ enum { TECH_FOR_CMOS = 1, TECH_FOR_NVM = 2, TECH_FOR_ALL = 3 };
 enum { TECH_REQUIRED = 0, TECH_DEFAULT = 1, TECH_ONE_OF_AREA = 2 };
 
 /* The one list of numeric parameters: X(field, unit, family mask, presence, min, max,
- * default, one-line meaning). min/max are the physically meaningful bounds a table value must
- * lie in (a value outside is an error). The default is only used for TECH_DEFAULT rows. */
+ * default, source of the default (NULL for rows without one), one-line meaning). min/max are the
+ * physically meaningful bounds a table value must lie in (a value outside is an error). The default
+ * is only used for TECH_DEFAULT rows. */
 #define TECH_PARAM_LIST(X)                                                                         \
-    X(node_nm, "nm", TECH_FOR_ALL, TECH_REQUIRED, 1.0, 1000.0, 0.0, "technology node")             \
-    X(vdd_nom_v, "V", TECH_FOR_ALL, TECH_REQUIRED, 0.1, 5.0, 0.0,                                  \
+    X(node_nm, "nm", TECH_FOR_ALL, TECH_REQUIRED, 1.0, 1000.0, 0.0, NULL, "technology node")       \
+    X(vdd_nom_v, "V", TECH_FOR_ALL, TECH_REQUIRED, 0.1, 5.0, 0.0, NULL,                            \
       "nominal logic supply at which the table's figures hold")                                    \
-    X(vth_v, "V", TECH_FOR_ALL, TECH_REQUIRED, 0.0, 2.0, 0.0,                                      \
+    X(vth_v, "V", TECH_FOR_ALL, TECH_REQUIRED, 0.0, 2.0, 0.0, NULL,                                \
       "threshold voltage of the alpha-power delay law")                                            \
-    X(alpha, "", TECH_FOR_ALL, TECH_REQUIRED, 1.0, 2.0, 0.0, "alpha-power law exponent")           \
-    X(vdd_min_v, "V", TECH_FOR_ALL, TECH_REQUIRED, 0.1, 5.0, 0.0, "lowest valid logic Vdd")        \
-    X(vdd_max_v, "V", TECH_FOR_ALL, TECH_REQUIRED, 0.1, 5.0, 0.0, "highest valid logic Vdd")       \
-    X(energy_exponent_k, "", TECH_FOR_ALL, TECH_REQUIRED, 1.0, 3.0, 0.0,                           \
+    X(alpha, "", TECH_FOR_ALL, TECH_REQUIRED, 1.0, 2.0, 0.0, NULL, "alpha-power law exponent")     \
+    X(vdd_min_v, "V", TECH_FOR_ALL, TECH_REQUIRED, 0.1, 5.0, 0.0, NULL, "lowest valid logic Vdd")  \
+    X(vdd_max_v, "V", TECH_FOR_ALL, TECH_REQUIRED, 0.1, 5.0, 0.0, NULL, "highest valid logic Vdd") \
+    X(energy_exponent_k, "", TECH_FOR_ALL, TECH_REQUIRED, 1.0, 3.0, 0.0, NULL,                     \
       "dynamic energy exponent: E(V) = E(V0) (V/V0)^k")                                            \
-    X(e_ml_fj, "fJ", TECH_FOR_ALL, TECH_REQUIRED, 0.0, 1e6, 0.0,                                   \
+    X(e_ml_fj, "fJ", TECH_FOR_ALL, TECH_REQUIRED, 0.0, 1e6, 0.0, NULL,                             \
       "compare energy per evaluated row-cell (match line)")                                        \
-    X(e_sl_fj, "fJ", TECH_FOR_ALL, TECH_REQUIRED, 0.0, 1e6, 0.0,                                   \
+    X(e_sl_fj, "fJ", TECH_FOR_ALL, TECH_REQUIRED, 0.0, 1e6, 0.0, NULL,                             \
       "compare energy per unmasked column-cell (search line)")                                     \
-    X(t_search_ns, "ns", TECH_FOR_ALL, TECH_REQUIRED, 1e-6, 1e6, 0.0, "compare latency")           \
-    X(p_leak_nw, "nW", TECH_FOR_ALL, TECH_REQUIRED, 0.0, 1e6, 0.0,                                 \
+    X(t_search_ns, "ns", TECH_FOR_ALL, TECH_REQUIRED, 1e-6, 1e6, 0.0, NULL, "compare latency")     \
+    X(p_leak_nw, "nW", TECH_FOR_ALL, TECH_REQUIRED, 0.0, 1e6, 0.0, NULL,                           \
       "leakage power per bit at vdd_nom_v")                                                        \
     X(leak_eta, "", TECH_FOR_ALL, TECH_DEFAULT, 0.0, 1.0, 0.1,                                     \
+      "[est] apsim default, TECH_PARAMS.md section 5 (eta ~ 0.1)",                                 \
       "DIBL coefficient of the leakage law")                                                       \
     X(leak_n, "", TECH_FOR_ALL, TECH_DEFAULT, 1.0, 3.0, 1.5,                                       \
+      "[est] apsim default, TECH_PARAMS.md section 5 (n ~ 1.5)",                                   \
       "subthreshold slope factor of the leakage law")                                              \
-    X(cell_area_um2, "um^2", TECH_FOR_ALL, TECH_ONE_OF_AREA, 1e-6, 1e6, 0.0,                       \
+    X(cell_area_um2, "um^2", TECH_FOR_ALL, TECH_ONE_OF_AREA, 1e-6, 1e6, 0.0, NULL,                 \
       "cell area per bit (give this or cell_area_f2)")                                             \
-    X(cell_area_f2, "F^2", TECH_FOR_ALL, TECH_ONE_OF_AREA, 1.0, 1e6, 0.0,                          \
+    X(cell_area_f2, "F^2", TECH_FOR_ALL, TECH_ONE_OF_AREA, 1.0, 1e6, 0.0, NULL,                    \
       "cell area per bit in feature squares, F = node_nm")                                         \
-    X(area_periph_factor, "", TECH_FOR_ALL, TECH_REQUIRED, 1.0, 100.0, 0.0,                        \
+    X(area_periph_factor, "", TECH_FOR_ALL, TECH_REQUIRED, 1.0, 100.0, 0.0, NULL,                  \
       "array area including periphery divided by cell area")                                       \
-    X(e_write_fj, "fJ", TECH_FOR_CMOS, TECH_REQUIRED, 0.0, 1e9, 0.0,                               \
+    X(e_write_fj, "fJ", TECH_FOR_CMOS, TECH_REQUIRED, 0.0, 1e9, 0.0, NULL,                         \
       "CMOS write energy per written bit")                                                         \
-    X(t_write_ns, "ns", TECH_FOR_CMOS, TECH_REQUIRED, 1e-6, 1e6, 0.0,                              \
+    X(t_write_ns, "ns", TECH_FOR_CMOS, TECH_REQUIRED, 1e-6, 1e6, 0.0, NULL,                        \
       "CMOS write latency per pass")                                                               \
-    X(e_switch_fj, "fJ", TECH_FOR_NVM, TECH_REQUIRED, 0.0, 1e9, 0.0,                               \
+    X(e_switch_fj, "fJ", TECH_FOR_NVM, TECH_REQUIRED, 0.0, 1e9, 0.0, NULL,                         \
       "NVM energy per device switch (fixed by the device)")                                        \
-    X(n_switch_per_bit, "", TECH_FOR_NVM, TECH_REQUIRED, 0.0, 16.0, 0.0,                           \
+    X(n_switch_per_bit, "", TECH_FOR_NVM, TECH_REQUIRED, 0.0, 16.0, 0.0, NULL,                     \
       "NVM device switches per written bit")                                                       \
-    X(e_write_periph_fj, "fJ", TECH_FOR_NVM, TECH_REQUIRED, 0.0, 1e9, 0.0,                         \
+    X(e_write_periph_fj, "fJ", TECH_FOR_NVM, TECH_REQUIRED, 0.0, 1e9, 0.0, NULL,                   \
       "NVM write periphery energy per written bit at vdd_nom_v (scales with Vdd)")                 \
-    X(n_write_phases, "", TECH_FOR_NVM, TECH_REQUIRED, 1.0, 16.0, 0.0,                             \
+    X(n_write_phases, "", TECH_FOR_NVM, TECH_REQUIRED, 1.0, 16.0, 0.0, NULL,                       \
       "NVM write phases per pass (SET and RESET: 2)")                                              \
-    X(t_pulse_ns, "ns", TECH_FOR_NVM, TECH_REQUIRED, 1e-6, 1e6, 0.0,                               \
+    X(t_pulse_ns, "ns", TECH_FOR_NVM, TECH_REQUIRED, 1e-6, 1e6, 0.0, NULL,                         \
       "NVM write pulse per phase (fixed by the device)")                                           \
-    X(t_write_periph_ns, "ns", TECH_FOR_NVM, TECH_REQUIRED, 0.0, 1e6, 0.0,                         \
+    X(t_write_periph_ns, "ns", TECH_FOR_NVM, TECH_REQUIRED, 0.0, 1e6, 0.0, NULL,                   \
       "NVM write periphery latency per pass at vdd_nom_v (alpha law)")                             \
     X(pump_efficiency, "", TECH_FOR_NVM, TECH_DEFAULT, 0.01, 1.0, 1.0,                             \
+      "[est] apsim default, TECH_PARAMS.md section 6 (separate high-voltage rail)",                \
       "write supply efficiency: 1 separate rail, 0.3-0.5 on-chip charge pump")                     \
     X(search_scaled_fraction, "", TECH_FOR_NVM, TECH_DEFAULT, 0.0, 1.0, 0.7,                       \
+      "[est] apsim default, TECH_PARAMS.md section 6 (f = 0.7)",                                   \
       "fraction f of NVM compare energy that scales with Vdd")
 
 /* Parameter ids: TECH_P_node_nm, TECH_P_vdd_nom_v, ... */
 typedef enum tech_param_id {
-#define TECH_X_ID(field, unit, fam, pres, lo, hi, def, doc) TECH_P_##field,
+#define TECH_X_ID(field, unit, fam, pres, lo, hi, def, def_src, doc) TECH_P_##field,
     TECH_PARAM_LIST(TECH_X_ID)
 #undef TECH_X_ID
         TECH_N_PARAMS
@@ -83,13 +88,14 @@ typedef enum tech_param_id {
 
 /* Static description of one parameter (a row of TECH_PARAM_LIST). */
 typedef struct tech_param_info {
-    const char *key;  /* the field name, also the YAML key */
-    const char *unit; /* "" for ratios and exponents */
-    int families;     /* TECH_FOR_* mask */
-    int presence;     /* TECH_REQUIRED, TECH_DEFAULT or TECH_ONE_OF_AREA */
-    double min, max;  /* valid range, inclusive */
-    double def;       /* default for TECH_DEFAULT rows */
-    const char *doc;  /* one-line meaning */
+    const char *key;        /* the field name, also the YAML key */
+    const char *unit;       /* "" for ratios and exponents */
+    int families;           /* TECH_FOR_* mask */
+    int presence;           /* TECH_REQUIRED, TECH_DEFAULT or TECH_ONE_OF_AREA */
+    double min, max;        /* valid range, inclusive */
+    double def;             /* default for TECH_DEFAULT rows */
+    const char *def_source; /* its source label; NULL for rows without a default */
+    const char *doc;        /* one-line meaning */
 } tech_param_info;
 
 /* One figure of a table: its value and its source ("[pub] ...", "[model] ...",
@@ -120,7 +126,7 @@ typedef struct tech_params {
     char *description; /* one line, may be NULL */
     char *origin;      /* where the table came from (file path or "<builtin>"), may be NULL */
     tech_family family;
-#define TECH_X_FIELD(field, unit, fam, pres, lo, hi, def, doc) tech_value field;
+#define TECH_X_FIELD(field, unit, fam, pres, lo, hi, def, def_src, doc) tech_value field;
     TECH_PARAM_LIST(TECH_X_FIELD)
 #undef TECH_X_FIELD
     tech_points points;

@@ -289,6 +289,15 @@ START_TEST(test_calibrate_recovers_known_params)
     ck_assert_int_eq(acc_params_get(q, names[2], &v, NULL), SIM_OK);
     ck_assert_double_eq_tol(v, 450.0, 0.05);
     acc_params_free(q);
+    /* Paths and target names are written as double-quoted YAML strings. */
+    FILE *fp = fopen(out, "r");
+    ck_assert_ptr_nonnull(fp);
+    len = fread(text, 1, sizeof text - 1, fp);
+    text[len] = '\0';
+    fclose(fp);
+    ck_assert(strstr(text, "\nbase: \"syn.yaml\"\n") != NULL);
+    ck_assert(strstr(text, "    - {name: \"a\", paper: ") != NULL);
+    ck_assert(strstr(text, "# with: make calibrate") != NULL);
     acc_fit_free(fit);
     acc_params_free(p);
 }
@@ -501,6 +510,26 @@ START_TEST(test_axbxp_block_configs)
     ck_assert_int_eq(acc_layer_cost(model("axbxp"), p, &l[0], &c), SIM_EUNSUPPORTED);
     ck_assert_str_eq(sim_last_error(),
                      "error: axbxp: layer 'fc1' A12W8: operands are at most 8 bits");
+    /* The override of a layer the network does not have is an error at network cost. */
+    acc_layer other[2];
+    ck_assert_int_eq(acc_layer_init_fc(&other[0], "fc1", 1, 64, 32, 8, 8), SIM_OK);
+    ck_assert_int_eq(acc_layer_init_fc(&other[1], "fc3", 1, 64, 32, 8, 8), SIM_OK);
+    ck_assert_int_eq(acc_params_select_network(p, "netx"), SIM_OK);
+    ck_assert_int_eq(acc_network_cost(model("axbxp"), p, other, 2, &net), SIM_ENOTFOUND);
+    char want[512];
+    snprintf(want, sizeof want,
+             "%s:19:14: error: configs.netx.layers.fc2 names no layer of the network", path);
+    ck_assert_str_eq(sim_last_error(), want);
+    ck_assert_int_eq(acc_network_baseline_cost(model("axbxp"), p, "fxp8", other, 2, &net),
+                     SIM_ENOTFOUND);
+    l[0].a_bits = 8;
+    ck_assert_int_eq(acc_network_cost(model("axbxp"), p, l, 2, &net), SIM_OK);
+    /* block_bits and operand_bits were checked against the configs: a file sets them. */
+    ck_assert_int_eq(acc_params_set(p, "block_bits", 3), SIM_EINVAL);
+    ck_assert_str_eq(sim_last_error(), "error: axbxp.block_bits shapes the model's configs and can "
+                                       "only be set in its parameter file");
+    ck_assert_int_eq(acc_params_set(p, "operand_bits", 6), SIM_EINVAL);
+    ck_assert_int_eq(acc_params_set(p, "mode_switch_cycles", 8), SIM_OK);
     acc_params_free(p);
 }
 END_TEST
@@ -731,6 +760,10 @@ static const struct {
      "calibration:\n  targets:\n    - {name: t, baseline: conv16, metric: energy, "
      "workloads: [x], ratio: 2}\n",
      SIM_EKEY, 18, 7, "missing key 'source' in 'target'"},
+    {NULL, NULL,
+     "calibration:\n  targets:\n    - {name: t, baseline: conv16, metric: energy, "
+     "workloads: [x], ratio: 2, source: ''}\n",
+     SIM_EINVAL, 18, 85, "target 't': empty source"},
 };
 
 START_TEST(test_params_load_errors)
@@ -807,6 +840,41 @@ START_TEST(test_params_load_file_errors)
     ck_assert_int_eq(acc_params_load(model("sparq"), path, &p), SIM_ERANGE);
     snprintf(want, sizeof want, "%s:5:17: error: value -1 is outside 0..1e+09", path);
     ck_assert_str_eq(sim_last_error(), want);
+    static const struct {
+        const char *fit;
+        sim_status st;
+        long line, col;
+        const char *msg;
+    } fit_bad[] = {
+        {"fit: {residual: 0.01, targets: []}\n", SIM_EKEY, 5, 6, "missing key 'n_iter' in 'fit'"},
+        {"fit: {residual: 0.01, n_iter: -2, targets: []}\n", SIM_ERANGE, 5, 31,
+         "value -2 is outside 0..1000000000"},
+        {"fit: {residual: 0.01, n_iter: 3}\n", SIM_EKEY, 5, 6, "missing key 'targets' in 'fit'"},
+        {"fit: {residual: 0.01, n_iter: 3, targets: {}}\n", SIM_ETYPE, 5, 43, NULL},
+        {"fit: {residual: 0.01, n_iter: 3, targets: [{name: t, paper: 2}]}\n", SIM_EKEY, 5, 44,
+         "missing key 'model' in 'fit target'"},
+        {"fit: {residual: 0.01, n_iter: 3, targets: [{name: t, paper: x, model: 2}]}\n", SIM_ETYPE,
+         5, 61, "expected a number, found 'x'"},
+        {"fit: {residual: 0.01, n_iter: 3, targets: [{name: t, paper: 1, model: 2, z: 1}]}\n",
+         SIM_EKEY, 5, 74, "unknown key 'z' in 'fit target'"},
+    };
+    for (size_t i = 0; i < sizeof fit_bad / sizeof fit_bad[0]; i++) {
+        char body[512], name[32];
+        snprintf(body, sizeof body,
+                 "model: sparq\nprovenance: t\nbase: base.yaml\n"
+                 "fitted: {unpack_cycles: {value: 0.5, source: f}}\n%s",
+                 fit_bad[i].fit);
+        snprintf(name, sizeof name, "fit%zu.yaml", i);
+        path = write_tmp(name, body);
+        ck_assert_int_eq(acc_params_load(model("sparq"), path, &p), fit_bad[i].st);
+        ck_assert_ptr_null(p);
+        snprintf(want, sizeof want, "%s:%ld:%ld: error: %s", path, fit_bad[i].line, fit_bad[i].col,
+                 fit_bad[i].msg ? fit_bad[i].msg : "");
+        if (fit_bad[i].msg)
+            ck_assert_str_eq(sim_last_error(), want);
+        else
+            ck_assert(strncmp(sim_last_error(), want, strlen(want)) == 0);
+    }
     path = write_tmp("cal4.yaml", "model: sparq\nprovenance: t\nbase: base.yaml\nfit: {}\n");
     ck_assert_int_eq(acc_params_load(model("sparq"), path, &p), SIM_EKEY);
     snprintf(want, sizeof want, "%s:1:1: error: missing key 'fitted' in 'calibrated file'", path);
@@ -911,21 +979,38 @@ static const struct {
     long line, col;
     const char *msg;
 } wl_bad[] = {
-    {"name: w\nprovenance: t\nlayers: []\n", SIM_EINVAL, 3, 9, "workload has no layers"},
-    {"name: w\nlayers: [{name: a, fc: [2, 2]}]\n", SIM_EKEY, 1, 1,
+    {"name: w\nprovenance: t\nlayers: []\nbatch: 1\na_bits: 8\nw_bits: 8\n", SIM_EINVAL, 3, 9,
+     "workload has no layers"},
+    {"name: w\nlayers: [{name: a, fc: [2, 2]}]\nbatch: 1\na_bits: 8\nw_bits: 8\n", SIM_EKEY, 1, 1,
      "missing key 'provenance' in 'workload'"},
-    {"name: w\nprovenance: t\nlayers: [{name: a, fc: [2, 2], conv: [1]}]\n", SIM_EKEY, 3, 10,
-     "layer 'a' needs exactly one of 'conv' and 'fc'"},
-    {"name: w\nprovenance: t\nlayers: [{name: a, conv: [1, 2, 3]}]\n", SIM_EINVAL, 3, 26,
-     "'conv' must be [c_in, h, w, c_out, k, stride, pad, groups]"},
-    {"name: w\nprovenance: t\nlayers: [{name: a, conv: [3, 4, 4, 8, 7, 1, 0, 1]}]\n", SIM_EINVAL, 3,
-     26, "layer 'a': 7x7 kernel larger than the padded input"},
-    {"name: w\nprovenance: t\nlayers: [{name: a, fc: [2, 2], a_bits: 20}]\n", SIM_ERANGE, 3, 40,
-     "value 20 is outside 1..16"},
-    {"name: w\nprovenance: t\nbatch: 0\nlayers: [{name: a, fc: [2, 2]}]\n", SIM_ERANGE, 3, 8,
-     "value 0 is outside 1..65536"},
-    {"name: w\nprovenance: t\nlayers: [{name: a, fc: [2, 2], kind: x}]\n", SIM_EKEY, 3, 32,
-     "unknown key 'kind' in 'layer'"},
+    {"name: w\nprovenance: t\nlayers: [{name: a, fc: [2, 2], conv: [1]}]\nbatch: 1\na_bits: "
+     "8\nw_bits: 8\n",
+     SIM_EKEY, 3, 10, "layer 'a' needs exactly one of 'conv' and 'fc'"},
+    {"name: w\nprovenance: t\nlayers: [{name: a, conv: [1, 2, 3]}]\nbatch: 1\na_bits: 8\nw_bits: "
+     "8\n",
+     SIM_EINVAL, 3, 26, "'conv' must be [c_in, h, w, c_out, k, stride, pad, groups]"},
+    {"name: w\nprovenance: t\nlayers: [{name: a, conv: [3, 4, 4, 8, 7, 1, 0, 1]}]\nbatch: "
+     "1\na_bits: 8\nw_bits: 8\n",
+     SIM_EINVAL, 3, 26, "layer 'a': 7x7 kernel larger than the padded input"},
+    {"name: w\nprovenance: t\nlayers: [{name: a, fc: [2, 2], a_bits: 20}]\nbatch: 1\na_bits: "
+     "8\nw_bits: 8\n",
+     SIM_ERANGE, 3, 40, "value 20 is outside 1..16"},
+    {"name: w\nprovenance: t\nbatch: 0\nlayers: [{name: a, fc: [2, 2]}]\na_bits: 8\nw_bits: 8\n",
+     SIM_ERANGE, 3, 8, "value 0 is outside 1..65536"},
+    {"name: w\nprovenance: t\nlayers: [{name: a, fc: [2, 2], kind: x}]\nbatch: 1\na_bits: "
+     "8\nw_bits: 8\n",
+     SIM_EKEY, 3, 32, "unknown key 'kind' in 'layer'"},
+    {"name: w\nprovenance: t\nlayers: [{name: a, fc: [2, 2]}]\na_bits: 8\nw_bits: 8\n", SIM_EKEY, 1,
+     1, "missing key 'batch' in 'workload'"},
+    {"name: w\nprovenance: t\nbatch: 1\nw_bits: 8\nlayers: [{name: a, fc: [2, 2]}]\n", SIM_EKEY, 5,
+     10, "layer 'a' has no a_bits (give it on the layer or the workload)"},
+    {"name: w\nprovenance: t\nbatch: 1\nlayers: [{name: a, fc: [2, 2], a_bits: 8}]\n", SIM_EKEY, 4,
+     10, "layer 'a' has no w_bits (give it on the layer or the workload)"},
+    {"name: w\nprovenance: ''\nbatch: 1\na_bits: 8\nw_bits: 8\nlayers: [{name: a, fc: [2, 2]}]\n",
+     SIM_EINVAL, 2, 13, "workload 'w': empty provenance"},
+    {"name: w\nprovenance: t\nbatch: 1\na_bits: 8\nw_bits: 8\nlayers:\n  - {name: a, fc: [2, 2]}\n"
+     "  - {name: a, fc: [2, 2]}\n",
+     SIM_EKEY, 8, 12, "duplicate layer name 'a' (layer 1 and 2)"},
 };
 
 START_TEST(test_workload_load_errors)

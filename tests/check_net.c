@@ -272,6 +272,14 @@ START_TEST(test_net_error_shapes)
               "n.yaml:4:5: error: layer 'p': pool padding 2 exceeds half the window 2x2");
     net_fails(HDR "  - {name: p, type: avgpool, global: true, kernel: 2}\n", SIM_EINVAL,
               "n.yaml:4:5: error: layer 'p': a global pool takes no kernel, stride or pad");
+    net_fails(HDR "  - {name: p, type: maxpool, kernel: [2, 1]}\n", SIM_EINVAL,
+              "n.yaml:4:38: error: layer 'p': a non-square pool window 2x1 needs an explicit "
+              "stride (the default stride is the square kernel)");
+    net_fails("name: t\ninput: {channels: 1048576, height: 65536, width: 65536}\nlayers:\n"
+              "  - {name: f, type: flatten}\n",
+              SIM_ESHAPE,
+              "n.yaml:4:5: error: layer 'f': flattened size 4503599627370496 is too "
+              "large");
 }
 END_TEST
 
@@ -487,6 +495,9 @@ START_TEST(test_bitcfg_hawq_errors)
     bits_fails(net, t, SIM_EKEY,
                "b.yaml:12:1: error: missing residual bits for layer 'stage4.unit2.add' (HAWQ "
                "key 'stage4.unit2.quant_act_int32')");
+    free(t);
+    t = hawq_edit("speedup_vs_fp32: ", "speedup_vs_fp32: fast # ");
+    bits_fails(net, t, SIM_ETYPE, "b.yaml:11:18: error: expected a number, found 'fast'");
     free(t);
     t = hawq_edit("quant_output: 8", "quant_output: 17");
     bits_fails(net, t, SIM_ERANGE, "b.yaml:60:17: error: value 17 is outside 1..16");
@@ -745,6 +756,26 @@ START_TEST(test_report_csv_and_table)
 }
 END_TEST
 
+START_TEST(test_report_csv_quotes_names)
+{
+    net_network *net = net_ok(HDR "  - {name: \"a,b\", type: relu}\n"
+                                  "  - {name: 'say \"hi\"', type: relu}\n"
+                                  "  - {name: s, type: add, inputs: [\"a,b\", 'say \"hi\"']}\n");
+    char *csv = capture(net, NULL, 1);
+    ck_assert(strstr(csv, "\n\"a,b\",relu,input,3,") != NULL);
+    ck_assert(strstr(csv, "\n\"say \"\"hi\"\"\",relu,\"a,b\",3,") != NULL);
+    ck_assert(strstr(csv, "\ns,add,\"a,b+say \"\"hi\"\"\",3,") != NULL);
+    free(csv);
+    FILE *fp = fopen("/dev/null", "w");
+    ck_assert_ptr_nonnull(fp);
+    sim_alloc_fail_after(1);
+    ck_assert_int_eq(net_report_write_csv(fp, net, NULL), SIM_ENOMEM);
+    sim_alloc_fail_reset();
+    fclose(fp);
+    net_free(net);
+}
+END_TEST
+
 Suite *net_suite(void)
 {
     Suite *s = suite_create("net");
@@ -776,6 +807,7 @@ Suite *net_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("net_report");
     tcase_add_test(tc, test_report_csv_and_table);
+    tcase_add_test(tc, test_report_csv_quotes_names);
     suite_add_tcase(s, tc);
     return s;
 }

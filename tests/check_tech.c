@@ -711,7 +711,7 @@ START_TEST(test_find_by_name_and_path)
 {
     char *p = NULL;
     ck_assert_int_eq(sim_tech_find("fefet", &p), SIM_OK);
-    ck_assert_str_eq(p, "./tech/fefet.yaml");
+    ck_assert_str_eq(p, "tech/fefet.yaml");
     sim_free(p);
     ck_assert_int_eq(sim_tech_find("tech/reram.yaml", &p), SIM_OK);
     ck_assert_str_eq(p, "tech/reram.yaml");
@@ -722,12 +722,35 @@ START_TEST(test_find_by_name_and_path)
                      "error: technology file 'nowhere/x.yaml' not found or not readable");
     ck_assert_int_eq(sim_tech_find("bad name", &p), SIM_EINVAL);
     ck_assert_int_eq(sim_tech_find("", &p), SIM_EINVAL);
+    ck_assert_str_eq(sim_last_error(), "error: invalid technology name '' (use letters, digits, "
+                                       "'_' and '-', or a path to a .yaml file)");
+    ck_assert_int_eq(sim_tech_find("tech", &p), SIM_ENOTFOUND); /* ./tech is a directory */
+    ck_assert_int_eq(sim_tech_find("tech/", &p), SIM_ENOTFOUND);
+    char longname[300];
+    memset(longname, 'a', sizeof longname - 1);
+    longname[sizeof longname - 1] = '\0';
+    ck_assert_int_eq(sim_tech_find(longname, &p), SIM_ERANGE);
+    ck_assert_ptr_null(p);
     tech_params *t = NULL;
     ck_assert_int_eq(sim_tech_open("sram", &t), SIM_OK);
-    ck_assert_str_eq(t->origin, "./tech/sram.yaml");
+    ck_assert_str_eq(t->origin, "tech/sram.yaml");
     tech_params_free(t);
     ck_assert_int_eq(sim_tech_load("/nonexistent/t.yaml", &t), SIM_EIO);
     ck_assert_ptr_null(t);
+}
+END_TEST
+
+START_TEST(test_print_csv_out_of_memory)
+{
+    tech_params *t = load_file("tech/reram.yaml");
+    FILE *fp = tmpfile();
+    ck_assert_ptr_nonnull(fp);
+    tech_at_vdd a = at(t, 0.6);
+    sim_alloc_fail_after(1);
+    ck_assert_int_eq(sim_tech_print_csv(fp, t, &a), SIM_ENOMEM);
+    sim_alloc_fail_reset();
+    fclose(fp);
+    tech_params_free(t);
 }
 END_TEST
 
@@ -802,10 +825,19 @@ START_TEST(test_print_csv_names_law_and_source)
 {
     tech_params *t = load_file("tech/sram.yaml");
     const char *s = print_to_string(t, 0.5);
-    ck_assert(strncmp(s, "technology,vdd_v,quantity,value,unit,law,source\n", 48) == 0);
-    ck_assert(strstr(s, "sram,0.5000,e_ml_fj,0.169753,fJ,CV^2: E0*(V/V0)^k,[derived] CACTI 7 "
-                        "28 nm HP binary CAM match line 0.45 fJ x 1.2 for TCAM (TECH_PARAMS.md "
-                        "s1)\n") != NULL);
+    ck_assert(strncmp(s, "technology,vdd_v,quantity,value,unit,law,source,law_sources\n", 60) == 0);
+    ck_assert(strstr(s,
+                     "sram,0.5000,e_ml_fj,0.169753,fJ,CV^2: E0*(V/V0)^k,\"[derived] CACTI 7 "
+                     "28 nm HP TCAM match line / search line split 0.55 / 0.29 fJ [derived, "
+                     "CACTI split] (TECH_PARAMS.md s1)\",\"energy_exponent_k: [derived] "
+                     "TECH_PARAMS.md s5: k = 2, CACTI flavour ratios match V^2 within ~5%\"\n") !=
+              NULL);
+    /* The law constants behind a figure are listed with their sources. */
+    ck_assert(strstr(s, "\"vth_v: [est] TECH_PARAMS.md s1/s5 Vth for the 28 nm alpha-power law | "
+                        "alpha: [derived] TECH_PARAMS.md s5") != NULL);
+    ck_assert(
+        strstr(s, ",leak_eta: [est] TECH_PARAMS.md s5 DIBL coefficient eta ~ 0.1 | leak_n: ") !=
+        NULL);
     ck_assert(strstr(s, "sram,0.5000,t_search_ns,1.44338,ns,alpha-power law") != NULL);
     tech_params_free(t);
     t = load_file("tech/reram.yaml");
@@ -813,10 +845,12 @@ START_TEST(test_print_csv_names_law_and_source)
     ck_assert(strstr(s, "reram,0.6000,e_write_device_fj,2000,fJ,fixed by the device") != NULL);
     ck_assert(strstr(s, "t_write_ns,20,ns,\"NVM write: device part") != NULL);
     ck_assert(strstr(s, "e_write_periph_fj,0,fJ,CV^2: E0*(V/V0)^k,") != NULL);
+    ck_assert(strstr(s, "search_scaled_fraction: [") != NULL);
+    ck_assert(strstr(s, "pump_efficiency: [") != NULL);
     tech_params_free(t);
     t = load_file("tech/sram_22nm_measured.yaml");
     s = print_to_string(t, 0.7);
-    ck_assert(strstr(s, "\"measured delay points, GSL steffen interpolation\",\"[model] CACTI 7 22 "
+    ck_assert(strstr(s, "\"measured delay points, GSL steffen interpolation\",[model] CACTI 7 22 "
                         "nm HP search delay 0.34 ns (TECH_PARAMS.md s2) | [pub] Wang VLSI'22") !=
               NULL);
     tech_params_free(t);
@@ -871,6 +905,7 @@ Suite *tech_suite(void)
     tc = tcase_create("find");
     tcase_add_test(tc, test_find_by_name_and_path);
     tcase_add_test(tc, test_find_unknown_technology);
+    tcase_add_test(tc, test_print_csv_out_of_memory);
     tcase_add_test(tc, test_find_in_apsim_data);
     tcase_add_test(tc, test_print_csv_names_law_and_source);
     suite_add_tcase(s, tc);
