@@ -490,15 +490,14 @@ static sim_status ap_static(const sim_dyn_schedule *s, const net_bitcfg *bits, s
     return st;
 }
 
-static sim_status rival_eval(eval_ctx *c, size_t ri, const net_bitcfg *bits, rival_cfg *out)
+/* A rival's cost of bits over the n GEMM layers already in c->layers. */
+static sim_status rival_eval(eval_ctx *c, size_t ri, const net_bitcfg *bits, size_t n,
+                             rival_cfg *out)
 {
     const acc_model *m = c->acc[ri].model;
     const acc_params *p = c->acc[ri].params;
-    size_t n = 0;
+    sim_status st = SIM_OK;
     memset(out, 0, sizeof *out);
-    sim_status st = sim_accel_layers(c->s->net, bits, c->s->arch.batch, c->layers, &n);
-    if (st == SIM_OK && n == 0)
-        st = SIM_ERROR(SIM_EINVAL, "network '%s' has no conv/fc layer", c->s->net->name);
     for (size_t i = 0; st == SIM_OK && i < n; i++) {
         acc_cost k, sw;
         st = acc_layer_cost(m, p, &c->layers[i], &k);
@@ -527,6 +526,22 @@ static sim_status rival_eval(eval_ctx *c, size_t ri, const net_bitcfg *bits, riv
     out->first = c->layers[0];
     out->last = c->layers[n - 1];
     return SIM_OK;
+}
+
+/* Static AP figures of bits and every rival's cost of them (row[ri]); the GEMM layers are
+ * built once for all rivals. */
+static sim_status config_costs(eval_ctx *c, const net_bitcfg *bits, sim_dyn_static *ap,
+                               rival_cfg *row)
+{
+    size_t n = 0;
+    sim_status st = ap_static(c->s, bits, ap);
+    if (st == SIM_OK && c->s->n_rivals)
+        st = sim_accel_layers(c->s->net, bits, c->s->arch.batch, c->layers, &n);
+    if (st == SIM_OK && c->s->n_rivals && n == 0)
+        st = SIM_ERROR(SIM_EINVAL, "network '%s' has no conv/fc layer", c->s->net->name);
+    for (size_t ri = 0; st == SIM_OK && ri < c->s->n_rivals; ri++)
+        st = rival_eval(c, ri, bits, n, &row[ri]);
+    return st;
 }
 
 /* The per-layer maximum of every scheduled config: what a fixed-precision design must run. */
@@ -877,22 +892,28 @@ sim_status sim_dyn_eval(const sim_dyn_schedule *s, sim_dyn_result **out)
         if (st == SIM_OK)
             st = acc_params_select_network(c.acc[k].params, s->net->name);
     }
-    for (size_t k = 0; st == SIM_OK && k < s->n_configs; k++) {
-        st = ap_static(s, s->configs[k].bits, &c.r->statics[k]);
-        for (size_t ri = 0; st == SIM_OK && ri < s->n_rivals; ri++)
-            st = rival_eval(&c, ri, s->configs[k].bits, &c.rc[k * s->n_rivals + ri]);
-    }
+    for (size_t k = 0; st == SIM_OK && k < s->n_configs; k++)
+        st = config_costs(&c, s->configs[k].bits, &c.r->statics[k], &c.rc[k * s->n_rivals]);
     if (st == SIM_OK)
         st = max_bits_new(s, used, &c.r->max_bits);
-    if (st == SIM_OK)
-        st = ap_static(s, c.r->max_bits, &c.r->max_static);
-    for (size_t ri = 0; st == SIM_OK && ri < s->n_rivals; ri++)
-        st = rival_eval(&c, ri, c.r->max_bits, &c.rc[s->n_configs * s->n_rivals + ri]);
     if (st == SIM_OK) {
+        /* The maximum equals a config when one already runs every layer at its widest: its
+         * figures are reused rather than planned again. */
+        rival_cfg *max_row = &c.rc[s->n_configs * s->n_rivals];
         c.r->max_config = -1;
         for (size_t k = 0; k < s->n_configs && c.r->max_config < 0; k++)
             if (same_bits(s->configs[k].bits, c.r->max_bits))
                 c.r->max_config = (int)k;
+        if (c.r->max_config >= 0) {
+            size_t k = (size_t)c.r->max_config;
+            c.r->max_static = c.r->statics[k];
+            if (s->n_rivals)
+                memcpy(max_row, &c.rc[k * s->n_rivals], s->n_rivals * sizeof *max_row);
+        } else {
+            st = config_costs(&c, c.r->max_bits, &c.r->max_static, max_row);
+        }
+    }
+    if (st == SIM_OK) {
         storage_compute(s, used, &c.r->storage);
         st = build_rows(&c, n_sched);
     }
