@@ -1,7 +1,7 @@
 # batch.gp - throughput (inferences per second) and energy per inference versus batch size,
 # one line per series (network/config/technology), two panels and one legend below them.
 # Usage: gnuplot -c plots/batch.gp points.csv out.png "series1 series2 ..." [title]
-# points.csv columns used: series, batch, inferences_s, energy_per_inf_mj.
+# points.csv columns used: series, batch, inferences_per_s, energy_per_inf_mj.
 DATA = ARG1
 OUT = ARG2
 SERIES = ARG3
@@ -22,7 +22,7 @@ set tmargin at screen 0.9
 set lmargin at screen 0.09
 set rmargin at screen 0.47
 set ylabel "throughput (inferences/s, log scale)"
-plot for [i=1:words(SERIES)] DATA using (sel(word(SERIES,i), column("batch"))):(column("inferences_s")) \
+plot for [i=1:words(SERIES)] DATA using (sel(word(SERIES,i), column("batch"))):(column("inferences_per_s")) \
     smooth unique with linespoints lt i notitle
 set lmargin at screen 0.59
 set rmargin at screen 0.97

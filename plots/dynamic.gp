@@ -2,7 +2,8 @@
 # curve per design, e.g. a cascade family with the re-run fraction going 0 -> 1) next to the
 # static configurations run alone on the AP (labelled points). Written by 'apsim dynamic'.
 # Usage: gnuplot -c plots/dynamic.gp family.csv out.png "series1 series2 ..." [title [static.csv]]
-# family.csv columns used: series, top1_pct, edp_js, label; static.csv: label, top1_pct, edp_js.
+# family.csv columns used: series, top1_pct, edp_js_per_input, label; static.csv: label, top1_pct,
+# edp_js (both per inference).
 DATA = ARG1
 OUT = ARG2
 SERIES = ARG3
@@ -24,7 +25,7 @@ plot for [j=1:(STATIC eq "" ? 0 : 1)] STATIC using (column("top1_pct")):(column(
          with points lt 8 pt 13 ps 2.2 title "static (AP, one config)", \
      for [j=1:(STATIC eq "" ? 0 : 1)] STATIC using (column("top1_pct")):(column("edp_js")):(strcol("label")) \
          with labels offset char 1.5, char -0.9 font ",11" notitle, \
-     for [i=1:words(SERIES)] DATA using (sel(word(SERIES,i), column("top1_pct"))):(column("edp_js")) \
+     for [i=1:words(SERIES)] DATA using (sel(word(SERIES,i), column("top1_pct"))):(column("edp_js_per_input")) \
          with linespoints lt i title word(SERIES,i), \
-     DATA using (sel(word(SERIES,1), column("top1_pct"))):(column("edp_js")):(endlabel(strcol("label"))) \
+     DATA using (sel(word(SERIES,1), column("top1_pct"))):(column("edp_js_per_input")):(endlabel(strcol("label"))) \
          with labels offset char 0, char 1.1 font ",10" tc lt 1 notitle

@@ -12,7 +12,7 @@ FRONT = (ARGC >= 5) ? ARG5 : ""
 load "plots/style.gp"
 set title TITLE noenhanced
 set xlabel "ImageNet top-1 accuracy (%)"
-set ylabel "EDP per inference (J·s, log scale)"
+set ylabel "EDP per batch (J·s, log scale)"
 set logscale y
 set format y "10^{%T}"
 set termoption enhanced

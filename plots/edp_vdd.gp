@@ -1,4 +1,4 @@
-# edp_vdd.gp - latency, energy and EDP per inference versus supply voltage, one line per
+# edp_vdd.gp - latency, energy and EDP per batch versus supply voltage, one line per
 # series (network/config/technology): three panels side by side and one legend below them.
 # Usage: gnuplot -c plots/edp_vdd.gp points.csv out.png "series1 series2 ..." [title]
 # points.csv columns used: series, vdd_v, latency_ms, energy_mj, edp_js (per batch; the
@@ -24,17 +24,17 @@ set tmargin at screen 0.9
 left(i) = 0.08 + (i - 1) * 0.32
 set lmargin at screen left(1)
 set rmargin at screen left(1) + 0.24
-set ylabel "latency per inference (ms, log scale)"
+set ylabel "latency per batch (ms, log scale)"
 plot for [i=1:words(SERIES)] DATA using (sel(word(SERIES,i), column("vdd_v"))):(column("latency_ms")) \
     smooth unique with linespoints lt i notitle
 set lmargin at screen left(2)
 set rmargin at screen left(2) + 0.24
-set ylabel "energy per inference (mJ, log scale)"
+set ylabel "energy per batch (mJ, log scale)"
 plot for [i=1:words(SERIES)] DATA using (sel(word(SERIES,i), column("vdd_v"))):(column("energy_mj")) \
     smooth unique with linespoints lt i notitle
 set lmargin at screen left(3)
 set rmargin at screen left(3) + 0.24
-set ylabel "EDP per inference (J·s, log scale)"
+set ylabel "EDP per batch (J·s, log scale)"
 plot for [i=1:words(SERIES)] DATA using (sel(word(SERIES,i), column("vdd_v"))):(column("edp_js")) \
     smooth unique with linespoints lt i notitle
 # The legend: an empty plot across the bottom whose only content is the key.

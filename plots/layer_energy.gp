@@ -12,7 +12,7 @@ set style data histograms
 set style histogram rowstacked
 set style fill solid 0.9 border lc rgb "#333333"
 set boxwidth 0.8
-set ylabel "energy per inference (µJ)"
+set ylabel "energy per batch (µJ)"
 set xtics rotate by 90 right font ",9" noenhanced
 set key outside right top vertical
 set yrange [0:*]

@@ -9,8 +9,8 @@
 #include "sim/cli.h"
 #include "sim/sim.h"
 
-static const char *const RIVALS[] = {"sparq", "potacc", "bitsys", "axbxp"};
-enum { N_ROWS = 2 + sizeof RIVALS / sizeof RIVALS[0] };
+/* The AP (network and conv/fc scope) and every rival model accel/ registers (at most 8). */
+enum { MAX_RIVALS = 8, MAX_ROWS = 2 + MAX_RIVALS };
 
 static void usage(FILE *fp)
 {
@@ -38,12 +38,13 @@ typedef struct cmp_table {
     const char *label, *tech;
     double vdd_v;
     unsigned batch;
-    cmp_row rows[N_ROWS];
+    size_t n_rows;
+    cmp_row rows[MAX_ROWS];
 } cmp_table;
 
 static double edp_js(const cmp_row *r)
 {
-    return r->latency_ns * r->energy_pj * 1e-21;
+    return sim_edp_js(r->energy_pj, r->latency_ns);
 }
 
 /* The reference row: the AP's conv/FC layers. */
@@ -65,12 +66,11 @@ static sim_status write_csv(FILE *fp, const void *ctx)
     const cmp_row *ref = ref_row(t);
     fprintf(fp, "network,bits,label,accelerator,scope,technology,vdd_v,batch,status,path,"
                 "latency_ms,energy_mj,edp_js,latency_rel_ap,energy_rel_ap,edp_rel_ap\n");
-    for (size_t i = 0; i < N_ROWS; i++) {
+    for (size_t i = 0; i < t->n_rows; i++) {
         const cmp_row *r = &t->rows[i];
         int ap = i < 2;
-        fprintf(fp, "%s,%s,%s,%s,%s,%s,", t->net->name,
-                t->bits->scheme ? t->bits->scheme : t->bits->name, t->label, r->accel, r->scope,
-                ap ? t->tech : "-");
+        fprintf(fp, "%s,%s,%s,%s,%s,%s,", t->net->name, sim_bits_name(t->bits), t->label, r->accel,
+                r->scope, ap ? t->tech : "-");
         if (ap)
             fprintf(fp, "%.3f", t->vdd_v);
         fprintf(fp, ",%u,%s,%s", t->batch, r->ok ? "ok" : "unsupported", r->path);
@@ -89,12 +89,11 @@ static sim_status write_csv(FILE *fp, const void *ctx)
 static void print_table(const cmp_table *t)
 {
     const cmp_row *ref = ref_row(t);
-    printf("%s, %s (%s), batch %u; AP on %s at %.3f V\n\n", t->net->name,
-           t->bits->scheme ? t->bits->scheme : t->bits->name, t->label, t->batch, t->tech,
-           t->vdd_v);
+    printf("%s, %s (%s), batch %u; AP on %s at %.3f V\n\n", t->net->name, sim_bits_name(t->bits),
+           t->label, t->batch, t->tech, t->vdd_v);
     printf("  %-8s %-8s %-22s %12s %12s %12s %9s %9s %9s\n", "accel", "scope", "path", "latency_ms",
            "energy_mj", "edp_js", "lat/AP", "energy/AP", "EDP/AP");
-    for (size_t i = 0; i < N_ROWS; i++) {
+    for (size_t i = 0; i < t->n_rows; i++) {
         const cmp_row *r = &t->rows[i];
         if (!r->ok) {
             printf("  %-8s %-8s %-22s %12s   (this datapath cannot run these bits)\n", r->accel,
@@ -126,15 +125,17 @@ static void ap_rows(cmp_table *t, const sim_result *res)
 
 static sim_status rival_rows(cmp_table *t, unsigned batch)
 {
-    for (size_t i = 0; i < sizeof RIVALS / sizeof RIVALS[0]; i++) {
+    t->n_rows = 2;
+    for (size_t i = 0; i < acc_model_count() && i < MAX_RIVALS; i++) {
         sim_accel a;
         acc_cost c;
-        cmp_row *r = &t->rows[2 + i];
-        sim_status st = sim_accel_open(RIVALS[i], &a);
+        const char *name = acc_model_name(acc_model_at(i));
+        cmp_row *r = &t->rows[t->n_rows++];
+        sim_status st = sim_accel_open(name, &a);
         if (st == SIM_OK)
             st = sim_accel_run(&a, t->net, t->bits, batch, &c);
         sim_accel_close(&a);
-        *r = (cmp_row){RIVALS[i], "conv/fc", "", 0, 0, 0};
+        *r = (cmp_row){name, "conv/fc", "", 0, 0, 0};
         if (st == SIM_EUNSUPPORTED) {
             sim_error_clear();
             continue;

@@ -47,6 +47,10 @@ int sim_cli_sweep(int argc, char **argv)
             return 0;
         } else if (strcmp(argv[i], "--results") == 0 && i + 1 < argc) {
             results = argv[++i];
+            if (!*results) {
+                fprintf(stderr, "apsim sweep: error: --results needs a directory\n");
+                return 2;
+            }
         } else if (strcmp(argv[i], "--quiet") == 0) {
             quiet = 1;
         } else if (argv[i][0] == '-' || file) {
@@ -67,8 +71,8 @@ int sim_cli_sweep(int argc, char **argv)
     const char *stop = getenv("APSIM_SWEEP_STOP_AFTER");
     sim_status st = sim_experiment_load(file, &e);
     if (st == SIM_OK && stop && *stop) {
-        double n = 0;
-        st = sim_parse_double("APSIM_SWEEP_STOP_AFTER", stop, 1, 1e9, &n);
+        unsigned long n = 0;
+        st = sim_parse_ulong("APSIM_SWEEP_STOP_AFTER", stop, 1, 1000000000ul, &n);
         opts.stop_after = (size_t)n;
     }
     if (st == SIM_OK && isatty(STDERR_FILENO)) {
@@ -91,6 +95,11 @@ int sim_cli_sweep(int argc, char **argv)
                stats.n_plans, stats.n_unsupported, stats.out_dir);
         printf("  points.csv, front.csv, summary.json, plots.list; draw with 'make plots'\n");
     }
+    if (stats.layers_skipped)
+        fprintf(stderr,
+                "apsim sweep: warning: the layers_for point is %s: no layers.csv and no "
+                "layer_energy plot\n",
+                stats.layers_skipped);
     sim_experiment_free(e);
     return 0;
 }

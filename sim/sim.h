@@ -50,6 +50,10 @@ sim_status sim_write_set(const char *dir, const sim_output *outs, size_t n, cons
 sim_status sim_write_status(FILE *fp);
 /* Writes s as a JSON string: quotes, backslashes and control characters escaped. */
 void sim_json_str(FILE *fp, const char *s);
+/* Re-raises the last error at YAML node n ("what: " prefixed when what is not NULL) unless it
+ * already names a position in some file, which is then kept as the more useful one. */
+struct cfg_node;
+sim_status sim_error_at_node(const struct cfg_node *n, sim_status st, const char *what);
 /* EDP in J*s from energy in pJ and latency in ns (1e-12 x 1e-9). */
 static inline double sim_edp_js(double energy_pj, double latency_ns)
 {
@@ -199,6 +203,12 @@ sim_status sim_accel_run(sim_accel *a, const net_network *net, const net_bitcfg 
  * so a bad file fails with file:line:col before any output exists. */
 typedef struct sim_experiment sim_experiment;
 
+/* Version of the cost model, folded into the sweep journal's header with the contents of
+ * every input file (experiment, networks, bit configurations, technologies, architecture,
+ * published table): a journal written under another version is not reused. Bump it whenever
+ * a code change alters any cost figure. */
+#define SIM_MODEL_VERSION "apsim-cost-model 2026-11-23"
+
 /* Loads and checks an experiment. Caller frees *out with sim_experiment_free. Errors with
  * file:line:col: SIM_EIO, SIM_EPARSE, SIM_EKEY (unknown, duplicate or missing key),
  * SIM_ETYPE, SIM_ERANGE, SIM_EINVAL (empty list, bad name), SIM_ENOTFOUND (network, bit
@@ -225,12 +235,15 @@ typedef struct sim_sweep_opts {
 } sim_sweep_opts;
 
 typedef struct sim_sweep_stats {
-    size_t n_points;      /* design points in the sweep */
-    size_t n_resumed;     /* taken from the journal of an interrupted run */
-    size_t n_evaluated;   /* evaluated in this run */
-    size_t n_unsupported; /* points a rival (or the AP, for capacity) cannot run */
-    size_t n_plans;       /* AP plans built */
-    char out_dir[4096];   /* results/<name> */
+    size_t n_points;            /* design points in the sweep */
+    size_t n_resumed;           /* taken from the journal of an interrupted run */
+    size_t n_evaluated;         /* evaluated in this run */
+    size_t n_unsupported;       /* points a rival (or the AP, for capacity) cannot run */
+    size_t n_plans;             /* AP plans built */
+    size_t n_nofit;             /* of n_unsupported: AP points whose weights do not fit */
+    const char *layers_skipped; /* "no-fit" or "unsupported" when the layers_for point could
+                                   not run (no layers.csv then); NULL otherwise */
+    char out_dir[4096];         /* results/<name> */
 } sim_sweep_stats;
 
 /* Runs the sweep into <results_dir>/<name>/: points.csv, front.csv, summary.json,
@@ -252,6 +265,11 @@ void sim_pareto_mark(const double *acc, const double *edp, size_t n, int *on_fro
  * two or fewer): "INT8" / "INT4" when every one is at w = a = 8 / 4, "INTn" for other equal
  * widths, "WxAy" for other uniform widths, "mixed" otherwise. Writes into buf; returns it. */
 const char *sim_bits_label(const net_network *net, const net_bitcfg *bits, char *buf, size_t cap);
+/* Name of a bit configuration in outputs: its scheme when it has one, else its name. */
+static inline const char *sim_bits_name(const net_bitcfg *bits)
+{
+    return bits->scheme ? bits->scheme : bits->name;
+}
 
 /* ---- Bit-exact quantized inference (sim_infer.c, docs/INFERENCE.md) ----------------------
  * A quantized model gives every layer of a network its integer parameters under a bit
@@ -476,6 +494,7 @@ typedef struct sim_dyn_schedule {
     sim_arch arch;
     double vdd_v;
     size_t n_configs; /* scheduled configs first, then `static:` reference points */
+    size_t n_sched;   /* configs [0, n_sched) are scheduled, the rest `static:` ones */
     sim_dyn_config *configs;
     size_t n_requests; /* per_request / per_layer */
     sim_dyn_request *requests;

@@ -14,6 +14,8 @@
 
 /* A figure that does not apply (printed as an empty CSV field or JSON null). */
 #define NO_VALUE ((double)NAN)
+/* Relative tolerance when a config's top-1 is compared with a schedule's mean accuracy. */
+#define ACC_REL_TOL 1e-12
 
 /* ---- Loading ------------------------------------------------------------------------------ */
 
@@ -41,18 +43,6 @@ void sim_dyn_free(sim_dyn_schedule *s)
     sim_free(s->path);
     sim_free(s->name);
     sim_free(s);
-}
-
-/* Re-raises the last error at node n unless it already names a position in some file (then
- * that position is the more useful one and the message is kept as it is). */
-static sim_status rethrow_at(const cfg_node *n, sim_status st, const char *what)
-{
-    const char *msg = sim_last_error();
-    if (strncmp(msg, "error: ", 7) != 0)
-        return st;
-    char copy[768];
-    snprintf(copy, sizeof copy, "%s", msg + 7);
-    return cfg_error(n, st, "%s: %s", what, copy);
 }
 
 /* A relative path in a schedule is looked up next to the schedule first, then as given
@@ -129,7 +119,7 @@ static sim_status load_config(sim_dyn_schedule *s, const cfg_node *e, int is_sta
         return SIM_ERROR(SIM_ENOMEM, "out of memory loading %s", s->path);
     st = net_bitcfg_resolve(near_schedule(s->path, spec, buf, sizeof buf), s->net, &c->bits);
     if (st != SIM_OK)
-        return rethrow_at(cfg_map_get(e, "bits"), st, "config");
+        return sim_error_at_node(cfg_map_get(e, "bits"), st, "config");
     const cfg_node *top1 = cfg_map_get(e, "top1");
     if (top1)
         return cfg_to_double(top1, 0, 100, &c->top1_pct);
@@ -245,6 +235,12 @@ static sim_status load_requests(sim_dyn_schedule *s, const cfg_node *root, size_
     return SIM_OK;
 }
 
+/* Inputs of n re-run at high precision for a cascade fraction (nearest whole number). */
+static size_t rerun_count(double fraction, size_t n)
+{
+    return (size_t)floor(fraction * (double)n + 0.5);
+}
+
 static sim_status load_cascade(sim_dyn_schedule *s, const cfg_node *root, size_t n_sched)
 {
     static const char *const keys[] = {"low", "high", "inputs", "fractions", NULL};
@@ -280,8 +276,16 @@ static sim_status load_cascade(sim_dyn_schedule *s, const cfg_node *root, size_t
     if (!s->fractions)
         return SIM_ERROR(SIM_ENOMEM, "out of memory loading %s", s->path);
     for (size_t i = 0; i < cfg_node_len(fr); i++) {
-        if ((st = cfg_to_double(cfg_seq_at(fr, i), 0, 1, &s->fractions[i])) != SIM_OK)
+        const cfg_node *f = cfg_seq_at(fr, i);
+        if ((st = cfg_to_double(f, 0, 1, &s->fractions[i])) != SIM_OK)
             return st;
+        size_t k = rerun_count(s->fractions[i], s->n_inputs);
+        for (size_t j = 0; j < i; j++)
+            if (rerun_count(s->fractions[j], s->n_inputs) == k)
+                return cfg_error(f, SIM_EINVAL,
+                                 "fraction %g re-runs %zu of %zu inputs, as fraction %g before "
+                                 "it does: give distinct fractions",
+                                 s->fractions[i], k, s->n_inputs, s->fractions[j]);
         s->n_fractions++;
     }
     return SIM_OK;
@@ -327,17 +331,19 @@ static sim_status load_platform(sim_dyn_schedule *s, const cfg_node *root)
     if (st == SIM_OK)
         st = net_load(path, &s->net);
     if (st != SIM_OK)
-        return rethrow_at(cfg_map_get(root, "network"), st, "network");
+        return sim_error_at_node(cfg_map_get(root, "network"), st, "network");
     if ((st = cfg_get_str(root, "tech", &tech_name)) != SIM_OK)
         return st;
     st = sim_tech_open(near_schedule(s->path, tech_name, buf, sizeof buf), &s->tech);
     if (st != SIM_OK)
-        return cfg_map_get(root, "tech") ? rethrow_at(cfg_map_get(root, "tech"), st, "tech") : st;
+        return cfg_map_get(root, "tech") ? sim_error_at_node(cfg_map_get(root, "tech"), st, "tech")
+                                         : st;
     if ((st = cfg_get_str(root, "arch", &arch_name)) != SIM_OK)
         return st;
     st = sim_arch_find(near_schedule(s->path, arch_name, buf, sizeof buf), &s->arch);
     if (st != SIM_OK)
-        return cfg_map_get(root, "arch") ? rethrow_at(cfg_map_get(root, "arch"), st, "arch") : st;
+        return cfg_map_get(root, "arch") ? sim_error_at_node(cfg_map_get(root, "arch"), st, "arch")
+                                         : st;
     long batch = s->arch.batch;
     if ((st = cfg_get_long(root, "batch", 1, 65536, &batch)) != SIM_OK)
         return st;
@@ -349,7 +355,7 @@ static sim_status load_platform(sim_dyn_schedule *s, const cfg_node *root)
         if ((st = cfg_to_double(vn, 0.05, 10.0, &s->vdd_v)) != SIM_OK)
             return st;
         if ((st = tech_scale(s->tech, s->vdd_v, &at)) != SIM_OK)
-            return rethrow_at(vn, st, "vdd_v");
+            return sim_error_at_node(vn, st, "vdd_v");
     }
     return SIM_OK;
 }
@@ -387,9 +393,9 @@ static sim_status load_doc(sim_dyn_schedule *s, const cfg_doc *doc)
         st = load_rivals(s, root);
     if (st == SIM_OK)
         st = load_configs(s, root);
-    size_t n_sched = 0;
-    while (n_sched < s->n_configs && !s->configs[n_sched].is_static)
-        n_sched++;
+    while (s->n_sched < s->n_configs && !s->configs[s->n_sched].is_static)
+        s->n_sched++;
+    size_t n_sched = s->n_sched;
     if (st == SIM_OK && s->kind == SIM_DYN_CASCADE)
         st = load_cascade(s, root, n_sched);
     else if (st == SIM_OK)
@@ -476,7 +482,7 @@ static sim_status ap_static(const sim_dyn_schedule *s, const net_bitcfg *bits, s
     if (st == SIM_OK) {
         out->latency_ns = res->latency_ns;
         out->energy_pj = res->energy_pj;
-        out->edp_js = res->energy_pj * 1e-12 * res->latency_ns * 1e-9;
+        out->edp_js = sim_edp_js(res->energy_pj, res->latency_ns);
         out->n_passes = sim_dyn_plan_passes(plan, res);
     }
     sim_result_free(res);
@@ -484,15 +490,14 @@ static sim_status ap_static(const sim_dyn_schedule *s, const net_bitcfg *bits, s
     return st;
 }
 
-static sim_status rival_eval(eval_ctx *c, size_t ri, const net_bitcfg *bits, rival_cfg *out)
+/* A rival's cost of bits over the n GEMM layers already in c->layers. */
+static sim_status rival_eval(eval_ctx *c, size_t ri, const net_bitcfg *bits, size_t n,
+                             rival_cfg *out)
 {
     const acc_model *m = c->acc[ri].model;
     const acc_params *p = c->acc[ri].params;
-    size_t n = 0;
+    sim_status st = SIM_OK;
     memset(out, 0, sizeof *out);
-    sim_status st = sim_accel_layers(c->s->net, bits, c->s->arch.batch, c->layers, &n);
-    if (st == SIM_OK && n == 0)
-        st = SIM_ERROR(SIM_EINVAL, "network '%s' has no conv/fc layer", c->s->net->name);
     for (size_t i = 0; st == SIM_OK && i < n; i++) {
         acc_cost k, sw;
         st = acc_layer_cost(m, p, &c->layers[i], &k);
@@ -521,6 +526,22 @@ static sim_status rival_eval(eval_ctx *c, size_t ri, const net_bitcfg *bits, riv
     out->first = c->layers[0];
     out->last = c->layers[n - 1];
     return SIM_OK;
+}
+
+/* Static AP figures of bits and every rival's cost of them (row[ri]); the GEMM layers are
+ * built once for all rivals. */
+static sim_status config_costs(eval_ctx *c, const net_bitcfg *bits, sim_dyn_static *ap,
+                               rival_cfg *row)
+{
+    size_t n = 0;
+    sim_status st = ap_static(c->s, bits, ap);
+    if (st == SIM_OK && c->s->n_rivals)
+        st = sim_accel_layers(c->s->net, bits, c->s->arch.batch, c->layers, &n);
+    if (st == SIM_OK && c->s->n_rivals && n == 0)
+        st = SIM_ERROR(SIM_EINVAL, "network '%s' has no conv/fc layer", c->s->net->name);
+    for (size_t ri = 0; st == SIM_OK && ri < c->s->n_rivals; ri++)
+        st = rival_eval(c, ri, bits, n, &row[ri]);
+    return st;
 }
 
 /* The per-layer maximum of every scheduled config: what a fixed-precision design must run. */
@@ -678,7 +699,7 @@ static sim_status walk(const eval_ctx *c, const sim_dyn_point *pt, int rival, in
         d->n_missed += (size_t)over_budget(row, lat, en);
     }
     double n = (double)pt->n_inputs;
-    d->edp_total_js = d->energy_pj * 1e-12 * d->latency_ns * 1e-9;
+    d->edp_total_js = sim_edp_js(d->energy_pj, d->latency_ns);
     d->edp_per_input_js = d->edp_total_js / (n * n);
     d->top1_pct = use_max ? (r->max_config >= 0 ? s->configs[r->max_config].top1_pct : NO_VALUE)
                           : pt->top1_pct;
@@ -716,13 +737,24 @@ static sim_status point_designs(eval_ctx *c, sim_dyn_point *pt)
     /* Best static: among every config (scheduled and reference points), the one of least AP
      * EDP per inference whose top-1 reaches the schedule's average accuracy. */
     pt->best_static = -1;
+    double floor_pct = pt->top1_pct - ACC_REL_TOL * fabs(pt->top1_pct);
     for (size_t k = 0; k < s->n_configs; k++)
-        if (s->configs[k].top1_pct >= pt->top1_pct - 1e-9 &&
+        if (s->configs[k].top1_pct >= floor_pct &&
             (pt->best_static < 0 ||
              c->r->statics[k].edp_js < c->r->statics[pt->best_static].edp_js))
             pt->best_static = (int)k;
-    pt->best_static_edp_js =
-        pt->best_static >= 0 ? c->r->statics[pt->best_static].edp_js : NO_VALUE;
+    /* The mean is a weighted average of config accuracies, so some config reaches it; should
+     * rounding still leave none, fall back to the most accurate config (least EDP on ties). */
+    if (pt->best_static < 0) {
+        pt->best_static = 0;
+        for (size_t k = 1; k < s->n_configs; k++) {
+            double a = s->configs[k].top1_pct, b = s->configs[pt->best_static].top1_pct;
+            if (a > b ||
+                (a == b && c->r->statics[k].edp_js < c->r->statics[pt->best_static].edp_js))
+                pt->best_static = (int)k;
+        }
+    }
+    pt->best_static_edp_js = c->r->statics[pt->best_static].edp_js;
     pt->edp_vs_best_static_pct = pct_diff(d[0].edp_per_input_js, pt->best_static_edp_js);
     return st;
 }
@@ -734,17 +766,22 @@ static sim_status build_rows(eval_ctx *c, size_t n_sched)
     sim_dyn_result *r = c->r;
     size_t n_points = s->kind == SIM_DYN_CASCADE ? s->n_fractions : 1, n_rows = 0;
     size_t *n_rerun = sim_calloc(n_points, sizeof *n_rerun);
-    if (!n_rerun)
+    size_t *n_per_cfg = sim_calloc(s->n_configs, sizeof *n_per_cfg);
+    if (!n_rerun || !n_per_cfg) {
+        sim_free(n_rerun);
+        sim_free(n_per_cfg);
         return SIM_ERROR(SIM_ENOMEM, "out of memory for the schedule");
+    }
     for (size_t p = 0; p < n_points; p++) {
         if (s->kind == SIM_DYN_CASCADE)
-            n_rerun[p] = (size_t)floor(s->fractions[p] * (double)s->n_inputs + 0.5);
+            n_rerun[p] = rerun_count(s->fractions[p], s->n_inputs);
         n_rows += s->kind == SIM_DYN_CASCADE ? s->n_inputs + n_rerun[p] : s->n_requests;
     }
     r->rows = sim_calloc(n_rows, sizeof *r->rows);
     r->points = sim_calloc(n_points, sizeof *r->points);
     if (!r->rows || !r->points) {
         sim_free(n_rerun);
+        sim_free(n_per_cfg);
         return SIM_ERROR(SIM_ENOMEM, "out of memory for the schedule");
     }
     r->n_points = n_points;
@@ -753,7 +790,7 @@ static sim_status build_rows(eval_ctx *c, size_t n_sched)
         pt->first_row = r->n_rows;
         pt->fraction = -1;
         if (s->kind != SIM_DYN_CASCADE) {
-            double sum = 0;
+            memset(n_per_cfg, 0, s->n_configs * sizeof *n_per_cfg);
             for (size_t i = 0; i < s->n_requests; i++) {
                 const sim_dyn_request *q = &s->requests[i];
                 sim_dyn_row *row = &r->rows[r->n_rows++];
@@ -765,8 +802,12 @@ static sim_status build_rows(eval_ctx *c, size_t n_sched)
                 row->budget_mj = q->budget_mj;
                 row->met = met;
                 row_fill(s, r, row, cfg);
-                sum += row->top1_pct;
+                n_per_cfg[cfg]++;
             }
+            /* Mean from per-config counts: exact to rounding whatever the request count. */
+            double sum = 0;
+            for (size_t k = 0; k < s->n_configs; k++)
+                sum += (double)n_per_cfg[k] * s->configs[k].top1_pct;
             pt->n_inputs = pt->n_requests = s->n_requests;
             pt->top1_pct = sum / (double)s->n_requests;
         } else {
@@ -797,6 +838,7 @@ static sim_status build_rows(eval_ctx *c, size_t n_sched)
         }
     }
     sim_free(n_rerun);
+    sim_free(n_per_cfg);
     sim_status st = SIM_OK;
     for (size_t p = 0; st == SIM_OK && p < n_points; p++)
         st = point_designs(c, &r->points[p]);
@@ -820,9 +862,7 @@ sim_status sim_dyn_eval(const sim_dyn_schedule *s, sim_dyn_result **out)
     memset(&c, 0, sizeof c);
     c.s = s;
     *out = NULL;
-    size_t n_sched = 0;
-    while (n_sched < s->n_configs && !s->configs[n_sched].is_static)
-        n_sched++;
+    size_t n_sched = s->n_sched;
     int *used = sim_calloc(s->n_configs, sizeof *used);
     c.r = sim_calloc(1, sizeof *c.r);
     if (c.r)
@@ -852,22 +892,28 @@ sim_status sim_dyn_eval(const sim_dyn_schedule *s, sim_dyn_result **out)
         if (st == SIM_OK)
             st = acc_params_select_network(c.acc[k].params, s->net->name);
     }
-    for (size_t k = 0; st == SIM_OK && k < s->n_configs; k++) {
-        st = ap_static(s, s->configs[k].bits, &c.r->statics[k]);
-        for (size_t ri = 0; st == SIM_OK && ri < s->n_rivals; ri++)
-            st = rival_eval(&c, ri, s->configs[k].bits, &c.rc[k * s->n_rivals + ri]);
-    }
+    for (size_t k = 0; st == SIM_OK && k < s->n_configs; k++)
+        st = config_costs(&c, s->configs[k].bits, &c.r->statics[k], &c.rc[k * s->n_rivals]);
     if (st == SIM_OK)
         st = max_bits_new(s, used, &c.r->max_bits);
-    if (st == SIM_OK)
-        st = ap_static(s, c.r->max_bits, &c.r->max_static);
-    for (size_t ri = 0; st == SIM_OK && ri < s->n_rivals; ri++)
-        st = rival_eval(&c, ri, c.r->max_bits, &c.rc[s->n_configs * s->n_rivals + ri]);
     if (st == SIM_OK) {
+        /* The maximum equals a config when one already runs every layer at its widest: its
+         * figures are reused rather than planned again. */
+        rival_cfg *max_row = &c.rc[s->n_configs * s->n_rivals];
         c.r->max_config = -1;
         for (size_t k = 0; k < s->n_configs && c.r->max_config < 0; k++)
             if (same_bits(s->configs[k].bits, c.r->max_bits))
                 c.r->max_config = (int)k;
+        if (c.r->max_config >= 0) {
+            size_t k = (size_t)c.r->max_config;
+            c.r->max_static = c.r->statics[k];
+            if (s->n_rivals)
+                memcpy(max_row, &c.rc[k * s->n_rivals], s->n_rivals * sizeof *max_row);
+        } else {
+            st = config_costs(&c, c.r->max_bits, &c.r->max_static, max_row);
+        }
+    }
+    if (st == SIM_OK) {
         storage_compute(s, used, &c.r->storage);
         st = build_rows(&c, n_sched);
     }
@@ -911,8 +957,8 @@ sim_status sim_dyn_write_requests_csv(FILE *fp, const sim_dyn_result *r)
         if (has_budget)
             fputs(w->met ? "met" : "missed", fp);
         fprintf(fp, ",%llu,%.6e,%.6e,%.6e,%.2f\n", (unsigned long long)w->n_passes,
-                w->latency_ns * 1e-6, w->energy_pj * 1e-9,
-                w->energy_pj * 1e-12 * w->latency_ns * 1e-9, w->top1_pct);
+                w->latency_ns * 1e-6, w->energy_pj * 1e-9, sim_edp_js(w->energy_pj, w->latency_ns),
+                w->top1_pct);
     }
     return sim_write_status(fp);
 }
@@ -1046,7 +1092,8 @@ sim_status sim_dyn_write_summary_json(FILE *fp, const sim_dyn_result *r)
 
 sim_status sim_dyn_write_family_csv(FILE *fp, const sim_dyn_result *r)
 {
-    fprintf(fp, "series,fraction,top1_pct,latency_ms,energy_mj,edp_js,label\n");
+    fprintf(fp, "series,fraction,top1_pct,latency_ms_per_input,energy_mj_per_input,"
+                "edp_js_per_input,label\n");
     for (size_t k = 0; r->n_points && k < r->points[0].n_designs; k++)
         for (size_t p = 0; p < r->n_points; p++) {
             const sim_dyn_point *pt = &r->points[p];

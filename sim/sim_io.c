@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cfg/cfg.h"
 #include "sim/sim.h"
 
 sim_status sim_outfile_open(sim_outfile *f, const char *path)
@@ -183,4 +184,14 @@ int sim_exit_code(sim_status status)
     default:
         return 1;
     }
+}
+
+sim_status sim_error_at_node(const cfg_node *n, sim_status st, const char *what)
+{
+    const char *msg = sim_last_error();
+    if (strncmp(msg, "error: ", 7) != 0)
+        return st;
+    char copy[768];
+    snprintf(copy, sizeof copy, "%s", msg + 7);
+    return what ? cfg_error(n, st, "%s: %s", what, copy) : cfg_error(n, st, "%s", copy);
 }

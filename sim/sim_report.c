@@ -7,7 +7,7 @@
 
 static const char *bits_name(const sim_result *res)
 {
-    return res->bits->scheme ? res->bits->scheme : res->bits->name;
+    return sim_bits_name(res->bits);
 }
 
 sim_status sim_result_write_layers_csv(FILE *fp, const sim_plan *plan, const sim_result *res)

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cfg/cfg.h"
 #include "sim/sim.h"
@@ -25,10 +26,8 @@ static const char *const DIM_NAMES[] = {"network", "bits",  "accelerator", "tech
                                         "vdd_v",   "batch", NULL};
 enum { DIM_NETWORK = 1, DIM_BITS = 2, DIM_ACCEL = 4, DIM_TECH = 8, DIM_VDD = 16, DIM_BATCH = 32 };
 
-/* The rival models apsim can run next to the AP ("ap"). */
-static const char *const ACCEL_NAMES[] = {"ap", "sparq", "potacc", "bitsys", "axbxp", NULL};
-
 #define NO_TECH       ((size_t)-1)
+#define NO_NET        ((size_t)-1) /* accuracy map for every network */
 #define JOURNAL_MAGIC "# apsim sweep journal v1"
 
 enum { PT_OK, PT_UNSUPPORTED, PT_NOFIT };
@@ -55,7 +54,8 @@ typedef struct xp_published {
 
 struct sim_experiment {
     char *path, *name, *description;
-    uint64_t hash; /* FNV-1a of the file: a journal of another version is not reused */
+    uint64_t hash; /* FNV-1a of SIM_MODEL_VERSION and every input file: a journal written
+                      from other inputs or another cost model is not reused */
     size_t n_nets;
     net_network **nets;
     size_t n_bits;
@@ -84,18 +84,6 @@ struct sim_experiment {
 
 /* ---- Small helpers -------------------------------------------------------------------- */
 
-/* Re-reports the last error at node n, for failures of a name or path the experiment gave
- * (an unknown technology) whose own message carries no position in the experiment. */
-static sim_status at_node(const cfg_node *n, sim_status st)
-{
-    char msg[1024];
-    const char *m = sim_last_error();
-    if (strncmp(m, "error: ", 7) == 0)
-        m += 7;
-    snprintf(msg, sizeof msg, "%s", m);
-    return cfg_error(n, st, "%s", msg);
-}
-
 static int file_exists(const char *path)
 {
     struct stat sb;
@@ -110,19 +98,47 @@ static int in_list(const char *const list[], const char *s)
     return -1;
 }
 
-static uint64_t fnv1a_file(const char *path)
+#define FNV_OFFSET 1469598103934665603ull
+#define FNV_PRIME  1099511628211ull
+
+static void hash_bytes(uint64_t *h, const void *data, size_t n)
 {
-    uint64_t h = 1469598103934665603ull;
-    FILE *fp = fopen(path, "rb");
-    int c;
-    if (!fp)
-        return 0;
-    while ((c = getc(fp)) != EOF) {
-        h ^= (uint64_t)(unsigned char)c;
-        h *= 1099511628211ull;
+    const unsigned char *b = data;
+    for (size_t i = 0; i < n; i++) {
+        *h ^= b[i];
+        *h *= FNV_PRIME;
     }
+}
+
+/* Folds a resolved input file into the experiment's hash: its path, then its contents (a file
+ * that cannot be read folds nothing more: loading it fails anyway). */
+static void hash_file(sim_experiment *e, const char *path)
+{
+    unsigned char buf[4096];
+    size_t n;
+    hash_bytes(&e->hash, path, strlen(path) + 1);
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return;
+    while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
+        hash_bytes(&e->hash, buf, n);
     fclose(fp);
-    return h;
+}
+
+/* Folds the file a name resolves to under a data folder (prefix/<name>.yaml, as
+ * net_bitcfg_resolve and sim_arch_find look it up) or the file itself when name is a path;
+ * shorthands such as int8 have no file. */
+static void hash_named(sim_experiment *e, const char *name, const char *prefix)
+{
+    char rel[512], path[4096];
+    if (file_exists(name)) {
+        hash_file(e, name);
+        return;
+    }
+    int n = snprintf(rel, sizeof rel, "%s/%s.yaml", prefix, name);
+    if (n > 0 && (size_t)n < sizeof rel && !strchr(name, '/') &&
+        net_find_data(rel, path, sizeof path) == SIM_OK)
+        hash_file(e, path);
 }
 
 /* A non-empty sequence (SIM_ETYPE / SIM_EINVAL otherwise). */
@@ -210,10 +226,11 @@ static sim_status load_networks(sim_experiment *e, const cfg_node *seq)
             return st;
         st = net_find_builtin(name, path, sizeof path);
         if (st != SIM_OK)
-            return at_node(item, st);
+            return sim_error_at_node(item, st, NULL);
         st = net_load(path, &e->nets[e->n_nets]);
         if (st != SIM_OK)
             return st;
+        hash_file(e, path);
         e->n_nets++;
         for (size_t j = 0; j + 1 < e->n_nets; j++)
             if (strcmp(e->nets[j]->name, e->nets[e->n_nets - 1]->name) == 0)
@@ -285,9 +302,11 @@ static sim_status load_bits(sim_experiment *e, const cfg_node *seq)
                 /* A file that exists reports its own position; a name that resolves to
                  * nothing is reported where the experiment gave it. */
                 if (!file_exists(e->bits[b]))
-                    st = at_node(cfg_seq_at(seq, origin[b]), st);
+                    st = sim_error_at_node(cfg_seq_at(seq, origin[b]), st, NULL);
                 break;
             }
+            if (n == 0)
+                hash_named(e, e->bits[b], "networks/hawq_v3");
             e->top1[k] = e->cfgs[k]->has_top1 ? e->cfgs[k]->top1_pct : (double)NAN;
             sim_bits_label(e->nets[n], e->cfgs[k], e->labels[k], sizeof e->labels[k]);
         }
@@ -316,7 +335,7 @@ static sim_status load_accuracy_map(sim_experiment *e, const cfg_node *map, size
     for (size_t i = 0; st == SIM_OK && i < cfg_node_len(map); i++) {
         const cfg_node *key = cfg_map_key_at(map, i), *val = cfg_map_value_at(map, i);
         const char *k = cfg_node_text(key);
-        if (net == NO_TECH && cfg_node_kind(val) == CFG_MAP) {
+        if (net == NO_NET && cfg_node_kind(val) == CFG_MAP) {
             size_t n = 0;
             while (n < e->n_nets && strcmp(e->nets[n]->name, k) != 0)
                 n++;
@@ -334,7 +353,7 @@ static sim_status load_accuracy_map(sim_experiment *e, const cfg_node *map, size
                 continue;
             found = 1;
             for (size_t n = 0; n < e->n_nets; n++)
-                if (net == NO_TECH || n == net)
+                if (net == NO_NET || n == net)
                     e->top1[n * e->n_bits + b] = top1;
         }
         if (st == SIM_OK && !found)
@@ -363,8 +382,10 @@ static sim_status load_techs(sim_experiment *e, const cfg_node *seq)
         if (st == SIM_OK) {
             st = sim_tech_find(name, &path);
             if (st != SIM_OK)
-                return at_node(item, st);
+                return sim_error_at_node(item, st, NULL);
             st = sim_tech_load(path, &e->techs[e->n_techs]);
+            if (st == SIM_OK)
+                hash_file(e, path);
             sim_free(path);
         }
         if (st != SIM_OK)
@@ -520,9 +541,15 @@ static sim_status load_accels(sim_experiment *e, const cfg_node *seq)
         const char *name = "ap";
         if (item && (st = cfg_to_str(item, &name)) != SIM_OK)
             return st;
-        if (in_list(ACCEL_NAMES, name) < 0)
-            return cfg_error(item, SIM_ENOTFOUND,
-                             "unknown accelerator '%s' (ap, sparq, potacc, bitsys, axbxp)", name);
+        const acc_model *model;
+        if (strcmp(name, "ap") != 0 && acc_model_find(name, &model) != SIM_OK) {
+            char known[256] = "ap";
+            for (size_t m = 0; m < acc_model_count(); m++) {
+                size_t len = strlen(known);
+                snprintf(known + len, sizeof known - len, ", %s", acc_model_name(acc_model_at(m)));
+            }
+            return cfg_error(item, SIM_ENOTFOUND, "unknown accelerator '%s' (%s)", name, known);
+        }
         for (size_t j = 0; j < e->n_accels; j++) {
             const char *other = e->accels[j].model ? acc_model_name(e->accels[j].model) : "ap";
             if (strcmp(other, name) == 0)
@@ -531,7 +558,7 @@ static sim_status load_accels(sim_experiment *e, const cfg_node *seq)
         if (strcmp(name, "ap") != 0 &&
             (st = sim_accel_open(name, &e->accels[e->n_accels])) != SIM_OK) {
             sim_accel_close(&e->accels[e->n_accels]);
-            return at_node(item, st);
+            return sim_error_at_node(item, st, NULL);
         }
         e->n_accels++;
     }
@@ -574,6 +601,7 @@ static sim_status load_published(sim_experiment *e, const cfg_node *node)
     e->pub_path = sim_strdup(path);
     if (!e->pub_path)
         return SIM_ERROR(SIM_ENOMEM, "out of memory");
+    hash_file(e, path);
     st = cfg_doc_load(path, &doc);
     const cfg_node *root = st == SIM_OK ? cfg_doc_root(doc) : NULL, *systems = NULL;
     if (st == SIM_OK)
@@ -669,8 +697,7 @@ static sim_status enumerate(sim_experiment *e)
 
 static const char *bits_name(const sim_experiment *e, const xp_point *p)
 {
-    const net_bitcfg *c = e->cfgs[p->net * e->n_bits + p->bits];
-    return c->scheme ? c->scheme : c->name;
+    return sim_bits_name(e->cfgs[p->net * e->n_bits + p->bits]);
 }
 
 static const char *accel_name(const sim_experiment *e, size_t a)
@@ -743,7 +770,7 @@ static sim_status load_doc(sim_experiment *e, const cfg_doc *doc)
     if (st == SIM_OK && (st = cfg_map_require(root, "bits", "experiment", &n)) == SIM_OK)
         st = load_bits(e, n);
     if (st == SIM_OK && (n = cfg_map_get(root, "accuracy")))
-        st = load_accuracy_map(e, n, NO_TECH);
+        st = load_accuracy_map(e, n, NO_NET);
     if (st == SIM_OK && (st = cfg_map_require(root, "technologies", "experiment", &n)) == SIM_OK)
         st = load_techs(e, n);
     if (st == SIM_OK)
@@ -755,7 +782,9 @@ static sim_status load_doc(sim_experiment *e, const cfg_doc *doc)
             st = cfg_to_str(n, &arch);
         if (st == SIM_OK && (st = sim_arch_find(arch, &e->arch)) != SIM_OK && n &&
             !file_exists(arch))
-            st = at_node(n, st);
+            st = sim_error_at_node(n, st, NULL);
+        if (st == SIM_OK)
+            hash_named(e, arch, "sim/arch");
     }
     if (st == SIM_OK)
         st = load_batch(e, cfg_map_get(root, "batch"));
@@ -803,14 +832,17 @@ sim_status sim_experiment_load(const char *path, sim_experiment **out)
     sim_status st = cfg_doc_load(path, &doc);
     if (st == SIM_OK && !(e->path = sim_strdup(path)))
         st = SIM_ERROR(SIM_ENOMEM, "out of memory loading %s", path);
-    if (st == SIM_OK)
+    e->hash = FNV_OFFSET;
+    hash_bytes(&e->hash, SIM_MODEL_VERSION, sizeof SIM_MODEL_VERSION);
+    if (st == SIM_OK) {
+        hash_file(e, path);
         st = load_doc(e, doc);
+    }
     cfg_doc_free(doc);
     if (st != SIM_OK) {
         sim_experiment_free(e);
         return st;
     }
-    e->hash = fnv1a_file(path);
     *out = e;
     return SIM_OK;
 }
@@ -993,8 +1025,8 @@ static void journal_write(FILE *fp, size_t i, const xp_point *p)
     fflush(fp);
 }
 
-/* Parses one journal line into pts; malformed or out-of-range lines (a torn last line after
- * a kill) are ignored, and that point is simply evaluated again. */
+/* Parses one whole journal line into pts; malformed or out-of-range lines are ignored, and
+ * that point is simply evaluated again. */
 static void journal_parse(char *line, xp_point *pts, size_t n)
 {
     char *f[16];
@@ -1017,20 +1049,16 @@ static void journal_parse(char *line, xp_point *pts, size_t n)
     if (*end || idx >= n || errno)
         return;
     xp_point q = pts[idx];
-    double *vals[] = {&q.latency_ns,  &q.e_search_pj, &q.e_write_pj,   &q.e_move_pj, &q.e_leak_pj,
-                      &q.e_periph_pj, &q.tops_per_w,  &q.gops_per_mm2, &q.inf_s,     &q.area_mm2};
+    /* Fields 2..12 in the order journal_write prints them. */
+    double *vals[] = {&q.latency_ns,   &q.energy_pj, &q.e_search_pj, &q.e_write_pj,
+                      &q.e_move_pj,    &q.e_leak_pj, &q.e_periph_pj, &q.tops_per_w,
+                      &q.gops_per_mm2, &q.inf_s,     &q.area_mm2};
     long status = strtol(f[1], &end, 10);
     if (*end || status < PT_OK || status > PT_NOFIT)
         return;
     q.status = (int)status;
-    q.latency_ns = strtod(f[2], &end);
-    if (*end)
-        return;
-    q.energy_pj = strtod(f[3], &end);
-    if (*end)
-        return;
-    for (size_t j = 1; j < sizeof vals / sizeof vals[0]; j++) {
-        *vals[j] = strtod(f[j + 3], &end);
+    for (size_t j = 0; j < sizeof vals / sizeof vals[0]; j++) {
+        *vals[j] = strtod(f[j + 2], &end);
         if (*end)
             return;
     }
@@ -1043,21 +1071,33 @@ static void journal_parse(char *line, xp_point *pts, size_t n)
 }
 
 /* Opens the journal for appending, first taking in what an interrupted run of the same
- * experiment file left. *n_resumed counts the points recovered. */
+ * inputs left. Only whole lines count: a torn last line (a kill mid-write) is cut off the file
+ * before appending, so the next record starts on a line of its own. *n_resumed counts the
+ * points recovered. */
 static sim_status journal_open(const sim_experiment *e, const char *path, xp_point *pts,
                                size_t *n_resumed, FILE **out)
 {
     char header[128], line[1024];
     FILE *fp = fopen(path, "r");
     int same = 0;
+    long whole = 0; /* bytes up to the end of the last whole line */
     snprintf(header, sizeof header, "%s %016" PRIx64 " %zu\n", JOURNAL_MAGIC, e->hash, e->n_points);
     *n_resumed = 0;
     if (fp) {
         same = fgets(line, sizeof line, fp) && strcmp(line, header) == 0;
-        while (same && fgets(line, sizeof line, fp))
+        whole = same ? ftell(fp) : 0;
+        while (same && fgets(line, sizeof line, fp)) {
+            size_t len = strlen(line);
+            if (len == 0 || line[len - 1] != '\n')
+                break; /* torn (or overlong) line: it and anything after it are dropped */
             journal_parse(line, pts, e->n_points);
+            whole = ftell(fp);
+        }
         fclose(fp);
     }
+    if (same && whole > 0 && truncate(path, (off_t)whole) != 0)
+        return sim_error_at(SIM_EIO, path, 0, 0, "cannot repair the sweep journal: %s",
+                            strerror(errno));
     for (size_t i = 0; i < e->n_points; i++)
         *n_resumed += pts[i].done ? 1u : 0u;
     *out = fopen(path, same ? "a" : "w");
@@ -1089,29 +1129,43 @@ static void put_num(FILE *fp, int prec, int sci, double v)
         fprintf(fp, sci ? "%.*e" : "%.*f", prec, v);
 }
 
+/* Appends one '/'-separated part to a series name of capacity cap, truncating (never past
+ * cap - 1 characters, always terminated) when it is full. */
+static void series_add(char *s, size_t cap, size_t *len, const char *part)
+{
+    if (*len && *len + 1 < cap) {
+        s[(*len)++] = '/';
+        s[*len] = '\0';
+    }
+    if (*len + 1 < cap) {
+        int n = snprintf(s + *len, cap - *len, "%s", part);
+        *len = n < 0 ? *len : *len + (size_t)n;
+    }
+    if (*len > cap - 1)
+        *len = cap - 1;
+}
+
 static void make_series(const sim_experiment *e, xp_point *p)
 {
-    char *s = p->series;
+    char *s = p->series, part[64];
     size_t cap = sizeof p->series, len = 0;
     s[0] = '\0';
 #define ADD(...)                                                                                   \
     do {                                                                                           \
-        if (len && len < cap)                                                                      \
-            s[len++] = '/';                                                                        \
-        if (len < cap)                                                                             \
-            len += (size_t)snprintf(s + len, cap - len, __VA_ARGS__);                              \
+        snprintf(part, sizeof part, __VA_ARGS__);                                                  \
+        series_add(s, cap, &len, part);                                                            \
     } while (0)
     if (e->dims & DIM_NETWORK)
-        ADD("%s", e->nets[p->net]->name);
+        series_add(s, cap, &len, e->nets[p->net]->name);
     if (e->dims & DIM_BITS)
-        ADD("%s", bits_name(e, p));
+        series_add(s, cap, &len, bits_name(e, p));
     if (p->tech == NO_TECH) {
-        ADD("%s", accel_name(e, p->accel));
+        series_add(s, cap, &len, accel_name(e, p->accel));
     } else {
         if (e->dims & DIM_ACCEL)
-            ADD("ap");
+            series_add(s, cap, &len, "ap");
         if (e->dims & DIM_TECH)
-            ADD("%s", e->techs[p->tech]->name);
+            series_add(s, cap, &len, e->techs[p->tech]->name);
         if (e->dims & DIM_VDD)
             ADD("%.2fV", p->vdd_v);
     }
@@ -1128,7 +1182,7 @@ static void make_series(const sim_experiment *e, xp_point *p)
 static void write_point(FILE *fp, const sim_experiment *e, const xp_point *p)
 {
     size_t k = p->net * e->n_bits + p->bits;
-    double edp = p->latency_ns * p->energy_pj * 1e-21;
+    double edp = sim_edp_js(p->energy_pj, p->latency_ns);
     fprintf(fp, "%s,%s,%s,%s,%s,%s", e->name, e->nets[p->net]->name, bits_name(e, p), e->labels[k],
             accel_name(e, p->accel), p->tech == NO_TECH ? "-" : e->techs[p->tech]->name);
     put_num(fp, 3, 0, p->vdd_v);
@@ -1155,8 +1209,8 @@ static void write_point(FILE *fp, const sim_experiment *e, const xp_point *p)
 static const char POINTS_HEADER[] =
     "experiment,network,bits,label,accelerator,technology,vdd_v,batch,status,top1_pct,"
     "latency_ms,energy_mj,edp_js,energy_search_mj,energy_write_mj,energy_move_mj,"
-    "energy_leak_mj,energy_periph_mj,energy_per_inf_mj,macs,tops_per_w,gops_per_mm2,"
-    "inferences_s,area_mm2,pareto,series,path,energy_law,delay_law\n";
+    "energy_leak_mj,energy_periph_mj,energy_per_inf_mj,macs_per_batch,tops_per_w,gops_per_mm2,"
+    "inferences_per_s,area_mm2,pareto,series,path,energy_law,delay_law\n";
 
 static size_t series_firsts(const sweep_out *o, size_t *firsts, int (*want)(const xp_point *));
 
@@ -1208,13 +1262,14 @@ static sim_status write_summary(FILE *fp, const void *ctx)
 {
     const sweep_out *o = ctx;
     const sim_experiment *e = o->e;
-    size_t n_unsup = 0, n_ok = 0;
+    size_t n_unsup = 0, n_ok = 0, n_nofit = 0;
     size_t *firsts = sim_calloc(e->n_points, sizeof *firsts);
     if (!firsts)
         return SIM_ERROR(SIM_ENOMEM, "out of memory");
     for (size_t i = 0; i < e->n_points; i++) {
         n_unsup += o->pts[i].status != PT_OK;
         n_ok += o->pts[i].status == PT_OK;
+        n_nofit += o->pts[i].status == PT_NOFIT;
     }
     fprintf(fp, "{\n  \"experiment\": ");
     sim_json_str(fp, e->name);
@@ -1222,13 +1277,16 @@ static sim_status write_summary(FILE *fp, const void *ctx)
     sim_json_str(fp, e->description ? e->description : "");
     fprintf(fp, ",\n  \"file\": ");
     sim_json_str(fp, e->path);
-    fprintf(fp, ",\n  \"file_fnv1a\": \"%016" PRIx64 "\",\n  \"architecture\": ", e->hash);
+    fprintf(fp, ",\n  \"inputs_fnv1a\": \"%016" PRIx64 "\",\n  \"model_version\": ", e->hash);
+    sim_json_str(fp, SIM_MODEL_VERSION);
+    fputs(",\n  \"architecture\": ", fp);
     sim_json_str(fp, e->arch.name);
     fprintf(fp,
             ",\n  \"n_points\": %zu,\n  \"n_ok\": %zu,\n  \"n_unsupported\": %zu,\n"
-            "  \"n_pareto\": %zu,\n  \"units\": {\"latency\": \"ms per batch\", \"energy\": "
+            "  \"n_nofit\": %zu,\n  \"n_pareto\": %zu,\n  \"units\": {\"latency\": \"ms per "
+            "batch\", \"energy\": "
             "\"mJ per batch\", \"edp\": \"J*s per batch\"},\n  \"series\": [",
-            e->n_points, n_ok, n_unsup, o->n_front);
+            e->n_points, n_ok, n_unsup, n_nofit, o->n_front);
     size_t n_series = series_firsts(o, firsts, NULL);
     for (size_t s = 0; s < n_series; s++) {
         const char *name = o->pts[firsts[s]].series;
@@ -1240,7 +1298,7 @@ static sim_status write_summary(FILE *fp, const void *ctx)
                 continue;
             n++;
             n_front += (size_t)p->pareto;
-            double edp = p->latency_ns * p->energy_pj * 1e-21;
+            double edp = sim_edp_js(p->energy_pj, p->latency_ns);
             if (p->status == PT_OK && edp < best_edp) {
                 best_edp = edp;
                 best = i;
@@ -1269,9 +1327,9 @@ static sim_status write_summary(FILE *fp, const void *ctx)
     return sim_write_status(fp);
 }
 
-static int has_accuracy_point(const xp_point *p)
+static int is_ok(const xp_point *p)
 {
-    return p->status == PT_OK && p->pareto >= 0;
+    return p->status == PT_OK;
 }
 static int is_ap_ok(const xp_point *p)
 {
@@ -1308,7 +1366,7 @@ static void plot_lines(FILE *fp, const sweep_out *o, size_t *firsts, const char 
         int rivals = 0;
         for (size_t a = 0; a < e->n_accels; a++)
             rivals |= e->accels[a].model != NULL;
-        fprintf(fp, "%s)|", rivals && want == has_accuracy_point ? "; rivals: conv/fc only" : "");
+        fprintf(fp, "%s)|", rivals && want == is_ok ? "; rivals: conv/fc only" : "");
         for (size_t s = 0; s < shown; s++)
             fprintf(fp, "%s%s", s ? " " : "", o->pts[firsts[s]].series);
         fprintf(fp, "%s%s\n", extra ? "|" : "", extra ? extra : "");
@@ -1323,8 +1381,8 @@ static sim_status write_plots(FILE *fp, const void *ctx)
     if (!firsts)
         return SIM_ERROR(SIM_ENOMEM, "out of memory");
     if (e->plots & PLOT_EDP_ACCURACY)
-        plot_lines(fp, o, firsts, "edp_accuracy", "EDP versus ImageNet top-1 accuracy",
-                   has_accuracy_point, 1, "front.csv");
+        plot_lines(fp, o, firsts, "edp_accuracy", "EDP versus ImageNet top-1 accuracy", is_ok, 1,
+                   "front.csv");
     if (e->plots & PLOT_EDP_VDD)
         plot_lines(fp, o, firsts, "edp_vdd", "latency, energy and EDP versus Vdd", is_ap_ok, 0,
                    NULL);
@@ -1365,7 +1423,7 @@ static sim_status write_efficiency(FILE *fp, const sweep_out *o, int csv)
     const char *sep = csv ? "," : " | ";
     if (csv)
         fputs("source,system,network,bits,label,technology,vdd_v,batch,tops_per_w,"
-              "gops_per_mm2,inferences_s,note\n",
+              "gops_per_mm2,inferences_per_s,note\n",
               fp);
     else
         fprintf(fp, "| source | system | network | bits | technology | Vdd (V) | batch | "
@@ -1415,8 +1473,8 @@ static sim_status write_eff_md(FILE *fp, const void *ctx)
     return write_efficiency(fp, ctx, 0);
 }
 
-/* Marks Pareto points per series and lists them sorted by series (first appearance), then
- * accuracy. Points without accuracy get pareto = -1 internally until written as 0. */
+/* Marks Pareto points per series (pareto 1, every other point 0) and lists them sorted by
+ * series (first appearance), then accuracy. */
 static sim_status mark_fronts(sweep_out *o)
 {
     const sim_experiment *e = o->e;
@@ -1574,7 +1632,10 @@ sim_status sim_sweep_run(const sim_experiment *e, const sim_sweep_opts *opts,
     for (size_t i = 0; st == SIM_OK && i < e->n_points; i++) {
         make_series(e, &o.pts[i]);
         stats->n_unsupported += o.pts[i].status != PT_OK;
+        stats->n_nofit += o.pts[i].status == PT_NOFIT;
     }
+    if (e->has_layers && o.pts[e->layers_point].status != PT_OK)
+        stats->layers_skipped = STATUS_NAMES[o.pts[e->layers_point].status];
     if (st == SIM_OK)
         st = mark_fronts(&o);
     if (st == SIM_OK)

@@ -81,7 +81,7 @@ START_TEST(test_dyn_one_config_equals_static)
     const sim_dyn_design *d = design(&r->points[0], "ap_bit_fluid");
     ck_assert(d->latency_ns == st->latency_ns);
     ck_assert(d->energy_pj == st->energy_pj);
-    ck_assert(d->edp_total_js == st->energy_pj * 1e-12 * st->latency_ns * 1e-9);
+    ck_assert(d->edp_total_js == sim_edp_js(st->energy_pj, st->latency_ns));
     ck_assert_double_eq_tol(r->points[0].top1_pct, 70.34, 1e-12);
     /* The only config is its own best static one: no difference. */
     ck_assert_int_eq(r->points[0].best_static, 0);
@@ -114,6 +114,24 @@ START_TEST(test_dyn_repeat_sums_static)
     ck_assert_double_eq_tol(d->edp_per_input_js, st->edp_pj_ns * 1e-21,
                             1e-12 * d->edp_per_input_js);
     sim_result_free(st);
+    sim_dyn_result_free(r);
+    sim_dyn_free(s);
+}
+END_TEST
+
+/* 10^6 requests of one config: a running sum drifted above the config's own accuracy and left
+ * no best static config (index -1). The count-based mean keeps it the best static one. */
+START_TEST(test_dyn_many_requests_best_static)
+{
+    sim_dyn_schedule *s = sched_ok(HEAD "kind: per_request\n"
+                                        "configs: [{name: a, bits: int4, top1: 68.45},\n"
+                                        "          {name: b, bits: int8, top1: 71.5}]\n"
+                                        "requests: [{config: a, repeat: 1000000}]\n");
+    sim_dyn_result *r = eval_ok(s);
+    ck_assert_uint_eq(r->points[0].n_requests, 1000000);
+    ck_assert_double_eq_tol(r->points[0].top1_pct, 68.45, 1e-9);
+    ck_assert_int_eq(r->points[0].best_static, 0);
+    ck_assert(r->points[0].best_static_edp_js == r->statics[0].edp_js);
     sim_dyn_result_free(r);
     sim_dyn_free(s);
 }
@@ -551,6 +569,20 @@ static const bad_case bad_cases[] = {
      "cascade: {low: a, high: b, inputs: 2, fractions: []}\n",
      SIM_EINVAL, "s.yaml:5:50: error: empty 'fractions'"},
     {"name: t\nnetwork: resnet18\nkind: cascade\n" CF
+     "cascade: {low: a, high: b, inputs: 2, fractions: [0.5, 0.5]}\n",
+     SIM_EINVAL,
+     "s.yaml:5:56: error: fraction 0.5 re-runs 1 of 2 inputs, as fraction 0.5 before it does: "
+     "give distinct fractions"},
+    {"name: t\nnetwork: resnet18\nkind: cascade\n" CF
+     "cascade: {low: a, high: b, inputs: 2, fractions: [0.5, 0.6]}\n",
+     SIM_EINVAL,
+     "s.yaml:5:56: error: fraction 0.6 re-runs 1 of 2 inputs, as fraction 0.5 before it does: "
+     "give distinct fractions"},
+    {PR CF "requests: [{cycle: [a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, "
+           "a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, "
+           "a, a, a, a, a, a, a, a, a, a, a, a, a, a]}]\n",
+     SIM_ERANGE, "s.yaml:6:20: error: a cycle holds at most 64 configs"},
+    {"name: t\nnetwork: resnet18\nkind: cascade\n" CF
      "cascade: {low: a, high: b, inputs: 2, fractions: [0, 1.5]}\n",
      SIM_ERANGE, "s.yaml:5:54: error: value 1.5 is outside 0..1"},
     {"name: t\nnetwork: resnet18\nkind: cascade\n" CF
@@ -610,6 +642,7 @@ Suite *dynamic_suite(void)
     tcase_set_timeout(t, 60);
     tcase_add_test(t, test_dyn_one_config_equals_static);
     tcase_add_test(t, test_dyn_repeat_sums_static);
+    tcase_add_test(t, test_dyn_many_requests_best_static);
     suite_add_tcase(s, t);
     t = tcase_create("switching");
     tcase_set_timeout(t, 60);

@@ -127,6 +127,26 @@ static const bad_case BAD[] = {
     {HEAD "bits: [int8]\ntechnologies: sram\n", SIM_ETYPE, ":4:15: error: ", "technologies"},
     {HEAD "bits: [int8]\ntechnologies: [sram]\npublished: nosuch.yaml\n", SIM_ENOTFOUND,
      ":5:12: error: ", "published table 'nosuch.yaml' does not exist"},
+    {HEAD "bits: [int8]\ntechnologies: [sram]\nvdd_v: [{from: 0.9, to: 0.6, step: 0.1}]\n",
+     SIM_ERANGE, ":5:9: error: ", "vdd_v range: 'to' is below 'from'"},
+    {HEAD "bits: [int8]\ntechnologies: [sram]\nvdd_v: [{from: 0.6, to: 0.9, step: 0}]\n",
+     SIM_ERANGE, ":5:36: error: ", "value 0 is outside 0.001..1"},
+    {"name: t\nnetworks: [resnet18, resnet18]\nbits: [int8]\ntechnologies: [sram]\n", SIM_EINVAL,
+     ":2:22: error: ", "network 'resnet18' is listed twice"},
+    {HEAD "bits: [int8]\ntechnologies: [sram, sram]\n", SIM_EINVAL,
+     ":4:22: error: ", "technology 'sram' is listed twice"},
+    {HEAD "bits: [int8]\ntechnologies: [sram]\naccelerators: [ap, sparq, sparq]\n", SIM_EINVAL,
+     ":5:27: error: ", "accelerator 'sparq' is listed twice"},
+    {HEAD "bits: [int8]\ntechnologies: [sram]\nbatch: [1, 1]\n", SIM_EINVAL,
+     ":5:12: error: ", "batch 1 is listed twice"},
+    {HEAD "bits: [int8]\ntechnologies: [sram]\narch: nosuch_arch\n", SIM_ENOTFOUND,
+     ":5:7: error: ", "unknown architecture 'nosuch_arch' (no sim/arch/nosuch_arch.yaml)"},
+    {HEAD "bits: [int8]\ntechnologies: [sram]\nseries: [colour]\n", SIM_EKEY,
+     ":5:10: error: ", "unknown series entry 'colour'"},
+    {HEAD "bits: [int8]\ntechnologies: [sram]\naccuracy: {vgg16: {int8: 70}}\n", SIM_ENOTFOUND,
+     ":5:12: error: ", "accuracy: network 'vgg16' is not in 'networks'"},
+    {HEAD "bits: [int8]\ntechnologies: [sram]\nlayers_for: {colour: red}\n", SIM_EKEY,
+     ":5:14: error: ", "unknown key 'colour' in 'layers_for'"},
 };
 enum { N_BAD = sizeof BAD / sizeof BAD[0] };
 
@@ -141,6 +161,39 @@ START_TEST(test_experiment_load_errors)
     ck_assert_msg(st == c->status, "case %d: status %s, want %s (%s)", _i, sim_strerror(st),
                   sim_strerror(c->status), sim_last_error());
     snprintf(want, sizeof want, "%s%s", path, c->where);
+    ck_assert_msg(strncmp(sim_last_error(), want, strlen(want)) == 0,
+                  "case %d: '%s' does not start with '%s'", _i, sim_last_error(), want);
+    ck_assert_msg(strstr(sim_last_error(), c->msg) != NULL, "case %d: '%s' lacks '%s'", _i,
+                  sim_last_error(), c->msg);
+}
+END_TEST
+
+/* Errors inside a published table are reported at their position in that file. */
+static const bad_case BAD_PUB[] = {
+    {"systems: []\nextra: 1\n", SIM_EKEY,
+     ":2:1: error: ", "unknown key 'extra' in 'published table'"},
+    {"other: 1\n", SIM_EKEY, ":1:1: error: ", "unknown key 'other' in 'published table'"},
+    {"systems:\n  - {name: x, gops_per_w: 1}\n", SIM_EKEY,
+     ":2:5: error: ", "missing key 'source' in 'system'"},
+    {"systems:\n  - {name: x, source: y, colour: 1}\n", SIM_EKEY,
+     ":2:26: error: ", "unknown key 'colour' in 'system'"},
+    {"systems:\n  - {name: x, source: y}\n", SIM_EKEY,
+     ":2:5: error: ", "system 'x' gives no figure (gops_per_w, gops_per_mm2 or relative)"},
+};
+enum { N_BAD_PUB = sizeof BAD_PUB / sizeof BAD_PUB[0] };
+
+START_TEST(test_experiment_published_errors)
+{
+    const bad_case *c = &BAD_PUB[_i];
+    char pub[256], text[512], want[512];
+    snprintf(pub, sizeof pub, "%s", write_file("pub.yaml", c->text));
+    snprintf(text, sizeof text, HEAD "bits: [int8]\ntechnologies: [sram]\npublished: %s\n", pub);
+    sim_experiment *e = (sim_experiment *)&e;
+    sim_status st = sim_experiment_load(write_file("withpub.yaml", text), &e);
+    ck_assert_ptr_null(e);
+    ck_assert_msg(st == c->status, "case %d: status %s (%s)", _i, sim_strerror(st),
+                  sim_last_error());
+    snprintf(want, sizeof want, "%s%s", pub, c->where);
     ck_assert_msg(strncmp(sim_last_error(), want, strlen(want)) == 0,
                   "case %d: '%s' does not start with '%s'", _i, sim_last_error(), want);
     ck_assert_msg(strstr(sim_last_error(), c->msg) != NULL, "case %d: '%s' lacks '%s'", _i,
@@ -307,6 +360,116 @@ START_TEST(test_sweep_journal_of_other_file_ignored)
 }
 END_TEST
 
+/* The journal's header hashes every input file: editing a bit-configuration file the
+ * experiment names makes an interrupted run's figures stale, so none is reused. */
+START_TEST(test_sweep_journal_invalidated_by_input_change)
+{
+    char dir[256], bits[512], text[1024];
+    sim_experiment *e = NULL;
+    sim_sweep_stats s;
+    snprintf(dir, sizeof dir, "%s/inputs", scratch());
+    char *scheme = slurp("networks/hawq_v3/resnet18_uniform4.yaml");
+    snprintf(bits, sizeof bits, "%s", write_file("u4.yaml", scheme));
+    snprintf(text, sizeof text,
+             "name: inputs\nnetworks: [resnet18]\nbits: [%s]\ntechnologies: [sram]\n"
+             "vdd_v: [0.7, 0.8, nominal]\naccelerators: [ap]\n",
+             bits);
+    const char *xp = write_file("inputs.yaml", text);
+    ck_assert_int_eq(sim_experiment_load(xp, &e), SIM_OK);
+    sim_sweep_opts stop = {.results_dir = dir, .stop_after = 1};
+    ck_assert_int_eq(sim_sweep_run(e, &stop, &s), SIM_EIO);
+    sim_experiment_free(e);
+    /* Unchanged inputs: the journaled point is reused (and the run stops again). */
+    ck_assert_int_eq(sim_experiment_load(xp, &e), SIM_OK);
+    ck_assert_int_eq(sim_sweep_run(e, &stop, &s), SIM_EIO);
+    ck_assert_uint_eq(s.n_resumed, 1);
+    sim_experiment_free(e);
+    /* The bit file changes (here only a comment; any byte counts): nothing is reused. */
+    FILE *fp = fopen(bits, "a");
+    ck_assert_ptr_nonnull(fp);
+    fputs("# edited\n", fp);
+    fclose(fp);
+    ck_assert_int_eq(sim_experiment_load(xp, &e), SIM_OK);
+    sim_sweep_opts go = {.results_dir = dir};
+    ck_assert_int_eq(sim_sweep_run(e, &go, &s), SIM_OK);
+    ck_assert_uint_eq(s.n_resumed, 0);
+    ck_assert_uint_eq(s.n_evaluated, 3);
+    sim_experiment_free(e);
+    free(scheme);
+}
+END_TEST
+
+/* A journal of the same inputs ending in a torn line: the whole lines are reused, the
+ * fragment is cut off, and the next records start on lines of their own. */
+START_TEST(test_sweep_journal_torn_line_truncated)
+{
+    char dir[256], path[512];
+    sim_experiment *e = NULL;
+    sim_sweep_stats s;
+    snprintf(dir, sizeof dir, "%s/torn", scratch());
+    snprintf(path, sizeof path, "%s/golden_small/.journal.csv", dir);
+    ck_assert_int_eq(sim_experiment_load("experiments/golden_small.yaml", &e), SIM_OK);
+    sim_sweep_opts stop3 = {.results_dir = dir, .stop_after = 3};
+    ck_assert_int_eq(sim_sweep_run(e, &stop3, &s), SIM_EIO);
+    FILE *fp = fopen(path, "a");
+    ck_assert_ptr_nonnull(fp);
+    fputs("7|0|1.5", fp); /* killed mid-write */
+    fclose(fp);
+    sim_sweep_opts stop2 = {.results_dir = dir, .stop_after = 2};
+    ck_assert_int_eq(sim_sweep_run(e, &stop2, &s), SIM_EIO);
+    ck_assert_uint_eq(s.n_resumed, 3);
+    char *j = slurp(path);
+    ck_assert_ptr_null(strstr(j, "7|0|1.5"));
+    size_t n_lines = 0;
+    for (const char *c = j; *c; c++)
+        n_lines += *c == '\n';
+    ck_assert_uint_eq(n_lines, 1 + 5); /* header and five whole records */
+    ck_assert(j[strlen(j) - 1] == '\n');
+    free(j);
+    sim_sweep_opts go = {.results_dir = dir};
+    ck_assert_int_eq(sim_sweep_run(e, &go, &s), SIM_OK);
+    ck_assert_uint_eq(s.n_resumed, 5);
+    ck_assert_uint_eq(s.n_evaluated, 3);
+    sim_experiment_free(e);
+}
+END_TEST
+
+/* A series name that fills its 199 characters: the next part is dropped, the name stays
+ * terminated (it used to get a '/' written over its terminator). */
+START_TEST(test_sweep_series_truncated_when_full)
+{
+    char dir[256], bits[512], text[1024], scheme_name[200], want[256], path[600];
+    sim_experiment *e = NULL;
+    sim_sweep_stats s;
+    memset(scheme_name, 'x', 199);
+    scheme_name[199] = '\0';
+    char *scheme = slurp("networks/hawq_v3/resnet18_uniform4.yaml");
+    char *line = strstr(scheme, "scheme: uniform4\n");
+    ck_assert_ptr_nonnull(line);
+    *line = '\0';
+    snprintf(text, sizeof text, "scheme: %s\n", scheme_name);
+    char *whole = malloc(strlen(scheme) + strlen(text) + strlen(line + 17) + 1);
+    sprintf(whole, "%s%s%s", scheme, text, line + 17);
+    snprintf(bits, sizeof bits, "%s", write_file("long.yaml", whole));
+    snprintf(text, sizeof text,
+             "name: longseries\nnetworks: [resnet18]\nbits: [%s]\ntechnologies: [sram]\n"
+             "accelerators: [ap]\nseries: [bits, technology]\n",
+             bits);
+    ck_assert_int_eq(sim_experiment_load(write_file("longseries.yaml", text), &e), SIM_OK);
+    snprintf(dir, sizeof dir, "%s/longseries", scratch());
+    sim_sweep_opts go = {.results_dir = dir};
+    ck_assert_int_eq(sim_sweep_run(e, &go, &s), SIM_OK);
+    snprintf(path, sizeof path, "%s/longseries/points.csv", dir);
+    char *csv = slurp(path);
+    snprintf(want, sizeof want, ",%s,", scheme_name); /* 199 characters, then the next field */
+    ck_assert_msg(strstr(csv, want) != NULL, "%s", csv);
+    free(csv);
+    free(whole);
+    free(scheme);
+    sim_experiment_free(e);
+}
+END_TEST
+
 START_TEST(test_sweep_records_unsupported_points)
 {
     /* 12-bit operands: bitsys multiplies at most 8 bits (unsupported) and the AP's
@@ -329,6 +492,34 @@ START_TEST(test_sweep_records_unsupported_points)
     ck_assert_ptr_nonnull(strstr(csv, "\nt,resnet18,int12,INT12,bitsys,-,,1,unsupported,,"));
     ck_assert_ptr_nonnull(strstr(csv, "t,resnet18,int8,INT8,bitsys,-,,1,ok,"));
     free(csv);
+    sim_experiment_free(e);
+}
+END_TEST
+
+/* layers_for names a point that cannot run (INT12: no-fit on the AP): no layers.csv, and the
+ * stats say why so the command line can warn. */
+START_TEST(test_sweep_layers_for_nofit_reported)
+{
+    char dir[256], path[512];
+    const char *file = write_file("lnofit.yaml", HEAD "bits: [int12, int8]\n"
+                                                      "technologies: [sram]\n"
+                                                      "accelerators: [ap]\n"
+                                                      "layers_for: {bits: int12}\n");
+    sim_experiment *e = NULL;
+    sim_sweep_stats s;
+    snprintf(dir, sizeof dir, "%s/lnofit", scratch());
+    ck_assert_int_eq(sim_experiment_load(file, &e), SIM_OK);
+    sim_sweep_opts go = {.results_dir = dir};
+    ck_assert_int_eq(sim_sweep_run(e, &go, &s), SIM_OK);
+    ck_assert_uint_eq(s.n_nofit, 1);
+    ck_assert_ptr_nonnull(s.layers_skipped);
+    ck_assert_str_eq(s.layers_skipped, "no-fit");
+    snprintf(path, sizeof path, "%s/t/layers.csv", dir);
+    ck_assert(!exists(path));
+    snprintf(path, sizeof path, "%s/t/summary.json", dir);
+    char *json = slurp(path);
+    ck_assert_ptr_nonnull(strstr(json, "\"n_nofit\": 1,"));
+    free(json);
     sim_experiment_free(e);
 }
 END_TEST
@@ -367,6 +558,7 @@ Suite *sweep_suite(void)
 {
     Suite *s = suite_create("sweep");
     TCase *tc = tcase_create("experiment");
+    tcase_add_loop_test(tc, test_experiment_published_errors, 0, N_BAD_PUB);
     tcase_add_loop_test(tc, test_experiment_load_errors, 0, N_BAD);
     tcase_add_test(tc, test_experiment_load_missing_file);
     tcase_add_test(tc, test_experiment_load_out_of_memory);
@@ -382,6 +574,10 @@ Suite *sweep_suite(void)
     tc = tcase_create("sweep");
     tcase_add_test(tc, test_sweep_resume_skips_journaled_points);
     tcase_add_test(tc, test_sweep_journal_of_other_file_ignored);
+    tcase_add_test(tc, test_sweep_journal_invalidated_by_input_change);
+    tcase_add_test(tc, test_sweep_journal_torn_line_truncated);
+    tcase_add_test(tc, test_sweep_series_truncated_when_full);
+    tcase_add_test(tc, test_sweep_layers_for_nofit_reported);
     tcase_add_test(tc, test_sweep_records_unsupported_points);
     tcase_add_test(tc, test_sweep_writes_front_and_plot_list);
     tcase_set_timeout(tc, 60);

@@ -3,8 +3,11 @@
 # Usage: awk -F, -v tol=1e-6 -f tests/golden/csv_close.awk expected.csv got.csv
 function isnum(s) { return s ~ /^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$/ }
 function abs(x) { return x < 0 ? -x : x }
-BEGIN { if (tol == "") tol = 1e-6; bad = 0 }
-FNR == NR { want[FNR] = $0; nwant = FNR; next }
+BEGIN { if (tol == "") tol = 1e-6; bad = 0; nwant = 0; ngot = 0 }
+# The expected file by name and as the first file read, not FNR == NR (which an empty expected
+# file would leave true for every line of the other file).
+FNR == 1 { nfile++ }
+FILENAME == ARGV[1] && nfile <= 1 { want[FNR] = $0; nwant = FNR; next }
 {
     ngot = FNR
     if (!(FNR in want)) { print "extra line " FNR ": " $0; bad++; next }
@@ -22,6 +25,7 @@ FNR == NR { want[FNR] = $0; nwant = FNR; next }
     }
 }
 END {
+    if (nwant == 0) { print "expected file " ARGV[1] " has no rows"; exit 1 }
     if (bad == 0 && ngot != nwant) { print ngot " lines, want " nwant; bad++ }
     exit bad > 0
 }
