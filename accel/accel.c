@@ -500,7 +500,7 @@ static sim_status load_file(acc_params *p, const char *path, int depth);
 static sim_status check_fit_record(const cfg_node *fit)
 {
     static const char *const row_keys[] = {"name", "paper", "model", NULL};
-    const cfg_node *n, *targets;
+    const cfg_node *n, *targets = NULL;
     long n_iter;
     sim_status st = cfg_map_require(fit, "n_iter", "fit", &n);
     if (st == SIM_OK)

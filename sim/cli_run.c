@@ -57,9 +57,8 @@ static sim_status write_outputs(const char *dir, const run_out *o)
 
 static void print_summary(const sim_plan *plan, const sim_result *r)
 {
-    printf("%s, %s, %s at %.3f V, batch %u, %s\n", r->net->name,
-           r->bits->scheme ? r->bits->scheme : r->bits->name, r->tech->name, r->at.vdd_v,
-           r->arch.batch, r->arch.name);
+    printf("%s, %s, %s at %.3f V, batch %u, %s\n", r->net->name, sim_bits_name(r->bits),
+           r->tech->name, r->at.vdd_v, r->arch.batch, r->arch.name);
     printf("  latency      %12.4f ms per batch (%.1f inferences/s)\n", r->latency_ns * 1e-6,
            r->throughput_inf_s);
     printf("  energy       %12.4f mJ per batch: search %.4f, write %.4f, movement %.4f, "

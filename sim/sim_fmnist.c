@@ -639,7 +639,7 @@ static int put_u32(FILE *fp, uint32_t v)
 /* Writes n floats little-endian, a buffer of them per fwrite. */
 static int put_floats(FILE *fp, const float *v, size_t n)
 {
-    unsigned char buf[4096];
+    unsigned char buf[4096] = {0};
     const size_t per = sizeof buf / 4;
     for (size_t i0 = 0; i0 < n; i0 += per) {
         size_t cnt = n - i0 < per ? n - i0 : per;
