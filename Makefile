@@ -1,6 +1,6 @@
 # apsim - hand-written GNU make. Each module folder becomes its own static library, so the
 # linker enforces the one-way dependency graph:
-#   sim_base <- {tech, ap_core} ; sim_base <- cfg <- networks ; all <- accel <- sim <- apsim
+#   base <- ap_core ; base <- cfg <- {tech, networks, accel} ; sim <- exec <- {study, fmnist} <- cli
 # Usage: make [VARIANT=debug|release|san] [WERROR=1] [V=1] <target>
 
 VARIANT ?= debug
@@ -41,9 +41,13 @@ ALL_CFLAGS := -std=c11 $(WARN) $(OPT_$(VARIANT)) $(PKG_CFLAGS) $(CFLAGS)
 LDFLAGS_ALL := $(LDOPT_$(VARIANT)) $(LDFLAGS)
 
 # Module libraries, listed from most dependent to least (the link order).
-MODULES := sim accel networks cfg tech ap_core sim_base
-SRC_sim_base := sim/sim_base.c
-SRC_sim := $(filter-out sim/sim_base.c sim/apsim.c,$(wildcard sim/*.c))
+MODULES := cli study fmnist exec sim accel networks tech cfg ap_core base
+SRC_base := $(wildcard base/*.c)
+SRC_cli := $(filter-out cli/apsim.c,$(wildcard cli/*.c))
+SRC_study := $(wildcard study/*.c)
+SRC_fmnist := $(wildcard fmnist/*.c)
+SRC_exec := $(wildcard exec/*.c)
+SRC_sim := $(wildcard sim/*.c)
 SRC_accel := $(wildcard accel/*.c)
 SRC_networks := $(wildcard networks/*.c)
 SRC_cfg := $(wildcard cfg/*.c)
@@ -66,7 +70,7 @@ TEST_BIN := $(BUILD)/check_apsim
 BENCH_SRC := $(wildcard tests/bench_*.c)
 BENCH_BIN := $(patsubst tests/%.c,$(BUILD)/%,$(BENCH_SRC))
 
-ALL_OBJ := $(foreach m,$(MODULES),$(call obj,$(SRC_$(m)))) $(call obj,sim/apsim.c $(TEST_SRC) $(BENCH_SRC))
+ALL_OBJ := $(foreach m,$(MODULES),$(call obj,$(SRC_$(m)))) $(call obj,cli/apsim.c $(TEST_SRC) $(BENCH_SRC))
 
 # all: build the apsim command, the test runner and the benchmarks.
 all: $(APSIM) $(TEST_BIN) $(BENCH_BIN) apsim
@@ -91,7 +95,7 @@ $(ONNX_LIB): $(BUILD)/gen/onnx/onnx.pb-c.o
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 # Sources that include the generated header wait for it.
-$(call obj,$(SRC_networks)) $(call obj,$(SRC_sim)) $(call obj,$(TEST_SRC)): | $(ONNX_GEN_H)
+$(call obj,$(SRC_networks) $(SRC_exec) $(SRC_cli)) $(call obj,$(TEST_SRC)): | $(ONNX_GEN_H)
 
 define module_lib
 $(BUILD)/lib$(1).a: $(call obj,$(SRC_$(1)))
@@ -100,7 +104,7 @@ $(BUILD)/lib$(1).a: $(call obj,$(SRC_$(1)))
 endef
 $(foreach m,$(MODULES),$(if $(SRC_$(m)),$(eval $(call module_lib,$(m)))))
 
-$(APSIM): $(call obj,sim/apsim.c) $(LIBS)
+$(APSIM): $(call obj,cli/apsim.c) $(LIBS)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lm
 
@@ -164,7 +168,7 @@ conformance: $(APSIM)
 # lint: static analysis with cppcheck.
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
-	    --std=c11 --inline-suppr -I. -I$(BUILD)/gen sim cfg ap_core tech networks accel tests
+	    --std=c11 --inline-suppr -I. -I$(BUILD)/gen base cfg ap_core tech networks accel sim exec study fmnist cli tests
 
 # format: rewrite sources with clang-format; format-check: fail on any difference.
 format:

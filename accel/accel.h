@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sim/sim_base.h"
+#include "base/base.h"
 
 /* One layer as every model sees it, independent of the networks module. A convolution
  * fills the shape fields; a fully connected layer sets is_conv = 0, c_in = inputs,
@@ -41,24 +41,24 @@ typedef struct acc_fit acc_fit;
 /* ---- Layers --------------------------------------------------------------------------- */
 
 /* Fills l for a convolution (output size from pad and stride) or an FC layer. name is
- * borrowed. SIM_EINVAL (with the reason) for non-positive sizes, groups not dividing both
+ * borrowed. BASE_EINVAL (with the reason) for non-positive sizes, groups not dividing both
  * channel counts, kernels larger than the padded input, bits outside 1..16. */
-sim_status acc_layer_init_conv(acc_layer *l, const char *name, unsigned batch, int c_in, int h_in,
-                               int w_in, int c_out, int kh, int kw, int stride, int pad, int groups,
-                               unsigned a_bits, unsigned w_bits);
-sim_status acc_layer_init_fc(acc_layer *l, const char *name, unsigned batch, int n_in, int n_out,
-                             unsigned a_bits, unsigned w_bits);
+base_status acc_layer_init_conv(acc_layer *l, const char *name, unsigned batch, int c_in, int h_in,
+                                int w_in, int c_out, int kh, int kw, int stride, int pad,
+                                int groups, unsigned a_bits, unsigned w_bits);
+base_status acc_layer_init_fc(acc_layer *l, const char *name, unsigned batch, int n_in, int n_out,
+                              unsigned a_bits, unsigned w_bits);
 /* Checks a caller-filled layer (the same rules, plus m, n, k agreeing with the shape).
- * SIM_EINVAL or SIM_ESHAPE naming the layer. */
-sim_status acc_layer_check(const acc_layer *l);
+ * BASE_EINVAL or BASE_ESHAPE naming the layer. */
+base_status acc_layer_check(const acc_layer *l);
 
 /* ---- Models --------------------------------------------------------------------------- */
 
 /* Number of models in the table and the i-th (NULL when i is out of range). */
 size_t acc_model_count(void);
 const acc_model *acc_model_at(size_t i);
-/* Looks a model up by name ("sparq", "potacc", "bitsys", "axbxp"); SIM_ENOTFOUND. */
-sim_status acc_model_find(const char *name, const acc_model **out);
+/* Looks a model up by name ("sparq", "potacc", "bitsys", "axbxp"); BASE_ENOTFOUND. */
+base_status acc_model_find(const char *name, const acc_model **out);
 const char *acc_model_name(const acc_model *m);
 /* A one-line description with its source paper. */
 const char *acc_model_title(const acc_model *m);
@@ -73,51 +73,51 @@ const char *acc_model_baseline(const acc_model *m, size_t i);
  * to the calibrated file's directory, and overrides the fitted values; `fit` records
  * n_iter and the per-target ratios, checked but not applied). Strict: unknown, duplicate or missing
  * keys, values outside their range, a parameter without a source and a file for another model are
- * errors with file:line:col. Caller frees *out with acc_params_free. SIM_EIO, SIM_EPARSE, SIM_EKEY,
- * SIM_ETYPE, SIM_ERANGE, SIM_EINVAL, SIM_ENOMEM. */
-sim_status acc_params_load(const acc_model *m, const char *yaml_path, acc_params **out);
+ * errors with file:line:col. Caller frees *out with acc_params_free. BASE_EIO, BASE_EPARSE,
+ * BASE_EKEY, BASE_ETYPE, BASE_ERANGE, BASE_EINVAL, BASE_ENOMEM. */
+base_status acc_params_load(const acc_model *m, const char *yaml_path, acc_params **out);
 void acc_params_free(acc_params *p);
-/* A parameter's value and source by name; SIM_ENOTFOUND for an unknown name. */
-sim_status acc_params_get(const acc_params *p, const char *name, double *value,
-                          const char **source);
-/* Sets a value (range-checked, SIM_ERANGE); the source becomes "set by caller". A parameter
+/* A parameter's value and source by name; BASE_ENOTFOUND for an unknown name. */
+base_status acc_params_get(const acc_params *p, const char *name, double *value,
+                           const char **source);
+/* Sets a value (range-checked, BASE_ERANGE); the source becomes "set by caller". A parameter
  * the model's file-only section was checked against (Ax-BxP's operand_bits, block_bits) is
- * SIM_EINVAL: set it in the parameter file. */
-sim_status acc_params_set(acc_params *p, const char *name, double value);
+ * BASE_EINVAL: set it in the parameter file. */
+base_status acc_params_set(acc_params *p, const char *name, double value);
 /* Selects the network whose per-network settings apply (Ax-BxP's block configuration);
  * NULL or a name without settings selects the file's default. Copies the name. */
-sim_status acc_params_select_network(acc_params *p, const char *network);
+base_status acc_params_select_network(acc_params *p, const char *network);
 
 /* ---- Costs ---------------------------------------------------------------------------- */
 
-/* Cost of one layer on the model. SIM_EUNSUPPORTED for bits the datapath cannot run
- * (documented per model), SIM_EINVAL/SIM_ESHAPE for a malformed layer. */
-sim_status acc_layer_cost(const acc_model *m, const acc_params *p, const acc_layer *l,
-                          acc_cost *out);
+/* Cost of one layer on the model. BASE_EUNSUPPORTED for bits the datapath cannot run
+ * (documented per model), BASE_EINVAL/BASE_ESHAPE for a malformed layer. */
+base_status acc_layer_cost(const acc_model *m, const acc_params *p, const acc_layer *l,
+                           acc_cost *out);
 /* Cost of one layer on one of the model's own baselines (acc_model_baseline names);
- * SIM_ENOTFOUND for an unknown baseline name. */
-sim_status acc_baseline_cost(const acc_model *m, const acc_params *p, const char *baseline,
-                             const acc_layer *l, acc_cost *out);
+ * BASE_ENOTFOUND for an unknown baseline name. */
+base_status acc_baseline_cost(const acc_model *m, const acc_params *p, const char *baseline,
+                              const acc_layer *l, acc_cost *out);
 /* Cost of switching the datapath from the mode layer `from` ran in to the mode `to` needs
  * (zero when the mode is the same); from may be NULL (no previous layer: zero). */
-sim_status acc_mode_switch_cost(const acc_model *m, const acc_params *p, const acc_layer *from,
-                                const acc_layer *to, acc_cost *out);
+base_status acc_mode_switch_cost(const acc_model *m, const acc_params *p, const acc_layer *from,
+                                 const acc_layer *to, acc_cost *out);
 /* Sum over layers of acc_layer_cost plus the mode switches between consecutive layers
- * (baseline == NULL) or of acc_baseline_cost (no switches). n == 0 is SIM_EINVAL. A per-layer
+ * (baseline == NULL) or of acc_baseline_cost (no switches). n == 0 is BASE_EINVAL. A per-layer
  * setting of the selected network that names none of the layers (Ax-BxP's
- * configs.<net>.layers.<name>) is SIM_ENOTFOUND with the setting's file:line:col. */
-sim_status acc_network_cost(const acc_model *m, const acc_params *p, const acc_layer *layers,
-                            size_t n, acc_cost *total);
-sim_status acc_network_baseline_cost(const acc_model *m, const acc_params *p, const char *baseline,
-                                     const acc_layer *layers, size_t n, acc_cost *total);
+ * configs.<net>.layers.<name>) is BASE_ENOTFOUND with the setting's file:line:col. */
+base_status acc_network_cost(const acc_model *m, const acc_params *p, const acc_layer *layers,
+                             size_t n, acc_cost *total);
+base_status acc_network_baseline_cost(const acc_model *m, const acc_params *p, const char *baseline,
+                                      const acc_layer *layers, size_t n, acc_cost *total);
 
 /* ---- Workloads ------------------------------------------------------------------------ */
 
 /* Loads a layer-shape table (accel/workloads/<name>.yaml): name, non-empty provenance,
  * batch and the layers (unique names), each layer's a_bits/w_bits from the layer or else
  * the workload's a_bits/w_bits (one of them must give it: no default). Caller frees with
- * acc_workload_free. Errors as for acc_params_load, plus SIM_EINVAL for bad shapes. */
-sim_status acc_workload_load(const char *yaml_path, acc_workload **out);
+ * acc_workload_free. Errors as for acc_params_load, plus BASE_EINVAL for bad shapes. */
+base_status acc_workload_load(const char *yaml_path, acc_workload **out);
 void acc_workload_free(acc_workload *w);
 const char *acc_workload_name(const acc_workload *w);
 /* The layers (owned by w) and their count. */
@@ -132,14 +132,14 @@ typedef enum acc_metric { ACC_SPEEDUP, ACC_ENERGY_RATIO } acc_metric;
 
 size_t acc_params_n_targets(const acc_params *p);
 /* Describes target i: its name, the published ratio (or range lo..hi; lo == hi for a
- * single value), the metric and the number of workloads. SIM_ERANGE for a bad i. */
-sim_status acc_target_info(const acc_params *p, size_t i, const char **name, acc_metric *metric,
-                           double *lo, double *hi, size_t *n_workloads);
+ * single value), the metric and the number of workloads. BASE_ERANGE for a bad i. */
+base_status acc_target_info(const acc_params *p, size_t i, const char **name, acc_metric *metric,
+                            double *lo, double *hi, size_t *n_workloads);
 /* Evaluates target i with the current parameters: loads its workloads from workload_dir and
  * writes the mean ratio to *mean and each workload's ratio to per_workload[0..n) (may be
  * NULL). */
-sim_status acc_target_eval(const acc_model *m, acc_params *p, size_t i, const char *workload_dir,
-                           double *mean, double *per_workload);
+base_status acc_target_eval(const acc_model *m, acc_params *p, size_t i, const char *workload_dir,
+                            double *mean, double *per_workload);
 
 /* Fits the free parameters named in the file's calibration section to its targets with
  * GSL's gsl_multifit_nlinear (trust region, Levenberg-Marquardt, finite-difference
@@ -147,15 +147,15 @@ sim_status acc_target_eval(const acc_model *m, acc_params *p, size_t i, const ch
  * target (a range target aims at its midpoint). On success p holds the fitted values and
  * *fit (caller frees with acc_fit_free) the residual and iteration count. A model without
  * free parameters gets a fit with its evaluated residual and 0 iterations. */
-sim_status acc_calibrate(const acc_model *m, acc_params *p, const char *workload_dir,
-                         acc_fit **fit);
+base_status acc_calibrate(const acc_model *m, acc_params *p, const char *workload_dir,
+                          acc_fit **fit);
 void acc_fit_free(acc_fit *fit);
 /* Euclidean norm of the relative errors at the solution, and GSL's iteration count. */
 double acc_fit_residual(const acc_fit *fit);
 size_t acc_fit_n_iter(const acc_fit *fit);
 /* Writes a calibrated file: model, base file (as given), fitted values, residual and the
- * per-target ratios. Written to a temporary file and renamed. SIM_EIO on failure. */
-sim_status acc_fit_write(const acc_model *m, const acc_params *p, const acc_fit *fit,
-                         const char *base_path, const char *out_path);
+ * per-target ratios. Written to a temporary file and renamed. BASE_EIO on failure. */
+base_status acc_fit_write(const acc_model *m, const acc_params *p, const acc_fit *fit,
+                          const char *base_path, const char *out_path);
 
 #endif /* ACCEL_H */

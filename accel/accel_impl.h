@@ -23,16 +23,16 @@ struct acc_model {
     /* Optional model-specific top-level section (e.g. Ax-BxP's "configs"): its key, a
      * loader and a destructor for p->ext. */
     const char *ext_key;
-    sim_status (*ext_load)(acc_params *p, const cfg_node *node);
+    base_status (*ext_load)(acc_params *p, const cfg_node *node);
     void (*ext_free)(void *ext);
     /* Cost of a checked layer: baseline < 0 is the design itself, else baselines[i]. out
      * arrives zeroed with n_macs already set to the layer's m * n * k. */
-    sim_status (*cost)(const acc_params *p, const acc_layer *l, int baseline, acc_cost *out);
+    base_status (*cost)(const acc_params *p, const acc_layer *l, int baseline, acc_cost *out);
     /* Cost of changing from the mode of layer a to that of layer b (both checked). */
-    sim_status (*mode_switch)(const acc_params *p, const acc_layer *a, const acc_layer *b,
-                              acc_cost *out);
+    base_status (*mode_switch)(const acc_params *p, const acc_layer *a, const acc_layer *b,
+                               acc_cost *out);
     /* Optional: checks the parameters against a whole network's layers before its cost. */
-    sim_status (*check_layers)(const acc_params *p, const acc_layer *layers, size_t n);
+    base_status (*check_layers)(const acc_params *p, const acc_layer *layers, size_t n);
     /* Optional NULL-terminated parameter names only a file may set (acc_params_set refuses
      * them), e.g. those ext_load validated the model-specific section against. */
     const char *const *load_only;

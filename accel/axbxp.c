@@ -62,109 +62,109 @@ static void ext_free(void *e)
         return;
     for (size_t i = 0; i < x->n_nets; i++) {
         for (size_t j = 0; j < x->nets[i].n_layers; j++) {
-            sim_free(x->nets[i].layers[j].layer);
-            sim_free(x->nets[i].layers[j].file);
+            base_free(x->nets[i].layers[j].layer);
+            base_free(x->nets[i].layers[j].file);
         }
-        sim_free(x->nets[i].layers);
-        sim_free(x->nets[i].network);
+        base_free(x->nets[i].layers);
+        base_free(x->nets[i].network);
     }
-    sim_free(x->nets);
-    sim_free(x);
+    base_free(x->nets);
+    base_free(x);
 }
 
-static sim_status load_pairs(const cfg_node *node, unsigned n_blocks, uint64_t *out)
+static base_status load_pairs(const cfg_node *node, unsigned n_blocks, uint64_t *out)
 {
     static const char *const keys[] = {"pairs", "layers", NULL};
     const cfg_node *seq = NULL;
-    sim_status st = cfg_map_check(node, "config", keys);
-    if (st == SIM_OK)
+    base_status st = cfg_map_check(node, "config", keys);
+    if (st == BASE_OK)
         st = cfg_map_require(node, "pairs", "config", &seq);
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         st = cfg_expect(seq, CFG_SEQ, "pairs");
-    if (st != SIM_OK)
+    if (st != BASE_OK)
         return st;
     uint64_t mask = 0;
     for (size_t i = 0; i < cfg_node_len(seq); i++) {
         const cfg_node *pr = cfg_seq_at(seq, i);
         long a = 0, w = 0;
-        if ((st = cfg_expect(pr, CFG_SEQ, "pair")) != SIM_OK)
+        if ((st = cfg_expect(pr, CFG_SEQ, "pair")) != BASE_OK)
             return st;
         if (cfg_node_len(pr) != 2)
-            return cfg_error(pr, SIM_EINVAL, "a pair is [activation_block, weight_block]");
-        if ((st = cfg_to_long(cfg_seq_at(pr, 0), 0, (long)n_blocks - 1, &a)) != SIM_OK ||
-            (st = cfg_to_long(cfg_seq_at(pr, 1), 0, (long)n_blocks - 1, &w)) != SIM_OK)
+            return cfg_error(pr, BASE_EINVAL, "a pair is [activation_block, weight_block]");
+        if ((st = cfg_to_long(cfg_seq_at(pr, 0), 0, (long)n_blocks - 1, &a)) != BASE_OK ||
+            (st = cfg_to_long(cfg_seq_at(pr, 1), 0, (long)n_blocks - 1, &w)) != BASE_OK)
             return st;
         uint64_t bit = (uint64_t)1 << (a * 8 + w);
         if (mask & bit)
-            return cfg_error(pr, SIM_EKEY, "pair [%ld, %ld] listed twice", a, w);
+            return cfg_error(pr, BASE_EKEY, "pair [%ld, %ld] listed twice", a, w);
         mask |= bit;
     }
     if (!(mask & 1u))
-        return cfg_error(seq, SIM_EINVAL, "a configuration must keep pair [0, 0] (the MSBs)");
+        return cfg_error(seq, BASE_EINVAL, "a configuration must keep pair [0, 0] (the MSBs)");
     *out = mask;
-    return SIM_OK;
+    return BASE_OK;
 }
 
-static sim_status load_net(ax_net_cfg *net, const cfg_node *key, const cfg_node *node,
-                           unsigned n_blocks)
+static base_status load_net(ax_net_cfg *net, const cfg_node *key, const cfg_node *node,
+                            unsigned n_blocks)
 {
-    if (!(net->network = sim_strdup(cfg_node_text(key))))
-        return SIM_ERROR(SIM_ENOMEM, "out of memory loading Ax-BxP configs");
-    sim_status st = load_pairs(node, n_blocks, &net->pairs);
+    if (!(net->network = base_strdup(cfg_node_text(key))))
+        return BASE_ERROR(BASE_ENOMEM, "out of memory loading Ax-BxP configs");
+    base_status st = load_pairs(node, n_blocks, &net->pairs);
     const cfg_node *layers = cfg_map_get(node, "layers");
-    if (st != SIM_OK || !layers)
+    if (st != BASE_OK || !layers)
         return st;
-    if ((st = cfg_expect(layers, CFG_MAP, "layers")) != SIM_OK)
+    if ((st = cfg_expect(layers, CFG_MAP, "layers")) != BASE_OK)
         return st;
-    net->layers = sim_calloc(cfg_node_len(layers) + 1, sizeof *net->layers);
+    net->layers = base_calloc(cfg_node_len(layers) + 1, sizeof *net->layers);
     if (!net->layers)
-        return SIM_ERROR(SIM_ENOMEM, "out of memory loading Ax-BxP configs");
+        return BASE_ERROR(BASE_ENOMEM, "out of memory loading Ax-BxP configs");
     for (size_t i = 0; i < cfg_node_len(layers); i++) {
         ax_layer_cfg *lc = &net->layers[net->n_layers++];
         const cfg_node *lkey = cfg_map_key_at(layers, i);
-        if (!(lc->layer = sim_strdup(cfg_node_text(lkey))) ||
-            !(lc->file = sim_strdup(cfg_node_file(lkey))))
-            return SIM_ERROR(SIM_ENOMEM, "out of memory loading Ax-BxP configs");
+        if (!(lc->layer = base_strdup(cfg_node_text(lkey))) ||
+            !(lc->file = base_strdup(cfg_node_file(lkey))))
+            return BASE_ERROR(BASE_ENOMEM, "out of memory loading Ax-BxP configs");
         lc->line = cfg_node_line(lkey);
         lc->col = cfg_node_col(lkey);
         const cfg_node *v = cfg_map_value_at(layers, i);
         if (cfg_map_get(v, "layers"))
-            return cfg_error(v, SIM_EKEY, "unknown key 'layers' in a layer's config");
-        if ((st = load_pairs(v, n_blocks, &lc->pairs)) != SIM_OK)
+            return cfg_error(v, BASE_EKEY, "unknown key 'layers' in a layer's config");
+        if ((st = load_pairs(v, n_blocks, &lc->pairs)) != BASE_OK)
             return st;
     }
-    return SIM_OK;
+    return BASE_OK;
 }
 
 /* configs: {default: {pairs: [[0,0], ...]}, <network>: {pairs: ..., layers: {<layer>:
  * {pairs: ...}}}} - the per-network and per-layer/per-data-structure block selections. */
-static sim_status ext_load(acc_params *p, const cfg_node *node)
+static base_status ext_load(acc_params *p, const cfg_node *node)
 {
     double ob = p->v[AX_OPERAND_BITS], kb = p->v[AX_BLOCK_BITS];
     long obi = (long)ob, kbi = (long)kb;
     if ((double)obi != ob || (double)kbi != kb || obi % kbi != 0)
-        return cfg_error(node, SIM_EINVAL,
+        return cfg_error(node, BASE_EINVAL,
                          "operand_bits (%g) must be a whole multiple of block_bits (%g)", ob, kb);
     unsigned n_blocks = (unsigned)(obi / kbi);
-    sim_status st = cfg_expect(node, CFG_MAP, "configs");
-    if (st != SIM_OK)
+    base_status st = cfg_expect(node, CFG_MAP, "configs");
+    if (st != BASE_OK)
         return st;
     if (!cfg_map_get(node, "default"))
-        return cfg_error(node, SIM_EKEY, "missing key 'default' in 'configs'");
-    ax_ext *x = sim_calloc(1, sizeof *x);
+        return cfg_error(node, BASE_EKEY, "missing key 'default' in 'configs'");
+    ax_ext *x = base_calloc(1, sizeof *x);
     if (!x)
-        return SIM_ERROR(SIM_ENOMEM, "out of memory loading Ax-BxP configs");
+        return BASE_ERROR(BASE_ENOMEM, "out of memory loading Ax-BxP configs");
     p->ext = x;
-    x->nets = sim_calloc(cfg_node_len(node), sizeof *x->nets);
+    x->nets = base_calloc(cfg_node_len(node), sizeof *x->nets);
     if (!x->nets)
-        return SIM_ERROR(SIM_ENOMEM, "out of memory loading Ax-BxP configs");
+        return BASE_ERROR(BASE_ENOMEM, "out of memory loading Ax-BxP configs");
     for (size_t i = 0; i < cfg_node_len(node); i++) {
         x->n_nets = i + 1;
         st = load_net(&x->nets[i], cfg_map_key_at(node, i), cfg_map_value_at(node, i), n_blocks);
-        if (st != SIM_OK)
+        if (st != BASE_OK)
             return st;
     }
-    return SIM_OK;
+    return BASE_OK;
 }
 
 /* The configs entry for the selected network, else "default". */
@@ -213,12 +213,13 @@ static uint64_t effective_pairs(const acc_params *p, const acc_layer *l)
     return pairs & keep;
 }
 
-static sim_status cost(const acc_params *p, const acc_layer *l, int baseline, acc_cost *out)
+static base_status cost(const acc_params *p, const acc_layer *l, int baseline, acc_cost *out)
 {
     const double *v = p->v;
     if (l->a_bits > (unsigned)v[AX_OPERAND_BITS] || l->w_bits > (unsigned)v[AX_OPERAND_BITS])
-        return SIM_ERROR(SIM_EUNSUPPORTED, "axbxp: layer '%s' A%uW%u: operands are at most %g bits",
-                         acc_layer_name(l), l->a_bits, l->w_bits, v[AX_OPERAND_BITS]);
+        return BASE_ERROR(BASE_EUNSUPPORTED,
+                          "axbxp: layer '%s' A%uW%u: operands are at most %g bits",
+                          acc_layer_name(l), l->a_bits, l->w_bits, v[AX_OPERAND_BITS]);
     double macs = (double)out->n_macs;
     double n_in =
         l->is_conv ? (double)l->batch * l->c_in * l->h_in * l->w_in : (double)(l->m * l->k);
@@ -249,23 +250,23 @@ static sim_status cost(const acc_params *p, const acc_layer *l, int baseline, ac
     out->n_cycles = compute + bits / v[AX_MEM_BITS];
     out->latency_ns = out->n_cycles * 1e3 / v[AX_CLOCK_MHZ];
     out->energy_pj = macs * e_mac + bits * v[AX_E_MEM];
-    return SIM_OK;
+    return BASE_OK;
 }
 
 /* A new block-pair set reprograms the PE's pair selection and the operand layout. */
-static sim_status mode_switch(const acc_params *p, const acc_layer *a, const acc_layer *b,
-                              acc_cost *out)
+static base_status mode_switch(const acc_params *p, const acc_layer *a, const acc_layer *b,
+                               acc_cost *out)
 {
     if (effective_pairs(p, a) == effective_pairs(p, b))
-        return SIM_OK;
+        return BASE_OK;
     out->n_cycles = p->v[AX_SWITCH_CYC];
     out->latency_ns = out->n_cycles * 1e3 / p->v[AX_CLOCK_MHZ];
     out->path = "block-pair switch";
-    return SIM_OK;
+    return BASE_OK;
 }
 
 /* Every layer override of the selected network must name one of the network's layers. */
-static sim_status check_layers(const acc_params *p, const acc_layer *layers, size_t n)
+static base_status check_layers(const acc_params *p, const acc_layer *layers, size_t n)
 {
     const ax_net_cfg *net = selected_net(p);
     for (size_t j = 0; j < net->n_layers; j++) {
@@ -274,11 +275,11 @@ static sim_status check_layers(const acc_params *p, const acc_layer *layers, siz
         while (i < n && !(layers[i].name && strcmp(layers[i].name, lc->layer) == 0))
             i++;
         if (i == n)
-            return sim_error_at(SIM_ENOTFOUND, lc->file, lc->line, lc->col,
-                                "configs.%s.layers.%s names no layer of the network", net->network,
-                                lc->layer);
+            return base_error_at(BASE_ENOTFOUND, lc->file, lc->line, lc->col,
+                                 "configs.%s.layers.%s names no layer of the network", net->network,
+                                 lc->layer);
     }
-    return SIM_OK;
+    return BASE_OK;
 }
 
 /* The configs were checked against these two: a file sets them, acc_params_set does not. */

@@ -49,14 +49,14 @@ static unsigned log2u(unsigned p)
     return p == 1 ? 0 : p == 2 ? 1 : p == 4 ? 2 : 3;
 }
 
-static sim_status cost(const acc_params *p, const acc_layer *l, int baseline, acc_cost *out)
+static base_status cost(const acc_params *p, const acc_layer *l, int baseline, acc_cost *out)
 {
     const double *v = p->v;
     unsigned prec = precision(l);
     if (prec == 0)
-        return SIM_ERROR(SIM_EUNSUPPORTED,
-                         "bitsys: layer '%s' A%uW%u: the 8x8 bit-PE grid takes at most 8 bits",
-                         acc_layer_name(l), l->a_bits, l->w_bits);
+        return BASE_ERROR(BASE_EUNSUPPORTED,
+                          "bitsys: layer '%s' A%uW%u: the 8x8 bit-PE grid takes at most 8 bits",
+                          acc_layer_name(l), l->a_bits, l->w_bits);
     double m = (double)l->m, n = (double)l->n, k = (double)l->k;
     double macs = (double)out->n_macs;
     /* Each unit owns one output column at a time and streams its m x k operand pairs. */
@@ -69,26 +69,26 @@ static sim_status cost(const acc_params *p, const acc_layer *l, int baseline, ac
         out->energy_pj = macs * (double)(prec * prec) * v[BS_E_BITPE] +
                          (m * k + k * n) * (double)prec * v[BS_E_MEM];
         out->path = path_name[log2u(prec)];
-        return SIM_OK;
+        return BASE_OK;
     }
     out->n_cycles = col_tiles * m * k + v[BS_BASE_PIPE];
     out->latency_ns = out->n_cycles * 1e3 / v[BS_BASE_CLOCK];
     out->energy_pj = macs * v[BS_E_MULT8] + (m * k + k * n) * 8.0 * v[BS_E_MEM];
     out->path = "8-bit multiplier tree";
-    return SIM_OK;
+    return BASE_OK;
 }
 
 /* Changing p rewrites the PE mask register; the pipeline fill is already charged per layer. */
-static sim_status mode_switch(const acc_params *p, const acc_layer *a, const acc_layer *b,
-                              acc_cost *out)
+static base_status mode_switch(const acc_params *p, const acc_layer *a, const acc_layer *b,
+                               acc_cost *out)
 {
     unsigned pa = precision(a), pb = precision(b);
     if (pa == pb || pa == 0 || pb == 0)
-        return SIM_OK;
+        return BASE_OK;
     out->n_cycles = p->v[BS_SWITCH_CYC];
     out->latency_ns = out->n_cycles * 1e3 / p->v[BS_CLOCK_MHZ];
     out->path = "precision mask switch";
-    return SIM_OK;
+    return BASE_OK;
 }
 
 const acc_model acc_bitsys_model = {

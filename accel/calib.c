@@ -19,12 +19,12 @@ size_t acc_params_n_targets(const acc_params *p)
     return p->n_targets;
 }
 
-sim_status acc_target_info(const acc_params *p, size_t i, const char **name, acc_metric *metric,
-                           double *lo, double *hi, size_t *n_workloads)
+base_status acc_target_info(const acc_params *p, size_t i, const char **name, acc_metric *metric,
+                            double *lo, double *hi, size_t *n_workloads)
 {
     if (i >= p->n_targets)
-        return SIM_ERROR(SIM_ERANGE, "%s has %zu targets, no target %zu", p->model->name,
-                         p->n_targets, i);
+        return BASE_ERROR(BASE_ERANGE, "%s has %zu targets, no target %zu", p->model->name,
+                          p->n_targets, i);
     const acc_target *t = &p->targets[i];
     if (name)
         *name = t->name;
@@ -36,7 +36,7 @@ sim_status acc_target_info(const acc_params *p, size_t i, const char **name, acc
         *hi = t->hi;
     if (n_workloads)
         *n_workloads = t->n_workloads;
-    return SIM_OK;
+    return BASE_OK;
 }
 
 /* Every workload of every target, loaded once, and a scratch copy of the largest. */
@@ -46,7 +46,7 @@ typedef struct calib_ctx {
     acc_workload ***ws; /* ws[target][workload] */
     acc_layer *scratch;
     size_t n_scratch;
-    sim_status status; /* first failure inside the GSL callback */
+    base_status status; /* first failure inside the GSL callback */
 } calib_ctx;
 
 static void ctx_fini(calib_ctx *c)
@@ -56,69 +56,69 @@ static void ctx_fini(calib_ctx *c)
             if (c->ws[t])
                 for (size_t w = 0; w < c->p->targets[t].n_workloads; w++)
                     acc_workload_free(c->ws[t][w]);
-            sim_free(c->ws[t]);
+            base_free(c->ws[t]);
         }
-    sim_free(c->ws);
-    sim_free(c->scratch);
+    base_free(c->ws);
+    base_free(c->scratch);
 }
 
-static sim_status load_one(calib_ctx *c, size_t t, size_t w, const char *dir)
+static base_status load_one(calib_ctx *c, size_t t, size_t w, const char *dir)
 {
     const char *name = c->p->targets[t].workloads[w];
     size_t len = strlen(dir) + strlen(name) + 8;
-    char *path = sim_malloc(len);
+    char *path = base_malloc(len);
     if (!path)
-        return SIM_ERROR(SIM_ENOMEM, "out of memory loading workload %s", name);
+        return BASE_ERROR(BASE_ENOMEM, "out of memory loading workload %s", name);
     snprintf(path, len, "%s/%s.yaml", dir, name);
-    sim_status st = acc_workload_load(path, &c->ws[t][w]);
-    sim_free(path);
-    if (st != SIM_OK)
+    base_status st = acc_workload_load(path, &c->ws[t][w]);
+    base_free(path);
+    if (st != BASE_OK)
         return st;
     size_t n;
     acc_workload_layers(c->ws[t][w], &n);
     if (n > c->n_scratch)
         c->n_scratch = n;
-    return SIM_OK;
+    return BASE_OK;
 }
 
 /* Loads the workloads of targets [first, last). */
-static sim_status ctx_init(calib_ctx *c, const acc_model *m, acc_params *p, const char *dir,
-                           size_t first, size_t last)
+static base_status ctx_init(calib_ctx *c, const acc_model *m, acc_params *p, const char *dir,
+                            size_t first, size_t last)
 {
     memset(c, 0, sizeof *c);
     c->m = m;
     c->p = p;
     if (!m || !p || !dir)
-        return SIM_ERROR(SIM_EINVAL, "calibration: model, parameters and workload dir required");
+        return BASE_ERROR(BASE_EINVAL, "calibration: model, parameters and workload dir required");
     if (p->model != m)
-        return SIM_ERROR(SIM_EINVAL, "parameters for '%s' used with model '%s'", p->model->name,
-                         m->name);
-    c->ws = sim_calloc(p->n_targets + 1, sizeof *c->ws);
+        return BASE_ERROR(BASE_EINVAL, "parameters for '%s' used with model '%s'", p->model->name,
+                          m->name);
+    c->ws = base_calloc(p->n_targets + 1, sizeof *c->ws);
     if (!c->ws)
-        return SIM_ERROR(SIM_ENOMEM, "out of memory in calibration");
+        return BASE_ERROR(BASE_ENOMEM, "out of memory in calibration");
     for (size_t t = first; t < last; t++) {
-        c->ws[t] = sim_calloc(p->targets[t].n_workloads, sizeof *c->ws[t]);
+        c->ws[t] = base_calloc(p->targets[t].n_workloads, sizeof *c->ws[t]);
         if (!c->ws[t])
-            return SIM_ERROR(SIM_ENOMEM, "out of memory in calibration");
+            return BASE_ERROR(BASE_ENOMEM, "out of memory in calibration");
         for (size_t w = 0; w < p->targets[t].n_workloads; w++) {
-            sim_status st = load_one(c, t, w, dir);
-            if (st != SIM_OK)
+            base_status st = load_one(c, t, w, dir);
+            if (st != BASE_OK)
                 return st;
         }
     }
-    c->scratch = sim_calloc(c->n_scratch + 1, sizeof *c->scratch);
-    return c->scratch ? SIM_OK : SIM_ERROR(SIM_ENOMEM, "out of memory in calibration");
+    c->scratch = base_calloc(c->n_scratch + 1, sizeof *c->scratch);
+    return c->scratch ? BASE_OK : BASE_ERROR(BASE_ENOMEM, "out of memory in calibration");
 }
 
 /* Mean ratio (baseline / design) of target t over its workloads. */
-static sim_status eval_target(calib_ctx *c, size_t t, double *mean, double *per)
+static base_status eval_target(calib_ctx *c, size_t t, double *mean, double *per)
 {
     const acc_target *tg = &c->p->targets[t];
     const char *baseline = c->m->baselines[tg->baseline];
     char *saved = c->p->network;
     double sum = 0;
-    sim_status st = SIM_OK;
-    for (size_t w = 0; w < tg->n_workloads && st == SIM_OK; w++) {
+    base_status st = BASE_OK;
+    for (size_t w = 0; w < tg->n_workloads && st == BASE_OK; w++) {
         size_t n;
         const acc_layer *layers = acc_workload_layers(c->ws[t][w], &n);
         memcpy(c->scratch, layers, n * sizeof *layers);
@@ -131,9 +131,9 @@ static sim_status eval_target(calib_ctx *c, size_t t, double *mean, double *per)
         c->p->network = (char *)acc_workload_name(c->ws[t][w]);
         acc_cost design, base;
         st = acc_network_cost(c->m, c->p, c->scratch, n, &design);
-        if (st == SIM_OK)
+        if (st == BASE_OK)
             st = acc_network_baseline_cost(c->m, c->p, baseline, c->scratch, n, &base);
-        if (st == SIM_OK) {
+        if (st == BASE_OK) {
             double r = tg->metric == ACC_SPEEDUP ? base.latency_ns / design.latency_ns
                                                  : base.energy_pj / design.energy_pj;
             if (per)
@@ -142,19 +142,19 @@ static sim_status eval_target(calib_ctx *c, size_t t, double *mean, double *per)
         }
     }
     c->p->network = saved;
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         *mean = sum / (double)tg->n_workloads;
     return st;
 }
 
-sim_status acc_target_eval(const acc_model *m, acc_params *p, size_t i, const char *workload_dir,
-                           double *mean, double *per_workload)
+base_status acc_target_eval(const acc_model *m, acc_params *p, size_t i, const char *workload_dir,
+                            double *mean, double *per_workload)
 {
     if (p && i >= p->n_targets)
         return acc_target_info(p, i, NULL, NULL, NULL, NULL, NULL);
     calib_ctx c;
-    sim_status st = ctx_init(&c, m, p, workload_dir, i, i + 1);
-    if (st == SIM_OK)
+    base_status st = ctx_init(&c, m, p, workload_dir, i, i + 1);
+    if (st == BASE_OK)
         st = eval_target(&c, i, mean, per_workload);
     ctx_fini(&c);
     return st;
@@ -181,9 +181,9 @@ static int resid_f(const gsl_vector *x, void *data, gsl_vector *f)
     set_free(c->p, x);
     for (size_t t = 0; t < c->p->n_targets; t++) {
         double mean = 0;
-        sim_status st = eval_target(c, t, &mean, NULL);
-        if (st != SIM_OK) {
-            if (c->status == SIM_OK)
+        base_status st = eval_target(c, t, &mean, NULL);
+        if (st != BASE_OK) {
+            if (c->status == BASE_OK)
                 c->status = st;
             return GSL_EFAILED;
         }
@@ -196,9 +196,9 @@ void acc_fit_free(acc_fit *fit)
 {
     if (!fit)
         return;
-    sim_free(fit->model_ratio);
-    sim_free(fit->paper_ratio);
-    sim_free(fit);
+    base_free(fit->model_ratio);
+    base_free(fit->paper_ratio);
+    base_free(fit);
 }
 
 double acc_fit_residual(const acc_fit *fit)
@@ -211,22 +211,22 @@ size_t acc_fit_n_iter(const acc_fit *fit)
 }
 
 /* Fills the per-target ratios and the residual norm at the current parameters. */
-static sim_status fit_summary(calib_ctx *c, acc_fit *fit)
+static base_status fit_summary(calib_ctx *c, acc_fit *fit)
 {
     double sq = 0;
     for (size_t t = 0; t < c->p->n_targets; t++) {
-        sim_status st = eval_target(c, t, &fit->model_ratio[t], NULL);
-        if (st != SIM_OK)
+        base_status st = eval_target(c, t, &fit->model_ratio[t], NULL);
+        if (st != BASE_OK)
             return st;
         fit->paper_ratio[t] = target_mid(&c->p->targets[t]);
         double r = fit->model_ratio[t] / fit->paper_ratio[t] - 1.0;
         sq += r * r;
     }
     fit->residual = sqrt(sq);
-    return SIM_OK;
+    return BASE_OK;
 }
 
-static sim_status run_gsl(calib_ctx *c, acc_fit *fit)
+static base_status run_gsl(calib_ctx *c, acc_fit *fit)
 {
     acc_params *p = c->p;
     size_t n = p->n_targets, k = p->n_free;
@@ -240,16 +240,16 @@ static sim_status run_gsl(calib_ctx *c, acc_fit *fit)
     gsl_multifit_nlinear_workspace *w =
         gsl_multifit_nlinear_alloc(gsl_multifit_nlinear_trust, &fp, n, k);
     gsl_vector *x = gsl_vector_alloc(k);
-    sim_status st = SIM_OK;
+    base_status st = BASE_OK;
     if (!w || !x) {
-        st = SIM_ERROR(SIM_ENOMEM, "out of memory in calibration");
+        st = BASE_ERROR(BASE_ENOMEM, "out of memory in calibration");
         goto free_gsl;
     }
     for (size_t j = 0; j < k; j++) {
         double v = p->v[p->free_idx[j]];
         if (!(v > 0)) {
-            st = SIM_ERROR(SIM_EINVAL, "free parameter '%s' must start positive (fit in log)",
-                           p->model->defs[p->free_idx[j]].name);
+            st = BASE_ERROR(BASE_EINVAL, "free parameter '%s' must start positive (fit in log)",
+                            p->model->defs[p->free_idx[j]].name);
             goto free_gsl;
         }
         gsl_vector_set(x, j, log(v));
@@ -258,15 +258,15 @@ static sim_status run_gsl(calib_ctx *c, acc_fit *fit)
     int gs = gsl_multifit_nlinear_init(x, &fdf, w);
     if (gs == GSL_SUCCESS)
         gs = gsl_multifit_nlinear_driver(200, 1e-12, 1e-12, 0.0, NULL, NULL, &info, w);
-    if (c->status != SIM_OK) {
+    if (c->status != BASE_OK) {
         st = c->status;
         goto free_gsl;
     }
     /* GSL_EMAXITER or a stalled step still leave the best point found: report it with its
      * residual rather than failing, so a headline that cannot be reached is visible. */
     if (gs != GSL_SUCCESS && gs != GSL_EMAXITER && gs != GSL_ENOPROG) {
-        st =
-            SIM_ERROR(SIM_EINVAL, "calibration of %s failed: %s", p->model->name, gsl_strerror(gs));
+        st = BASE_ERROR(BASE_EINVAL, "calibration of %s failed: %s", p->model->name,
+                        gsl_strerror(gs));
         goto free_gsl;
     }
     set_free(p, gsl_multifit_nlinear_position(w));
@@ -278,37 +278,39 @@ free_gsl:
     return st;
 }
 
-sim_status acc_calibrate(const acc_model *m, acc_params *p, const char *workload_dir, acc_fit **out)
+base_status acc_calibrate(const acc_model *m, acc_params *p, const char *workload_dir,
+                          acc_fit **out)
 {
     *out = NULL;
     if (p && p->n_targets == 0)
-        return SIM_ERROR(SIM_EINVAL, "%s: the parameter file has no calibration targets", p->path);
+        return BASE_ERROR(BASE_EINVAL, "%s: the parameter file has no calibration targets",
+                          p->path);
     calib_ctx c;
-    sim_status st = ctx_init(&c, m, p, workload_dir, 0, p ? p->n_targets : 0);
+    base_status st = ctx_init(&c, m, p, workload_dir, 0, p ? p->n_targets : 0);
     acc_fit *fit = NULL;
-    if (st == SIM_OK && !(fit = sim_calloc(1, sizeof *fit)))
-        st = SIM_ERROR(SIM_ENOMEM, "out of memory in calibration");
-    if (st == SIM_OK) {
+    if (st == BASE_OK && !(fit = base_calloc(1, sizeof *fit)))
+        st = BASE_ERROR(BASE_ENOMEM, "out of memory in calibration");
+    if (st == BASE_OK) {
         fit->n_targets = p->n_targets;
-        fit->model_ratio = sim_calloc(p->n_targets, sizeof *fit->model_ratio);
-        fit->paper_ratio = sim_calloc(p->n_targets, sizeof *fit->paper_ratio);
+        fit->model_ratio = base_calloc(p->n_targets, sizeof *fit->model_ratio);
+        fit->paper_ratio = base_calloc(p->n_targets, sizeof *fit->paper_ratio);
         if (!fit->model_ratio || !fit->paper_ratio)
-            st = SIM_ERROR(SIM_ENOMEM, "out of memory in calibration");
+            st = BASE_ERROR(BASE_ENOMEM, "out of memory in calibration");
     }
-    if (st == SIM_OK && p->n_free > 0) {
+    if (st == BASE_OK && p->n_free > 0) {
         gsl_error_handler_t *old = gsl_set_error_handler_off();
         st = run_gsl(&c, fit);
         gsl_set_error_handler(old);
     }
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         st = fit_summary(&c, fit);
     ctx_fini(&c);
-    if (st != SIM_OK) {
+    if (st != BASE_OK) {
         acc_fit_free(fit);
         return st;
     }
     *out = fit;
-    return SIM_OK;
+    return BASE_OK;
 }
 
 /* Writes s as the inside of a double-quoted YAML string (\\ and \" escaped). */
@@ -371,31 +373,33 @@ static void write_fit(FILE *fp, const acc_model *m, const acc_params *p, const a
     }
 }
 
-sim_status acc_fit_write(const acc_model *m, const acc_params *p, const acc_fit *fit,
-                         const char *base_path, const char *out_path)
+base_status acc_fit_write(const acc_model *m, const acc_params *p, const acc_fit *fit,
+                          const char *base_path, const char *out_path)
 {
     if (!m || !p || !fit || !base_path || !out_path || p->model != m)
-        return SIM_ERROR(SIM_EINVAL, "acc_fit_write: bad arguments");
+        return BASE_ERROR(BASE_EINVAL, "acc_fit_write: bad arguments");
     size_t len = strlen(out_path) + 32;
-    char *tmp = sim_malloc(len);
+    char *tmp = base_malloc(len);
     if (!tmp)
-        return SIM_ERROR(SIM_ENOMEM, "out of memory writing %s", out_path);
+        return BASE_ERROR(BASE_ENOMEM, "out of memory writing %s", out_path);
     snprintf(tmp, len, "%s.tmp.%ld", out_path, (long)getpid());
     FILE *fp = fopen(tmp, "w");
     if (!fp) {
-        sim_status st = sim_error_at(SIM_EIO, out_path, 0, 0, "cannot write: %s", strerror(errno));
-        sim_free(tmp);
+        base_status st =
+            base_error_at(BASE_EIO, out_path, 0, 0, "cannot write: %s", strerror(errno));
+        base_free(tmp);
         return st;
     }
     write_fit(fp, m, p, fit, base_path);
     int bad = ferror(fp);
     bad |= fclose(fp);
     if (bad || rename(tmp, out_path) != 0) {
-        sim_status st = sim_error_at(SIM_EIO, out_path, 0, 0, "cannot write: %s", strerror(errno));
+        base_status st =
+            base_error_at(BASE_EIO, out_path, 0, 0, "cannot write: %s", strerror(errno));
         remove(tmp);
-        sim_free(tmp);
+        base_free(tmp);
         return st;
     }
-    sim_free(tmp);
-    return SIM_OK;
+    base_free(tmp);
+    return BASE_OK;
 }

@@ -52,14 +52,14 @@ static int needs_im2col(const acc_layer *l)
     return l->is_conv && !(l->kh == 1 && l->kw == 1 && l->stride == 1);
 }
 
-static sim_status cost(const acc_params *p, const acc_layer *l, int baseline, acc_cost *out)
+static base_status cost(const acc_params *p, const acc_layer *l, int baseline, acc_cost *out)
 {
     const double *v = p->v;
     if (l->a_bits > 8 || l->w_bits > 8)
-        return SIM_ERROR(SIM_EUNSUPPORTED,
-                         "potacc: layer '%s' A%uW%u: the datapath takes int8 activations and "
-                         "at most 8-bit weights",
-                         acc_layer_name(l), l->a_bits, l->w_bits);
+        return BASE_ERROR(BASE_EUNSUPPORTED,
+                          "potacc: layer '%s' A%uW%u: the datapath takes int8 activations and "
+                          "at most 8-bit weights",
+                          acc_layer_name(l), l->a_bits, l->w_bits);
     double macs = (double)out->n_macs;
     double cpu_mw = v[PA_BOARD_MW] + v[PA_CPU_MW];
     double t_im2col =
@@ -72,7 +72,7 @@ static sim_status cost(const acc_params *p, const acc_layer *l, int baseline, ac
         out->energy_pj = (cpu_mw + fpga) * t;
         out->n_cycles = t * v[PA_CLOCK_MHZ] * 1e-3;
         out->path = baseline == B_CPU ? "CPU-only" : "CPU (grouped conv)";
-        return SIM_OK;
+        return BASE_OK;
     }
     /* Shift path for PoT weights of up to 4 bits (sign + 3-bit exponent code, stored as 4
      * bits); int8 multipliers for wider weights and for the multiplier baseline. */
@@ -91,7 +91,7 @@ static sim_status cost(const acc_params *p, const acc_layer *l, int baseline, ac
     out->energy_pj = (v[PA_BOARD_MW] + v[PA_FPGA_MW]) * t + v[PA_CPU_MW] * t_im2col +
                      macs * (shift ? v[PA_E_SHIFT] : v[PA_E_MULT]) + bytes * v[PA_E_DMA];
     out->path = shift ? "PoT shift-PE" : "int8 multiplier";
-    return SIM_OK;
+    return BASE_OK;
 }
 
 static int mode_of(const acc_layer *l)
@@ -101,17 +101,17 @@ static int mode_of(const acc_layer *l)
 
 /* Moving between the shift and multiplier GEMM paths rewrites the accelerator's
  * configuration registers and drains its pipeline; CPU-run layers change nothing. */
-static sim_status mode_switch(const acc_params *p, const acc_layer *a, const acc_layer *b,
-                              acc_cost *out)
+static base_status mode_switch(const acc_params *p, const acc_layer *a, const acc_layer *b,
+                               acc_cost *out)
 {
     int ma = mode_of(a), mb = mode_of(b);
     if (ma == mb || ma == 2 || mb == 2)
-        return SIM_OK;
+        return BASE_OK;
     out->latency_ns = p->v[PA_SWITCH_NS];
     out->n_cycles = out->latency_ns * p->v[PA_CLOCK_MHZ] * 1e-3;
     out->energy_pj = (p->v[PA_BOARD_MW] + p->v[PA_FPGA_MW]) * out->latency_ns;
     out->path = "PE path switch";
-    return SIM_OK;
+    return BASE_OK;
 }
 
 const acc_model acc_potacc_model = {

@@ -63,7 +63,7 @@ static double storage_bits(unsigned bits)
     return (double)s;
 }
 
-static sim_status cost(const acc_params *p, const acc_layer *l, int baseline, acc_cost *out)
+static base_status cost(const acc_params *p, const acc_layer *l, int baseline, acc_cost *out)
 {
     const double *v = p->v;
     container c = C_PLAIN16;
@@ -80,21 +80,21 @@ static sim_status cost(const acc_params *p, const acc_layer *l, int baseline, ac
     out->latency_ns = out->n_cycles / v[SP_CLOCK_GHZ];
     out->energy_pj = out->n_cycles * v[SP_E_CYCLE];
     out->path = baseline < 0 ? container_name[c] : "16-bit conv2d baseline";
-    return SIM_OK;
+    return BASE_OK;
 }
 
 /* Changing container means a new vsetvli and differently packed operands (packed offline):
  * a fixed number of cycles. */
-static sim_status mode_switch(const acc_params *p, const acc_layer *a, const acc_layer *b,
-                              acc_cost *out)
+static base_status mode_switch(const acc_params *p, const acc_layer *a, const acc_layer *b,
+                               acc_cost *out)
 {
     if (pick_container(p->v, a->a_bits, a->w_bits) == pick_container(p->v, b->a_bits, b->w_bits))
-        return SIM_OK;
+        return BASE_OK;
     out->n_cycles = p->v[SP_SWITCH_CYC];
     out->latency_ns = out->n_cycles / p->v[SP_CLOCK_GHZ];
     out->energy_pj = out->n_cycles * p->v[SP_E_CYCLE];
     out->path = "container switch";
-    return SIM_OK;
+    return BASE_OK;
 }
 
 const acc_model acc_sparq_model = {

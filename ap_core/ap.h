@@ -1,7 +1,7 @@
 /* ap.h - the associative processor (AP) model: a bit-sliced CAM array with key, mask and a
  * tag bit per row, its compare/write primitives, and arithmetic as look-up tables of passes.
  * Model: docs/AP_MODEL.md; pass orders from the FPGA AP RTL cited in REFERENCE.md section 3.
- * Only sim/sim_base.h and the C library are used. */
+ * Only base/base.h and the C library are used. */
 #ifndef AP_H
 #define AP_H
 
@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sim/sim_base.h"
+#include "base/base.h"
 
 /* Widest operand field of an arithmetic op, and widest accumulator field. */
 #define AP_WIDTH_MAX     16u
@@ -34,9 +34,9 @@ typedef struct ap_counters {
 /* ---- The array ---------------------------------------------------------------------- */
 
 /* Creates an array of n_rows x n_cols bits, all zero, tags clear, counters zero.
- * SIM_EINVAL for zero rows or columns; SIM_ENOMEM when it does not fit in memory.
+ * BASE_EINVAL for zero rows or columns; BASE_ENOMEM when it does not fit in memory.
  * *out is NULL on failure. Free with ap_array_free. */
-sim_status ap_array_new(size_t n_rows, unsigned n_cols, ap_array **out);
+base_status ap_array_new(size_t n_rows, unsigned n_cols, ap_array **out);
 /* Frees the array; ap_array_free(NULL) is a no-op. */
 void ap_array_free(ap_array *arr);
 size_t ap_array_rows(const ap_array *arr);
@@ -60,14 +60,14 @@ typedef enum ap_tag_mode {
 
 /* Masked compare: a row matches when bit cols[i] equals key[i] (0 or 1) for every i < n;
  * columns not listed are masked out. n = 0 matches every row. Counts one compare and
- * n_rows x n compared cells. SIM_ERANGE for a column outside the array, SIM_EINVAL for a key
+ * n_rows x n compared cells. BASE_ERANGE for a column outside the array, BASE_EINVAL for a key
  * other than 0/1 or an unknown mode. */
-sim_status ap_array_compare(ap_array *arr, const unsigned *cols, const unsigned char *key,
-                            unsigned n, ap_tag_mode mode);
+base_status ap_array_compare(ap_array *arr, const unsigned *cols, const unsigned char *key,
+                             unsigned n, ap_tag_mode mode);
 /* Tagged write: bit cols[i] := bits[i] in every tagged row. Counts one write and
  * tagged rows x n written cells. Errors as ap_array_compare. */
-sim_status ap_array_write(ap_array *arr, const unsigned *cols, const unsigned char *bits,
-                          unsigned n);
+base_status ap_array_write(ap_array *arr, const unsigned *cols, const unsigned char *bits,
+                           unsigned n);
 /* Tag register operations (no counters). */
 void ap_array_tags_fill(ap_array *arr, bool value);
 void ap_array_tags_invert(ap_array *arr);
@@ -77,18 +77,18 @@ size_t ap_array_tags_count(const ap_array *arr);
 bool ap_array_tags_first(const ap_array *arr, size_t *row);
 
 /* 1D access: write or read one row's field (width 1..32). Counts one word write/read.
- * SIM_ERANGE for a row or field outside the array, SIM_EINVAL for width 0 or > 32. */
-sim_status ap_array_word_write(ap_array *arr, size_t row, ap_field f, uint32_t value);
-sim_status ap_array_word_read(ap_array *arr, size_t row, ap_field f, uint32_t *value);
+ * BASE_ERANGE for a row or field outside the array, BASE_EINVAL for width 0 or > 32. */
+base_status ap_array_word_write(ap_array *arr, size_t row, ap_field f, uint32_t value);
+base_status ap_array_word_read(ap_array *arr, size_t row, ap_field f, uint32_t *value);
 /* 2D access: one bit of every row of column col at once; bit r of the plane is row r
  * (word r / 64, bit r % 64). n_words must be ap_array_plane_words(); bits of rows >= n_rows
  * are ignored on write and read back as 0. Counts one plane write/read. */
-sim_status ap_array_plane_write(ap_array *arr, unsigned col, const uint64_t *bits, size_t n_words);
-sim_status ap_array_plane_read(ap_array *arr, unsigned col, uint64_t *bits, size_t n_words);
+base_status ap_array_plane_write(ap_array *arr, unsigned col, const uint64_t *bits, size_t n_words);
+base_status ap_array_plane_read(ap_array *arr, unsigned col, uint64_t *bits, size_t n_words);
 /* Bulk 2D load/store of a field (width 1..32) for rows 0..n_values-1 (n_values <= n_rows;
  * a load clears the field in the remaining rows): f.width plane writes/reads. */
-sim_status ap_array_field_load(ap_array *arr, ap_field f, const uint32_t *values, size_t n_values);
-sim_status ap_array_field_store(ap_array *arr, ap_field f, uint32_t *values, size_t n_values);
+base_status ap_array_field_load(ap_array *arr, ap_field f, const uint32_t *values, size_t n_values);
+base_status ap_array_field_store(ap_array *arr, ap_field f, uint32_t *values, size_t n_values);
 
 /* ---- Operations: one table, enum values and names come from it ------------------------ */
 
@@ -125,67 +125,67 @@ typedef enum ap_op {
 
 /* The op's name ("add", "mul_s", ...); "unknown" for a value outside the enum. */
 const char *ap_op_name(ap_op op);
-/* Looks an op up by name; SIM_ENOTFOUND if there is none. */
-sim_status ap_op_from_name(const char *name, ap_op *out);
+/* Looks an op up by name; BASE_ENOTFOUND if there is none. */
+base_status ap_op_from_name(const char *name, ap_op *out);
 
-/* All ops below validate their fields: operand widths 1..16 (SIM_EINVAL), accumulators up
- * to 32, fields and single columns inside the array (SIM_ERANGE), all fields and columns of
- * one call pairwise disjoint (SIM_EOVERLAP). Work columns (carry/flag) are clobbered. The
+/* All ops below validate their fields: operand widths 1..16 (BASE_EINVAL), accumulators up
+ * to 32, fields and single columns inside the array (BASE_ERANGE), all fields and columns of
+ * one call pairwise disjoint (BASE_EOVERLAP). Work columns (carry/flag) are clobbered. The
  * tag register is left unspecified. Rows never interact except in ap_reduce_sum and
  * ap_reduce_sum_groups. */
 
 /* b := b + a (mod 2^n), a.width == b.width == n; carry_col ends holding the carry out.
  * 4 passes per bit, keys over (a, b, carry) 110, 100, 001, 011. */
-sim_status ap_add(ap_array *arr, ap_field a, ap_field b, unsigned carry_col);
+base_status ap_add(ap_array *arr, ap_field a, ap_field b, unsigned carry_col);
 /* b := b - a (mod 2^n); borrow_col ends holding the borrow out. 4 passes per bit, keys
  * 100, 110, 011, 001. */
-sim_status ap_sub(ap_array *arr, ap_field a, ap_field b, unsigned borrow_col);
+base_status ap_sub(ap_array *arr, ap_field a, ap_field b, unsigned borrow_col);
 /* a := -a (two's complement, mod 2^n). 3 passes per bit. */
-sim_status ap_neg(ap_array *arr, ap_field a, unsigned flag_col);
+base_status ap_neg(ap_array *arr, ap_field a, unsigned flag_col);
 /* s := a + b (mod 2^n), all three of width n; carry_col ends holding the carry out. */
-sim_status ap_add_oop(ap_array *arr, ap_field a, ap_field b, ap_field s, unsigned carry_col);
+base_status ap_add_oop(ap_array *arr, ap_field a, ap_field b, ap_field s, unsigned carry_col);
 /* p := a * b, p.width == a.width + b.width, unsigned or two's complement. */
-sim_status ap_mul(ap_array *arr, ap_field a, ap_field b, ap_field p, unsigned carry_col,
-                  bool is_signed);
+base_status ap_mul(ap_array *arr, ap_field a, ap_field b, ap_field p, unsigned carry_col,
+                   bool is_signed);
 /* acc := acc + a * b (mod 2^acc.width), a.width + b.width <= acc.width <= 32; tmp (width
  * a.width + b.width) receives the product. */
-sim_status ap_mac(ap_array *arr, ap_field a, ap_field b, ap_field acc, ap_field tmp,
-                  unsigned carry_col, bool is_signed);
+base_status ap_mac(ap_array *arr, ap_field a, ap_field b, ap_field acc, ap_field tmp,
+                   unsigned carry_col, bool is_signed);
 /* flag_col := (a > b), unsigned or signed. */
-sim_status ap_gt(ap_array *arr, ap_field a, ap_field b, unsigned flag_col, bool is_signed);
+base_status ap_gt(ap_array *arr, ap_field a, ap_field b, unsigned flag_col, bool is_signed);
 /* flag_col := (a == b). */
-sim_status ap_eq(ap_array *arr, ap_field a, ap_field b, unsigned flag_col);
+base_status ap_eq(ap_array *arr, ap_field a, ap_field b, unsigned flag_col);
 /* b := max(a, b); flag_col ends holding (a > b). */
-sim_status ap_max(ap_array *arr, ap_field a, ap_field b, unsigned flag_col, bool is_signed);
+base_status ap_max(ap_array *arr, ap_field a, ap_field b, unsigned flag_col, bool is_signed);
 /* a := max(a, 0), a signed. One pass. */
-sim_status ap_relu(ap_array *arr, ap_field a);
+base_status ap_relu(ap_array *arr, ap_field a);
 /* a := |a| for signed a, read back as an unsigned n-bit magnitude (|-2^(n-1)| = 2^(n-1)). */
-sim_status ap_abs(ap_array *arr, ap_field a, unsigned flag_col);
+base_status ap_abs(ap_array *arr, ap_field a, unsigned flag_col);
 /* d := round(a / 2^shift) = (a >> shift) + bit (shift-1) of a, i.e. round half up, with
  * arithmetic (is_signed) or logical shift, 1 <= shift < a.width, result mod 2^d.width
  * (a.width and d.width 1..32: it reads accumulators; bits above a.width - shift are sign- or
  * zero-extension). carry_col ends
  * holding the carry out of d. */
-sim_status ap_shr_round(ap_array *arr, ap_field a, unsigned shift, ap_field d, unsigned carry_col,
-                        bool is_signed);
+base_status ap_shr_round(ap_array *arr, ap_field a, unsigned shift, ap_field d, unsigned carry_col,
+                         bool is_signed);
 /* d := a, d.width == a.width. */
-sim_status ap_copy(ap_array *arr, ap_field a, ap_field d);
+base_status ap_copy(ap_array *arr, ap_field a, ap_field d);
 /* Sum of field a over all rows into acc of row 0 (mod 2^acc.width), by a 2D-AP tree:
  * acc := a (extended); then ceil(log2 n_rows) steps k, each moving acc of row r + 2^k into
  * tmp of row r (acc.width plane reads + plane writes) and adding tmp into acc in all rows.
  * a.width <= acc.width == tmp.width <= 32 (a may be an accumulator). Other rows end with
  * partial sums. */
-sim_status ap_reduce_sum(ap_array *arr, ap_field a, ap_field acc, ap_field tmp, unsigned carry_col,
-                         bool is_signed);
+base_status ap_reduce_sum(ap_array *arr, ap_field a, ap_field acc, ap_field tmp, unsigned carry_col,
+                          bool is_signed);
 
 /* The same tree within aligned groups of group_rows rows (a power of two up to n_rows, or
  * n_rows itself, which is ap_reduce_sum): row g * group_rows receives the sum of its group after
  * ceil(log2 group_rows) steps, so the cost is ap_op_cost(AP_OP_REDUCE_SUM_*, ..., group_rows)
  * with compared and written cells over all rows. Other rows take partial sums that may cross
- * into the next group: only the group leaders' results are meaningful. SIM_EINVAL for a
+ * into the next group: only the group leaders' results are meaningful. BASE_EINVAL for a
  * group size that is neither, else the errors of ap_reduce_sum. */
-sim_status ap_reduce_sum_groups(ap_array *arr, ap_field a, ap_field acc, ap_field tmp,
-                                unsigned carry_col, bool is_signed, size_t group_rows);
+base_status ap_reduce_sum_groups(ap_array *arr, ap_field a, ap_field acc, ap_field tmp,
+                                 unsigned carry_col, bool is_signed, size_t group_rows);
 
 /* ---- Closed-form cost ----------------------------------------------------------------- */
 
@@ -208,11 +208,11 @@ typedef struct ap_cost {
  *   shr_round_*: width_a = source width (up to 32), width_b = shift, width_acc = destination;
  *   reduce_sum_*: width_a = source width (up to 32), width_acc = accumulator width; n_rows
  *   matters.
- * n_rows >= 1. SIM_EINVAL for an unknown op or widths the op would reject.
+ * n_rows >= 1. BASE_EINVAL for an unknown op or widths the op would reject.
  * written_cells_per_row is exact except: mul/mac with width_a + width_b > 16 (estimated from
  * 65,536 fixed pseudo-random pairs) and reduce_sum (a model, see docs/AP_MODEL.md). The
  * mul/mac expectations are memoised in static storage: not thread-safe on first use. */
-sim_status ap_op_cost(ap_op op, unsigned width_a, unsigned width_b, unsigned width_acc,
-                      size_t n_rows, ap_cost *out);
+base_status ap_op_cost(ap_op op, unsigned width_a, unsigned width_b, unsigned width_acc,
+                       size_t n_rows, ap_cost *out);
 
 #endif /* AP_H */

@@ -21,24 +21,24 @@
 
 /* ---- Creation ------------------------------------------------------------------------- */
 
-sim_status ap_array_new(size_t n_rows, unsigned n_cols, ap_array **out)
+base_status ap_array_new(size_t n_rows, unsigned n_cols, ap_array **out)
 {
     *out = NULL;
     if (n_rows == 0 || n_cols == 0)
-        return SIM_ERROR(SIM_EINVAL,
-                         "ap array needs at least one row and one column (got %zu x %u)", n_rows,
-                         n_cols);
+        return BASE_ERROR(BASE_EINVAL,
+                          "ap array needs at least one row and one column (got %zu x %u)", n_rows,
+                          n_cols);
     size_t n_vec = n_rows / (64u * AP_VEC_WORDS) + (n_rows % (64u * AP_VEC_WORDS) != 0);
     size_t n_words = n_vec * AP_VEC_WORDS;
     /* planes + tags + valid + scratch, plus 32 bytes to align the start for AVX2 loads. */
     size_t n_planes = (size_t)n_cols + 3u;
     if (n_words > (SIZE_MAX - 32u) / sizeof(uint64_t) / n_planes)
-        return SIM_ERROR(SIM_ENOMEM, "ap array of %zu x %u bits does not fit in memory", n_rows,
-                         n_cols);
-    ap_array *arr = sim_calloc(1, sizeof *arr);
+        return BASE_ERROR(BASE_ENOMEM, "ap array of %zu x %u bits does not fit in memory", n_rows,
+                          n_cols);
+    ap_array *arr = base_calloc(1, sizeof *arr);
     if (!arr)
         goto fail_nothing_to_free;
-    arr->block = sim_calloc(1, n_words * n_planes * sizeof(uint64_t) + 32u);
+    arr->block = base_calloc(1, n_words * n_planes * sizeof(uint64_t) + 32u);
     if (!arr->block)
         goto fail_free_struct;
     uintptr_t base = ((uintptr_t)arr->block + 31u) & ~(uintptr_t)31u;
@@ -55,11 +55,12 @@ sim_status ap_array_new(size_t n_rows, unsigned n_cols, ap_array **out)
         arr->valid[n_rows / 64u] = ((uint64_t)1 << (n_rows % 64u)) - 1u;
     ap_array_use_simd(arr, true);
     *out = arr;
-    return SIM_OK;
+    return BASE_OK;
 fail_free_struct:
-    sim_free(arr);
+    base_free(arr);
 fail_nothing_to_free:
-    return SIM_ERROR(SIM_ENOMEM, "out of memory for an ap array of %zu x %u bits", n_rows, n_cols);
+    return BASE_ERROR(BASE_ENOMEM, "out of memory for an ap array of %zu x %u bits", n_rows,
+                      n_cols);
 }
 
 void ap_array_use_simd(ap_array *arr, bool on)
@@ -76,8 +77,8 @@ void ap_array_free(ap_array *arr)
 {
     if (!arr)
         return;
-    sim_free(arr->block);
-    sim_free(arr);
+    base_free(arr->block);
+    base_free(arr);
 }
 
 size_t ap_array_rows(const ap_array *arr)
@@ -367,28 +368,28 @@ void ap_plane_shift(ap_array *arr, unsigned src_col, unsigned dst_col, size_t by
 
 /* ---- Public primitives ----------------------------------------------------------------- */
 
-static sim_status check_cols(const ap_array *arr, const unsigned *cols, const unsigned char *bits,
-                             unsigned n, const char *what)
+static base_status check_cols(const ap_array *arr, const unsigned *cols, const unsigned char *bits,
+                              unsigned n, const char *what)
 {
     for (unsigned k = 0; k < n; k++) {
         if (!ap_cols_inside(arr, cols[k], 1))
-            return SIM_ERROR(SIM_ERANGE, "ap %s: column %u outside the array (%u columns)", what,
-                             cols[k], arr->n_cols);
+            return BASE_ERROR(BASE_ERANGE, "ap %s: column %u outside the array (%u columns)", what,
+                              cols[k], arr->n_cols);
         if (bits[k] > 1)
-            return SIM_ERROR(SIM_EINVAL, "ap %s: bit %u for column %u is not 0 or 1", what,
-                             (unsigned)bits[k], cols[k]);
+            return BASE_ERROR(BASE_EINVAL, "ap %s: bit %u for column %u is not 0 or 1", what,
+                              (unsigned)bits[k], cols[k]);
     }
-    return SIM_OK;
+    return BASE_OK;
 }
 
-sim_status ap_array_compare(ap_array *arr, const unsigned *cols, const unsigned char *key,
-                            unsigned n, ap_tag_mode mode)
+base_status ap_array_compare(ap_array *arr, const unsigned *cols, const unsigned char *key,
+                             unsigned n, ap_tag_mode mode)
 {
-    sim_status st = check_cols(arr, cols, key, n, "compare");
+    base_status st = check_cols(arr, cols, key, n, "compare");
     if (st)
         return st;
     if (mode != AP_TAG_SET && mode != AP_TAG_AND && mode != AP_TAG_OR)
-        return SIM_ERROR(SIM_EINVAL, "ap compare: unknown tag mode %d", (int)mode);
+        return BASE_ERROR(BASE_EINVAL, "ap compare: unknown tag mode %d", (int)mode);
     for (size_t w = 0; w < arr->n_words; w++) {
         uint64_t t = arr->valid[w];
         for (unsigned k = 0; k < n; k++)
@@ -401,13 +402,13 @@ sim_status ap_array_compare(ap_array *arr, const unsigned *cols, const unsigned 
     }
     arr->cnt.n_compares++;
     arr->cnt.n_compared_cells += (uint64_t)arr->n_rows * n;
-    return SIM_OK;
+    return BASE_OK;
 }
 
-sim_status ap_array_write(ap_array *arr, const unsigned *cols, const unsigned char *bits,
-                          unsigned n)
+base_status ap_array_write(ap_array *arr, const unsigned *cols, const unsigned char *bits,
+                           unsigned n)
 {
-    sim_status st = check_cols(arr, cols, bits, n, "write");
+    base_status st = check_cols(arr, cols, bits, n, "write");
     if (st)
         return st;
     for (unsigned k = 0; k < n; k++) {
@@ -417,7 +418,7 @@ sim_status ap_array_write(ap_array *arr, const unsigned *cols, const unsigned ch
     }
     arr->cnt.n_writes++;
     arr->cnt.n_written_cells += (uint64_t)ap_array_tags_count(arr) * n;
-    return SIM_OK;
+    return BASE_OK;
 }
 
 void ap_array_tags_fill(ap_array *arr, bool value)
@@ -467,91 +468,91 @@ bool ap_array_tags_first(const ap_array *arr, size_t *row)
     return false;
 }
 
-static sim_status check_field(const ap_array *arr, ap_field f, const char *what)
+static base_status check_field(const ap_array *arr, ap_field f, const char *what)
 {
     if (f.width == 0 || f.width > 32u)
-        return SIM_ERROR(SIM_EINVAL, "ap %s: field width %u is not in 1..32", what, f.width);
+        return BASE_ERROR(BASE_EINVAL, "ap %s: field width %u is not in 1..32", what, f.width);
     if (!ap_cols_inside(arr, f.col, f.width))
-        return SIM_ERROR(SIM_ERANGE,
-                         "ap %s: field at column %u of width %u outside the array (%u columns)",
-                         what, f.col, f.width, arr->n_cols);
-    return SIM_OK;
+        return BASE_ERROR(BASE_ERANGE,
+                          "ap %s: field at column %u of width %u outside the array (%u columns)",
+                          what, f.col, f.width, arr->n_cols);
+    return BASE_OK;
 }
 
-sim_status ap_array_word_write(ap_array *arr, size_t row, ap_field f, uint32_t value)
+base_status ap_array_word_write(ap_array *arr, size_t row, ap_field f, uint32_t value)
 {
-    sim_status st = check_field(arr, f, "word write");
+    base_status st = check_field(arr, f, "word write");
     if (st)
         return st;
     if (row >= arr->n_rows)
-        return SIM_ERROR(SIM_ERANGE, "ap word write: row %zu outside the array (%zu rows)", row,
-                         arr->n_rows);
+        return BASE_ERROR(BASE_ERANGE, "ap word write: row %zu outside the array (%zu rows)", row,
+                          arr->n_rows);
     uint64_t bit = (uint64_t)1 << (row % 64u);
     for (unsigned i = 0; i < f.width; i++) {
         uint64_t *w = ap_plane(arr, f.col + i) + row / 64u;
         *w = (value >> i) & 1u ? *w | bit : *w & ~bit;
     }
     arr->cnt.n_word_writes++;
-    return SIM_OK;
+    return BASE_OK;
 }
 
-sim_status ap_array_word_read(ap_array *arr, size_t row, ap_field f, uint32_t *value)
+base_status ap_array_word_read(ap_array *arr, size_t row, ap_field f, uint32_t *value)
 {
-    sim_status st = check_field(arr, f, "word read");
+    base_status st = check_field(arr, f, "word read");
     if (st)
         return st;
     if (row >= arr->n_rows)
-        return SIM_ERROR(SIM_ERANGE, "ap word read: row %zu outside the array (%zu rows)", row,
-                         arr->n_rows);
+        return BASE_ERROR(BASE_ERANGE, "ap word read: row %zu outside the array (%zu rows)", row,
+                          arr->n_rows);
     uint32_t v = 0;
     for (unsigned i = 0; i < f.width; i++)
         v |= (uint32_t)((ap_plane(arr, f.col + i)[row / 64u] >> (row % 64u)) & 1u) << i;
     *value = v;
     arr->cnt.n_word_reads++;
-    return SIM_OK;
+    return BASE_OK;
 }
 
-static sim_status check_plane(const ap_array *arr, unsigned col, size_t n_words, const char *what)
+static base_status check_plane(const ap_array *arr, unsigned col, size_t n_words, const char *what)
 {
     if (!ap_cols_inside(arr, col, 1))
-        return SIM_ERROR(SIM_ERANGE, "ap %s: column %u outside the array (%u columns)", what, col,
-                         arr->n_cols);
+        return BASE_ERROR(BASE_ERANGE, "ap %s: column %u outside the array (%u columns)", what, col,
+                          arr->n_cols);
     if (n_words != arr->n_words)
-        return SIM_ERROR(SIM_EINVAL, "ap %s: plane of %zu words, the array needs %zu", what,
-                         n_words, arr->n_words);
-    return SIM_OK;
+        return BASE_ERROR(BASE_EINVAL, "ap %s: plane of %zu words, the array needs %zu", what,
+                          n_words, arr->n_words);
+    return BASE_OK;
 }
 
-sim_status ap_array_plane_write(ap_array *arr, unsigned col, const uint64_t *bits, size_t n_words)
+base_status ap_array_plane_write(ap_array *arr, unsigned col, const uint64_t *bits, size_t n_words)
 {
-    sim_status st = check_plane(arr, col, n_words, "plane write");
+    base_status st = check_plane(arr, col, n_words, "plane write");
     if (st)
         return st;
     uint64_t *c = ap_plane(arr, col);
     for (size_t w = 0; w < n_words; w++)
         c[w] = bits[w] & arr->valid[w];
     arr->cnt.n_plane_writes++;
-    return SIM_OK;
+    return BASE_OK;
 }
 
-sim_status ap_array_plane_read(ap_array *arr, unsigned col, uint64_t *bits, size_t n_words)
+base_status ap_array_plane_read(ap_array *arr, unsigned col, uint64_t *bits, size_t n_words)
 {
-    sim_status st = check_plane(arr, col, n_words, "plane read");
+    base_status st = check_plane(arr, col, n_words, "plane read");
     if (st)
         return st;
     memcpy(bits, ap_plane(arr, col), n_words * sizeof(uint64_t));
     arr->cnt.n_plane_reads++;
-    return SIM_OK;
+    return BASE_OK;
 }
 
-sim_status ap_array_field_load(ap_array *arr, ap_field f, const uint32_t *values, size_t n_values)
+base_status ap_array_field_load(ap_array *arr, ap_field f, const uint32_t *values, size_t n_values)
 {
-    sim_status st = check_field(arr, f, "field load");
+    base_status st = check_field(arr, f, "field load");
     if (st)
         return st;
     if (n_values > arr->n_rows)
-        return SIM_ERROR(SIM_ERANGE, "ap field load: %zu values for %zu rows", n_values,
-                         arr->n_rows);
+        return BASE_ERROR(BASE_ERANGE, "ap field load: %zu values for %zu rows", n_values,
+                          arr->n_rows);
     for (unsigned i = 0; i < f.width; i++) {
         uint64_t *c = ap_plane(arr, f.col + i);
         memset(c, 0, arr->n_words * sizeof(uint64_t));
@@ -559,17 +560,17 @@ sim_status ap_array_field_load(ap_array *arr, ap_field f, const uint32_t *values
             c[r / 64u] |= (uint64_t)((values[r] >> i) & 1u) << (r % 64u);
     }
     arr->cnt.n_plane_writes += f.width;
-    return SIM_OK;
+    return BASE_OK;
 }
 
-sim_status ap_array_field_store(ap_array *arr, ap_field f, uint32_t *values, size_t n_values)
+base_status ap_array_field_store(ap_array *arr, ap_field f, uint32_t *values, size_t n_values)
 {
-    sim_status st = check_field(arr, f, "field store");
+    base_status st = check_field(arr, f, "field store");
     if (st)
         return st;
     if (n_values > arr->n_rows)
-        return SIM_ERROR(SIM_ERANGE, "ap field store: %zu values for %zu rows", n_values,
-                         arr->n_rows);
+        return BASE_ERROR(BASE_ERANGE, "ap field store: %zu values for %zu rows", n_values,
+                          arr->n_rows);
     if (n_values > 0) /* values may be NULL when there are none */
         memset(values, 0, n_values * sizeof *values);
     for (unsigned i = 0; i < f.width; i++) {
@@ -578,5 +579,5 @@ sim_status ap_array_field_store(ap_array *arr, ap_field f, uint32_t *values, siz
             values[r] |= (uint32_t)((c[r / 64u] >> (r % 64u)) & 1u) << i;
     }
     arr->cnt.n_plane_reads += f.width;
-    return SIM_OK;
+    return BASE_OK;
 }

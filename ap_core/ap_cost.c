@@ -139,9 +139,9 @@ static void mul_cells(unsigned wa, unsigned wb, unsigned m, bool is_signed, doub
 
 /* ---- Closed forms ----------------------------------------------------------------------- */
 
-static sim_status bad(ap_op op, const char *why)
+static base_status bad(ap_op op, const char *why)
 {
-    return SIM_ERROR(SIM_EINVAL, "ap_op_cost(%s): %s", ap_op_name(op), why);
+    return BASE_ERROR(BASE_EINVAL, "ap_op_cost(%s): %s", ap_op_name(op), why);
 }
 
 /* Adds k passes, each comparing cc columns and writing wc columns. */
@@ -162,12 +162,12 @@ static void fills(ap_cost *c, uint64_t k, uint64_t wc)
     c->written_cells_per_row += (double)(k * wc);
 }
 
-sim_status ap_op_cost(ap_op op, unsigned width_a, unsigned width_b, unsigned width_acc,
-                      size_t n_rows, ap_cost *out)
+base_status ap_op_cost(ap_op op, unsigned width_a, unsigned width_b, unsigned width_acc,
+                       size_t n_rows, ap_cost *out)
 {
     memset(out, 0, sizeof *out);
     if ((unsigned)op >= AP_OP_COUNT)
-        return SIM_ERROR(SIM_EINVAL, "ap_op_cost: unknown op %d", (int)op);
+        return BASE_ERROR(BASE_EINVAL, "ap_op_cost: unknown op %d", (int)op);
     if (n_rows == 0)
         return bad(op, "n_rows must be at least 1");
     const unsigned n = width_a, w = width_b, m = width_acc;
@@ -349,7 +349,7 @@ sim_status ap_op_cost(ap_op op, unsigned width_a, unsigned width_b, unsigned wid
     }
     case AP_OP_COUNT:
     default:
-        return SIM_ERROR(SIM_EINVAL, "ap_op_cost: unknown op %d", (int)op);
+        return BASE_ERROR(BASE_EINVAL, "ap_op_cost: unknown op %d", (int)op);
     }
-    return SIM_OK;
+    return BASE_OK;
 }

@@ -124,29 +124,30 @@ typedef struct region {
     ap_field f;
 } region;
 
-static sim_status check_width(const char *op, const char *name, unsigned width, unsigned max)
+static base_status check_width(const char *op, const char *name, unsigned width, unsigned max)
 {
     if (width == 0 || width > max)
-        return SIM_ERROR(SIM_EINVAL, "ap %s: width %u of %s is not in 1..%u", op, width, name, max);
-    return SIM_OK;
+        return BASE_ERROR(BASE_EINVAL, "ap %s: width %u of %s is not in 1..%u", op, width, name,
+                          max);
+    return BASE_OK;
 }
 
-static sim_status check_regions(const ap_array *arr, const char *op, const region *r, unsigned n)
+static base_status check_regions(const ap_array *arr, const char *op, const region *r, unsigned n)
 {
     for (unsigned i = 0; i < n; i++) {
         if (!ap_cols_inside(arr, r[i].f.col, r[i].f.width))
-            return SIM_ERROR(SIM_ERANGE,
-                             "ap %s: %s (columns %u..%u) lies outside the array (%u columns)", op,
-                             r[i].name, r[i].f.col, r[i].f.col + r[i].f.width - 1, arr->n_cols);
+            return BASE_ERROR(BASE_ERANGE,
+                              "ap %s: %s (columns %u..%u) lies outside the array (%u columns)", op,
+                              r[i].name, r[i].f.col, r[i].f.col + r[i].f.width - 1, arr->n_cols);
     }
     for (unsigned i = 0; i < n; i++)
         for (unsigned j = i + 1; j < n; j++) {
             const ap_field a = r[i].f, b = r[j].f;
             if (a.col < b.col + b.width && b.col < a.col + a.width)
-                return SIM_ERROR(SIM_EOVERLAP, "ap %s: %s and %s overlap", op, r[i].name,
-                                 r[j].name);
+                return BASE_ERROR(BASE_EOVERLAP, "ap %s: %s and %s overlap", op, r[i].name,
+                                  r[j].name);
         }
-    return SIM_OK;
+    return BASE_OK;
 }
 
 static ap_field col1(unsigned col)
@@ -157,19 +158,19 @@ static ap_field col1(unsigned col)
 
 #define TRY(expr)                                                                                  \
     do {                                                                                           \
-        sim_status st_ = (expr);                                                                   \
+        base_status st_ = (expr);                                                                  \
         if (st_)                                                                                   \
             return st_;                                                                            \
     } while (0)
 
-static sim_status check_pair(const char *op, ap_field a, ap_field b)
+static base_status check_pair(const char *op, ap_field a, ap_field b)
 {
     TRY(check_width(op, "a", a.width, AP_WIDTH_MAX));
     TRY(check_width(op, "b", b.width, AP_WIDTH_MAX));
     if (a.width != b.width)
-        return SIM_ERROR(SIM_EINVAL, "ap %s: widths of a (%u) and b (%u) differ", op, a.width,
-                         b.width);
-    return SIM_OK;
+        return BASE_ERROR(BASE_EINVAL, "ap %s: widths of a (%u) and b (%u) differ", op, a.width,
+                          b.width);
+    return BASE_OK;
 }
 
 /* ---- Ops ------------------------------------------------------------------------------- */
@@ -183,25 +184,25 @@ static void run_inplace(ap_array *arr, const lut *t, ap_field a, ap_field b, uns
     }
 }
 
-sim_status ap_add(ap_array *arr, ap_field a, ap_field b, unsigned carry_col)
+base_status ap_add(ap_array *arr, ap_field a, ap_field b, unsigned carry_col)
 {
     TRY(check_pair("add", a, b));
     region r[] = {{"a", a}, {"b", b}, {"carry column", col1(carry_col)}};
     TRY(check_regions(arr, "add", r, 3));
     run_inplace(arr, &lut_add, a, b, carry_col);
-    return SIM_OK;
+    return BASE_OK;
 }
 
-sim_status ap_sub(ap_array *arr, ap_field a, ap_field b, unsigned borrow_col)
+base_status ap_sub(ap_array *arr, ap_field a, ap_field b, unsigned borrow_col)
 {
     TRY(check_pair("sub", a, b));
     region r[] = {{"a", a}, {"b", b}, {"borrow column", col1(borrow_col)}};
     TRY(check_regions(arr, "sub", r, 3));
     run_inplace(arr, &lut_sub, a, b, borrow_col);
-    return SIM_OK;
+    return BASE_OK;
 }
 
-sim_status ap_neg(ap_array *arr, ap_field a, unsigned flag_col)
+base_status ap_neg(ap_array *arr, ap_field a, unsigned flag_col)
 {
     TRY(check_width("neg", "a", a.width, AP_WIDTH_MAX));
     region r[] = {{"a", a}, {"flag column", col1(flag_col)}};
@@ -211,15 +212,15 @@ sim_status ap_neg(ap_array *arr, ap_field a, unsigned flag_col)
         slots s = bind('A', a.col + i, 'F', flag_col, 0, 0, 0, 0);
         lut_run(arr, &lut_neg, &s, NULL);
     }
-    return SIM_OK;
+    return BASE_OK;
 }
 
-sim_status ap_add_oop(ap_array *arr, ap_field a, ap_field b, ap_field s, unsigned carry_col)
+base_status ap_add_oop(ap_array *arr, ap_field a, ap_field b, ap_field s, unsigned carry_col)
 {
     TRY(check_pair("add_oop", a, b));
     if (s.width != a.width)
-        return SIM_ERROR(SIM_EINVAL, "ap add_oop: width of s (%u) differs from a and b (%u)",
-                         s.width, a.width);
+        return BASE_ERROR(BASE_EINVAL, "ap add_oop: width of s (%u) differs from a and b (%u)",
+                          s.width, a.width);
     region r[] = {{"a", a}, {"b", b}, {"s", s}, {"carry column", col1(carry_col)}};
     TRY(check_regions(arr, "add_oop", r, 4));
     fill_field(arr, s, carry_col, true, 0);
@@ -227,15 +228,15 @@ sim_status ap_add_oop(ap_array *arr, ap_field a, ap_field b, ap_field s, unsigne
         slots sl = bind('A', a.col + i, 'B', b.col + i, 'C', carry_col, 'S', s.col + i);
         lut_run(arr, &lut_add_oop, &sl, NULL);
     }
-    return SIM_OK;
+    return BASE_OK;
 }
 
-sim_status ap_copy(ap_array *arr, ap_field a, ap_field d)
+base_status ap_copy(ap_array *arr, ap_field a, ap_field d)
 {
     TRY(check_width("copy", "a", a.width, AP_WIDTH_MAX));
     if (d.width != a.width)
-        return SIM_ERROR(SIM_EINVAL, "ap copy: width of d (%u) differs from a (%u)", d.width,
-                         a.width);
+        return BASE_ERROR(BASE_EINVAL, "ap copy: width of d (%u) differs from a (%u)", d.width,
+                          a.width);
     region r[] = {{"a", a}, {"d", d}};
     TRY(check_regions(arr, "copy", r, 2));
     fill_field(arr, d, 0, false, 0);
@@ -243,7 +244,7 @@ sim_status ap_copy(ap_array *arr, ap_field a, ap_field d)
         slots s = bind('A', a.col + i, 'D', d.col + i, 0, 0, 0, 0);
         lut_run(arr, &lut_copy, &s, NULL);
     }
-    return SIM_OK;
+    return BASE_OK;
 }
 
 /* Shift-and-add driven by the multiplier bits b_j. Unsigned: step j adds a into product bits
@@ -277,33 +278,33 @@ static void mul_core(ap_array *arr, ap_field a, ap_field b, ap_field p, unsigned
     }
 }
 
-sim_status ap_mul(ap_array *arr, ap_field a, ap_field b, ap_field p, unsigned carry_col,
-                  bool is_signed)
+base_status ap_mul(ap_array *arr, ap_field a, ap_field b, ap_field p, unsigned carry_col,
+                   bool is_signed)
 {
     TRY(check_width("mul", "a", a.width, AP_WIDTH_MAX));
     TRY(check_width("mul", "b", b.width, AP_WIDTH_MAX));
     if (p.width != a.width + b.width)
-        return SIM_ERROR(SIM_EINVAL, "ap mul: product width %u is not %u + %u", p.width, a.width,
-                         b.width);
+        return BASE_ERROR(BASE_EINVAL, "ap mul: product width %u is not %u + %u", p.width, a.width,
+                          b.width);
     region r[] = {{"a", a}, {"b", b}, {"p", p}, {"carry column", col1(carry_col)}};
     TRY(check_regions(arr, "mul", r, 4));
     mul_core(arr, a, b, p, carry_col, is_signed);
-    return SIM_OK;
+    return BASE_OK;
 }
 
-sim_status ap_mac(ap_array *arr, ap_field a, ap_field b, ap_field acc, ap_field tmp,
-                  unsigned carry_col, bool is_signed)
+base_status ap_mac(ap_array *arr, ap_field a, ap_field b, ap_field acc, ap_field tmp,
+                   unsigned carry_col, bool is_signed)
 {
     TRY(check_width("mac", "a", a.width, AP_WIDTH_MAX));
     TRY(check_width("mac", "b", b.width, AP_WIDTH_MAX));
     unsigned wp = a.width + b.width;
     TRY(check_width("mac", "acc", acc.width, AP_ACC_WIDTH_MAX));
     if (acc.width < wp)
-        return SIM_ERROR(SIM_EINVAL, "ap mac: accumulator width %u is below the product width %u",
-                         acc.width, wp);
+        return BASE_ERROR(BASE_EINVAL, "ap mac: accumulator width %u is below the product width %u",
+                          acc.width, wp);
     if (tmp.width != wp)
-        return SIM_ERROR(SIM_EINVAL, "ap mac: tmp width %u is not %u + %u", tmp.width, a.width,
-                         b.width);
+        return BASE_ERROR(BASE_EINVAL, "ap mac: tmp width %u is not %u + %u", tmp.width, a.width,
+                          b.width);
     region r[] = {
         {"a", a}, {"b", b}, {"acc", acc}, {"tmp", tmp}, {"carry column", col1(carry_col)}};
     TRY(check_regions(arr, "mac", r, 5));
@@ -320,10 +321,10 @@ sim_status ap_mac(ap_array *arr, ap_field a, ap_field b, ap_field acc, ap_field 
             lut_run(arr, &lut_half, &s, NULL);
         }
     }
-    return SIM_OK;
+    return BASE_OK;
 }
 
-static sim_status check_cmp(ap_array *arr, const char *op, ap_field a, ap_field b, unsigned f)
+static base_status check_cmp(ap_array *arr, const char *op, ap_field a, ap_field b, unsigned f)
 {
     TRY(check_pair(op, a, b));
     region r[] = {{"a", a}, {"b", b}, {"flag column", col1(f)}};
@@ -339,14 +340,14 @@ static void gt_core(ap_array *arr, ap_field a, ap_field b, unsigned f, bool is_s
     }
 }
 
-sim_status ap_gt(ap_array *arr, ap_field a, ap_field b, unsigned flag_col, bool is_signed)
+base_status ap_gt(ap_array *arr, ap_field a, ap_field b, unsigned flag_col, bool is_signed)
 {
     TRY(check_cmp(arr, "gt", a, b, flag_col));
     gt_core(arr, a, b, flag_col, is_signed);
-    return SIM_OK;
+    return BASE_OK;
 }
 
-sim_status ap_eq(ap_array *arr, ap_field a, ap_field b, unsigned flag_col)
+base_status ap_eq(ap_array *arr, ap_field a, ap_field b, unsigned flag_col)
 {
     TRY(check_cmp(arr, "eq", a, b, flag_col));
     fill_col(arr, flag_col, 1);
@@ -354,10 +355,10 @@ sim_status ap_eq(ap_array *arr, ap_field a, ap_field b, unsigned flag_col)
         slots s = bind('A', a.col + i, 'B', b.col + i, 'F', flag_col, 0, 0);
         lut_run(arr, &lut_eq, &s, NULL);
     }
-    return SIM_OK;
+    return BASE_OK;
 }
 
-sim_status ap_max(ap_array *arr, ap_field a, ap_field b, unsigned flag_col, bool is_signed)
+base_status ap_max(ap_array *arr, ap_field a, ap_field b, unsigned flag_col, bool is_signed)
 {
     TRY(check_cmp(arr, "max", a, b, flag_col));
     gt_core(arr, a, b, flag_col, is_signed);
@@ -365,10 +366,10 @@ sim_status ap_max(ap_array *arr, ap_field a, ap_field b, unsigned flag_col, bool
         slots s = bind('F', flag_col, 'A', a.col + i, 'B', b.col + i, 0, 0);
         lut_run(arr, &lut_select, &s, NULL);
     }
-    return SIM_OK;
+    return BASE_OK;
 }
 
-sim_status ap_relu(ap_array *arr, ap_field a)
+base_status ap_relu(ap_array *arr, ap_field a)
 {
     TRY(check_width("relu", "a", a.width, AP_WIDTH_MAX));
     region r[] = {{"a", a}};
@@ -379,10 +380,10 @@ sim_status ap_relu(ap_array *arr, ap_field a)
     for (unsigned i = 0; i < a.width; i++)
         cols[i] = a.col + i;
     ap_pass(arr, 1, &sign, &one, a.width, cols, zeros);
-    return SIM_OK;
+    return BASE_OK;
 }
 
-sim_status ap_abs(ap_array *arr, ap_field a, unsigned flag_col)
+base_status ap_abs(ap_array *arr, ap_field a, unsigned flag_col)
 {
     TRY(check_width("abs", "a", a.width, AP_WIDTH_MAX));
     region r[] = {{"a", a}, {"flag column", col1(flag_col)}};
@@ -395,16 +396,17 @@ sim_status ap_abs(ap_array *arr, ap_field a, unsigned flag_col)
     }
     slots s = bind('A', sign, 'F', flag_col, 0, 0, 0, 0);
     lut_run(arr, &lut_abs_sign, &s, NULL);
-    return SIM_OK;
+    return BASE_OK;
 }
 
-sim_status ap_shr_round(ap_array *arr, ap_field a, unsigned shift, ap_field d, unsigned carry_col,
-                        bool is_signed)
+base_status ap_shr_round(ap_array *arr, ap_field a, unsigned shift, ap_field d, unsigned carry_col,
+                         bool is_signed)
 {
     TRY(check_width("shr_round", "a", a.width, AP_ACC_WIDTH_MAX));
     TRY(check_width("shr_round", "d", d.width, AP_ACC_WIDTH_MAX));
     if (shift == 0 || shift >= a.width)
-        return SIM_ERROR(SIM_EINVAL, "ap shr_round: shift %u is not in 1..%u", shift, a.width - 1);
+        return BASE_ERROR(BASE_EINVAL, "ap shr_round: shift %u is not in 1..%u", shift,
+                          a.width - 1);
     region r[] = {{"a", a}, {"d", d}, {"carry column", col1(carry_col)}};
     TRY(check_regions(arr, "shr_round", r, 3));
     unsigned k = a.width - shift;
@@ -421,32 +423,32 @@ sim_status ap_shr_round(ap_array *arr, ap_field a, unsigned shift, ap_field d, u
         slots s = bind('B', d.col + i, 'C', carry_col, 0, 0, 0, 0);
         lut_run(arr, &lut_half, &s, NULL);
     }
-    return SIM_OK;
+    return BASE_OK;
 }
 
-sim_status ap_reduce_sum(ap_array *arr, ap_field a, ap_field acc, ap_field tmp, unsigned carry_col,
-                         bool is_signed)
+base_status ap_reduce_sum(ap_array *arr, ap_field a, ap_field acc, ap_field tmp, unsigned carry_col,
+                          bool is_signed)
 {
     return ap_reduce_sum_groups(arr, a, acc, tmp, carry_col, is_signed, arr->n_rows);
 }
 
-sim_status ap_reduce_sum_groups(ap_array *arr, ap_field a, ap_field acc, ap_field tmp,
-                                unsigned carry_col, bool is_signed, size_t group_rows)
+base_status ap_reduce_sum_groups(ap_array *arr, ap_field a, ap_field acc, ap_field tmp,
+                                 unsigned carry_col, bool is_signed, size_t group_rows)
 {
     if (group_rows == 0 || group_rows > arr->n_rows ||
         (group_rows != arr->n_rows && (group_rows & (group_rows - 1)) != 0))
-        return SIM_ERROR(SIM_EINVAL,
-                         "ap reduce_sum: group of %zu rows is neither a power of two up to %zu "
-                         "nor %zu",
-                         group_rows, arr->n_rows, arr->n_rows);
+        return BASE_ERROR(BASE_EINVAL,
+                          "ap reduce_sum: group of %zu rows is neither a power of two up to %zu "
+                          "nor %zu",
+                          group_rows, arr->n_rows, arr->n_rows);
     TRY(check_width("reduce_sum", "a", a.width, AP_ACC_WIDTH_MAX));
     TRY(check_width("reduce_sum", "acc", acc.width, AP_ACC_WIDTH_MAX));
     if (acc.width < a.width)
-        return SIM_ERROR(SIM_EINVAL, "ap reduce_sum: accumulator width %u is below a's %u",
-                         acc.width, a.width);
+        return BASE_ERROR(BASE_EINVAL, "ap reduce_sum: accumulator width %u is below a's %u",
+                          acc.width, a.width);
     if (tmp.width != acc.width)
-        return SIM_ERROR(SIM_EINVAL, "ap reduce_sum: tmp width %u differs from acc's %u", tmp.width,
-                         acc.width);
+        return BASE_ERROR(BASE_EINVAL, "ap reduce_sum: tmp width %u differs from acc's %u",
+                          tmp.width, acc.width);
     region r[] = {{"a", a}, {"acc", acc}, {"tmp", tmp}, {"carry column", col1(carry_col)}};
     TRY(check_regions(arr, "reduce_sum", r, 4));
     fill_field(arr, acc, 0, false, 0);
@@ -464,7 +466,7 @@ sim_status ap_reduce_sum_groups(ap_array *arr, ap_field a, ap_field acc, ap_fiel
             ap_plane_shift(arr, acc.col + i, tmp.col + i, by);
         run_inplace(arr, &lut_add, tmp, acc, carry_col);
     }
-    return SIM_OK;
+    return BASE_OK;
 }
 
 /* ---- Names ----------------------------------------------------------------------------- */
@@ -482,12 +484,12 @@ const char *ap_op_name(ap_op op)
     return op_names[op];
 }
 
-sim_status ap_op_from_name(const char *name, ap_op *out)
+base_status ap_op_from_name(const char *name, ap_op *out)
 {
     for (unsigned i = 0; i < AP_OP_COUNT; i++)
         if (name && strcmp(name, op_names[i]) == 0) {
             *out = (ap_op)i;
-            return SIM_OK;
+            return BASE_OK;
         }
-    return SIM_ERROR(SIM_ENOTFOUND, "ap: no op named '%s'", name ? name : "(null)");
+    return BASE_ERROR(BASE_ENOTFOUND, "ap: no op named '%s'", name ? name : "(null)");
 }

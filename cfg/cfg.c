@@ -30,9 +30,9 @@ static void node_free(cfg_node *n)
         return;
     for (size_t i = 0; i < n->n_items; i++)
         node_free(n->items[i]);
-    sim_free(n->items);
-    sim_free(n->text);
-    sim_free(n);
+    base_free(n->items);
+    base_free(n->text);
+    base_free(n);
 }
 
 void cfg_doc_free(cfg_doc *doc)
@@ -40,13 +40,13 @@ void cfg_doc_free(cfg_doc *doc)
     if (!doc)
         return;
     node_free(doc->root);
-    sim_free(doc->name);
-    sim_free(doc);
+    base_free(doc->name);
+    base_free(doc);
 }
 
 static cfg_node *node_new(cfg_kind kind, const char *file, yaml_mark_t mark)
 {
-    cfg_node *n = sim_calloc(1, sizeof *n);
+    cfg_node *n = base_calloc(1, sizeof *n);
     if (!n)
         return NULL;
     n->kind = kind;
@@ -60,7 +60,7 @@ static int node_push(cfg_node *parent, cfg_node *child)
 {
     if (parent->n_items == parent->cap_items) {
         size_t cap = parent->cap_items ? 2 * parent->cap_items : 8;
-        cfg_node **items = sim_realloc(parent->items, cap * sizeof *items);
+        cfg_node **items = base_realloc(parent->items, cap * sizeof *items);
         if (!items)
             return -1;
         parent->items = items;
@@ -79,40 +79,40 @@ typedef struct builder {
     cfg_node *root;
 } builder;
 
-static sim_status parse_error(const builder *b)
+static base_status parse_error(const builder *b)
 {
     const yaml_parser_t *p = &b->parser;
     if (p->error == YAML_MEMORY_ERROR)
-        return SIM_ERROR(SIM_ENOMEM, "%s: out of memory while parsing", b->file);
+        return BASE_ERROR(BASE_ENOMEM, "%s: out of memory while parsing", b->file);
     long line = (long)p->problem_mark.line + 1, col = (long)p->problem_mark.column + 1;
     if (p->context)
-        return sim_error_at(SIM_EPARSE, b->file, line, col, "%s %s",
-                            p->problem ? p->problem : "syntax error", p->context);
-    return sim_error_at(SIM_EPARSE, b->file, line, col, "%s",
-                        p->problem ? p->problem : "syntax error");
+        return base_error_at(BASE_EPARSE, b->file, line, col, "%s %s",
+                             p->problem ? p->problem : "syntax error", p->context);
+    return base_error_at(BASE_EPARSE, b->file, line, col, "%s",
+                         p->problem ? p->problem : "syntax error");
 }
 
 /* Attaches a finished node to the open collection (or makes it the root). For maps, a key
  * equal to an earlier key of the same map is an error. */
-static sim_status attach(builder *b, cfg_node *n)
+static base_status attach(builder *b, cfg_node *n)
 {
     if (b->depth == 0) {
         b->root = n;
-        return SIM_OK;
+        return BASE_OK;
     }
     cfg_node *top = b->stack[b->depth - 1];
     if (top->kind == CFG_MAP && top->n_items % 2 == 0) {
         if (n->kind != CFG_SCALAR) {
-            sim_status st = sim_error_at(SIM_EPARSE, b->file, n->line, n->col,
-                                         "mapping keys must be plain scalars");
+            base_status st = base_error_at(BASE_EPARSE, b->file, n->line, n->col,
+                                           "mapping keys must be plain scalars");
             node_free(n);
             return st;
         }
         for (size_t i = 0; i < top->n_items; i += 2) {
             if (strcmp(top->items[i]->text, n->text) == 0) {
-                sim_status st = sim_error_at(SIM_EKEY, b->file, n->line, n->col,
-                                             "duplicate key '%s' (first at line %ld)", n->text,
-                                             top->items[i]->line);
+                base_status st = base_error_at(BASE_EKEY, b->file, n->line, n->col,
+                                               "duplicate key '%s' (first at line %ld)", n->text,
+                                               top->items[i]->line);
                 node_free(n);
                 return st;
             }
@@ -120,16 +120,16 @@ static sim_status attach(builder *b, cfg_node *n)
     }
     if (node_push(top, n) != 0) {
         node_free(n);
-        return SIM_ERROR(SIM_ENOMEM, "out of memory while loading %s", b->file);
+        return BASE_ERROR(BASE_ENOMEM, "out of memory while loading %s", b->file);
     }
-    return SIM_OK;
+    return BASE_OK;
 }
 
-static sim_status build(builder *b)
+static base_status build(builder *b)
 {
-    sim_status st = SIM_OK;
+    base_status st = BASE_OK;
     int done = 0, n_docs = 0;
-    while (!done && st == SIM_OK) {
+    while (!done && st == BASE_OK) {
         yaml_event_t ev;
         if (!yaml_parser_parse(&b->parser, &ev))
             return parse_error(b);
@@ -140,27 +140,28 @@ static sim_status build(builder *b)
             break;
         case YAML_DOCUMENT_START_EVENT:
             if (++n_docs > 1)
-                st = sim_error_at(SIM_EPARSE, b->file, (long)ev.start_mark.line + 1,
-                                  (long)ev.start_mark.column + 1,
-                                  "only one YAML document per file is allowed");
+                st = base_error_at(BASE_EPARSE, b->file, (long)ev.start_mark.line + 1,
+                                   (long)ev.start_mark.column + 1,
+                                   "only one YAML document per file is allowed");
             break;
         case YAML_ALIAS_EVENT:
-            st = sim_error_at(SIM_EPARSE, b->file, (long)ev.start_mark.line + 1,
-                              (long)ev.start_mark.column + 1,
-                              "YAML aliases are not supported; write the value out");
+            st = base_error_at(BASE_EPARSE, b->file, (long)ev.start_mark.line + 1,
+                               (long)ev.start_mark.column + 1,
+                               "YAML aliases are not supported; write the value out");
             break;
         case YAML_SCALAR_EVENT:
             if (ev.data.scalar.anchor) {
-                st = sim_error_at(SIM_EPARSE, b->file, (long)ev.start_mark.line + 1,
+                st =
+                    base_error_at(BASE_EPARSE, b->file, (long)ev.start_mark.line + 1,
                                   (long)ev.start_mark.column + 1, "YAML anchors are not supported");
                 break;
             }
             n = node_new(CFG_SCALAR, b->file, ev.start_mark);
             if (n)
-                n->text = sim_strdup((const char *)ev.data.scalar.value);
+                n->text = base_strdup((const char *)ev.data.scalar.value);
             if (!n || !n->text) {
                 node_free(n);
-                st = SIM_ERROR(SIM_ENOMEM, "out of memory while loading %s", b->file);
+                st = BASE_ERROR(BASE_ENOMEM, "out of memory while loading %s", b->file);
                 break;
             }
             st = attach(b, n);
@@ -169,23 +170,24 @@ static sim_status build(builder *b)
         case YAML_MAPPING_START_EVENT:
             if ((ev.type == YAML_SEQUENCE_START_EVENT && ev.data.sequence_start.anchor) ||
                 (ev.type == YAML_MAPPING_START_EVENT && ev.data.mapping_start.anchor)) {
-                st = sim_error_at(SIM_EPARSE, b->file, (long)ev.start_mark.line + 1,
+                st =
+                    base_error_at(BASE_EPARSE, b->file, (long)ev.start_mark.line + 1,
                                   (long)ev.start_mark.column + 1, "YAML anchors are not supported");
                 break;
             }
             if (b->depth == (int)(sizeof b->stack / sizeof b->stack[0])) {
-                st = sim_error_at(SIM_EPARSE, b->file, (long)ev.start_mark.line + 1,
-                                  (long)ev.start_mark.column + 1, "nesting too deep");
+                st = base_error_at(BASE_EPARSE, b->file, (long)ev.start_mark.line + 1,
+                                   (long)ev.start_mark.column + 1, "nesting too deep");
                 break;
             }
             n = node_new(ev.type == YAML_SEQUENCE_START_EVENT ? CFG_SEQ : CFG_MAP, b->file,
                          ev.start_mark);
             if (!n) {
-                st = SIM_ERROR(SIM_ENOMEM, "out of memory while loading %s", b->file);
+                st = BASE_ERROR(BASE_ENOMEM, "out of memory while loading %s", b->file);
                 break;
             }
             st = attach(b, n);
-            if (st == SIM_OK)
+            if (st == BASE_OK)
                 b->stack[b->depth++] = n;
             break;
         case YAML_SEQUENCE_END_EVENT:
@@ -200,31 +202,31 @@ static sim_status build(builder *b)
     return st;
 }
 
-static sim_status load(const char *name, FILE *fp, const char *text, size_t len, cfg_doc **out)
+static base_status load(const char *name, FILE *fp, const char *text, size_t len, cfg_doc **out)
 {
     *out = NULL;
-    cfg_doc *doc = sim_calloc(1, sizeof *doc);
+    cfg_doc *doc = base_calloc(1, sizeof *doc);
     if (!doc)
-        return SIM_ERROR(SIM_ENOMEM, "out of memory loading %s", name);
-    doc->name = sim_strdup(name);
+        return BASE_ERROR(BASE_ENOMEM, "out of memory loading %s", name);
+    doc->name = base_strdup(name);
     if (!doc->name) {
-        sim_free(doc);
-        return SIM_ERROR(SIM_ENOMEM, "out of memory loading %s", name);
+        base_free(doc);
+        return BASE_ERROR(BASE_ENOMEM, "out of memory loading %s", name);
     }
     builder b;
     memset(&b, 0, sizeof b);
     b.file = doc->name;
     if (!yaml_parser_initialize(&b.parser)) {
         cfg_doc_free(doc);
-        return SIM_ERROR(SIM_ENOMEM, "out of memory loading %s", name);
+        return BASE_ERROR(BASE_ENOMEM, "out of memory loading %s", name);
     }
     if (fp)
         yaml_parser_set_input_file(&b.parser, fp);
     else
         yaml_parser_set_input_string(&b.parser, (const unsigned char *)text, len);
-    sim_status st = build(&b);
+    base_status st = build(&b);
     yaml_parser_delete(&b.parser);
-    if (st != SIM_OK) {
+    if (st != BASE_OK) {
         /* Open collections are already linked under the root, so freeing it frees all. */
         node_free(b.root);
         cfg_doc_free(doc);
@@ -235,27 +237,27 @@ static sim_status load(const char *name, FILE *fp, const char *text, size_t len,
         b.root = node_new(CFG_MAP, doc->name, start);
         if (!b.root) {
             cfg_doc_free(doc);
-            return SIM_ERROR(SIM_ENOMEM, "out of memory loading %s", name);
+            return BASE_ERROR(BASE_ENOMEM, "out of memory loading %s", name);
         }
     }
     doc->root = b.root;
     *out = doc;
-    return SIM_OK;
+    return BASE_OK;
 }
 
-sim_status cfg_doc_load(const char *path, cfg_doc **out)
+base_status cfg_doc_load(const char *path, cfg_doc **out)
 {
     FILE *fp = fopen(path, "rb");
     if (!fp) {
         *out = NULL;
-        return sim_error_at(SIM_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
+        return base_error_at(BASE_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
     }
-    sim_status st = load(path, fp, NULL, 0, out);
+    base_status st = load(path, fp, NULL, 0, out);
     fclose(fp);
     return st;
 }
 
-sim_status cfg_doc_load_string(const char *name, const char *text, size_t len, cfg_doc **out)
+base_status cfg_doc_load_string(const char *name, const char *text, size_t len, cfg_doc **out)
 {
     return load(name, NULL, text, len, out);
 }
@@ -323,14 +325,14 @@ const cfg_node *cfg_map_get(const cfg_node *n, const char *key)
     return NULL;
 }
 
-sim_status cfg_error(const cfg_node *n, sim_status status, const char *fmt, ...)
+base_status cfg_error(const cfg_node *n, base_status status, const char *fmt, ...)
 {
     char msg[768];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return sim_error_at(status, n->file, n->line, n->col, "%s", msg);
+    return base_error_at(status, n->file, n->line, n->col, "%s", msg);
 }
 
 static const char *kind_name(cfg_kind k)
@@ -338,18 +340,18 @@ static const char *kind_name(cfg_kind k)
     return k == CFG_MAP ? "a mapping" : k == CFG_SEQ ? "a sequence" : "a scalar";
 }
 
-sim_status cfg_expect(const cfg_node *n, cfg_kind kind, const char *what)
+base_status cfg_expect(const cfg_node *n, cfg_kind kind, const char *what)
 {
     if (n->kind != kind)
-        return cfg_error(n, SIM_ETYPE, "expected %s for '%s', found %s", kind_name(kind), what,
+        return cfg_error(n, BASE_ETYPE, "expected %s for '%s', found %s", kind_name(kind), what,
                          kind_name(n->kind));
-    return SIM_OK;
+    return BASE_OK;
 }
 
-sim_status cfg_map_check(const cfg_node *n, const char *what, const char *const allowed[])
+base_status cfg_map_check(const cfg_node *n, const char *what, const char *const allowed[])
 {
-    sim_status st = cfg_expect(n, CFG_MAP, what);
-    if (st != SIM_OK)
+    base_status st = cfg_expect(n, CFG_MAP, what);
+    if (st != BASE_OK)
         return st;
     for (size_t i = 0; i + 1 < n->n_items; i += 2) {
         const cfg_node *k = n->items[i];
@@ -358,102 +360,113 @@ sim_status cfg_map_check(const cfg_node *n, const char *what, const char *const 
             if (strcmp(allowed[j], k->text) == 0)
                 ok = 1;
         if (!ok)
-            return cfg_error(k, SIM_EKEY, "unknown key '%s' in '%s'", k->text, what);
+            return cfg_error(k, BASE_EKEY, "unknown key '%s' in '%s'", k->text, what);
     }
-    return SIM_OK;
+    return BASE_OK;
 }
 
-sim_status cfg_map_require(const cfg_node *n, const char *key, const char *what,
-                           const cfg_node **out)
+base_status cfg_map_require(const cfg_node *n, const char *key, const char *what,
+                            const cfg_node **out)
 {
     *out = cfg_map_get(n, key);
     if (!*out)
-        return cfg_error(n, SIM_EKEY, "missing key '%s' in '%s'", key, what);
-    return SIM_OK;
+        return cfg_error(n, BASE_EKEY, "missing key '%s' in '%s'", key, what);
+    return BASE_OK;
 }
 
-sim_status cfg_to_str(const cfg_node *n, const char **out)
+base_status cfg_to_str(const cfg_node *n, const char **out)
 {
     if (n->kind != CFG_SCALAR)
-        return cfg_error(n, SIM_ETYPE, "expected a scalar, found %s", kind_name(n->kind));
+        return cfg_error(n, BASE_ETYPE, "expected a scalar, found %s", kind_name(n->kind));
     *out = n->text;
-    return SIM_OK;
+    return BASE_OK;
 }
 
-sim_status cfg_to_long(const cfg_node *n, long min, long max, long *out)
+base_status cfg_to_long(const cfg_node *n, long min, long max, long *out)
 {
     const char *s = NULL;
-    sim_status st = cfg_to_str(n, &s);
-    if (st != SIM_OK)
+    base_status st = cfg_to_str(n, &s);
+    if (st != BASE_OK)
         return st;
     char *end;
     errno = 0;
     long v = strtol(s, &end, 10);
     if (end == s || *end != '\0')
-        return cfg_error(n, SIM_ETYPE, "expected an integer, found '%s'", s);
+        return cfg_error(n, BASE_ETYPE, "expected an integer, found '%s'", s);
     if (errno == ERANGE || v < min || v > max)
-        return cfg_error(n, SIM_ERANGE, "value %s is outside %ld..%ld", s, min, max);
+        return cfg_error(n, BASE_ERANGE, "value %s is outside %ld..%ld", s, min, max);
     *out = v;
-    return SIM_OK;
+    return BASE_OK;
 }
 
-sim_status cfg_to_double(const cfg_node *n, double min, double max, double *out)
+base_status cfg_to_double(const cfg_node *n, double min, double max, double *out)
 {
     const char *s = NULL;
-    sim_status st = cfg_to_str(n, &s);
-    if (st != SIM_OK)
+    base_status st = cfg_to_str(n, &s);
+    if (st != BASE_OK)
         return st;
     char *end;
     errno = 0;
     double v = strtod(s, &end);
     if (end == s || *end != '\0' || !isfinite(v))
-        return cfg_error(n, SIM_ETYPE, "expected a number, found '%s'", s);
+        return cfg_error(n, BASE_ETYPE, "expected a number, found '%s'", s);
     if (errno == ERANGE || v < min || v > max)
-        return cfg_error(n, SIM_ERANGE, "value %s is outside %g..%g", s, min, max);
+        return cfg_error(n, BASE_ERANGE, "value %s is outside %g..%g", s, min, max);
     *out = v;
-    return SIM_OK;
+    return BASE_OK;
 }
 
-sim_status cfg_to_bool(const cfg_node *n, int *out)
+base_status cfg_to_bool(const cfg_node *n, int *out)
 {
     const char *s = NULL;
-    sim_status st = cfg_to_str(n, &s);
-    if (st != SIM_OK)
+    base_status st = cfg_to_str(n, &s);
+    if (st != BASE_OK)
         return st;
     static const char *const yes[] = {"true", "yes", "on"}, *const no[] = {"false", "no", "off"};
     for (size_t i = 0; i < 3; i++) {
         if (strcmp(s, yes[i]) == 0) {
             *out = 1;
-            return SIM_OK;
+            return BASE_OK;
         }
         if (strcmp(s, no[i]) == 0) {
             *out = 0;
-            return SIM_OK;
+            return BASE_OK;
         }
     }
-    return cfg_error(n, SIM_ETYPE, "expected true or false, found '%s'", s);
+    return cfg_error(n, BASE_ETYPE, "expected true or false, found '%s'", s);
 }
 
-sim_status cfg_get_long(const cfg_node *map, const char *key, long min, long max, long *out)
+base_status cfg_get_long(const cfg_node *map, const char *key, long min, long max, long *out)
 {
     const cfg_node *v = cfg_map_get(map, key);
-    return v ? cfg_to_long(v, min, max, out) : SIM_OK;
+    return v ? cfg_to_long(v, min, max, out) : BASE_OK;
 }
 
-sim_status cfg_get_double(const cfg_node *map, const char *key, double min, double max, double *out)
+base_status cfg_get_double(const cfg_node *map, const char *key, double min, double max,
+                           double *out)
 {
     const cfg_node *v = cfg_map_get(map, key);
-    return v ? cfg_to_double(v, min, max, out) : SIM_OK;
+    return v ? cfg_to_double(v, min, max, out) : BASE_OK;
 }
 
-sim_status cfg_get_str(const cfg_node *map, const char *key, const char **out)
+base_status cfg_get_str(const cfg_node *map, const char *key, const char **out)
 {
     const cfg_node *v = cfg_map_get(map, key);
-    return v ? cfg_to_str(v, out) : SIM_OK;
+    return v ? cfg_to_str(v, out) : BASE_OK;
 }
 
-sim_status cfg_get_bool(const cfg_node *map, const char *key, int *out)
+base_status cfg_get_bool(const cfg_node *map, const char *key, int *out)
 {
     const cfg_node *v = cfg_map_get(map, key);
-    return v ? cfg_to_bool(v, out) : SIM_OK;
+    return v ? cfg_to_bool(v, out) : BASE_OK;
+}
+
+base_status cfg_error_at_node(const cfg_node *n, base_status st, const char *what)
+{
+    const char *msg = base_last_error();
+    if (strncmp(msg, "error: ", 7) != 0)
+        return st;
+    char copy[768];
+    snprintf(copy, sizeof copy, "%s", msg + 7);
+    return what ? cfg_error(n, st, "%s: %s", what, copy) : cfg_error(n, st, "%s", copy);
 }

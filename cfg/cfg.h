@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "sim/sim_base.h"
+#include "base/base.h"
 
 typedef enum cfg_kind { CFG_SCALAR, CFG_SEQ, CFG_MAP } cfg_kind;
 
@@ -16,11 +16,11 @@ typedef struct cfg_doc cfg_doc;
 typedef struct cfg_node cfg_node;
 
 /* Parses a YAML file. On success *out owns the tree (free with cfg_doc_free). Errors:
- * SIM_EIO (cannot read), SIM_EPARSE (syntax, anchors/aliases, several documents),
- * SIM_EKEY (duplicate key), SIM_ENOMEM. Messages carry file:line:col. */
-sim_status cfg_doc_load(const char *path, cfg_doc **out);
+ * BASE_EIO (cannot read), BASE_EPARSE (syntax, anchors/aliases, several documents),
+ * BASE_EKEY (duplicate key), BASE_ENOMEM. Messages carry file:line:col. */
+base_status cfg_doc_load(const char *path, cfg_doc **out);
 /* Same from memory; name is used in messages (e.g. "<builtin int8>"). */
-sim_status cfg_doc_load_string(const char *name, const char *text, size_t len, cfg_doc **out);
+base_status cfg_doc_load_string(const char *name, const char *text, size_t len, cfg_doc **out);
 void cfg_doc_free(cfg_doc *doc);
 /* The root node (never NULL for a loaded doc; an empty file gives an empty map). */
 const cfg_node *cfg_doc_root(const cfg_doc *doc);
@@ -43,36 +43,40 @@ const cfg_node *cfg_map_get(const cfg_node *n, const char *key);
 /* Raw text of a scalar (NULL for collections). */
 const char *cfg_node_text(const cfg_node *n);
 
-/* Reports an error at node n through sim_error_at(); returns status. */
-sim_status cfg_error(const cfg_node *n, sim_status status, const char *fmt, ...)
+/* Reports an error at node n through base_error_at(); returns status. */
+base_status cfg_error(const cfg_node *n, base_status status, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
 
-/* Checks n is a map (else SIM_ETYPE, "expected a mapping for 'what'") and that every key is
- * in the NULL-terminated list allowed (else SIM_EKEY "unknown key 'k' in 'what'"). */
-sim_status cfg_map_check(const cfg_node *n, const char *what, const char *const allowed[]);
-/* Looks key up in map n; missing -> SIM_EKEY "missing key 'key' in 'what'". */
-sim_status cfg_map_require(const cfg_node *n, const char *key, const char *what,
-                           const cfg_node **out);
-/* Checks the node kind; wrong -> SIM_ETYPE naming what was expected. */
-sim_status cfg_expect(const cfg_node *n, cfg_kind kind, const char *what);
+/* Checks n is a map (else BASE_ETYPE, "expected a mapping for 'what'") and that every key is
+ * in the NULL-terminated list allowed (else BASE_EKEY "unknown key 'k' in 'what'"). */
+base_status cfg_map_check(const cfg_node *n, const char *what, const char *const allowed[]);
+/* Looks key up in map n; missing -> BASE_EKEY "missing key 'key' in 'what'". */
+base_status cfg_map_require(const cfg_node *n, const char *key, const char *what,
+                            const cfg_node **out);
+/* Checks the node kind; wrong -> BASE_ETYPE naming what was expected. */
+base_status cfg_expect(const cfg_node *n, cfg_kind kind, const char *what);
 
-/* Scalar conversions. Each rejects non-scalars and trailing junk (SIM_ETYPE) and values
- * outside [min, max] (SIM_ERANGE), with the node's position. */
-sim_status cfg_to_long(const cfg_node *n, long min, long max, long *out);
-sim_status cfg_to_double(const cfg_node *n, double min, double max, double *out);
+/* Scalar conversions. Each rejects non-scalars and trailing junk (BASE_ETYPE) and values
+ * outside [min, max] (BASE_ERANGE), with the node's position. */
+base_status cfg_to_long(const cfg_node *n, long min, long max, long *out);
+base_status cfg_to_double(const cfg_node *n, double min, double max, double *out);
 /* true/false, yes/no, on/off (case-sensitive lower case). */
-sim_status cfg_to_bool(const cfg_node *n, int *out);
+base_status cfg_to_bool(const cfg_node *n, int *out);
 /* Borrowed pointer to the scalar text (lives as long as the doc). */
-sim_status cfg_to_str(const cfg_node *n, const char **out);
+base_status cfg_to_str(const cfg_node *n, const char **out);
 
 /* Convenience: optional key of a map; *out is left untouched when the key is absent. */
-sim_status cfg_get_long(const cfg_node *map, const char *key, long min, long max, long *out);
-sim_status cfg_get_double(const cfg_node *map, const char *key, double min, double max,
-                          double *out);
-sim_status cfg_get_str(const cfg_node *map, const char *key, const char **out);
-sim_status cfg_get_bool(const cfg_node *map, const char *key, int *out);
+base_status cfg_get_long(const cfg_node *map, const char *key, long min, long max, long *out);
+base_status cfg_get_double(const cfg_node *map, const char *key, double min, double max,
+                           double *out);
+base_status cfg_get_str(const cfg_node *map, const char *key, const char **out);
+base_status cfg_get_bool(const cfg_node *map, const char *key, int *out);
+
+/* Re-raises the last error at YAML node n ("what: " prefixed when what is not NULL) unless it
+ * already names a position in some file, which is then kept as the more useful one. */
+base_status cfg_error_at_node(const struct cfg_node *n, base_status st, const char *what);
 
 #endif /* CFG_H */

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "sim/sim_base.h"
+#include "base/base.h"
 
 /* ---- Layer kinds: the one table. X(ENUM, "yaml name", has_weights) -------------------- */
 #define NET_KIND_LIST(X)                                                                           \
@@ -63,26 +63,21 @@ typedef struct net_network {
 } net_network;
 
 /* Loads and checks a network YAML file (format in docs/NETWORKS.md). On success *out owns
- * the network; free with net_free. Errors (file:line:col messages): SIM_EIO (cannot read),
- * SIM_EPARSE, SIM_EKEY (unknown/duplicate/missing key), SIM_ETYPE, SIM_ERANGE,
- * SIM_ENOTFOUND (an input names no earlier layer), SIM_ESHAPE (shapes do not agree),
- * SIM_ENOMEM. *out is NULL on failure. */
-sim_status net_load(const char *path, net_network **out);
+ * the network; free with net_free. Errors (file:line:col messages): BASE_EIO (cannot read),
+ * BASE_EPARSE, BASE_EKEY (unknown/duplicate/missing key), BASE_ETYPE, BASE_ERANGE,
+ * BASE_ENOTFOUND (an input names no earlier layer), BASE_ESHAPE (shapes do not agree),
+ * BASE_ENOMEM. *out is NULL on failure. */
+base_status net_load(const char *path, net_network **out);
 /* Same from a string; name is the file name used in messages. */
-sim_status net_load_string(const char *name, const char *text, size_t len, net_network **out);
+base_status net_load_string(const char *name, const char *text, size_t len, net_network **out);
 void net_free(net_network *net);
 
 /* Index of the layer called name, or -1. */
 int net_find_layer(const net_network *net, const char *name);
 
-/* Resolves a data file: rel (e.g. "networks/resnet18.yaml") is looked up in the current
- * directory, then under $APSIM_DATA, then under APSIM_PREFIX/share/apsim. Writes the first
- * existing path into path_out. SIM_ENOTFOUND (listing where it looked) or SIM_ERANGE (cap
- * too small). */
-sim_status net_find_data(const char *rel, char *path_out, size_t cap);
 /* Resolves a network argument: an existing file path is returned as is; otherwise a
- * shipped name such as "resnet18" becomes networks/<name>.yaml through net_find_data. */
-sim_status net_find_builtin(const char *name, char *path_out, size_t cap);
+ * shipped name such as "resnet18" becomes networks/<name>.yaml through base_find_data. */
+base_status net_find_builtin(const char *name, char *path_out, size_t cap);
 
 /* GEMM view of a conv or FC layer (im2col): M = output pixels x batch, N = output channels,
  * K = input channels x kernel area / groups. A grouped conv is `groups` independent GEMMs of
@@ -133,20 +128,20 @@ typedef struct net_bitcfg {
 /* Loads a bit configuration file for net. The format is detected: a root with both `model:`
  * and `bits:` is a HAWQ-V3 scheme (HAWQ module names mapped to layers, see
  * docs/NETWORKS.md); anything else is the native per-layer format. Every conv/fc must get
- * weight and activation bits. Errors with file:line:col: SIM_EKEY (unknown key or layer
- * name, duplicate key, missing layer), SIM_ERANGE (bits outside 1..16), SIM_ETYPE,
- * SIM_EINVAL (model does not match net), SIM_EIO, SIM_EPARSE, SIM_ENOMEM. Free with
+ * weight and activation bits. Errors with file:line:col: BASE_EKEY (unknown key or layer
+ * name, duplicate key, missing layer), BASE_ERANGE (bits outside 1..16), BASE_ETYPE,
+ * BASE_EINVAL (model does not match net), BASE_EIO, BASE_EPARSE, BASE_ENOMEM. Free with
  * net_bitcfg_free; *out is NULL on failure. */
-sim_status net_bitcfg_load(const char *path, const net_network *net, net_bitcfg **out);
-sim_status net_bitcfg_load_string(const char *name, const char *text, size_t len,
-                                  const net_network *net, net_bitcfg **out);
+base_status net_bitcfg_load(const char *path, const net_network *net, net_bitcfg **out);
+base_status net_bitcfg_load_string(const char *name, const char *text, size_t len,
+                                   const net_network *net, net_bitcfg **out);
 /* Uniform configuration from a shorthand: "int8" (= w8a8), "int4", "intN", "wXaY", with an
  * optional residual width suffix "rZ" (default NET_RESIDUAL_BITS_DEFAULT); all widths 1..16.
- * Every conv/fc gets the same bits. SIM_EINVAL for anything else. */
-sim_status net_bitcfg_uniform(const char *spec, const net_network *net, net_bitcfg **out);
+ * Every conv/fc gets the same bits. BASE_EINVAL for anything else. */
+base_status net_bitcfg_uniform(const char *spec, const net_network *net, net_bitcfg **out);
 /* Dispatcher: a shorthand, else an existing file, else a shipped HAWQ scheme
- * networks/hawq_v3/<spec>.yaml (found with net_find_data). */
-sim_status net_bitcfg_resolve(const char *spec_or_path, const net_network *net, net_bitcfg **out);
+ * networks/hawq_v3/<spec>.yaml (found with base_find_data). */
+base_status net_bitcfg_resolve(const char *spec_or_path, const net_network *net, net_bitcfg **out);
 void net_bitcfg_free(net_bitcfg *cfg);
 
 /* ---- Report --------------------------------------------------------------------------- */
@@ -164,10 +159,10 @@ typedef struct net_totals {
 void net_totals_compute(const net_network *net, const net_bitcfg *cfg, net_totals *out);
 
 /* One CSV row per layer, header with units, C-locale integers. cfg may be NULL (bits
- * columns then read 0). SIM_EIO on a write error. */
-sim_status net_report_write_csv(FILE *fp, const net_network *net, const net_bitcfg *cfg);
+ * columns then read 0). BASE_EIO on a write error. */
+base_status net_report_write_csv(FILE *fp, const net_network *net, const net_bitcfg *cfg);
 /* Readable aligned table, totals, and the published metrics next to the computed ones. */
-sim_status net_report_write_table(FILE *fp, const net_network *net, const net_bitcfg *cfg);
+base_status net_report_write_table(FILE *fp, const net_network *net, const net_bitcfg *cfg);
 
 /* ---- ONNX models (networks/net_onnx.c; docs/ONNX.md) ------------------------------------
  * Parsed with protobuf-c bindings generated at build time from Debian's onnx.proto. */
@@ -203,10 +198,10 @@ typedef struct net_tensor {
 const char *net_dtype_name(int dtype);
 int net_dtype_is_int(int dtype);
 unsigned net_dtype_bits(int dtype);
-/* Reads a serialized TensorProto file (ONNX test data input_N.pb / output_N.pb). SIM_EIO,
- * SIM_EPARSE (malformed protobuf, data length not matching dims), SIM_EUNSUPPORTED (a data
- * type apsim does not read, external data), SIM_ERANGE (dims), SIM_ENOMEM. */
-sim_status net_tensor_load(const char *path, net_tensor **out);
+/* Reads a serialized TensorProto file (ONNX test data input_N.pb / output_N.pb). BASE_EIO,
+ * BASE_EPARSE (malformed protobuf, data length not matching dims), BASE_EUNSUPPORTED (a data
+ * type apsim does not read, external data), BASE_ERANGE (dims), BASE_ENOMEM. */
+base_status net_tensor_load(const char *path, net_tensor **out);
 void net_tensor_free(net_tensor *t);
 
 typedef struct net_onnx_attr {
@@ -246,9 +241,9 @@ typedef struct net_onnx_graph {
     char **outputs;
 } net_onnx_graph;
 
-/* Parses model.onnx. SIM_EIO, SIM_EPARSE (malformed or truncated protobuf, no graph),
- * SIM_EUNSUPPORTED, SIM_ERANGE, SIM_ENOMEM; *out NULL on failure. */
-sim_status net_onnx_graph_load(const char *path, net_onnx_graph **out);
+/* Parses model.onnx. BASE_EIO, BASE_EPARSE (malformed or truncated protobuf, no graph),
+ * BASE_EUNSUPPORTED, BASE_ERANGE, BASE_ENOMEM; *out NULL on failure. */
+base_status net_onnx_graph_load(const char *path, net_onnx_graph **out);
 void net_onnx_graph_free(net_onnx_graph *g);
 /* Initializer called name, or NULL. */
 const net_tensor *net_onnx_find_init(const net_onnx_graph *g, const char *name);
@@ -260,13 +255,13 @@ const net_onnx_attr *net_onnx_attr_find(const net_onnx_node *node, const char *n
  * MaxPool, AveragePool, GlobalAveragePool, Add, Flatten, Reshape (a flatten); a constant Add
  * or a BatchNormalization after a conv/fc sets its bias, and
  * QuantizeLinear/DequantizeLinear/Identity/Dropout/Cast pass through. Layer names are node names
- * (or first outputs). SIM_EUNSUPPORTED names an unsupported operator and its node;
- * SIM_ESHAPE when weights and inferred shapes disagree; parse errors as above. */
-sim_status net_onnx_load(const char *path, net_network **out);
+ * (or first outputs). BASE_EUNSUPPORTED names an unsupported operator and its node;
+ * BASE_ESHAPE when weights and inferred shapes disagree; parse errors as above. */
+base_status net_onnx_load(const char *path, net_network **out);
 /* Per-layer bits derived from the model's quantization (QDQ or QOperator): w_bits from the
  * integer type of each conv/fc weight, a_bits from the integer type of its input activation.
- * SIM_EINVAL when a conv/fc has no integer weights or input (a float model). net_bitcfg_resolve
+ * BASE_EINVAL when a conv/fc has no integer weights or input (a float model). net_bitcfg_resolve
  * takes the spec "onnx" for this. */
-sim_status net_onnx_bitcfg(const net_network *net, net_bitcfg **out);
+base_status net_onnx_bitcfg(const net_network *net, net_bitcfg **out);
 
 #endif /* NET_H */

@@ -53,32 +53,32 @@ void net_bitcfg_free(net_bitcfg *cfg)
 {
     if (!cfg)
         return;
-    sim_free(cfg->name);
-    sim_free(cfg->scheme);
-    sim_free(cfg->label);
-    sim_free(cfg->bits);
-    sim_free(cfg);
+    base_free(cfg->name);
+    base_free(cfg->scheme);
+    base_free(cfg->label);
+    base_free(cfg->bits);
+    base_free(cfg);
 }
 
-static sim_status oom(void)
+static base_status oom(void)
 {
-    return SIM_ERROR(SIM_ENOMEM, "out of memory in bit configuration");
+    return BASE_ERROR(BASE_ENOMEM, "out of memory in bit configuration");
 }
 
-static sim_status cfg_new(const char *name, const char *scheme, const net_network *net,
-                          net_bitcfg **out)
+static base_status cfg_new(const char *name, const char *scheme, const net_network *net,
+                           net_bitcfg **out)
 {
-    net_bitcfg *c = sim_calloc(1, sizeof *c);
+    net_bitcfg *c = base_calloc(1, sizeof *c);
     *out = c;
     if (!c)
         return oom();
     c->n_layers = net->n_layers;
-    c->name = sim_strdup(name);
-    c->scheme = sim_strdup(scheme);
-    c->bits = sim_calloc(net->n_layers ? net->n_layers : 1, sizeof *c->bits);
+    c->name = base_strdup(name);
+    c->scheme = base_strdup(scheme);
+    c->bits = base_calloc(net->n_layers ? net->n_layers : 1, sizeof *c->bits);
     if (!c->name || !c->scheme || !c->bits)
         return oom();
-    return SIM_OK;
+    return BASE_OK;
 }
 
 /* What a consumer needs of its producer's stored tensor: a conv/fc requantizes to its own
@@ -171,10 +171,10 @@ static int parse_uniform(const char *spec, unsigned *w, unsigned *a, unsigned *r
     return *p == '\0';
 }
 
-static sim_status fill_uniform(const net_network *net, net_bitcfg *c, unsigned w, unsigned a,
-                               unsigned r)
+static base_status fill_uniform(const net_network *net, net_bitcfg *c, unsigned w, unsigned a,
+                                unsigned r)
 {
-    unsigned char *o_set = sim_calloc(net->n_layers ? net->n_layers : 1, 1);
+    unsigned char *o_set = base_calloc(net->n_layers ? net->n_layers : 1, 1);
     if (!o_set)
         return oom();
     for (size_t i = 0; i < net->n_layers; i++) {
@@ -188,31 +188,31 @@ static sim_status fill_uniform(const net_network *net, net_bitcfg *c, unsigned w
     }
     c->input_bits = a;
     propagate(net, c, o_set);
-    sim_free(o_set);
-    return SIM_OK;
+    base_free(o_set);
+    return BASE_OK;
 }
 
-sim_status net_bitcfg_uniform(const char *spec, const net_network *net, net_bitcfg **out)
+base_status net_bitcfg_uniform(const char *spec, const net_network *net, net_bitcfg **out)
 {
     unsigned w, a, r;
     *out = NULL;
     if (!parse_uniform(spec, &w, &a, &r))
-        return SIM_ERROR(SIM_EINVAL,
-                         "bad uniform bit configuration '%s' (expected int8, int4, intN or "
-                         "wXaY, optional rZ residual suffix, widths 1..16)",
-                         spec);
+        return BASE_ERROR(BASE_EINVAL,
+                          "bad uniform bit configuration '%s' (expected int8, int4, intN or "
+                          "wXaY, optional rZ residual suffix, widths 1..16)",
+                          spec);
     net_bitcfg *c;
-    sim_status st = cfg_new(spec, spec, net, &c);
-    if (st == SIM_OK) {
+    base_status st = cfg_new(spec, spec, net, &c);
+    if (st == BASE_OK) {
         c->format = NET_BITS_UNIFORM;
         st = fill_uniform(net, c, w, a, r);
     }
-    if (st != SIM_OK) {
+    if (st != BASE_OK) {
         net_bitcfg_free(c);
         return st;
     }
     *out = c;
-    return SIM_OK;
+    return BASE_OK;
 }
 
 /* ---- Shared file helpers -------------------------------------------------------------- */
@@ -225,49 +225,49 @@ static const cfg_node *key_node(const cfg_node *m, const char *key)
     return m;
 }
 
-static sim_status read_bits(const cfg_node *n, unsigned *out)
+static base_status read_bits(const cfg_node *n, unsigned *out)
 {
     long v;
-    sim_status st = cfg_to_long(n, 1, MAX_BITS, &v);
-    if (st == SIM_OK)
+    base_status st = cfg_to_long(n, 1, MAX_BITS, &v);
+    if (st == BASE_OK)
         *out = (unsigned)v;
     return st;
 }
 
-static sim_status read_metrics(const cfg_node *root, net_bitcfg *c)
+static base_status read_metrics(const cfg_node *root, net_bitcfg *c)
 {
-    sim_status st;
+    base_status st;
     if (cfg_map_get(root, "top1_accuracy")) {
-        if ((st = cfg_get_double(root, "top1_accuracy", 0, 100, &c->top1_pct)) != SIM_OK)
+        if ((st = cfg_get_double(root, "top1_accuracy", 0, 100, &c->top1_pct)) != BASE_OK)
             return st;
         c->has_top1 = 1;
     }
     if (cfg_map_get(root, "model_size_mb")) {
-        if ((st = cfg_get_double(root, "model_size_mb", 0, 1e9, &c->size_mb)) != SIM_OK)
+        if ((st = cfg_get_double(root, "model_size_mb", 0, 1e9, &c->size_mb)) != BASE_OK)
             return st;
         c->has_size_mb = 1;
     }
     if (cfg_map_get(root, "bops_g")) {
-        if ((st = cfg_get_double(root, "bops_g", 0, 1e12, &c->bops_g)) != SIM_OK)
+        if ((st = cfg_get_double(root, "bops_g", 0, 1e12, &c->bops_g)) != BASE_OK)
             return st;
         c->has_bops_g = 1;
     }
     double speedup = 0; /* HAWQ's published figure: checked, not used */
-    if ((st = cfg_get_double(root, "speedup_vs_fp32", 0, 1e6, &speedup)) != SIM_OK)
+    if ((st = cfg_get_double(root, "speedup_vs_fp32", 0, 1e6, &speedup)) != BASE_OK)
         return st;
     const char *s;
     if (cfg_map_get(root, "label")) {
-        if ((st = cfg_get_str(root, "label", &s)) != SIM_OK)
+        if ((st = cfg_get_str(root, "label", &s)) != BASE_OK)
             return st;
-        if (!(c->label = sim_strdup(s)))
+        if (!(c->label = base_strdup(s)))
             return oom();
     }
-    return SIM_OK;
+    return BASE_OK;
 }
 
 /* Checks that every conv/fc got both widths; `where` is the node the error points at. */
-static sim_status check_complete(const net_network *net, const net_bitcfg *c, const cfg_node *where,
-                                 int hawq)
+static base_status check_complete(const net_network *net, const net_bitcfg *c,
+                                  const cfg_node *where, int hawq)
 {
     for (size_t i = 0; i < net->n_layers; i++) {
         const net_layer *l = &net->layers[i];
@@ -277,7 +277,7 @@ static sim_status check_complete(const net_network *net, const net_bitcfg *c, co
             continue;
         const char *what = c->bits[i].w_bits ? "activation" : "weight";
         if (!hawq)
-            return cfg_error(where, SIM_EKEY,
+            return cfg_error(where, BASE_EKEY,
                              "missing %s bits for layer '%s' (list it under 'layers' or give "
                              "a 'default')",
                              what, l->name);
@@ -302,10 +302,10 @@ static sim_status check_complete(const net_network *net, const net_bitcfg *c, co
                 }
         if (l->inputs[0] < 0 && f == F_A)
             hint = "quant_input";
-        return cfg_error(where, SIM_EKEY, "missing %s bits for layer '%s' (HAWQ key '%s')", what,
+        return cfg_error(where, BASE_EKEY, "missing %s bits for layer '%s' (HAWQ key '%s')", what,
                          l->name, hint);
     }
-    return SIM_OK;
+    return BASE_OK;
 }
 
 /* ---- HAWQ-V3 format ------------------------------------------------------------------- */
@@ -321,9 +321,9 @@ static void set_field(net_bitcfg *c, unsigned char *o_set, size_t i, field f, un
     }
 }
 
-/* Applies one HAWQ key; SIM_EKEY at the key when it matches no layer of the network. */
-static sim_status hawq_apply(const net_network *net, net_bitcfg *c, unsigned char *o_set,
-                             const cfg_node *key, unsigned v)
+/* Applies one HAWQ key; BASE_EKEY at the key when it matches no layer of the network. */
+static base_status hawq_apply(const net_network *net, net_bitcfg *c, unsigned char *o_set,
+                              const cfg_node *key, unsigned v)
 {
     const char *k = cfg_node_text(key);
     const char *dot = strrchr(k, '.');
@@ -362,121 +362,121 @@ static sim_status hawq_apply(const net_network *net, net_bitcfg *c, unsigned cha
         }
     }
     if (!known)
-        return cfg_error(key, SIM_EKEY, "unknown HAWQ module '%s'", k);
+        return cfg_error(key, BASE_EKEY, "unknown HAWQ module '%s'", k);
     if (!matched)
-        return cfg_error(key, SIM_EKEY, "HAWQ module '%s' matches no layer of network '%s'", k,
+        return cfg_error(key, BASE_EKEY, "HAWQ module '%s' matches no layer of network '%s'", k,
                          net->name);
-    return SIM_OK;
+    return BASE_OK;
 }
 
 /* Every add (residual sum) must get its quant_act_int32 width in a HAWQ file. */
-static sim_status hawq_check_adds(const net_network *net, const unsigned char *o_set,
-                                  const cfg_node *where)
+static base_status hawq_check_adds(const net_network *net, const unsigned char *o_set,
+                                   const cfg_node *where)
 {
     for (size_t i = 0; i < net->n_layers; i++) {
         const net_layer *l = &net->layers[i];
         if (l->kind != NET_ADD || o_set[i])
             continue;
         const char *dot = strrchr(l->name, '.');
-        return cfg_error(where, SIM_EKEY,
+        return cfg_error(where, BASE_EKEY,
                          "missing residual bits for layer '%s' (HAWQ key '%.*s.quant_act_int32')",
                          l->name, dot ? (int)(dot - l->name) : 0, l->name);
     }
-    return SIM_OK;
+    return BASE_OK;
 }
 
-static sim_status load_hawq(const cfg_node *root, const net_network *net, net_bitcfg *c,
-                            unsigned char *o_set)
+static base_status load_hawq(const cfg_node *root, const net_network *net, net_bitcfg *c,
+                             unsigned char *o_set)
 {
     const cfg_node *n, *bits;
     const char *s;
-    sim_status st;
+    base_status st;
     c->format = NET_BITS_HAWQ;
-    if ((st = cfg_map_check(root, "HAWQ bit configuration", keys_hawq)) != SIM_OK ||
-        (st = cfg_map_require(root, "model", "HAWQ bit configuration", &n)) != SIM_OK ||
-        (st = cfg_to_str(n, &s)) != SIM_OK)
+    if ((st = cfg_map_check(root, "HAWQ bit configuration", keys_hawq)) != BASE_OK ||
+        (st = cfg_map_require(root, "model", "HAWQ bit configuration", &n)) != BASE_OK ||
+        (st = cfg_to_str(n, &s)) != BASE_OK)
         return st;
     if (strcmp(s, net->name) != 0)
-        return cfg_error(n, SIM_EINVAL, "bit configuration is for model '%s', network is '%s'", s,
+        return cfg_error(n, BASE_EINVAL, "bit configuration is for model '%s', network is '%s'", s,
                          net->name);
     if ((n = cfg_map_get(root, "scheme")) != NULL) {
-        if ((st = cfg_to_str(n, &s)) != SIM_OK)
+        if ((st = cfg_to_str(n, &s)) != BASE_OK)
             return st;
-        char *dup = sim_strdup(s);
+        char *dup = base_strdup(s);
         if (!dup)
             return oom();
-        sim_free(c->scheme);
+        base_free(c->scheme);
         c->scheme = dup;
     }
-    if ((st = read_metrics(root, c)) != SIM_OK ||
-        (st = cfg_map_require(root, "bits", "HAWQ bit configuration", &bits)) != SIM_OK ||
-        (st = cfg_expect(bits, CFG_MAP, "bits")) != SIM_OK)
+    if ((st = read_metrics(root, c)) != BASE_OK ||
+        (st = cfg_map_require(root, "bits", "HAWQ bit configuration", &bits)) != BASE_OK ||
+        (st = cfg_expect(bits, CFG_MAP, "bits")) != BASE_OK)
         return st;
     c->input_bits = 0;
     for (size_t i = 0; i < cfg_node_len(bits); i++) {
         unsigned v;
-        if ((st = read_bits(cfg_map_value_at(bits, i), &v)) != SIM_OK ||
-            (st = hawq_apply(net, c, o_set, cfg_map_key_at(bits, i), v)) != SIM_OK)
+        if ((st = read_bits(cfg_map_value_at(bits, i), &v)) != BASE_OK ||
+            (st = hawq_apply(net, c, o_set, cfg_map_key_at(bits, i), v)) != BASE_OK)
             return st;
     }
     const cfg_node *where = key_node(root, "bits");
-    if ((st = check_complete(net, c, where, 1)) != SIM_OK ||
-        (st = hawq_check_adds(net, o_set, where)) != SIM_OK)
+    if ((st = check_complete(net, c, where, 1)) != BASE_OK ||
+        (st = hawq_check_adds(net, o_set, where)) != BASE_OK)
         return st;
     propagate(net, c, o_set);
-    return SIM_OK;
+    return BASE_OK;
 }
 
 /* ---- Native format -------------------------------------------------------------------- */
-static sim_status read_wao(const cfg_node *m, const char *what, const char *const keys[],
-                           unsigned *w, unsigned *a, unsigned *o)
+static base_status read_wao(const cfg_node *m, const char *what, const char *const keys[],
+                            unsigned *w, unsigned *a, unsigned *o)
 {
-    sim_status st = cfg_map_check(m, what, keys);
+    base_status st = cfg_map_check(m, what, keys);
     const cfg_node *n;
-    if (st == SIM_OK && (n = cfg_map_get(m, "w")) != NULL)
+    if (st == BASE_OK && (n = cfg_map_get(m, "w")) != NULL)
         st = read_bits(n, w);
-    if (st == SIM_OK && (n = cfg_map_get(m, "a")) != NULL)
+    if (st == BASE_OK && (n = cfg_map_get(m, "a")) != NULL)
         st = read_bits(n, a);
-    if (st == SIM_OK && o && (n = cfg_map_get(m, "o")) != NULL)
+    if (st == BASE_OK && o && (n = cfg_map_get(m, "o")) != NULL)
         st = read_bits(n, o);
     return st;
 }
 
-static sim_status load_native(const cfg_node *root, const net_network *net, net_bitcfg *c,
-                              unsigned char *o_set)
+static base_status load_native(const cfg_node *root, const net_network *net, net_bitcfg *c,
+                               unsigned char *o_set)
 {
     const cfg_node *n, *layers;
     const char *s;
-    sim_status st;
+    base_status st;
     unsigned dw = 0, da = 0, residual = NET_RESIDUAL_BITS_DEFAULT, input = 0;
     c->format = NET_BITS_NATIVE;
-    if ((st = cfg_map_check(root, "bit configuration", keys_native)) != SIM_OK)
+    if ((st = cfg_map_check(root, "bit configuration", keys_native)) != BASE_OK)
         return st;
     if ((n = cfg_map_get(root, "network")) != NULL) {
-        if ((st = cfg_to_str(n, &s)) != SIM_OK)
+        if ((st = cfg_to_str(n, &s)) != BASE_OK)
             return st;
         if (strcmp(s, net->name) != 0)
-            return cfg_error(n, SIM_EINVAL,
+            return cfg_error(n, BASE_EINVAL,
                              "bit configuration is for network '%s', network is '%s'", s,
                              net->name);
     }
     if ((n = cfg_map_get(root, "name")) != NULL) {
-        if ((st = cfg_to_str(n, &s)) != SIM_OK)
+        if ((st = cfg_to_str(n, &s)) != BASE_OK)
             return st;
-        char *dup = sim_strdup(s);
+        char *dup = base_strdup(s);
         if (!dup)
             return oom();
-        sim_free(c->scheme);
+        base_free(c->scheme);
         c->scheme = dup;
     }
-    if ((st = read_metrics(root, c)) != SIM_OK)
+    if ((st = read_metrics(root, c)) != BASE_OK)
         return st;
     if ((n = cfg_map_get(root, "default")) != NULL &&
-        (st = read_wao(n, "default", keys_wa, &dw, &da, NULL)) != SIM_OK)
+        (st = read_wao(n, "default", keys_wa, &dw, &da, NULL)) != BASE_OK)
         return st;
-    if ((n = cfg_map_get(root, "residual")) != NULL && (st = read_bits(n, &residual)) != SIM_OK)
+    if ((n = cfg_map_get(root, "residual")) != NULL && (st = read_bits(n, &residual)) != BASE_OK)
         return st;
-    if ((n = cfg_map_get(root, "input")) != NULL && (st = read_bits(n, &input)) != SIM_OK)
+    if ((n = cfg_map_get(root, "input")) != NULL && (st = read_bits(n, &input)) != BASE_OK)
         return st;
     for (size_t i = 0; i < net->n_layers; i++) {
         if (net_kind_has_weights(net->layers[i].kind)) {
@@ -488,21 +488,21 @@ static sim_status load_native(const cfg_node *root, const net_network *net, net_
         }
     }
     if ((layers = cfg_map_get(root, "layers")) != NULL) {
-        if ((st = cfg_expect(layers, CFG_MAP, "layers")) != SIM_OK)
+        if ((st = cfg_expect(layers, CFG_MAP, "layers")) != BASE_OK)
             return st;
         for (size_t k = 0; k < cfg_node_len(layers); k++) {
             const cfg_node *key = cfg_map_key_at(layers, k);
             int i = net_find_layer(net, cfg_node_text(key));
             if (i < 0)
-                return cfg_error(key, SIM_EKEY, "unknown layer '%s' in network '%s'",
+                return cfg_error(key, BASE_EKEY, "unknown layer '%s' in network '%s'",
                                  cfg_node_text(key), net->name);
             net_layer_bits *b = &c->bits[i];
             unsigned w = 0, a = 0, o = 0;
             const cfg_node *val = cfg_map_value_at(layers, k);
-            if ((st = read_wao(val, "layer bits", keys_wao, &w, &a, &o)) != SIM_OK)
+            if ((st = read_wao(val, "layer bits", keys_wao, &w, &a, &o)) != BASE_OK)
                 return st;
             if ((w || a) && !net_kind_has_weights(net->layers[i].kind))
-                return cfg_error(key, SIM_EKEY,
+                return cfg_error(key, BASE_EKEY,
                                  "layer '%s' is a %s: only 'o' applies (w and a are for conv "
                                  "and fc)",
                                  cfg_node_text(key), net_kind_name(net->layers[i].kind));
@@ -516,41 +516,41 @@ static sim_status load_native(const cfg_node *root, const net_network *net, net_
             }
         }
     }
-    if ((st = check_complete(net, c, key_node(root, layers ? "layers" : "default"), 0)) != SIM_OK)
+    if ((st = check_complete(net, c, key_node(root, layers ? "layers" : "default"), 0)) != BASE_OK)
         return st;
     c->input_bits = input;
     propagate(net, c, o_set);
-    return SIM_OK;
+    return BASE_OK;
 }
 
 /* ---- Entry points --------------------------------------------------------------------- */
-static sim_status load_from_doc(const char *name, sim_status st, cfg_doc *doc,
-                                const net_network *net, net_bitcfg **out)
+static base_status load_from_doc(const char *name, base_status st, cfg_doc *doc,
+                                 const net_network *net, net_bitcfg **out)
 {
     net_bitcfg *c = NULL;
     unsigned char *o_set = NULL;
-    if (st != SIM_OK)
+    if (st != BASE_OK)
         goto free_doc;
     const char *base = strrchr(name, '/');
     base = base ? base + 1 : name;
-    if ((st = cfg_new(name, base, net, &c)) != SIM_OK)
+    if ((st = cfg_new(name, base, net, &c)) != BASE_OK)
         goto free_doc;
-    o_set = sim_calloc(net->n_layers ? net->n_layers : 1, 1);
+    o_set = base_calloc(net->n_layers ? net->n_layers : 1, 1);
     if (!o_set) {
         st = oom();
         goto free_doc;
     }
     const cfg_node *root = cfg_doc_root(doc);
-    if ((st = cfg_expect(root, CFG_MAP, "bit configuration")) != SIM_OK)
+    if ((st = cfg_expect(root, CFG_MAP, "bit configuration")) != BASE_OK)
         goto free_doc;
     if (cfg_map_get(root, "model") && cfg_map_get(root, "bits"))
         st = load_hawq(root, net, c, o_set);
     else
         st = load_native(root, net, c, o_set);
 free_doc:
-    sim_free(o_set);
+    base_free(o_set);
     cfg_doc_free(doc);
-    if (st != SIM_OK) {
+    if (st != BASE_OK) {
         net_bitcfg_free(c);
         c = NULL;
     }
@@ -558,22 +558,22 @@ free_doc:
     return st;
 }
 
-sim_status net_bitcfg_load(const char *path, const net_network *net, net_bitcfg **out)
+base_status net_bitcfg_load(const char *path, const net_network *net, net_bitcfg **out)
 {
     cfg_doc *doc = NULL;
-    sim_status st = cfg_doc_load(path, &doc);
+    base_status st = cfg_doc_load(path, &doc);
     return load_from_doc(path, st, doc, net, out);
 }
 
-sim_status net_bitcfg_load_string(const char *name, const char *text, size_t len,
-                                  const net_network *net, net_bitcfg **out)
+base_status net_bitcfg_load_string(const char *name, const char *text, size_t len,
+                                   const net_network *net, net_bitcfg **out)
 {
     cfg_doc *doc = NULL;
-    sim_status st = cfg_doc_load_string(name, text, len, &doc);
+    base_status st = cfg_doc_load_string(name, text, len, &doc);
     return load_from_doc(name, st, doc, net, out);
 }
 
-sim_status net_bitcfg_resolve(const char *spec, const net_network *net, net_bitcfg **out)
+base_status net_bitcfg_resolve(const char *spec, const net_network *net, net_bitcfg **out)
 {
     unsigned w, a, r;
     struct stat sb;
@@ -588,11 +588,11 @@ sim_status net_bitcfg_resolve(const char *spec, const net_network *net, net_bitc
     if (!strchr(spec, '/') && !(len > 5 && strcmp(spec + len - 5, ".yaml") == 0)) {
         char rel[256], path[4096];
         int n = snprintf(rel, sizeof rel, "networks/hawq_v3/%s.yaml", spec);
-        if (n > 0 && (size_t)n < sizeof rel && net_find_data(rel, path, sizeof path) == SIM_OK)
+        if (n > 0 && (size_t)n < sizeof rel && base_find_data(rel, path, sizeof path) == BASE_OK)
             return net_bitcfg_load(path, net, out);
     }
-    return SIM_ERROR(SIM_ENOTFOUND,
-                     "unknown bit configuration '%s': not a shorthand (int8, int4, wXaY[rZ]), "
-                     "a file, or a shipped scheme networks/hawq_v3/<name>.yaml",
-                     spec);
+    return BASE_ERROR(BASE_ENOTFOUND,
+                      "unknown bit configuration '%s': not a shorthand (int8, int4, wXaY[rZ]), "
+                      "a file, or a shipped scheme networks/hawq_v3/<name>.yaml",
+                      spec);
 }

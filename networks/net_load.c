@@ -70,11 +70,11 @@ void net_free(net_network *net)
     if (!net)
         return;
     for (size_t i = 0; i < net->n_layers; i++)
-        sim_free(net->layers[i].name);
-    sim_free(net->layers);
-    sim_free(net->name);
-    sim_free(net->path);
-    sim_free(net);
+        base_free(net->layers[i].name);
+    base_free(net->layers);
+    base_free(net->name);
+    base_free(net->path);
+    base_free(net);
 }
 
 int net_find_layer(const net_network *net, const char *name)
@@ -87,43 +87,43 @@ int net_find_layer(const net_network *net, const char *name)
 
 /* Resolves a producer name among the layers before index `before`; "input" is the network
  * input (-1). */
-static sim_status resolve_input(const net_network *net, size_t before, const cfg_node *n, int *out)
+static base_status resolve_input(const net_network *net, size_t before, const cfg_node *n, int *out)
 {
     const char *s;
-    sim_status st = cfg_to_str(n, &s);
-    if (st != SIM_OK)
+    base_status st = cfg_to_str(n, &s);
+    if (st != BASE_OK)
         return st;
     if (strcmp(s, "input") == 0) {
         *out = -1;
-        return SIM_OK;
+        return BASE_OK;
     }
     for (size_t i = 0; i < before; i++)
         if (strcmp(net->layers[i].name, s) == 0) {
             *out = (int)i;
-            return SIM_OK;
+            return BASE_OK;
         }
-    return cfg_error(n, SIM_ENOTFOUND, "input '%s' names no earlier layer", s);
+    return cfg_error(n, BASE_ENOTFOUND, "input '%s' names no earlier layer", s);
 }
 
 /* Reads `kernel:` as one integer or a [kh, kw] pair. */
-static sim_status read_kernel(const cfg_node *n, int *kh, int *kw)
+static base_status read_kernel(const cfg_node *n, int *kh, int *kw)
 {
     long a, b;
-    sim_status st;
+    base_status st;
     if (cfg_node_kind(n) == CFG_SEQ) {
         if (cfg_node_len(n) != 2)
-            return cfg_error(n, SIM_ETYPE, "kernel must be one integer or [height, width]");
-        if ((st = cfg_to_long(cfg_seq_at(n, 0), 1, MAX_KERNEL, &a)) != SIM_OK ||
-            (st = cfg_to_long(cfg_seq_at(n, 1), 1, MAX_KERNEL, &b)) != SIM_OK)
+            return cfg_error(n, BASE_ETYPE, "kernel must be one integer or [height, width]");
+        if ((st = cfg_to_long(cfg_seq_at(n, 0), 1, MAX_KERNEL, &a)) != BASE_OK ||
+            (st = cfg_to_long(cfg_seq_at(n, 1), 1, MAX_KERNEL, &b)) != BASE_OK)
             return st;
     } else {
-        if ((st = cfg_to_long(n, 1, MAX_KERNEL, &a)) != SIM_OK)
+        if ((st = cfg_to_long(n, 1, MAX_KERNEL, &a)) != BASE_OK)
             return st;
         b = a;
     }
     *kh = (int)a;
     *kw = (int)b;
-    return SIM_OK;
+    return BASE_OK;
 }
 
 /* Output size of a sliding window along one axis; 0 when the window does not fit. */
@@ -135,9 +135,9 @@ static int window_out(int in, int k, int stride, int pad)
 
 /* Reads the parameters of one layer (everything but name and inputs) and infers its output
  * shape from its input shape, already stored in l. */
-static sim_status infer_layer(const cfg_node *m, net_layer *l)
+static base_status infer_layer(const cfg_node *m, net_layer *l)
 {
-    sim_status st;
+    base_status st;
     long v;
     l->kh = l->kw = l->stride = 1;
     l->pad = 0;
@@ -145,30 +145,30 @@ static sim_status infer_layer(const cfg_node *m, net_layer *l)
     switch (l->kind) {
     case NET_CONV: {
         const cfg_node *k;
-        if ((st = cfg_map_require(m, "kernel", "conv", &k)) != SIM_OK ||
-            (st = read_kernel(k, &l->kh, &l->kw)) != SIM_OK)
+        if ((st = cfg_map_require(m, "kernel", "conv", &k)) != BASE_OK ||
+            (st = read_kernel(k, &l->kh, &l->kw)) != BASE_OK)
             return st;
-        if ((st = cfg_map_require(m, "out", "conv", &k)) != SIM_OK ||
-            (st = cfg_to_long(k, 1, MAX_CHANNELS, &v)) != SIM_OK)
+        if ((st = cfg_map_require(m, "out", "conv", &k)) != BASE_OK ||
+            (st = cfg_to_long(k, 1, MAX_CHANNELS, &v)) != BASE_OK)
             return st;
         l->c_out = (int)v;
         v = 1;
-        if ((st = cfg_get_long(m, "stride", 1, MAX_KERNEL, &v)) != SIM_OK)
+        if ((st = cfg_get_long(m, "stride", 1, MAX_KERNEL, &v)) != BASE_OK)
             return st;
         l->stride = (int)v;
         v = 0;
-        if ((st = cfg_get_long(m, "pad", 0, MAX_KERNEL, &v)) != SIM_OK)
+        if ((st = cfg_get_long(m, "pad", 0, MAX_KERNEL, &v)) != BASE_OK)
             return st;
         l->pad = (int)v;
         v = 1;
-        if ((st = cfg_get_long(m, "groups", 1, MAX_CHANNELS, &v)) != SIM_OK)
+        if ((st = cfg_get_long(m, "groups", 1, MAX_CHANNELS, &v)) != BASE_OK)
             return st;
         l->groups = (int)v;
         l->has_bias = 1;
-        if ((st = cfg_get_bool(m, "bias", &l->has_bias)) != SIM_OK)
+        if ((st = cfg_get_bool(m, "bias", &l->has_bias)) != BASE_OK)
             return st;
         if (l->c_in % l->groups != 0 || l->c_out % l->groups != 0)
-            return cfg_error(m, SIM_ESHAPE,
+            return cfg_error(m, BASE_ESHAPE,
                              "layer '%s': groups %d must divide input channels %d and output "
                              "channels %d",
                              l->name, l->groups, l->c_in, l->c_out);
@@ -178,15 +178,15 @@ static sim_status infer_layer(const cfg_node *m, net_layer *l)
     }
     case NET_FC: {
         const cfg_node *k;
-        if ((st = cfg_map_require(m, "out", "fc", &k)) != SIM_OK ||
-            (st = cfg_to_long(k, 1, MAX_CHANNELS, &v)) != SIM_OK)
+        if ((st = cfg_map_require(m, "out", "fc", &k)) != BASE_OK ||
+            (st = cfg_to_long(k, 1, MAX_CHANNELS, &v)) != BASE_OK)
             return st;
         l->c_out = (int)v;
         l->has_bias = 1;
-        if ((st = cfg_get_bool(m, "bias", &l->has_bias)) != SIM_OK)
+        if ((st = cfg_get_bool(m, "bias", &l->has_bias)) != BASE_OK)
             return st;
         if (l->h_in != 1 || l->w_in != 1)
-            return cfg_error(m, SIM_ESHAPE,
+            return cfg_error(m, BASE_ESHAPE,
                              "layer '%s': fc needs a flattened input, got %dx%dx%d (add a "
                              "flatten layer)",
                              l->name, l->c_in, l->h_in, l->w_in);
@@ -196,35 +196,35 @@ static sim_status infer_layer(const cfg_node *m, net_layer *l)
     case NET_MAXPOOL:
     case NET_AVGPOOL: {
         int global = 0;
-        if ((st = cfg_get_bool(m, "global", &global)) != SIM_OK)
+        if ((st = cfg_get_bool(m, "global", &global)) != BASE_OK)
             return st;
         const cfg_node *k = cfg_map_get(m, "kernel");
         if (global) {
             if (k || cfg_map_get(m, "stride") || cfg_map_get(m, "pad"))
-                return cfg_error(m, SIM_EINVAL,
+                return cfg_error(m, BASE_EINVAL,
                                  "layer '%s': a global pool takes no kernel, stride or pad",
                                  l->name);
             l->kh = l->h_in;
             l->kw = l->w_in;
         } else {
-            if ((st = cfg_map_require(m, "kernel", net_kind_name(l->kind), &k)) != SIM_OK ||
-                (st = read_kernel(k, &l->kh, &l->kw)) != SIM_OK)
+            if ((st = cfg_map_require(m, "kernel", net_kind_name(l->kind), &k)) != BASE_OK ||
+                (st = read_kernel(k, &l->kh, &l->kw)) != BASE_OK)
                 return st;
             if (l->kh != l->kw && !cfg_map_get(m, "stride"))
-                return cfg_error(k, SIM_EINVAL,
+                return cfg_error(k, BASE_EINVAL,
                                  "layer '%s': a non-square pool window %dx%d needs an explicit "
                                  "stride (the default stride is the square kernel)",
                                  l->name, l->kh, l->kw);
             v = l->kh;
-            if ((st = cfg_get_long(m, "stride", 1, MAX_KERNEL, &v)) != SIM_OK)
+            if ((st = cfg_get_long(m, "stride", 1, MAX_KERNEL, &v)) != BASE_OK)
                 return st;
             l->stride = (int)v;
             v = 0;
-            if ((st = cfg_get_long(m, "pad", 0, MAX_KERNEL, &v)) != SIM_OK)
+            if ((st = cfg_get_long(m, "pad", 0, MAX_KERNEL, &v)) != BASE_OK)
                 return st;
             l->pad = (int)v;
             if (2 * l->pad > l->kh || 2 * l->pad > l->kw)
-                return cfg_error(m, SIM_ESHAPE,
+                return cfg_error(m, BASE_ESHAPE,
                                  "layer '%s': pool padding %d exceeds half the window %dx%d",
                                  l->name, l->pad, l->kh, l->kw);
         }
@@ -236,7 +236,7 @@ static sim_status infer_layer(const cfg_node *m, net_layer *l)
     case NET_FLATTEN: {
         long n = (long)l->c_in * l->h_in * l->w_in;
         if (n > INT_MAX)
-            return cfg_error(m, SIM_ESHAPE, "layer '%s': flattened size %ld is too large", l->name,
+            return cfg_error(m, BASE_ESHAPE, "layer '%s': flattened size %ld is too large", l->name,
                              n);
         l->c_out = (int)n;
         l->h_out = l->w_out = 1;
@@ -249,7 +249,7 @@ static sim_status infer_layer(const cfg_node *m, net_layer *l)
         break;
     }
     if (l->h_out < 1 || l->w_out < 1)
-        return cfg_error(m, SIM_ESHAPE,
+        return cfg_error(m, BASE_ESHAPE,
                          "layer '%s': window %dx%d (stride %d, pad %d) does not fit input "
                          "%dx%d",
                          l->name, l->kh, l->kw, l->stride, l->pad, l->h_in, l->w_in);
@@ -259,19 +259,19 @@ static sim_status infer_layer(const cfg_node *m, net_layer *l)
         l->n_params = l->n_weights + (l->has_bias ? (uint64_t)l->c_out : 0);
         l->macs = per_out * net_layer_out_elems(l);
     }
-    return SIM_OK;
+    return BASE_OK;
 }
 
-static sim_status parse_kind(const cfg_node *n, net_kind *out)
+static base_status parse_kind(const cfg_node *n, net_kind *out)
 {
     const char *s;
-    sim_status st = cfg_to_str(n, &s);
-    if (st != SIM_OK)
+    base_status st = cfg_to_str(n, &s);
+    if (st != BASE_OK)
         return st;
     for (int k = NET_CONV; k < NET_KIND_COUNT; k++)
         if (strcmp(s, kind_table[k].name) == 0) {
             *out = (net_kind)k;
-            return SIM_OK;
+            return BASE_OK;
         }
     char known[128] = "";
     for (int k = NET_CONV; k < NET_KIND_COUNT; k++) {
@@ -279,7 +279,7 @@ static sim_status parse_kind(const cfg_node *n, net_kind *out)
         snprintf(known + used, sizeof known - used, "%s%s", k > NET_CONV ? ", " : "",
                  kind_table[k].name);
     }
-    return cfg_error(n, SIM_EINVAL, "unknown layer type '%s' (%s)", s, known);
+    return cfg_error(n, BASE_EINVAL, "unknown layer type '%s' (%s)", s, known);
 }
 
 /* Copies the shape of producer p (or the network input) into layer l's input. */
@@ -296,46 +296,46 @@ static void input_shape(const net_network *net, int p, int *c, int *h, int *w)
     }
 }
 
-static sim_status load_layer(net_network *net, size_t i, const cfg_node *m)
+static base_status load_layer(net_network *net, size_t i, const cfg_node *m)
 {
     net_layer *l = &net->layers[i];
     const cfg_node *n;
     const char *s;
-    sim_status st;
-    if ((st = cfg_expect(m, CFG_MAP, "layer")) != SIM_OK ||
-        (st = cfg_map_require(m, "type", "layer", &n)) != SIM_OK ||
-        (st = parse_kind(n, &l->kind)) != SIM_OK ||
-        (st = cfg_map_check(m, net_kind_name(l->kind), kind_keys(l->kind))) != SIM_OK ||
-        (st = cfg_map_require(m, "name", "layer", &n)) != SIM_OK ||
-        (st = cfg_to_str(n, &s)) != SIM_OK)
+    base_status st;
+    if ((st = cfg_expect(m, CFG_MAP, "layer")) != BASE_OK ||
+        (st = cfg_map_require(m, "type", "layer", &n)) != BASE_OK ||
+        (st = parse_kind(n, &l->kind)) != BASE_OK ||
+        (st = cfg_map_check(m, net_kind_name(l->kind), kind_keys(l->kind))) != BASE_OK ||
+        (st = cfg_map_require(m, "name", "layer", &n)) != BASE_OK ||
+        (st = cfg_to_str(n, &s)) != BASE_OK)
         return st;
     if (s[0] == '\0' || strcmp(s, "input") == 0)
-        return cfg_error(n, SIM_EINVAL, "'%s' cannot be a layer name", s);
+        return cfg_error(n, BASE_EINVAL, "'%s' cannot be a layer name", s);
     int prev = net_find_layer(net, s);
     if (prev >= 0)
-        return cfg_error(n, SIM_EKEY, "duplicate layer name '%s' (first at line %ld)", s,
+        return cfg_error(n, BASE_EKEY, "duplicate layer name '%s' (first at line %ld)", s,
                          net->layers[prev].line);
-    l->name = sim_strdup(s);
+    l->name = base_strdup(s);
     if (!l->name)
-        return SIM_ERROR(SIM_ENOMEM, "out of memory loading network");
+        return BASE_ERROR(BASE_ENOMEM, "out of memory loading network");
     l->line = cfg_node_line(m);
 
     if (l->kind == NET_ADD) {
-        if ((st = cfg_map_require(m, "inputs", "add", &n)) != SIM_OK ||
-            (st = cfg_expect(n, CFG_SEQ, "inputs")) != SIM_OK)
+        if ((st = cfg_map_require(m, "inputs", "add", &n)) != BASE_OK ||
+            (st = cfg_expect(n, CFG_SEQ, "inputs")) != BASE_OK)
             return st;
         if (cfg_node_len(n) != 2)
-            return cfg_error(n, SIM_ESHAPE, "layer '%s': add takes exactly 2 inputs, got %zu",
+            return cfg_error(n, BASE_ESHAPE, "layer '%s': add takes exactly 2 inputs, got %zu",
                              l->name, cfg_node_len(n));
         l->n_inputs = 2;
         for (size_t j = 0; j < 2; j++)
-            if ((st = resolve_input(net, i, cfg_seq_at(n, j), &l->inputs[j])) != SIM_OK)
+            if ((st = resolve_input(net, i, cfg_seq_at(n, j), &l->inputs[j])) != BASE_OK)
                 return st;
         int c2, h2, w2;
         input_shape(net, l->inputs[0], &l->c_in, &l->h_in, &l->w_in);
         input_shape(net, l->inputs[1], &c2, &h2, &w2);
         if (c2 != l->c_in || h2 != l->h_in || w2 != l->w_in)
-            return cfg_error(n, SIM_ESHAPE,
+            return cfg_error(n, BASE_ESHAPE,
                              "layer '%s': add operands differ: %dx%dx%d and %dx%dx%d", l->name,
                              l->c_in, l->h_in, l->w_in, c2, h2, w2);
     } else {
@@ -343,52 +343,52 @@ static sim_status load_layer(net_network *net, size_t i, const cfg_node *m)
         l->inputs[1] = -1;
         l->inputs[0] = (int)i - 1; /* default: the previous layer (or the network input) */
         if ((n = cfg_map_get(m, "input")) != NULL &&
-            (st = resolve_input(net, i, n, &l->inputs[0])) != SIM_OK)
+            (st = resolve_input(net, i, n, &l->inputs[0])) != BASE_OK)
             return st;
         input_shape(net, l->inputs[0], &l->c_in, &l->h_in, &l->w_in);
     }
     return infer_layer(m, l);
 }
 
-static sim_status load_doc(const cfg_doc *doc, net_network *net)
+static base_status load_doc(const cfg_doc *doc, net_network *net)
 {
     const cfg_node *root = cfg_doc_root(doc), *n, *layers;
     const char *s;
     long v;
-    sim_status st;
-    if ((st = cfg_map_check(root, "network", keys_root)) != SIM_OK ||
-        (st = cfg_map_require(root, "name", "network", &n)) != SIM_OK ||
-        (st = cfg_to_str(n, &s)) != SIM_OK)
+    base_status st;
+    if ((st = cfg_map_check(root, "network", keys_root)) != BASE_OK ||
+        (st = cfg_map_require(root, "name", "network", &n)) != BASE_OK ||
+        (st = cfg_to_str(n, &s)) != BASE_OK)
         return st;
-    if (!(net->name = sim_strdup(s)))
-        return SIM_ERROR(SIM_ENOMEM, "out of memory loading network");
-    if ((st = cfg_map_require(root, "input", "network", &n)) != SIM_OK ||
-        (st = cfg_map_check(n, "input", keys_input)) != SIM_OK)
+    if (!(net->name = base_strdup(s)))
+        return BASE_ERROR(BASE_ENOMEM, "out of memory loading network");
+    if ((st = cfg_map_require(root, "input", "network", &n)) != BASE_OK ||
+        (st = cfg_map_check(n, "input", keys_input)) != BASE_OK)
         return st;
     const cfg_node *dim;
-    if ((st = cfg_map_require(n, "channels", "input", &dim)) != SIM_OK ||
-        (st = cfg_to_long(dim, 1, MAX_CHANNELS, &v)) != SIM_OK)
+    if ((st = cfg_map_require(n, "channels", "input", &dim)) != BASE_OK ||
+        (st = cfg_to_long(dim, 1, MAX_CHANNELS, &v)) != BASE_OK)
         return st;
     net->c_in = (int)v;
-    if ((st = cfg_map_require(n, "height", "input", &dim)) != SIM_OK ||
-        (st = cfg_to_long(dim, 1, MAX_SPATIAL, &v)) != SIM_OK)
+    if ((st = cfg_map_require(n, "height", "input", &dim)) != BASE_OK ||
+        (st = cfg_to_long(dim, 1, MAX_SPATIAL, &v)) != BASE_OK)
         return st;
     net->h_in = (int)v;
-    if ((st = cfg_map_require(n, "width", "input", &dim)) != SIM_OK ||
-        (st = cfg_to_long(dim, 1, MAX_SPATIAL, &v)) != SIM_OK)
+    if ((st = cfg_map_require(n, "width", "input", &dim)) != BASE_OK ||
+        (st = cfg_to_long(dim, 1, MAX_SPATIAL, &v)) != BASE_OK)
         return st;
     net->w_in = (int)v;
-    if ((st = cfg_map_require(root, "layers", "network", &layers)) != SIM_OK ||
-        (st = cfg_expect(layers, CFG_SEQ, "layers")) != SIM_OK)
+    if ((st = cfg_map_require(root, "layers", "network", &layers)) != BASE_OK ||
+        (st = cfg_expect(layers, CFG_SEQ, "layers")) != BASE_OK)
         return st;
     if (cfg_node_len(layers) == 0)
-        return cfg_error(layers, SIM_ESHAPE, "network '%s' has no layers", net->name);
-    net->layers = sim_calloc(cfg_node_len(layers), sizeof *net->layers);
+        return cfg_error(layers, BASE_ESHAPE, "network '%s' has no layers", net->name);
+    net->layers = base_calloc(cfg_node_len(layers), sizeof *net->layers);
     if (!net->layers)
-        return SIM_ERROR(SIM_ENOMEM, "out of memory loading network");
+        return BASE_ERROR(BASE_ENOMEM, "out of memory loading network");
     net->n_layers = cfg_node_len(layers);
     for (size_t i = 0; i < net->n_layers; i++) {
-        if ((st = load_layer(net, i, cfg_seq_at(layers, i))) != SIM_OK)
+        if ((st = load_layer(net, i, cfg_seq_at(layers, i))) != BASE_OK)
             return st;
         const net_layer *l = &net->layers[i];
         for (int j = 0; j < l->n_inputs; j++)
@@ -397,21 +397,21 @@ static sim_status load_doc(const cfg_doc *doc, net_network *net)
         net->total_macs += l->macs;
         net->total_params += l->n_params;
     }
-    return SIM_OK;
+    return BASE_OK;
 }
 
-static sim_status finish(const char *name, sim_status st, cfg_doc *doc, net_network **out)
+static base_status finish(const char *name, base_status st, cfg_doc *doc, net_network **out)
 {
     net_network *net = NULL;
-    if (st == SIM_OK) {
-        net = sim_calloc(1, sizeof *net);
-        if (!net || !(net->path = sim_strdup(name)))
-            st = SIM_ERROR(SIM_ENOMEM, "out of memory loading network");
+    if (st == BASE_OK) {
+        net = base_calloc(1, sizeof *net);
+        if (!net || !(net->path = base_strdup(name)))
+            st = BASE_ERROR(BASE_ENOMEM, "out of memory loading network");
         else
             st = load_doc(doc, net);
     }
     cfg_doc_free(doc);
-    if (st != SIM_OK) {
+    if (st != BASE_OK) {
         net_free(net);
         net = NULL;
     }
@@ -419,20 +419,20 @@ static sim_status finish(const char *name, sim_status st, cfg_doc *doc, net_netw
     return st;
 }
 
-sim_status net_load(const char *path, net_network **out)
+base_status net_load(const char *path, net_network **out)
 {
     size_t plen = strlen(path);
     if (plen > 5 && strcmp(path + plen - 5, ".onnx") == 0)
         return net_onnx_load(path, out);
     cfg_doc *doc = NULL;
-    sim_status st = cfg_doc_load(path, &doc);
+    base_status st = cfg_doc_load(path, &doc);
     return finish(path, st, doc, out);
 }
 
-sim_status net_load_string(const char *name, const char *text, size_t len, net_network **out)
+base_status net_load_string(const char *name, const char *text, size_t len, net_network **out)
 {
     cfg_doc *doc = NULL;
-    sim_status st = cfg_doc_load_string(name, text, len, &doc);
+    base_status st = cfg_doc_load_string(name, text, len, &doc);
     return finish(name, st, doc, out);
 }
 
@@ -452,56 +452,33 @@ void net_layer_gemm(const net_layer *l, unsigned batch, uint64_t *m, uint64_t *n
     *k = (uint64_t)(l->c_in / l->groups) * (uint64_t)l->kh * (uint64_t)l->kw;
 }
 
-/* ---- Finding data files --------------------------------------------------------------- */
+/* ---- Finding shipped networks ---------------------------------------------------------- */
 static int is_file(const char *p)
 {
     struct stat sb;
     return stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
 }
 
-static sim_status try_path(const char *dir, const char *rel, char *out, size_t cap, int *found)
-{
-    int n = dir ? snprintf(out, cap, "%s/%s", dir, rel) : snprintf(out, cap, "%s", rel);
-    if (n < 0 || (size_t)n >= cap)
-        return SIM_ERROR(SIM_ERANGE, "path for '%s' is too long", rel);
-    *found = is_file(out);
-    return SIM_OK;
-}
-
-sim_status net_find_data(const char *rel, char *path_out, size_t cap)
-{
-    const char *env = getenv("APSIM_DATA");
-    const char *dirs[3] = {NULL, env && env[0] ? env : NULL, APSIM_PREFIX "/share/apsim"};
-    for (int i = 0; i < 3; i++) {
-        if (i == 1 && !dirs[1])
-            continue;
-        int found = 0;
-        sim_status st = try_path(dirs[i], rel, path_out, cap, &found);
-        if (st != SIM_OK || found)
-            return st;
-    }
-    return SIM_ERROR(SIM_ENOTFOUND, "cannot find '%s' (looked in ., $APSIM_DATA%s%s, %s)", rel,
-                     dirs[1] ? "=" : "", dirs[1] ? dirs[1] : "", dirs[2]);
-}
-
-sim_status net_find_builtin(const char *name, char *path_out, size_t cap)
+base_status net_find_builtin(const char *name, char *path_out, size_t cap)
 {
     if (is_file(name)) {
-        int found;
-        return try_path(NULL, name, path_out, cap, &found);
+        int n = snprintf(path_out, cap, "%s", name);
+        if (n < 0 || (size_t)n >= cap)
+            return BASE_ERROR(BASE_ERANGE, "path for '%s' is too long", name);
+        return BASE_OK;
     }
     size_t len = strlen(name);
     if (strchr(name, '/') || (len > 5 && strcmp(name + len - 5, ".yaml") == 0))
-        return sim_error_at(SIM_ENOTFOUND, name, 0, 0, "no such network file");
+        return base_error_at(BASE_ENOTFOUND, name, 0, 0, "no such network file");
     char rel[256];
     int n = snprintf(rel, sizeof rel, "networks/%s.yaml", name);
     if (n < 0 || (size_t)n >= sizeof rel)
-        return SIM_ERROR(SIM_ERANGE, "network name '%s' is too long", name);
-    sim_status st = net_find_data(rel, path_out, cap);
-    if (st == SIM_ENOTFOUND)
-        return SIM_ERROR(SIM_ENOTFOUND,
-                         "unknown network '%s': not a file, and no networks/%s.yaml in ., "
-                         "$APSIM_DATA or %s/share/apsim",
-                         name, name, APSIM_PREFIX);
+        return BASE_ERROR(BASE_ERANGE, "network name '%s' is too long", name);
+    base_status st = base_find_data(rel, path_out, cap);
+    if (st == BASE_ENOTFOUND)
+        return BASE_ERROR(BASE_ENOTFOUND,
+                          "unknown network '%s': not a file, and no networks/%s.yaml in ., "
+                          "$APSIM_DATA or %s/share/apsim",
+                          name, name, APSIM_PREFIX);
     return st;
 }

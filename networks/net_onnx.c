@@ -73,25 +73,25 @@ static int is_signed_int(int dtype)
 }
 
 /* ---- Files ----------------------------------------------------------------------------- */
-static sim_status read_file(const char *path, uint8_t **buf, size_t *len)
+static base_status read_file(const char *path, uint8_t **buf, size_t *len)
 {
     *buf = NULL;
     *len = 0;
     FILE *fp = fopen(path, "rb");
     if (!fp)
-        return SIM_ERROR(SIM_EIO, "%s: cannot open: %s", path, strerror(errno));
+        return BASE_ERROR(BASE_EIO, "%s: cannot open: %s", path, strerror(errno));
     size_t cap = 65536, n = 0;
-    uint8_t *b = sim_malloc(cap);
-    sim_status st = b ? SIM_OK : SIM_ERROR(SIM_ENOMEM, "out of memory");
-    while (st == SIM_OK) {
+    uint8_t *b = base_malloc(cap);
+    base_status st = b ? BASE_OK : BASE_ERROR(BASE_ENOMEM, "out of memory");
+    while (st == BASE_OK) {
         if (n == cap) {
             if (cap >= ONNX_FILE_MAX) {
-                st = SIM_ERROR(SIM_ERANGE, "%s: file larger than 2 GiB", path);
+                st = BASE_ERROR(BASE_ERANGE, "%s: file larger than 2 GiB", path);
                 break;
             }
-            uint8_t *nb = sim_realloc(b, cap * 2);
+            uint8_t *nb = base_realloc(b, cap * 2);
             if (!nb) {
-                st = SIM_ERROR(SIM_ENOMEM, "out of memory");
+                st = BASE_ERROR(BASE_ENOMEM, "out of memory");
                 break;
             }
             b = nb;
@@ -101,26 +101,26 @@ static sim_status read_file(const char *path, uint8_t **buf, size_t *len)
         n += got;
         if (got == 0) {
             if (ferror(fp))
-                st = SIM_ERROR(SIM_EIO, "%s: read error", path);
+                st = BASE_ERROR(BASE_EIO, "%s: read error", path);
             break;
         }
     }
     fclose(fp);
-    if (st != SIM_OK) {
-        sim_free(b);
+    if (st != BASE_OK) {
+        base_free(b);
         return st;
     }
     *buf = b;
     *len = n;
-    return SIM_OK;
+    return BASE_OK;
 }
 
 /* ---- Tensors --------------------------------------------------------------------------- */
 static void tensor_clear(net_tensor *t)
 {
-    sim_free(t->name);
-    sim_free(t->ival);
-    sim_free(t->fval);
+    base_free(t->name);
+    base_free(t->ival);
+    base_free(t->fval);
     memset(t, 0, sizeof *t);
 }
 
@@ -129,7 +129,7 @@ void net_tensor_free(net_tensor *t)
     if (!t)
         return;
     tensor_clear(t);
-    sim_free(t);
+    base_free(t);
 }
 
 static int64_t read_le(const uint8_t *p, unsigned bytes, int sign)
@@ -143,47 +143,47 @@ static int64_t read_le(const uint8_t *p, unsigned bytes, int sign)
 }
 
 /* Decodes tp into t (t zeroed by the caller); where names the file in messages. */
-static sim_status tensor_decode(const Onnx__TensorProto *tp, const char *where, net_tensor *t)
+static base_status tensor_decode(const Onnx__TensorProto *tp, const char *where, net_tensor *t)
 {
     const char *nm = tp->name ? tp->name : "";
-    if (!(t->name = sim_strdup(nm)))
-        return SIM_ERROR(SIM_ENOMEM, "out of memory");
+    if (!(t->name = base_strdup(nm)))
+        return BASE_ERROR(BASE_ENOMEM, "out of memory");
     const struct dtype_info *d = dtype_find(tp->data_type);
     if (!d)
-        return SIM_ERROR(SIM_EUNSUPPORTED, "%s: tensor '%s': data type %d is not supported", where,
-                         nm, (int)tp->data_type);
+        return BASE_ERROR(BASE_EUNSUPPORTED, "%s: tensor '%s': data type %d is not supported",
+                          where, nm, (int)tp->data_type);
     if (tp->n_external_data || tp->segment)
-        return SIM_ERROR(SIM_EUNSUPPORTED, "%s: tensor '%s': external or segmented data", where,
-                         nm);
+        return BASE_ERROR(BASE_EUNSUPPORTED, "%s: tensor '%s': external or segmented data", where,
+                          nm);
     if (tp->n_dims > NET_TENSOR_DIMS_MAX)
-        return SIM_ERROR(SIM_ERANGE, "%s: tensor '%s' has %zu dimensions (at most %d)", where, nm,
-                         tp->n_dims, NET_TENSOR_DIMS_MAX);
+        return BASE_ERROR(BASE_ERANGE, "%s: tensor '%s' has %zu dimensions (at most %d)", where, nm,
+                          tp->n_dims, NET_TENSOR_DIMS_MAX);
     t->dtype = (net_dtype)d->value;
     t->n_dims = (int)tp->n_dims;
     uint64_t n = 1;
     for (size_t i = 0; i < tp->n_dims; i++) {
         if (tp->dims[i] < 0 || (uint64_t)tp->dims[i] > ONNX_ELEMS_MAX)
-            return SIM_ERROR(SIM_ERANGE, "%s: tensor '%s': dimension %zu is %" PRId64, where, nm, i,
-                             tp->dims[i]);
+            return BASE_ERROR(BASE_ERANGE, "%s: tensor '%s': dimension %zu is %" PRId64, where, nm,
+                              i, tp->dims[i]);
         t->dims[i] = tp->dims[i];
         n *= (uint64_t)tp->dims[i];
         if (n > ONNX_ELEMS_MAX)
-            return SIM_ERROR(SIM_ERANGE, "%s: tensor '%s' is too large", where, nm);
+            return BASE_ERROR(BASE_ERANGE, "%s: tensor '%s' is too large", where, nm);
     }
     t->n_elems = (size_t)n;
     size_t alloc = n ? (size_t)n : 1;
     if (d->is_int)
-        t->ival = sim_calloc(alloc, sizeof *t->ival);
+        t->ival = base_calloc(alloc, sizeof *t->ival);
     else
-        t->fval = sim_calloc(alloc, sizeof *t->fval);
+        t->fval = base_calloc(alloc, sizeof *t->fval);
     if (!t->ival && !t->fval)
-        return SIM_ERROR(SIM_ENOMEM, "out of memory");
+        return BASE_ERROR(BASE_ENOMEM, "out of memory");
     int sign = is_signed_int(d->value);
     if (tp->has_raw_data) {
         if (tp->raw_data.len != n * d->bytes)
-            return SIM_ERROR(SIM_EPARSE,
-                             "%s: tensor '%s': %zu bytes of data for %" PRIu64 " %s elements",
-                             where, nm, tp->raw_data.len, n, d->name);
+            return BASE_ERROR(BASE_EPARSE,
+                              "%s: tensor '%s': %zu bytes of data for %" PRIu64 " %s elements",
+                              where, nm, tp->raw_data.len, n, d->name);
         const uint8_t *p = tp->raw_data.data;
         for (size_t i = 0; i < n; i++, p += d->bytes) {
             int64_t v = read_le(p, d->bytes, sign);
@@ -199,7 +199,7 @@ static sim_status tensor_decode(const Onnx__TensorProto *tp, const char *where, 
                 t->ival[i] = v;
             }
         }
-        return SIM_OK;
+        return BASE_OK;
     }
     size_t have;
     switch (d->value) {
@@ -221,8 +221,8 @@ static sim_status tensor_decode(const Onnx__TensorProto *tp, const char *where, 
         break;
     }
     if (have != n)
-        return SIM_ERROR(SIM_EPARSE, "%s: tensor '%s': %zu values for %" PRIu64 " elements", where,
-                         nm, have, n);
+        return BASE_ERROR(BASE_EPARSE, "%s: tensor '%s': %zu values for %" PRIu64 " elements",
+                          where, nm, have, n);
     for (size_t i = 0; i < n; i++)
         switch (d->value) {
         case NET_DT_FLOAT:
@@ -245,31 +245,31 @@ static sim_status tensor_decode(const Onnx__TensorProto *tp, const char *where, 
                 t->ival[i] &= (int64_t)((1ull << d->bits) - 1);
             break;
         }
-    return SIM_OK;
+    return BASE_OK;
 }
 
-sim_status net_tensor_load(const char *path, net_tensor **out)
+base_status net_tensor_load(const char *path, net_tensor **out)
 {
     *out = NULL;
     uint8_t *buf;
     size_t len;
-    sim_status st = read_file(path, &buf, &len);
-    if (st != SIM_OK)
+    base_status st = read_file(path, &buf, &len);
+    if (st != BASE_OK)
         return st;
     Onnx__TensorProto *tp = onnx__tensor_proto__unpack(NULL, len, buf);
-    sim_free(buf);
+    base_free(buf);
     if (!tp)
-        return SIM_ERROR(SIM_EPARSE, "%s: not a valid ONNX TensorProto (malformed or truncated)",
-                         path);
-    net_tensor *t = sim_calloc(1, sizeof *t);
-    st = t ? tensor_decode(tp, path, t) : SIM_ERROR(SIM_ENOMEM, "out of memory");
+        return BASE_ERROR(BASE_EPARSE, "%s: not a valid ONNX TensorProto (malformed or truncated)",
+                          path);
+    net_tensor *t = base_calloc(1, sizeof *t);
+    st = t ? tensor_decode(tp, path, t) : BASE_ERROR(BASE_ENOMEM, "out of memory");
     onnx__tensor_proto__free_unpacked(tp, NULL);
-    if (st != SIM_OK) {
+    if (st != BASE_OK) {
         net_tensor_free(t);
         return st;
     }
     *out = t;
-    return SIM_OK;
+    return BASE_OK;
 }
 
 /* ---- Graphs ---------------------------------------------------------------------------- */
@@ -277,58 +277,58 @@ void net_onnx_graph_free(net_onnx_graph *g)
 {
     if (!g)
         return;
-    sim_free(g->path);
+    base_free(g->path);
     for (size_t i = 0; i < g->n_nodes; i++) {
         net_onnx_node *nd = &g->nodes[i];
-        sim_free(nd->name);
-        sim_free(nd->op_type);
+        base_free(nd->name);
+        base_free(nd->op_type);
         for (size_t j = 0; j < nd->n_inputs; j++)
-            sim_free(nd->inputs[j]);
+            base_free(nd->inputs[j]);
         for (size_t j = 0; j < nd->n_outputs; j++)
-            sim_free(nd->outputs[j]);
-        sim_free(nd->inputs);
-        sim_free(nd->outputs);
+            base_free(nd->outputs[j]);
+        base_free(nd->inputs);
+        base_free(nd->outputs);
         for (size_t j = 0; j < nd->n_attrs; j++) {
-            sim_free(nd->attrs[j].name);
-            sim_free(nd->attrs[j].ints);
-            sim_free(nd->attrs[j].s);
+            base_free(nd->attrs[j].name);
+            base_free(nd->attrs[j].ints);
+            base_free(nd->attrs[j].s);
         }
-        sim_free(nd->attrs);
+        base_free(nd->attrs);
     }
-    sim_free(g->nodes);
+    base_free(g->nodes);
     for (size_t i = 0; i < g->n_inits; i++)
         tensor_clear(&g->inits[i]);
-    sim_free(g->inits);
+    base_free(g->inits);
     for (size_t i = 0; i < g->n_inputs; i++)
-        sim_free(g->inputs[i]);
-    sim_free(g->inputs);
-    sim_free(g->input_dtypes);
-    sim_free(g->input_n_dims);
-    sim_free(g->input_dims);
+        base_free(g->inputs[i]);
+    base_free(g->inputs);
+    base_free(g->input_dtypes);
+    base_free(g->input_n_dims);
+    base_free(g->input_dims);
     for (size_t i = 0; i < g->n_outputs; i++)
-        sim_free(g->outputs[i]);
-    sim_free(g->outputs);
-    sim_free(g);
+        base_free(g->outputs[i]);
+    base_free(g->outputs);
+    base_free(g);
 }
 
 static char *dup_or_empty(const char *s)
 {
-    return sim_strdup(s ? s : "");
+    return base_strdup(s ? s : "");
 }
 
-static sim_status dup_names(char **src, size_t n, char ***dst)
+static base_status dup_names(char **src, size_t n, char ***dst)
 {
-    *dst = sim_calloc(n ? n : 1, sizeof **dst);
+    *dst = base_calloc(n ? n : 1, sizeof **dst);
     if (!*dst)
-        return SIM_ERROR(SIM_ENOMEM, "out of memory");
+        return BASE_ERROR(BASE_ENOMEM, "out of memory");
     for (size_t i = 0; i < n; i++)
         if (!((*dst)[i] = dup_or_empty(src[i])))
-            return SIM_ERROR(SIM_ENOMEM, "out of memory");
-    return SIM_OK;
+            return BASE_ERROR(BASE_ENOMEM, "out of memory");
+    return BASE_OK;
 }
 
-static sim_status node_copy(const Onnx__NodeProto *np, size_t idx, const char *path,
-                            net_onnx_node *nd)
+static base_status node_copy(const Onnx__NodeProto *np, size_t idx, const char *path,
+                             net_onnx_node *nd)
 {
     const char *nm = np->name && *np->name                             ? np->name
                      : np->n_output && np->output[0] && *np->output[0] ? np->output[0]
@@ -338,75 +338,75 @@ static sim_status node_copy(const Onnx__NodeProto *np, size_t idx, const char *p
         snprintf(tmp, sizeof tmp, "node%zu", idx);
         nm = tmp;
     }
-    if (!(nd->name = sim_strdup(nm)) || !(nd->op_type = dup_or_empty(np->op_type)))
-        return SIM_ERROR(SIM_ENOMEM, "out of memory");
+    if (!(nd->name = base_strdup(nm)) || !(nd->op_type = dup_or_empty(np->op_type)))
+        return BASE_ERROR(BASE_ENOMEM, "out of memory");
     if (!*nd->op_type)
-        return SIM_ERROR(SIM_EPARSE, "%s: node '%s' has no op_type", path, nd->name);
+        return BASE_ERROR(BASE_EPARSE, "%s: node '%s' has no op_type", path, nd->name);
     /* dup_names leaves a calloc'ed array, so the counts are set as soon as it exists: the
      * free then sees NULL entries (freed as no-ops) and never a missing array. */
-    sim_status st = dup_names(np->input, np->n_input, &nd->inputs);
+    base_status st = dup_names(np->input, np->n_input, &nd->inputs);
     if (nd->inputs)
         nd->n_inputs = np->n_input;
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         st = dup_names(np->output, np->n_output, &nd->outputs);
     if (nd->outputs)
         nd->n_outputs = np->n_output;
-    if (st != SIM_OK)
+    if (st != BASE_OK)
         return st;
-    nd->attrs = sim_calloc(np->n_attribute ? np->n_attribute : 1, sizeof *nd->attrs);
+    nd->attrs = base_calloc(np->n_attribute ? np->n_attribute : 1, sizeof *nd->attrs);
     if (!nd->attrs)
-        return SIM_ERROR(SIM_ENOMEM, "out of memory");
+        return BASE_ERROR(BASE_ENOMEM, "out of memory");
     nd->n_attrs = np->n_attribute;
     for (size_t j = 0; j < np->n_attribute; j++) {
         const Onnx__AttributeProto *ap = np->attribute[j];
         net_onnx_attr *a = &nd->attrs[j];
         if (!(a->name = dup_or_empty(ap->name)))
-            return SIM_ERROR(SIM_ENOMEM, "out of memory");
+            return BASE_ERROR(BASE_ENOMEM, "out of memory");
         a->has_i = ap->has_i;
         a->i = ap->i;
         a->has_f = ap->has_f;
         a->f = (double)ap->f;
         if (ap->has_s) {
-            if (!(a->s = sim_malloc(ap->s.len + 1)))
-                return SIM_ERROR(SIM_ENOMEM, "out of memory");
+            if (!(a->s = base_malloc(ap->s.len + 1)))
+                return BASE_ERROR(BASE_ENOMEM, "out of memory");
             if (ap->s.len)
                 memcpy(a->s, ap->s.data, ap->s.len);
             a->s[ap->s.len] = '\0';
         }
         if (ap->n_ints) {
-            if (!(a->ints = sim_calloc(ap->n_ints, sizeof *a->ints)))
-                return SIM_ERROR(SIM_ENOMEM, "out of memory");
+            if (!(a->ints = base_calloc(ap->n_ints, sizeof *a->ints)))
+                return BASE_ERROR(BASE_ENOMEM, "out of memory");
             memcpy(a->ints, ap->ints, ap->n_ints * sizeof *a->ints);
             a->n_ints = ap->n_ints;
         }
     }
-    return SIM_OK;
+    return BASE_OK;
 }
 
-static sim_status graph_copy(const Onnx__GraphProto *gp, const char *path, net_onnx_graph *g)
+static base_status graph_copy(const Onnx__GraphProto *gp, const char *path, net_onnx_graph *g)
 {
-    g->nodes = sim_calloc(gp->n_node ? gp->n_node : 1, sizeof *g->nodes);
-    g->inits = sim_calloc(gp->n_initializer ? gp->n_initializer : 1, sizeof *g->inits);
+    g->nodes = base_calloc(gp->n_node ? gp->n_node : 1, sizeof *g->nodes);
+    g->inits = base_calloc(gp->n_initializer ? gp->n_initializer : 1, sizeof *g->inits);
     size_t ni = gp->n_input ? gp->n_input : 1;
-    g->inputs = sim_calloc(ni, sizeof *g->inputs);
-    g->input_dtypes = sim_calloc(ni, sizeof *g->input_dtypes);
-    g->input_n_dims = sim_calloc(ni, sizeof *g->input_n_dims);
-    g->input_dims = sim_calloc(ni, sizeof *g->input_dims);
+    g->inputs = base_calloc(ni, sizeof *g->inputs);
+    g->input_dtypes = base_calloc(ni, sizeof *g->input_dtypes);
+    g->input_n_dims = base_calloc(ni, sizeof *g->input_n_dims);
+    g->input_dims = base_calloc(ni, sizeof *g->input_dims);
     if (!g->nodes || !g->inits || !g->inputs || !g->input_dtypes || !g->input_n_dims ||
         !g->input_dims)
-        return SIM_ERROR(SIM_ENOMEM, "out of memory");
-    sim_status st = SIM_OK;
-    for (size_t i = 0; i < gp->n_node && st == SIM_OK; i++, g->n_nodes++)
+        return BASE_ERROR(BASE_ENOMEM, "out of memory");
+    base_status st = BASE_OK;
+    for (size_t i = 0; i < gp->n_node && st == BASE_OK; i++, g->n_nodes++)
         st = node_copy(gp->node[i], i, path, &g->nodes[i]);
-    for (size_t i = 0; i < gp->n_initializer && st == SIM_OK; i++, g->n_inits++)
+    for (size_t i = 0; i < gp->n_initializer && st == BASE_OK; i++, g->n_inits++)
         st = tensor_decode(gp->initializer[i], path, &g->inits[i]);
-    for (size_t i = 0; i < gp->n_input && st == SIM_OK; i++) {
+    for (size_t i = 0; i < gp->n_input && st == BASE_OK; i++) {
         const Onnx__ValueInfoProto *vi = gp->input[i];
         if (!vi->name || net_onnx_find_init(g, vi->name))
             continue;
         size_t k = g->n_inputs;
-        if (!(g->inputs[k] = sim_strdup(vi->name)))
-            return SIM_ERROR(SIM_ENOMEM, "out of memory");
+        if (!(g->inputs[k] = base_strdup(vi->name)))
+            return BASE_ERROR(BASE_ENOMEM, "out of memory");
         g->n_inputs++;
         g->input_n_dims[k] = -1;
         const Onnx__TypeProto *tp = vi->type;
@@ -426,44 +426,44 @@ static sim_status graph_copy(const Onnx__GraphProto *gp, const char *path, net_o
                     : -1;
         }
     }
-    if (st == SIM_OK) {
-        g->outputs = sim_calloc(gp->n_output ? gp->n_output : 1, sizeof *g->outputs);
+    if (st == BASE_OK) {
+        g->outputs = base_calloc(gp->n_output ? gp->n_output : 1, sizeof *g->outputs);
         if (!g->outputs)
-            return SIM_ERROR(SIM_ENOMEM, "out of memory");
+            return BASE_ERROR(BASE_ENOMEM, "out of memory");
         for (size_t i = 0; i < gp->n_output; i++, g->n_outputs++)
             if (!(g->outputs[i] = dup_or_empty(gp->output[i]->name)))
-                return SIM_ERROR(SIM_ENOMEM, "out of memory");
+                return BASE_ERROR(BASE_ENOMEM, "out of memory");
     }
     return st;
 }
 
-sim_status net_onnx_graph_load(const char *path, net_onnx_graph **out)
+base_status net_onnx_graph_load(const char *path, net_onnx_graph **out)
 {
     *out = NULL;
     uint8_t *buf;
     size_t len;
-    sim_status st = read_file(path, &buf, &len);
-    if (st != SIM_OK)
+    base_status st = read_file(path, &buf, &len);
+    if (st != BASE_OK)
         return st;
     Onnx__ModelProto *mp = onnx__model_proto__unpack(NULL, len, buf);
-    sim_free(buf);
+    base_free(buf);
     if (!mp)
-        return SIM_ERROR(SIM_EPARSE, "%s: not a valid ONNX model (malformed or truncated protobuf)",
-                         path);
+        return BASE_ERROR(BASE_EPARSE,
+                          "%s: not a valid ONNX model (malformed or truncated protobuf)", path);
     net_onnx_graph *g = NULL;
     if (!mp->graph || mp->graph->n_node == 0)
-        st = SIM_ERROR(SIM_EPARSE, "%s: ONNX model has no graph or no nodes", path);
-    else if (!(g = sim_calloc(1, sizeof *g)) || !(g->path = sim_strdup(path)))
-        st = SIM_ERROR(SIM_ENOMEM, "out of memory");
+        st = BASE_ERROR(BASE_EPARSE, "%s: ONNX model has no graph or no nodes", path);
+    else if (!(g = base_calloc(1, sizeof *g)) || !(g->path = base_strdup(path)))
+        st = BASE_ERROR(BASE_ENOMEM, "out of memory");
     else
         st = graph_copy(mp->graph, path, g);
     onnx__model_proto__free_unpacked(mp, NULL);
-    if (st != SIM_OK) {
+    if (st != BASE_OK) {
         net_onnx_graph_free(g);
         return st;
     }
     *out = g;
-    return SIM_OK;
+    return BASE_OK;
 }
 
 const net_tensor *net_onnx_find_init(const net_onnx_graph *g, const char *name)

@@ -75,16 +75,16 @@ static const char *layer_ref(const importer *im, int layer)
 }
 
 /* Starts a layer for node nd reading producer `in`; returns its index. */
-static sim_status begin_layer(importer *im, const net_onnx_node *nd, const char *type, int in,
-                              const net_tensor *weight, unsigned w_bits, unsigned a_bits)
+static base_status begin_layer(importer *im, const net_onnx_node *nd, const char *type, int in,
+                               const net_tensor *weight, unsigned w_bits, unsigned a_bits)
 {
     size_t k = im->n_layers;
     char *name = NULL;
     for (unsigned suffix = 0; !name; suffix++) {
         size_t len = strlen(nd->name) + 16;
-        char *cand = sim_malloc(len);
+        char *cand = base_malloc(len);
         if (!cand)
-            return SIM_ERROR(SIM_ENOMEM, "out of memory");
+            return BASE_ERROR(BASE_ENOMEM, "out of memory");
         if (suffix)
             snprintf(cand, len, "%s_%u", nd->name, suffix);
         else
@@ -93,7 +93,7 @@ static sim_status begin_layer(importer *im, const net_onnx_node *nd, const char 
         for (size_t i = 0; i < k && !clash; i++)
             clash = strcmp(im->names[i], cand) == 0;
         if (clash)
-            sim_free(cand);
+            base_free(cand);
         else
             name = cand;
     }
@@ -112,7 +112,7 @@ static sim_status begin_layer(importer *im, const net_onnx_node *nd, const char 
         fputs(", input: ", im->yaml);
         put_quoted(im->yaml, layer_ref(im, in));
     }
-    return SIM_OK;
+    return BASE_OK;
 }
 
 /* Writes ", bias: true}" or ", bias: false}" ending a conv/fc line, remembering where the
@@ -137,16 +137,16 @@ static int bias_set(importer *im, int layer)
 
 /* Closes the YAML stream (after which the text buffer is ours, POSIX open_memstream) and
  * turns each folded layer's "false" into "true " (same length, still YAML). */
-static sim_status apply_bias_folds(importer *im)
+static base_status apply_bias_folds(importer *im)
 {
     int bad = fclose(im->yaml) != 0;
     im->yaml = NULL;
     if (bad || !im->text)
-        return SIM_ERROR(SIM_ENOMEM, "out of memory");
+        return BASE_ERROR(BASE_ENOMEM, "out of memory");
     for (size_t k = 0; k < im->n_layers; k++)
         if (im->bias_fold[k] && im->bias_at[k] >= 0)
             memcpy(im->text + im->bias_at[k], "true ", 5);
-    return SIM_OK;
+    return BASE_OK;
 }
 
 static int64_t attr_int(const net_onnx_node *nd, const char *name, int64_t dflt)
@@ -156,56 +156,56 @@ static int64_t attr_int(const net_onnx_node *nd, const char *name, int64_t dflt)
 }
 
 /* All n_ints of attribute name equal (or absent: dflt) -> *v; else an error naming the node. */
-static sim_status attr_uniform(const importer *im, const net_onnx_node *nd, const char *name,
-                               int64_t dflt, int64_t *v)
+static base_status attr_uniform(const importer *im, const net_onnx_node *nd, const char *name,
+                                int64_t dflt, int64_t *v)
 {
     const net_onnx_attr *a = net_onnx_attr_find(nd, name);
     *v = dflt;
     if (!a || a->n_ints == 0)
-        return SIM_OK;
+        return BASE_OK;
     *v = a->ints[0];
     for (size_t i = 1; i < a->n_ints; i++)
         if (a->ints[i] != *v)
-            return SIM_ERROR(SIM_EUNSUPPORTED,
-                             "%s: node '%s' (%s): unequal %s are not supported (apsim layers have "
-                             "one value for both axes)",
-                             im->g->path, nd->name, nd->op_type, name);
+            return BASE_ERROR(BASE_EUNSUPPORTED,
+                              "%s: node '%s' (%s): unequal %s are not supported (apsim layers have "
+                              "one value for both axes)",
+                              im->g->path, nd->name, nd->op_type, name);
     if (*v < 0 || *v > 1024)
-        return SIM_ERROR(SIM_ERANGE, "%s: node '%s': %s %lld out of range", im->g->path, nd->name,
-                         name, (long long)*v);
-    return SIM_OK;
+        return BASE_ERROR(BASE_ERANGE, "%s: node '%s': %s %lld out of range", im->g->path, nd->name,
+                          name, (long long)*v);
+    return BASE_OK;
 }
 
 /* The data input value (a layer or the network input) of node input i. */
-static sim_status data_input(const importer *im, const net_onnx_node *nd, size_t i,
-                             const value **out)
+static base_status data_input(const importer *im, const net_onnx_node *nd, size_t i,
+                              const value **out)
 {
     const value *v = i < nd->n_inputs ? lookup(im, nd->inputs[i]) : NULL;
     if (!v || v->layer == -2)
-        return SIM_ERROR(SIM_ESHAPE,
-                         "%s: node '%s' (%s): input %zu '%s' is not produced by an "
-                         "earlier node or the graph input",
-                         im->g->path, nd->name, nd->op_type, i,
-                         i < nd->n_inputs ? nd->inputs[i] : "");
+        return BASE_ERROR(BASE_ESHAPE,
+                          "%s: node '%s' (%s): input %zu '%s' is not produced by an "
+                          "earlier node or the graph input",
+                          im->g->path, nd->name, nd->op_type, i,
+                          i < nd->n_inputs ? nd->inputs[i] : "");
     *out = v;
-    return SIM_OK;
+    return BASE_OK;
 }
 
-static sim_status weight_input(const importer *im, const net_onnx_node *nd, size_t i, int rank,
-                               const value **out)
+static base_status weight_input(const importer *im, const net_onnx_node *nd, size_t i, int rank,
+                                const value **out)
 {
     const value *v = i < nd->n_inputs ? lookup(im, nd->inputs[i]) : NULL;
     if (!v || !v->init)
-        return SIM_ERROR(SIM_EUNSUPPORTED,
-                         "%s: node '%s' (%s): input %zu must be a constant weight initializer",
-                         im->g->path, nd->name, nd->op_type, i);
+        return BASE_ERROR(BASE_EUNSUPPORTED,
+                          "%s: node '%s' (%s): input %zu must be a constant weight initializer",
+                          im->g->path, nd->name, nd->op_type, i);
     if (v->init->n_dims != rank)
-        return SIM_ERROR(SIM_EUNSUPPORTED,
-                         "%s: node '%s' (%s): weight '%s' has %d dimensions, "
-                         "apsim takes %d",
-                         im->g->path, nd->name, nd->op_type, v->init->name, v->init->n_dims, rank);
+        return BASE_ERROR(BASE_EUNSUPPORTED,
+                          "%s: node '%s' (%s): weight '%s' has %d dimensions, "
+                          "apsim takes %d",
+                          im->g->path, nd->name, nd->op_type, v->init->name, v->init->n_dims, rank);
     *out = v;
-    return SIM_OK;
+    return BASE_OK;
 }
 
 /* Integer width of the optional zero-point input i (type decides the quantized width). */
@@ -250,29 +250,29 @@ static const net_tensor *reshape_target(const importer *im, const net_onnx_node 
     return t;
 }
 
-static sim_status lower_node(importer *im, const net_onnx_node *nd)
+static base_status lower_node(importer *im, const net_onnx_node *nd)
 {
     const char *op = nd->op_type, *path = im->g->path;
     const value *x = NULL, *w = NULL;
-    sim_status st;
+    base_status st;
     int layer = (int)im->n_layers;
     unsigned out_bits = 0;
     if (nd->n_outputs < 1)
-        return SIM_ERROR(SIM_EPARSE, "%s: node '%s' has no output", path, nd->name);
+        return BASE_ERROR(BASE_EPARSE, "%s: node '%s' has no output", path, nd->name);
     const net_onnx_attr *autopad = net_onnx_attr_find(nd, "auto_pad");
     if (autopad && autopad->s && strcmp(autopad->s, "NOTSET") != 0 &&
         strcmp(autopad->s, "VALID") != 0)
-        return SIM_ERROR(SIM_EUNSUPPORTED,
-                         "%s: node '%s' (%s): auto_pad %s is not supported (give "
-                         "explicit pads)",
-                         path, nd->name, nd->op_type, autopad->s);
+        return BASE_ERROR(BASE_EUNSUPPORTED,
+                          "%s: node '%s' (%s): auto_pad %s is not supported (give "
+                          "explicit pads)",
+                          path, nd->name, nd->op_type, autopad->s);
     if (!strcmp(op, "QuantizeLinear") || !strcmp(op, "DequantizeLinear") ||
         !strcmp(op, "Identity") || !strcmp(op, "Dropout") || !strcmp(op, "BatchNormalization") ||
         !strcmp(op, "Cast")) {
         const value *v = nd->n_inputs ? lookup(im, nd->inputs[0]) : NULL;
         if (!v)
-            return SIM_ERROR(SIM_ESHAPE, "%s: node '%s' (%s): input is not produced earlier", path,
-                             nd->name, op);
+            return BASE_ERROR(BASE_ESHAPE, "%s: node '%s' (%s): input is not produced earlier",
+                              path, nd->name, op);
         unsigned bits = v->bits;
         /* BatchNormalization after a conv/fc folds into it: scale into the weights, shift
          * into a per-channel bias (no MACs); elsewhere it is passed through unmodelled. */
@@ -283,15 +283,15 @@ static sim_status lower_node(importer *im, const net_onnx_node *nd)
         else if (!strcmp(op, "DequantizeLinear") && v->init)
             bits = int_bits(v->init->dtype);
         put_value(im, nd->outputs[0], v->layer, v->init, bits);
-        return SIM_OK;
+        return BASE_OK;
     }
     int is_conv = !strcmp(op, "Conv") || !strcmp(op, "ConvInteger") || !strcmp(op, "QLinearConv");
     int is_fc = !strcmp(op, "Gemm") || !strcmp(op, "MatMul") || !strcmp(op, "MatMulInteger") ||
                 !strcmp(op, "QLinearMatMul");
     if (is_conv || is_fc) {
         int qlin = op[0] == 'Q', integer = strstr(op, "Integer") != NULL;
-        if ((st = data_input(im, nd, 0, &x)) != SIM_OK ||
-            (st = weight_input(im, nd, qlin ? 3 : 1, is_conv ? 4 : 2, &w)) != SIM_OK)
+        if ((st = data_input(im, nd, 0, &x)) != BASE_OK ||
+            (st = weight_input(im, nd, qlin ? 3 : 1, is_conv ? 4 : 2, &w)) != BASE_OK)
             return st;
         unsigned a_bits = qlin      ? zp_bits(im, nd, 2, 8)
                           : integer ? zp_bits(im, nd, 2, x->bits)
@@ -299,16 +299,16 @@ static sim_status lower_node(importer *im, const net_onnx_node *nd)
         unsigned w_bits = qlin ? zp_bits(im, nd, 5, wbits_of(w)) : wbits_of(w);
         if (is_conv) {
             int64_t s, p, dil;
-            if ((st = attr_uniform(im, nd, "strides", 1, &s)) != SIM_OK ||
-                (st = attr_uniform(im, nd, "pads", 0, &p)) != SIM_OK ||
-                (st = attr_uniform(im, nd, "dilations", 1, &dil)) != SIM_OK)
+            if ((st = attr_uniform(im, nd, "strides", 1, &s)) != BASE_OK ||
+                (st = attr_uniform(im, nd, "pads", 0, &p)) != BASE_OK ||
+                (st = attr_uniform(im, nd, "dilations", 1, &dil)) != BASE_OK)
                 return st;
             if (dil != 1)
-                return SIM_ERROR(SIM_EUNSUPPORTED, "%s: node '%s' (%s): dilated convolution", path,
-                                 nd->name, op);
+                return BASE_ERROR(BASE_EUNSUPPORTED, "%s: node '%s' (%s): dilated convolution",
+                                  path, nd->name, op);
             int has_bias = qlin ? nd->n_inputs > 8 && *nd->inputs[8]
                                 : !integer && nd->n_inputs > 2 && *nd->inputs[2];
-            if ((st = begin_layer(im, nd, "conv", x->layer, w->init, w_bits, a_bits)) != SIM_OK)
+            if ((st = begin_layer(im, nd, "conv", x->layer, w->init, w_bits, a_bits)) != BASE_OK)
                 return st;
             fprintf(im->yaml, ", out: %lld, kernel: [%lld, %lld], stride: %lld, pad: %lld",
                     (long long)w->init->dims[0], (long long)w->init->dims[2],
@@ -318,9 +318,10 @@ static sim_status lower_node(importer *im, const net_onnx_node *nd)
         } else {
             int trans = !strcmp(op, "Gemm") && attr_int(nd, "transB", 0);
             if (!strcmp(op, "Gemm") && attr_int(nd, "transA", 0))
-                return SIM_ERROR(SIM_EUNSUPPORTED, "%s: node '%s' (Gemm): transA", path, nd->name);
+                return BASE_ERROR(BASE_EUNSUPPORTED, "%s: node '%s' (Gemm): transA", path,
+                                  nd->name);
             int has_bias = (!strcmp(op, "Gemm") && nd->n_inputs > 2 && *nd->inputs[2]);
-            if ((st = begin_layer(im, nd, "fc", x->layer, w->init, w_bits, a_bits)) != SIM_OK)
+            if ((st = begin_layer(im, nd, "fc", x->layer, w->init, w_bits, a_bits)) != BASE_OK)
                 return st;
             fprintf(im->yaml, ", out: %lld", (long long)w->init->dims[trans ? 0 : 1]);
             put_bias(im, has_bias);
@@ -328,51 +329,51 @@ static sim_status lower_node(importer *im, const net_onnx_node *nd)
         out_bits = qlin ? zp_bits(im, nd, 7, 8) : integer ? 32 : 0;
     } else if (!strcmp(op, "Relu") || !strcmp(op, "Clip")) {
         if (!strcmp(op, "Clip") && !clip_is_relu(im, nd))
-            return SIM_ERROR(SIM_EUNSUPPORTED,
-                             "%s: node '%s' (Clip): only a constant min of 0 is supported "
-                             "(a relu; max saturation is not modelled)",
-                             path, nd->name);
-        if ((st = data_input(im, nd, 0, &x)) != SIM_OK ||
-            (st = begin_layer(im, nd, "relu", x->layer, NULL, 0, x->bits)) != SIM_OK)
+            return BASE_ERROR(BASE_EUNSUPPORTED,
+                              "%s: node '%s' (Clip): only a constant min of 0 is supported "
+                              "(a relu; max saturation is not modelled)",
+                              path, nd->name);
+        if ((st = data_input(im, nd, 0, &x)) != BASE_OK ||
+            (st = begin_layer(im, nd, "relu", x->layer, NULL, 0, x->bits)) != BASE_OK)
             return st;
         fputs("}\n", im->yaml);
         out_bits = x->bits;
     } else if (!strcmp(op, "MaxPool") || !strcmp(op, "AveragePool")) {
         const net_onnx_attr *ks = net_onnx_attr_find(nd, "kernel_shape");
         int64_t s, p;
-        if ((st = data_input(im, nd, 0, &x)) != SIM_OK)
+        if ((st = data_input(im, nd, 0, &x)) != BASE_OK)
             return st;
         if (!ks || ks->n_ints != 2 || ks->ints[0] < 1 || ks->ints[1] < 1 || ks->ints[0] > 1024 ||
             ks->ints[1] > 1024)
-            return SIM_ERROR(SIM_EUNSUPPORTED, "%s: node '%s' (%s): needs a 2-D kernel_shape", path,
-                             nd->name, op);
+            return BASE_ERROR(BASE_EUNSUPPORTED, "%s: node '%s' (%s): needs a 2-D kernel_shape",
+                              path, nd->name, op);
         if (attr_int(nd, "ceil_mode", 0) || attr_int(nd, "storage_order", 0))
-            return SIM_ERROR(SIM_EUNSUPPORTED, "%s: node '%s' (%s): ceil_mode/storage_order", path,
-                             nd->name, op);
-        if ((st = attr_uniform(im, nd, "strides", 1, &s)) != SIM_OK ||
-            (st = attr_uniform(im, nd, "pads", 0, &p)) != SIM_OK)
+            return BASE_ERROR(BASE_EUNSUPPORTED, "%s: node '%s' (%s): ceil_mode/storage_order",
+                              path, nd->name, op);
+        if ((st = attr_uniform(im, nd, "strides", 1, &s)) != BASE_OK ||
+            (st = attr_uniform(im, nd, "pads", 0, &p)) != BASE_OK)
             return st;
         if ((st = begin_layer(im, nd, op[0] == 'M' ? "maxpool" : "avgpool", x->layer, NULL, 0,
-                              x->bits)) != SIM_OK)
+                              x->bits)) != BASE_OK)
             return st;
         fprintf(im->yaml, ", kernel: [%lld, %lld], stride: %lld, pad: %lld}\n",
                 (long long)ks->ints[0], (long long)ks->ints[1], (long long)s, (long long)p);
         out_bits = x->bits;
     } else if (!strcmp(op, "GlobalAveragePool")) {
-        if ((st = data_input(im, nd, 0, &x)) != SIM_OK ||
-            (st = begin_layer(im, nd, "avgpool", x->layer, NULL, 0, x->bits)) != SIM_OK)
+        if ((st = data_input(im, nd, 0, &x)) != BASE_OK ||
+            (st = begin_layer(im, nd, "avgpool", x->layer, NULL, 0, x->bits)) != BASE_OK)
             return st;
         fputs(", global: true}\n", im->yaml);
         out_bits = x->bits;
     } else if (!strcmp(op, "Flatten") || !strcmp(op, "Reshape")) {
         const net_tensor *shape = NULL;
         if (!strcmp(op, "Reshape") && !(shape = reshape_target(im, nd)))
-            return SIM_ERROR(SIM_EUNSUPPORTED,
-                             "%s: node '%s' (Reshape): only a constant target [N, -1] or "
-                             "[N, C*H*W] (a flatten) is supported",
-                             path, nd->name);
-        if ((st = data_input(im, nd, 0, &x)) != SIM_OK ||
-            (st = begin_layer(im, nd, "flatten", x->layer, NULL, 0, x->bits)) != SIM_OK)
+            return BASE_ERROR(BASE_EUNSUPPORTED,
+                              "%s: node '%s' (Reshape): only a constant target [N, -1] or "
+                              "[N, C*H*W] (a flatten) is supported",
+                              path, nd->name);
+        if ((st = data_input(im, nd, 0, &x)) != BASE_OK ||
+            (st = begin_layer(im, nd, "flatten", x->layer, NULL, 0, x->bits)) != BASE_OK)
             return st;
         im->reshape[layer] = shape;
         fputs("}\n", im->yaml);
@@ -381,19 +382,19 @@ static sim_status lower_node(importer *im, const net_onnx_node *nd)
         const value *a = nd->n_inputs == 2 ? lookup(im, nd->inputs[0]) : NULL;
         const value *b = nd->n_inputs == 2 ? lookup(im, nd->inputs[1]) : NULL;
         if (!a || !b)
-            return SIM_ERROR(SIM_ESHAPE, "%s: node '%s' (Add): inputs are not produced earlier",
-                             path, nd->name);
+            return BASE_ERROR(BASE_ESHAPE, "%s: node '%s' (Add): inputs are not produced earlier",
+                              path, nd->name);
         if (a->init || b->init) { /* a bias add: folded into its conv/fc producer */
             const value *d = a->init ? b : a;
             if (!bias_set(im, d->layer))
-                return SIM_ERROR(SIM_EUNSUPPORTED,
-                                 "%s: node '%s' (Add): a constant is only supported as the bias "
-                                 "of a conv/fc",
-                                 path, nd->name);
+                return BASE_ERROR(BASE_EUNSUPPORTED,
+                                  "%s: node '%s' (Add): a constant is only supported as the bias "
+                                  "of a conv/fc",
+                                  path, nd->name);
             put_value(im, nd->outputs[0], d->layer, d->init, d->bits);
-            return SIM_OK;
+            return BASE_OK;
         }
-        if ((st = begin_layer(im, nd, "add", -2, NULL, 0, a->bits)) != SIM_OK)
+        if ((st = begin_layer(im, nd, "add", -2, NULL, 0, a->bits)) != BASE_OK)
             return st;
         fputs(", inputs: [", im->yaml);
         put_quoted(im->yaml, layer_ref(im, a->layer));
@@ -402,51 +403,51 @@ static sim_status lower_node(importer *im, const net_onnx_node *nd)
         fputs("]}\n", im->yaml);
         out_bits = a->bits > b->bits ? a->bits : b->bits;
     } else {
-        return SIM_ERROR(SIM_EUNSUPPORTED, "%s: node '%s': unsupported ONNX operator '%s'", path,
-                         nd->name, op);
+        return BASE_ERROR(BASE_EUNSUPPORTED, "%s: node '%s': unsupported ONNX operator '%s'", path,
+                          nd->name, op);
     }
     put_value(im, nd->outputs[0], layer, NULL, out_bits);
-    return SIM_OK;
+    return BASE_OK;
 }
 
 static void importer_clear(importer *im)
 {
     for (size_t i = 0; i < im->n_layers; i++)
-        sim_free(im->names[i]);
-    sim_free(im->names);
-    sim_free(im->nodes);
-    sim_free(im->weights);
-    sim_free(im->w_bits);
-    sim_free(im->a_bits);
-    sim_free(im->bias_at);
-    sim_free(im->bias_fold);
-    sim_free(im->reshape);
-    sim_free(im->vals);
+        base_free(im->names[i]);
+    base_free(im->names);
+    base_free(im->nodes);
+    base_free(im->weights);
+    base_free(im->w_bits);
+    base_free(im->a_bits);
+    base_free(im->bias_at);
+    base_free(im->bias_fold);
+    base_free(im->reshape);
+    base_free(im->vals);
     if (im->yaml)
         fclose(im->yaml);
     free(im->text);
 }
 
-static sim_status import_graph(const net_onnx_graph *g, importer *im)
+static base_status import_graph(const net_onnx_graph *g, importer *im)
 {
     memset(im, 0, sizeof *im);
     im->g = g;
     size_t nn = g->n_nodes + 1, nv = g->n_inits + g->n_inputs + g->n_nodes + 1;
-    im->vals = sim_calloc(nv, sizeof *im->vals);
-    im->names = sim_calloc(nn, sizeof *im->names);
-    im->nodes = sim_calloc(nn, sizeof *im->nodes);
-    im->weights = sim_calloc(nn, sizeof *im->weights);
-    im->w_bits = sim_calloc(nn, sizeof *im->w_bits);
-    im->a_bits = sim_calloc(nn, sizeof *im->a_bits);
-    im->bias_at = sim_calloc(nn, sizeof *im->bias_at);
-    im->bias_fold = sim_calloc(nn, sizeof *im->bias_fold);
-    im->reshape = sim_calloc(nn, sizeof *im->reshape);
+    im->vals = base_calloc(nv, sizeof *im->vals);
+    im->names = base_calloc(nn, sizeof *im->names);
+    im->nodes = base_calloc(nn, sizeof *im->nodes);
+    im->weights = base_calloc(nn, sizeof *im->weights);
+    im->w_bits = base_calloc(nn, sizeof *im->w_bits);
+    im->a_bits = base_calloc(nn, sizeof *im->a_bits);
+    im->bias_at = base_calloc(nn, sizeof *im->bias_at);
+    im->bias_fold = base_calloc(nn, sizeof *im->bias_fold);
+    im->reshape = base_calloc(nn, sizeof *im->reshape);
     im->yaml = open_memstream(&im->text, &im->text_len);
     if (!im->vals || !im->names || !im->nodes || !im->weights || !im->w_bits || !im->a_bits ||
         !im->bias_at || !im->bias_fold || !im->reshape || !im->yaml)
-        return SIM_ERROR(SIM_ENOMEM, "out of memory");
+        return BASE_ERROR(BASE_ENOMEM, "out of memory");
     if (g->n_inputs < 1 || g->input_n_dims[0] < 0)
-        return SIM_ERROR(SIM_ESHAPE, "%s: the graph input's shape is not declared", g->path);
+        return BASE_ERROR(BASE_ESHAPE, "%s: the graph input's shape is not declared", g->path);
     const int64_t *d = g->input_dims[0];
     int64_t c, h = 1, w = 1;
     if (g->input_n_dims[0] == 4) {
@@ -456,14 +457,14 @@ static sim_status import_graph(const net_onnx_graph *g, importer *im)
     } else if (g->input_n_dims[0] == 2) {
         c = d[1];
     } else {
-        return SIM_ERROR(SIM_EUNSUPPORTED,
-                         "%s: graph input '%s' has %d dimensions (apsim takes "
-                         "N x C x H x W or N x F)",
-                         g->path, g->inputs[0], g->input_n_dims[0]);
+        return BASE_ERROR(BASE_EUNSUPPORTED,
+                          "%s: graph input '%s' has %d dimensions (apsim takes "
+                          "N x C x H x W or N x F)",
+                          g->path, g->inputs[0], g->input_n_dims[0]);
     }
     if (c < 1 || h < 1 || w < 1 || c > (1 << 20) || h > (1 << 16) || w > (1 << 16))
-        return SIM_ERROR(SIM_ESHAPE, "%s: graph input '%s' has no usable fixed shape", g->path,
-                         g->inputs[0]);
+        return BASE_ERROR(BASE_ESHAPE, "%s: graph input '%s' has no usable fixed shape", g->path,
+                          g->inputs[0]);
     for (size_t i = 0; i < g->n_inits; i++)
         put_value(im, g->inits[i].name, -2, &g->inits[i], 0);
     put_value(im, g->inputs[0], -1, NULL, int_bits(g->input_dtypes[0]));
@@ -472,28 +473,28 @@ static sim_status import_graph(const net_onnx_graph *g, importer *im)
     put_quoted(im->yaml, base ? base + 1 : g->path);
     fprintf(im->yaml, "\ninput: {channels: %lld, height: %lld, width: %lld}\nlayers:\n",
             (long long)c, (long long)h, (long long)w);
-    sim_status st = SIM_OK;
-    for (size_t i = 0; i < g->n_nodes && st == SIM_OK; i++)
+    base_status st = BASE_OK;
+    for (size_t i = 0; i < g->n_nodes && st == BASE_OK; i++)
         st = lower_node(im, &g->nodes[i]);
-    if (st == SIM_OK && im->n_layers == 0)
-        return SIM_ERROR(SIM_ESHAPE, "%s: the model has no layer apsim models", g->path);
-    if (st == SIM_OK)
+    if (st == BASE_OK && im->n_layers == 0)
+        return BASE_ERROR(BASE_ESHAPE, "%s: the model has no layer apsim models", g->path);
+    if (st == BASE_OK)
         st = apply_bias_folds(im);
     return st;
 }
 
 /* Checks the ONNX weight shapes against the layers the YAML loader inferred. */
-static sim_status check_weights(const importer *im, const net_network *net)
+static base_status check_weights(const importer *im, const net_network *net)
 {
     for (size_t i = 0; i < net->n_layers && i < im->n_layers; i++) {
         const net_layer *l = &net->layers[i];
         const net_tensor *rs = im->reshape[i];
         if (rs && rs->ival[1] > 0 && rs->ival[1] != (int64_t)l->c_out)
-            return SIM_ERROR(SIM_EUNSUPPORTED,
-                             "%s: node '%s' (Reshape): target [%lld, %lld] is no flatten of "
-                             "the %d x %d x %d input",
-                             im->g->path, im->nodes[i]->name, (long long)rs->ival[0],
-                             (long long)rs->ival[1], l->c_in, l->h_in, l->w_in);
+            return BASE_ERROR(BASE_EUNSUPPORTED,
+                              "%s: node '%s' (Reshape): target [%lld, %lld] is no flatten of "
+                              "the %d x %d x %d input",
+                              im->g->path, im->nodes[i]->name, (long long)rs->ival[0],
+                              (long long)rs->ival[1], l->c_in, l->h_in, l->w_in);
         const net_tensor *wt = im->weights[i];
         if (!wt)
             continue;
@@ -503,75 +504,75 @@ static sim_status check_weights(const importer *im, const net_network *net)
                         : wt->dims[0];
         int64_t want = l->c_in / l->groups;
         if (k != want)
-            return SIM_ERROR(SIM_ESHAPE,
-                             "%s: node '%s' (%s): weight '%s' expects %lld input "
-                             "channels, the inferred input has %lld",
-                             im->g->path, im->nodes[i]->name, im->nodes[i]->op_type, wt->name,
-                             (long long)k, (long long)want);
+            return BASE_ERROR(BASE_ESHAPE,
+                              "%s: node '%s' (%s): weight '%s' expects %lld input "
+                              "channels, the inferred input has %lld",
+                              im->g->path, im->nodes[i]->name, im->nodes[i]->op_type, wt->name,
+                              (long long)k, (long long)want);
     }
-    return SIM_OK;
+    return BASE_OK;
 }
 
-static sim_status load_both(const char *path, net_onnx_graph **g, importer *im, net_network **out)
+static base_status load_both(const char *path, net_onnx_graph **g, importer *im, net_network **out)
 {
     *out = NULL;
     memset(im, 0, sizeof *im);
-    sim_status st = net_onnx_graph_load(path, g);
-    if (st == SIM_OK)
+    base_status st = net_onnx_graph_load(path, g);
+    if (st == BASE_OK)
         st = import_graph(*g, im);
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         st = net_load_string(path, im->text, im->text_len, out);
-    if (st == SIM_OK && (*out)->n_layers != im->n_layers)
-        st = SIM_ERROR(SIM_ESHAPE, "%s: layer count mismatch after import", path);
-    if (st == SIM_OK)
+    if (st == BASE_OK && (*out)->n_layers != im->n_layers)
+        st = BASE_ERROR(BASE_ESHAPE, "%s: layer count mismatch after import", path);
+    if (st == BASE_OK)
         st = check_weights(im, *out);
-    if (st != SIM_OK) {
+    if (st != BASE_OK) {
         net_free(*out);
         *out = NULL;
     }
     return st;
 }
 
-sim_status net_onnx_load(const char *path, net_network **out)
+base_status net_onnx_load(const char *path, net_network **out)
 {
     net_onnx_graph *g = NULL;
     importer im;
-    sim_status st = load_both(path, &g, &im, out);
+    base_status st = load_both(path, &g, &im, out);
     importer_clear(&im);
     net_onnx_graph_free(g);
     return st;
 }
 
-sim_status net_onnx_bitcfg(const net_network *net, net_bitcfg **out)
+base_status net_onnx_bitcfg(const net_network *net, net_bitcfg **out)
 {
     *out = NULL;
     if (!net->path)
-        return SIM_ERROR(SIM_EINVAL, "bits 'onnx': the network was not loaded from a file");
+        return BASE_ERROR(BASE_EINVAL, "bits 'onnx': the network was not loaded from a file");
     size_t len = strlen(net->path);
     if (len < 5 || strcmp(net->path + len - 5, ".onnx") != 0)
-        return SIM_ERROR(SIM_EINVAL, "bits 'onnx' needs an ONNX model, not '%s'", net->path);
+        return BASE_ERROR(BASE_EINVAL, "bits 'onnx' needs an ONNX model, not '%s'", net->path);
     net_onnx_graph *g = NULL;
     importer im;
     net_network *again = NULL;
-    sim_status st = load_both(net->path, &g, &im, &again);
+    base_status st = load_both(net->path, &g, &im, &again);
     char *text = NULL;
     size_t text_len = 0;
     FILE *fp = NULL;
-    if (st == SIM_OK && again->n_layers != net->n_layers)
-        st = SIM_ERROR(SIM_EINVAL, "bits 'onnx': %s changed since it was loaded", net->path);
-    if (st == SIM_OK && !(fp = open_memstream(&text, &text_len)))
-        st = SIM_ERROR(SIM_ENOMEM, "out of memory");
-    if (st == SIM_OK) {
+    if (st == BASE_OK && again->n_layers != net->n_layers)
+        st = BASE_ERROR(BASE_EINVAL, "bits 'onnx': %s changed since it was loaded", net->path);
+    if (st == BASE_OK && !(fp = open_memstream(&text, &text_len)))
+        st = BASE_ERROR(BASE_ENOMEM, "out of memory");
+    if (st == BASE_OK) {
         fputs("name: onnx\nlayers:\n", fp);
-        for (size_t i = 0; i < im.n_layers && st == SIM_OK; i++) {
+        for (size_t i = 0; i < im.n_layers && st == BASE_OK; i++) {
             if (!net_kind_has_weights(net->layers[i].kind))
                 continue;
             unsigned wb = im.w_bits[i], ab = im.a_bits[i];
             if (wb < 1 || wb > 16 || ab < 1 || ab > 16) {
-                st = SIM_ERROR(SIM_EINVAL,
-                               "bits 'onnx': layer '%s' has no integer weights and input "
-                               "(w %u, a %u bits): a float model; give --bits",
-                               im.names[i], wb, ab);
+                st = BASE_ERROR(BASE_EINVAL,
+                                "bits 'onnx': layer '%s' has no integer weights and input "
+                                "(w %u, a %u bits): a float model; give --bits",
+                                im.names[i], wb, ab);
                 break;
             }
             fputs("  ", fp);
@@ -581,7 +582,7 @@ sim_status net_onnx_bitcfg(const net_network *net, net_bitcfg **out)
     }
     if (fp)
         fclose(fp);
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         st = net_bitcfg_load_string("onnx", text, text_len, net, out);
     free(text);
     net_free(again);

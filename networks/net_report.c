@@ -54,7 +54,7 @@ static void join_inputs(const net_network *net, const net_layer *l, char *buf)
     }
 }
 
-sim_status net_report_write_csv(FILE *fp, const net_network *net, const net_bitcfg *cfg)
+base_status net_report_write_csv(FILE *fp, const net_network *net, const net_bitcfg *cfg)
 {
     size_t cap = 1; /* the longest joined inputs field, computed once */
     for (size_t i = 0; i < net->n_layers; i++) {
@@ -63,26 +63,26 @@ sim_status net_report_write_csv(FILE *fp, const net_network *net, const net_bitc
             n += strlen(input_name(net, &net->layers[i], k)) + 1;
         cap = n > cap ? n : cap;
     }
-    char *inputs = sim_malloc(cap);
+    char *inputs = base_malloc(cap);
     if (!inputs)
-        return SIM_ERROR(SIM_ENOMEM, "out of memory writing the CSV report");
+        return BASE_ERROR(BASE_ENOMEM, "out of memory writing the CSV report");
     fprintf(fp, "layer,kind,inputs,c_in,h_in,w_in,c_out,h_out,w_out,kernel_h,kernel_w,"
                 "stride,pad,groups,macs,params,w_bits,a_bits,o_bits,bops,param_bytes\n");
     for (size_t i = 0; i < net->n_layers; i++) {
         const net_layer *l = &net->layers[i];
         const net_layer_bits *b = cfg ? &cfg->bits[i] : &no_bits;
-        sim_csv_field(fp, l->name);
+        base_csv_field(fp, l->name);
         fprintf(fp, ",%s,", net_kind_name(l->kind));
         join_inputs(net, l, inputs);
-        sim_csv_field(fp, inputs);
+        base_csv_field(fp, inputs);
         fprintf(fp, ",%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%llu,%llu,%u,%u,%u,%llu,%.1f\n", l->c_in,
                 l->h_in, l->w_in, l->c_out, l->h_out, l->w_out, l->kh, l->kw, l->stride, l->pad,
                 l->groups, (unsigned long long)l->macs, (unsigned long long)l->n_params, b->w_bits,
                 b->a_bits, b->o_bits, (unsigned long long)net_layer_bops(l, b),
                 cfg ? (double)net_layer_param_bits(l, b) / 8.0 : 0.0);
     }
-    sim_free(inputs);
-    return ferror(fp) ? SIM_ERROR(SIM_EIO, "write error in CSV report") : SIM_OK;
+    base_free(inputs);
+    return ferror(fp) ? BASE_ERROR(BASE_EIO, "write error in CSV report") : BASE_OK;
 }
 
 static void shape(char *buf, size_t cap, int c, int h, int w)
@@ -96,7 +96,7 @@ static double pct(double computed, double published)
     return published != 0.0 ? 100.0 * (computed - published) / published : 0.0;
 }
 
-sim_status net_report_write_table(FILE *fp, const net_network *net, const net_bitcfg *cfg)
+base_status net_report_write_table(FILE *fp, const net_network *net, const net_bitcfg *cfg)
 {
     int wname = 5;
     for (size_t i = 0; i < net->n_layers; i++) {
@@ -126,7 +126,7 @@ sim_status net_report_write_table(FILE *fp, const net_network *net, const net_bi
             (double)t.n_params / 1e6);
     if (!cfg) {
         fprintf(fp, ", FP32 size %.2f MiB\n", t.size_mib);
-        return ferror(fp) ? SIM_ERROR(SIM_EIO, "write error in report") : SIM_OK;
+        return ferror(fp) ? BASE_ERROR(BASE_EIO, "write error in report") : BASE_OK;
     }
     double bops_g = (double)t.bops / 1e9;
     fprintf(fp, ", input %u bits\n", cfg->input_bits);
@@ -139,5 +139,5 @@ sim_status net_report_write_table(FILE *fp, const net_network *net, const net_bi
     fprintf(fp, "\n");
     if (cfg->has_top1)
         fprintf(fp, "published top-1 accuracy: %.2f%%\n", cfg->top1_pct);
-    return ferror(fp) ? SIM_ERROR(SIM_EIO, "write error in report") : SIM_OK;
+    return ferror(fp) ? BASE_ERROR(BASE_EIO, "write error in report") : BASE_OK;
 }

@@ -7,16 +7,16 @@
 
 #include "sim/sim.h"
 
-sim_status sim_accel_open(const char *name, sim_accel *out)
+base_status sim_accel_open(const char *name, sim_accel *out)
 {
     char rel[256], path[4096];
     memset(out, 0, sizeof *out);
-    sim_status st = acc_model_find(name, &out->model);
-    if (st != SIM_OK)
+    base_status st = acc_model_find(name, &out->model);
+    if (st != BASE_OK)
         return st;
     snprintf(rel, sizeof rel, "accel/calibrated/%s.yaml", name);
-    st = net_find_data(rel, path, sizeof path);
-    if (st == SIM_OK)
+    st = base_find_data(rel, path, sizeof path);
+    if (st == BASE_OK)
         st = acc_params_load(out->model, path, &out->params);
     return st;
 }
@@ -29,14 +29,14 @@ void sim_accel_close(sim_accel *a)
     memset(a, 0, sizeof *a);
 }
 
-sim_status sim_accel_layers(const net_network *net, const net_bitcfg *bits, unsigned batch,
-                            acc_layer *layers, size_t *n_out)
+base_status sim_accel_layers(const net_network *net, const net_bitcfg *bits, unsigned batch,
+                             acc_layer *layers, size_t *n_out)
 {
     size_t n = 0;
     for (size_t i = 0; i < net->n_layers; i++) {
         const net_layer *l = &net->layers[i];
         const net_layer_bits *b = &bits->bits[i];
-        sim_status st;
+        base_status st;
         if (l->kind == NET_CONV)
             st = acc_layer_init_conv(&layers[n], l->name, batch, l->c_in, l->h_in, l->w_in,
                                      l->c_out, l->kh, l->kw, l->stride, l->pad, l->groups,
@@ -46,26 +46,26 @@ sim_status sim_accel_layers(const net_network *net, const net_bitcfg *bits, unsi
                                    l->c_out, b->a_bits, b->w_bits);
         else
             continue;
-        if (st != SIM_OK)
+        if (st != BASE_OK)
             return st;
         n++;
     }
     *n_out = n;
-    return SIM_OK;
+    return BASE_OK;
 }
 
-sim_status sim_accel_run(sim_accel *a, const net_network *net, const net_bitcfg *bits,
-                         unsigned batch, acc_cost *total)
+base_status sim_accel_run(sim_accel *a, const net_network *net, const net_bitcfg *bits,
+                          unsigned batch, acc_cost *total)
 {
-    acc_layer *layers = sim_calloc(net->n_layers ? net->n_layers : 1, sizeof *layers);
+    acc_layer *layers = base_calloc(net->n_layers ? net->n_layers : 1, sizeof *layers);
     size_t n = 0;
     if (!layers)
-        return SIM_ERROR(SIM_ENOMEM, "out of memory costing %s", net->name);
-    sim_status st = acc_params_select_network(a->params, net->name);
-    if (st == SIM_OK)
+        return BASE_ERROR(BASE_ENOMEM, "out of memory costing %s", net->name);
+    base_status st = acc_params_select_network(a->params, net->name);
+    if (st == BASE_OK)
         st = sim_accel_layers(net, bits, batch, layers, &n);
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         st = acc_network_cost(a->model, a->params, layers, n, total);
-    sim_free(layers);
+    base_free(layers);
     return st;
 }

@@ -8,7 +8,6 @@
 
 #include "ap_core/ap.h"
 #include "sim/sim.h"
-#include "sim/sim_impl.h"
 
 struct sim_plan {
     const net_network *net;
@@ -33,12 +32,12 @@ static uint64_t ceil_div(uint64_t a, uint64_t b)
 }
 
 /* Adds the cost of `times` runs of one op to a candidate's per-fold counts. */
-static sim_status add_ops(sim_candidate *c, uint64_t times, ap_op op, unsigned wa, unsigned wb,
-                          unsigned wacc, size_t n_rows)
+static base_status add_ops(sim_candidate *c, uint64_t times, ap_op op, unsigned wa, unsigned wb,
+                           unsigned wacc, size_t n_rows)
 {
     ap_cost k;
-    sim_status st = ap_op_cost(op, wa, wb, wacc, n_rows, &k);
-    if (st != SIM_OK)
+    base_status st = ap_op_cost(op, wa, wb, wacc, n_rows, &k);
+    if (st != BASE_OK)
         return st;
     c->n_passes += times * k.n_passes;
     c->n_compares += times * k.n_compares;
@@ -47,11 +46,11 @@ static sim_status add_ops(sim_candidate *c, uint64_t times, ap_op op, unsigned w
     c->written_cells_per_row += (double)times * k.written_cells_per_row;
     c->n_plane_writes += times * k.n_plane_writes;
     c->n_plane_reads += times * k.n_plane_reads;
-    return SIM_OK;
+    return BASE_OK;
 }
 
-static sim_status add_op(sim_candidate *c, ap_op op, unsigned wa, unsigned wb, unsigned wacc,
-                         size_t n_rows)
+static base_status add_op(sim_candidate *c, ap_op op, unsigned wa, unsigned wb, unsigned wacc,
+                          size_t n_rows)
 {
     return add_ops(c, 1, op, wa, wb, wacc, n_rows);
 }
@@ -71,11 +70,11 @@ unsigned sim_requant_cols(unsigned from_bits, unsigned to_bits)
     return (from_bits > x ? x : 0) + m + (x + m) + to_bits;
 }
 
-sim_status sim_requant_program(sim_candidate *c, unsigned from_bits, unsigned to_bits)
+base_status sim_requant_program(sim_candidate *c, unsigned from_bits, unsigned to_bits)
 {
-    sim_status st = SIM_OK;
+    base_status st = BASE_OK;
     if (to_bits >= from_bits)
-        return SIM_OK; /* widening needs no work: the value is read back sign-extended */
+        return BASE_OK; /* widening needs no work: the value is read back sign-extended */
     unsigned m = sim_requant_scale_bits(to_bits), x = from_bits;
     if (x > SIM_REQUANT_SCALE_BITS_MAX) {
         /* Pre-shift to the widest multiply operand. */
@@ -84,10 +83,10 @@ sim_status sim_requant_program(sim_candidate *c, unsigned from_bits, unsigned to
         x = SIM_REQUANT_SCALE_BITS_MAX;
     }
     c->n_plane_writes += m; /* the layer's multiplier b, loaded into every row */
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         st = add_op(c, AP_OP_MUL_S, x, m, 0, 1);
     x += m;
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         st = add_op(c, AP_OP_SHR_ROUND_S, x, x - to_bits, to_bits, 1);
     return st;
 }
@@ -121,18 +120,18 @@ static void place(const sim_arch *arch, sim_candidate *c, uint64_t outputs, uint
     c->n_folds = ceil_div(c->n_cap_rounds, arch->n_caps);
 }
 
-sim_status sim_gemm_candidate(const sim_arch *arch, uint64_t m, uint64_t n, uint64_t k,
-                              unsigned a_width, unsigned a_bits, unsigned w_bits, unsigned o_bits,
-                              uint64_t n_chunks, sim_candidate *c)
+base_status sim_gemm_candidate(const sim_arch *arch, uint64_t m, uint64_t n, uint64_t k,
+                               unsigned a_width, unsigned a_bits, unsigned w_bits, unsigned o_bits,
+                               uint64_t n_chunks, sim_candidate *c)
 {
     memset(c, 0, sizeof *c);
     c->n_chunks = n_chunks;
     c->chunk_k = ceil_div(k, n_chunks);
     c->acc_bits = a_width + w_bits + sim_ceil_log2(k);
     if (c->acc_bits > AP_ACC_WIDTH_MAX)
-        return SIM_ERROR(SIM_ECAPACITY,
-                         "accumulator of %u bits (a=%u, w=%u, K=%llu) exceeds the AP's %u",
-                         c->acc_bits, a_bits, w_bits, (unsigned long long)k, AP_ACC_WIDTH_MAX);
+        return BASE_ERROR(BASE_ECAPACITY,
+                          "accumulator of %u bits (a=%u, w=%u, K=%llu) exceeds the AP's %u",
+                          c->acc_bits, a_bits, w_bits, (unsigned long long)k, AP_ACC_WIDTH_MAX);
     unsigned prod = a_width + w_bits;
     unsigned scratch = prod > c->acc_bits ? prod : c->acc_bits;
     /* Fixed fields: scratch, the accumulator, a carry column, and the tree's accumulator. */
@@ -140,7 +139,7 @@ sim_status sim_gemm_candidate(const sim_arch *arch, uint64_t m, uint64_t n, uint
     uint64_t requant = sim_requant_cols(c->acc_bits, o_bits);
     if (n_chunks > arch->cap_rows || fixed + requant > arch->cap_cols ||
         fixed + prod > arch->cap_cols)
-        return SIM_ECAPACITY; /* candidate does not fit: not an error by itself */
+        return BASE_ECAPACITY; /* candidate does not fit: not an error by itself */
     /* Operand slots: a row holds as many (activation, weight) pairs as fit and reloads them
      * as its MACs consume them; the requantization later reuses the same columns. */
     uint64_t slots = (arch->cap_cols - fixed) / prod;
@@ -152,37 +151,38 @@ sim_status sim_gemm_candidate(const sim_arch *arch, uint64_t m, uint64_t n, uint
 
     /* Load operands (one bit-plane per operand bit), clear the accumulator. */
     c->n_plane_writes += c->chunk_k * prod + c->acc_bits;
-    sim_status st = add_ops(c, c->chunk_k, AP_OP_MAC_S, a_width, w_bits, c->acc_bits, 1);
-    if (st == SIM_OK && n_chunks > 1)
+    base_status st = add_ops(c, c->chunk_k, AP_OP_MAC_S, a_width, w_bits, c->acc_bits, 1);
+    if (st == BASE_OK && n_chunks > 1)
         st = add_op(c, AP_OP_REDUCE_SUM_S, c->acc_bits, 0, c->acc_bits, (size_t)n_chunks);
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         st = sim_requant_program(c, c->acc_bits, o_bits);
-    if (st != SIM_OK)
+    if (st != BASE_OK)
         return st;
     c->n_plane_reads += o_bits < c->acc_bits ? o_bits : c->acc_bits;
     c->bus_bits = (double)c->n_rows * (double)c->chunk_k * (a_bits + w_bits) +
                   (double)(m * n) * (o_bits < c->acc_bits ? o_bits : c->acc_bits);
-    return SIM_OK;
+    return BASE_OK;
 }
 
 /* Element-wise and pooling layers: one row per output element. */
-static sim_status eltwise_candidate(const sim_arch *arch, const net_network *net, size_t li,
-                                    const net_layer_bits *b, unsigned batch, sim_candidate *c)
+static base_status eltwise_candidate(const sim_arch *arch, const net_network *net, size_t li,
+                                     const net_layer_bits *b, unsigned batch, sim_candidate *c)
 {
     const net_layer *l = &net->layers[li];
     uint64_t outputs = net_layer_out_elems(l) * batch;
     unsigned a = b->a_bits, o = b->o_bits;
-    sim_status st = SIM_OK;
+    base_status st = BASE_OK;
     memset(c, 0, sizeof *c);
     if (l->kind == NET_FLATTEN)
-        return SIM_OK; /* a view: no work */
+        return BASE_OK; /* a view: no work */
     unsigned window = (unsigned)(l->kh * l->kw), result = a;
     /* Average pooling puts each window's inputs in a group of rows (a power of two) for the
      * tree; every other kind uses one row per output. */
     uint64_t group = l->kind == NET_AVGPOOL ? 1ull << sim_ceil_log2(window) : 1;
     if (group > arch->cap_rows)
-        return SIM_ERROR(SIM_ECAPACITY, "a %u-element pooling window needs %llu rows, CAPs have %u",
-                         window, (unsigned long long)group, arch->cap_rows);
+        return BASE_ERROR(BASE_ECAPACITY,
+                          "a %u-element pooling window needs %llu rows, CAPs have %u", window,
+                          (unsigned long long)group, arch->cap_rows);
     place(arch, c, outputs, group);
     switch (l->kind) {
     case NET_RELU:
@@ -201,7 +201,7 @@ static sim_status eltwise_candidate(const sim_arch *arch, const net_network *net
         result = a + sim_ceil_log2(window);
         c->n_plane_writes += a;
         st = add_op(c, AP_OP_REDUCE_SUM_S, a, 0, result, (size_t)group);
-        if (st == SIM_OK)
+        if (st == BASE_OK)
             st = sim_requant_program(c, result, o < result ? o : result);
         if (o < result)
             result = o;
@@ -214,10 +214,10 @@ static sim_status eltwise_candidate(const sim_arch *arch, const net_network *net
         c->bus_bits = (double)outputs * 2 * a;
         break;
     default:
-        return SIM_ERROR(SIM_EUNSUPPORTED, "layer kind '%s' has no AP mapping",
-                         net_kind_name(l->kind));
+        return BASE_ERROR(BASE_EUNSUPPORTED, "layer kind '%s' has no AP mapping",
+                          net_kind_name(l->kind));
     }
-    if (st == SIM_OK && l->kind != NET_AVGPOOL && o < a) {
+    if (st == BASE_OK && l->kind != NET_AVGPOOL && o < a) {
         st = sim_requant_program(c, a, o);
         result = o;
     }
@@ -226,12 +226,12 @@ static sim_status eltwise_candidate(const sim_arch *arch, const net_network *net
     /* Operands, a result field as wide as the widest intermediate, and two work columns. */
     c->row_cols = (unsigned)(c->n_plane_writes + 2 * (result > a ? result : a) + 2);
     if (c->row_cols > arch->cap_cols)
-        return SIM_ERROR(SIM_ECAPACITY, "needs %u columns per row, CAPs have %u", c->row_cols,
-                         arch->cap_cols);
+        return BASE_ERROR(BASE_ECAPACITY, "needs %u columns per row, CAPs have %u", c->row_cols,
+                          arch->cap_cols);
     return st;
 }
 
-static sim_status plan_layer(const sim_plan *p, size_t li, sim_layer_plan *lp)
+static base_status plan_layer(const sim_plan *p, size_t li, sim_layer_plan *lp)
 {
     const net_layer *l = &p->net->layers[li];
     lp->bits = p->bits->bits[li];
@@ -244,12 +244,12 @@ static sim_status plan_layer(const sim_plan *p, size_t li, sim_layer_plan *lp)
     unsigned aw = sim_act_width(p->net, li, lp->bits.a_bits);
     for (uint64_t chunks = 1; lp->n_candidates < SIM_MAX_CANDIDATES; chunks *= 2) {
         sim_candidate *c = &lp->cand[lp->n_candidates];
-        sim_status st =
+        base_status st =
             sim_gemm_candidate(&p->arch, lp->gemm_m, lp->gemm_n, lp->gemm_k, aw, lp->bits.a_bits,
                                lp->bits.w_bits, lp->bits.o_bits, chunks, c);
-        if (st == SIM_OK)
+        if (st == BASE_OK)
             lp->n_candidates++;
-        else if (st != SIM_ECAPACITY)
+        else if (st != BASE_ECAPACITY)
             return st;
         else if (c->acc_bits > AP_ACC_WIDTH_MAX)
             return st; /* the message is already recorded */
@@ -257,26 +257,26 @@ static sim_status plan_layer(const sim_plan *p, size_t li, sim_layer_plan *lp)
             break;
     }
     if (lp->n_candidates == 0)
-        return SIM_ERROR(SIM_ECAPACITY, "K=%llu at a=%u, w=%u bits fits no row of %u columns",
-                         (unsigned long long)lp->gemm_k, lp->bits.a_bits, lp->bits.w_bits,
-                         p->arch.cap_cols);
-    return SIM_OK;
+        return BASE_ERROR(BASE_ECAPACITY, "K=%llu at a=%u, w=%u bits fits no row of %u columns",
+                          (unsigned long long)lp->gemm_k, lp->bits.a_bits, lp->bits.w_bits,
+                          p->arch.cap_cols);
+    return BASE_OK;
 }
 
-sim_status sim_plan_new(const net_network *net, const net_bitcfg *bits, const sim_arch *arch,
-                        sim_plan **out)
+base_status sim_plan_new(const net_network *net, const net_bitcfg *bits, const sim_arch *arch,
+                         sim_plan **out)
 {
     *out = NULL;
     if (bits->n_layers != net->n_layers)
-        return SIM_ERROR(SIM_EINVAL, "bit configuration '%s' does not belong to network '%s'",
-                         bits->name, net->name);
-    sim_plan *p = sim_calloc(1, sizeof *p);
+        return BASE_ERROR(BASE_EINVAL, "bit configuration '%s' does not belong to network '%s'",
+                          bits->name, net->name);
+    sim_plan *p = base_calloc(1, sizeof *p);
     if (!p)
-        return SIM_ERROR(SIM_ENOMEM, "out of memory planning %s", net->name);
-    p->layers = sim_calloc(net->n_layers, sizeof *p->layers);
+        return BASE_ERROR(BASE_ENOMEM, "out of memory planning %s", net->name);
+    p->layers = base_calloc(net->n_layers, sizeof *p->layers);
     if (!p->layers) {
-        sim_free(p);
-        return SIM_ERROR(SIM_ENOMEM, "out of memory planning %s", net->name);
+        base_free(p);
+        return BASE_ERROR(BASE_ENOMEM, "out of memory planning %s", net->name);
     }
     p->net = net;
     p->bits = bits;
@@ -290,33 +290,33 @@ sim_status sim_plan_new(const net_network *net, const net_bitcfg *bits, const si
         for (j = 0; j < i; j++)
             if (sim_layer_same_work(net, bits, i, j))
                 break;
-        sim_status st = SIM_OK;
+        base_status st = BASE_OK;
         if (j < i)
             p->layers[i] = p->layers[j];
         else
             st = plan_layer(p, i, &p->layers[i]);
-        if (st != SIM_OK) {
-            if (st == SIM_ECAPACITY || st == SIM_EUNSUPPORTED) {
+        if (st != BASE_OK) {
+            if (st == BASE_ECAPACITY || st == BASE_EUNSUPPORTED) {
                 char msg[512];
-                snprintf(msg, sizeof msg, "%s", sim_last_error());
-                st = sim_error_at(st, net->path, net->layers[i].line, 0, "layer '%s': %s",
-                                  net->layers[i].name,
-                                  strncmp(msg, "error: ", 7) == 0 ? msg + 7 : msg);
+                snprintf(msg, sizeof msg, "%s", base_last_error());
+                st = base_error_at(st, net->path, net->layers[i].line, 0, "layer '%s': %s",
+                                   net->layers[i].name,
+                                   strncmp(msg, "error: ", 7) == 0 ? msg + 7 : msg);
             }
             sim_plan_free(p);
             return st;
         }
     }
     *out = p;
-    return SIM_OK;
+    return BASE_OK;
 }
 
 void sim_plan_free(sim_plan *plan)
 {
     if (!plan)
         return;
-    sim_free(plan->layers);
-    sim_free(plan);
+    base_free(plan->layers);
+    base_free(plan);
 }
 
 const sim_layer_plan *sim_plan_layer(const sim_plan *plan, size_t i)
@@ -359,11 +359,11 @@ static void eval_candidate(const sim_plan *p, const tech_at_vdd *t, const sim_ca
     r->edp_pj_ns = r->energy_pj * r->latency_ns;
 }
 
-sim_status sim_plan_eval(const sim_plan *plan, const tech_params *tech, double vdd_v,
-                         sim_result *res)
+base_status sim_plan_eval(const sim_plan *plan, const tech_params *tech, double vdd_v,
+                          sim_result *res)
 {
-    sim_status st = tech_scale(tech, vdd_v, &res->at);
-    if (st != SIM_OK)
+    base_status st = tech_scale(tech, vdd_v, &res->at);
+    if (st != BASE_OK)
         return st;
     const sim_arch *a = &plan->arch;
     res->net = plan->net;
@@ -407,43 +407,43 @@ sim_status sim_plan_eval(const sim_plan *plan, const tech_params *tech, double v
     res->gops_per_mm2 = res->latency_ns > 0 && res->area_mm2 > 0
                             ? 2.0 * (double)res->macs / res->latency_ns / res->area_mm2
                             : 0;
-    return SIM_OK;
+    return BASE_OK;
 }
 
-sim_status sim_result_new(const sim_plan *plan, sim_result **out)
+base_status sim_result_new(const sim_plan *plan, sim_result **out)
 {
-    sim_result *r = sim_calloc(1, sizeof *r);
+    sim_result *r = base_calloc(1, sizeof *r);
     if (r)
-        r->layers = sim_calloc(plan->n_layers ? plan->n_layers : 1, sizeof *r->layers);
+        r->layers = base_calloc(plan->n_layers ? plan->n_layers : 1, sizeof *r->layers);
     if (!r || !r->layers) {
         sim_result_free(r);
         *out = NULL;
-        return SIM_ERROR(SIM_ENOMEM, "out of memory for results");
+        return BASE_ERROR(BASE_ENOMEM, "out of memory for results");
     }
     *out = r;
-    return SIM_OK;
+    return BASE_OK;
 }
 
 void sim_result_free(sim_result *res)
 {
     if (!res)
         return;
-    sim_free(res->layers);
-    sim_free(res);
+    base_free(res->layers);
+    base_free(res);
 }
 
-sim_status sim_run(const net_network *net, const net_bitcfg *bits, const sim_arch *arch,
-                   const tech_params *tech, double vdd_v, sim_result **out)
+base_status sim_run(const net_network *net, const net_bitcfg *bits, const sim_arch *arch,
+                    const tech_params *tech, double vdd_v, sim_result **out)
 {
     sim_plan *plan;
     *out = NULL;
-    sim_status st = sim_plan_new(net, bits, arch, &plan);
-    if (st != SIM_OK)
+    base_status st = sim_plan_new(net, bits, arch, &plan);
+    if (st != BASE_OK)
         return st;
     st = sim_result_new(plan, out);
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         st = sim_plan_eval(plan, tech, vdd_v, *out);
-    if (st != SIM_OK) {
+    if (st != BASE_OK) {
         sim_result_free(*out);
         *out = NULL;
     }

@@ -10,7 +10,7 @@ static const char *bits_name(const sim_result *res)
     return sim_bits_name(res->bits);
 }
 
-sim_status sim_result_write_layers_csv(FILE *fp, const sim_plan *plan, const sim_result *res)
+base_status sim_result_write_layers_csv(FILE *fp, const sim_plan *plan, const sim_result *res)
 {
     fprintf(fp, "layer,kind,gemm_m,gemm_n,gemm_k,w_bits,a_bits,o_bits,acc_bits,chunk_k,"
                 "n_chunks,slots,rows,folds,passes,compares,writes,plane_writes,plane_reads,"
@@ -33,10 +33,10 @@ sim_status sim_result_write_layers_csv(FILE *fp, const sim_plan *plan, const sim
                 lr->energy_search_pj, lr->energy_write_pj, lr->energy_move_pj, lr->energy_leak_pj,
                 lr->energy_periph_pj, lr->energy_pj, lr->edp_pj_ns);
     }
-    return sim_write_status(fp);
+    return base_write_status(fp);
 }
 
-sim_status sim_result_write_summary_csv(FILE *fp, const sim_result *res, int header)
+base_status sim_result_write_summary_csv(FILE *fp, const sim_result *res, int header)
 {
     if (header)
         fprintf(fp, "network,bits,technology,vdd_v,batch,architecture,latency_ms,energy_mj,"
@@ -52,19 +52,19 @@ sim_status sim_result_write_summary_csv(FILE *fp, const sim_result *res, int hea
             res->energy_leak_pj * 1e-9, res->energy_periph_pj * 1e-9, res->macs,
             res->throughput_inf_s, res->tops_per_w, res->area_mm2, res->gops_per_mm2,
             res->at.energy_law, res->at.delay_law, res->at.write_law, res->at.leak_law);
-    return sim_write_status(fp);
+    return base_write_status(fp);
 }
 
-sim_status sim_result_write_json(FILE *fp, const sim_result *res)
+base_status sim_result_write_json(FILE *fp, const sim_result *res)
 {
     fprintf(fp, "{\n  \"network\": ");
-    sim_json_str(fp, res->net->name);
+    base_json_str(fp, res->net->name);
     fprintf(fp, ",\n  \"bits\": ");
-    sim_json_str(fp, bits_name(res));
+    base_json_str(fp, bits_name(res));
     fprintf(fp, ",\n  \"technology\": ");
-    sim_json_str(fp, res->tech->name);
+    base_json_str(fp, res->tech->name);
     fprintf(fp, ",\n  \"architecture\": ");
-    sim_json_str(fp, res->arch.name);
+    base_json_str(fp, res->arch.name);
     fprintf(fp,
             ",\n  \"vdd_v\": %.3f,\n  \"batch\": %u,\n  \"latency_ms\": %.6e,\n"
             "  \"energy_mj\": %.6e,\n  \"edp_js\": %.6e,\n  \"energy_split_mj\": {\"search\": "
@@ -76,13 +76,13 @@ sim_status sim_result_write_json(FILE *fp, const sim_result *res)
             res->edp_pj_ns * 1e-21, res->energy_search_pj * 1e-9, res->energy_write_pj * 1e-9,
             res->energy_move_pj * 1e-9, res->energy_leak_pj * 1e-9, res->energy_periph_pj * 1e-9,
             res->macs, res->throughput_inf_s, res->tops_per_w, res->area_mm2, res->gops_per_mm2);
-    sim_json_str(fp, res->at.energy_law);
+    base_json_str(fp, res->at.energy_law);
     fprintf(fp, ", \"delay\": ");
-    sim_json_str(fp, res->at.delay_law);
+    base_json_str(fp, res->at.delay_law);
     fprintf(fp, ", \"write\": ");
-    sim_json_str(fp, res->at.write_law);
+    base_json_str(fp, res->at.write_law);
     fprintf(fp, ", \"leakage\": ");
-    sim_json_str(fp, res->at.leak_law);
+    base_json_str(fp, res->at.leak_law);
     fprintf(fp, "}\n}\n");
-    return sim_write_status(fp);
+    return base_write_status(fp);
 }

@@ -67,15 +67,15 @@ const char *tech_family_name(tech_family family)
     return NULL;
 }
 
-sim_status tech_family_parse(const char *s, tech_family *out)
+base_status tech_family_parse(const char *s, tech_family *out)
 {
     if (strcmp(s, "cmos") == 0)
         *out = TECH_CMOS;
     else if (strcmp(s, "nvm") == 0)
         *out = TECH_NVM;
     else
-        return SIM_ERROR(SIM_EINVAL, "unknown technology family '%s' (expected cmos or nvm)", s);
-    return SIM_OK;
+        return BASE_ERROR(BASE_EINVAL, "unknown technology family '%s' (expected cmos or nvm)", s);
+    return BASE_OK;
 }
 
 static void interp_free(struct tech_interp *ip)
@@ -86,37 +86,37 @@ static void interp_free(struct tech_interp *ip)
         gsl_interp_free(ip->energy);
     if (ip->delay)
         gsl_interp_free(ip->delay);
-    sim_free(ip);
+    base_free(ip);
 }
 
 static void points_clear(tech_points *p)
 {
-    sim_free(p->vdd_v);
-    sim_free(p->energy_scale);
-    sim_free(p->delay_scale);
-    sim_free(p->energy_source);
-    sim_free(p->delay_source);
+    base_free(p->vdd_v);
+    base_free(p->energy_scale);
+    base_free(p->delay_scale);
+    base_free(p->energy_source);
+    base_free(p->delay_source);
     memset(p, 0, sizeof *p);
 }
 
-sim_status tech_params_new(const char *name, tech_params **out)
+base_status tech_params_new(const char *name, tech_params **out)
 {
     *out = NULL;
     if (!name || !*name)
-        return SIM_ERROR(SIM_EINVAL, "a technology needs a non-empty name");
-    tech_params *t = sim_calloc(1, sizeof *t);
+        return BASE_ERROR(BASE_EINVAL, "a technology needs a non-empty name");
+    tech_params *t = base_calloc(1, sizeof *t);
     if (!t)
         goto fail_struct;
-    t->name = sim_strdup(name);
+    t->name = base_strdup(name);
     if (!t->name)
         goto fail_name;
     t->family = TECH_CMOS;
     *out = t;
-    return SIM_OK;
+    return BASE_OK;
 fail_name:
-    sim_free(t);
+    base_free(t);
 fail_struct:
-    return SIM_ERROR(SIM_ENOMEM, "out of memory creating technology '%s'", name);
+    return BASE_ERROR(BASE_ENOMEM, "out of memory creating technology '%s'", name);
 }
 
 void tech_params_free(tech_params *t)
@@ -124,31 +124,31 @@ void tech_params_free(tech_params *t)
     if (!t)
         return;
     for (int i = 0; i < TECH_N_PARAMS; i++)
-        sim_free(field_of(t, (tech_param_id)i)->source);
+        base_free(field_of(t, (tech_param_id)i)->source);
     points_clear(&t->points);
     interp_free(t->interp);
-    sim_free(t->name);
-    sim_free(t->description);
-    sim_free(t->origin);
-    sim_free(t);
+    base_free(t->name);
+    base_free(t->description);
+    base_free(t->origin);
+    base_free(t);
 }
 
-static sim_status set_string(tech_params *t, char **slot, const char *s)
+static base_status set_string(tech_params *t, char **slot, const char *s)
 {
     char *copy = NULL;
-    if (s && !(copy = sim_strdup(s)))
-        return SIM_ERROR(SIM_ENOMEM, "out of memory in technology '%s'", t->name);
-    sim_free(*slot);
+    if (s && !(copy = base_strdup(s)))
+        return BASE_ERROR(BASE_ENOMEM, "out of memory in technology '%s'", t->name);
+    base_free(*slot);
     *slot = copy;
-    return SIM_OK;
+    return BASE_OK;
 }
 
-sim_status tech_params_set_description(tech_params *t, const char *s)
+base_status tech_params_set_description(tech_params *t, const char *s)
 {
     return set_string(t, &t->description, s);
 }
 
-sim_status tech_params_set_origin(tech_params *t, const char *s)
+base_status tech_params_set_origin(tech_params *t, const char *s)
 {
     return set_string(t, &t->origin, s);
 }
@@ -171,32 +171,33 @@ static int source_ok(const char *s)
     return 0;
 }
 
-static sim_status bad_source(const tech_params *t, const char *what, const char *s)
+static base_status bad_source(const tech_params *t, const char *what, const char *s)
 {
-    return SIM_ERROR(SIM_EINVAL,
-                     "technology '%s': source of %s must start with [pub], [model], [derived] "
-                     "or [est] followed by a citation, found '%s'",
-                     t->name, what, s ? s : "");
+    return BASE_ERROR(BASE_EINVAL,
+                      "technology '%s': source of %s must start with [pub], [model], [derived] "
+                      "or [est] followed by a citation, found '%s'",
+                      t->name, what, s ? s : "");
 }
 
-sim_status tech_params_set(tech_params *t, tech_param_id id, double value, const char *source)
+base_status tech_params_set(tech_params *t, tech_param_id id, double value, const char *source)
 {
     const tech_param_info *info = tech_param_info_of(id);
     if (!info)
-        return SIM_ERROR(SIM_EINVAL, "technology '%s': invalid parameter id %d", t->name, (int)id);
+        return BASE_ERROR(BASE_EINVAL, "technology '%s': invalid parameter id %d", t->name,
+                          (int)id);
     if (!isfinite(value) || value < info->min || value > info->max)
-        return SIM_ERROR(SIM_ERANGE, "technology '%s': %s = %g%s%s is outside %g..%g", t->name,
-                         info->key, value, *info->unit ? " " : "", info->unit, info->min,
-                         info->max);
+        return BASE_ERROR(BASE_ERANGE, "technology '%s': %s = %g%s%s is outside %g..%g", t->name,
+                          info->key, value, *info->unit ? " " : "", info->unit, info->min,
+                          info->max);
     if (!source_ok(source))
         return bad_source(t, info->key, source);
     tech_value *f = field_of(t, id);
-    sim_status st = set_string(t, &f->source, source);
-    if (st != SIM_OK)
+    base_status st = set_string(t, &f->source, source);
+    if (st != BASE_OK)
         return st;
     f->value = value;
     t->validated = 0;
-    return SIM_OK;
+    return BASE_OK;
 }
 
 const tech_value *tech_params_get(const tech_params *t, tech_param_id id)
@@ -208,23 +209,23 @@ const tech_value *tech_params_get(const tech_params *t, tech_param_id id)
 
 static double *copy_doubles(const double *src, size_t n)
 {
-    double *d = sim_malloc(n * sizeof *d);
+    double *d = base_malloc(n * sizeof *d);
     if (d)
         memcpy(d, src, n * sizeof *d);
     return d;
 }
 
-sim_status tech_params_set_points(tech_params *t, size_t n, const double *vdd_v,
-                                  const double *energy_scale, const char *energy_source,
-                                  const double *delay_scale, const char *delay_source)
+base_status tech_params_set_points(tech_params *t, size_t n, const double *vdd_v,
+                                   const double *energy_scale, const char *energy_source,
+                                   const double *delay_scale, const char *delay_source)
 {
     if (n < 2)
-        return SIM_ERROR(SIM_EINVAL, "technology '%s': measured points need at least 2 rows",
-                         t->name);
+        return BASE_ERROR(BASE_EINVAL, "technology '%s': measured points need at least 2 rows",
+                          t->name);
     if (!energy_scale && !delay_scale)
-        return SIM_ERROR(SIM_EINVAL,
-                         "technology '%s': measured points need energy_scale or delay_scale",
-                         t->name);
+        return BASE_ERROR(BASE_EINVAL,
+                          "technology '%s': measured points need energy_scale or delay_scale",
+                          t->name);
     if (energy_scale && !source_ok(energy_source))
         return bad_source(t, "points energy_scale", energy_source);
     if (delay_scale && !source_ok(delay_source))
@@ -234,18 +235,18 @@ sim_status tech_params_set_points(tech_params *t, size_t n, const double *vdd_v,
     if (!(p.vdd_v = copy_doubles(vdd_v, n)))
         goto fail;
     if (energy_scale && (!(p.energy_scale = copy_doubles(energy_scale, n)) ||
-                         !(p.energy_source = sim_strdup(energy_source))))
+                         !(p.energy_source = base_strdup(energy_source))))
         goto fail;
     if (delay_scale && (!(p.delay_scale = copy_doubles(delay_scale, n)) ||
-                        !(p.delay_source = sim_strdup(delay_source))))
+                        !(p.delay_source = base_strdup(delay_source))))
         goto fail;
     points_clear(&t->points);
     t->points = p;
     t->validated = 0;
-    return SIM_OK;
+    return BASE_OK;
 fail:
     points_clear(&p);
-    return SIM_ERROR(SIM_ENOMEM, "out of memory storing points of technology '%s'", t->name);
+    return BASE_ERROR(BASE_ENOMEM, "out of memory storing points of technology '%s'", t->name);
 }
 
 double tech_vdd_floor_v(const tech_params *t)
@@ -261,7 +262,7 @@ double tech_cell_area_um2(const tech_params *t)
     return t->cell_area_f2.value * f_um * f_um;
 }
 
-static sim_status fault(tech_param_id *bad, tech_param_id id, sim_status st)
+static base_status fault(tech_param_id *bad, tech_param_id id, base_status st)
 {
     if (bad)
         *bad = id;
@@ -270,8 +271,8 @@ static sim_status fault(tech_param_id *bad, tech_param_id id, sim_status st)
 
 /* Builds one GSL interpolator over (vdd_v, y) and its value at vdd_nom_v. GSL's error handler
  * is switched off around the calls so a failure returns instead of aborting. */
-static sim_status build_interp(const tech_params *t, const double *y, gsl_interp **out,
-                               double *at_nom)
+static base_status build_interp(const tech_params *t, const double *y, gsl_interp **out,
+                                double *at_nom)
 {
     const tech_points *p = &t->points;
     const gsl_interp_type *type = p->n_points >= 3 ? gsl_interp_steffen : gsl_interp_linear;
@@ -283,66 +284,67 @@ static sim_status build_interp(const tech_params *t, const double *y, gsl_interp
     if (rc != GSL_SUCCESS || !isfinite(v) || v <= 0.0) {
         if (ip)
             gsl_interp_free(ip);
-        return rc == GSL_ENOMEM ? SIM_ERROR(SIM_ENOMEM, "out of memory interpolating '%s'", t->name)
-                                : SIM_ERROR(SIM_EINVAL,
-                                            "technology '%s': GSL cannot interpolate the "
-                                            "measured points (%s)",
-                                            t->name, gsl_strerror(rc));
+        return rc == GSL_ENOMEM
+                   ? BASE_ERROR(BASE_ENOMEM, "out of memory interpolating '%s'", t->name)
+                   : BASE_ERROR(BASE_EINVAL,
+                                "technology '%s': GSL cannot interpolate the "
+                                "measured points (%s)",
+                                t->name, gsl_strerror(rc));
     }
     *out = ip;
     *at_nom = v;
-    return SIM_OK;
+    return BASE_OK;
 }
 
-static sim_status check_column(const tech_params *t, const double *y, const char *col)
+static base_status check_column(const tech_params *t, const double *y, const char *col)
 {
     for (size_t i = 0; i < t->points.n_points; i++)
         if (!isfinite(y[i]) || y[i] <= 0.0)
-            return SIM_ERROR(SIM_ERANGE,
-                             "technology '%s': measured point %zu has %s %g; scales must be "
-                             "positive",
-                             t->name, i + 1, col, y[i]);
-    return SIM_OK;
+            return BASE_ERROR(BASE_ERANGE,
+                              "technology '%s': measured point %zu has %s %g; scales must be "
+                              "positive",
+                              t->name, i + 1, col, y[i]);
+    return BASE_OK;
 }
 
-static sim_status validate_points(tech_params *t)
+static base_status validate_points(tech_params *t)
 {
     const tech_points *p = &t->points;
     for (size_t i = 0; i < p->n_points; i++) {
         if (!isfinite(p->vdd_v[i]) || (i > 0 && p->vdd_v[i] <= p->vdd_v[i - 1]))
-            return SIM_ERROR(SIM_ERANGE,
-                             "technology '%s': measured points must have strictly increasing "
-                             "vdd_v (point %zu: %g V)",
-                             t->name, i + 1, p->vdd_v[i]);
+            return BASE_ERROR(BASE_ERANGE,
+                              "technology '%s': measured points must have strictly increasing "
+                              "vdd_v (point %zu: %g V)",
+                              t->name, i + 1, p->vdd_v[i]);
     }
     double lo = p->vdd_v[0], hi = p->vdd_v[p->n_points - 1];
     if (lo > t->vdd_min_v.value + V_EPS || hi < t->vdd_max_v.value - V_EPS)
-        return SIM_ERROR(SIM_ERANGE,
-                         "technology '%s': measured points span %g..%g V but must cover the "
-                         "valid range %g..%g V",
-                         t->name, lo, hi, t->vdd_min_v.value, t->vdd_max_v.value);
-    sim_status st;
-    if (p->energy_scale && (st = check_column(t, p->energy_scale, "energy_scale")) != SIM_OK)
+        return BASE_ERROR(BASE_ERANGE,
+                          "technology '%s': measured points span %g..%g V but must cover the "
+                          "valid range %g..%g V",
+                          t->name, lo, hi, t->vdd_min_v.value, t->vdd_max_v.value);
+    base_status st;
+    if (p->energy_scale && (st = check_column(t, p->energy_scale, "energy_scale")) != BASE_OK)
         return st;
-    if (p->delay_scale && (st = check_column(t, p->delay_scale, "delay_scale")) != SIM_OK)
+    if (p->delay_scale && (st = check_column(t, p->delay_scale, "delay_scale")) != BASE_OK)
         return st;
-    struct tech_interp *ip = sim_calloc(1, sizeof *ip);
+    struct tech_interp *ip = base_calloc(1, sizeof *ip);
     if (!ip)
-        return SIM_ERROR(SIM_ENOMEM, "out of memory interpolating '%s'", t->name);
+        return BASE_ERROR(BASE_ENOMEM, "out of memory interpolating '%s'", t->name);
     if (p->energy_scale &&
-        (st = build_interp(t, p->energy_scale, &ip->energy, &ip->energy_at_nom)) != SIM_OK)
+        (st = build_interp(t, p->energy_scale, &ip->energy, &ip->energy_at_nom)) != BASE_OK)
         goto fail;
     if (p->delay_scale &&
-        (st = build_interp(t, p->delay_scale, &ip->delay, &ip->delay_at_nom)) != SIM_OK)
+        (st = build_interp(t, p->delay_scale, &ip->delay, &ip->delay_at_nom)) != BASE_OK)
         goto fail;
     t->interp = ip;
-    return SIM_OK;
+    return BASE_OK;
 fail:
     interp_free(ip);
     return st;
 }
 
-sim_status tech_params_validate(tech_params *t, tech_param_id *bad)
+base_status tech_params_validate(tech_params *t, tech_param_id *bad)
 {
     if (bad)
         *bad = TECH_N_PARAMS;
@@ -352,7 +354,7 @@ sim_status tech_params_validate(tech_params *t, tech_param_id *bad)
     const char *fam = tech_family_name(t->family);
     if (!fam)
         return fault(bad, TECH_N_PARAMS,
-                     SIM_ERROR(SIM_EINVAL, "technology '%s': invalid family", t->name));
+                     BASE_ERROR(BASE_EINVAL, "technology '%s': invalid family", t->name));
     int mask = t->family == TECH_NVM ? TECH_FOR_NVM : TECH_FOR_CMOS;
 
     /* Presence: required rows, family-specific rows, defaults, the area pair. */
@@ -362,83 +364,83 @@ sim_status tech_params_validate(tech_params *t, tech_param_id *bad)
         tech_value *f = field_of(t, id);
         if (!(info->families & mask)) {
             if (f->source)
-                return fault(bad, id,
-                             SIM_ERROR(SIM_EKEY,
-                                       "technology '%s': %s applies only to family %s, not %s",
-                                       t->name, info->key,
-                                       tech_family_name(info->families == TECH_FOR_NVM ? TECH_NVM
-                                                                                       : TECH_CMOS),
-                                       fam));
+                return fault(
+                    bad, id,
+                    BASE_ERROR(
+                        BASE_EKEY, "technology '%s': %s applies only to family %s, not %s", t->name,
+                        info->key,
+                        tech_family_name(info->families == TECH_FOR_NVM ? TECH_NVM : TECH_CMOS),
+                        fam));
             continue;
         }
         if (f->source)
             continue;
         if (info->presence == TECH_REQUIRED)
             return fault(bad, id,
-                         SIM_ERROR(SIM_EKEY, "technology '%s': missing required value %s (%s)",
-                                   t->name, info->key, info->doc));
+                         BASE_ERROR(BASE_EKEY, "technology '%s': missing required value %s (%s)",
+                                    t->name, info->key, info->doc));
         if (info->presence == TECH_DEFAULT) {
-            sim_status st = tech_params_set(t, id, info->def, info->def_source);
-            if (st != SIM_OK)
+            base_status st = tech_params_set(t, id, info->def, info->def_source);
+            if (st != BASE_OK)
                 return fault(bad, id, st);
         }
     }
     int has_um2 = t->cell_area_um2.source != NULL, has_f2 = t->cell_area_f2.source != NULL;
     if (has_um2 == has_f2)
         return fault(bad, has_um2 ? TECH_P_cell_area_f2 : TECH_N_PARAMS,
-                     SIM_ERROR(SIM_EKEY,
-                               "technology '%s': give exactly one of cell_area_um2 and "
-                               "cell_area_f2 (%s)",
-                               t->name, has_um2 ? "both given" : "neither given"));
+                     BASE_ERROR(BASE_EKEY,
+                                "technology '%s': give exactly one of cell_area_um2 and "
+                                "cell_area_f2 (%s)",
+                                t->name, has_um2 ? "both given" : "neither given"));
 
     /* Voltages: vth < floor <= vdd_min <= vdd_nom <= vdd_max. */
     double vth = t->vth_v.value, vmin = t->vdd_min_v.value, vnom = t->vdd_nom_v.value,
            vmax = t->vdd_max_v.value, floor_v = tech_vdd_floor_v(t);
     if (vmin < floor_v - V_EPS)
         return fault(bad, TECH_P_vdd_min_v,
-                     SIM_ERROR(SIM_ERANGE,
-                               "technology '%s': vdd_min_v %g V is below the hard floor %g V "
-                               "= max(vth_v + 0.15 V, 0.45 V) with vth_v %g V",
-                               t->name, vmin, floor_v, vth));
+                     BASE_ERROR(BASE_ERANGE,
+                                "technology '%s': vdd_min_v %g V is below the hard floor %g V "
+                                "= max(vth_v + 0.15 V, 0.45 V) with vth_v %g V",
+                                t->name, vmin, floor_v, vth));
     if (vnom < vmin || vnom > vmax)
         return fault(bad, TECH_P_vdd_nom_v,
-                     SIM_ERROR(SIM_ERANGE,
-                               "technology '%s': vdd_nom_v %g V lies outside vdd_min_v..vdd_max_v "
-                               "%g..%g V",
-                               t->name, vnom, vmin, vmax));
+                     BASE_ERROR(BASE_ERANGE,
+                                "technology '%s': vdd_nom_v %g V lies outside vdd_min_v..vdd_max_v "
+                                "%g..%g V",
+                                t->name, vnom, vmin, vmax));
 
     /* Figures that must not be zero in total: a zero here would be a silent 0 pJ. */
     if (t->e_ml_fj.value + t->e_sl_fj.value <= 0.0)
         return fault(bad, TECH_P_e_ml_fj,
-                     SIM_ERROR(SIM_ERANGE,
-                               "technology '%s': compare energy e_ml_fj + e_sl_fj is zero",
-                               t->name));
+                     BASE_ERROR(BASE_ERANGE,
+                                "technology '%s': compare energy e_ml_fj + e_sl_fj is zero",
+                                t->name));
     if (t->family == TECH_CMOS) {
         if (t->e_write_fj.value <= 0.0)
             return fault(
                 bad, TECH_P_e_write_fj,
-                SIM_ERROR(SIM_ERANGE, "technology '%s': e_write_fj must be positive", t->name));
+                BASE_ERROR(BASE_ERANGE, "technology '%s': e_write_fj must be positive", t->name));
     } else {
         if (t->e_switch_fj.value * t->n_switch_per_bit.value + t->e_write_periph_fj.value <= 0.0)
             return fault(bad, TECH_P_e_switch_fj,
-                         SIM_ERROR(SIM_ERANGE,
-                                   "technology '%s': NVM write energy e_switch_fj x "
-                                   "n_switch_per_bit + e_write_periph_fj is zero",
-                                   t->name));
+                         BASE_ERROR(BASE_ERANGE,
+                                    "technology '%s': NVM write energy e_switch_fj x "
+                                    "n_switch_per_bit + e_write_periph_fj is zero",
+                                    t->name));
         if (t->n_write_phases.value != floor(t->n_write_phases.value))
             return fault(bad, TECH_P_n_write_phases,
-                         SIM_ERROR(SIM_ERANGE,
-                                   "technology '%s': n_write_phases %g must be a whole number",
-                                   t->name, t->n_write_phases.value));
+                         BASE_ERROR(BASE_ERANGE,
+                                    "technology '%s': n_write_phases %g must be a whole number",
+                                    t->name, t->n_write_phases.value));
     }
 
     if (t->points.n_points > 0) {
-        sim_status st = validate_points(t);
-        if (st != SIM_OK)
+        base_status st = validate_points(t);
+        if (st != BASE_OK)
             return fault(bad, TECH_N_PARAMS, st);
     }
     t->validated = 1;
-    return SIM_OK;
+    return BASE_OK;
 }
 
 /* Law names printed next to each figure (static strings, see tech_at_vdd). */
@@ -476,23 +478,23 @@ static double interp_ratio(const tech_params *t, const gsl_interp *ip, const dou
     return gsl_interp_eval(ip, t->points.vdd_v, y, v, NULL) / at_nom;
 }
 
-sim_status tech_scale(const tech_params *t, double vdd_v, tech_at_vdd *out)
+base_status tech_scale(const tech_params *t, double vdd_v, tech_at_vdd *out)
 {
     if (!t->validated)
-        return SIM_ERROR(SIM_EINVAL, "technology '%s' has not been validated", t->name);
+        return BASE_ERROR(BASE_EINVAL, "technology '%s' has not been validated", t->name);
     double vth = t->vth_v.value, v0 = t->vdd_nom_v.value, vmin = t->vdd_min_v.value,
            vmax = t->vdd_max_v.value;
     if (!isfinite(vdd_v))
-        return SIM_ERROR(SIM_ERANGE, "technology '%s': Vdd is not a finite number", t->name);
+        return BASE_ERROR(BASE_ERANGE, "technology '%s': Vdd is not a finite number", t->name);
     if (vdd_v <= vth)
-        return SIM_ERROR(SIM_ERANGE,
-                         "technology '%s': Vdd %g V is at or below Vth %g V (valid range "
-                         "%g..%g V)",
-                         t->name, vdd_v, vth, vmin, vmax);
+        return BASE_ERROR(BASE_ERANGE,
+                          "technology '%s': Vdd %g V is at or below Vth %g V (valid range "
+                          "%g..%g V)",
+                          t->name, vdd_v, vth, vmin, vmax);
     if (vdd_v < vmin - V_EPS || vdd_v > vmax + V_EPS)
-        return SIM_ERROR(SIM_ERANGE,
-                         "technology '%s': Vdd %g V is outside the valid range %g..%g V", t->name,
-                         vdd_v, vmin, vmax);
+        return BASE_ERROR(BASE_ERANGE,
+                          "technology '%s': Vdd %g V is outside the valid range %g..%g V", t->name,
+                          vdd_v, vmin, vmax);
     /* Inside the range up to V_EPS: clamp so GSL never sees a value beyond its knots. */
     double v = fmin(fmax(vdd_v, vmin), vmax);
     const struct tech_interp *ip = t->interp;
@@ -546,5 +548,5 @@ sim_status tech_scale(const tech_params *t, double vdd_v, tech_at_vdd *out)
     }
     out->e_write_fj = out->e_write_device_fj + out->e_write_periph_fj;
     out->t_write_ns = out->t_write_device_ns + out->t_write_periph_ns;
-    return SIM_OK;
+    return BASE_OK;
 }

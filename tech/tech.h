@@ -2,13 +2,14 @@
  * supply-voltage scaling: dynamic energy (V/V0)^k, delay by the alpha-power law (Sakurai and
  * Newton 1990), DIBL-style leakage, device-fixed NVM writes, or GSL interpolation of measured
  * per-voltage points. Figures and laws: TECH_PARAMS.md sections 1, 5 and 6 (see docs/TECH.md).
- * This module knows nothing of YAML: sim/sim_tech.c fills a tech_params from a table file. */
+ * This module knows nothing of YAML: tech_load.c (on cfg/) fills a tech_params from a table file.
+ */
 #ifndef TECH_H
 #define TECH_H
 
 #include <stddef.h>
 
-#include "sim/sim_base.h"
+#include "base/base.h"
 
 /* Technology family: CMOS logic-supply cells, or non-volatile devices whose write voltage and
  * pulse are set by the device, not by the logic Vdd. */
@@ -163,38 +164,38 @@ const tech_param_info *tech_param_info_of(tech_param_id id);
 tech_param_id tech_param_lookup(const char *key);
 /* "cmos" / "nvm"; NULL for an invalid value. */
 const char *tech_family_name(tech_family family);
-/* Parses "cmos" / "nvm"; SIM_EINVAL otherwise. */
-sim_status tech_family_parse(const char *s, tech_family *out);
+/* Parses "cmos" / "nvm"; BASE_EINVAL otherwise. */
+base_status tech_family_parse(const char *s, tech_family *out);
 
-/* A new empty table named name (copied), family CMOS. SIM_ENOMEM, or SIM_EINVAL for an
+/* A new empty table named name (copied), family CMOS. BASE_ENOMEM, or BASE_EINVAL for an
  * empty name. The caller frees it with tech_params_free. */
-sim_status tech_params_new(const char *name, tech_params **out);
+base_status tech_params_new(const char *name, tech_params **out);
 void tech_params_free(tech_params *t);
-/* Copies s into description / origin (s may be NULL). SIM_ENOMEM. */
-sim_status tech_params_set_description(tech_params *t, const char *s);
-sim_status tech_params_set_origin(tech_params *t, const char *s);
+/* Copies s into description / origin (s may be NULL). BASE_ENOMEM. */
+base_status tech_params_set_description(tech_params *t, const char *s);
+base_status tech_params_set_origin(tech_params *t, const char *s);
 /* Sets parameter id to value with its source, which must start with [pub], [model],
- * [derived] or [est] and cite something after the label (SIM_EINVAL). A value outside the
- * parameter's [min, max] is SIM_ERANGE. SIM_ENOMEM. */
-sim_status tech_params_set(tech_params *t, tech_param_id id, double value, const char *source);
+ * [derived] or [est] and cite something after the label (BASE_EINVAL). A value outside the
+ * parameter's [min, max] is BASE_ERANGE. BASE_ENOMEM. */
+base_status tech_params_set(tech_params *t, tech_param_id id, double value, const char *source);
 /* Parameter id of t (never NULL for a valid id; source NULL means unset). */
 const tech_value *tech_params_get(const tech_params *t, tech_param_id id);
 /* Copies n measured points (energy_scale or delay_scale may be NULL, each with its source,
  * which follows the rules of tech_params_set). Checks are left to tech_params_validate.
- * SIM_EINVAL for n < 2, a column without a source, or no column; SIM_ENOMEM. */
-sim_status tech_params_set_points(tech_params *t, size_t n, const double *vdd_v,
-                                  const double *energy_scale, const char *energy_source,
-                                  const double *delay_scale, const char *delay_source);
+ * BASE_EINVAL for n < 2, a column without a source, or no column; BASE_ENOMEM. */
+base_status tech_params_set_points(tech_params *t, size_t n, const double *vdd_v,
+                                   const double *energy_scale, const char *energy_source,
+                                   const double *delay_scale, const char *delay_source);
 
 /* Checks the table is complete and physical, fills TECH_DEFAULT values that are unset, and
  * builds the GSL interpolators for measured points (so tech_scale allocates nothing).
- * Errors name the technology: SIM_EKEY (required value missing, both or neither area keys,
- * a key of the other family), SIM_ERANGE (vth_v < vdd_min_v <= vdd_nom_v <= vdd_max_v
+ * Errors name the technology: BASE_EKEY (required value missing, both or neither area keys,
+ * a key of the other family), BASE_ERANGE (vth_v < vdd_min_v <= vdd_nom_v <= vdd_max_v
  * violated, vdd_min_v below the hard floor, points not covering [vdd_min_v, vdd_max_v] or not
  * strictly increasing, non-positive scales, compare or write energy or latency that is zero in
- * total, fractional n_write_phases), SIM_ENOMEM. On an error *bad (when bad is not NULL) is the
+ * total, fractional n_write_phases), BASE_ENOMEM. On an error *bad (when bad is not NULL) is the
  * parameter at fault, or TECH_N_PARAMS when the fault lies in the points or the whole table. */
-sim_status tech_params_validate(tech_params *t, tech_param_id *bad);
+base_status tech_params_validate(tech_params *t, tech_param_id *bad);
 
 /* max(vth_v + 0.15 V, 0.45 V): below it the alpha law and cell stability fail
  * (TECH_PARAMS section 5). */
@@ -202,9 +203,39 @@ double tech_vdd_floor_v(const tech_params *t);
 /* Cell area per bit in um^2 (from cell_area_um2, or cell_area_f2 x (node_nm / 1000)^2). */
 double tech_cell_area_um2(const tech_params *t);
 
-/* The figures of t at logic supply vdd_v. Errors (SIM_ERANGE, message naming the technology
+/* The figures of t at logic supply vdd_v. Errors (BASE_ERANGE, message naming the technology
  * and its valid range): vdd_v <= vth_v, vdd_v outside [vdd_min_v, vdd_max_v] (vdd_min_v is
- * never below the hard floor), a non-finite vdd_v. SIM_EINVAL if t was not validated. */
-sim_status tech_scale(const tech_params *t, double vdd_v, tech_at_vdd *out);
+ * never below the hard floor), a non-finite vdd_v. BASE_EINVAL if t was not validated. */
+base_status tech_scale(const tech_params *t, double vdd_v, tech_at_vdd *out);
+
+/* ---- Loading tables from YAML (tech_load.c; format in docs/TECH.md) ------------------ */
+/* Loads and validates the table in path. On success *out is a validated tech_params whose
+ * origin is path; the caller frees it with tech_params_free. Errors (*out stays NULL):
+ * BASE_EIO (cannot read), BASE_EPARSE (YAML syntax), BASE_EKEY (unknown, duplicate or missing
+ * key, a key of the other family), BASE_ETYPE (wrong type), BASE_ERANGE (value outside its
+ * physical range, voltages out of order), BASE_EINVAL (bad source label, unknown family),
+ * BASE_ENOMEM. Messages read "path:line:col: error: ...". */
+base_status tech_load(const char *path, tech_params **out);
+/* Same from memory; name is used in messages and as the origin. */
+base_status tech_load_string(const char *name, const char *text, size_t len, tech_params **out);
+
+/* Resolves a technology name or path to a file. A value containing '/' or ending in ".yaml"
+ * is a path and must be readable. Otherwise it is a name ([A-Za-z0-9_-]+, e.g. "sram",
+ * "reram", "fefet") looked up as tech/<name>.yaml under, in order, the current directory,
+ * $APSIM_DATA (when set) and APSIM_PREFIX/share/apsim (the search of net_find_data; the
+ * Makefile passes -DAPSIM_PREFIX). *path_out is a new string the caller
+ * frees with base_free. BASE_ENOTFOUND (message lists the places searched), BASE_EINVAL
+ * (malformed name), BASE_ERANGE (name too long), BASE_ENOMEM. */
+base_status tech_find(const char *name_or_path, char **path_out);
+/* tech_find then tech_load. */
+base_status tech_open(const char *name_or_path, tech_params **out);
+
+/* Writes the figures of t at one supply as CSV, one row per figure, with the header
+ * "technology,vdd_v,quantity,value,unit,law,source,law_sources": the value at that Vdd, the
+ * law that produced it, the table source of its nominal figure (and of the measured points,
+ * " | "-joined) and "key: source" of each law constant the figure depends on (k, vth_v and
+ * alpha, leak_eta and leak_n, search_scaled_fraction, pump_efficiency; " | "-joined, empty
+ * when none). Fields are quoted with base_csv_field. BASE_EIO on a write error, BASE_ENOMEM. */
+base_status tech_print_csv(FILE *fp, const tech_params *t, const tech_at_vdd *at);
 
 #endif /* TECH_H */

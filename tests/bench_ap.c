@@ -32,7 +32,7 @@ static const unsigned carry = 16;
 static ap_array *setup(void)
 {
     ap_array *arr;
-    if (ap_array_new(N_ROWS, 40, &arr) != SIM_OK)
+    if (ap_array_new(N_ROWS, 40, &arr) != BASE_OK)
         return NULL;
     uint32_t *v = malloc(N_ROWS * sizeof *v);
     if (!v) {
@@ -45,7 +45,7 @@ static ap_array *setup(void)
             s = s * 6364136223846793005u + 1442695040888963407u;
             v[r] = (uint32_t)(s >> 56);
         }
-        if (ap_array_field_load(arr, f ? fb : fa, v, N_ROWS) != SIM_OK) {
+        if (ap_array_field_load(arr, f ? fb : fa, v, N_ROWS) != BASE_OK) {
             free(v);
             ap_array_free(arr);
             return NULL;
@@ -56,7 +56,7 @@ static ap_array *setup(void)
     return arr;
 }
 
-static sim_status run_op(ap_array *arr, int mul)
+static base_status run_op(ap_array *arr, int mul)
 {
     return mul ? ap_mul(arr, fa, fb, fp, carry, false) : ap_add(arr, fa, fb, carry);
 }
@@ -87,7 +87,7 @@ static double timed(ap_array *arr, int mul, unsigned reps, double *row_passes)
     ap_array_counters_reset(arr);
     double t0 = now_s();
     for (unsigned i = 0; i < reps; i++)
-        if (run_op(arr, mul) != SIM_OK)
+        if (run_op(arr, mul) != BASE_OK)
             return -1;
     double t = now_s() - t0;
     ap_counters k;
@@ -100,14 +100,14 @@ int main(int argc, char **argv)
 {
     ap_array *arr = setup();
     if (!arr) {
-        fprintf(stderr, "bench_ap: %s\n", sim_last_error());
+        fprintf(stderr, "bench_ap: %s\n", base_last_error());
         return 1;
     }
     if (argc == 3 && strcmp(argv[1], "--ir") == 0) {
         int mul = strcmp(argv[2], "mul") == 0;
         double rp;
         if (timed(arr, mul, mul ? 4u : 32u, &rp) < 0) {
-            fprintf(stderr, "bench_ap: %s\n", sim_last_error());
+            fprintf(stderr, "bench_ap: %s\n", base_last_error());
             ap_array_free(arr);
             return 1;
         }
@@ -121,7 +121,7 @@ int main(int argc, char **argv)
         for (int trial = 0; trial < 3; trial++) {
             t = timed(arr, mul, mul ? 40u : 320u, &rp);
             if (t <= 0) {
-                fprintf(stderr, "bench_ap: %s\n", sim_last_error());
+                fprintf(stderr, "bench_ap: %s\n", base_last_error());
                 return 1;
             }
             if (rp / t > best)

@@ -1,4 +1,4 @@
-/* bench_infer.c - emulation speed of bit-exact inference (sim/sim_infer.c): one ResNet18 (and,
+/* bench_infer.c - emulation speed of bit-exact inference (exec/exec_infer.c): one ResNet18 (and,
  * with an argument "resnet50", ResNet50) image at 224x224, INT8, seeded synthetic weights, on
  * ap_core with the plan's mapping (bf_imna, SRAM nominal Vdd), checked against the plain-C
  * reference. Reports seconds, MACs/s, row-passes/s and peak memory (getrusage maxrss). */
@@ -8,8 +8,8 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "sim/sim.h"
-#include "sim/sim_tech.h"
+#include "exec/exec.h"
+#include "tech/tech.h"
 
 static double now_s(void)
 {
@@ -26,36 +26,36 @@ static int run_one(const char *name)
     tech_params *tech = NULL;
     sim_plan *plan = NULL;
     sim_result *res = NULL;
-    sim_qmodel *qm = NULL;
+    exec_qmodel *qm = NULL;
     sim_arch arch;
     if (net_find_builtin(name, path, sizeof path) || net_load(path, &net) ||
-        net_bitcfg_uniform("int8", net, &bits) || sim_tech_open("sram", &tech) ||
+        net_bitcfg_uniform("int8", net, &bits) || tech_open("sram", &tech) ||
         sim_arch_find("bf_imna", &arch))
         goto fail;
     arch.batch = 1;
     if (sim_plan_new(net, bits, &arch, &plan) || sim_result_new(plan, &res) ||
-        sim_plan_eval(plan, tech, tech->vdd_nom_v.value, res) || sim_qmodel_new(net, bits, &qm))
+        sim_plan_eval(plan, tech, tech->vdd_nom_v.value, res) || exec_qmodel_new(net, bits, &qm))
         goto fail;
     size_t n_in = (size_t)net->c_in * (size_t)net->h_in * (size_t)net->w_in;
-    size_t n_out = sim_infer_out_elems(net);
+    size_t n_out = exec_infer_out_elems(net);
     int32_t *in = malloc(n_in * sizeof *in), *ref = malloc(n_out * sizeof *ref),
             *ap = malloc(n_out * sizeof *ap);
     if (!in || !ref || !ap)
         return 1;
-    sim_qmodel_synthetic(qm, 1);
-    sim_infer_synthetic_input(net, bits->input_bits, 2, 1, in);
+    exec_qmodel_synthetic(qm, 1);
+    exec_infer_synthetic_input(net, bits->input_bits, 2, 1, in);
     double t0 = now_s();
-    if (sim_qmodel_calibrate(qm, in, 1) || sim_infer_reference(qm, in, 1, ref))
+    if (exec_qmodel_calibrate(qm, in, 1) || exec_infer_reference(qm, in, 1, ref))
         goto fail;
     double t1 = now_s();
-    sim_infer_stats st;
-    if (sim_infer_ap(qm, plan, res, in, ap, &st))
+    exec_infer_stats st;
+    if (exec_infer_ap(qm, plan, res, in, ap, &st))
         goto fail;
     double t2 = now_s();
     int same = memcmp(ref, ap, n_out * sizeof *ap) == 0;
     ap_counters want;
     double written;
-    sim_infer_expected(plan, res, &want, &written);
+    exec_infer_expected(plan, res, &want, &written);
     int counts_equal = want.n_compares == st.counters.n_compares &&
                        want.n_writes == st.counters.n_writes &&
                        want.n_plane_reads == st.counters.n_plane_reads &&
@@ -73,7 +73,7 @@ static int run_one(const char *name)
     free(in);
     free(ref);
     free(ap);
-    sim_qmodel_free(qm);
+    exec_qmodel_free(qm);
     sim_result_free(res);
     sim_plan_free(plan);
     tech_params_free(tech);
@@ -81,7 +81,7 @@ static int run_one(const char *name)
     net_free(net);
     return same && counts_equal ? 0 : 1;
 fail:
-    fprintf(stderr, "bench_infer: %s\n", sim_last_error());
+    fprintf(stderr, "bench_infer: %s\n", base_last_error());
     return 1;
 }
 

@@ -7,7 +7,7 @@
 #include <time.h>
 
 #include "sim/sim.h"
-#include "sim/sim_tech.h"
+#include "tech/tech.h"
 
 static double now_s(void)
 {
@@ -18,7 +18,7 @@ static double now_s(void)
 
 static int die(void)
 {
-    fprintf(stderr, "bench_sim: %s\n", sim_last_error());
+    fprintf(stderr, "bench_sim: %s\n", base_last_error());
     return 1;
 }
 
@@ -43,7 +43,7 @@ int main(void)
             sim_plan_new(net, bits[b], &arch, &plan[b]))
             return die();
     for (int t = 0; t < N_TECH; t++)
-        if (sim_tech_open(tech_names[t], &tech[t]))
+        if (tech_open(tech_names[t], &tech[t]))
             return die();
     if (sim_result_new(plan[0], &res))
         return die();

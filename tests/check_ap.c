@@ -51,7 +51,7 @@ static bench_rows rows_new(unsigned wa, unsigned wb, size_t n_rows, unsigned n_c
     bench_rows r;
     bool exhaustive = n_rows == 0;
     r.n = exhaustive ? (size_t)1 << (wa + wb) : n_rows;
-    ck_assert_int_eq(ap_array_new(r.n, n_cols, &r.arr), SIM_OK);
+    ck_assert_int_eq(ap_array_new(r.n, n_cols, &r.arr), BASE_OK);
     r.a = malloc(r.n * sizeof *r.a);
     r.b = malloc(r.n * sizeof *r.b);
     r.out = malloc(r.n * sizeof *r.out);
@@ -61,9 +61,9 @@ static bench_rows rows_new(unsigned wa, unsigned wb, size_t n_rows, unsigned n_c
         r.a[i] = exhaustive ? (uint32_t)i & mask(wa) : rnd() & mask(wa);
         r.b[i] = exhaustive ? (uint32_t)(i >> wa) & mask(wb) : rnd() & mask(wb);
     }
-    ck_assert_int_eq(ap_array_field_load(r.arr, fld(0, wa), r.a, r.n), SIM_OK);
+    ck_assert_int_eq(ap_array_field_load(r.arr, fld(0, wa), r.a, r.n), BASE_OK);
     if (wb)
-        ck_assert_int_eq(ap_array_field_load(r.arr, fld(wa, wb), r.b, r.n), SIM_OK);
+        ck_assert_int_eq(ap_array_field_load(r.arr, fld(wa, wb), r.b, r.n), BASE_OK);
     ap_array_counters_reset(r.arr);
     return r;
 }
@@ -86,7 +86,7 @@ static void check_cost(ap_array *arr, ap_op op, unsigned wa, unsigned wb, unsign
     ap_cost c;
     ap_counters k;
     size_t n = ap_array_rows(arr);
-    ck_assert_int_eq(ap_op_cost(op, wa, wb, wacc, n, &c), SIM_OK);
+    ck_assert_int_eq(ap_op_cost(op, wa, wb, wacc, n, &c), BASE_OK);
     ap_array_counters(arr, &k);
     ck_assert_uint_eq(k.n_compares, c.n_compares);
     ck_assert_uint_eq(c.n_passes, c.n_compares);
@@ -112,7 +112,7 @@ static void check_cost(ap_array *arr, ap_op op, unsigned wa, unsigned wb, unsign
 
 static void store(bench_rows *r, ap_field f, uint32_t *dst)
 {
-    ck_assert_int_eq(ap_array_field_store(r->arr, f, dst, r->n), SIM_OK);
+    ck_assert_int_eq(ap_array_field_store(r->arr, f, dst, r->n), BASE_OK);
 }
 
 /* Per-row check inside a loop over i: Check's own assertions report to the parent process
@@ -145,7 +145,7 @@ START_TEST(test_add_all_pairs)
     unsigned n = (unsigned)_i;
     rng_state = 11u + n;
     bench_rows r = rows_new(n, n, rows_for(n), 2 * n + 1);
-    ck_assert_int_eq(ap_add(r.arr, fld(0, n), fld(n, n), 2 * n), SIM_OK);
+    ck_assert_int_eq(ap_add(r.arr, fld(0, n), fld(n, n), 2 * n), BASE_OK);
     check_cost(r.arr, AP_OP_ADD, n, 0, 0, tol_for(n));
     ap_counters k;
     ap_array_counters(r.arr, &k);
@@ -167,7 +167,7 @@ START_TEST(test_sub_all_pairs)
     unsigned n = (unsigned)_i;
     rng_state = 12u + n;
     bench_rows r = rows_new(n, n, rows_for(n), 2 * n + 1);
-    ck_assert_int_eq(ap_sub(r.arr, fld(0, n), fld(n, n), 2 * n), SIM_OK);
+    ck_assert_int_eq(ap_sub(r.arr, fld(0, n), fld(n, n), 2 * n), BASE_OK);
     check_cost(r.arr, AP_OP_SUB, n, 0, 0, tol_for(n));
     ap_counters k;
     ap_array_counters(r.arr, &k);
@@ -188,7 +188,7 @@ START_TEST(test_neg_all_values)
     unsigned n = (unsigned)_i;
     rng_state = 13u + n;
     bench_rows r = rows_new(n, n, rows_for(n), 2 * n + 1);
-    ck_assert_int_eq(ap_neg(r.arr, fld(0, n), 2 * n), SIM_OK);
+    ck_assert_int_eq(ap_neg(r.arr, fld(0, n), 2 * n), BASE_OK);
     check_cost(r.arr, AP_OP_NEG, n, 0, 0, tol_for(n));
     ap_counters k;
     ap_array_counters(r.arr, &k);
@@ -205,7 +205,7 @@ START_TEST(test_add_oop_all_pairs)
     unsigned n = (unsigned)_i;
     rng_state = 14u + n;
     bench_rows r = rows_new(n, n, rows_for(n), 3 * n + 1);
-    ck_assert_int_eq(ap_add_oop(r.arr, fld(0, n), fld(n, n), fld(2 * n + 1, n), 2 * n), SIM_OK);
+    ck_assert_int_eq(ap_add_oop(r.arr, fld(0, n), fld(n, n), fld(2 * n + 1, n), 2 * n), BASE_OK);
     check_cost(r.arr, AP_OP_ADD_OOP, n, 0, 0, tol_for(n));
     store(&r, fld(2 * n + 1, n), r.out);
     store(&r, fld(2 * n, 1), r.out2);
@@ -226,7 +226,7 @@ START_TEST(test_copy_all_values)
     rng_state = 15u + n;
     bench_rows r = rows_new(n, n, rows_for(n), 2 * n);
     /* Copy a over b: the destination starts with arbitrary data. */
-    ck_assert_int_eq(ap_copy(r.arr, fld(0, n), fld(n, n)), SIM_OK);
+    ck_assert_int_eq(ap_copy(r.arr, fld(0, n), fld(n, n)), BASE_OK);
     check_cost(r.arr, AP_OP_COPY, n, 0, 0, tol_for(n));
     store(&r, fld(n, n), r.out);
     for (size_t i = 0; i < r.n; i++)
@@ -242,7 +242,7 @@ static void check_mul(unsigned wa, unsigned wb, size_t n_rows, double tol)
     for (int sg = 0; sg < 2; sg++) {
         bench_rows r = rows_new(wa, wb, n_rows, 2 * (wa + wb) + 1);
         ap_field p = fld(wa + wb + 1, wa + wb);
-        ck_assert_int_eq(ap_mul(r.arr, fld(0, wa), fld(wa, wb), p, wa + wb, sg), SIM_OK);
+        ck_assert_int_eq(ap_mul(r.arr, fld(0, wa), fld(wa, wb), p, wa + wb, sg), BASE_OK);
         check_cost(r.arr, sg ? AP_OP_MUL_S : AP_OP_MUL_U, wa, wb, 0, tol);
         store(&r, p, r.out);
         store(&r, fld(wa + wb, 1), r.out2);
@@ -280,7 +280,7 @@ static void check_mac(unsigned wa, unsigned wb, unsigned m, size_t n_rows, bool 
         size_t n_pairs = n_rows ? n_rows : (size_t)1 << wp;
         size_t total = all_acc ? n_pairs << m : n_pairs;
         ap_array *arr;
-        ck_assert_int_eq(ap_array_new(total, wp + 1 + m + wp, &arr), SIM_OK);
+        ck_assert_int_eq(ap_array_new(total, wp + 1 + m + wp, &arr), BASE_OK);
         uint32_t *a = malloc(total * 4), *b = malloc(total * 4), *acc = malloc(total * 4),
                  *out = malloc(total * 4);
         ck_assert(a && b && acc && out);
@@ -291,13 +291,13 @@ static void check_mac(unsigned wa, unsigned wb, unsigned m, size_t n_rows, bool 
             acc[i] = all_acc ? (uint32_t)(i / n_pairs) : rnd() & mask(m);
         }
         ap_field fa = fld(0, wa), fb = fld(wa, wb), facc = fld(wp + 1, m), ft = fld(wp + 1 + m, wp);
-        ck_assert_int_eq(ap_array_field_load(arr, fa, a, total), SIM_OK);
-        ck_assert_int_eq(ap_array_field_load(arr, fb, b, total), SIM_OK);
-        ck_assert_int_eq(ap_array_field_load(arr, facc, acc, total), SIM_OK);
+        ck_assert_int_eq(ap_array_field_load(arr, fa, a, total), BASE_OK);
+        ck_assert_int_eq(ap_array_field_load(arr, fb, b, total), BASE_OK);
+        ck_assert_int_eq(ap_array_field_load(arr, facc, acc, total), BASE_OK);
         ap_array_counters_reset(arr);
-        ck_assert_int_eq(ap_mac(arr, fa, fb, facc, ft, wp, sg), SIM_OK);
+        ck_assert_int_eq(ap_mac(arr, fa, fb, facc, ft, wp, sg), BASE_OK);
         check_cost(arr, sg ? AP_OP_MAC_S : AP_OP_MAC_U, wa, wb, m, tol);
-        ck_assert_int_eq(ap_array_field_store(arr, facc, out, total), SIM_OK);
+        ck_assert_int_eq(ap_array_field_store(arr, facc, out, total), BASE_OK);
         for (size_t i = 0; i < total; i++) {
             uint64_t prod = sg ? (uint64_t)(sx(a[i], wa) * sx(b[i], wb)) : (uint64_t)a[i] * b[i];
             ROW_EQ(out[i], (acc[i] + prod) & mask(m));
@@ -346,7 +346,7 @@ START_TEST(test_gt_eq_max_all_pairs)
     rng_state = 19u + n;
     for (int sg = 0; sg < 2; sg++) {
         bench_rows r = rows_new(n, n, rows_for(n), 2 * n + 1);
-        ck_assert_int_eq(ap_gt(r.arr, fld(0, n), fld(n, n), 2 * n, sg), SIM_OK);
+        ck_assert_int_eq(ap_gt(r.arr, fld(0, n), fld(n, n), 2 * n, sg), BASE_OK);
         check_cost(r.arr, sg ? AP_OP_GT_S : AP_OP_GT_U, n, 0, 0, tol_for(n));
         store(&r, fld(2 * n, 1), r.out);
         for (size_t i = 0; i < r.n; i++) {
@@ -354,7 +354,7 @@ START_TEST(test_gt_eq_max_all_pairs)
             ROW_EQ(r.out[i], gt);
         }
         ap_array_counters_reset(r.arr);
-        ck_assert_int_eq(ap_max(r.arr, fld(0, n), fld(n, n), 2 * n, sg), SIM_OK);
+        ck_assert_int_eq(ap_max(r.arr, fld(0, n), fld(n, n), 2 * n, sg), BASE_OK);
         check_cost(r.arr, sg ? AP_OP_MAX_S : AP_OP_MAX_U, n, 0, 0, tol_for(n));
         store(&r, fld(n, n), r.out);
         for (size_t i = 0; i < r.n; i++) {
@@ -365,7 +365,7 @@ START_TEST(test_gt_eq_max_all_pairs)
         rows_free(&r);
     }
     bench_rows r = rows_new(n, n, rows_for(n), 2 * n + 1);
-    ck_assert_int_eq(ap_eq(r.arr, fld(0, n), fld(n, n), 2 * n), SIM_OK);
+    ck_assert_int_eq(ap_eq(r.arr, fld(0, n), fld(n, n), 2 * n), BASE_OK);
     check_cost(r.arr, AP_OP_EQ, n, 0, 0, tol_for(n));
     store(&r, fld(2 * n, 1), r.out);
     for (size_t i = 0; i < r.n; i++)
@@ -379,13 +379,13 @@ START_TEST(test_relu_abs_all_values)
     unsigned n = (unsigned)_i;
     rng_state = 20u + n;
     bench_rows r = rows_new(n, n, rows_for(n), 2 * n + 1);
-    ck_assert_int_eq(ap_relu(r.arr, fld(0, n)), SIM_OK);
+    ck_assert_int_eq(ap_relu(r.arr, fld(0, n)), BASE_OK);
     check_cost(r.arr, AP_OP_RELU, n, 0, 0, tol_for(n));
     store(&r, fld(0, n), r.out);
     for (size_t i = 0; i < r.n; i++)
         ROW_EQ(r.out[i], sx(r.a[i], n) < 0 ? 0 : r.a[i]);
     ap_array_counters_reset(r.arr);
-    ck_assert_int_eq(ap_abs(r.arr, fld(n, n), 2 * n), SIM_OK);
+    ck_assert_int_eq(ap_abs(r.arr, fld(n, n), 2 * n), BASE_OK);
     check_cost(r.arr, AP_OP_ABS, n, 0, 0, tol_for(n));
     store(&r, fld(n, n), r.out);
     for (size_t i = 0; i < r.n; i++)
@@ -401,7 +401,7 @@ static void check_shr(unsigned n, unsigned s, unsigned d, size_t n_rows, double 
     for (int sg = 0; sg < 2; sg++) {
         bench_rows r = rows_new(n, 0, n_rows, n + 1 + d);
         ap_field fd = fld(n + 1, d);
-        ck_assert_int_eq(ap_shr_round(r.arr, fld(0, n), s, fd, n, sg), SIM_OK);
+        ck_assert_int_eq(ap_shr_round(r.arr, fld(0, n), s, fd, n, sg), BASE_OK);
         check_cost(r.arr, sg ? AP_OP_SHR_ROUND_S : AP_OP_SHR_ROUND_U, n, s, d, tol);
         store(&r, fd, r.out);
         for (size_t i = 0; i < r.n; i++) {
@@ -454,12 +454,12 @@ static void check_reduce(unsigned n, unsigned m, size_t n_rows, double tol)
     for (int sg = 0; sg < 2; sg++) {
         bench_rows r = rows_new(n, 0, n_rows, n + 1 + 2 * m);
         ap_field acc = fld(n + 1, m), tmp = fld(n + 1 + m, m);
-        ck_assert_int_eq(ap_reduce_sum(r.arr, fld(0, n), acc, tmp, n, sg), SIM_OK);
+        ck_assert_int_eq(ap_reduce_sum(r.arr, fld(0, n), acc, tmp, n, sg), BASE_OK);
         check_cost(r.arr, sg ? AP_OP_REDUCE_SUM_S : AP_OP_REDUCE_SUM_U, n, 0, m, -1.0);
         ap_cost c;
         ap_counters k;
         ck_assert_int_eq(ap_op_cost(sg ? AP_OP_REDUCE_SUM_S : AP_OP_REDUCE_SUM_U, n, 0, m, r.n, &c),
-                         SIM_OK);
+                         BASE_OK);
         ap_array_counters(r.arr, &k);
         double want = c.written_cells_per_row * (double)r.n;
         ck_assert_msg(tol < 0 || ((double)k.n_written_cells <= want * (1 + tol) &&
@@ -470,7 +470,7 @@ static void check_reduce(unsigned n, unsigned m, size_t n_rows, double tol)
         for (size_t i = 0; i < r.n; i++)
             sum += sg ? sx(r.a[i], n) : (int64_t)r.a[i];
         uint32_t got;
-        ck_assert_int_eq(ap_array_word_read(r.arr, 0, acc, &got), SIM_OK);
+        ck_assert_int_eq(ap_array_word_read(r.arr, 0, acc, &got), BASE_OK);
         ck_assert_uint_eq(got, (uint32_t)sum & mask(m));
         rows_free(&r);
     }
@@ -495,22 +495,22 @@ END_TEST
 START_TEST(test_array_compare_write_tags)
 {
     ap_array *arr;
-    ck_assert_int_eq(ap_array_new(130, 5, &arr), SIM_OK);
+    ck_assert_int_eq(ap_array_new(130, 5, &arr), BASE_OK);
     ck_assert_uint_eq(ap_array_rows(arr), 130);
     ck_assert_uint_eq(ap_array_cols(arr), 5);
     ck_assert_uint_eq(ap_array_plane_words(arr) % 4, 0);
     for (size_t r = 0; r < 130; r++)
-        ck_assert_int_eq(ap_array_word_write(arr, r, fld(0, 3), (uint32_t)(r % 7)), SIM_OK);
+        ck_assert_int_eq(ap_array_word_write(arr, r, fld(0, 3), (uint32_t)(r % 7)), BASE_OK);
     unsigned cols[] = {0, 1, 2};
     unsigned char key[] = {1, 0, 1}; /* value 5 */
-    ck_assert_int_eq(ap_array_compare(arr, cols, key, 3, AP_TAG_SET), SIM_OK);
+    ck_assert_int_eq(ap_array_compare(arr, cols, key, 3, AP_TAG_SET), BASE_OK);
     ck_assert_uint_eq(ap_array_tags_count(arr), 18); /* r % 7 == 5 for r < 130 */
     size_t first = 0;
     ck_assert(ap_array_tags_first(arr, &first));
     ck_assert_uint_eq(first, 5);
     unsigned wc[] = {3, 4};
     unsigned char wv[] = {1, 1};
-    ck_assert_int_eq(ap_array_write(arr, wc, wv, 2), SIM_OK);
+    ck_assert_int_eq(ap_array_write(arr, wc, wv, 2), BASE_OK);
     ap_counters k;
     ap_array_counters(arr, &k);
     ck_assert_uint_eq(k.n_compares, 1);
@@ -519,18 +519,18 @@ START_TEST(test_array_compare_write_tags)
     ck_assert_uint_eq(k.n_written_cells, 18 * 2);
     ck_assert_uint_eq(k.n_word_writes, 130);
     uint32_t v;
-    ck_assert_int_eq(ap_array_word_read(arr, 124, fld(0, 5), &v), SIM_OK);
+    ck_assert_int_eq(ap_array_word_read(arr, 124, fld(0, 5), &v), BASE_OK);
     ck_assert_uint_eq(v, 5 | 8 | 16); /* 124 % 7 == 5 */
     /* AND / OR modes and tag operations. */
     unsigned c3 = 0;
     unsigned char one = 1;
-    ck_assert_int_eq(ap_array_compare(arr, &c3, &one, 1, AP_TAG_AND), SIM_OK);
+    ck_assert_int_eq(ap_array_compare(arr, &c3, &one, 1, AP_TAG_AND), BASE_OK);
     ck_assert_uint_eq(ap_array_tags_count(arr), 18);
     unsigned char zero = 0;
-    ck_assert_int_eq(ap_array_compare(arr, &c3, &zero, 1, AP_TAG_AND), SIM_OK);
+    ck_assert_int_eq(ap_array_compare(arr, &c3, &zero, 1, AP_TAG_AND), BASE_OK);
     ck_assert(!ap_array_tags_any(arr));
     ck_assert(!ap_array_tags_first(arr, &first));
-    ck_assert_int_eq(ap_array_compare(arr, cols, key, 3, AP_TAG_OR), SIM_OK);
+    ck_assert_int_eq(ap_array_compare(arr, cols, key, 3, AP_TAG_OR), BASE_OK);
     ck_assert_uint_eq(ap_array_tags_count(arr), 18);
     ap_array_tags_invert(arr);
     ck_assert_uint_eq(ap_array_tags_count(arr), 130 - 18);
@@ -539,7 +539,7 @@ START_TEST(test_array_compare_write_tags)
     ap_array_tags_fill(arr, false);
     ck_assert(!ap_array_tags_any(arr));
     /* An empty compare matches every row (and never the padding rows). */
-    ck_assert_int_eq(ap_array_compare(arr, NULL, NULL, 0, AP_TAG_SET), SIM_OK);
+    ck_assert_int_eq(ap_array_compare(arr, NULL, NULL, 0, AP_TAG_SET), BASE_OK);
     ck_assert_uint_eq(ap_array_tags_count(arr), 130);
     ap_array_counters_reset(arr);
     ap_array_counters(arr, &k);
@@ -552,17 +552,17 @@ END_TEST
 START_TEST(test_array_planes_2d_access)
 {
     ap_array *arr;
-    ck_assert_int_eq(ap_array_new(100, 3, &arr), SIM_OK);
+    ck_assert_int_eq(ap_array_new(100, 3, &arr), BASE_OK);
     size_t nw = ap_array_plane_words(arr);
     uint64_t *p = calloc(nw, 8), *q = calloc(nw, 8);
     p[0] = 0xf0f0f0f0f0f0f0f0u;
     p[1] = ~(uint64_t)0; /* rows 64..127: only 64..99 exist */
-    ck_assert_int_eq(ap_array_plane_write(arr, 2, p, nw), SIM_OK);
-    ck_assert_int_eq(ap_array_plane_read(arr, 2, q, nw), SIM_OK);
+    ck_assert_int_eq(ap_array_plane_write(arr, 2, p, nw), BASE_OK);
+    ck_assert_int_eq(ap_array_plane_read(arr, 2, q, nw), BASE_OK);
     ck_assert_uint_eq(q[0], p[0]);
     ck_assert_uint_eq(q[1], ((uint64_t)1 << 36) - 1u);
     uint32_t v;
-    ck_assert_int_eq(ap_array_word_read(arr, 99, fld(2, 1), &v), SIM_OK);
+    ck_assert_int_eq(ap_array_word_read(arr, 99, fld(2, 1), &v), BASE_OK);
     ck_assert_uint_eq(v, 1);
     ap_counters k;
     ap_array_counters(arr, &k);
@@ -572,8 +572,8 @@ START_TEST(test_array_planes_2d_access)
     uint32_t vals[100], back[100];
     for (unsigned i = 0; i < 100; i++)
         vals[i] = i * 3u % 8u;
-    ck_assert_int_eq(ap_array_field_load(arr, fld(0, 3), vals, 100), SIM_OK);
-    ck_assert_int_eq(ap_array_field_store(arr, fld(0, 3), back, 100), SIM_OK);
+    ck_assert_int_eq(ap_array_field_load(arr, fld(0, 3), vals, 100), BASE_OK);
+    ck_assert_int_eq(ap_array_field_store(arr, fld(0, 3), back, 100), BASE_OK);
     ck_assert_mem_eq(vals, back, sizeof vals);
     free(p);
     free(q);
@@ -588,14 +588,14 @@ START_TEST(test_array_word_kernel_matches_simd)
     for (int simd = 0; simd < 2; simd++) {
         bench_rows r = rows_new(n, n, 0, 4 * n + 2);
         ap_array_use_simd(r.arr, simd);
-        ck_assert_int_eq(ap_add(r.arr, fld(0, n), fld(n, n), 2 * n), SIM_OK);
+        ck_assert_int_eq(ap_add(r.arr, fld(0, n), fld(n, n), 2 * n), BASE_OK);
         check_cost(r.arr, AP_OP_ADD, n, 0, 0, 0);
         ap_array_counters_reset(r.arr);
         ck_assert_int_eq(ap_mul(r.arr, fld(0, n), fld(n, n), fld(2 * n + 2, 2 * n), 2 * n, true),
-                         SIM_OK);
+                         BASE_OK);
         check_cost(r.arr, AP_OP_MUL_S, n, n, 0, 0);
         ap_array_counters_reset(r.arr);
-        ck_assert_int_eq(ap_relu(r.arr, fld(2 * n + 2, 2 * n)), SIM_OK);
+        ck_assert_int_eq(ap_relu(r.arr, fld(2 * n + 2, 2 * n)), BASE_OK);
         check_cost(r.arr, AP_OP_RELU, 2 * n, 0, 0, -1);
         store(&r, fld(2 * n + 2, 2 * n), r.out);
         for (size_t i = 0; i < r.n; i++) {
@@ -613,22 +613,22 @@ START_TEST(test_cost_pass_counts_per_bit)
 {
     for (unsigned n = 1; n <= 16; n++) {
         ap_cost c;
-        ck_assert_int_eq(ap_op_cost(AP_OP_ADD, n, 0, 0, 64, &c), SIM_OK);
+        ck_assert_int_eq(ap_op_cost(AP_OP_ADD, n, 0, 0, 64, &c), BASE_OK);
         ck_assert_uint_eq(c.n_passes, 4u * n);
         ck_assert_uint_eq(c.n_compares + c.n_writes, 8u * n + 1u); /* + carry clear */
-        ck_assert_int_eq(ap_op_cost(AP_OP_SUB, n, 0, 0, 64, &c), SIM_OK);
+        ck_assert_int_eq(ap_op_cost(AP_OP_SUB, n, 0, 0, 64, &c), BASE_OK);
         ck_assert_uint_eq(c.n_passes, 4u * n);
-        ck_assert_int_eq(ap_op_cost(AP_OP_NEG, n, 0, 0, 64, &c), SIM_OK);
+        ck_assert_int_eq(ap_op_cost(AP_OP_NEG, n, 0, 0, 64, &c), BASE_OK);
         ck_assert_uint_eq(c.n_passes, 3u * n);
-        ck_assert_int_eq(ap_op_cost(AP_OP_MUL_U, n, n, 0, 64, &c), SIM_OK);
+        ck_assert_int_eq(ap_op_cost(AP_OP_MUL_U, n, n, 0, 64, &c), BASE_OK);
         ck_assert_uint_eq(c.n_passes, 4u * n * n + n);
     }
     ap_cost c4, c8;
-    ck_assert_int_eq(ap_op_cost(AP_OP_MUL_S, 4, 4, 0, 64, &c4), SIM_OK);
-    ck_assert_int_eq(ap_op_cost(AP_OP_MUL_S, 8, 8, 0, 64, &c8), SIM_OK);
+    ck_assert_int_eq(ap_op_cost(AP_OP_MUL_S, 4, 4, 0, 64, &c4), BASE_OK);
+    ck_assert_int_eq(ap_op_cost(AP_OP_MUL_S, 8, 8, 0, 64, &c8), BASE_OK);
     ck_assert(c8.n_passes > 3 * c4.n_passes); /* grows with the product of widths */
     /* Uniform add: each of the 4 passes tags 1/8 of the rows on average (3/4 cells/bit). */
-    ck_assert_int_eq(ap_op_cost(AP_OP_ADD, 8, 0, 0, 64, &c8), SIM_OK);
+    ck_assert_int_eq(ap_op_cost(AP_OP_ADD, 8, 0, 0, 64, &c8), BASE_OK);
     ck_assert_double_eq_tol(c8.written_cells_per_row, 1.0 + 6.0, 1e-12);
 }
 END_TEST
@@ -636,28 +636,28 @@ END_TEST
 START_TEST(test_cost_rejects_bad_arguments)
 {
     ap_cost c;
-    ck_assert_int_eq(ap_op_cost(AP_OP_COUNT, 8, 0, 0, 64, &c), SIM_EINVAL);
-    ck_assert_int_eq(ap_op_cost(AP_OP_ADD, 0, 0, 0, 64, &c), SIM_EINVAL);
-    ck_assert_int_eq(ap_op_cost(AP_OP_ADD, 17, 0, 0, 64, &c), SIM_EINVAL);
-    ck_assert_int_eq(ap_op_cost(AP_OP_ADD, 8, 3, 0, 64, &c), SIM_EINVAL);
-    ck_assert_int_eq(ap_op_cost(AP_OP_ADD, 8, 0, 3, 64, &c), SIM_EINVAL);
-    ck_assert_int_eq(ap_op_cost(AP_OP_ADD, 8, 0, 0, 0, &c), SIM_EINVAL);
-    ck_assert_int_eq(ap_op_cost(AP_OP_MUL_U, 8, 0, 0, 64, &c), SIM_EINVAL);
-    ck_assert_int_eq(ap_op_cost(AP_OP_MUL_U, 8, 8, 20, 64, &c), SIM_EINVAL);
-    ck_assert_int_eq(ap_op_cost(AP_OP_MAC_S, 8, 8, 15, 64, &c), SIM_EINVAL);
-    ck_assert_int_eq(ap_op_cost(AP_OP_MAC_S, 8, 8, 33, 64, &c), SIM_EINVAL);
-    ck_assert_int_eq(ap_op_cost(AP_OP_SHR_ROUND_U, 8, 8, 8, 64, &c), SIM_EINVAL);
-    ck_assert_int_eq(ap_op_cost(AP_OP_REDUCE_SUM_U, 8, 0, 4, 64, &c), SIM_EINVAL);
-    ck_assert_str_eq(sim_last_error(),
+    ck_assert_int_eq(ap_op_cost(AP_OP_COUNT, 8, 0, 0, 64, &c), BASE_EINVAL);
+    ck_assert_int_eq(ap_op_cost(AP_OP_ADD, 0, 0, 0, 64, &c), BASE_EINVAL);
+    ck_assert_int_eq(ap_op_cost(AP_OP_ADD, 17, 0, 0, 64, &c), BASE_EINVAL);
+    ck_assert_int_eq(ap_op_cost(AP_OP_ADD, 8, 3, 0, 64, &c), BASE_EINVAL);
+    ck_assert_int_eq(ap_op_cost(AP_OP_ADD, 8, 0, 3, 64, &c), BASE_EINVAL);
+    ck_assert_int_eq(ap_op_cost(AP_OP_ADD, 8, 0, 0, 0, &c), BASE_EINVAL);
+    ck_assert_int_eq(ap_op_cost(AP_OP_MUL_U, 8, 0, 0, 64, &c), BASE_EINVAL);
+    ck_assert_int_eq(ap_op_cost(AP_OP_MUL_U, 8, 8, 20, 64, &c), BASE_EINVAL);
+    ck_assert_int_eq(ap_op_cost(AP_OP_MAC_S, 8, 8, 15, 64, &c), BASE_EINVAL);
+    ck_assert_int_eq(ap_op_cost(AP_OP_MAC_S, 8, 8, 33, 64, &c), BASE_EINVAL);
+    ck_assert_int_eq(ap_op_cost(AP_OP_SHR_ROUND_U, 8, 8, 8, 64, &c), BASE_EINVAL);
+    ck_assert_int_eq(ap_op_cost(AP_OP_REDUCE_SUM_U, 8, 0, 4, 64, &c), BASE_EINVAL);
+    ck_assert_str_eq(base_last_error(),
                      "error: ap_op_cost(reduce_sum_u): width_acc must be at least width_a");
-    ck_assert_int_eq(ap_op_cost(AP_OP_MUL_U, 8, 17, 0, 64, &c), SIM_EINVAL);
-    ck_assert_int_eq(ap_op_cost(AP_OP_MAC_U, 8, 17, 32, 64, &c), SIM_EINVAL);
-    ck_assert_int_eq(ap_op_cost(AP_OP_SHR_ROUND_U, 33, 2, 8, 64, &c), SIM_EINVAL);
-    ck_assert_int_eq(ap_op_cost(AP_OP_REDUCE_SUM_S, 33, 0, 32, 64, &c), SIM_EINVAL);
-    ck_assert_int_eq(ap_op_cost(AP_OP_MAC_U, 8, 8, 0, 64, &c), SIM_EINVAL);
-    ck_assert_int_eq(ap_op_cost(AP_OP_SHR_ROUND_S, 8, 2, 0, 64, &c), SIM_EINVAL);
-    ck_assert_int_eq(ap_op_cost(AP_OP_REDUCE_SUM_U, 8, 0, 0, 64, &c), SIM_EINVAL);
-    ck_assert_int_eq(ap_op_cost(AP_OP_SHR_ROUND_U, 8, 0, 8, 64, &c), SIM_EINVAL);
+    ck_assert_int_eq(ap_op_cost(AP_OP_MUL_U, 8, 17, 0, 64, &c), BASE_EINVAL);
+    ck_assert_int_eq(ap_op_cost(AP_OP_MAC_U, 8, 17, 32, 64, &c), BASE_EINVAL);
+    ck_assert_int_eq(ap_op_cost(AP_OP_SHR_ROUND_U, 33, 2, 8, 64, &c), BASE_EINVAL);
+    ck_assert_int_eq(ap_op_cost(AP_OP_REDUCE_SUM_S, 33, 0, 32, 64, &c), BASE_EINVAL);
+    ck_assert_int_eq(ap_op_cost(AP_OP_MAC_U, 8, 8, 0, 64, &c), BASE_EINVAL);
+    ck_assert_int_eq(ap_op_cost(AP_OP_SHR_ROUND_S, 8, 2, 0, 64, &c), BASE_EINVAL);
+    ck_assert_int_eq(ap_op_cost(AP_OP_REDUCE_SUM_U, 8, 0, 0, 64, &c), BASE_EINVAL);
+    ck_assert_int_eq(ap_op_cost(AP_OP_SHR_ROUND_U, 8, 0, 8, 64, &c), BASE_EINVAL);
 }
 END_TEST
 
@@ -665,13 +665,13 @@ START_TEST(test_cost_reduce_steps_huge_rows)
 {
     /* ceil(log2 n_rows) steps, each reading and writing width_acc planes; no wrap at SIZE_MAX. */
     ap_cost c;
-    ck_assert_int_eq(ap_op_cost(AP_OP_REDUCE_SUM_U, 8, 0, 16, SIZE_MAX, &c), SIM_OK);
+    ck_assert_int_eq(ap_op_cost(AP_OP_REDUCE_SUM_U, 8, 0, 16, SIZE_MAX, &c), BASE_OK);
     ck_assert_uint_eq(c.n_plane_reads, 16u * 64u);
-    ck_assert_int_eq(ap_op_cost(AP_OP_REDUCE_SUM_S, 8, 0, 16, (size_t)1 << 63, &c), SIM_OK);
+    ck_assert_int_eq(ap_op_cost(AP_OP_REDUCE_SUM_S, 8, 0, 16, (size_t)1 << 63, &c), BASE_OK);
     ck_assert_uint_eq(c.n_plane_writes, 16u * 63u);
-    ck_assert_int_eq(ap_op_cost(AP_OP_REDUCE_SUM_U, 8, 0, 16, ((size_t)1 << 63) + 1u, &c), SIM_OK);
+    ck_assert_int_eq(ap_op_cost(AP_OP_REDUCE_SUM_U, 8, 0, 16, ((size_t)1 << 63) + 1u, &c), BASE_OK);
     ck_assert_uint_eq(c.n_plane_reads, 16u * 64u);
-    ck_assert_int_eq(ap_op_cost(AP_OP_REDUCE_SUM_U, 8, 0, 16, 1, &c), SIM_OK);
+    ck_assert_int_eq(ap_op_cost(AP_OP_REDUCE_SUM_U, 8, 0, 16, 1, &c), BASE_OK);
     ck_assert_uint_eq(c.n_plane_reads, 0);
 }
 END_TEST
@@ -680,14 +680,14 @@ START_TEST(test_op_names_round_trip)
 {
     for (int i = 0; i < AP_OP_COUNT; i++) {
         ap_op op;
-        ck_assert_int_eq(ap_op_from_name(ap_op_name((ap_op)i), &op), SIM_OK);
+        ck_assert_int_eq(ap_op_from_name(ap_op_name((ap_op)i), &op), BASE_OK);
         ck_assert_int_eq(op, i);
     }
     ck_assert_str_eq(ap_op_name(AP_OP_MUL_S), "mul_s");
     ck_assert_str_eq(ap_op_name(AP_OP_COUNT), "unknown");
     ap_op op;
-    ck_assert_int_eq(ap_op_from_name("mull", &op), SIM_ENOTFOUND);
-    ck_assert_int_eq(ap_op_from_name(NULL, &op), SIM_ENOTFOUND);
+    ck_assert_int_eq(ap_op_from_name("mull", &op), BASE_ENOTFOUND);
+    ck_assert_int_eq(ap_op_from_name(NULL, &op), BASE_ENOTFOUND);
 }
 END_TEST
 
@@ -697,48 +697,48 @@ END_TEST
 START_TEST(test_array_new_errors)
 {
     ap_array *arr = (ap_array *)&arr;
-    ck_assert_int_eq(ap_array_new(0, 8, &arr), SIM_EINVAL);
+    ck_assert_int_eq(ap_array_new(0, 8, &arr), BASE_EINVAL);
     ck_assert_ptr_null(arr);
-    ck_assert_int_eq(ap_array_new(8, 0, &arr), SIM_EINVAL);
-    ck_assert_int_eq(ap_array_new(SIZE_MAX / 2, 40, &arr), SIM_ENOMEM);
+    ck_assert_int_eq(ap_array_new(8, 0, &arr), BASE_EINVAL);
+    ck_assert_int_eq(ap_array_new(SIZE_MAX / 2, 40, &arr), BASE_ENOMEM);
     for (long nth = 1; nth <= 2; nth++) {
-        sim_alloc_fail_after(nth);
-        ck_assert_int_eq(ap_array_new(1000, 40, &arr), SIM_ENOMEM);
-        sim_alloc_fail_reset();
+        base_alloc_fail_after(nth);
+        ck_assert_int_eq(ap_array_new(1000, 40, &arr), BASE_ENOMEM);
+        base_alloc_fail_reset();
         ck_assert_ptr_null(arr);
     }
-    ck_assert_str_eq(sim_last_error(), "error: out of memory for an ap array of 1000 x 40 bits");
+    ck_assert_str_eq(base_last_error(), "error: out of memory for an ap array of 1000 x 40 bits");
 }
 END_TEST
 
 START_TEST(test_primitive_errors)
 {
     ap_array *arr;
-    ck_assert_int_eq(ap_array_new(70, 4, &arr), SIM_OK);
+    ck_assert_int_eq(ap_array_new(70, 4, &arr), BASE_OK);
     unsigned bad_col = 4, col = 1;
     unsigned char one = 1, two = 2;
-    ck_assert_int_eq(ap_array_compare(arr, &bad_col, &one, 1, AP_TAG_SET), SIM_ERANGE);
-    ck_assert_int_eq(ap_array_compare(arr, &col, &two, 1, AP_TAG_SET), SIM_EINVAL);
-    ck_assert_int_eq(ap_array_compare(arr, &col, &one, 1, (ap_tag_mode)7), SIM_EINVAL);
-    ck_assert_int_eq(ap_array_write(arr, &bad_col, &one, 1), SIM_ERANGE);
-    ck_assert_int_eq(ap_array_write(arr, &col, &two, 1), SIM_EINVAL);
-    ck_assert_int_eq(ap_array_word_write(arr, 70, fld(0, 2), 1), SIM_ERANGE);
-    ck_assert_int_eq(ap_array_word_write(arr, 3, fld(3, 2), 1), SIM_ERANGE);
-    ck_assert_int_eq(ap_array_word_write(arr, 3, fld(0, 0), 1), SIM_EINVAL);
+    ck_assert_int_eq(ap_array_compare(arr, &bad_col, &one, 1, AP_TAG_SET), BASE_ERANGE);
+    ck_assert_int_eq(ap_array_compare(arr, &col, &two, 1, AP_TAG_SET), BASE_EINVAL);
+    ck_assert_int_eq(ap_array_compare(arr, &col, &one, 1, (ap_tag_mode)7), BASE_EINVAL);
+    ck_assert_int_eq(ap_array_write(arr, &bad_col, &one, 1), BASE_ERANGE);
+    ck_assert_int_eq(ap_array_write(arr, &col, &two, 1), BASE_EINVAL);
+    ck_assert_int_eq(ap_array_word_write(arr, 70, fld(0, 2), 1), BASE_ERANGE);
+    ck_assert_int_eq(ap_array_word_write(arr, 3, fld(3, 2), 1), BASE_ERANGE);
+    ck_assert_int_eq(ap_array_word_write(arr, 3, fld(0, 0), 1), BASE_EINVAL);
     uint32_t v;
-    ck_assert_int_eq(ap_array_word_read(arr, 70, fld(0, 2), &v), SIM_ERANGE);
-    ck_assert_int_eq(ap_array_word_read(arr, 0, fld(0, 33), &v), SIM_EINVAL);
+    ck_assert_int_eq(ap_array_word_read(arr, 70, fld(0, 2), &v), BASE_ERANGE);
+    ck_assert_int_eq(ap_array_word_read(arr, 0, fld(0, 33), &v), BASE_EINVAL);
     uint64_t plane[8] = {0};
-    ck_assert_int_eq(ap_array_plane_write(arr, 4, plane, ap_array_plane_words(arr)), SIM_ERANGE);
-    ck_assert_int_eq(ap_array_plane_write(arr, 0, plane, 1), SIM_EINVAL);
-    ck_assert_int_eq(ap_array_plane_read(arr, 0, plane, 1), SIM_EINVAL);
-    ck_assert_int_eq(ap_array_plane_read(arr, 9, plane, ap_array_plane_words(arr)), SIM_ERANGE);
+    ck_assert_int_eq(ap_array_plane_write(arr, 4, plane, ap_array_plane_words(arr)), BASE_ERANGE);
+    ck_assert_int_eq(ap_array_plane_write(arr, 0, plane, 1), BASE_EINVAL);
+    ck_assert_int_eq(ap_array_plane_read(arr, 0, plane, 1), BASE_EINVAL);
+    ck_assert_int_eq(ap_array_plane_read(arr, 9, plane, ap_array_plane_words(arr)), BASE_ERANGE);
     uint32_t vals[80] = {0};
-    ck_assert_int_eq(ap_array_field_load(arr, fld(0, 2), vals, 80), SIM_ERANGE);
-    ck_assert_int_eq(ap_array_field_store(arr, fld(0, 2), vals, 80), SIM_ERANGE);
-    ck_assert_int_eq(ap_array_field_load(arr, fld(2, 3), vals, 8), SIM_ERANGE);
-    ck_assert_int_eq(ap_array_field_store(arr, fld(0, 0), vals, 8), SIM_EINVAL);
-    ck_assert_int_eq(ap_array_field_store(arr, fld(0, 2), NULL, 0), SIM_OK);
+    ck_assert_int_eq(ap_array_field_load(arr, fld(0, 2), vals, 80), BASE_ERANGE);
+    ck_assert_int_eq(ap_array_field_store(arr, fld(0, 2), vals, 80), BASE_ERANGE);
+    ck_assert_int_eq(ap_array_field_load(arr, fld(2, 3), vals, 8), BASE_ERANGE);
+    ck_assert_int_eq(ap_array_field_store(arr, fld(0, 0), vals, 8), BASE_EINVAL);
+    ck_assert_int_eq(ap_array_field_store(arr, fld(0, 2), NULL, 0), BASE_OK);
     ap_counters k;
     ap_array_counters(arr, &k);
     ck_assert_uint_eq(k.n_compares + k.n_writes + k.n_word_reads + k.n_plane_writes, 0);
@@ -749,55 +749,56 @@ END_TEST
 START_TEST(test_op_errors)
 {
     ap_array *arr;
-    ck_assert_int_eq(ap_array_new(100, 80, &arr), SIM_OK);
+    ck_assert_int_eq(ap_array_new(100, 80, &arr), BASE_OK);
     ap_field a = fld(0, 8), b = fld(8, 8);
     /* widths */
-    ck_assert_int_eq(ap_add(arr, fld(0, 0), fld(8, 0), 20), SIM_EINVAL);
-    ck_assert_int_eq(ap_add(arr, fld(0, 17), fld(17, 17), 40), SIM_EINVAL);
-    ck_assert_str_eq(sim_last_error(), "error: ap add: width 17 of a is not in 1..16");
-    ck_assert_int_eq(ap_sub(arr, a, fld(8, 7), 20), SIM_EINVAL);
-    ck_assert_int_eq(ap_neg(arr, fld(0, 17), 20), SIM_EINVAL);
-    ck_assert_int_eq(ap_add_oop(arr, a, b, fld(20, 7), 30), SIM_EINVAL);
-    ck_assert_int_eq(ap_copy(arr, a, fld(20, 7)), SIM_EINVAL);
-    ck_assert_int_eq(ap_mul(arr, a, b, fld(20, 15), 40, false), SIM_EINVAL);
-    ck_assert_int_eq(ap_mul(arr, a, fld(8, 0), fld(20, 8), 40, false), SIM_EINVAL);
-    ck_assert_int_eq(ap_mac(arr, a, b, fld(20, 15), fld(40, 16), 60, true), SIM_EINVAL);
-    ck_assert_int_eq(ap_mac(arr, a, b, fld(20, 33), fld(60, 16), 79, true), SIM_EINVAL);
-    ck_assert_int_eq(ap_mac(arr, a, b, fld(20, 20), fld(40, 15), 60, true), SIM_EINVAL);
-    ck_assert_int_eq(ap_gt(arr, a, fld(8, 9), 20, true), SIM_EINVAL);
-    ck_assert_int_eq(ap_relu(arr, fld(0, 0)), SIM_EINVAL);
-    ck_assert_int_eq(ap_abs(arr, fld(0, 17), 30), SIM_EINVAL);
-    ck_assert_int_eq(ap_shr_round(arr, a, 0, fld(20, 8), 30, true), SIM_EINVAL);
-    ck_assert_int_eq(ap_shr_round(arr, a, 8, fld(20, 8), 30, true), SIM_EINVAL);
-    ck_assert_int_eq(ap_shr_round(arr, a, 2, fld(20, 33), 60, true), SIM_EINVAL);
-    ck_assert_int_eq(ap_reduce_sum(arr, a, fld(20, 6), fld(30, 6), 40, false), SIM_EINVAL);
-    ck_assert_int_eq(ap_reduce_sum(arr, a, fld(20, 16), fld(40, 15), 60, false), SIM_EINVAL);
-    ck_assert_int_eq(ap_reduce_sum(arr, fld(0, 33), fld(33, 33), fld(0, 1), 79, false), SIM_EINVAL);
-    ck_assert_int_eq(ap_reduce_sum(arr, a, fld(10, 33), fld(43, 33), 79, false), SIM_EINVAL);
-    ck_assert_int_eq(ap_shr_round(arr, fld(0, 33), 2, fld(40, 8), 60, true), SIM_EINVAL);
-    ck_assert_int_eq(ap_mac(arr, a, fld(8, 0), fld(20, 24), fld(50, 8), 79, false), SIM_EINVAL);
-    ck_assert_int_eq(ap_mac(arr, a, fld(8, 17), fld(25, 25), fld(50, 25), 79, false), SIM_EINVAL);
+    ck_assert_int_eq(ap_add(arr, fld(0, 0), fld(8, 0), 20), BASE_EINVAL);
+    ck_assert_int_eq(ap_add(arr, fld(0, 17), fld(17, 17), 40), BASE_EINVAL);
+    ck_assert_str_eq(base_last_error(), "error: ap add: width 17 of a is not in 1..16");
+    ck_assert_int_eq(ap_sub(arr, a, fld(8, 7), 20), BASE_EINVAL);
+    ck_assert_int_eq(ap_neg(arr, fld(0, 17), 20), BASE_EINVAL);
+    ck_assert_int_eq(ap_add_oop(arr, a, b, fld(20, 7), 30), BASE_EINVAL);
+    ck_assert_int_eq(ap_copy(arr, a, fld(20, 7)), BASE_EINVAL);
+    ck_assert_int_eq(ap_mul(arr, a, b, fld(20, 15), 40, false), BASE_EINVAL);
+    ck_assert_int_eq(ap_mul(arr, a, fld(8, 0), fld(20, 8), 40, false), BASE_EINVAL);
+    ck_assert_int_eq(ap_mac(arr, a, b, fld(20, 15), fld(40, 16), 60, true), BASE_EINVAL);
+    ck_assert_int_eq(ap_mac(arr, a, b, fld(20, 33), fld(60, 16), 79, true), BASE_EINVAL);
+    ck_assert_int_eq(ap_mac(arr, a, b, fld(20, 20), fld(40, 15), 60, true), BASE_EINVAL);
+    ck_assert_int_eq(ap_gt(arr, a, fld(8, 9), 20, true), BASE_EINVAL);
+    ck_assert_int_eq(ap_relu(arr, fld(0, 0)), BASE_EINVAL);
+    ck_assert_int_eq(ap_abs(arr, fld(0, 17), 30), BASE_EINVAL);
+    ck_assert_int_eq(ap_shr_round(arr, a, 0, fld(20, 8), 30, true), BASE_EINVAL);
+    ck_assert_int_eq(ap_shr_round(arr, a, 8, fld(20, 8), 30, true), BASE_EINVAL);
+    ck_assert_int_eq(ap_shr_round(arr, a, 2, fld(20, 33), 60, true), BASE_EINVAL);
+    ck_assert_int_eq(ap_reduce_sum(arr, a, fld(20, 6), fld(30, 6), 40, false), BASE_EINVAL);
+    ck_assert_int_eq(ap_reduce_sum(arr, a, fld(20, 16), fld(40, 15), 60, false), BASE_EINVAL);
+    ck_assert_int_eq(ap_reduce_sum(arr, fld(0, 33), fld(33, 33), fld(0, 1), 79, false),
+                     BASE_EINVAL);
+    ck_assert_int_eq(ap_reduce_sum(arr, a, fld(10, 33), fld(43, 33), 79, false), BASE_EINVAL);
+    ck_assert_int_eq(ap_shr_round(arr, fld(0, 33), 2, fld(40, 8), 60, true), BASE_EINVAL);
+    ck_assert_int_eq(ap_mac(arr, a, fld(8, 0), fld(20, 24), fld(50, 8), 79, false), BASE_EINVAL);
+    ck_assert_int_eq(ap_mac(arr, a, fld(8, 17), fld(25, 25), fld(50, 25), 79, false), BASE_EINVAL);
     /* outside the array */
-    ck_assert_int_eq(ap_add(arr, a, fld(75, 8), 20), SIM_ERANGE);
-    ck_assert_str_eq(sim_last_error(),
+    ck_assert_int_eq(ap_add(arr, a, fld(75, 8), 20), BASE_ERANGE);
+    ck_assert_str_eq(base_last_error(),
                      "error: ap add: b (columns 75..82) lies outside the array (80 columns)");
-    ck_assert_int_eq(ap_add(arr, a, b, 80), SIM_ERANGE);
-    ck_assert_int_eq(ap_mul(arr, a, b, fld(70, 16), 20, true), SIM_ERANGE);
-    ck_assert_int_eq(ap_relu(arr, fld(79, 2)), SIM_ERANGE);
-    ck_assert_int_eq(ap_eq(arr, a, b, 1000), SIM_ERANGE);
+    ck_assert_int_eq(ap_add(arr, a, b, 80), BASE_ERANGE);
+    ck_assert_int_eq(ap_mul(arr, a, b, fld(70, 16), 20, true), BASE_ERANGE);
+    ck_assert_int_eq(ap_relu(arr, fld(79, 2)), BASE_ERANGE);
+    ck_assert_int_eq(ap_eq(arr, a, b, 1000), BASE_ERANGE);
     /* overlapping fields */
-    ck_assert_int_eq(ap_add(arr, a, fld(4, 8), 20), SIM_EOVERLAP);
-    ck_assert_int_eq(ap_add(arr, a, b, 15), SIM_EOVERLAP);
-    ck_assert_str_eq(sim_last_error(), "error: ap add: b and carry column overlap");
-    ck_assert_int_eq(ap_mul(arr, a, b, fld(10, 16), 40, false), SIM_EOVERLAP);
-    ck_assert_int_eq(ap_mac(arr, a, b, fld(20, 20), fld(30, 16), 60, false), SIM_EOVERLAP);
-    ck_assert_int_eq(ap_max(arr, a, b, 3, false), SIM_EOVERLAP);
-    ck_assert_int_eq(ap_abs(arr, a, 7), SIM_EOVERLAP);
-    ck_assert_int_eq(ap_neg(arr, a, 0), SIM_EOVERLAP);
-    ck_assert_int_eq(ap_copy(arr, a, fld(7, 8)), SIM_EOVERLAP);
-    ck_assert_int_eq(ap_shr_round(arr, a, 2, fld(20, 8), 25, false), SIM_EOVERLAP);
-    ck_assert_int_eq(ap_reduce_sum(arr, a, fld(20, 16), fld(30, 16), 60, false), SIM_EOVERLAP);
-    ck_assert_int_eq(ap_add_oop(arr, a, b, fld(15, 8), 30), SIM_EOVERLAP);
+    ck_assert_int_eq(ap_add(arr, a, fld(4, 8), 20), BASE_EOVERLAP);
+    ck_assert_int_eq(ap_add(arr, a, b, 15), BASE_EOVERLAP);
+    ck_assert_str_eq(base_last_error(), "error: ap add: b and carry column overlap");
+    ck_assert_int_eq(ap_mul(arr, a, b, fld(10, 16), 40, false), BASE_EOVERLAP);
+    ck_assert_int_eq(ap_mac(arr, a, b, fld(20, 20), fld(30, 16), 60, false), BASE_EOVERLAP);
+    ck_assert_int_eq(ap_max(arr, a, b, 3, false), BASE_EOVERLAP);
+    ck_assert_int_eq(ap_abs(arr, a, 7), BASE_EOVERLAP);
+    ck_assert_int_eq(ap_neg(arr, a, 0), BASE_EOVERLAP);
+    ck_assert_int_eq(ap_copy(arr, a, fld(7, 8)), BASE_EOVERLAP);
+    ck_assert_int_eq(ap_shr_round(arr, a, 2, fld(20, 8), 25, false), BASE_EOVERLAP);
+    ck_assert_int_eq(ap_reduce_sum(arr, a, fld(20, 16), fld(30, 16), 60, false), BASE_EOVERLAP);
+    ck_assert_int_eq(ap_add_oop(arr, a, b, fld(15, 8), 30), BASE_EOVERLAP);
     /* nothing ran */
     ap_counters k;
     ap_array_counters(arr, &k);
@@ -813,24 +814,24 @@ START_TEST(test_reduce_groups_sums_and_cost)
     static const size_t groups[] = {1, 2, 8, 64};
     const size_t g = groups[_i], rows = 1000;
     ap_array *arr = NULL;
-    ck_assert_int_eq(ap_array_new(rows, 64, &arr), SIM_OK);
+    ck_assert_int_eq(ap_array_new(rows, 64, &arr), BASE_OK);
     uint32_t vals[1000];
     for (size_t r = 0; r < rows; r++)
         vals[r] = (uint32_t)((r * 37u + 11u) % 256u);
     ap_field a = {0, 8}, acc = {8, 20}, tmp = {28, 20};
-    ck_assert_int_eq(ap_array_field_load(arr, a, vals, rows), SIM_OK);
+    ck_assert_int_eq(ap_array_field_load(arr, a, vals, rows), BASE_OK);
     ap_array_counters_reset(arr);
-    ck_assert_int_eq(ap_reduce_sum_groups(arr, a, acc, tmp, 60, true, g), SIM_OK);
+    ck_assert_int_eq(ap_reduce_sum_groups(arr, a, acc, tmp, 60, true, g), BASE_OK);
     ap_counters c;
     ap_array_counters(arr, &c);
     ap_cost k;
-    ck_assert_int_eq(ap_op_cost(AP_OP_REDUCE_SUM_S, 8, 0, 20, g, &k), SIM_OK);
+    ck_assert_int_eq(ap_op_cost(AP_OP_REDUCE_SUM_S, 8, 0, 20, g, &k), BASE_OK);
     ck_assert_uint_eq(c.n_compares, k.n_compares);
     ck_assert_uint_eq(c.n_writes, k.n_writes);
     ck_assert_uint_eq(c.n_plane_reads, k.n_plane_reads);
     ck_assert_uint_eq(c.n_compared_cells, k.compared_cols * rows);
     uint32_t out[1000];
-    ck_assert_int_eq(ap_array_field_store(arr, acc, out, rows), SIM_OK);
+    ck_assert_int_eq(ap_array_field_store(arr, acc, out, rows), BASE_OK);
     for (size_t base = 0; base < rows; base += g) {
         int64_t sum = 0;
         for (size_t r = base; r < base + g && r < rows; r++)
@@ -845,17 +846,17 @@ END_TEST
 START_TEST(test_reduce_groups_rejects_bad_group)
 {
     ap_array *arr = NULL;
-    ck_assert_int_eq(ap_array_new(100, 64, &arr), SIM_OK);
+    ck_assert_int_eq(ap_array_new(100, 64, &arr), BASE_OK);
     ap_field a = {0, 8}, acc = {8, 20}, tmp = {28, 20};
-    ck_assert_int_eq(ap_reduce_sum_groups(arr, a, acc, tmp, 60, true, 6), SIM_EINVAL);
-    ck_assert_int_eq(ap_reduce_sum_groups(arr, a, acc, tmp, 60, true, 0), SIM_EINVAL);
-    ck_assert_int_eq(ap_reduce_sum_groups(arr, a, acc, tmp, 60, true, 100), SIM_OK);
+    ck_assert_int_eq(ap_reduce_sum_groups(arr, a, acc, tmp, 60, true, 6), BASE_EINVAL);
+    ck_assert_int_eq(ap_reduce_sum_groups(arr, a, acc, tmp, 60, true, 0), BASE_EINVAL);
+    ck_assert_int_eq(ap_reduce_sum_groups(arr, a, acc, tmp, 60, true, 100), BASE_OK);
     /* A power of two above n_rows would run and charge extra steps. */
-    ck_assert_int_eq(ap_reduce_sum_groups(arr, a, acc, tmp, 60, true, 128), SIM_EINVAL);
+    ck_assert_int_eq(ap_reduce_sum_groups(arr, a, acc, tmp, 60, true, 128), BASE_EINVAL);
     ap_array_free(arr);
-    ck_assert_int_eq(ap_array_new(64, 64, &arr), SIM_OK);
-    ck_assert_int_eq(ap_reduce_sum_groups(arr, a, acc, tmp, 60, true, 128), SIM_EINVAL);
-    ck_assert_int_eq(ap_reduce_sum_groups(arr, a, acc, tmp, 60, true, 64), SIM_OK);
+    ck_assert_int_eq(ap_array_new(64, 64, &arr), BASE_OK);
+    ck_assert_int_eq(ap_reduce_sum_groups(arr, a, acc, tmp, 60, true, 128), BASE_EINVAL);
+    ck_assert_int_eq(ap_reduce_sum_groups(arr, a, acc, tmp, 60, true, 64), BASE_OK);
     ap_array_free(arr);
 }
 END_TEST

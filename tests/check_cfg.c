@@ -9,18 +9,18 @@ Suite *cfg_suite(void);
 static cfg_doc *load_ok(const char *text)
 {
     cfg_doc *d = NULL;
-    sim_status st = cfg_doc_load_string("t.yaml", text, strlen(text), &d);
-    ck_assert_msg(st == SIM_OK, "%s", sim_last_error());
+    base_status st = cfg_doc_load_string("t.yaml", text, strlen(text), &d);
+    ck_assert_msg(st == BASE_OK, "%s", base_last_error());
     return d;
 }
 
-static void load_fails(const char *text, sim_status want, const char *msg)
+static void load_fails(const char *text, base_status want, const char *msg)
 {
     cfg_doc *d = NULL;
-    sim_status st = cfg_doc_load_string("t.yaml", text, strlen(text), &d);
+    base_status st = cfg_doc_load_string("t.yaml", text, strlen(text), &d);
     ck_assert_int_eq(st, want);
     ck_assert_ptr_null(d);
-    ck_assert_str_eq(sim_last_error(), msg);
+    ck_assert_str_eq(base_last_error(), msg);
 }
 
 START_TEST(test_load_tree_positions)
@@ -34,7 +34,7 @@ START_TEST(test_load_tree_positions)
     ck_assert_int_eq(cfg_node_line(cfg_seq_at(b, 1)), 4);
     ck_assert_int_eq(cfg_node_col(cfg_seq_at(b, 1)), 5);
     double c = 0;
-    ck_assert_int_eq(cfg_get_double(cfg_seq_at(b, 1), "c", 0, 10, &c), SIM_OK);
+    ck_assert_int_eq(cfg_get_double(cfg_seq_at(b, 1), "c", 0, 10, &c), BASE_OK);
     ck_assert_double_eq_tol(c, 2.5, 1e-12);
     ck_assert_str_eq(cfg_node_text(cfg_map_key_at(r, 0)), "a");
     cfg_doc_free(d);
@@ -43,7 +43,7 @@ END_TEST
 
 START_TEST(test_load_duplicate_key)
 {
-    load_fails("a: 3\nb: 4\na: 5\n", SIM_EKEY,
+    load_fails("a: 3\nb: 4\na: 5\n", BASE_EKEY,
                "t.yaml:3:1: error: duplicate key 'a' (first at line 1)");
 }
 END_TEST
@@ -51,16 +51,16 @@ END_TEST
 START_TEST(test_load_syntax_error)
 {
     cfg_doc *d = NULL;
-    ck_assert_int_eq(cfg_doc_load_string("t.yaml", "a: [1, 2\n", 9, &d), SIM_EPARSE);
+    ck_assert_int_eq(cfg_doc_load_string("t.yaml", "a: [1, 2\n", 9, &d), BASE_EPARSE);
     ck_assert_ptr_null(d);
-    ck_assert(strncmp(sim_last_error(), "t.yaml:2:1: error: ", 19) == 0);
+    ck_assert(strncmp(base_last_error(), "t.yaml:2:1: error: ", 19) == 0);
 }
 END_TEST
 
 START_TEST(test_load_alias_rejected)
 {
-    load_fails("a: &x 3\n", SIM_EPARSE, "t.yaml:1:4: error: YAML anchors are not supported");
-    load_fails("- 2\n- 3\n---\n- 4\n", SIM_EPARSE,
+    load_fails("a: &x 3\n", BASE_EPARSE, "t.yaml:1:4: error: YAML anchors are not supported");
+    load_fails("- 2\n- 3\n---\n- 4\n", BASE_EPARSE,
                "t.yaml:3:1: error: only one YAML document per file is allowed");
 }
 END_TEST
@@ -68,8 +68,8 @@ END_TEST
 START_TEST(test_load_missing_file)
 {
     cfg_doc *d = NULL;
-    ck_assert_int_eq(cfg_doc_load("/nonexistent/apsim.yaml", &d), SIM_EIO);
-    ck_assert(strstr(sim_last_error(), "/nonexistent/apsim.yaml: error: cannot open") != NULL);
+    ck_assert_int_eq(cfg_doc_load("/nonexistent/apsim.yaml", &d), BASE_EIO);
+    ck_assert(strstr(base_last_error(), "/nonexistent/apsim.yaml: error: cannot open") != NULL);
 }
 END_TEST
 
@@ -78,14 +78,14 @@ START_TEST(test_load_out_of_memory)
     const char *text = "a: 3\nb: [x, y, {c: 2}]\n";
     for (long n = 1; n < 40; n++) {
         cfg_doc *d = NULL;
-        sim_alloc_fail_after(n);
-        sim_status st = cfg_doc_load_string("t.yaml", text, strlen(text), &d);
-        sim_alloc_fail_reset();
-        if (st == SIM_OK) {
+        base_alloc_fail_after(n);
+        base_status st = cfg_doc_load_string("t.yaml", text, strlen(text), &d);
+        base_alloc_fail_reset();
+        if (st == BASE_OK) {
             cfg_doc_free(d);
             return;
         }
-        ck_assert_int_eq(st, SIM_ENOMEM);
+        ck_assert_int_eq(st, BASE_ENOMEM);
         ck_assert_ptr_null(d);
     }
     ck_abort_msg("loading never succeeded");
@@ -97,12 +97,12 @@ START_TEST(test_check_unknown_key)
     cfg_doc *d = load_ok("sweep:\n  tech: [sram]\n  tehc: 3\n");
     static const char *const allowed[] = {"tech", "vdd", NULL};
     const cfg_node *s = cfg_map_get(cfg_doc_root(d), "sweep");
-    ck_assert_int_eq(cfg_map_check(s, "sweep", allowed), SIM_EKEY);
-    ck_assert_str_eq(sim_last_error(), "t.yaml:3:3: error: unknown key 'tehc' in 'sweep'");
+    ck_assert_int_eq(cfg_map_check(s, "sweep", allowed), BASE_EKEY);
+    ck_assert_str_eq(base_last_error(), "t.yaml:3:3: error: unknown key 'tehc' in 'sweep'");
     const cfg_node *v;
-    ck_assert_int_eq(cfg_map_require(s, "vdd", "sweep", &v), SIM_EKEY);
-    ck_assert_str_eq(sim_last_error(), "t.yaml:2:3: error: missing key 'vdd' in 'sweep'");
-    ck_assert_int_eq(cfg_map_check(cfg_map_get(s, "tech"), "tech", allowed), SIM_ETYPE);
+    ck_assert_int_eq(cfg_map_require(s, "vdd", "sweep", &v), BASE_EKEY);
+    ck_assert_str_eq(base_last_error(), "t.yaml:2:3: error: missing key 'vdd' in 'sweep'");
+    ck_assert_int_eq(cfg_map_check(cfg_map_get(s, "tech"), "tech", allowed), BASE_ETYPE);
     cfg_doc_free(d);
 }
 END_TEST
@@ -114,23 +114,23 @@ START_TEST(test_convert_scalars)
     long i = 0;
     double f = 0;
     int b = 0;
-    ck_assert_int_eq(cfg_get_long(r, "i", 1, 16, &i), SIM_OK);
+    ck_assert_int_eq(cfg_get_long(r, "i", 1, 16, &i), BASE_OK);
     ck_assert_int_eq(i, 12);
-    ck_assert_int_eq(cfg_get_long(r, "bad", 1, 16, &i), SIM_ETYPE);
-    ck_assert_str_eq(sim_last_error(), "t.yaml:2:6: error: expected an integer, found '12x'");
-    ck_assert_int_eq(cfg_get_long(r, "big", 1, 16, &i), SIM_ERANGE);
-    ck_assert_str_eq(sim_last_error(), "t.yaml:3:6: error: value 99 is outside 1..16");
-    ck_assert_int_eq(cfg_get_double(r, "f", 0.5, 1.0, &f), SIM_OK);
+    ck_assert_int_eq(cfg_get_long(r, "bad", 1, 16, &i), BASE_ETYPE);
+    ck_assert_str_eq(base_last_error(), "t.yaml:2:6: error: expected an integer, found '12x'");
+    ck_assert_int_eq(cfg_get_long(r, "big", 1, 16, &i), BASE_ERANGE);
+    ck_assert_str_eq(base_last_error(), "t.yaml:3:6: error: value 99 is outside 1..16");
+    ck_assert_int_eq(cfg_get_double(r, "f", 0.5, 1.0, &f), BASE_OK);
     ck_assert_double_eq_tol(f, 0.75, 1e-12);
-    ck_assert_int_eq(cfg_get_double(r, "f", 0.8, 1.0, &f), SIM_ERANGE);
-    ck_assert_int_eq(cfg_get_double(r, "nan", 0, 1, &f), SIM_ETYPE);
-    ck_assert_int_eq(cfg_get_bool(r, "b", &b), SIM_OK);
+    ck_assert_int_eq(cfg_get_double(r, "f", 0.8, 1.0, &f), BASE_ERANGE);
+    ck_assert_int_eq(cfg_get_double(r, "nan", 0, 1, &f), BASE_ETYPE);
+    ck_assert_int_eq(cfg_get_bool(r, "b", &b), BASE_OK);
     ck_assert_int_eq(b, 1);
-    ck_assert_int_eq(cfg_get_bool(r, "i", &b), SIM_ETYPE);
-    ck_assert_int_eq(cfg_get_long(r, "s", 1, 16, &i), SIM_ETYPE);
-    ck_assert_str_eq(sim_last_error(), "t.yaml:6:4: error: expected a scalar, found a sequence");
+    ck_assert_int_eq(cfg_get_bool(r, "i", &b), BASE_ETYPE);
+    ck_assert_int_eq(cfg_get_long(r, "s", 1, 16, &i), BASE_ETYPE);
+    ck_assert_str_eq(base_last_error(), "t.yaml:6:4: error: expected a scalar, found a sequence");
     i = 7;
-    ck_assert_int_eq(cfg_get_long(r, "absent", 1, 16, &i), SIM_OK);
+    ck_assert_int_eq(cfg_get_long(r, "absent", 1, 16, &i), BASE_OK);
     ck_assert_int_eq(i, 7);
     cfg_doc_free(d);
 }

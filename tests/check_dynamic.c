@@ -1,4 +1,4 @@
-/* check_dynamic.c - dynamic mixed precision (sim/sim_dynamic.c): a one-config schedule equals
+/* check_dynamic.c - dynamic mixed precision (study/study_dynamic.c): a one-config schedule equals
  * the static run bit for bit, the AP's zero switching cost follows from its pass counts (A
  * then B costs cost(A) + cost(B)), fixed-at-max never beats bit-fluid, budget selection,
  * cascade endpoints, weight storage, outputs, and every schedule-loader error path. */
@@ -9,53 +9,53 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sim/sim.h"
+#include "study/study.h"
 
 Suite *dynamic_suite(void);
 
 /* ---- helpers -------------------------------------------------------------------------- */
 #define HEAD "name: t\nnetwork: resnet18\nrivals: []\n"
 
-static sim_dyn_schedule *sched_ok(const char *text)
+static study_dyn_schedule *sched_ok(const char *text)
 {
-    sim_dyn_schedule *s = NULL;
-    sim_status st = sim_dyn_load_string("s.yaml", text, strlen(text), &s);
-    ck_assert_msg(st == SIM_OK, "%s", sim_last_error());
+    study_dyn_schedule *s = NULL;
+    base_status st = study_dyn_load_string("s.yaml", text, strlen(text), &s);
+    ck_assert_msg(st == BASE_OK, "%s", base_last_error());
     return s;
 }
 
-static sim_dyn_result *eval_ok(const sim_dyn_schedule *s)
+static study_dyn_result *eval_ok(const study_dyn_schedule *s)
 {
-    sim_dyn_result *r = NULL;
-    sim_status st = sim_dyn_eval(s, &r);
-    ck_assert_msg(st == SIM_OK, "%s", sim_last_error());
+    study_dyn_result *r = NULL;
+    base_status st = study_dyn_eval(s, &r);
+    ck_assert_msg(st == BASE_OK, "%s", base_last_error());
     return r;
 }
 
-static void sched_fails(const char *text, sim_status want, const char *msg)
+static void sched_fails(const char *text, base_status want, const char *msg)
 {
-    sim_dyn_schedule *s = NULL;
-    sim_status st = sim_dyn_load_string("s.yaml", text, strlen(text), &s);
-    ck_assert_msg(st == want, "status %d, want %d: %s", st, want, sim_last_error());
+    study_dyn_schedule *s = NULL;
+    base_status st = study_dyn_load_string("s.yaml", text, strlen(text), &s);
+    ck_assert_msg(st == want, "status %d, want %d: %s", st, want, base_last_error());
     ck_assert_ptr_null(s);
-    ck_assert_str_eq(sim_last_error(), msg);
+    ck_assert_str_eq(base_last_error(), msg);
 }
 
 /* The static AP run of a config of s (same network, architecture, technology, supply). */
-static sim_result *static_run(const sim_dyn_schedule *s, size_t config, uint64_t *passes)
+static sim_result *static_run(const study_dyn_schedule *s, size_t config, uint64_t *passes)
 {
     sim_plan *plan = NULL;
     sim_result *res = NULL;
-    ck_assert_int_eq(sim_plan_new(s->net, s->configs[config].bits, &s->arch, &plan), SIM_OK);
-    ck_assert_int_eq(sim_result_new(plan, &res), SIM_OK);
-    ck_assert_int_eq(sim_plan_eval(plan, s->tech, s->vdd_v, res), SIM_OK);
+    ck_assert_int_eq(sim_plan_new(s->net, s->configs[config].bits, &s->arch, &plan), BASE_OK);
+    ck_assert_int_eq(sim_result_new(plan, &res), BASE_OK);
+    ck_assert_int_eq(sim_plan_eval(plan, s->tech, s->vdd_v, res), BASE_OK);
     if (passes)
-        *passes = sim_dyn_plan_passes(plan, res);
+        *passes = study_dyn_plan_passes(plan, res);
     sim_plan_free(plan);
     return res;
 }
 
-static const sim_dyn_design *design(const sim_dyn_point *pt, const char *name)
+static const study_dyn_design *design(const study_dyn_point *pt, const char *name)
 {
     for (size_t k = 0; k < pt->n_designs; k++)
         if (strcmp(pt->design[k].name, name) == 0)
@@ -67,10 +67,10 @@ static const sim_dyn_design *design(const sim_dyn_point *pt, const char *name)
 /* ---- equality with the static run ---------------------------------------------------- */
 START_TEST(test_dyn_one_config_equals_static)
 {
-    sim_dyn_schedule *s = sched_ok(HEAD "kind: per_request\n"
-                                        "configs: [{name: a, bits: resnet18_latency_0.5}]\n"
-                                        "requests: [{config: a}]\n");
-    sim_dyn_result *r = eval_ok(s);
+    study_dyn_schedule *s = sched_ok(HEAD "kind: per_request\n"
+                                          "configs: [{name: a, bits: resnet18_latency_0.5}]\n"
+                                          "requests: [{config: a}]\n");
+    study_dyn_result *r = eval_ok(s);
     uint64_t passes;
     sim_result *st = static_run(s, 0, &passes);
     ck_assert_uint_eq(r->n_rows, 1);
@@ -78,7 +78,7 @@ START_TEST(test_dyn_one_config_equals_static)
     ck_assert(r->rows[0].latency_ns == st->latency_ns);
     ck_assert(r->rows[0].energy_pj == st->energy_pj);
     ck_assert_uint_eq(r->rows[0].n_passes, passes);
-    const sim_dyn_design *d = design(&r->points[0], "ap_bit_fluid");
+    const study_dyn_design *d = design(&r->points[0], "ap_bit_fluid");
     ck_assert(d->latency_ns == st->latency_ns);
     ck_assert(d->energy_pj == st->energy_pj);
     ck_assert(d->edp_total_js == sim_edp_js(st->energy_pj, st->latency_ns));
@@ -90,32 +90,32 @@ START_TEST(test_dyn_one_config_equals_static)
     ck_assert_int_eq(r->max_config, 0);
     ck_assert(design(&r->points[0], "ap_fixed_max")->latency_ns == st->latency_ns);
     sim_result_free(st);
-    sim_dyn_result_free(r);
-    sim_dyn_free(s);
+    study_dyn_result_free(r);
+    study_dyn_free(s);
 }
 END_TEST
 
 START_TEST(test_dyn_repeat_sums_static)
 {
-    sim_dyn_schedule *s = sched_ok(HEAD "kind: per_request\n"
-                                        "configs: [{name: a, bits: resnet18_uniform4}]\n"
-                                        "requests: [{config: a, repeat: 3}]\n");
-    sim_dyn_result *r = eval_ok(s);
+    study_dyn_schedule *s = sched_ok(HEAD "kind: per_request\n"
+                                          "configs: [{name: a, bits: resnet18_uniform4}]\n"
+                                          "requests: [{config: a, repeat: 3}]\n");
+    study_dyn_result *r = eval_ok(s);
     sim_result *st = static_run(s, 0, NULL);
     double lat = 0, en = 0;
     for (int i = 0; i < 3; i++) {
         lat += st->latency_ns;
         en += st->energy_pj;
     }
-    const sim_dyn_design *d = design(&r->points[0], "ap_bit_fluid");
+    const study_dyn_design *d = design(&r->points[0], "ap_bit_fluid");
     ck_assert(d->latency_ns == lat);
     ck_assert(d->energy_pj == en);
     ck_assert_uint_eq(d->n_runs, 3);
     ck_assert_double_eq_tol(d->edp_per_input_js, st->edp_pj_ns * 1e-21,
                             1e-12 * d->edp_per_input_js);
     sim_result_free(st);
-    sim_dyn_result_free(r);
-    sim_dyn_free(s);
+    study_dyn_result_free(r);
+    study_dyn_free(s);
 }
 END_TEST
 
@@ -123,30 +123,30 @@ END_TEST
  * no best static config (index -1). The count-based mean keeps it the best static one. */
 START_TEST(test_dyn_many_requests_best_static)
 {
-    sim_dyn_schedule *s = sched_ok(HEAD "kind: per_request\n"
-                                        "configs: [{name: a, bits: int4, top1: 68.45},\n"
-                                        "          {name: b, bits: int8, top1: 71.5}]\n"
-                                        "requests: [{config: a, repeat: 1000000}]\n");
-    sim_dyn_result *r = eval_ok(s);
+    study_dyn_schedule *s = sched_ok(HEAD "kind: per_request\n"
+                                          "configs: [{name: a, bits: int4, top1: 68.45},\n"
+                                          "          {name: b, bits: int8, top1: 71.5}]\n"
+                                          "requests: [{config: a, repeat: 1000000}]\n");
+    study_dyn_result *r = eval_ok(s);
     ck_assert_uint_eq(r->points[0].n_requests, 1000000);
     ck_assert_double_eq_tol(r->points[0].top1_pct, 68.45, 1e-9);
     ck_assert_int_eq(r->points[0].best_static, 0);
     ck_assert(r->points[0].best_static_edp_js == r->statics[0].edp_js);
-    sim_dyn_result_free(r);
-    sim_dyn_free(s);
+    study_dyn_result_free(r);
+    study_dyn_free(s);
 }
 END_TEST
 
 /* ---- zero switching cost on the AP: a property of the pass counts -------------------- */
 START_TEST(test_dyn_switch_free_additive)
 {
-    sim_dyn_schedule *s = sched_ok("name: t\nnetwork: resnet18\nrivals: [bitsys]\n"
-                                   "kind: per_request\n"
-                                   "configs: [{name: a, bits: resnet18_uniform8},\n"
-                                   "          {name: b, bits: resnet18_uniform4}]\n"
-                                   "requests: [{config: a}, {config: b}, {config: b},\n"
-                                   "           {config: a}]\n");
-    sim_dyn_result *r = eval_ok(s);
+    study_dyn_schedule *s = sched_ok("name: t\nnetwork: resnet18\nrivals: [bitsys]\n"
+                                     "kind: per_request\n"
+                                     "configs: [{name: a, bits: resnet18_uniform8},\n"
+                                     "          {name: b, bits: resnet18_uniform4}]\n"
+                                     "requests: [{config: a}, {config: b}, {config: b},\n"
+                                     "           {config: a}]\n");
+    study_dyn_result *r = eval_ok(s);
     uint64_t pa, pb;
     sim_result *ra = static_run(s, 0, &pa), *rb = static_run(s, 1, &pb);
     /* Each request pays exactly its own config's passes, whatever ran before it. */
@@ -157,63 +157,63 @@ START_TEST(test_dyn_switch_free_additive)
     /* Only the passes of the precision in use: INT4 needs far fewer than INT8. */
     ck_assert_uint_lt(pb, pa);
     /* A then B then B then A = cost(A) + cost(B) + cost(B) + cost(A), exactly. */
-    const sim_dyn_design *d = design(&r->points[0], "ap_bit_fluid");
+    const study_dyn_design *d = design(&r->points[0], "ap_bit_fluid");
     ck_assert(d->latency_ns ==
               ((ra->latency_ns + rb->latency_ns) + rb->latency_ns) + ra->latency_ns);
     ck_assert(d->energy_pj == ((ra->energy_pj + rb->energy_pj) + rb->energy_pj) + ra->energy_pj);
     ck_assert(d->switch_latency_ns == 0 && d->switch_energy_pj == 0);
     ck_assert_uint_eq(d->n_switches, 0);
     /* A rival with a precision mode pays for the changes (two between requests at least). */
-    const sim_dyn_design *b = design(&r->points[0], "bitsys");
+    const study_dyn_design *b = design(&r->points[0], "bitsys");
     ck_assert(b->supported);
     ck_assert(b->switch_latency_ns > 0);
     ck_assert_uint_ge(b->n_switches, 2);
     sim_result_free(ra);
     sim_result_free(rb);
-    sim_dyn_result_free(r);
-    sim_dyn_free(s);
+    study_dyn_result_free(r);
+    study_dyn_free(s);
 }
 END_TEST
 
 START_TEST(test_dyn_order_independent)
 {
-    sim_dyn_schedule *s1 = sched_ok(HEAD "kind: per_layer\n"
-                                         "configs: [{name: a, bits: resnet18_latency_0.75},\n"
-                                         "          {name: b, bits: resnet18_latency_0.25}]\n"
-                                         "requests: [{cycle: [a, b], repeat: 2}]\n");
-    sim_dyn_schedule *s2 =
+    study_dyn_schedule *s1 = sched_ok(HEAD "kind: per_layer\n"
+                                           "configs: [{name: a, bits: resnet18_latency_0.75},\n"
+                                           "          {name: b, bits: resnet18_latency_0.25}]\n"
+                                           "requests: [{cycle: [a, b], repeat: 2}]\n");
+    study_dyn_schedule *s2 =
         sched_ok(HEAD "kind: per_layer\n"
                       "configs: [{name: a, bits: resnet18_latency_0.75},\n"
                       "          {name: b, bits: resnet18_latency_0.25}]\n"
                       "requests: [{config: b, repeat: 2}, {config: a, repeat: 2}]\n");
-    sim_dyn_result *r1 = eval_ok(s1), *r2 = eval_ok(s2);
+    study_dyn_result *r1 = eval_ok(s1), *r2 = eval_ok(s2);
     ck_assert_uint_eq(r1->n_rows, 4);
     ck_assert_int_eq(r1->rows[0].config, 0);
     ck_assert_int_eq(r1->rows[1].config, 1);
     ck_assert_int_eq(r1->rows[2].config, 0);
     /* No mode state: the totals do not depend on the order (up to summation order). */
-    const sim_dyn_design *d1 = design(&r1->points[0], "ap_bit_fluid");
-    const sim_dyn_design *d2 = design(&r2->points[0], "ap_bit_fluid");
+    const study_dyn_design *d1 = design(&r1->points[0], "ap_bit_fluid");
+    const study_dyn_design *d2 = design(&r2->points[0], "ap_bit_fluid");
     ck_assert_double_eq_tol(d1->latency_ns, d2->latency_ns, 1e-9 * d1->latency_ns);
     ck_assert_double_eq_tol(d1->energy_pj, d2->energy_pj, 1e-9 * d1->energy_pj);
-    sim_dyn_result_free(r1);
-    sim_dyn_result_free(r2);
-    sim_dyn_free(s1);
-    sim_dyn_free(s2);
+    study_dyn_result_free(r1);
+    study_dyn_result_free(r2);
+    study_dyn_free(s1);
+    study_dyn_free(s2);
 }
 END_TEST
 
 /* ---- fixed at the maximum precision --------------------------------------------------- */
 START_TEST(test_dyn_fixed_max_costs_more)
 {
-    sim_dyn_schedule *s = sched_ok(HEAD "kind: per_layer\n"
-                                        "configs: [{name: a, bits: resnet18_latency_0.75},\n"
-                                        "          {name: b, bits: resnet18_latency_0.5},\n"
-                                        "          {name: c, bits: resnet18_latency_0.25}]\n"
-                                        "requests: [{cycle: [a, b, c], repeat: 2}]\n");
-    sim_dyn_result *r = eval_ok(s);
-    const sim_dyn_design *f = design(&r->points[0], "ap_bit_fluid");
-    const sim_dyn_design *m = design(&r->points[0], "ap_fixed_max");
+    study_dyn_schedule *s = sched_ok(HEAD "kind: per_layer\n"
+                                          "configs: [{name: a, bits: resnet18_latency_0.75},\n"
+                                          "          {name: b, bits: resnet18_latency_0.5},\n"
+                                          "          {name: c, bits: resnet18_latency_0.25}]\n"
+                                          "requests: [{cycle: [a, b, c], repeat: 2}]\n");
+    study_dyn_result *r = eval_ok(s);
+    const study_dyn_design *f = design(&r->points[0], "ap_bit_fluid");
+    const study_dyn_design *m = design(&r->points[0], "ap_fixed_max");
     ck_assert_double_ge(m->latency_ns, f->latency_ns);
     ck_assert_double_ge(m->energy_pj, f->energy_pj);
     ck_assert_double_gt(m->edp_per_input_js, f->edp_per_input_js);
@@ -224,8 +224,8 @@ START_TEST(test_dyn_fixed_max_costs_more)
             ck_assert_uint_ge(r->max_bits->bits[i].w_bits, s->configs[c].bits->bits[i].w_bits);
             ck_assert_uint_ge(r->max_bits->bits[i].a_bits, s->configs[c].bits->bits[i].a_bits);
         }
-    sim_dyn_result_free(r);
-    sim_dyn_free(s);
+    study_dyn_result_free(r);
+    study_dyn_free(s);
 }
 END_TEST
 
@@ -241,16 +241,16 @@ START_TEST(test_dyn_budget_most_accurate_fit)
 {
     /* Budgets sit between the configs' static AP figures, computed first, so the test checks
      * the selection rule rather than particular latencies. */
-    sim_dyn_schedule *probe =
+    study_dyn_schedule *probe =
         sched_ok(HEAD "kind: per_request\n" FIVE_CONFIGS "requests: [{config: i8}]\n");
-    sim_dyn_result *pr = eval_ok(probe);
+    study_dyn_result *pr = eval_ok(probe);
     double ms[5], mj[5];
     for (size_t c = 0; c < 5; c++) {
         ms[c] = pr->statics[c].latency_ns * 1e-6;
         mj[c] = pr->statics[c].energy_pj * 1e-9;
     }
-    sim_dyn_result_free(pr);
-    sim_dyn_free(probe);
+    study_dyn_result_free(pr);
+    study_dyn_free(probe);
     char text[2048];
     snprintf(text, sizeof text,
              HEAD "kind: per_request\n" FIVE_CONFIGS
@@ -260,12 +260,12 @@ START_TEST(test_dyn_budget_most_accurate_fit)
                   "           {budget_ms: 0.001}, {budget_mj: 0.001}]\n",
              0.5 * (ms[0] + ms[1]), 0.5 * (ms[1] + ms[2]), 0.5 * (ms[2] + ms[3]), 1.5 * mj[4],
              1.01 * ms[3], 1.01 * mj[3]);
-    sim_dyn_schedule *s = sched_ok(text);
-    sim_dyn_result *r = eval_ok(s);
+    study_dyn_schedule *s = sched_ok(text);
+    study_dyn_result *r = eval_ok(s);
     for (size_t i = 0; i < r->n_rows; i++) {
-        const sim_dyn_row *w = &r->rows[i];
+        const study_dyn_row *w = &r->rows[i];
         for (size_t c = 0; c < 5; c++) {
-            const sim_dyn_static *x = &r->statics[c];
+            const study_dyn_static *x = &r->statics[c];
             int fits = (w->budget_ms <= 0 || x->latency_ns * 1e-6 <= w->budget_ms) &&
                        (w->budget_mj <= 0 || x->energy_pj * 1e-9 <= w->budget_mj);
             /* Met: nothing that fits is more accurate. Missed: nothing fits at all. */
@@ -287,23 +287,23 @@ START_TEST(test_dyn_budget_most_accurate_fit)
     ck_assert_int_eq(r->rows[7].met, 0);
     ck_assert_str_eq(s->configs[r->rows[7].config].name, "i4");
     ck_assert_uint_eq(design(&r->points[0], "ap_bit_fluid")->n_missed, 2);
-    sim_dyn_result_free(r);
-    sim_dyn_free(s);
+    study_dyn_result_free(r);
+    study_dyn_free(s);
 }
 END_TEST
 
 /* ---- cascades ------------------------------------------------------------------------- */
 START_TEST(test_dyn_cascade_endpoints)
 {
-    sim_dyn_schedule *s = sched_ok(HEAD "kind: cascade\n"
-                                        "configs: [{name: lo, bits: resnet18_uniform4},\n"
-                                        "          {name: hi, bits: resnet18_uniform8}]\n"
-                                        "cascade: {low: lo, high: hi, inputs: 4,\n"
-                                        "          fractions: [0, 0.3, 0.5, 1]}\n");
-    sim_dyn_result *r = eval_ok(s);
+    study_dyn_schedule *s = sched_ok(HEAD "kind: cascade\n"
+                                          "configs: [{name: lo, bits: resnet18_uniform4},\n"
+                                          "          {name: hi, bits: resnet18_uniform8}]\n"
+                                          "cascade: {low: lo, high: hi, inputs: 4,\n"
+                                          "          fractions: [0, 0.3, 0.5, 1]}\n");
+    study_dyn_result *r = eval_ok(s);
     sim_result *lo = static_run(s, 0, NULL), *hi = static_run(s, 1, NULL);
     ck_assert_uint_eq(r->n_points, 4);
-    const sim_dyn_point *p0 = &r->points[0], *p3 = &r->points[3];
+    const study_dyn_point *p0 = &r->points[0], *p3 = &r->points[3];
     double lat0 = 0, lat1 = 0;
     for (int i = 0; i < 4; i++) {
         lat0 += lo->latency_ns;
@@ -323,7 +323,7 @@ START_TEST(test_dyn_cascade_endpoints)
     ck_assert_uint_eq(r->points[2].n_rerun, 2);
     ck_assert_double_eq_tol(r->points[2].top1_pct, 0.5 * 68.45 + 0.5 * 71.56, 1e-9);
     /* A fixed design runs each input once at the high precision. */
-    const sim_dyn_design *m = design(p3, "ap_fixed_max");
+    const study_dyn_design *m = design(p3, "ap_fixed_max");
     ck_assert_uint_eq(m->n_runs, 4);
     ck_assert_double_eq_tol(m->latency_ns, 4 * hi->latency_ns, 1e-9 * m->latency_ns);
     ck_assert_int_eq(r->max_config, 1);
@@ -332,20 +332,20 @@ START_TEST(test_dyn_cascade_endpoints)
     ck_assert_int_eq(r->points[2].best_static, 1);
     sim_result_free(lo);
     sim_result_free(hi);
-    sim_dyn_result_free(r);
-    sim_dyn_free(s);
+    study_dyn_result_free(r);
+    study_dyn_free(s);
 }
 END_TEST
 
 /* ---- weight storage ------------------------------------------------------------------- */
 START_TEST(test_dyn_storage_policies)
 {
-    sim_dyn_schedule *s = sched_ok(HEAD "kind: per_request\n"
-                                        "configs: [{name: a, bits: int8, top1: 71.5},\n"
-                                        "          {name: b, bits: int4, top1: 68.4},\n"
-                                        "          {name: c, bits: w8a4, top1: 70.0}]\n"
-                                        "requests: [{config: a}, {config: b}, {config: c}]\n");
-    sim_dyn_result *r = eval_ok(s);
+    study_dyn_schedule *s = sched_ok(HEAD "kind: per_request\n"
+                                          "configs: [{name: a, bits: int8, top1: 71.5},\n"
+                                          "          {name: b, bits: int4, top1: 68.4},\n"
+                                          "          {name: c, bits: w8a4, top1: 70.0}]\n"
+                                          "requests: [{config: a}, {config: b}, {config: c}]\n");
+    study_dyn_result *r = eval_ok(s);
     net_totals t8, t4;
     net_totals_compute(s->net, s->configs[0].bits, &t8);
     net_totals_compute(s->net, s->configs[1].bits, &t4);
@@ -356,8 +356,8 @@ START_TEST(test_dyn_storage_policies)
     ck_assert_double_eq_tol(r->storage.capacity_bits, 32.0 * 65536 * 128, 0.5);
     ck_assert_int_eq(r->storage.msb_fits, 1);
     ck_assert_int_eq(r->storage.per_precision_fits, 1);
-    sim_dyn_result_free(r);
-    sim_dyn_free(s);
+    study_dyn_result_free(r);
+    study_dyn_free(s);
 }
 END_TEST
 
@@ -365,14 +365,14 @@ START_TEST(test_dyn_storage_overflow)
 {
     /* Four weight widths (test-only accuracies): 26 bits per weight do not fit 268 Mbit, the
      * 8-bit MSB copy does. Only configs the schedule uses count (e is never run). */
-    sim_dyn_schedule *s = sched_ok(HEAD "kind: per_request\n"
-                                        "configs: [{name: a, bits: int8, top1: 71.5},\n"
-                                        "          {name: b, bits: w7a8, top1: 71.4},\n"
-                                        "          {name: c, bits: w6a8, top1: 71.0},\n"
-                                        "          {name: d, bits: w5a8, top1: 70.1},\n"
-                                        "          {name: e, bits: w4a8, top1: 69.0}]\n"
-                                        "requests: [{cycle: [a, b, c, d]}]\n");
-    sim_dyn_result *r = eval_ok(s);
+    study_dyn_schedule *s = sched_ok(HEAD "kind: per_request\n"
+                                          "configs: [{name: a, bits: int8, top1: 71.5},\n"
+                                          "          {name: b, bits: w7a8, top1: 71.4},\n"
+                                          "          {name: c, bits: w6a8, top1: 71.0},\n"
+                                          "          {name: d, bits: w5a8, top1: 70.1},\n"
+                                          "          {name: e, bits: w4a8, top1: 69.0}]\n"
+                                          "requests: [{cycle: [a, b, c, d]}]\n");
+    study_dyn_result *r = eval_ok(s);
     double per = 0;
     for (size_t c = 0; c < 4; c++) {
         net_totals t;
@@ -387,27 +387,27 @@ START_TEST(test_dyn_storage_overflow)
     ck_assert_double_gt(r->storage.per_precision_bits, r->storage.capacity_bits);
     /* The maximum is a config of the schedule (INT8), so it carries its accuracy. */
     ck_assert_int_eq(r->max_config, 0);
-    sim_dyn_result_free(r);
-    sim_dyn_free(s);
+    study_dyn_result_free(r);
+    study_dyn_free(s);
 }
 END_TEST
 
 /* ---- rivals that cannot run a config -------------------------------------------------- */
 START_TEST(test_dyn_rival_unsupported)
 {
-    sim_dyn_schedule *s = sched_ok("name: t\nnetwork: resnet18\nrivals: [potacc, sparq]\n"
-                                   "kind: per_request\n"
-                                   "configs: [{name: a, bits: int8, top1: 71.5},\n"
-                                   "          {name: w, bits: w10a4, top1: 71.7}]\n"
-                                   "requests: [{config: a}, {config: w}]\n");
-    sim_dyn_result *r = eval_ok(s);
-    const sim_dyn_design *p = design(&r->points[0], "potacc");
+    study_dyn_schedule *s = sched_ok("name: t\nnetwork: resnet18\nrivals: [potacc, sparq]\n"
+                                     "kind: per_request\n"
+                                     "configs: [{name: a, bits: int8, top1: 71.5},\n"
+                                     "          {name: w, bits: w10a4, top1: 71.7}]\n"
+                                     "requests: [{config: a}, {config: w}]\n");
+    study_dyn_result *r = eval_ok(s);
+    const study_dyn_design *p = design(&r->points[0], "potacc");
     ck_assert_int_eq(p->supported, 0);
     ck_assert_ptr_nonnull(strstr(p->reason, "at most 8-bit weights"));
     ck_assert_int_eq(design(&r->points[0], "potacc_fixed_max")->supported, 0);
     ck_assert_int_eq(design(&r->points[0], "sparq")->supported, 1);
-    sim_dyn_result_free(r);
-    sim_dyn_free(s);
+    study_dyn_result_free(r);
+    study_dyn_free(s);
 }
 END_TEST
 
@@ -416,13 +416,13 @@ START_TEST(test_dyn_outputs_written)
 {
     char dir[] = "/tmp/check_dynamic.XXXXXX", path[256], line[512];
     ck_assert_ptr_nonnull(mkdtemp(dir));
-    sim_dyn_schedule *s =
+    study_dyn_schedule *s =
         sched_ok(HEAD "kind: cascade\n"
                       "configs: [{name: lo, bits: resnet18_uniform4},\n"
                       "          {name: hi, bits: resnet18_uniform8}]\n"
                       "cascade: {low: lo, high: hi, inputs: 2, fractions: [0, 1]}\n");
-    sim_dyn_result *r = eval_ok(s);
-    ck_assert_int_eq(sim_dyn_write_outputs(r, dir), SIM_OK);
+    study_dyn_result *r = eval_ok(s);
+    ck_assert_int_eq(study_dyn_write_outputs(r, dir), BASE_OK);
     static const char *const files[] = {"requests.csv", "summary.csv", "summary.json",
                                         "family.csv",   "static.csv",  "plots.list"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
@@ -439,14 +439,14 @@ START_TEST(test_dyn_outputs_written)
         unlink(path);
     }
     rmdir(dir);
-    sim_dyn_result_free(r);
-    sim_dyn_free(s);
+    study_dyn_result_free(r);
+    study_dyn_free(s);
 }
 END_TEST
 
 START_TEST(test_dyn_out_of_memory)
 {
-    /* Every allocation of load and evaluation may fail: the status is SIM_ENOMEM (or an error
+    /* Every allocation of load and evaluation may fail: the status is BASE_ENOMEM (or an error
      * the failing loader reports) and nothing leaks (checked under ASan). Sampled every 7th
      * allocation to keep the suite fast. */
     static const char text[] = "name: t\nnetwork: alexnet\nrivals: [bitsys]\nkind: cascade\n"
@@ -455,19 +455,19 @@ START_TEST(test_dyn_out_of_memory)
                                "cascade: {low: lo, high: hi, inputs: 2, fractions: [0.5]}\n";
     int done = 0;
     for (long n = 1; !done && n < 20000; n += 7) {
-        sim_dyn_schedule *s = NULL;
-        sim_dyn_result *r = NULL;
-        sim_alloc_fail_after(n);
-        sim_status st = sim_dyn_load_string("s.yaml", text, strlen(text), &s);
-        if (st == SIM_OK)
-            st = sim_dyn_eval(s, &r);
-        sim_alloc_fail_reset();
-        if (st == SIM_OK)
+        study_dyn_schedule *s = NULL;
+        study_dyn_result *r = NULL;
+        base_alloc_fail_after(n);
+        base_status st = study_dyn_load_string("s.yaml", text, strlen(text), &s);
+        if (st == BASE_OK)
+            st = study_dyn_eval(s, &r);
+        base_alloc_fail_reset();
+        if (st == BASE_OK)
             done = 1;
         else
-            ck_assert_int_ne(st, SIM_OK);
-        sim_dyn_result_free(r);
-        sim_dyn_free(s);
+            ck_assert_int_ne(st, BASE_OK);
+        study_dyn_result_free(r);
+        study_dyn_free(s);
     }
     ck_assert(done);
 }
@@ -476,7 +476,7 @@ END_TEST
 /* ---- loader errors: one per path, exact file:line:col ---------------------------------- */
 typedef struct bad_case {
     const char *text;
-    sim_status status;
+    base_status status;
     const char *msg;
 } bad_case;
 
@@ -484,119 +484,119 @@ typedef struct bad_case {
 #define CF "configs: [{name: a, bits: resnet18_uniform8}, {name: b, bits: resnet18_uniform4}]\n"
 
 static const bad_case bad_cases[] = {
-    {PR CF "requests: [{config: a}]\nfoo: 1\n", SIM_EKEY,
+    {PR CF "requests: [{config: a}]\nfoo: 1\n", BASE_EKEY,
      "s.yaml:7:1: error: unknown key 'foo' in 'schedule'"},
-    {PR CF "requests: [{config: a}]\nkind: cascade\n", SIM_EKEY,
+    {PR CF "requests: [{config: a}]\nkind: cascade\n", BASE_EKEY,
      "s.yaml:7:1: error: duplicate key 'kind' (first at line 4)"},
-    {PR CF "requests: 5\n", SIM_ETYPE,
+    {PR CF "requests: 5\n", BASE_ETYPE,
      "s.yaml:6:11: error: expected a sequence for 'requests', found a scalar"},
-    {PR "configs: []\nrequests: [{config: a}]\n", SIM_EINVAL,
+    {PR "configs: []\nrequests: [{config: a}]\n", BASE_EINVAL,
      "s.yaml:5:10: error: empty 'configs': a schedule needs at least one"},
-    {PR "requests: [{config: a}]\n", SIM_EKEY,
+    {PR "requests: [{config: a}]\n", BASE_EKEY,
      "s.yaml:1:1: error: missing key 'configs' in 'schedule'"},
-    {PR CF "requests: []\n", SIM_EINVAL,
+    {PR CF "requests: []\n", BASE_EINVAL,
      "s.yaml:6:11: error: empty 'requests': a schedule needs at least one"},
-    {PR CF, SIM_EKEY, "s.yaml:1:1: error: missing key 'requests' in 'schedule'"},
-    {PR CF "requests: [{config: z}]\n", SIM_ENOTFOUND,
+    {PR CF, BASE_EKEY, "s.yaml:1:1: error: missing key 'requests' in 'schedule'"},
+    {PR CF "requests: [{config: z}]\n", BASE_ENOTFOUND,
      "s.yaml:6:21: error: unknown config 'z' (not listed under 'configs')"},
-    {"name: t\nnetwork: resnet18\nkind: burst\n", SIM_EINVAL,
+    {"name: t\nnetwork: resnet18\nkind: burst\n", BASE_EINVAL,
      "s.yaml:3:7: error: unknown schedule kind 'burst' (per_request, cascade or per_layer)"},
-    {"name: t\nnetwork: resnet18\n", SIM_EKEY,
+    {"name: t\nnetwork: resnet18\n", BASE_EKEY,
      "s.yaml:1:1: error: missing key 'kind' in 'schedule'"},
-    {"- a\n", SIM_ETYPE, "s.yaml:1:1: error: expected a mapping for 'schedule', found a sequence"},
-    {PR CF "requests: [{config: a, budget_ms: 3}]\n", SIM_EINVAL,
+    {"- a\n", BASE_ETYPE, "s.yaml:1:1: error: expected a mapping for 'schedule', found a sequence"},
+    {PR CF "requests: [{config: a, budget_ms: 3}]\n", BASE_EINVAL,
      "s.yaml:6:12: error: a request needs exactly one of 'config', 'cycle' or a budget "
      "('budget_ms', 'budget_mj')"},
-    {PR CF "requests: [{repeat: 2}]\n", SIM_EINVAL,
+    {PR CF "requests: [{repeat: 2}]\n", BASE_EINVAL,
      "s.yaml:6:12: error: a request needs exactly one of 'config', 'cycle' or a budget "
      "('budget_ms', 'budget_mj')"},
-    {PR CF "requests: [{config: a, repeat: 0}]\n", SIM_ERANGE,
+    {PR CF "requests: [{config: a, repeat: 0}]\n", BASE_ERANGE,
      "s.yaml:6:32: error: value 0 is outside 1..1000000"},
-    {PR CF "requests: [{budget_ms: fast}]\n", SIM_ETYPE,
+    {PR CF "requests: [{budget_ms: fast}]\n", BASE_ETYPE,
      "s.yaml:6:24: error: expected a number, found 'fast'"},
-    {PR CF "requests: [{budget_mj: -2}]\n", SIM_ERANGE,
+    {PR CF "requests: [{budget_mj: -2}]\n", BASE_ERANGE,
      "s.yaml:6:24: error: value -2 is outside 1e-09..1e+12"},
-    {PR CF "requests: [{config: a, colour: red}]\n", SIM_EKEY,
+    {PR CF "requests: [{config: a, colour: red}]\n", BASE_EKEY,
      "s.yaml:6:24: error: unknown key 'colour' in 'requests'"},
-    {PR CF "requests: [{cycle: []}]\n", SIM_EINVAL, "s.yaml:6:20: error: empty 'cycle'"},
-    {PR CF "requests: [{cycle: a}]\n", SIM_ETYPE,
+    {PR CF "requests: [{cycle: []}]\n", BASE_EINVAL, "s.yaml:6:20: error: empty 'cycle'"},
+    {PR CF "requests: [{cycle: a}]\n", BASE_ETYPE,
      "s.yaml:6:20: error: expected a sequence for 'cycle', found a scalar"},
-    {PR CF "requests: [{config: a, repeat: 600000}, {config: b, repeat: 600000}]\n", SIM_ERANGE,
+    {PR CF "requests: [{config: a, repeat: 600000}, {config: b, repeat: 600000}]\n", BASE_ERANGE,
      "s.yaml:6:41: error: more than 1000000 requests"},
     {PR "configs: [{name: a, bits: resnet18_uniform8}, {name: a, bits: int4}]\n"
         "requests: [{config: a}]\n",
-     SIM_EINVAL, "s.yaml:5:54: error: duplicate config name 'a'"},
-    {PR "configs: [{name: a, bits: int8}]\nrequests: [{config: a}]\n", SIM_EKEY,
+     BASE_EINVAL, "s.yaml:5:54: error: duplicate config name 'a'"},
+    {PR "configs: [{name: a, bits: int8}]\nrequests: [{config: a}]\n", BASE_EKEY,
      "s.yaml:5:11: error: config 'a' has no published top-1 accuracy: give 'top1' (percent)"},
-    {PR "configs: [{name: a, bits: int8, top1: 101}]\nrequests: [{config: a}]\n", SIM_ERANGE,
+    {PR "configs: [{name: a, bits: int8, top1: 101}]\nrequests: [{config: a}]\n", BASE_ERANGE,
      "s.yaml:5:39: error: value 101 is outside 0..100"},
-    {PR "configs: [{name: a, bits: int99}]\nrequests: [{config: a}]\n", SIM_ENOTFOUND,
+    {PR "configs: [{name: a, bits: int99}]\nrequests: [{config: a}]\n", BASE_ENOTFOUND,
      "s.yaml:5:27: error: config: unknown bit configuration 'int99': not a shorthand (int8, "
      "int4, wXaY[rZ]), a file, or a shipped scheme networks/hawq_v3/<name>.yaml"},
-    {PR "configs: [{name: a}]\nrequests: [{config: a}]\n", SIM_EKEY,
+    {PR "configs: [{name: a}]\nrequests: [{config: a}]\n", BASE_EKEY,
      "s.yaml:5:11: error: missing key 'bits' in 'configs'"},
-    {PR "configs: [{name: '', bits: int8}]\nrequests: [{config: a}]\n", SIM_EINVAL,
+    {PR "configs: [{name: '', bits: int8}]\nrequests: [{config: a}]\n", BASE_EINVAL,
      "s.yaml:5:18: error: empty 'name' in 'configs'"},
-    {PR "configs: [{name: a, bits: int8, w: 3}]\nrequests: [{config: a}]\n", SIM_EKEY,
+    {PR "configs: [{name: a, bits: int8, w: 3}]\nrequests: [{config: a}]\n", BASE_EKEY,
      "s.yaml:5:33: error: unknown key 'w' in 'configs'"},
     {PR CF "static: [{name: s, bits: resnet18_latency_0.5}]\nrequests: [{config: s}]\n",
-     SIM_ENOTFOUND, "s.yaml:7:21: error: unknown config 's' (not listed under 'configs')"},
-    {PR CF "static: {name: s}\nrequests: [{config: a}]\n", SIM_ETYPE,
+     BASE_ENOTFOUND, "s.yaml:7:21: error: unknown config 's' (not listed under 'configs')"},
+    {PR CF "static: {name: s}\nrequests: [{config: a}]\n", BASE_ETYPE,
      "s.yaml:6:9: error: expected a sequence for 'static', found a mapping"},
     {"name: t\nnetwork: resnet18\nrivals: [tpu]\nkind: per_request\n" CF
      "requests: [{config: a}]\n",
-     SIM_ENOTFOUND, "s.yaml:3:10: error: unknown rival 'tpu' (sparq, potacc, bitsys or axbxp)"},
+     BASE_ENOTFOUND, "s.yaml:3:10: error: unknown rival 'tpu' (sparq, potacc, bitsys or axbxp)"},
     {"name: t\nnetwork: resnet18\nrivals: [sparq, sparq]\nkind: per_request\n" CF
      "requests: [{config: a}]\n",
-     SIM_EINVAL, "s.yaml:3:17: error: rival 'sparq' listed twice"},
+     BASE_EINVAL, "s.yaml:3:17: error: rival 'sparq' listed twice"},
     {"name: t\nnetwork: resnet19\nkind: per_request\n" CF "requests: [{config: a}]\n",
-     SIM_ENOTFOUND, NULL},
+     BASE_ENOTFOUND, NULL},
     {"name: t\nnetwork: resnet18\nvdd_v: 5\nkind: per_request\n" CF "requests: [{config: a}]\n",
-     SIM_ERANGE, NULL},
+     BASE_ERANGE, NULL},
     {"name: t\nnetwork: resnet18\nbatch: 0\nkind: per_request\n" CF "requests: [{config: a}]\n",
-     SIM_ERANGE, "s.yaml:3:8: error: value 0 is outside 1..65536"},
-    {"name: t\nnetwork: resnet18\nkind: cascade\n" CF "requests: [{config: a}]\n", SIM_EKEY,
+     BASE_ERANGE, "s.yaml:3:8: error: value 0 is outside 1..65536"},
+    {"name: t\nnetwork: resnet18\nkind: cascade\n" CF "requests: [{config: a}]\n", BASE_EKEY,
      "s.yaml:5:1: error: unknown key 'requests' in 'schedule'"},
-    {"name: t\nnetwork: resnet18\nkind: cascade\n" CF, SIM_EKEY,
+    {"name: t\nnetwork: resnet18\nkind: cascade\n" CF, BASE_EKEY,
      "s.yaml:1:1: error: missing key 'cascade' in 'schedule'"},
     {"name: t\nnetwork: resnet18\nkind: cascade\n" CF
      "cascade: {low: a, high: a, inputs: 2, fractions: [0]}\n",
-     SIM_EINVAL, "s.yaml:5:25: error: cascade 'low' and 'high' name the same config"},
+     BASE_EINVAL, "s.yaml:5:25: error: cascade 'low' and 'high' name the same config"},
     {"name: t\nnetwork: resnet18\nkind: cascade\n" CF
      "cascade: {low: a, high: b, fractions: [0]}\n",
-     SIM_EKEY, "s.yaml:5:10: error: missing key 'inputs' in 'cascade'"},
+     BASE_EKEY, "s.yaml:5:10: error: missing key 'inputs' in 'cascade'"},
     {"name: t\nnetwork: resnet18\nkind: cascade\n" CF
      "cascade: {low: a, high: b, inputs: 2, fractions: []}\n",
-     SIM_EINVAL, "s.yaml:5:50: error: empty 'fractions'"},
+     BASE_EINVAL, "s.yaml:5:50: error: empty 'fractions'"},
     {"name: t\nnetwork: resnet18\nkind: cascade\n" CF
      "cascade: {low: a, high: b, inputs: 2, fractions: [0.5, 0.5]}\n",
-     SIM_EINVAL,
+     BASE_EINVAL,
      "s.yaml:5:56: error: fraction 0.5 re-runs 1 of 2 inputs, as fraction 0.5 before it does: "
      "give distinct fractions"},
     {"name: t\nnetwork: resnet18\nkind: cascade\n" CF
      "cascade: {low: a, high: b, inputs: 2, fractions: [0.5, 0.6]}\n",
-     SIM_EINVAL,
+     BASE_EINVAL,
      "s.yaml:5:56: error: fraction 0.6 re-runs 1 of 2 inputs, as fraction 0.5 before it does: "
      "give distinct fractions"},
     {PR CF "requests: [{cycle: [a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, "
            "a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, "
            "a, a, a, a, a, a, a, a, a, a, a, a, a, a]}]\n",
-     SIM_ERANGE, "s.yaml:6:20: error: a cycle holds at most 64 configs"},
+     BASE_ERANGE, "s.yaml:6:20: error: a cycle holds at most 64 configs"},
     {"name: t\nnetwork: resnet18\nkind: cascade\n" CF
      "cascade: {low: a, high: b, inputs: 2, fractions: [0, 1.5]}\n",
-     SIM_ERANGE, "s.yaml:5:54: error: value 1.5 is outside 0..1"},
+     BASE_ERANGE, "s.yaml:5:54: error: value 1.5 is outside 0..1"},
     {"name: t\nnetwork: resnet18\nkind: cascade\n" CF
      "cascade: {low: a, high: c, inputs: 2, fractions: [0]}\n",
-     SIM_ENOTFOUND, "s.yaml:5:25: error: unknown config 'c' (not listed under 'configs')"},
+     BASE_ENOTFOUND, "s.yaml:5:25: error: unknown config 'c' (not listed under 'configs')"},
     {"name: t\nnetwork: resnet18\nkind: cascade\n" CF
      "cascade: {low: a, high: b, inputs: 0, fractions: [0]}\n",
-     SIM_ERANGE, "s.yaml:5:36: error: value 0 is outside 1..500000"},
+     BASE_ERANGE, "s.yaml:5:36: error: value 0 is outside 1..500000"},
     {"name: t\nnetwork: resnet18\nkind: cascade\n" CF
      "cascade: {low: a, high: b, inputs: 2, fractions: [0], mode: x}\n",
-     SIM_EKEY, "s.yaml:5:55: error: unknown key 'mode' in 'cascade'"},
-    {"network: resnet18\nkind: per_request\n" CF "requests: [{config: a}]\n", SIM_EKEY,
+     BASE_EKEY, "s.yaml:5:55: error: unknown key 'mode' in 'cascade'"},
+    {"network: resnet18\nkind: per_request\n" CF "requests: [{config: a}]\n", BASE_EKEY,
      "s.yaml:1:1: error: missing key 'name' in 'schedule'"},
-    {"name: t\nnetwork: resnet18\nkind: [a]\n", SIM_ETYPE,
+    {"name: t\nnetwork: resnet18\nkind: [a]\n", BASE_ETYPE,
      "s.yaml:3:7: error: expected a scalar, found a sequence"},
 };
 
@@ -608,30 +608,30 @@ START_TEST(test_dyn_load_errors)
         return;
     }
     /* Messages that come from another module's loader: status, and the schedule position. */
-    sim_dyn_schedule *s = NULL;
-    sim_status st = sim_dyn_load_string("s.yaml", b->text, strlen(b->text), &s);
-    ck_assert_msg(st == b->status, "status %d: %s", st, sim_last_error());
+    study_dyn_schedule *s = NULL;
+    base_status st = study_dyn_load_string("s.yaml", b->text, strlen(b->text), &s);
+    ck_assert_msg(st == b->status, "status %d: %s", st, base_last_error());
     ck_assert_ptr_null(s);
-    ck_assert_msg(strncmp(sim_last_error(), "s.yaml:", 7) == 0, "%s", sim_last_error());
+    ck_assert_msg(strncmp(base_last_error(), "s.yaml:", 7) == 0, "%s", base_last_error());
 }
 END_TEST
 
 START_TEST(test_dyn_load_file_errors)
 {
-    sim_dyn_schedule *s = NULL;
-    ck_assert_int_eq(sim_dyn_load("no/such/schedule.yaml", &s), SIM_EIO);
+    study_dyn_schedule *s = NULL;
+    ck_assert_int_eq(study_dyn_load("no/such/schedule.yaml", &s), BASE_EIO);
     ck_assert_ptr_null(s);
     /* Every shipped schedule loads. */
     static const char *const shipped[] = {"experiments/dynamic/resnet18_budget.yaml",
                                           "experiments/dynamic/resnet18_cascade.yaml",
                                           "experiments/dynamic/resnet18_per_layer.yaml"};
     for (size_t i = 0; i < sizeof shipped / sizeof shipped[0]; i++) {
-        sim_status st = sim_dyn_load(shipped[i], &s);
-        ck_assert_msg(st == SIM_OK, "%s", sim_last_error());
-        sim_dyn_free(s);
+        base_status st = study_dyn_load(shipped[i], &s);
+        ck_assert_msg(st == BASE_OK, "%s", base_last_error());
+        study_dyn_free(s);
     }
-    ck_assert_str_eq(sim_dyn_kind_name(SIM_DYN_PER_LAYER), "per_layer");
-    ck_assert_str_eq(sim_dyn_kind_name((sim_dyn_kind)7), "?");
+    ck_assert_str_eq(study_dyn_kind_name(STUDY_DYN_PER_LAYER), "per_layer");
+    ck_assert_str_eq(study_dyn_kind_name((study_dyn_kind)7), "?");
 }
 END_TEST
 

@@ -1,4 +1,4 @@
-/* check_fmnist.c - the Fashion-MNIST pieces (sim/sim_fmnist.c) on tiny synthetic data: IDX
+/* check_fmnist.c - the Fashion-MNIST pieces (fmnist/fmnist.c) on tiny synthetic data: IDX
  * parsing and its errors, the weights file and its errors, deterministic training, quantization
  * with the AP bit-exact against the reference, and the cascade's threshold logic. Nothing
  * here reads the real data set or trains for long. */
@@ -10,9 +10,9 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "sim/cli.h"
-#include "sim/sim.h"
-#include "sim/sim_tech.h"
+#include "cli/cli.h"
+#include "fmnist/fmnist.h"
+#include "tech/tech.h"
 
 Suite *fmnist_suite(void);
 
@@ -32,21 +32,21 @@ static const char tiny_yaml[] = "name: tiny\n"
 static net_network *tiny_net(void)
 {
     net_network *net = NULL;
-    ck_assert_msg(net_load_string("tiny.yaml", tiny_yaml, strlen(tiny_yaml), &net) == SIM_OK, "%s",
-                  sim_last_error());
+    ck_assert_msg(net_load_string("tiny.yaml", tiny_yaml, strlen(tiny_yaml), &net) == BASE_OK, "%s",
+                  base_last_error());
     return net;
 }
 
 /* n images of 8x8 in 3 classes: a bright 4x4 block top-left, centre or bottom-right over
  * seeded noise. */
-static sim_dataset *tiny_data(size_t n, unsigned seed)
+static fmnist_dataset *tiny_data(size_t n, unsigned seed)
 {
-    sim_dataset *d = calloc(1, sizeof *d);
+    fmnist_dataset *d = calloc(1, sizeof *d);
     d->n_images = n;
     d->h = d->w = 8;
     d->n_classes = 3;
-    d->pixels = sim_malloc(n * 64);
-    d->labels = sim_malloc(n);
+    d->pixels = base_malloc(n * 64);
+    d->labels = base_malloc(n);
     unsigned s = seed;
     for (size_t i = 0; i < n; i++) {
         unsigned cls = (unsigned)(i % 3), at = cls * 2;
@@ -63,10 +63,10 @@ static sim_dataset *tiny_data(size_t n, unsigned seed)
     return d;
 }
 
-static void free_data(sim_dataset *d)
+static void free_data(fmnist_dataset *d)
 {
-    sim_free(d->pixels);
-    sim_free(d->labels);
+    base_free(d->pixels);
+    base_free(d->labels);
     free(d);
 }
 
@@ -124,16 +124,17 @@ START_TEST(test_idx_load_gz_and_plain)
     uint32_t idims[3] = {5, 3, 4}, ldims[1] = {5};
     write_idx(img_path, 1, 0x803, idims, 3, 60);
     write_idx(lab_path, 0, 0x801, ldims, 1, 5);
-    sim_dataset *d = NULL;
-    ck_assert_msg(sim_dataset_load_idx(img_path, lab_path, &d) == SIM_OK, "%s", sim_last_error());
+    fmnist_dataset *d = NULL;
+    ck_assert_msg(fmnist_dataset_load_idx(img_path, lab_path, &d) == BASE_OK, "%s",
+                  base_last_error());
     ck_assert_uint_eq(d->n_images, 5);
     ck_assert_int_eq(d->h, 3);
     ck_assert_int_eq(d->w, 4);
     ck_assert_uint_eq(d->n_classes, 3);
     ck_assert_uint_eq(d->pixels[59], 59 % 3);
     ck_assert_uint_eq(d->labels[4], 4 % 3);
-    sim_dataset_free(d);
-    sim_dataset_free(NULL);
+    fmnist_dataset_free(d);
+    fmnist_dataset_free(NULL);
 }
 END_TEST
 
@@ -143,34 +144,35 @@ START_TEST(test_idx_load_errors)
     static const struct {
         uint32_t img_magic, n, rows, lab_magic, n_lab;
         size_t img_bytes, lab_bytes;
-        sim_status st;
+        base_status st;
         const char *msg;
     } cases[] = {
-        {0x803, 5, 3, 0x801, 5, 59, 5, SIM_EPARSE, "truncated"},
-        {0x803, 5, 3, 0x801, 5, 60, 4, SIM_EPARSE, "truncated"},
-        {0x803, 5, 3, 0x801, 5, 61, 5, SIM_EPARSE, "trailing"},
-        {0x801, 5, 3, 0x801, 5, 60, 5, SIM_EPARSE, "not an IDX image"},
-        {0x803, 5, 3, 0x803, 5, 60, 5, SIM_EPARSE, "not an IDX label"},
-        {0x803, 5, 3, 0x801, 4, 60, 4, SIM_EPARSE, "4 labels for the 5 images"},
-        {0x803, 5, 0, 0x801, 5, 0, 5, SIM_ERANGE, "unsupported sizes"},
+        {0x803, 5, 3, 0x801, 5, 59, 5, BASE_EPARSE, "truncated"},
+        {0x803, 5, 3, 0x801, 5, 60, 4, BASE_EPARSE, "truncated"},
+        {0x803, 5, 3, 0x801, 5, 61, 5, BASE_EPARSE, "trailing"},
+        {0x801, 5, 3, 0x801, 5, 60, 5, BASE_EPARSE, "not an IDX image"},
+        {0x803, 5, 3, 0x803, 5, 60, 5, BASE_EPARSE, "not an IDX label"},
+        {0x803, 5, 3, 0x801, 4, 60, 4, BASE_EPARSE, "4 labels for the 5 images"},
+        {0x803, 5, 0, 0x801, 5, 0, 5, BASE_ERANGE, "unsupported sizes"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         uint32_t idims[3] = {cases[i].n, cases[i].rows, 4}, ldims[1] = {cases[i].n_lab};
         write_idx(img_path, 1, cases[i].img_magic, idims, 3, cases[i].img_bytes);
         write_idx(lab_path, 0, cases[i].lab_magic, ldims, 1, cases[i].lab_bytes);
-        sim_dataset *d = (sim_dataset *)1;
-        ck_assert_int_eq(sim_dataset_load_idx(img_path, lab_path, &d), cases[i].st);
+        fmnist_dataset *d = (fmnist_dataset *)1;
+        ck_assert_int_eq(fmnist_dataset_load_idx(img_path, lab_path, &d), cases[i].st);
         ck_assert_ptr_null(d);
-        ck_assert_msg(strstr(sim_last_error(), cases[i].msg), "case %zu: %s", i, sim_last_error());
+        ck_assert_msg(strstr(base_last_error(), cases[i].msg), "case %zu: %s", i,
+                      base_last_error());
     }
     /* A header cut short, and a missing file. */
     FILE *fp = fopen(img_path, "wb");
     fwrite("\0\0\x08\x03\0\0", 1, 6, fp);
     fclose(fp);
-    sim_dataset *d = NULL;
-    ck_assert_int_eq(sim_dataset_load_idx(img_path, lab_path, &d), SIM_EPARSE);
-    ck_assert_ptr_nonnull(strstr(sim_last_error(), "IDX header"));
-    ck_assert_int_eq(sim_dataset_load_idx("/nonexistent/x.gz", lab_path, &d), SIM_EIO);
+    fmnist_dataset *d = NULL;
+    ck_assert_int_eq(fmnist_dataset_load_idx(img_path, lab_path, &d), BASE_EPARSE);
+    ck_assert_ptr_nonnull(strstr(base_last_error(), "IDX header"));
+    ck_assert_int_eq(fmnist_dataset_load_idx("/nonexistent/x.gz", lab_path, &d), BASE_EIO);
 }
 END_TEST
 
@@ -180,11 +182,11 @@ START_TEST(test_idx_load_out_of_memory)
     write_idx(img_path, 1, 0x803, idims, 3, 60);
     write_idx(lab_path, 0, 0x801, ldims, 1, 5);
     for (long k = 1; k <= 3; k++) {
-        sim_dataset *d = NULL;
-        sim_alloc_fail_after(k);
-        sim_status st = sim_dataset_load_idx(img_path, lab_path, &d);
-        sim_alloc_fail_reset();
-        ck_assert_int_eq(st, SIM_ENOMEM);
+        fmnist_dataset *d = NULL;
+        base_alloc_fail_after(k);
+        base_status st = fmnist_dataset_load_idx(img_path, lab_path, &d);
+        base_alloc_fail_reset();
+        ck_assert_int_eq(st, BASE_ENOMEM);
         ck_assert_ptr_null(d);
     }
 }
@@ -202,44 +204,44 @@ START_TEST(test_fmodel_new_rejects)
         "  - {name: c, type: conv, out: 2, kernel: 1}\n  - {name: r, type: relu, input: input}\n"
         "  - {name: f, type: flatten}\n  - {name: fc, type: fc, out: 2}\n",
     };
-    sim_fmodel *m = (sim_fmodel *)1;
+    fmnist_fmodel *m = (fmnist_fmodel *)1;
     for (size_t i = 0; i < 2; i++) {
         net_network *net = NULL;
-        ck_assert_msg(net_load_string("b.yaml", bad[i], strlen(bad[i]), &net) == SIM_OK, "%s",
-                      sim_last_error());
-        ck_assert_int_eq(sim_fmodel_new(net, 3, &m), SIM_EUNSUPPORTED);
+        ck_assert_msg(net_load_string("b.yaml", bad[i], strlen(bad[i]), &net) == BASE_OK, "%s",
+                      base_last_error());
+        ck_assert_int_eq(fmnist_fmodel_new(net, 3, &m), BASE_EUNSUPPORTED);
         ck_assert_ptr_null(m);
         net_free(net);
     }
     static const char rgb[] = "name: c\ninput: {channels: 3, height: 4, width: 4}\nlayers:\n"
                               "  - {name: f, type: flatten}\n  - {name: fc, type: fc, out: 2}\n";
     net_network *net = NULL;
-    ck_assert_int_eq(net_load_string("c.yaml", rgb, strlen(rgb), &net), SIM_OK);
-    ck_assert_int_eq(sim_fmodel_new(net, 3, &m), SIM_ESHAPE);
+    ck_assert_int_eq(net_load_string("c.yaml", rgb, strlen(rgb), &net), BASE_OK);
+    ck_assert_int_eq(fmnist_fmodel_new(net, 3, &m), BASE_ESHAPE);
     net_free(net);
     net = tiny_net();
     for (long k = 1; k <= 6; k++) {
-        sim_alloc_fail_after(k);
-        sim_status st = sim_fmodel_new(net, 3, &m);
-        sim_alloc_fail_reset();
-        ck_assert_int_eq(st, SIM_ENOMEM);
+        base_alloc_fail_after(k);
+        base_status st = fmnist_fmodel_new(net, 3, &m);
+        base_alloc_fail_reset();
+        ck_assert_int_eq(st, BASE_ENOMEM);
     }
-    sim_fmodel_free(NULL);
+    fmnist_fmodel_free(NULL);
     net_free(net);
 }
 END_TEST
 
-static sim_fmodel *train_tiny(const net_network *net, const sim_dataset *d, double *loss)
+static fmnist_fmodel *train_tiny(const net_network *net, const fmnist_dataset *d, double *loss)
 {
-    sim_fmodel *m = NULL;
-    sim_train_opts o;
-    sim_train_opts_init(&o);
+    fmnist_fmodel *m = NULL;
+    fmnist_train_opts o;
+    fmnist_train_opts_init(&o);
     o.n_epochs = 3;
     o.batch = 8;
     o.lr = 0.01;
     o.seed = 7;
-    ck_assert_int_eq(sim_fmodel_new(net, 11, &m), SIM_OK);
-    ck_assert_msg(sim_fmodel_train(m, d, &o, loss) == SIM_OK, "%s", sim_last_error());
+    ck_assert_int_eq(fmnist_fmodel_new(net, 11, &m), BASE_OK);
+    ck_assert_msg(fmnist_fmodel_train(m, d, &o, loss) == BASE_OK, "%s", base_last_error());
     return m;
 }
 
@@ -247,14 +249,14 @@ static sim_fmodel *train_tiny(const net_network *net, const sim_dataset *d, doub
 START_TEST(test_fmodel_train_deterministic)
 {
     net_network *net = tiny_net();
-    sim_dataset *d = tiny_data(96, 5);
+    fmnist_dataset *d = tiny_data(96, 5);
     double loss0, acc0, loss1, acc1, l1[3], l2[3];
-    sim_fmodel *init = NULL;
-    ck_assert_int_eq(sim_fmodel_new(net, 11, &init), SIM_OK);
-    ck_assert_int_eq(sim_fmodel_evaluate(init, d, d->n_images, &loss0, &acc0), SIM_OK);
-    sim_fmodel *a = train_tiny(net, d, l1), *b = train_tiny(net, d, l2);
+    fmnist_fmodel *init = NULL;
+    ck_assert_int_eq(fmnist_fmodel_new(net, 11, &init), BASE_OK);
+    ck_assert_int_eq(fmnist_fmodel_evaluate(init, d, d->n_images, &loss0, &acc0), BASE_OK);
+    fmnist_fmodel *a = train_tiny(net, d, l1), *b = train_tiny(net, d, l2);
     ck_assert_double_lt(l1[2], l1[0]);
-    ck_assert_int_eq(sim_fmodel_evaluate(a, d, d->n_images, &loss1, &acc1), SIM_OK);
+    ck_assert_int_eq(fmnist_fmodel_evaluate(a, d, d->n_images, &loss1, &acc1), BASE_OK);
     ck_assert_double_lt(loss1, loss0);
     ck_assert_double_gt(acc1, 90.0);
     for (size_t i = 0; i < net->n_layers; i++) {
@@ -266,9 +268,9 @@ START_TEST(test_fmodel_train_deterministic)
         ck_assert_int_eq(memcmp(a->bias[i], b->bias[i], (size_t)l->c_out * sizeof(float)), 0);
     }
     ck_assert_int_eq(memcmp(l1, l2, sizeof l1), 0);
-    sim_fmodel_free(init);
-    sim_fmodel_free(a);
-    sim_fmodel_free(b);
+    fmnist_fmodel_free(init);
+    fmnist_fmodel_free(a);
+    fmnist_fmodel_free(b);
     free_data(d);
     net_free(net);
 }
@@ -277,33 +279,33 @@ END_TEST
 START_TEST(test_fmodel_train_errors)
 {
     net_network *net = tiny_net();
-    sim_dataset *d = tiny_data(12, 5);
-    sim_fmodel *m = NULL;
-    sim_train_opts o;
+    fmnist_dataset *d = tiny_data(12, 5);
+    fmnist_fmodel *m = NULL;
+    fmnist_train_opts o;
     double loss, acc;
-    ck_assert_int_eq(sim_fmodel_new(net, 1, &m), SIM_OK);
-    sim_train_opts_init(&o);
+    ck_assert_int_eq(fmnist_fmodel_new(net, 1, &m), BASE_OK);
+    fmnist_train_opts_init(&o);
     o.batch = 0;
-    ck_assert_int_eq(sim_fmodel_train(m, d, &o, NULL), SIM_EINVAL);
-    sim_train_opts_init(&o);
+    ck_assert_int_eq(fmnist_fmodel_train(m, d, &o, NULL), BASE_EINVAL);
+    fmnist_train_opts_init(&o);
     o.n_epochs = 1;
     d->n_classes = 4; /* more labels than outputs */
-    ck_assert_int_eq(sim_fmodel_train(m, d, &o, NULL), SIM_EINVAL);
-    ck_assert_ptr_nonnull(strstr(sim_last_error(), "3 outputs"));
+    ck_assert_int_eq(fmnist_fmodel_train(m, d, &o, NULL), BASE_EINVAL);
+    ck_assert_ptr_nonnull(strstr(base_last_error(), "3 outputs"));
     d->n_classes = 3;
     d->w = 7;
-    ck_assert_int_eq(sim_fmodel_train(m, d, &o, NULL), SIM_EINVAL);
-    ck_assert_int_eq(sim_fmodel_evaluate(m, d, 4, &loss, &acc), SIM_EINVAL);
+    ck_assert_int_eq(fmnist_fmodel_train(m, d, &o, NULL), BASE_EINVAL);
+    ck_assert_int_eq(fmnist_fmodel_evaluate(m, d, 4, &loss, &acc), BASE_EINVAL);
     d->w = 8;
-    ck_assert_int_eq(sim_fmodel_evaluate(m, d, 0, &loss, &acc), SIM_EINVAL);
-    sim_alloc_fail_after(1);
-    ck_assert_int_eq(sim_fmodel_train(m, d, &o, NULL), SIM_ENOMEM);
-    sim_alloc_fail_after(3);
-    ck_assert_int_eq(sim_fmodel_train(m, d, &o, NULL), SIM_ENOMEM);
-    sim_alloc_fail_after(1);
-    ck_assert_int_eq(sim_fmodel_evaluate(m, d, 4, &loss, &acc), SIM_ENOMEM);
-    sim_alloc_fail_reset();
-    sim_fmodel_free(m);
+    ck_assert_int_eq(fmnist_fmodel_evaluate(m, d, 0, &loss, &acc), BASE_EINVAL);
+    base_alloc_fail_after(1);
+    ck_assert_int_eq(fmnist_fmodel_train(m, d, &o, NULL), BASE_ENOMEM);
+    base_alloc_fail_after(3);
+    ck_assert_int_eq(fmnist_fmodel_train(m, d, &o, NULL), BASE_ENOMEM);
+    base_alloc_fail_after(1);
+    ck_assert_int_eq(fmnist_fmodel_evaluate(m, d, 4, &loss, &acc), BASE_ENOMEM);
+    base_alloc_fail_reset();
+    fmnist_fmodel_free(m);
     free_data(d);
     net_free(net);
 }
@@ -340,14 +342,14 @@ static void patch_file(const char *path, long off, const void *bytes, size_t n)
 START_TEST(test_weights_round_trip_and_errors)
 {
     net_network *net = tiny_net();
-    sim_fmodel *m = NULL, *back = NULL;
-    ck_assert_int_eq(sim_fmodel_new(net, 9, &m), SIM_OK);
+    fmnist_fmodel *m = NULL, *back = NULL;
+    ck_assert_int_eq(fmnist_fmodel_new(net, 9, &m), BASE_OK);
     m->bias[0][2] = 0.375f;
-    ck_assert_int_eq(sim_fmodel_save(m, w_path), SIM_OK);
-    ck_assert_msg(sim_fmodel_load(net, w_path, &back) == SIM_OK, "%s", sim_last_error());
+    ck_assert_int_eq(fmnist_fmodel_save(m, w_path), BASE_OK);
+    ck_assert_msg(fmnist_fmodel_load(net, w_path, &back) == BASE_OK, "%s", base_last_error());
     ck_assert_int_eq(memcmp(m->weight[3], back->weight[3], 6 * 36 * sizeof(float)), 0);
     ck_assert_double_eq((double)back->bias[0][2], 0.375);
-    sim_fmodel_free(back);
+    fmnist_fmodel_free(back);
     /* Size: 16 header + 3 x 12 shapes + floats (4x9+4, 6x36+6, 3x24+3). */
     FILE *fp = fopen(w_path, "rb");
     fseek(fp, 0, SEEK_END);
@@ -355,33 +357,33 @@ START_TEST(test_weights_round_trip_and_errors)
     fclose(fp);
 
     patch_file(w_path, 0, "XPSIMFW", 7);
-    ck_assert_int_eq(sim_fmodel_load(net, w_path, &back), SIM_EPARSE);
-    ck_assert_ptr_nonnull(strstr(sim_last_error(), "bad magic"));
-    ck_assert_int_eq(sim_fmodel_save(m, w_path), SIM_OK);
+    ck_assert_int_eq(fmnist_fmodel_load(net, w_path, &back), BASE_EPARSE);
+    ck_assert_ptr_nonnull(strstr(base_last_error(), "bad magic"));
+    ck_assert_int_eq(fmnist_fmodel_save(m, w_path), BASE_OK);
     patch_file(w_path, 8, "\x02", 1);
-    ck_assert_int_eq(sim_fmodel_load(net, w_path, &back), SIM_EUNSUPPORTED);
-    ck_assert_int_eq(sim_fmodel_save(m, w_path), SIM_OK);
+    ck_assert_int_eq(fmnist_fmodel_load(net, w_path, &back), BASE_EUNSUPPORTED);
+    ck_assert_int_eq(fmnist_fmodel_save(m, w_path), BASE_OK);
     patch_file(w_path, 16, "\x05", 1); /* conv1 c_out 5 */
-    ck_assert_int_eq(sim_fmodel_load(net, w_path, &back), SIM_ESHAPE);
-    ck_assert_int_eq(sim_fmodel_save(m, w_path), SIM_OK);
+    ck_assert_int_eq(fmnist_fmodel_load(net, w_path, &back), BASE_ESHAPE);
+    ck_assert_int_eq(fmnist_fmodel_save(m, w_path), BASE_OK);
     patch_file(w_path, 12, "\x02", 1); /* 2 layers with weights */
-    ck_assert_int_eq(sim_fmodel_load(net, w_path, &back), SIM_ESHAPE);
-    ck_assert_int_eq(sim_fmodel_save(m, w_path), SIM_OK);
+    ck_assert_int_eq(fmnist_fmodel_load(net, w_path, &back), BASE_ESHAPE);
+    ck_assert_int_eq(fmnist_fmodel_save(m, w_path), BASE_OK);
     patch_file(w_path, 100, NULL, 0);
-    ck_assert_int_eq(sim_fmodel_load(net, w_path, &back), SIM_EPARSE);
-    ck_assert_ptr_nonnull(strstr(sim_last_error(), "truncated"));
+    ck_assert_int_eq(fmnist_fmodel_load(net, w_path, &back), BASE_EPARSE);
+    ck_assert_ptr_nonnull(strstr(base_last_error(), "truncated"));
     patch_file(w_path, 10, NULL, 0);
-    ck_assert_int_eq(sim_fmodel_load(net, w_path, &back), SIM_EPARSE);
-    ck_assert_int_eq(sim_fmodel_save(m, w_path), SIM_OK);
+    ck_assert_int_eq(fmnist_fmodel_load(net, w_path, &back), BASE_EPARSE);
+    ck_assert_int_eq(fmnist_fmodel_save(m, w_path), BASE_OK);
     fp = fopen(w_path, "ab");
     fputc(7, fp);
     fclose(fp);
-    ck_assert_int_eq(sim_fmodel_load(net, w_path, &back), SIM_EPARSE);
-    ck_assert_ptr_nonnull(strstr(sim_last_error(), "trailing"));
-    ck_assert_int_eq(sim_fmodel_load(net, "/nonexistent/w.bin", &back), SIM_EIO);
-    ck_assert_int_eq(sim_fmodel_save(m, "/nonexistent/dir/w.bin"), SIM_EIO);
+    ck_assert_int_eq(fmnist_fmodel_load(net, w_path, &back), BASE_EPARSE);
+    ck_assert_ptr_nonnull(strstr(base_last_error(), "trailing"));
+    ck_assert_int_eq(fmnist_fmodel_load(net, "/nonexistent/w.bin", &back), BASE_EIO);
+    ck_assert_int_eq(fmnist_fmodel_save(m, "/nonexistent/dir/w.bin"), BASE_EIO);
     ck_assert_ptr_null(back);
-    sim_fmodel_free(m);
+    fmnist_fmodel_free(m);
     net_free(net);
 }
 END_TEST
@@ -390,20 +392,20 @@ END_TEST
 START_TEST(test_weights_reject_non_finite)
 {
     net_network *net = tiny_net();
-    sim_fmodel *m = NULL, *back = NULL;
-    ck_assert_int_eq(sim_fmodel_new(net, 9, &m), SIM_OK);
+    fmnist_fmodel *m = NULL, *back = NULL;
+    ck_assert_int_eq(fmnist_fmodel_new(net, 9, &m), BASE_OK);
     static const char *const bad[] = {"\x00\x00\xc0\x7f", "\x00\x00\x80\x7f",
                                       "\x00\x00\x80\xff"}; /* NaN, +Inf, -Inf */
     static const long at[] = {16 + 36, 16 + 36 + 4 * 40 + 8, 16 + 36 + 4 * (40 + 222 + 74)};
     for (size_t i = 0; i < 3; i++) {
-        ck_assert_int_eq(sim_fmodel_save(m, w_path), SIM_OK);
+        ck_assert_int_eq(fmnist_fmodel_save(m, w_path), BASE_OK);
         patch_file(w_path, at[i], bad[i], 4);
-        ck_assert_int_eq(sim_fmodel_load(net, w_path, &back), SIM_EPARSE);
+        ck_assert_int_eq(fmnist_fmodel_load(net, w_path, &back), BASE_EPARSE);
         ck_assert_ptr_null(back);
-        ck_assert_ptr_nonnull(strstr(sim_last_error(), w_path));
-        ck_assert_ptr_nonnull(strstr(sim_last_error(), "not a finite number"));
+        ck_assert_ptr_nonnull(strstr(base_last_error(), w_path));
+        ck_assert_ptr_nonnull(strstr(base_last_error(), "not a finite number"));
     }
-    sim_fmodel_free(m);
+    fmnist_fmodel_free(m);
     net_free(net);
 }
 END_TEST
@@ -417,47 +419,48 @@ static const char *const q_specs[] = {"int8", "int4", "w2a8", "int2"};
 START_TEST(test_quantize_ap_bit_exact)
 {
     net_network *net = tiny_net();
-    sim_dataset *d = tiny_data(48, 5);
+    fmnist_dataset *d = tiny_data(48, 5);
     double l[3];
-    sim_fmodel *m = train_tiny(net, d, l);
+    fmnist_fmodel *m = train_tiny(net, d, l);
     net_bitcfg *bits = NULL;
-    sim_qmodel *qm = NULL;
+    exec_qmodel *qm = NULL;
     sim_plan *plan = NULL;
     sim_result *res = NULL;
     tech_params *tech = NULL;
     sim_arch arch;
-    ck_assert_int_eq(sim_arch_find("bf_imna", &arch), SIM_OK);
+    ck_assert_int_eq(sim_arch_find("bf_imna", &arch), BASE_OK);
     arch.batch = 1;
-    ck_assert_int_eq(sim_tech_open("sram", &tech), SIM_OK);
-    ck_assert_int_eq(net_bitcfg_resolve(q_specs[_i], net, &bits), SIM_OK);
-    ck_assert_msg(sim_fmnist_quantize(m, bits, d, 24, &qm) == SIM_OK, "%s", sim_last_error());
-    ck_assert_double_eq_tol(qm->in_scale, sim_fmnist_input_scale(bits->input_bits), 1e-15);
-    ck_assert_int_eq(sim_plan_new(net, bits, &arch, &plan), SIM_OK);
-    ck_assert_int_eq(sim_result_new(plan, &res), SIM_OK);
-    ck_assert_int_eq(sim_plan_eval(plan, tech, tech->vdd_nom_v.value, res), SIM_OK);
+    ck_assert_int_eq(tech_open("sram", &tech), BASE_OK);
+    ck_assert_int_eq(net_bitcfg_resolve(q_specs[_i], net, &bits), BASE_OK);
+    ck_assert_msg(fmnist_quantize(m, bits, d, 24, &qm) == BASE_OK, "%s", base_last_error());
+    ck_assert_double_eq_tol(qm->in_scale, fmnist_input_scale(bits->input_bits), 1e-15);
+    ck_assert_int_eq(sim_plan_new(net, bits, &arch, &plan), BASE_OK);
+    ck_assert_int_eq(sim_result_new(plan, &res), BASE_OK);
+    ck_assert_int_eq(sim_plan_eval(plan, tech, tech->vdd_nom_v.value, res), BASE_OK);
     int32_t logits[48 * 3], in[64], ap[3];
-    ck_assert_int_eq(sim_fmnist_logits(qm, d, 48, logits), SIM_OK);
+    ck_assert_int_eq(fmnist_logits(qm, d, 48, logits), BASE_OK);
     size_t correct = 0;
     for (size_t i = 0; i < 48; i++) {
         size_t top;
         int64_t margin;
-        sim_fmnist_top(logits + 3 * i, 3, &top, &margin);
+        fmnist_top(logits + 3 * i, 3, &top, &margin);
         correct += top == d->labels[i];
         ck_assert_int_ge(margin, 0);
     }
     if (_i == 0)
         ck_assert_uint_ge(correct, 44);
     for (size_t i = 0; i < 4; i++) {
-        sim_fmnist_input(d, i, 1, bits->input_bits, in);
-        ck_assert_msg(sim_infer_ap(qm, plan, res, in, ap, NULL) == SIM_OK, "%s", sim_last_error());
+        fmnist_input(d, i, 1, bits->input_bits, in);
+        ck_assert_msg(exec_infer_ap(qm, plan, res, in, ap, NULL) == BASE_OK, "%s",
+                      base_last_error());
         ck_assert_int_eq(memcmp(ap, logits + 3 * i, sizeof ap), 0);
     }
     sim_result_free(res);
     sim_plan_free(plan);
-    sim_qmodel_free(qm);
+    exec_qmodel_free(qm);
     net_bitcfg_free(bits);
     tech_params_free(tech);
-    sim_fmodel_free(m);
+    fmnist_fmodel_free(m);
     free_data(d);
     net_free(net);
 }
@@ -466,36 +469,36 @@ END_TEST
 START_TEST(test_quantize_errors)
 {
     net_network *net = tiny_net();
-    sim_dataset *d = tiny_data(6, 5);
-    sim_fmodel *m = NULL;
+    fmnist_dataset *d = tiny_data(6, 5);
+    fmnist_fmodel *m = NULL;
     net_bitcfg *bits = NULL;
-    sim_qmodel *qm = NULL;
+    exec_qmodel *qm = NULL;
     int32_t logits[3];
-    ck_assert_int_eq(sim_fmodel_new(net, 1, &m), SIM_OK);
+    ck_assert_int_eq(fmnist_fmodel_new(net, 1, &m), BASE_OK);
     static const char *const bad[] = {"int1", "w9a8", "w8a12"};
     for (size_t i = 0; i < 3; i++) {
-        ck_assert_int_eq(net_bitcfg_resolve(bad[i], net, &bits), SIM_OK);
-        ck_assert_int_eq(sim_fmnist_quantize(m, bits, d, 6, &qm), SIM_ERANGE);
+        ck_assert_int_eq(net_bitcfg_resolve(bad[i], net, &bits), BASE_OK);
+        ck_assert_int_eq(fmnist_quantize(m, bits, d, 6, &qm), BASE_ERANGE);
         ck_assert_ptr_null(qm);
         net_bitcfg_free(bits);
     }
-    ck_assert_int_eq(net_bitcfg_resolve("int8", net, &bits), SIM_OK);
-    ck_assert_int_eq(sim_fmnist_quantize(m, bits, d, 0, &qm), SIM_EINVAL);
+    ck_assert_int_eq(net_bitcfg_resolve("int8", net, &bits), BASE_OK);
+    ck_assert_int_eq(fmnist_quantize(m, bits, d, 0, &qm), BASE_EINVAL);
     for (long k = 1; k <= 3; k++) {
-        sim_alloc_fail_after(k);
-        sim_status st = sim_fmnist_quantize(m, bits, d, 6, &qm);
-        sim_alloc_fail_reset();
-        ck_assert_int_eq(st, SIM_ENOMEM);
+        base_alloc_fail_after(k);
+        base_status st = fmnist_quantize(m, bits, d, 6, &qm);
+        base_alloc_fail_reset();
+        ck_assert_int_eq(st, BASE_ENOMEM);
         ck_assert_ptr_null(qm);
     }
-    ck_assert_int_eq(sim_fmnist_quantize(m, bits, d, 6, &qm), SIM_OK);
-    ck_assert_int_eq(sim_fmnist_logits(qm, d, 7, logits), SIM_EINVAL);
-    sim_alloc_fail_after(1);
-    ck_assert_int_eq(sim_fmnist_logits(qm, d, 1, logits), SIM_ENOMEM);
-    sim_alloc_fail_reset();
-    sim_qmodel_free(qm);
+    ck_assert_int_eq(fmnist_quantize(m, bits, d, 6, &qm), BASE_OK);
+    ck_assert_int_eq(fmnist_logits(qm, d, 7, logits), BASE_EINVAL);
+    base_alloc_fail_after(1);
+    ck_assert_int_eq(fmnist_logits(qm, d, 1, logits), BASE_ENOMEM);
+    base_alloc_fail_reset();
+    exec_qmodel_free(qm);
     net_bitcfg_free(bits);
-    sim_fmodel_free(m);
+    fmnist_fmodel_free(m);
     free_data(d);
     net_free(net);
 }
@@ -519,8 +522,8 @@ static net_network *tiny_net_bias(int conv1, int conv2, int fc)
              "  - {name: fc, type: fc, out: 3, bias: %s}\n",
              conv1 ? "true" : "false", conv2 ? "true" : "false", fc ? "true" : "false");
     net_network *net = NULL;
-    ck_assert_msg(net_load_string("tinyb.yaml", text, strlen(text), &net) == SIM_OK, "%s",
-                  sim_last_error());
+    ck_assert_msg(net_load_string("tinyb.yaml", text, strlen(text), &net) == BASE_OK, "%s",
+                  base_last_error());
     return net;
 }
 
@@ -528,18 +531,18 @@ static net_network *tiny_net_bias(int conv1, int conv2, int fc)
  * scaled by its input's calibrated scale (input scale x weight scale). */
 START_TEST(test_quantize_bias_free_layers)
 {
-    sim_dataset *d = tiny_data(12, 5);
+    fmnist_dataset *d = tiny_data(12, 5);
     for (int variant = 0; variant < 2; variant++) {
         net_network *net = variant == 0 ? tiny_net_bias(0, 0, 0) : tiny_net_bias(0, 1, 1);
-        sim_fmodel *m = NULL;
+        fmnist_fmodel *m = NULL;
         net_bitcfg *bits = NULL;
-        sim_qmodel *qm = NULL;
-        ck_assert_int_eq(sim_fmodel_new(net, 3, &m), SIM_OK);
+        exec_qmodel *qm = NULL;
+        ck_assert_int_eq(fmnist_fmodel_new(net, 3, &m), BASE_OK);
         for (size_t li = 0; li < net->n_layers; li++)
             for (int c = 0; m->bias[li] && c < net->layers[li].c_out; c++)
                 m->bias[li][c] = 0.05f * (float)(c + 1);
-        ck_assert_int_eq(net_bitcfg_resolve("int8", net, &bits), SIM_OK);
-        ck_assert_msg(sim_fmnist_quantize(m, bits, d, 12, &qm) == SIM_OK, "%s", sim_last_error());
+        ck_assert_int_eq(net_bitcfg_resolve("int8", net, &bits), BASE_OK);
+        ck_assert_msg(fmnist_quantize(m, bits, d, 12, &qm) == BASE_OK, "%s", base_last_error());
         /* conv1 narrows to 8 bits: its requantization was chosen, not left at the default. */
         ck_assert_int_ne(qm->layers[0].rq.scale_b, 1);
         ck_assert(qm->layers[0].out_scale != 1.0);
@@ -555,10 +558,10 @@ START_TEST(test_quantize_bias_free_layers)
                                  (int32_t)nearbyint((double)m->bias[li][c] / s_acc));
         }
         int32_t logits[12 * 3];
-        ck_assert_int_eq(sim_fmnist_logits(qm, d, 12, logits), SIM_OK);
-        sim_qmodel_free(qm);
+        ck_assert_int_eq(fmnist_logits(qm, d, 12, logits), BASE_OK);
+        exec_qmodel_free(qm);
         net_bitcfg_free(bits);
-        sim_fmodel_free(m);
+        fmnist_fmodel_free(m);
         net_free(net);
     }
     free_data(d);
@@ -581,14 +584,14 @@ START_TEST(test_cli_option_checks)
         int argc = 0;
         while (cases[i][argc])
             argc++;
-        ck_assert_int_eq(sim_cli_fmnist(argc, (char **)(uintptr_t)cases[i]), 2);
+        ck_assert_int_eq(cli_fmnist(argc, (char **)(uintptr_t)cases[i]), 2);
     }
 }
 END_TEST
 
 START_TEST(test_input_scale)
 {
-    sim_dataset d = {0};
+    fmnist_dataset d = {0};
     uint8_t px[3] = {0, 128, 255}, lab[1] = {0};
     int32_t out[3];
     d.n_images = 1;
@@ -596,14 +599,14 @@ START_TEST(test_input_scale)
     d.w = 3;
     d.pixels = px;
     d.labels = lab;
-    sim_fmnist_input(&d, 0, 1, 8, out);
+    fmnist_input(&d, 0, 1, 8, out);
     ck_assert_int_eq(out[0], -127);
     ck_assert_int_eq(out[1], 0);
     ck_assert_int_eq(out[2], 127);
-    sim_fmnist_input(&d, 0, 1, 2, out);
+    fmnist_input(&d, 0, 1, 2, out);
     ck_assert_int_eq(out[0], -1);
     ck_assert_int_eq(out[2], 1);
-    ck_assert_double_eq_tol(sim_fmnist_input_scale(4), 1.0 / 7.0, 1e-15);
+    ck_assert_double_eq_tol(fmnist_input_scale(4), 1.0 / 7.0, 1e-15);
 }
 END_TEST
 
@@ -614,10 +617,10 @@ START_TEST(test_top_margin)
     const int32_t a[4] = {3, 9, -2, 7}, b[3] = {5, 5, 1};
     size_t top;
     int64_t m;
-    sim_fmnist_top(a, 4, &top, &m);
+    fmnist_top(a, 4, &top, &m);
     ck_assert_uint_eq(top, 1);
     ck_assert_int_eq(m, 2);
-    sim_fmnist_top(b, 3, &top, &m); /* a tie: the first wins, margin 0 */
+    fmnist_top(b, 3, &top, &m); /* a tie: the first wins, margin 0 */
     ck_assert_uint_eq(top, 0);
     ck_assert_int_eq(m, 0);
 }
@@ -635,8 +638,8 @@ START_TEST(test_cascade_threshold)
         size_t n_rerun, n_correct;
     } cases[] = {{0.0, 0, 2}, {0.5, 0, 2}, {0.75, 1, 3}, {2.0, 2, 4}, {4.0, 3, 4}, {100.0, 4, 4}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        sim_cascade_point cp;
-        sim_fmnist_cascade(lo, 0.5, hi, labels, 4, 2, cases[i].thr, &cp);
+        fmnist_cascade_point cp;
+        fmnist_cascade(lo, 0.5, hi, labels, 4, 2, cases[i].thr, &cp);
         ck_assert_double_eq(cp.threshold, cases[i].thr);
         ck_assert_uint_eq(cp.n_inputs, 4);
         ck_assert_uint_eq(cp.n_rerun, cases[i].n_rerun);

@@ -1,4 +1,4 @@
-/* check_infer.c - bit-exact inference (sim/sim_infer.c): whole ResNet18 and ResNet50 at small
+/* check_infer.c - bit-exact inference (exec/exec_infer.c): whole ResNet18 and ResNet50 at small
  * resolutions with seeded synthetic weights run on ap_core with the planner's mapping and in
  * the plain-C reference; outputs must be identical and the AP counters must equal the plan.
  * Also the grouped reduction op it added to ap_core, and the dyadic requantization. */
@@ -9,11 +9,10 @@
 #include <string.h>
 
 #include "ap_core/ap.h"
-#include "sim/sim.h"
-#include "sim/sim_impl.h"
-#include "sim/sim_tech.h"
+#include "exec/exec.h"
+#include "tech/tech.h"
 
-/* Grouped convolutions have no functional execution: sim_qmodel_new refuses them. */
+/* Grouped convolutions have no functional execution: exec_qmodel_new refuses them. */
 START_TEST(test_qmodel_new_rejects_grouped_conv)
 {
     static const char yaml[] = "name: grouped\n"
@@ -22,13 +21,13 @@ START_TEST(test_qmodel_new_rejects_grouped_conv)
                                "  - {name: dw, type: conv, out: 4, kernel: 3, pad: 1, groups: 4}\n";
     net_network *net = NULL;
     net_bitcfg *bits = NULL;
-    sim_qmodel *qm = NULL;
-    ck_assert_msg(net_load_string("grouped.yaml", yaml, strlen(yaml), &net) == SIM_OK, "%s",
-                  sim_last_error());
-    ck_assert_int_eq(net_bitcfg_uniform("int8", net, &bits), SIM_OK);
-    ck_assert_int_eq(sim_qmodel_new(net, bits, &qm), SIM_EUNSUPPORTED);
+    exec_qmodel *qm = NULL;
+    ck_assert_msg(net_load_string("grouped.yaml", yaml, strlen(yaml), &net) == BASE_OK, "%s",
+                  base_last_error());
+    ck_assert_int_eq(net_bitcfg_uniform("int8", net, &bits), BASE_OK);
+    ck_assert_int_eq(exec_qmodel_new(net, bits, &qm), BASE_EUNSUPPORTED);
     ck_assert_ptr_null(qm);
-    ck_assert_ptr_nonnull(strstr(sim_last_error(), "grouped convolution"));
+    ck_assert_ptr_nonnull(strstr(base_last_error(), "grouped convolution"));
     net_bitcfg_free(bits);
     net_free(net);
 }
@@ -48,24 +47,24 @@ END_TEST
  * to the columns the AP program takes. */
 START_TEST(test_shared_helpers)
 {
-    ck_assert_int_eq(sim_wrap_signed(130, 8), -126);
-    ck_assert_int_eq(sim_wrap_signed(-129, 8), 127);
-    ck_assert_int_eq(sim_wrap_signed(-5, 64), -5);
-    ck_assert_int_eq(sim_shr_round(5, 1), 3);
-    ck_assert_int_eq(sim_shr_round(-5, 1), -2);
+    ck_assert_int_eq(exec_wrap_signed(130, 8), -126);
+    ck_assert_int_eq(exec_wrap_signed(-129, 8), 127);
+    ck_assert_int_eq(exec_wrap_signed(-5, 64), -5);
+    ck_assert_int_eq(exec_shr_round(5, 1), 3);
+    ck_assert_int_eq(exec_shr_round(-5, 1), -2);
     uint64_t s1 = 7, s2 = 7;
-    ck_assert_uint_eq(sim_splitmix64(&s1), sim_splitmix64(&s2));
-    ck_assert_uint_ne(sim_splitmix64(&s1), sim_splitmix64(&s1));
+    ck_assert_uint_eq(exec_splitmix64(&s1), exec_splitmix64(&s2));
+    ck_assert_uint_ne(exec_splitmix64(&s1), exec_splitmix64(&s1));
     static const unsigned src_o[][2] = {{20, 8}, {12, 4}, {30, 2}, {16, 8}};
     for (size_t i = 0; i < 4; i++) {
         unsigned src = src_o[i][0], o = src_o[i][1], col = 0;
         ap_array *arr = NULL;
         uint32_t vals[4] = {0};
-        sim_requant rq = {src > 16 ? src - 16 : 0, 3, 2};
+        exec_requant rq = {src > 16 ? src - 16 : 0, 3, 2};
         ap_field f = {0, src}, res;
-        ck_assert_int_eq(ap_array_new(4, src + 1 + sim_requant_cols(src, o), &arr), SIM_OK);
+        ck_assert_int_eq(ap_array_new(4, src + 1 + sim_requant_cols(src, o), &arr), BASE_OK);
         col = src + 1;
-        ck_assert_int_eq(sim_ap_requant(arr, vals, 4, &rq, f, o, &col, src, &res), SIM_OK);
+        ck_assert_int_eq(exec_ap_requant(arr, vals, 4, &rq, f, o, &col, src, &res), BASE_OK);
         ck_assert_uint_eq(col - (src + 1), sim_requant_cols(src, o));
         ck_assert_uint_eq(res.width, o);
         ap_array_free(arr);
@@ -80,7 +79,7 @@ static net_network *load_resized(const char *name, int side)
 {
     char path[1024], from[64], to[64];
     net_network *net = NULL;
-    ck_assert_int_eq(net_find_builtin(name, path, sizeof path), SIM_OK);
+    ck_assert_int_eq(net_find_builtin(name, path, sizeof path), BASE_OK);
     FILE *fp = fopen(path, "rb");
     ck_assert_ptr_nonnull(fp);
     char *text = calloc(1, 1 << 16);
@@ -93,8 +92,8 @@ static net_network *load_resized(const char *name, int side)
     size_t lf = strlen(from), lt = strlen(to);
     memmove(at + lt, at + lf, n - (size_t)(at - text) - lf + 1);
     memcpy(at, to, lt);
-    ck_assert_msg(net_load_string(name, text, strlen(text), &net) == SIM_OK, "%s",
-                  sim_last_error());
+    ck_assert_msg(net_load_string(name, text, strlen(text), &net) == BASE_OK, "%s",
+                  base_last_error());
     free(text);
     return net;
 }
@@ -103,7 +102,7 @@ static net_network *load_resized(const char *name, int side)
 static sim_arch small_arch(void)
 {
     sim_arch a;
-    ck_assert_msg(sim_arch_find("bf_imna", &a) == SIM_OK, "%s", sim_last_error());
+    ck_assert_msg(sim_arch_find("bf_imna", &a) == BASE_OK, "%s", base_last_error());
     a.n_caps = 4;
     a.cap_rows = 512;
     a.batch = 1;
@@ -116,26 +115,26 @@ static void check_network(const char *name, int side, const char *spec, uint64_t
     net_network *net = load_resized(name, side);
     net_bitcfg *bits = NULL;
     tech_params *tech = NULL;
-    sim_qmodel *qm = NULL;
+    exec_qmodel *qm = NULL;
     sim_plan *plan = NULL;
     sim_result *res = NULL;
     sim_arch arch = small_arch();
-    ck_assert_msg(net_bitcfg_resolve(spec, net, &bits) == SIM_OK, "%s", sim_last_error());
-    ck_assert_int_eq(sim_tech_open("sram", &tech), SIM_OK);
-    ck_assert_msg(sim_plan_new(net, bits, &arch, &plan) == SIM_OK, "%s", sim_last_error());
-    ck_assert_int_eq(sim_result_new(plan, &res), SIM_OK);
-    ck_assert_int_eq(sim_plan_eval(plan, tech, tech->vdd_nom_v.value, res), SIM_OK);
-    ck_assert_int_eq(sim_qmodel_new(net, bits, &qm), SIM_OK);
-    sim_qmodel_synthetic(qm, seed);
+    ck_assert_msg(net_bitcfg_resolve(spec, net, &bits) == BASE_OK, "%s", base_last_error());
+    ck_assert_int_eq(tech_open("sram", &tech), BASE_OK);
+    ck_assert_msg(sim_plan_new(net, bits, &arch, &plan) == BASE_OK, "%s", base_last_error());
+    ck_assert_int_eq(sim_result_new(plan, &res), BASE_OK);
+    ck_assert_int_eq(sim_plan_eval(plan, tech, tech->vdd_nom_v.value, res), BASE_OK);
+    ck_assert_int_eq(exec_qmodel_new(net, bits, &qm), BASE_OK);
+    exec_qmodel_synthetic(qm, seed);
     size_t n_in = (size_t)net->c_in * (size_t)net->h_in * (size_t)net->w_in;
-    size_t n_out = sim_infer_out_elems(net);
+    size_t n_out = exec_infer_out_elems(net);
     int32_t *in = calloc(n_in, sizeof *in), *ref = calloc(n_out, sizeof *ref),
             *ap = calloc(n_out, sizeof *ap);
-    sim_infer_synthetic_input(net, bits->input_bits, seed + 1, 1, in);
-    ck_assert_msg(sim_qmodel_calibrate(qm, in, 1) == SIM_OK, "%s", sim_last_error());
-    ck_assert_int_eq(sim_infer_reference(qm, in, 1, ref), SIM_OK);
-    sim_infer_stats stats;
-    ck_assert_msg(sim_infer_ap(qm, plan, res, in, ap, &stats) == SIM_OK, "%s", sim_last_error());
+    exec_infer_synthetic_input(net, bits->input_bits, seed + 1, 1, in);
+    ck_assert_msg(exec_qmodel_calibrate(qm, in, 1) == BASE_OK, "%s", base_last_error());
+    ck_assert_int_eq(exec_infer_reference(qm, in, 1, ref), BASE_OK);
+    exec_infer_stats stats;
+    ck_assert_msg(exec_infer_ap(qm, plan, res, in, ap, &stats) == BASE_OK, "%s", base_last_error());
     size_t n_distinct = 0;
     for (size_t i = 0; i < n_out; i++) {
         ck_assert_msg(ap[i] == ref[i], "%s %s: output %zu: AP %d, reference %d", name, spec, i,
@@ -145,7 +144,7 @@ static void check_network(const char *name, int side, const char *spec, uint64_t
     ck_assert_msg(n_distinct > n_out / 2, "outputs are nearly constant");
     ap_counters want;
     double written;
-    sim_infer_expected(plan, res, &want, &written);
+    exec_infer_expected(plan, res, &want, &written);
     ck_assert_uint_eq(stats.counters.n_compares, want.n_compares);
     ck_assert_uint_eq(stats.counters.n_writes, want.n_writes);
     ck_assert_uint_eq(stats.counters.n_plane_writes, want.n_plane_writes);
@@ -160,7 +159,7 @@ static void check_network(const char *name, int side, const char *spec, uint64_t
     free(in);
     free(ref);
     free(ap);
-    sim_qmodel_free(qm);
+    exec_qmodel_free(qm);
     sim_result_free(res);
     sim_plan_free(plan);
     tech_params_free(tech);
@@ -194,17 +193,17 @@ START_TEST(test_requant_choose_precision)
     const unsigned src = srcs[_i], o = 8;
     const int64_t max_abs = (1ll << (src - 2)) + 12345;
     const double r = 100.0 / (double)max_abs;
-    sim_requant rq;
-    sim_requant_choose(r, src, o, max_abs, &rq);
+    exec_requant rq;
+    exec_requant_choose(r, src, o, max_abs, &rq);
     ck_assert_uint_ge(rq.shift, 1);
     for (int64_t v = -max_abs; v <= max_abs; v += max_abs / 97) {
         double want = (double)v * r;
-        int64_t got = sim_requant_apply(&rq, v, src, o);
+        int64_t got = exec_requant_apply(&rq, v, src, o);
         ck_assert_msg(fabs((double)got - want) < 1.0, "src %u: %lld -> %lld, want %.3f", src,
                       (long long)v, (long long)got, want);
     }
     /* Widening leaves the value alone. */
-    ck_assert_int_eq(sim_requant_apply(&rq, -777, 10, 12), -777);
+    ck_assert_int_eq(exec_requant_apply(&rq, -777, 10, 12), -777);
 }
 END_TEST
 
@@ -212,41 +211,41 @@ START_TEST(test_infer_errors)
 {
     net_network *net = load_resized("resnet18", 32);
     net_bitcfg *bits = NULL, *other = NULL;
-    sim_qmodel *qm = NULL;
+    exec_qmodel *qm = NULL;
     sim_plan *plan = NULL;
     sim_result *res = NULL;
     tech_params *tech = NULL;
     sim_arch arch = small_arch();
-    ck_assert_int_eq(net_bitcfg_uniform("int8", net, &bits), SIM_OK);
-    ck_assert_int_eq(sim_qmodel_new(net, bits, &qm), SIM_OK);
-    ck_assert_int_eq(sim_tech_open("sram", &tech), SIM_OK);
+    ck_assert_int_eq(net_bitcfg_uniform("int8", net, &bits), BASE_OK);
+    ck_assert_int_eq(exec_qmodel_new(net, bits, &qm), BASE_OK);
+    ck_assert_int_eq(tech_open("sram", &tech), BASE_OK);
     /* Batch above 1 is refused. */
     arch.batch = 2;
-    ck_assert_int_eq(sim_plan_new(net, bits, &arch, &plan), SIM_OK);
-    ck_assert_int_eq(sim_result_new(plan, &res), SIM_OK);
-    ck_assert_int_eq(sim_plan_eval(plan, tech, tech->vdd_nom_v.value, res), SIM_OK);
+    ck_assert_int_eq(sim_plan_new(net, bits, &arch, &plan), BASE_OK);
+    ck_assert_int_eq(sim_result_new(plan, &res), BASE_OK);
+    ck_assert_int_eq(sim_plan_eval(plan, tech, tech->vdd_nom_v.value, res), BASE_OK);
     int32_t in[3 * 32 * 32] = {0}, out[1000];
-    ck_assert_int_eq(sim_infer_ap(qm, plan, res, in, out, NULL), SIM_EINVAL);
+    ck_assert_int_eq(exec_infer_ap(qm, plan, res, in, out, NULL), BASE_EINVAL);
     /* A result from another bit configuration is refused. */
-    ck_assert_int_eq(net_bitcfg_uniform("int4", net, &other), SIM_OK);
-    sim_qmodel *qm4 = NULL;
-    ck_assert_int_eq(sim_qmodel_new(net, other, &qm4), SIM_OK);
-    ck_assert_int_eq(sim_infer_ap(qm4, plan, res, in, out, NULL), SIM_EINVAL);
-    sim_qmodel_free(qm4);
+    ck_assert_int_eq(net_bitcfg_uniform("int4", net, &other), BASE_OK);
+    exec_qmodel *qm4 = NULL;
+    ck_assert_int_eq(exec_qmodel_new(net, other, &qm4), BASE_OK);
+    ck_assert_int_eq(exec_infer_ap(qm4, plan, res, in, out, NULL), BASE_EINVAL);
+    exec_qmodel_free(qm4);
     /* Out of memory while building a model. */
-    sim_qmodel *qmf = NULL;
+    exec_qmodel *qmf = NULL;
     for (long k = 1; k <= 4; k++) {
-        sim_alloc_fail_after(k);
-        ck_assert_int_eq(sim_qmodel_new(net, bits, &qmf), SIM_ENOMEM);
+        base_alloc_fail_after(k);
+        ck_assert_int_eq(exec_qmodel_new(net, bits, &qmf), BASE_ENOMEM);
         ck_assert_ptr_null(qmf);
     }
-    sim_alloc_fail_reset();
+    base_alloc_fail_reset();
     /* Mismatched bit configuration. */
     net_network *n50 = load_resized("resnet50", 32);
-    ck_assert_int_eq(sim_qmodel_new(n50, bits, &qmf), SIM_EINVAL);
+    ck_assert_int_eq(exec_qmodel_new(n50, bits, &qmf), BASE_EINVAL);
     net_free(n50);
-    sim_qmodel_free(NULL);
-    sim_qmodel_free(qm);
+    exec_qmodel_free(NULL);
+    exec_qmodel_free(qm);
     sim_result_free(res);
     sim_plan_free(plan);
     tech_params_free(tech);

@@ -16,36 +16,36 @@ static net_network *load_net(const char *name)
 {
     char path[4096];
     net_network *net = NULL;
-    ck_assert_int_eq(net_find_builtin(name, path, sizeof path), SIM_OK);
-    sim_status st = net_load(path, &net);
-    ck_assert_msg(st == SIM_OK, "%s", sim_last_error());
+    ck_assert_int_eq(net_find_builtin(name, path, sizeof path), BASE_OK);
+    base_status st = net_load(path, &net);
+    ck_assert_msg(st == BASE_OK, "%s", base_last_error());
     return net;
 }
 
 static net_network *net_ok(const char *text)
 {
     net_network *net = NULL;
-    sim_status st = net_load_string("n.yaml", text, strlen(text), &net);
-    ck_assert_msg(st == SIM_OK, "%s", sim_last_error());
+    base_status st = net_load_string("n.yaml", text, strlen(text), &net);
+    ck_assert_msg(st == BASE_OK, "%s", base_last_error());
     return net;
 }
 
-static void net_fails(const char *text, sim_status want, const char *msg)
+static void net_fails(const char *text, base_status want, const char *msg)
 {
     net_network *net = NULL;
-    sim_status st = net_load_string("n.yaml", text, strlen(text), &net);
-    ck_assert_msg(st == want, "status %d, want %d: %s", st, want, sim_last_error());
+    base_status st = net_load_string("n.yaml", text, strlen(text), &net);
+    ck_assert_msg(st == want, "status %d, want %d: %s", st, want, base_last_error());
     ck_assert_ptr_null(net);
-    ck_assert_str_eq(sim_last_error(), msg);
+    ck_assert_str_eq(base_last_error(), msg);
 }
 
-static void bits_fails(const net_network *net, const char *text, sim_status want, const char *msg)
+static void bits_fails(const net_network *net, const char *text, base_status want, const char *msg)
 {
     net_bitcfg *c = NULL;
-    sim_status st = net_bitcfg_load_string("b.yaml", text, strlen(text), net, &c);
-    ck_assert_msg(st == want, "status %d, want %d: %s", st, want, sim_last_error());
+    base_status st = net_bitcfg_load_string("b.yaml", text, strlen(text), net, &c);
+    ck_assert_msg(st == want, "status %d, want %d: %s", st, want, base_last_error());
     ck_assert_ptr_null(c);
-    ck_assert_str_eq(sim_last_error(), msg);
+    ck_assert_str_eq(base_last_error(), msg);
 }
 
 static char *read_text(const char *path)
@@ -214,70 +214,70 @@ END_TEST
 
 START_TEST(test_net_error_unknown_key)
 {
-    net_fails(HDR "  - {name: c, type: conv, out: 4, kernel: 3, strid: 2}\n", SIM_EKEY,
+    net_fails(HDR "  - {name: c, type: conv, out: 4, kernel: 3, strid: 2}\n", BASE_EKEY,
               "n.yaml:4:46: error: unknown key 'strid' in 'conv'");
-    net_fails(HDR "  - {name: r, type: relu, kernel: 3}\n", SIM_EKEY,
+    net_fails(HDR "  - {name: r, type: relu, kernel: 3}\n", BASE_EKEY,
               "n.yaml:4:27: error: unknown key 'kernel' in 'relu'");
-    net_fails("name: t\ninput: {channels: 3, height: 8, width: 8}\nlayer: []\n", SIM_EKEY,
+    net_fails("name: t\ninput: {channels: 3, height: 8, width: 8}\nlayer: []\n", BASE_EKEY,
               "n.yaml:3:1: error: unknown key 'layer' in 'network'");
 }
 END_TEST
 
 START_TEST(test_net_error_duplicate_and_missing)
 {
-    net_fails(HDR "  - {name: c, type: conv, out: 4, out: 5, kernel: 3}\n", SIM_EKEY,
+    net_fails(HDR "  - {name: c, type: conv, out: 4, out: 5, kernel: 3}\n", BASE_EKEY,
               "n.yaml:4:35: error: duplicate key 'out' (first at line 4)");
-    net_fails(HDR "  - {name: c, type: conv, kernel: 3}\n", SIM_EKEY,
+    net_fails(HDR "  - {name: c, type: conv, kernel: 3}\n", BASE_EKEY,
               "n.yaml:4:5: error: missing key 'out' in 'conv'");
-    net_fails(HDR "  - {name: r, type: relu}\n  - {name: r, type: relu}\n", SIM_EKEY,
+    net_fails(HDR "  - {name: r, type: relu}\n  - {name: r, type: relu}\n", BASE_EKEY,
               "n.yaml:5:12: error: duplicate layer name 'r' (first at line 4)");
-    net_fails("name: t\nlayers: []\n", SIM_EKEY,
+    net_fails("name: t\nlayers: []\n", BASE_EKEY,
               "n.yaml:1:1: error: missing key 'input' in 'network'");
-    net_fails(HDR "  - {name: input, type: relu}\n", SIM_EINVAL,
+    net_fails(HDR "  - {name: input, type: relu}\n", BASE_EINVAL,
               "n.yaml:4:12: error: 'input' cannot be a layer name");
 }
 END_TEST
 
 START_TEST(test_net_error_types_and_ranges)
 {
-    net_fails(HDR "  - {name: c, type: convolution}\n", SIM_EINVAL,
+    net_fails(HDR "  - {name: c, type: convolution}\n", BASE_EINVAL,
               "n.yaml:4:21: error: unknown layer type 'convolution' (conv, fc, maxpool, "
               "avgpool, relu, add, flatten)");
-    net_fails(HDR "  - {name: c, type: conv, out: 0, kernel: 3}\n", SIM_ERANGE,
+    net_fails(HDR "  - {name: c, type: conv, out: 0, kernel: 3}\n", BASE_ERANGE,
               "n.yaml:4:32: error: value 0 is outside 1..1048576");
-    net_fails(HDR "  - {name: c, type: conv, out: 4, kernel: [3, 3, 3]}\n", SIM_ETYPE,
+    net_fails(HDR "  - {name: c, type: conv, out: 4, kernel: [3, 3, 3]}\n", BASE_ETYPE,
               "n.yaml:4:43: error: kernel must be one integer or [height, width]");
-    net_fails("name: t\ninput: {channels: 3, height: 8, width: 8}\nlayers: []\n", SIM_ESHAPE,
+    net_fails("name: t\ninput: {channels: 3, height: 8, width: 8}\nlayers: []\n", BASE_ESHAPE,
               "n.yaml:3:9: error: network 't' has no layers");
 }
 END_TEST
 
 START_TEST(test_net_error_shapes)
 {
-    net_fails(HDR "  - {name: c, type: conv, out: 4, kernel: 11}\n", SIM_ESHAPE,
+    net_fails(HDR "  - {name: c, type: conv, out: 4, kernel: 11}\n", BASE_ESHAPE,
               "n.yaml:4:5: error: layer 'c': window 11x11 (stride 1, pad 0) does not fit "
               "input 8x8");
-    net_fails(HDR "  - {name: c, type: conv, out: 4, kernel: 3, groups: 2}\n", SIM_ESHAPE,
+    net_fails(HDR "  - {name: c, type: conv, out: 4, kernel: 3, groups: 2}\n", BASE_ESHAPE,
               "n.yaml:4:5: error: layer 'c': groups 2 must divide input channels 3 and output "
               "channels 4");
-    net_fails(HDR "  - {name: f, type: fc, out: 10}\n", SIM_ESHAPE,
+    net_fails(HDR "  - {name: f, type: fc, out: 10}\n", BASE_ESHAPE,
               "n.yaml:4:5: error: layer 'f': fc needs a flattened input, got 3x8x8 (add a "
               "flatten layer)");
     net_fails(HDR "  - {name: c, type: conv, out: 4, kernel: 3, pad: 1}\n"
                   "  - {name: s, type: add, inputs: [c, input]}\n",
-              SIM_ESHAPE, "n.yaml:5:34: error: layer 's': add operands differ: 4x8x8 and 3x8x8");
-    net_fails(HDR "  - {name: s, type: add, inputs: [input]}\n", SIM_ESHAPE,
+              BASE_ESHAPE, "n.yaml:5:34: error: layer 's': add operands differ: 4x8x8 and 3x8x8");
+    net_fails(HDR "  - {name: s, type: add, inputs: [input]}\n", BASE_ESHAPE,
               "n.yaml:4:34: error: layer 's': add takes exactly 2 inputs, got 1");
-    net_fails(HDR "  - {name: p, type: maxpool, kernel: 2, pad: 2}\n", SIM_ESHAPE,
+    net_fails(HDR "  - {name: p, type: maxpool, kernel: 2, pad: 2}\n", BASE_ESHAPE,
               "n.yaml:4:5: error: layer 'p': pool padding 2 exceeds half the window 2x2");
-    net_fails(HDR "  - {name: p, type: avgpool, global: true, kernel: 2}\n", SIM_EINVAL,
+    net_fails(HDR "  - {name: p, type: avgpool, global: true, kernel: 2}\n", BASE_EINVAL,
               "n.yaml:4:5: error: layer 'p': a global pool takes no kernel, stride or pad");
-    net_fails(HDR "  - {name: p, type: maxpool, kernel: [2, 1]}\n", SIM_EINVAL,
+    net_fails(HDR "  - {name: p, type: maxpool, kernel: [2, 1]}\n", BASE_EINVAL,
               "n.yaml:4:38: error: layer 'p': a non-square pool window 2x1 needs an explicit "
               "stride (the default stride is the square kernel)");
     net_fails("name: t\ninput: {channels: 1048576, height: 65536, width: 65536}\nlayers:\n"
               "  - {name: f, type: flatten}\n",
-              SIM_ESHAPE,
+              BASE_ESHAPE,
               "n.yaml:4:5: error: layer 'f': flattened size 4503599627370496 is too "
               "large");
 }
@@ -286,8 +286,8 @@ END_TEST
 START_TEST(test_net_error_inputs)
 {
     net_fails(HDR "  - {name: r, type: relu, input: later}\n  - {name: later, type: relu}\n",
-              SIM_ENOTFOUND, "n.yaml:4:34: error: input 'later' names no earlier layer");
-    net_fails(HDR "  - {name: s, type: add, inputs: [input, ghost]}\n", SIM_ENOTFOUND,
+              BASE_ENOTFOUND, "n.yaml:4:34: error: input 'later' names no earlier layer");
+    net_fails(HDR "  - {name: s, type: add, inputs: [input, ghost]}\n", BASE_ENOTFOUND,
               "n.yaml:4:42: error: input 'ghost' names no earlier layer");
 }
 END_TEST
@@ -295,29 +295,29 @@ END_TEST
 START_TEST(test_net_error_files)
 {
     net_network *net = (net_network *)1;
-    ck_assert_int_eq(net_load("/nonexistent/net.yaml", &net), SIM_EIO);
+    ck_assert_int_eq(net_load("/nonexistent/net.yaml", &net), BASE_EIO);
     ck_assert_ptr_null(net);
-    ck_assert(strncmp(sim_last_error(), "/nonexistent/net.yaml: error: cannot open", 41) == 0);
+    ck_assert(strncmp(base_last_error(), "/nonexistent/net.yaml: error: cannot open", 41) == 0);
     char path[64];
-    ck_assert_int_eq(net_find_builtin("resnet19", path, sizeof path), SIM_ENOTFOUND);
-    ck_assert(strncmp(sim_last_error(), "error: unknown network 'resnet19'", 33) == 0);
-    ck_assert_int_eq(net_find_builtin("no/such.yaml", path, sizeof path), SIM_ENOTFOUND);
-    ck_assert_str_eq(sim_last_error(), "no/such.yaml: error: no such network file");
-    ck_assert_int_eq(net_find_builtin("resnet18", path, sizeof path), SIM_OK);
+    ck_assert_int_eq(net_find_builtin("resnet19", path, sizeof path), BASE_ENOTFOUND);
+    ck_assert(strncmp(base_last_error(), "error: unknown network 'resnet19'", 33) == 0);
+    ck_assert_int_eq(net_find_builtin("no/such.yaml", path, sizeof path), BASE_ENOTFOUND);
+    ck_assert_str_eq(base_last_error(), "no/such.yaml: error: no such network file");
+    ck_assert_int_eq(net_find_builtin("resnet18", path, sizeof path), BASE_OK);
     ck_assert_str_eq(path, "networks/resnet18.yaml");
-    ck_assert_int_eq(net_find_builtin("networks/vgg16.yaml", path, sizeof path), SIM_OK);
-    ck_assert_int_eq(net_find_builtin("resnet18", path, 8), SIM_ERANGE);
+    ck_assert_int_eq(net_find_builtin("networks/vgg16.yaml", path, sizeof path), BASE_OK);
+    ck_assert_int_eq(net_find_builtin("resnet18", path, 8), BASE_ERANGE);
 }
 END_TEST
 
-START_TEST(test_net_find_data_env)
+START_TEST(test_sim_find_data_env)
 {
     char path[4096];
     setenv("APSIM_DATA", "/nonexistent-apsim", 1);
-    ck_assert_int_eq(net_find_data("networks/none.yaml", path, sizeof path), SIM_ENOTFOUND);
-    ck_assert(strstr(sim_last_error(), "$APSIM_DATA=/nonexistent-apsim") != NULL);
+    ck_assert_int_eq(base_find_data("networks/none.yaml", path, sizeof path), BASE_ENOTFOUND);
+    ck_assert(strstr(base_last_error(), "$APSIM_DATA=/nonexistent-apsim") != NULL);
     setenv("APSIM_DATA", ".", 1);
-    ck_assert_int_eq(net_find_data("networks/alexnet.yaml", path, sizeof path), SIM_OK);
+    ck_assert_int_eq(base_find_data("networks/alexnet.yaml", path, sizeof path), BASE_OK);
     ck_assert_str_eq(path, "networks/alexnet.yaml");
     unsetenv("APSIM_DATA");
 }
@@ -327,14 +327,14 @@ START_TEST(test_net_out_of_memory)
 {
     for (long n = 1; n < 400; n++) {
         net_network *net = NULL;
-        sim_alloc_fail_after(n);
-        sim_status st = net_load_string("n.yaml", small_net, strlen(small_net), &net);
-        sim_alloc_fail_reset();
-        if (st == SIM_OK) {
+        base_alloc_fail_after(n);
+        base_status st = net_load_string("n.yaml", small_net, strlen(small_net), &net);
+        base_alloc_fail_reset();
+        if (st == BASE_OK) {
             net_free(net);
             return;
         }
-        ck_assert_int_eq(st, SIM_ENOMEM);
+        ck_assert_int_eq(st, BASE_ENOMEM);
         ck_assert_ptr_null(net);
     }
     ck_abort_msg("loading never succeeded");
@@ -352,8 +352,8 @@ START_TEST(test_bitcfg_hawq_published_bops_size)
 {
     net_network *net = load_net("resnet18");
     net_bitcfg *c = NULL;
-    sim_status st = net_bitcfg_load(hawq_files[_i], net, &c);
-    ck_assert_msg(st == SIM_OK, "%s", sim_last_error());
+    base_status st = net_bitcfg_load(hawq_files[_i], net, &c);
+    ck_assert_msg(st == BASE_OK, "%s", base_last_error());
     ck_assert_int_eq(c->format, NET_BITS_HAWQ);
     ck_assert(c->has_top1 && c->has_size_mb && c->has_bops_g);
     net_totals t;
@@ -373,7 +373,7 @@ START_TEST(test_bitcfg_hawq_mapping)
 {
     net_network *net = load_net("resnet18");
     net_bitcfg *c = NULL;
-    ck_assert_int_eq(net_bitcfg_resolve("resnet18_latency_0.5", net, &c), SIM_OK);
+    ck_assert_int_eq(net_bitcfg_resolve("resnet18_latency_0.5", net, &c), BASE_OK);
     ck_assert_str_eq(c->scheme, "latency_0.5");
     ck_assert_str_eq(c->label, "Mixed Precision Medium Latency");
     ck_assert_double_eq_tol(c->top1_pct, 70.34, 1e-9);
@@ -450,8 +450,8 @@ START_TEST(test_bitcfg_hawq_resnet50)
         char *text = resnet50_hawq(rows[r].scheme, rows[r].bits, rows[r].bits, rows[r].size_mb,
                                    rows[r].bops_g);
         net_bitcfg *c = NULL;
-        sim_status st = net_bitcfg_load_string("r50.yaml", text, strlen(text), net, &c);
-        ck_assert_msg(st == SIM_OK, "%s", sim_last_error());
+        base_status st = net_bitcfg_load_string("r50.yaml", text, strlen(text), net, &c);
+        ck_assert_msg(st == BASE_OK, "%s", base_last_error());
         net_totals t;
         net_totals_compute(net, c, &t);
         ck_assert_msg(rel_err((double)t.bops / 1e9, rows[r].bops_g) < 0.03, "%s BOPS %.2f",
@@ -464,7 +464,7 @@ START_TEST(test_bitcfg_hawq_resnet50)
     /* Mixed: unit inputs at 8 bits, inner convs at 4; quant_act2 lands on conv3's input. */
     char *text = resnet50_hawq("mixed", 8, 4, 20, 100);
     net_bitcfg *c = NULL;
-    ck_assert_int_eq(net_bitcfg_load_string("r50.yaml", text, strlen(text), net, &c), SIM_OK);
+    ck_assert_int_eq(net_bitcfg_load_string("r50.yaml", text, strlen(text), net, &c), BASE_OK);
     ck_assert_uint_eq(c->bits[idx(net, "stage4.unit3.conv3")].a_bits, 4);
     ck_assert_uint_eq(c->bits[idx(net, "stage4.unit3.conv3")].w_bits, 4);
     ck_assert_uint_eq(c->bits[idx(net, "stage4.unit1.identity_conv")].w_bits, 8);
@@ -482,55 +482,55 @@ START_TEST(test_bitcfg_hawq_errors)
 {
     net_network *net = load_net("resnet18");
     char *t = hawq_edit("  stage2.unit1.quant_identity_convbn: 8\n", "");
-    bits_fails(net, t, SIM_EKEY,
+    bits_fails(net, t, BASE_EKEY,
                "b.yaml:12:1: error: missing weight bits for layer 'stage2.unit1.identity_conv' "
                "(HAWQ key 'stage2.unit1.quant_identity_convbn')");
     free(t);
     t = hawq_edit("  quant_output: 8\n", "");
-    bits_fails(net, t, SIM_EKEY,
+    bits_fails(net, t, BASE_EKEY,
                "b.yaml:12:1: error: missing weight bits for layer 'output' (HAWQ key "
                "'quant_output')");
     free(t);
     t = hawq_edit("  stage4.unit2.quant_act_int32: 16\n", "");
-    bits_fails(net, t, SIM_EKEY,
+    bits_fails(net, t, BASE_EKEY,
                "b.yaml:12:1: error: missing residual bits for layer 'stage4.unit2.add' (HAWQ "
                "key 'stage4.unit2.quant_act_int32')");
     free(t);
     t = hawq_edit("speedup_vs_fp32: ", "speedup_vs_fp32: fast # ");
-    bits_fails(net, t, SIM_ETYPE, "b.yaml:11:18: error: expected a number, found 'fast'");
+    bits_fails(net, t, BASE_ETYPE, "b.yaml:11:18: error: expected a number, found 'fast'");
     free(t);
     t = hawq_edit("quant_output: 8", "quant_output: 17");
-    bits_fails(net, t, SIM_ERANGE, "b.yaml:60:17: error: value 17 is outside 1..16");
+    bits_fails(net, t, BASE_ERANGE, "b.yaml:60:17: error: value 17 is outside 1..16");
     free(t);
     t = hawq_edit("stage2.unit1.quant_identity_convbn: 8", "stage2.unit1.quant_identity_convbn: 0");
-    bits_fails(net, t, SIM_ERANGE, "b.yaml:30:39: error: value 0 is outside 1..16");
+    bits_fails(net, t, BASE_ERANGE, "b.yaml:30:39: error: value 0 is outside 1..16");
     free(t);
     t = hawq_edit("stage2.unit1.quant_identity_convbn", "stage2.unit1.quant_identity_conv");
-    bits_fails(net, t, SIM_EKEY,
+    bits_fails(net, t, BASE_EKEY,
                "b.yaml:30:3: error: unknown HAWQ module 'stage2.unit1.quant_identity_conv'");
     free(t);
     t = hawq_edit("  quant_output: 8\n", "  quant_output: 8\n  stage5.unit1.quant_act: 8\n");
-    bits_fails(net, t, SIM_EKEY,
+    bits_fails(net, t, BASE_EKEY,
                "b.yaml:61:3: error: HAWQ module 'stage5.unit1.quant_act' matches no layer of "
                "network 'resnet18'");
     free(t);
     t = hawq_edit("  quant_output: 8\n", "  quant_output: 8\n  stage1.unit1.quant_act2: 8\n");
-    bits_fails(net, t, SIM_EKEY,
+    bits_fails(net, t, BASE_EKEY,
                "b.yaml:61:3: error: HAWQ module 'stage1.unit1.quant_act2' matches no layer of "
                "network 'resnet18'");
     free(t);
     t = hawq_edit("  quant_output: 8\n", "  quant_output: 8\n  quant_output: 4\n");
-    bits_fails(net, t, SIM_EKEY,
+    bits_fails(net, t, BASE_EKEY,
                "b.yaml:61:3: error: duplicate key 'quant_output' (first at "
                "line 60)");
     free(t);
     t = hawq_edit("model: resnet18", "model: resnet50");
-    bits_fails(net, t, SIM_EINVAL,
+    bits_fails(net, t, BASE_EINVAL,
                "b.yaml:5:8: error: bit configuration is for model 'resnet50', network is "
                "'resnet18'");
     free(t);
     t = hawq_edit("label:", "lable:");
-    bits_fails(net, t, SIM_EKEY,
+    bits_fails(net, t, BASE_EKEY,
                "b.yaml:7:1: error: unknown key 'lable' in 'HAWQ bit configuration'");
     free(t);
     net_free(net);
@@ -546,8 +546,8 @@ START_TEST(test_bitcfg_native)
                                "layers:\n  dw: {w: 2, a: 6}\n  fc: {w: 4}\n  mp: {o: 5}\n"
                                "top1_accuracy: 55.5\n";
     net_bitcfg *c = NULL;
-    sim_status st = net_bitcfg_load_string("b.yaml", text, sizeof text - 1, net, &c);
-    ck_assert_msg(st == SIM_OK, "%s", sim_last_error());
+    base_status st = net_bitcfg_load_string("b.yaml", text, sizeof text - 1, net, &c);
+    ck_assert_msg(st == BASE_OK, "%s", base_last_error());
     ck_assert_int_eq(c->format, NET_BITS_NATIVE);
     ck_assert_str_eq(c->scheme, "mixed");
     ck_assert_uint_eq(c->bits[0].w_bits, 8);
@@ -582,37 +582,37 @@ END_TEST
 START_TEST(test_bitcfg_native_errors)
 {
     net_network *net = net_ok(small_net);
-    bits_fails(net, "layers:\n  c1: {w: 8, a: 8}\n  dw: {w: 8, a: 8}\n", SIM_EKEY,
+    bits_fails(net, "layers:\n  c1: {w: 8, a: 8}\n  dw: {w: 8, a: 8}\n", BASE_EKEY,
                "b.yaml:1:1: error: missing weight bits for layer 'fc' (list it under 'layers' "
                "or give a 'default')");
-    bits_fails(net, "default: {w: 8}\n", SIM_EKEY,
+    bits_fails(net, "default: {w: 8}\n", BASE_EKEY,
                "b.yaml:1:1: error: missing activation bits for layer 'c1' (list it under "
                "'layers' or give a 'default')");
-    bits_fails(net, "default: {w: 8, a: 8}\nlayers:\n  c2: {w: 4}\n", SIM_EKEY,
+    bits_fails(net, "default: {w: 8, a: 8}\nlayers:\n  c2: {w: 4}\n", BASE_EKEY,
                "b.yaml:3:3: error: unknown layer 'c2' in network 'small'");
-    bits_fails(net, "default: {w: 8, a: 8}\nlayers:\n  r1: {w: 4}\n", SIM_EKEY,
+    bits_fails(net, "default: {w: 8, a: 8}\nlayers:\n  r1: {w: 4}\n", BASE_EKEY,
                "b.yaml:3:3: error: layer 'r1' is a relu: only 'o' applies (w and a are for "
                "conv and fc)");
-    bits_fails(net, "default: {w: 8, a: 8}\nlayers:\n  c1: {w: 4, b: 3}\n", SIM_EKEY,
+    bits_fails(net, "default: {w: 8, a: 8}\nlayers:\n  c1: {w: 4, b: 3}\n", BASE_EKEY,
                "b.yaml:3:14: error: unknown key 'b' in 'layer bits'");
-    bits_fails(net, "default: {w: 8, a: 8}\nlayers:\n  c1: {w: 4}\n  c1: {w: 2}\n", SIM_EKEY,
+    bits_fails(net, "default: {w: 8, a: 8}\nlayers:\n  c1: {w: 4}\n  c1: {w: 2}\n", BASE_EKEY,
                "b.yaml:4:3: error: duplicate key 'c1' (first at line 3)");
-    bits_fails(net, "default: {w: 0, a: 8}\n", SIM_ERANGE,
+    bits_fails(net, "default: {w: 0, a: 8}\n", BASE_ERANGE,
                "b.yaml:1:14: error: value 0 is outside 1..16");
-    bits_fails(net, "default: {w: 8, a: 17}\n", SIM_ERANGE,
+    bits_fails(net, "default: {w: 8, a: 17}\n", BASE_ERANGE,
                "b.yaml:1:20: error: value 17 is outside 1..16");
-    bits_fails(net, "default: {w: 8, a: 8}\nresidual: 32\n", SIM_ERANGE,
+    bits_fails(net, "default: {w: 8, a: 8}\nresidual: 32\n", BASE_ERANGE,
                "b.yaml:2:11: error: value 32 is outside 1..16");
-    bits_fails(net, "defaults: {w: 8, a: 8}\n", SIM_EKEY,
+    bits_fails(net, "defaults: {w: 8, a: 8}\n", BASE_EKEY,
                "b.yaml:1:1: error: unknown key 'defaults' in 'bit configuration'");
-    bits_fails(net, "network: vgg16\ndefault: {w: 8, a: 8}\n", SIM_EINVAL,
+    bits_fails(net, "network: vgg16\ndefault: {w: 8, a: 8}\n", BASE_EINVAL,
                "b.yaml:1:10: error: bit configuration is for network 'vgg16', network is "
                "'small'");
-    bits_fails(net, "- 8\n", SIM_ETYPE,
+    bits_fails(net, "- 8\n", BASE_ETYPE,
                "b.yaml:1:1: error: expected a mapping for 'bit configuration', found a "
                "sequence");
     net_bitcfg *c = (net_bitcfg *)1;
-    ck_assert_int_eq(net_bitcfg_load("/nonexistent/bits.yaml", net, &c), SIM_EIO);
+    ck_assert_int_eq(net_bitcfg_load("/nonexistent/bits.yaml", net, &c), BASE_EIO);
     ck_assert_ptr_null(c);
     net_free(net);
 }
@@ -629,7 +629,7 @@ START_TEST(test_bitcfg_uniform_every_network)
     } specs[] = {{"int8", 8, 8}, {"int4", 4, 4}, {"w4a8", 4, 8}, {"w2a16r8", 2, 16}};
     for (size_t s = 0; s < 4; s++) {
         net_bitcfg *c = NULL;
-        ck_assert_int_eq(net_bitcfg_resolve(specs[s].spec, net, &c), SIM_OK);
+        ck_assert_int_eq(net_bitcfg_resolve(specs[s].spec, net, &c), BASE_OK);
         ck_assert_int_eq(c->format, NET_BITS_UNIFORM);
         ck_assert_str_eq(c->scheme, specs[s].spec);
         net_totals t;
@@ -661,20 +661,20 @@ START_TEST(test_bitcfg_uniform_errors)
                                       "w4a",  "int",   "w08a8r", "w100a8"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         net_bitcfg *c = (net_bitcfg *)1;
-        ck_assert_int_eq(net_bitcfg_uniform(bad[i], net, &c), SIM_EINVAL);
+        ck_assert_int_eq(net_bitcfg_uniform(bad[i], net, &c), BASE_EINVAL);
         ck_assert_ptr_null(c);
     }
-    ck_assert_str_eq(sim_last_error(),
+    ck_assert_str_eq(base_last_error(),
                      "error: bad uniform bit configuration 'w100a8' (expected int8, int4, intN "
                      "or wXaY, optional rZ residual suffix, widths 1..16)");
     net_bitcfg *c = NULL;
-    ck_assert_int_eq(net_bitcfg_resolve("int3", net, &c), SIM_OK);
+    ck_assert_int_eq(net_bitcfg_resolve("int3", net, &c), BASE_OK);
     ck_assert_uint_eq(c->bits[0].w_bits, 3);
     net_bitcfg_free(c);
-    ck_assert_int_eq(net_bitcfg_resolve("bogus", net, &c), SIM_ENOTFOUND);
+    ck_assert_int_eq(net_bitcfg_resolve("bogus", net, &c), BASE_ENOTFOUND);
     ck_assert_ptr_null(c);
-    ck_assert(strncmp(sim_last_error(), "error: unknown bit configuration 'bogus'", 40) == 0);
-    ck_assert_int_eq(net_bitcfg_resolve("no/such/bits.yaml", net, &c), SIM_ENOTFOUND);
+    ck_assert(strncmp(base_last_error(), "error: unknown bit configuration 'bogus'", 40) == 0);
+    ck_assert_int_eq(net_bitcfg_resolve("no/such/bits.yaml", net, &c), BASE_ENOTFOUND);
     net_free(net);
 }
 END_TEST
@@ -686,28 +686,28 @@ START_TEST(test_bitcfg_out_of_memory)
     int done = 0;
     for (long n = 1; n < 200 && !done; n++) {
         net_bitcfg *c = NULL;
-        sim_alloc_fail_after(n);
-        sim_status st = net_bitcfg_load_string("b.yaml", text, sizeof text - 1, net, &c);
-        sim_alloc_fail_reset();
-        if (st == SIM_OK) {
+        base_alloc_fail_after(n);
+        base_status st = net_bitcfg_load_string("b.yaml", text, sizeof text - 1, net, &c);
+        base_alloc_fail_reset();
+        if (st == BASE_OK) {
             net_bitcfg_free(c);
             done = 1;
         } else {
-            ck_assert_int_eq(st, SIM_ENOMEM);
+            ck_assert_int_eq(st, BASE_ENOMEM);
             ck_assert_ptr_null(c);
         }
     }
     ck_assert(done);
     for (long n = 1; n < 10; n++) {
         net_bitcfg *c = NULL;
-        sim_alloc_fail_after(n);
-        sim_status st = net_bitcfg_uniform("w4a8", net, &c);
-        sim_alloc_fail_reset();
-        if (st == SIM_OK) {
+        base_alloc_fail_after(n);
+        base_status st = net_bitcfg_uniform("w4a8", net, &c);
+        base_alloc_fail_reset();
+        if (st == BASE_OK) {
             net_bitcfg_free(c);
             break;
         }
-        ck_assert_int_eq(st, SIM_ENOMEM);
+        ck_assert_int_eq(st, BASE_ENOMEM);
     }
     net_free(net);
 }
@@ -720,8 +720,8 @@ static char *capture(const net_network *net, const net_bitcfg *c, int csv)
     size_t len = 0;
     FILE *fp = open_memstream(&buf, &len);
     ck_assert_ptr_nonnull(fp);
-    sim_status st = csv ? net_report_write_csv(fp, net, c) : net_report_write_table(fp, net, c);
-    ck_assert_int_eq(st, SIM_OK);
+    base_status st = csv ? net_report_write_csv(fp, net, c) : net_report_write_table(fp, net, c);
+    ck_assert_int_eq(st, BASE_OK);
     fclose(fp);
     return buf;
 }
@@ -731,7 +731,7 @@ START_TEST(test_report_csv_and_table)
     net_network *net = load_net("resnet18");
     net_bitcfg *c = NULL;
     ck_assert_int_eq(net_bitcfg_resolve("networks/hawq_v3/resnet18_uniform4.yaml", net, &c),
-                     SIM_OK);
+                     BASE_OK);
     char *csv = capture(net, c, 1);
     size_t lines = 0;
     for (const char *p = csv; *p; p++)
@@ -768,9 +768,9 @@ START_TEST(test_report_csv_quotes_names)
     free(csv);
     FILE *fp = fopen("/dev/null", "w");
     ck_assert_ptr_nonnull(fp);
-    sim_alloc_fail_after(1);
-    ck_assert_int_eq(net_report_write_csv(fp, net, NULL), SIM_ENOMEM);
-    sim_alloc_fail_reset();
+    base_alloc_fail_after(1);
+    ck_assert_int_eq(net_report_write_csv(fp, net, NULL), BASE_ENOMEM);
+    base_alloc_fail_reset();
     fclose(fp);
     net_free(net);
 }
@@ -791,7 +791,7 @@ Suite *net_suite(void)
     tcase_add_test(tc, test_net_error_shapes);
     tcase_add_test(tc, test_net_error_inputs);
     tcase_add_test(tc, test_net_error_files);
-    tcase_add_test(tc, test_net_find_data_env);
+    tcase_add_test(tc, test_sim_find_data_env);
     tcase_add_test(tc, test_net_out_of_memory);
     suite_add_tcase(s, tc);
     tc = tcase_create("net_bitcfg");

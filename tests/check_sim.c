@@ -6,9 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sim/sim.h"
-#include "sim/sim_impl.h"
-#include "sim/sim_tech.h"
+#include "cli/cli.h"
+#include "exec/exec.h"
+#include "study/study.h"
+#include "tech/tech.h"
 
 Suite *sim_suite(void);
 
@@ -21,15 +22,15 @@ static net_network *load_net(const char *name)
 {
     char path[1024];
     net_network *net = NULL;
-    ck_assert_int_eq(net_find_builtin(name, path, sizeof path), SIM_OK);
-    ck_assert_msg(net_load(path, &net) == SIM_OK, "%s", sim_last_error());
+    ck_assert_int_eq(net_find_builtin(name, path, sizeof path), BASE_OK);
+    ck_assert_msg(net_load(path, &net) == BASE_OK, "%s", base_last_error());
     return net;
 }
 
 static sim_arch default_arch(void)
 {
     sim_arch a;
-    ck_assert_msg(sim_arch_find("bf_imna", &a) == SIM_OK, "%s", sim_last_error());
+    ck_assert_msg(sim_arch_find("bf_imna", &a) == BASE_OK, "%s", base_last_error());
     return a;
 }
 
@@ -40,10 +41,11 @@ static sim_result *run(const net_network *net, const char *bits_spec, const char
     net_bitcfg *bits = NULL;
     tech_params *tech = NULL;
     sim_result *res = NULL;
-    ck_assert_msg(net_bitcfg_resolve(bits_spec, net, &bits) == SIM_OK, "%s", sim_last_error());
-    ck_assert_msg(sim_tech_open(tech_name, &tech) == SIM_OK, "%s", sim_last_error());
-    sim_status st = sim_run(net, bits, arch, tech, vdd_v > 0 ? vdd_v : tech->vdd_nom_v.value, &res);
-    ck_assert_msg(st == SIM_OK, "%s", sim_last_error());
+    ck_assert_msg(net_bitcfg_resolve(bits_spec, net, &bits) == BASE_OK, "%s", base_last_error());
+    ck_assert_msg(tech_open(tech_name, &tech) == BASE_OK, "%s", base_last_error());
+    base_status st =
+        sim_run(net, bits, arch, tech, vdd_v > 0 ? vdd_v : tech->vdd_nom_v.value, &res);
+    ck_assert_msg(st == BASE_OK, "%s", base_last_error());
     /* The result borrows bits and tech; keep copies of the numbers and drop them. */
     res->bits = NULL;
     res->tech = NULL;
@@ -121,12 +123,12 @@ START_TEST(test_run_vdd_out_of_range)
     net_bitcfg *bits = NULL;
     tech_params *tech = NULL;
     sim_result *res = NULL;
-    ck_assert_int_eq(net_bitcfg_uniform("int8", net, &bits), SIM_OK);
-    ck_assert_int_eq(sim_tech_open("reram", &tech), SIM_OK);
-    ck_assert_int_eq(sim_run(net, bits, &arch, tech, 0.5, &res), SIM_ERANGE);
+    ck_assert_int_eq(net_bitcfg_uniform("int8", net, &bits), BASE_OK);
+    ck_assert_int_eq(tech_open("reram", &tech), BASE_OK);
+    ck_assert_int_eq(sim_run(net, bits, &arch, tech, 0.5, &res), BASE_ERANGE);
     ck_assert_ptr_null(res);
-    ck_assert(strstr(sim_last_error(), "reram") != NULL);
-    ck_assert_int_eq(sim_run(net, bits, &arch, tech, 0.25, &res), SIM_ERANGE);
+    ck_assert(strstr(base_last_error(), "reram") != NULL);
+    ck_assert_int_eq(sim_run(net, bits, &arch, tech, 0.25, &res), BASE_ERANGE);
     tech_params_free(tech);
     net_bitcfg_free(bits);
     net_free(net);
@@ -166,7 +168,7 @@ START_TEST(test_plan_gemm_candidate)
     sim_arch arch = default_arch();
     sim_candidate c;
     /* 3x5-bit, K = 45: accumulator 4 + 5 + 6 = 15 bits (activations signed here). */
-    ck_assert_int_eq(sim_gemm_candidate(&arch, 49, 7, 45, 4, 3, 5, 8, 4, &c), SIM_OK);
+    ck_assert_int_eq(sim_gemm_candidate(&arch, 49, 7, 45, 4, 3, 5, 8, 4, &c), BASE_OK);
     ck_assert_uint_eq(c.chunk_k, 12);
     ck_assert_uint_eq(c.acc_bits, 15);
     ck_assert_uint_eq(c.n_rows, 49u * 7u * 4u);
@@ -177,13 +179,13 @@ START_TEST(test_plan_gemm_candidate)
     /* A chunk too wide for 256 columns reuses operand slots: the counts stay those of 45
      * MACs per row, only the columns shrink. */
     sim_candidate wide;
-    ck_assert_int_eq(sim_gemm_candidate(&arch, 49, 7, 45, 9, 8, 8, 8, 1, &wide), SIM_OK);
+    ck_assert_int_eq(sim_gemm_candidate(&arch, 49, 7, 45, 9, 8, 8, 8, 1, &wide), BASE_OK);
     ck_assert_uint_eq(wide.chunk_k, 45);
     ck_assert_uint_eq(wide.n_slots, (256u - (23u + 23u + 1u)) / 17u);
     ck_assert_uint_le(wide.row_cols, 256);
     /* 16 x 16 bits over K = 4608 needs 16 + 16 + 13 = 45 accumulator bits. */
-    ck_assert_int_eq(sim_gemm_candidate(&arch, 10, 10, 4608, 16, 16, 16, 8, 1, &c), SIM_ECAPACITY);
-    ck_assert(strstr(sim_last_error(), "accumulator of 45 bits") != NULL);
+    ck_assert_int_eq(sim_gemm_candidate(&arch, 10, 10, 4608, 16, 16, 16, 8, 1, &c), BASE_ECAPACITY);
+    ck_assert(strstr(base_last_error(), "accumulator of 45 bits") != NULL);
 }
 END_TEST
 
@@ -193,10 +195,10 @@ START_TEST(test_plan_capacity_error)
     sim_arch arch = default_arch();
     net_bitcfg *bits = NULL;
     sim_plan *plan = NULL;
-    ck_assert_int_eq(net_bitcfg_uniform("w16a16", net, &bits), SIM_OK);
-    ck_assert_int_eq(sim_plan_new(net, bits, &arch, &plan), SIM_ECAPACITY);
+    ck_assert_int_eq(net_bitcfg_uniform("w16a16", net, &bits), BASE_OK);
+    ck_assert_int_eq(sim_plan_new(net, bits, &arch, &plan), BASE_ECAPACITY);
     ck_assert_ptr_null(plan);
-    ck_assert(strstr(sim_last_error(), "networks/vgg16.yaml:") != NULL);
+    ck_assert(strstr(base_last_error(), "networks/vgg16.yaml:") != NULL);
     net_bitcfg_free(bits);
     net_free(net);
 }
@@ -210,11 +212,11 @@ START_TEST(test_plan_pool_window_exceeds_cap)
     net_bitcfg *bits = NULL;
     sim_plan *plan = NULL;
     arch.cap_rows = 32; /* the 7x7 global pool needs 64 rows per output */
-    ck_assert_int_eq(net_bitcfg_uniform("int8", net, &bits), SIM_OK);
-    ck_assert_int_eq(sim_plan_new(net, bits, &arch, &plan), SIM_ECAPACITY);
+    ck_assert_int_eq(net_bitcfg_uniform("int8", net, &bits), BASE_OK);
+    ck_assert_int_eq(sim_plan_new(net, bits, &arch, &plan), BASE_ECAPACITY);
     ck_assert_ptr_null(plan);
     ck_assert(
-        strstr(sim_last_error(),
+        strstr(base_last_error(),
                "layer 'final_pool': a 49-element pooling window needs 64 rows, CAPs have 32") !=
         NULL);
     net_bitcfg_free(bits);
@@ -227,20 +229,20 @@ START_TEST(test_plan_out_of_memory)
     net_network *net = load_net("alexnet");
     sim_arch arch = default_arch();
     net_bitcfg *bits = NULL;
-    ck_assert_int_eq(net_bitcfg_uniform("int4", net, &bits), SIM_OK);
+    ck_assert_int_eq(net_bitcfg_uniform("int4", net, &bits), BASE_OK);
     for (long n = 1; n < 8; n++) {
         sim_plan *plan = NULL;
         sim_result *res = NULL;
-        sim_alloc_fail_after(n);
-        sim_status st = sim_plan_new(net, bits, &arch, &plan);
-        if (st == SIM_OK)
+        base_alloc_fail_after(n);
+        base_status st = sim_plan_new(net, bits, &arch, &plan);
+        if (st == BASE_OK)
             st = sim_result_new(plan, &res);
-        sim_alloc_fail_reset();
+        base_alloc_fail_reset();
         sim_result_free(res);
         sim_plan_free(plan);
-        if (st == SIM_OK)
+        if (st == BASE_OK)
             break;
-        ck_assert_int_eq(st, SIM_ENOMEM);
+        ck_assert_int_eq(st, BASE_ENOMEM);
     }
     net_bitcfg_free(bits);
     net_free(net);
@@ -248,14 +250,14 @@ START_TEST(test_plan_out_of_memory)
 END_TEST
 
 /* Writes text to a temporary file and loads it as an architecture. */
-static sim_status load_arch_text(const char *text, sim_arch *a)
+static base_status load_arch_text(const char *text, sim_arch *a)
 {
     const char *path = "build/test_arch.yaml";
     FILE *fp = fopen(path, "w");
     ck_assert_ptr_nonnull(fp);
     fputs(text, fp);
     fclose(fp);
-    sim_status st = sim_arch_load(path, a);
+    base_status st = sim_arch_load(path, a);
     remove(path);
     return st;
 }
@@ -271,13 +273,13 @@ static const char arch_ok[] = "name: t\n"
 START_TEST(test_arch_load_ok)
 {
     sim_arch a;
-    ck_assert_msg(load_arch_text(arch_ok, &a) == SIM_OK, "%s", sim_last_error());
+    ck_assert_msg(load_arch_text(arch_ok, &a) == BASE_OK, "%s", base_last_error());
     ck_assert_uint_eq(a.n_caps, 4);
     ck_assert_uint_eq(a.cap_cols, 128);
     ck_assert_uint_eq(a.batch, 2);
     ck_assert_double_eq_tol(a.bus_energy_pj_per_bit, 0.1, 1e-12);
-    ck_assert_int_eq(sim_arch_find("no_such_arch", &a), SIM_ENOTFOUND);
-    ck_assert(strstr(sim_last_error(), "unknown architecture 'no_such_arch'") != NULL);
+    ck_assert_int_eq(sim_arch_find("no_such_arch", &a), BASE_ENOTFOUND);
+    ck_assert(strstr(base_last_error(), "unknown architecture 'no_such_arch'") != NULL);
 }
 END_TEST
 
@@ -285,20 +287,20 @@ START_TEST(test_arch_load_errors)
 {
     static const struct {
         const char *find, *replace;
-        sim_status status;
+        base_status status;
         const char *msg;
     } cases[] = {
-        {"batch: 2", "batch: 2\nbatchh: 3", SIM_EKEY,
+        {"batch: 2", "batch: 2\nbatchh: 3", BASE_EKEY,
          "build/test_arch.yaml:7:1: error: unknown key 'batchh' in 'architecture'"},
-        {"rows: 64, ", "", SIM_EKEY,
+        {"rows: 64, ", "", BASE_EKEY,
          "build/test_arch.yaml:2:6: error: missing key 'rows' in 'cap'"},
-        {"cols: 128", "cols: 12x", SIM_ETYPE,
+        {"cols: 128", "cols: 12x", BASE_ETYPE,
          "build/test_arch.yaml:2:33: error: expected an integer, found '12x'"},
-        {"ml_segment_cols: 16", "ml_segment_cols: 200", SIM_ERANGE,
+        {"ml_segment_cols: 16", "ml_segment_cols: 200", BASE_ERANGE,
          "build/test_arch.yaml:2:55: error: ml_segment_cols (200) exceeds cols (128)"},
-        {"batch: 2", "batch: 0", SIM_ERANGE,
+        {"batch: 2", "batch: 0", BASE_ERANGE,
          "build/test_arch.yaml:6:8: error: value 0 is outside 1..1048576"},
-        {"name: t", "name: t\nname: u", SIM_EKEY,
+        {"name: t", "name: t\nname: u", BASE_EKEY,
          "build/test_arch.yaml:2:1: error: duplicate key 'name' (first at line 1)"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -309,7 +311,7 @@ START_TEST(test_arch_load_errors)
                  at + strlen(cases[i].find));
         sim_arch a;
         ck_assert_int_eq(load_arch_text(text, &a), cases[i].status);
-        ck_assert_str_eq(sim_last_error(), cases[i].msg);
+        ck_assert_str_eq(base_last_error(), cases[i].msg);
     }
 }
 END_TEST
@@ -335,33 +337,33 @@ START_TEST(test_func_conv_matches_reference_and_plan)
         seed = seed * 1103515245u + 12345u;
         wt[i] = (int32_t)((seed >> 16) % 32u) - 16; /* signed 5-bit */
     }
-    sim_qconv q = {.c_in = CI,
-                   .h_in = H,
-                   .w_in = W,
-                   .c_out = CO,
-                   .kh = KH,
-                   .kw = KW,
-                   .stride = 2,
-                   .pad = 1,
-                   .a_bits = 3,
-                   .w_bits = 5,
-                   .o_bits = 6,
-                   .cap_cols = widths[_i],
-                   .act_unsigned = 1,
-                   .act = act,
-                   .weight = wt,
-                   .scale_b = 45};
+    exec_qconv q = {.c_in = CI,
+                    .h_in = H,
+                    .w_in = W,
+                    .c_out = CO,
+                    .kh = KH,
+                    .kw = KW,
+                    .stride = 2,
+                    .pad = 1,
+                    .a_bits = 3,
+                    .w_bits = 5,
+                    .o_bits = 6,
+                    .cap_cols = widths[_i],
+                    .act_unsigned = 1,
+                    .act = act,
+                    .weight = wt,
+                    .scale_b = 45};
     uint64_t m, n, k;
     int ho, wo;
-    sim_qconv_gemm(&q, &m, &n, &k, &ho, &wo);
+    exec_qconv_gemm(&q, &m, &n, &k, &ho, &wo);
     ck_assert_uint_eq(m, 4u * 3u);
     ck_assert_uint_eq(k, 27);
     int32_t ref[CO * 4 * 3], got[CO * 4 * 3];
     sim_candidate plan;
     ap_counters group, total;
-    ck_assert_int_eq(sim_qconv_reference(&q, ref), SIM_OK);
-    ck_assert_msg(sim_qconv_on_ap(&q, n_chunks, got, &plan, &group, &total) == SIM_OK, "%s",
-                  sim_last_error());
+    ck_assert_int_eq(exec_qconv_reference(&q, ref), BASE_OK);
+    ck_assert_msg(exec_qconv_on_ap(&q, n_chunks, got, &plan, &group, &total) == BASE_OK, "%s",
+                  base_last_error());
     for (size_t i = 0; i < m * n; i++)
         ck_assert_int_eq(got[i], ref[i]);
     /* Every group of rows runs the plan's per-fold program: the same cycle counts. */
@@ -395,7 +397,7 @@ START_TEST(test_io_json_str_escapes)
     char buf[128] = {0};
     FILE *fp = fmemopen(buf, sizeof buf - 1, "w");
     ck_assert_ptr_nonnull(fp);
-    sim_json_str(fp, "a\"b\\c\td\ne");
+    base_json_str(fp, "a\"b\\c\td\ne");
     fclose(fp);
     ck_assert_str_eq(buf, "\"a\\\"b\\\\c\\u0009d\\u000ae\"");
 }
@@ -404,41 +406,41 @@ END_TEST
 START_TEST(test_io_parse_ulong)
 {
     unsigned long v = 7;
-    ck_assert_int_eq(sim_parse_ulong("--batch", "64", 1, 65536, &v), SIM_OK);
+    ck_assert_int_eq(cli_parse_ulong("--batch", "64", 1, 65536, &v), BASE_OK);
     ck_assert_uint_eq(v, 64);
     static const char *const bad[] = {"2.5", "-3", "+3", "", "0", "70000", "12x", " 5"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        ck_assert_int_eq(sim_parse_ulong("--batch", bad[i], 1, 65536, &v), SIM_EINVAL);
-    ck_assert_str_eq(sim_last_error(),
+        ck_assert_int_eq(cli_parse_ulong("--batch", bad[i], 1, 65536, &v), BASE_EINVAL);
+    ck_assert_str_eq(base_last_error(),
                      "error: --batch: expected a whole number in 1..65536, found ' 5'");
 }
 END_TEST
 
-static sim_status write_ok(FILE *fp, const void *ctx)
+static base_status write_ok(FILE *fp, const void *ctx)
 {
     fputs((const char *)ctx, fp);
-    return SIM_OK;
+    return BASE_OK;
 }
 
-static sim_status write_fails(FILE *fp, const void *ctx)
+static base_status write_fails(FILE *fp, const void *ctx)
 {
     (void)fp;
     (void)ctx;
-    return SIM_ERROR(SIM_EINVAL, "writer failed");
+    return BASE_ERROR(BASE_EINVAL, "writer failed");
 }
 
 /* A set is written whole or not at all: a failing writer leaves no file of the set. */
 START_TEST(test_io_write_set_all_or_nothing)
 {
     const char *dir = "build/test_write_set";
-    const sim_output good[] = {{"a.txt", write_ok, 1}, {"b.txt", write_ok, 0}};
-    const sim_output bad[] = {{"c.txt", write_ok, 1}, {"d.txt", write_fails, 1}};
-    ck_assert_int_eq(sim_write_set(dir, good, 2, "text"), SIM_OK);
+    const base_output good[] = {{"a.txt", write_ok, 1}, {"b.txt", write_ok, 0}};
+    const base_output bad[] = {{"c.txt", write_ok, 1}, {"d.txt", write_fails, 1}};
+    ck_assert_int_eq(base_write_set(dir, good, 2, "text"), BASE_OK);
     FILE *fp = fopen("build/test_write_set/a.txt", "r");
     ck_assert_ptr_nonnull(fp);
     fclose(fp);
     ck_assert_ptr_null(fopen("build/test_write_set/b.txt", "r"));
-    ck_assert_int_eq(sim_write_set(dir, bad, 2, "text"), SIM_EINVAL);
+    ck_assert_int_eq(base_write_set(dir, bad, 2, "text"), BASE_EINVAL);
     ck_assert_ptr_null(fopen("build/test_write_set/c.txt", "r"));
     ck_assert_ptr_null(fopen("build/test_write_set/d.txt", "r"));
     remove("build/test_write_set/a.txt");

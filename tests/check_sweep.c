@@ -1,4 +1,4 @@
-/* check_sweep.c - experiment files and sweeps (sim/sim_sweep.c, docs/EXPERIMENTS.md): the
+/* check_sweep.c - experiment files and sweeps (study/study_sweep.c, docs/EXPERIMENTS.md): the
  * strict loader's error paths with their exact file:line:col, glob expansion, bit-config
  * labels, the Pareto front, resuming an interrupted sweep from its journal, and rivals (or
  * the AP) that cannot run a configuration recorded as such rather than failing the sweep. */
@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sim/sim.h"
+#include "study/study.h"
 
 Suite *sweep_suite(void);
 
@@ -81,71 +81,71 @@ static char *slurp(const char *path)
 
 typedef struct bad_case {
     const char *text;
-    sim_status status;
+    base_status status;
     const char *where; /* ":line:col: error: " */
     const char *msg;   /* a substring of the message */
 } bad_case;
 
 #define HEAD "name: t\nnetworks: [resnet18]\n" /* lines 1-2 */
 static const bad_case BAD[] = {
-    {HEAD "bits: [int8]\ntechnologies: [sram]\ntehc: 1\n", SIM_EKEY,
+    {HEAD "bits: [int8]\ntechnologies: [sram]\ntehc: 1\n", BASE_EKEY,
      ":5:1: error: ", "unknown key 'tehc' in 'experiment'"},
-    {HEAD "bits: []\ntechnologies: [sram]\n", SIM_EINVAL, ":3:7: error: ", "'bits' is empty"},
-    {HEAD "bits: [int8]\ntechnologies: [sram, tungsten]\n", SIM_ENOTFOUND,
+    {HEAD "bits: []\ntechnologies: [sram]\n", BASE_EINVAL, ":3:7: error: ", "'bits' is empty"},
+    {HEAD "bits: [int8]\ntechnologies: [sram, tungsten]\n", BASE_ENOTFOUND,
      ":4:22: error: ", "unknown technology 'tungsten'"},
-    {HEAD "bits: [int8, nosuch/cfg.yaml]\ntechnologies: [sram]\n", SIM_ENOTFOUND,
+    {HEAD "bits: [int8, nosuch/cfg.yaml]\ntechnologies: [sram]\n", BASE_ENOTFOUND,
      ":3:14: error: ", "unknown bit configuration 'nosuch/cfg.yaml'"},
-    {HEAD "bits: [int8, \"nosuch/*.yaml\"]\ntechnologies: [sram]\n", SIM_ENOTFOUND,
+    {HEAD "bits: [int8, \"nosuch/*.yaml\"]\ntechnologies: [sram]\n", BASE_ENOTFOUND,
      ":3:14: error: ", "glob 'nosuch/*.yaml' matches no file"},
-    {"name: t\nnetworks: [resnet19]\nbits: [int8]\ntechnologies: [sram]\n", SIM_ENOTFOUND,
+    {"name: t\nnetworks: [resnet19]\nbits: [int8]\ntechnologies: [sram]\n", BASE_ENOTFOUND,
      ":2:12: error: ", "resnet19"},
-    {HEAD "bits: [int8]\ntechnologies: [sram]\nbatch: [1, two]\n", SIM_ETYPE,
+    {HEAD "bits: [int8]\ntechnologies: [sram]\nbatch: [1, two]\n", BASE_ETYPE,
      ":5:12: error: ", "two"},
-    {HEAD "bits: [int8]\ntechnologies: [sram]\nbits: [int4]\n", SIM_EKEY,
+    {HEAD "bits: [int8]\ntechnologies: [sram]\nbits: [int4]\n", BASE_EKEY,
      ":5:1: error: ", "duplicate key 'bits'"},
-    {HEAD "bits: [int8]\ntechnologies: [sram]\nvdd_v: [0.9, 2.5]\n", SIM_ERANGE,
+    {HEAD "bits: [int8]\ntechnologies: [sram]\nvdd_v: [0.9, 2.5]\n", BASE_ERANGE,
      ":5:14: error: ", "no voltage of this entry"},
-    {HEAD "bits: [int8]\ntechnologies: [sram, reram]\nvdd_v: [0.55]\n", SIM_ERANGE,
+    {HEAD "bits: [int8]\ntechnologies: [sram, reram]\nvdd_v: [0.55]\n", BASE_ERANGE,
      ":5:8: error: ", "technology 'reram''s range 0.60..1.00 V"},
-    {HEAD "bits: [int8]\ntechnologies: [sram]\nvdd_v: [{from: 0.6, to: 0.9, stp: 0.1}]\n", SIM_EKEY,
-     ":5:30: error: ", "unknown key 'stp' in 'vdd_v range'"},
-    {HEAD "bits: [int8]\ntechnologies: [sram]\naccelerators: [ap, tpu]\n", SIM_ENOTFOUND,
+    {HEAD "bits: [int8]\ntechnologies: [sram]\nvdd_v: [{from: 0.6, to: 0.9, stp: 0.1}]\n",
+     BASE_EKEY, ":5:30: error: ", "unknown key 'stp' in 'vdd_v range'"},
+    {HEAD "bits: [int8]\ntechnologies: [sram]\naccelerators: [ap, tpu]\n", BASE_ENOTFOUND,
      ":5:20: error: ", "unknown accelerator 'tpu'"},
-    {HEAD "bits: [int8]\ntechnologies: [sram]\naccuracy: {int4: 68.45}\n", SIM_ENOTFOUND,
+    {HEAD "bits: [int8]\ntechnologies: [sram]\naccuracy: {int4: 68.45}\n", BASE_ENOTFOUND,
      ":5:12: error: ", "'int4' names no bit configuration"},
-    {HEAD "bits: [int8]\ntechnologies: [sram]\naccuracy: {int8: 171}\n", SIM_ERANGE,
+    {HEAD "bits: [int8]\ntechnologies: [sram]\naccuracy: {int8: 171}\n", BASE_ERANGE,
      ":5:18: error: ", ""},
-    {HEAD "bits: [int8]\ntechnologies: [sram]\nlayers_for: {technology: fefet}\n", SIM_ENOTFOUND,
+    {HEAD "bits: [int8]\ntechnologies: [sram]\nlayers_for: {technology: fefet}\n", BASE_ENOTFOUND,
      ":5:13: error: ", "layers_for matches no AP design point"},
-    {HEAD "bits: [int8]\ntechnologies: [sram]\nplots: [edp_acuracy]\n", SIM_EKEY,
+    {HEAD "bits: [int8]\ntechnologies: [sram]\nplots: [edp_acuracy]\n", BASE_EKEY,
      ":5:9: error: ", "unknown plots entry 'edp_acuracy'"},
-    {"name: ../x\nnetworks: [resnet18]\nbits: [int8]\ntechnologies: [sram]\n", SIM_EINVAL,
+    {"name: ../x\nnetworks: [resnet18]\nbits: [int8]\ntechnologies: [sram]\n", BASE_EINVAL,
      ":1:7: error: ", "experiment name '../x'"},
-    {HEAD "bits: [int8, int8]\ntechnologies: [sram]\n", SIM_EINVAL,
+    {HEAD "bits: [int8, int8]\ntechnologies: [sram]\n", BASE_EINVAL,
      ":3:14: error: ", "listed twice"},
-    {HEAD "bits: [int8]\n", SIM_EKEY, ":1:1: error: ", "missing key 'technologies'"},
-    {HEAD "bits: [int8]\ntechnologies: sram\n", SIM_ETYPE, ":4:15: error: ", "technologies"},
-    {HEAD "bits: [int8]\ntechnologies: [sram]\npublished: nosuch.yaml\n", SIM_ENOTFOUND,
+    {HEAD "bits: [int8]\n", BASE_EKEY, ":1:1: error: ", "missing key 'technologies'"},
+    {HEAD "bits: [int8]\ntechnologies: sram\n", BASE_ETYPE, ":4:15: error: ", "technologies"},
+    {HEAD "bits: [int8]\ntechnologies: [sram]\npublished: nosuch.yaml\n", BASE_ENOTFOUND,
      ":5:12: error: ", "published table 'nosuch.yaml' does not exist"},
     {HEAD "bits: [int8]\ntechnologies: [sram]\nvdd_v: [{from: 0.9, to: 0.6, step: 0.1}]\n",
-     SIM_ERANGE, ":5:9: error: ", "vdd_v range: 'to' is below 'from'"},
+     BASE_ERANGE, ":5:9: error: ", "vdd_v range: 'to' is below 'from'"},
     {HEAD "bits: [int8]\ntechnologies: [sram]\nvdd_v: [{from: 0.6, to: 0.9, step: 0}]\n",
-     SIM_ERANGE, ":5:36: error: ", "value 0 is outside 0.001..1"},
-    {"name: t\nnetworks: [resnet18, resnet18]\nbits: [int8]\ntechnologies: [sram]\n", SIM_EINVAL,
+     BASE_ERANGE, ":5:36: error: ", "value 0 is outside 0.001..1"},
+    {"name: t\nnetworks: [resnet18, resnet18]\nbits: [int8]\ntechnologies: [sram]\n", BASE_EINVAL,
      ":2:22: error: ", "network 'resnet18' is listed twice"},
-    {HEAD "bits: [int8]\ntechnologies: [sram, sram]\n", SIM_EINVAL,
+    {HEAD "bits: [int8]\ntechnologies: [sram, sram]\n", BASE_EINVAL,
      ":4:22: error: ", "technology 'sram' is listed twice"},
-    {HEAD "bits: [int8]\ntechnologies: [sram]\naccelerators: [ap, sparq, sparq]\n", SIM_EINVAL,
+    {HEAD "bits: [int8]\ntechnologies: [sram]\naccelerators: [ap, sparq, sparq]\n", BASE_EINVAL,
      ":5:27: error: ", "accelerator 'sparq' is listed twice"},
-    {HEAD "bits: [int8]\ntechnologies: [sram]\nbatch: [1, 1]\n", SIM_EINVAL,
+    {HEAD "bits: [int8]\ntechnologies: [sram]\nbatch: [1, 1]\n", BASE_EINVAL,
      ":5:12: error: ", "batch 1 is listed twice"},
-    {HEAD "bits: [int8]\ntechnologies: [sram]\narch: nosuch_arch\n", SIM_ENOTFOUND,
+    {HEAD "bits: [int8]\ntechnologies: [sram]\narch: nosuch_arch\n", BASE_ENOTFOUND,
      ":5:7: error: ", "unknown architecture 'nosuch_arch' (no sim/arch/nosuch_arch.yaml)"},
-    {HEAD "bits: [int8]\ntechnologies: [sram]\nseries: [colour]\n", SIM_EKEY,
+    {HEAD "bits: [int8]\ntechnologies: [sram]\nseries: [colour]\n", BASE_EKEY,
      ":5:10: error: ", "unknown series entry 'colour'"},
-    {HEAD "bits: [int8]\ntechnologies: [sram]\naccuracy: {vgg16: {int8: 70}}\n", SIM_ENOTFOUND,
+    {HEAD "bits: [int8]\ntechnologies: [sram]\naccuracy: {vgg16: {int8: 70}}\n", BASE_ENOTFOUND,
      ":5:12: error: ", "accuracy: network 'vgg16' is not in 'networks'"},
-    {HEAD "bits: [int8]\ntechnologies: [sram]\nlayers_for: {colour: red}\n", SIM_EKEY,
+    {HEAD "bits: [int8]\ntechnologies: [sram]\nlayers_for: {colour: red}\n", BASE_EKEY,
      ":5:14: error: ", "unknown key 'colour' in 'layers_for'"},
 };
 enum { N_BAD = sizeof BAD / sizeof BAD[0] };
@@ -155,29 +155,29 @@ START_TEST(test_experiment_load_errors)
     const bad_case *c = &BAD[_i];
     const char *path = write_file("bad.yaml", c->text);
     char want[512];
-    sim_experiment *e = (sim_experiment *)&e;
-    sim_status st = sim_experiment_load(path, &e);
+    study_experiment *e = (study_experiment *)&e;
+    base_status st = study_experiment_load(path, &e);
     ck_assert_ptr_null(e);
-    ck_assert_msg(st == c->status, "case %d: status %s, want %s (%s)", _i, sim_strerror(st),
-                  sim_strerror(c->status), sim_last_error());
+    ck_assert_msg(st == c->status, "case %d: status %s, want %s (%s)", _i, base_strerror(st),
+                  base_strerror(c->status), base_last_error());
     snprintf(want, sizeof want, "%s%s", path, c->where);
-    ck_assert_msg(strncmp(sim_last_error(), want, strlen(want)) == 0,
-                  "case %d: '%s' does not start with '%s'", _i, sim_last_error(), want);
-    ck_assert_msg(strstr(sim_last_error(), c->msg) != NULL, "case %d: '%s' lacks '%s'", _i,
-                  sim_last_error(), c->msg);
+    ck_assert_msg(strncmp(base_last_error(), want, strlen(want)) == 0,
+                  "case %d: '%s' does not start with '%s'", _i, base_last_error(), want);
+    ck_assert_msg(strstr(base_last_error(), c->msg) != NULL, "case %d: '%s' lacks '%s'", _i,
+                  base_last_error(), c->msg);
 }
 END_TEST
 
 /* Errors inside a published table are reported at their position in that file. */
 static const bad_case BAD_PUB[] = {
-    {"systems: []\nextra: 1\n", SIM_EKEY,
+    {"systems: []\nextra: 1\n", BASE_EKEY,
      ":2:1: error: ", "unknown key 'extra' in 'published table'"},
-    {"other: 1\n", SIM_EKEY, ":1:1: error: ", "unknown key 'other' in 'published table'"},
-    {"systems:\n  - {name: x, gops_per_w: 1}\n", SIM_EKEY,
+    {"other: 1\n", BASE_EKEY, ":1:1: error: ", "unknown key 'other' in 'published table'"},
+    {"systems:\n  - {name: x, gops_per_w: 1}\n", BASE_EKEY,
      ":2:5: error: ", "missing key 'source' in 'system'"},
-    {"systems:\n  - {name: x, source: y, colour: 1}\n", SIM_EKEY,
+    {"systems:\n  - {name: x, source: y, colour: 1}\n", BASE_EKEY,
      ":2:26: error: ", "unknown key 'colour' in 'system'"},
-    {"systems:\n  - {name: x, source: y}\n", SIM_EKEY,
+    {"systems:\n  - {name: x, source: y}\n", BASE_EKEY,
      ":2:5: error: ", "system 'x' gives no figure (gops_per_w, gops_per_mm2 or relative)"},
 };
 enum { N_BAD_PUB = sizeof BAD_PUB / sizeof BAD_PUB[0] };
@@ -188,23 +188,23 @@ START_TEST(test_experiment_published_errors)
     char pub[256], text[512], want[512];
     snprintf(pub, sizeof pub, "%s", write_file("pub.yaml", c->text));
     snprintf(text, sizeof text, HEAD "bits: [int8]\ntechnologies: [sram]\npublished: %s\n", pub);
-    sim_experiment *e = (sim_experiment *)&e;
-    sim_status st = sim_experiment_load(write_file("withpub.yaml", text), &e);
+    study_experiment *e = (study_experiment *)&e;
+    base_status st = study_experiment_load(write_file("withpub.yaml", text), &e);
     ck_assert_ptr_null(e);
-    ck_assert_msg(st == c->status, "case %d: status %s (%s)", _i, sim_strerror(st),
-                  sim_last_error());
+    ck_assert_msg(st == c->status, "case %d: status %s (%s)", _i, base_strerror(st),
+                  base_last_error());
     snprintf(want, sizeof want, "%s%s", pub, c->where);
-    ck_assert_msg(strncmp(sim_last_error(), want, strlen(want)) == 0,
-                  "case %d: '%s' does not start with '%s'", _i, sim_last_error(), want);
-    ck_assert_msg(strstr(sim_last_error(), c->msg) != NULL, "case %d: '%s' lacks '%s'", _i,
-                  sim_last_error(), c->msg);
+    ck_assert_msg(strncmp(base_last_error(), want, strlen(want)) == 0,
+                  "case %d: '%s' does not start with '%s'", _i, base_last_error(), want);
+    ck_assert_msg(strstr(base_last_error(), c->msg) != NULL, "case %d: '%s' lacks '%s'", _i,
+                  base_last_error(), c->msg);
 }
 END_TEST
 
 START_TEST(test_experiment_load_missing_file)
 {
-    sim_experiment *e = NULL;
-    ck_assert_int_eq(sim_experiment_load("/nonexistent/x.yaml", &e), SIM_EIO);
+    study_experiment *e = NULL;
+    ck_assert_int_eq(study_experiment_load("/nonexistent/x.yaml", &e), BASE_EIO);
     ck_assert_ptr_null(e);
 }
 END_TEST
@@ -212,18 +212,18 @@ END_TEST
 START_TEST(test_experiment_load_out_of_memory)
 {
     /* Every allocation failure on the way unwinds cleanly (ASan checks for leaks). */
-    sim_experiment *e = NULL;
-    sim_status st = SIM_ENOMEM;
+    study_experiment *e = NULL;
+    base_status st = BASE_ENOMEM;
     long n;
-    for (n = 1; n < 100000 && st == SIM_ENOMEM; n += 7) {
-        sim_alloc_fail_after(n);
-        st = sim_experiment_load("experiments/golden_small.yaml", &e);
-        sim_alloc_fail_reset();
-        if (st == SIM_ENOMEM)
+    for (n = 1; n < 100000 && st == BASE_ENOMEM; n += 7) {
+        base_alloc_fail_after(n);
+        st = study_experiment_load("experiments/golden_small.yaml", &e);
+        base_alloc_fail_reset();
+        if (st == BASE_ENOMEM)
             ck_assert_ptr_null(e);
     }
-    ck_assert_int_eq(st, SIM_OK);
-    sim_experiment_free(e);
+    ck_assert_int_eq(st, BASE_OK);
+    study_experiment_free(e);
 }
 END_TEST
 
@@ -235,18 +235,18 @@ START_TEST(test_experiment_glob_expands_sorted)
         "glob.yaml", HEAD "bits: [int8, \"networks/hawq_v3/resnet18_latency_*.yaml\", int4]\n"
                           "technologies: [sram, reram]\nvdd_v: [nominal, 0.55, "
                           "{from: 0.8, to: 1.0, step: 0.1}]\naccelerators: [ap, sparq]\n");
-    sim_experiment *e = NULL;
-    ck_assert_int_eq(sim_experiment_load(path, &e), SIM_OK);
-    ck_assert_uint_eq(sim_experiment_n_bits(e), 5);
-    ck_assert_str_eq(sim_experiment_bits(e, 0), "int8");
-    ck_assert_str_eq(sim_experiment_bits(e, 1), "networks/hawq_v3/resnet18_latency_0.25.yaml");
-    ck_assert_str_eq(sim_experiment_bits(e, 2), "networks/hawq_v3/resnet18_latency_0.5.yaml");
-    ck_assert_str_eq(sim_experiment_bits(e, 3), "networks/hawq_v3/resnet18_latency_0.75.yaml");
-    ck_assert_str_eq(sim_experiment_bits(e, 4), "int4");
-    ck_assert_ptr_null(sim_experiment_bits(e, 5));
+    study_experiment *e = NULL;
+    ck_assert_int_eq(study_experiment_load(path, &e), BASE_OK);
+    ck_assert_uint_eq(study_experiment_n_bits(e), 5);
+    ck_assert_str_eq(study_experiment_bits(e, 0), "int8");
+    ck_assert_str_eq(study_experiment_bits(e, 1), "networks/hawq_v3/resnet18_latency_0.25.yaml");
+    ck_assert_str_eq(study_experiment_bits(e, 2), "networks/hawq_v3/resnet18_latency_0.5.yaml");
+    ck_assert_str_eq(study_experiment_bits(e, 3), "networks/hawq_v3/resnet18_latency_0.75.yaml");
+    ck_assert_str_eq(study_experiment_bits(e, 4), "int4");
+    ck_assert_ptr_null(study_experiment_bits(e, 5));
     /* sram: 0.55, 0.8, 0.9, 1.0; reram (0.6-1.0): 0.8, 0.9, 1.0; sparq once per config. */
-    ck_assert_uint_eq(sim_experiment_n_points(e), 5 * (4 + 3 + 1));
-    sim_experiment_free(e);
+    ck_assert_uint_eq(study_experiment_n_points(e), 5 * (4 + 3 + 1));
+    study_experiment_free(e);
 }
 END_TEST
 
@@ -262,11 +262,11 @@ START_TEST(test_bits_label_names_fixed_precision)
                  {"networks/hawq_v3/resnet18_latency_0.5.yaml", "mixed"}};
     char path[4096], buf[16];
     net_network *net = NULL;
-    ck_assert_int_eq(net_find_builtin("resnet18", path, sizeof path), SIM_OK);
-    ck_assert_int_eq(net_load(path, &net), SIM_OK);
+    ck_assert_int_eq(net_find_builtin("resnet18", path, sizeof path), BASE_OK);
+    ck_assert_int_eq(net_load(path, &net), BASE_OK);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         net_bitcfg *b = NULL;
-        ck_assert_int_eq(net_bitcfg_resolve(cases[i].spec, net, &b), SIM_OK);
+        ck_assert_int_eq(net_bitcfg_resolve(cases[i].spec, net, &b), BASE_OK);
         ck_assert_str_eq(sim_bits_label(net, b, buf, sizeof buf), cases[i].label);
         net_bitcfg_free(b);
     }
@@ -285,7 +285,7 @@ START_TEST(test_pareto_marks_front)
     const double edp[] = {9.0, 5.0, 6.0, 7.0, 2.0, 0.5, 2.0};
     const int want[] = {1, 1, 0, 0, 1, 0, 1};
     int on[7];
-    sim_pareto_mark(acc, edp, 7, on);
+    study_pareto_mark(acc, edp, 7, on);
     for (int i = 0; i < 7; i++)
         ck_assert_msg(on[i] == want[i], "point %d: %d, want %d", i, on[i], want[i]);
 }
@@ -296,17 +296,17 @@ END_TEST
 START_TEST(test_sweep_resume_skips_journaled_points)
 {
     char dir_a[256], dir_b[256], path[512];
-    sim_experiment *e = NULL;
-    sim_sweep_stats s;
+    study_experiment *e = NULL;
+    study_sweep_stats s;
     snprintf(dir_a, sizeof dir_a, "%s/resume_a", scratch());
     snprintf(dir_b, sizeof dir_b, "%s/resume_b", scratch());
-    ck_assert_int_eq(sim_experiment_load("experiments/golden_small.yaml", &e), SIM_OK);
-    size_t n = sim_experiment_n_points(e);
+    ck_assert_int_eq(study_experiment_load("experiments/golden_small.yaml", &e), BASE_OK);
+    size_t n = study_experiment_n_points(e);
     ck_assert_uint_eq(n, 8);
 
     /* Interrupted after 3 points: a journal, no outputs. */
-    sim_sweep_opts stop = {.results_dir = dir_a, .stop_after = 3};
-    ck_assert_int_eq(sim_sweep_run(e, &stop, &s), SIM_EIO);
+    study_sweep_opts stop = {.results_dir = dir_a, .stop_after = 3};
+    ck_assert_int_eq(study_sweep_run(e, &stop, &s), BASE_EIO);
     ck_assert_uint_eq(s.n_evaluated, 3);
     snprintf(path, sizeof path, "%s/golden_small/.journal.csv", dir_a);
     ck_assert(exists(path));
@@ -314,16 +314,16 @@ START_TEST(test_sweep_resume_skips_journaled_points)
     ck_assert(!exists(path));
 
     /* The rerun takes the 3 from the journal and evaluates the rest. */
-    sim_sweep_opts go = {.results_dir = dir_a};
-    ck_assert_int_eq(sim_sweep_run(e, &go, &s), SIM_OK);
+    study_sweep_opts go = {.results_dir = dir_a};
+    ck_assert_int_eq(study_sweep_run(e, &go, &s), BASE_OK);
     ck_assert_uint_eq(s.n_resumed, 3);
     ck_assert_uint_eq(s.n_evaluated, n - 3);
     snprintf(path, sizeof path, "%s/golden_small/.journal.csv", dir_a);
     ck_assert(!exists(path));
 
     /* Same bytes as an uninterrupted run. */
-    sim_sweep_opts fresh = {.results_dir = dir_b};
-    ck_assert_int_eq(sim_sweep_run(e, &fresh, &s), SIM_OK);
+    study_sweep_opts fresh = {.results_dir = dir_b};
+    ck_assert_int_eq(study_sweep_run(e, &fresh, &s), BASE_OK);
     ck_assert_uint_eq(s.n_resumed, 0);
     ck_assert_uint_eq(s.n_evaluated, n);
     char pa[512], pb[512];
@@ -333,30 +333,30 @@ START_TEST(test_sweep_resume_skips_journaled_points)
     ck_assert_str_eq(a, b);
     free(a);
     free(b);
-    sim_experiment_free(e);
+    study_experiment_free(e);
 }
 END_TEST
 
 START_TEST(test_sweep_journal_of_other_file_ignored)
 {
     char dir[256], path[512];
-    sim_experiment *e = NULL;
-    sim_sweep_stats s;
+    study_experiment *e = NULL;
+    study_sweep_stats s;
     snprintf(dir, sizeof dir, "%s/stale", scratch());
     snprintf(path, sizeof path, "%s/golden_small", dir);
-    ck_assert_int_eq(sim_mkdir_p(path), SIM_OK);
+    ck_assert_int_eq(base_mkdir_p(path), BASE_OK);
     snprintf(path, sizeof path, "%s/golden_small/.journal.csv", dir);
     FILE *fp = fopen(path, "w");
     ck_assert_ptr_nonnull(fp);
     /* A journal from another version of the file (other hash), then a torn line. */
     fputs("# apsim sweep journal v1 0123456789abcdef 8\n0|0|1|1|1|1|1|1|1|1|1|1|1|1|\n2|0|1", fp);
     fclose(fp);
-    ck_assert_int_eq(sim_experiment_load("experiments/golden_small.yaml", &e), SIM_OK);
-    sim_sweep_opts go = {.results_dir = dir};
-    ck_assert_int_eq(sim_sweep_run(e, &go, &s), SIM_OK);
+    ck_assert_int_eq(study_experiment_load("experiments/golden_small.yaml", &e), BASE_OK);
+    study_sweep_opts go = {.results_dir = dir};
+    ck_assert_int_eq(study_sweep_run(e, &go, &s), BASE_OK);
     ck_assert_uint_eq(s.n_resumed, 0);
     ck_assert_uint_eq(s.n_evaluated, 8);
-    sim_experiment_free(e);
+    study_experiment_free(e);
 }
 END_TEST
 
@@ -365,8 +365,8 @@ END_TEST
 START_TEST(test_sweep_journal_invalidated_by_input_change)
 {
     char dir[256], bits[512], text[1024];
-    sim_experiment *e = NULL;
-    sim_sweep_stats s;
+    study_experiment *e = NULL;
+    study_sweep_stats s;
     snprintf(dir, sizeof dir, "%s/inputs", scratch());
     char *scheme = slurp("networks/hawq_v3/resnet18_uniform4.yaml");
     snprintf(bits, sizeof bits, "%s", write_file("u4.yaml", scheme));
@@ -375,26 +375,26 @@ START_TEST(test_sweep_journal_invalidated_by_input_change)
              "vdd_v: [0.7, 0.8, nominal]\naccelerators: [ap]\n",
              bits);
     const char *xp = write_file("inputs.yaml", text);
-    ck_assert_int_eq(sim_experiment_load(xp, &e), SIM_OK);
-    sim_sweep_opts stop = {.results_dir = dir, .stop_after = 1};
-    ck_assert_int_eq(sim_sweep_run(e, &stop, &s), SIM_EIO);
-    sim_experiment_free(e);
+    ck_assert_int_eq(study_experiment_load(xp, &e), BASE_OK);
+    study_sweep_opts stop = {.results_dir = dir, .stop_after = 1};
+    ck_assert_int_eq(study_sweep_run(e, &stop, &s), BASE_EIO);
+    study_experiment_free(e);
     /* Unchanged inputs: the journaled point is reused (and the run stops again). */
-    ck_assert_int_eq(sim_experiment_load(xp, &e), SIM_OK);
-    ck_assert_int_eq(sim_sweep_run(e, &stop, &s), SIM_EIO);
+    ck_assert_int_eq(study_experiment_load(xp, &e), BASE_OK);
+    ck_assert_int_eq(study_sweep_run(e, &stop, &s), BASE_EIO);
     ck_assert_uint_eq(s.n_resumed, 1);
-    sim_experiment_free(e);
+    study_experiment_free(e);
     /* The bit file changes (here only a comment; any byte counts): nothing is reused. */
     FILE *fp = fopen(bits, "a");
     ck_assert_ptr_nonnull(fp);
     fputs("# edited\n", fp);
     fclose(fp);
-    ck_assert_int_eq(sim_experiment_load(xp, &e), SIM_OK);
-    sim_sweep_opts go = {.results_dir = dir};
-    ck_assert_int_eq(sim_sweep_run(e, &go, &s), SIM_OK);
+    ck_assert_int_eq(study_experiment_load(xp, &e), BASE_OK);
+    study_sweep_opts go = {.results_dir = dir};
+    ck_assert_int_eq(study_sweep_run(e, &go, &s), BASE_OK);
     ck_assert_uint_eq(s.n_resumed, 0);
     ck_assert_uint_eq(s.n_evaluated, 3);
-    sim_experiment_free(e);
+    study_experiment_free(e);
     free(scheme);
 }
 END_TEST
@@ -404,19 +404,19 @@ END_TEST
 START_TEST(test_sweep_journal_torn_line_truncated)
 {
     char dir[256], path[512];
-    sim_experiment *e = NULL;
-    sim_sweep_stats s;
+    study_experiment *e = NULL;
+    study_sweep_stats s;
     snprintf(dir, sizeof dir, "%s/torn", scratch());
     snprintf(path, sizeof path, "%s/golden_small/.journal.csv", dir);
-    ck_assert_int_eq(sim_experiment_load("experiments/golden_small.yaml", &e), SIM_OK);
-    sim_sweep_opts stop3 = {.results_dir = dir, .stop_after = 3};
-    ck_assert_int_eq(sim_sweep_run(e, &stop3, &s), SIM_EIO);
+    ck_assert_int_eq(study_experiment_load("experiments/golden_small.yaml", &e), BASE_OK);
+    study_sweep_opts stop3 = {.results_dir = dir, .stop_after = 3};
+    ck_assert_int_eq(study_sweep_run(e, &stop3, &s), BASE_EIO);
     FILE *fp = fopen(path, "a");
     ck_assert_ptr_nonnull(fp);
     fputs("7|0|1.5", fp); /* killed mid-write */
     fclose(fp);
-    sim_sweep_opts stop2 = {.results_dir = dir, .stop_after = 2};
-    ck_assert_int_eq(sim_sweep_run(e, &stop2, &s), SIM_EIO);
+    study_sweep_opts stop2 = {.results_dir = dir, .stop_after = 2};
+    ck_assert_int_eq(study_sweep_run(e, &stop2, &s), BASE_EIO);
     ck_assert_uint_eq(s.n_resumed, 3);
     char *j = slurp(path);
     ck_assert_ptr_null(strstr(j, "7|0|1.5"));
@@ -426,11 +426,11 @@ START_TEST(test_sweep_journal_torn_line_truncated)
     ck_assert_uint_eq(n_lines, 1 + 5); /* header and five whole records */
     ck_assert(j[strlen(j) - 1] == '\n');
     free(j);
-    sim_sweep_opts go = {.results_dir = dir};
-    ck_assert_int_eq(sim_sweep_run(e, &go, &s), SIM_OK);
+    study_sweep_opts go = {.results_dir = dir};
+    ck_assert_int_eq(study_sweep_run(e, &go, &s), BASE_OK);
     ck_assert_uint_eq(s.n_resumed, 5);
     ck_assert_uint_eq(s.n_evaluated, 3);
-    sim_experiment_free(e);
+    study_experiment_free(e);
 }
 END_TEST
 
@@ -439,8 +439,8 @@ END_TEST
 START_TEST(test_sweep_series_truncated_when_full)
 {
     char dir[256], bits[512], text[1024], scheme_name[200], want[256], path[600];
-    sim_experiment *e = NULL;
-    sim_sweep_stats s;
+    study_experiment *e = NULL;
+    study_sweep_stats s;
     memset(scheme_name, 'x', 199);
     scheme_name[199] = '\0';
     char *scheme = slurp("networks/hawq_v3/resnet18_uniform4.yaml");
@@ -455,10 +455,10 @@ START_TEST(test_sweep_series_truncated_when_full)
              "name: longseries\nnetworks: [resnet18]\nbits: [%s]\ntechnologies: [sram]\n"
              "accelerators: [ap]\nseries: [bits, technology]\n",
              bits);
-    ck_assert_int_eq(sim_experiment_load(write_file("longseries.yaml", text), &e), SIM_OK);
+    ck_assert_int_eq(study_experiment_load(write_file("longseries.yaml", text), &e), BASE_OK);
     snprintf(dir, sizeof dir, "%s/longseries", scratch());
-    sim_sweep_opts go = {.results_dir = dir};
-    ck_assert_int_eq(sim_sweep_run(e, &go, &s), SIM_OK);
+    study_sweep_opts go = {.results_dir = dir};
+    ck_assert_int_eq(study_sweep_run(e, &go, &s), BASE_OK);
     snprintf(path, sizeof path, "%s/longseries/points.csv", dir);
     char *csv = slurp(path);
     snprintf(want, sizeof want, ",%s,", scheme_name); /* 199 characters, then the next field */
@@ -466,7 +466,7 @@ START_TEST(test_sweep_series_truncated_when_full)
     free(csv);
     free(whole);
     free(scheme);
-    sim_experiment_free(e);
+    study_experiment_free(e);
 }
 END_TEST
 
@@ -478,12 +478,12 @@ START_TEST(test_sweep_records_unsupported_points)
     const char *file = write_file("unsup.yaml", HEAD "bits: [int12, int8]\n"
                                                      "technologies: [sram]\n"
                                                      "accelerators: [ap, bitsys, sparq]\n");
-    sim_experiment *e = NULL;
-    sim_sweep_stats s;
+    study_experiment *e = NULL;
+    study_sweep_stats s;
     snprintf(dir, sizeof dir, "%s/unsup", scratch());
-    ck_assert_int_eq(sim_experiment_load(file, &e), SIM_OK);
-    sim_sweep_opts go = {.results_dir = dir};
-    ck_assert_int_eq(sim_sweep_run(e, &go, &s), SIM_OK);
+    ck_assert_int_eq(study_experiment_load(file, &e), BASE_OK);
+    study_sweep_opts go = {.results_dir = dir};
+    ck_assert_int_eq(study_sweep_run(e, &go, &s), BASE_OK);
     ck_assert_uint_eq(s.n_points, 6);
     ck_assert_uint_eq(s.n_unsupported, 2);
     snprintf(path, sizeof path, "%s/t/points.csv", dir);
@@ -492,7 +492,7 @@ START_TEST(test_sweep_records_unsupported_points)
     ck_assert_ptr_nonnull(strstr(csv, "\nt,resnet18,int12,INT12,bitsys,-,,1,unsupported,,"));
     ck_assert_ptr_nonnull(strstr(csv, "t,resnet18,int8,INT8,bitsys,-,,1,ok,"));
     free(csv);
-    sim_experiment_free(e);
+    study_experiment_free(e);
 }
 END_TEST
 
@@ -505,12 +505,12 @@ START_TEST(test_sweep_layers_for_nofit_reported)
                                                       "technologies: [sram]\n"
                                                       "accelerators: [ap]\n"
                                                       "layers_for: {bits: int12}\n");
-    sim_experiment *e = NULL;
-    sim_sweep_stats s;
+    study_experiment *e = NULL;
+    study_sweep_stats s;
     snprintf(dir, sizeof dir, "%s/lnofit", scratch());
-    ck_assert_int_eq(sim_experiment_load(file, &e), SIM_OK);
-    sim_sweep_opts go = {.results_dir = dir};
-    ck_assert_int_eq(sim_sweep_run(e, &go, &s), SIM_OK);
+    ck_assert_int_eq(study_experiment_load(file, &e), BASE_OK);
+    study_sweep_opts go = {.results_dir = dir};
+    ck_assert_int_eq(study_sweep_run(e, &go, &s), BASE_OK);
     ck_assert_uint_eq(s.n_nofit, 1);
     ck_assert_ptr_nonnull(s.layers_skipped);
     ck_assert_str_eq(s.layers_skipped, "no-fit");
@@ -520,18 +520,18 @@ START_TEST(test_sweep_layers_for_nofit_reported)
     char *json = slurp(path);
     ck_assert_ptr_nonnull(strstr(json, "\"n_nofit\": 1,"));
     free(json);
-    sim_experiment_free(e);
+    study_experiment_free(e);
 }
 END_TEST
 
 START_TEST(test_sweep_writes_front_and_plot_list)
 {
     char dir[256], path[512];
-    sim_experiment *e = NULL;
+    study_experiment *e = NULL;
     snprintf(dir, sizeof dir, "%s/front", scratch());
-    ck_assert_int_eq(sim_experiment_load("experiments/golden_small.yaml", &e), SIM_OK);
-    sim_sweep_opts go = {.results_dir = dir};
-    ck_assert_int_eq(sim_sweep_run(e, &go, NULL), SIM_OK);
+    ck_assert_int_eq(study_experiment_load("experiments/golden_small.yaml", &e), BASE_OK);
+    study_sweep_opts go = {.results_dir = dir};
+    ck_assert_int_eq(study_sweep_run(e, &go, NULL), BASE_OK);
     snprintf(path, sizeof path, "%s/golden_small/plots.list", dir);
     char *list = slurp(path);
     ck_assert_str_eq(
@@ -550,7 +550,7 @@ START_TEST(test_sweep_writes_front_and_plot_list)
     free(front);
     snprintf(path, sizeof path, "%s/golden_small/layers.csv", dir);
     ck_assert(exists(path));
-    sim_experiment_free(e);
+    study_experiment_free(e);
 }
 END_TEST
 

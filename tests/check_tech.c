@@ -1,5 +1,5 @@
 /* check_tech.c - technology tables and supply-voltage scaling (tech/tech.h) and their YAML
- * loader (sim/sim_tech.h). Expected figures: TECH_PARAMS.md sections 1, 5 and 6 as copied into
+ * loader (tech/tech_load.c). Expected figures: TECH_PARAMS.md sections 1, 5 and 6 as copied into
  * the tech/ tables (e.g. delay x2.9 and energy x0.31 at 0.5 V against 0.9 V for SRAM). */
 #include <check.h>
 #include <math.h>
@@ -9,7 +9,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sim/sim_tech.h"
 #include "tech/tech.h"
 
 Suite *tech_suite(void);
@@ -77,34 +76,34 @@ static const char *edit(const char *text, const char *find, const char *repl)
 static tech_params *load_text(const char *text)
 {
     tech_params *t = NULL;
-    sim_status st = sim_tech_load_string("t.yaml", text, strlen(text), &t);
-    ck_assert_msg(st == SIM_OK, "%s", sim_last_error());
+    base_status st = tech_load_string("t.yaml", text, strlen(text), &t);
+    ck_assert_msg(st == BASE_OK, "%s", base_last_error());
     ck_assert_ptr_nonnull(t);
     return t;
 }
 
-static void load_fails(const char *text, sim_status want, const char *msg)
+static void load_fails(const char *text, base_status want, const char *msg)
 {
     tech_params *t = NULL;
-    sim_status st = sim_tech_load_string("t.yaml", text, strlen(text), &t);
-    ck_assert_msg(st == want, "status %d, want %d: %s", st, want, sim_last_error());
+    base_status st = tech_load_string("t.yaml", text, strlen(text), &t);
+    ck_assert_msg(st == want, "status %d, want %d: %s", st, want, base_last_error());
     ck_assert_ptr_null(t);
-    ck_assert_str_eq(sim_last_error(), msg);
+    ck_assert_str_eq(base_last_error(), msg);
 }
 
 static tech_params *load_file(const char *path)
 {
     tech_params *t = NULL;
-    sim_status st = sim_tech_load(path, &t);
-    ck_assert_msg(st == SIM_OK, "%s", sim_last_error());
+    base_status st = tech_load(path, &t);
+    ck_assert_msg(st == BASE_OK, "%s", base_last_error());
     return t;
 }
 
 static tech_at_vdd at(const tech_params *t, double vdd_v)
 {
     tech_at_vdd a;
-    sim_status st = tech_scale(t, vdd_v, &a);
-    ck_assert_msg(st == SIM_OK, "%s", sim_last_error());
+    base_status st = tech_scale(t, vdd_v, &a);
+    ck_assert_msg(st == BASE_OK, "%s", base_last_error());
     return a;
 }
 
@@ -412,24 +411,24 @@ START_TEST(test_scale_rejects_bad_vdd)
 {
     tech_params *t = load_file("tech/sram.yaml");
     tech_at_vdd a;
-    ck_assert_int_eq(tech_scale(t, 0.25, &a), SIM_ERANGE);
-    ck_assert_str_eq(sim_last_error(),
+    ck_assert_int_eq(tech_scale(t, 0.25, &a), BASE_ERANGE);
+    ck_assert_str_eq(base_last_error(),
                      "error: technology 'sram': Vdd 0.25 V is at or below Vth 0.3 V (valid "
                      "range 0.5..1 V)");
-    ck_assert_int_eq(tech_scale(t, 0.3, &a), SIM_ERANGE);
-    ck_assert_int_eq(tech_scale(t, 0.45, &a), SIM_ERANGE);
-    ck_assert_str_eq(sim_last_error(),
+    ck_assert_int_eq(tech_scale(t, 0.3, &a), BASE_ERANGE);
+    ck_assert_int_eq(tech_scale(t, 0.45, &a), BASE_ERANGE);
+    ck_assert_str_eq(base_last_error(),
                      "error: technology 'sram': Vdd 0.45 V is outside the valid range 0.5..1 V");
-    ck_assert_int_eq(tech_scale(t, 1.2, &a), SIM_ERANGE);
-    ck_assert_str_eq(sim_last_error(),
+    ck_assert_int_eq(tech_scale(t, 1.2, &a), BASE_ERANGE);
+    ck_assert_str_eq(base_last_error(),
                      "error: technology 'sram': Vdd 1.2 V is outside the valid range 0.5..1 V");
-    ck_assert_int_eq(tech_scale(t, NAN, &a), SIM_ERANGE);
-    ck_assert_str_eq(sim_last_error(), "error: technology 'sram': Vdd is not a finite number");
+    ck_assert_int_eq(tech_scale(t, NAN, &a), BASE_ERANGE);
+    ck_assert_str_eq(base_last_error(), "error: technology 'sram': Vdd is not a finite number");
     tech_params_free(t);
 
     t = load_file("tech/reram.yaml");
-    ck_assert_int_eq(tech_scale(t, 0.55, &a), SIM_ERANGE);
-    ck_assert_str_eq(sim_last_error(),
+    ck_assert_int_eq(tech_scale(t, 0.55, &a), BASE_ERANGE);
+    ck_assert_str_eq(base_last_error(),
                      "error: technology 'reram': Vdd 0.55 V is outside the valid range 0.6..1 V");
     tech_params_free(t);
 }
@@ -438,13 +437,13 @@ END_TEST
 START_TEST(test_scale_requires_validation)
 {
     tech_params *t = NULL;
-    ck_assert_int_eq(tech_params_new("raw", &t), SIM_OK);
+    ck_assert_int_eq(tech_params_new("raw", &t), BASE_OK);
     tech_at_vdd a;
-    ck_assert_int_eq(tech_scale(t, 0.9, &a), SIM_EINVAL);
-    ck_assert_str_eq(sim_last_error(), "error: technology 'raw' has not been validated");
-    ck_assert_int_eq(tech_params_validate(t, NULL), SIM_EKEY);
-    ck_assert_str_eq(sim_last_error(), "error: technology 'raw': missing required value node_nm "
-                                       "(technology node)");
+    ck_assert_int_eq(tech_scale(t, 0.9, &a), BASE_EINVAL);
+    ck_assert_str_eq(base_last_error(), "error: technology 'raw' has not been validated");
+    ck_assert_int_eq(tech_params_validate(t, NULL), BASE_EKEY);
+    ck_assert_str_eq(base_last_error(), "error: technology 'raw': missing required value node_nm "
+                                        "(technology node)");
     tech_params_free(t);
     tech_params_free(NULL);
 }
@@ -455,33 +454,33 @@ END_TEST
 START_TEST(test_api_set_checks_range_and_source)
 {
     tech_params *t = NULL;
-    ck_assert_int_eq(tech_params_new("", &t), SIM_EINVAL);
+    ck_assert_int_eq(tech_params_new("", &t), BASE_EINVAL);
     ck_assert_ptr_null(t);
-    ck_assert_int_eq(tech_params_new("api", &t), SIM_OK);
-    ck_assert_int_eq(tech_params_set(t, TECH_P_e_ml_fj, -0.5, "[pub] x"), SIM_ERANGE);
-    ck_assert_str_eq(sim_last_error(), "error: technology 'api': e_ml_fj = -0.5 fJ is outside "
-                                       "0..1e+06");
-    ck_assert_int_eq(tech_params_set(t, TECH_P_alpha, 2.5, "[pub] x"), SIM_ERANGE);
-    ck_assert_str_eq(sim_last_error(), "error: technology 'api': alpha = 2.5 is outside 1..2");
-    ck_assert_int_eq(tech_params_set(t, TECH_P_e_ml_fj, 0.5, "CACTI"), SIM_EINVAL);
-    ck_assert_int_eq(tech_params_set(t, TECH_P_e_ml_fj, 0.5, "[pub]  "), SIM_EINVAL);
-    ck_assert_int_eq(tech_params_set(t, TECH_P_e_ml_fj, 0.5, NULL), SIM_EINVAL);
-    ck_assert_int_eq(tech_params_set(t, TECH_N_PARAMS, 0.5, "[pub] x"), SIM_EINVAL);
-    ck_assert_int_eq(tech_params_set(t, TECH_P_e_ml_fj, 0.5, "[model] CACTI"), SIM_OK);
-    ck_assert_int_eq(tech_params_set(t, TECH_P_e_ml_fj, 0.6, "[derived] CACTI x 1.2"), SIM_OK);
+    ck_assert_int_eq(tech_params_new("api", &t), BASE_OK);
+    ck_assert_int_eq(tech_params_set(t, TECH_P_e_ml_fj, -0.5, "[pub] x"), BASE_ERANGE);
+    ck_assert_str_eq(base_last_error(), "error: technology 'api': e_ml_fj = -0.5 fJ is outside "
+                                        "0..1e+06");
+    ck_assert_int_eq(tech_params_set(t, TECH_P_alpha, 2.5, "[pub] x"), BASE_ERANGE);
+    ck_assert_str_eq(base_last_error(), "error: technology 'api': alpha = 2.5 is outside 1..2");
+    ck_assert_int_eq(tech_params_set(t, TECH_P_e_ml_fj, 0.5, "CACTI"), BASE_EINVAL);
+    ck_assert_int_eq(tech_params_set(t, TECH_P_e_ml_fj, 0.5, "[pub]  "), BASE_EINVAL);
+    ck_assert_int_eq(tech_params_set(t, TECH_P_e_ml_fj, 0.5, NULL), BASE_EINVAL);
+    ck_assert_int_eq(tech_params_set(t, TECH_N_PARAMS, 0.5, "[pub] x"), BASE_EINVAL);
+    ck_assert_int_eq(tech_params_set(t, TECH_P_e_ml_fj, 0.5, "[model] CACTI"), BASE_OK);
+    ck_assert_int_eq(tech_params_set(t, TECH_P_e_ml_fj, 0.6, "[derived] CACTI x 1.2"), BASE_OK);
     ck_assert_double_eq_tol(tech_params_get(t, TECH_P_e_ml_fj)->value, 0.6, 1e-12);
     ck_assert_str_eq(tech_params_get(t, TECH_P_e_ml_fj)->source, "[derived] CACTI x 1.2");
     ck_assert_ptr_null(tech_params_get(t, TECH_N_PARAMS));
-    ck_assert_int_eq(tech_params_set_description(t, "d"), SIM_OK);
-    ck_assert_int_eq(tech_params_set_origin(t, NULL), SIM_OK);
+    ck_assert_int_eq(tech_params_set_description(t, "d"), BASE_OK);
+    ck_assert_int_eq(tech_params_set_origin(t, NULL), BASE_OK);
     ck_assert_str_eq(t->description, "d");
     double v[] = {0.5, 1.0}, s[] = {0.5, 1.0};
-    ck_assert_int_eq(tech_params_set_points(t, 1, v, s, "[pub] m", NULL, NULL), SIM_EINVAL);
-    ck_assert_int_eq(tech_params_set_points(t, 2, v, NULL, NULL, NULL, NULL), SIM_EINVAL);
-    ck_assert_int_eq(tech_params_set_points(t, 2, v, s, "m", NULL, NULL), SIM_EINVAL);
-    ck_assert_int_eq(tech_params_set_points(t, 2, v, NULL, NULL, s, ""), SIM_EINVAL);
-    ck_assert_int_eq(tech_params_set_points(t, 2, v, s, "[pub] m", s, "[pub] m"), SIM_OK);
-    ck_assert_int_eq(tech_params_set_points(t, 2, v, NULL, NULL, s, "[pub] m"), SIM_OK);
+    ck_assert_int_eq(tech_params_set_points(t, 1, v, s, "[pub] m", NULL, NULL), BASE_EINVAL);
+    ck_assert_int_eq(tech_params_set_points(t, 2, v, NULL, NULL, NULL, NULL), BASE_EINVAL);
+    ck_assert_int_eq(tech_params_set_points(t, 2, v, s, "m", NULL, NULL), BASE_EINVAL);
+    ck_assert_int_eq(tech_params_set_points(t, 2, v, NULL, NULL, s, ""), BASE_EINVAL);
+    ck_assert_int_eq(tech_params_set_points(t, 2, v, s, "[pub] m", s, "[pub] m"), BASE_OK);
+    ck_assert_int_eq(tech_params_set_points(t, 2, v, NULL, NULL, s, "[pub] m"), BASE_OK);
     ck_assert_ptr_null(t->points.energy_scale);
     tech_params_free(t);
 }
@@ -496,14 +495,14 @@ START_TEST(test_api_lookup_and_names)
     ck_assert_str_eq(tech_family_name(TECH_NVM), "nvm");
     ck_assert_ptr_null(tech_family_name((tech_family)7));
     tech_family f = TECH_CMOS;
-    ck_assert_int_eq(tech_family_parse("nvm", &f), SIM_OK);
+    ck_assert_int_eq(tech_family_parse("nvm", &f), BASE_OK);
     ck_assert_int_eq(f, TECH_NVM);
-    ck_assert_int_eq(tech_family_parse("NVM", &f), SIM_EINVAL);
+    ck_assert_int_eq(tech_family_parse("NVM", &f), BASE_EINVAL);
     tech_params *t = load_text(CMOS_TEXT);
     ck_assert_double_eq_tol(tech_vdd_floor_v(t), 0.45, 1e-12);
     t->family = (tech_family)7;
     tech_param_id bad = TECH_P_alpha;
-    ck_assert_int_eq(tech_params_validate(t, &bad), SIM_EINVAL);
+    ck_assert_int_eq(tech_params_validate(t, &bad), BASE_EINVAL);
     ck_assert_int_eq(bad, TECH_N_PARAMS);
     tech_params_free(t);
 }
@@ -513,15 +512,15 @@ START_TEST(test_api_out_of_memory)
 {
     for (long n = 1; n < 400; n++) {
         tech_params *t = NULL;
-        sim_alloc_fail_after(n);
-        sim_status st = sim_tech_open("sram_22nm_measured", &t);
-        sim_alloc_fail_reset();
-        if (st == SIM_OK) {
+        base_alloc_fail_after(n);
+        base_status st = tech_open("sram_22nm_measured", &t);
+        base_alloc_fail_reset();
+        if (st == BASE_OK) {
             ck_assert_int_eq(at(t, 0.75).delay_law != NULL, 1);
             tech_params_free(t);
             return;
         }
-        ck_assert_msg(st == SIM_ENOMEM, "n=%ld: %s", n, sim_last_error());
+        ck_assert_msg(st == BASE_ENOMEM, "n=%ld: %s", n, base_last_error());
         ck_assert_ptr_null(t);
     }
     ck_abort_msg("loading never succeeded");
@@ -532,14 +531,14 @@ END_TEST
 
 START_TEST(test_load_missing_required_key)
 {
-    load_fails(edit(CMOS_TEXT, "vth_v: {value: 0.3, source: \"[est] v\"}\n", ""), SIM_EKEY,
+    load_fails(edit(CMOS_TEXT, "vth_v: {value: 0.3, source: \"[est] v\"}\n", ""), BASE_EKEY,
                "t.yaml:1:1: error: technology 't': missing required value vth_v (threshold "
                "voltage of the alpha-power delay law)");
-    load_fails(edit(CMOS_TEXT, "name: t\n", ""), SIM_EKEY,
+    load_fails(edit(CMOS_TEXT, "name: t\n", ""), BASE_EKEY,
                "t.yaml:1:1: error: missing key 'name' in 'technology'");
-    load_fails(edit(CMOS_TEXT, "{value: 0.3, source: \"[est] v\"}", "{value: 0.3}"), SIM_EKEY,
+    load_fails(edit(CMOS_TEXT, "{value: 0.3, source: \"[est] v\"}", "{value: 0.3}"), BASE_EKEY,
                "t.yaml:5:8: error: missing key 'source' in 'vth_v'");
-    load_fails(edit(NVM_TEXT, "t_pulse_ns: {value: 10, source: \"[pub] p\"}\n", ""), SIM_EKEY,
+    load_fails(edit(NVM_TEXT, "t_pulse_ns: {value: 10, source: \"[pub] p\"}\n", ""), BASE_EKEY,
                "t.yaml:1:1: error: technology 'n': missing required value t_pulse_ns (NVM "
                "write pulse per phase (fixed by the device))");
 }
@@ -549,25 +548,25 @@ START_TEST(test_load_unknown_and_duplicate_key)
 {
     char text[4096];
     snprintf(text, sizeof text, "%s%s", CMOS_TEXT, "e_ml_jf: {value: 1, source: \"[est] x\"}\n");
-    load_fails(text, SIM_EKEY, "t.yaml:18:1: error: unknown key 'e_ml_jf' in 'technology'");
+    load_fails(text, BASE_EKEY, "t.yaml:18:1: error: unknown key 'e_ml_jf' in 'technology'");
     snprintf(text, sizeof text, "%s%s", CMOS_TEXT, "e_sl_fj: {value: 1, source: \"[est] x\"}\n");
-    load_fails(text, SIM_EKEY, "t.yaml:18:1: error: duplicate key 'e_sl_fj' (first at line 11)");
-    load_fails(edit(CMOS_TEXT, "{value: 0.3, source", "{value: 0.3, sorce"), SIM_EKEY,
+    load_fails(text, BASE_EKEY, "t.yaml:18:1: error: duplicate key 'e_sl_fj' (first at line 11)");
+    load_fails(edit(CMOS_TEXT, "{value: 0.3, source", "{value: 0.3, sorce"), BASE_EKEY,
                "t.yaml:5:21: error: unknown key 'sorce' in 'vth_v'");
 }
 END_TEST
 
 START_TEST(test_load_wrong_type)
 {
-    load_fails(edit(CMOS_TEXT, "{value: 0.55,", "{value: 0.55x,"), SIM_ETYPE,
+    load_fails(edit(CMOS_TEXT, "{value: 0.55,", "{value: 0.55x,"), BASE_ETYPE,
                "t.yaml:10:18: error: expected a number, found '0.55x'");
     load_fails(edit(CMOS_TEXT, "e_ml_fj: {value: 0.55, source: \"[est] e\"}", "e_ml_fj: 0.55"),
-               SIM_ETYPE, "t.yaml:10:10: error: expected a mapping for 'e_ml_fj', found a scalar");
-    load_fails(edit(CMOS_TEXT, "source: \"[est] t\"}", "source: [a]}"), SIM_ETYPE,
+               BASE_ETYPE, "t.yaml:10:10: error: expected a mapping for 'e_ml_fj', found a scalar");
+    load_fails(edit(CMOS_TEXT, "source: \"[est] t\"}", "source: [a]}"), BASE_ETYPE,
                "t.yaml:13:35: error: expected a scalar, found a sequence");
-    load_fails(edit(CMOS_TEXT, "name: t", "name: [t]"), SIM_ETYPE,
+    load_fails(edit(CMOS_TEXT, "name: t", "name: [t]"), BASE_ETYPE,
                "t.yaml:1:7: error: expected a scalar, found a sequence");
-    load_fails(edit(CMOS_TEXT, "name: t", "- t"), SIM_EPARSE,
+    load_fails(edit(CMOS_TEXT, "name: t", "- t"), BASE_EPARSE,
                "t.yaml:2:1: error: did not find expected '-' indicator while parsing a block "
                "collection");
 }
@@ -575,49 +574,49 @@ END_TEST
 
 START_TEST(test_load_non_physical_values)
 {
-    load_fails(edit(CMOS_TEXT, "{value: 0.55,", "{value: -0.55,"), SIM_ERANGE,
+    load_fails(edit(CMOS_TEXT, "{value: 0.55,", "{value: -0.55,"), BASE_ERANGE,
                "t.yaml:10:18: error: technology 't': e_ml_fj = -0.55 fJ is outside 0..1e+06");
-    load_fails(edit(CMOS_TEXT, "{value: 10,", "{value: -1,"), SIM_ERANGE,
+    load_fails(edit(CMOS_TEXT, "{value: 10,", "{value: -1,"), BASE_ERANGE,
                "t.yaml:15:20: error: technology 't': p_leak_nw = -1 nW is outside 0..1e+06");
     load_fails(
         edit(CMOS_TEXT, "{value: 0.5, source: \"[est] t\"}", "{value: 0, source: \"[est] t\"}"),
-        SIM_ERANGE,
+        BASE_ERANGE,
         "t.yaml:13:22: error: technology 't': t_search_ns = 0 ns is outside "
         "1e-06..1e+06");
     load_fails(edit(edit(CMOS_TEXT, "{value: 0.55,", "{value: 0,"), "{value: 0.29,", "{value: 0,"),
-               SIM_ERANGE,
+               BASE_ERANGE,
                "t.yaml:10:10: error: technology 't': compare energy e_ml_fj + "
                "e_sl_fj is zero");
-    load_fails(edit(CMOS_TEXT, "{value: 0.8,", "{value: 0,"), SIM_ERANGE,
+    load_fails(edit(CMOS_TEXT, "{value: 0.8,", "{value: 0,"), BASE_ERANGE,
                "t.yaml:12:13: error: technology 't': e_write_fj must be positive");
     load_fails(edit(edit(NVM_TEXT, "{value: 1000,", "{value: 0,"), "{value: 100,", "{value: 0,"),
-               SIM_ERANGE,
+               BASE_ERANGE,
                "t.yaml:12:14: error: technology 'n': NVM write energy e_switch_fj x "
                "n_switch_per_bit + e_write_periph_fj is zero");
     load_fails(edit(NVM_TEXT, "n_write_phases: {value: 2,", "n_write_phases: {value: 2.5,"),
-               SIM_ERANGE,
+               BASE_ERANGE,
                "t.yaml:15:17: error: technology 'n': n_write_phases 2.5 must be a "
                "whole number");
     load_fails(edit(CMOS_TEXT, "source: \"[est] e\"}\ne_sl", "source: \"CACTI\"}\ne_sl"),
-               SIM_EINVAL,
+               BASE_EINVAL,
                "t.yaml:10:32: error: technology 't': source of e_ml_fj must start with [pub], "
                "[model], [derived] or [est] followed by a citation, found 'CACTI'");
-    load_fails(edit(CMOS_TEXT, "family: cmos", "family: sram"), SIM_EINVAL,
+    load_fails(edit(CMOS_TEXT, "family: cmos", "family: sram"), BASE_EINVAL,
                "t.yaml:2:9: error: unknown technology family 'sram' (expected cmos or nvm)");
-    load_fails(edit(CMOS_TEXT, "name: t", "name: ''"), SIM_EINVAL,
+    load_fails(edit(CMOS_TEXT, "name: t", "name: ''"), BASE_EINVAL,
                "t.yaml:1:7: error: a technology needs a non-empty name");
 }
 END_TEST
 
 START_TEST(test_load_voltage_order)
 {
-    load_fails(edit(CMOS_TEXT, "vdd_min_v: {value: 0.5,", "vdd_min_v: {value: 0.4,"), SIM_ERANGE,
+    load_fails(edit(CMOS_TEXT, "vdd_min_v: {value: 0.5,", "vdd_min_v: {value: 0.4,"), BASE_ERANGE,
                "t.yaml:7:12: error: technology 't': vdd_min_v 0.4 V is below the hard floor "
                "0.45 V = max(vth_v + 0.15 V, 0.45 V) with vth_v 0.3 V");
-    load_fails(edit(CMOS_TEXT, "vth_v: {value: 0.3,", "vth_v: {value: 0.4,"), SIM_ERANGE,
+    load_fails(edit(CMOS_TEXT, "vth_v: {value: 0.3,", "vth_v: {value: 0.4,"), BASE_ERANGE,
                "t.yaml:7:12: error: technology 't': vdd_min_v 0.5 V is below the hard floor "
                "0.55 V = max(vth_v + 0.15 V, 0.45 V) with vth_v 0.4 V");
-    load_fails(edit(CMOS_TEXT, "vdd_nom_v: {value: 0.9,", "vdd_nom_v: {value: 1.1,"), SIM_ERANGE,
+    load_fails(edit(CMOS_TEXT, "vdd_nom_v: {value: 0.9,", "vdd_nom_v: {value: 1.1,"), BASE_ERANGE,
                "t.yaml:4:12: error: technology 't': vdd_nom_v 1.1 V lies outside "
                "vdd_min_v..vdd_max_v 0.5..1 V");
 }
@@ -627,19 +626,20 @@ START_TEST(test_load_family_and_area_keys)
 {
     char text[4096];
     snprintf(text, sizeof text, "%s%s", NVM_TEXT, "e_write_fj: {value: 1, source: \"[est] x\"}\n");
-    load_fails(text, SIM_EKEY,
+    load_fails(text, BASE_EKEY,
                "t.yaml:23:13: error: technology 'n': e_write_fj applies only to family cmos, "
                "not nvm");
     snprintf(text, sizeof text, "%s%s", CMOS_TEXT, "t_pulse_ns: {value: 1, source: \"[est] x\"}\n");
-    load_fails(text, SIM_EKEY,
+    load_fails(text, BASE_EKEY,
                "t.yaml:18:13: error: technology 't': t_pulse_ns applies only to family nvm, "
                "not cmos");
     snprintf(text, sizeof text, "%s%s", CMOS_TEXT,
              "cell_area_f2: {value: 300, source: \"[est] x\"}\n");
-    load_fails(text, SIM_EKEY,
+    load_fails(text, BASE_EKEY,
                "t.yaml:18:15: error: technology 't': give exactly one of cell_area_um2 and "
                "cell_area_f2 (both given)");
-    load_fails(edit(CMOS_TEXT, "cell_area_um2: {value: 0.37, source: \"[est] a\"}\n", ""), SIM_EKEY,
+    load_fails(edit(CMOS_TEXT, "cell_area_um2: {value: 0.37, source: \"[est] a\"}\n", ""),
+               BASE_EKEY,
                "t.yaml:1:1: error: technology 't': give exactly one of cell_area_um2 and "
                "cell_area_f2 (neither given)");
 }
@@ -660,48 +660,48 @@ START_TEST(test_load_points_errors)
     snprintf(b, sizeof b, "%s%s", src,
              "    - {vdd_v: 0.5, delay_scale: 3}\n    - {vdd_v: 0.9, delay_scale: 1}\n"
              "    - {vdd_v: 0.8, delay_scale: 1.2}\n");
-    load_fails(with_points(b), SIM_ERANGE,
+    load_fails(with_points(b), BASE_ERANGE,
                "t.yaml:19:3: error: technology 't': measured points must have strictly "
                "increasing vdd_v (point 3: 0.8 V)");
     snprintf(b, sizeof b, "%s%s", src,
              "    - {vdd_v: 0.5, delay_scale: 3}\n    - {vdd_v: 0.95, delay_scale: 1}\n");
-    load_fails(with_points(b), SIM_ERANGE,
+    load_fails(with_points(b), BASE_ERANGE,
                "t.yaml:19:3: error: technology 't': measured points span 0.5..0.95 V but must "
                "cover the valid range 0.5..1 V");
     snprintf(b, sizeof b, "%s%s", src,
              "    - {vdd_v: 0.5, delay_scale: 3}\n    - {vdd_v: 1.0, delay_scale: -1}\n");
-    load_fails(with_points(b), SIM_ERANGE,
+    load_fails(with_points(b), BASE_ERANGE,
                "t.yaml:19:3: error: technology 't': measured point 2 has delay_scale -1; scales "
                "must be positive");
     snprintf(b, sizeof b, "%s%s", src,
              "    - {vdd_v: 0.5, delay_scale: 3}\n    - {vdd_v: 1.0, energy_scale: 1}\n");
-    load_fails(with_points(b), SIM_EKEY,
+    load_fails(with_points(b), BASE_EKEY,
                "t.yaml:22:34: error: energy_scale in points rows needs points.energy_source");
     snprintf(b, sizeof b, "%s%s", src, "    - {vdd_v: 0.5, delay_scale: 3}\n    - {vdd_v: 1.0}\n");
-    load_fails(with_points(b), SIM_EKEY,
+    load_fails(with_points(b), BASE_EKEY,
                "t.yaml:22:7: error: missing key 'delay_scale' in "
                "'points row'");
     snprintf(b, sizeof b, "%s%s", src, "    - {vdd_v: 0.5, delay_scale: 3}\n");
-    load_fails(with_points(b), SIM_ERANGE,
+    load_fails(with_points(b), BASE_ERANGE,
                "t.yaml:21:5: error: points.rows has 1 rows; give "
                "2..1000");
-    load_fails(with_points("  rows: []\n"), SIM_EKEY,
+    load_fails(with_points("  rows: []\n"), BASE_EKEY,
                "t.yaml:19:3: error: points need energy_source or delay_source");
-    load_fails(with_points("  delay_source: \"[pub] m\"\n  rows: 3\n"), SIM_ETYPE,
+    load_fails(with_points("  delay_source: \"[pub] m\"\n  rows: 3\n"), BASE_ETYPE,
                "t.yaml:20:9: error: expected a sequence for 'points.rows', found a scalar");
     snprintf(b, sizeof b, "%s%s", src,
              "    - {vdd_v: 0.5, delay_scale: 3}\n    - {vdd_v: 1.0, delay_scal: 1}\n");
-    load_fails(with_points(b), SIM_EKEY,
+    load_fails(with_points(b), BASE_EKEY,
                "t.yaml:22:20: error: unknown key 'delay_scal' in "
                "'points row'");
     snprintf(b, sizeof b, "%s%s", "  delay_source: \"m\"\n  rows:\n",
              "    - {vdd_v: 0.5, delay_scale: 3}\n    - {vdd_v: 1.0, delay_scale: 1}\n");
-    load_fails(with_points(b), SIM_EINVAL,
+    load_fails(with_points(b), BASE_EINVAL,
                "t.yaml:19:3: error: technology 't': source of points delay_scale must start "
                "with [pub], [model], [derived] or [est] followed by a citation, found 'm'");
     snprintf(b, sizeof b, "%s%s", src,
              "    - {vdd_v: 0.5, delay_scale: 3}\n    - {vdd_v: x, delay_scale: 1}\n");
-    load_fails(with_points(b), SIM_ETYPE, "t.yaml:22:15: error: expected a number, found 'x'");
+    load_fails(with_points(b), BASE_ETYPE, "t.yaml:22:15: error: expected a number, found 'x'");
 }
 END_TEST
 
@@ -710,32 +710,32 @@ END_TEST
 START_TEST(test_find_by_name_and_path)
 {
     char *p = NULL;
-    ck_assert_int_eq(sim_tech_find("fefet", &p), SIM_OK);
+    ck_assert_int_eq(tech_find("fefet", &p), BASE_OK);
     ck_assert_str_eq(p, "tech/fefet.yaml");
-    sim_free(p);
-    ck_assert_int_eq(sim_tech_find("tech/reram.yaml", &p), SIM_OK);
+    base_free(p);
+    ck_assert_int_eq(tech_find("tech/reram.yaml", &p), BASE_OK);
     ck_assert_str_eq(p, "tech/reram.yaml");
-    sim_free(p);
-    ck_assert_int_eq(sim_tech_find("nowhere/x.yaml", &p), SIM_ENOTFOUND);
+    base_free(p);
+    ck_assert_int_eq(tech_find("nowhere/x.yaml", &p), BASE_ENOTFOUND);
     ck_assert_ptr_null(p);
-    ck_assert_str_eq(sim_last_error(),
+    ck_assert_str_eq(base_last_error(),
                      "error: technology file 'nowhere/x.yaml' not found or not readable");
-    ck_assert_int_eq(sim_tech_find("bad name", &p), SIM_EINVAL);
-    ck_assert_int_eq(sim_tech_find("", &p), SIM_EINVAL);
-    ck_assert_str_eq(sim_last_error(), "error: invalid technology name '' (use letters, digits, "
-                                       "'_' and '-', or a path to a .yaml file)");
-    ck_assert_int_eq(sim_tech_find("tech", &p), SIM_ENOTFOUND); /* ./tech is a directory */
-    ck_assert_int_eq(sim_tech_find("tech/", &p), SIM_ENOTFOUND);
+    ck_assert_int_eq(tech_find("bad name", &p), BASE_EINVAL);
+    ck_assert_int_eq(tech_find("", &p), BASE_EINVAL);
+    ck_assert_str_eq(base_last_error(), "error: invalid technology name '' (use letters, digits, "
+                                        "'_' and '-', or a path to a .yaml file)");
+    ck_assert_int_eq(tech_find("tech", &p), BASE_ENOTFOUND); /* ./tech is a directory */
+    ck_assert_int_eq(tech_find("tech/", &p), BASE_ENOTFOUND);
     char longname[300];
     memset(longname, 'a', sizeof longname - 1);
     longname[sizeof longname - 1] = '\0';
-    ck_assert_int_eq(sim_tech_find(longname, &p), SIM_ERANGE);
+    ck_assert_int_eq(tech_find(longname, &p), BASE_ERANGE);
     ck_assert_ptr_null(p);
     tech_params *t = NULL;
-    ck_assert_int_eq(sim_tech_open("sram", &t), SIM_OK);
+    ck_assert_int_eq(tech_open("sram", &t), BASE_OK);
     ck_assert_str_eq(t->origin, "tech/sram.yaml");
     tech_params_free(t);
-    ck_assert_int_eq(sim_tech_load("/nonexistent/t.yaml", &t), SIM_EIO);
+    ck_assert_int_eq(tech_load("/nonexistent/t.yaml", &t), BASE_EIO);
     ck_assert_ptr_null(t);
 }
 END_TEST
@@ -746,9 +746,9 @@ START_TEST(test_print_csv_out_of_memory)
     FILE *fp = tmpfile();
     ck_assert_ptr_nonnull(fp);
     tech_at_vdd a = at(t, 0.6);
-    sim_alloc_fail_after(1);
-    ck_assert_int_eq(sim_tech_print_csv(fp, t, &a), SIM_ENOMEM);
-    sim_alloc_fail_reset();
+    base_alloc_fail_after(1);
+    ck_assert_int_eq(tech_print_csv(fp, t, &a), BASE_ENOMEM);
+    base_alloc_fail_reset();
     fclose(fp);
     tech_params_free(t);
 }
@@ -760,12 +760,12 @@ START_TEST(test_find_unknown_technology)
     char *saved = old ? strdup(old) : NULL;
     unsetenv("APSIM_DATA");
     char *p = NULL;
-    ck_assert_int_eq(sim_tech_find("sramm", &p), SIM_ENOTFOUND);
-    ck_assert_str_eq(sim_last_error(),
+    ck_assert_int_eq(tech_find("sramm", &p), BASE_ENOTFOUND);
+    ck_assert_str_eq(base_last_error(),
                      "error: unknown technology 'sramm': no tech/sramm.yaml in "
                      "the current directory, $APSIM_DATA (unset) or " APSIM_PREFIX "/share/apsim");
     tech_params *t = NULL;
-    ck_assert_int_eq(sim_tech_open("sramm", &t), SIM_ENOTFOUND);
+    ck_assert_int_eq(tech_open("sramm", &t), BASE_ENOTFOUND);
     ck_assert_ptr_null(t);
     if (saved)
         setenv("APSIM_DATA", saved, 1);
@@ -789,7 +789,7 @@ START_TEST(test_find_in_apsim_data)
     char *saved = old ? strdup(old) : NULL;
     setenv("APSIM_DATA", dir, 1);
     tech_params *t = NULL;
-    sim_status st = sim_tech_open("mine", &t);
+    base_status st = tech_open("mine", &t);
     if (saved)
         setenv("APSIM_DATA", saved, 1);
     else
@@ -798,7 +798,7 @@ START_TEST(test_find_in_apsim_data)
     unlink(file);
     rmdir(sub);
     rmdir(dir);
-    ck_assert_msg(st == SIM_OK, "%s", sim_last_error());
+    ck_assert_msg(st == BASE_OK, "%s", base_last_error());
     ck_assert_str_eq(t->name, "mine");
     ck_assert(strstr(t->origin, "/tech/mine.yaml") != NULL);
     tech_params_free(t);
@@ -813,7 +813,7 @@ static char *print_to_string(const tech_params *t, double vdd)
     FILE *fp = tmpfile();
     ck_assert_ptr_nonnull(fp);
     tech_at_vdd a = at(t, vdd);
-    ck_assert_int_eq(sim_tech_print_csv(fp, t, &a), SIM_OK);
+    ck_assert_int_eq(tech_print_csv(fp, t, &a), BASE_OK);
     rewind(fp);
     size_t n = fread(buf, 1, sizeof buf - 1, fp);
     buf[n] = '\0';

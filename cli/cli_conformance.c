@@ -5,13 +5,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sim/cli.h"
-#include "sim/sim.h"
-#include "sim/sim_onnx.h"
+#include "cli/cli.h"
+#include "exec/exec.h"
 
 #define DEFAULT_NODE_DIR "/usr/share/libonnx-testdata/data/node"
 
-int sim_cli_conformance(int argc, char **argv)
+int cli_conformance(int argc, char **argv)
 {
     const char *dir = DEFAULT_NODE_DIR;
     for (int i = 0; i < argc; i++) {
@@ -27,11 +26,11 @@ int sim_cli_conformance(int argc, char **argv)
             return 2;
         }
     }
-    sim_conf_counts c;
-    sim_status st = sim_onnx_conformance(dir, stdout, &c);
-    if (st != SIM_OK) {
-        fprintf(stderr, "apsim conformance: %s\n", sim_last_error());
-        return sim_exit_code(st);
+    exec_conf_counts c;
+    base_status st = exec_onnx_conformance(dir, stdout, &c);
+    if (st != BASE_OK) {
+        fprintf(stderr, "apsim conformance: %s\n", base_last_error());
+        return cli_exit_code(st);
     }
     printf("%d skipped (listed above with the reason), %d other cases are operators the AP "
            "executor does not cover\n",

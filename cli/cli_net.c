@@ -4,9 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/cli.h"
 #include "networks/net.h"
-#include "sim/cli.h"
-#include "sim/sim.h"
 
 static void usage(FILE *fp)
 {
@@ -20,13 +19,13 @@ static void usage(FILE *fp)
             "  --quiet    no table on stdout\n");
 }
 
-static int fail(sim_status st)
+static int fail(base_status st)
 {
-    fprintf(stderr, "apsim net: %s\n", sim_last_error());
-    return sim_exit_code(st);
+    fprintf(stderr, "apsim net: %s\n", base_last_error());
+    return cli_exit_code(st);
 }
 
-int sim_cli_net(int argc, char **argv)
+int cli_net(int argc, char **argv)
 {
     const char *net_arg = NULL, *bits_arg = NULL, *csv_arg = NULL;
     int quiet = 0;
@@ -55,34 +54,34 @@ int sim_cli_net(int argc, char **argv)
     char path[4096];
     net_network *net = NULL;
     net_bitcfg *cfg = NULL;
-    sim_outfile csv;
+    base_outfile csv;
     int rc = 0;
-    sim_status st = net_find_builtin(net_arg, path, sizeof path);
-    if (st == SIM_OK)
+    base_status st = net_find_builtin(net_arg, path, sizeof path);
+    if (st == BASE_OK)
         st = net_load(path, &net);
-    if (st == SIM_OK && bits_arg)
+    if (st == BASE_OK && bits_arg)
         st = net_bitcfg_resolve(bits_arg, net, &cfg);
-    if (st != SIM_OK) {
+    if (st != BASE_OK) {
         rc = fail(st);
         goto free_all;
     }
     if (csv_arg) {
-        if ((st = sim_outfile_open(&csv, csv_arg)) != SIM_OK) {
+        if ((st = base_outfile_open(&csv, csv_arg)) != BASE_OK) {
             rc = fail(st);
             goto free_all;
         }
         st = net_report_write_csv(csv.fp, net, cfg);
-        if (st != SIM_OK) {
-            sim_outfile_abort(&csv);
+        if (st != BASE_OK) {
+            base_outfile_abort(&csv);
             rc = fail(st);
             goto free_all;
         }
-        if ((st = sim_outfile_commit(&csv)) != SIM_OK) {
+        if ((st = base_outfile_commit(&csv)) != BASE_OK) {
             rc = fail(st);
             goto free_all;
         }
     }
-    if (!quiet && (st = net_report_write_table(stdout, net, cfg)) != SIM_OK)
+    if (!quiet && (st = net_report_write_table(stdout, net, cfg)) != BASE_OK)
         rc = fail(st);
 free_all:
     net_bitcfg_free(cfg);

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "sim/cli.h"
-#include "sim/sim_tech.h"
+#include "cli/cli.h"
+#include "tech/tech.h"
 
 #define FM_DATA_DIR "/usr/share/datasets/fashion-mnist"
 #define FM_WEIGHTS  "results/fmnist/weights.bin"
@@ -21,8 +21,8 @@ typedef struct fm_opts {
 typedef struct fm_ctx {
     fm_opts o;
     net_network *net;
-    sim_dataset *train, *test;
-    sim_fmodel *fm;
+    fmnist_dataset *train, *test;
+    fmnist_fmodel *fm;
     tech_params *tech;
     sim_arch arch;
     double float_acc_pct, train_s;
@@ -69,76 +69,76 @@ static int bits_list_ok(const char *spec, char *why, size_t cap)
     return 1;
 }
 
-static sim_status load_set(const char *dir, const char *prefix, sim_dataset **out)
+static base_status load_set(const char *dir, const char *prefix, fmnist_dataset **out)
 {
     char img[4096], lab[4096];
     snprintf(img, sizeof img, "%s/%s-images-idx3-ubyte.gz", dir, prefix);
     snprintf(lab, sizeof lab, "%s/%s-labels-idx1-ubyte.gz", dir, prefix);
-    return sim_dataset_load_idx(img, lab, out);
+    return fmnist_dataset_load_idx(img, lab, out);
 }
 
 /* Trains with the options and saves the weights. */
-static sim_status train(fm_ctx *c, const char *path, int verbose)
+static base_status train(fm_ctx *c, const char *path, int verbose)
 {
-    sim_train_opts to;
-    sim_train_opts_init(&to);
+    fmnist_train_opts to;
+    fmnist_train_opts_init(&to);
     to.n_epochs = (unsigned)c->o.epochs;
     to.n_train = (size_t)c->o.n_train;
     double loss[64];
-    sim_status st = sim_fmodel_new(c->net, 42, &c->fm);
+    base_status st = fmnist_fmodel_new(c->net, 42, &c->fm);
     double t0 = now_s();
-    if (st == SIM_OK)
-        st = sim_fmodel_train(c->fm, c->train, &to, loss);
+    if (st == BASE_OK)
+        st = fmnist_fmodel_train(c->fm, c->train, &to, loss);
     c->train_s = now_s() - t0;
-    if (st == SIM_OK && verbose)
+    if (st == BASE_OK && verbose)
         for (unsigned e = 0; e < to.n_epochs; e++)
             printf("epoch %u: mean training loss %.4f\n", e + 1, loss[e]);
     char *slash = strrchr(path, '/');
-    if (st == SIM_OK && slash) {
+    if (st == BASE_OK && slash) {
         char dir[4096];
         snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-        st = sim_mkdir_p(dir);
+        st = base_mkdir_p(dir);
     }
-    if (st == SIM_OK)
-        st = sim_fmodel_save(c->fm, path);
-    if (st == SIM_OK)
+    if (st == BASE_OK)
+        st = fmnist_fmodel_save(c->fm, path);
+    if (st == BASE_OK)
         printf("trained %u epochs on %zu images in %.1f s; weights: %s\n", to.n_epochs,
                to.n_train ? to.n_train : c->train->n_images, c->train_s, path);
     return st;
 }
 
 /* Network, data, weights (trained and cached when absent), technology, architecture. */
-static sim_status setup(fm_ctx *c, int want_tech)
+static base_status setup(fm_ctx *c, int want_tech)
 {
     char path[4096];
-    sim_status st = net_find_builtin(c->o.net_arg, path, sizeof path);
-    if (st == SIM_OK)
+    base_status st = net_find_builtin(c->o.net_arg, path, sizeof path);
+    if (st == BASE_OK)
         st = net_load(path, &c->net);
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         st = load_set(c->o.data_dir, "train", &c->train);
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         st = load_set(c->o.data_dir, "t10k", &c->test);
-    if (st != SIM_OK)
+    if (st != BASE_OK)
         return st;
     FILE *fp = fopen(c->o.weights, "rb");
     if (fp) {
         fclose(fp);
-        st = sim_fmodel_load(c->net, c->o.weights, &c->fm);
-        if (st == SIM_OK)
+        st = fmnist_fmodel_load(c->net, c->o.weights, &c->fm);
+        if (st == BASE_OK)
             printf("weights: %s (cached)\n", c->o.weights);
     } else {
         printf("weights: %s not found, training\n", c->o.weights);
         st = train(c, c->o.weights, 0);
     }
     double loss;
-    if (st == SIM_OK)
-        st = sim_fmodel_evaluate(c->fm, c->test, c->test->n_images, &loss, &c->float_acc_pct);
-    if (st == SIM_OK)
+    if (st == BASE_OK)
+        st = fmnist_fmodel_evaluate(c->fm, c->test, c->test->n_images, &loss, &c->float_acc_pct);
+    if (st == BASE_OK)
         printf("float model: test accuracy %.2f%% (loss %.4f) on %zu images\n", c->float_acc_pct,
                loss, c->test->n_images);
-    if (st == SIM_OK && want_tech)
-        st = sim_tech_open(c->o.tech_arg, &c->tech);
-    if (st == SIM_OK && want_tech)
+    if (st == BASE_OK && want_tech)
+        st = tech_open(c->o.tech_arg, &c->tech);
+    if (st == BASE_OK && want_tech)
         st = sim_arch_find("bf_imna", &c->arch);
     c->arch.batch = 1;
     return st;
@@ -146,22 +146,22 @@ static sim_status setup(fm_ctx *c, int want_tech)
 
 static void fini(fm_ctx *c)
 {
-    sim_fmodel_free(c->fm);
-    sim_dataset_free(c->train);
-    sim_dataset_free(c->test);
+    fmnist_fmodel_free(c->fm);
+    fmnist_dataset_free(c->train);
+    fmnist_dataset_free(c->test);
     tech_params_free(c->tech);
     net_free(c->net);
 }
 
 /* A bit spec: one wXaY per conv/fc layer separated by commas, else what net_bitcfg_resolve
  * takes. */
-static sim_status resolve_bits(const net_network *net, const char *spec, net_bitcfg **out)
+static base_status resolve_bits(const net_network *net, const char *spec, net_bitcfg **out)
 {
     if (!strchr(spec, ','))
         return net_bitcfg_resolve(spec, net, out);
     char text[4096], why[96];
     if (!bits_list_ok(spec, why, sizeof why))
-        return SIM_ERROR(SIM_EINVAL, "--bits '%s': %s", spec, why);
+        return BASE_ERROR(BASE_EINVAL, "--bits '%s': %s", spec, why);
     size_t len = (size_t)snprintf(text, sizeof text, "name: \"%s\"\nlayers:\n", spec);
     const char *p = spec;
     for (size_t i = 0; i < net->n_layers; i++) {
@@ -170,18 +170,18 @@ static sim_status resolve_bits(const net_network *net, const char *spec, net_bit
         unsigned w = 0, a = 0;
         int used = 0;
         if (sscanf(p, "w%ua%u%n", &w, &a, &used) != 2)
-            return SIM_ERROR(SIM_EINVAL, "--bits '%s': expected wXaY for layer '%s'", spec,
-                             net->layers[i].name);
+            return BASE_ERROR(BASE_EINVAL, "--bits '%s': expected wXaY for layer '%s'", spec,
+                              net->layers[i].name);
         p += used;
         if (*p == ',')
             p++;
         len += (size_t)snprintf(text + len, sizeof text - len, "  %s: {w: %u, a: %u}\n",
                                 net->layers[i].name, w, a);
         if (len >= sizeof text)
-            return SIM_ERROR(SIM_ERANGE, "--bits '%s': too long", spec);
+            return BASE_ERROR(BASE_ERANGE, "--bits '%s': too long", spec);
     }
     if (*p)
-        return SIM_ERROR(SIM_EINVAL, "--bits '%s': more entries than conv/fc layers", spec);
+        return BASE_ERROR(BASE_EINVAL, "--bits '%s': more entries than conv/fc layers", spec);
     return net_bitcfg_load_string(spec, text, len, net, out);
 }
 
@@ -202,38 +202,38 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static sim_status measure(fm_ctx *c, const char *spec, size_t n_test, size_t n_ap, fm_point *pt)
+static base_status measure(fm_ctx *c, const char *spec, size_t n_test, size_t n_ap, fm_point *pt)
 {
     net_bitcfg *bits = NULL;
-    sim_qmodel *qm = NULL;
+    exec_qmodel *qm = NULL;
     sim_plan *plan = NULL;
     sim_result *res = NULL;
     int32_t *in = NULL, *ap = NULL;
     double *margins = NULL;
-    const size_t n_out = sim_infer_out_elems(c->net),
+    const size_t n_out = exec_infer_out_elems(c->net),
                  hw = (size_t)c->net->h_in * (size_t)c->net->w_in;
     memset(pt, 0, sizeof *pt);
     pt->spec = spec;
-    sim_status st = resolve_bits(c->net, spec, &bits);
-    if (st == SIM_OK)
-        st = sim_fmnist_quantize(c->fm, bits, c->train, FM_N_CALIB, &qm);
-    if (st == SIM_OK) {
-        pt->logits = sim_malloc(n_test * n_out * sizeof *pt->logits);
-        margins = sim_malloc(n_test * sizeof *margins);
-        in = sim_malloc(hw * sizeof *in);
-        ap = sim_malloc(n_out * sizeof *ap);
+    base_status st = resolve_bits(c->net, spec, &bits);
+    if (st == BASE_OK)
+        st = fmnist_quantize(c->fm, bits, c->train, FM_N_CALIB, &qm);
+    if (st == BASE_OK) {
+        pt->logits = base_malloc(n_test * n_out * sizeof *pt->logits);
+        margins = base_malloc(n_test * sizeof *margins);
+        in = base_malloc(hw * sizeof *in);
+        ap = base_malloc(n_out * sizeof *ap);
         if (!pt->logits || !margins || !in || !ap)
-            st = SIM_ERROR(SIM_ENOMEM, "out of memory");
+            st = BASE_ERROR(BASE_ENOMEM, "out of memory");
     }
-    if (st == SIM_OK)
-        st = sim_fmnist_logits(qm, c->test, n_test, pt->logits);
-    if (st == SIM_OK) {
+    if (st == BASE_OK)
+        st = fmnist_logits(qm, c->test, n_test, pt->logits);
+    if (st == BASE_OK) {
         size_t correct = 0, low = 0;
         pt->out_scale = qm->layers[c->net->n_layers - 1].out_scale;
         for (size_t i = 0; i < n_test; i++) {
             size_t top;
             int64_t m;
-            sim_fmnist_top(pt->logits + i * n_out, n_out, &top, &m);
+            fmnist_top(pt->logits + i * n_out, n_out, &top, &m);
             correct += top == c->test->labels[i];
             margins[i] = (double)m * pt->out_scale;
             pt->margin_mean += margins[i] / (double)n_test;
@@ -245,32 +245,32 @@ static sim_status measure(fm_ctx *c, const char *spec, size_t n_test, size_t n_a
         pt->low_margin_pct = 100.0 * (double)low / (double)n_test;
         sim_bits_label(c->net, bits, pt->label, sizeof pt->label);
     }
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         st = sim_plan_new(c->net, bits, &c->arch, &plan);
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         st = sim_result_new(plan, &res);
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         st = sim_plan_eval(plan, c->tech, c->tech->vdd_nom_v.value, res);
-    if (st == SIM_OK) {
+    if (st == BASE_OK) {
         pt->latency_ns = res->latency_ns;
         pt->energy_pj = res->energy_pj;
         pt->edp_js = res->edp_pj_ns * 1e-21;
     }
     double t0 = now_s();
-    for (size_t i = 0; st == SIM_OK && i < n_ap; i++) {
-        sim_fmnist_input(c->test, i, 1, bits->input_bits, in);
-        st = sim_infer_ap(qm, plan, res, in, ap, NULL);
+    for (size_t i = 0; st == BASE_OK && i < n_ap; i++) {
+        fmnist_input(c->test, i, 1, bits->input_bits, in);
+        st = exec_infer_ap(qm, plan, res, in, ap, NULL);
         pt->n_ap++;
         pt->n_ap_exact +=
-            st == SIM_OK && memcmp(ap, pt->logits + i * n_out, n_out * sizeof *ap) == 0;
+            st == BASE_OK && memcmp(ap, pt->logits + i * n_out, n_out * sizeof *ap) == 0;
     }
     pt->ap_s_per_image = n_ap ? (now_s() - t0) / (double)n_ap : 0.0;
-    sim_free(margins);
-    sim_free(in);
-    sim_free(ap);
+    base_free(margins);
+    base_free(in);
+    base_free(ap);
     sim_result_free(res);
     sim_plan_free(plan);
-    sim_qmodel_free(qm);
+    exec_qmodel_free(qm);
     net_bitcfg_free(bits);
     return st;
 }
@@ -293,8 +293,8 @@ static int parse_opts(int argc, char **argv, fm_opts *o)
             }
         for (size_t k = 0; nums[k] && !hit; k++)
             if (strcmp(argv[i], nums[k]) == 0 && i + 1 < argc) {
-                if (sim_parse_double(nums[k], argv[++i], k == 0 ? 1 : 0, lim[k], nslots[k]) !=
-                        SIM_OK ||
+                if (cli_parse_double(nums[k], argv[++i], k == 0 ? 1 : 0, lim[k], nslots[k]) !=
+                        BASE_OK ||
                     *nslots[k] != floor(*nslots[k])) {
                     fprintf(stderr, "apsim fmnist: error: %s: expected a whole number\n", nums[k]);
                     return 0;
@@ -340,24 +340,24 @@ static int check_n_ap(const fm_ctx *c, size_t n_test)
 static int cmd_train(fm_ctx *c)
 {
     char path[4096];
-    sim_status st = net_find_builtin(c->o.net_arg, path, sizeof path);
-    if (st == SIM_OK)
+    base_status st = net_find_builtin(c->o.net_arg, path, sizeof path);
+    if (st == BASE_OK)
         st = net_load(path, &c->net);
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         st = load_set(c->o.data_dir, "train", &c->train);
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         st = load_set(c->o.data_dir, "t10k", &c->test);
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         st = train(c, c->o.out_dir ? c->o.out_dir : c->o.weights, 1);
     double loss = 0, acc = 0;
-    if (st == SIM_OK)
-        st = sim_fmodel_evaluate(c->fm, c->test, c->test->n_images, &loss, &acc);
-    if (st == SIM_OK)
+    if (st == BASE_OK)
+        st = fmnist_fmodel_evaluate(c->fm, c->test, c->test->n_images, &loss, &acc);
+    if (st == BASE_OK)
         printf("float model: test accuracy %.2f%% (loss %.4f) on %zu images\n", acc, loss,
                c->test->n_images);
-    if (st != SIM_OK) {
-        fprintf(stderr, "apsim fmnist train: %s\n", sim_last_error());
-        return sim_exit_code(st);
+    if (st != BASE_OK) {
+        fprintf(stderr, "apsim fmnist train: %s\n", base_last_error());
+        return cli_exit_code(st);
     }
     return 0;
 }
@@ -376,26 +376,26 @@ static int cmd_eval(fm_ctx *c)
         return usage();
     fm_point pt;
     memset(&pt, 0, sizeof pt);
-    sim_status st = setup(c, 1);
+    base_status st = setup(c, 1);
     size_t n_test = c->test ? c->test->n_images : 0;
     if (c->o.n_test > 0 && (size_t)c->o.n_test < n_test)
         n_test = (size_t)c->o.n_test;
-    if (st == SIM_OK && !check_n_ap(c, n_test))
+    if (st == BASE_OK && !check_n_ap(c, n_test))
         return 2;
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         st = measure(c, c->o.bits_arg, n_test, (size_t)c->o.n_ap, &pt);
-    if (st == SIM_OK) {
+    if (st == BASE_OK) {
         printf("test images: %zu\n", n_test);
         print_point(&pt);
     }
-    sim_free(pt.logits);
-    if (st == SIM_OK && pt.n_ap_exact != pt.n_ap) {
+    base_free(pt.logits);
+    if (st == BASE_OK && pt.n_ap_exact != pt.n_ap) {
         fprintf(stderr, "apsim fmnist eval: error: AP output differs from the reference\n");
         return 1;
     }
-    if (st != SIM_OK) {
-        fprintf(stderr, "apsim fmnist eval: %s\n", sim_last_error());
-        return sim_exit_code(st);
+    if (st != BASE_OK) {
+        fprintf(stderr, "apsim fmnist eval: %s\n", base_last_error());
+        return cli_exit_code(st);
     }
     return 0;
 }
@@ -435,7 +435,7 @@ static const char *mark_of(const fm_point *p)
     return strcmp(p->spec, "int8") == 0 ? "INT8" : strcmp(p->spec, "int4") == 0 ? "INT4" : "-";
 }
 
-static sim_status write_configs(FILE *fp, const void *ctx)
+static base_status write_configs(FILE *fp, const void *ctx)
 {
     const sweep_out *s = ctx;
     fprintf(fp, "config,label,mark,acc_pct,float_acc_pct,margin_median,margin_mean,"
@@ -448,28 +448,28 @@ static sim_status write_configs(FILE *fp, const void *ctx)
                 p->margin_mean, p->low_margin_pct, p->n_ap, p->n_ap_exact, p->latency_ns,
                 p->energy_pj, p->edp_js, s->c->o.tech_arg);
     }
-    return ferror(fp) ? SIM_ERROR(SIM_EIO, "write error") : SIM_OK;
+    return ferror(fp) ? BASE_ERROR(BASE_EIO, "write error") : BASE_OK;
 }
 
-static void cascade_at(const sweep_out *s, size_t ci, size_t ti, sim_cascade_point *cp, double *lat,
-                       double *en)
+static void cascade_at(const sweep_out *s, size_t ci, size_t ti, fmnist_cascade_point *cp,
+                       double *lat, double *en)
 {
     const fm_point *lo = &s->pts[cascades[ci][0]], *hi = &s->pts[cascades[ci][1]];
-    sim_fmnist_cascade(lo->logits, lo->out_scale, hi->logits, s->c->test->labels, s->n_test,
-                       sim_infer_out_elems(s->c->net), thresholds[ti], cp);
+    fmnist_cascade(lo->logits, lo->out_scale, hi->logits, s->c->test->labels, s->n_test,
+                   exec_infer_out_elems(s->c->net), thresholds[ti], cp);
     double f = (double)cp->n_rerun / (double)cp->n_inputs;
     *lat = lo->latency_ns + f * hi->latency_ns;
     *en = lo->energy_pj + f * hi->energy_pj;
 }
 
-static sim_status write_cascade(FILE *fp, const void *ctx)
+static base_status write_cascade(FILE *fp, const void *ctx)
 {
     const sweep_out *s = ctx;
     char name[96];
     fprintf(fp, "series,low,high,threshold,rerun_pct,acc_pct,latency_ns,energy_pj,edp_js\n");
     for (size_t ci = 0; ci < sizeof cascades / sizeof cascades[0]; ci++)
         for (size_t ti = 0; ti < sizeof thresholds / sizeof thresholds[0]; ti++) {
-            sim_cascade_point cp;
+            fmnist_cascade_point cp;
             double lat, en;
             cascade_at(s, ci, ti, &cp, &lat, &en);
             fprintf(fp, "%s,\"%s\",\"%s\",%g,%.2f,%.2f,%.3f,%.3f,%.6e\n",
@@ -479,11 +479,11 @@ static sim_status write_cascade(FILE *fp, const void *ctx)
                     100.0 * (double)cp.n_correct / (double)cp.n_inputs, lat, en,
                     en * 1e-12 * lat * 1e-9);
         }
-    return ferror(fp) ? SIM_ERROR(SIM_EIO, "write error") : SIM_OK;
+    return ferror(fp) ? BASE_ERROR(BASE_EIO, "write error") : BASE_OK;
 }
 
 /* The plot's data: static configs and cascades in one file (series, top1_pct, edp_js, mark). */
-static sim_status write_points(FILE *fp, const void *ctx)
+static base_status write_points(FILE *fp, const void *ctx)
 {
     const sweep_out *s = ctx;
     char name[96];
@@ -493,17 +493,17 @@ static sim_status write_points(FILE *fp, const void *ctx)
                 s->pts[i].acc_pct, s->pts[i].edp_js);
     for (size_t ci = 0; ci < sizeof cascades / sizeof cascades[0]; ci++)
         for (size_t ti = 0; ti < sizeof thresholds / sizeof thresholds[0]; ti++) {
-            sim_cascade_point cp;
+            fmnist_cascade_point cp;
             double lat, en;
             cascade_at(s, ci, ti, &cp, &lat, &en);
             fprintf(fp, "%s,\"t=%g\",-,%.2f,%.6e\n", cascade_name(ci, name, sizeof name),
                     cp.threshold, 100.0 * (double)cp.n_correct / (double)cp.n_inputs,
                     en * 1e-12 * lat * 1e-9);
         }
-    return ferror(fp) ? SIM_ERROR(SIM_EIO, "write error") : SIM_OK;
+    return ferror(fp) ? BASE_ERROR(BASE_EIO, "write error") : BASE_OK;
 }
 
-static sim_status write_plots(FILE *fp, const void *ctx)
+static base_status write_plots(FILE *fp, const void *ctx)
 {
     const sweep_out *s = ctx;
     char name[96];
@@ -514,7 +514,7 @@ static sim_status write_plots(FILE *fp, const void *ctx)
     for (size_t ci = 0; ci < sizeof cascades / sizeof cascades[0]; ci++)
         fprintf(fp, " %s", cascade_name(ci, name, sizeof name));
     fprintf(fp, "\n");
-    return ferror(fp) ? SIM_ERROR(SIM_EIO, "write error") : SIM_OK;
+    return ferror(fp) ? BASE_ERROR(BASE_EIO, "write error") : BASE_OK;
 }
 
 static int cmd_sweep(fm_ctx *c)
@@ -522,46 +522,47 @@ static int cmd_sweep(fm_ctx *c)
     fm_point pts[N_SPECS];
     memset(pts, 0, sizeof pts);
     const char *dir = c->o.out_dir ? c->o.out_dir : "results/fmnist";
-    sim_status st = setup(c, 1);
+    base_status st = setup(c, 1);
     size_t n_test = c->test ? c->test->n_images : 0;
     if (c->o.n_test > 0 && (size_t)c->o.n_test < n_test)
         n_test = (size_t)c->o.n_test;
-    if (st == SIM_OK && !check_n_ap(c, n_test))
+    if (st == BASE_OK && !check_n_ap(c, n_test))
         return 2;
-    for (size_t i = 0; st == SIM_OK && i < N_SPECS; i++) {
+    for (size_t i = 0; st == BASE_OK && i < N_SPECS; i++) {
         st = measure(c, sweep_specs[i], n_test, (size_t)c->o.n_ap, &pts[i]);
-        if (st == SIM_OK)
+        if (st == BASE_OK)
             print_point(&pts[i]);
-        if (st == SIM_OK && pts[i].n_ap_exact != pts[i].n_ap)
-            st = SIM_ERROR(SIM_EINVAL, "%s: AP output differs from the reference", sweep_specs[i]);
+        if (st == BASE_OK && pts[i].n_ap_exact != pts[i].n_ap)
+            st =
+                BASE_ERROR(BASE_EINVAL, "%s: AP output differs from the reference", sweep_specs[i]);
     }
     sweep_out so = {c, pts, n_test};
     char path[4200];
     static const struct {
         const char *name;
-        sim_writer_fn fn;
+        base_writer_fn fn;
     } outs[] = {{"configs.csv", write_configs},
                 {"cascade.csv", write_cascade},
                 {"points.csv", write_points},
                 {"plots.list", write_plots}};
-    if (st == SIM_OK)
-        st = sim_mkdir_p(dir);
-    for (size_t k = 0; st == SIM_OK && k < sizeof outs / sizeof outs[0]; k++) {
+    if (st == BASE_OK)
+        st = base_mkdir_p(dir);
+    for (size_t k = 0; st == BASE_OK && k < sizeof outs / sizeof outs[0]; k++) {
         snprintf(path, sizeof path, "%s/%s", dir, outs[k].name);
-        st = sim_write_atomic(path, outs[k].fn, &so);
+        st = base_write_atomic(path, outs[k].fn, &so);
     }
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         printf("wrote %s/{configs,cascade,points}.csv and plots.list\n", dir);
     for (size_t i = 0; i < N_SPECS; i++)
-        sim_free(pts[i].logits);
-    if (st != SIM_OK) {
-        fprintf(stderr, "apsim fmnist sweep: %s\n", sim_last_error());
-        return sim_exit_code(st);
+        base_free(pts[i].logits);
+    if (st != BASE_OK) {
+        fprintf(stderr, "apsim fmnist sweep: %s\n", base_last_error());
+        return cli_exit_code(st);
     }
     return 0;
 }
 
-int sim_cli_fmnist(int argc, char **argv)
+int cli_fmnist(int argc, char **argv)
 {
     if (argc < 1 || strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)
         return usage();

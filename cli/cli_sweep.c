@@ -8,8 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sim/cli.h"
-#include "sim/sim.h"
+#include "cli/cli.h"
 
 static void usage(FILE *fp)
 {
@@ -37,7 +36,7 @@ static void progress_bar(size_t done, size_t total, void *ctx)
     fflush(stderr);
 }
 
-int sim_cli_sweep(int argc, char **argv)
+int cli_sweep(int argc, char **argv)
 {
     const char *file = NULL, *results = "results";
     int quiet = 0;
@@ -65,33 +64,33 @@ int sim_cli_sweep(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    sim_experiment *e = NULL;
-    sim_sweep_stats stats;
-    sim_sweep_opts opts = {.results_dir = results};
+    study_experiment *e = NULL;
+    study_sweep_stats stats;
+    study_sweep_opts opts = {.results_dir = results};
     const char *stop = getenv("APSIM_SWEEP_STOP_AFTER");
-    sim_status st = sim_experiment_load(file, &e);
-    if (st == SIM_OK && stop && *stop) {
+    base_status st = study_experiment_load(file, &e);
+    if (st == BASE_OK && stop && *stop) {
         unsigned long n = 0;
-        st = sim_parse_ulong("APSIM_SWEEP_STOP_AFTER", stop, 1, 1000000000ul, &n);
+        st = cli_parse_ulong("APSIM_SWEEP_STOP_AFTER", stop, 1, 1000000000ul, &n);
         opts.stop_after = (size_t)n;
     }
-    if (st == SIM_OK && isatty(STDERR_FILENO)) {
+    if (st == BASE_OK && isatty(STDERR_FILENO)) {
         opts.progress = progress_bar;
-        opts.progress_ctx = (void *)sim_experiment_name(e);
+        opts.progress_ctx = (void *)study_experiment_name(e);
     }
-    if (st == SIM_OK)
-        st = sim_sweep_run(e, &opts, &stats);
-    if (st != SIM_OK) {
+    if (st == BASE_OK)
+        st = study_sweep_run(e, &opts, &stats);
+    if (st != BASE_OK) {
         if (opts.progress)
             fputc('\n', stderr);
-        fprintf(stderr, "apsim sweep: %s\n", sim_last_error());
-        sim_experiment_free(e);
-        return sim_exit_code(st);
+        fprintf(stderr, "apsim sweep: %s\n", base_last_error());
+        study_experiment_free(e);
+        return cli_exit_code(st);
     }
     if (!quiet) {
         printf("%s: %zu design points (%zu resumed, %zu evaluated, %zu AP plans), %zu "
                "unsupported -> %s/\n",
-               sim_experiment_name(e), stats.n_points, stats.n_resumed, stats.n_evaluated,
+               study_experiment_name(e), stats.n_points, stats.n_resumed, stats.n_evaluated,
                stats.n_plans, stats.n_unsupported, stats.out_dir);
         printf("  points.csv, front.csv, summary.json, plots.list; draw with 'make plots'\n");
     }
@@ -100,6 +99,6 @@ int sim_cli_sweep(int argc, char **argv)
                 "apsim sweep: warning: the layers_for point is %s: no layers.csv and no "
                 "layer_energy plot\n",
                 stats.layers_skipped);
-    sim_experiment_free(e);
+    study_experiment_free(e);
     return 0;
 }

@@ -1,4 +1,4 @@
-/* sim_func.c - functional execution of one quantized conv layer on ap_core with the
+/* exec_conv.c - functional execution of one quantized conv layer on ap_core with the
  * planner's mapping (sim_gemm_candidate): each output element gets n_chunks rows, each row
  * MACs its chunk of K, a 2D-AP tree adds the partial sums, and the dyadic requantization of
  * docs/SIM_MODEL.md follows. Beside it, the same arithmetic in plain C as the reference.
@@ -7,22 +7,21 @@
 #include <string.h>
 
 #include "ap_core/ap.h"
-#include "sim/sim.h"
-#include "sim/sim_impl.h"
+#include "exec/exec.h"
 
-sim_status sim_qconv_check(const sim_qconv *q)
+base_status exec_qconv_check(const exec_qconv *q)
 {
     if (q->c_in < 1 || q->h_in < 1 || q->w_in < 1 || q->c_out < 1 || q->kh < 1 || q->kw < 1 ||
         q->stride < 1 || q->pad < 0 || q->kh > q->h_in + 2 * q->pad || q->kw > q->w_in + 2 * q->pad)
-        return SIM_ERROR(SIM_EINVAL, "functional conv: bad shape");
+        return BASE_ERROR(BASE_EINVAL, "functional conv: bad shape");
     if (q->a_bits < 1 || q->a_bits > 15 || q->w_bits < 1 || q->w_bits > 16 || q->o_bits < 1 ||
         q->o_bits > 32)
-        return SIM_ERROR(SIM_EINVAL, "functional conv: bits out of range");
-    return SIM_OK;
+        return BASE_ERROR(BASE_EINVAL, "functional conv: bits out of range");
+    return BASE_OK;
 }
 
-void sim_qconv_gemm(const sim_qconv *q, uint64_t *m, uint64_t *n, uint64_t *k, int *h_out,
-                    int *w_out)
+void exec_qconv_gemm(const exec_qconv *q, uint64_t *m, uint64_t *n, uint64_t *k, int *h_out,
+                     int *w_out)
 {
     *h_out = (q->h_in + 2 * q->pad - q->kh) / q->stride + 1;
     *w_out = (q->w_in + 2 * q->pad - q->kw) / q->stride + 1;
@@ -32,7 +31,7 @@ void sim_qconv_gemm(const sim_qconv *q, uint64_t *m, uint64_t *n, uint64_t *k, i
 }
 
 /* The im2col element (output pixel p, reduction index k) of the input, 0 in the padding. */
-static int32_t im2col(const sim_qconv *q, int w_out, uint64_t p, uint64_t k)
+static int32_t im2col(const exec_qconv *q, int w_out, uint64_t p, uint64_t k)
 {
     int oy = (int)(p / (uint64_t)w_out), ox = (int)(p % (uint64_t)w_out);
     int c = (int)(k / (uint64_t)(q->kh * q->kw)), r = (int)(k % (uint64_t)(q->kh * q->kw));
@@ -42,16 +41,16 @@ static int32_t im2col(const sim_qconv *q, int w_out, uint64_t p, uint64_t k)
     return q->act[((size_t)c * (size_t)q->h_in + (size_t)y) * (size_t)q->w_in + (size_t)x];
 }
 
-static unsigned act_width(const sim_qconv *q)
+static unsigned act_width(const exec_qconv *q)
 {
     return q->act_unsigned ? q->a_bits + 1 : q->a_bits;
 }
 
 /* The requantization of an acc_bits accumulator, as the AP program runs it: pre-shift to
  * the widest multiply operand when wider, multiply by scale_b, shift back to o_bits. */
-static sim_requant qconv_requant(const sim_qconv *q, unsigned acc_bits)
+static exec_requant qconv_requant(const exec_qconv *q, unsigned acc_bits)
 {
-    sim_requant rq = {0, q->scale_b, 0};
+    exec_requant rq = {0, q->scale_b, 0};
     unsigned x = acc_bits;
     if (x > SIM_REQUANT_SCALE_BITS_MAX) {
         rq.pre_shift = x - SIM_REQUANT_SCALE_BITS_MAX;
@@ -61,46 +60,46 @@ static sim_requant qconv_requant(const sim_qconv *q, unsigned acc_bits)
     return rq;
 }
 
-sim_status sim_qconv_reference(const sim_qconv *q, int32_t *out)
+base_status exec_qconv_reference(const exec_qconv *q, int32_t *out)
 {
     uint64_t m, n, k;
     int h_out, w_out;
-    sim_status st = sim_qconv_check(q);
-    if (st != SIM_OK)
+    base_status st = exec_qconv_check(q);
+    if (st != BASE_OK)
         return st;
-    sim_qconv_gemm(q, &m, &n, &k, &h_out, &w_out);
+    exec_qconv_gemm(q, &m, &n, &k, &h_out, &w_out);
     unsigned acc_bits = act_width(q) + q->w_bits + sim_ceil_log2(k);
-    const sim_requant rq = qconv_requant(q, acc_bits);
+    const exec_requant rq = qconv_requant(q, acc_bits);
     for (uint64_t oc = 0; oc < n; oc++)
         for (uint64_t p = 0; p < m; p++) {
             int64_t acc = 0;
             for (uint64_t i = 0; i < k; i++)
                 acc += (int64_t)im2col(q, w_out, p, i) * q->weight[oc * k + i];
-            out[oc * m + p] = (int32_t)sim_requant_apply(&rq, acc, acc_bits, q->o_bits);
+            out[oc * m + p] = (int32_t)exec_requant_apply(&rq, acc, acc_bits, q->o_bits);
         }
-    return SIM_OK;
+    return BASE_OK;
 }
 
 /* Runs one output element's group of rows on arr; returns its result in *y. */
-static sim_status run_group(ap_array *arr, const sim_qconv *q, const sim_candidate *c, int w_out,
-                            uint64_t p, uint64_t oc, uint64_t k, uint32_t *vals, int64_t *y)
+static base_status run_group(ap_array *arr, const exec_qconv *q, const sim_candidate *c, int w_out,
+                             uint64_t p, uint64_t oc, uint64_t k, uint32_t *vals, int64_t *y)
 {
     const unsigned aw = act_width(q), prod = aw + q->w_bits, acc_bits = c->acc_bits;
     const size_t rows = (size_t)c->n_chunks;
     unsigned col = 0;
-    sim_status st = SIM_OK;
+    base_status st = BASE_OK;
     const uint64_t n_slots = c->n_slots;
     ap_field act[64], wt[64];
     for (uint64_t j = 0; j < n_slots; j++)
-        act[j] = sim_take_field(&col, aw);
+        act[j] = exec_take_field(&col, aw);
     for (uint64_t j = 0; j < n_slots; j++)
-        wt[j] = sim_take_field(&col, q->w_bits);
+        wt[j] = exec_take_field(&col, q->w_bits);
     unsigned region =
         col > sim_requant_cols(acc_bits, q->o_bits) ? col : sim_requant_cols(acc_bits, q->o_bits);
     col = region;
-    ap_field scratch = sim_take_field(&col, prod > acc_bits ? prod : acc_bits);
-    ap_field mac_acc = sim_take_field(&col, acc_bits);
-    ap_field red_acc = rows > 1 ? sim_take_field(&col, acc_bits) : mac_acc;
+    ap_field scratch = exec_take_field(&col, prod > acc_bits ? prod : acc_bits);
+    ap_field mac_acc = exec_take_field(&col, acc_bits);
+    ap_field red_acc = rows > 1 ? exec_take_field(&col, acc_bits) : mac_acc;
     unsigned carry = col++;
 
     /* Clear the accumulator; then for each of the chunk's pairs j (row r takes element
@@ -109,49 +108,49 @@ static sim_status run_group(ap_array *arr, const sim_qconv *q, const sim_candida
     memset(vals, 0, rows * sizeof *vals);
     st = ap_array_field_load(arr, mac_acc, vals, rows);
     ap_field prodf = {scratch.col, prod};
-    for (uint64_t j = 0; j < c->chunk_k && st == SIM_OK; j++) {
+    for (uint64_t j = 0; j < c->chunk_k && st == BASE_OK; j++) {
         uint64_t slot = j % n_slots;
         for (size_t r = 0; r < rows; r++) {
             uint64_t i = r * c->chunk_k + j;
             vals[r] = i < k ? (uint32_t)im2col(q, w_out, p, i) & amask : 0;
         }
         st = ap_array_field_load(arr, act[slot], vals, rows);
-        for (size_t r = 0; r < rows && st == SIM_OK; r++) {
+        for (size_t r = 0; r < rows && st == BASE_OK; r++) {
             uint64_t i = r * c->chunk_k + j;
             vals[r] = i < k ? (uint32_t)q->weight[oc * k + i] & wmask : 0;
         }
-        if (st == SIM_OK)
+        if (st == BASE_OK)
             st = ap_array_field_load(arr, wt[slot], vals, rows);
-        if (st == SIM_OK)
+        if (st == BASE_OK)
             st = ap_mac(arr, act[slot], wt[slot], mac_acc, prodf, carry, true);
     }
-    if (st == SIM_OK && rows > 1) {
+    if (st == BASE_OK && rows > 1) {
         ap_field tmp = {scratch.col, acc_bits};
         st = ap_reduce_sum(arr, mac_acc, red_acc, tmp, carry, true);
     }
     ap_field result = red_acc;
-    if (st == SIM_OK && q->o_bits < acc_bits) {
+    if (st == BASE_OK && q->o_bits < acc_bits) {
         /* Requantization in the (now dead) operand columns. */
-        const sim_requant rq = qconv_requant(q, acc_bits);
+        const exec_requant rq = qconv_requant(q, acc_bits);
         unsigned rc = 0;
-        st = sim_ap_requant(arr, vals, rows, &rq, red_acc, q->o_bits, &rc, carry, &result);
+        st = exec_ap_requant(arr, vals, rows, &rq, red_acc, q->o_bits, &rc, carry, &result);
     }
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         st = ap_array_field_store(arr, result, vals, rows);
-    if (st == SIM_OK)
-        *y = sim_wrap_signed((int64_t)vals[0], result.width);
+    if (st == BASE_OK)
+        *y = exec_wrap_signed((int64_t)vals[0], result.width);
     return st;
 }
 
-sim_status sim_qconv_on_ap(const sim_qconv *q, uint64_t n_chunks, int32_t *out, sim_candidate *plan,
-                           ap_counters *per_group, ap_counters *total)
+base_status exec_qconv_on_ap(const exec_qconv *q, uint64_t n_chunks, int32_t *out,
+                             sim_candidate *plan, ap_counters *per_group, ap_counters *total)
 {
     uint64_t m, n, k;
     int h_out, w_out;
-    sim_status st = sim_qconv_check(q);
-    if (st != SIM_OK)
+    base_status st = exec_qconv_check(q);
+    if (st != BASE_OK)
         return st;
-    sim_qconv_gemm(q, &m, &n, &k, &h_out, &w_out);
+    exec_qconv_gemm(q, &m, &n, &k, &h_out, &w_out);
     /* The planner's view of this layer: one CAP as wide as needed, as many rows as asked. */
     sim_arch arch;
     memset(&arch, 0, sizeof arch);
@@ -160,34 +159,34 @@ sim_status sim_qconv_on_ap(const sim_qconv *q, uint64_t n_chunks, int32_t *out, 
     arch.cap_cols = q->cap_cols ? q->cap_cols : 4096;
     st = sim_gemm_candidate(&arch, m, n, k, act_width(q), q->a_bits, q->w_bits, q->o_bits, n_chunks,
                             plan);
-    if (st != SIM_OK)
-        return st == SIM_ECAPACITY && !*sim_last_error()
-                   ? SIM_ERROR(SIM_ECAPACITY, "functional conv does not fit")
+    if (st != BASE_OK)
+        return st == BASE_ECAPACITY && !*base_last_error()
+                   ? BASE_ERROR(BASE_ECAPACITY, "functional conv does not fit")
                    : st;
     if (plan->n_slots > 64)
-        return SIM_ERROR(SIM_EINVAL, "functional conv: %llu operand slots exceed 64",
-                         (unsigned long long)plan->n_slots);
-    uint32_t *vals = sim_calloc((size_t)n_chunks, sizeof *vals);
+        return BASE_ERROR(BASE_EINVAL, "functional conv: %llu operand slots exceed 64",
+                          (unsigned long long)plan->n_slots);
+    uint32_t *vals = base_calloc((size_t)n_chunks, sizeof *vals);
     ap_array *arr = NULL;
     if (!vals)
-        return SIM_ERROR(SIM_ENOMEM, "out of memory");
+        return BASE_ERROR(BASE_ENOMEM, "out of memory");
     st = ap_array_new((size_t)n_chunks, plan->row_cols, &arr);
     size_t n_words = arr ? ap_array_plane_words(arr) : 0;
-    uint64_t *zeros = sim_calloc(n_words ? n_words : 1, sizeof *zeros);
-    if (st == SIM_OK && !zeros)
-        st = SIM_ERROR(SIM_ENOMEM, "out of memory");
+    uint64_t *zeros = base_calloc(n_words ? n_words : 1, sizeof *zeros);
+    if (st == BASE_OK && !zeros)
+        st = BASE_ERROR(BASE_ENOMEM, "out of memory");
     memset(total, 0, sizeof *total);
-    for (uint64_t oc = 0; oc < n && st == SIM_OK; oc++)
-        for (uint64_t p = 0; p < m && st == SIM_OK; p++) {
+    for (uint64_t oc = 0; oc < n && st == BASE_OK; oc++)
+        for (uint64_t p = 0; p < m && st == BASE_OK; p++) {
             /* Every group starts from a clear array with zero counters, as a fresh one. */
-            for (unsigned col = 0; col < plan->row_cols && st == SIM_OK; col++)
+            for (unsigned col = 0; col < plan->row_cols && st == BASE_OK; col++)
                 st = ap_array_plane_write(arr, col, zeros, n_words);
             ap_array_tags_fill(arr, false);
             ap_array_counters_reset(arr);
             int64_t y = 0;
-            if (st == SIM_OK)
+            if (st == BASE_OK)
                 st = run_group(arr, q, plan, w_out, p, oc, k, vals, &y);
-            if (st == SIM_OK) {
+            if (st == BASE_OK) {
                 ap_counters g;
                 ap_array_counters(arr, &g);
                 if (oc == 0 && p == 0)
@@ -197,7 +196,7 @@ sim_status sim_qconv_on_ap(const sim_qconv *q, uint64_t n_chunks, int32_t *out, 
             }
         }
     ap_array_free(arr);
-    sim_free(zeros);
-    sim_free(vals);
+    base_free(zeros);
+    base_free(vals);
     return st;
 }

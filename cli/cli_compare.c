@@ -6,8 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sim/cli.h"
-#include "sim/sim.h"
+#include "cli/cli.h"
 
 /* The AP (network and conv/fc scope) and every rival model accel/ registers (at most 8). */
 enum { MAX_RIVALS = 8, MAX_ROWS = 2 + MAX_RIVALS };
@@ -60,7 +59,7 @@ static void csv_num(FILE *fp, double v)
         fprintf(fp, "%.6e", v);
 }
 
-static sim_status write_csv(FILE *fp, const void *ctx)
+static base_status write_csv(FILE *fp, const void *ctx)
 {
     const cmp_table *t = ctx;
     const cmp_row *ref = ref_row(t);
@@ -83,7 +82,7 @@ static sim_status write_csv(FILE *fp, const void *ctx)
         csv_num(fp, r->ok ? edp_js(r) / edp_js(ref) : nan);
         fputc('\n', fp);
     }
-    return sim_write_status(fp);
+    return base_write_status(fp);
 }
 
 static void print_table(const cmp_table *t)
@@ -123,7 +122,7 @@ static void ap_rows(cmp_table *t, const sim_result *res)
     }
 }
 
-static sim_status rival_rows(cmp_table *t, unsigned batch)
+static base_status rival_rows(cmp_table *t, unsigned batch)
 {
     t->n_rows = 2;
     for (size_t i = 0; i < acc_model_count() && i < MAX_RIVALS; i++) {
@@ -131,41 +130,41 @@ static sim_status rival_rows(cmp_table *t, unsigned batch)
         acc_cost c;
         const char *name = acc_model_name(acc_model_at(i));
         cmp_row *r = &t->rows[t->n_rows++];
-        sim_status st = sim_accel_open(name, &a);
-        if (st == SIM_OK)
+        base_status st = sim_accel_open(name, &a);
+        if (st == BASE_OK)
             st = sim_accel_run(&a, t->net, t->bits, batch, &c);
         sim_accel_close(&a);
         *r = (cmp_row){name, "conv/fc", "", 0, 0, 0};
-        if (st == SIM_EUNSUPPORTED) {
-            sim_error_clear();
+        if (st == BASE_EUNSUPPORTED) {
+            base_error_clear();
             continue;
         }
-        if (st != SIM_OK)
+        if (st != BASE_OK)
             return st;
         r->ok = 1;
         r->path = c.path ? c.path : "";
         r->latency_ns = c.latency_ns;
         r->energy_pj = c.energy_pj;
     }
-    return SIM_OK;
+    return BASE_OK;
 }
 
-int sim_cli_compare(int argc, char **argv)
+int cli_compare(int argc, char **argv)
 {
-    sim_cli_point pt;
+    cli_point pt;
     const char *csv_arg = NULL;
     int quiet = 0;
-    sim_cli_point_init(&pt);
-    int early = sim_cli_point_parse(&pt, "compare", "--csv", &csv_arg, &quiet, usage, argc, argv);
+    cli_point_init(&pt);
+    int early = cli_point_parse(&pt, "compare", "--csv", &csv_arg, &quiet, usage, argc, argv);
     if (early >= 0)
         return early;
     char label[16];
     sim_result *res = NULL;
     cmp_table t;
-    sim_status st = sim_cli_point_load(&pt);
-    if (st == SIM_OK)
+    base_status st = cli_point_load(&pt);
+    if (st == BASE_OK)
         st = sim_run(pt.net, pt.bits, &pt.arch, pt.tech, pt.vdd_v, &res);
-    if (st == SIM_OK) {
+    if (st == BASE_OK) {
         memset(&t, 0, sizeof t);
         t.net = pt.net;
         t.bits = pt.bits;
@@ -176,16 +175,16 @@ int sim_cli_compare(int argc, char **argv)
         ap_rows(&t, res);
         st = rival_rows(&t, pt.arch.batch);
     }
-    if (st == SIM_OK && csv_arg)
-        st = sim_write_atomic(csv_arg, write_csv, &t);
+    if (st == BASE_OK && csv_arg)
+        st = base_write_atomic(csv_arg, write_csv, &t);
     int rc = 0;
-    if (st != SIM_OK) {
-        fprintf(stderr, "apsim compare: %s\n", sim_last_error());
-        rc = sim_exit_code(st);
+    if (st != BASE_OK) {
+        fprintf(stderr, "apsim compare: %s\n", base_last_error());
+        rc = cli_exit_code(st);
     } else if (!quiet) {
         print_table(&t);
     }
     sim_result_free(res);
-    sim_cli_point_fini(&pt);
+    cli_point_fini(&pt);
     return rc;
 }

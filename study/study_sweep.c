@@ -1,4 +1,4 @@
-/* sim_sweep.c - experiment files and sweeps: networks x bit configurations x technologies x
+/* study_sweep.c - experiment files and sweeps: networks x bit configurations x technologies x
  * voltages x batch sizes x accelerators, evaluated through one AP plan per (network, bits,
  * batch) and the rival models of accel/, written as tidy CSV, a JSON summary and a plot list.
  * Format and outputs: docs/EXPERIMENTS.md. Pareto fronts as in multi-objective design-space
@@ -14,8 +14,8 @@
 #include <unistd.h>
 
 #include "cfg/cfg.h"
-#include "sim/sim.h"
-#include "sim/sim_tech.h"
+#include "study/study.h"
+#include "tech/tech.h"
 
 /* Plots an experiment may ask for (each a script in plots/). */
 static const char *const PLOT_NAMES[] = {"edp_accuracy", "layer_energy", "edp_vdd", "batch", NULL};
@@ -52,7 +52,7 @@ typedef struct xp_published {
     double gops_per_w, gops_per_mm2; /* NaN when not published */
 } xp_published;
 
-struct sim_experiment {
+struct study_experiment {
     char *path, *name, *description;
     uint64_t hash; /* FNV-1a of SIM_MODEL_VERSION and every input file: a journal written
                       from other inputs or another cost model is not reused */
@@ -112,7 +112,7 @@ static void hash_bytes(uint64_t *h, const void *data, size_t n)
 
 /* Folds a resolved input file into the experiment's hash: its path, then its contents (a file
  * that cannot be read folds nothing more: loading it fails anyway). */
-static void hash_file(sim_experiment *e, const char *path)
+static void hash_file(study_experiment *e, const char *path)
 {
     unsigned char buf[4096];
     size_t n;
@@ -128,7 +128,7 @@ static void hash_file(sim_experiment *e, const char *path)
 /* Folds the file a name resolves to under a data folder (prefix/<name>.yaml, as
  * net_bitcfg_resolve and sim_arch_find look it up) or the file itself when name is a path;
  * shorthands such as int8 have no file. */
-static void hash_named(sim_experiment *e, const char *name, const char *prefix)
+static void hash_named(study_experiment *e, const char *name, const char *prefix)
 {
     char rel[512], path[4096];
     if (file_exists(name)) {
@@ -137,30 +137,30 @@ static void hash_named(sim_experiment *e, const char *name, const char *prefix)
     }
     int n = snprintf(rel, sizeof rel, "%s/%s.yaml", prefix, name);
     if (n > 0 && (size_t)n < sizeof rel && !strchr(name, '/') &&
-        net_find_data(rel, path, sizeof path) == SIM_OK)
+        base_find_data(rel, path, sizeof path) == BASE_OK)
         hash_file(e, path);
 }
 
-/* A non-empty sequence (SIM_ETYPE / SIM_EINVAL otherwise). */
-static sim_status nonempty_seq(const cfg_node *n, const char *what)
+/* A non-empty sequence (BASE_ETYPE / BASE_EINVAL otherwise). */
+static base_status nonempty_seq(const cfg_node *n, const char *what)
 {
-    sim_status st = cfg_expect(n, CFG_SEQ, what);
-    if (st == SIM_OK && cfg_node_len(n) == 0)
-        st = cfg_error(n, SIM_EINVAL, "'%s' is empty: give at least one entry", what);
+    base_status st = cfg_expect(n, CFG_SEQ, what);
+    if (st == BASE_OK && cfg_node_len(n) == 0)
+        st = cfg_error(n, BASE_EINVAL, "'%s' is empty: give at least one entry", what);
     return st;
 }
 
-static sim_status push_str(char ***list, size_t *n, const char *s)
+static base_status push_str(char ***list, size_t *n, const char *s)
 {
-    char **grown = sim_realloc(*list, (*n + 1) * sizeof **list);
+    char **grown = base_realloc(*list, (*n + 1) * sizeof **list);
     if (!grown)
-        return SIM_ERROR(SIM_ENOMEM, "out of memory");
+        return BASE_ERROR(BASE_ENOMEM, "out of memory");
     *list = grown;
-    grown[*n] = sim_strdup(s);
+    grown[*n] = base_strdup(s);
     if (!grown[*n])
-        return SIM_ERROR(SIM_ENOMEM, "out of memory");
+        return BASE_ERROR(BASE_ENOMEM, "out of memory");
     (*n)++;
-    return SIM_OK;
+    return BASE_OK;
 }
 
 const char *sim_bits_label(const net_network *net, const net_bitcfg *bits, char *buf, size_t cap)
@@ -194,7 +194,7 @@ const char *sim_bits_label(const net_network *net, const net_bitcfg *bits, char 
     return buf;
 }
 
-void sim_pareto_mark(const double *acc, const double *edp, size_t n, int *on_front)
+void study_pareto_mark(const double *acc, const double *edp, size_t n, int *on_front)
 {
     for (size_t i = 0; i < n; i++) {
         on_front[i] = !isnan(acc[i]) && !isnan(edp[i]);
@@ -209,34 +209,34 @@ void sim_pareto_mark(const double *acc, const double *edp, size_t n, int *on_fro
 
 /* ---- Loading -------------------------------------------------------------------------- */
 
-static sim_status load_networks(sim_experiment *e, const cfg_node *seq)
+static base_status load_networks(study_experiment *e, const cfg_node *seq)
 {
-    sim_status st = nonempty_seq(seq, "networks");
-    if (st != SIM_OK)
+    base_status st = nonempty_seq(seq, "networks");
+    if (st != BASE_OK)
         return st;
-    e->nets = sim_calloc(cfg_node_len(seq), sizeof *e->nets);
+    e->nets = base_calloc(cfg_node_len(seq), sizeof *e->nets);
     if (!e->nets)
-        return SIM_ERROR(SIM_ENOMEM, "out of memory");
+        return BASE_ERROR(BASE_ENOMEM, "out of memory");
     for (size_t i = 0; i < cfg_node_len(seq); i++) {
         const cfg_node *item = cfg_seq_at(seq, i);
         const char *name;
         char path[4096];
         st = cfg_to_str(item, &name);
-        if (st != SIM_OK)
+        if (st != BASE_OK)
             return st;
         st = net_find_builtin(name, path, sizeof path);
-        if (st != SIM_OK)
-            return sim_error_at_node(item, st, NULL);
+        if (st != BASE_OK)
+            return cfg_error_at_node(item, st, NULL);
         st = net_load(path, &e->nets[e->n_nets]);
-        if (st != SIM_OK)
+        if (st != BASE_OK)
             return st;
         hash_file(e, path);
         e->n_nets++;
         for (size_t j = 0; j + 1 < e->n_nets; j++)
             if (strcmp(e->nets[j]->name, e->nets[e->n_nets - 1]->name) == 0)
-                return cfg_error(item, SIM_EINVAL, "network '%s' is listed twice", name);
+                return cfg_error(item, BASE_EINVAL, "network '%s' is listed twice", name);
     }
-    return SIM_OK;
+    return BASE_OK;
 }
 
 static int is_glob(const char *s)
@@ -244,65 +244,66 @@ static int is_glob(const char *s)
     return strpbrk(s, "*?[") != NULL;
 }
 
-static sim_status load_bits(sim_experiment *e, const cfg_node *seq)
+static base_status load_bits(study_experiment *e, const cfg_node *seq)
 {
-    sim_status st = nonempty_seq(seq, "bits");
-    if (st != SIM_OK)
+    base_status st = nonempty_seq(seq, "bits");
+    if (st != BASE_OK)
         return st;
     /* Glob patterns expand (sorted) into the files they match; one matching nothing is an
      * error, as a typo in a pattern should not silently shrink the sweep. */
     size_t *origin = NULL; /* the sequence item each entry came from */
-    for (size_t i = 0; st == SIM_OK && i < cfg_node_len(seq); i++) {
+    for (size_t i = 0; st == BASE_OK && i < cfg_node_len(seq); i++) {
         const cfg_node *item = cfg_seq_at(seq, i);
         const char *spec;
         size_t before = e->n_bits;
         st = cfg_to_str(item, &spec);
-        if (st != SIM_OK)
+        if (st != BASE_OK)
             break;
         if (is_glob(spec)) {
             glob_t g;
             int rc = glob(spec, 0, NULL, &g);
             if (rc == GLOB_NOMATCH)
-                st = cfg_error(item, SIM_ENOTFOUND, "glob '%s' matches no file", spec);
+                st = cfg_error(item, BASE_ENOTFOUND, "glob '%s' matches no file", spec);
             else if (rc != 0)
-                st = cfg_error(item, SIM_EIO, "cannot expand glob '%s'", spec);
-            for (size_t k = 0; rc == 0 && st == SIM_OK && k < g.gl_pathc; k++)
+                st = cfg_error(item, BASE_EIO, "cannot expand glob '%s'", spec);
+            for (size_t k = 0; rc == 0 && st == BASE_OK && k < g.gl_pathc; k++)
                 st = push_str(&e->bits, &e->n_bits, g.gl_pathv[k]);
             if (rc == 0)
                 globfree(&g);
         } else {
             st = push_str(&e->bits, &e->n_bits, spec);
         }
-        size_t *grown = st == SIM_OK ? sim_realloc(origin, (e->n_bits + 1) * sizeof *origin) : NULL;
-        if (st == SIM_OK && !grown)
-            st = SIM_ERROR(SIM_ENOMEM, "out of memory");
-        if (st == SIM_OK) {
+        size_t *grown =
+            st == BASE_OK ? base_realloc(origin, (e->n_bits + 1) * sizeof *origin) : NULL;
+        if (st == BASE_OK && !grown)
+            st = BASE_ERROR(BASE_ENOMEM, "out of memory");
+        if (st == BASE_OK) {
             origin = grown;
             for (size_t k = before; k < e->n_bits; k++)
                 origin[k] = i;
         }
     }
-    if (st == SIM_OK) {
-        e->cfgs = sim_calloc(e->n_nets * e->n_bits, sizeof *e->cfgs);
-        e->top1 = sim_calloc(e->n_nets * e->n_bits, sizeof *e->top1);
-        e->labels = sim_calloc(e->n_nets * e->n_bits, sizeof *e->labels);
+    if (st == BASE_OK) {
+        e->cfgs = base_calloc(e->n_nets * e->n_bits, sizeof *e->cfgs);
+        e->top1 = base_calloc(e->n_nets * e->n_bits, sizeof *e->top1);
+        e->labels = base_calloc(e->n_nets * e->n_bits, sizeof *e->labels);
         if (!e->cfgs || !e->top1 || !e->labels)
-            st = SIM_ERROR(SIM_ENOMEM, "out of memory");
+            st = BASE_ERROR(BASE_ENOMEM, "out of memory");
     }
-    for (size_t n = 0; st == SIM_OK && n < e->n_nets; n++) {
-        for (size_t b = 0; st == SIM_OK && b < e->n_bits; b++) {
+    for (size_t n = 0; st == BASE_OK && n < e->n_nets; n++) {
+        for (size_t b = 0; st == BASE_OK && b < e->n_bits; b++) {
             size_t k = n * e->n_bits + b;
             for (size_t j = 0; j < b; j++)
                 if (strcmp(e->bits[j], e->bits[b]) == 0)
-                    st = cfg_error(cfg_seq_at(seq, origin[b]), SIM_EINVAL,
+                    st = cfg_error(cfg_seq_at(seq, origin[b]), BASE_EINVAL,
                                    "bit configuration '%s' is listed twice", e->bits[b]);
-            if (st == SIM_OK)
+            if (st == BASE_OK)
                 st = net_bitcfg_resolve(e->bits[b], e->nets[n], &e->cfgs[k]);
-            if (st != SIM_OK) {
+            if (st != BASE_OK) {
                 /* A file that exists reports its own position; a name that resolves to
                  * nothing is reported where the experiment gave it. */
                 if (!file_exists(e->bits[b]))
-                    st = sim_error_at_node(cfg_seq_at(seq, origin[b]), st, NULL);
+                    st = cfg_error_at_node(cfg_seq_at(seq, origin[b]), st, NULL);
                 break;
             }
             if (n == 0)
@@ -311,12 +312,12 @@ static sim_status load_bits(sim_experiment *e, const cfg_node *seq)
             sim_bits_label(e->nets[n], e->cfgs[k], e->labels[k], sizeof e->labels[k]);
         }
     }
-    sim_free(origin);
+    base_free(origin);
     return st;
 }
 
 /* 1 when key names bit configuration b (its entry, scheme, or file name without .yaml). */
-static int names_bits(const sim_experiment *e, size_t b, const char *key)
+static int names_bits(const study_experiment *e, size_t b, const char *key)
 {
     const net_bitcfg *c = e->cfgs[b];
     const char *base = strrchr(e->bits[b], '/');
@@ -329,10 +330,10 @@ static int names_bits(const sim_experiment *e, size_t b, const char *key)
 }
 
 /* accuracy: {config: top1} for every network, or {network: {config: top1}}. */
-static sim_status load_accuracy_map(sim_experiment *e, const cfg_node *map, size_t net)
+static base_status load_accuracy_map(study_experiment *e, const cfg_node *map, size_t net)
 {
-    sim_status st = cfg_expect(map, CFG_MAP, "accuracy");
-    for (size_t i = 0; st == SIM_OK && i < cfg_node_len(map); i++) {
+    base_status st = cfg_expect(map, CFG_MAP, "accuracy");
+    for (size_t i = 0; st == BASE_OK && i < cfg_node_len(map); i++) {
         const cfg_node *key = cfg_map_key_at(map, i), *val = cfg_map_value_at(map, i);
         const char *k = cfg_node_text(key);
         if (net == NO_NET && cfg_node_kind(val) == CFG_MAP) {
@@ -340,7 +341,7 @@ static sim_status load_accuracy_map(sim_experiment *e, const cfg_node *map, size
             while (n < e->n_nets && strcmp(e->nets[n]->name, k) != 0)
                 n++;
             if (n == e->n_nets)
-                return cfg_error(key, SIM_ENOTFOUND, "accuracy: network '%s' is not in 'networks'",
+                return cfg_error(key, BASE_ENOTFOUND, "accuracy: network '%s' is not in 'networks'",
                                  k);
             st = load_accuracy_map(e, val, n);
             continue;
@@ -348,7 +349,7 @@ static sim_status load_accuracy_map(sim_experiment *e, const cfg_node *map, size
         double top1 = 0;
         int found = 0;
         st = cfg_to_double(val, 0.0, 100.0, &top1);
-        for (size_t b = 0; st == SIM_OK && b < e->n_bits; b++) {
+        for (size_t b = 0; st == BASE_OK && b < e->n_bits; b++) {
             if (!names_bits(e, b, k))
                 continue;
             found = 1;
@@ -356,50 +357,50 @@ static sim_status load_accuracy_map(sim_experiment *e, const cfg_node *map, size
                 if (net == NO_NET || n == net)
                     e->top1[n * e->n_bits + b] = top1;
         }
-        if (st == SIM_OK && !found)
-            st = cfg_error(key, SIM_ENOTFOUND,
+        if (st == BASE_OK && !found)
+            st = cfg_error(key, BASE_ENOTFOUND,
                            "accuracy: '%s' names no bit configuration of 'bits'", k);
     }
     return st;
 }
 
-static sim_status load_techs(sim_experiment *e, const cfg_node *seq)
+static base_status load_techs(study_experiment *e, const cfg_node *seq)
 {
-    sim_status st = nonempty_seq(seq, "technologies");
-    if (st != SIM_OK)
+    base_status st = nonempty_seq(seq, "technologies");
+    if (st != BASE_OK)
         return st;
     size_t n = cfg_node_len(seq);
-    e->techs = sim_calloc(n, sizeof *e->techs);
-    e->n_vdd = sim_calloc(n, sizeof *e->n_vdd);
-    e->vdd_v = sim_calloc(n, sizeof *e->vdd_v);
+    e->techs = base_calloc(n, sizeof *e->techs);
+    e->n_vdd = base_calloc(n, sizeof *e->n_vdd);
+    e->vdd_v = base_calloc(n, sizeof *e->vdd_v);
     if (!e->techs || !e->n_vdd || !e->vdd_v)
-        return SIM_ERROR(SIM_ENOMEM, "out of memory");
+        return BASE_ERROR(BASE_ENOMEM, "out of memory");
     for (size_t i = 0; i < n; i++) {
         const cfg_node *item = cfg_seq_at(seq, i);
         const char *name;
         char *path = NULL;
         st = cfg_to_str(item, &name);
-        if (st == SIM_OK) {
-            st = sim_tech_find(name, &path);
-            if (st != SIM_OK)
-                return sim_error_at_node(item, st, NULL);
-            st = sim_tech_load(path, &e->techs[e->n_techs]);
-            if (st == SIM_OK)
+        if (st == BASE_OK) {
+            st = tech_find(name, &path);
+            if (st != BASE_OK)
+                return cfg_error_at_node(item, st, NULL);
+            st = tech_load(path, &e->techs[e->n_techs]);
+            if (st == BASE_OK)
                 hash_file(e, path);
-            sim_free(path);
+            base_free(path);
         }
-        if (st != SIM_OK)
+        if (st != BASE_OK)
             return st;
         e->n_techs++;
         for (size_t j = 0; j + 1 < e->n_techs; j++)
             if (strcmp(e->techs[j]->name, e->techs[e->n_techs - 1]->name) == 0)
-                return cfg_error(item, SIM_EINVAL, "technology '%s' is listed twice", name);
+                return cfg_error(item, BASE_EINVAL, "technology '%s' is listed twice", name);
     }
-    return SIM_OK;
+    return BASE_OK;
 }
 
 /* One end of a voltage range: a number, or "min"/"max" for the technology's own bound. */
-static sim_status range_end(const cfg_node *n, double *v, int *bound)
+static base_status range_end(const cfg_node *n, double *v, int *bound)
 {
     const char *t = cfg_node_text(n);
     *bound = 0;
@@ -409,18 +410,18 @@ static sim_status range_end(const cfg_node *n, double *v, int *bound)
         *bound = 2;
     else
         return cfg_to_double(n, 0.05, 10.0, v);
-    return SIM_OK;
+    return BASE_OK;
 }
 
-static sim_status add_vdd(sim_experiment *e, size_t t, double v)
+static base_status add_vdd(study_experiment *e, size_t t, double v)
 {
     v = round(v * 1e6) / 1e6; /* grid points land on exact decimals */
     for (size_t i = 0; i < e->n_vdd[t]; i++)
         if (e->vdd_v[t][i] == v)
-            return SIM_OK;
-    double *grown = sim_realloc(e->vdd_v[t], (e->n_vdd[t] + 1) * sizeof *grown);
+            return BASE_OK;
+    double *grown = base_realloc(e->vdd_v[t], (e->n_vdd[t] + 1) * sizeof *grown);
     if (!grown)
-        return SIM_ERROR(SIM_ENOMEM, "out of memory");
+        return BASE_ERROR(BASE_ENOMEM, "out of memory");
     size_t i = e->n_vdd[t];
     while (i > 0 && grown[i - 1] > v) {
         grown[i] = grown[i - 1];
@@ -429,7 +430,7 @@ static sim_status add_vdd(sim_experiment *e, size_t t, double v)
     grown[i] = v;
     e->vdd_v[t] = grown;
     e->n_vdd[t]++;
-    return SIM_OK;
+    return BASE_OK;
 }
 
 static int vdd_valid(const tech_params *t, double v)
@@ -440,42 +441,42 @@ static int vdd_valid(const tech_params *t, double v)
 /* vdd_v: entries "nominal", a number, or {from, to, step} (from/to may be min/max). A value
  * outside one technology's range is skipped for that technology only; a value (or a range)
  * that fits none of them is an error. */
-static sim_status load_vdd(sim_experiment *e, const cfg_node *seq, const cfg_node *root)
+static base_status load_vdd(study_experiment *e, const cfg_node *seq, const cfg_node *root)
 {
     static const char *const range_keys[] = {"from", "to", "step", NULL};
-    sim_status st = seq ? nonempty_seq(seq, "vdd_v") : SIM_OK;
+    base_status st = seq ? nonempty_seq(seq, "vdd_v") : BASE_OK;
     size_t n = seq ? cfg_node_len(seq) : 1;
-    for (size_t i = 0; st == SIM_OK && i < n; i++) {
+    for (size_t i = 0; st == BASE_OK && i < n; i++) {
         const cfg_node *item = seq ? cfg_seq_at(seq, i) : NULL;
         const char *text = item ? cfg_node_text(item) : "nominal";
         size_t used = 0;
         if (text && strcmp(text, "nominal") == 0) {
-            for (size_t t = 0; st == SIM_OK && t < e->n_techs; t++, used++)
+            for (size_t t = 0; st == BASE_OK && t < e->n_techs; t++, used++)
                 st = add_vdd(e, t, e->techs[t]->vdd_nom_v.value);
         } else if (item && cfg_node_kind(item) == CFG_MAP) {
             const cfg_node *from, *to, *step;
             double f = 0, g = 0, s = 0;
             int fb = 0, gb = 0;
             st = cfg_map_check(item, "vdd_v range", range_keys);
-            if (st == SIM_OK)
+            if (st == BASE_OK)
                 st = cfg_map_require(item, "from", "vdd_v range", &from);
-            if (st == SIM_OK)
+            if (st == BASE_OK)
                 st = cfg_map_require(item, "to", "vdd_v range", &to);
-            if (st == SIM_OK)
+            if (st == BASE_OK)
                 st = cfg_map_require(item, "step", "vdd_v range", &step);
-            if (st == SIM_OK)
+            if (st == BASE_OK)
                 st = range_end(from, &f, &fb);
-            if (st == SIM_OK)
+            if (st == BASE_OK)
                 st = range_end(to, &g, &gb);
-            if (st == SIM_OK)
+            if (st == BASE_OK)
                 st = cfg_to_double(step, 0.001, 1.0, &s);
-            for (size_t t = 0; st == SIM_OK && t < e->n_techs; t++) {
+            for (size_t t = 0; st == BASE_OK && t < e->n_techs; t++) {
                 const tech_params *tp = e->techs[t];
                 double lo = fb == 1 ? tp->vdd_min_v.value : fb == 2 ? tp->vdd_max_v.value : f;
                 double hi = gb == 1 ? tp->vdd_min_v.value : gb == 2 ? tp->vdd_max_v.value : g;
                 if (hi < lo)
-                    return cfg_error(item, SIM_ERANGE, "vdd_v range: 'to' is below 'from'");
-                for (long k = 0; st == SIM_OK && lo + (double)k * s <= hi + 1e-9; k++) {
+                    return cfg_error(item, BASE_ERANGE, "vdd_v range: 'to' is below 'from'");
+                for (long k = 0; st == BASE_OK && lo + (double)k * s <= hi + 1e-9; k++) {
                     double v = lo + (double)k * s;
                     if (vdd_valid(tp, v)) {
                         st = add_vdd(e, t, v);
@@ -485,163 +486,163 @@ static sim_status load_vdd(sim_experiment *e, const cfg_node *seq, const cfg_nod
             }
         } else {
             double v = 0;
-            st = item ? cfg_to_double(item, 0.05, 10.0, &v) : SIM_OK;
-            for (size_t t = 0; st == SIM_OK && t < e->n_techs; t++)
+            st = item ? cfg_to_double(item, 0.05, 10.0, &v) : BASE_OK;
+            for (size_t t = 0; st == BASE_OK && t < e->n_techs; t++)
                 if (vdd_valid(e->techs[t], v)) {
                     st = add_vdd(e, t, v);
                     used++;
                 }
         }
-        if (st == SIM_OK && used == 0)
-            st = cfg_error(item ? item : root, SIM_ERANGE,
+        if (st == BASE_OK && used == 0)
+            st = cfg_error(item ? item : root, BASE_ERANGE,
                            "vdd_v: no voltage of this entry lies in the valid range of any "
                            "listed technology");
     }
-    for (size_t t = 0; st == SIM_OK && t < e->n_techs; t++)
+    for (size_t t = 0; st == BASE_OK && t < e->n_techs; t++)
         if (e->n_vdd[t] == 0)
-            st = cfg_error(seq ? seq : root, SIM_ERANGE,
+            st = cfg_error(seq ? seq : root, BASE_ERANGE,
                            "vdd_v: no voltage lies in technology '%s''s range %.2f..%.2f V",
                            e->techs[t]->name, e->techs[t]->vdd_min_v.value,
                            e->techs[t]->vdd_max_v.value);
     return st;
 }
 
-static sim_status load_batch(sim_experiment *e, const cfg_node *seq)
+static base_status load_batch(study_experiment *e, const cfg_node *seq)
 {
-    sim_status st = seq ? nonempty_seq(seq, "batch") : SIM_OK;
+    base_status st = seq ? nonempty_seq(seq, "batch") : BASE_OK;
     size_t n = seq ? cfg_node_len(seq) : 1;
-    if (st != SIM_OK)
+    if (st != BASE_OK)
         return st;
-    e->batch = sim_calloc(n, sizeof *e->batch);
+    e->batch = base_calloc(n, sizeof *e->batch);
     if (!e->batch)
-        return SIM_ERROR(SIM_ENOMEM, "out of memory");
+        return BASE_ERROR(BASE_ENOMEM, "out of memory");
     for (size_t i = 0; i < n; i++) {
         long b = e->arch.batch;
-        if (seq && (st = cfg_to_long(cfg_seq_at(seq, i), 1, 65536, &b)) != SIM_OK)
+        if (seq && (st = cfg_to_long(cfg_seq_at(seq, i), 1, 65536, &b)) != BASE_OK)
             return st;
         for (size_t j = 0; j < e->n_batch; j++)
             if (e->batch[j] == (unsigned)b)
-                return cfg_error(cfg_seq_at(seq, i), SIM_EINVAL, "batch %ld is listed twice", b);
+                return cfg_error(cfg_seq_at(seq, i), BASE_EINVAL, "batch %ld is listed twice", b);
         e->batch[e->n_batch++] = (unsigned)b;
     }
-    return SIM_OK;
+    return BASE_OK;
 }
 
-static sim_status load_accels(sim_experiment *e, const cfg_node *seq)
+static base_status load_accels(study_experiment *e, const cfg_node *seq)
 {
-    sim_status st = seq ? nonempty_seq(seq, "accelerators") : SIM_OK;
+    base_status st = seq ? nonempty_seq(seq, "accelerators") : BASE_OK;
     size_t n = seq ? cfg_node_len(seq) : 1;
-    if (st != SIM_OK)
+    if (st != BASE_OK)
         return st;
-    e->accels = sim_calloc(n, sizeof *e->accels);
+    e->accels = base_calloc(n, sizeof *e->accels);
     if (!e->accels)
-        return SIM_ERROR(SIM_ENOMEM, "out of memory");
+        return BASE_ERROR(BASE_ENOMEM, "out of memory");
     for (size_t i = 0; i < n; i++) {
         const cfg_node *item = seq ? cfg_seq_at(seq, i) : NULL;
         const char *name = "ap";
-        if (item && (st = cfg_to_str(item, &name)) != SIM_OK)
+        if (item && (st = cfg_to_str(item, &name)) != BASE_OK)
             return st;
         const acc_model *model;
-        if (strcmp(name, "ap") != 0 && acc_model_find(name, &model) != SIM_OK) {
+        if (strcmp(name, "ap") != 0 && acc_model_find(name, &model) != BASE_OK) {
             char known[256] = "ap";
             for (size_t m = 0; m < acc_model_count(); m++) {
                 size_t len = strlen(known);
                 snprintf(known + len, sizeof known - len, ", %s", acc_model_name(acc_model_at(m)));
             }
-            return cfg_error(item, SIM_ENOTFOUND, "unknown accelerator '%s' (%s)", name, known);
+            return cfg_error(item, BASE_ENOTFOUND, "unknown accelerator '%s' (%s)", name, known);
         }
         for (size_t j = 0; j < e->n_accels; j++) {
             const char *other = e->accels[j].model ? acc_model_name(e->accels[j].model) : "ap";
             if (strcmp(other, name) == 0)
-                return cfg_error(item, SIM_EINVAL, "accelerator '%s' is listed twice", name);
+                return cfg_error(item, BASE_EINVAL, "accelerator '%s' is listed twice", name);
         }
         if (strcmp(name, "ap") != 0 &&
-            (st = sim_accel_open(name, &e->accels[e->n_accels])) != SIM_OK) {
+            (st = sim_accel_open(name, &e->accels[e->n_accels])) != BASE_OK) {
             sim_accel_close(&e->accels[e->n_accels]);
-            return sim_error_at_node(item, st, NULL);
+            return cfg_error_at_node(item, st, NULL);
         }
         e->n_accels++;
     }
-    return SIM_OK;
+    return BASE_OK;
 }
 
 /* A list of names from allowed, as a bit mask (bit i = allowed[i]). */
-static sim_status load_names(const cfg_node *seq, const char *what, const char *const allowed[],
-                             unsigned *mask)
+static base_status load_names(const cfg_node *seq, const char *what, const char *const allowed[],
+                              unsigned *mask)
 {
-    sim_status st = nonempty_seq(seq, what);
+    base_status st = nonempty_seq(seq, what);
     *mask = 0;
-    for (size_t i = 0; st == SIM_OK && i < cfg_node_len(seq); i++) {
+    for (size_t i = 0; st == BASE_OK && i < cfg_node_len(seq); i++) {
         const cfg_node *item = cfg_seq_at(seq, i);
         const char *name;
         st = cfg_to_str(item, &name);
-        int k = st == SIM_OK ? in_list(allowed, name) : 0;
-        if (st == SIM_OK && k < 0)
-            st = cfg_error(item, SIM_EKEY, "unknown %s entry '%s'", what, name);
-        else if (st == SIM_OK && (*mask & (1u << k)))
-            st = cfg_error(item, SIM_EINVAL, "%s entry '%s' is listed twice", what, name);
-        else if (st == SIM_OK)
+        int k = st == BASE_OK ? in_list(allowed, name) : 0;
+        if (st == BASE_OK && k < 0)
+            st = cfg_error(item, BASE_EKEY, "unknown %s entry '%s'", what, name);
+        else if (st == BASE_OK && (*mask & (1u << k)))
+            st = cfg_error(item, BASE_EINVAL, "%s entry '%s' is listed twice", what, name);
+        else if (st == BASE_OK)
             *mask |= 1u << k;
     }
     return st;
 }
 
-static sim_status load_published(sim_experiment *e, const cfg_node *node)
+static base_status load_published(study_experiment *e, const cfg_node *node)
 {
     static const char *const top_keys[] = {"systems", NULL};
     static const char *const sys_keys[] = {"name",         "source",   "gops_per_w",
                                            "gops_per_mm2", "relative", NULL};
     const char *path;
     cfg_doc *doc = NULL;
-    sim_status st = cfg_to_str(node, &path);
-    if (st != SIM_OK)
+    base_status st = cfg_to_str(node, &path);
+    if (st != BASE_OK)
         return st;
     if (!file_exists(path))
-        return cfg_error(node, SIM_ENOTFOUND, "published table '%s' does not exist", path);
-    e->pub_path = sim_strdup(path);
+        return cfg_error(node, BASE_ENOTFOUND, "published table '%s' does not exist", path);
+    e->pub_path = base_strdup(path);
     if (!e->pub_path)
-        return SIM_ERROR(SIM_ENOMEM, "out of memory");
+        return BASE_ERROR(BASE_ENOMEM, "out of memory");
     hash_file(e, path);
     st = cfg_doc_load(path, &doc);
-    const cfg_node *root = st == SIM_OK ? cfg_doc_root(doc) : NULL, *systems = NULL;
-    if (st == SIM_OK)
+    const cfg_node *root = st == BASE_OK ? cfg_doc_root(doc) : NULL, *systems = NULL;
+    if (st == BASE_OK)
         st = cfg_map_check(root, "published table", top_keys);
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         st = cfg_map_require(root, "systems", "published table", &systems);
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         st = nonempty_seq(systems, "systems");
-    if (st == SIM_OK) {
-        e->pub = sim_calloc(cfg_node_len(systems), sizeof *e->pub);
+    if (st == BASE_OK) {
+        e->pub = base_calloc(cfg_node_len(systems), sizeof *e->pub);
         if (!e->pub)
-            st = SIM_ERROR(SIM_ENOMEM, "out of memory");
+            st = BASE_ERROR(BASE_ENOMEM, "out of memory");
     }
-    for (size_t i = 0; st == SIM_OK && i < cfg_node_len(systems); i++) {
+    for (size_t i = 0; st == BASE_OK && i < cfg_node_len(systems); i++) {
         const cfg_node *s = cfg_seq_at(systems, i), *v;
         xp_published *p = &e->pub[e->n_pub++];
         const char *name = NULL, *source = NULL, *rel = NULL;
         p->gops_per_w = p->gops_per_mm2 = NAN;
         st = cfg_map_check(s, "system", sys_keys);
-        if (st == SIM_OK && (st = cfg_map_require(s, "name", "system", &v)) == SIM_OK)
+        if (st == BASE_OK && (st = cfg_map_require(s, "name", "system", &v)) == BASE_OK)
             st = cfg_to_str(v, &name);
-        if (st == SIM_OK && (st = cfg_map_require(s, "source", "system", &v)) == SIM_OK)
+        if (st == BASE_OK && (st = cfg_map_require(s, "source", "system", &v)) == BASE_OK)
             st = cfg_to_str(v, &source);
-        if (st == SIM_OK)
+        if (st == BASE_OK)
             st = cfg_get_str(s, "relative", &rel);
-        if (st == SIM_OK)
+        if (st == BASE_OK)
             st = cfg_get_double(s, "gops_per_w", 1e-6, 1e9, &p->gops_per_w);
-        if (st == SIM_OK)
+        if (st == BASE_OK)
             st = cfg_get_double(s, "gops_per_mm2", 1e-6, 1e9, &p->gops_per_mm2);
-        if (st == SIM_OK && isnan(p->gops_per_w) && isnan(p->gops_per_mm2) && !rel)
-            st = cfg_error(s, SIM_EKEY,
+        if (st == BASE_OK && isnan(p->gops_per_w) && isnan(p->gops_per_mm2) && !rel)
+            st = cfg_error(s, BASE_EKEY,
                            "system '%s' gives no figure (gops_per_w, gops_per_mm2 "
                            "or relative)",
                            name);
-        if (st == SIM_OK) {
-            p->name = sim_strdup(name);
-            p->source = sim_strdup(source);
-            p->relative = rel ? sim_strdup(rel) : NULL;
+        if (st == BASE_OK) {
+            p->name = base_strdup(name);
+            p->source = base_strdup(source);
+            p->relative = rel ? base_strdup(rel) : NULL;
             if (!p->name || !p->source || (rel && !p->relative))
-                st = SIM_ERROR(SIM_ENOMEM, "out of memory");
+                st = BASE_ERROR(BASE_ENOMEM, "out of memory");
         }
     }
     cfg_doc_free(doc);
@@ -651,7 +652,7 @@ static sim_status load_published(sim_experiment *e, const cfg_node *node)
 /* Enumerates the design points in their stable order: network, bits, batch, accelerator,
  * then (AP only) technology and voltage. Rivals do not depend on apsim's technology or
  * voltage, so they get one point per network, bits and batch. */
-static sim_status enumerate(sim_experiment *e)
+static base_status enumerate(study_experiment *e)
 {
     size_t n = 0, ap_per = 0;
     for (size_t t = 0; t < e->n_techs; t++)
@@ -659,9 +660,9 @@ static sim_status enumerate(sim_experiment *e)
     for (size_t a = 0; a < e->n_accels; a++)
         n += e->accels[a].model ? 1 : ap_per;
     n *= e->n_nets * e->n_bits * e->n_batch;
-    e->points = sim_calloc(n ? n : 1, sizeof *e->points);
+    e->points = base_calloc(n ? n : 1, sizeof *e->points);
     if (!e->points)
-        return SIM_ERROR(SIM_ENOMEM, "out of memory");
+        return BASE_ERROR(BASE_ENOMEM, "out of memory");
     for (size_t ni = 0; ni < e->n_nets; ni++)
         for (size_t b = 0; b < e->n_bits; b++)
             for (size_t bt = 0; bt < e->n_batch; bt++)
@@ -681,8 +682,8 @@ static sim_status enumerate(sim_experiment *e)
                     for (size_t t = 0; t < e->n_techs; t++)
                         for (size_t v = 0; v < e->n_vdd[t]; v++) {
                             tech_at_vdd at;
-                            sim_status st = tech_scale(e->techs[t], e->vdd_v[t][v], &at);
-                            if (st != SIM_OK)
+                            base_status st = tech_scale(e->techs[t], e->vdd_v[t][v], &at);
+                            if (st != BASE_OK)
                                 return st;
                             xp_point *p = &e->points[e->n_points++];
                             *p = base;
@@ -692,39 +693,39 @@ static sim_status enumerate(sim_experiment *e)
                             p->delay_law = at.delay_law;
                         }
                 }
-    return SIM_OK;
+    return BASE_OK;
 }
 
-static const char *bits_name(const sim_experiment *e, const xp_point *p)
+static const char *bits_name(const study_experiment *e, const xp_point *p)
 {
     return sim_bits_name(e->cfgs[p->net * e->n_bits + p->bits]);
 }
 
-static const char *accel_name(const sim_experiment *e, size_t a)
+static const char *accel_name(const study_experiment *e, size_t a)
 {
     return e->accels[a].model ? acc_model_name(e->accels[a].model) : "ap";
 }
 
 /* layers_for: {network, bits, technology, vdd_v, batch}, each optional: the first AP point
  * matching every key given. */
-static sim_status load_layers_for(sim_experiment *e, const cfg_node *m, const cfg_node *root)
+static base_status load_layers_for(study_experiment *e, const cfg_node *m, const cfg_node *root)
 {
     static const char *const keys[] = {"network", "bits", "technology", "vdd_v", "batch", NULL};
     const char *net = NULL, *bits = NULL, *tech = NULL;
     double vdd = NAN;
     long batch = 0;
-    sim_status st = m ? cfg_map_check(m, "layers_for", keys) : SIM_OK;
-    if (m && st == SIM_OK)
+    base_status st = m ? cfg_map_check(m, "layers_for", keys) : BASE_OK;
+    if (m && st == BASE_OK)
         st = cfg_get_str(m, "network", &net);
-    if (m && st == SIM_OK)
+    if (m && st == BASE_OK)
         st = cfg_get_str(m, "bits", &bits);
-    if (m && st == SIM_OK)
+    if (m && st == BASE_OK)
         st = cfg_get_str(m, "technology", &tech);
-    if (m && st == SIM_OK)
+    if (m && st == BASE_OK)
         st = cfg_get_double(m, "vdd_v", 0.05, 10.0, &vdd);
-    if (m && st == SIM_OK)
+    if (m && st == BASE_OK)
         st = cfg_get_long(m, "batch", 1, 65536, &batch);
-    for (size_t i = 0; st == SIM_OK && i < e->n_points; i++) {
+    for (size_t i = 0; st == BASE_OK && i < e->n_points; i++) {
         const xp_point *p = &e->points[i];
         if (p->tech == NO_TECH || (net && strcmp(net, e->nets[p->net]->name) != 0) ||
             (bits && !names_bits(e, p->net * e->n_bits + p->bits, bits)) ||
@@ -734,15 +735,15 @@ static sim_status load_layers_for(sim_experiment *e, const cfg_node *m, const cf
             continue;
         e->has_layers = 1;
         e->layers_point = i;
-        return SIM_OK;
+        return BASE_OK;
     }
-    if (st == SIM_OK)
-        st = cfg_error(m ? m : root, SIM_ENOTFOUND,
+    if (st == BASE_OK)
+        st = cfg_error(m ? m : root, BASE_ENOTFOUND,
                        "layers_for matches no AP design point of the sweep");
     return st;
 }
 
-static sim_status load_doc(sim_experiment *e, const cfg_doc *doc)
+static base_status load_doc(study_experiment *e, const cfg_doc *doc)
 {
     static const char *const keys[] = {"name",       "description",  "networks", "bits",
                                        "accuracy",   "technologies", "vdd_v",    "batch",
@@ -750,52 +751,52 @@ static sim_status load_doc(sim_experiment *e, const cfg_doc *doc)
                                        "layers_for", "published",    NULL};
     const cfg_node *root = cfg_doc_root(doc), *n;
     const char *s;
-    sim_status st = cfg_map_check(root, "experiment", keys);
-    if (st == SIM_OK && (st = cfg_map_require(root, "name", "experiment", &n)) == SIM_OK &&
-        (st = cfg_to_str(n, &s)) == SIM_OK) {
+    base_status st = cfg_map_check(root, "experiment", keys);
+    if (st == BASE_OK && (st = cfg_map_require(root, "name", "experiment", &n)) == BASE_OK &&
+        (st = cfg_to_str(n, &s)) == BASE_OK) {
         if (!*s ||
             strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
                 strlen(s) ||
             s[0] == '.')
-            return cfg_error(n, SIM_EINVAL,
+            return cfg_error(n, BASE_EINVAL,
                              "experiment name '%s' must be letters, digits, '_', '-' or '.'", s);
-        if (!(e->name = sim_strdup(s)))
-            return SIM_ERROR(SIM_ENOMEM, "out of memory");
+        if (!(e->name = base_strdup(s)))
+            return BASE_ERROR(BASE_ENOMEM, "out of memory");
     }
-    if (st == SIM_OK && (st = cfg_get_str(root, "description", &s)) == SIM_OK &&
-        cfg_map_get(root, "description") && !(e->description = sim_strdup(s)))
-        return SIM_ERROR(SIM_ENOMEM, "out of memory");
-    if (st == SIM_OK && (st = cfg_map_require(root, "networks", "experiment", &n)) == SIM_OK)
+    if (st == BASE_OK && (st = cfg_get_str(root, "description", &s)) == BASE_OK &&
+        cfg_map_get(root, "description") && !(e->description = base_strdup(s)))
+        return BASE_ERROR(BASE_ENOMEM, "out of memory");
+    if (st == BASE_OK && (st = cfg_map_require(root, "networks", "experiment", &n)) == BASE_OK)
         st = load_networks(e, n);
-    if (st == SIM_OK && (st = cfg_map_require(root, "bits", "experiment", &n)) == SIM_OK)
+    if (st == BASE_OK && (st = cfg_map_require(root, "bits", "experiment", &n)) == BASE_OK)
         st = load_bits(e, n);
-    if (st == SIM_OK && (n = cfg_map_get(root, "accuracy")))
+    if (st == BASE_OK && (n = cfg_map_get(root, "accuracy")))
         st = load_accuracy_map(e, n, NO_NET);
-    if (st == SIM_OK && (st = cfg_map_require(root, "technologies", "experiment", &n)) == SIM_OK)
+    if (st == BASE_OK && (st = cfg_map_require(root, "technologies", "experiment", &n)) == BASE_OK)
         st = load_techs(e, n);
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         st = load_vdd(e, cfg_map_get(root, "vdd_v"), root);
-    if (st == SIM_OK) {
+    if (st == BASE_OK) {
         const char *arch = "bf_imna";
         n = cfg_map_get(root, "arch");
         if (n)
             st = cfg_to_str(n, &arch);
-        if (st == SIM_OK && (st = sim_arch_find(arch, &e->arch)) != SIM_OK && n &&
+        if (st == BASE_OK && (st = sim_arch_find(arch, &e->arch)) != BASE_OK && n &&
             !file_exists(arch))
-            st = sim_error_at_node(n, st, NULL);
-        if (st == SIM_OK)
+            st = cfg_error_at_node(n, st, NULL);
+        if (st == BASE_OK)
             hash_named(e, arch, "sim/arch");
     }
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         st = load_batch(e, cfg_map_get(root, "batch"));
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         st = load_accels(e, cfg_map_get(root, "accelerators"));
     e->plots = PLOT_EDP_ACCURACY;
-    if (st == SIM_OK && (n = cfg_map_get(root, "plots")))
+    if (st == BASE_OK && (n = cfg_map_get(root, "plots")))
         st = load_names(n, "plots", PLOT_NAMES, &e->plots);
-    if (st == SIM_OK && (n = cfg_map_get(root, "series"))) {
+    if (st == BASE_OK && (n = cfg_map_get(root, "series"))) {
         st = load_names(n, "series", DIM_NAMES, &e->dims);
-    } else if (st == SIM_OK) {
+    } else if (st == BASE_OK) {
         /* Default: accelerator and technology, plus whichever of network, voltage and batch
          * take more than one value (bits are the points along the curve). */
         size_t n_vdd = 0;
@@ -810,96 +811,96 @@ static sim_status load_doc(sim_experiment *e, const cfg_doc *doc)
         e->dims |= (e->n_nets > 1 ? DIM_NETWORK : 0) | (n_vdd ? DIM_VDD : 0) |
                    (e->n_batch > 1 ? DIM_BATCH : 0);
     }
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         st = enumerate(e);
-    if (st == SIM_OK && e->n_points == 0)
-        st = cfg_error(root, SIM_EINVAL, "the experiment has no design points");
+    if (st == BASE_OK && e->n_points == 0)
+        st = cfg_error(root, BASE_EINVAL, "the experiment has no design points");
     n = cfg_map_get(root, "layers_for");
-    if (st == SIM_OK && (n || (e->plots & PLOT_LAYER_ENERGY)))
+    if (st == BASE_OK && (n || (e->plots & PLOT_LAYER_ENERGY)))
         st = load_layers_for(e, n, root);
-    if (st == SIM_OK && (n = cfg_map_get(root, "published")))
+    if (st == BASE_OK && (n = cfg_map_get(root, "published")))
         st = load_published(e, n);
     return st;
 }
 
-sim_status sim_experiment_load(const char *path, sim_experiment **out)
+base_status study_experiment_load(const char *path, study_experiment **out)
 {
     cfg_doc *doc = NULL;
     *out = NULL;
-    sim_experiment *e = sim_calloc(1, sizeof *e);
+    study_experiment *e = base_calloc(1, sizeof *e);
     if (!e)
-        return SIM_ERROR(SIM_ENOMEM, "out of memory loading %s", path);
-    sim_status st = cfg_doc_load(path, &doc);
-    if (st == SIM_OK && !(e->path = sim_strdup(path)))
-        st = SIM_ERROR(SIM_ENOMEM, "out of memory loading %s", path);
+        return BASE_ERROR(BASE_ENOMEM, "out of memory loading %s", path);
+    base_status st = cfg_doc_load(path, &doc);
+    if (st == BASE_OK && !(e->path = base_strdup(path)))
+        st = BASE_ERROR(BASE_ENOMEM, "out of memory loading %s", path);
     e->hash = FNV_OFFSET;
     hash_bytes(&e->hash, SIM_MODEL_VERSION, sizeof SIM_MODEL_VERSION);
-    if (st == SIM_OK) {
+    if (st == BASE_OK) {
         hash_file(e, path);
         st = load_doc(e, doc);
     }
     cfg_doc_free(doc);
-    if (st != SIM_OK) {
-        sim_experiment_free(e);
+    if (st != BASE_OK) {
+        study_experiment_free(e);
         return st;
     }
     *out = e;
-    return SIM_OK;
+    return BASE_OK;
 }
 
-void sim_experiment_free(sim_experiment *e)
+void study_experiment_free(study_experiment *e)
 {
     if (!e)
         return;
     for (size_t i = 0; e->cfgs && i < e->n_nets * e->n_bits; i++)
         net_bitcfg_free(e->cfgs[i]);
     for (size_t i = 0; i < e->n_bits; i++)
-        sim_free(e->bits[i]);
+        base_free(e->bits[i]);
     for (size_t i = 0; i < e->n_nets; i++)
         net_free(e->nets[i]);
     for (size_t i = 0; i < e->n_techs; i++) {
         tech_params_free(e->techs[i]);
-        sim_free(e->vdd_v[i]);
+        base_free(e->vdd_v[i]);
     }
     for (size_t i = 0; i < e->n_accels; i++)
         sim_accel_close(&e->accels[i]);
     for (size_t i = 0; i < e->n_pub; i++) {
-        sim_free(e->pub[i].name);
-        sim_free(e->pub[i].source);
-        sim_free(e->pub[i].relative);
+        base_free(e->pub[i].name);
+        base_free(e->pub[i].source);
+        base_free(e->pub[i].relative);
     }
-    sim_free(e->pub);
-    sim_free(e->pub_path);
-    sim_free(e->cfgs);
-    sim_free(e->bits);
-    sim_free(e->top1);
-    sim_free(e->labels);
-    sim_free(e->nets);
-    sim_free(e->techs);
-    sim_free(e->vdd_v);
-    sim_free(e->n_vdd);
-    sim_free(e->batch);
-    sim_free(e->accels);
-    sim_free(e->points);
-    sim_free(e->path);
-    sim_free(e->name);
-    sim_free(e->description);
-    sim_free(e);
+    base_free(e->pub);
+    base_free(e->pub_path);
+    base_free(e->cfgs);
+    base_free(e->bits);
+    base_free(e->top1);
+    base_free(e->labels);
+    base_free(e->nets);
+    base_free(e->techs);
+    base_free(e->vdd_v);
+    base_free(e->n_vdd);
+    base_free(e->batch);
+    base_free(e->accels);
+    base_free(e->points);
+    base_free(e->path);
+    base_free(e->name);
+    base_free(e->description);
+    base_free(e);
 }
 
-const char *sim_experiment_name(const sim_experiment *e)
+const char *study_experiment_name(const study_experiment *e)
 {
     return e->name;
 }
-size_t sim_experiment_n_points(const sim_experiment *e)
+size_t study_experiment_n_points(const study_experiment *e)
 {
     return e->n_points;
 }
-size_t sim_experiment_n_bits(const sim_experiment *e)
+size_t study_experiment_n_bits(const study_experiment *e)
 {
     return e->n_bits;
 }
-const char *sim_experiment_bits(const sim_experiment *e, size_t i)
+const char *study_experiment_bits(const study_experiment *e, size_t i)
 {
     return i < e->n_bits ? e->bits[i] : NULL;
 }
@@ -933,19 +934,19 @@ static void fill_ap(xp_point *p, const sim_result *r)
 }
 
 /* Runs a rival model; a configuration its datapath cannot run is a recorded outcome. */
-static sim_status eval_rival(const sim_experiment *e, xp_point *p)
+static base_status eval_rival(const study_experiment *e, xp_point *p)
 {
     acc_cost c;
     sim_accel *a = &e->accels[p->accel];
-    sim_status st = sim_accel_run(a, e->nets[p->net], e->cfgs[p->net * e->n_bits + p->bits],
-                                  e->batch[p->batch], &c);
+    base_status st = sim_accel_run(a, e->nets[p->net], e->cfgs[p->net * e->n_bits + p->bits],
+                                   e->batch[p->batch], &c);
     clear_figures(p);
-    if (st == SIM_EUNSUPPORTED) {
-        sim_error_clear();
+    if (st == BASE_EUNSUPPORTED) {
+        base_error_clear();
         p->status = PT_UNSUPPORTED;
-        return SIM_OK;
+        return BASE_OK;
     }
-    if (st != SIM_OK)
+    if (st != BASE_OK)
         return st;
     p->status = PT_OK;
     p->latency_ns = c.latency_ns;
@@ -957,7 +958,7 @@ static sim_status eval_rival(const sim_experiment *e, xp_point *p)
     for (char *q = p->path; *q; q++)
         if (*q == ',' || *q == '|' || *q == '"' || *q == '\n')
             *q = ';';
-    return SIM_OK;
+    return BASE_OK;
 }
 
 /* The AP plan of the current (network, bits, batch) group, rebuilt when the group changes. */
@@ -978,20 +979,20 @@ static void cache_drop(plan_cache *c)
     c->valid = 0;
 }
 
-static sim_status eval_ap(const sim_experiment *e, plan_cache *c, xp_point *p)
+static base_status eval_ap(const study_experiment *e, plan_cache *c, xp_point *p)
 {
-    sim_status st = SIM_OK;
+    base_status st = BASE_OK;
     if (!c->valid || c->net != p->net || c->bits != p->bits || c->batch != p->batch) {
         sim_arch arch = e->arch;
         cache_drop(c);
         arch.batch = e->batch[p->batch];
         st = sim_plan_new(e->nets[p->net], e->cfgs[p->net * e->n_bits + p->bits], &arch, &c->plan);
-        c->nofit = st == SIM_ECAPACITY;
+        c->nofit = st == BASE_ECAPACITY;
         if (c->nofit)
-            sim_error_clear();
-        else if (st == SIM_OK)
+            base_error_clear();
+        else if (st == BASE_OK)
             st = sim_result_new(c->plan, &c->res);
-        if (st != SIM_OK && !c->nofit) {
+        if (st != BASE_OK && !c->nofit) {
             cache_drop(c);
             return st;
         }
@@ -1004,10 +1005,10 @@ static sim_status eval_ap(const sim_experiment *e, plan_cache *c, xp_point *p)
     clear_figures(p);
     if (c->nofit) {
         p->status = PT_NOFIT;
-        return SIM_OK;
+        return BASE_OK;
     }
     st = sim_plan_eval(c->plan, e->techs[p->tech], p->vdd_v, c->res);
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         fill_ap(p, c->res);
     return st;
 }
@@ -1074,8 +1075,8 @@ static void journal_parse(char *line, xp_point *pts, size_t n)
  * inputs left. Only whole lines count: a torn last line (a kill mid-write) is cut off the file
  * before appending, so the next record starts on a line of its own. *n_resumed counts the
  * points recovered. */
-static sim_status journal_open(const sim_experiment *e, const char *path, xp_point *pts,
-                               size_t *n_resumed, FILE **out)
+static base_status journal_open(const study_experiment *e, const char *path, xp_point *pts,
+                                size_t *n_resumed, FILE **out)
 {
     char header[128], line[1024];
     FILE *fp = fopen(path, "r");
@@ -1096,24 +1097,24 @@ static sim_status journal_open(const sim_experiment *e, const char *path, xp_poi
         fclose(fp);
     }
     if (same && whole > 0 && truncate(path, (off_t)whole) != 0)
-        return sim_error_at(SIM_EIO, path, 0, 0, "cannot repair the sweep journal: %s",
-                            strerror(errno));
+        return base_error_at(BASE_EIO, path, 0, 0, "cannot repair the sweep journal: %s",
+                             strerror(errno));
     for (size_t i = 0; i < e->n_points; i++)
         *n_resumed += pts[i].done ? 1u : 0u;
     *out = fopen(path, same ? "a" : "w");
     if (!*out)
-        return sim_error_at(SIM_EIO, path, 0, 0, "cannot write the sweep journal: %s",
-                            strerror(errno));
+        return base_error_at(BASE_EIO, path, 0, 0, "cannot write the sweep journal: %s",
+                             strerror(errno));
     if (!same)
         fputs(header, *out);
     fflush(*out);
-    return SIM_OK;
+    return BASE_OK;
 }
 
 /* ---- Outputs -------------------------------------------------------------------------- */
 
 typedef struct sweep_out {
-    const sim_experiment *e;
+    const study_experiment *e;
     xp_point *pts;
     size_t *front; /* indices of Pareto points, sorted by series then accuracy */
     size_t n_front;
@@ -1145,7 +1146,7 @@ static void series_add(char *s, size_t cap, size_t *len, const char *part)
         *len = cap - 1;
 }
 
-static void make_series(const sim_experiment *e, xp_point *p)
+static void make_series(const study_experiment *e, xp_point *p)
 {
     char *s = p->series, part[64];
     size_t cap = sizeof p->series, len = 0;
@@ -1179,7 +1180,7 @@ static void make_series(const sim_experiment *e, xp_point *p)
             *q = '_';
 }
 
-static void write_point(FILE *fp, const sim_experiment *e, const xp_point *p)
+static void write_point(FILE *fp, const study_experiment *e, const xp_point *p)
 {
     size_t k = p->net * e->n_bits + p->bits;
     double edp = sim_edp_js(p->energy_pj, p->latency_ns);
@@ -1216,29 +1217,29 @@ static size_t series_firsts(const sweep_out *o, size_t *firsts, int (*want)(cons
 
 /* Rows grouped by series (in order of first appearance), sweep order within a series:
  * gnuplot draws a series' line only through consecutive rows. */
-static sim_status write_points(FILE *fp, const void *ctx)
+static base_status write_points(FILE *fp, const void *ctx)
 {
     const sweep_out *o = ctx;
-    size_t *firsts = sim_calloc(o->e->n_points, sizeof *firsts);
+    size_t *firsts = base_calloc(o->e->n_points, sizeof *firsts);
     if (!firsts)
-        return SIM_ERROR(SIM_ENOMEM, "out of memory");
+        return BASE_ERROR(BASE_ENOMEM, "out of memory");
     size_t n_series = series_firsts(o, firsts, NULL);
     fputs(POINTS_HEADER, fp);
     for (size_t s = 0; s < n_series; s++)
         for (size_t i = firsts[s]; i < o->e->n_points; i++)
             if (strcmp(o->pts[i].series, o->pts[firsts[s]].series) == 0)
                 write_point(fp, o->e, &o->pts[i]);
-    sim_free(firsts);
-    return sim_write_status(fp);
+    base_free(firsts);
+    return base_write_status(fp);
 }
 
-static sim_status write_front(FILE *fp, const void *ctx)
+static base_status write_front(FILE *fp, const void *ctx)
 {
     const sweep_out *o = ctx;
     fputs(POINTS_HEADER, fp);
     for (size_t i = 0; i < o->n_front; i++)
         write_point(fp, o->e, &o->pts[o->front[i]]);
-    return sim_write_status(fp);
+    return base_write_status(fp);
 }
 
 /* Index of the first point of each distinct series, in order of first appearance. */
@@ -1258,29 +1259,29 @@ static size_t series_firsts(const sweep_out *o, size_t *firsts, int (*want)(cons
     return n;
 }
 
-static sim_status write_summary(FILE *fp, const void *ctx)
+static base_status write_summary(FILE *fp, const void *ctx)
 {
     const sweep_out *o = ctx;
-    const sim_experiment *e = o->e;
+    const study_experiment *e = o->e;
     size_t n_unsup = 0, n_ok = 0, n_nofit = 0;
-    size_t *firsts = sim_calloc(e->n_points, sizeof *firsts);
+    size_t *firsts = base_calloc(e->n_points, sizeof *firsts);
     if (!firsts)
-        return SIM_ERROR(SIM_ENOMEM, "out of memory");
+        return BASE_ERROR(BASE_ENOMEM, "out of memory");
     for (size_t i = 0; i < e->n_points; i++) {
         n_unsup += o->pts[i].status != PT_OK;
         n_ok += o->pts[i].status == PT_OK;
         n_nofit += o->pts[i].status == PT_NOFIT;
     }
     fprintf(fp, "{\n  \"experiment\": ");
-    sim_json_str(fp, e->name);
+    base_json_str(fp, e->name);
     fprintf(fp, ",\n  \"description\": ");
-    sim_json_str(fp, e->description ? e->description : "");
+    base_json_str(fp, e->description ? e->description : "");
     fprintf(fp, ",\n  \"file\": ");
-    sim_json_str(fp, e->path);
+    base_json_str(fp, e->path);
     fprintf(fp, ",\n  \"inputs_fnv1a\": \"%016" PRIx64 "\",\n  \"model_version\": ", e->hash);
-    sim_json_str(fp, SIM_MODEL_VERSION);
+    base_json_str(fp, SIM_MODEL_VERSION);
     fputs(",\n  \"architecture\": ", fp);
-    sim_json_str(fp, e->arch.name);
+    base_json_str(fp, e->arch.name);
     fprintf(fp,
             ",\n  \"n_points\": %zu,\n  \"n_ok\": %zu,\n  \"n_unsupported\": %zu,\n"
             "  \"n_nofit\": %zu,\n  \"n_pareto\": %zu,\n  \"units\": {\"latency\": \"ms per "
@@ -1305,7 +1306,7 @@ static sim_status write_summary(FILE *fp, const void *ctx)
             }
         }
         fprintf(fp, "%s\n    {\"name\": ", s ? "," : "");
-        sim_json_str(fp, name);
+        base_json_str(fp, name);
         fprintf(fp, ", \"n_points\": %zu, \"n_front\": %zu, \"least_edp\": ", n, n_front);
         if (best == SIZE_MAX) {
             fprintf(fp, "null}");
@@ -1313,9 +1314,9 @@ static sim_status write_summary(FILE *fp, const void *ctx)
         }
         const xp_point *p = &o->pts[best];
         fprintf(fp, "{\"network\": ");
-        sim_json_str(fp, e->nets[p->net]->name);
+        base_json_str(fp, e->nets[p->net]->name);
         fprintf(fp, ", \"bits\": ");
-        sim_json_str(fp, bits_name(e, p));
+        base_json_str(fp, bits_name(e, p));
         fprintf(fp, ", \"edp_js\": %.6e", best_edp);
         double top1 = e->top1[p->net * e->n_bits + p->bits];
         if (!isnan(top1))
@@ -1323,8 +1324,8 @@ static sim_status write_summary(FILE *fp, const void *ctx)
         fprintf(fp, "}}");
     }
     fprintf(fp, "\n  ]\n}\n");
-    sim_free(firsts);
-    return sim_write_status(fp);
+    base_free(firsts);
+    return base_write_status(fp);
 }
 
 static int is_ok(const xp_point *p)
@@ -1341,7 +1342,7 @@ static void plot_lines(FILE *fp, const sweep_out *o, size_t *firsts, const char 
                        const char *what, int (*want)(const xp_point *), int need_top1,
                        const char *extra)
 {
-    const sim_experiment *e = o->e;
+    const study_experiment *e = o->e;
     for (size_t ni = 0; ni < e->n_nets; ni++) {
         size_t n = series_firsts(o, firsts, want), shown = 0;
         for (size_t s = 0; s < n; s++) {
@@ -1373,13 +1374,13 @@ static void plot_lines(FILE *fp, const sweep_out *o, size_t *firsts, const char 
     }
 }
 
-static sim_status write_plots(FILE *fp, const void *ctx)
+static base_status write_plots(FILE *fp, const void *ctx)
 {
     const sweep_out *o = ctx;
-    const sim_experiment *e = o->e;
-    size_t *firsts = sim_calloc(e->n_points, sizeof *firsts);
+    const study_experiment *e = o->e;
+    size_t *firsts = base_calloc(e->n_points, sizeof *firsts);
     if (!firsts)
-        return SIM_ERROR(SIM_ENOMEM, "out of memory");
+        return BASE_ERROR(BASE_ENOMEM, "out of memory");
     if (e->plots & PLOT_EDP_ACCURACY)
         plot_lines(fp, o, firsts, "edp_accuracy", "EDP versus ImageNet top-1 accuracy", is_ok, 1,
                    "front.csv");
@@ -1397,11 +1398,11 @@ static sim_status write_plots(FILE *fp, const void *ctx)
                 e->nets[p->net]->name, bits_name(e, p), e->techs[p->tech]->name, p->vdd_v,
                 e->batch[p->batch]);
     }
-    sim_free(firsts);
-    return sim_write_status(fp);
+    base_free(firsts);
+    return base_write_status(fp);
 }
 
-static sim_status write_layers(FILE *fp, const void *ctx)
+static base_status write_layers(FILE *fp, const void *ctx)
 {
     const sweep_out *o = ctx;
     return sim_result_write_layers_csv(fp, o->layers_plan, o->layers_res);
@@ -1417,9 +1418,9 @@ static void eff_num(FILE *fp, const char *sep, double v)
 
 /* The efficiency table: every AP point next to the published figures of other in-memory
  * accelerators (csv = 1) or the same as a Markdown table (csv = 0). */
-static sim_status write_efficiency(FILE *fp, const sweep_out *o, int csv)
+static base_status write_efficiency(FILE *fp, const sweep_out *o, int csv)
 {
-    const sim_experiment *e = o->e;
+    const study_experiment *e = o->e;
     const char *sep = csv ? "," : " | ";
     if (csv)
         fputs("source,system,network,bits,label,technology,vdd_v,batch,tops_per_w,"
@@ -1461,30 +1462,30 @@ static sim_status write_efficiency(FILE *fp, const sweep_out *o, int csv)
         eff_num(fp, sep, p->gops_per_mm2);
         fprintf(fp, "%s%s%s%s\n", sep, sep, note, csv ? "" : " |");
     }
-    return sim_write_status(fp);
+    return base_write_status(fp);
 }
 
-static sim_status write_eff_csv(FILE *fp, const void *ctx)
+static base_status write_eff_csv(FILE *fp, const void *ctx)
 {
     return write_efficiency(fp, ctx, 1);
 }
-static sim_status write_eff_md(FILE *fp, const void *ctx)
+static base_status write_eff_md(FILE *fp, const void *ctx)
 {
     return write_efficiency(fp, ctx, 0);
 }
 
 /* Marks Pareto points per series (pareto 1, every other point 0) and lists them sorted by
  * series (first appearance), then accuracy. */
-static sim_status mark_fronts(sweep_out *o)
+static base_status mark_fronts(sweep_out *o)
 {
-    const sim_experiment *e = o->e;
+    const study_experiment *e = o->e;
     size_t n = e->n_points;
-    double *acc = sim_calloc(n, sizeof *acc), *edp = sim_calloc(n, sizeof *edp);
-    int *on = sim_calloc(n, sizeof *on);
-    size_t *idx = sim_calloc(n, sizeof *idx), *firsts = sim_calloc(n, sizeof *firsts);
-    sim_status st = SIM_OK;
+    double *acc = base_calloc(n, sizeof *acc), *edp = base_calloc(n, sizeof *edp);
+    int *on = base_calloc(n, sizeof *on);
+    size_t *idx = base_calloc(n, sizeof *idx), *firsts = base_calloc(n, sizeof *firsts);
+    base_status st = BASE_OK;
     if (!acc || !edp || !on || !idx || !firsts) {
-        st = SIM_ERROR(SIM_ENOMEM, "out of memory");
+        st = BASE_ERROR(BASE_ENOMEM, "out of memory");
         goto free_all;
     }
     o->front = idx;
@@ -1502,7 +1503,7 @@ static sim_status mark_fronts(sweep_out *o)
             edp[m] = p->status == PT_OK ? p->latency_ns * p->energy_pj : (double)NAN;
             m++;
         }
-        sim_pareto_mark(acc, edp, m, on);
+        study_pareto_mark(acc, edp, m, on);
         size_t start = o->n_front;
         m = 0;
         for (size_t i = 0; i < n; i++) {
@@ -1529,20 +1530,20 @@ static sim_status mark_fronts(sweep_out *o)
         }
     }
 free_all:
-    sim_free(acc);
-    sim_free(edp);
-    sim_free(on);
-    sim_free(firsts);
-    if (st != SIM_OK)
-        sim_free(idx), o->front = NULL;
+    base_free(acc);
+    base_free(edp);
+    base_free(on);
+    base_free(firsts);
+    if (st != BASE_OK)
+        base_free(idx), o->front = NULL;
     return st;
 }
 
 /* Writes every output to a temporary file first, then renames them all: a failure on any
  * leaves the previous outputs (or none) in place. */
-static sim_status write_outputs(const char *dir, sweep_out *o)
+static base_status write_outputs(const char *dir, sweep_out *o)
 {
-    const sim_output outs[] = {
+    const base_output outs[] = {
         {"points.csv", write_points, 1},
         {"front.csv", write_front, 1},
         {"summary.json", write_summary, 1},
@@ -1551,32 +1552,32 @@ static sim_status write_outputs(const char *dir, sweep_out *o)
         {"efficiency.csv", write_eff_csv, o->e->n_pub > 0},
         {"efficiency.md", write_eff_md, o->e->n_pub > 0},
     };
-    return sim_write_set(dir, outs, sizeof outs / sizeof outs[0], o);
+    return base_write_set(dir, outs, sizeof outs / sizeof outs[0], o);
 }
 
 /* Evaluates the layers_for point again and keeps its plan and result for layers.csv. */
-static sim_status layers_result(const sim_experiment *e, const xp_point *pts, sim_plan **plan,
-                                sim_result **res)
+static base_status layers_result(const study_experiment *e, const xp_point *pts, sim_plan **plan,
+                                 sim_result **res)
 {
     const xp_point *p = &pts[e->layers_point];
     sim_arch arch = e->arch;
     if (!e->has_layers || p->status != PT_OK)
-        return SIM_OK;
+        return BASE_OK;
     arch.batch = e->batch[p->batch];
-    sim_status st =
+    base_status st =
         sim_plan_new(e->nets[p->net], e->cfgs[p->net * e->n_bits + p->bits], &arch, plan);
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         st = sim_result_new(*plan, res);
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         st = sim_plan_eval(*plan, e->techs[p->tech], p->vdd_v, *res);
     return st;
 }
 
-sim_status sim_sweep_run(const sim_experiment *e, const sim_sweep_opts *opts,
-                         sim_sweep_stats *stats)
+base_status study_sweep_run(const study_experiment *e, const study_sweep_opts *opts,
+                            study_sweep_stats *stats)
 {
-    sim_sweep_stats local;
-    sim_sweep_opts defaults = {0};
+    study_sweep_stats local;
+    study_sweep_opts defaults = {0};
     plan_cache cache = {0};
     sweep_out o = {.e = e};
     sim_plan *lplan = NULL;
@@ -1593,29 +1594,29 @@ sim_status sim_sweep_run(const sim_experiment *e, const sim_sweep_opts *opts,
     int n = snprintf(stats->out_dir, sizeof stats->out_dir, "%s/%s",
                      opts->results_dir ? opts->results_dir : "results", e->name);
     if (n < 0 || (size_t)n >= sizeof stats->out_dir)
-        return SIM_ERROR(SIM_EINVAL, "results directory name too long");
+        return BASE_ERROR(BASE_EINVAL, "results directory name too long");
     snprintf(jpath, sizeof jpath, "%s/.journal.csv", stats->out_dir);
-    o.pts = sim_calloc(e->n_points, sizeof *o.pts);
+    o.pts = base_calloc(e->n_points, sizeof *o.pts);
     if (!o.pts)
-        return SIM_ERROR(SIM_ENOMEM, "out of memory");
+        return BASE_ERROR(BASE_ENOMEM, "out of memory");
     memcpy(o.pts, e->points, e->n_points * sizeof *o.pts);
-    sim_status st = sim_mkdir_p(stats->out_dir);
-    if (st == SIM_OK)
+    base_status st = base_mkdir_p(stats->out_dir);
+    if (st == BASE_OK)
         st = journal_open(e, jpath, o.pts, &stats->n_resumed, &journal);
     size_t done = stats->n_resumed;
-    if (st == SIM_OK && opts->progress)
+    if (st == BASE_OK && opts->progress)
         opts->progress(done, e->n_points, opts->progress_ctx);
-    for (size_t i = 0; st == SIM_OK && i < e->n_points; i++) {
+    for (size_t i = 0; st == BASE_OK && i < e->n_points; i++) {
         xp_point *p = &o.pts[i];
         if (p->done)
             continue;
         if (opts->stop_after && n_new == opts->stop_after) {
-            st = SIM_ERROR(SIM_EIO, "sweep stopped after %zu points (test hook); rerun to resume",
-                           n_new);
+            st = BASE_ERROR(BASE_EIO, "sweep stopped after %zu points (test hook); rerun to resume",
+                            n_new);
             break;
         }
         st = p->tech == NO_TECH ? eval_rival(e, p) : eval_ap(e, &cache, p);
-        if (st != SIM_OK)
+        if (st != BASE_OK)
             break;
         p->done = 1;
         journal_write(journal, i, p);
@@ -1627,29 +1628,29 @@ sim_status sim_sweep_run(const sim_experiment *e, const sim_sweep_opts *opts,
     stats->n_evaluated = n_new;
     stats->n_plans = cache.n_built;
     cache_drop(&cache);
-    if (journal && fclose(journal) != 0 && st == SIM_OK)
-        st = sim_error_at(SIM_EIO, jpath, 0, 0, "cannot write the sweep journal");
-    for (size_t i = 0; st == SIM_OK && i < e->n_points; i++) {
+    if (journal && fclose(journal) != 0 && st == BASE_OK)
+        st = base_error_at(BASE_EIO, jpath, 0, 0, "cannot write the sweep journal");
+    for (size_t i = 0; st == BASE_OK && i < e->n_points; i++) {
         make_series(e, &o.pts[i]);
         stats->n_unsupported += o.pts[i].status != PT_OK;
         stats->n_nofit += o.pts[i].status == PT_NOFIT;
     }
     if (e->has_layers && o.pts[e->layers_point].status != PT_OK)
         stats->layers_skipped = STATUS_NAMES[o.pts[e->layers_point].status];
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         st = mark_fronts(&o);
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         st = layers_result(e, o.pts, &lplan, &lres);
     o.layers_plan = lplan;
     o.layers_res = lres;
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         st = write_outputs(stats->out_dir, &o);
-    if (st == SIM_OK && remove(jpath) != 0)
-        st = sim_error_at(SIM_EIO, jpath, 0, 0, "cannot remove the sweep journal: %s",
-                          strerror(errno));
+    if (st == BASE_OK && remove(jpath) != 0)
+        st = base_error_at(BASE_EIO, jpath, 0, 0, "cannot remove the sweep journal: %s",
+                           strerror(errno));
     sim_result_free(lres);
     sim_plan_free(lplan);
-    sim_free(o.front);
-    sim_free(o.pts);
+    base_free(o.front);
+    base_free(o.pts);
     return st;
 }

@@ -1,7 +1,7 @@
-/* sim_tech.c - reads technology tables (tech/<name>.yaml, format in docs/TECH.md) into
+/* tech_load.c - reads technology tables (tech/<name>.yaml, format in docs/TECH.md) into
  * tech_params through the strict YAML layer, resolves technology names to files, and prints
  * per-voltage figures with the law and table source behind each. */
-#include "sim/sim_tech.h"
+#include "tech/tech.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include "cfg/cfg.h"
-#include "networks/net.h"
 
 /* Largest number of measured points a table may list. */
 #define MAX_POINTS 1000
@@ -20,9 +19,9 @@ static const char *const points_keys[] = {"energy_source", "delay_source", "rows
 static const char *const row_keys[] = {"vdd_v", "energy_scale", "delay_scale", NULL};
 
 /* Re-reports the last error (raised by tech/, which knows no positions) at node n. */
-static sim_status relocate(const cfg_node *n, sim_status st)
+static base_status relocate(const cfg_node *n, base_status st)
 {
-    const char *msg = sim_last_error();
+    const char *msg = base_last_error();
     if (strncmp(msg, "error: ", 7) == 0)
         msg += 7;
     return cfg_error(n, st, "%s", msg);
@@ -42,172 +41,172 @@ static void top_keys(const char *keys[TECH_N_PARAMS + 5])
 }
 
 /* One figure: `key: {value: <number>, source: "<label> <citation>"}`. */
-static sim_status load_value(tech_params *t, tech_param_id id, const cfg_node *n)
+static base_status load_value(tech_params *t, tech_param_id id, const cfg_node *n)
 {
     const char *key = tech_param_info_of(id)->key;
-    sim_status st = cfg_map_check(n, key, value_keys);
+    base_status st = cfg_map_check(n, key, value_keys);
     const cfg_node *vn, *sn;
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         st = cfg_map_require(n, "value", key, &vn);
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         st = cfg_map_require(n, "source", key, &sn);
-    if (st != SIM_OK)
+    if (st != BASE_OK)
         return st;
     double v;
     const char *src;
-    if ((st = cfg_to_double(vn, -HUGE_VAL, HUGE_VAL, &v)) != SIM_OK ||
-        (st = cfg_to_str(sn, &src)) != SIM_OK)
+    if ((st = cfg_to_double(vn, -HUGE_VAL, HUGE_VAL, &v)) != BASE_OK ||
+        (st = cfg_to_str(sn, &src)) != BASE_OK)
         return st;
     st = tech_params_set(t, id, v, src);
-    if (st == SIM_ERANGE)
+    if (st == BASE_ERANGE)
         return relocate(vn, st);
-    return st == SIM_EINVAL ? relocate(sn, st) : st;
+    return st == BASE_EINVAL ? relocate(sn, st) : st;
 }
 
 /* Reads one optional column of the points rows into col (NULL source: column absent). */
-static sim_status load_column(const cfg_node *rows, const char *key, const char *source,
-                              double *col)
+static base_status load_column(const cfg_node *rows, const char *key, const char *source,
+                               double *col)
 {
     for (size_t i = 0; i < cfg_node_len(rows); i++) {
         const cfg_node *row = cfg_seq_at(rows, i), *v = cfg_map_get(row, key);
         if (!source && v)
-            return cfg_error(v, SIM_EKEY, "%s in points rows needs points.%s_source", key,
+            return cfg_error(v, BASE_EKEY, "%s in points rows needs points.%s_source", key,
                              strcmp(key, "energy_scale") == 0 ? "energy" : "delay");
         if (!source)
             continue;
-        sim_status st = cfg_map_require(row, key, "points row", &v);
-        if (st == SIM_OK)
+        base_status st = cfg_map_require(row, key, "points row", &v);
+        if (st == BASE_OK)
             st = cfg_to_double(v, -HUGE_VAL, HUGE_VAL, &col[i]);
-        if (st != SIM_OK)
+        if (st != BASE_OK)
             return st;
     }
-    return SIM_OK;
+    return BASE_OK;
 }
 
 /* points: {energy_source: ..., delay_source: ..., rows: [{vdd_v, energy_scale, delay_scale}]} */
-static sim_status load_points(tech_params *t, const cfg_node *p)
+static base_status load_points(tech_params *t, const cfg_node *p)
 {
-    sim_status st = cfg_map_check(p, "points", points_keys);
+    base_status st = cfg_map_check(p, "points", points_keys);
     const cfg_node *rows = NULL;
     const char *esrc = NULL, *dsrc = NULL;
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         st = cfg_map_require(p, "rows", "points", &rows);
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         st = cfg_expect(rows, CFG_SEQ, "points.rows");
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         st = cfg_get_str(p, "energy_source", &esrc);
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         st = cfg_get_str(p, "delay_source", &dsrc);
-    if (st != SIM_OK)
+    if (st != BASE_OK)
         return st;
     if (!esrc && !dsrc)
-        return cfg_error(p, SIM_EKEY, "points need energy_source or delay_source");
+        return cfg_error(p, BASE_EKEY, "points need energy_source or delay_source");
     size_t n = cfg_node_len(rows);
     if (n < 2 || n > MAX_POINTS)
-        return cfg_error(rows, SIM_ERANGE, "points.rows has %zu rows; give 2..%d", n, MAX_POINTS);
+        return cfg_error(rows, BASE_ERANGE, "points.rows has %zu rows; give 2..%d", n, MAX_POINTS);
     for (size_t i = 0; i < n; i++)
-        if ((st = cfg_map_check(cfg_seq_at(rows, i), "points row", row_keys)) != SIM_OK)
+        if ((st = cfg_map_check(cfg_seq_at(rows, i), "points row", row_keys)) != BASE_OK)
             return st;
 
-    double *buf = sim_calloc(3 * n, sizeof *buf);
+    double *buf = base_calloc(3 * n, sizeof *buf);
     if (!buf)
-        return SIM_ERROR(SIM_ENOMEM, "out of memory reading points of '%s'", t->name);
+        return BASE_ERROR(BASE_ENOMEM, "out of memory reading points of '%s'", t->name);
     double *vdd = buf, *escale = buf + n, *dscale = buf + 2 * n;
-    for (size_t i = 0; i < n && st == SIM_OK; i++) {
+    for (size_t i = 0; i < n && st == BASE_OK; i++) {
         const cfg_node *v;
         st = cfg_map_require(cfg_seq_at(rows, i), "vdd_v", "points row", &v);
-        if (st == SIM_OK)
+        if (st == BASE_OK)
             st = cfg_to_double(v, -HUGE_VAL, HUGE_VAL, &vdd[i]);
     }
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         st = load_column(rows, "energy_scale", esrc, escale);
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         st = load_column(rows, "delay_scale", dsrc, dscale);
-    if (st == SIM_OK) {
+    if (st == BASE_OK) {
         st = tech_params_set_points(t, n, vdd, esrc ? escale : NULL, esrc, dsrc ? dscale : NULL,
                                     dsrc);
-        if (st == SIM_EINVAL)
+        if (st == BASE_EINVAL)
             st = relocate(p, st);
     }
-    sim_free(buf);
+    base_free(buf);
     return st;
 }
 
 /* Fills t from the root map of doc, then validates, placing tech/'s errors at the key they
  * concern (or at the root map for a missing value). */
-static sim_status load_doc(const cfg_doc *doc, tech_params **out)
+static base_status load_doc(const cfg_doc *doc, tech_params **out)
 {
     const cfg_node *root = cfg_doc_root(doc);
     const char *keys[TECH_N_PARAMS + 5];
     top_keys(keys);
-    sim_status st = cfg_map_check(root, "technology", keys);
+    base_status st = cfg_map_check(root, "technology", keys);
     const cfg_node *name_n = NULL, *fam_n = NULL;
     const char *name = NULL, *fam = NULL, *desc = NULL;
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         st = cfg_map_require(root, "name", "technology", &name_n);
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         st = cfg_map_require(root, "family", "technology", &fam_n);
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         st = cfg_to_str(name_n, &name);
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         st = cfg_to_str(fam_n, &fam);
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         st = cfg_get_str(root, "description", &desc);
-    if (st != SIM_OK)
+    if (st != BASE_OK)
         return st;
 
     tech_params *t = NULL;
-    if ((st = tech_params_new(name, &t)) != SIM_OK)
-        return st == SIM_EINVAL ? relocate(name_n, st) : st;
-    if ((st = tech_family_parse(fam, &t->family)) != SIM_OK) {
+    if ((st = tech_params_new(name, &t)) != BASE_OK)
+        return st == BASE_EINVAL ? relocate(name_n, st) : st;
+    if ((st = tech_family_parse(fam, &t->family)) != BASE_OK) {
         st = relocate(fam_n, st);
         goto fail;
     }
-    if ((st = tech_params_set_description(t, desc)) != SIM_OK ||
-        (st = tech_params_set_origin(t, cfg_doc_name(doc))) != SIM_OK)
+    if ((st = tech_params_set_description(t, desc)) != BASE_OK ||
+        (st = tech_params_set_origin(t, cfg_doc_name(doc))) != BASE_OK)
         goto fail;
     const cfg_node *at[TECH_N_PARAMS];
     for (int i = 0; i < TECH_N_PARAMS; i++) {
         tech_param_id id = (tech_param_id)i;
         at[i] = cfg_map_get(root, tech_param_info_of(id)->key);
-        if (at[i] && (st = load_value(t, id, at[i])) != SIM_OK)
+        if (at[i] && (st = load_value(t, id, at[i])) != BASE_OK)
             goto fail;
     }
     const cfg_node *points = cfg_map_get(root, "points");
-    if (points && (st = load_points(t, points)) != SIM_OK)
+    if (points && (st = load_points(t, points)) != BASE_OK)
         goto fail;
     tech_param_id bad;
-    if ((st = tech_params_validate(t, &bad)) != SIM_OK) {
+    if ((st = tech_params_validate(t, &bad)) != BASE_OK) {
         const cfg_node *where = bad < TECH_N_PARAMS && at[bad] ? at[bad] : points ? points : root;
-        if (st != SIM_ENOMEM)
+        if (st != BASE_ENOMEM)
             st = relocate(where, st);
         goto fail;
     }
     *out = t;
-    return SIM_OK;
+    return BASE_OK;
 fail:
     tech_params_free(t);
     return st;
 }
 
-sim_status sim_tech_load(const char *path, tech_params **out)
+base_status tech_load(const char *path, tech_params **out)
 {
     *out = NULL;
     cfg_doc *doc = NULL;
-    sim_status st = cfg_doc_load(path, &doc);
-    if (st != SIM_OK)
+    base_status st = cfg_doc_load(path, &doc);
+    if (st != BASE_OK)
         return st;
     st = load_doc(doc, out);
     cfg_doc_free(doc);
     return st;
 }
 
-sim_status sim_tech_load_string(const char *name, const char *text, size_t len, tech_params **out)
+base_status tech_load_string(const char *name, const char *text, size_t len, tech_params **out)
 {
     *out = NULL;
     cfg_doc *doc = NULL;
-    sim_status st = cfg_doc_load_string(name, text, len, &doc);
-    if (st != SIM_OK)
+    base_status st = cfg_doc_load_string(name, text, len, &doc);
+    if (st != BASE_OK)
         return st;
     st = load_doc(doc, out);
     cfg_doc_free(doc);
@@ -220,52 +219,52 @@ static int ends_with(const char *s, const char *suffix)
     return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-sim_status sim_tech_find(const char *name_or_path, char **path_out)
+base_status tech_find(const char *name_or_path, char **path_out)
 {
     *path_out = NULL;
     const char *s = name_or_path;
     if (strchr(s, '/') || ends_with(s, ".yaml")) {
         struct stat sb;
         if (stat(s, &sb) != 0 || !S_ISREG(sb.st_mode) || access(s, R_OK) != 0)
-            return SIM_ERROR(SIM_ENOTFOUND, "technology file '%s' not found or not readable", s);
-        if (!(*path_out = sim_strdup(s)))
-            return SIM_ERROR(SIM_ENOMEM, "out of memory");
-        return SIM_OK;
+            return BASE_ERROR(BASE_ENOTFOUND, "technology file '%s' not found or not readable", s);
+        if (!(*path_out = base_strdup(s)))
+            return BASE_ERROR(BASE_ENOMEM, "out of memory");
+        return BASE_OK;
     }
     if (!*s ||
         strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != strlen(s))
-        return SIM_ERROR(SIM_EINVAL,
-                         "invalid technology name '%s' (use letters, digits, '_' and '-', or "
-                         "a path to a .yaml file)",
-                         s);
+        return BASE_ERROR(BASE_EINVAL,
+                          "invalid technology name '%s' (use letters, digits, '_' and '-', or "
+                          "a path to a .yaml file)",
+                          s);
     char rel[256], path[4096];
     int n = snprintf(rel, sizeof rel, "tech/%s.yaml", s);
     if (n < 0 || (size_t)n >= sizeof rel)
-        return SIM_ERROR(SIM_ERANGE, "technology name '%s' is too long", s);
-    sim_status st = net_find_data(rel, path, sizeof path);
-    if (st == SIM_ENOTFOUND) {
+        return BASE_ERROR(BASE_ERANGE, "technology name '%s' is too long", s);
+    base_status st = base_find_data(rel, path, sizeof path);
+    if (st == BASE_ENOTFOUND) {
         const char *data = getenv("APSIM_DATA");
-        return SIM_ERROR(SIM_ENOTFOUND,
-                         "unknown technology '%s': no tech/%s.yaml in the current directory, "
-                         "$APSIM_DATA (%s) or %s/share/apsim",
-                         s, s, data && *data ? data : "unset", APSIM_PREFIX);
+        return BASE_ERROR(BASE_ENOTFOUND,
+                          "unknown technology '%s': no tech/%s.yaml in the current directory, "
+                          "$APSIM_DATA (%s) or %s/share/apsim",
+                          s, s, data && *data ? data : "unset", APSIM_PREFIX);
     }
-    if (st != SIM_OK)
+    if (st != BASE_OK)
         return st;
-    if (!(*path_out = sim_strdup(path)))
-        return SIM_ERROR(SIM_ENOMEM, "out of memory");
-    return SIM_OK;
+    if (!(*path_out = base_strdup(path)))
+        return BASE_ERROR(BASE_ENOMEM, "out of memory");
+    return BASE_OK;
 }
 
-sim_status sim_tech_open(const char *name_or_path, tech_params **out)
+base_status tech_open(const char *name_or_path, tech_params **out)
 {
     *out = NULL;
     char *path = NULL;
-    sim_status st = sim_tech_find(name_or_path, &path);
-    if (st != SIM_OK)
+    base_status st = tech_find(name_or_path, &path);
+    if (st != BASE_OK)
         return st;
-    st = sim_tech_load(path, out);
-    sim_free(path);
+    st = tech_load(path, out);
+    base_free(path);
     return st;
 }
 
@@ -280,7 +279,7 @@ static void csv_joined(FILE *fp, char *buf, const char *const *p, size_t n)
                 strcat(buf, " | ");
             strcat(buf, p[i]);
         }
-    sim_csv_field(fp, buf);
+    base_csv_field(fp, buf);
 }
 
 /* The law constants (up to 3) a figure depends on beyond its nominal value; TECH_N_PARAMS
@@ -305,9 +304,9 @@ static void csv_row(const csv_ctx *c, const char *qty, double value, const char 
                     const char *law, const char *src1, const char *src2, law_deps deps)
 {
     FILE *fp = c->fp;
-    sim_csv_field(fp, c->t->name);
+    base_csv_field(fp, c->t->name);
     fprintf(fp, ",%.4f,%s,%.6g,%s,", c->vdd, qty, value, unit);
-    sim_csv_field(fp, law);
+    base_csv_field(fp, law);
     fputc(',', fp);
     const char *src[2] = {src1, src2};
     csv_joined(fp, c->buf, src, 2);
@@ -321,7 +320,7 @@ static void csv_row(const csv_ctx *c, const char *qty, double value, const char 
         strcat(c->buf, ": ");
         strcat(c->buf, ls ? ls : "");
     }
-    sim_csv_field(fp, c->buf);
+    base_csv_field(fp, c->buf);
     fputc('\n', fp);
 }
 
@@ -340,14 +339,14 @@ static size_t joined_cap(const tech_params *t)
     return n;
 }
 
-sim_status sim_tech_print_csv(FILE *fp, const tech_params *t, const tech_at_vdd *at)
+base_status tech_print_csv(FILE *fp, const tech_params *t, const tech_at_vdd *at)
 {
     const tech_points *p = &t->points;
     const char *es = p->energy_source, *ds = p->delay_source; /* NULL: the law, no table */
     int nvm = t->family == TECH_NVM;
-    csv_ctx c = {fp, t, at->vdd_v, sim_malloc(joined_cap(t))};
+    csv_ctx c = {fp, t, at->vdd_v, base_malloc(joined_cap(t))};
     if (!c.buf)
-        return SIM_ERROR(SIM_ENOMEM, "out of memory printing technology '%s'", t->name);
+        return BASE_ERROR(BASE_ENOMEM, "out of memory printing technology '%s'", t->name);
     /* Law constants behind each figure; a measured table replaces the energy or delay law. */
     law_deps e_law =
         es ? NO_DEPS : (law_deps){{TECH_P_energy_exponent_k, TECH_N_PARAMS, TECH_N_PARAMS}};
@@ -384,7 +383,7 @@ sim_status sim_tech_print_csv(FILE *fp, const tech_params *t, const tech_at_vdd 
             nvm ? "sum of t_write_device_ns and t_write_periph_ns" : t->t_write_ns.source,
             nvm ? NULL : ds, d_law);
     csv_row(&c, "p_leak_nw", at->p_leak_nw, "nW", at->leak_law, t->p_leak_nw.source, NULL, leak);
-    sim_free(c.buf);
-    return ferror(fp) ? SIM_ERROR(SIM_EIO, "write error printing technology '%s'", t->name)
-                      : SIM_OK;
+    base_free(c.buf);
+    return ferror(fp) ? BASE_ERROR(BASE_EIO, "write error printing technology '%s'", t->name)
+                      : BASE_OK;
 }

@@ -3,10 +3,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sim/cli.h"
-#include "sim/sim_tech.h"
+#include "cli/cli.h"
+#include "tech/tech.h"
 
-void sim_cli_point_init(sim_cli_point *p)
+void cli_point_init(cli_point *p)
 {
     memset(p, 0, sizeof *p);
     p->bits_arg = "int8";
@@ -14,7 +14,7 @@ void sim_cli_point_init(sim_cli_point *p)
     p->arch_arg = "bf_imna";
 }
 
-int sim_cli_point_option(sim_cli_point *p, int argc, char **argv, int *i)
+int cli_point_option(cli_point *p, int argc, char **argv, int *i)
 {
     static const char *const names[] = {"--bits", "--tech", "--vdd", "--arch", "--batch"};
     const char **slots[] = {&p->bits_arg, &p->tech_arg, &p->vdd_arg, &p->arch_arg, &p->batch_arg};
@@ -29,16 +29,15 @@ int sim_cli_point_option(sim_cli_point *p, int argc, char **argv, int *i)
     return 0;
 }
 
-int sim_cli_point_parse(sim_cli_point *p, const char *cmd, const char *extra_opt,
-                        const char **extra_val, int *quiet, void (*usage)(FILE *), int argc,
-                        char **argv)
+int cli_point_parse(cli_point *p, const char *cmd, const char *extra_opt, const char **extra_val,
+                    int *quiet, void (*usage)(FILE *), int argc, char **argv)
 {
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage(stdout);
             return 0;
-        } else if (sim_cli_point_option(p, argc, argv, &i)) {
+        } else if (cli_point_option(p, argc, argv, &i)) {
             continue;
         } else if (strcmp(a, extra_opt) == 0 && i + 1 < argc) {
             *extra_val = argv[++i];
@@ -59,32 +58,32 @@ int sim_cli_point_parse(sim_cli_point *p, const char *cmd, const char *extra_opt
     return -1;
 }
 
-sim_status sim_cli_point_load(sim_cli_point *p)
+base_status cli_point_load(cli_point *p)
 {
     char path[4096];
-    sim_status st = net_find_builtin(p->net_arg, path, sizeof path);
-    if (st == SIM_OK)
+    base_status st = net_find_builtin(p->net_arg, path, sizeof path);
+    if (st == BASE_OK)
         st = net_load(path, &p->net);
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         st = net_bitcfg_resolve(p->bits_arg, p->net, &p->bits);
-    if (st == SIM_OK)
-        st = sim_tech_open(p->tech_arg, &p->tech);
-    if (st == SIM_OK)
+    if (st == BASE_OK)
+        st = tech_open(p->tech_arg, &p->tech);
+    if (st == BASE_OK)
         st = sim_arch_find(p->arch_arg, &p->arch);
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         p->vdd_v = p->tech->vdd_nom_v.value;
-    if (st == SIM_OK && p->vdd_arg)
-        st = sim_parse_double("--vdd", p->vdd_arg, 0.05, 10.0, &p->vdd_v);
-    if (st == SIM_OK && p->batch_arg) {
+    if (st == BASE_OK && p->vdd_arg)
+        st = cli_parse_double("--vdd", p->vdd_arg, 0.05, 10.0, &p->vdd_v);
+    if (st == BASE_OK && p->batch_arg) {
         unsigned long b = 0;
-        st = sim_parse_ulong("--batch", p->batch_arg, 1, 65536, &b);
-        if (st == SIM_OK)
+        st = cli_parse_ulong("--batch", p->batch_arg, 1, 65536, &b);
+        if (st == BASE_OK)
             p->arch.batch = (unsigned)b;
     }
     return st;
 }
 
-void sim_cli_point_fini(sim_cli_point *p)
+void cli_point_fini(cli_point *p)
 {
     tech_params_free(p->tech);
     net_bitcfg_free(p->bits);

@@ -1,5 +1,5 @@
-/* sim_base.c - status strings, the one error-reporting path and the allocator seam. */
-#include "sim/sim_base.h"
+/* base.c - status strings, the one error-reporting path and the allocator seam. */
+#include "base/base.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -7,33 +7,33 @@
 #include <string.h>
 
 /* One table: the status code's one-line meaning, indexed by the enum. */
-static const char *const status_text[SIM_STATUS_COUNT] = {
-    [SIM_OK] = "success",
-    [SIM_ENOMEM] = "out of memory",
-    [SIM_EINVAL] = "invalid argument",
-    [SIM_ERANGE] = "out of range",
-    [SIM_EOVERLAP] = "fields overlap",
-    [SIM_EIO] = "input/output error",
-    [SIM_EPARSE] = "malformed input",
-    [SIM_EKEY] = "unknown, duplicate or missing key",
-    [SIM_ETYPE] = "wrong value type",
-    [SIM_ESHAPE] = "shape mismatch",
-    [SIM_ENOTFOUND] = "not found",
-    [SIM_ECAPACITY] = "does not fit the hardware",
-    [SIM_EUNSUPPORTED] = "not supported",
+static const char *const status_text[BASE_STATUS_COUNT] = {
+    [BASE_OK] = "success",
+    [BASE_ENOMEM] = "out of memory",
+    [BASE_EINVAL] = "invalid argument",
+    [BASE_ERANGE] = "out of range",
+    [BASE_EOVERLAP] = "fields overlap",
+    [BASE_EIO] = "input/output error",
+    [BASE_EPARSE] = "malformed input",
+    [BASE_EKEY] = "unknown, duplicate or missing key",
+    [BASE_ETYPE] = "wrong value type",
+    [BASE_ESHAPE] = "shape mismatch",
+    [BASE_ENOTFOUND] = "not found",
+    [BASE_ECAPACITY] = "does not fit the hardware",
+    [BASE_EUNSUPPORTED] = "not supported",
 };
 
-const char *sim_strerror(sim_status status)
+const char *base_strerror(base_status status)
 {
-    if ((int)status < 0 || status >= SIM_STATUS_COUNT)
+    if ((int)status < 0 || status >= BASE_STATUS_COUNT)
         return "unknown status";
     return status_text[status];
 }
 
 static char last_error[1024];
 
-sim_status sim_error_at(sim_status status, const char *file, long line, long col, const char *fmt,
-                        ...)
+base_status base_error_at(base_status status, const char *file, long line, long col,
+                          const char *fmt, ...)
 {
     size_t used = 0;
     int n;
@@ -54,12 +54,12 @@ sim_status sim_error_at(sim_status status, const char *file, long line, long col
     return status;
 }
 
-const char *sim_last_error(void)
+const char *base_last_error(void)
 {
     return last_error;
 }
 
-void sim_error_clear(void)
+void base_error_clear(void)
 {
     last_error[0] = '\0';
 }
@@ -68,18 +68,18 @@ static long fail_countdown; /* 0: never fail; k > 0: the k-th allocation from no
 static int failing;
 static unsigned long n_allocs;
 
-void sim_alloc_fail_after(long n)
+void base_alloc_fail_after(long n)
 {
     fail_countdown = n > 0 ? n : 0;
     failing = 0;
 }
 
-void sim_alloc_fail_reset(void)
+void base_alloc_fail_reset(void)
 {
-    sim_alloc_fail_after(0);
+    base_alloc_fail_after(0);
 }
 
-unsigned long sim_alloc_count(void)
+unsigned long base_alloc_count(void)
 {
     return n_allocs;
 }
@@ -96,7 +96,7 @@ static int should_fail(void)
     return 0;
 }
 
-void *sim_malloc(size_t size)
+void *base_malloc(size_t size)
 {
     if (should_fail())
         return NULL;
@@ -106,7 +106,7 @@ void *sim_malloc(size_t size)
     return p;
 }
 
-void *sim_calloc(size_t count, size_t size)
+void *base_calloc(size_t count, size_t size)
 {
     if (should_fail())
         return NULL;
@@ -116,7 +116,7 @@ void *sim_calloc(size_t count, size_t size)
     return p;
 }
 
-void *sim_realloc(void *ptr, size_t size)
+void *base_realloc(void *ptr, size_t size)
 {
     if (should_fail())
         return NULL;
@@ -126,23 +126,23 @@ void *sim_realloc(void *ptr, size_t size)
     return p;
 }
 
-void sim_free(void *ptr)
+void base_free(void *ptr)
 {
     free(ptr);
 }
 
-char *sim_strdup(const char *s)
+char *base_strdup(const char *s)
 {
     if (!s)
         return NULL;
     size_t len = strlen(s) + 1;
-    char *d = sim_malloc(len);
+    char *d = base_malloc(len);
     if (d)
         memcpy(d, s, len);
     return d;
 }
 
-void sim_csv_field(FILE *fp, const char *s)
+void base_csv_field(FILE *fp, const char *s)
 {
     if (!strpbrk(s, ",\"\r\n")) {
         fputs(s, fp);

@@ -6,8 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sim/cli.h"
-#include "sim/sim.h"
+#include "cli/cli.h"
 
 static void usage(FILE *fp)
 {
@@ -19,11 +18,11 @@ static void usage(FILE *fp)
                 "  --quiet          print nothing on success\n");
 }
 
-static void print_result(const sim_dyn_result *r)
+static void print_result(const study_dyn_result *r)
 {
-    const sim_dyn_schedule *s = r->sched;
-    const sim_dyn_storage *g = &r->storage;
-    printf("%s (%s): %s, %s at %.3f V, batch %u, %s\n", s->name, sim_dyn_kind_name(s->kind),
+    const study_dyn_schedule *s = r->sched;
+    const study_dyn_storage *g = &r->storage;
+    printf("%s (%s): %s, %s at %.3f V, batch %u, %s\n", s->name, study_dyn_kind_name(s->kind),
            s->net->name, s->tech->name, s->vdd_v, s->arch.batch, s->arch.name);
     printf("  weights in MAPs: %.1f Mbit stored once at the widest precision (MSB slices), "
            "%.1f Mbit stored per precision; capacity %.1f Mbit%s\n",
@@ -32,7 +31,7 @@ static void print_result(const sim_dyn_result *r)
            : g->msb_fits         ? " (per-precision copies do NOT fit)"
                                  : " (neither policy fits)");
     for (size_t p = 0; p < r->n_points; p++) {
-        const sim_dyn_point *pt = &r->points[p];
+        const study_dyn_point *pt = &r->points[p];
         printf("\n  ");
         if (pt->fraction >= 0)
             printf("fraction %.3f (%zu of %zu inputs re-run), ", pt->fraction, pt->n_rerun,
@@ -44,7 +43,7 @@ static void print_result(const sim_dyn_result *r)
         printf("  %-20s %12s %12s %14s %12s %8s %6s\n", "design", "latency_ms", "energy_mj",
                "edp/input_js", "switch_ms", "switches", "missed");
         for (size_t k = 0; k < pt->n_designs; k++) {
-            const sim_dyn_design *d = &pt->design[k];
+            const study_dyn_design *d = &pt->design[k];
             if (!d->supported) {
                 printf("  %-20s unsupported: %s\n", d->name, d->reason);
                 continue;
@@ -56,7 +55,7 @@ static void print_result(const sim_dyn_result *r)
     }
 }
 
-int sim_cli_dynamic(int argc, char **argv)
+int cli_dynamic(int argc, char **argv)
 {
     const char *sched_arg = NULL, *out_arg = NULL;
     int quiet = 0;
@@ -81,21 +80,21 @@ int sim_cli_dynamic(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    sim_dyn_schedule *s = NULL;
-    sim_dyn_result *r = NULL;
-    sim_status st = sim_dyn_load(sched_arg, &s);
-    if (st == SIM_OK)
-        st = sim_dyn_eval(s, &r);
-    if (st == SIM_OK && out_arg)
-        st = sim_dyn_write_outputs(r, out_arg);
+    study_dyn_schedule *s = NULL;
+    study_dyn_result *r = NULL;
+    base_status st = study_dyn_load(sched_arg, &s);
+    if (st == BASE_OK)
+        st = study_dyn_eval(s, &r);
+    if (st == BASE_OK && out_arg)
+        st = study_dyn_write_outputs(r, out_arg);
     int rc = 0;
-    if (st != SIM_OK) {
-        fprintf(stderr, "apsim dynamic: %s\n", sim_last_error());
-        rc = sim_exit_code(st);
+    if (st != BASE_OK) {
+        fprintf(stderr, "apsim dynamic: %s\n", base_last_error());
+        rc = cli_exit_code(st);
     } else if (!quiet) {
         print_result(r);
     }
-    sim_dyn_result_free(r);
-    sim_dyn_free(s);
+    study_dyn_result_free(r);
+    study_dyn_free(s);
     return rc;
 }

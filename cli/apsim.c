@@ -1,27 +1,26 @@
-/* apsim.c - the apsim command: a table of subcommands, each implemented in sim/cli_*.c. */
+/* apsim.c - the apsim command: a table of subcommands, each implemented in cli/cli_*.c. */
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "sim/cli.h"
-#include "sim/sim.h"
+#include "cli/cli.h"
 
 static int cmd_help(int argc, char **argv);
 
 /* The subcommand table: name, handler, one-line summary. */
 static const struct command {
     const char *name;
-    sim_cli_fn fn;
+    cli_fn fn;
     const char *summary;
 } commands[] = {
     {"help", cmd_help, "list the subcommands"},
-    {"net", sim_cli_net, "per-layer shapes, MACs, parameters, bits, BOPS and model size"},
-    {"run", sim_cli_run, "latency, energy, EDP of a network on the AP system, per layer and total"},
-    {"dynamic", sim_cli_dynamic, "run-time precision schedules: bit-fluid AP vs fixed and rivals"},
-    {"sweep", sim_cli_sweep, "run an experiment file: CSV, JSON summary and plot list in results/"},
-    {"compare", sim_cli_compare, "the AP and the rival accelerators on one network and bit config"},
-    {"conformance", sim_cli_conformance, "ONNX integer node tests run functionally on the AP"},
-    {"fmnist", sim_cli_fmnist, "Fashion-MNIST CNN: train, quantize, measured accuracy and EDP"},
+    {"net", cli_net, "per-layer shapes, MACs, parameters, bits, BOPS and model size"},
+    {"run", cli_run, "latency, energy, EDP of a network on the AP system, per layer and total"},
+    {"dynamic", cli_dynamic, "run-time precision schedules: bit-fluid AP vs fixed and rivals"},
+    {"sweep", cli_sweep, "run an experiment file: CSV, JSON summary and plot list in results/"},
+    {"compare", cli_compare, "the AP and the rival accelerators on one network and bit config"},
+    {"conformance", cli_conformance, "ONNX integer node tests run functionally on the AP"},
+    {"fmnist", cli_fmnist, "Fashion-MNIST CNN: train, quantize, measured accuracy and EDP"},
 };
 
 static int cmd_help(int argc, char **argv)

@@ -1,13 +1,13 @@
-/* sim_fmnist.c - Fashion-MNIST (Xiao, Rasul and Vollgraf 2017) end to end: IDX files read with
+/* fmnist.c - Fashion-MNIST (Xiao, Rasul and Vollgraf 2017) end to end: IDX files read with
  * zlib, a small float CNN trained deterministically in plain C (Adam, Kingma and Ba 2015; He
- * init, He et al. 2015), its weights file, and per-layer quantization into a sim_qmodel with
+ * init, He et al. 2015), its weights file, and per-layer quantization into a exec_qmodel with
  * HAWQ-V3's dyadic requantization (Yao et al., ICML 2021). Formats in docs/FMNIST.md. */
 #include <math.h>
 #include <string.h>
 #include <zlib.h>
 
-#include "sim/sim.h"
-#include "sim/sim_impl.h"
+#include "exec/exec.h"
+#include "fmnist/fmnist.h"
 
 /* ---- IDX files ------------------------------------------------------------------------ */
 
@@ -16,8 +16,8 @@ static uint32_t be32(const unsigned char *b)
     return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | (uint32_t)b[3];
 }
 
-/* Reads exactly n bytes; SIM_EPARSE when the file ends first, SIM_EIO on a read error. */
-static sim_status gz_read_all(gzFile gz, const char *path, void *buf, size_t n, const char *what)
+/* Reads exactly n bytes; BASE_EPARSE when the file ends first, BASE_EIO on a read error. */
+static base_status gz_read_all(gzFile gz, const char *path, void *buf, size_t n, const char *what)
 {
     unsigned char *p = buf;
     while (n > 0) {
@@ -26,115 +26,117 @@ static sim_status gz_read_all(gzFile gz, const char *path, void *buf, size_t n, 
         if (got < 0) {
             int err = 0;
             const char *msg = gzerror(gz, &err);
-            return SIM_ERROR(SIM_EIO, "%s: cannot read %s: %s", path, what, msg);
+            return BASE_ERROR(BASE_EIO, "%s: cannot read %s: %s", path, what, msg);
         }
         if (got == 0)
-            return SIM_ERROR(SIM_EPARSE, "%s: truncated: the file ends inside the %s", path, what);
+            return BASE_ERROR(BASE_EPARSE, "%s: truncated: the file ends inside the %s", path,
+                              what);
         p += got;
         n -= (size_t)got;
     }
-    return SIM_OK;
+    return BASE_OK;
 }
 
 /* Opens an IDX file, checks its magic and reads its n_dims dimensions. */
-static sim_status idx_open(const char *path, uint32_t magic, unsigned n_dims, gzFile *gz,
-                           uint32_t *dims)
+static base_status idx_open(const char *path, uint32_t magic, unsigned n_dims, gzFile *gz,
+                            uint32_t *dims)
 {
     unsigned char hdr[16];
     *gz = gzopen(path, "rb");
     if (!*gz)
-        return SIM_ERROR(SIM_EIO, "%s: cannot open", path);
-    sim_status st = gz_read_all(*gz, path, hdr, 4 + 4 * (size_t)n_dims, "IDX header");
-    if (st == SIM_OK && be32(hdr) != magic)
-        st = SIM_ERROR(SIM_EPARSE, "%s: not an IDX %s file (magic 0x%08x, expected 0x%08x)", path,
-                       n_dims == 1 ? "label" : "image", be32(hdr), magic);
-    for (unsigned i = 0; st == SIM_OK && i < n_dims; i++)
+        return BASE_ERROR(BASE_EIO, "%s: cannot open", path);
+    base_status st = gz_read_all(*gz, path, hdr, 4 + 4 * (size_t)n_dims, "IDX header");
+    if (st == BASE_OK && be32(hdr) != magic)
+        st = BASE_ERROR(BASE_EPARSE, "%s: not an IDX %s file (magic 0x%08x, expected 0x%08x)", path,
+                        n_dims == 1 ? "label" : "image", be32(hdr), magic);
+    for (unsigned i = 0; st == BASE_OK && i < n_dims; i++)
         dims[i] = be32(hdr + 4 + 4 * i);
-    if (st != SIM_OK) {
+    if (st != BASE_OK) {
         gzclose(*gz);
         *gz = NULL;
     }
     return st;
 }
 
-/* SIM_EPARSE unless the file has no bytes left. */
-static sim_status idx_expect_end(gzFile gz, const char *path)
+/* BASE_EPARSE unless the file has no bytes left. */
+static base_status idx_expect_end(gzFile gz, const char *path)
 {
     unsigned char c;
     int got = gzread(gz, &c, 1);
     if (got < 0)
-        return SIM_ERROR(SIM_EIO, "%s: read error at the end of the data", path);
+        return BASE_ERROR(BASE_EIO, "%s: read error at the end of the data", path);
     if (got > 0)
-        return SIM_ERROR(SIM_EPARSE, "%s: trailing bytes after the data", path);
-    return SIM_OK;
+        return BASE_ERROR(BASE_EPARSE, "%s: trailing bytes after the data", path);
+    return BASE_OK;
 }
 
-sim_status sim_dataset_load_idx(const char *images_path, const char *labels_path, sim_dataset **out)
+base_status fmnist_dataset_load_idx(const char *images_path, const char *labels_path,
+                                    fmnist_dataset **out)
 {
     *out = NULL;
     uint32_t idims[3], ldims[1];
     gzFile gi = NULL, gl = NULL;
-    sim_dataset *d = NULL;
-    sim_status st = idx_open(images_path, 0x803, 3, &gi, idims);
-    if (st == SIM_OK)
+    fmnist_dataset *d = NULL;
+    base_status st = idx_open(images_path, 0x803, 3, &gi, idims);
+    if (st == BASE_OK)
         st = idx_open(labels_path, 0x801, 1, &gl, ldims);
-    if (st != SIM_OK)
+    if (st != BASE_OK)
         goto close;
     if (idims[0] == 0 || idims[1] == 0 || idims[2] == 0 || idims[1] > 4096 || idims[2] > 4096 ||
         idims[0] > (1u << 24)) {
-        st = SIM_ERROR(SIM_ERANGE, "%s: unsupported sizes %u x %u x %u", images_path, idims[0],
-                       idims[1], idims[2]);
+        st = BASE_ERROR(BASE_ERANGE, "%s: unsupported sizes %u x %u x %u", images_path, idims[0],
+                        idims[1], idims[2]);
         goto close;
     }
     if (ldims[0] != idims[0]) {
-        st = SIM_ERROR(SIM_EPARSE, "%s holds %u labels for the %u images of %s", labels_path,
-                       ldims[0], idims[0], images_path);
+        st = BASE_ERROR(BASE_EPARSE, "%s holds %u labels for the %u images of %s", labels_path,
+                        ldims[0], idims[0], images_path);
         goto close;
     }
-    d = sim_calloc(1, sizeof *d);
+    d = base_calloc(1, sizeof *d);
     if (!d)
         goto nomem;
     d->n_images = idims[0];
     d->h = (int)idims[1];
     d->w = (int)idims[2];
-    d->pixels = sim_malloc(d->n_images * (size_t)d->h * (size_t)d->w);
-    d->labels = sim_malloc(d->n_images);
+    d->pixels = base_malloc(d->n_images * (size_t)d->h * (size_t)d->w);
+    d->labels = base_malloc(d->n_images);
     if (!d->pixels || !d->labels)
         goto nomem;
     st = gz_read_all(gi, images_path, d->pixels, d->n_images * (size_t)d->h * (size_t)d->w,
                      "pixels");
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         st = idx_expect_end(gi, images_path);
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         st = gz_read_all(gl, labels_path, d->labels, d->n_images, "labels");
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         st = idx_expect_end(gl, labels_path);
-    for (size_t i = 0; st == SIM_OK && i < d->n_images; i++)
+    for (size_t i = 0; st == BASE_OK && i < d->n_images; i++)
         if (d->labels[i] + 1u > d->n_classes)
             d->n_classes = d->labels[i] + 1u;
     goto close;
 nomem:
-    st = SIM_ERROR(SIM_ENOMEM, "out of memory loading %s", images_path);
+    st = BASE_ERROR(BASE_ENOMEM, "out of memory loading %s", images_path);
 close:
     if (gi)
         gzclose(gi);
     if (gl)
         gzclose(gl);
-    if (st != SIM_OK) {
-        sim_dataset_free(d);
+    if (st != BASE_OK) {
+        fmnist_dataset_free(d);
         d = NULL;
     }
     *out = d;
     return st;
 }
 
-void sim_dataset_free(sim_dataset *d)
+void fmnist_dataset_free(fmnist_dataset *d)
 {
     if (!d)
         return;
-    sim_free(d->pixels);
-    sim_free(d->labels);
-    sim_free(d);
+    base_free(d->pixels);
+    base_free(d->labels);
+    base_free(d);
 }
 
 /* ---- Float model ------------------------------------------------------------------------ */
@@ -142,12 +144,12 @@ void sim_dataset_free(sim_dataset *d)
 /* Uniform in (0, 1). */
 static double next_unit(uint64_t *s)
 {
-    return ((double)(sim_splitmix64(s) >> 11) + 0.5) * 0x1.0p-53;
+    return ((double)(exec_splitmix64(s) >> 11) + 0.5) * 0x1.0p-53;
 }
 
 static size_t layer_k(const net_layer *l)
 {
-    return (size_t)sim_layer_k(l);
+    return (size_t)exec_layer_k(l);
 }
 
 static size_t elems(const net_layer *l)
@@ -156,29 +158,29 @@ static size_t elems(const net_layer *l)
 }
 
 /* The model's arrays, allocated (weights uninitialised, biases zero), without the random
- * initialisation: what sim_fmodel_load fills. */
-static sim_status fmodel_alloc(const net_network *net, sim_fmodel **out)
+ * initialisation: what fmnist_fmodel_load fills. */
+static base_status fmodel_alloc(const net_network *net, fmnist_fmodel **out)
 {
     *out = NULL;
     if (net->c_in != 1)
-        return SIM_ERROR(SIM_ESHAPE, "%s: the float trainer takes one input channel, not %d",
-                         net->name, net->c_in);
+        return BASE_ERROR(BASE_ESHAPE, "%s: the float trainer takes one input channel, not %d",
+                          net->name, net->c_in);
     for (size_t i = 0; i < net->n_layers; i++) {
         const net_layer *l = &net->layers[i];
         int ok = l->kind == NET_CONV || l->kind == NET_FC || l->kind == NET_RELU ||
                  l->kind == NET_MAXPOOL || l->kind == NET_FLATTEN;
         if (!ok || l->groups != 1 || l->n_inputs != 1 || l->inputs[0] != (int)i - 1)
-            return SIM_ERROR(SIM_EUNSUPPORTED,
-                             "layer '%s': the float trainer runs a chain of conv (groups 1), "
-                             "fc, relu, maxpool and flatten layers",
-                             l->name);
+            return BASE_ERROR(BASE_EUNSUPPORTED,
+                              "layer '%s': the float trainer runs a chain of conv (groups 1), "
+                              "fc, relu, maxpool and flatten layers",
+                              l->name);
     }
-    sim_fmodel *m = sim_calloc(1, sizeof *m);
+    fmnist_fmodel *m = base_calloc(1, sizeof *m);
     if (!m)
-        return SIM_ERROR(SIM_ENOMEM, "out of memory");
+        return BASE_ERROR(BASE_ENOMEM, "out of memory");
     m->net = net;
-    m->weight = sim_calloc(net->n_layers, sizeof *m->weight);
-    m->bias = sim_calloc(net->n_layers, sizeof *m->bias);
+    m->weight = base_calloc(net->n_layers, sizeof *m->weight);
+    m->bias = base_calloc(net->n_layers, sizeof *m->bias);
     if (!m->weight || !m->bias)
         goto nomem;
     for (size_t i = 0; i < net->n_layers; i++) {
@@ -186,25 +188,25 @@ static sim_status fmodel_alloc(const net_network *net, sim_fmodel **out)
         if (!net_kind_has_weights(l->kind))
             continue;
         size_t n = layer_k(l) * (size_t)l->c_out;
-        m->weight[i] = sim_malloc(n * sizeof **m->weight);
+        m->weight[i] = base_malloc(n * sizeof **m->weight);
         if (!m->weight[i])
             goto nomem;
-        if (l->has_bias && !(m->bias[i] = sim_calloc((size_t)l->c_out, sizeof **m->bias)))
+        if (l->has_bias && !(m->bias[i] = base_calloc((size_t)l->c_out, sizeof **m->bias)))
             goto nomem;
     }
     *out = m;
-    return SIM_OK;
+    return BASE_OK;
 nomem:
-    sim_fmodel_free(m);
-    return SIM_ERROR(SIM_ENOMEM, "out of memory for the float model of %s", net->name);
+    fmnist_fmodel_free(m);
+    return BASE_ERROR(BASE_ENOMEM, "out of memory for the float model of %s", net->name);
 }
 
-sim_status sim_fmodel_new(const net_network *net, uint64_t seed, sim_fmodel **out)
+base_status fmnist_fmodel_new(const net_network *net, uint64_t seed, fmnist_fmodel **out)
 {
-    sim_fmodel *m = NULL;
-    sim_status st = fmodel_alloc(net, &m);
+    fmnist_fmodel *m = NULL;
+    base_status st = fmodel_alloc(net, &m);
     *out = NULL;
-    if (st != SIM_OK)
+    if (st != BASE_OK)
         return st;
     uint64_t s = seed;
     for (size_t i = 0; i < net->n_layers; i++) {
@@ -220,22 +222,22 @@ sim_status sim_fmodel_new(const net_network *net, uint64_t seed, sim_fmodel **ou
         }
     }
     *out = m;
-    return SIM_OK;
+    return BASE_OK;
 }
 
-void sim_fmodel_free(sim_fmodel *m)
+void fmnist_fmodel_free(fmnist_fmodel *m)
 {
     if (!m)
         return;
     for (size_t i = 0; i < m->net->n_layers; i++) {
         if (m->weight)
-            sim_free(m->weight[i]);
+            base_free(m->weight[i]);
         if (m->bias)
-            sim_free(m->bias[i]);
+            base_free(m->bias[i]);
     }
-    sim_free(m->weight);
-    sim_free(m->bias);
-    sim_free(m);
+    base_free(m->weight);
+    base_free(m->bias);
+    base_free(m);
 }
 
 /* Output columns [lo, hi) whose input column ox * stride - pad + kx lies inside the input. */
@@ -364,65 +366,65 @@ static void ws_free(const net_network *net, train_ws *ws)
     float **lists[] = {ws->act, ws->dact, ws->gw, ws->gb, ws->mw, ws->vw, ws->mb, ws->vb};
     for (size_t k = 0; k < sizeof lists / sizeof lists[0]; k++) {
         for (size_t i = 0; lists[k] && i < net->n_layers; i++)
-            sim_free(lists[k][i]);
-        sim_free(lists[k]);
+            base_free(lists[k][i]);
+        base_free(lists[k]);
     }
     for (size_t i = 0; ws->arg && i < net->n_layers; i++)
-        sim_free(ws->arg[i]);
-    sim_free(ws->arg);
-    sim_free(ws->x);
+        base_free(ws->arg[i]);
+    base_free(ws->arg);
+    base_free(ws->x);
     memset(ws, 0, sizeof *ws);
 }
 
-static sim_status ws_new(const sim_fmodel *m, int with_grads, train_ws *ws)
+static base_status ws_new(const fmnist_fmodel *m, int with_grads, train_ws *ws)
 {
     const net_network *net = m->net;
     size_t n = net->n_layers;
     memset(ws, 0, sizeof *ws);
-    ws->x = sim_malloc((size_t)net->h_in * (size_t)net->w_in * sizeof *ws->x);
-    ws->act = sim_calloc(n, sizeof *ws->act);
-    ws->dact = sim_calloc(n, sizeof *ws->dact);
-    ws->arg = sim_calloc(n, sizeof *ws->arg);
+    ws->x = base_malloc((size_t)net->h_in * (size_t)net->w_in * sizeof *ws->x);
+    ws->act = base_calloc(n, sizeof *ws->act);
+    ws->dact = base_calloc(n, sizeof *ws->dact);
+    ws->arg = base_calloc(n, sizeof *ws->arg);
     float ***params[] = {&ws->gw, &ws->gb, &ws->mw, &ws->vw, &ws->mb, &ws->vb};
     for (size_t k = 0; k < sizeof params / sizeof params[0]; k++)
-        *params[k] = sim_calloc(n, sizeof **params[k]);
+        *params[k] = base_calloc(n, sizeof **params[k]);
     if (!ws->x || !ws->act || !ws->dact || !ws->arg || !ws->gw || !ws->gb || !ws->mw || !ws->vw ||
         !ws->mb || !ws->vb)
         goto nomem;
     for (size_t i = 0; i < n; i++) {
         const net_layer *l = &net->layers[i];
-        if (!(ws->act[i] = sim_malloc(elems(l) * sizeof **ws->act)))
+        if (!(ws->act[i] = base_malloc(elems(l) * sizeof **ws->act)))
             goto nomem;
-        if (with_grads && !(ws->dact[i] = sim_malloc(elems(l) * sizeof **ws->dact)))
+        if (with_grads && !(ws->dact[i] = base_malloc(elems(l) * sizeof **ws->dact)))
             goto nomem;
-        if (l->kind == NET_MAXPOOL && !(ws->arg[i] = sim_malloc(elems(l) * sizeof **ws->arg)))
+        if (l->kind == NET_MAXPOOL && !(ws->arg[i] = base_malloc(elems(l) * sizeof **ws->arg)))
             goto nomem;
         if (!with_grads || !net_kind_has_weights(l->kind))
             continue;
         size_t nw = layer_k(l) * (size_t)l->c_out, nb = m->bias[i] ? (size_t)l->c_out : 0;
-        if (!(ws->gw[i] = sim_calloc(nw, sizeof(float))) ||
-            !(ws->mw[i] = sim_calloc(nw, sizeof(float))) ||
-            !(ws->vw[i] = sim_calloc(nw, sizeof(float))))
+        if (!(ws->gw[i] = base_calloc(nw, sizeof(float))) ||
+            !(ws->mw[i] = base_calloc(nw, sizeof(float))) ||
+            !(ws->vw[i] = base_calloc(nw, sizeof(float))))
             goto nomem;
-        if (nb && (!(ws->gb[i] = sim_calloc(nb, sizeof(float))) ||
-                   !(ws->mb[i] = sim_calloc(nb, sizeof(float))) ||
-                   !(ws->vb[i] = sim_calloc(nb, sizeof(float)))))
+        if (nb && (!(ws->gb[i] = base_calloc(nb, sizeof(float))) ||
+                   !(ws->mb[i] = base_calloc(nb, sizeof(float))) ||
+                   !(ws->vb[i] = base_calloc(nb, sizeof(float)))))
             goto nomem;
     }
-    return SIM_OK;
+    return BASE_OK;
 nomem:
     ws_free(net, ws);
-    return SIM_ERROR(SIM_ENOMEM, "out of memory training %s", net->name);
+    return BASE_ERROR(BASE_ENOMEM, "out of memory training %s", net->name);
 }
 
-static void load_image(const sim_dataset *d, size_t i, float *x)
+static void load_image(const fmnist_dataset *d, size_t i, float *x)
 {
     const uint8_t *p = d->pixels + i * (size_t)d->h * (size_t)d->w;
     for (size_t j = 0; j < (size_t)d->h * (size_t)d->w; j++)
         x[j] = (float)p[j] * (2.0f / 255.0f) - 1.0f;
 }
 
-static void forward(const sim_fmodel *m, train_ws *ws)
+static void forward(const fmnist_fmodel *m, train_ws *ws)
 {
     const net_network *net = m->net;
     for (size_t i = 0; i < net->n_layers; i++) {
@@ -450,7 +452,7 @@ static void forward(const sim_fmodel *m, train_ws *ws)
 
 /* Softmax cross-entropy of the last layer's output against label; with grad, writes dL/dy
  * into the last layer's gradient. */
-static double softmax_loss(const sim_fmodel *m, train_ws *ws, unsigned label, int grad)
+static double softmax_loss(const fmnist_fmodel *m, train_ws *ws, unsigned label, int grad)
 {
     size_t last = m->net->n_layers - 1, n = elems(&m->net->layers[last]);
     const float *y = ws->act[last];
@@ -465,7 +467,7 @@ static double softmax_loss(const sim_fmodel *m, train_ws *ws, unsigned label, in
     return log(sum) + mx - (double)y[label];
 }
 
-static void backward(const sim_fmodel *m, train_ws *ws)
+static void backward(const fmnist_fmodel *m, train_ws *ws)
 {
     const net_network *net = m->net;
     for (size_t i = net->n_layers; i-- > 0;) {
@@ -510,19 +512,19 @@ static void adam(float *p, float *g, float *mo, float *vo, size_t n, float inv_b
     }
 }
 
-static sim_status check_data(const sim_fmodel *m, const sim_dataset *d)
+static base_status check_data(const fmnist_fmodel *m, const fmnist_dataset *d)
 {
     const net_network *net = m->net;
     if (d->h != net->h_in || d->w != net->w_in)
-        return SIM_ERROR(SIM_EINVAL, "images are %dx%d, network %s takes %dx%d", d->h, d->w,
-                         net->name, net->h_in, net->w_in);
+        return BASE_ERROR(BASE_EINVAL, "images are %dx%d, network %s takes %dx%d", d->h, d->w,
+                          net->name, net->h_in, net->w_in);
     if (d->n_classes > elems(&net->layers[net->n_layers - 1]))
-        return SIM_ERROR(SIM_EINVAL, "labels go up to %u, network %s has %zu outputs",
-                         d->n_classes - 1, net->name, elems(&net->layers[net->n_layers - 1]));
-    return SIM_OK;
+        return BASE_ERROR(BASE_EINVAL, "labels go up to %u, network %s has %zu outputs",
+                          d->n_classes - 1, net->name, elems(&net->layers[net->n_layers - 1]));
+    return BASE_OK;
 }
 
-void sim_train_opts_init(sim_train_opts *o)
+void fmnist_train_opts_init(fmnist_train_opts *o)
 {
     o->n_epochs = 3;
     o->batch = 32;
@@ -531,23 +533,23 @@ void sim_train_opts_init(sim_train_opts *o)
     o->seed = 1;
 }
 
-sim_status sim_fmodel_train(sim_fmodel *m, const sim_dataset *d, const sim_train_opts *o,
-                            double *epoch_loss)
+base_status fmnist_fmodel_train(fmnist_fmodel *m, const fmnist_dataset *d,
+                                const fmnist_train_opts *o, double *epoch_loss)
 {
     const net_network *net = m->net;
     size_t n = o->n_train == 0 || o->n_train > d->n_images ? d->n_images : o->n_train;
     if (o->n_epochs == 0 || o->batch == 0 || !(o->lr > 0.0) || n == 0)
-        return SIM_ERROR(SIM_EINVAL, "training needs epochs, a batch, a step size and images");
-    sim_status st = check_data(m, d);
-    if (st != SIM_OK)
+        return BASE_ERROR(BASE_EINVAL, "training needs epochs, a batch, a step size and images");
+    base_status st = check_data(m, d);
+    if (st != BASE_OK)
         return st;
     train_ws ws;
-    size_t *order = sim_malloc(n * sizeof *order);
+    size_t *order = base_malloc(n * sizeof *order);
     if (!order)
-        return SIM_ERROR(SIM_ENOMEM, "out of memory training %s", net->name);
+        return BASE_ERROR(BASE_ENOMEM, "out of memory training %s", net->name);
     st = ws_new(m, 1, &ws);
-    if (st != SIM_OK) {
-        sim_free(order);
+    if (st != BASE_OK) {
+        base_free(order);
         return st;
     }
     uint64_t s = o->seed;
@@ -557,7 +559,7 @@ sim_status sim_fmodel_train(sim_fmodel *m, const sim_dataset *d, const sim_train
     for (unsigned e = 0; e < o->n_epochs; e++) {
         /* Fisher-Yates with the seeded stream: the same order every run. */
         for (size_t i = n - 1; i > 0; i--) {
-            size_t j = (size_t)(sim_splitmix64(&s) % (uint64_t)(i + 1)), t = order[i];
+            size_t j = (size_t)(exec_splitmix64(&s) % (uint64_t)(i + 1)), t = order[i];
             order[i] = order[j];
             order[j] = t;
         }
@@ -590,22 +592,22 @@ sim_status sim_fmodel_train(sim_fmodel *m, const sim_dataset *d, const sim_train
             epoch_loss[e] = loss / (double)n;
     }
     ws_free(net, &ws);
-    sim_free(order);
-    return SIM_OK;
+    base_free(order);
+    return BASE_OK;
 }
 
-sim_status sim_fmodel_evaluate(const sim_fmodel *m, const sim_dataset *d, size_t n, double *loss,
-                               double *acc_pct)
+base_status fmnist_fmodel_evaluate(const fmnist_fmodel *m, const fmnist_dataset *d, size_t n,
+                                   double *loss, double *acc_pct)
 {
     n = n > d->n_images ? d->n_images : n;
-    sim_status st = check_data(m, d);
-    if (st != SIM_OK)
+    base_status st = check_data(m, d);
+    if (st != BASE_OK)
         return st;
     if (n == 0)
-        return SIM_ERROR(SIM_EINVAL, "no images to evaluate");
+        return BASE_ERROR(BASE_EINVAL, "no images to evaluate");
     train_ws ws;
     st = ws_new(m, 0, &ws);
-    if (st != SIM_OK)
+    if (st != BASE_OK)
         return st;
     size_t last = m->net->n_layers - 1, n_out = elems(&m->net->layers[last]), correct = 0;
     double sum = 0.0;
@@ -621,7 +623,7 @@ sim_status sim_fmodel_evaluate(const sim_fmodel *m, const sim_dataset *d, size_t
     ws_free(m->net, &ws);
     *loss = sum / (double)n;
     *acc_pct = 100.0 * (double)correct / (double)n;
-    return SIM_OK;
+    return BASE_OK;
 }
 
 /* ---- Weights file ----------------------------------------------------------------------- */
@@ -655,9 +657,9 @@ static int put_floats(FILE *fp, const float *v, size_t n)
     return 1;
 }
 
-static sim_status write_weights(FILE *fp, const void *ctx)
+static base_status write_weights(FILE *fp, const void *ctx)
 {
-    const sim_fmodel *m = ctx;
+    const fmnist_fmodel *m = ctx;
     const net_network *net = m->net;
     uint32_t n_w = 0;
     for (size_t i = 0; i < net->n_layers; i++)
@@ -676,29 +678,29 @@ static sim_status write_weights(FILE *fp, const void *ctx)
         if (ok && m->bias[i])
             ok = put_floats(fp, m->bias[i], (size_t)l->c_out);
     }
-    return ok ? SIM_OK : SIM_ERROR(SIM_EIO, "cannot write the weights file");
+    return ok ? BASE_OK : BASE_ERROR(BASE_EIO, "cannot write the weights file");
 }
 
-sim_status sim_fmodel_save(const sim_fmodel *m, const char *path)
+base_status fmnist_fmodel_save(const fmnist_fmodel *m, const char *path)
 {
-    return sim_write_atomic(path, write_weights, m);
+    return base_write_atomic(path, write_weights, m);
 }
 
-static sim_status get_u32(FILE *fp, const char *path, uint32_t *v)
+static base_status get_u32(FILE *fp, const char *path, uint32_t *v)
 {
     unsigned char b[4];
     if (fread(b, 1, 4, fp) != 4)
-        return SIM_ERROR(SIM_EPARSE, "%s: truncated weights file", path);
+        return BASE_ERROR(BASE_EPARSE, "%s: truncated weights file", path);
     *v = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-    return SIM_OK;
+    return BASE_OK;
 }
 
 /* Reads n little-endian floats with one fread, converts them in place to the host's order
- * and rejects NaN and infinities (SIM_EPARSE). */
-static sim_status get_floats(FILE *fp, const char *path, const char *layer, float *v, size_t n)
+ * and rejects NaN and infinities (BASE_EPARSE). */
+static base_status get_floats(FILE *fp, const char *path, const char *layer, float *v, size_t n)
 {
     if (fread(v, 4, n, fp) != n)
-        return SIM_ERROR(SIM_EPARSE, "%s: truncated weights file", path);
+        return BASE_ERROR(BASE_EPARSE, "%s: truncated weights file", path);
     unsigned char *b = (unsigned char *)v;
     for (size_t i = 0; i < n; i++) {
         const unsigned char *p = b + 4 * i;
@@ -706,87 +708,87 @@ static sim_status get_floats(FILE *fp, const char *path, const char *layer, floa
             (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
         memcpy(&v[i], &u, sizeof u);
         if (!isfinite(v[i]))
-            return SIM_ERROR(SIM_EPARSE, "%s: layer '%s': parameter %zu is not a finite number",
-                             path, layer, i);
+            return BASE_ERROR(BASE_EPARSE, "%s: layer '%s': parameter %zu is not a finite number",
+                              path, layer, i);
     }
-    return SIM_OK;
+    return BASE_OK;
 }
 
-sim_status sim_fmodel_load(const net_network *net, const char *path, sim_fmodel **out)
+base_status fmnist_fmodel_load(const net_network *net, const char *path, fmnist_fmodel **out)
 {
     *out = NULL;
-    sim_fmodel *m = NULL;
+    fmnist_fmodel *m = NULL;
     FILE *fp = fopen(path, "rb");
     if (!fp)
-        return SIM_ERROR(SIM_EIO, "%s: cannot open the weights file", path);
+        return BASE_ERROR(BASE_EIO, "%s: cannot open the weights file", path);
     char magic[8];
     uint32_t version = 0, n_w = 0, expect = 0;
-    sim_status st = SIM_OK;
+    base_status st = BASE_OK;
     if (fread(magic, 1, sizeof magic, fp) != sizeof magic ||
         memcmp(magic, weights_magic, sizeof magic) != 0)
-        st = SIM_ERROR(SIM_EPARSE, "%s: not an apsim weights file (bad magic)", path);
-    if (st == SIM_OK)
+        st = BASE_ERROR(BASE_EPARSE, "%s: not an apsim weights file (bad magic)", path);
+    if (st == BASE_OK)
         st = get_u32(fp, path, &version);
-    if (st == SIM_OK && version != WEIGHTS_VERSION)
-        st = SIM_ERROR(SIM_EUNSUPPORTED, "%s: weights file version %u (this apsim reads %u)", path,
-                       version, WEIGHTS_VERSION);
-    if (st == SIM_OK)
+    if (st == BASE_OK && version != WEIGHTS_VERSION)
+        st = BASE_ERROR(BASE_EUNSUPPORTED, "%s: weights file version %u (this apsim reads %u)",
+                        path, version, WEIGHTS_VERSION);
+    if (st == BASE_OK)
         st = get_u32(fp, path, &n_w);
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         st = fmodel_alloc(net, &m);
-    for (size_t i = 0; st == SIM_OK && i < net->n_layers; i++)
+    for (size_t i = 0; st == BASE_OK && i < net->n_layers; i++)
         expect += (uint32_t)(m->weight[i] != NULL);
-    if (st == SIM_OK && n_w != expect)
-        st = SIM_ERROR(SIM_ESHAPE, "%s: %u layers with weights, network %s has %u", path, n_w,
-                       net->name, expect);
-    for (size_t i = 0; st == SIM_OK && i < net->n_layers; i++) {
+    if (st == BASE_OK && n_w != expect)
+        st = BASE_ERROR(BASE_ESHAPE, "%s: %u layers with weights, network %s has %u", path, n_w,
+                        net->name, expect);
+    for (size_t i = 0; st == BASE_OK && i < net->n_layers; i++) {
         const net_layer *l = &net->layers[i];
         uint32_t c_out = 0, k = 0, has_bias = 0;
         if (!m->weight[i])
             continue;
         st = get_u32(fp, path, &c_out);
-        if (st == SIM_OK)
+        if (st == BASE_OK)
             st = get_u32(fp, path, &k);
-        if (st == SIM_OK)
+        if (st == BASE_OK)
             st = get_u32(fp, path, &has_bias);
-        if (st == SIM_OK && (c_out != (uint32_t)l->c_out || k != (uint32_t)layer_k(l) ||
-                             has_bias != (uint32_t)(m->bias[i] != NULL)))
-            st = SIM_ERROR(SIM_ESHAPE,
-                           "%s: layer '%s' is %u x %u (bias %u) in the file, %d x %zu (bias %d) "
-                           "in network %s",
-                           path, l->name, c_out, k, has_bias, l->c_out, layer_k(l),
-                           m->bias[i] != NULL, net->name);
+        if (st == BASE_OK && (c_out != (uint32_t)l->c_out || k != (uint32_t)layer_k(l) ||
+                              has_bias != (uint32_t)(m->bias[i] != NULL)))
+            st = BASE_ERROR(BASE_ESHAPE,
+                            "%s: layer '%s' is %u x %u (bias %u) in the file, %d x %zu (bias %d) "
+                            "in network %s",
+                            path, l->name, c_out, k, has_bias, l->c_out, layer_k(l),
+                            m->bias[i] != NULL, net->name);
     }
-    for (size_t i = 0; st == SIM_OK && i < net->n_layers; i++) {
+    for (size_t i = 0; st == BASE_OK && i < net->n_layers; i++) {
         const net_layer *l = &net->layers[i];
         if (!m->weight[i])
             continue;
         st = get_floats(fp, path, l->name, m->weight[i], layer_k(l) * (size_t)l->c_out);
-        if (st == SIM_OK && m->bias[i])
+        if (st == BASE_OK && m->bias[i])
             st = get_floats(fp, path, l->name, m->bias[i], (size_t)l->c_out);
     }
-    if (st == SIM_OK && fgetc(fp) != EOF)
-        st = SIM_ERROR(SIM_EPARSE, "%s: trailing bytes after the weights", path);
+    if (st == BASE_OK && fgetc(fp) != EOF)
+        st = BASE_ERROR(BASE_EPARSE, "%s: trailing bytes after the weights", path);
     fclose(fp);
-    if (st != SIM_OK) {
-        sim_fmodel_free(m);
+    if (st != BASE_OK) {
+        fmnist_fmodel_free(m);
         return st;
     }
     *out = m;
-    return SIM_OK;
+    return BASE_OK;
 }
 
 /* ---- Quantization ------------------------------------------------------------------------ */
 
-double sim_fmnist_input_scale(unsigned input_bits)
+double fmnist_input_scale(unsigned input_bits)
 {
     return 1.0 / (ldexp(1.0, (int)input_bits - 1) - 1.0);
 }
 
-void sim_fmnist_input(const sim_dataset *d, size_t first, size_t n, unsigned input_bits,
-                      int32_t *out)
+void fmnist_input(const fmnist_dataset *d, size_t first, size_t n, unsigned input_bits,
+                  int32_t *out)
 {
-    const double inv = 1.0 / sim_fmnist_input_scale(input_bits);
+    const double inv = 1.0 / fmnist_input_scale(input_bits);
     const size_t hw = (size_t)d->h * (size_t)d->w;
     const uint8_t *p = d->pixels + first * hw;
     for (size_t j = 0; j < n * hw; j++)
@@ -821,9 +823,9 @@ static double weight_scale(const float *w, size_t n, unsigned w_bits)
 
 /* Calibration hook: layer li's float bias at accumulator scale s_acc, clamped to the
  * overflow-free range of its accumulator. */
-static void set_bias(sim_qmodel *qm, size_t li, double s_acc, void *ctx)
+static void set_bias(exec_qmodel *qm, size_t li, double s_acc, void *ctx)
 {
-    const sim_fmodel *m = ctx;
+    const fmnist_fmodel *m = ctx;
     const net_layer *l = &qm->net->layers[li];
     const net_layer_bits *b = &qm->bits->bits[li];
     unsigned acc = sim_act_width(qm->net, li, b->a_bits) + b->w_bits + sim_ceil_log2(layer_k(l));
@@ -834,8 +836,8 @@ static void set_bias(sim_qmodel *qm, size_t li, double s_acc, void *ctx)
     }
 }
 
-sim_status sim_fmnist_quantize(const sim_fmodel *m, const net_bitcfg *bits,
-                               const sim_dataset *calib, size_t n_calib, sim_qmodel **out)
+base_status fmnist_quantize(const fmnist_fmodel *m, const net_bitcfg *bits,
+                            const fmnist_dataset *calib, size_t n_calib, exec_qmodel **out)
 {
     const net_network *net = m->net;
     *out = NULL;
@@ -843,26 +845,26 @@ sim_status sim_fmnist_quantize(const sim_fmodel *m, const net_bitcfg *bits,
         const net_layer_bits *b = &bits->bits[i];
         if (i < bits->n_layers && net_kind_has_weights(net->layers[i].kind) &&
             (b->w_bits < 2 || b->w_bits > 8 || b->a_bits < 2 || b->a_bits > 8))
-            return SIM_ERROR(SIM_ERANGE, "layer '%s': w%ua%u: quantization takes 2..8 bits",
-                             net->layers[i].name, b->w_bits, b->a_bits);
+            return BASE_ERROR(BASE_ERANGE, "layer '%s': w%ua%u: quantization takes 2..8 bits",
+                              net->layers[i].name, b->w_bits, b->a_bits);
     }
     n_calib = n_calib > calib->n_images ? calib->n_images : n_calib;
     if (n_calib == 0 || calib->h != net->h_in || calib->w != net->w_in)
-        return SIM_ERROR(SIM_EINVAL, "calibration needs images of %dx%d", net->h_in, net->w_in);
-    sim_qmodel *qm = NULL;
-    sim_status st = sim_qmodel_new(net, bits, &qm);
-    if (st != SIM_OK)
+        return BASE_ERROR(BASE_EINVAL, "calibration needs images of %dx%d", net->h_in, net->w_in);
+    exec_qmodel *qm = NULL;
+    base_status st = exec_qmodel_new(net, bits, &qm);
+    if (st != BASE_OK)
         return st;
-    int32_t *in = sim_malloc(n_calib * (size_t)net->h_in * (size_t)net->w_in * sizeof *in);
+    int32_t *in = base_malloc(n_calib * (size_t)net->h_in * (size_t)net->w_in * sizeof *in);
     if (!in) {
-        sim_qmodel_free(qm);
-        return SIM_ERROR(SIM_ENOMEM, "out of memory quantizing %s", net->name);
+        exec_qmodel_free(qm);
+        return BASE_ERROR(BASE_ENOMEM, "out of memory quantizing %s", net->name);
     }
-    qm->in_scale = sim_fmnist_input_scale(bits->input_bits);
-    sim_fmnist_input(calib, 0, n_calib, bits->input_bits, in);
+    qm->in_scale = fmnist_input_scale(bits->input_bits);
+    fmnist_input(calib, 0, n_calib, bits->input_bits, in);
     for (size_t i = 0; i < net->n_layers; i++) {
         const net_layer *l = &net->layers[i];
-        sim_qlayer *q = &qm->layers[i];
+        exec_qlayer *q = &qm->layers[i];
         if (!net_kind_has_weights(l->kind))
             continue;
         const unsigned wb = bits->bits[i].w_bits;
@@ -876,38 +878,38 @@ sim_status sim_fmnist_quantize(const sim_fmodel *m, const net_bitcfg *bits,
     }
     /* A bias lives at the scale of its layer's input times its weights; the calibration
      * hands each biased layer that scale once its input is calibrated (one pass). */
-    st = sim_qmodel_calibrate_biases(qm, in, n_calib, set_bias, (void *)(uintptr_t)m);
-    sim_free(in);
-    if (st != SIM_OK) {
-        sim_qmodel_free(qm);
+    st = exec_qmodel_calibrate_biases(qm, in, n_calib, set_bias, (void *)(uintptr_t)m);
+    base_free(in);
+    if (st != BASE_OK) {
+        exec_qmodel_free(qm);
         return st;
     }
     *out = qm;
-    return SIM_OK;
+    return BASE_OK;
 }
 
-sim_status sim_fmnist_logits(const sim_qmodel *qm, const sim_dataset *d, size_t n, int32_t *logits)
+base_status fmnist_logits(const exec_qmodel *qm, const fmnist_dataset *d, size_t n, int32_t *logits)
 {
     const net_network *net = qm->net;
     const size_t batch = 250, hw = (size_t)net->h_in * (size_t)net->w_in;
-    const size_t n_out = sim_infer_out_elems(net);
+    const size_t n_out = exec_infer_out_elems(net);
     if (d->h != net->h_in || d->w != net->w_in || n > d->n_images)
-        return SIM_ERROR(SIM_EINVAL, "%zu images of %dx%d do not fit network %s", n, d->h, d->w,
-                         net->name);
-    int32_t *in = sim_malloc(batch * hw * sizeof *in);
+        return BASE_ERROR(BASE_EINVAL, "%zu images of %dx%d do not fit network %s", n, d->h, d->w,
+                          net->name);
+    int32_t *in = base_malloc(batch * hw * sizeof *in);
     if (!in)
-        return SIM_ERROR(SIM_ENOMEM, "out of memory running %s", net->name);
-    sim_status st = SIM_OK;
-    for (size_t b0 = 0; b0 < n && st == SIM_OK; b0 += batch) {
+        return BASE_ERROR(BASE_ENOMEM, "out of memory running %s", net->name);
+    base_status st = BASE_OK;
+    for (size_t b0 = 0; b0 < n && st == BASE_OK; b0 += batch) {
         size_t bn = n - b0 < batch ? n - b0 : batch;
-        sim_fmnist_input(d, b0, bn, qm->bits->input_bits, in);
-        st = sim_infer_reference(qm, in, bn, logits + b0 * n_out);
+        fmnist_input(d, b0, bn, qm->bits->input_bits, in);
+        st = exec_infer_reference(qm, in, bn, logits + b0 * n_out);
     }
-    sim_free(in);
+    base_free(in);
     return st;
 }
 
-void sim_fmnist_top(const int32_t *logits, size_t n_classes, size_t *top1, int64_t *margin)
+void fmnist_top(const int32_t *logits, size_t n_classes, size_t *top1, int64_t *margin)
 {
     size_t best = 0;
     for (size_t j = 1; j < n_classes; j++)
@@ -920,9 +922,8 @@ void sim_fmnist_top(const int32_t *logits, size_t n_classes, size_t *top1, int64
     *margin = n_classes > 1 ? (int64_t)logits[best] - second : 0;
 }
 
-void sim_fmnist_cascade(const int32_t *lo, double lo_scale, const int32_t *hi,
-                        const uint8_t *labels, size_t n, size_t n_classes, double threshold,
-                        sim_cascade_point *out)
+void fmnist_cascade(const int32_t *lo, double lo_scale, const int32_t *hi, const uint8_t *labels,
+                    size_t n, size_t n_classes, double threshold, fmnist_cascade_point *out)
 {
     memset(out, 0, sizeof *out);
     out->threshold = threshold;
@@ -930,10 +931,10 @@ void sim_fmnist_cascade(const int32_t *lo, double lo_scale, const int32_t *hi,
     for (size_t i = 0; i < n; i++) {
         size_t top;
         int64_t margin;
-        sim_fmnist_top(lo + i * n_classes, n_classes, &top, &margin);
+        fmnist_top(lo + i * n_classes, n_classes, &top, &margin);
         if ((double)margin * lo_scale < threshold) {
             out->n_rerun++;
-            sim_fmnist_top(hi + i * n_classes, n_classes, &top, &margin);
+            fmnist_top(hi + i * n_classes, n_classes, &top, &margin);
         }
         out->n_correct += top == labels[i];
     }

@@ -4,8 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sim/cli.h"
-#include "sim/sim.h"
+#include "cli/cli.h"
 
 static void usage(FILE *fp)
 {
@@ -20,10 +19,10 @@ static void usage(FILE *fp)
                 "  --out      directory for layers.csv, summary.csv and summary.json\n");
 }
 
-static int fail(sim_status st)
+static int fail(base_status st)
 {
-    fprintf(stderr, "apsim run: %s\n", sim_last_error());
-    return sim_exit_code(st);
+    fprintf(stderr, "apsim run: %s\n", base_last_error());
+    return cli_exit_code(st);
 }
 
 typedef struct run_out {
@@ -31,28 +30,28 @@ typedef struct run_out {
     const sim_result *res;
 } run_out;
 
-static sim_status write_layers(FILE *fp, const void *ctx)
+static base_status write_layers(FILE *fp, const void *ctx)
 {
     const run_out *o = ctx;
     return sim_result_write_layers_csv(fp, o->plan, o->res);
 }
 
-static sim_status write_summary(FILE *fp, const void *ctx)
+static base_status write_summary(FILE *fp, const void *ctx)
 {
     return sim_result_write_summary_csv(fp, ((const run_out *)ctx)->res, 1);
 }
 
-static sim_status write_json(FILE *fp, const void *ctx)
+static base_status write_json(FILE *fp, const void *ctx)
 {
     return sim_result_write_json(fp, ((const run_out *)ctx)->res);
 }
 
-static sim_status write_outputs(const char *dir, const run_out *o)
+static base_status write_outputs(const char *dir, const run_out *o)
 {
-    const sim_output outs[] = {{"layers.csv", write_layers, 1},
-                               {"summary.csv", write_summary, 1},
-                               {"summary.json", write_json, 1}};
-    return sim_write_set(dir, outs, sizeof outs / sizeof outs[0], o);
+    const base_output outs[] = {{"layers.csv", write_layers, 1},
+                                {"summary.csv", write_summary, 1},
+                                {"summary.json", write_json, 1}};
+    return base_write_set(dir, outs, sizeof outs / sizeof outs[0], o);
 }
 
 static void print_summary(const sim_plan *plan, const sim_result *r)
@@ -84,35 +83,35 @@ static void print_summary(const sim_plan *plan, const sim_result *r)
     }
 }
 
-int sim_cli_run(int argc, char **argv)
+int cli_run(int argc, char **argv)
 {
-    sim_cli_point pt;
+    cli_point pt;
     const char *out_arg = NULL;
     int quiet = 0;
-    sim_cli_point_init(&pt);
-    int early = sim_cli_point_parse(&pt, "run", "--out", &out_arg, &quiet, usage, argc, argv);
+    cli_point_init(&pt);
+    int early = cli_point_parse(&pt, "run", "--out", &out_arg, &quiet, usage, argc, argv);
     if (early >= 0)
         return early;
     sim_plan *plan = NULL;
     sim_result *res = NULL;
     int rc = 0;
-    sim_status st = sim_cli_point_load(&pt);
-    if (st == SIM_OK)
+    base_status st = cli_point_load(&pt);
+    if (st == BASE_OK)
         st = sim_plan_new(pt.net, pt.bits, &pt.arch, &plan);
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         st = sim_result_new(plan, &res);
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         st = sim_plan_eval(plan, pt.tech, pt.vdd_v, res);
-    if (st == SIM_OK && out_arg) {
+    if (st == BASE_OK && out_arg) {
         run_out o = {plan, res};
         st = write_outputs(out_arg, &o);
     }
-    if (st != SIM_OK)
+    if (st != BASE_OK)
         rc = fail(st);
     else if (!quiet)
         print_summary(plan, res);
     sim_result_free(res);
     sim_plan_free(plan);
-    sim_cli_point_fini(&pt);
+    cli_point_fini(&pt);
     return rc;
 }

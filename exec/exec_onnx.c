@@ -1,4 +1,4 @@
-/* sim_onnx.c - ONNX's own integer node tests executed functionally on the AP model. Operator
+/* exec_onnx.c - ONNX's own integer node tests executed functionally on the AP model. Operator
  * semantics from the ONNX operator specification (onnx.ai/onnx/operators); test layout from
  * onnx/backend/test/data/node as Debian's libonnx-testdata ships it. The integer arithmetic
  * (zero-point subtraction, MACs, add/sub/mul/max/min) runs on ap_core; index arithmetic
@@ -11,9 +11,8 @@
 #include <sys/stat.h>
 
 #include "ap_core/ap.h"
+#include "exec/exec.h"
 #include "networks/net.h"
-#include "sim/sim_impl.h"
-#include "sim/sim_onnx.h"
 
 #define MAX_IO 9 /* QLinearConv has the most inputs */
 
@@ -30,25 +29,25 @@ static int64_t sext(uint64_t v, unsigned w, int is_signed)
 
 /* out[i] = a[i] op b[i] for n elements stored at width w (1..16), results wrapped to w bits as
  * ONNX/numpy integer arithmetic does. */
-static sim_status ew_binary(ew_op op, const int64_t *a, const int64_t *b, size_t n, unsigned w,
-                            int is_signed, int64_t *out)
+static base_status ew_binary(ew_op op, const int64_t *a, const int64_t *b, size_t n, unsigned w,
+                             int is_signed, int64_t *out)
 {
     ap_array *arr = NULL;
-    uint32_t *vals = sim_calloc(n ? n : 1, sizeof *vals);
-    sim_status st =
-        vals ? ap_array_new(n ? n : 1, 6 * w + 2, &arr) : SIM_ERROR(SIM_ENOMEM, "out of memory");
+    uint32_t *vals = base_calloc(n ? n : 1, sizeof *vals);
+    base_status st =
+        vals ? ap_array_new(n ? n : 1, 6 * w + 2, &arr) : BASE_ERROR(BASE_ENOMEM, "out of memory");
     ap_field fa = {0, w}, fb = {w, w}, fp = {2 * w, 2 * w}, ft = {2 * w, w}, fs = {3 * w, w};
     unsigned carry = 6 * w, flag = 6 * w + 1;
     for (size_t i = 0; i < n; i++)
         vals[i] = (uint32_t)a[i] & (uint32_t)((1ull << w) - 1);
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         st = ap_array_field_load(arr, fa, vals, n);
     for (size_t i = 0; i < n; i++)
         vals[i] = (uint32_t)b[i] & (uint32_t)((1ull << w) - 1);
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         st = ap_array_field_load(arr, fb, vals, n);
     ap_field res = fb;
-    if (st == SIM_OK) {
+    if (st == BASE_OK) {
         switch (op) {
         case EW_ADD: /* b := a + b */
             st = ap_add(arr, fa, fb, carry);
@@ -66,22 +65,22 @@ static sim_status ew_binary(ew_op op, const int64_t *a, const int64_t *b, size_t
             break;
         case EW_MIN: /* t := max(a, b); s := a + b; s := s - t = min(a, b) */
             st = ap_copy(arr, fa, ft);
-            if (st == SIM_OK)
+            if (st == BASE_OK)
                 st = ap_max(arr, fb, ft, flag, is_signed);
-            if (st == SIM_OK)
+            if (st == BASE_OK)
                 st = ap_add_oop(arr, fa, fb, fs, carry);
-            if (st == SIM_OK)
+            if (st == BASE_OK)
                 st = ap_sub(arr, ft, fs, carry);
             res = fs;
             break;
         }
     }
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         st = ap_array_field_store(arr, res, vals, n);
-    for (size_t i = 0; st == SIM_OK && i < n; i++)
+    for (size_t i = 0; st == BASE_OK && i < n; i++)
         out[i] = sext(vals[i], w, is_signed);
     ap_array_free(arr);
-    sim_free(vals);
+    base_free(vals);
     return st;
 }
 
@@ -121,21 +120,21 @@ static size_t bcast_index(const net_tensor *t, const net_tensor *outt, size_t fl
     return idx;
 }
 
-/* SIM_ESHAPE unless t broadcasts to outt (numpy rules: no more dimensions than the output,
+/* BASE_ESHAPE unless t broadcasts to outt (numpy rules: no more dimensions than the output,
  * each trailing dimension 1 or equal); bcast_index relies on it. */
-static sim_status bcast_check(const tcase *tc, const net_tensor *t, const net_tensor *outt)
+static base_status bcast_check(const tcase *tc, const net_tensor *t, const net_tensor *outt)
 {
     int ok = t->n_dims <= outt->n_dims;
     for (int d = outt->n_dims - 1, td = t->n_dims - 1; ok && td >= 0; d--, td--)
         ok = t->dims[td] == 1 || t->dims[td] == outt->dims[d];
     if (!ok)
-        return SIM_ERROR(SIM_ESHAPE,
-                         "%s: input '%s' does not broadcast to the expected output's shape",
-                         tc->where, t->name);
-    return SIM_OK;
+        return BASE_ERROR(BASE_ESHAPE,
+                          "%s: input '%s' does not broadcast to the expected output's shape",
+                          tc->where, t->name);
+    return BASE_OK;
 }
 
-/* Common width of integer operands: SIM_CONF_SKIP when wider than the AP's operand fields. */
+/* Common width of integer operands: EXEC_CONF_SKIP when wider than the AP's operand fields. */
 static int operand_width(tcase *tc, int dtype, unsigned *w, int *is_signed)
 {
     unsigned bits = net_dtype_bits(dtype);
@@ -154,28 +153,28 @@ static int operand_width(tcase *tc, int dtype, unsigned *w, int *is_signed)
 }
 
 /* Add/Sub/Mul/Max/Min/Clip: folds the inputs left to right on the AP. */
-static sim_status run_elementwise(tcase *tc, ew_op op, int clip, sim_conf_result *res)
+static base_status run_elementwise(tcase *tc, ew_op op, int clip, exec_conf_result *res)
 {
     unsigned w;
     int sg;
     const net_tensor *out = tc->want;
     if (!operand_width(tc, out->dtype, &w, &sg)) {
-        *res = SIM_CONF_SKIP;
-        return SIM_OK;
+        *res = EXEC_CONF_SKIP;
+        return BASE_OK;
     }
     if (!tc->in[0])
-        return SIM_ERROR(SIM_EPARSE, "%s: node '%s' has no first input", tc->where, tc->nd->name);
+        return BASE_ERROR(BASE_EPARSE, "%s: node '%s' has no first input", tc->where, tc->nd->name);
     for (size_t k = 0; k < tc->nd->n_inputs && k < MAX_IO; k++) {
-        sim_status bs = tc->in[k] ? bcast_check(tc, tc->in[k], out) : SIM_OK;
-        if (bs != SIM_OK)
+        base_status bs = tc->in[k] ? bcast_check(tc, tc->in[k], out) : BASE_OK;
+        if (bs != BASE_OK)
             return bs;
     }
     size_t n = out->n_elems;
-    int64_t *a = sim_calloc(n ? n : 1, sizeof *a), *b = sim_calloc(n ? n : 1, sizeof *b);
-    sim_status st = a && b ? SIM_OK : SIM_ERROR(SIM_ENOMEM, "out of memory");
-    for (size_t i = 0; st == SIM_OK && i < n; i++)
+    int64_t *a = base_calloc(n ? n : 1, sizeof *a), *b = base_calloc(n ? n : 1, sizeof *b);
+    base_status st = a && b ? BASE_OK : BASE_ERROR(BASE_ENOMEM, "out of memory");
+    for (size_t i = 0; st == BASE_OK && i < n; i++)
         a[i] = tc->in[0]->ival[bcast_index(tc->in[0], out, i)];
-    for (size_t k = 1; st == SIM_OK && k < tc->nd->n_inputs && k < MAX_IO; k++) {
+    for (size_t k = 1; st == BASE_OK && k < tc->nd->n_inputs && k < MAX_IO; k++) {
         const net_tensor *t = tc->in[k];
         if (!t)
             continue;
@@ -183,23 +182,23 @@ static sim_status run_elementwise(tcase *tc, ew_op op, int clip, sim_conf_result
             b[i] = t->ival[bcast_index(t, out, i)];
         st = ew_binary(clip ? (k == 1 ? EW_MAX : EW_MIN) : op, a, b, n, w, sg, a);
     }
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         memcpy(tc->got, a, n * sizeof *a);
-    sim_free(a);
-    sim_free(b);
-    *res = SIM_CONF_PASS;
+    base_free(a);
+    base_free(b);
+    *res = EXEC_CONF_PASS;
     return st;
 }
 
 /* MaxPool on the AP: an accumulator field per output element, one ap_max per window tap. */
-static sim_status run_maxpool(tcase *tc, sim_conf_result *res)
+static base_status run_maxpool(tcase *tc, exec_conf_result *res)
 {
     unsigned w;
     int sg;
     const net_tensor *x = tc->in[0], *out = tc->want;
     if (!operand_width(tc, x->dtype, &w, &sg)) {
-        *res = SIM_CONF_SKIP;
-        return SIM_OK;
+        *res = EXEC_CONF_SKIP;
+        return BASE_OK;
     }
     const net_onnx_attr *ks = net_onnx_attr_find(tc->nd, "kernel_shape");
     const net_onnx_attr *sa = net_onnx_attr_find(tc->nd, "strides");
@@ -208,8 +207,8 @@ static sim_status run_maxpool(tcase *tc, sim_conf_result *res)
     if (x->n_dims != 4 || out->n_dims != 4 || !ks || ks->n_ints != 2 || tc->nd->n_outputs != 1 ||
         (sa && sa->n_ints != 2) || (pa && pa->n_ints != 4) || (da && da->n_ints != 2)) {
         say(tc, "only 2-D MaxPool with one output is executed");
-        *res = SIM_CONF_SKIP;
-        return SIM_OK;
+        *res = EXEC_CONF_SKIP;
+        return BASE_OK;
     }
     int64_t sy = sa ? sa->ints[0] : 1, sx = sa ? sa->ints[1] : 1;
     int64_t py = pa ? pa->ints[0] : 0, px = pa ? pa->ints[1] : 0;
@@ -218,17 +217,17 @@ static sim_status run_maxpool(tcase *tc, sim_conf_result *res)
     int64_t ho = out->dims[2], wo = out->dims[3]; /* the expected shape settles ceil_mode */
     size_t n = out->n_elems;
     uint32_t lowest = sg ? (uint32_t)1 << (w - 1) : 0; /* the identity of max */
-    uint32_t *vals = sim_calloc(n ? n : 1, sizeof *vals);
+    uint32_t *vals = base_calloc(n ? n : 1, sizeof *vals);
     ap_array *arr = NULL;
-    sim_status st =
-        vals ? ap_array_new(n ? n : 1, 2 * w + 1, &arr) : SIM_ERROR(SIM_ENOMEM, "out of memory");
+    base_status st =
+        vals ? ap_array_new(n ? n : 1, 2 * w + 1, &arr) : BASE_ERROR(BASE_ENOMEM, "out of memory");
     ap_field cand = {0, w}, acc = {w, w};
     for (size_t i = 0; i < n; i++)
         vals[i] = lowest;
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         st = ap_array_field_load(arr, acc, vals, n);
-    for (int64_t ky = 0; st == SIM_OK && ky < ks->ints[0]; ky++)
-        for (int64_t kx = 0; st == SIM_OK && kx < ks->ints[1]; kx++) {
+    for (int64_t ky = 0; st == BASE_OK && ky < ks->ints[0]; ky++)
+        for (int64_t kx = 0; st == BASE_OK && kx < ks->ints[1]; kx++) {
             for (size_t i = 0; i < n; i++) {
                 int64_t c = (int64_t)i / (ho * wo), oy = ((int64_t)i / wo) % ho,
                         ox = (int64_t)i % wo;
@@ -239,42 +238,42 @@ static sim_status run_maxpool(tcase *tc, sim_conf_result *res)
                         : (uint32_t)x->ival[(c * h + y) * wd + xx] & (uint32_t)((1ull << w) - 1);
             }
             st = ap_array_field_load(arr, cand, vals, n);
-            if (st == SIM_OK)
+            if (st == BASE_OK)
                 st = ap_max(arr, cand, acc, 2 * w, sg);
         }
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         st = ap_array_field_store(arr, acc, vals, n);
-    for (size_t i = 0; st == SIM_OK && i < n; i++)
+    for (size_t i = 0; st == BASE_OK && i < n; i++)
         tc->got[i] = sext(vals[i], w, sg);
     ap_array_free(arr);
-    sim_free(vals);
-    *res = SIM_CONF_PASS;
+    base_free(vals);
+    *res = EXEC_CONF_PASS;
     return st;
 }
 
 /* Zero points of t expanded to t's elements: a scalar, or one per index along axis. */
-static sim_status sub_zero_point(tcase *tc, const net_tensor *t, const net_tensor *zp, int axis,
-                                 int64_t *out, unsigned *w_out, int *ok)
+static base_status sub_zero_point(tcase *tc, const net_tensor *t, const net_tensor *zp, int axis,
+                                  int64_t *out, unsigned *w_out, int *ok)
 {
     unsigned w;
     int sg;
     *ok = operand_width(tc, t->dtype, &w, &sg);
     if (!*ok)
-        return SIM_OK;
+        return BASE_OK;
     size_t n = t->n_elems;
-    int64_t *z = sim_calloc(n ? n : 1, sizeof *z);
+    int64_t *z = base_calloc(n ? n : 1, sizeof *z);
     if (!z)
-        return SIM_ERROR(SIM_ENOMEM, "out of memory");
+        return BASE_ERROR(BASE_ENOMEM, "out of memory");
     if (zp && zp->n_elems > 1) {
         int ax = axis < 0 ? t->n_dims + axis : axis;
         size_t inner = 1;
         for (int d = ax + 1; d < t->n_dims; d++)
             inner *= (size_t)t->dims[d];
         if (ax < 0 || ax >= t->n_dims || (size_t)t->dims[ax] != zp->n_elems) {
-            sim_free(z);
+            base_free(z);
             say(tc, "zero point shape does not match");
             *ok = 0;
-            return SIM_OK;
+            return BASE_OK;
         }
         for (size_t i = 0; i < n; i++)
             z[i] = zp->ival[(i / inner) % zp->n_elems];
@@ -284,13 +283,13 @@ static sim_status sub_zero_point(tcase *tc, const net_tensor *t, const net_tenso
     }
     /* (x - zp) needs one more bit than x: a signed (w + 1)-bit subtraction on the AP. */
     *w_out = w + 1;
-    sim_status st = ew_binary(EW_SUB, t->ival, z, n, w + 1, 1, out);
-    sim_free(z);
+    base_status st = ew_binary(EW_SUB, t->ival, z, n, w + 1, 1, out);
+    base_free(z);
     return st;
 }
 
 /* ConvInteger / QLinearConv (QLinear: q = 1). */
-static sim_status run_conv(tcase *tc, int q, sim_conf_result *res)
+static base_status run_conv(tcase *tc, int q, exec_conf_result *res)
 {
     const net_tensor *x = tc->in[0], *wt = tc->in[q ? 3 : 1];
     const net_tensor *xzp = tc->in[2], *wzp = tc->in[q ? 5 : 3];
@@ -301,12 +300,12 @@ static sim_status run_conv(tcase *tc, int q, sim_conf_result *res)
     const net_onnx_attr *da = net_onnx_attr_find(nd, "dilations");
     const net_onnx_attr *ap_ = net_onnx_attr_find(nd, "auto_pad");
     const net_onnx_attr *ga = net_onnx_attr_find(nd, "group");
-    *res = SIM_CONF_SKIP;
+    *res = EXEC_CONF_SKIP;
     if (!x || !wt || x->n_dims != 4 || wt->n_dims != 4 || out->n_dims != 4 || ap_ ||
         (sa && (sa->n_ints != 2 || sa->ints[0] != sa->ints[1])) || (pa && pa->n_ints != 4) ||
         (da && (da->n_ints != 2 || da->ints[0] != 1 || da->ints[1] != 1))) {
         say(tc, "only 2-D convolutions with equal strides, explicit pads, no dilation");
-        return SIM_OK;
+        return BASE_OK;
     }
     int64_t g = ga && ga->has_i ? ga->i : 1;
     int64_t nb = x->dims[0], c = x->dims[1], h = x->dims[2], wd = x->dims[3];
@@ -315,34 +314,35 @@ static sim_status run_conv(tcase *tc, int q, sim_conf_result *res)
     int64_t hp = h + py0 + (pa ? pa->ints[2] : 0), wp = wd + px0 + (pa ? pa->ints[3] : 0);
     if (g < 1 || c % g || m % g || wt->dims[1] != c / g || out->dims[1] != m) {
         say(tc, "shapes do not agree");
-        return SIM_OK;
+        return BASE_OK;
     }
     /* got is written at (b * m + channel) * plane: the expected output must be nb x m x plane,
      * and padding must not move data outside the padded map. */
     if (out->dims[0] != nb || (sa && sa->ints[0] < 1) ||
         (pa && (pa->ints[0] < 0 || pa->ints[1] < 0 || pa->ints[2] < 0 || pa->ints[3] < 0)) ||
         kh < 1 || kw < 1 || kh > hp || kw > wp)
-        return SIM_ERROR(SIM_ESHAPE,
-                         "%s: node '%s': input batch %lld, output batch %lld, kernel %lldx%lld "
-                         "over a padded %lldx%lld map: shapes do not agree",
-                         tc->where, nd->name, (long long)nb, (long long)out->dims[0], (long long)kh,
-                         (long long)kw, (long long)hp, (long long)wp);
-    int64_t *xs = sim_calloc(x->n_elems, sizeof *xs), *ws = sim_calloc(wt->n_elems, sizeof *ws);
-    int32_t *act = sim_calloc((size_t)(c / g * hp * wp), sizeof *act);
-    int32_t *wg = sim_calloc((size_t)(m / g * (c / g) * kh * kw), sizeof *wg);
-    int32_t *og = sim_calloc((size_t)(m / g * out->dims[2] * out->dims[3]), sizeof *og);
+        return BASE_ERROR(BASE_ESHAPE,
+                          "%s: node '%s': input batch %lld, output batch %lld, kernel %lldx%lld "
+                          "over a padded %lldx%lld map: shapes do not agree",
+                          tc->where, nd->name, (long long)nb, (long long)out->dims[0],
+                          (long long)kh, (long long)kw, (long long)hp, (long long)wp);
+    int64_t *xs = base_calloc(x->n_elems, sizeof *xs), *ws = base_calloc(wt->n_elems, sizeof *ws);
+    int32_t *act = base_calloc((size_t)(c / g * hp * wp), sizeof *act);
+    int32_t *wg = base_calloc((size_t)(m / g * (c / g) * kh * kw), sizeof *wg);
+    int32_t *og = base_calloc((size_t)(m / g * out->dims[2] * out->dims[3]), sizeof *og);
     unsigned aw = 0, ww = 0;
     int ok1 = 0, ok2 = 0;
-    sim_status st = xs && ws && act && wg && og ? SIM_OK : SIM_ERROR(SIM_ENOMEM, "out of memory");
-    if (st == SIM_OK)
+    base_status st =
+        xs && ws && act && wg && og ? BASE_OK : BASE_ERROR(BASE_ENOMEM, "out of memory");
+    if (st == BASE_OK)
         st = sub_zero_point(tc, x, xzp, 0, xs, &aw, &ok1);
-    if (st == SIM_OK && ok1)
+    if (st == BASE_OK && ok1)
         st = sub_zero_point(tc, wt, wzp, 0, ws, &ww, &ok2);
-    if (st != SIM_OK || !ok1 || !ok2)
+    if (st != BASE_OK || !ok1 || !ok2)
         goto done;
     size_t plane = (size_t)(out->dims[2] * out->dims[3]);
-    for (int64_t b = 0; st == SIM_OK && b < nb; b++)
-        for (int64_t gi = 0; st == SIM_OK && gi < g; gi++) {
+    for (int64_t b = 0; st == BASE_OK && b < nb; b++)
+        for (int64_t gi = 0; st == BASE_OK && gi < g; gi++) {
             /* Padding and group slicing are data placement (C); the zeros are (x - x_zp) = 0. */
             memset(act, 0, (size_t)(c / g * hp * wp) * sizeof *act);
             for (int64_t ci = 0; ci < c / g; ci++)
@@ -353,86 +353,87 @@ static sim_status run_conv(tcase *tc, int q, sim_conf_result *res)
             size_t wn = (size_t)(m / g * (c / g) * kh * kw);
             for (size_t i = 0; i < wn; i++)
                 wg[i] = (int32_t)ws[(size_t)(gi * (m / g) * (c / g) * kh * kw) + i];
-            sim_qconv qc = {.c_in = (int)(c / g),
-                            .h_in = (int)hp,
-                            .w_in = (int)wp,
-                            .c_out = (int)(m / g),
-                            .kh = (int)kh,
-                            .kw = (int)kw,
-                            .stride = sa ? (int)sa->ints[0] : 1,
-                            .pad = 0,
-                            .a_bits = aw,
-                            .w_bits = ww,
-                            .o_bits = 32,
-                            .act_unsigned = 0,
-                            .act = act,
-                            .weight = wg,
-                            .scale_b = 0,
-                            .cap_cols = 0};
+            exec_qconv qc = {.c_in = (int)(c / g),
+                             .h_in = (int)hp,
+                             .w_in = (int)wp,
+                             .c_out = (int)(m / g),
+                             .kh = (int)kh,
+                             .kw = (int)kw,
+                             .stride = sa ? (int)sa->ints[0] : 1,
+                             .pad = 0,
+                             .a_bits = aw,
+                             .w_bits = ww,
+                             .o_bits = 32,
+                             .act_unsigned = 0,
+                             .act = act,
+                             .weight = wg,
+                             .scale_b = 0,
+                             .cap_cols = 0};
             sim_candidate plan;
             ap_counters per, tot;
             uint64_t gm, gn, gk;
             int ho, wo;
-            sim_qconv_gemm(&qc, &gm, &gn, &gk, &ho, &wo);
+            exec_qconv_gemm(&qc, &gm, &gn, &gk, &ho, &wo);
             if ((size_t)ho * (size_t)wo != plane) {
                 say(tc, "output shape does not agree");
                 goto done;
             }
-            st = sim_qconv_on_ap(&qc, 1, og, &plan, &per, &tot);
-            for (size_t i = 0; st == SIM_OK && i < (size_t)(m / g) * plane; i++)
+            st = exec_qconv_on_ap(&qc, 1, og, &plan, &per, &tot);
+            for (size_t i = 0; st == BASE_OK && i < (size_t)(m / g) * plane; i++)
                 tc->got[(size_t)((b * m + gi * (m / g)) * (int64_t)plane) + i] = og[i];
         }
-    *res = SIM_CONF_PASS;
+    *res = EXEC_CONF_PASS;
 done:
-    sim_free(xs);
-    sim_free(ws);
-    sim_free(act);
-    sim_free(wg);
-    sim_free(og);
+    base_free(xs);
+    base_free(ws);
+    base_free(act);
+    base_free(wg);
+    base_free(og);
     return st;
 }
 
 /* MatMulInteger / QLinearMatMul: each [M x K] x [K x N] product is a 1x1 convolution with K
  * input channels over an M x 1 map, run by the same AP GEMM mapping as conv. */
-static sim_status run_matmul(tcase *tc, int q, sim_conf_result *res)
+static base_status run_matmul(tcase *tc, int q, exec_conf_result *res)
 {
     const net_tensor *a = tc->in[0], *bt = tc->in[q ? 3 : 1];
     const net_tensor *azp = tc->in[2], *bzp = tc->in[q ? 5 : 3], *out = tc->want;
-    *res = SIM_CONF_SKIP;
+    *res = EXEC_CONF_SKIP;
     if (!a || !bt || a->n_dims < 2 || bt->n_dims < 2 || out->n_dims < 2) {
         say(tc, "only matrix operands of rank >= 2");
-        return SIM_OK;
+        return BASE_OK;
     }
     int64_t mm = a->dims[a->n_dims - 2], kk = a->dims[a->n_dims - 1];
     int64_t nn = bt->dims[bt->n_dims - 1];
     if (mm < 1 || kk < 1 || nn < 1 || out->dims[out->n_dims - 2] != mm ||
         out->dims[out->n_dims - 1] != nn)
-        return SIM_ERROR(SIM_ESHAPE,
-                         "%s: node '%s': empty or mismatched matrices (%lld x %lld times %lld "
-                         "columns, expected output %lld x %lld)",
-                         tc->where, tc->nd->name, (long long)mm, (long long)kk, (long long)nn,
-                         (long long)out->dims[out->n_dims - 2],
-                         (long long)out->dims[out->n_dims - 1]);
+        return BASE_ERROR(BASE_ESHAPE,
+                          "%s: node '%s': empty or mismatched matrices (%lld x %lld times %lld "
+                          "columns, expected output %lld x %lld)",
+                          tc->where, tc->nd->name, (long long)mm, (long long)kk, (long long)nn,
+                          (long long)out->dims[out->n_dims - 2],
+                          (long long)out->dims[out->n_dims - 1]);
     size_t a_batches = a->n_elems / (size_t)(mm * kk), b_batches = bt->n_elems / (size_t)(kk * nn);
     size_t batches = out->n_elems / (size_t)(mm * nn);
     if (bt->dims[bt->n_dims - 2] != kk || (a_batches != batches && a_batches != 1) ||
         (b_batches != batches && b_batches != 1)) {
         say(tc, "matmul shapes do not agree");
-        return SIM_OK;
+        return BASE_OK;
     }
-    int64_t *as = sim_calloc(a->n_elems, sizeof *as), *bs = sim_calloc(bt->n_elems, sizeof *bs);
-    int32_t *act = sim_calloc((size_t)(mm * kk), sizeof *act);
-    int32_t *wt = sim_calloc((size_t)(kk * nn), sizeof *wt);
-    int32_t *o = sim_calloc((size_t)(mm * nn), sizeof *o);
+    int64_t *as = base_calloc(a->n_elems, sizeof *as), *bs = base_calloc(bt->n_elems, sizeof *bs);
+    int32_t *act = base_calloc((size_t)(mm * kk), sizeof *act);
+    int32_t *wt = base_calloc((size_t)(kk * nn), sizeof *wt);
+    int32_t *o = base_calloc((size_t)(mm * nn), sizeof *o);
     unsigned aw = 0, bw = 0;
     int ok1 = 0, ok2 = 0;
-    sim_status st = as && bs && act && wt && o ? SIM_OK : SIM_ERROR(SIM_ENOMEM, "out of memory");
+    base_status st =
+        as && bs && act && wt && o ? BASE_OK : BASE_ERROR(BASE_ENOMEM, "out of memory");
     /* a's zero point is per row (axis -2) when it is a vector, b's per column (axis -1). */
-    if (st == SIM_OK)
+    if (st == BASE_OK)
         st = sub_zero_point(tc, a, azp, -2, as, &aw, &ok1);
-    if (st == SIM_OK && ok1)
+    if (st == BASE_OK && ok1)
         st = sub_zero_point(tc, bt, bzp, -1, bs, &bw, &ok2);
-    for (size_t bi = 0; st == SIM_OK && ok1 && ok2 && bi < batches; bi++) {
+    for (size_t bi = 0; st == BASE_OK && ok1 && ok2 && bi < batches; bi++) {
         const int64_t *ab = as + (a_batches == 1 ? 0 : bi) * (size_t)(mm * kk);
         const int64_t *bb = bs + (b_batches == 1 ? 0 : bi) * (size_t)(kk * nn);
         for (int64_t i = 0; i < mm; i++)
@@ -441,36 +442,36 @@ static sim_status run_matmul(tcase *tc, int q, sim_conf_result *res)
         for (int64_t k = 0; k < kk; k++)
             for (int64_t j = 0; j < nn; j++)
                 wt[j * kk + k] = (int32_t)bb[k * nn + j];
-        sim_qconv qc = {.c_in = (int)kk,
-                        .h_in = (int)mm,
-                        .w_in = 1,
-                        .c_out = (int)nn,
-                        .kh = 1,
-                        .kw = 1,
-                        .stride = 1,
-                        .pad = 0,
-                        .a_bits = aw,
-                        .w_bits = bw,
-                        .o_bits = 32,
-                        .act_unsigned = 0,
-                        .act = act,
-                        .weight = wt,
-                        .scale_b = 0,
-                        .cap_cols = 0};
+        exec_qconv qc = {.c_in = (int)kk,
+                         .h_in = (int)mm,
+                         .w_in = 1,
+                         .c_out = (int)nn,
+                         .kh = 1,
+                         .kw = 1,
+                         .stride = 1,
+                         .pad = 0,
+                         .a_bits = aw,
+                         .w_bits = bw,
+                         .o_bits = 32,
+                         .act_unsigned = 0,
+                         .act = act,
+                         .weight = wt,
+                         .scale_b = 0,
+                         .cap_cols = 0};
         sim_candidate plan;
         ap_counters per, tot;
-        st = sim_qconv_on_ap(&qc, 1, o, &plan, &per, &tot);
-        for (int64_t i = 0; st == SIM_OK && i < mm; i++)
+        st = exec_qconv_on_ap(&qc, 1, o, &plan, &per, &tot);
+        for (int64_t i = 0; st == BASE_OK && i < mm; i++)
             for (int64_t j = 0; j < nn; j++)
                 tc->got[bi * (size_t)(mm * nn) + (size_t)(i * nn + j)] = o[j * mm + i];
     }
     if (ok1 && ok2)
-        *res = SIM_CONF_PASS;
-    sim_free(as);
-    sim_free(bs);
-    sim_free(act);
-    sim_free(wt);
-    sim_free(o);
+        *res = EXEC_CONF_PASS;
+    base_free(as);
+    base_free(bs);
+    base_free(act);
+    base_free(wt);
+    base_free(o);
     return st;
 }
 
@@ -484,7 +485,7 @@ static double scalar_f(const net_tensor *t, size_t i)
 
 /* QLinear* after the integer AP part: (acc + bias) * (s_x s_w / s_y), rounded half to even,
  * plus y_zp, saturated to the output type, in float32 as the ONNX reference computes it. */
-static sim_status requantize(tcase *tc, int conv)
+static base_status requantize(tcase *tc, int conv)
 {
     const net_tensor *out = tc->want, *xs = tc->in[1], *ws = tc->in[4], *ys = tc->in[6];
     const net_tensor *yzp = tc->in[7], *bias = conv ? tc->in[8] : NULL;
@@ -497,9 +498,9 @@ static sim_status requantize(tcase *tc, int conv)
         const net_tensor *t = chk[k];
         int per_channel = k >= 3;
         if (t && !(t->n_elems == 1 || (per_channel && t->n_elems == ch)))
-            return SIM_ERROR(SIM_ESHAPE, "%s: node '%s': '%s' has %zu elements (1%s expected)",
-                             tc->where, tc->nd->name, t->name, t->n_elems,
-                             per_channel ? " or one per output channel" : "");
+            return BASE_ERROR(BASE_ESHAPE, "%s: node '%s': '%s' has %zu elements (1%s expected)",
+                              tc->where, tc->nd->name, t->name, t->n_elems,
+                              per_channel ? " or one per output channel" : "");
     }
     for (size_t i = 0; i < out->n_elems; i++) {
         size_t oc = (i / inner) % ch;
@@ -510,7 +511,7 @@ static sim_status requantize(tcase *tc, int conv)
         int64_t r = (int64_t)nearbyintf(v) + (yzp ? yzp->ival[0] : 0);
         tc->got[i] = r < lo ? lo : r > hi ? hi : r;
     }
-    return SIM_OK;
+    return BASE_OK;
 }
 
 /* The operators the AP executor knows. */
@@ -550,30 +551,30 @@ static const struct exec_op *exec_find(const char *op_type)
     return NULL;
 }
 
-static sim_status execute(tcase *tc, sim_conf_result *res)
+static base_status execute(tcase *tc, exec_conf_result *res)
 {
     const struct exec_op *eo = exec_find(tc->nd->op_type);
     if (!eo) {
-        *res = SIM_CONF_OTHER;
+        *res = EXEC_CONF_OTHER;
         say(tc, "operator %s is not executed on the AP", tc->nd->op_type);
-        return SIM_OK;
+        return BASE_OK;
     }
     for (size_t i = 0; i < tc->nd->n_inputs && i < MAX_IO; i++) {
         const net_tensor *t = tc->in[i];
         int is_scale = (eo->kind == X_QCONV || eo->kind == X_QMAT) && (i == 1 || i == 4 || i == 6);
         if (t && !is_scale && !net_dtype_is_int(t->dtype)) {
-            *res = SIM_CONF_SKIP;
+            *res = EXEC_CONF_SKIP;
             say(tc, "%s input '%s': float-only case, out of scope", net_dtype_name(t->dtype),
                 t->name);
-            return SIM_OK;
+            return BASE_OK;
         }
     }
     if (!net_dtype_is_int(tc->want->dtype)) {
-        *res = SIM_CONF_SKIP;
+        *res = EXEC_CONF_SKIP;
         say(tc, "%s output: float-only case, out of scope", net_dtype_name(tc->want->dtype));
-        return SIM_OK;
+        return BASE_OK;
     }
-    sim_status st;
+    base_status st;
     switch (eo->kind) {
     case X_EW:
         return run_elementwise(tc, eo->ew, 0, res);
@@ -587,18 +588,18 @@ static sim_status execute(tcase *tc, sim_conf_result *res)
         return run_matmul(tc, 0, res);
     case X_QCONV:
         st = run_conv(tc, 1, res);
-        if (st == SIM_OK && *res == SIM_CONF_PASS)
+        if (st == BASE_OK && *res == EXEC_CONF_PASS)
             st = requantize(tc, 1);
         return st;
     case X_QMAT:
         st = run_matmul(tc, 1, res);
-        if (st == SIM_OK && *res == SIM_CONF_PASS)
+        if (st == BASE_OK && *res == EXEC_CONF_PASS)
             st = requantize(tc, 0);
         return st;
     default:
         break;
     }
-    return SIM_ERROR(SIM_EINVAL, "internal: no executor");
+    return BASE_ERROR(BASE_EINVAL, "internal: no executor");
 }
 
 /* Compares got to want; fills why on a mismatch. */
@@ -613,37 +614,37 @@ static int outputs_equal(tcase *tc, const char *set)
     return 1;
 }
 
-/* path := printf(fmt, ...); SIM_ERANGE when it does not fit. */
-static sim_status path_fmt(char *path, size_t cap, const char *fmt, ...)
+/* path := printf(fmt, ...); BASE_ERANGE when it does not fit. */
+static base_status path_fmt(char *path, size_t cap, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(path, cap, fmt, ap);
     va_end(ap);
     if (n < 0 || (size_t)n >= cap)
-        return SIM_ERROR(SIM_ERANGE, "path too long");
-    return SIM_OK;
+        return BASE_ERROR(BASE_ERANGE, "path too long");
+    return BASE_OK;
 }
 
-static sim_status run_data_set(const net_onnx_graph *g, const char *set_dir, tcase *tc,
-                               sim_conf_result *res)
+static base_status run_data_set(const net_onnx_graph *g, const char *set_dir, tcase *tc,
+                                exec_conf_result *res)
 {
     char path[4096];
     net_tensor *inputs[MAX_IO] = {0};
     net_tensor *want = NULL;
-    sim_status st = SIM_OK;
+    base_status st = BASE_OK;
     size_t n_in = g->n_inputs < MAX_IO ? g->n_inputs : MAX_IO;
-    for (size_t i = 0; st == SIM_OK && i < n_in; i++) {
+    for (size_t i = 0; st == BASE_OK && i < n_in; i++) {
         st = path_fmt(path, sizeof path, "%s/input_%zu.pb", set_dir, i);
-        if (st == SIM_OK)
+        if (st == BASE_OK)
             st = net_tensor_load(path, &inputs[i]);
     }
-    if (st == SIM_OK) {
+    if (st == BASE_OK) {
         st = path_fmt(path, sizeof path, "%s/output_0.pb", set_dir);
-        if (st == SIM_OK)
+        if (st == BASE_OK)
             st = net_tensor_load(path, &want);
     }
-    if (st == SIM_OK) {
+    if (st == BASE_OK) {
         const net_onnx_node *nd = tc->nd;
         memset(tc->in, 0, sizeof tc->in);
         for (size_t k = 0; k < nd->n_inputs && k < MAX_IO; k++) {
@@ -656,27 +657,28 @@ static sim_status run_data_set(const net_onnx_graph *g, const char *set_dir, tca
             if (!tc->in[k])
                 tc->in[k] = net_onnx_find_init(g, nm);
             if (!tc->in[k])
-                st = SIM_ERROR(SIM_ENOTFOUND, "%s: node input '%s' has no data", set_dir, nm);
+                st = BASE_ERROR(BASE_ENOTFOUND, "%s: node input '%s' has no data", set_dir, nm);
         }
         tc->want = want;
         tc->where = set_dir;
     }
-    if (st == SIM_EUNSUPPORTED) {
+    if (st == BASE_EUNSUPPORTED) {
         /* A data type apsim does not decode (float16, bfloat16, string, ...): no integer
          * case the AP claims; skipped with the reader's message. */
-        *res = SIM_CONF_SKIP;
-        say(tc, "%s", sim_last_error());
-        st = SIM_OK;
+        *res = EXEC_CONF_SKIP;
+        say(tc, "%s", base_last_error());
+        st = BASE_OK;
         goto out;
     }
-    if (st == SIM_OK && !(tc->got = sim_calloc(want->n_elems ? want->n_elems : 1, sizeof *tc->got)))
-        st = SIM_ERROR(SIM_ENOMEM, "out of memory");
-    if (st == SIM_OK)
+    if (st == BASE_OK &&
+        !(tc->got = base_calloc(want->n_elems ? want->n_elems : 1, sizeof *tc->got)))
+        st = BASE_ERROR(BASE_ENOMEM, "out of memory");
+    if (st == BASE_OK)
         st = execute(tc, res);
-    if (st == SIM_OK && *res == SIM_CONF_PASS && !outputs_equal(tc, set_dir))
-        *res = SIM_CONF_FAIL;
+    if (st == BASE_OK && *res == EXEC_CONF_PASS && !outputs_equal(tc, set_dir))
+        *res = EXEC_CONF_FAIL;
 out:
-    sim_free(tc->got);
+    base_free(tc->got);
     tc->got = NULL;
     for (size_t i = 0; i < n_in; i++)
         net_tensor_free(inputs[i]);
@@ -684,43 +686,43 @@ out:
     return st;
 }
 
-sim_status sim_onnx_case_run(const char *case_dir, sim_conf_result *res, char *why, size_t cap)
+base_status exec_onnx_case_run(const char *case_dir, exec_conf_result *res, char *why, size_t cap)
 {
     char path[4096];
     net_onnx_graph *g = NULL;
-    *res = SIM_CONF_SKIP;
+    *res = EXEC_CONF_SKIP;
     if (cap)
         why[0] = '\0';
-    sim_status st = path_fmt(path, sizeof path, "%s/model.onnx", case_dir);
-    if (st == SIM_OK)
+    base_status st = path_fmt(path, sizeof path, "%s/model.onnx", case_dir);
+    if (st == BASE_OK)
         st = net_onnx_graph_load(path, &g);
-    if (st != SIM_OK)
+    if (st != BASE_OK)
         return st;
     tcase tc = {.g = g, .nd = &g->nodes[0], .why = why, .cap = cap};
     if (g->n_nodes != 1 || !exec_find(tc.nd->op_type)) {
         /* Settled before any data set is read: other operators' data (strings, ...) is not
          * decoded at all. */
-        *res = SIM_CONF_OTHER;
+        *res = EXEC_CONF_OTHER;
         if (g->n_nodes != 1)
             say(&tc, "a graph of %zu nodes, not a single-node test", g->n_nodes);
         else
             say(&tc, "operator %s is not executed on the AP", tc.nd->op_type);
         net_onnx_graph_free(g);
-        return SIM_OK;
+        return BASE_OK;
     }
     int n_sets = 0;
-    *res = SIM_CONF_PASS;
-    for (int s = 0; st == SIM_OK && *res == SIM_CONF_PASS; s++) {
+    *res = EXEC_CONF_PASS;
+    for (int s = 0; st == BASE_OK && *res == EXEC_CONF_PASS; s++) {
         struct stat sb;
-        if (path_fmt(path, sizeof path, "%s/test_data_set_%d", case_dir, s) != SIM_OK ||
+        if (path_fmt(path, sizeof path, "%s/test_data_set_%d", case_dir, s) != BASE_OK ||
             stat(path, &sb) != 0)
             break;
         st = run_data_set(g, path, &tc, res);
         n_sets++;
     }
-    if (st == SIM_OK && *res == SIM_CONF_PASS) {
+    if (st == BASE_OK && *res == EXEC_CONF_PASS) {
         if (n_sets == 0) {
-            *res = SIM_CONF_SKIP;
+            *res = EXEC_CONF_SKIP;
             say(&tc, "no test_data_set_*");
         } else {
             say(&tc, "%d data set%s", n_sets, n_sets > 1 ? "s" : "");
@@ -735,73 +737,73 @@ static int name_cmp(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-sim_status sim_onnx_conformance(const char *node_dir, FILE *fp, sim_conf_counts *counts)
+base_status exec_onnx_conformance(const char *node_dir, FILE *fp, exec_conf_counts *counts)
 {
     memset(counts, 0, sizeof *counts);
     DIR *dir = opendir(node_dir);
     if (!dir)
-        return SIM_ERROR(SIM_EIO, "%s: cannot open the ONNX node test directory", node_dir);
+        return BASE_ERROR(BASE_EIO, "%s: cannot open the ONNX node test directory", node_dir);
     char **names = NULL;
     size_t n = 0, cap = 0;
-    sim_status st = SIM_OK;
-    for (struct dirent *de; (de = readdir(dir)) != NULL && st == SIM_OK;) {
+    base_status st = BASE_OK;
+    for (struct dirent *de; (de = readdir(dir)) != NULL && st == BASE_OK;) {
         if (strncmp(de->d_name, "test_", 5) != 0)
             continue;
         if (n == cap) {
             size_t nc = cap ? 2 * cap : 256;
-            char **nn = sim_realloc(names, nc * sizeof *nn);
+            char **nn = base_realloc(names, nc * sizeof *nn);
             if (!nn) {
-                st = SIM_ERROR(SIM_ENOMEM, "out of memory");
+                st = BASE_ERROR(BASE_ENOMEM, "out of memory");
                 break;
             }
             names = nn;
             cap = nc;
         }
-        if (!(names[n] = sim_strdup(de->d_name)))
-            st = SIM_ERROR(SIM_ENOMEM, "out of memory");
+        if (!(names[n] = base_strdup(de->d_name)))
+            st = BASE_ERROR(BASE_ENOMEM, "out of memory");
         else
             n++;
     }
     closedir(dir);
     if (n)
         qsort(names, n, sizeof *names, name_cmp);
-    for (size_t i = 0; i < n && st == SIM_OK; i++) {
+    for (size_t i = 0; i < n && st == BASE_OK; i++) {
         char path[4096], why[512];
-        sim_conf_result res;
-        sim_status cs = path_fmt(path, sizeof path, "%s/%s", node_dir, names[i]);
-        if (cs == SIM_OK)
-            cs = sim_onnx_case_run(path, &res, why, sizeof why);
-        if (cs == SIM_ENOMEM) {
+        exec_conf_result res;
+        base_status cs = path_fmt(path, sizeof path, "%s/%s", node_dir, names[i]);
+        if (cs == BASE_OK)
+            cs = exec_onnx_case_run(path, &res, why, sizeof why);
+        if (cs == BASE_ENOMEM) {
             st = cs;
             break;
         }
-        if (cs != SIM_OK) {
+        if (cs != BASE_OK) {
             /* A case that cannot be read or is malformed is an error, never hidden. */
             counts->n_errors++;
             if (fp)
-                fprintf(fp, "ERROR %-48s %s\n", names[i], sim_last_error());
+                fprintf(fp, "ERROR %-48s %s\n", names[i], base_last_error());
             continue;
         }
         static const char *const tag[] = {"PASS", "FAIL", "SKIP", "OTHER"};
         switch (res) {
-        case SIM_CONF_PASS:
+        case EXEC_CONF_PASS:
             counts->n_passed++;
             break;
-        case SIM_CONF_FAIL:
+        case EXEC_CONF_FAIL:
             counts->n_failed++;
             break;
-        case SIM_CONF_SKIP:
+        case EXEC_CONF_SKIP:
             counts->n_skipped++;
             break;
-        case SIM_CONF_OTHER:
+        case EXEC_CONF_OTHER:
             counts->n_other++;
             break;
         }
-        if (fp && res != SIM_CONF_OTHER)
+        if (fp && res != EXEC_CONF_OTHER)
             fprintf(fp, "%-5s %-48s %s\n", tag[res], names[i], why);
     }
     for (size_t i = 0; i < n; i++)
-        sim_free(names[i]);
-    sim_free(names);
+        base_free(names[i]);
+    base_free(names);
     return st;
 }

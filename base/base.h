@@ -1,0 +1,118 @@
+/* base.h - the ground layer: status codes, the error path, the allocator seam, atomic output
+ * files and the search for shipped data files. Every other module includes it and it includes
+ * nothing of theirs: it is the floor the one-way dependency graph stands on.
+ * Modelled on GSL's GSL_ERROR (one reporting path) and Lua's lua_Alloc (one allocator). */
+#ifndef BASE_H
+#define BASE_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* One status enum for every fallible function in apsim. Results come back through pointers. */
+typedef enum base_status {
+    BASE_OK = 0,       /* success */
+    BASE_ENOMEM,       /* an allocation failed */
+    BASE_EINVAL,       /* an argument is out of its documented range */
+    BASE_ERANGE,       /* a field, width or index lies outside the object it addresses */
+    BASE_EOVERLAP,     /* two fields that must be disjoint overlap */
+    BASE_EIO,          /* a file could not be opened, read, written or renamed */
+    BASE_EPARSE,       /* input is not well-formed (YAML syntax, bad number) */
+    BASE_EKEY,         /* a key is unknown, duplicated or missing */
+    BASE_ETYPE,        /* a value has the wrong type (string where a number belongs, ...) */
+    BASE_ESHAPE,       /* tensor shapes or layer connections do not agree */
+    BASE_ENOTFOUND,    /* a named thing (table row, layer, network, file) does not exist */
+    BASE_ECAPACITY,    /* the work does not fit the modelled hardware */
+    BASE_EUNSUPPORTED, /* a valid request this version does not implement */
+    BASE_STATUS_COUNT
+} base_status;
+
+/* One-line description of a status code; never NULL. */
+const char *base_strerror(base_status status);
+
+/* The single reporting path: records "file:line:col: error: <message>" (or "error: <message>"
+ * when file is NULL; line and col are 1-based, 0 leaves them out) as the last error and returns
+ * status unchanged, so callers write `return base_error_at(...)`. Set a breakpoint here to
+ * catch every error apsim raises. Nothing is printed: front ends print base_last_error(). */
+base_status base_error_at(base_status status, const char *file, long line, long col,
+                          const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 5, 6)))
+#endif
+    ;
+
+/* Shorthand for errors with no input position. */
+#define BASE_ERROR(status, ...) base_error_at((status), NULL, 0, 0, __VA_ARGS__)
+
+/* The message recorded by the last base_error_at() ("" if none). Owned by the library. */
+const char *base_last_error(void);
+/* Forget the last error. */
+void base_error_clear(void);
+
+/* Allocator seam. Every heap allocation in apsim goes through these; base_free(NULL) is a
+ * no-op. base_malloc(0) returns a unique non-NULL pointer. */
+void *base_malloc(size_t size);
+void *base_calloc(size_t count, size_t size);
+void *base_realloc(void *ptr, size_t size);
+void base_free(void *ptr);
+/* strdup through the seam; NULL on failure or when s is NULL. Caller frees with base_free. */
+char *base_strdup(const char *s);
+
+/* Test hook: the n-th allocation from now on (1-based) and every later one fail, until
+ * base_alloc_fail_reset(). n <= 0 disables failure injection. */
+void base_alloc_fail_after(long n);
+void base_alloc_fail_reset(void);
+/* Number of successful allocations since the program started (for tests and benches). */
+unsigned long base_alloc_count(void);
+
+/* Writes s as one CSV field (RFC 4180): as is, or in double quotes with its quotes doubled
+ * when it holds a comma, a double quote, CR or LF. Write errors show in ferror(fp). */
+void base_csv_field(FILE *fp, const char *s);
+
+/* ---- Atomic output files -------------------------------------------------------------
+ * Outputs are written to "<path>.tmp.<pid>" and renamed over path on commit, so a failed run
+ * never leaves a half-written file. */
+typedef struct base_outfile {
+    FILE *fp;       /* write here */
+    char *path;     /* final path (owned) */
+    char *tmp_path; /* temporary path (owned) */
+} base_outfile;
+
+/* Opens a temporary file next to path. BASE_EIO or BASE_ENOMEM on failure. */
+base_status base_outfile_open(base_outfile *f, const char *path);
+/* Flushes, closes and renames onto the final path; on any failure removes the temporary
+ * file and returns BASE_EIO. Always releases f's memory. */
+base_status base_outfile_commit(base_outfile *f);
+/* Closes and removes the temporary file; releases f's memory. Safe on a zeroed f. */
+void base_outfile_abort(base_outfile *f);
+
+/* Writes a whole file atomically: opens path's temporary file, calls fn(fp, ctx), commits
+ * on BASE_OK and aborts otherwise. Returns fn's or the commit's status. */
+typedef base_status (*base_writer_fn)(FILE *fp, const void *ctx);
+base_status base_write_atomic(const char *path, base_writer_fn fn, const void *ctx);
+
+/* One output of a set written by base_write_set: file name inside the directory, the writer,
+ * and whether it is written at all this time. */
+typedef struct base_output {
+    const char *file;
+    base_writer_fn fn;
+    int on;
+} base_output;
+/* Writes a set of files into dir (created if needed): every enabled file goes to its
+ * temporary name first; only when all were written are they renamed into place, otherwise
+ * every temporary file is removed. ctx is passed to each writer. */
+base_status base_write_set(const char *dir, const base_output *outs, size_t n, const void *ctx);
+/* BASE_EIO "write error" when fp has an error indicator set, else BASE_OK. */
+base_status base_write_status(FILE *fp);
+/* Writes s as a JSON string: quotes, backslashes and control characters escaped. */
+void base_json_str(FILE *fp, const char *s);
+
+/* Creates a directory and its parents (mkdir -p). BASE_EIO on failure. */
+base_status base_mkdir_p(const char *path);
+
+/* Resolves a data file: rel (e.g. "networks/resnet18.yaml") is looked up in the current
+ * directory, then under $APSIM_DATA, then under APSIM_PREFIX/share/apsim. Writes the first
+ * existing path into path_out. BASE_ENOTFOUND (listing where it looked) or BASE_ERANGE (cap
+ * too small). */
+base_status base_find_data(const char *rel, char *path_out, size_t cap);
+
+#endif /* BASE_H */

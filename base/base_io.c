@@ -1,0 +1,170 @@
+/* base_io.c - atomic output files (write to a temporary name, then rename), mkdir -p, and the
+ * search for shipped data files. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/base.h"
+
+base_status base_outfile_open(base_outfile *f, const char *path)
+{
+    memset(f, 0, sizeof *f);
+    size_t len = strlen(path) + 32;
+    f->path = base_strdup(path);
+    f->tmp_path = base_malloc(len);
+    if (!f->path || !f->tmp_path) {
+        base_outfile_abort(f);
+        return BASE_ERROR(BASE_ENOMEM, "out of memory opening %s", path);
+    }
+    snprintf(f->tmp_path, len, "%s.tmp.%ld", path, (long)getpid());
+    f->fp = fopen(f->tmp_path, "w");
+    if (!f->fp) {
+        base_status st = base_error_at(BASE_EIO, path, 0, 0, "cannot write: %s", strerror(errno));
+        base_outfile_abort(f);
+        return st;
+    }
+    return BASE_OK;
+}
+
+base_status base_outfile_commit(base_outfile *f)
+{
+    base_status st = BASE_OK;
+    int bad = ferror(f->fp);
+    if (fclose(f->fp) != 0 || bad)
+        st = base_error_at(BASE_EIO, f->path, 0, 0, "write failed");
+    f->fp = NULL;
+    if (st == BASE_OK && rename(f->tmp_path, f->path) != 0)
+        st =
+            base_error_at(BASE_EIO, f->path, 0, 0, "cannot rename into place: %s", strerror(errno));
+    if (st != BASE_OK)
+        remove(f->tmp_path);
+    base_free(f->path);
+    base_free(f->tmp_path);
+    memset(f, 0, sizeof *f);
+    return st;
+}
+
+void base_outfile_abort(base_outfile *f)
+{
+    if (f->fp) {
+        fclose(f->fp);
+        remove(f->tmp_path);
+    }
+    base_free(f->path);
+    base_free(f->tmp_path);
+    memset(f, 0, sizeof *f);
+}
+
+base_status base_write_atomic(const char *path, base_writer_fn fn, const void *ctx)
+{
+    base_outfile f;
+    base_status st = base_outfile_open(&f, path);
+    if (st != BASE_OK)
+        return st;
+    st = fn(f.fp, ctx);
+    if (st != BASE_OK) {
+        base_outfile_abort(&f);
+        return st;
+    }
+    return base_outfile_commit(&f);
+}
+
+base_status base_write_set(const char *dir, const base_output *outs, size_t n, const void *ctx)
+{
+    char path[4200];
+    base_status st = base_mkdir_p(dir);
+    base_outfile *files = st == BASE_OK ? base_calloc(n ? n : 1, sizeof *files) : NULL;
+    if (st == BASE_OK && !files)
+        st = BASE_ERROR(BASE_ENOMEM, "out of memory writing %s", dir);
+    for (size_t i = 0; st == BASE_OK && i < n; i++) {
+        if (!outs[i].on)
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, outs[i].file);
+        st = base_outfile_open(&files[i], path);
+        if (st == BASE_OK)
+            st = outs[i].fn(files[i].fp, ctx);
+    }
+    for (size_t i = 0; files && i < n; i++) {
+        if (!files[i].path)
+            continue;
+        if (st == BASE_OK)
+            st = base_outfile_commit(&files[i]);
+        else
+            base_outfile_abort(&files[i]);
+    }
+    base_free(files);
+    return st;
+}
+
+base_status base_write_status(FILE *fp)
+{
+    return ferror(fp) ? BASE_ERROR(BASE_EIO, "write error") : BASE_OK;
+}
+
+void base_json_str(FILE *fp, const char *s)
+{
+    fputc('"', fp);
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+        if (*c == '"' || *c == '\\')
+            fprintf(fp, "\\%c", *c);
+        else if (*c < 0x20)
+            fprintf(fp, "\\u%04x", *c);
+        else
+            fputc(*c, fp);
+    }
+    fputc('"', fp);
+}
+
+base_status base_mkdir_p(const char *path)
+{
+    char buf[4096];
+    size_t len = strlen(path);
+    if (len == 0 || len >= sizeof buf)
+        return base_error_at(BASE_EIO, path, 0, 0, "bad directory name");
+    memcpy(buf, path, len + 1);
+    for (size_t i = 1; i <= len; i++) {
+        if (buf[i] == '/' || buf[i] == '\0') {
+            char c = buf[i];
+            buf[i] = '\0';
+            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+                return base_error_at(BASE_EIO, buf, 0, 0, "cannot create directory: %s",
+                                     strerror(errno));
+            buf[i] = c;
+        }
+    }
+    return BASE_OK;
+}
+
+static int is_file(const char *p)
+{
+    struct stat sb;
+    return stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+static base_status try_path(const char *dir, const char *rel, char *out, size_t cap, int *found)
+{
+    int n = dir ? snprintf(out, cap, "%s/%s", dir, rel) : snprintf(out, cap, "%s", rel);
+    if (n < 0 || (size_t)n >= cap)
+        return BASE_ERROR(BASE_ERANGE, "path for '%s' is too long", rel);
+    *found = is_file(out);
+    return BASE_OK;
+}
+
+base_status base_find_data(const char *rel, char *path_out, size_t cap)
+{
+    const char *env = getenv("APSIM_DATA");
+    const char *dirs[3] = {NULL, env && env[0] ? env : NULL, APSIM_PREFIX "/share/apsim"};
+    for (int i = 0; i < 3; i++) {
+        if (i == 1 && !dirs[1])
+            continue;
+        int found = 0;
+        base_status st = try_path(dirs[i], rel, path_out, cap, &found);
+        if (st != BASE_OK || found)
+            return st;
+    }
+    return BASE_ERROR(BASE_ENOTFOUND, "cannot find '%s' (looked in ., $APSIM_DATA%s%s, %s)", rel,
+                      dirs[1] ? "=" : "", dirs[1] ? dirs[1] : "", dirs[2]);
+}

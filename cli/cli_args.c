@@ -1,0 +1,54 @@
+/* cli_args.c - command-line numbers and the exit status of a failed command. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "cli/cli.h"
+
+base_status cli_parse_ulong(const char *option, const char *text, unsigned long min,
+                            unsigned long max, unsigned long *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = text[0] >= '0' && text[0] <= '9' ? strtoul(text, &end, 10) : 0;
+    if (!(text[0] >= '0' && text[0] <= '9') || *end != '\0' || errno == ERANGE || v < min ||
+        v > max)
+        return BASE_ERROR(BASE_EINVAL, "%s: expected a whole number in %lu..%lu, found '%s'",
+                          option, min, max, text);
+    *out = v;
+    return BASE_OK;
+}
+
+base_status cli_parse_double(const char *option, const char *text, double min, double max,
+                             double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (end == text || *end != '\0' || errno == ERANGE || !(v >= min && v <= max))
+        return BASE_ERROR(BASE_EINVAL, "%s: expected a number in %g..%g, found '%s'", option, min,
+                          max, text);
+    *out = v;
+    return BASE_OK;
+}
+
+int cli_exit_code(base_status status)
+{
+    switch (status) {
+    case BASE_OK:
+        return 0;
+    case BASE_EINVAL:
+    case BASE_ERANGE:
+    case BASE_EOVERLAP:
+    case BASE_EPARSE:
+    case BASE_EKEY:
+    case BASE_ETYPE:
+    case BASE_ESHAPE:
+    case BASE_ENOTFOUND:
+    case BASE_EIO:
+    case BASE_ECAPACITY:
+    case BASE_EUNSUPPORTED:
+        return 2;
+    default:
+        return 1;
+    }
+}

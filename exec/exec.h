@@ -1,0 +1,166 @@
+/* exec.h - bit-exact execution: quantized models whose integer arithmetic runs both in plain C
+ * and pass by pass on ap_core arrays with the plan's chosen mappings (whole networks, single
+ * conv layers), and ONNX's integer node tests run on the same executor. Model:
+ * docs/INFERENCE.md, docs/ONNX.md. */
+#ifndef EXEC_H
+#define EXEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ap_core/ap.h"
+#include "base/base.h"
+#include "networks/net.h"
+#include "sim/sim.h"
+
+/* ---- Bit-exact quantized inference (exec_infer.c, docs/INFERENCE.md) ----------------------
+ * A quantized model gives every layer of a network its integer parameters under a bit
+ * configuration; exec_infer_reference runs it in plain C, exec_infer_ap runs the same integer
+ * arithmetic on ap_core arrays with the plan's chosen mapping (one array per fold), and the
+ * two agree bit for bit. Tensors are int32 arrays laid out [c][y][x]; a tensor of b bits
+ * holds signed b-bit values. */
+
+/* Dyadic requantization of a layer's result from src bits to o bits (HAWQ-V3): when src > 16,
+ * v := round(v / 2^pre_shift) mod 2^16 first; then y := round(v * scale_b / 2^shift) mod 2^o
+ * (round half up). scale_b is a signed m-bit multiplier, m = o + 1 capped at 16. */
+typedef struct exec_requant {
+    unsigned pre_shift; /* 1 .. src-1 when src > 16, else 0 */
+    int32_t scale_b;    /* 0 .. 2^(m-1) - 1 */
+    unsigned shift;     /* 1 .. min(src, 16) + m - 1 */
+} exec_requant;
+
+typedef struct exec_qlayer {
+    int32_t *weight;  /* conv/fc: c_out x K (K = c_in x kh x kw), signed w_bits (owned) */
+    int32_t *bias;    /* conv/fc: c_out, added to the accumulator, or NULL (owned) */
+    exec_requant rq;  /* used when the layer narrows its result (o_bits < result bits) */
+    double w_scale;   /* real value of one weight LSB (1 for synthetic models) */
+    double out_scale; /* real value of one output LSB (set by calibration) */
+} exec_qlayer;
+
+typedef struct exec_qmodel {
+    const net_network *net; /* borrowed */
+    const net_bitcfg *bits; /* borrowed */
+    double in_scale;        /* real value of one input LSB */
+    exec_qlayer *layers;    /* net->n_layers (owned) */
+} exec_qmodel;
+
+/* A model with zero weights, zero biases (allocated for the layers that have one) and
+ * identity-like requantization. Groups other than 1 are BASE_EUNSUPPORTED; BASE_ENOMEM. Free
+ * with exec_qmodel_free. */
+base_status exec_qmodel_new(const net_network *net, const net_bitcfg *bits, exec_qmodel **out);
+void exec_qmodel_free(exec_qmodel *qm);
+/* Seeded synthetic weights (uniform over w_bits) and biases. */
+void exec_qmodel_synthetic(exec_qmodel *qm, uint64_t seed);
+/* Seeded synthetic input of n_images (signed input_bits values). */
+void exec_infer_synthetic_input(const net_network *net, unsigned input_bits, uint64_t seed,
+                                size_t n_images, int32_t *input);
+/* Chooses every layer's requantization so that the largest magnitude seen on n_images
+ * calibration inputs maps to the top of the o-bit range (half of it for tensors that feed a
+ * residual add), running the reference layer by layer; also sets out_scale. BASE_ENOMEM. */
+base_status exec_qmodel_calibrate(exec_qmodel *qm, const int32_t *input, size_t n_images);
+/* Dyadic parameters for a real multiplier r applied to src-bit values whose largest
+ * magnitude is max_abs (used to pick the pre-shift), producing o bits. */
+void exec_requant_choose(double r, unsigned src_bits, unsigned o_bits, int64_t max_abs,
+                         exec_requant *out);
+/* The requantization in plain C, exactly as the AP computes it (src <= o: v unchanged). */
+int64_t exec_requant_apply(const exec_requant *rq, int64_t v, unsigned src_bits, unsigned o_bits);
+
+/* Element count of the network output (the last layer's tensor). */
+size_t exec_infer_out_elems(const net_network *net);
+/* Plain-C integer reference: n_images inputs (c_in x h_in x w_in each) -> outputs. Fails only
+ * with BASE_ENOMEM. */
+base_status exec_infer_reference(const exec_qmodel *qm, const int32_t *input, size_t n_images,
+                                 int32_t *out);
+
+typedef struct exec_infer_stats {
+    ap_counters counters;  /* all arrays, all layers and folds */
+    uint64_t n_macs;       /* conv/fc multiply-accumulates executed (useful ones) */
+    uint64_t n_row_passes; /* sum over compares of the array's rows: emulation work */
+    uint64_t n_arrays;     /* arrays created (one per layer, two with a partial last fold) */
+} exec_infer_stats;
+
+/* One image on ap_core with the candidate res chose for each layer (res evaluated from plan,
+ * which must be built from qm's network and bits with arch batch 1). stats may be NULL.
+ * BASE_EINVAL (batch, mismatch), BASE_ENOMEM, ap_core's errors. */
+base_status exec_infer_ap(const exec_qmodel *qm, const sim_plan *plan, const sim_result *res,
+                          const int32_t *input, int32_t *out, exec_infer_stats *stats);
+/* What the plan says that run costs: compares, writes, plane reads and writes summed over
+ * folds, compared cells over rows; *written_cells the expected written cells. */
+void exec_infer_expected(const sim_plan *plan, const sim_result *res, ap_counters *out,
+                         double *written_cells);
+
+/* ---- Small arithmetic shared by the executors and the Fashion-MNIST pipeline ------------ */
+/* v wrapped to a signed bits-bit value (two's complement), as an AP field reads back. */
+int64_t exec_wrap_signed(int64_t v, unsigned bits);
+/* round(v / 2^shift), half up, as ap_shr_round does before wrapping (shift >= 1). */
+int64_t exec_shr_round(int64_t v, unsigned shift);
+/* splitmix64: one step of the seeded generator of synthetic data and initial weights. */
+uint64_t exec_splitmix64(uint64_t *state);
+/* Reduction length K of a conv/fc layer: c_in x kh x kw. */
+uint64_t exec_layer_k(const net_layer *l);
+/* The next width-bit field of a row layout at *col (advanced past it). */
+ap_field exec_take_field(unsigned *col, unsigned width);
+/* The AP requantization program: field src (src.width bits) to o bits with rq, its fields
+ * taken from *col (sim_requant_cols(src.width, o) columns); vals is a rows-long buffer. The
+ * same steps sim_requant_program counts and exec_requant_apply computes. */
+base_status exec_ap_requant(ap_array *arr, uint32_t *vals, size_t rows, const exec_requant *rq,
+                            ap_field src, unsigned o, unsigned *col, unsigned carry,
+                            ap_field *result);
+
+/* Calibration hook: called in layer order, before layer li (one with a bias) runs, with the
+ * real value of one LSB of its accumulator (its input's calibrated scale x w_scale), so the
+ * caller can set the layer's integer bias at that scale. */
+typedef void (*exec_bias_fn)(exec_qmodel *qm, size_t li, double s_acc, void *ctx);
+/* exec_qmodel_calibrate in one pass that also sets the biases through bias_fn (NULL: none). */
+base_status exec_qmodel_calibrate_biases(exec_qmodel *qm, const int32_t *input, size_t n_images,
+                                         exec_bias_fn bias_fn, void *ctx);
+
+/* ---- Functional execution of one conv layer on ap_core (exec_conv.c) ---------------------
+ * A quantized conv (groups 1): activations a_bits (unsigned when act_unsigned, else signed),
+ * signed w_bits weights, output requantized to o_bits with the m-bit multiplier scale_b
+ * (m = sim_requant_scale_bits(o_bits)). Layouts: act[c][y][x], weight[oc][c][ky][kx]. */
+typedef struct exec_qconv {
+    int c_in, h_in, w_in, c_out, kh, kw, stride, pad;
+    unsigned a_bits, w_bits, o_bits;
+    int act_unsigned;
+    const int32_t *act;
+    const int32_t *weight;
+    int32_t scale_b;
+    unsigned cap_cols; /* row width for the mapping (0: 4096, room for every operand) */
+} exec_qconv;
+
+base_status exec_qconv_check(const exec_qconv *q);
+/* GEMM view and output size of q. */
+void exec_qconv_gemm(const exec_qconv *q, uint64_t *m, uint64_t *n, uint64_t *k, int *h_out,
+                     int *w_out);
+/* Plain-C integer reference: out[oc][y][x] (c_out x h_out x w_out). */
+base_status exec_qconv_reference(const exec_qconv *q, int32_t *out);
+/* The same on ap_core with n_chunks rows per output; *plan receives the planner's candidate
+ * for the layer (its per-fold counts are what one group of rows costs), *per_group the
+ * counters of the first output's rows and *total the counters summed over all outputs. */
+base_status exec_qconv_on_ap(const exec_qconv *q, uint64_t n_chunks, int32_t *out,
+                             sim_candidate *plan, ap_counters *per_group, ap_counters *total);
+
+/* ---- ONNX node test cases (onnx/backend/test/data/node, shipped by Debian's libonnx-testdata)
+ * executed functionally on the AP model (exec_onnx.c, docs/ONNX.md). */
+typedef enum exec_conf_result {
+    EXEC_CONF_PASS, /* every output equals output_*.pb exactly */
+    EXEC_CONF_FAIL, /* an output differs (why says where) */
+    EXEC_CONF_SKIP, /* out of scope (why says why: float-only, too wide for the AP, ...) */
+    EXEC_CONF_OTHER /* the node is no operator the AP executor knows (not listed) */
+} exec_conf_result;
+
+/* Runs one test case directory (model.onnx + test_data_set_*). Returns an error status only
+ * when the case's files cannot be read or are malformed; *res and why (cap bytes) report. */
+base_status exec_onnx_case_run(const char *case_dir, exec_conf_result *res, char *why, size_t cap);
+
+typedef struct exec_conf_counts {
+    int n_passed, n_failed, n_skipped, n_other, n_errors;
+} exec_conf_counts;
+
+/* Runs every case directory under node_dir in name order, writing one line per passed,
+ * failed, skipped or erroneous case to fp (NULL: silent). BASE_EIO if node_dir cannot be read. */
+base_status exec_onnx_conformance(const char *node_dir, FILE *fp, exec_conf_counts *counts);
+
+#endif /* EXEC_H */
