@@ -843,7 +843,7 @@ static base_status load_layer(acc_workload *w, size_t i, const cfg_node *row, lo
         st = acc_layer_init_fc(&w->layers[i], w->names[i], (unsigned)batch, (int)v[0], (int)v[1],
                                (unsigned)a_bits, (unsigned)w_bits);
     if (st != BASE_OK)
-        return cfg_error(shape, st, "%s", base_last_error() + strlen("error: "));
+        return cfg_error(shape, st, "%s", base_error_inner());
     return BASE_OK;
 }
 

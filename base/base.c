@@ -30,38 +30,76 @@ const char *base_strerror(base_status status)
     return status_text[status];
 }
 
-static char last_error[1024];
+static base_error last;
+static char formatted[sizeof last.file + sizeof last.message + 64];
+
+static base_status record(base_status status, const char *file, long line, long col,
+                          const char *fmt, va_list ap)
+{
+    char msg[sizeof last.message]; /* fmt's arguments may point into last */
+    char where[sizeof last.file];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    snprintf(where, sizeof where, "%s", file ? file : "");
+    last.status = status;
+    memcpy(last.file, where, sizeof where);
+    last.line = file && line > 0 ? line : 0;
+    last.col = last.line > 0 && col > 0 ? col : 0;
+    memcpy(last.message, msg, sizeof msg);
+    return status;
+}
 
 base_status base_error_at(base_status status, const char *file, long line, long col,
                           const char *fmt, ...)
 {
-    size_t used = 0;
-    int n;
-    if (file && line > 0 && col > 0)
-        n = snprintf(last_error, sizeof last_error, "%s:%ld:%ld: error: ", file, line, col);
-    else if (file && line > 0)
-        n = snprintf(last_error, sizeof last_error, "%s:%ld: error: ", file, line);
-    else if (file)
-        n = snprintf(last_error, sizeof last_error, "%s: error: ", file);
-    else
-        n = snprintf(last_error, sizeof last_error, "error: ");
-    if (n > 0)
-        used = (size_t)n < sizeof last_error ? (size_t)n : sizeof last_error - 1;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(last_error + used, sizeof last_error - used, fmt, ap);
+    record(status, file, line, col, fmt, ap);
     va_end(ap);
     return status;
 }
 
+const base_error *base_error_last(void)
+{
+    return &last;
+}
+
 const char *base_last_error(void)
 {
-    return last_error;
+    if (last.status == BASE_OK && !last.message[0])
+        formatted[0] = '\0';
+    else if (last.file[0] && last.col > 0)
+        snprintf(formatted, sizeof formatted, "%s:%ld:%ld: error: %s", last.file, last.line,
+                 last.col, last.message);
+    else if (last.file[0] && last.line > 0)
+        snprintf(formatted, sizeof formatted, "%s:%ld: error: %s", last.file, last.line,
+                 last.message);
+    else if (last.file[0])
+        snprintf(formatted, sizeof formatted, "%s: error: %s", last.file, last.message);
+    else
+        snprintf(formatted, sizeof formatted, "error: %s", last.message);
+    return formatted;
+}
+
+const char *base_error_inner(void)
+{
+    return last.file[0] ? base_last_error() : last.message;
+}
+
+base_status base_error_wrap(base_status st, const char *file, long line, long col, const char *fmt,
+                            ...)
+{
+    char context[256], inner[sizeof formatted];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(context, sizeof context, fmt, ap);
+    va_end(ap);
+    snprintf(inner, sizeof inner, "%s", base_error_inner());
+    return base_error_at(st, file, line, col, "%s%s", context, inner);
 }
 
 void base_error_clear(void)
 {
-    last_error[0] = '\0';
+    memset(&last, 0, sizeof last);
 }
 
 static long fail_countdown; /* 0: never fail; k > 0: the k-th allocation from now fails */

@@ -29,10 +29,20 @@ typedef enum base_status {
 /* One-line description of a status code; never NULL. */
 const char *base_strerror(base_status status);
 
-/* The single reporting path: records "file:line:col: error: <message>" (or "error: <message>"
- * when file is NULL; line and col are 1-based, 0 leaves them out) as the last error and returns
- * status unchanged, so callers write `return base_error_at(...)`. Set a breakpoint here to
- * catch every error apsim raises. Nothing is printed: front ends print base_last_error(). */
+/* The last error as a value: what went wrong and where. Callers that add context or a
+ * position re-raise it through base_error_wrap or cfg_error_at_node; nothing parses text. */
+typedef struct base_error {
+    base_status status;
+    char file[512];     /* input file or path the error is about; "" when none */
+    long line, col;     /* 1-based position in file; 0 when unknown */
+    char message[1024]; /* the message alone, without "file:line:col: error: " */
+} base_error;
+
+/* The single reporting path: records status, file (may be NULL), line, col (1-based, 0 leaves
+ * them out) and the message as the last error and returns status unchanged, so callers write
+ * `return base_error_at(...)`. The arguments may point into the last error itself. Set a
+ * breakpoint here to catch every error apsim raises. Nothing is printed: front ends print
+ * base_last_error(). */
 base_status base_error_at(base_status status, const char *file, long line, long col,
                           const char *fmt, ...)
 #if defined(__GNUC__)
@@ -43,8 +53,22 @@ base_status base_error_at(base_status status, const char *file, long line, long 
 /* Shorthand for errors with no input position. */
 #define BASE_ERROR(status, ...) base_error_at((status), NULL, 0, 0, __VA_ARGS__)
 
-/* The message recorded by the last base_error_at() ("" if none). Owned by the library. */
+/* The last error recorded (status BASE_OK and empty strings when none). Owned by the library. */
+const base_error *base_error_last(void);
+/* The last error formatted for people: "file:line:col: error: message" ("file:line: ...",
+ * "file: ..." or "error: message" when parts are unknown); "" when there is none. */
 const char *base_last_error(void);
+/* The last error as text to embed in another message: its message alone when it has no file,
+ * else the whole formatted line, so an inner position is never lost. */
+const char *base_error_inner(void);
+/* Re-raises the last error with status st at file:line:col (file may be NULL) and the context
+ * fmt (e.g. "layer '%s': ") put before base_error_inner(). Returns st. */
+base_status base_error_wrap(base_status st, const char *file, long line, long col, const char *fmt,
+                            ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 5, 6)))
+#endif
+    ;
 /* Forget the last error. */
 void base_error_clear(void);
 

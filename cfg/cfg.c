@@ -463,10 +463,8 @@ base_status cfg_get_bool(const cfg_node *map, const char *key, int *out)
 
 base_status cfg_error_at_node(const cfg_node *n, base_status st, const char *what)
 {
-    const char *msg = base_last_error();
-    if (strncmp(msg, "error: ", 7) != 0)
+    const base_error *e = base_error_last();
+    if (e->file[0])
         return st;
-    char copy[768];
-    snprintf(copy, sizeof copy, "%s", msg + 7);
-    return what ? cfg_error(n, st, "%s: %s", what, copy) : cfg_error(n, st, "%s", copy);
+    return what ? cfg_error(n, st, "%s: %s", what, e->message) : cfg_error(n, st, "%s", e->message);
 }

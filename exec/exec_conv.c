@@ -157,12 +157,13 @@ base_status exec_qconv_on_ap(const exec_qconv *q, uint64_t n_chunks, int32_t *ou
     arch.n_caps = 1;
     arch.cap_rows = (unsigned)(m * n * n_chunks);
     arch.cap_cols = q->cap_cols ? q->cap_cols : 4096;
+    bool fits;
     st = sim_gemm_candidate(&arch, m, n, k, act_width(q), q->a_bits, q->w_bits, q->o_bits, n_chunks,
-                            plan);
+                            plan, &fits);
     if (st != BASE_OK)
-        return st == BASE_ECAPACITY && !*base_last_error()
-                   ? BASE_ERROR(BASE_ECAPACITY, "functional conv does not fit")
-                   : st;
+        return st;
+    if (!fits)
+        return BASE_ERROR(BASE_ECAPACITY, "functional conv does not fit");
     if (plan->n_slots > 64)
         return BASE_ERROR(BASE_EINVAL, "functional conv: %llu operand slots exceed 64",
                           (unsigned long long)plan->n_slots);

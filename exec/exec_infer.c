@@ -770,12 +770,8 @@ base_status exec_infer_ap(const exec_qmodel *qm, const sim_plan *plan, const sim
         const int32_t *x = input_of(qm, t, input, li, 0, 0);
         const int32_t *x2 = l->n_inputs > 1 ? input_of(qm, t, input, li, 1, 0) : NULL;
         st = run_layer(qm, li, c, arch, x, x2, &ws, t[li]);
-        if (st != BASE_OK && st != BASE_ENOMEM) {
-            char msg[512];
-            snprintf(msg, sizeof msg, "%s", base_last_error());
-            st = BASE_ERROR(st, "layer '%s': %s", l->name,
-                            strncmp(msg, "error: ", 7) == 0 ? msg + 7 : msg);
-        }
+        if (st != BASE_OK && st != BASE_ENOMEM)
+            st = base_error_wrap(st, NULL, 0, 0, "layer '%s': ", l->name);
     }
     if (st == BASE_OK)
         memcpy(out, t[net->n_layers - 1], exec_infer_out_elems(net) * sizeof *out);

@@ -5,6 +5,7 @@
 #ifndef SIM_H
 #define SIM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -178,12 +179,13 @@ int sim_input_nonneg(const net_network *net, size_t layer);
 /* Width at which a layer's activations enter the signed multiply: a_bits, +1 if unsigned. */
 unsigned sim_act_width(const net_network *net, size_t layer, unsigned a_bits);
 
-/* The GEMM mapping with n_chunks rows per output (a power of two): fills c, or returns
- * BASE_ECAPACITY (without a message, unless the accumulator exceeds 32 bits) when it does
- * not fit a CAP row. */
+/* The GEMM mapping with n_chunks rows per output (a power of two): fills c and sets *fits, or
+ * leaves *fits false when this candidate does not fit a CAP row (a result, not an error).
+ * BASE_ECAPACITY (with a message) when the accumulator exceeds 32 bits, whatever the
+ * mapping; errors of the op costs. */
 base_status sim_gemm_candidate(const sim_arch *arch, uint64_t m, uint64_t n, uint64_t k,
                                unsigned a_width, unsigned a_bits, unsigned w_bits, unsigned o_bits,
-                               uint64_t n_chunks, sim_candidate *c);
+                               uint64_t n_chunks, sim_candidate *c, bool *fits);
 /* Adds the dyadic requantization from from_bits to to_bits (nothing when widening). */
 base_status sim_requant_program(sim_candidate *c, unsigned from_bits, unsigned to_bits);
 /* 1 when layers i and j do identical AP work (same shape, kind and bits). */

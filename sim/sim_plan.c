@@ -122,9 +122,10 @@ static void place(const sim_arch *arch, sim_candidate *c, uint64_t outputs, uint
 
 base_status sim_gemm_candidate(const sim_arch *arch, uint64_t m, uint64_t n, uint64_t k,
                                unsigned a_width, unsigned a_bits, unsigned w_bits, unsigned o_bits,
-                               uint64_t n_chunks, sim_candidate *c)
+                               uint64_t n_chunks, sim_candidate *c, bool *fits)
 {
     memset(c, 0, sizeof *c);
+    *fits = false;
     c->n_chunks = n_chunks;
     c->chunk_k = ceil_div(k, n_chunks);
     c->acc_bits = a_width + w_bits + sim_ceil_log2(k);
@@ -139,7 +140,7 @@ base_status sim_gemm_candidate(const sim_arch *arch, uint64_t m, uint64_t n, uin
     uint64_t requant = sim_requant_cols(c->acc_bits, o_bits);
     if (n_chunks > arch->cap_rows || fixed + requant > arch->cap_cols ||
         fixed + prod > arch->cap_cols)
-        return BASE_ECAPACITY; /* candidate does not fit: not an error by itself */
+        return BASE_OK; /* this candidate does not fit: a result, not an error */
     /* Operand slots: a row holds as many (activation, weight) pairs as fit and reloads them
      * as its MACs consume them; the requantization later reuses the same columns. */
     uint64_t slots = (arch->cap_cols - fixed) / prod;
@@ -161,6 +162,7 @@ base_status sim_gemm_candidate(const sim_arch *arch, uint64_t m, uint64_t n, uin
     c->n_plane_reads += o_bits < c->acc_bits ? o_bits : c->acc_bits;
     c->bus_bits = (double)c->n_rows * (double)c->chunk_k * (a_bits + w_bits) +
                   (double)(m * n) * (o_bits < c->acc_bits ? o_bits : c->acc_bits);
+    *fits = true;
     return BASE_OK;
 }
 
@@ -244,15 +246,14 @@ static base_status plan_layer(const sim_plan *p, size_t li, sim_layer_plan *lp)
     unsigned aw = sim_act_width(p->net, li, lp->bits.a_bits);
     for (uint64_t chunks = 1; lp->n_candidates < SIM_MAX_CANDIDATES; chunks *= 2) {
         sim_candidate *c = &lp->cand[lp->n_candidates];
+        bool fits;
         base_status st =
             sim_gemm_candidate(&p->arch, lp->gemm_m, lp->gemm_n, lp->gemm_k, aw, lp->bits.a_bits,
-                               lp->bits.w_bits, lp->bits.o_bits, chunks, c);
-        if (st == BASE_OK)
-            lp->n_candidates++;
-        else if (st != BASE_ECAPACITY)
+                               lp->bits.w_bits, lp->bits.o_bits, chunks, c, &fits);
+        if (st != BASE_OK)
             return st;
-        else if (c->acc_bits > AP_ACC_WIDTH_MAX)
-            return st; /* the message is already recorded */
+        if (fits)
+            lp->n_candidates++;
         if (chunks >= lp->gemm_k)
             break;
     }
@@ -296,13 +297,9 @@ base_status sim_plan_new(const net_network *net, const net_bitcfg *bits, const s
         else
             st = plan_layer(p, i, &p->layers[i]);
         if (st != BASE_OK) {
-            if (st == BASE_ECAPACITY || st == BASE_EUNSUPPORTED) {
-                char msg[512];
-                snprintf(msg, sizeof msg, "%s", base_last_error());
-                st = base_error_at(st, net->path, net->layers[i].line, 0, "layer '%s': %s",
-                                   net->layers[i].name,
-                                   strncmp(msg, "error: ", 7) == 0 ? msg + 7 : msg);
-            }
+            if (st == BASE_ECAPACITY || st == BASE_EUNSUPPORTED)
+                st = base_error_wrap(st, net->path, net->layers[i].line, 0,
+                                     "layer '%s': ", net->layers[i].name);
             sim_plan_free(p);
             return st;
         }

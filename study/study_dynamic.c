@@ -518,8 +518,7 @@ static base_status rival_eval(eval_ctx *c, size_t ri, const net_bitcfg *bits, si
     }
     if (st == BASE_EUNSUPPORTED) {
         snprintf(out->reason, sizeof out->reason, "%s: %s", bits->scheme ? bits->scheme : "",
-                 strncmp(base_last_error(), "error: ", 7) == 0 ? base_last_error() + 7
-                                                               : base_last_error());
+                 base_error_inner());
         base_error_clear();
         return BASE_OK;
     }

@@ -21,10 +21,7 @@ static const char *const row_keys[] = {"vdd_v", "energy_scale", "delay_scale", N
 /* Re-reports the last error (raised by tech/, which knows no positions) at node n. */
 static base_status relocate(const cfg_node *n, base_status st)
 {
-    const char *msg = base_last_error();
-    if (strncmp(msg, "error: ", 7) == 0)
-        msg += 7;
-    return cfg_error(n, st, "%s", msg);
+    return cfg_error(n, st, "%s", base_error_inner());
 }
 
 /* Top-level keys: name, family, description, points and every TECH_PARAM_LIST key. */

@@ -31,6 +31,48 @@ START_TEST(test_error_at_formats_position)
 }
 END_TEST
 
+START_TEST(test_error_is_a_value)
+{
+    base_error_at(BASE_ERANGE, "t.yaml", 3, 7, "vdd %.1f", 0.5);
+    const base_error *e = base_error_last();
+    ck_assert_int_eq(e->status, BASE_ERANGE);
+    ck_assert_str_eq(e->file, "t.yaml");
+    ck_assert_int_eq(e->line, 3);
+    ck_assert_int_eq(e->col, 7);
+    ck_assert_str_eq(e->message, "vdd 0.5");
+    /* A position without a file is dropped, a column without a line too. */
+    base_error_at(BASE_EINVAL, NULL, 4, 2, "x");
+    ck_assert_int_eq(base_error_last()->line, 0);
+    base_error_at(BASE_EINVAL, "f", 0, 2, "x");
+    ck_assert_int_eq(base_error_last()->col, 0);
+    ck_assert_str_eq(base_last_error(), "f: error: x");
+}
+END_TEST
+
+START_TEST(test_error_wrap_keeps_inner_position)
+{
+    /* No inner position: the context goes before the bare message, at the new position. */
+    BASE_ERROR(BASE_ECAPACITY, "needs %d columns", 300);
+    ck_assert_str_eq(base_error_inner(), "needs 300 columns");
+    ck_assert_int_eq(base_error_wrap(BASE_ECAPACITY, "net.yaml", 9, 0, "layer '%s': ", "conv1"),
+                     BASE_ECAPACITY);
+    ck_assert_str_eq(base_last_error(), "net.yaml:9: error: layer 'conv1': needs 300 columns");
+    /* An inner position is kept whole inside the new message. */
+    base_error_wrap(BASE_EIO, NULL, 0, 0, "loading: ");
+    ck_assert_str_eq(base_last_error(),
+                     "error: loading: net.yaml:9: error: layer 'conv1': needs 300 columns");
+    ck_assert_int_eq(base_error_last()->status, BASE_EIO);
+    /* The arguments of base_error_at may point into the last error itself. */
+    BASE_ERROR(BASE_EINVAL, "abc");
+    base_error_at(BASE_EINVAL, "g", 1, 1, "%s%s", base_error_last()->message,
+                  base_error_last()->message);
+    ck_assert_str_eq(base_last_error(), "g:1:1: error: abcabc");
+    base_error_clear();
+    ck_assert_int_eq(base_error_last()->status, BASE_OK);
+    ck_assert_str_eq(base_error_inner(), "");
+}
+END_TEST
+
 START_TEST(test_alloc_fail_after_nth)
 {
     base_alloc_fail_after(3);
@@ -55,6 +97,8 @@ Suite *base_suite(void)
     TCase *tc = tcase_create("status");
     tcase_add_test(tc, test_strerror_every_code_named);
     tcase_add_test(tc, test_error_at_formats_position);
+    tcase_add_test(tc, test_error_is_a_value);
+    tcase_add_test(tc, test_error_wrap_keeps_inner_position);
     suite_add_tcase(s, tc);
     tc = tcase_create("alloc");
     tcase_add_test(tc, test_alloc_fail_after_nth);

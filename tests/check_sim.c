@@ -167,8 +167,10 @@ START_TEST(test_plan_gemm_candidate)
 {
     sim_arch arch = default_arch();
     sim_candidate c;
+    bool fits = false;
     /* 3x5-bit, K = 45: accumulator 4 + 5 + 6 = 15 bits (activations signed here). */
-    ck_assert_int_eq(sim_gemm_candidate(&arch, 49, 7, 45, 4, 3, 5, 8, 4, &c), BASE_OK);
+    ck_assert_int_eq(sim_gemm_candidate(&arch, 49, 7, 45, 4, 3, 5, 8, 4, &c, &fits), BASE_OK);
+    ck_assert(fits);
     ck_assert_uint_eq(c.chunk_k, 12);
     ck_assert_uint_eq(c.acc_bits, 15);
     ck_assert_uint_eq(c.n_rows, 49u * 7u * 4u);
@@ -179,13 +181,24 @@ START_TEST(test_plan_gemm_candidate)
     /* A chunk too wide for 256 columns reuses operand slots: the counts stay those of 45
      * MACs per row, only the columns shrink. */
     sim_candidate wide;
-    ck_assert_int_eq(sim_gemm_candidate(&arch, 49, 7, 45, 9, 8, 8, 8, 1, &wide), BASE_OK);
+    ck_assert_int_eq(sim_gemm_candidate(&arch, 49, 7, 45, 9, 8, 8, 8, 1, &wide, &fits), BASE_OK);
+    ck_assert(fits);
     ck_assert_uint_eq(wide.chunk_k, 45);
     ck_assert_uint_eq(wide.n_slots, (256u - (23u + 23u + 1u)) / 17u);
     ck_assert_uint_le(wide.row_cols, 256);
     /* 16 x 16 bits over K = 4608 needs 16 + 16 + 13 = 45 accumulator bits. */
-    ck_assert_int_eq(sim_gemm_candidate(&arch, 10, 10, 4608, 16, 16, 16, 8, 1, &c), BASE_ECAPACITY);
+    ck_assert_int_eq(sim_gemm_candidate(&arch, 10, 10, 4608, 16, 16, 16, 8, 1, &c, &fits),
+                     BASE_ECAPACITY);
+    ck_assert(!fits);
     ck_assert(strstr(base_last_error(), "accumulator of 45 bits") != NULL);
+    /* A row too narrow for one operand pair is no error: the candidate just does not fit,
+     * and no message is recorded. */
+    sim_arch narrow = arch;
+    narrow.cap_cols = 40;
+    base_error_clear();
+    ck_assert_int_eq(sim_gemm_candidate(&narrow, 49, 7, 45, 9, 8, 8, 8, 1, &c, &fits), BASE_OK);
+    ck_assert(!fits);
+    ck_assert_str_eq(base_last_error(), "");
 }
 END_TEST
 
