@@ -5,6 +5,7 @@
 #ifndef BASE_H
 #define BASE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -138,5 +139,22 @@ base_status base_mkdir_p(const char *path);
  * existing path into path_out. BASE_ENOTFOUND (listing where it looked) or BASE_ERANGE (cap
  * too small). */
 base_status base_find_data(const char *rel, char *path_out, size_t cap);
+
+/* "Is this a shipped name or a file path?", decided in one place. A value that names an
+ * existing file, or is written as a path (holds '/' or ends in ".yaml"), is a path; anything
+ * else is a shipped name ([A-Za-z0-9._-]+) looked up as <dir>/<name>.yaml with base_find_data
+ * (dir is "networks", "tech", "sim/arch", ...). */
+typedef enum base_ref {
+    BASE_REF_FILE,    /* an existing file, used as given */
+    BASE_REF_MISSING, /* written as a path, but no such file */
+    BASE_REF_NAME     /* a shipped name */
+} base_ref;
+/* 1 when s is written as a path: it holds '/' or ends in ".yaml". */
+bool base_is_pathlike(const char *s);
+/* Resolves name_or_path into path_out and says which it was in *ref. BASE_ENOTFOUND (a missing
+ * path: "<path>: error: no such file"; a name: where it was looked for), BASE_EINVAL (a
+ * malformed name), BASE_ERANGE (too long). Callers re-raise with what the thing is. */
+base_status base_resolve(const char *dir, const char *name_or_path, char *path_out, size_t cap,
+                         base_ref *ref);
 
 #endif /* BASE_H */

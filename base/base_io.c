@@ -168,3 +168,35 @@ base_status base_find_data(const char *rel, char *path_out, size_t cap)
     return BASE_ERROR(BASE_ENOTFOUND, "cannot find '%s' (looked in ., $APSIM_DATA%s%s, %s)", rel,
                       dirs[1] ? "=" : "", dirs[1] ? dirs[1] : "", dirs[2]);
 }
+
+bool base_is_pathlike(const char *s)
+{
+    size_t len = strlen(s);
+    return strchr(s, '/') || (len > 5 && strcmp(s + len - 5, ".yaml") == 0);
+}
+
+base_status base_resolve(const char *dir, const char *name_or_path, char *path_out, size_t cap,
+                         base_ref *ref)
+{
+    const char *s = name_or_path;
+    if (is_file(s) || base_is_pathlike(s)) {
+        *ref = is_file(s) ? BASE_REF_FILE : BASE_REF_MISSING;
+        int n = snprintf(path_out, cap, "%s", s);
+        if (n < 0 || (size_t)n >= cap)
+            return BASE_ERROR(BASE_ERANGE, "path '%s' is too long", s);
+        return *ref == BASE_REF_FILE ? BASE_OK
+                                     : base_error_at(BASE_ENOTFOUND, s, 0, 0, "no such file");
+    }
+    *ref = BASE_REF_NAME;
+    if (!*s || strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") !=
+                   strlen(s))
+        return BASE_ERROR(BASE_EINVAL,
+                          "invalid name '%s' (use letters, digits, '.', '_' and '-', or a path "
+                          "to a .yaml file)",
+                          s);
+    char rel[512];
+    int n = snprintf(rel, sizeof rel, "%s/%s.yaml", dir, s);
+    if (n < 0 || (size_t)n >= sizeof rel)
+        return BASE_ERROR(BASE_ERANGE, "name '%s' is too long", s);
+    return base_find_data(rel, path_out, cap);
+}

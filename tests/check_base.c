@@ -73,6 +73,39 @@ START_TEST(test_error_wrap_keeps_inner_position)
 }
 END_TEST
 
+START_TEST(test_resolve_name_or_path)
+{
+    char path[4096];
+    base_ref ref;
+    ck_assert(base_is_pathlike("a/b"));
+    ck_assert(base_is_pathlike("x.yaml"));
+    ck_assert(!base_is_pathlike("resnet18"));
+    ck_assert(!base_is_pathlike(".yaml"));
+    /* A shipped name (the tests run from the source tree). */
+    ck_assert_int_eq(base_resolve("networks", "alexnet", path, sizeof path, &ref), BASE_OK);
+    ck_assert_int_eq(ref, BASE_REF_NAME);
+    ck_assert_str_eq(path, "networks/alexnet.yaml");
+    /* An existing file is itself, written as a path or not. */
+    ck_assert_int_eq(base_resolve("tech", "tech/sram.yaml", path, sizeof path, &ref), BASE_OK);
+    ck_assert_int_eq(ref, BASE_REF_FILE);
+    ck_assert_str_eq(path, "tech/sram.yaml");
+    ck_assert_int_eq(base_resolve("x", "Makefile", path, sizeof path, &ref), BASE_OK);
+    ck_assert_int_eq(ref, BASE_REF_FILE);
+    /* A missing path is never looked up as a name. */
+    ck_assert_int_eq(base_resolve("networks", "nowhere/alexnet", path, sizeof path, &ref),
+                     BASE_ENOTFOUND);
+    ck_assert_int_eq(ref, BASE_REF_MISSING);
+    ck_assert_str_eq(base_last_error(), "nowhere/alexnet: error: no such file");
+    /* Unknown and malformed names. */
+    ck_assert_int_eq(base_resolve("networks", "nonet", path, sizeof path, &ref), BASE_ENOTFOUND);
+    ck_assert_int_eq(ref, BASE_REF_NAME);
+    ck_assert(strstr(base_last_error(), "networks/nonet.yaml") != NULL);
+    ck_assert_int_eq(base_resolve("networks", "a b", path, sizeof path, &ref), BASE_EINVAL);
+    ck_assert_int_eq(base_resolve("networks", "", path, sizeof path, &ref), BASE_EINVAL);
+    ck_assert_int_eq(base_resolve("networks", "alexnet", path, 8, &ref), BASE_ERANGE);
+}
+END_TEST
+
 START_TEST(test_alloc_fail_after_nth)
 {
     base_alloc_fail_after(3);
@@ -99,6 +132,7 @@ Suite *base_suite(void)
     tcase_add_test(tc, test_error_at_formats_position);
     tcase_add_test(tc, test_error_is_a_value);
     tcase_add_test(tc, test_error_wrap_keeps_inner_position);
+    tcase_add_test(tc, test_resolve_name_or_path);
     suite_add_tcase(s, tc);
     tc = tcase_create("alloc");
     tcase_add_test(tc, test_alloc_fail_after_nth);
