@@ -139,7 +139,7 @@ static base_status setup(fm_ctx *c, int want_tech)
     if (st == BASE_OK && want_tech)
         st = tech_open(c->o.tech_arg, &c->tech);
     if (st == BASE_OK && want_tech)
-        st = sim_arch_find("bf_imna", &c->arch);
+        st = sim_arch_find(SIM_DEFAULT_ARCH, &c->arch);
     c->arch.batch = 1;
     return st;
 }
@@ -571,7 +571,7 @@ int cli_fmnist(int argc, char **argv)
     c.o.data_dir = FM_DATA_DIR;
     c.o.weights = FM_WEIGHTS;
     c.o.net_arg = "fmnist_cnn";
-    c.o.tech_arg = "sram";
+    c.o.tech_arg = SIM_DEFAULT_TECH;
     c.o.epochs = 3;
     c.o.n_ap = 20;
     if (!parse_opts(argc - 1, argv + 1, &c.o) || !check_opts(&c.o))

@@ -10,8 +10,8 @@ void cli_point_init(cli_point *p)
 {
     memset(p, 0, sizeof *p);
     p->bits_arg = "int8";
-    p->tech_arg = "sram";
-    p->arch_arg = "bf_imna";
+    p->tech_arg = SIM_DEFAULT_TECH;
+    p->arch_arg = SIM_DEFAULT_ARCH;
 }
 
 int cli_point_option(cli_point *p, int argc, char **argv, int *i)

@@ -41,6 +41,11 @@ typedef struct sim_arch {
     unsigned batch;
 } sim_arch;
 
+/* The defaults every command and input file falls back to, named once: the technology table
+ * (tech/<name>.yaml) and the architecture preset (sim/arch/<name>.yaml). */
+#define SIM_DEFAULT_TECH "sram"
+#define SIM_DEFAULT_ARCH "bf_imna"
+
 /* Loads an architecture file; every key is required, unknown/duplicate keys are errors. */
 base_status sim_arch_load(const char *path, sim_arch *out);
 /* Resolves a name ("bf_imna") or a path to a file (sim/arch/<name>.yaml under the current

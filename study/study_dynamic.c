@@ -324,7 +324,7 @@ static base_status load_rivals(study_dyn_schedule *s, const cfg_node *root)
 
 static base_status load_platform(study_dyn_schedule *s, const cfg_node *root)
 {
-    const char *net_name, *tech_name = "sram", *arch_name = "bf_imna";
+    const char *net_name, *tech_name = SIM_DEFAULT_TECH, *arch_name = SIM_DEFAULT_ARCH;
     char buf[4096], path[4096];
     base_status st = str_key(root, "network", "schedule", &net_name);
     if (st == BASE_OK)

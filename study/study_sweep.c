@@ -777,7 +777,7 @@ static base_status load_doc(study_experiment *e, const cfg_doc *doc)
     if (st == BASE_OK)
         st = load_vdd(e, cfg_map_get(root, "vdd_v"), root);
     if (st == BASE_OK) {
-        const char *arch = "bf_imna";
+        const char *arch = SIM_DEFAULT_ARCH;
         n = cfg_map_get(root, "arch");
         if (n)
             st = cfg_to_str(n, &arch);
