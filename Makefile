@@ -120,10 +120,15 @@ $(BUILD)/bench_%: $(BUILD)/tests/bench_%.o $(LIBS)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lm
 
-# check: unit tests (Check) then golden end-to-end tests, under the C locale.
+# check: unit tests (Check), golden end-to-end tests and the layout rules, under the C locale.
 check: $(TEST_BIN) $(APSIM)
 	LC_ALL=C $(TEST_BIN)
 	LC_ALL=C APSIM=$(APSIM) sh tests/golden/run.sh
+	sh tests/structure.sh
+
+# structure: the layout rules of docs/DEVELOPING.md (include direction, file and function sizes).
+structure:
+	sh tests/structure.sh
 
 # san: the whole test suite under ASan+UBSan.
 san:
@@ -190,7 +195,7 @@ install: $(APSIM)
 clean:
 	rm -rf build apsim
 
-.PHONY: all apsim calibrate check san valgrind bench run fmnist plots lint format format-check \
+.PHONY: all apsim calibrate check structure san valgrind bench run fmnist plots lint format format-check \
         install clean conformance
 
 -include $(ALL_OBJ:.o=.d)

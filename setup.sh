@@ -3,7 +3,7 @@
 # Runs apt-get directly as root, through sudo otherwise.
 set -eu
 PKGS="build-essential pkg-config libgsl-dev libyaml-dev check gnuplot-nox zlib1g-dev \
-      libonnx-dev libonnx-testdata protobuf-c-compiler libprotobuf-c-dev dataset-fashion-mnist"
+      libonnx-dev libonnx-testdata protobuf-c-compiler libprotobuf-c-dev dataset-fashion-mnist pmccabe"
 if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
 missing=""
 for p in $PKGS; do

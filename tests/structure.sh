@@ -1,0 +1,81 @@
+#!/bin/sh
+# structure.sh - the layout rules of docs/DEVELOPING.md, checked on the source tree: each
+# module includes only the modules below it, no non-test .c file exceeds 900 lines, no
+# function exceeds 120 lines (pmccabe, Debian package pmccabe) and no folder holds more than
+# 35% of the non-test C lines. Prints "structure: N passed, N failed"; exits 1 on a failure.
+set -u
+export LC_ALL=C
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "structure: FAIL: $1"; }
+
+# The one-way dependency graph: each module and the modules its files may include.
+allowed() {
+    case $1 in
+    base) echo "base" ;;
+    cfg | ap_core) echo "base $1" ;;
+    tech | networks | accel) echo "base cfg $1 onnx" ;;
+    sim) echo "base cfg ap_core tech networks accel sim" ;;
+    exec) echo "base cfg ap_core tech networks accel sim exec" ;;
+    study) echo "base cfg ap_core tech networks accel sim study" ;;
+    fmnist) echo "base cfg ap_core tech networks accel sim exec fmnist" ;;
+    cli) echo "base cfg ap_core tech networks accel sim exec study fmnist cli" ;;
+    *) echo "" ;;
+    esac
+}
+MODULES="base cfg ap_core tech networks accel sim exec study fmnist cli"
+
+for m in $MODULES; do
+    [ -d "$m" ] || { bad "module folder $m/ is missing"; continue; }
+    ok_all=1
+    for f in "$m"/*.c "$m"/*.h; do
+        [ -e "$f" ] || continue
+        for inc in $(sed -n 's/^#include "\([a-z_]*\)\/.*"/\1/p' "$f" | sort -u); do
+            case " $(allowed "$m") " in
+            *" $inc "*) ;;
+            *) bad "$f includes $inc/: $m may include only $(allowed "$m")"; ok_all=0 ;;
+            esac
+        done
+    done
+    [ $ok_all -eq 1 ] && ok
+done
+
+# Every non-test C file belongs to a module folder.
+for f in $(ls -d */ | tr -d /); do
+    case " $MODULES tests build docs experiments plots results " in
+    *" $f "*) ;;
+    *) if ls "$f"/*.c >/dev/null 2>&1; then bad "$f/ holds C files but is no module"; fi ;;
+    esac
+done
+
+total=0
+for m in $MODULES; do
+    n=$(cat "$m"/*.c "$m"/*.h 2>/dev/null | wc -l)
+    total=$((total + n))
+done
+for m in $MODULES; do
+    n=$(cat "$m"/*.c "$m"/*.h 2>/dev/null | wc -l)
+    if [ $((n * 100)) -le $((total * 35)) ]; then ok; else
+        bad "$m/ holds $n of $total non-test C lines (over 35%)"
+    fi
+done
+
+for m in $MODULES; do
+    for f in "$m"/*.c; do
+        [ -e "$f" ] || continue
+        n=$(wc -l <"$f")
+        if [ "$n" -le 900 ]; then ok; else bad "$f has $n lines (over 900)"; fi
+    done
+done
+
+if command -v pmccabe >/dev/null 2>&1; then
+    long=$(for m in $MODULES; do ls "$m"/*.c 2>/dev/null; done | xargs pmccabe -v 2>/dev/null |
+        awk '$1 ~ /^[0-9]+$/ && $5 > 120 { print $6 " " $7 " (" $5 " lines);" }')
+    if [ -z "$long" ]; then ok; else bad "functions over 120 lines: $long"; fi
+else
+    bad "pmccabe is not installed (./setup.sh installs it): function lengths unchecked"
+fi
+
+echo "structure: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
