@@ -191,7 +191,7 @@ uint64_t net_layer_out_elems(const net_layer *l)
 
 void net_layer_gemm(const net_layer *l, unsigned batch, uint64_t *m, uint64_t *n, uint64_t *k)
 {
-    if (l->kind != NET_CONV && l->kind != NET_FC) {
+    if (!net_kind_has_weights(l->kind)) {
         *m = *n = *k = 0;
         return;
     }
