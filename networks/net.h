@@ -12,7 +12,8 @@
 
 #include "base/base.h"
 
-/* ---- Layer kinds: the one table. X(ENUM, "yaml name", has_weights) -------------------- */
+/* ---- Layer kinds. X(ENUM, "yaml name", has_weights); the rest of each kind's row (inputs,
+ * YAML keys and reader, ONNX operators and lowering, shape rule) is in net_kind.c. --------- */
 #define NET_KIND_LIST(X)                                                                           \
     X(INPUT, "input", 0)     /* the network input tensor (never stored as a layer) */              \
     X(CONV, "conv", 1)       /* 2D convolution, batch-norm folded, optional groups */              \
@@ -60,6 +61,10 @@ typedef struct net_network {
     net_layer *layers;   /* n_layers entries in topological (file) order (owned) */
     uint64_t total_macs; /* sums over all layers */
     uint64_t total_params;
+    /* Bits the model file itself gives (ONNX quantization, net_onnx_bitcfg), owned; NULL when
+     * it gives none. A conv/fc the file gives no integer widths (a float model) has w_bits or
+     * a_bits 0 here: net_onnx_bitcfg refuses it. */
+    struct net_bitcfg *native_bits;
 } net_network;
 
 /* Loads and checks a network YAML file (format in docs/NETWORKS.md). On success *out owns
@@ -74,6 +79,52 @@ void net_free(net_network *net);
 
 /* Index of the layer called name, or -1. */
 int net_find_layer(const net_network *net, const char *name);
+
+/* ---- Building a network ------------------------------------------------------------------
+ * The one way a network is made: the YAML loader (net_load.c) and the ONNX importer
+ * (net_onnx_import.c) describe each layer as a net_layer_spec and the builder checks it and
+ * infers its shape, MACs and parameters with its kind's rule (net_kind.c). */
+typedef struct net_builder net_builder;
+
+typedef struct net_layer_spec {
+    net_kind kind;
+    const char *name;             /* unique, not "" nor "input" (copied) */
+    long line, col;               /* where the layer sits in its source, and where errors about
+                                     it point (0 = unknown); line becomes net_layer.line */
+    long inputs_line, inputs_col; /* where errors about its operands point (0 = line, col) */
+    int n_inputs;                 /* the kind's: 1, or 2 for add */
+    int inputs[2];                /* producers: earlier layer indices, -1 = network input */
+    int64_t out;                  /* conv, fc: output channels */
+    int64_t kh, kw, stride, pad;  /* conv, pools (window height, width; stride; padding) */
+    int64_t groups;               /* conv */
+    int has_bias;                 /* conv, fc */
+    int global;                   /* pools: the window is the whole input map */
+} net_layer_spec;
+
+/* Starts a network called name, read from path (both copied; path may be NULL and is the file
+ * errors name), whose one-image input is c_in x h_in x w_in. BASE_EINVAL, BASE_ENOMEM. */
+base_status net_builder_start(const char *name, const char *path, int c_in, int h_in, int w_in,
+                              net_builder **out);
+/* Appends a layer: checks its inputs and parameters and infers its output shape, MACs and
+ * parameters. Errors at path:line:col of the spec: BASE_ESHAPE (shapes do not agree, a window
+ * does not fit), BASE_ERANGE (a parameter out of range), BASE_EINVAL (kind, name or inputs),
+ * BASE_EKEY (duplicate name), BASE_ENOMEM. On error the builder is as before the call. */
+base_status net_builder_add(net_builder *b, const net_layer_spec *spec);
+/* Layers added so far; layer i (borrowed, valid until the next add); index of name or -1. */
+size_t net_builder_count(const net_builder *b);
+const net_layer *net_builder_layer(const net_builder *b, size_t i);
+int net_builder_find(const net_builder *b, const char *name);
+/* Bits the source gives layer i (ONNX quantization): weight and input widths, 0 for none.
+ * Once any are set the finished network carries them as native_bits. */
+void net_builder_set_bits(net_builder *b, size_t i, unsigned w_bits, unsigned a_bits);
+/* Gives conv/fc layer i a bias (a folded bias add or batch norm): 1, or 0 when i is no conv/fc
+ * (nothing to fold into). */
+int net_builder_fold_bias(net_builder *b, int i);
+/* Finishes the network into *out (consumer counts, totals, native_bits) and frees b, also on
+ * failure. BASE_ESHAPE (no layers), BASE_ENOMEM; *out is NULL on failure. */
+base_status net_builder_finish(net_builder *b, net_network **out);
+/* Frees an unfinished builder; NULL is a no-op. */
+void net_builder_free(net_builder *b);
 
 /* Resolves a network argument: an existing file path is returned as is; otherwise a
  * shipped name such as "resnet18" becomes networks/<name>.yaml through base_find_data. */
@@ -142,6 +193,8 @@ base_status net_bitcfg_uniform(const char *spec, const net_network *net, net_bit
 /* Dispatcher: a shorthand, else an existing file, else a shipped HAWQ scheme
  * networks/hawq_v3/<spec>.yaml (found with base_find_data). */
 base_status net_bitcfg_resolve(const char *spec_or_path, const net_network *net, net_bitcfg **out);
+/* A deep copy of src into *out (free with net_bitcfg_free). BASE_ENOMEM. */
+base_status net_bitcfg_copy(const net_bitcfg *src, net_bitcfg **out);
 void net_bitcfg_free(net_bitcfg *cfg);
 
 /* ---- Report --------------------------------------------------------------------------- */
@@ -259,9 +312,10 @@ const net_onnx_attr *net_onnx_attr_find(const net_onnx_node *node, const char *n
  * BASE_ESHAPE when weights and inferred shapes disagree; parse errors as above. */
 base_status net_onnx_load(const char *path, net_network **out);
 /* Per-layer bits derived from the model's quantization (QDQ or QOperator): w_bits from the
- * integer type of each conv/fc weight, a_bits from the integer type of its input activation.
- * BASE_EINVAL when a conv/fc has no integer weights or input (a float model). net_bitcfg_resolve
- * takes the spec "onnx" for this. */
+ * integer type of each conv/fc weight, a_bits from the integer type of its input activation,
+ * read by the one import net_onnx_load made (a copy of net->native_bits). BASE_EINVAL when a
+ * conv/fc has no integer weights or input (a float model) or net is no ONNX model.
+ * net_bitcfg_resolve takes the spec "onnx" for this. */
 base_status net_onnx_bitcfg(const net_network *net, net_bitcfg **out);
 
 #endif /* NET_H */

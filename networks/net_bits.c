@@ -4,10 +4,9 @@
  * requantizes its input to its own a_bits, residual sums are kept at quant_act_int32 bits. */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cfg/cfg.h"
-#include "networks/net.h"
+#include "networks/net_kind.h"
 
 #define MAX_BITS 16
 
@@ -130,6 +129,21 @@ static void propagate(const net_network *net, net_bitcfg *c, const unsigned char
     }
 }
 
+/* Every conv/fc gets w and a, every add (residual sum) stores r, marked explicit in o_set. */
+static void set_defaults(const net_network *net, net_bitcfg *c, unsigned char *o_set, unsigned w,
+                         unsigned a, unsigned r)
+{
+    for (size_t i = 0; i < net->n_layers; i++) {
+        if (net_kind_has_weights(net->layers[i].kind)) {
+            c->bits[i].w_bits = w;
+            c->bits[i].a_bits = a;
+        } else if (net->layers[i].kind == NET_ADD) {
+            c->bits[i].o_bits = r;
+            o_set[i] = 1;
+        }
+    }
+}
+
 /* ---- Uniform shorthand ---------------------------------------------------------------- */
 static int read_num(const char **p, unsigned *out)
 {
@@ -177,15 +191,7 @@ static base_status fill_uniform(const net_network *net, net_bitcfg *c, unsigned 
     unsigned char *o_set = base_calloc(net->n_layers ? net->n_layers : 1, 1);
     if (!o_set)
         return oom();
-    for (size_t i = 0; i < net->n_layers; i++) {
-        if (net_kind_has_weights(net->layers[i].kind)) {
-            c->bits[i].w_bits = w;
-            c->bits[i].a_bits = a;
-        } else if (net->layers[i].kind == NET_ADD) {
-            c->bits[i].o_bits = r;
-            o_set[i] = 1;
-        }
-    }
+    set_defaults(net, c, o_set, w, a, r);
     c->input_bits = a;
     propagate(net, c, o_set);
     base_free(o_set);
@@ -478,15 +484,7 @@ static base_status load_native(const cfg_node *root, const net_network *net, net
         return st;
     if ((n = cfg_map_get(root, "input")) != NULL && (st = read_bits(n, &input)) != BASE_OK)
         return st;
-    for (size_t i = 0; i < net->n_layers; i++) {
-        if (net_kind_has_weights(net->layers[i].kind)) {
-            c->bits[i].w_bits = dw;
-            c->bits[i].a_bits = da;
-        } else if (net->layers[i].kind == NET_ADD) {
-            c->bits[i].o_bits = residual;
-            o_set[i] = 1;
-        }
-    }
+    set_defaults(net, c, o_set, dw, da, residual);
     if ((layers = cfg_map_get(root, "layers")) != NULL) {
         if ((st = cfg_expect(layers, CFG_MAP, "layers")) != BASE_OK)
             return st;
@@ -576,23 +574,65 @@ base_status net_bitcfg_load_string(const char *name, const char *text, size_t le
 base_status net_bitcfg_resolve(const char *spec, const net_network *net, net_bitcfg **out)
 {
     unsigned w, a, r;
-    struct stat sb;
+    char path[4096];
+    base_ref ref;
     *out = NULL;
     if (strcmp(spec, "onnx") == 0)
         return net_onnx_bitcfg(net, out);
     if (parse_uniform(spec, &w, &a, &r))
         return net_bitcfg_uniform(spec, net, out);
-    if (stat(spec, &sb) == 0)
-        return net_bitcfg_load(spec, net, out);
-    size_t len = strlen(spec);
-    if (!strchr(spec, '/') && !(len > 5 && strcmp(spec + len - 5, ".yaml") == 0)) {
-        char rel[256], path[4096];
-        int n = snprintf(rel, sizeof rel, "networks/hawq_v3/%s.yaml", spec);
-        if (n > 0 && (size_t)n < sizeof rel && base_find_data(rel, path, sizeof path) == BASE_OK)
-            return net_bitcfg_load(path, net, out);
-    }
+    if (base_resolve("networks/hawq_v3", spec, path, sizeof path, &ref) == BASE_OK)
+        return net_bitcfg_load(path, net, out);
     return BASE_ERROR(BASE_ENOTFOUND,
                       "unknown bit configuration '%s': not a shorthand (int8, int4, wXaY[rZ]), "
                       "a file, or a shipped scheme networks/hawq_v3/<name>.yaml",
                       spec);
+}
+
+/* ---- Bits a source gives, copies ------------------------------------------------------ */
+base_status net_bitcfg_from_given(const net_network *net, const net_layer_bits *given,
+                                  net_bitcfg **out)
+{
+    net_bitcfg *c;
+    unsigned char *o_set = NULL;
+    base_status st = cfg_new("onnx", "onnx", net, &c);
+    if (st == BASE_OK && !(o_set = base_calloc(net->n_layers ? net->n_layers : 1, 1)))
+        st = oom();
+    if (st == BASE_OK) {
+        c->format = NET_BITS_NATIVE;
+        set_defaults(net, c, o_set, 0, 0, NET_RESIDUAL_BITS_DEFAULT);
+        for (size_t i = 0; i < net->n_layers; i++)
+            if (net_kind_has_weights(net->layers[i].kind)) {
+                c->bits[i].w_bits = given[i].w_bits;
+                c->bits[i].a_bits = given[i].a_bits;
+            }
+        propagate(net, c, o_set);
+    }
+    base_free(o_set);
+    if (st != BASE_OK) {
+        net_bitcfg_free(c);
+        c = NULL;
+    }
+    *out = c;
+    return st;
+}
+
+base_status net_bitcfg_copy(const net_bitcfg *src, net_bitcfg **out)
+{
+    net_bitcfg *c = base_calloc(1, sizeof *c);
+    *out = NULL;
+    if (!c)
+        return oom();
+    *c = *src;
+    c->name = base_strdup(src->name);
+    c->scheme = base_strdup(src->scheme);
+    c->label = src->label ? base_strdup(src->label) : NULL;
+    c->bits = base_malloc((src->n_layers ? src->n_layers : 1) * sizeof *c->bits);
+    if (!c->name || !c->scheme || (src->label && !c->label) || !c->bits) {
+        net_bitcfg_free(c);
+        return oom();
+    }
+    memcpy(c->bits, src->bits, src->n_layers * sizeof *c->bits);
+    *out = c;
+    return BASE_OK;
 }

@@ -1,7 +1,7 @@
 /* net_onnx.c - ONNX models as apsim networks: protobuf decoding (protobuf-c bindings generated
  * at build time from Debian libonnx-dev's onnx.proto, operator semantics from the ONNX
- * operator specification, onnx.ai/onnx/operators), tensors, graphs, and the importer that
- * lowers a graph to the network YAML layers of docs/NETWORKS.md (docs/ONNX.md). */
+ * operator specification, onnx.ai/onnx/operators), tensors and graphs; net_onnx_import.c
+ * lowers a graph into the network builder (docs/ONNX.md). */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -142,6 +142,85 @@ static int64_t read_le(const uint8_t *p, unsigned bytes, int sign)
     return (int64_t)v;
 }
 
+/* Raw little-endian data of n elements of type d into t. */
+static base_status decode_raw(const Onnx__TensorProto *tp, const struct dtype_info *d, uint64_t n,
+                              const char *where, net_tensor *t)
+{
+    if (tp->raw_data.len != n * d->bytes)
+        return BASE_ERROR(BASE_EPARSE,
+                          "%s: tensor '%s': %zu bytes of data for %" PRIu64 " %s elements", where,
+                          t->name, tp->raw_data.len, n, d->name);
+    int sign = is_signed_int(d->value);
+    const uint8_t *p = tp->raw_data.data;
+    for (size_t i = 0; i < n; i++, p += d->bytes) {
+        int64_t v = read_le(p, d->bytes, sign);
+        if (d->value == NET_DT_FLOAT) {
+            uint32_t u = (uint32_t)v;
+            float f;
+            memcpy(&f, &u, sizeof f);
+            t->fval[i] = (double)f;
+        } else if (d->value == NET_DT_DOUBLE) {
+            uint64_t u = (uint64_t)v;
+            memcpy(&t->fval[i], &u, sizeof u);
+        } else {
+            t->ival[i] = v;
+        }
+    }
+    return BASE_OK;
+}
+
+/* Number of values tp holds in the typed field of type d. */
+static size_t typed_count(const Onnx__TensorProto *tp, const struct dtype_info *d)
+{
+    switch (d->value) {
+    case NET_DT_FLOAT:
+        return tp->n_float_data;
+    case NET_DT_DOUBLE:
+        return tp->n_double_data;
+    case NET_DT_INT64:
+        return tp->n_int64_data;
+    case NET_DT_UINT32:
+    case NET_DT_UINT64:
+        return tp->n_uint64_data;
+    default:
+        return tp->n_int32_data;
+    }
+}
+
+/* Typed data (float_data, int32_data, ...) of n elements of type d into t. */
+static base_status decode_typed(const Onnx__TensorProto *tp, const struct dtype_info *d, uint64_t n,
+                                const char *where, net_tensor *t)
+{
+    size_t have = typed_count(tp, d);
+    if (have != n)
+        return BASE_ERROR(BASE_EPARSE, "%s: tensor '%s': %zu values for %" PRIu64 " elements",
+                          where, t->name, have, n);
+    int sign = is_signed_int(d->value);
+    for (size_t i = 0; i < n; i++)
+        switch (d->value) {
+        case NET_DT_FLOAT:
+            t->fval[i] = (double)tp->float_data[i];
+            break;
+        case NET_DT_DOUBLE:
+            t->fval[i] = tp->double_data[i];
+            break;
+        case NET_DT_INT64:
+            t->ival[i] = tp->int64_data[i];
+            break;
+        case NET_DT_UINT32:
+        case NET_DT_UINT64:
+            t->ival[i] = (int64_t)tp->uint64_data[i];
+            break;
+        default:
+            /* int32_data carries the narrower types; unsigned ones keep their own range. */
+            t->ival[i] = tp->int32_data[i];
+            if (!sign && d->bits < 32)
+                t->ival[i] &= (int64_t)((1ull << d->bits) - 1);
+            break;
+        }
+    return BASE_OK;
+}
+
 /* Decodes tp into t (t zeroed by the caller); where names the file in messages. */
 static base_status tensor_decode(const Onnx__TensorProto *tp, const char *where, net_tensor *t)
 {
@@ -178,74 +257,7 @@ static base_status tensor_decode(const Onnx__TensorProto *tp, const char *where,
         t->fval = base_calloc(alloc, sizeof *t->fval);
     if (!t->ival && !t->fval)
         return BASE_ERROR(BASE_ENOMEM, "out of memory");
-    int sign = is_signed_int(d->value);
-    if (tp->has_raw_data) {
-        if (tp->raw_data.len != n * d->bytes)
-            return BASE_ERROR(BASE_EPARSE,
-                              "%s: tensor '%s': %zu bytes of data for %" PRIu64 " %s elements",
-                              where, nm, tp->raw_data.len, n, d->name);
-        const uint8_t *p = tp->raw_data.data;
-        for (size_t i = 0; i < n; i++, p += d->bytes) {
-            int64_t v = read_le(p, d->bytes, sign);
-            if (d->value == NET_DT_FLOAT) {
-                uint32_t u = (uint32_t)v;
-                float f;
-                memcpy(&f, &u, sizeof f);
-                t->fval[i] = (double)f;
-            } else if (d->value == NET_DT_DOUBLE) {
-                uint64_t u = (uint64_t)v;
-                memcpy(&t->fval[i], &u, sizeof u);
-            } else {
-                t->ival[i] = v;
-            }
-        }
-        return BASE_OK;
-    }
-    size_t have;
-    switch (d->value) {
-    case NET_DT_FLOAT:
-        have = tp->n_float_data;
-        break;
-    case NET_DT_DOUBLE:
-        have = tp->n_double_data;
-        break;
-    case NET_DT_INT64:
-        have = tp->n_int64_data;
-        break;
-    case NET_DT_UINT32:
-    case NET_DT_UINT64:
-        have = tp->n_uint64_data;
-        break;
-    default:
-        have = tp->n_int32_data;
-        break;
-    }
-    if (have != n)
-        return BASE_ERROR(BASE_EPARSE, "%s: tensor '%s': %zu values for %" PRIu64 " elements",
-                          where, nm, have, n);
-    for (size_t i = 0; i < n; i++)
-        switch (d->value) {
-        case NET_DT_FLOAT:
-            t->fval[i] = (double)tp->float_data[i];
-            break;
-        case NET_DT_DOUBLE:
-            t->fval[i] = tp->double_data[i];
-            break;
-        case NET_DT_INT64:
-            t->ival[i] = tp->int64_data[i];
-            break;
-        case NET_DT_UINT32:
-        case NET_DT_UINT64:
-            t->ival[i] = (int64_t)tp->uint64_data[i];
-            break;
-        default:
-            /* int32_data carries the narrower types; unsigned ones keep their own range. */
-            t->ival[i] = tp->int32_data[i];
-            if (!sign && d->bits < 32)
-                t->ival[i] &= (int64_t)((1ull << d->bits) - 1);
-            break;
-        }
-    return BASE_OK;
+    return tp->has_raw_data ? decode_raw(tp, d, n, where, t) : decode_typed(tp, d, n, where, t);
 }
 
 base_status net_tensor_load(const char *path, net_tensor **out)

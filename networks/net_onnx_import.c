@@ -1,39 +1,25 @@
-/* net_onnx_import.c - lowers an ONNX graph to apsim's network layers (docs/ONNX.md): each
- * supported node becomes one layer of the YAML format of docs/NETWORKS.md, which the YAML
- * loader then shape-checks; weights' ONNX shapes are checked against the inferred ones, and
- * QDQ/QOperator integer types give per-layer bits. Operator semantics: onnx.ai/onnx/operators. */
-#include <stdio.h>
-#include <stdlib.h>
+/* net_onnx_import.c - lowers an ONNX graph to apsim's network layers (docs/ONNX.md) through the
+ * network builder, in one pass: each supported node is lowered by the row of its layer kind
+ * (net_kind.c) and shape-checked by the builder as a YAML layer would be; weights' ONNX shapes
+ * are checked against the inferred ones, and QDQ/QOperator integer types give per-layer bits,
+ * kept with the network (native_bits). Operator semantics: onnx.ai/onnx/operators. */
 #include <string.h>
 
-#include "networks/net.h"
+#include "networks/net_kind.h"
 
-/* What a tensor name stands for while walking the graph. */
-typedef struct value {
-    const char *tensor; /* borrowed from the graph */
-    int layer;          /* producing emitted layer, -1 = network input, -2 = none */
-    const net_tensor *init;
-    unsigned bits; /* integer width it is stored at (0 = float / unknown) */
-} value;
-
-typedef struct importer {
+struct net_onnx_importer {
     const net_onnx_graph *g;
-    value *vals;
+    net_onnx_value *vals;
     size_t n_vals;
-    char **names; /* emitted layer names */
-    const net_onnx_node **nodes;
-    const net_tensor **weights;
-    unsigned *w_bits, *a_bits;
-    long *bias_at;              /* conv/fc: offset of its "bias: false" value in text, else -1 */
-    unsigned char *bias_fold;   /* 1 when a later bias Add or BatchNormalization folds in */
-    const net_tensor **reshape; /* Reshape's target shape for its flatten layer, else NULL */
-    size_t n_layers;
-    FILE *yaml;
-    char *text;
-    size_t text_len;
-} importer;
+    net_builder *b;
+};
 
-static const value *lookup(const importer *im, const char *tensor)
+const net_onnx_graph *net_onnx_graph_of(const net_onnx_importer *im)
+{
+    return im->g;
+}
+
+const net_onnx_value *net_onnx_lookup(const net_onnx_importer *im, const char *tensor)
 {
     for (size_t i = im->n_vals; i-- > 0;)
         if (strcmp(im->vals[i].tensor, tensor) == 0)
@@ -41,123 +27,44 @@ static const value *lookup(const importer *im, const char *tensor)
     return NULL;
 }
 
-static void put_value(importer *im, const char *tensor, int layer, const net_tensor *init,
+const net_onnx_value *net_onnx_input(const net_onnx_importer *im, const net_onnx_node *nd, size_t i)
+{
+    return i < nd->n_inputs && *nd->inputs[i] ? net_onnx_lookup(im, nd->inputs[i]) : NULL;
+}
+
+static void put_value(net_onnx_importer *im, const char *tensor, int layer, const net_tensor *init,
                       unsigned bits)
 {
-    value *v = &im->vals[im->n_vals++];
+    net_onnx_value *v = &im->vals[im->n_vals++];
     v->tensor = tensor;
     v->layer = layer;
     v->init = init;
     v->bits = bits;
 }
 
-static unsigned int_bits(int dtype)
+void net_onnx_pass(net_onnx_importer *im, const char *tensor, const net_onnx_value *v)
+{
+    put_value(im, tensor, v->layer, v->init, v->bits);
+}
+
+int net_onnx_fold_bias(net_onnx_importer *im, int layer)
+{
+    return net_builder_fold_bias(im->b, layer);
+}
+
+unsigned net_onnx_int_bits(int dtype)
 {
     return net_dtype_is_int(dtype) ? net_dtype_bits(dtype) : 0;
 }
 
-/* Writes s as a double-quoted YAML scalar. */
-static void put_quoted(FILE *fp, const char *s)
-{
-    fputc('"', fp);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fputc('\\', fp);
-        fputc(c < 0x20 || c == 0x7f ? '_' : c, fp);
-    }
-    fputc('"', fp);
-}
-
-static const char *layer_ref(const importer *im, int layer)
-{
-    return layer < 0 ? "input" : im->names[layer];
-}
-
-/* Starts a layer for node nd reading producer `in`; returns its index. */
-static base_status begin_layer(importer *im, const net_onnx_node *nd, const char *type, int in,
-                               const net_tensor *weight, unsigned w_bits, unsigned a_bits)
-{
-    size_t k = im->n_layers;
-    char *name = NULL;
-    for (unsigned suffix = 0; !name; suffix++) {
-        size_t len = strlen(nd->name) + 16;
-        char *cand = base_malloc(len);
-        if (!cand)
-            return BASE_ERROR(BASE_ENOMEM, "out of memory");
-        if (suffix)
-            snprintf(cand, len, "%s_%u", nd->name, suffix);
-        else
-            snprintf(cand, len, "%s", nd->name);
-        int clash = strcmp(cand, "input") == 0 || *cand == '\0';
-        for (size_t i = 0; i < k && !clash; i++)
-            clash = strcmp(im->names[i], cand) == 0;
-        if (clash)
-            base_free(cand);
-        else
-            name = cand;
-    }
-    im->names[k] = name;
-    im->nodes[k] = nd;
-    im->weights[k] = weight;
-    im->w_bits[k] = w_bits;
-    im->a_bits[k] = a_bits;
-    im->bias_at[k] = -1;
-    im->reshape[k] = NULL;
-    im->n_layers++;
-    fputs("  - {name: ", im->yaml);
-    put_quoted(im->yaml, name);
-    fprintf(im->yaml, ", type: %s", type);
-    if (in != -2) {
-        fputs(", input: ", im->yaml);
-        put_quoted(im->yaml, layer_ref(im, in));
-    }
-    return BASE_OK;
-}
-
-/* Writes ", bias: true}" or ", bias: false}" ending a conv/fc line, remembering where the
- * value sits so that a later bias Add or BatchNormalization can set it (bias_set). */
-static void put_bias(importer *im, int has_bias)
-{
-    fputs(", bias: ", im->yaml);
-    fflush(im->yaml);
-    im->bias_at[im->n_layers - 1] = has_bias ? -1 : ftell(im->yaml);
-    fputs(has_bias ? "true}\n" : "false}\n", im->yaml);
-}
-
-/* Records that conv/fc layer `layer` gets a bias; apply_bias_folds writes it once the text
- * is final. 0 when layer is no conv/fc (nothing to fold into). */
-static int bias_set(importer *im, int layer)
-{
-    if (layer < 0 || !im->weights[layer])
-        return 0;
-    im->bias_fold[layer] = 1;
-    return 1;
-}
-
-/* Closes the YAML stream (after which the text buffer is ours, POSIX open_memstream) and
- * turns each folded layer's "false" into "true " (same length, still YAML). */
-static base_status apply_bias_folds(importer *im)
-{
-    int bad = fclose(im->yaml) != 0;
-    im->yaml = NULL;
-    if (bad || !im->text)
-        return BASE_ERROR(BASE_ENOMEM, "out of memory");
-    for (size_t k = 0; k < im->n_layers; k++)
-        if (im->bias_fold[k] && im->bias_at[k] >= 0)
-            memcpy(im->text + im->bias_at[k], "true ", 5);
-    return BASE_OK;
-}
-
-static int64_t attr_int(const net_onnx_node *nd, const char *name, int64_t dflt)
+int64_t net_onnx_attr_int(const net_onnx_node *nd, const char *name, int64_t dflt)
 {
     const net_onnx_attr *a = net_onnx_attr_find(nd, name);
     return a && a->has_i ? a->i : dflt;
 }
 
-/* All n_ints of attribute name equal (or absent: dflt) -> *v; else an error naming the node. */
-static base_status attr_uniform(const importer *im, const net_onnx_node *nd, const char *name,
-                                int64_t dflt, int64_t *v)
+base_status net_onnx_attr_uniform(const net_onnx_importer *im, const net_onnx_node *nd,
+                                  const char *name, int64_t dflt, int64_t *v)
 {
     const net_onnx_attr *a = net_onnx_attr_find(nd, name);
     *v = dflt;
@@ -176,11 +83,10 @@ static base_status attr_uniform(const importer *im, const net_onnx_node *nd, con
     return BASE_OK;
 }
 
-/* The data input value (a layer or the network input) of node input i. */
-static base_status data_input(const importer *im, const net_onnx_node *nd, size_t i,
-                              const value **out)
+base_status net_onnx_data_input(const net_onnx_importer *im, const net_onnx_node *nd, size_t i,
+                                const net_onnx_value **out)
 {
-    const value *v = i < nd->n_inputs ? lookup(im, nd->inputs[i]) : NULL;
+    const net_onnx_value *v = i < nd->n_inputs ? net_onnx_lookup(im, nd->inputs[i]) : NULL;
     if (!v || v->layer == -2)
         return BASE_ERROR(BASE_ESHAPE,
                           "%s: node '%s' (%s): input %zu '%s' is not produced by an "
@@ -191,10 +97,10 @@ static base_status data_input(const importer *im, const net_onnx_node *nd, size_
     return BASE_OK;
 }
 
-static base_status weight_input(const importer *im, const net_onnx_node *nd, size_t i, int rank,
-                                const value **out)
+base_status net_onnx_weight_input(const net_onnx_importer *im, const net_onnx_node *nd, size_t i,
+                                  int rank, const net_onnx_value **out)
 {
-    const value *v = i < nd->n_inputs ? lookup(im, nd->inputs[i]) : NULL;
+    const net_onnx_value *v = i < nd->n_inputs ? net_onnx_lookup(im, nd->inputs[i]) : NULL;
     if (!v || !v->init)
         return BASE_ERROR(BASE_EUNSUPPORTED,
                           "%s: node '%s' (%s): input %zu must be a constant weight initializer",
@@ -208,55 +114,119 @@ static base_status weight_input(const importer *im, const net_onnx_node *nd, siz
     return BASE_OK;
 }
 
-/* Integer width of the optional zero-point input i (type decides the quantized width). */
-static unsigned zp_bits(const importer *im, const net_onnx_node *nd, size_t i, unsigned dflt)
+unsigned net_onnx_zp_bits(const net_onnx_importer *im, const net_onnx_node *nd, size_t i,
+                          unsigned dflt)
 {
-    const value *v = i < nd->n_inputs && *nd->inputs[i] ? lookup(im, nd->inputs[i]) : NULL;
-    return v && v->init ? int_bits(v->init->dtype) : dflt;
+    const net_onnx_value *v = net_onnx_input(im, nd, i);
+    return v && v->init ? net_onnx_int_bits(v->init->dtype) : dflt;
 }
 
-static unsigned wbits_of(const value *w)
+/* ---- Nodes that make no layer ---------------------------------------------------------- */
+static int is_pass_through(const char *op)
 {
-    return w->bits ? w->bits : int_bits(w->init->dtype);
+    static const char *const ops[] = {"QuantizeLinear", "DequantizeLinear",   "Identity",
+                                      "Dropout",        "BatchNormalization", "Cast"};
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+        if (strcmp(op, ops[i]) == 0)
+            return 1;
+    return 0;
 }
 
-/* Clip as a relu: min constant 0 (opset >= 11: input 1; older: attribute min); any max. */
-static int clip_is_relu(const importer *im, const net_onnx_node *nd)
+/* Quantize/dequantize set the stored width; a BatchNormalization after a conv/fc folds into it
+ * (scale into the weights, shift into a per-channel bias, no MACs); elsewhere it passes
+ * through unmodelled, as Identity, Dropout and Cast do. */
+static base_status pass_through(net_onnx_importer *im, const net_onnx_node *nd)
 {
-    const net_onnx_attr *a = net_onnx_attr_find(nd, "min");
-    if (a)
-        return a->has_f && a->f == 0.0;
-    const value *v = nd->n_inputs > 1 && *nd->inputs[1] ? lookup(im, nd->inputs[1]) : NULL;
-    const net_tensor *t = v ? v->init : NULL;
-    if (!t || t->n_elems != 1)
-        return 0;
-    return t->ival ? t->ival[0] == 0 : t->fval[0] == 0.0;
+    const char *op = nd->op_type;
+    const net_onnx_value *v = nd->n_inputs ? net_onnx_lookup(im, nd->inputs[0]) : NULL;
+    if (!v)
+        return BASE_ERROR(BASE_ESHAPE, "%s: node '%s' (%s): input is not produced earlier",
+                          im->g->path, nd->name, op);
+    unsigned bits = v->bits;
+    if (!strcmp(op, "BatchNormalization"))
+        net_builder_fold_bias(im->b, v->layer);
+    if (!strcmp(op, "QuantizeLinear"))
+        bits = net_onnx_zp_bits(im, nd, 2, 8); /* uint8 when the zero point is omitted */
+    else if (!strcmp(op, "DequantizeLinear") && v->init)
+        bits = net_onnx_int_bits(v->init->dtype);
+    put_value(im, nd->outputs[0], v->layer, v->init, bits);
+    return BASE_OK;
 }
 
-/* Reshape's target when it is a flatten: a constant 2-element integer shape whose first
- * entry keeps the batch (0, 1 or the input's N) and whose second is -1 or positive (checked
- * against C*H*W once shapes are inferred, check_weights). NULL otherwise. */
-static const net_tensor *reshape_target(const importer *im, const net_onnx_node *nd)
+/* ---- Nodes that make a layer ------------------------------------------------------------- */
+/* s with control characters as '_' (what a layer name may hold) into a new string of room
+ * for a suffix. */
+static char *clean_name(const char *s, size_t room)
 {
-    const value *v = nd->n_inputs > 1 && *nd->inputs[1] ? lookup(im, nd->inputs[1]) : NULL;
-    const net_tensor *t = v ? v->init : NULL;
-    if (!t || !t->ival || t->n_elems != 2)
+    size_t len = strlen(s);
+    char *out = base_malloc(len + room);
+    if (!out)
         return NULL;
-    int64_t n = im->g->input_dims[0][0] > 0 ? im->g->input_dims[0][0] : 1;
-    if (t->ival[0] != 0 && t->ival[0] != 1 && t->ival[0] != n)
-        return NULL;
-    if (t->ival[1] != -1 && t->ival[1] < 1)
-        return NULL;
-    return t;
+    for (size_t i = 0; i <= len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        out[i] = (char)((c && (c < 0x20 || c == 0x7f)) ? '_' : c);
+    }
+    return out;
 }
 
-static base_status lower_node(importer *im, const net_onnx_node *nd)
+/* The node's name, or name_1, name_2, ... when a layer has it (or it is "" or "input"). */
+static base_status unique_name(const net_onnx_importer *im, const net_onnx_node *nd, char **out)
+{
+    char *name = clean_name(nd->name, 16);
+    if (!name)
+        return BASE_ERROR(BASE_ENOMEM, "out of memory");
+    size_t len = strlen(name);
+    for (unsigned suffix = 1;
+         !*name || !strcmp(name, "input") || net_builder_find(im->b, name) >= 0; suffix++)
+        snprintf(name + len, 16, "_%u", suffix);
+    *out = name;
+    return BASE_OK;
+}
+
+/* The ONNX shapes of the layer's weight and Reshape target against the inferred ones. */
+static base_status check_weights(const net_onnx_importer *im, const net_onnx_node *nd,
+                                 const net_onnx_lowered *lw, const net_layer *l)
+{
+    const net_tensor *rs = lw->reshape, *wt = lw->weight;
+    if (rs && rs->ival[1] > 0 && rs->ival[1] != (int64_t)l->c_out)
+        return BASE_ERROR(BASE_EUNSUPPORTED,
+                          "%s: node '%s' (Reshape): target [%lld, %lld] is no flatten of "
+                          "the %d x %d x %d input",
+                          im->g->path, nd->name, (long long)rs->ival[0], (long long)rs->ival[1],
+                          l->c_in, l->h_in, l->w_in);
+    int64_t want = l->c_in / l->groups;
+    if (wt && lw->weight_k != want)
+        return BASE_ERROR(BASE_ESHAPE,
+                          "%s: node '%s' (%s): weight '%s' expects %lld input "
+                          "channels, the inferred input has %lld",
+                          im->g->path, nd->name, nd->op_type, wt->name, (long long)lw->weight_k,
+                          (long long)want);
+    return BASE_OK;
+}
+
+/* Adds the lowered layer of node nd to the network. */
+static base_status emit(net_onnx_importer *im, const net_onnx_node *nd, net_onnx_lowered *lw)
+{
+    char *name = NULL;
+    base_status st = unique_name(im, nd, &name);
+    if (st != BASE_OK)
+        return st;
+    lw->spec.name = name;
+    st = net_builder_add(im->b, &lw->spec);
+    base_free(name);
+    if (st != BASE_OK)
+        return st;
+    size_t k = net_builder_count(im->b) - 1;
+    if ((st = check_weights(im, nd, lw, net_builder_layer(im->b, k))) != BASE_OK)
+        return st;
+    net_builder_set_bits(im->b, k, lw->w_bits, lw->a_bits);
+    put_value(im, nd->outputs[0], (int)k, NULL, lw->out_bits);
+    return BASE_OK;
+}
+
+static base_status lower_node(net_onnx_importer *im, const net_onnx_node *nd)
 {
     const char *op = nd->op_type, *path = im->g->path;
-    const value *x = NULL, *w = NULL;
-    base_status st;
-    int layer = (int)im->n_layers;
-    unsigned out_bits = 0;
     if (nd->n_outputs < 1)
         return BASE_ERROR(BASE_EPARSE, "%s: node '%s' has no output", path, nd->name);
     const net_onnx_attr *autopad = net_onnx_attr_find(nd, "auto_pad");
@@ -265,328 +235,119 @@ static base_status lower_node(importer *im, const net_onnx_node *nd)
         return BASE_ERROR(BASE_EUNSUPPORTED,
                           "%s: node '%s' (%s): auto_pad %s is not supported (give "
                           "explicit pads)",
-                          path, nd->name, nd->op_type, autopad->s);
-    if (!strcmp(op, "QuantizeLinear") || !strcmp(op, "DequantizeLinear") ||
-        !strcmp(op, "Identity") || !strcmp(op, "Dropout") || !strcmp(op, "BatchNormalization") ||
-        !strcmp(op, "Cast")) {
-        const value *v = nd->n_inputs ? lookup(im, nd->inputs[0]) : NULL;
-        if (!v)
-            return BASE_ERROR(BASE_ESHAPE, "%s: node '%s' (%s): input is not produced earlier",
-                              path, nd->name, op);
-        unsigned bits = v->bits;
-        /* BatchNormalization after a conv/fc folds into it: scale into the weights, shift
-         * into a per-channel bias (no MACs); elsewhere it is passed through unmodelled. */
-        if (!strcmp(op, "BatchNormalization"))
-            bias_set(im, v->layer);
-        if (!strcmp(op, "QuantizeLinear"))
-            bits = zp_bits(im, nd, 2, 8); /* uint8 when the zero point is omitted */
-        else if (!strcmp(op, "DequantizeLinear") && v->init)
-            bits = int_bits(v->init->dtype);
-        put_value(im, nd->outputs[0], v->layer, v->init, bits);
-        return BASE_OK;
-    }
-    int is_conv = !strcmp(op, "Conv") || !strcmp(op, "ConvInteger") || !strcmp(op, "QLinearConv");
-    int is_fc = !strcmp(op, "Gemm") || !strcmp(op, "MatMul") || !strcmp(op, "MatMulInteger") ||
-                !strcmp(op, "QLinearMatMul");
-    if (is_conv || is_fc) {
-        int qlin = op[0] == 'Q', integer = strstr(op, "Integer") != NULL;
-        if ((st = data_input(im, nd, 0, &x)) != BASE_OK ||
-            (st = weight_input(im, nd, qlin ? 3 : 1, is_conv ? 4 : 2, &w)) != BASE_OK)
-            return st;
-        unsigned a_bits = qlin      ? zp_bits(im, nd, 2, 8)
-                          : integer ? zp_bits(im, nd, 2, x->bits)
-                                    : x->bits;
-        unsigned w_bits = qlin ? zp_bits(im, nd, 5, wbits_of(w)) : wbits_of(w);
-        if (is_conv) {
-            int64_t s, p, dil;
-            if ((st = attr_uniform(im, nd, "strides", 1, &s)) != BASE_OK ||
-                (st = attr_uniform(im, nd, "pads", 0, &p)) != BASE_OK ||
-                (st = attr_uniform(im, nd, "dilations", 1, &dil)) != BASE_OK)
-                return st;
-            if (dil != 1)
-                return BASE_ERROR(BASE_EUNSUPPORTED, "%s: node '%s' (%s): dilated convolution",
-                                  path, nd->name, op);
-            int has_bias = qlin ? nd->n_inputs > 8 && *nd->inputs[8]
-                                : !integer && nd->n_inputs > 2 && *nd->inputs[2];
-            if ((st = begin_layer(im, nd, "conv", x->layer, w->init, w_bits, a_bits)) != BASE_OK)
-                return st;
-            fprintf(im->yaml, ", out: %lld, kernel: [%lld, %lld], stride: %lld, pad: %lld",
-                    (long long)w->init->dims[0], (long long)w->init->dims[2],
-                    (long long)w->init->dims[3], (long long)s, (long long)p);
-            fprintf(im->yaml, ", groups: %lld", (long long)attr_int(nd, "group", 1));
-            put_bias(im, has_bias);
-        } else {
-            int trans = !strcmp(op, "Gemm") && attr_int(nd, "transB", 0);
-            if (!strcmp(op, "Gemm") && attr_int(nd, "transA", 0))
-                return BASE_ERROR(BASE_EUNSUPPORTED, "%s: node '%s' (Gemm): transA", path,
-                                  nd->name);
-            int has_bias = (!strcmp(op, "Gemm") && nd->n_inputs > 2 && *nd->inputs[2]);
-            if ((st = begin_layer(im, nd, "fc", x->layer, w->init, w_bits, a_bits)) != BASE_OK)
-                return st;
-            fprintf(im->yaml, ", out: %lld", (long long)w->init->dims[trans ? 0 : 1]);
-            put_bias(im, has_bias);
-        }
-        out_bits = qlin ? zp_bits(im, nd, 7, 8) : integer ? 32 : 0;
-    } else if (!strcmp(op, "Relu") || !strcmp(op, "Clip")) {
-        if (!strcmp(op, "Clip") && !clip_is_relu(im, nd))
-            return BASE_ERROR(BASE_EUNSUPPORTED,
-                              "%s: node '%s' (Clip): only a constant min of 0 is supported "
-                              "(a relu; max saturation is not modelled)",
-                              path, nd->name);
-        if ((st = data_input(im, nd, 0, &x)) != BASE_OK ||
-            (st = begin_layer(im, nd, "relu", x->layer, NULL, 0, x->bits)) != BASE_OK)
-            return st;
-        fputs("}\n", im->yaml);
-        out_bits = x->bits;
-    } else if (!strcmp(op, "MaxPool") || !strcmp(op, "AveragePool")) {
-        const net_onnx_attr *ks = net_onnx_attr_find(nd, "kernel_shape");
-        int64_t s, p;
-        if ((st = data_input(im, nd, 0, &x)) != BASE_OK)
-            return st;
-        if (!ks || ks->n_ints != 2 || ks->ints[0] < 1 || ks->ints[1] < 1 || ks->ints[0] > 1024 ||
-            ks->ints[1] > 1024)
-            return BASE_ERROR(BASE_EUNSUPPORTED, "%s: node '%s' (%s): needs a 2-D kernel_shape",
-                              path, nd->name, op);
-        if (attr_int(nd, "ceil_mode", 0) || attr_int(nd, "storage_order", 0))
-            return BASE_ERROR(BASE_EUNSUPPORTED, "%s: node '%s' (%s): ceil_mode/storage_order",
-                              path, nd->name, op);
-        if ((st = attr_uniform(im, nd, "strides", 1, &s)) != BASE_OK ||
-            (st = attr_uniform(im, nd, "pads", 0, &p)) != BASE_OK)
-            return st;
-        if ((st = begin_layer(im, nd, op[0] == 'M' ? "maxpool" : "avgpool", x->layer, NULL, 0,
-                              x->bits)) != BASE_OK)
-            return st;
-        fprintf(im->yaml, ", kernel: [%lld, %lld], stride: %lld, pad: %lld}\n",
-                (long long)ks->ints[0], (long long)ks->ints[1], (long long)s, (long long)p);
-        out_bits = x->bits;
-    } else if (!strcmp(op, "GlobalAveragePool")) {
-        if ((st = data_input(im, nd, 0, &x)) != BASE_OK ||
-            (st = begin_layer(im, nd, "avgpool", x->layer, NULL, 0, x->bits)) != BASE_OK)
-            return st;
-        fputs(", global: true}\n", im->yaml);
-        out_bits = x->bits;
-    } else if (!strcmp(op, "Flatten") || !strcmp(op, "Reshape")) {
-        const net_tensor *shape = NULL;
-        if (!strcmp(op, "Reshape") && !(shape = reshape_target(im, nd)))
-            return BASE_ERROR(BASE_EUNSUPPORTED,
-                              "%s: node '%s' (Reshape): only a constant target [N, -1] or "
-                              "[N, C*H*W] (a flatten) is supported",
-                              path, nd->name);
-        if ((st = data_input(im, nd, 0, &x)) != BASE_OK ||
-            (st = begin_layer(im, nd, "flatten", x->layer, NULL, 0, x->bits)) != BASE_OK)
-            return st;
-        im->reshape[layer] = shape;
-        fputs("}\n", im->yaml);
-        out_bits = x->bits;
-    } else if (!strcmp(op, "Add")) {
-        const value *a = nd->n_inputs == 2 ? lookup(im, nd->inputs[0]) : NULL;
-        const value *b = nd->n_inputs == 2 ? lookup(im, nd->inputs[1]) : NULL;
-        if (!a || !b)
-            return BASE_ERROR(BASE_ESHAPE, "%s: node '%s' (Add): inputs are not produced earlier",
-                              path, nd->name);
-        if (a->init || b->init) { /* a bias add: folded into its conv/fc producer */
-            const value *d = a->init ? b : a;
-            if (!bias_set(im, d->layer))
-                return BASE_ERROR(BASE_EUNSUPPORTED,
-                                  "%s: node '%s' (Add): a constant is only supported as the bias "
-                                  "of a conv/fc",
-                                  path, nd->name);
-            put_value(im, nd->outputs[0], d->layer, d->init, d->bits);
-            return BASE_OK;
-        }
-        if ((st = begin_layer(im, nd, "add", -2, NULL, 0, a->bits)) != BASE_OK)
-            return st;
-        fputs(", inputs: [", im->yaml);
-        put_quoted(im->yaml, layer_ref(im, a->layer));
-        fputs(", ", im->yaml);
-        put_quoted(im->yaml, layer_ref(im, b->layer));
-        fputs("]}\n", im->yaml);
-        out_bits = a->bits > b->bits ? a->bits : b->bits;
-    } else {
+                          path, nd->name, op, autopad->s);
+    if (is_pass_through(op))
+        return pass_through(im, nd);
+    net_kind kind = net_kind_of_onnx_op(op);
+    const net_kind_row *row = net_kind_row_of(kind);
+    if (!row)
         return BASE_ERROR(BASE_EUNSUPPORTED, "%s: node '%s': unsupported ONNX operator '%s'", path,
                           nd->name, op);
-    }
-    put_value(im, nd->outputs[0], layer, NULL, out_bits);
-    return BASE_OK;
+    net_onnx_lowered lw = {.emit = 1};
+    lw.spec.kind = kind;
+    lw.spec.n_inputs = row->n_inputs;
+    lw.spec.kh = lw.spec.kw = lw.spec.stride = lw.spec.groups = 1;
+    base_status st = row->onnx_lower(im, nd, &lw);
+    if (st != BASE_OK || !lw.emit)
+        return st;
+    return emit(im, nd, &lw);
 }
 
-static void importer_clear(importer *im)
+/* The one-image input C x H x W of the graph's first input (N x C x H x W or N x F). */
+static base_status input_shape(const net_onnx_graph *g, int *c, int *h, int *w)
 {
-    for (size_t i = 0; i < im->n_layers; i++)
-        base_free(im->names[i]);
-    base_free(im->names);
-    base_free(im->nodes);
-    base_free(im->weights);
-    base_free(im->w_bits);
-    base_free(im->a_bits);
-    base_free(im->bias_at);
-    base_free(im->bias_fold);
-    base_free(im->reshape);
-    base_free(im->vals);
-    if (im->yaml)
-        fclose(im->yaml);
-    free(im->text);
-}
-
-static base_status import_graph(const net_onnx_graph *g, importer *im)
-{
-    memset(im, 0, sizeof *im);
-    im->g = g;
-    size_t nn = g->n_nodes + 1, nv = g->n_inits + g->n_inputs + g->n_nodes + 1;
-    im->vals = base_calloc(nv, sizeof *im->vals);
-    im->names = base_calloc(nn, sizeof *im->names);
-    im->nodes = base_calloc(nn, sizeof *im->nodes);
-    im->weights = base_calloc(nn, sizeof *im->weights);
-    im->w_bits = base_calloc(nn, sizeof *im->w_bits);
-    im->a_bits = base_calloc(nn, sizeof *im->a_bits);
-    im->bias_at = base_calloc(nn, sizeof *im->bias_at);
-    im->bias_fold = base_calloc(nn, sizeof *im->bias_fold);
-    im->reshape = base_calloc(nn, sizeof *im->reshape);
-    im->yaml = open_memstream(&im->text, &im->text_len);
-    if (!im->vals || !im->names || !im->nodes || !im->weights || !im->w_bits || !im->a_bits ||
-        !im->bias_at || !im->bias_fold || !im->reshape || !im->yaml)
-        return BASE_ERROR(BASE_ENOMEM, "out of memory");
     if (g->n_inputs < 1 || g->input_n_dims[0] < 0)
         return BASE_ERROR(BASE_ESHAPE, "%s: the graph input's shape is not declared", g->path);
     const int64_t *d = g->input_dims[0];
-    int64_t c, h = 1, w = 1;
+    int64_t cc, hh = 1, ww = 1;
     if (g->input_n_dims[0] == 4) {
-        c = d[1];
-        h = d[2];
-        w = d[3];
+        cc = d[1];
+        hh = d[2];
+        ww = d[3];
     } else if (g->input_n_dims[0] == 2) {
-        c = d[1];
+        cc = d[1];
     } else {
         return BASE_ERROR(BASE_EUNSUPPORTED,
                           "%s: graph input '%s' has %d dimensions (apsim takes "
                           "N x C x H x W or N x F)",
                           g->path, g->inputs[0], g->input_n_dims[0]);
     }
-    if (c < 1 || h < 1 || w < 1 || c > (1 << 20) || h > (1 << 16) || w > (1 << 16))
+    if (cc < 1 || hh < 1 || ww < 1 || cc > NET_MAX_CHANNELS || hh > NET_MAX_SPATIAL ||
+        ww > NET_MAX_SPATIAL)
         return BASE_ERROR(BASE_ESHAPE, "%s: graph input '%s' has no usable fixed shape", g->path,
                           g->inputs[0]);
-    for (size_t i = 0; i < g->n_inits; i++)
-        put_value(im, g->inits[i].name, -2, &g->inits[i], 0);
-    put_value(im, g->inputs[0], -1, NULL, int_bits(g->input_dtypes[0]));
-    fprintf(im->yaml, "name: ");
-    const char *base = strrchr(g->path, '/');
-    put_quoted(im->yaml, base ? base + 1 : g->path);
-    fprintf(im->yaml, "\ninput: {channels: %lld, height: %lld, width: %lld}\nlayers:\n",
-            (long long)c, (long long)h, (long long)w);
-    base_status st = BASE_OK;
-    for (size_t i = 0; i < g->n_nodes && st == BASE_OK; i++)
-        st = lower_node(im, &g->nodes[i]);
-    if (st == BASE_OK && im->n_layers == 0)
-        return BASE_ERROR(BASE_ESHAPE, "%s: the model has no layer apsim models", g->path);
-    if (st == BASE_OK)
-        st = apply_bias_folds(im);
-    return st;
-}
-
-/* Checks the ONNX weight shapes against the layers the YAML loader inferred. */
-static base_status check_weights(const importer *im, const net_network *net)
-{
-    for (size_t i = 0; i < net->n_layers && i < im->n_layers; i++) {
-        const net_layer *l = &net->layers[i];
-        const net_tensor *rs = im->reshape[i];
-        if (rs && rs->ival[1] > 0 && rs->ival[1] != (int64_t)l->c_out)
-            return BASE_ERROR(BASE_EUNSUPPORTED,
-                              "%s: node '%s' (Reshape): target [%lld, %lld] is no flatten of "
-                              "the %d x %d x %d input",
-                              im->g->path, im->nodes[i]->name, (long long)rs->ival[0],
-                              (long long)rs->ival[1], l->c_in, l->h_in, l->w_in);
-        const net_tensor *wt = im->weights[i];
-        if (!wt)
-            continue;
-        int64_t k = l->kind == NET_CONV ? wt->dims[1]
-                    : !strcmp(im->nodes[i]->op_type, "Gemm") && attr_int(im->nodes[i], "transB", 0)
-                        ? wt->dims[1]
-                        : wt->dims[0];
-        int64_t want = l->c_in / l->groups;
-        if (k != want)
-            return BASE_ERROR(BASE_ESHAPE,
-                              "%s: node '%s' (%s): weight '%s' expects %lld input "
-                              "channels, the inferred input has %lld",
-                              im->g->path, im->nodes[i]->name, im->nodes[i]->op_type, wt->name,
-                              (long long)k, (long long)want);
-    }
+    *c = (int)cc;
+    *h = (int)hh;
+    *w = (int)ww;
     return BASE_OK;
 }
 
-static base_status load_both(const char *path, net_onnx_graph **g, importer *im, net_network **out)
+/* Starts the network: named after the model file, values for initializers and the input. */
+static base_status import_start(net_onnx_importer *im, const net_onnx_graph *g)
 {
-    *out = NULL;
-    memset(im, 0, sizeof *im);
-    base_status st = net_onnx_graph_load(path, g);
+    int c = 0, h = 0, w = 0;
+    base_status st = input_shape(g, &c, &h, &w);
+    if (st != BASE_OK)
+        return st;
+    const char *base = strrchr(g->path, '/');
+    char *name = clean_name(base ? base + 1 : g->path, 1);
+    if (!name)
+        return BASE_ERROR(BASE_ENOMEM, "out of memory");
+    st = net_builder_start(name, g->path, c, h, w, &im->b);
+    base_free(name);
+    if (st != BASE_OK)
+        return st;
+    for (size_t i = 0; i < g->n_inits; i++)
+        put_value(im, g->inits[i].name, -2, &g->inits[i], 0);
+    put_value(im, g->inputs[0], -1, NULL, net_onnx_int_bits(g->input_dtypes[0]));
+    return BASE_OK;
+}
+
+static base_status import_graph(const net_onnx_graph *g, net_network **out)
+{
+    net_onnx_importer im = {.g = g};
+    im.vals = base_calloc(g->n_inits + g->n_inputs + g->n_nodes + 1, sizeof *im.vals);
+    if (!im.vals)
+        return BASE_ERROR(BASE_ENOMEM, "out of memory");
+    base_status st = import_start(&im, g);
+    for (size_t i = 0; i < g->n_nodes && st == BASE_OK; i++)
+        st = lower_node(&im, &g->nodes[i]);
+    if (st == BASE_OK && net_builder_count(im.b) == 0)
+        st = BASE_ERROR(BASE_ESHAPE, "%s: the model has no layer apsim models", g->path);
     if (st == BASE_OK)
-        st = import_graph(*g, im);
-    if (st == BASE_OK)
-        st = net_load_string(path, im->text, im->text_len, out);
-    if (st == BASE_OK && (*out)->n_layers != im->n_layers)
-        st = BASE_ERROR(BASE_ESHAPE, "%s: layer count mismatch after import", path);
-    if (st == BASE_OK)
-        st = check_weights(im, *out);
-    if (st != BASE_OK) {
-        net_free(*out);
-        *out = NULL;
-    }
+        st = net_builder_finish(im.b, out);
+    else
+        net_builder_free(im.b);
+    base_free(im.vals);
     return st;
 }
 
 base_status net_onnx_load(const char *path, net_network **out)
 {
     net_onnx_graph *g = NULL;
-    importer im;
-    base_status st = load_both(path, &g, &im, out);
-    importer_clear(&im);
+    *out = NULL;
+    base_status st = net_onnx_graph_load(path, &g);
+    if (st == BASE_OK)
+        st = import_graph(g, out);
     net_onnx_graph_free(g);
     return st;
 }
 
 base_status net_onnx_bitcfg(const net_network *net, net_bitcfg **out)
 {
+    const net_bitcfg *nb = net->native_bits;
     *out = NULL;
-    if (!net->path)
+    if (!nb && !net->path)
         return BASE_ERROR(BASE_EINVAL, "bits 'onnx': the network was not loaded from a file");
-    size_t len = strlen(net->path);
-    if (len < 5 || strcmp(net->path + len - 5, ".onnx") != 0)
+    if (!nb)
         return BASE_ERROR(BASE_EINVAL, "bits 'onnx' needs an ONNX model, not '%s'", net->path);
-    net_onnx_graph *g = NULL;
-    importer im;
-    net_network *again = NULL;
-    base_status st = load_both(net->path, &g, &im, &again);
-    char *text = NULL;
-    size_t text_len = 0;
-    FILE *fp = NULL;
-    if (st == BASE_OK && again->n_layers != net->n_layers)
-        st = BASE_ERROR(BASE_EINVAL, "bits 'onnx': %s changed since it was loaded", net->path);
-    if (st == BASE_OK && !(fp = open_memstream(&text, &text_len)))
-        st = BASE_ERROR(BASE_ENOMEM, "out of memory");
-    if (st == BASE_OK) {
-        fputs("name: onnx\nlayers:\n", fp);
-        for (size_t i = 0; i < im.n_layers && st == BASE_OK; i++) {
-            if (!net_kind_has_weights(net->layers[i].kind))
-                continue;
-            unsigned wb = im.w_bits[i], ab = im.a_bits[i];
-            if (wb < 1 || wb > 16 || ab < 1 || ab > 16) {
-                st = BASE_ERROR(BASE_EINVAL,
-                                "bits 'onnx': layer '%s' has no integer weights and input "
-                                "(w %u, a %u bits): a float model; give --bits",
-                                im.names[i], wb, ab);
-                break;
-            }
-            fputs("  ", fp);
-            put_quoted(fp, im.names[i]);
-            fprintf(fp, ": {w: %u, a: %u}\n", wb, ab);
-        }
+    for (size_t i = 0; i < net->n_layers; i++) {
+        unsigned wb = nb->bits[i].w_bits, ab = nb->bits[i].a_bits;
+        if (net_kind_has_weights(net->layers[i].kind) && (wb < 1 || wb > 16 || ab < 1 || ab > 16))
+            return BASE_ERROR(BASE_EINVAL,
+                              "bits 'onnx': layer '%s' has no integer weights and input "
+                              "(w %u, a %u bits): a float model; give --bits",
+                              net->layers[i].name, wb, ab);
     }
-    if (fp)
-        fclose(fp);
-    if (st == BASE_OK)
-        st = net_bitcfg_load_string("onnx", text, text_len, net, out);
-    free(text);
-    net_free(again);
-    importer_clear(&im);
-    net_onnx_graph_free(g);
-    return st;
+    return net_bitcfg_copy(nb, out);
 }

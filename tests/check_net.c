@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "networks/net.h"
+#include "networks/net_kind.h"
 
 Suite *net_suite(void);
 
@@ -307,6 +308,10 @@ START_TEST(test_net_error_files)
     ck_assert_str_eq(path, "networks/resnet18.yaml");
     ck_assert_int_eq(net_find_builtin("networks/vgg16.yaml", path, sizeof path), BASE_OK);
     ck_assert_int_eq(net_find_builtin("resnet18", path, 8), BASE_ERANGE);
+    ck_assert_int_eq(net_find_builtin("networks/vgg16.yaml", path, 8), BASE_ERANGE);
+    ck_assert_str_eq(base_last_error(), "error: path for 'networks/vgg16.yaml' is too long");
+    ck_assert_int_eq(net_find_builtin("res net", path, sizeof path), BASE_ENOTFOUND);
+    ck_assert(strncmp(base_last_error(), "error: unknown network 'res net'", 32) == 0);
 }
 END_TEST
 
@@ -776,6 +781,182 @@ START_TEST(test_report_csv_quotes_names)
 }
 END_TEST
 
+/* ---- The kind table and the builder ------------------------------------------------------- */
+START_TEST(test_net_kind_table_complete)
+{
+    ck_assert_ptr_null(net_kind_row_of(NET_INPUT));
+    ck_assert_ptr_null(net_kind_row_of(NET_KIND_COUNT));
+    for (int k = NET_CONV; k < NET_KIND_COUNT; k++) {
+        const net_kind_row *row = net_kind_row_of((net_kind)k);
+        ck_assert_msg(row && row->shape && row->yaml_keys && row->onnx_ops && row->onnx_lower,
+                      "kind %s has an incomplete row", net_kind_name((net_kind)k));
+        ck_assert_int_eq(net_kind_of_onnx_op(row->onnx_ops[0]), k);
+        char known[128];
+        ck_assert_int_eq(net_kind_by_name(net_kind_name((net_kind)k), known, sizeof known), k);
+    }
+    char known[128];
+    ck_assert_int_eq(net_kind_by_name("softmax", known, sizeof known), NET_KIND_COUNT);
+    ck_assert_str_eq(known, "conv, fc, maxpool, avgpool, relu, add, flatten");
+    ck_assert_int_eq(net_kind_of_onnx_op("Softmax"), NET_KIND_COUNT);
+    ck_assert_int_eq(net_kind_of_onnx_op("GlobalAveragePool"), NET_AVGPOOL);
+}
+END_TEST
+
+static net_layer_spec spec_of(net_kind kind, const char *name, int in)
+{
+    net_layer_spec s = {.kind = kind, .name = name, .line = 7, .col = 3, .n_inputs = 1};
+    s.inputs[0] = in;
+    s.inputs[1] = -1;
+    s.kh = s.kw = s.stride = s.groups = 1;
+    return s;
+}
+
+static void add_fails(net_builder *b, const net_layer_spec *s, base_status want, const char *msg)
+{
+    size_t n = net_builder_count(b);
+    ck_assert_int_eq(net_builder_add(b, s), want);
+    ck_assert_msg(strcmp(base_last_error(), msg) == 0, "%s", base_last_error());
+    ck_assert_uint_eq(net_builder_count(b), n);
+}
+
+START_TEST(test_net_builder_builds_and_checks)
+{
+    net_builder *b = NULL;
+    ck_assert_int_eq(net_builder_start("t", "t.src", 0, 4, 4, &b), BASE_EINVAL);
+    ck_assert_ptr_null(b);
+    ck_assert_int_eq(net_builder_start("t", "t.src", 2, 4, 4, &b), BASE_OK);
+    net_layer_spec c = spec_of(NET_CONV, "c", -1);
+    c.out = 4;
+    c.kh = c.kw = 3;
+    c.pad = 1;
+    ck_assert_msg(net_builder_add(b, &c) == BASE_OK, "%s", base_last_error());
+    add_fails(b, &c, BASE_EKEY, "t.src:7:3: error: duplicate layer name 'c'");
+    net_layer_spec bad = spec_of(NET_INPUT, "x", 0);
+    add_fails(b, &bad, BASE_EINVAL, "t.src:7:3: error: layer 'x': no kind 0");
+    bad = spec_of(NET_RELU, "input", 0);
+    add_fails(b, &bad, BASE_EINVAL, "t.src:7:3: error: 'input' cannot be a layer name");
+    bad = spec_of(NET_RELU, "r", 1);
+    add_fails(b, &bad, BASE_EINVAL, "t.src:7:3: error: layer 'r': input 0 names no earlier layer");
+    bad.n_inputs = 2;
+    add_fails(b, &bad, BASE_EINVAL, "t.src:7:3: error: layer 'r': relu takes 1 inputs, got 2");
+    bad = c;
+    bad.name = "c2";
+    bad.stride = 0;
+    add_fails(b, &bad, BASE_ERANGE, "t.src:7:3: error: layer 'c2': stride 0 is outside 1..1024");
+    bad.stride = 1;
+    bad.groups = 3;
+    add_fails(b, &bad, BASE_ESHAPE,
+              "t.src:7:3: error: layer 'c2': groups 3 must divide input channels 2 and output "
+              "channels 4");
+    bad.groups = 1;
+    bad.kh = 9;
+    add_fails(b, &bad, BASE_ESHAPE,
+              "t.src:7:3: error: layer 'c2': window 9x3 (stride 1, pad 1) does not fit input 4x4");
+    bad = spec_of(NET_FC, "f", 0);
+    bad.out = 10;
+    add_fails(b, &bad, BASE_ESHAPE,
+              "t.src:7:3: error: layer 'f': fc needs a flattened input, got 4x4x4 (add a flatten "
+              "layer)");
+    bad = spec_of(NET_ADD, "s", 0);
+    bad.n_inputs = 2;
+    bad.inputs_line = 9;
+    bad.inputs_col = 5;
+    add_fails(b, &bad, BASE_ESHAPE,
+              "t.src:9:5: error: layer 's': add operands differ: 4x4x4 and 2x4x4");
+    bad.inputs[1] = 0;
+    ck_assert_int_eq(net_builder_add(b, &bad), BASE_OK);
+    net_layer_spec p = spec_of(NET_AVGPOOL, "gap", 1);
+    p.global = 1;
+    ck_assert_int_eq(net_builder_add(b, &p), BASE_OK);
+    net_layer_spec f = spec_of(NET_FLATTEN, "flat", 2);
+    ck_assert_int_eq(net_builder_add(b, &f), BASE_OK);
+    net_layer_spec fc = spec_of(NET_FC, "fc", 3);
+    fc.out = 10;
+    ck_assert_int_eq(net_builder_add(b, &fc), BASE_OK);
+    ck_assert_int_eq(net_builder_fold_bias(b, 4), 1);
+    ck_assert_int_eq(net_builder_fold_bias(b, 4), 1); /* once only */
+    ck_assert_int_eq(net_builder_fold_bias(b, 1), 0);
+    ck_assert_int_eq(net_builder_fold_bias(b, -1), 0);
+    ck_assert_int_eq(net_builder_find(b, "flat"), 3);
+    ck_assert_int_eq(net_builder_layer(b, 2)->kh, 4);
+    ck_assert_ptr_null(net_builder_layer(b, 5));
+    net_builder_set_bits(b, 0, 4, 8);
+    net_builder_set_bits(b, 4, 8, 6);
+    net_builder_set_bits(b, 9, 8, 6); /* out of range: ignored */
+    net_network *net = NULL;
+    ck_assert_int_eq(net_builder_finish(b, &net), BASE_OK);
+    ck_assert_uint_eq(net->n_layers, 5);
+    ck_assert_int_eq(net->layers[0].n_consumers, 2);
+    ck_assert_uint_eq(net->layers[4].n_params, 40u + 10u);
+    ck_assert_uint_eq(net->total_params, 4u * 18u + 50u); /* conv without bias */
+    ck_assert_uint_eq(net->total_macs, 16u * 4u * 18u + 40u);
+    ck_assert_int_eq(net->layers[0].line, 7);
+    ck_assert_ptr_nonnull(net->native_bits);
+    net_bitcfg *cfg = NULL;
+    ck_assert_int_eq(net_bitcfg_resolve("onnx", net, &cfg), BASE_OK);
+    ck_assert_uint_eq(cfg->bits[0].w_bits, 4);
+    ck_assert_uint_eq(cfg->bits[4].a_bits, 6);
+    ck_assert_uint_eq(cfg->bits[1].o_bits, NET_RESIDUAL_BITS_DEFAULT);
+    ck_assert_uint_eq(cfg->input_bits, 8);
+    ck_assert_str_eq(cfg->scheme, "onnx");
+    net_bitcfg *copy = NULL;
+    ck_assert_int_eq(net_bitcfg_copy(cfg, &copy), BASE_OK);
+    ck_assert_mem_eq(copy->bits, cfg->bits, 5 * sizeof *cfg->bits);
+    net_bitcfg_free(copy);
+    net_bitcfg_free(cfg);
+    net_free(net);
+    /* No layers; no path and no native bits. */
+    ck_assert_int_eq(net_builder_start("e", NULL, 1, 1, 1, &b), BASE_OK);
+    ck_assert_int_eq(net_builder_finish(b, &net), BASE_ESHAPE);
+    ck_assert_ptr_null(net);
+    ck_assert_str_eq(base_last_error(), "error: network 'e' has no layers");
+    ck_assert_int_eq(net_builder_start("e", NULL, 1, 1, 1, &b), BASE_OK);
+    net_layer_spec r = spec_of(NET_RELU, "r", -1);
+    ck_assert_int_eq(net_builder_add(b, &r), BASE_OK);
+    ck_assert_int_eq(net_builder_finish(b, &net), BASE_OK);
+    ck_assert_int_eq(net_bitcfg_resolve("onnx", net, &cfg), BASE_EINVAL);
+    ck_assert_str_eq(base_last_error(),
+                     "error: bits 'onnx': the network was not loaded from a file");
+    net_free(net);
+    net = load_net("alexnet");
+    ck_assert_int_eq(net_bitcfg_resolve("onnx", net, &cfg), BASE_EINVAL);
+    ck_assert_str_eq(base_last_error(),
+                     "error: bits 'onnx' needs an ONNX model, not 'networks/alexnet.yaml'");
+    net_free(net);
+    net_builder_free(NULL);
+}
+END_TEST
+
+/* Every allocation failure in the builder is BASE_ENOMEM and leaks nothing. */
+START_TEST(test_net_builder_out_of_memory)
+{
+    for (long n = 1; n < 100; n++) {
+        net_builder *b = NULL;
+        net_network *net = NULL;
+        base_alloc_fail_after(n);
+        base_status st = net_builder_start("m", "m.src", 1, 2, 2, &b);
+        net_layer_spec r = spec_of(NET_CONV, "c", -1);
+        r.out = 2;
+        if (st == BASE_OK)
+            st = net_builder_add(b, &r);
+        if (st == BASE_OK) {
+            net_builder_set_bits(b, 0, 8, 8);
+            st = net_builder_finish(b, &net);
+            b = NULL;
+        }
+        base_alloc_fail_reset();
+        net_builder_free(b);
+        if (st == BASE_OK) {
+            net_free(net);
+            return;
+        }
+        ck_assert_int_eq(st, BASE_ENOMEM);
+        ck_assert_ptr_null(net);
+    }
+    ck_abort_msg("never succeeded");
+}
+END_TEST
+
 Suite *net_suite(void)
 {
     Suite *s = suite_create("net");
@@ -793,6 +974,9 @@ Suite *net_suite(void)
     tcase_add_test(tc, test_net_error_files);
     tcase_add_test(tc, test_sim_find_data_env);
     tcase_add_test(tc, test_net_out_of_memory);
+    tcase_add_test(tc, test_net_kind_table_complete);
+    tcase_add_test(tc, test_net_builder_builds_and_checks);
+    tcase_add_test(tc, test_net_builder_out_of_memory);
     suite_add_tcase(s, tc);
     tc = tcase_create("net_bitcfg");
     tcase_add_loop_test(tc, test_bitcfg_hawq_published_bops_size, 0, 5);

@@ -547,6 +547,38 @@ START_TEST(test_onnx_import_bias_add_and_bn_fold)
 }
 END_TEST
 
+/* Layer names: control characters become '_', a name taken (or "input") gets a suffix; shape
+ * and range errors come from the builder, naming the model and the layer. */
+START_TEST(test_onnx_import_names_and_builder_errors)
+{
+    mbuild b;
+    const char *path = tmp_model("names");
+    small_float_model(&b);
+    b.nodes[1].name = "re\ns";
+    b.nodes[2].name = "re_s";
+    b.nodes[3].name = "input";
+    mb_write(&b, path);
+    net_network *net = NULL;
+    ck_assert_msg(net_load(path, &net) == BASE_OK, "%s", base_last_error());
+    ck_assert_str_eq(net->layers[1].name, "re_s");
+    ck_assert_str_eq(net->layers[2].name, "re_s_1");
+    ck_assert_str_eq(net->layers[3].name, "input_1");
+    ck_assert_int_eq(net->layers[1].line, 0);
+    net_free(net);
+    small_float_model(&b);
+    static const int64_t zero[2] = {0, 0};
+    mb_attr(&b, "strides", zero, 2, 0);
+    b.nodes[0].attribute = b.nodes[4].attribute;
+    b.nodes[0].n_attribute = 1;
+    b.nodes[4].n_attribute = 0;
+    mb_write(&b, path);
+    char msg[512];
+    snprintf(msg, sizeof msg, "%s: error: layer 'c': stride 0 is outside 1..1024", path);
+    load_fails(path, BASE_ERANGE, msg);
+    unlink(path);
+}
+END_TEST
+
 /* Every allocation failure while loading the committed QDQ model is BASE_ENOMEM, leaves no
  * network and leaks nothing (the san build checks leaks). */
 START_TEST(test_onnx_load_out_of_memory)
@@ -919,6 +951,7 @@ Suite *onnx_suite(void)
     tcase_add_test(tc, test_onnx_fuzz_generated_no_crash);
     tcase_add_test(tc, test_onnx_import_clip_reshape_rules);
     tcase_add_test(tc, test_onnx_import_bias_add_and_bn_fold);
+    tcase_add_test(tc, test_onnx_import_names_and_builder_errors);
     tcase_add_test(tc, test_onnx_load_out_of_memory);
     tcase_add_test(tc, test_onnx_case_shape_errors);
     tcase_add_test(tc, test_onnx_case_input_not_found);

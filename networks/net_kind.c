@@ -1,0 +1,475 @@
+/* net_kind.c - the layer-kind table: one row per net_kind with its operand count, the YAML keys
+ * it takes and their reader (docs/NETWORKS.md), the ONNX operators it imports and their
+ * lowering (docs/ONNX.md; semantics from onnx.ai/onnx/operators), and its shape rule.
+ * Shape rules are PyTorch's (floor division for conv and pools); batch-norm is folded into the
+ * conv as a per-channel bias, as HAWQ-V3 does (Yao et al., ICML 2021). Adding a layer kind:
+ * its NET_KIND_LIST line in net.h, one row here and the functions the row names. */
+#include <limits.h>
+#include <string.h>
+
+#include "networks/net_kind.h"
+
+static const struct {
+    const char *name;
+    int has_weights;
+} kind_names[] = {
+#define NET_KIND_ROW(e, s, w) {s, w},
+    NET_KIND_LIST(NET_KIND_ROW)
+#undef NET_KIND_ROW
+};
+
+const char *net_kind_name(net_kind kind)
+{
+    return (unsigned)kind < NET_KIND_COUNT ? kind_names[kind].name : "?";
+}
+
+int net_kind_has_weights(net_kind kind)
+{
+    return (unsigned)kind < NET_KIND_COUNT ? kind_names[kind].has_weights : 0;
+}
+
+/* ---- Shared rules -------------------------------------------------------------------------- */
+/* Output size of a sliding window along one axis; 0 when the window does not fit. */
+static int window_out(int in, int k, int stride, int pad)
+{
+    long span = (long)in + 2L * pad - k;
+    return span < 0 ? 0 : (int)(span / stride + 1);
+}
+
+/* v within lo..hi -> *out; else BASE_ERANGE naming the layer and the parameter. */
+static base_status param(const net_at *at, const net_layer *l, const char *what, int64_t v, long lo,
+                         long hi, int *out)
+{
+    if (v < lo || v > hi)
+        return base_error_at(BASE_ERANGE, at->file, at->line, at->col,
+                             "layer '%s': %s %lld is outside %ld..%ld", l->name, what, (long long)v,
+                             lo, hi);
+    *out = (int)v;
+    return BASE_OK;
+}
+
+/* Reads the window of a conv or pool from spec into l (kernel, stride, pad). */
+static base_status window_params(const net_layer_spec *s, const net_at *at, net_layer *l)
+{
+    base_status st;
+    if ((st = param(at, l, "kernel height", s->kh, 1, NET_MAX_KERNEL, &l->kh)) != BASE_OK ||
+        (st = param(at, l, "kernel width", s->kw, 1, NET_MAX_KERNEL, &l->kw)) != BASE_OK ||
+        (st = param(at, l, "stride", s->stride, 1, NET_MAX_KERNEL, &l->stride)) != BASE_OK)
+        return st;
+    return param(at, l, "pad", s->pad, 0, NET_MAX_KERNEL, &l->pad);
+}
+
+/* ---- Shape rules ----------------------------------------------------------------------------- */
+static base_status conv_shape(net_layer *l, const net_layer_spec *s, const net_at *at)
+{
+    base_status st;
+    if ((st = window_params(s, at, l)) != BASE_OK ||
+        (st = param(at, l, "out", s->out, 1, NET_MAX_CHANNELS, &l->c_out)) != BASE_OK ||
+        (st = param(at, l, "groups", s->groups, 1, NET_MAX_CHANNELS, &l->groups)) != BASE_OK)
+        return st;
+    l->has_bias = s->has_bias != 0;
+    if (l->c_in % l->groups != 0 || l->c_out % l->groups != 0)
+        return base_error_at(BASE_ESHAPE, at->file, at->line, at->col,
+                             "layer '%s': groups %d must divide input channels %d and output "
+                             "channels %d",
+                             l->name, l->groups, l->c_in, l->c_out);
+    l->h_out = window_out(l->h_in, l->kh, l->stride, l->pad);
+    l->w_out = window_out(l->w_in, l->kw, l->stride, l->pad);
+    return BASE_OK;
+}
+
+static base_status fc_shape(net_layer *l, const net_layer_spec *s, const net_at *at)
+{
+    base_status st = param(at, l, "out", s->out, 1, NET_MAX_CHANNELS, &l->c_out);
+    if (st != BASE_OK)
+        return st;
+    l->has_bias = s->has_bias != 0;
+    if (l->h_in != 1 || l->w_in != 1)
+        return base_error_at(BASE_ESHAPE, at->file, at->line, at->col,
+                             "layer '%s': fc needs a flattened input, got %dx%dx%d (add a "
+                             "flatten layer)",
+                             l->name, l->c_in, l->h_in, l->w_in);
+    l->h_out = l->w_out = 1;
+    return BASE_OK;
+}
+
+static base_status pool_shape(net_layer *l, const net_layer_spec *s, const net_at *at)
+{
+    base_status st;
+    if (s->global) {
+        l->kh = l->h_in;
+        l->kw = l->w_in;
+    } else {
+        if ((st = window_params(s, at, l)) != BASE_OK)
+            return st;
+        if (2 * l->pad > l->kh || 2 * l->pad > l->kw)
+            return base_error_at(BASE_ESHAPE, at->file, at->line, at->col,
+                                 "layer '%s': pool padding %d exceeds half the window %dx%d",
+                                 l->name, l->pad, l->kh, l->kw);
+    }
+    l->c_out = l->c_in;
+    l->h_out = window_out(l->h_in, l->kh, l->stride, l->pad);
+    l->w_out = window_out(l->w_in, l->kw, l->stride, l->pad);
+    return BASE_OK;
+}
+
+/* relu, add: the shape passes through (add operands are checked by the builder). */
+static base_status same_shape(net_layer *l, const net_layer_spec *s, const net_at *at)
+{
+    (void)s;
+    (void)at;
+    l->c_out = l->c_in;
+    l->h_out = l->h_in;
+    l->w_out = l->w_in;
+    return BASE_OK;
+}
+
+static base_status flatten_shape(net_layer *l, const net_layer_spec *s, const net_at *at)
+{
+    (void)s;
+    long n = (long)l->c_in * l->h_in * l->w_in;
+    if (n > INT_MAX)
+        return base_error_at(BASE_ESHAPE, at->file, at->line, at->col,
+                             "layer '%s': flattened size %ld is too large", l->name, n);
+    l->c_out = (int)n;
+    l->h_out = l->w_out = 1;
+    return BASE_OK;
+}
+
+/* ---- YAML readers ---------------------------------------------------------------------------- */
+static const char *const keys_conv[] = {"name",   "type", "input",  "out",  "kernel",
+                                        "stride", "pad",  "groups", "bias", NULL};
+static const char *const keys_fc[] = {"name", "type", "input", "out", "bias", NULL};
+static const char *const keys_pool[] = {"name",   "type", "input",  "kernel",
+                                        "stride", "pad",  "global", NULL};
+static const char *const keys_plain[] = {"name", "type", "input", NULL};
+static const char *const keys_add[] = {"name", "type", "inputs", NULL};
+
+/* Reads `kernel:` as one integer or a [kh, kw] pair. */
+static base_status read_kernel(const cfg_node *n, int64_t *kh, int64_t *kw)
+{
+    long a, b;
+    base_status st;
+    if (cfg_node_kind(n) == CFG_SEQ) {
+        if (cfg_node_len(n) != 2)
+            return cfg_error(n, BASE_ETYPE, "kernel must be one integer or [height, width]");
+        if ((st = cfg_to_long(cfg_seq_at(n, 0), 1, NET_MAX_KERNEL, &a)) != BASE_OK ||
+            (st = cfg_to_long(cfg_seq_at(n, 1), 1, NET_MAX_KERNEL, &b)) != BASE_OK)
+            return st;
+    } else {
+        if ((st = cfg_to_long(n, 1, NET_MAX_KERNEL, &a)) != BASE_OK)
+            return st;
+        b = a;
+    }
+    *kh = a;
+    *kw = b;
+    return BASE_OK;
+}
+
+/* Optional integer key (dflt when absent) within lo..hi. */
+static base_status get_int(const cfg_node *m, const char *key, long dflt, long lo, long hi,
+                           int64_t *out)
+{
+    long v = dflt;
+    base_status st = cfg_get_long(m, key, lo, hi, &v);
+    *out = v;
+    return st;
+}
+
+/* Required `out:` of a conv or fc. */
+static base_status read_out(const cfg_node *m, const char *what, int64_t *out)
+{
+    const cfg_node *k;
+    long v;
+    base_status st;
+    if ((st = cfg_map_require(m, "out", what, &k)) != BASE_OK ||
+        (st = cfg_to_long(k, 1, NET_MAX_CHANNELS, &v)) != BASE_OK)
+        return st;
+    *out = v;
+    return BASE_OK;
+}
+
+static base_status conv_yaml(const cfg_node *m, net_layer_spec *s)
+{
+    const cfg_node *k;
+    base_status st;
+    if ((st = cfg_map_require(m, "kernel", "conv", &k)) != BASE_OK ||
+        (st = read_kernel(k, &s->kh, &s->kw)) != BASE_OK ||
+        (st = read_out(m, "conv", &s->out)) != BASE_OK ||
+        (st = get_int(m, "stride", 1, 1, NET_MAX_KERNEL, &s->stride)) != BASE_OK ||
+        (st = get_int(m, "pad", 0, 0, NET_MAX_KERNEL, &s->pad)) != BASE_OK ||
+        (st = get_int(m, "groups", 1, 1, NET_MAX_CHANNELS, &s->groups)) != BASE_OK)
+        return st;
+    s->has_bias = 1;
+    return cfg_get_bool(m, "bias", &s->has_bias);
+}
+
+static base_status fc_yaml(const cfg_node *m, net_layer_spec *s)
+{
+    base_status st = read_out(m, "fc", &s->out);
+    if (st != BASE_OK)
+        return st;
+    s->has_bias = 1;
+    return cfg_get_bool(m, "bias", &s->has_bias);
+}
+
+static base_status pool_yaml(const cfg_node *m, net_layer_spec *s)
+{
+    base_status st;
+    if ((st = cfg_get_bool(m, "global", &s->global)) != BASE_OK)
+        return st;
+    const cfg_node *k = cfg_map_get(m, "kernel");
+    if (s->global) {
+        if (k || cfg_map_get(m, "stride") || cfg_map_get(m, "pad"))
+            return cfg_error(m, BASE_EINVAL,
+                             "layer '%s': a global pool takes no kernel, stride or pad", s->name);
+        return BASE_OK;
+    }
+    if ((st = cfg_map_require(m, "kernel", net_kind_name(s->kind), &k)) != BASE_OK ||
+        (st = read_kernel(k, &s->kh, &s->kw)) != BASE_OK)
+        return st;
+    if (s->kh != s->kw && !cfg_map_get(m, "stride"))
+        return cfg_error(k, BASE_EINVAL,
+                         "layer '%s': a non-square pool window %lldx%lld needs an explicit "
+                         "stride (the default stride is the square kernel)",
+                         s->name, (long long)s->kh, (long long)s->kw);
+    if ((st = get_int(m, "stride", (long)s->kh, 1, NET_MAX_KERNEL, &s->stride)) != BASE_OK)
+        return st;
+    return get_int(m, "pad", 0, 0, NET_MAX_KERNEL, &s->pad);
+}
+
+/* ---- ONNX lowerings ------------------------------------------------------------------------ */
+static const char *const ops_conv[] = {"Conv", "ConvInteger", "QLinearConv", NULL};
+static const char *const ops_fc[] = {"Gemm", "MatMul", "MatMulInteger", "QLinearMatMul", NULL};
+static const char *const ops_maxpool[] = {"MaxPool", NULL};
+static const char *const ops_avgpool[] = {"AveragePool", "GlobalAveragePool", NULL};
+static const char *const ops_relu[] = {"Relu", "Clip", NULL};
+static const char *const ops_add[] = {"Add", NULL};
+static const char *const ops_flatten[] = {"Flatten", "Reshape", NULL};
+
+/* Bits of a conv/fc node: QOperator (QLinear*) zero points, integer ops (*Integer) accumulate
+ * at 32 bits, QDQ takes the widths of the dequantized input and weight. */
+static void gemm_bits(net_onnx_importer *im, const net_onnx_node *nd, const net_onnx_value *x,
+                      const net_onnx_value *w, net_onnx_lowered *out)
+{
+    int qlin = nd->op_type[0] == 'Q', integer = strstr(nd->op_type, "Integer") != NULL;
+    unsigned wb = w->bits ? w->bits : net_onnx_int_bits(w->init->dtype);
+    out->a_bits = qlin      ? net_onnx_zp_bits(im, nd, 2, 8)
+                  : integer ? net_onnx_zp_bits(im, nd, 2, x->bits)
+                            : x->bits;
+    out->w_bits = qlin ? net_onnx_zp_bits(im, nd, 5, wb) : wb;
+    out->out_bits = qlin ? net_onnx_zp_bits(im, nd, 7, 8) : integer ? 32 : 0;
+}
+
+static int has_input(const net_onnx_node *nd, size_t i)
+{
+    return nd->n_inputs > i && *nd->inputs[i];
+}
+
+static base_status conv_onnx(net_onnx_importer *im, const net_onnx_node *nd, net_onnx_lowered *out)
+{
+    const char *op = nd->op_type;
+    int qlin = op[0] == 'Q', integer = strstr(op, "Integer") != NULL;
+    const net_onnx_value *x, *w;
+    int64_t dil;
+    net_layer_spec *s = &out->spec;
+    base_status st;
+    if ((st = net_onnx_data_input(im, nd, 0, &x)) != BASE_OK ||
+        (st = net_onnx_weight_input(im, nd, qlin ? 3 : 1, 4, &w)) != BASE_OK)
+        return st;
+    gemm_bits(im, nd, x, w, out);
+    if ((st = net_onnx_attr_uniform(im, nd, "strides", 1, &s->stride)) != BASE_OK ||
+        (st = net_onnx_attr_uniform(im, nd, "pads", 0, &s->pad)) != BASE_OK ||
+        (st = net_onnx_attr_uniform(im, nd, "dilations", 1, &dil)) != BASE_OK)
+        return st;
+    if (dil != 1)
+        return BASE_ERROR(BASE_EUNSUPPORTED, "%s: node '%s' (%s): dilated convolution",
+                          net_onnx_graph_of(im)->path, nd->name, op);
+    s->has_bias = qlin ? has_input(nd, 8) : !integer && has_input(nd, 2);
+    s->inputs[0] = x->layer;
+    s->out = w->init->dims[0];
+    s->kh = w->init->dims[2];
+    s->kw = w->init->dims[3];
+    s->groups = net_onnx_attr_int(nd, "group", 1);
+    out->weight = w->init;
+    out->weight_k = w->init->dims[1];
+    return BASE_OK;
+}
+
+static base_status fc_onnx(net_onnx_importer *im, const net_onnx_node *nd, net_onnx_lowered *out)
+{
+    const char *op = nd->op_type;
+    int qlin = op[0] == 'Q', gemm = !strcmp(op, "Gemm");
+    const net_onnx_value *x, *w;
+    base_status st;
+    if ((st = net_onnx_data_input(im, nd, 0, &x)) != BASE_OK ||
+        (st = net_onnx_weight_input(im, nd, qlin ? 3 : 1, 2, &w)) != BASE_OK)
+        return st;
+    gemm_bits(im, nd, x, w, out);
+    int trans = gemm && net_onnx_attr_int(nd, "transB", 0);
+    if (gemm && net_onnx_attr_int(nd, "transA", 0))
+        return BASE_ERROR(BASE_EUNSUPPORTED, "%s: node '%s' (Gemm): transA",
+                          net_onnx_graph_of(im)->path, nd->name);
+    out->spec.has_bias = gemm && has_input(nd, 2);
+    out->spec.inputs[0] = x->layer;
+    out->spec.out = w->init->dims[trans ? 0 : 1];
+    out->weight = w->init;
+    out->weight_k = w->init->dims[trans ? 1 : 0];
+    return BASE_OK;
+}
+
+/* Clip as a relu: min constant 0 (opset >= 11: input 1; older: attribute min); any max. */
+static int clip_is_relu(const net_onnx_importer *im, const net_onnx_node *nd)
+{
+    const net_onnx_attr *a = net_onnx_attr_find(nd, "min");
+    if (a)
+        return a->has_f && a->f == 0.0;
+    const net_onnx_value *v = net_onnx_input(im, nd, 1);
+    const net_tensor *t = v ? v->init : NULL;
+    if (!t || t->n_elems != 1)
+        return 0;
+    return t->ival ? t->ival[0] == 0 : t->fval[0] == 0.0;
+}
+
+/* A weightless one-input layer reading data input 0: its bits pass through. */
+static base_status pass_bits(net_onnx_importer *im, const net_onnx_node *nd, net_onnx_lowered *out)
+{
+    const net_onnx_value *x;
+    base_status st = net_onnx_data_input(im, nd, 0, &x);
+    if (st != BASE_OK)
+        return st;
+    out->spec.inputs[0] = x->layer;
+    out->a_bits = out->out_bits = x->bits;
+    return BASE_OK;
+}
+
+static base_status relu_onnx(net_onnx_importer *im, const net_onnx_node *nd, net_onnx_lowered *out)
+{
+    if (!strcmp(nd->op_type, "Clip") && !clip_is_relu(im, nd))
+        return BASE_ERROR(BASE_EUNSUPPORTED,
+                          "%s: node '%s' (Clip): only a constant min of 0 is supported "
+                          "(a relu; max saturation is not modelled)",
+                          net_onnx_graph_of(im)->path, nd->name);
+    return pass_bits(im, nd, out);
+}
+
+static base_status pool_onnx(net_onnx_importer *im, const net_onnx_node *nd, net_onnx_lowered *out)
+{
+    const char *op = nd->op_type, *path = net_onnx_graph_of(im)->path;
+    net_layer_spec *s = &out->spec;
+    base_status st = pass_bits(im, nd, out);
+    if (st != BASE_OK || !strcmp(op, "GlobalAveragePool")) {
+        s->global = 1;
+        return st;
+    }
+    const net_onnx_attr *ks = net_onnx_attr_find(nd, "kernel_shape");
+    if (!ks || ks->n_ints != 2 || ks->ints[0] < 1 || ks->ints[1] < 1 || ks->ints[0] > 1024 ||
+        ks->ints[1] > 1024)
+        return BASE_ERROR(BASE_EUNSUPPORTED, "%s: node '%s' (%s): needs a 2-D kernel_shape", path,
+                          nd->name, op);
+    if (net_onnx_attr_int(nd, "ceil_mode", 0) || net_onnx_attr_int(nd, "storage_order", 0))
+        return BASE_ERROR(BASE_EUNSUPPORTED, "%s: node '%s' (%s): ceil_mode/storage_order", path,
+                          nd->name, op);
+    s->kh = ks->ints[0];
+    s->kw = ks->ints[1];
+    if ((st = net_onnx_attr_uniform(im, nd, "strides", 1, &s->stride)) != BASE_OK)
+        return st;
+    return net_onnx_attr_uniform(im, nd, "pads", 0, &s->pad);
+}
+
+/* Reshape's target when it is a flatten: a constant 2-element integer shape whose first
+ * entry keeps the batch (0, 1 or the input's N) and whose second is -1 or positive (checked
+ * against C*H*W by the importer once the shape is inferred). NULL otherwise. */
+static const net_tensor *reshape_target(const net_onnx_importer *im, const net_onnx_node *nd)
+{
+    const net_onnx_value *v = net_onnx_input(im, nd, 1);
+    const net_tensor *t = v ? v->init : NULL;
+    if (!t || !t->ival || t->n_elems != 2)
+        return NULL;
+    const net_onnx_graph *g = net_onnx_graph_of(im);
+    int64_t n = g->input_dims[0][0] > 0 ? g->input_dims[0][0] : 1;
+    if (t->ival[0] != 0 && t->ival[0] != 1 && t->ival[0] != n)
+        return NULL;
+    if (t->ival[1] != -1 && t->ival[1] < 1)
+        return NULL;
+    return t;
+}
+
+static base_status flatten_onnx(net_onnx_importer *im, const net_onnx_node *nd,
+                                net_onnx_lowered *out)
+{
+    if (!strcmp(nd->op_type, "Reshape") && !(out->reshape = reshape_target(im, nd)))
+        return BASE_ERROR(BASE_EUNSUPPORTED,
+                          "%s: node '%s' (Reshape): only a constant target [N, -1] or "
+                          "[N, C*H*W] (a flatten) is supported",
+                          net_onnx_graph_of(im)->path, nd->name);
+    return pass_bits(im, nd, out);
+}
+
+/* Add of two tensors: a residual sum; of a tensor and a constant: a bias folded into the
+ * conv/fc that produces the tensor. */
+static base_status add_onnx(net_onnx_importer *im, const net_onnx_node *nd, net_onnx_lowered *out)
+{
+    const char *path = net_onnx_graph_of(im)->path;
+    const net_onnx_value *a = nd->n_inputs == 2 ? net_onnx_lookup(im, nd->inputs[0]) : NULL;
+    const net_onnx_value *b = nd->n_inputs == 2 ? net_onnx_lookup(im, nd->inputs[1]) : NULL;
+    if (!a || !b)
+        return BASE_ERROR(BASE_ESHAPE, "%s: node '%s' (Add): inputs are not produced earlier", path,
+                          nd->name);
+    if (a->init || b->init) {
+        const net_onnx_value *d = a->init ? b : a;
+        if (!net_onnx_fold_bias(im, d->layer))
+            return BASE_ERROR(BASE_EUNSUPPORTED,
+                              "%s: node '%s' (Add): a constant is only supported as the bias "
+                              "of a conv/fc",
+                              path, nd->name);
+        net_onnx_pass(im, nd->outputs[0], d);
+        out->emit = 0;
+        return BASE_OK;
+    }
+    out->spec.inputs[0] = a->layer;
+    out->spec.inputs[1] = b->layer;
+    out->a_bits = a->bits;
+    out->out_bits = a->bits > b->bits ? a->bits : b->bits;
+    return BASE_OK;
+}
+
+/* ---- The table --------------------------------------------------------------------------- */
+static const net_kind_row rows[NET_KIND_COUNT] = {
+    [NET_CONV] = {1, keys_conv, conv_yaml, ops_conv, conv_onnx, conv_shape},
+    [NET_FC] = {1, keys_fc, fc_yaml, ops_fc, fc_onnx, fc_shape},
+    [NET_MAXPOOL] = {1, keys_pool, pool_yaml, ops_maxpool, pool_onnx, pool_shape},
+    [NET_AVGPOOL] = {1, keys_pool, pool_yaml, ops_avgpool, pool_onnx, pool_shape},
+    [NET_RELU] = {1, keys_plain, NULL, ops_relu, relu_onnx, same_shape},
+    [NET_ADD] = {2, keys_add, NULL, ops_add, add_onnx, same_shape},
+    [NET_FLATTEN] = {1, keys_plain, NULL, ops_flatten, flatten_onnx, flatten_shape},
+};
+
+const net_kind_row *net_kind_row_of(net_kind k)
+{
+    return k > NET_INPUT && k < NET_KIND_COUNT && rows[k].shape ? &rows[k] : NULL;
+}
+
+net_kind net_kind_of_onnx_op(const char *op)
+{
+    for (int k = NET_CONV; k < NET_KIND_COUNT; k++)
+        for (const char *const *o = rows[k].onnx_ops; o && *o; o++)
+            if (strcmp(*o, op) == 0)
+                return (net_kind)k;
+    return NET_KIND_COUNT;
+}
+
+net_kind net_kind_by_name(const char *name, char *known, size_t cap)
+{
+    if (cap)
+        known[0] = '\0';
+    for (int k = NET_CONV; k < NET_KIND_COUNT; k++) {
+        if (strcmp(name, kind_names[k].name) == 0)
+            return (net_kind)k;
+        size_t used = strlen(known);
+        if (used < cap)
+            snprintf(known + used, cap - used, "%s%s", k > NET_CONV ? ", " : "",
+                     kind_names[k].name);
+    }
+    return NET_KIND_COUNT;
+}

@@ -1,0 +1,96 @@
+/* net_kind.h - private to networks/: the layer-kind table (one row per net_kind: operand count,
+ * YAML keys and reader, ONNX operators and lowering, shape rule) and the services its rows use
+ * from the builder (net_builder.c), the YAML loader (net_load.c) and the ONNX importer
+ * (net_onnx_import.c). Not installed; other folders use networks/net.h only. */
+#ifndef NET_KIND_H
+#define NET_KIND_H
+
+#include "cfg/cfg.h"
+#include "networks/net.h"
+
+/* Where errors about a layer point: the network's file, the spec's line and column. */
+typedef struct net_at {
+    const char *file;
+    long line, col;
+} net_at;
+
+/* ---- ONNX import services (net_onnx_import.c) ------------------------------------------ */
+typedef struct net_onnx_importer net_onnx_importer;
+
+/* What a tensor name stands for while walking the graph. */
+typedef struct net_onnx_value {
+    const char *tensor; /* borrowed from the graph */
+    int layer;          /* producing layer, -1 = network input, -2 = none (an initializer) */
+    const net_tensor *init;
+    unsigned bits; /* integer width it is stored at (0 = float / unknown) */
+} net_onnx_value;
+
+/* What a kind's ONNX lowering makes of a node. */
+typedef struct net_onnx_lowered {
+    int emit;                  /* 0: the node folded away (the lowering passed its output on) */
+    net_layer_spec spec;       /* the layer (name, line and col are the importer's) */
+    const net_tensor *weight;  /* conv/fc weight, its input-channel extent checked ... */
+    int64_t weight_k;          /* ... against c_in / groups once the shape is inferred */
+    const net_tensor *reshape; /* Reshape's target, checked against the flattened size */
+    unsigned w_bits, a_bits;   /* the layer's bits (0 = not integer) */
+    unsigned out_bits;         /* width of its output tensor (0 = float) */
+} net_onnx_lowered;
+
+const net_onnx_graph *net_onnx_graph_of(const net_onnx_importer *im);
+/* The value tensor names (latest definition), or NULL. */
+const net_onnx_value *net_onnx_lookup(const net_onnx_importer *im, const char *tensor);
+/* Node input i when it is named (not omitted), else NULL. */
+const net_onnx_value *net_onnx_input(const net_onnx_importer *im, const net_onnx_node *nd,
+                                     size_t i);
+/* Binds a node output to a value (a pass-through or folded node). */
+void net_onnx_pass(net_onnx_importer *im, const char *tensor, const net_onnx_value *v);
+/* Gives conv/fc layer `layer` a bias; 0 when it is none. */
+int net_onnx_fold_bias(net_onnx_importer *im, int layer);
+/* Data input i: produced by a layer or the graph input, else BASE_ESHAPE naming the node. */
+base_status net_onnx_data_input(const net_onnx_importer *im, const net_onnx_node *nd, size_t i,
+                                const net_onnx_value **out);
+/* Constant weight input i of the given rank, else BASE_EUNSUPPORTED naming the node. */
+base_status net_onnx_weight_input(const net_onnx_importer *im, const net_onnx_node *nd, size_t i,
+                                  int rank, const net_onnx_value **out);
+/* All entries of integer-list attribute name equal (absent: dflt) -> *v, 0..1024. */
+base_status net_onnx_attr_uniform(const net_onnx_importer *im, const net_onnx_node *nd,
+                                  const char *name, int64_t dflt, int64_t *v);
+int64_t net_onnx_attr_int(const net_onnx_node *nd, const char *name, int64_t dflt);
+/* Integer width of the optional zero-point input i (its type is the quantized width). */
+unsigned net_onnx_zp_bits(const net_onnx_importer *im, const net_onnx_node *nd, size_t i,
+                          unsigned dflt);
+/* Integer width of a dtype; 0 for float types. */
+unsigned net_onnx_int_bits(int dtype);
+
+/* ---- The table --------------------------------------------------------------------------- */
+typedef struct net_kind_row {
+    int n_inputs;                 /* data operands: 1, or 2 (YAML `inputs: [a, b]`) */
+    const char *const *yaml_keys; /* keys a YAML layer of this kind takes */
+    /* Reads the kind's YAML parameters into spec (NULL: none). */
+    base_status (*yaml_read)(const cfg_node *m, net_layer_spec *spec);
+    const char *const *onnx_ops; /* ONNX operators imported as this kind (NULL-terminated) */
+    /* Lowers one such node (op is one of onnx_ops). */
+    base_status (*onnx_lower)(net_onnx_importer *im, const net_onnx_node *nd,
+                              net_onnx_lowered *out);
+    /* Output shape (and window fields) of l from its input shape and spec. */
+    base_status (*shape)(net_layer *l, const net_layer_spec *spec, const net_at *at);
+} net_kind_row;
+
+/* Row of kind k (k in NET_CONV .. NET_KIND_COUNT - 1), else NULL. */
+const net_kind_row *net_kind_row_of(net_kind k);
+/* The kind whose row imports ONNX operator op, or NET_KIND_COUNT. */
+net_kind net_kind_of_onnx_op(const char *op);
+/* The kind called name ("conv", ...), or NET_KIND_COUNT; lists the names into known. */
+net_kind net_kind_by_name(const char *name, char *known, size_t cap);
+
+/* Limits every source shares (YAML ranges, ONNX checks in the builder). */
+#define NET_MAX_CHANNELS (1L << 20)
+#define NET_MAX_SPATIAL  (1L << 16)
+#define NET_MAX_KERNEL   1024L
+
+/* Native bit configuration "onnx" from the widths a source gave each conv/fc (the rest is
+ * completed as for a native file: residual default, propagated stored widths). */
+base_status net_bitcfg_from_given(const net_network *net, const net_layer_bits *given,
+                                  net_bitcfg **out);
+
+#endif /* NET_KIND_H */
