@@ -108,7 +108,7 @@ typedef enum ap_width_rule {
  * not counted); width_*: the ap_width_rule (without its AP_WIDTH_ prefix) of each cost
  * argument; signed: 1 for two's complement operands; program: the pass program in ap_cost.c
  * (cost_<program>) whose counts come from the LUTs the op runs (ap_ops.c). Ops that share a
- * program differ only in signedness. Recipe for a new op: docs/AP_MODEL.md section 5. */
+ * program differ only in signedness. Recipe for a new op: docs/AP_MODEL.md section 6. */
 #define AP_OP_LIST(X)                                                                              \
     X(ADD, "add", 2, OPERAND, NONE, NONE, 0, add)                                                  \
     X(SUB, "sub", 2, OPERAND, NONE, NONE, 0, sub)                                                  \
@@ -224,7 +224,9 @@ typedef struct ap_cost {
     uint64_t n_plane_writes, n_plane_reads, n_word_writes, n_word_reads;
 } ap_cost;
 
-/* Cost of one op. Arguments per op (unused ones must be 0):
+/* Cost of one op, from its AP_OP_LIST row: the width columns say which arguments it takes
+ * and their limits, the program counts the passes of the op's LUTs. Arguments per op (unused
+ * ones must be 0):
  *   add, sub, neg, add_oop, copy, gt_*, eq, max_*, relu, abs: width_a = operand width;
  *   mul_*: width_a, width_b = operand widths;
  *   mac_*: width_a, width_b, width_acc = accumulator width;

@@ -1,6 +1,7 @@
-/* ap_cost.c - closed-form cost of every AP op: passes, compares, writes, compared and
- * written columns, and the expected written cells per row for uniformly random operands.
- * Derivations: docs/AP_MODEL.md section 4; the tables are those of ap_ops.c. */
+/* ap_cost.c - the AP op table (AP_OP_LIST as ap_op_rows) and the closed-form cost of every op:
+ * passes, compares, writes, compared and written columns counted from the LUTs of ap_ops.c,
+ * and the expected written cells per row for uniformly random operands.
+ * Derivations: docs/AP_MODEL.md sections 4 and 6. */
 #include <math.h>
 #include <string.h>
 
@@ -381,27 +382,71 @@ static sim_status bad(ap_op op, const char *why)
     return SIM_ERROR(SIM_EINVAL, "ap_op_cost(%s): %s", ap_op_name(op), why);
 }
 
-/* Presence and range of each argument (in the order of the messages), then the rules that
- * relate one argument to another. */
+static bool in_operand(unsigned v, const ap_op_args *x)
+{
+    (void)x;
+    return v >= 1 && v <= AP_WIDTH_MAX;
+}
+
+static bool in_acc(unsigned v, const ap_op_args *x)
+{
+    (void)x;
+    return v >= 1 && v <= AP_ACC_WIDTH_MAX;
+}
+
+static bool is_zero(unsigned v, const ap_op_args *x)
+{
+    (void)x;
+    return v == 0;
+}
+
+static bool below_a(unsigned v, const ap_op_args *x)
+{
+    return v >= 1 && v < x->n;
+}
+
+static bool holds_ab(unsigned v, const ap_op_args *x)
+{
+    return v >= x->n + x->w;
+}
+
+static bool holds_a(unsigned v, const ap_op_args *x)
+{
+    return v >= x->n;
+}
+
+#define RULE(r) (1u << AP_WIDTH_##r)
+
+/* The width rules as checks, applied in this order to the arguments whose rule is in `rules`:
+ * first presence and range, then the rules that relate one argument to another. */
+static const struct width_check {
+    ap_width_arg arg;
+    unsigned rules; /* bit set of ap_width_rule */
+    bool (*ok)(unsigned v, const ap_op_args *x);
+    const char *why;
+} width_checks[] = {
+    {AP_ARG_WIDTH_A, RULE(OPERAND), in_operand, "width_a must be in 1..16"},
+    {AP_ARG_WIDTH_A, RULE(ACC), in_acc, "width_a must be in 1..32"},
+    {AP_ARG_WIDTH_B, RULE(NONE), is_zero, "width_b must be 0 for this op"},
+    {AP_ARG_WIDTH_ACC, RULE(NONE), is_zero, "width_acc must be 0 for this op"},
+    {AP_ARG_WIDTH_ACC, RULE(ACC) | RULE(ACC_AB) | RULE(ACC_A), in_acc,
+     "width_acc must be in 1..32"},
+    {AP_ARG_WIDTH_B, RULE(OPERAND), in_operand, "width_b must be in 1..16"},
+    {AP_ARG_WIDTH_B, RULE(SHIFT), below_a, "width_b (the shift) must be in 1..width_a-1"},
+    {AP_ARG_WIDTH_ACC, RULE(ACC_AB), holds_ab, "width_acc must be at least width_a + width_b"},
+    {AP_ARG_WIDTH_ACC, RULE(ACC_A), holds_a, "width_acc must be at least width_a"},
+};
+
+#undef RULE
+
 static sim_status check_args(ap_op op, const ap_width_rule *r, const ap_op_args *x)
 {
-    bool wide_a = r[AP_ARG_WIDTH_A] == AP_WIDTH_ACC;
-    if (x->n == 0 || x->n > (wide_a ? AP_ACC_WIDTH_MAX : AP_WIDTH_MAX))
-        return bad(op, wide_a ? "width_a must be in 1..32" : "width_a must be in 1..16");
-    if (r[AP_ARG_WIDTH_B] == AP_WIDTH_NONE && x->w != 0)
-        return bad(op, "width_b must be 0 for this op");
-    if (r[AP_ARG_WIDTH_ACC] == AP_WIDTH_NONE && x->m != 0)
-        return bad(op, "width_acc must be 0 for this op");
-    if (r[AP_ARG_WIDTH_ACC] != AP_WIDTH_NONE && (x->m == 0 || x->m > AP_ACC_WIDTH_MAX))
-        return bad(op, "width_acc must be in 1..32");
-    if (r[AP_ARG_WIDTH_B] == AP_WIDTH_OPERAND && (x->w == 0 || x->w > AP_WIDTH_MAX))
-        return bad(op, "width_b must be in 1..16");
-    if (r[AP_ARG_WIDTH_B] == AP_WIDTH_SHIFT && (x->w == 0 || x->w >= x->n))
-        return bad(op, "width_b (the shift) must be in 1..width_a-1");
-    if (r[AP_ARG_WIDTH_ACC] == AP_WIDTH_ACC_AB && x->m < x->n + x->w)
-        return bad(op, "width_acc must be at least width_a + width_b");
-    if (r[AP_ARG_WIDTH_ACC] == AP_WIDTH_ACC_A && x->m < x->n)
-        return bad(op, "width_acc must be at least width_a");
+    const unsigned v[3] = {x->n, x->w, x->m}; /* indexed by ap_width_arg */
+    for (size_t i = 0; i < sizeof width_checks / sizeof width_checks[0]; i++) {
+        const struct width_check *k = &width_checks[i];
+        if ((k->rules >> r[k->arg]) & 1u && !k->ok(v[k->arg], x))
+            return bad(op, k->why);
+    }
     return SIM_OK;
 }
 

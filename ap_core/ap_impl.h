@@ -1,5 +1,6 @@
 /* ap_impl.h - internals of ap_core shared by ap_array.c (storage, word-parallel kernels),
- * ap_ops.c (LUT tables and ops) and ap_cost.c (closed forms). Not part of the public API.
+ * ap_ops.c (LUT tables and ops) and ap_cost.c (the op table and its closed forms). Not part of
+ * the public API.
  * Layout: bit-sliced, one 64-bit word holds one column bit of 64 rows (docs/AP_MODEL.md). */
 #ifndef AP_IMPL_H
 #define AP_IMPL_H
