@@ -352,9 +352,14 @@ static void cost_reduce_sum(ap_cost *c, const ap_op_args *x)
 
 /* ---- The op table ------------------------------------------------------------------------ */
 
-#define AP_OP_ROW(name, str, arity, wa, wb, wacc, sg, program)                                     \
-    [AP_OP_##                                                                                      \
-        name] = {str, arity, {AP_WIDTH_##wa, AP_WIDTH_##wb, AP_WIDTH_##wacc}, sg, cost_##program},
+/* AP_OP_LIST as data, indexed by ap_op: a row whose program has no cost_<program> above does
+ * not compile. */
+#define AP_OP_ROW(id, str, n_operands, wa, wb, wacc, sg, program)                                  \
+    [AP_OP_##id] = {.name = str,                                                                   \
+                    .arity = n_operands,                                                           \
+                    .width = {AP_WIDTH_##wa, AP_WIDTH_##wb, AP_WIDTH_##wacc},                      \
+                    .is_signed = sg,                                                               \
+                    .cost = cost_##program},
 const ap_op_row ap_op_rows[AP_OP_COUNT] = {AP_OP_LIST(AP_OP_ROW)};
 #undef AP_OP_ROW
 
