@@ -92,32 +92,47 @@ base_status ap_array_field_store(ap_array *arr, ap_field f, uint32_t *values, si
 
 /* ---- Operations: one table, enum values and names come from it ------------------------ */
 
-/* X(NAME, "name") - the cost arguments (width_a, width_b, width_acc) of each op are listed
- * at ap_op_cost. */
+/* How an op uses one of the cost arguments width_a, width_b, width_acc (see ap_op_cost). */
+typedef enum ap_width_rule {
+    AP_WIDTH_NONE,    /* not used: must be 0 (a second operand, if any, has width_a) */
+    AP_WIDTH_OPERAND, /* an operand width, 1..AP_WIDTH_MAX */
+    AP_WIDTH_ACC,     /* an accumulator width, 1..AP_ACC_WIDTH_MAX */
+    AP_WIDTH_SHIFT,   /* a shift, 1..width_a - 1 */
+    AP_WIDTH_ACC_AB,  /* an accumulator of width_a + width_b .. AP_ACC_WIDTH_MAX */
+    AP_WIDTH_ACC_A    /* an accumulator of width_a .. AP_ACC_WIDTH_MAX */
+} ap_width_rule;
+
+/* The op table, one row per op:
+ *   X(NAME, "name", arity, width_a, width_b, width_acc, signed, program)
+ * arity: operand fields read (a, or a and b; accumulators, destinations and work fields are
+ * not counted); width_*: the ap_width_rule (without its AP_WIDTH_ prefix) of each cost
+ * argument; signed: 1 for two's complement operands; program: the pass program in ap_cost.c
+ * (cost_<program>) whose counts come from the LUTs the op runs (ap_ops.c). Ops that share a
+ * program differ only in signedness. Recipe for a new op: docs/AP_MODEL.md section 6. */
 #define AP_OP_LIST(X)                                                                              \
-    X(ADD, "add")                                                                                  \
-    X(SUB, "sub")                                                                                  \
-    X(NEG, "neg")                                                                                  \
-    X(ADD_OOP, "add_oop")                                                                          \
-    X(MUL_U, "mul_u")                                                                              \
-    X(MUL_S, "mul_s")                                                                              \
-    X(MAC_U, "mac_u")                                                                              \
-    X(MAC_S, "mac_s")                                                                              \
-    X(GT_U, "gt_u")                                                                                \
-    X(GT_S, "gt_s")                                                                                \
-    X(EQ, "eq")                                                                                    \
-    X(MAX_U, "max_u")                                                                              \
-    X(MAX_S, "max_s")                                                                              \
-    X(RELU, "relu")                                                                                \
-    X(ABS, "abs")                                                                                  \
-    X(SHR_ROUND_U, "shr_round_u")                                                                  \
-    X(SHR_ROUND_S, "shr_round_s")                                                                  \
-    X(COPY, "copy")                                                                                \
-    X(REDUCE_SUM_U, "reduce_sum_u")                                                                \
-    X(REDUCE_SUM_S, "reduce_sum_s")
+    X(ADD, "add", 2, OPERAND, NONE, NONE, 0, add)                                                  \
+    X(SUB, "sub", 2, OPERAND, NONE, NONE, 0, sub)                                                  \
+    X(NEG, "neg", 1, OPERAND, NONE, NONE, 0, neg)                                                  \
+    X(ADD_OOP, "add_oop", 2, OPERAND, NONE, NONE, 0, add_oop)                                      \
+    X(MUL_U, "mul_u", 2, OPERAND, OPERAND, NONE, 0, mul)                                           \
+    X(MUL_S, "mul_s", 2, OPERAND, OPERAND, NONE, 1, mul)                                           \
+    X(MAC_U, "mac_u", 2, OPERAND, OPERAND, ACC_AB, 0, mac)                                         \
+    X(MAC_S, "mac_s", 2, OPERAND, OPERAND, ACC_AB, 1, mac)                                         \
+    X(GT_U, "gt_u", 2, OPERAND, NONE, NONE, 0, gt)                                                 \
+    X(GT_S, "gt_s", 2, OPERAND, NONE, NONE, 1, gt)                                                 \
+    X(EQ, "eq", 2, OPERAND, NONE, NONE, 0, eq)                                                     \
+    X(MAX_U, "max_u", 2, OPERAND, NONE, NONE, 0, max)                                              \
+    X(MAX_S, "max_s", 2, OPERAND, NONE, NONE, 1, max)                                              \
+    X(RELU, "relu", 1, OPERAND, NONE, NONE, 1, relu)                                               \
+    X(ABS, "abs", 1, OPERAND, NONE, NONE, 1, abs)                                                  \
+    X(SHR_ROUND_U, "shr_round_u", 1, ACC, SHIFT, ACC, 0, shr_round)                                \
+    X(SHR_ROUND_S, "shr_round_s", 1, ACC, SHIFT, ACC, 1, shr_round)                                \
+    X(COPY, "copy", 1, OPERAND, NONE, NONE, 0, copy)                                               \
+    X(REDUCE_SUM_U, "reduce_sum_u", 1, ACC, NONE, ACC_A, 0, reduce_sum)                            \
+    X(REDUCE_SUM_S, "reduce_sum_s", 1, ACC, NONE, ACC_A, 1, reduce_sum)
 
 typedef enum ap_op {
-#define AP_OP_ENUM(name, str) AP_OP_##name,
+#define AP_OP_ENUM(name, ...) AP_OP_##name,
     AP_OP_LIST(AP_OP_ENUM)
 #undef AP_OP_ENUM
         AP_OP_COUNT
@@ -127,6 +142,14 @@ typedef enum ap_op {
 const char *ap_op_name(ap_op op);
 /* Looks an op up by name; BASE_ENOTFOUND if there is none. */
 base_status ap_op_from_name(const char *name, ap_op *out);
+/* The op's arity column: operand fields read (1 or 2); 0 for a value outside the enum. */
+unsigned ap_op_arity(ap_op op);
+/* Whether the op reads two's complement operands; false outside the enum. */
+bool ap_op_is_signed(ap_op op);
+/* Which cost arguments an op takes. */
+typedef enum ap_width_arg { AP_ARG_WIDTH_A, AP_ARG_WIDTH_B, AP_ARG_WIDTH_ACC } ap_width_arg;
+/* The op's rule for one cost argument; AP_WIDTH_NONE for an op or argument outside the enums. */
+ap_width_rule ap_op_width_rule(ap_op op, ap_width_arg arg);
 
 /* All ops below validate their fields: operand widths 1..16 (BASE_EINVAL), accumulators up
  * to 32, fields and single columns inside the array (BASE_ERANGE), all fields and columns of
@@ -201,7 +224,9 @@ typedef struct ap_cost {
     uint64_t n_plane_writes, n_plane_reads, n_word_writes, n_word_reads;
 } ap_cost;
 
-/* Cost of one op. Arguments per op (unused ones must be 0):
+/* Cost of one op, from its AP_OP_LIST row: the width columns say which arguments it takes
+ * and their limits, the program counts the passes of the op's LUTs. Arguments per op (unused
+ * ones must be 0):
  *   add, sub, neg, add_oop, copy, gt_*, eq, max_*, relu, abs: width_a = operand width;
  *   mul_*: width_a, width_b = operand widths;
  *   mac_*: width_a, width_b, width_acc = accumulator width;

@@ -1,6 +1,7 @@
-/* ap_cost.c - closed-form cost of every AP op: passes, compares, writes, compared and
- * written columns, and the expected written cells per row for uniformly random operands.
- * Derivations: docs/AP_MODEL.md section 4; the tables are those of ap_ops.c. */
+/* ap_cost.c - the AP op table (AP_OP_LIST as ap_op_rows) and the closed-form cost of every op:
+ * passes, compares, writes, compared and written columns counted from the LUTs of ap_ops.c,
+ * and the expected written cells per row for uniformly random operands.
+ * Derivations: docs/AP_MODEL.md sections 4 and 6. */
 #include <math.h>
 #include <string.h>
 
@@ -137,12 +138,7 @@ static void mul_cells(unsigned wa, unsigned wb, unsigned m, bool is_signed, doub
     *acc_c = m ? mac_memo[s][wa][wb][m] : 0.0;
 }
 
-/* ---- Closed forms ----------------------------------------------------------------------- */
-
-static base_status bad(ap_op op, const char *why)
-{
-    return BASE_ERROR(BASE_EINVAL, "ap_op_cost(%s): %s", ap_op_name(op), why);
-}
+/* ---- Counting from the LUTs ------------------------------------------------------------ */
 
 /* Adds k passes, each comparing cc columns and writing wc columns. */
 static void passes(ap_cost *c, uint64_t k, uint64_t cc, uint64_t wc)
@@ -154,12 +150,309 @@ static void passes(ap_cost *c, uint64_t k, uint64_t cc, uint64_t wc)
     c->written_cols += k * wc;
 }
 
+/* Adds k applications of LUT t (one bit position each), every compare also keying `guard`
+ * columns (the multiplier bit of a conditional add): per entry, its key width + guard
+ * compared columns and its write width written columns, as lut_run in ap_ops.c runs it. */
+static void lut_passes(ap_cost *c, const ap_lut *t, uint64_t k, unsigned guard)
+{
+    for (unsigned p = 0; p < t->n_passes; p++)
+        passes(c, k, strlen(t->pass[p].key) + guard, strlen(t->pass[p].wr));
+}
+
 /* Adds k all-row writes (clears) of wc columns each. */
 static void fills(ap_cost *c, uint64_t k, uint64_t wc)
 {
     c->n_writes += k;
     c->written_cols += k * wc;
     c->written_cells_per_row += (double)(k * wc);
+}
+
+/* ---- Pass programs: one closed form per AP_OP_LIST program ---------------------------------
+ * Each mirrors the loops of its op in ap_ops.c (which LUT runs how many times); the passes
+ * and columns of each run come from the LUT. The written cells per row are the expectations
+ * derived in docs/AP_MODEL.md section 4. */
+
+/* Clear carry; one in-place LUT run per bit. Each of the 4 add/sub passes matches 1/4 of the
+ * rows whose (a_i, b_i) fit times P(carry) or 1 - P(carry): 2/4 (1-p) + 1/4 (1-p) + 2/4 p +
+ * 1/4 p = 3/4 cells per bit whatever p is. */
+static void inplace(ap_cost *c, const ap_lut *t, unsigned n)
+{
+    fills(c, 1, 1);
+    lut_passes(c, t, n, 0);
+    c->written_cells_per_row += 0.75 * (double)n;
+}
+
+static void cost_add(ap_cost *c, const ap_op_args *x)
+{
+    inplace(c, &ap_lut_add, x->n);
+}
+
+static void cost_sub(ap_cost *c, const ap_op_args *x)
+{
+    inplace(c, &ap_lut_sub, x->n);
+}
+
+/* Clear flag; neg per bit. With q_i = P(flag) = 1 - 2^-i the passes write q/2 * 2 + q/2 + 1/2
+ * cells per bit, summed: 2n - 3 + 3 * 2^-n. */
+static void cost_neg(ap_cost *c, const ap_op_args *x)
+{
+    fills(c, 1, 1);
+    lut_passes(c, &ap_lut_neg, x->n, 0);
+    c->written_cells_per_row += 2.0 * (double)x->n - 3.0 + 3.0 * ldexp(1.0, -(int)x->n);
+}
+
+/* Clear s and carry; add_oop per bit: 3/4 cells per bit. */
+static void cost_add_oop(ap_cost *c, const ap_op_args *x)
+{
+    fills(c, 1, x->n + 1u);
+    lut_passes(c, &ap_lut_add_oop, x->n, 0);
+    c->written_cells_per_row += 0.75 * (double)x->n;
+}
+
+/* Clear d; copy per bit writes the ones: n/2. */
+static void cost_copy(ap_cost *c, const ap_op_args *x)
+{
+    fills(c, 1, x->n);
+    lut_passes(c, &ap_lut_copy, x->n, 0);
+    c->written_cells_per_row += 0.5 * (double)x->n;
+}
+
+/* mul_core: clear p and carry; per multiplier bit, unsigned: wa guarded adds and a carry
+ * move; signed: an extension copy, wa + 1 guarded adds (subs at the multiplier's sign bit)
+ * and a carry clear. Adds the data-dependent cells, *acc_cells receives the accumulator
+ * add's (when x->m > 0). */
+static void mul_passes(ap_cost *c, const ap_op_args *x, double *acc_cells)
+{
+    unsigned n = x->n, w = x->w;
+    fills(c, 1, n + w + 1u);
+    if (!x->is_signed) {
+        lut_passes(c, &ap_lut_add, (uint64_t)n * w, 1);
+        lut_passes(c, &ap_lut_move, w, 0);
+    } else {
+        lut_passes(c, &ap_lut_copy, w, 0);
+        lut_passes(c, &ap_lut_add, (uint64_t)(n + 1u) * (w - 1u), 1);
+        lut_passes(c, &ap_lut_sub, n + 1u, 1);
+        fills(c, w, 1);
+    }
+    double mc;
+    mul_cells(n, w, x->m, x->is_signed, &mc, acc_cells);
+    c->written_cells_per_row += mc;
+}
+
+static void cost_mul(ap_cost *c, const ap_op_args *x)
+{
+    double unused;
+    mul_passes(c, x, &unused);
+}
+
+/* mul, then the product added into the accumulator: full adds over the product bits (and the
+ * extension when signed), half adds of the carry above it when unsigned. */
+static void cost_mac(ap_cost *c, const ap_op_args *x)
+{
+    double ac;
+    mul_passes(c, x, &ac);
+    unsigned full = x->is_signed ? x->m : x->n + x->w;
+    lut_passes(c, &ap_lut_add, full, 0);
+    lut_passes(c, &ap_lut_half, x->m - full, 0);
+    c->written_cells_per_row += ac;
+}
+
+/* gt_core: clear flag; gt per bit (the sign-bit table at the top of signed operands). Each
+ * bit writes the rows with a_i > b_i and flag 0 or a_i < b_i and flag 1: 1/4. */
+static void gt_passes(ap_cost *c, const ap_op_args *x)
+{
+    unsigned top = x->is_signed ? 1u : 0u;
+    fills(c, 1, 1);
+    lut_passes(c, &ap_lut_gt, x->n - top, 0);
+    lut_passes(c, &ap_lut_gt_sign, top, 0);
+}
+
+static void cost_gt(ap_cost *c, const ap_op_args *x)
+{
+    gt_passes(c, x);
+    c->written_cells_per_row += 0.25 * (double)x->n;
+}
+
+/* Set flag; eq per bit; each row is cleared once if a != b: 1 - 2^-n. */
+static void cost_eq(ap_cost *c, const ap_op_args *x)
+{
+    fills(c, 1, 1);
+    lut_passes(c, &ap_lut_eq, x->n, 0);
+    c->written_cells_per_row += 1.0 - ldexp(1.0, -(int)x->n);
+}
+
+/* gt, then select per bit writing b_i where a > b and a_i != b_i:
+ * E[(a > b) popcount(a ^ b)] = E[popcount(a ^ b)] / 2 = n/4 (swap symmetry). */
+static void cost_max(ap_cost *c, const ap_op_args *x)
+{
+    gt_passes(c, x);
+    lut_passes(c, &ap_lut_select, x->n, 0);
+    c->written_cells_per_row += 0.5 * (double)x->n;
+}
+
+/* One direct pass (ap_relu): the sign column compared, negative rows (1/2) clear n columns. */
+static void cost_relu(ap_cost *c, const ap_op_args *x)
+{
+    passes(c, 1, 1, x->n);
+    c->written_cells_per_row += 0.5 * (double)x->n;
+}
+
+/* Clear flag; guarded neg for each bit below the sign (half the rows are negative:
+ * (3/2 q_i + 1/2) / 2), the sign-bit table (q_{n-1} / 2). Total n - 1 + 2^(1-n) with the
+ * clear. */
+static void cost_abs(ap_cost *c, const ap_op_args *x)
+{
+    fills(c, 1, 1);
+    lut_passes(c, &ap_lut_abs, x->n - 1u, 0);
+    lut_passes(c, &ap_lut_abs_sign, 1, 0);
+    c->written_cells_per_row += (double)x->n - 2.0 + ldexp(1.0, 1 - (int)x->n);
+}
+
+/* Clear d and carry; copy passes (ones: 1/2 each); carry := bit shift-1 (1/2); half adds per
+ * bit of d. The carry reaches bit i with probability 2^-(i+1) below k (bit uniform: 3/2 of
+ * that), then stops at the first zero extension bit (2 cells) or rides the sign extension
+ * (1 cell per bit). */
+static void cost_shr_round(ap_cost *c, const ap_op_args *x)
+{
+    unsigned m = x->m, k = x->n - x->w, copies = x->is_signed ? m : (m < k ? m : k);
+    fills(c, 1, m + 1u);
+    lut_passes(c, &ap_lut_copy, copies + 1u, 0);
+    lut_passes(c, &ap_lut_half, m, 0);
+    double e = 0.5 * (double)copies + 0.5;
+    for (unsigned i = 0; i < m; i++) {
+        double reach = ldexp(1.0, -(int)((i < k ? i : k) + 1u));
+        if (i < k)
+            e += 1.5 * reach;
+        else if (x->is_signed)
+            e += reach;
+        else if (i == k)
+            e += 2.0 * reach;
+    }
+    c->written_cells_per_row += e;
+}
+
+/* Clear acc, copy a in; per tree step: acc.width plane reads and writes, then an in-place add
+ * (carry clear, add per acc bit). Written cells: a model (docs/AP_MODEL.md 4.7). */
+static void cost_reduce_sum(ap_cost *c, const ap_op_args *x)
+{
+    unsigned n = x->n, m = x->m, copies = x->is_signed ? m : n;
+    unsigned steps = reduce_steps(x->n_rows);
+    fills(c, 1, m);
+    lut_passes(c, &ap_lut_copy, copies, 0);
+    c->written_cells_per_row += 0.5 * (double)copies;
+    fills(c, steps, 1);
+    lut_passes(c, &ap_lut_add, (uint64_t)m * steps, 0);
+    c->n_plane_reads += (uint64_t)m * steps;
+    c->n_plane_writes += (uint64_t)m * steps;
+    for (unsigned k = 0; k < steps; k++) {
+        unsigned live = n + k + 1u < m ? n + k + 1u : m;
+        c->written_cells_per_row += 0.75 * (double)live;
+    }
+}
+
+/* ---- The op table ------------------------------------------------------------------------ */
+
+/* AP_OP_LIST as data, indexed by ap_op: a row whose program has no cost_<program> above does
+ * not compile. */
+#define AP_OP_ROW(id, str, n_operands, wa, wb, wacc, sg, program)                                  \
+    [AP_OP_##id] = {.name = str,                                                                   \
+                    .arity = n_operands,                                                           \
+                    .width = {AP_WIDTH_##wa, AP_WIDTH_##wb, AP_WIDTH_##wacc},                      \
+                    .is_signed = sg,                                                               \
+                    .cost = cost_##program},
+const ap_op_row ap_op_rows[AP_OP_COUNT] = {AP_OP_LIST(AP_OP_ROW)};
+#undef AP_OP_ROW
+
+unsigned ap_op_arity(ap_op op)
+{
+    return (unsigned)op < AP_OP_COUNT ? ap_op_rows[op].arity : 0;
+}
+
+bool ap_op_is_signed(ap_op op)
+{
+    return (unsigned)op < AP_OP_COUNT && ap_op_rows[op].is_signed;
+}
+
+ap_width_rule ap_op_width_rule(ap_op op, ap_width_arg arg)
+{
+    if ((unsigned)op >= AP_OP_COUNT || (unsigned)arg > AP_ARG_WIDTH_ACC)
+        return AP_WIDTH_NONE;
+    return ap_op_rows[op].width[arg];
+}
+
+/* ---- Validation from the width columns --------------------------------------------------- */
+
+static base_status bad(ap_op op, const char *why)
+{
+    return BASE_ERROR(BASE_EINVAL, "ap_op_cost(%s): %s", ap_op_name(op), why);
+}
+
+static bool in_operand(unsigned v, const ap_op_args *x)
+{
+    (void)x;
+    return v >= 1 && v <= AP_WIDTH_MAX;
+}
+
+static bool in_acc(unsigned v, const ap_op_args *x)
+{
+    (void)x;
+    return v >= 1 && v <= AP_ACC_WIDTH_MAX;
+}
+
+static bool is_zero(unsigned v, const ap_op_args *x)
+{
+    (void)x;
+    return v == 0;
+}
+
+static bool below_a(unsigned v, const ap_op_args *x)
+{
+    return v >= 1 && v < x->n;
+}
+
+static bool holds_ab(unsigned v, const ap_op_args *x)
+{
+    return v >= x->n + x->w;
+}
+
+static bool holds_a(unsigned v, const ap_op_args *x)
+{
+    return v >= x->n;
+}
+
+#define RULE(r) (1u << AP_WIDTH_##r)
+
+/* The width rules as checks, applied in this order to the arguments whose rule is in `rules`:
+ * first presence and range, then the rules that relate one argument to another. */
+static const struct width_check {
+    ap_width_arg arg;
+    unsigned rules; /* bit set of ap_width_rule */
+    bool (*ok)(unsigned v, const ap_op_args *x);
+    const char *why;
+} width_checks[] = {
+    {AP_ARG_WIDTH_A, RULE(OPERAND), in_operand, "width_a must be in 1..16"},
+    {AP_ARG_WIDTH_A, RULE(ACC), in_acc, "width_a must be in 1..32"},
+    {AP_ARG_WIDTH_B, RULE(NONE), is_zero, "width_b must be 0 for this op"},
+    {AP_ARG_WIDTH_ACC, RULE(NONE), is_zero, "width_acc must be 0 for this op"},
+    {AP_ARG_WIDTH_ACC, RULE(ACC) | RULE(ACC_AB) | RULE(ACC_A), in_acc,
+     "width_acc must be in 1..32"},
+    {AP_ARG_WIDTH_B, RULE(OPERAND), in_operand, "width_b must be in 1..16"},
+    {AP_ARG_WIDTH_B, RULE(SHIFT), below_a, "width_b (the shift) must be in 1..width_a-1"},
+    {AP_ARG_WIDTH_ACC, RULE(ACC_AB), holds_ab, "width_acc must be at least width_a + width_b"},
+    {AP_ARG_WIDTH_ACC, RULE(ACC_A), holds_a, "width_acc must be at least width_a"},
+};
+
+#undef RULE
+
+static base_status check_args(ap_op op, const ap_width_rule *r, const ap_op_args *x)
+{
+    const unsigned v[3] = {x->n, x->w, x->m}; /* indexed by ap_width_arg */
+    for (size_t i = 0; i < sizeof width_checks / sizeof width_checks[0]; i++) {
+        const struct width_check *k = &width_checks[i];
+        if ((k->rules >> r[k->arg]) & 1u && !k->ok(v[k->arg], x))
+            return bad(op, k->why);
+    }
+    return BASE_OK;
 }
 
 base_status ap_op_cost(ap_op op, unsigned width_a, unsigned width_b, unsigned width_acc,
@@ -170,186 +463,10 @@ base_status ap_op_cost(ap_op op, unsigned width_a, unsigned width_b, unsigned wi
         return BASE_ERROR(BASE_EINVAL, "ap_op_cost: unknown op %d", (int)op);
     if (n_rows == 0)
         return bad(op, "n_rows must be at least 1");
-    const unsigned n = width_a, w = width_b, m = width_acc;
-    /* Shifts and reductions read accumulators; every other op reads operands. */
-    bool reads_acc = op == AP_OP_SHR_ROUND_U || op == AP_OP_SHR_ROUND_S ||
-                     op == AP_OP_REDUCE_SUM_U || op == AP_OP_REDUCE_SUM_S;
-    if (n == 0 || n > (reads_acc ? AP_ACC_WIDTH_MAX : AP_WIDTH_MAX))
-        return bad(op, reads_acc ? "width_a must be in 1..32" : "width_a must be in 1..16");
-    bool two = op == AP_OP_MUL_U || op == AP_OP_MUL_S || op == AP_OP_MAC_U || op == AP_OP_MAC_S ||
-               op == AP_OP_SHR_ROUND_U || op == AP_OP_SHR_ROUND_S;
-    bool acc = op == AP_OP_MAC_U || op == AP_OP_MAC_S || op == AP_OP_SHR_ROUND_U ||
-               op == AP_OP_SHR_ROUND_S || op == AP_OP_REDUCE_SUM_U || op == AP_OP_REDUCE_SUM_S;
-    if (!two && w != 0)
-        return bad(op, "width_b must be 0 for this op");
-    if (!acc && m != 0)
-        return bad(op, "width_acc must be 0 for this op");
-    if (acc && (m == 0 || m > AP_ACC_WIDTH_MAX))
-        return bad(op, "width_acc must be in 1..32");
-    const double dn = (double)n;
-    ap_cost *c = out;
-    switch (op) {
-    case AP_OP_ADD:
-    case AP_OP_SUB:
-        /* Clear carry; 4 passes per bit over (a, b, carry) writing 2, 1, 2, 1 columns. Each
-         * matches 1/4 of the rows whose (a_i, b_i) fit times P(carry) or 1 - P(carry):
-         * 2/4 (1-p) + 1/4 (1-p) + 2/4 p + 1/4 p = 3/4 per bit whatever p is. */
-        fills(c, 1, 1);
-        passes(c, 4u * n, 3, 0);
-        c->written_cols += 6u * n;
-        c->written_cells_per_row += 0.75 * dn;
-        break;
-    case AP_OP_NEG:
-        /* Clear flag; 3 passes per bit writing 2, 1, 1 columns. With q_i = P(flag) =
-         * 1 - 2^-i: q/2 * 2 + q/2 + 1/2 per bit, summed: 2n - 3 + 3 * 2^-n. */
-        fills(c, 1, 1);
-        passes(c, 3u * n, 2, 0);
-        c->written_cols += 4u * n;
-        c->written_cells_per_row += 2.0 * dn - 3.0 + 3.0 * ldexp(1.0, -(int)n);
-        break;
-    case AP_OP_ADD_OOP:
-        /* Clear s and carry; 5 passes per bit writing 1, 1, 1, 1, 2 columns: 3/4 per bit. */
-        fills(c, 1, n + 1u);
-        passes(c, 5u * n, 3, 0);
-        c->written_cols += 6u * n;
-        c->written_cells_per_row += 0.75 * dn;
-        break;
-    case AP_OP_COPY:
-        /* Clear d; one pass per bit writing the ones: n/2. */
-        fills(c, 1, n);
-        passes(c, n, 1, 1);
-        c->written_cells_per_row += 0.5 * dn;
-        break;
-    case AP_OP_MUL_U:
-    case AP_OP_MUL_S:
-    case AP_OP_MAC_U:
-    case AP_OP_MAC_S: {
-        if (w == 0 || w > AP_WIDTH_MAX)
-            return bad(op, "width_b must be in 1..16");
-        bool is_signed = op == AP_OP_MUL_S || op == AP_OP_MAC_S;
-        bool mac = op == AP_OP_MAC_U || op == AP_OP_MAC_S;
-        if (mac && m < n + w)
-            return bad(op, "width_acc must be at least width_a + width_b");
-        fills(c, 1, n + w + 1u);
-        if (!is_signed) {
-            /* Per multiplier bit: 4 wa guarded add passes (4 columns compared, 6 written per
-             * bit), one carry move (1 compared, 2 written). */
-            passes(c, 4u * n * w, 4, 0);
-            c->written_cols += 6u * n * w;
-            passes(c, w, 1, 2);
-        } else {
-            /* Per multiplier bit: one extension copy, 4 (wa + 1) guarded add/sub passes, one
-             * carry clear. */
-            passes(c, w, 1, 1);
-            passes(c, 4u * (n + 1u) * w, 4, 0);
-            c->written_cols += 6u * (n + 1u) * w;
-            fills(c, w, 1);
-        }
-        double mc, ac;
-        mul_cells(n, w, mac ? m : 0, is_signed, &mc, &ac);
-        c->written_cells_per_row += mc;
-        if (mac) {
-            /* Add of the product into the accumulator: full adds over the product bits (and
-             * the extension when signed), half adds of the carry above it when unsigned. */
-            unsigned full = is_signed ? m : n + w, half = m - full;
-            passes(c, 4u * full, 3, 0);
-            c->written_cols += 6u * full;
-            passes(c, 2u * half, 2, 0);
-            c->written_cols += 3u * half;
-            c->written_cells_per_row += ac;
-        }
-        break;
-    }
-    case AP_OP_GT_U:
-    case AP_OP_GT_S:
-        /* Clear flag; 2 passes per bit; each bit writes the rows with a_i > b_i and flag 0
-         * or a_i < b_i and flag 1: 1/4 (1 - f) + 1/4 f = 1/4. */
-        fills(c, 1, 1);
-        passes(c, 2u * n, 3, 1);
-        c->written_cells_per_row += 0.25 * dn;
-        break;
-    case AP_OP_EQ:
-        /* Set flag; 2 passes per bit; each row is cleared once if a != b: 1 - 2^-n. */
-        fills(c, 1, 1);
-        passes(c, 2u * n, 3, 1);
-        c->written_cells_per_row += 1.0 - ldexp(1.0, -(int)n);
-        break;
-    case AP_OP_MAX_U:
-    case AP_OP_MAX_S:
-        /* gt, then 2 select passes per bit writing b_i where a > b and a_i != b_i:
-         * E[(a > b) popcount(a ^ b)] = E[popcount(a ^ b)] / 2 = n/4 (swap symmetry). */
-        fills(c, 1, 1);
-        passes(c, 4u * n, 3, 1);
-        c->written_cells_per_row += 0.5 * dn;
-        break;
-    case AP_OP_RELU:
-        /* One pass: negative rows (1/2) clear n columns. */
-        passes(c, 1, 1, n);
-        c->written_cells_per_row += 0.5 * dn;
-        break;
-    case AP_OP_ABS:
-        /* Clear flag; 3 guarded neg passes for each bit below the sign (half the rows are
-         * negative: (3/2 q_i + 1/2) / 2), one pass at the sign bit (q_{n-1} / 2).
-         * Total n - 1 + 2^(1-n) with the clear. */
-        fills(c, 1, 1);
-        passes(c, 3u * (n - 1u), 3, 0);
-        c->written_cols += 4u * (n - 1u);
-        passes(c, 1, 2, 1);
-        c->written_cells_per_row += dn - 2.0 + ldexp(1.0, 1 - (int)n);
-        break;
-    case AP_OP_SHR_ROUND_U:
-    case AP_OP_SHR_ROUND_S: {
-        if (w == 0 || w >= n)
-            return bad(op, "width_b (the shift) must be in 1..width_a-1");
-        bool is_signed = op == AP_OP_SHR_ROUND_S;
-        unsigned k = n - w, copies = is_signed ? m : (m < k ? m : k);
-        /* Clear d and carry; copy passes (ones: 1/2 each); carry := bit shift-1 (1/2);
-         * 2 half-add passes per bit of d. The carry reaches bit i with probability
-         * 2^-(i+1) below k (bit uniform: 3/2 of that), then stops at the first zero
-         * extension bit (2 cells) or rides the sign extension (1 cell per bit). */
-        fills(c, 1, m + 1u);
-        passes(c, copies, 1, 1);
-        passes(c, 1, 1, 1);
-        passes(c, 2u * m, 2, 0);
-        c->written_cols += 3u * m;
-        double e = 0.5 * (double)copies + 0.5;
-        for (unsigned i = 0; i < m; i++) {
-            double reach = ldexp(1.0, -(int)((i < k ? i : k) + 1u));
-            if (i < k)
-                e += 1.5 * reach;
-            else if (is_signed)
-                e += reach;
-            else if (i == k)
-                e += 2.0 * reach;
-        }
-        c->written_cells_per_row += e;
-        break;
-    }
-    case AP_OP_REDUCE_SUM_U:
-    case AP_OP_REDUCE_SUM_S: {
-        if (m < n)
-            return bad(op, "width_acc must be at least width_a");
-        bool is_signed = op == AP_OP_REDUCE_SUM_S;
-        unsigned copies = is_signed ? m : n, steps = reduce_steps(n_rows);
-        /* Clear acc, copy a in; per step: acc.width plane reads and writes, carry clear,
-         * 4 acc.width add passes. Written cells: a model (docs/AP_MODEL.md 4.7). */
-        fills(c, 1, m);
-        passes(c, copies, 1, 1);
-        c->written_cells_per_row += 0.5 * (double)copies;
-        fills(c, steps, 1);
-        passes(c, 4u * (uint64_t)m * steps, 3, 0);
-        c->written_cols += 6u * (uint64_t)m * steps;
-        c->n_plane_reads += (uint64_t)m * steps;
-        c->n_plane_writes += (uint64_t)m * steps;
-        for (unsigned k = 0; k < steps; k++) {
-            unsigned live = n + k + 1u < m ? n + k + 1u : m;
-            c->written_cells_per_row += 0.75 * (double)live;
-        }
-        break;
-    }
-    case AP_OP_COUNT:
-    default:
-        return BASE_ERROR(BASE_EINVAL, "ap_op_cost: unknown op %d", (int)op);
-    }
-    return BASE_OK;
+    const ap_op_row *row = &ap_op_rows[op];
+    ap_op_args x = {width_a, width_b, width_acc, n_rows, row->is_signed};
+    base_status st = check_args(op, row->width, &x);
+    if (st == BASE_OK)
+        row->cost(out, &x);
+    return st;
 }

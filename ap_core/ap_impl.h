@@ -1,5 +1,6 @@
 /* ap_impl.h - internals of ap_core shared by ap_array.c (storage, word-parallel kernels),
- * ap_ops.c (LUT tables and ops) and ap_cost.c (closed forms). Not part of the public API.
+ * ap_ops.c (LUT tables and ops) and ap_cost.c (the op table and its closed forms). Not part of
+ * the public API.
  * Layout: bit-sliced, one 64-bit word holds one column bit of 64 rows (docs/AP_MODEL.md). */
 #ifndef AP_IMPL_H
 #define AP_IMPL_H
@@ -57,6 +58,72 @@ static inline uint64_t *ap_plane(ap_array *arr, unsigned col)
 {
     return arr->planes + (size_t)col * arr->n_words;
 }
+
+/* ---- Pass programs: the LUTs (defined in ap_ops.c) ----------------------------------------
+ * A pass is written as four strings: the compared slots, their key bits, the written slots
+ * and the bits written. A slot is a letter bound to a column when the table is applied to one
+ * bit position (A, B: operand bits, C: carry/borrow, F: flag, S: sign, D: destination, ...).
+ * The ops run these tables (ap_ops.c) and the closed forms count passes and columns from the
+ * same tables (ap_cost.c), so pass counts are written once. */
+typedef struct ap_lut_pass {
+    const char *cmp, *key, *wr, *val;
+} ap_lut_pass;
+
+typedef struct ap_lut {
+    unsigned n_passes;
+    const ap_lut_pass *pass;
+} ap_lut;
+
+/* B := A + B + C; C := carry. */
+extern const ap_lut ap_lut_add;
+/* B := B - A - C; C := borrow. */
+extern const ap_lut ap_lut_sub;
+/* A := -A bit-serially with flag F. */
+extern const ap_lut ap_lut_neg;
+/* S := A + B + C out of place. */
+extern const ap_lut ap_lut_add_oop;
+/* B := B xor C; C := B and C. */
+extern const ap_lut ap_lut_half;
+/* D := A. */
+extern const ap_lut ap_lut_copy;
+/* Carry into the next product bit. */
+extern const ap_lut ap_lut_move;
+/* F := (A > B) so far; the sign-bit variant for signed operands. */
+extern const ap_lut ap_lut_gt;
+extern const ap_lut ap_lut_gt_sign;
+/* F := 0 where A and B differ. */
+extern const ap_lut ap_lut_eq;
+/* B := A where F. */
+extern const ap_lut ap_lut_select;
+/* neg guarded by the sign S; the sign-bit variant. */
+extern const ap_lut ap_lut_abs;
+extern const ap_lut ap_lut_abs_sign;
+/* Every LUT above, for table checks. */
+extern const ap_lut *const ap_luts[];
+extern const unsigned ap_n_luts;
+
+/* ---- The op table (AP_OP_LIST in ap.h), as data ----------------------------------------- */
+
+/* The cost arguments of one op, checked against the op's width rules. */
+typedef struct ap_op_args {
+    unsigned n, w, m; /* width_a, width_b, width_acc */
+    size_t n_rows;
+    bool is_signed;
+} ap_op_args;
+
+/* A pass program's closed form: adds the op's counts to a zeroed *c. */
+typedef void (*ap_cost_fn)(ap_cost *c, const ap_op_args *x);
+
+typedef struct ap_op_row {
+    const char *name;
+    unsigned arity;
+    ap_width_rule width[3]; /* indexed by ap_width_arg */
+    bool is_signed;
+    ap_cost_fn cost;
+} ap_op_row;
+
+/* One row per op, indexed by ap_op (ap_cost.c). */
+extern const ap_op_row ap_op_rows[AP_OP_COUNT];
 
 /* One pass: compare columns ccols (key bits key) then write wcols := wval in the matching
  * rows, as one word-parallel loop. Updates tags and all counters; returns the tagged rows. */

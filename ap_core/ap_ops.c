@@ -7,54 +7,48 @@
 #include "ap_core/ap_impl.h"
 
 /* ---- The tables ------------------------------------------------------------------------
- * A pass is written as four strings: the compared slots, their key bits, the written slots
- * and the bits written. A slot is a letter bound to a column when the table is applied to one
- * bit position (A, B: operand bits, C: carry/borrow, F: flag, S: sign, D: destination, ...).
- * Within a table no row matches two passes of one bit position: each pass moves the rows of
- * one state to a state no later pass of the table compares for. Writes cover only the bits
- * that change. */
-typedef struct lut_pass {
-    const char *cmp, *key, *wr, *val;
-} lut_pass;
-
-typedef struct lut {
-    unsigned n_passes;
-    const lut_pass *pass;
-} lut;
-
+ * Pass notation: ap_impl.h. Within a table no row matches two passes of one bit position:
+ * each pass moves the rows of one state to a state no later pass of the table compares for.
+ * Writes cover only the bits that change. */
 #define LUT(name, ...)                                                                             \
-    static const lut_pass name##_passes[] = {__VA_ARGS__};                                         \
-    static const lut name = {sizeof name##_passes / sizeof name##_passes[0], name##_passes}
+    static const ap_lut_pass name##_passes[] = {__VA_ARGS__};                                      \
+    const ap_lut name = {sizeof name##_passes / sizeof name##_passes[0], name##_passes}
 
 /* B := A + B + C; C := carry. Keys over (A, B, C) in the RTL's order. */
-LUT(lut_add, {"ABC", "110", "BC", "01"}, {"ABC", "100", "B", "1"}, {"ABC", "001", "BC", "10"},
+LUT(ap_lut_add, {"ABC", "110", "BC", "01"}, {"ABC", "100", "B", "1"}, {"ABC", "001", "BC", "10"},
     {"ABC", "011", "B", "0"});
 /* B := B - A - C; C := borrow. */
-LUT(lut_sub, {"ABC", "100", "BC", "11"}, {"ABC", "110", "B", "0"}, {"ABC", "011", "BC", "00"},
+LUT(ap_lut_sub, {"ABC", "100", "BC", "11"}, {"ABC", "110", "B", "0"}, {"ABC", "011", "BC", "00"},
     {"ABC", "001", "B", "1"});
 /* Two's complement: A := A xor F; F := F or A (F: a 1 was seen below). 01 joins 10 first
  * (both end as 11), which frees state 01 for 11. */
-LUT(lut_neg, {"AF", "01", "AF", "10"}, {"AF", "11", "A", "0"}, {"AF", "10", "F", "1"});
+LUT(ap_lut_neg, {"AF", "01", "AF", "10"}, {"AF", "11", "A", "0"}, {"AF", "10", "F", "1"});
 /* Out-of-place full add into S (cleared): S := A xor B xor C; C := majority. */
-LUT(lut_add_oop, {"ABC", "111", "S", "1"}, {"ABC", "110", "C", "1"}, {"ABC", "100", "S", "1"},
+LUT(ap_lut_add_oop, {"ABC", "111", "S", "1"}, {"ABC", "110", "C", "1"}, {"ABC", "100", "S", "1"},
     {"ABC", "010", "S", "1"}, {"ABC", "001", "SC", "10"});
 /* Half add of the carry: B := B xor C; C := B and C. */
-LUT(lut_half, {"BC", "01", "BC", "10"}, {"BC", "11", "B", "0"});
+LUT(ap_lut_half, {"BC", "01", "BC", "10"}, {"BC", "11", "B", "0"});
 /* D := A for a cleared D. */
-LUT(lut_copy, {"A", "1", "D", "1"});
+LUT(ap_lut_copy, {"A", "1", "D", "1"});
 /* Carry out of a multiply step into the (zero) next product bit P; clears C. */
-LUT(lut_move, {"C", "1", "PC", "10"});
+LUT(ap_lut_move, {"C", "1", "PC", "10"});
 /* F := (A > B) over the bits so far, LSB first; at the sign bit of signed operands the
  * order of A and B is reversed. */
-LUT(lut_gt, {"ABF", "100", "F", "1"}, {"ABF", "011", "F", "0"});
-LUT(lut_gt_sign, {"ABF", "010", "F", "1"}, {"ABF", "101", "F", "0"});
+LUT(ap_lut_gt, {"ABF", "100", "F", "1"}, {"ABF", "011", "F", "0"});
+LUT(ap_lut_gt_sign, {"ABF", "010", "F", "1"}, {"ABF", "101", "F", "0"});
 /* F (set beforehand) := 0 where A and B differ. */
-LUT(lut_eq, {"ABF", "101", "F", "0"}, {"ABF", "011", "F", "0"});
+LUT(ap_lut_eq, {"ABF", "101", "F", "0"}, {"ABF", "011", "F", "0"});
 /* B := A where F (A > B) is set. */
-LUT(lut_select, {"FAB", "110", "B", "1"}, {"FAB", "101", "B", "0"});
-/* |A|: lut_neg restricted to rows whose sign S is set; at the sign bit only 11 changes. */
-LUT(lut_abs, {"AFS", "011", "AF", "10"}, {"AFS", "111", "A", "0"}, {"AFS", "101", "F", "1"});
-LUT(lut_abs_sign, {"AF", "11", "A", "0"});
+LUT(ap_lut_select, {"FAB", "110", "B", "1"}, {"FAB", "101", "B", "0"});
+/* |A|: ap_lut_neg restricted to rows whose sign S is set; at the sign bit only 11 changes. */
+LUT(ap_lut_abs, {"AFS", "011", "AF", "10"}, {"AFS", "111", "A", "0"}, {"AFS", "101", "F", "1"});
+LUT(ap_lut_abs_sign, {"AF", "11", "A", "0"});
+
+const ap_lut *const ap_luts[] = {&ap_lut_add,     &ap_lut_sub,  &ap_lut_neg,    &ap_lut_add_oop,
+                                 &ap_lut_half,    &ap_lut_copy, &ap_lut_move,   &ap_lut_gt,
+                                 &ap_lut_gt_sign, &ap_lut_eq,   &ap_lut_select, &ap_lut_abs,
+                                 &ap_lut_abs_sign};
+const unsigned ap_n_luts = sizeof ap_luts / sizeof ap_luts[0];
 
 /* Column bound to each slot letter, and an optional guard column (key 1) added to every
  * compare of a table: the multiplier bit in conditional adds. */
@@ -62,12 +56,12 @@ typedef struct slots {
     unsigned col[26];
 } slots;
 
-static void lut_run(ap_array *arr, const lut *t, const slots *s, const unsigned *guard)
+static void lut_run(ap_array *arr, const ap_lut *t, const slots *s, const unsigned *guard)
 {
     unsigned cc[AP_PASS_MAX], wc[AP_PASS_MAX];
     unsigned char key[AP_PASS_MAX], val[AP_PASS_MAX];
     for (unsigned p = 0; p < t->n_passes; p++) {
-        const lut_pass *lp = &t->pass[p];
+        const ap_lut_pass *lp = &t->pass[p];
         unsigned nc = 0, nw = 0;
         for (const char *c = lp->cmp, *k = lp->key; *c; c++, k++, nc++) {
             cc[nc] = s->col[*c - 'A'];
@@ -175,7 +169,7 @@ static base_status check_pair(const char *op, ap_field a, ap_field b)
 
 /* ---- Ops ------------------------------------------------------------------------------- */
 
-static void run_inplace(ap_array *arr, const lut *t, ap_field a, ap_field b, unsigned c)
+static void run_inplace(ap_array *arr, const ap_lut *t, ap_field a, ap_field b, unsigned c)
 {
     fill_col(arr, c, 0);
     for (unsigned i = 0; i < a.width; i++) {
@@ -189,7 +183,7 @@ base_status ap_add(ap_array *arr, ap_field a, ap_field b, unsigned carry_col)
     TRY(check_pair("add", a, b));
     region r[] = {{"a", a}, {"b", b}, {"carry column", col1(carry_col)}};
     TRY(check_regions(arr, "add", r, 3));
-    run_inplace(arr, &lut_add, a, b, carry_col);
+    run_inplace(arr, &ap_lut_add, a, b, carry_col);
     return BASE_OK;
 }
 
@@ -198,7 +192,7 @@ base_status ap_sub(ap_array *arr, ap_field a, ap_field b, unsigned borrow_col)
     TRY(check_pair("sub", a, b));
     region r[] = {{"a", a}, {"b", b}, {"borrow column", col1(borrow_col)}};
     TRY(check_regions(arr, "sub", r, 3));
-    run_inplace(arr, &lut_sub, a, b, borrow_col);
+    run_inplace(arr, &ap_lut_sub, a, b, borrow_col);
     return BASE_OK;
 }
 
@@ -210,7 +204,7 @@ base_status ap_neg(ap_array *arr, ap_field a, unsigned flag_col)
     fill_col(arr, flag_col, 0);
     for (unsigned i = 0; i < a.width; i++) {
         slots s = bind('A', a.col + i, 'F', flag_col, 0, 0, 0, 0);
-        lut_run(arr, &lut_neg, &s, NULL);
+        lut_run(arr, &ap_lut_neg, &s, NULL);
     }
     return BASE_OK;
 }
@@ -226,7 +220,7 @@ base_status ap_add_oop(ap_array *arr, ap_field a, ap_field b, ap_field s, unsign
     fill_field(arr, s, carry_col, true, 0);
     for (unsigned i = 0; i < a.width; i++) {
         slots sl = bind('A', a.col + i, 'B', b.col + i, 'C', carry_col, 'S', s.col + i);
-        lut_run(arr, &lut_add_oop, &sl, NULL);
+        lut_run(arr, &ap_lut_add_oop, &sl, NULL);
     }
     return BASE_OK;
 }
@@ -242,7 +236,7 @@ base_status ap_copy(ap_array *arr, ap_field a, ap_field d)
     fill_field(arr, d, 0, false, 0);
     for (unsigned i = 0; i < a.width; i++) {
         slots s = bind('A', a.col + i, 'D', d.col + i, 0, 0, 0, 0);
-        lut_run(arr, &lut_copy, &s, NULL);
+        lut_run(arr, &ap_lut_copy, &s, NULL);
     }
     return BASE_OK;
 }
@@ -260,15 +254,15 @@ static void mul_core(ap_array *arr, ap_field a, ap_field b, ap_field p, unsigned
         if (!is_signed) {
             for (unsigned i = 0; i < a.width; i++) {
                 slots s = bind('A', a.col + i, 'B', p.col + j + i, 'C', c, 0, 0);
-                lut_run(arr, &lut_add, &s, &guard);
+                lut_run(arr, &ap_lut_add, &s, &guard);
             }
             slots s = bind('C', c, 'P', p.col + j + a.width, 0, 0, 0, 0);
-            lut_run(arr, &lut_move, &s, NULL);
+            lut_run(arr, &ap_lut_move, &s, NULL);
             continue;
         }
         slots e = bind('A', p.col + j + a.width - 1, 'D', p.col + j + a.width, 0, 0, 0, 0);
-        lut_run(arr, &lut_copy, &e, NULL);
-        const lut *t = j + 1 == b.width ? &lut_sub : &lut_add;
+        lut_run(arr, &ap_lut_copy, &e, NULL);
+        const ap_lut *t = j + 1 == b.width ? &ap_lut_sub : &ap_lut_add;
         for (unsigned i = 0; i <= a.width; i++) {
             unsigned ai = i < a.width ? i : a.width - 1;
             slots s = bind('A', a.col + ai, 'B', p.col + j + i, 'C', c, 0, 0);
@@ -315,10 +309,10 @@ base_status ap_mac(ap_array *arr, ap_field a, ap_field b, ap_field acc, ap_field
         if (i < wp || is_signed) {
             unsigned ti = i < wp ? i : wp - 1;
             slots s = bind('A', tmp.col + ti, 'B', acc.col + i, 'C', carry_col, 0, 0);
-            lut_run(arr, &lut_add, &s, NULL);
+            lut_run(arr, &ap_lut_add, &s, NULL);
         } else {
             slots s = bind('B', acc.col + i, 'C', carry_col, 0, 0, 0, 0);
-            lut_run(arr, &lut_half, &s, NULL);
+            lut_run(arr, &ap_lut_half, &s, NULL);
         }
     }
     return BASE_OK;
@@ -336,7 +330,7 @@ static void gt_core(ap_array *arr, ap_field a, ap_field b, unsigned f, bool is_s
     fill_col(arr, f, 0);
     for (unsigned i = 0; i < a.width; i++) {
         slots s = bind('A', a.col + i, 'B', b.col + i, 'F', f, 0, 0);
-        lut_run(arr, is_signed && i + 1 == a.width ? &lut_gt_sign : &lut_gt, &s, NULL);
+        lut_run(arr, is_signed && i + 1 == a.width ? &ap_lut_gt_sign : &ap_lut_gt, &s, NULL);
     }
 }
 
@@ -353,7 +347,7 @@ base_status ap_eq(ap_array *arr, ap_field a, ap_field b, unsigned flag_col)
     fill_col(arr, flag_col, 1);
     for (unsigned i = 0; i < a.width; i++) {
         slots s = bind('A', a.col + i, 'B', b.col + i, 'F', flag_col, 0, 0);
-        lut_run(arr, &lut_eq, &s, NULL);
+        lut_run(arr, &ap_lut_eq, &s, NULL);
     }
     return BASE_OK;
 }
@@ -364,7 +358,7 @@ base_status ap_max(ap_array *arr, ap_field a, ap_field b, unsigned flag_col, boo
     gt_core(arr, a, b, flag_col, is_signed);
     for (unsigned i = 0; i < a.width; i++) {
         slots s = bind('F', flag_col, 'A', a.col + i, 'B', b.col + i, 0, 0);
-        lut_run(arr, &lut_select, &s, NULL);
+        lut_run(arr, &ap_lut_select, &s, NULL);
     }
     return BASE_OK;
 }
@@ -392,10 +386,10 @@ base_status ap_abs(ap_array *arr, ap_field a, unsigned flag_col)
     fill_col(arr, flag_col, 0);
     for (unsigned i = 0; i + 1 < a.width; i++) {
         slots s = bind('A', a.col + i, 'F', flag_col, 'S', sign, 0, 0);
-        lut_run(arr, &lut_abs, &s, NULL);
+        lut_run(arr, &ap_lut_abs, &s, NULL);
     }
     slots s = bind('A', sign, 'F', flag_col, 0, 0, 0, 0);
-    lut_run(arr, &lut_abs_sign, &s, NULL);
+    lut_run(arr, &ap_lut_abs_sign, &s, NULL);
     return BASE_OK;
 }
 
@@ -415,13 +409,13 @@ base_status ap_shr_round(ap_array *arr, ap_field a, unsigned shift, ap_field d, 
     for (unsigned i = 0; i < d.width && (i < k || is_signed); i++) {
         unsigned src = a.col + (i < k ? shift + i : a.width - 1);
         slots s = bind('A', src, 'D', d.col + i, 0, 0, 0, 0);
-        lut_run(arr, &lut_copy, &s, NULL);
+        lut_run(arr, &ap_lut_copy, &s, NULL);
     }
     slots cs = bind('A', a.col + shift - 1, 'D', carry_col, 0, 0, 0, 0);
-    lut_run(arr, &lut_copy, &cs, NULL);
+    lut_run(arr, &ap_lut_copy, &cs, NULL);
     for (unsigned i = 0; i < d.width; i++) {
         slots s = bind('B', d.col + i, 'C', carry_col, 0, 0, 0, 0);
-        lut_run(arr, &lut_half, &s, NULL);
+        lut_run(arr, &ap_lut_half, &s, NULL);
     }
     return BASE_OK;
 }
@@ -455,7 +449,7 @@ base_status ap_reduce_sum_groups(ap_array *arr, ap_field a, ap_field acc, ap_fie
     for (unsigned i = 0; i < acc.width && (i < a.width || is_signed); i++) {
         unsigned src = a.col + (i < a.width ? i : a.width - 1);
         slots s = bind('A', src, 'D', acc.col + i, 0, 0, 0, 0);
-        lut_run(arr, &lut_copy, &s, NULL);
+        lut_run(arr, &ap_lut_copy, &s, NULL);
     }
     /* Tree step k: row r adds the partial sum of row r + 2^k, moved through the 2D AP's
      * column port one bit-plane at a time. */
@@ -464,30 +458,24 @@ base_status ap_reduce_sum_groups(ap_array *arr, ap_field a, ap_field acc, ap_fie
         size_t by = (size_t)1 << k;
         for (unsigned i = 0; i < acc.width; i++)
             ap_plane_shift(arr, acc.col + i, tmp.col + i, by);
-        run_inplace(arr, &lut_add, tmp, acc, carry_col);
+        run_inplace(arr, &ap_lut_add, tmp, acc, carry_col);
     }
     return BASE_OK;
 }
 
-/* ---- Names ----------------------------------------------------------------------------- */
-
-static const char *const op_names[] = {
-#define AP_OP_NAME(name, str) str,
-    AP_OP_LIST(AP_OP_NAME)
-#undef AP_OP_NAME
-};
+/* ---- Names: the op table's name column ------------------------------------------------- */
 
 const char *ap_op_name(ap_op op)
 {
     if ((unsigned)op >= AP_OP_COUNT)
         return "unknown";
-    return op_names[op];
+    return ap_op_rows[op].name;
 }
 
 base_status ap_op_from_name(const char *name, ap_op *out)
 {
     for (unsigned i = 0; i < AP_OP_COUNT; i++)
-        if (name && strcmp(name, op_names[i]) == 0) {
+        if (name && strcmp(name, ap_op_rows[i].name) == 0) {
             *out = (ap_op)i;
             return BASE_OK;
         }

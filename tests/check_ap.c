@@ -691,6 +691,175 @@ START_TEST(test_op_names_round_trip)
 }
 END_TEST
 
+/* ---- The op table ---------------------------------------------------------------------------- */
+
+START_TEST(test_op_table_rows)
+{
+    /* Every row has a name, an arity, width rules and a pass program with a cost. */
+    for (int i = 0; i < AP_OP_COUNT; i++) {
+        const ap_op_row *row = &ap_op_rows[i];
+        ck_assert_ptr_nonnull(row->name);
+        ck_assert(row->cost != NULL);
+        ck_assert(row->arity == 1 || row->arity == 2);
+        ck_assert_uint_eq(ap_op_arity((ap_op)i), row->arity);
+        ck_assert_int_eq(ap_op_is_signed((ap_op)i), row->is_signed);
+        ck_assert(row->width[AP_ARG_WIDTH_A] == AP_WIDTH_OPERAND ||
+                  row->width[AP_ARG_WIDTH_A] == AP_WIDTH_ACC);
+        for (int arg = AP_ARG_WIDTH_A; arg <= AP_ARG_WIDTH_ACC; arg++)
+            ck_assert_int_eq(ap_op_width_rule((ap_op)i, (ap_width_arg)arg), row->width[arg]);
+    }
+    ck_assert_uint_eq(ap_op_arity(AP_OP_COUNT), 0);
+    ck_assert(!ap_op_is_signed(AP_OP_COUNT));
+    ck_assert_int_eq(ap_op_width_rule(AP_OP_COUNT, AP_ARG_WIDTH_A), AP_WIDTH_NONE);
+    ck_assert_int_eq(ap_op_width_rule(AP_OP_ADD, (ap_width_arg)3), AP_WIDTH_NONE);
+    ck_assert_uint_eq(ap_op_arity(AP_OP_ADD), 2);
+    ck_assert_uint_eq(ap_op_arity(AP_OP_RELU), 1);
+    ck_assert(ap_op_is_signed(AP_OP_MAC_S) && !ap_op_is_signed(AP_OP_MAC_U));
+    ck_assert_int_eq(ap_op_width_rule(AP_OP_MAC_S, AP_ARG_WIDTH_ACC), AP_WIDTH_ACC_AB);
+    ck_assert_int_eq(ap_op_width_rule(AP_OP_SHR_ROUND_U, AP_ARG_WIDTH_B), AP_WIDTH_SHIFT);
+}
+END_TEST
+
+START_TEST(test_luts_well_formed)
+{
+    /* Key and value strings match their slots, bits are 0/1, slots are letters, and no pass
+     * exceeds what ap_pass takes (+1 for a guard column). */
+    ck_assert_uint_ge(ap_n_luts, 13);
+    for (unsigned t = 0; t < ap_n_luts; t++) {
+        const ap_lut *l = ap_luts[t];
+        ck_assert_uint_ge(l->n_passes, 1);
+        for (unsigned p = 0; p < l->n_passes; p++) {
+            const ap_lut_pass *lp = &l->pass[p];
+            ck_assert_uint_eq(strlen(lp->cmp), strlen(lp->key));
+            ck_assert_uint_eq(strlen(lp->wr), strlen(lp->val));
+            ck_assert_uint_lt(strlen(lp->cmp), AP_PASS_MAX);
+            ck_assert_uint_ge(strlen(lp->wr), 1);
+            for (const char *c = lp->cmp; *c; c++)
+                ck_assert(*c >= 'A' && *c <= 'Z');
+            for (const char *c = lp->wr; *c; c++)
+                ck_assert(*c >= 'A' && *c <= 'Z');
+            ck_assert_uint_eq(strspn(lp->key, "01"), strlen(lp->key));
+            ck_assert_uint_eq(strspn(lp->val, "01"), strlen(lp->val));
+        }
+    }
+}
+END_TEST
+
+START_TEST(test_cost_counts_come_from_luts)
+{
+    /* Per-bit ops: passes = LUT entries x bits, compared columns = entries' key widths. */
+    struct {
+        ap_op op;
+        const ap_lut *lut;
+    } per_bit[] = {{AP_OP_ADD, &ap_lut_add},   {AP_OP_SUB, &ap_lut_sub},
+                   {AP_OP_NEG, &ap_lut_neg},   {AP_OP_ADD_OOP, &ap_lut_add_oop},
+                   {AP_OP_COPY, &ap_lut_copy}, {AP_OP_EQ, &ap_lut_eq},
+                   {AP_OP_GT_U, &ap_lut_gt}};
+    for (size_t i = 0; i < sizeof per_bit / sizeof per_bit[0]; i++) {
+        size_t key_cols = 0;
+        for (unsigned p = 0; p < per_bit[i].lut->n_passes; p++)
+            key_cols += strlen(per_bit[i].lut->pass[p].key);
+        for (unsigned n = 1; n <= AP_WIDTH_MAX; n++) {
+            ap_cost c;
+            ck_assert_int_eq(ap_op_cost(per_bit[i].op, n, 0, 0, 64, &c), BASE_OK);
+            ck_assert_uint_eq(c.n_passes, (uint64_t)per_bit[i].lut->n_passes * n);
+            ck_assert_uint_eq(c.compared_cols, (uint64_t)key_cols * n);
+        }
+    }
+}
+END_TEST
+
+/* Runs op on the fields its cost arguments describe: a (width_a) at column 0; b at 40 of
+ * width_b, or of width_a + b_skew when the op's width_b is unused; the destination,
+ * product or accumulator at 80; tmp at 120; the work column 199. */
+static base_status run_op(ap_array *arr, ap_op op, unsigned wa, unsigned wb, unsigned wacc,
+                          unsigned b_skew)
+{
+    ap_field a = fld(0, wa), b = fld(40, wa + b_skew), bw = fld(40, wb), d = fld(80, wa);
+    ap_field acc = fld(80, wacc), p = fld(80, wa + wb), tmp = fld(120, wa + wb);
+    unsigned c = 199;
+    bool sg = ap_op_is_signed(op);
+    switch (op) {
+    case AP_OP_ADD:
+        return ap_add(arr, a, b, c);
+    case AP_OP_SUB:
+        return ap_sub(arr, a, b, c);
+    case AP_OP_NEG:
+        return ap_neg(arr, a, c);
+    case AP_OP_ADD_OOP:
+        return ap_add_oop(arr, a, b, d, c);
+    case AP_OP_MUL_U:
+    case AP_OP_MUL_S:
+        return ap_mul(arr, a, bw, p, c, sg);
+    case AP_OP_MAC_U:
+    case AP_OP_MAC_S:
+        return ap_mac(arr, a, bw, acc, tmp, c, sg);
+    case AP_OP_GT_U:
+    case AP_OP_GT_S:
+        return ap_gt(arr, a, b, c, sg);
+    case AP_OP_EQ:
+        return ap_eq(arr, a, b, c);
+    case AP_OP_MAX_U:
+    case AP_OP_MAX_S:
+        return ap_max(arr, a, b, c, sg);
+    case AP_OP_RELU:
+        return ap_relu(arr, a);
+    case AP_OP_ABS:
+        return ap_abs(arr, a, c);
+    case AP_OP_SHR_ROUND_U:
+    case AP_OP_SHR_ROUND_S:
+        return ap_shr_round(arr, a, wb, acc, c, sg);
+    case AP_OP_COPY:
+        return ap_copy(arr, a, d);
+    case AP_OP_REDUCE_SUM_U:
+    case AP_OP_REDUCE_SUM_S:
+        return ap_reduce_sum(arr, a, acc, fld(120, wacc), c, sg);
+    case AP_OP_COUNT:
+    default:
+        return BASE_EINVAL;
+    }
+}
+
+START_TEST(test_op_table_widths_match_ops)
+{
+    /* For every op and width triples around the limits, ap_op_cost (which checks the
+     * table's width rules) accepts exactly what the op itself accepts; an op of arity 2 whose
+     * width_b is unused rejects a b whose width differs from a's. */
+    /* Widths at and around every limit (0, 1, a shift of width_a - 1, 16, 32, sums of two);
+     * fewer multiplier widths, as a product over 16 bits costs a sampled expectation. */
+    static const unsigned edges[] = {0, 1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 20, 31, 32, 33};
+    static const unsigned mul_edges[] = {0, 1, 2, 8, 16, 17};
+    const size_t n_edges = sizeof edges / sizeof edges[0],
+                 n_mul = sizeof mul_edges / sizeof mul_edges[0];
+    ap_array *arr;
+    ck_assert_int_eq(ap_array_new(1, 200, &arr), BASE_OK);
+    for (int i = 0; i < AP_OP_COUNT; i++) {
+        ap_op op = (ap_op)i;
+        bool no_b = ap_op_width_rule(op, AP_ARG_WIDTH_B) == AP_WIDTH_NONE;
+        bool no_acc = ap_op_width_rule(op, AP_ARG_WIDTH_ACC) == AP_WIDTH_NONE;
+        bool mul_b = ap_op_width_rule(op, AP_ARG_WIDTH_B) == AP_WIDTH_OPERAND;
+        unsigned n_accepted = 0;
+        for (size_t ia = 0; ia < n_edges; ia++)
+            for (size_t ib = 0; ib < (no_b ? 1 : mul_b ? n_mul : n_edges); ib++)
+                for (size_t im = 0; im < (no_acc ? 1 : n_edges); im++) {
+                    unsigned wa = edges[ia], wb = mul_b ? mul_edges[ib] : edges[ib], m = edges[im];
+                    ap_cost c;
+                    base_status want = ap_op_cost(op, wa, wb, m, 1, &c);
+                    base_status got = run_op(arr, op, wa, wb, m, 0);
+                    ck_assert_msg(got == want, "%s %u/%u/%u: op %d, table %d", ap_op_name(op), wa,
+                                  wb, m, (int)got, (int)want);
+                    n_accepted += want == BASE_OK;
+                    if (want == BASE_OK && ap_op_arity(op) == 2 && no_b)
+                        ck_assert_int_eq(run_op(arr, op, wa, wb, m, 1), BASE_EINVAL);
+                }
+        ck_assert_uint_gt(n_accepted, 0);
+        if (!no_b)
+            ck_assert_int_eq(ap_op_cost(op, 8, 0, no_acc ? 0 : 24, 1, &(ap_cost){0}), BASE_EINVAL);
+    }
+    ap_array_free(arr);
+}
+END_TEST
+
 /* ---- Error paths ------------------------------------------------------------------------------
  */
 
@@ -900,6 +1069,14 @@ Suite *ap_suite(void)
     tcase_add_test(tc, test_reduce_sum_rows);
     tcase_add_loop_test(tc, test_reduce_groups_sums_and_cost, 0, 4);
     tcase_add_test(tc, test_reduce_groups_rejects_bad_group);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("table");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_op_table_rows);
+    tcase_add_test(tc, test_luts_well_formed);
+    tcase_add_test(tc, test_cost_counts_come_from_luts);
+    tcase_add_test(tc, test_op_table_widths_match_ops);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("cost");
