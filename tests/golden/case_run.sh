@@ -54,3 +54,14 @@ expect_exit 1 "calibrate check differs" "$APSIM" calibrate --model sparq --check
 if grep -q "DIFFERS: unpack_cycles" "$tmp/out"; then ok; else
     bad "calibrate check differs: message"; cat "$tmp/out"; fi
 expect_exit 2 "calibrate check missing file" "$APSIM" calibrate --model potacc --check --out "$tmp/cal"
+
+# Architecture names and paths (base_resolve): a malformed name and a missing file.
+expect_exit 2 "run malformed architecture name" "$APSIM" run alexnet --arch "bf imna"
+if grep -q "error: architecture: invalid name 'bf imna'" "$tmp/err"; then ok; else
+    bad "run malformed architecture name: message"; cat "$tmp/err"; fi
+expect_exit 2 "run missing architecture file" "$APSIM" run alexnet --arch "$tmp/none/arch.yaml"
+if grep -q "none/arch.yaml: error: cannot open" "$tmp/err"; then ok; else
+    bad "run missing architecture file: message"; cat "$tmp/err"; fi
+expect_exit 2 "run unknown architecture: message" "$APSIM" run alexnet --arch nowhere
+if grep -q "error: unknown architecture 'nowhere' (no sim/arch/nowhere.yaml)" "$tmp/err"; then ok
+else bad "run unknown architecture: message"; cat "$tmp/err"; fi
