@@ -272,7 +272,10 @@ START_TEST(test_calibrate_compare_differs)
     ck_assert_int_eq(acc_calib_path(p, tmpdir, path, 8), BASE_ERANGE);
     ck_assert_str_eq(base_last_error(), "error: path of the calibrated sparq file is too long");
     ck_assert_int_eq(acc_calib_write(model("sparq"), NULL, fit, path), BASE_EINVAL);
-    ck_assert_int_eq(acc_calib_fit_shipped(NULL, &p, &fit), BASE_EINVAL);
+    acc_params *q = p;
+    acc_fit *f = fit;
+    ck_assert_int_eq(acc_calib_fit_shipped(NULL, &q, &f), BASE_EINVAL);
+    ck_assert(q == NULL && f == NULL);
     acc_fit_free(fit);
     acc_params_free(p);
 }
