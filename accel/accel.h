@@ -154,8 +154,42 @@ void acc_fit_free(acc_fit *fit);
 double acc_fit_residual(const acc_fit *fit);
 size_t acc_fit_n_iter(const acc_fit *fit);
 /* Writes a calibrated file: model, base file (as given), fitted values, residual and the
- * per-target ratios. Written to a temporary file and renamed. BASE_EIO on failure. */
+ * per-target ratios, atomically (base_write_atomic). BASE_EIO on failure. */
 base_status acc_fit_write(const acc_model *m, const acc_params *p, const acc_fit *fit,
                           const char *base_path, const char *out_path);
+
+/* ---- Calibrating the shipped models (apsim calibrate) ---------------------------------- */
+
+/* Largest relative difference acc_calib_compare accepts between a fresh fit's value of a
+ * free parameter and a calibrated file's: the files hold 9 significant digits, and a refit
+ * with another compiler or GSL may move the last few. */
+#define ACC_CALIB_REL_TOL 1e-5
+
+/* Loads model m's shipped parameter file (accel/<name>.yaml, found with base_find_data) and
+ * fits it (acc_calibrate) on the workloads directory beside it (accel/workloads). Caller
+ * frees *p and *fit (both NULL on failure). Errors as base_find_data, acc_params_load and
+ * acc_calibrate. */
+base_status acc_calib_fit_shipped(const acc_model *m, acc_params **p, acc_fit **fit);
+/* The calibrated file of p's model: <dir>/<name>.yaml, or with dir NULL the calibrated/
+ * directory beside p's parameter file (accel/calibrated/<name>.yaml for a shipped model).
+ * BASE_ERANGE when it does not fit in cap. */
+base_status acc_calib_path(const acc_params *p, const char *dir, char *path_out, size_t cap);
+/* Writes the calibrated file of a fit to path (acc_fit_write) with base "../<parameter file
+ * name>": like every calibrated file it belongs in the calibrated/ directory beside its
+ * parameter file, and written elsewhere it is byte-identical but loads only once moved. */
+base_status acc_calib_write(const acc_model *m, const acc_params *p, const acc_fit *fit,
+                            const char *path);
+
+/* A fresh fit against a calibrated file. Not matching is a result, not an error. */
+typedef struct acc_calib_diff {
+    int same;          /* every free parameter fitted in the file and within ACC_CALIB_REL_TOL */
+    int unfitted;      /* `param` is free but its value in the file is not from a fit */
+    const char *param; /* the free parameter that differs most (static); NULL: none */
+    double committed, fresh; /* its value in the file and in the fresh fit */
+    double max_rel;          /* the largest relative difference (0 without free parameters) */
+} acc_calib_diff;
+/* Loads the calibrated file at path (acc_params_load: its base must resolve) and compares
+ * its values of fresh's free parameters with fresh's. Errors are the load's. */
+base_status acc_calib_compare(const acc_params *fresh, const char *path, acc_calib_diff *diff);
 
 #endif /* ACCEL_H */

@@ -80,5 +80,9 @@ extern const acc_model acc_axbxp_model;
 double acc_ceil_div(double a, double b);
 /* The layer's name for messages ("(unnamed)" when it has none). */
 const char *acc_layer_name(const acc_layer *l);
+/* Index of a baseline in m->baselines, -1 when m has none of that name. */
+int acc_baseline_index(const acc_model *m, const char *name);
+/* BASE_ENOMEM "out of memory loading <what>" (what: the file being loaded). */
+base_status acc_nomem(const char *what);
 
 #endif /* ACCEL_IMPL_H */

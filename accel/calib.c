@@ -1,12 +1,10 @@
-/* calib.c - fits each model's free parameters to its paper's headline ratios with GSL's
- * nonlinear least squares (gsl_multifit_nlinear, trust region + Levenberg-Marquardt), and
- * writes the fitted values with their residual to accel/calibrated/<model>.yaml.
+/* calib.c - evaluates a model's calibration targets and fits its free parameters to its
+ * paper's headline ratios with GSL's nonlinear least squares (gsl_multifit_nlinear, trust
+ * region + Levenberg-Marquardt). Writing and checking calibrated files: calib_file.c.
  * The ratios come out of the per-layer models; nothing here knows a headline's value. */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_multifit_nlinear.h>
@@ -310,96 +308,5 @@ base_status acc_calibrate(const acc_model *m, acc_params *p, const char *workloa
         return st;
     }
     *out = fit;
-    return BASE_OK;
-}
-
-/* Writes s as the inside of a double-quoted YAML string (\\ and \" escaped). */
-static void yaml_escaped(FILE *fp, const char *s)
-{
-    for (; *s; s++) {
-        if (*s == '\\' || *s == '"')
-            fputc('\\', fp);
-        fputc(*s, fp);
-    }
-}
-
-/* Writes s as a double-quoted YAML string. */
-static void yaml_quoted(FILE *fp, const char *s)
-{
-    fputc('"', fp);
-    yaml_escaped(fp, s);
-    fputc('"', fp);
-}
-
-static void write_fit(FILE *fp, const acc_model *m, const acc_params *p, const acc_fit *fit,
-                      const char *base_path)
-{
-    fprintf(fp, "# calibrated/%s.yaml - fitted parameters of the %s model (accel/%s.c).\n", m->name,
-            m->name, m->name);
-    fprintf(fp, "# Written by acc_calibrate (GSL gsl_multifit_nlinear) from %s; regenerate\n",
-            base_path);
-    fprintf(fp, "# with: make calibrate   (see docs/ACCEL.md)\n");
-    fprintf(fp, "model: %s\n", m->name);
-    if (p->n_free > 0) {
-        fputs("provenance: \"least-squares fit of the free parameters of ", fp);
-        yaml_escaped(fp, base_path);
-        fputs(" to the headline ratios in its calibration section\"\n", fp);
-    } else {
-        fputs("provenance: \"", fp);
-        yaml_escaped(fp, base_path);
-        fputs(" has no free parameters: its targets evaluated as given\"\n", fp);
-    }
-    fputs("base: ", fp);
-    yaml_quoted(fp, base_path);
-    fputc('\n', fp);
-    fprintf(fp, "fitted:\n");
-    if (p->n_free == 0)
-        fprintf(fp, "  {}\n");
-    for (size_t j = 0; j < p->n_free; j++) {
-        size_t i = p->free_idx[j];
-        fprintf(fp, "  %s: {value: %.9g, source: \"fit: acc_calibrate to", m->defs[i].name,
-                p->v[i]);
-        for (size_t t = 0; t < p->n_targets; t++) {
-            fputs(t ? ", " : " ", fp);
-            yaml_escaped(fp, p->targets[t].name);
-        }
-        fprintf(fp, "\"}\n");
-    }
-    fprintf(fp, "fit:\n  residual: %.6g\n  n_iter: %zu\n  targets:\n", fit->residual, fit->n_iter);
-    for (size_t t = 0; t < fit->n_targets; t++) {
-        fputs("    - {name: ", fp);
-        yaml_quoted(fp, p->targets[t].name);
-        fprintf(fp, ", paper: %.6g, model: %.6g}\n", fit->paper_ratio[t], fit->model_ratio[t]);
-    }
-}
-
-base_status acc_fit_write(const acc_model *m, const acc_params *p, const acc_fit *fit,
-                          const char *base_path, const char *out_path)
-{
-    if (!m || !p || !fit || !base_path || !out_path || p->model != m)
-        return BASE_ERROR(BASE_EINVAL, "acc_fit_write: bad arguments");
-    size_t len = strlen(out_path) + 32;
-    char *tmp = base_malloc(len);
-    if (!tmp)
-        return BASE_ERROR(BASE_ENOMEM, "out of memory writing %s", out_path);
-    snprintf(tmp, len, "%s.tmp.%ld", out_path, (long)getpid());
-    FILE *fp = fopen(tmp, "w");
-    if (!fp) {
-        base_status st =
-            base_error_at(BASE_EIO, out_path, 0, 0, "cannot write: %s", strerror(errno));
-        base_free(tmp);
-        return st;
-    }
-    write_fit(fp, m, p, fit, base_path);
-    int bad = ferror(fp);
-    bad |= fclose(fp);
-    if (bad || rename(tmp, out_path) != 0) {
-        base_status st =
-            base_error_at(BASE_EIO, out_path, 0, 0, "cannot write: %s", strerror(errno));
-        remove(tmp);
-        base_free(tmp);
-        return st;
-    }
-    base_free(tmp);
     return BASE_OK;
 }

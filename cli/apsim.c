@@ -20,6 +20,7 @@ static const struct command {
     {"sweep", cli_sweep, "run an experiment file: CSV, JSON summary and plot list in results/"},
     {"compare", cli_compare, "the AP and the rival accelerators on one network and bit config"},
     {"conformance", cli_conformance, "ONNX integer node tests run functionally on the AP"},
+    {"calibrate", cli_calibrate, "refit the rival models to their papers' headline ratios"},
     {"fmnist", cli_fmnist, "Fashion-MNIST CNN: train, quantize, measured accuracy and EDP"},
 };
 

@@ -39,7 +39,8 @@ typedef struct cli_point {
     double vdd_v; /* the technology's nominal unless --vdd */
 } cli_point;
 
-/* Defaults: int8 on sram at its nominal Vdd, on the bf_imna architecture. */
+/* Defaults: int8 on SIM_DEFAULT_TECH at its nominal Vdd, on the SIM_DEFAULT_ARCH
+ * architecture. */
 void cli_point_init(cli_point *p);
 /* If argv[*i] is --bits, --tech, --vdd, --arch or --batch with a value, takes it, advances *i
  * past the value and returns 1; otherwise returns 0. */
@@ -70,6 +71,9 @@ int cli_sweep(int argc, char **argv);
 int cli_compare(int argc, char **argv);
 /* apsim conformance: ONNX integer node tests on the AP (cli_conformance.c). */
 int cli_conformance(int argc, char **argv);
+
+/* apsim calibrate [--model NAME] [--out DIR] [--check] (cli_calibrate.c, docs/ACCEL.md) */
+int cli_calibrate(int argc, char **argv);
 
 /* apsim fmnist train|eval|sweep [options] (docs/FMNIST.md) */
 int cli_fmnist(int argc, char **argv);

@@ -18,9 +18,10 @@ static void usage(FILE *fp)
             "                     [--batch N] [--csv FILE] [--quiet]\n"
             "  <network>  alexnet, vgg16, resnet18, resnet50 or a network YAML file\n"
             "  --bits     int8 (default), int4, wXaY, a HAWQ-V3 scheme or a bit-config file\n"
-            "  --tech     the AP's technology: sram (default), reram, fefet or a file\n"
+            "  --tech     the AP's technology: " SIM_DEFAULT_TECH
+            " (default), reram, fefet or a file\n"
             "  --vdd      the AP's logic supply in volts (default: the technology's nominal)\n"
-            "  --arch     bf_imna (default) or an architecture YAML file\n"
+            "  --arch     " SIM_DEFAULT_ARCH " (default) or an architecture YAML file\n"
             "  --batch    images per batch (default: the architecture's)\n"
             "  --csv      write the table as CSV (atomically)\n");
 }

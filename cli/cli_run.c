@@ -8,15 +8,16 @@
 
 static void usage(FILE *fp)
 {
-    fprintf(fp, "usage: apsim run <network> [--bits SPEC] [--tech NAME] [--vdd V] [--arch NAME]\n"
-                "                 [--batch N] [--out DIR] [--quiet]\n"
-                "  <network>  alexnet, vgg16, resnet18, resnet50 or a network YAML file\n"
-                "  --bits     int8 (default), int4, wXaY, a HAWQ-V3 scheme or a bit-config file\n"
-                "  --tech     sram (default), reram, fefet or a technology YAML file\n"
-                "  --vdd      logic supply in volts (default: the technology's nominal)\n"
-                "  --arch     bf_imna (default) or an architecture YAML file\n"
-                "  --batch    images per inference batch (default: the architecture's)\n"
-                "  --out      directory for layers.csv, summary.csv and summary.json\n");
+    fprintf(fp,
+            "usage: apsim run <network> [--bits SPEC] [--tech NAME] [--vdd V] [--arch NAME]\n"
+            "                 [--batch N] [--out DIR] [--quiet]\n"
+            "  <network>  alexnet, vgg16, resnet18, resnet50 or a network YAML file\n"
+            "  --bits     int8 (default), int4, wXaY, a HAWQ-V3 scheme or a bit-config file\n"
+            "  --tech     " SIM_DEFAULT_TECH " (default), reram, fefet or a technology YAML file\n"
+            "  --vdd      logic supply in volts (default: the technology's nominal)\n"
+            "  --arch     " SIM_DEFAULT_ARCH " (default) or an architecture YAML file\n"
+            "  --batch    images per inference batch (default: the architecture's)\n"
+            "  --out      directory for layers.csv, summary.csv and summary.json\n");
 }
 
 static int fail(base_status st)

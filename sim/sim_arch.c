@@ -102,12 +102,15 @@ base_status sim_arch_load(const char *path, sim_arch *out)
 
 base_status sim_arch_find(const char *name_or_path, sim_arch *out)
 {
-    char rel[512], path[1024];
-    if (strchr(name_or_path, '/') || strstr(name_or_path, ".yaml"))
+    char path[4096];
+    base_ref ref = BASE_REF_NAME;
+    base_status st = base_resolve("sim/arch", name_or_path, path, sizeof path, &ref);
+    if (ref == BASE_REF_MISSING) /* the loader says it cannot open the file */
         return sim_arch_load(name_or_path, out);
-    snprintf(rel, sizeof rel, "sim/arch/%s.yaml", name_or_path);
-    base_status st = base_find_data(rel, path, sizeof path);
+    if (st == BASE_ENOTFOUND)
+        return BASE_ERROR(BASE_ENOTFOUND, "unknown architecture '%s' (no sim/arch/%s.yaml)",
+                          name_or_path, name_or_path);
     if (st != BASE_OK)
-        return BASE_ERROR(BASE_ENOTFOUND, "unknown architecture '%s' (no %s)", name_or_path, rel);
+        return base_error_wrap(st, NULL, 0, 0, "architecture: ");
     return sim_arch_load(path, out);
 }

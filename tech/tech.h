@@ -219,9 +219,10 @@ base_status tech_load(const char *path, tech_params **out);
 /* Same from memory; name is used in messages and as the origin. */
 base_status tech_load_string(const char *name, const char *text, size_t len, tech_params **out);
 
-/* Resolves a technology name or path to a file. A value containing '/' or ending in ".yaml"
- * is a path and must be readable. Otherwise it is a name ([A-Za-z0-9_-]+, e.g. "sram",
- * "reram", "fefet") looked up as tech/<name>.yaml under, in order, the current directory,
+/* Resolves a technology name or path to a file with base_resolve: an existing file or a value
+ * containing '/' or ending in ".yaml" is a path and must be readable. Otherwise it is a name
+ * ([A-Za-z0-9._-]+, e.g. "sram", "reram", "fefet") looked up as tech/<name>.yaml under, in
+ * order, the current directory,
  * $APSIM_DATA (when set) and APSIM_PREFIX/share/apsim (the search of net_find_data; the
  * Makefile passes -DAPSIM_PREFIX). *path_out is a new string the caller
  * frees with base_free. BASE_ENOTFOUND (message lists the places searched), BASE_EINVAL

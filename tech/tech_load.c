@@ -6,7 +6,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cfg/cfg.h"
@@ -210,35 +209,24 @@ base_status tech_load_string(const char *name, const char *text, size_t len, tec
     return st;
 }
 
-static int ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), m = strlen(suffix);
-    return n >= m && strcmp(s + n - m, suffix) == 0;
-}
-
 base_status tech_find(const char *name_or_path, char **path_out)
 {
     *path_out = NULL;
     const char *s = name_or_path;
-    if (strchr(s, '/') || ends_with(s, ".yaml")) {
-        struct stat sb;
-        if (stat(s, &sb) != 0 || !S_ISREG(sb.st_mode) || access(s, R_OK) != 0)
-            return BASE_ERROR(BASE_ENOTFOUND, "technology file '%s' not found or not readable", s);
-        if (!(*path_out = base_strdup(s)))
-            return BASE_ERROR(BASE_ENOMEM, "out of memory");
-        return BASE_OK;
-    }
-    if (!*s ||
-        strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != strlen(s))
+    char path[4096];
+    base_ref ref = BASE_REF_NAME;
+    base_status st = base_resolve("tech", s, path, sizeof path, &ref);
+    if (ref != BASE_REF_NAME && st == BASE_OK && access(path, R_OK) != 0)
+        st = BASE_ENOTFOUND;
+    if (ref != BASE_REF_NAME && st == BASE_ENOTFOUND)
+        return BASE_ERROR(BASE_ENOTFOUND, "technology file '%s' not found or not readable", s);
+    if (st == BASE_EINVAL)
         return BASE_ERROR(BASE_EINVAL,
-                          "invalid technology name '%s' (use letters, digits, '_' and '-', or "
-                          "a path to a .yaml file)",
+                          "invalid technology name '%s' (use letters, digits, '.', '_' and '-', "
+                          "or a path to a .yaml file)",
                           s);
-    char rel[256], path[4096];
-    int n = snprintf(rel, sizeof rel, "tech/%s.yaml", s);
-    if (n < 0 || (size_t)n >= sizeof rel)
+    if (st == BASE_ERANGE && ref == BASE_REF_NAME)
         return BASE_ERROR(BASE_ERANGE, "technology name '%s' is too long", s);
-    base_status st = base_find_data(rel, path, sizeof path);
     if (st == BASE_ENOTFOUND) {
         const char *data = getenv("APSIM_DATA");
         return BASE_ERROR(BASE_ENOTFOUND,

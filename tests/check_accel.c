@@ -1,6 +1,7 @@
 /* check_accel.c - the rival-accelerator models: headline ratios with the committed calibrated
  * parameters (within 10%), precision rules, strict parameter/workload loading and the GSL
- * calibration. APSIM_ACCEL_CALIBRATE=1 rewrites accel/calibrated/<model>.yaml (docs/ACCEL.md). */
+ * calibration; a fresh fit reproduces the committed accel/calibrated/<model>.yaml (rewritten by
+ * `apsim calibrate`, docs/ACCEL.md). */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -165,47 +166,6 @@ END_TEST
 
 /* ---- calibration -------------------------------------------------------------------------- */
 
-/* Refits every model from its parameter file and checks the committed calibrated file holds
- * the same values; APSIM_ACCEL_CALIBRATE=1 rewrites the committed file first. */
-START_TEST(test_calibrate_matches_committed)
-{
-    const char *name = model_names[_i];
-    acc_params *p = params(name, 0);
-    acc_fit *fit = NULL;
-    base_status st = acc_calibrate(model(name), p, WL_DIR, &fit);
-    ck_assert_msg(st == BASE_OK, "%s", base_last_error());
-    char base[64], out[128];
-    snprintf(base, sizeof base, "../%s.yaml", name);
-    snprintf(out, sizeof out, "accel/calibrated/%s.yaml", name);
-    const char *env = getenv("APSIM_ACCEL_CALIBRATE");
-    if (env && strcmp(env, "1") == 0) {
-        ck_assert_int_eq(acc_fit_write(model(name), p, fit, base, out), BASE_OK);
-        printf("accel: %s calibrated, residual %.3g after %zu iterations -> %s\n", name,
-               acc_fit_residual(fit), acc_fit_n_iter(fit), out);
-    }
-    acc_params *c = params(name, 1);
-    static const char *const fitted[] = {
-        "load_cycles_per_bit",   "unpack_cycles",     "shift_macs_per_unit_cycle",
-        "cpu_gemm_macs_per_ns",  "fpga_static_mw",    "e_shift_mac_pj",
-        "compose_slots_per_mac", "e_block_product_pj"};
-    for (size_t i = 0; i < sizeof fitted / sizeof fitted[0]; i++) {
-        double a, b;
-        const char *src;
-        if (acc_params_get(p, fitted[i], &a, NULL) != BASE_OK)
-            continue;
-        ck_assert_int_eq(acc_params_get(c, fitted[i], &b, &src), BASE_OK);
-        ck_assert_msg(fabs(a / b - 1) < 1e-5, "%s.%s: refit %.9g, committed %.9g", name, fitted[i],
-                      a, b);
-        ck_assert(strncmp(src, "fit:", 4) == 0);
-    }
-    if (strcmp(name, "bitsys") != 0)
-        ck_assert_double_lt(acc_fit_residual(fit), 1e-6);
-    acc_params_free(c);
-    acc_fit_free(fit);
-    acc_params_free(p);
-}
-END_TEST
-
 static char tmpdir[64];
 
 static void tmp_setup(void)
@@ -231,6 +191,95 @@ static const char *write_tmp(const char *file, const char *text)
     fclose(fp);
     return path;
 }
+
+/* Reads a whole (small) file into a static buffer. */
+static const char *slurp(const char *path)
+{
+    static char text[16384];
+    FILE *fp = fopen(path, "r");
+    ck_assert_msg(fp != NULL, "cannot open %s", path);
+    size_t len = fread(text, 1, sizeof text - 1, fp);
+    ck_assert(!ferror(fp) && feof(fp));
+    fclose(fp);
+    text[len] = '\0';
+    return text;
+}
+
+/* Refits every model from its shipped parameter file (as `apsim calibrate` does): the
+ * committed calibrated file holds the same values, and the file written for the fit into a
+ * temporary directory is byte-identical to it. */
+START_TEST(test_calibrate_matches_committed)
+{
+    const char *name = model_names[_i];
+    acc_params *p = NULL;
+    acc_fit *fit = NULL;
+    base_status st = acc_calib_fit_shipped(model(name), &p, &fit);
+    ck_assert_msg(st == BASE_OK, "%s", base_last_error());
+    char committed[128], out[128];
+    ck_assert_int_eq(acc_calib_path(p, NULL, committed, sizeof committed), BASE_OK);
+    snprintf(out, sizeof out, "accel/calibrated/%s.yaml", name);
+    ck_assert_str_eq(committed, out);
+    acc_calib_diff d;
+    ck_assert_int_eq(acc_calib_compare(p, committed, &d), BASE_OK);
+    ck_assert_msg(d.same, "%s.%s: refit %.9g, committed %.9g", name, d.param ? d.param : "-",
+                  d.fresh, d.committed);
+    ck_assert_double_le(d.max_rel, ACC_CALIB_REL_TOL);
+    ck_assert_int_eq(d.param == NULL, strcmp(name, "bitsys") == 0); /* no free parameters */
+    if (strcmp(name, "bitsys") != 0)
+        ck_assert_double_lt(acc_fit_residual(fit), 1e-6);
+
+    ck_assert_int_eq(acc_calib_path(p, tmpdir, out, sizeof out), BASE_OK);
+    ck_assert_int_eq(acc_calib_write(model(name), p, fit, out), BASE_OK);
+    static char want[16384];
+    snprintf(want, sizeof want, "%s", slurp(committed));
+    ck_assert_str_eq(slurp(out), want);
+    acc_fit_free(fit);
+    acc_params_free(p);
+}
+END_TEST
+
+/* A calibrated file that differs from a fresh fit, or whose free value is not from a fit, is
+ * reported as a result; a file that does not load is an error. */
+START_TEST(test_calibrate_compare_differs)
+{
+    acc_params *p = NULL;
+    acc_fit *fit = NULL;
+    ck_assert_int_eq(acc_calib_fit_shipped(model("sparq"), &p, &fit), BASE_OK);
+    /* tmpdir/sparq.yaml is the base "../sparq.yaml" of tmpdir/cal/sparq.yaml. */
+    static char base[16384];
+    snprintf(base, sizeof base, "%s", slurp("accel/sparq.yaml"));
+    write_tmp("sparq.yaml", base);
+    char dir[128], path[160];
+    snprintf(dir, sizeof dir, "%s/cal", tmpdir);
+    ck_assert_int_eq(base_mkdir_p(dir), BASE_OK);
+    ck_assert_int_eq(acc_calib_path(p, dir, path, sizeof path), BASE_OK);
+    ck_assert_int_eq(acc_calib_write(model("sparq"), p, fit, path), BASE_OK);
+    acc_calib_diff d;
+    ck_assert_int_eq(acc_calib_compare(p, path, &d), BASE_OK);
+    ck_assert(d.same);
+    double v;
+    ck_assert_int_eq(acc_params_get(p, "unpack_cycles", &v, NULL), BASE_OK);
+    ck_assert_int_eq(acc_params_set(p, "unpack_cycles", v * 1.001), BASE_OK);
+    ck_assert_int_eq(acc_calib_compare(p, path, &d), BASE_OK);
+    ck_assert(!d.same && !d.unfitted);
+    ck_assert_str_eq(d.param, "unpack_cycles");
+    ck_assert_double_eq_tol(d.max_rel, 0.001 / 1.001, 1e-7);
+    ck_assert_double_eq_tol(d.committed / v, 1, 1e-8);
+    /* A base parameter file as the "calibrated" file: its values are not from a fit. */
+    ck_assert_int_eq(acc_calib_compare(p, "accel/sparq.yaml", &d), BASE_OK);
+    ck_assert(!d.same && d.unfitted);
+    ck_assert_int_eq(acc_calib_compare(p, "/nonexistent/sparq.yaml", &d), BASE_EIO);
+    ck_assert_int_eq(acc_calib_path(p, tmpdir, path, 8), BASE_ERANGE);
+    ck_assert_str_eq(base_last_error(), "error: path of the calibrated sparq file is too long");
+    ck_assert_int_eq(acc_calib_write(model("sparq"), NULL, fit, path), BASE_EINVAL);
+    acc_params *q = p;
+    acc_fit *f = fit;
+    ck_assert_int_eq(acc_calib_fit_shipped(NULL, &q, &f), BASE_EINVAL);
+    ck_assert(q == NULL && f == NULL);
+    acc_fit_free(fit);
+    acc_params_free(p);
+}
+END_TEST
 
 /* A PoTAcc file whose targets are the ratios of known parameters: the fit recovers them. */
 START_TEST(test_calibrate_recovers_known_params)
@@ -1046,6 +1095,7 @@ Suite *accel_suite(void)
     tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, test_calibrate_matches_committed, 0, 4);
+    tcase_add_test(tc, test_calibrate_compare_differs);
     tcase_add_test(tc, test_calibrate_recovers_known_params);
     tcase_add_test(tc, test_calibrate_errors);
     tcase_add_test(tc, test_calibrate_out_of_memory);

@@ -723,14 +723,18 @@ START_TEST(test_find_by_name_and_path)
     ck_assert_int_eq(tech_find("bad name", &p), BASE_EINVAL);
     ck_assert_int_eq(tech_find("", &p), BASE_EINVAL);
     ck_assert_str_eq(base_last_error(), "error: invalid technology name '' (use letters, digits, "
-                                        "'_' and '-', or a path to a .yaml file)");
+                                        "'.', '_' and '-', or a path to a .yaml file)");
     ck_assert_int_eq(tech_find("tech", &p), BASE_ENOTFOUND); /* ./tech is a directory */
     ck_assert_int_eq(tech_find("tech/", &p), BASE_ENOTFOUND);
-    char longname[300];
+    ck_assert_int_eq(tech_find("Makefile", &p), BASE_OK); /* an existing file is a path */
+    ck_assert_str_eq(p, "Makefile");
+    base_free(p);
+    char longname[600];
     memset(longname, 'a', sizeof longname - 1);
     longname[sizeof longname - 1] = '\0';
     ck_assert_int_eq(tech_find(longname, &p), BASE_ERANGE);
     ck_assert_ptr_null(p);
+    ck_assert(strncmp(base_last_error(), "error: technology name 'aaa", 27) == 0);
     tech_params *t = NULL;
     ck_assert_int_eq(tech_open("sram", &t), BASE_OK);
     ck_assert_str_eq(t->origin, "tech/sram.yaml");

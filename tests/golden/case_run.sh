@@ -32,3 +32,36 @@ printf 'name: x\nbatchh: 1\n' >"$tmp/arch.yaml"
 expect_exit 2 "run bad architecture" "$APSIM" run alexnet --arch "$tmp/arch.yaml"
 if grep -q "arch.yaml:2:1: error: unknown key 'batchh' in 'architecture'" "$tmp/err"; then ok
 else bad "run bad architecture: message"; cat "$tmp/err"; fi
+
+# `apsim calibrate` (docs/ACCEL.md): a fresh fit written into a temporary directory is
+# byte-identical to the committed accel/calibrated files, and --check finds them equal.
+expect_exit 0 "calibrate help" "$APSIM" calibrate --help
+expect_exit 2 "calibrate unknown option" "$APSIM" calibrate --frob
+expect_exit 2 "calibrate unknown model" "$APSIM" calibrate --model sparqq
+if grep -q "unknown accelerator 'sparqq'" "$tmp/err"; then ok; else
+    bad "calibrate unknown model: message"; cat "$tmp/err"; fi
+expect_exit 0 "calibrate into a directory" "$APSIM" calibrate --out "$tmp/cal/calibrated"
+for m in sparq potacc bitsys axbxp; do
+    expect_same "calibrate $m" "$tmp/cal/calibrated/$m.yaml" "accel/calibrated/$m.yaml"
+done
+expect_exit 0 "calibrate check" "$APSIM" calibrate --check
+# A calibrated file whose fitted value moved: --check exits 1 naming it. The files in
+# $tmp/cal/calibrated name their base as ../<model>.yaml.
+cp accel/sparq.yaml "$tmp/cal/sparq.yaml"
+sed 's/unpack_cycles: {value: [0-9.e-]*/unpack_cycles: {value: 0.03/' accel/calibrated/sparq.yaml \
+    >"$tmp/cal/calibrated/sparq.yaml"
+expect_exit 1 "calibrate check differs" "$APSIM" calibrate --model sparq --check --out "$tmp/cal/calibrated"
+if grep -q "DIFFERS: unpack_cycles" "$tmp/out"; then ok; else
+    bad "calibrate check differs: message"; cat "$tmp/out"; fi
+expect_exit 2 "calibrate check missing file" "$APSIM" calibrate --model potacc --check --out "$tmp/cal"
+
+# Architecture names and paths (base_resolve): a malformed name and a missing file.
+expect_exit 2 "run malformed architecture name" "$APSIM" run alexnet --arch "bf imna"
+if grep -q "error: architecture: invalid name 'bf imna'" "$tmp/err"; then ok; else
+    bad "run malformed architecture name: message"; cat "$tmp/err"; fi
+expect_exit 2 "run missing architecture file" "$APSIM" run alexnet --arch "$tmp/none/arch.yaml"
+if grep -q "none/arch.yaml: error: cannot open" "$tmp/err"; then ok; else
+    bad "run missing architecture file: message"; cat "$tmp/err"; fi
+expect_exit 2 "run unknown architecture: message" "$APSIM" run alexnet --arch nowhere
+if grep -q "error: unknown architecture 'nowhere' (no sim/arch/nowhere.yaml)" "$tmp/err"; then ok
+else bad "run unknown architecture: message"; cat "$tmp/err"; fi
