@@ -12,6 +12,14 @@
 #include "exec/exec.h"
 #include "tech/tech.h"
 
+/* Loads a network from YAML text with uniform INT8 bits. */
+static void load_int8(const char *name, const char *yaml, net_network **net, net_bitcfg **bits)
+{
+    ck_assert_msg(net_load_string(name, yaml, strlen(yaml), net) == BASE_OK, "%s",
+                  base_last_error());
+    ck_assert_int_eq(net_bitcfg_uniform("int8", *net, bits), BASE_OK);
+}
+
 /* Grouped convolutions have no functional execution: exec_qmodel_new refuses them. */
 START_TEST(test_qmodel_new_rejects_grouped_conv)
 {
@@ -22,9 +30,7 @@ START_TEST(test_qmodel_new_rejects_grouped_conv)
     net_network *net = NULL;
     net_bitcfg *bits = NULL;
     exec_qmodel *qm = NULL;
-    ck_assert_msg(net_load_string("grouped.yaml", yaml, strlen(yaml), &net) == BASE_OK, "%s",
-                  base_last_error());
-    ck_assert_int_eq(net_bitcfg_uniform("int8", net, &bits), BASE_OK);
+    load_int8("grouped.yaml", yaml, &net, &bits);
     ck_assert_int_eq(exec_qmodel_new(net, bits, &qm), BASE_EUNSUPPORTED);
     ck_assert_ptr_null(qm);
     ck_assert_ptr_nonnull(strstr(base_last_error(), "grouped convolution"));
@@ -43,9 +49,7 @@ START_TEST(test_qmodel_new_rejects_kind_without_row)
     net_network *net = NULL;
     net_bitcfg *bits = NULL;
     exec_qmodel *qm = NULL;
-    ck_assert_msg(net_load_string("k.yaml", yaml, strlen(yaml), &net) == BASE_OK, "%s",
-                  base_last_error());
-    ck_assert_int_eq(net_bitcfg_uniform("int8", net, &bits), BASE_OK);
+    load_int8("k.yaml", yaml, &net, &bits);
     net->layers[0].kind = NET_INPUT; /* the one kind that never is a layer: no row */
     ck_assert_int_eq(exec_qmodel_new(net, bits, &qm), BASE_EUNSUPPORTED);
     ck_assert_ptr_null(qm);
