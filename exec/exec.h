@@ -5,6 +5,7 @@
 #ifndef EXEC_H
 #define EXEC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -107,6 +108,32 @@ ap_field exec_take_field(unsigned *col, unsigned width);
 base_status exec_ap_requant(ap_array *arr, uint32_t *vals, size_t rows, const exec_requant *rq,
                             ap_field src, unsigned o, unsigned *col, unsigned carry,
                             ap_field *result);
+
+/* All-ones mask of a bits-bit field (bits up to 32). */
+uint32_t exec_mask_u(unsigned bits);
+
+/* ---- The GEMM row program (exec_gemm.c): one executor for every conv/fc/matmul ----------
+ * Fields where sim_gemm_layout puts them; each row MACs chunk_k operand pairs, the 2D-AP tree
+ * adds each output's group of rows, the dyadic requantization narrows the sum to
+ * lay->o_bits: what sim_gemm_candidate counts. */
+/* Fills vals (rows long) with the operand MAC step j reads in every row: the activations
+ * (weight false) or the weights (weight true); bits above the field's width are ignored.
+ * Called with false then true for each j in order. */
+typedef void (*exec_gemm_fill_fn)(void *ctx, uint64_t j, bool weight, uint32_t *vals, size_t rows);
+typedef struct exec_gemm_job {
+    const sim_gemm_layout *lay;
+    size_t rows;            /* rows in use: outputs x group */
+    size_t group;           /* rows per output: the tree's group (1: no tree) */
+    uint64_t chunk_k;       /* MAC steps per row */
+    const exec_requant *rq; /* used when lay->o_bits < lay->acc_bits */
+    exec_gemm_fill_fn fill;
+    void *ctx;
+} exec_gemm_job;
+/* Runs job on arr (cleared by the caller as needed). vals (rows long) holds on entry each
+ * row's accumulator start (acc_bits wide), on return the result field of every row (output
+ * i's at row i x group), *result_bits wide. ap_core's errors. */
+base_status exec_gemm_run(ap_array *arr, const exec_gemm_job *job, uint32_t *vals,
+                          unsigned *result_bits);
 
 /* Calibration hook: called in layer order, before layer li (one with a bias) runs, with the
  * real value of one LSB of its accumulator (its input's calibrated scale x w_scale), so the

@@ -80,65 +80,42 @@ base_status exec_qconv_reference(const exec_qconv *q, int32_t *out)
     return BASE_OK;
 }
 
-/* Runs one output element's group of rows on arr; returns its result in *y. */
-static base_status run_group(ap_array *arr, const exec_qconv *q, const sim_candidate *c, int w_out,
-                             uint64_t p, uint64_t oc, uint64_t k, uint32_t *vals, int64_t *y)
-{
-    const unsigned aw = act_width(q), prod = aw + q->w_bits, acc_bits = c->acc_bits;
-    const size_t rows = (size_t)c->n_chunks;
-    unsigned col = 0;
-    base_status st = BASE_OK;
-    const uint64_t n_slots = c->n_slots;
-    ap_field act[64], wt[64];
-    for (uint64_t j = 0; j < n_slots; j++)
-        act[j] = exec_take_field(&col, aw);
-    for (uint64_t j = 0; j < n_slots; j++)
-        wt[j] = exec_take_field(&col, q->w_bits);
-    unsigned region =
-        col > sim_requant_cols(acc_bits, q->o_bits) ? col : sim_requant_cols(acc_bits, q->o_bits);
-    col = region;
-    ap_field scratch = exec_take_field(&col, prod > acc_bits ? prod : acc_bits);
-    ap_field mac_acc = exec_take_field(&col, acc_bits);
-    ap_field red_acc = rows > 1 ? exec_take_field(&col, acc_bits) : mac_acc;
-    unsigned carry = col++;
+/* The operands of one output element's rows: row r takes K element r * chunk_k + j (0 past
+ * K). */
+typedef struct qconv_rows {
+    const exec_qconv *q;
+    int w_out;
+    uint64_t p, oc, k, chunk_k;
+} qconv_rows;
 
-    /* Clear the accumulator; then for each of the chunk's pairs j (row r takes element
-     * k = r * chunk_k + j, 0 past K): load it into slot j % n_slots and MAC it. */
-    uint32_t amask = (uint32_t)((1ull << aw) - 1), wmask = (uint32_t)((1ull << q->w_bits) - 1);
-    memset(vals, 0, rows * sizeof *vals);
-    st = ap_array_field_load(arr, mac_acc, vals, rows);
-    ap_field prodf = {scratch.col, prod};
-    for (uint64_t j = 0; j < c->chunk_k && st == BASE_OK; j++) {
-        uint64_t slot = j % n_slots;
-        for (size_t r = 0; r < rows; r++) {
-            uint64_t i = r * c->chunk_k + j;
-            vals[r] = i < k ? (uint32_t)im2col(q, w_out, p, i) & amask : 0;
-        }
-        st = ap_array_field_load(arr, act[slot], vals, rows);
-        for (size_t r = 0; r < rows && st == BASE_OK; r++) {
-            uint64_t i = r * c->chunk_k + j;
-            vals[r] = i < k ? (uint32_t)q->weight[oc * k + i] & wmask : 0;
-        }
-        if (st == BASE_OK)
-            st = ap_array_field_load(arr, wt[slot], vals, rows);
-        if (st == BASE_OK)
-            st = ap_mac(arr, act[slot], wt[slot], mac_acc, prodf, carry, true);
+static void qconv_fill(void *ctx, uint64_t j, bool weight, uint32_t *vals, size_t rows)
+{
+    const qconv_rows *g = ctx;
+    for (size_t r = 0; r < rows; r++) {
+        uint64_t i = r * g->chunk_k + j;
+        if (i >= g->k)
+            vals[r] = 0;
+        else if (weight)
+            vals[r] = (uint32_t)g->q->weight[g->oc * g->k + i];
+        else
+            vals[r] = (uint32_t)im2col(g->q, g->w_out, g->p, i);
     }
-    if (st == BASE_OK && rows > 1) {
-        ap_field tmp = {scratch.col, acc_bits};
-        st = ap_reduce_sum(arr, mac_acc, red_acc, tmp, carry, true);
-    }
-    ap_field result = red_acc;
-    if (st == BASE_OK && q->o_bits < acc_bits) {
-        /* Requantization in the (now dead) operand columns. */
-        const exec_requant rq = qconv_requant(q, acc_bits);
-        unsigned rc = 0;
-        st = exec_ap_requant(arr, vals, rows, &rq, red_acc, q->o_bits, &rc, carry, &result);
-    }
+}
+
+/* Runs one output element's group of rows on arr; returns its result in *y. */
+static base_status run_group(ap_array *arr, const exec_qconv *q, const sim_candidate *c,
+                             const sim_gemm_layout *lay, int w_out, uint64_t p, uint64_t oc,
+                             uint64_t k, uint32_t *vals, int64_t *y)
+{
+    const exec_requant rq = qconv_requant(q, c->acc_bits);
+    qconv_rows g = {q, w_out, p, oc, k, c->chunk_k};
+    exec_gemm_job job = {lay, (size_t)c->n_chunks, (size_t)c->n_chunks, c->chunk_k, &rq, qconv_fill,
+                         &g};
+    unsigned width;
+    memset(vals, 0, job.rows * sizeof *vals);
+    base_status st = exec_gemm_run(arr, &job, vals, &width);
     if (st == BASE_OK)
-        st = ap_array_field_store(arr, result, vals, rows);
-    if (st == BASE_OK)
-        *y = exec_wrap_signed((int64_t)vals[0], result.width);
+        *y = exec_wrap_signed((int64_t)vals[0], width);
     return st;
 }
 
@@ -164,9 +141,11 @@ base_status exec_qconv_on_ap(const exec_qconv *q, uint64_t n_chunks, int32_t *ou
         return st;
     if (!fits)
         return BASE_ERROR(BASE_ECAPACITY, "functional conv does not fit");
-    if (plan->n_slots > 64)
-        return BASE_ERROR(BASE_EINVAL, "functional conv: %llu operand slots exceed 64",
-                          (unsigned long long)plan->n_slots);
+    sim_gemm_layout lay;
+    if (!sim_gemm_layout_make(act_width(q), q->w_bits, plan->acc_bits, q->o_bits, n_chunks,
+                              plan->chunk_k, arch.cap_cols, &lay) ||
+        lay.n_slots != plan->n_slots)
+        return BASE_ERROR(BASE_EINVAL, "functional conv: the row layout disagrees with the plan");
     uint32_t *vals = base_calloc((size_t)n_chunks, sizeof *vals);
     ap_array *arr = NULL;
     if (!vals)
@@ -186,7 +165,7 @@ base_status exec_qconv_on_ap(const exec_qconv *q, uint64_t n_chunks, int32_t *ou
             ap_array_counters_reset(arr);
             int64_t y = 0;
             if (st == BASE_OK)
-                st = run_group(arr, q, plan, w_out, p, oc, k, vals, &y);
+                st = run_group(arr, q, plan, &lay, w_out, p, oc, k, vals, &y);
             if (st == BASE_OK) {
                 ap_counters g;
                 ap_array_counters(arr, &g);

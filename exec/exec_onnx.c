@@ -288,6 +288,51 @@ static base_status sub_zero_point(tcase *tc, const net_tensor *t, const net_tens
     return st;
 }
 
+/* The integer GEMM of a c_in x h x w map (already padded) with c_out x c_in x kh x kw weights
+ * at aw/ww signed bits, exact (o_bits 32: no requantization), for exec_qconv_on_ap. */
+static exec_qconv exact_qconv(int64_t c_in, int64_t h, int64_t w, int64_t c_out, int64_t kh,
+                              int64_t kw, int stride, unsigned aw, unsigned ww, const int32_t *act,
+                              const int32_t *wt)
+{
+    exec_qconv qc = {.c_in = (int)c_in,
+                     .h_in = (int)h,
+                     .w_in = (int)w,
+                     .c_out = (int)c_out,
+                     .kh = (int)kh,
+                     .kw = (int)kw,
+                     .stride = stride,
+                     .pad = 0,
+                     .a_bits = aw,
+                     .w_bits = ww,
+                     .o_bits = 32,
+                     .act_unsigned = 0,
+                     .act = act,
+                     .weight = wt,
+                     .scale_b = 0,
+                     .cap_cols = 0};
+    return qc;
+}
+
+/* Runs qc on the AP through the shared GEMM row program, one row per output. */
+static base_status run_exact(const exec_qconv *qc, int32_t *out)
+{
+    sim_candidate plan;
+    ap_counters per, tot;
+    return exec_qconv_on_ap(qc, 1, out, &plan, &per, &tot);
+}
+
+/* Padding and group slicing are data placement (C): the n_ch x h x w slice x placed at (py0,
+ * px0) in an n_ch x hp x wp map of zeros (the zeros are (x - x_zp) = 0). */
+static void pad_slice(const int64_t *x, int64_t n_ch, int64_t h, int64_t w, int64_t py0,
+                      int64_t px0, int64_t hp, int64_t wp, int32_t *act)
+{
+    memset(act, 0, (size_t)(n_ch * hp * wp) * sizeof *act);
+    for (int64_t ci = 0; ci < n_ch; ci++)
+        for (int64_t y = 0; y < h; y++)
+            for (int64_t xx = 0; xx < w; xx++)
+                act[(ci * hp + y + py0) * wp + xx + px0] = (int32_t)x[(ci * h + y) * w + xx];
+}
+
 /* ConvInteger / QLinearConv (QLinear: q = 1). */
 static base_status run_conv(tcase *tc, int q, exec_conf_result *res)
 {
@@ -343,34 +388,12 @@ static base_status run_conv(tcase *tc, int q, exec_conf_result *res)
     size_t plane = (size_t)(out->dims[2] * out->dims[3]);
     for (int64_t b = 0; st == BASE_OK && b < nb; b++)
         for (int64_t gi = 0; st == BASE_OK && gi < g; gi++) {
-            /* Padding and group slicing are data placement (C); the zeros are (x - x_zp) = 0. */
-            memset(act, 0, (size_t)(c / g * hp * wp) * sizeof *act);
-            for (int64_t ci = 0; ci < c / g; ci++)
-                for (int64_t y = 0; y < h; y++)
-                    for (int64_t xx = 0; xx < wd; xx++)
-                        act[(ci * hp + y + py0) * wp + xx + px0] =
-                            (int32_t)xs[((b * c + gi * (c / g) + ci) * h + y) * wd + xx];
+            pad_slice(xs + (b * c + gi * (c / g)) * h * wd, c / g, h, wd, py0, px0, hp, wp, act);
             size_t wn = (size_t)(m / g * (c / g) * kh * kw);
             for (size_t i = 0; i < wn; i++)
                 wg[i] = (int32_t)ws[(size_t)(gi * (m / g) * (c / g) * kh * kw) + i];
-            exec_qconv qc = {.c_in = (int)(c / g),
-                             .h_in = (int)hp,
-                             .w_in = (int)wp,
-                             .c_out = (int)(m / g),
-                             .kh = (int)kh,
-                             .kw = (int)kw,
-                             .stride = sa ? (int)sa->ints[0] : 1,
-                             .pad = 0,
-                             .a_bits = aw,
-                             .w_bits = ww,
-                             .o_bits = 32,
-                             .act_unsigned = 0,
-                             .act = act,
-                             .weight = wg,
-                             .scale_b = 0,
-                             .cap_cols = 0};
-            sim_candidate plan;
-            ap_counters per, tot;
+            exec_qconv qc = exact_qconv(c / g, hp, wp, m / g, kh, kw, sa ? (int)sa->ints[0] : 1, aw,
+                                        ww, act, wg);
             uint64_t gm, gn, gk;
             int ho, wo;
             exec_qconv_gemm(&qc, &gm, &gn, &gk, &ho, &wo);
@@ -378,7 +401,7 @@ static base_status run_conv(tcase *tc, int q, exec_conf_result *res)
                 say(tc, "output shape does not agree");
                 goto done;
             }
-            st = exec_qconv_on_ap(&qc, 1, og, &plan, &per, &tot);
+            st = run_exact(&qc, og);
             for (size_t i = 0; st == BASE_OK && i < (size_t)(m / g) * plane; i++)
                 tc->got[(size_t)((b * m + gi * (m / g)) * (int64_t)plane) + i] = og[i];
         }
@@ -442,25 +465,8 @@ static base_status run_matmul(tcase *tc, int q, exec_conf_result *res)
         for (int64_t k = 0; k < kk; k++)
             for (int64_t j = 0; j < nn; j++)
                 wt[j * kk + k] = (int32_t)bb[k * nn + j];
-        exec_qconv qc = {.c_in = (int)kk,
-                         .h_in = (int)mm,
-                         .w_in = 1,
-                         .c_out = (int)nn,
-                         .kh = 1,
-                         .kw = 1,
-                         .stride = 1,
-                         .pad = 0,
-                         .a_bits = aw,
-                         .w_bits = bw,
-                         .o_bits = 32,
-                         .act_unsigned = 0,
-                         .act = act,
-                         .weight = wt,
-                         .scale_b = 0,
-                         .cap_cols = 0};
-        sim_candidate plan;
-        ap_counters per, tot;
-        st = exec_qconv_on_ap(&qc, 1, o, &plan, &per, &tot);
+        exec_qconv qc = exact_qconv(kk, mm, 1, nn, 1, 1, 1, aw, bw, act, wt);
+        st = run_exact(&qc, o);
         for (int64_t i = 0; st == BASE_OK && i < mm; i++)
             for (int64_t j = 0; j < nn; j++)
                 tc->got[bi * (size_t)(mm * nn) + (size_t)(i * nn + j)] = o[j * mm + i];

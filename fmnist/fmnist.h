@@ -10,7 +10,7 @@
 #include "exec/exec.h"
 #include "networks/net.h"
 
-/* ---- Fashion-MNIST: data, float training, quantization (fmnist.c, docs/FMNIST.md) ----
+/* ---- Fashion-MNIST: data, float training, quantization (fmnist/, docs/FMNIST.md) ----
  * IDX files (gzipped or plain) of the Debian package dataset-fashion-mnist, a float CNN trained
  * deterministically in plain C (Adam, He init from a seeded generator, seeded data order, one
  * thread), its weights file, and per-layer quantization into a exec_qmodel (symmetric

@@ -184,6 +184,38 @@ int sim_input_nonneg(const net_network *net, size_t layer);
 /* Width at which a layer's activations enter the signed multiply: a_bits, +1 if unsigned. */
 unsigned sim_act_width(const net_network *net, size_t layer, unsigned a_bits);
 
+/* The row layout of a GEMM mapping, the one source of where a row's fields lie: the planner
+ * takes its column count and operand slots from it, bit-exact execution (exec/) its fields.
+ * From column 0: the operand region (n_slots activation slots of a_width bits, then n_slots
+ * weight slots of w_bits; the requantization reuses it once the MACs are done, so it is as
+ * wide as the wider of the two), then the fixed fields: scratch (a MAC's product, the tree's
+ * temporary), the row's accumulator, the tree's accumulator (only with n_chunks > 1) and a
+ * carry column. */
+typedef struct sim_gemm_layout {
+    unsigned a_width, w_bits, acc_bits, o_bits; /* o_bits: the result's width (<= acc_bits) */
+    unsigned prod_bits;                         /* a_width + w_bits */
+    uint64_t n_slots;                           /* operand pairs a row holds at once */
+    unsigned act_col;                           /* slot j's activation: act_col + j * a_width */
+    unsigned wt_col;                            /* slot j's weight: wt_col + j * w_bits */
+    unsigned requant_col;                       /* first column of the requantization's fields */
+    unsigned requant_cols;
+    ap_field scratch, mac_acc, tree_acc; /* tree_acc == mac_acc with one row per output */
+    unsigned carry;
+    unsigned fixed_cols; /* scratch, accumulators and carry */
+    unsigned row_cols;   /* the whole row */
+} sim_gemm_layout;
+
+/* The layout of a row of cap_cols columns accumulating chunk_k elements of an acc_bits dot
+ * product (n_chunks rows per output), requantized to o_bits: as many operand slots as fit (at
+ * most chunk_k). false when the fixed fields with one operand pair or with the
+ * requantization exceed cap_cols (out is then only partly set). */
+bool sim_gemm_layout_make(unsigned a_width, unsigned w_bits, unsigned acc_bits, unsigned o_bits,
+                          uint64_t n_chunks, uint64_t chunk_k, unsigned cap_cols,
+                          sim_gemm_layout *out);
+/* Slot j's activation and weight fields. */
+ap_field sim_gemm_act_field(const sim_gemm_layout *lay, uint64_t slot);
+ap_field sim_gemm_wt_field(const sim_gemm_layout *lay, uint64_t slot);
+
 /* The GEMM mapping with n_chunks rows per output (a power of two): fills c and sets *fits, or
  * leaves *fits false when this candidate does not fit a CAP row (a result, not an error).
  * BASE_ECAPACITY (with a message) when the accumulator exceeds 32 bits, whatever the

@@ -96,14 +96,19 @@ unsigned sim_act_width(const net_network *net, size_t layer, unsigned a_bits)
     return sim_input_nonneg(net, layer) ? a_bits + 1 : a_bits;
 }
 
+/* How a kind's output sign follows from its input's (sim_input_nonneg). */
+enum { SIGN_ANY = 0, SIGN_NONNEG, SIGN_KEEPS };
+static int kind_sign(net_kind kind);
+
 int sim_input_nonneg(const net_network *net, size_t layer)
 {
     int src = net->layers[layer].inputs[0];
     while (src >= 0) {
         const net_layer *p = &net->layers[src];
-        if (p->kind == NET_RELU)
+        int sign = kind_sign(p->kind);
+        if (sign == SIGN_NONNEG)
             return 1;
-        if (p->kind != NET_MAXPOOL && p->kind != NET_FLATTEN && p->kind != NET_AVGPOOL)
+        if (sign != SIGN_KEEPS)
             return 0;
         src = p->inputs[0];
     }
@@ -120,6 +125,55 @@ static void place(const sim_arch *arch, sim_candidate *c, uint64_t outputs, uint
     c->n_folds = ceil_div(c->n_cap_rounds, arch->n_caps);
 }
 
+bool sim_gemm_layout_make(unsigned a_width, unsigned w_bits, unsigned acc_bits, unsigned o_bits,
+                          uint64_t n_chunks, uint64_t chunk_k, unsigned cap_cols,
+                          sim_gemm_layout *out)
+{
+    sim_gemm_layout *l = out;
+    memset(l, 0, sizeof *l);
+    l->a_width = a_width;
+    l->w_bits = w_bits;
+    l->acc_bits = acc_bits;
+    l->o_bits = o_bits < acc_bits ? o_bits : acc_bits;
+    l->prod_bits = a_width + w_bits;
+    unsigned scratch = l->prod_bits > acc_bits ? l->prod_bits : acc_bits;
+    uint64_t fixed = scratch + acc_bits + 1 + (n_chunks > 1 ? acc_bits : 0);
+    l->requant_cols = sim_requant_cols(acc_bits, o_bits);
+    if (fixed + l->requant_cols > cap_cols || fixed + l->prod_bits > cap_cols)
+        return false;
+    /* Operand slots: a row holds as many (activation, weight) pairs as fit and reloads them
+     * as its MACs consume them; the requantization later reuses the same columns. */
+    uint64_t slots = (cap_cols - fixed) / l->prod_bits;
+    l->n_slots = slots < chunk_k ? slots : chunk_k;
+    l->act_col = 0;
+    l->wt_col = (unsigned)l->n_slots * a_width;
+    l->requant_col = 0;
+    unsigned operands = (unsigned)l->n_slots * l->prod_bits;
+    unsigned col = operands > l->requant_cols ? operands : l->requant_cols;
+    l->scratch = (ap_field){col, scratch};
+    l->mac_acc = (ap_field){col + scratch, acc_bits};
+    col += scratch + acc_bits;
+    l->tree_acc = l->mac_acc;
+    if (n_chunks > 1) {
+        l->tree_acc = (ap_field){col, acc_bits};
+        col += acc_bits;
+    }
+    l->carry = col++;
+    l->fixed_cols = (unsigned)fixed;
+    l->row_cols = col;
+    return true;
+}
+
+ap_field sim_gemm_act_field(const sim_gemm_layout *lay, uint64_t slot)
+{
+    return (ap_field){lay->act_col + (unsigned)slot * lay->a_width, lay->a_width};
+}
+
+ap_field sim_gemm_wt_field(const sim_gemm_layout *lay, uint64_t slot)
+{
+    return (ap_field){lay->wt_col + (unsigned)slot * lay->w_bits, lay->w_bits};
+}
+
 base_status sim_gemm_candidate(const sim_arch *arch, uint64_t m, uint64_t n, uint64_t k,
                                unsigned a_width, unsigned a_bits, unsigned w_bits, unsigned o_bits,
                                uint64_t n_chunks, sim_candidate *c, bool *fits)
@@ -134,20 +188,13 @@ base_status sim_gemm_candidate(const sim_arch *arch, uint64_t m, uint64_t n, uin
                           "accumulator of %u bits (a=%u, w=%u, K=%llu) exceeds the AP's %u",
                           c->acc_bits, a_bits, w_bits, (unsigned long long)k, AP_ACC_WIDTH_MAX);
     unsigned prod = a_width + w_bits;
-    unsigned scratch = prod > c->acc_bits ? prod : c->acc_bits;
-    /* Fixed fields: scratch, the accumulator, a carry column, and the tree's accumulator. */
-    uint64_t fixed = scratch + c->acc_bits + 1 + (n_chunks > 1 ? c->acc_bits : 0);
-    uint64_t requant = sim_requant_cols(c->acc_bits, o_bits);
-    if (n_chunks > arch->cap_rows || fixed + requant > arch->cap_cols ||
-        fixed + prod > arch->cap_cols)
+    sim_gemm_layout lay;
+    if (n_chunks > arch->cap_rows ||
+        !sim_gemm_layout_make(a_width, w_bits, c->acc_bits, o_bits, n_chunks, c->chunk_k,
+                              arch->cap_cols, &lay))
         return BASE_OK; /* this candidate does not fit: a result, not an error */
-    /* Operand slots: a row holds as many (activation, weight) pairs as fit and reloads them
-     * as its MACs consume them; the requantization later reuses the same columns. */
-    uint64_t slots = (arch->cap_cols - fixed) / prod;
-    c->n_slots = slots < c->chunk_k ? slots : c->chunk_k;
-    uint64_t operands = c->n_slots * prod;
-    uint64_t cols = fixed + (operands > requant ? operands : requant);
-    c->row_cols = (unsigned)cols;
+    c->n_slots = lay.n_slots;
+    c->row_cols = lay.row_cols;
     place(arch, c, m * n, n_chunks);
 
     /* Load operands (one bit-plane per operand bit), clear the accumulator. */
@@ -166,61 +213,115 @@ base_status sim_gemm_candidate(const sim_arch *arch, uint64_t m, uint64_t n, uin
     return BASE_OK;
 }
 
-/* Element-wise and pooling layers: one row per output element. */
-static base_status eltwise_candidate(const sim_arch *arch, const net_network *net, size_t li,
-                                     const net_layer_bits *b, unsigned batch, sim_candidate *c)
+/* ---- Element-wise and pooling layers: one row per output element ------------------------
+ * A kind's work: the operands it loads and the ops one row group runs; *result is the width
+ * of what it leaves, requantized to o bits afterwards when wider. */
+typedef base_status (*elt_work_fn)(sim_candidate *c, unsigned a, unsigned window, uint64_t outputs,
+                                   unsigned *result);
+
+static base_status work_relu(sim_candidate *c, unsigned a, unsigned window, uint64_t outputs,
+                             unsigned *result)
 {
-    const net_layer *l = &net->layers[li];
-    uint64_t outputs = net_layer_out_elems(l) * batch;
-    unsigned a = b->a_bits, o = b->o_bits;
-    base_status st = BASE_OK;
+    (void)window;
+    c->n_plane_writes += a;
+    c->bus_bits = (double)outputs * a;
+    *result = a;
+    return add_op(c, AP_OP_RELU, a, 0, 0, 1);
+}
+
+static base_status work_maxpool(sim_candidate *c, unsigned a, unsigned window, uint64_t outputs,
+                                unsigned *result)
+{
+    c->n_plane_writes += (uint64_t)window * a;
+    c->bus_bits = (double)outputs * window * a;
+    *result = a;
+    return add_ops(c, window - 1u, AP_OP_MAX_S, a, 0, 0, 1);
+}
+
+/* One input element per row; a 2D-AP tree sums each window's rows (groups padded to a power
+ * of two), then the sum is scaled by 1/window dyadically. */
+static base_status work_avgpool(sim_candidate *c, unsigned a, unsigned window, uint64_t outputs,
+                                unsigned *result)
+{
+    *result = a + sim_ceil_log2(window);
+    c->n_plane_writes += a;
+    c->bus_bits = (double)outputs * window * a;
+    return add_op(c, AP_OP_REDUCE_SUM_S, a, 0, *result, (size_t)1 << sim_ceil_log2(window));
+}
+
+static base_status work_add(sim_candidate *c, unsigned a, unsigned window, uint64_t outputs,
+                            unsigned *result)
+{
+    (void)window;
+    c->n_plane_writes += 2u * a;
+    c->bus_bits = (double)outputs * 2 * a;
+    *result = a;
+    return add_op(c, AP_OP_ADD, a, 0, 0, 1);
+}
+
+static base_status plan_gemm(const sim_plan *p, size_t li, sim_layer_plan *lp);
+static base_status plan_eltwise(const sim_plan *p, size_t li, sim_layer_plan *lp);
+static base_status plan_view(const sim_plan *p, size_t li, sim_layer_plan *lp);
+
+/* The planner's row of each layer kind (absent: the kind has no AP mapping). */
+static const struct sim_kind_row {
+    int sign;                                                        /* SIGN_* */
+    base_status (*plan)(const sim_plan *, size_t, sim_layer_plan *); /* its candidates */
+    elt_work_fn work;  /* plan_eltwise: one row group's work */
+    bool window_group; /* plan_eltwise: a window's inputs in a power-of-two group of rows */
+} kind_rows[NET_KIND_COUNT] = {
+    [NET_CONV] = {SIGN_ANY, plan_gemm, NULL, false},
+    [NET_FC] = {SIGN_ANY, plan_gemm, NULL, false},
+    [NET_MAXPOOL] = {SIGN_KEEPS, plan_eltwise, work_maxpool, false},
+    [NET_AVGPOOL] = {SIGN_KEEPS, plan_eltwise, work_avgpool, true},
+    [NET_RELU] = {SIGN_NONNEG, plan_eltwise, work_relu, false},
+    [NET_ADD] = {SIGN_ANY, plan_eltwise, work_add, false},
+    [NET_FLATTEN] = {SIGN_KEEPS, plan_view, NULL, false},
+};
+
+static int kind_sign(net_kind kind)
+{
+    return kind_rows[kind].sign;
+}
+
+static base_status no_mapping(const net_layer *l)
+{
+    return BASE_ERROR(BASE_EUNSUPPORTED, "layer kind '%s' has no AP mapping",
+                      net_kind_name(l->kind));
+}
+
+/* A view (flatten): one candidate without work. */
+static base_status plan_view(const sim_plan *p, size_t li, sim_layer_plan *lp)
+{
+    (void)p;
+    (void)li;
+    lp->n_candidates = 1;
+    memset(&lp->cand[0], 0, sizeof lp->cand[0]);
+    return BASE_OK;
+}
+
+static base_status plan_eltwise(const sim_plan *p, size_t li, sim_layer_plan *lp)
+{
+    const sim_arch *arch = &p->arch;
+    const net_layer *l = &p->net->layers[li];
+    const struct sim_kind_row *row = &kind_rows[l->kind];
+    sim_candidate *c = &lp->cand[0];
+    uint64_t outputs = net_layer_out_elems(l) * p->arch.batch;
+    unsigned a = lp->bits.a_bits, o = lp->bits.o_bits;
+    lp->n_candidates = 1;
     memset(c, 0, sizeof *c);
-    if (l->kind == NET_FLATTEN)
-        return BASE_OK; /* a view: no work */
     unsigned window = (unsigned)(l->kh * l->kw), result = a;
-    /* Average pooling puts each window's inputs in a group of rows (a power of two) for the
-     * tree; every other kind uses one row per output. */
-    uint64_t group = l->kind == NET_AVGPOOL ? 1ull << sim_ceil_log2(window) : 1;
+    uint64_t group = row->window_group ? 1ull << sim_ceil_log2(window) : 1;
     if (group > arch->cap_rows)
         return BASE_ERROR(BASE_ECAPACITY,
                           "a %u-element pooling window needs %llu rows, CAPs have %u", window,
                           (unsigned long long)group, arch->cap_rows);
     place(arch, c, outputs, group);
-    switch (l->kind) {
-    case NET_RELU:
-        c->n_plane_writes += a;
-        st = add_op(c, AP_OP_RELU, a, 0, 0, 1);
-        c->bus_bits = (double)outputs * a;
-        break;
-    case NET_MAXPOOL:
-        c->n_plane_writes += (uint64_t)window * a;
-        st = add_ops(c, window - 1u, AP_OP_MAX_S, a, 0, 0, 1);
-        c->bus_bits = (double)outputs * window * a;
-        break;
-    case NET_AVGPOOL: {
-        /* One input element per row; a 2D-AP tree sums each window's rows (groups padded to
-         * a power of two), then the sum is scaled by 1/window dyadically. */
-        result = a + sim_ceil_log2(window);
-        c->n_plane_writes += a;
-        st = add_op(c, AP_OP_REDUCE_SUM_S, a, 0, result, (size_t)group);
-        if (st == BASE_OK)
-            st = sim_requant_program(c, result, o < result ? o : result);
-        if (o < result)
-            result = o;
-        c->bus_bits = (double)outputs * window * a;
-        break;
-    }
-    case NET_ADD:
-        c->n_plane_writes += 2u * a;
-        st = add_op(c, AP_OP_ADD, a, 0, 0, 1);
-        c->bus_bits = (double)outputs * 2 * a;
-        break;
-    default:
-        return BASE_ERROR(BASE_EUNSUPPORTED, "layer kind '%s' has no AP mapping",
-                          net_kind_name(l->kind));
-    }
-    if (st == BASE_OK && l->kind != NET_AVGPOOL && o < a) {
-        st = sim_requant_program(c, a, o);
+    if (!row->work)
+        return no_mapping(l);
+    base_status st = row->work(c, a, window, outputs, &result);
+    if (st == BASE_OK && o < result) {
+        st = sim_requant_program(c, result, o);
         result = o;
     }
     c->n_plane_reads += result;
@@ -233,15 +334,10 @@ static base_status eltwise_candidate(const sim_arch *arch, const net_network *ne
     return st;
 }
 
-static base_status plan_layer(const sim_plan *p, size_t li, sim_layer_plan *lp)
+/* Conv/fc: one candidate per power-of-two chunking of K that fits. */
+static base_status plan_gemm(const sim_plan *p, size_t li, sim_layer_plan *lp)
 {
     const net_layer *l = &p->net->layers[li];
-    lp->bits = p->bits->bits[li];
-    lp->n_candidates = 0;
-    if (!net_kind_has_weights(l->kind)) {
-        lp->n_candidates = 1;
-        return eltwise_candidate(&p->arch, p->net, li, &lp->bits, p->arch.batch, &lp->cand[0]);
-    }
     net_layer_gemm(l, p->arch.batch, &lp->gemm_m, &lp->gemm_n, &lp->gemm_k);
     unsigned aw = sim_act_width(p->net, li, lp->bits.a_bits);
     for (uint64_t chunks = 1; lp->n_candidates < SIM_MAX_CANDIDATES; chunks *= 2) {
@@ -262,6 +358,19 @@ static base_status plan_layer(const sim_plan *p, size_t li, sim_layer_plan *lp)
                           (unsigned long long)lp->gemm_k, lp->bits.a_bits, lp->bits.w_bits,
                           p->arch.cap_cols);
     return BASE_OK;
+}
+
+static base_status plan_layer(const sim_plan *p, size_t li, sim_layer_plan *lp)
+{
+    const net_layer *l = &p->net->layers[li];
+    lp->bits = p->bits->bits[li];
+    lp->n_candidates = 0;
+    if (!kind_rows[l->kind].plan) {
+        lp->n_candidates = 1;
+        memset(&lp->cand[0], 0, sizeof lp->cand[0]);
+        return no_mapping(l);
+    }
+    return kind_rows[l->kind].plan(p, li, lp);
 }
 
 base_status sim_plan_new(const net_network *net, const net_bitcfg *bits, const sim_arch *arch,

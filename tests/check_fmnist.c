@@ -1,4 +1,4 @@
-/* check_fmnist.c - the Fashion-MNIST pieces (fmnist/fmnist.c) on tiny synthetic data: IDX
+/* check_fmnist.c - the Fashion-MNIST pieces (fmnist/) on tiny synthetic data: IDX
  * parsing and its errors, the weights file and its errors, deterministic training, quantization
  * with the AP bit-exact against the reference, and the cascade's threshold logic. Nothing
  * here reads the real data set or trains for long. */

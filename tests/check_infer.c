@@ -12,6 +12,14 @@
 #include "exec/exec.h"
 #include "tech/tech.h"
 
+/* Loads a network from YAML text with uniform INT8 bits. */
+static void load_int8(const char *name, const char *yaml, net_network **net, net_bitcfg **bits)
+{
+    ck_assert_msg(net_load_string(name, yaml, strlen(yaml), net) == BASE_OK, "%s",
+                  base_last_error());
+    ck_assert_int_eq(net_bitcfg_uniform("int8", *net, bits), BASE_OK);
+}
+
 /* Grouped convolutions have no functional execution: exec_qmodel_new refuses them. */
 START_TEST(test_qmodel_new_rejects_grouped_conv)
 {
@@ -22,14 +30,67 @@ START_TEST(test_qmodel_new_rejects_grouped_conv)
     net_network *net = NULL;
     net_bitcfg *bits = NULL;
     exec_qmodel *qm = NULL;
-    ck_assert_msg(net_load_string("grouped.yaml", yaml, strlen(yaml), &net) == BASE_OK, "%s",
-                  base_last_error());
-    ck_assert_int_eq(net_bitcfg_uniform("int8", net, &bits), BASE_OK);
+    load_int8("grouped.yaml", yaml, &net, &bits);
     ck_assert_int_eq(exec_qmodel_new(net, bits, &qm), BASE_EUNSUPPORTED);
     ck_assert_ptr_null(qm);
     ck_assert_ptr_nonnull(strstr(base_last_error(), "grouped convolution"));
     net_bitcfg_free(bits);
     net_free(net);
+}
+END_TEST
+
+/* A layer kind without an executor row is refused up front, named in the message. */
+START_TEST(test_qmodel_new_rejects_kind_without_row)
+{
+    static const char yaml[] = "name: k\n"
+                               "input: {channels: 1, height: 4, width: 4}\n"
+                               "layers:\n"
+                               "  - {name: r, type: relu}\n";
+    net_network *net = NULL;
+    net_bitcfg *bits = NULL;
+    exec_qmodel *qm = NULL;
+    load_int8("k.yaml", yaml, &net, &bits);
+    net->layers[0].kind = NET_INPUT; /* the one kind that never is a layer: no row */
+    ck_assert_int_eq(exec_qmodel_new(net, bits, &qm), BASE_EUNSUPPORTED);
+    ck_assert_ptr_null(qm);
+    ck_assert_ptr_nonnull(strstr(base_last_error(), "has no bit-exact execution"));
+    net_bitcfg_free(bits);
+    net_free(net);
+}
+END_TEST
+
+/* The GEMM row layout: the planner's column count and slots are the layout's, and its fields
+ * lie side by side without overlap inside row_cols. */
+START_TEST(test_gemm_layout_matches_plan)
+{
+    sim_arch arch;
+    memset(&arch, 0, sizeof arch);
+    arch.n_caps = 1;
+    arch.cap_rows = 256;
+    static const unsigned cols[] = {64, 128, 256, 512};
+    for (size_t i = 0; i < 4; i++)
+        for (uint64_t chunks = 1; chunks <= 8; chunks *= 2) {
+            arch.cap_cols = cols[i];
+            sim_candidate c;
+            bool fits;
+            ck_assert_int_eq(sim_gemm_candidate(&arch, 4, 4, 72, 9, 8, 8, 8, chunks, &c, &fits),
+                             BASE_OK);
+            sim_gemm_layout lay;
+            bool lay_fits =
+                sim_gemm_layout_make(9, 8, c.acc_bits, 8, chunks, c.chunk_k, cols[i], &lay);
+            ck_assert_int_eq(fits, lay_fits);
+            if (!fits)
+                continue;
+            ck_assert_uint_eq(lay.n_slots, c.n_slots);
+            ck_assert_uint_eq(lay.row_cols, c.row_cols);
+            ck_assert_uint_le(lay.row_cols, cols[i]);
+            ap_field last = sim_gemm_wt_field(&lay, lay.n_slots - 1);
+            ck_assert_uint_le(last.col + last.width, lay.scratch.col);
+            ck_assert_uint_le(lay.requant_col + lay.requant_cols, lay.scratch.col);
+            ck_assert_uint_eq(lay.mac_acc.col, lay.scratch.col + lay.scratch.width);
+            ck_assert_uint_eq(lay.tree_acc.col == lay.mac_acc.col, chunks == 1);
+            ck_assert_uint_eq(lay.carry + 1, lay.row_cols);
+        }
 }
 END_TEST
 
@@ -269,6 +330,8 @@ Suite *infer_suite(void)
     tcase_add_loop_test(tc, test_requant_choose_precision, 0, 4);
     tcase_add_test(tc, test_qmodel_new_rejects_grouped_conv);
     tcase_add_test(tc, test_counters_add);
+    tcase_add_test(tc, test_qmodel_new_rejects_kind_without_row);
+    tcase_add_test(tc, test_gemm_layout_matches_plan);
     tcase_add_test(tc, test_shared_helpers);
     suite_add_tcase(s, tc);
     return s;

@@ -237,6 +237,23 @@ START_TEST(test_plan_pool_window_exceeds_cap)
 }
 END_TEST
 
+/* A layer kind without a planner row has no AP mapping: refused, naming the layer. */
+START_TEST(test_plan_kind_without_row)
+{
+    net_network *net = load_net("resnet18");
+    sim_arch arch = default_arch();
+    net_bitcfg *bits = NULL;
+    sim_plan *plan = NULL;
+    ck_assert_int_eq(net_bitcfg_uniform("int8", net, &bits), BASE_OK);
+    net->layers[1].kind = NET_INPUT; /* the one kind that never is a layer: no row */
+    ck_assert_int_eq(sim_plan_new(net, bits, &arch, &plan), BASE_EUNSUPPORTED);
+    ck_assert_ptr_null(plan);
+    ck_assert_ptr_nonnull(strstr(base_last_error(), "has no AP mapping"));
+    net_bitcfg_free(bits);
+    net_free(net);
+}
+END_TEST
+
 START_TEST(test_plan_out_of_memory)
 {
     net_network *net = load_net("alexnet");
@@ -475,6 +492,7 @@ Suite *sim_suite(void)
     tcase_add_test(tc, test_plan_capacity_error);
     tcase_add_test(tc, test_plan_out_of_memory);
     tcase_add_test(tc, test_plan_pool_window_exceeds_cap);
+    tcase_add_test(tc, test_plan_kind_without_row);
     suite_add_tcase(s, tc);
     tc = tcase_create("func");
     tcase_set_timeout(tc, 60);

@@ -1,0 +1,427 @@
+/* exec_kinds.c - the executor's row of each layer kind: its result width, its plain-C integer
+ * reference and its fold on ap_core arrays (conv/fc through the shared GEMM row program of
+ * exec_gemm.c, element-wise and pooling kinds one output per row or group of rows), as the
+ * planner maps it in sim/sim_plan.c (docs/SIM_MODEL.md, docs/INFERENCE.md). */
+#include <stdint.h>
+#include <string.h>
+
+#include "ap_core/ap.h"
+#include "exec/exec.h"
+#include "exec/exec_kinds.h"
+
+/* Width at which a conv/fc layer's input enters the signed multiply. */
+static unsigned conv_in_width(const net_network *net, size_t li, const net_layer_bits *b)
+{
+    return sim_act_width(net, li, b->a_bits);
+}
+
+/* Raw (pre-requantization) results of a conv/fc layer for one image. */
+static void ref_gemm(const exec_layer_ctx *lc, const int32_t *x, const int32_t *x2, int64_t *raw)
+{
+    const net_layer *l = lc->l;
+    const exec_qlayer *q = lc->q;
+    const size_t m = (size_t)l->h_out * (size_t)l->w_out, hw_in = (size_t)l->h_in * (size_t)l->w_in;
+    const unsigned aw = conv_in_width(lc->qm->net, lc->li, lc->b);
+    const size_t k = (size_t)exec_layer_k(l);
+    (void)x2;
+    for (int oc = 0; oc < l->c_out; oc++) {
+        int64_t *acc = raw + (size_t)oc * m;
+        for (size_t p = 0; p < m; p++)
+            acc[p] = q->bias ? q->bias[oc] : 0;
+        for (size_t i = 0; i < k; i++) {
+            int64_t w = exec_wrap_signed(q->weight[(size_t)oc * k + i], lc->b->w_bits);
+            int c = (int)(i / (size_t)(l->kh * l->kw)), r = (int)(i % (size_t)(l->kh * l->kw));
+            int ky = r / l->kw, kx = r % l->kw;
+            if (w == 0)
+                continue;
+            for (int oy = 0; oy < l->h_out; oy++) {
+                int y = oy * l->stride - l->pad + ky;
+                if (y < 0 || y >= l->h_in)
+                    continue;
+                const int32_t *row = x + (size_t)c * hw_in + (size_t)y * (size_t)l->w_in;
+                int64_t *out = acc + (size_t)oy * (size_t)l->w_out;
+                for (int ox = 0; ox < l->w_out; ox++) {
+                    int xx = ox * l->stride - l->pad + kx;
+                    if (xx >= 0 && xx < l->w_in)
+                        out[ox] += w * exec_wrap_signed(row[xx], aw);
+                }
+            }
+        }
+        for (size_t p = 0; p < m; p++)
+            acc[p] = exec_wrap_signed(acc[p], lc->src);
+    }
+}
+
+static void ref_relu(const exec_layer_ctx *lc, const int32_t *x, const int32_t *x2, int64_t *raw)
+{
+    (void)x2;
+    for (size_t j = 0; j < (size_t)net_layer_out_elems(lc->l); j++) {
+        int64_t v = exec_wrap_signed(x[j], lc->b->a_bits);
+        raw[j] = v < 0 ? 0 : v;
+    }
+}
+
+static void ref_add(const exec_layer_ctx *lc, const int32_t *x, const int32_t *x2, int64_t *raw)
+{
+    const unsigned a = lc->b->a_bits;
+    for (size_t j = 0; j < (size_t)net_layer_out_elems(lc->l); j++)
+        raw[j] = exec_wrap_signed(exec_wrap_signed(x[j], a) + exec_wrap_signed(x2[j], a), a);
+}
+
+/* Pooling: the window's maximum (padding never wins) or its sum (padding counts 0). */
+static void ref_pool(const exec_layer_ctx *lc, const int32_t *x, int64_t *raw, int is_max)
+{
+    const net_layer *l = lc->l;
+    const unsigned a = lc->b->a_bits;
+    const size_t hw_in = (size_t)l->h_in * (size_t)l->w_in;
+    for (int c = 0; c < l->c_out; c++)
+        for (int oy = 0; oy < l->h_out; oy++)
+            for (int ox = 0; ox < l->w_out; ox++) {
+                int64_t best = -(1ll << (a - 1)), sum = 0;
+                for (int ky = 0; ky < l->kh; ky++)
+                    for (int kx = 0; kx < l->kw; kx++) {
+                        int y = oy * l->stride - l->pad + ky, xx = ox * l->stride - l->pad + kx;
+                        int64_t v = 0;
+                        if (y >= 0 && y < l->h_in && xx >= 0 && xx < l->w_in)
+                            v = exec_wrap_signed(
+                                x[(size_t)c * hw_in + (size_t)y * (size_t)l->w_in + (size_t)xx], a);
+                        else if (is_max)
+                            v = best; /* padding never wins */
+                        best = v > best ? v : best;
+                        sum += v;
+                    }
+                raw[((size_t)c * (size_t)l->h_out + (size_t)oy) * (size_t)l->w_out + (size_t)ox] =
+                    is_max ? best : exec_wrap_signed(sum, lc->src);
+            }
+}
+
+static void ref_maxpool(const exec_layer_ctx *lc, const int32_t *x, const int32_t *x2, int64_t *raw)
+{
+    (void)x2;
+    ref_pool(lc, x, raw, 1);
+}
+
+static void ref_avgpool(const exec_layer_ctx *lc, const int32_t *x, const int32_t *x2, int64_t *raw)
+{
+    (void)x2;
+    ref_pool(lc, x, raw, 0);
+}
+
+/* A view (flatten): the input as it is. */
+static void ref_view(const exec_layer_ctx *lc, const int32_t *x, const int32_t *x2, int64_t *raw)
+{
+    (void)x2;
+    for (size_t j = 0; j < (size_t)net_layer_out_elems(lc->l); j++)
+        raw[j] = x[j];
+}
+
+static void account(exec_infer_ws *ws, const ap_array *arr, const ap_counters *before)
+{
+    ap_counters c;
+    ap_array_counters(arr, &c);
+    ws->st.n_row_passes += (c.n_compares - before->n_compares) * (uint64_t)ap_array_rows(arr);
+}
+
+/* Copies a fold's results out of vals (width bits): output element base + j is row j * group. */
+static void copy_outputs(const exec_fold *f, unsigned width)
+{
+    for (size_t j = 0; j < f->n_out; j++)
+        f->out[f->base + j] = (int32_t)exec_wrap_signed((int64_t)f->ws->vals[j * f->group], width);
+}
+
+/* The GEMM row layout of a conv/fc layer's candidate on arch (false: it disagrees with the
+ * plan, which built the candidate from the same layout). */
+static bool gemm_layout(const exec_layer_ctx *lc, const sim_candidate *c, const sim_arch *arch,
+                        sim_gemm_layout *lay)
+{
+    return sim_gemm_layout_make(conv_in_width(lc->qm->net, lc->li, lc->b), lc->b->w_bits,
+                                c->acc_bits, lc->o, c->n_chunks, c->chunk_k, arch->cap_cols, lay) &&
+           lay->n_slots == c->n_slots;
+}
+
+/* The operands of a conv/fc fold: row r's next K element from its (channel, ky, kx) state. */
+static void gemm_fill(void *ctx, uint64_t j, bool weight, uint32_t *vals, size_t rows)
+{
+    const exec_fold *f = ctx;
+    const net_layer *l = f->lc->l;
+    const exec_infer_ws *ws = f->ws;
+    const uint64_t k = exec_layer_k(l);
+    const size_t hw_in = (size_t)l->h_in * (size_t)l->w_in;
+    (void)j;
+    if (!weight) {
+        for (size_t r = 0; r < rows; r++) {
+            uint32_t v = 0;
+            if (ws->r_i[r] < k) {
+                int y = ws->r_y0[r] + ws->r_ky[r], xx = ws->r_x0[r] + ws->r_kx[r];
+                if (y >= 0 && y < l->h_in && xx >= 0 && xx < l->w_in)
+                    v = (uint32_t)f->x[(size_t)ws->r_ch[r] * hw_in + (size_t)y * (size_t)l->w_in +
+                                       (size_t)xx];
+            }
+            vals[r] = v;
+        }
+        return;
+    }
+    for (size_t r = 0; r < rows; r++) {
+        uint64_t i = ws->r_i[r];
+        vals[r] = i < k ? (uint32_t)f->lc->q->weight[(uint64_t)ws->r_oc[r] * k + i] : 0;
+        /* Advance the row to its next K element. */
+        ws->r_i[r] = i + 1;
+        if (++ws->r_kx[r] == l->kw) {
+            ws->r_kx[r] = 0;
+            if (++ws->r_ky[r] == l->kh) {
+                ws->r_ky[r] = 0;
+                ws->r_ch[r]++;
+            }
+        }
+    }
+}
+
+/* One fold of a conv/fc layer: output index oc * M + p, n_chunks rows each, through the
+ * shared GEMM row program. */
+static base_status fold_gemm(const exec_fold *f)
+{
+    const net_layer *l = f->lc->l;
+    const exec_qlayer *q = f->lc->q;
+    const sim_candidate *c = f->c;
+    exec_infer_ws *ws = f->ws;
+    const size_t g = f->group, rows = f->n_out * g, m = (size_t)l->h_out * (size_t)l->w_out;
+    const uint64_t k = exec_layer_k(l), ck = c->chunk_k, area = (uint64_t)(l->kh * l->kw);
+    sim_gemm_layout lay;
+    if (!gemm_layout(f->lc, c, f->arch, &lay))
+        return BASE_ERROR(BASE_EINVAL, "the GEMM row layout disagrees with the plan");
+    ap_counters before;
+    ap_array_counters(f->arr, &before);
+    /* Row state: output channel, next K index and its (channel, ky, kx), window origin; the
+     * accumulator starts from the bias in each output's first row. */
+    for (size_t r = 0; r < rows; r++) {
+        size_t oi = f->base + r / g, p = oi % m;
+        uint64_t i = (uint64_t)(r % g) * ck, kk = i < k ? i : 0;
+        ws->r_oc[r] = (int32_t)(oi / m);
+        ws->r_i[r] = i;
+        ws->r_y0[r] = (int32_t)(p / (size_t)l->w_out) * l->stride - l->pad;
+        ws->r_x0[r] = (int32_t)(p % (size_t)l->w_out) * l->stride - l->pad;
+        ws->r_ch[r] = (int32_t)(kk / area);
+        ws->r_ky[r] = (int32_t)((kk % area) / (uint64_t)l->kw);
+        ws->r_kx[r] = (int32_t)(kk % (uint64_t)l->kw);
+        ws->vals[r] =
+            (r % g == 0 && q->bias) ? (uint32_t)q->bias[ws->r_oc[r]] & exec_mask_u(c->acc_bits) : 0;
+    }
+    exec_gemm_job job = {&lay, rows, g, ck, &q->rq, gemm_fill, (void *)(uintptr_t)f};
+    unsigned width;
+    base_status st = exec_gemm_run(f->arr, &job, ws->vals, &width);
+    if (st == BASE_OK)
+        copy_outputs(f, width);
+    ws->st.n_macs += (uint64_t)f->n_out * k;
+    account(ws, f->arr, &before);
+    return st;
+}
+
+/* Loads the fold's rows' element of x (a bits) into field fld. */
+static base_status load_elems(const exec_fold *f, const int32_t *x, ap_field fld)
+{
+    const size_t rows = f->n_out * f->group;
+    for (size_t r = 0; r < rows; r++)
+        f->ws->vals[r] = (uint32_t)x[f->base + r] & exec_mask_u(fld.width);
+    return ap_array_field_load(f->arr, fld, f->ws->vals, rows);
+}
+
+static base_status elt_relu(const exec_fold *f, unsigned *col, ap_field *result)
+{
+    *result = exec_take_field(col, f->lc->b->a_bits);
+    base_status st = load_elems(f, f->x, *result);
+    return st == BASE_OK ? ap_relu(f->arr, *result) : st;
+}
+
+static base_status elt_add(const exec_fold *f, unsigned *col, ap_field *result)
+{
+    const unsigned a = f->lc->b->a_bits;
+    ap_field f0 = exec_take_field(col, a), f1 = exec_take_field(col, a);
+    base_status st = load_elems(f, f->x, f0);
+    if (st == BASE_OK)
+        st = load_elems(f, f->x2, f1);
+    if (st == BASE_OK)
+        st = ap_add(f->arr, f1, f0, (*col)++);
+    *result = f0;
+    return st;
+}
+
+/* Loads pooling windows: maxpool puts window element j of output r in field j; avgpool
+ * element r % group of output r / group in one field (0 past the window and in the padding;
+ * maxpool's padding is the most negative a-bit value). */
+static base_status pool_load(const exec_fold *f, int is_max, int n_fields)
+{
+    const net_layer *l = f->lc->l;
+    const unsigned a = f->lc->b->a_bits;
+    const size_t rows = f->n_out * f->group, hw_out = (size_t)l->h_out * (size_t)l->w_out;
+    const size_t hw_in = (size_t)l->h_in * (size_t)l->w_in;
+    const int window = l->kh * l->kw;
+    const uint32_t pad = is_max ? (1u << (a - 1)) : 0;
+    base_status st = BASE_OK;
+    for (int fi = 0; fi < n_fields && st == BASE_OK; fi++) {
+        for (size_t r = 0; r < rows; r++) {
+            size_t oi = f->base + r / f->group;
+            int j = is_max ? fi : (int)(r % f->group);
+            uint32_t v = pad;
+            if (j < window) {
+                size_t ch = oi / hw_out, p = oi % hw_out;
+                int y = (int)(p / (size_t)l->w_out) * l->stride - l->pad + j / l->kw;
+                int xx = (int)(p % (size_t)l->w_out) * l->stride - l->pad + j % l->kw;
+                if (y >= 0 && y < l->h_in && xx >= 0 && xx < l->w_in)
+                    v = (uint32_t)f->x[ch * hw_in + (size_t)y * (size_t)l->w_in + (size_t)xx] &
+                        exec_mask_u(a);
+            }
+            f->ws->vals[r] = v;
+        }
+        ap_field fld = {(unsigned)fi * a, a};
+        st = ap_array_field_load(f->arr, fld, f->ws->vals, rows);
+    }
+    return st;
+}
+
+static base_status elt_maxpool(const exec_fold *f, unsigned *col, ap_field *result)
+{
+    const unsigned a = f->lc->b->a_bits;
+    const int window = f->lc->l->kh * f->lc->l->kw;
+    *col = (unsigned)window * a;
+    *result = (ap_field){0, a};
+    base_status st = pool_load(f, 1, window);
+    unsigned flag = (*col)++;
+    for (int fi = 1; fi < window && st == BASE_OK; fi++) {
+        ap_field fa = {(unsigned)fi * a, a};
+        st = ap_max(f->arr, fa, *result, flag, true);
+    }
+    return st;
+}
+
+static base_status elt_avgpool(const exec_fold *f, unsigned *col, ap_field *result)
+{
+    const unsigned a = f->lc->b->a_bits, src = f->lc->src;
+    *col = a;
+    base_status st = pool_load(f, 0, 1);
+    ap_field acc = exec_take_field(col, src), tmp = exec_take_field(col, src);
+    unsigned carry = (*col)++;
+    if (st == BASE_OK)
+        st = ap_reduce_sum_groups(f->arr, (ap_field){0, a}, acc, tmp, carry, true, f->group);
+    *result = acc;
+    return st;
+}
+
+/* An element-wise kind's part of a fold: loads its operands from column 0 on, runs its ops,
+ * leaves *col past its fields and *result the field holding its result. */
+typedef base_status (*elt_fn)(const exec_fold *f, unsigned *col, ap_field *result);
+
+/* One fold of an element-wise or pooling layer: the kind's part, then the requantization. */
+static base_status fold_elt(const exec_fold *f, elt_fn elt)
+{
+    const unsigned src = f->lc->src, o = f->lc->o;
+    const size_t rows = f->n_out * f->group;
+    unsigned col = 0, width = 0;
+    ap_field result;
+    ap_counters before;
+    ap_array_counters(f->arr, &before);
+    base_status st = elt(f, &col, &result);
+    if (st == BASE_OK && o < src) {
+        unsigned carry = col++;
+        st = exec_ap_requant(f->arr, f->ws->vals, rows, &f->lc->q->rq, result, o, &col, carry,
+                             &result);
+    }
+    if (st == BASE_OK)
+        st = ap_array_field_store(f->arr, result, f->ws->vals, rows);
+    width = result.width;
+    if (st == BASE_OK)
+        copy_outputs(f, width);
+    account(f->ws, f->arr, &before);
+    return st;
+}
+
+static base_status fold_relu(const exec_fold *f)
+{
+    return fold_elt(f, elt_relu);
+}
+static base_status fold_add(const exec_fold *f)
+{
+    return fold_elt(f, elt_add);
+}
+static base_status fold_maxpool(const exec_fold *f)
+{
+    return fold_elt(f, elt_maxpool);
+}
+static base_status fold_avgpool(const exec_fold *f)
+{
+    return fold_elt(f, elt_avgpool);
+}
+
+/* Rows per output: a conv/fc candidate's chunks; an average pool's window padded to a power
+ * of two (the tree's group). */
+static size_t group_gemm(const net_layer *l, const sim_candidate *c)
+{
+    (void)l;
+    return (size_t)c->n_chunks;
+}
+static size_t group_window(const net_layer *l, const sim_candidate *c)
+{
+    (void)c;
+    return (size_t)1 << sim_ceil_log2((uint64_t)(l->kh * l->kw));
+}
+
+/* Columns of a layer's arrays: a conv/fc row as the layout places it (0: no layout); an
+ * element-wise row generously (every field the elt functions take). */
+static unsigned cols_gemm(const exec_layer_ctx *lc, const sim_candidate *c, const sim_arch *arch)
+{
+    sim_gemm_layout lay;
+    return gemm_layout(lc, c, arch, &lay) ? lay.row_cols : 0;
+}
+static unsigned cols_elt(const exec_layer_ctx *lc, const sim_candidate *c, const sim_arch *arch)
+{
+    const net_layer *l = lc->l;
+    (void)c;
+    (void)arch;
+    return (unsigned)(l->kh * l->kw) * lc->b->a_bits + 2 * lc->b->a_bits + 2 * lc->src + 4 +
+           sim_requant_cols(lc->src, lc->o);
+}
+
+/* Result bits before requantization: a conv/fc accumulator, an average pool's window sum. */
+static unsigned bits_gemm(const net_network *net, size_t li, const net_layer_bits *b)
+{
+    return conv_in_width(net, li, b) + b->w_bits + sim_ceil_log2(exec_layer_k(&net->layers[li]));
+}
+static unsigned bits_window_sum(const net_network *net, size_t li, const net_layer_bits *b)
+{
+    const net_layer *l = &net->layers[li];
+    return b->a_bits + sim_ceil_log2((uint64_t)(l->kh * l->kw));
+}
+
+/* The executor's row of each layer kind (absent: no bit-exact execution). Adding a kind adds
+ * its row here, beside its networks/ row and its planner row in sim/sim_plan.c. */
+const exec_kind_row exec_kind_rows[NET_KIND_COUNT] = {
+    [NET_CONV] = {bits_gemm, ref_gemm, fold_gemm, group_gemm, cols_gemm, false, false},
+    [NET_FC] = {bits_gemm, ref_gemm, fold_gemm, group_gemm, cols_gemm, false, false},
+    [NET_MAXPOOL] = {NULL, ref_maxpool, fold_maxpool, NULL, cols_elt, false, false},
+    [NET_AVGPOOL] = {bits_window_sum, ref_avgpool, fold_avgpool, group_window, cols_elt, false,
+                     false},
+    [NET_RELU] = {NULL, ref_relu, fold_relu, NULL, cols_elt, false, false},
+    [NET_ADD] = {NULL, ref_add, fold_add, NULL, cols_elt, false, true},
+    [NET_FLATTEN] = {NULL, ref_view, NULL, NULL, NULL, true, false},
+};
+
+unsigned exec_result_bits(const net_network *net, size_t li, const net_layer_bits *b)
+{
+    const struct exec_kind_row *row = &exec_kind_rows[net->layers[li].kind];
+    return row->result_bits ? row->result_bits(net, li, b) : b->a_bits;
+}
+
+unsigned exec_out_bits(const net_network *net, size_t li, const net_layer_bits *b)
+{
+    unsigned r = exec_result_bits(net, li, b);
+    if (exec_kind_rows[net->layers[li].kind].view)
+        return r; /* a view: never requantized */
+    return b->o_bits < r ? b->o_bits : r;
+}
+
+exec_layer_ctx exec_layer_at(const exec_qmodel *qm, size_t li)
+{
+    exec_layer_ctx lc = {qm, li, &qm->net->layers[li], &qm->bits->bits[li], &qm->layers[li], 0, 0};
+    lc.src = exec_result_bits(qm->net, li, lc.b);
+    lc.o = exec_out_bits(qm->net, li, lc.b);
+    return lc;
+}

@@ -1,0 +1,65 @@
+/* exec_kinds.h - private to exec/: the executor's row of each layer kind (exec_kinds.c) and
+ * the context its functions run in, shared by the reference and AP drivers (exec_infer.c).
+ * Adding a layer kind adds one row to exec_kind_rows (docs/INFERENCE.md). */
+#ifndef EXEC_KINDS_H
+#define EXEC_KINDS_H
+
+#include <stdbool.h>
+
+#include "exec/exec.h"
+
+/* One layer in context: the model, its index and what both paths read of it. */
+typedef struct exec_layer_ctx {
+    const exec_qmodel *qm;
+    size_t li;
+    const net_layer *l;
+    const net_layer_bits *b;
+    const exec_qlayer *q;
+    unsigned src, o; /* result bits before requantization; output bits */
+} exec_layer_ctx;
+
+/* Per-run workspace: value buffer and per-row im2col state, sized for the largest fold. */
+typedef struct exec_infer_ws {
+    uint32_t *vals;
+    int32_t *r_ch, *r_ky, *r_kx, *r_y0, *r_x0;
+    uint64_t *r_i;
+    int32_t *r_oc;
+    exec_infer_stats st;
+} exec_infer_ws;
+
+/* One fold on the AP: outputs [base, base + n_out) of a layer, group rows each. */
+typedef struct exec_fold {
+    const exec_layer_ctx *lc;
+    const sim_candidate *c;
+    const sim_arch *arch;
+    const int32_t *x, *x2;
+    ap_array *arr;
+    exec_infer_ws *ws;
+    size_t group, base, n_out;
+    int32_t *out;
+} exec_fold;
+
+/* The executor's row of one layer kind; a kind without a row has no bit-exact execution. */
+typedef struct exec_kind_row {
+    /* Bits of the result before requantization (NULL: a_bits). */
+    unsigned (*result_bits)(const net_network *net, size_t li, const net_layer_bits *b);
+    /* Raw (pre-requantization) results of one image from its inputs x (and x2). */
+    void (*ref)(const exec_layer_ctx *lc, const int32_t *x, const int32_t *x2, int64_t *raw);
+    /* One fold on the AP (NULL for a view). */
+    base_status (*fold)(const exec_fold *f);
+    /* Rows per output (NULL: 1). */
+    size_t (*group)(const net_layer *l, const sim_candidate *c);
+    /* Columns of the layer's arrays (0: the candidate disagrees with the row layout). */
+    unsigned (*cols)(const exec_layer_ctx *lc, const sim_candidate *c, const sim_arch *arch);
+    bool view;          /* a view of its input: never requantized, no AP work */
+    bool halves_inputs; /* its inputs are calibrated to half their range (residual add) */
+} exec_kind_row;
+extern const exec_kind_row exec_kind_rows[NET_KIND_COUNT];
+
+/* Bits of layer li's result before requantization, and the bits it is stored at. */
+unsigned exec_result_bits(const net_network *net, size_t li, const net_layer_bits *b);
+unsigned exec_out_bits(const net_network *net, size_t li, const net_layer_bits *b);
+/* Layer li of qm in context. */
+exec_layer_ctx exec_layer_at(const exec_qmodel *qm, size_t li);
+
+#endif /* EXEC_KINDS_H */
