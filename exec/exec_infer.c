@@ -7,7 +7,7 @@
 
 #include "ap_core/ap.h"
 #include "exec/exec.h"
-#include "exec/exec_kinds.h"
+#include "exec/exec_impl.h"
 
 int64_t exec_wrap_signed(int64_t v, unsigned bits)
 {

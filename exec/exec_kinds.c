@@ -7,7 +7,7 @@
 
 #include "ap_core/ap.h"
 #include "exec/exec.h"
-#include "exec/exec_kinds.h"
+#include "exec/exec_impl.h"
 
 /* Width at which a conv/fc layer's input enters the signed multiply. */
 static unsigned conv_in_width(const net_network *net, size_t li, const net_layer_bits *b)

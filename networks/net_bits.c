@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "cfg/cfg.h"
-#include "networks/net_kind.h"
+#include "networks/net_impl.h"
 
 #define MAX_BITS 16
 

@@ -3,7 +3,7 @@
  * follow the im2col GEMM view, with batch-norm folded into a per-channel bias as HAWQ-V3 does. */
 #include <string.h>
 
-#include "networks/net_kind.h"
+#include "networks/net_impl.h"
 
 struct net_builder {
     net_network *net;      /* the network so far (n_layers finished layers) */

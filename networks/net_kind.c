@@ -7,7 +7,7 @@
 #include <limits.h>
 #include <string.h>
 
-#include "networks/net_kind.h"
+#include "networks/net_impl.h"
 
 static const struct {
     const char *name;

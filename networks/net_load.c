@@ -4,7 +4,7 @@
  * shipped networks by name. */
 #include <string.h>
 
-#include "networks/net_kind.h"
+#include "networks/net_impl.h"
 
 #ifndef APSIM_PREFIX
 #define APSIM_PREFIX "/usr/local"

@@ -5,7 +5,7 @@
  * kept with the network (native_bits). Operator semantics: onnx.ai/onnx/operators. */
 #include <string.h>
 
-#include "networks/net_kind.h"
+#include "networks/net_impl.h"
 
 struct net_onnx_importer {
     const net_onnx_graph *g;

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "networks/net.h"
-#include "networks/net_kind.h"
+#include "networks/net_impl.h"
 
 Suite *net_suite(void);
 

@@ -1,8 +1,8 @@
-/* exec_kinds.h - private to exec/: the executor's row of each layer kind (exec_kinds.c) and
+/* exec_impl.h - private to exec/: the executor's row of each layer kind (exec_kinds.c) and
  * the context its functions run in, shared by the reference and AP drivers (exec_infer.c).
  * Adding a layer kind adds one row to exec_kind_rows (docs/INFERENCE.md). */
-#ifndef EXEC_KINDS_H
-#define EXEC_KINDS_H
+#ifndef EXEC_IMPL_H
+#define EXEC_IMPL_H
 
 #include <stdbool.h>
 
@@ -62,4 +62,4 @@ unsigned exec_out_bits(const net_network *net, size_t li, const net_layer_bits *
 /* Layer li of qm in context. */
 exec_layer_ctx exec_layer_at(const exec_qmodel *qm, size_t li);
 
-#endif /* EXEC_KINDS_H */
+#endif /* EXEC_IMPL_H */

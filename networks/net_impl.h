@@ -1,9 +1,9 @@
-/* net_kind.h - private to networks/: the layer-kind table (one row per net_kind: operand count,
+/* net_impl.h - private to networks/: the layer-kind table (one row per net_kind: operand count,
  * YAML keys and reader, ONNX operators and lowering, shape rule) and the services its rows use
  * from the builder (net_builder.c), the YAML loader (net_load.c) and the ONNX importer
  * (net_onnx_import.c). Not installed; other folders use networks/net.h only. */
-#ifndef NET_KIND_H
-#define NET_KIND_H
+#ifndef NET_IMPL_H
+#define NET_IMPL_H
 
 #include "cfg/cfg.h"
 #include "networks/net.h"
@@ -93,4 +93,4 @@ net_kind net_kind_by_name(const char *name, char *known, size_t cap);
 base_status net_bitcfg_from_given(const net_network *net, const net_layer_bits *given,
                                   net_bitcfg **out);
 
-#endif /* NET_KIND_H */
+#endif /* NET_IMPL_H */
