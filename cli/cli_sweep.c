@@ -2,9 +2,7 @@
  * design point and writes results/<name>/ (points.csv, front.csv, summary.json, plots.list,
  * and layers.csv / efficiency tables on request). A progress bar goes to stderr only when
  * stderr is a terminal. */
-#include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 

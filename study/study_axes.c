@@ -344,15 +344,27 @@ base_status study_load_vdd(study_experiment *e, const cfg_node *seq, const cfg_n
     return st;
 }
 
-base_status study_load_batch(study_experiment *e, const cfg_node *seq)
+/* An optional list (absent: one default entry): checks it is a non-empty sequence and
+ * allocates room for its *n entries of size bytes each. */
+static base_status optional_list(const cfg_node *seq, const char *what, size_t size, void **out,
+                                 size_t *n)
 {
-    base_status st = seq ? study_nonempty_seq(seq, "batch") : BASE_OK;
-    size_t n = seq ? cfg_node_len(seq) : 1;
+    base_status st = seq ? study_nonempty_seq(seq, what) : BASE_OK;
+    *n = seq ? cfg_node_len(seq) : 1;
     if (st != BASE_OK)
         return st;
-    e->batch = base_calloc(n, sizeof *e->batch);
-    if (!e->batch)
-        return BASE_ERROR(BASE_ENOMEM, "out of memory");
+    *out = base_calloc(*n, size);
+    return *out ? BASE_OK : BASE_ERROR(BASE_ENOMEM, "out of memory");
+}
+
+base_status study_load_batch(study_experiment *e, const cfg_node *seq)
+{
+    void *mem = NULL;
+    size_t n;
+    base_status st = optional_list(seq, "batch", sizeof *e->batch, &mem, &n);
+    e->batch = mem;
+    if (st != BASE_OK)
+        return st;
     for (size_t i = 0; i < n; i++) {
         long b = e->arch.batch;
         if (seq && (st = cfg_to_long(cfg_seq_at(seq, i), 1, 65536, &b)) != BASE_OK)
@@ -367,13 +379,12 @@ base_status study_load_batch(study_experiment *e, const cfg_node *seq)
 
 base_status study_load_accels(study_experiment *e, const cfg_node *seq)
 {
-    base_status st = seq ? study_nonempty_seq(seq, "accelerators") : BASE_OK;
-    size_t n = seq ? cfg_node_len(seq) : 1;
+    void *mem = NULL;
+    size_t n;
+    base_status st = optional_list(seq, "accelerators", sizeof *e->accels, &mem, &n);
+    e->accels = mem;
     if (st != BASE_OK)
         return st;
-    e->accels = base_calloc(n, sizeof *e->accels);
-    if (!e->accels)
-        return BASE_ERROR(BASE_ENOMEM, "out of memory");
     for (size_t i = 0; i < n; i++) {
         const cfg_node *item = seq ? cfg_seq_at(seq, i) : NULL;
         const char *name = "ap";

@@ -47,11 +47,7 @@ static base_status ap_static(const study_dyn_schedule *s, const net_bitcfg *bits
 {
     sim_plan *plan = NULL;
     sim_result *res = NULL;
-    base_status st = sim_plan_new(s->net, bits, &s->arch, &plan);
-    if (st == BASE_OK)
-        st = sim_result_new(plan, &res);
-    if (st == BASE_OK)
-        st = sim_plan_eval(plan, s->tech, s->vdd_v, res);
+    base_status st = study_plan_eval(s->net, bits, &s->arch, s->tech, s->vdd_v, &plan, &res);
     if (st == BASE_OK) {
         out->latency_ns = res->latency_ns;
         out->energy_pj = res->energy_pj;
@@ -330,28 +326,77 @@ static base_status point_designs(eval_ctx *c, study_dyn_point *pt)
     return st;
 }
 
+/* The requests as one point: a budget picks its config, the mean accuracy is counted per
+ * config (exact to rounding whatever the request count). n_per_cfg: n_configs zeroes. */
+static void rows_requests(eval_ctx *c, study_dyn_point *pt, size_t n_sched, size_t *n_per_cfg)
+{
+    const study_dyn_schedule *s = c->s;
+    study_dyn_result *r = c->r;
+    for (size_t i = 0; i < s->n_requests; i++) {
+        const study_dyn_request *q = &s->requests[i];
+        study_dyn_row *row = &r->rows[r->n_rows++];
+        int cfg = q->config, met = 1;
+        if (cfg < 0)
+            pick_by_budget(s, r, n_sched, q, &cfg, &met);
+        row->index = row->input = i;
+        row->budget_ms = q->budget_ms;
+        row->budget_mj = q->budget_mj;
+        row->met = met;
+        row_fill(s, r, row, cfg);
+        n_per_cfg[cfg]++;
+    }
+    double sum = 0;
+    for (size_t k = 0; k < s->n_configs; k++)
+        sum += (double)n_per_cfg[k] * s->configs[k].top1_pct;
+    pt->n_inputs = pt->n_requests = s->n_requests;
+    pt->top1_pct = sum / (double)s->n_requests;
+}
+
+/* Cascade point p: every input at the low config, k of them re-run at the high one. */
+static void rows_cascade(eval_ctx *c, study_dyn_point *pt, size_t p, size_t k)
+{
+    const study_dyn_schedule *s = c->s;
+    study_dyn_result *r = c->r;
+    size_t n = s->n_inputs;
+    for (size_t i = 0; i < n; i++) {
+        /* Re-runs spread evenly over the inputs (Bresenham), as a random choice would on
+         * average; input i is re-run right after its low pass. */
+        int rerun = (i + 1) * k / n > i * k / n;
+        for (int stage = 0; stage <= rerun; stage++) {
+            study_dyn_row *row = &r->rows[r->n_rows];
+            row->point = p;
+            row->index = r->n_rows - pt->first_row;
+            row->input = i;
+            row->rerun = stage;
+            row->met = 1;
+            row_fill(s, r, row, stage ? s->cascade_high : s->cascade_low);
+            r->n_rows++;
+        }
+    }
+    pt->n_inputs = n;
+    pt->n_rerun = k;
+    pt->n_requests = n + k;
+    pt->fraction = (double)k / (double)n;
+    /* Accuracy model (docs/DYNAMIC.md): re-run inputs take the high config's accuracy, the
+     * others the low one's. */
+    pt->top1_pct = (1.0 - pt->fraction) * s->configs[s->cascade_low].top1_pct +
+                   pt->fraction * s->configs[s->cascade_high].top1_pct;
+}
+
 /* Expands the schedule into rows: one point (requests) or one per cascade fraction. */
 static base_status build_rows(eval_ctx *c, size_t n_sched)
 {
     const study_dyn_schedule *s = c->s;
     study_dyn_result *r = c->r;
-    size_t n_points = s->kind == STUDY_DYN_CASCADE ? s->n_fractions : 1, n_rows = 0;
-    size_t *n_rerun = base_calloc(n_points, sizeof *n_rerun);
+    int cascade = s->kind == STUDY_DYN_CASCADE;
+    size_t n_points = cascade ? s->n_fractions : 1, n_rows = 0;
+    for (size_t p = 0; p < n_points; p++)
+        n_rows += cascade ? s->n_inputs + study_dyn_rerun_count(s->fractions[p], s->n_inputs)
+                          : s->n_requests;
     size_t *n_per_cfg = base_calloc(s->n_configs, sizeof *n_per_cfg);
-    if (!n_rerun || !n_per_cfg) {
-        base_free(n_rerun);
-        base_free(n_per_cfg);
-        return BASE_ERROR(BASE_ENOMEM, "out of memory for the schedule");
-    }
-    for (size_t p = 0; p < n_points; p++) {
-        if (s->kind == STUDY_DYN_CASCADE)
-            n_rerun[p] = study_dyn_rerun_count(s->fractions[p], s->n_inputs);
-        n_rows += s->kind == STUDY_DYN_CASCADE ? s->n_inputs + n_rerun[p] : s->n_requests;
-    }
     r->rows = base_calloc(n_rows, sizeof *r->rows);
     r->points = base_calloc(n_points, sizeof *r->points);
-    if (!r->rows || !r->points) {
-        base_free(n_rerun);
+    if (!n_per_cfg || !r->rows || !r->points) {
         base_free(n_per_cfg);
         return BASE_ERROR(BASE_ENOMEM, "out of memory for the schedule");
     }
@@ -360,55 +405,11 @@ static base_status build_rows(eval_ctx *c, size_t n_sched)
         study_dyn_point *pt = &r->points[p];
         pt->first_row = r->n_rows;
         pt->fraction = -1;
-        if (s->kind != STUDY_DYN_CASCADE) {
-            memset(n_per_cfg, 0, s->n_configs * sizeof *n_per_cfg);
-            for (size_t i = 0; i < s->n_requests; i++) {
-                const study_dyn_request *q = &s->requests[i];
-                study_dyn_row *row = &r->rows[r->n_rows++];
-                int cfg = q->config, met = 1;
-                if (cfg < 0)
-                    pick_by_budget(s, r, n_sched, q, &cfg, &met);
-                row->index = row->input = i;
-                row->budget_ms = q->budget_ms;
-                row->budget_mj = q->budget_mj;
-                row->met = met;
-                row_fill(s, r, row, cfg);
-                n_per_cfg[cfg]++;
-            }
-            /* Mean from per-config counts: exact to rounding whatever the request count. */
-            double sum = 0;
-            for (size_t k = 0; k < s->n_configs; k++)
-                sum += (double)n_per_cfg[k] * s->configs[k].top1_pct;
-            pt->n_inputs = pt->n_requests = s->n_requests;
-            pt->top1_pct = sum / (double)s->n_requests;
-        } else {
-            size_t n = s->n_inputs, k = n_rerun[p];
-            for (size_t i = 0; i < n; i++) {
-                /* Re-runs spread evenly over the inputs (Bresenham), as a random choice
-                 * would on average; input i is re-run right after its low pass. */
-                int rerun = (i + 1) * k / n > i * k / n;
-                for (int stage = 0; stage <= rerun; stage++) {
-                    study_dyn_row *row = &r->rows[r->n_rows];
-                    row->point = p;
-                    row->index = r->n_rows - pt->first_row;
-                    row->input = i;
-                    row->rerun = stage;
-                    row->met = 1;
-                    row_fill(s, r, row, stage ? s->cascade_high : s->cascade_low);
-                    r->n_rows++;
-                }
-            }
-            pt->n_inputs = n;
-            pt->n_rerun = k;
-            pt->n_requests = n + k;
-            pt->fraction = (double)k / (double)n;
-            /* Accuracy model (docs/DYNAMIC.md): re-run inputs take the high config's
-             * accuracy, the others the low one's. */
-            pt->top1_pct = (1.0 - pt->fraction) * s->configs[s->cascade_low].top1_pct +
-                           pt->fraction * s->configs[s->cascade_high].top1_pct;
-        }
+        if (cascade)
+            rows_cascade(c, pt, p, study_dyn_rerun_count(s->fractions[p], s->n_inputs));
+        else
+            rows_requests(c, pt, n_sched, n_per_cfg);
     }
-    base_free(n_rerun);
     base_free(n_per_cfg);
     base_status st = BASE_OK;
     for (size_t p = 0; st == BASE_OK && p < n_points; p++)
@@ -425,6 +426,42 @@ void study_dyn_result_free(study_dyn_result *r)
     base_free(r->rows);
     base_free(r->points);
     base_free(r);
+}
+
+/* Configs the schedule can run: every one when a budget chooses, else those named. */
+static void mark_used(const study_dyn_schedule *s, int *used)
+{
+    if (s->kind == STUDY_DYN_CASCADE) {
+        used[s->cascade_low] = used[s->cascade_high] = 1;
+        return;
+    }
+    for (size_t i = 0; i < s->n_requests; i++) {
+        if (s->requests[i].config < 0)
+            for (size_t k = 0; k < s->n_sched; k++)
+                used[k] = 1;
+        else
+            used[s->requests[i].config] = 1;
+    }
+}
+
+/* Figures of the maximum config. It equals a config when one already runs every layer at its
+ * widest: that config's figures are reused rather than planned again. */
+static base_status max_costs(eval_ctx *c)
+{
+    const study_dyn_schedule *s = c->s;
+    study_dyn_result *r = c->r;
+    rival_cfg *max_row = &c->rc[s->n_configs * s->n_rivals];
+    r->max_config = -1;
+    for (size_t k = 0; k < s->n_configs && r->max_config < 0; k++)
+        if (same_bits(s->configs[k].bits, r->max_bits))
+            r->max_config = (int)k;
+    if (r->max_config < 0)
+        return config_costs(c, r->max_bits, &r->max_static, max_row);
+    size_t k = (size_t)r->max_config;
+    r->max_static = r->statics[k];
+    if (s->n_rivals)
+        memcpy(max_row, &c->rc[k * s->n_rivals], s->n_rivals * sizeof *max_row);
+    return BASE_OK;
 }
 
 base_status study_dyn_eval(const study_dyn_schedule *s, study_dyn_result **out)
@@ -446,18 +483,7 @@ base_status study_dyn_eval(const study_dyn_schedule *s, study_dyn_result **out)
         goto free_all;
     }
     c.r->sched = s;
-    /* Configs the schedule can run: every one when a budget chooses, else those named. */
-    if (s->kind == STUDY_DYN_CASCADE) {
-        used[s->cascade_low] = used[s->cascade_high] = 1;
-    } else {
-        for (size_t i = 0; i < s->n_requests; i++) {
-            if (s->requests[i].config < 0)
-                for (size_t k = 0; k < n_sched; k++)
-                    used[k] = 1;
-            else
-                used[s->requests[i].config] = 1;
-        }
-    }
+    mark_used(s, used);
     for (size_t k = 0; st == BASE_OK && k < s->n_rivals; k++) {
         st = sim_accel_open(acc_model_name(s->rivals[k]), &c.acc[k]);
         if (st == BASE_OK)
@@ -467,23 +493,8 @@ base_status study_dyn_eval(const study_dyn_schedule *s, study_dyn_result **out)
         st = config_costs(&c, s->configs[k].bits, &c.r->statics[k], &c.rc[k * s->n_rivals]);
     if (st == BASE_OK)
         st = max_bits_new(s, used, &c.r->max_bits);
-    if (st == BASE_OK) {
-        /* The maximum equals a config when one already runs every layer at its widest: its
-         * figures are reused rather than planned again. */
-        rival_cfg *max_row = &c.rc[s->n_configs * s->n_rivals];
-        c.r->max_config = -1;
-        for (size_t k = 0; k < s->n_configs && c.r->max_config < 0; k++)
-            if (same_bits(s->configs[k].bits, c.r->max_bits))
-                c.r->max_config = (int)k;
-        if (c.r->max_config >= 0) {
-            size_t k = (size_t)c.r->max_config;
-            c.r->max_static = c.r->statics[k];
-            if (s->n_rivals)
-                memcpy(max_row, &c.rc[k * s->n_rivals], s->n_rivals * sizeof *max_row);
-        } else {
-            st = config_costs(&c, c.r->max_bits, &c.r->max_static, max_row);
-        }
-    }
+    if (st == BASE_OK)
+        st = max_costs(&c);
     if (st == BASE_OK) {
         storage_compute(s, used, &c.r->storage);
         st = build_rows(&c, n_sched);

@@ -88,6 +88,51 @@ static void json_num(FILE *fp, int decimals, double v)
         fprintf(fp, "%.*f", decimals, v);
 }
 
+/* One entry of "configs": config k, or the per-layer maximum when k == n_configs. */
+static void json_config(FILE *fp, const study_dyn_result *r, size_t k)
+{
+    const study_dyn_schedule *s = r->sched;
+    const study_dyn_static *x = k < s->n_configs ? &r->statics[k] : &r->max_static;
+    fputs("    {\"name\": ", fp);
+    base_json_str(fp, k < s->n_configs ? s->configs[k].name : "fixed_max");
+    fputs(", \"bits\": ", fp);
+    base_json_str(fp, k < s->n_configs ? s->configs[k].spec : "per-layer maximum");
+    fprintf(fp, ", \"role\": \"%s\", \"top1_pct\": ",
+            k == s->n_configs         ? "fixed_max"
+            : s->configs[k].is_static ? "static"
+                                      : "scheduled");
+    json_num(fp, 2,
+             k < s->n_configs     ? s->configs[k].top1_pct
+             : r->max_config >= 0 ? s->configs[r->max_config].top1_pct
+                                  : STUDY_NO_VALUE);
+    fprintf(fp,
+            ", \"passes\": %llu, \"latency_ms\": %.6e, \"energy_mj\": %.6e, "
+            "\"edp_js\": %.6e}%s\n",
+            (unsigned long long)x->n_passes, x->latency_ns * 1e-6, x->energy_pj * 1e-9, x->edp_js,
+            k < s->n_configs ? "," : "");
+}
+
+/* One design of a point, without its closing brace. */
+static void json_design(FILE *fp, const study_dyn_design *d)
+{
+    fputs("       {\"name\": ", fp);
+    base_json_str(fp, d->name);
+    if (!d->supported) {
+        fputs(", \"supported\": false, \"reason\": ", fp);
+        base_json_str(fp, d->reason);
+    } else {
+        fprintf(fp,
+                ", \"supported\": true, \"runs\": %zu, \"latency_ms\": %.6e, "
+                "\"energy_mj\": %.6e, \"edp_total_js\": %.6e, \"edp_per_input_js\": "
+                "%.6e, \"switch_latency_ms\": %.6e, \"switch_energy_mj\": %.6e, "
+                "\"switches\": %zu, \"missed\": %zu, \"top1_pct\": ",
+                d->n_runs, d->latency_ns * 1e-6, d->energy_pj * 1e-9, d->edp_total_js,
+                d->edp_per_input_js, d->switch_latency_ns * 1e-6, d->switch_energy_pj * 1e-9,
+                d->n_switches, d->n_missed);
+        json_num(fp, 4, d->top1_pct);
+    }
+}
+
 base_status study_dyn_write_summary_json(FILE *fp, const study_dyn_result *r)
 {
     const study_dyn_schedule *s = r->sched;
@@ -110,26 +155,8 @@ base_status study_dyn_write_summary_json(FILE *fp, const study_dyn_result *r)
             g->msb_bits * 1e-6, g->msb_fits ? "true" : "false", g->per_precision_bits * 1e-6,
             g->per_precision_fits ? "true" : "false", g->capacity_bits * 1e-6);
     fputs("  \"configs\": [\n", fp);
-    for (size_t k = 0; k <= s->n_configs; k++) {
-        const study_dyn_static *x = k < s->n_configs ? &r->statics[k] : &r->max_static;
-        fputs("    {\"name\": ", fp);
-        base_json_str(fp, k < s->n_configs ? s->configs[k].name : "fixed_max");
-        fputs(", \"bits\": ", fp);
-        base_json_str(fp, k < s->n_configs ? s->configs[k].spec : "per-layer maximum");
-        fprintf(fp, ", \"role\": \"%s\", \"top1_pct\": ",
-                k == s->n_configs         ? "fixed_max"
-                : s->configs[k].is_static ? "static"
-                                          : "scheduled");
-        json_num(fp, 2,
-                 k < s->n_configs     ? s->configs[k].top1_pct
-                 : r->max_config >= 0 ? s->configs[r->max_config].top1_pct
-                                      : STUDY_NO_VALUE);
-        fprintf(fp,
-                ", \"passes\": %llu, \"latency_ms\": %.6e, \"energy_mj\": %.6e, "
-                "\"edp_js\": %.6e}%s\n",
-                (unsigned long long)x->n_passes, x->latency_ns * 1e-6, x->energy_pj * 1e-9,
-                x->edp_js, k < s->n_configs ? "," : "");
-    }
+    for (size_t k = 0; k <= s->n_configs; k++)
+        json_config(fp, r, k);
     fputs("  ],\n  \"points\": [\n", fp);
     for (size_t p = 0; p < r->n_points; p++) {
         const study_dyn_point *pt = &r->points[p];
@@ -142,23 +169,7 @@ base_status study_dyn_write_summary_json(FILE *fp, const study_dyn_result *r)
                 pt->best_static_edp_js, pt->edp_vs_best_static_pct);
         fputs("     \"designs\": [\n", fp);
         for (size_t k = 0; k < pt->n_designs; k++) {
-            const study_dyn_design *d = &pt->design[k];
-            fputs("       {\"name\": ", fp);
-            base_json_str(fp, d->name);
-            if (!d->supported) {
-                fputs(", \"supported\": false, \"reason\": ", fp);
-                base_json_str(fp, d->reason);
-            } else {
-                fprintf(fp,
-                        ", \"supported\": true, \"runs\": %zu, \"latency_ms\": %.6e, "
-                        "\"energy_mj\": %.6e, \"edp_total_js\": %.6e, \"edp_per_input_js\": "
-                        "%.6e, \"switch_latency_ms\": %.6e, \"switch_energy_mj\": %.6e, "
-                        "\"switches\": %zu, \"missed\": %zu, \"top1_pct\": ",
-                        d->n_runs, d->latency_ns * 1e-6, d->energy_pj * 1e-9, d->edp_total_js,
-                        d->edp_per_input_js, d->switch_latency_ns * 1e-6,
-                        d->switch_energy_pj * 1e-9, d->n_switches, d->n_missed);
-                json_num(fp, 4, d->top1_pct);
-            }
+            json_design(fp, &pt->design[k]);
             fprintf(fp, "}%s\n", k + 1 < pt->n_designs ? "," : "");
         }
         fprintf(fp, "     ]}%s\n", p + 1 < r->n_points ? "," : "");

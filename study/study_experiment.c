@@ -24,7 +24,8 @@ static int in_list(const char *const list[], const char *s)
     return -1;
 }
 
-/* The label of a bit configuration (INT8, W4A8, mixed), used by sweeps, compare and fmnist. */
+/* Declared in sim/sim.h (a sim_ name defined in study/ since the split: it belongs in sim/, which
+ * this change does not touch); used by sweeps, compare and fmnist. */
 const char *sim_bits_label(const net_network *net, const net_bitcfg *bits, char *buf, size_t cap)
 {
     size_t n_weighted = 0, seen = 0;

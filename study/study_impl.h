@@ -135,7 +135,14 @@ base_status study_mark_fronts(study_sweep_out *o);
 /* Writes every output into dir, all renamed into place together. */
 base_status study_sweep_write(const char *dir, const study_sweep_out *o);
 
-/* ---- Writers shared by sweeps and dynamic precision -------------------------------------- */
+/* ---- Shared by sweeps and dynamic precision ----------------------------------------------- */
+
+/* One AP design point: plans bits of net on arch (sim_plan_new) and evaluates it on tech at
+ * vdd_v into a new result. The caller frees *plan and *res, also on failure (either may be
+ * NULL then). The planner's and evaluator's errors, BASE_ECAPACITY among them. */
+base_status study_plan_eval(const net_network *net, const net_bitcfg *bits, const sim_arch *arch,
+                            const tech_params *tech, double vdd_v, sim_plan **plan,
+                            sim_result **res);
 
 /* v with prec decimals (fixed, or in exponent form when sci), or nothing for NaN. */
 void study_num(FILE *fp, int prec, int sci, double v);

@@ -116,6 +116,18 @@ static base_status eval_ap(const study_experiment *e, plan_cache *c, study_point
     return st;
 }
 
+base_status study_plan_eval(const net_network *net, const net_bitcfg *bits, const sim_arch *arch,
+                            const tech_params *tech, double vdd_v, sim_plan **plan,
+                            sim_result **res)
+{
+    base_status st = sim_plan_new(net, bits, arch, plan);
+    if (st == BASE_OK)
+        st = sim_result_new(*plan, res);
+    if (st == BASE_OK)
+        st = sim_plan_eval(*plan, tech, vdd_v, *res);
+    return st;
+}
+
 /* Evaluates the layers_for point again and keeps its plan and result for layers.csv. */
 static base_status layers_result(const study_experiment *e, const study_point *pts, sim_plan **plan,
                                  sim_result **res)
@@ -125,13 +137,8 @@ static base_status layers_result(const study_experiment *e, const study_point *p
     if (!e->has_layers || p->status != STUDY_PT_OK)
         return BASE_OK;
     arch.batch = e->batch[p->batch];
-    base_status st =
-        sim_plan_new(e->nets[p->net], e->cfgs[p->net * e->n_bits + p->bits], &arch, plan);
-    if (st == BASE_OK)
-        st = sim_result_new(*plan, res);
-    if (st == BASE_OK)
-        st = sim_plan_eval(*plan, e->techs[p->tech], p->vdd_v, *res);
-    return st;
+    return study_plan_eval(e->nets[p->net], e->cfgs[p->net * e->n_bits + p->bits], &arch,
+                           e->techs[p->tech], p->vdd_v, plan, res);
 }
 
 /* Reports progress; 0 when the caller asks to stop. */

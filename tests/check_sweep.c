@@ -326,6 +326,14 @@ static void run_stopped(const study_experiment *e, const char *dir, size_t n, st
     ck_assert_uint_eq(stop.n_calls, n + 1);
 }
 
+/* 1 when <dir>/golden_small/<file> exists. */
+static int small_has(const char *dir, const char *file)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/golden_small/%s", dir, file);
+    return exists(path);
+}
+
 /* 1 when <a>/<name>/<file> and <b>/<name>/<file> hold the same bytes. */
 static int same_file(const char *a, const char *b, const char *name, const char *file)
 {
@@ -341,7 +349,7 @@ static int same_file(const char *a, const char *b, const char *name, const char 
 
 START_TEST(test_sweep_resume_skips_journaled_points)
 {
-    char dir_a[256], dir_b[256], path[512];
+    char dir_a[256], dir_b[256];
     study_experiment *e = NULL;
     study_sweep_stats s;
     snprintf(dir_a, sizeof dir_a, "%s/resume_a", scratch());
@@ -354,14 +362,11 @@ START_TEST(test_sweep_resume_skips_journaled_points)
     run_stopped(e, dir_a, 3, &s);
     ck_assert_ptr_nonnull(strstr(base_last_error(), "stopped by the caller after 3 new points"));
     ck_assert_ptr_nonnull(strstr(base_last_error(), "rerun to resume"));
-    snprintf(path, sizeof path, "%s/golden_small/.journal.csv", dir_a);
-    ck_assert(exists(path));
+    ck_assert(small_has(dir_a, ".journal.csv"));
     static const char *const outputs[] = {"points.csv", "front.csv", "summary.json", "plots.list",
                                           "layers.csv"};
-    for (size_t i = 0; i < sizeof outputs / sizeof outputs[0]; i++) {
-        snprintf(path, sizeof path, "%s/golden_small/%s", dir_a, outputs[i]);
-        ck_assert_msg(!exists(path), "%s written by a stopped sweep", outputs[i]);
-    }
+    for (size_t i = 0; i < sizeof outputs / sizeof outputs[0]; i++)
+        ck_assert_msg(!small_has(dir_a, outputs[i]), "%s written by a stopped sweep", outputs[i]);
 
     /* The rerun takes the 3 from the journal and evaluates the rest; progress starts at 3. */
     stopper watch = {.n_new = SIZE_MAX};
@@ -373,8 +378,7 @@ START_TEST(test_sweep_resume_skips_journaled_points)
     ck_assert_uint_eq(watch.n_calls, n - 3 + 1);
     ck_assert_uint_eq(watch.last_done, n);
     ck_assert_uint_eq(watch.last_total, n);
-    snprintf(path, sizeof path, "%s/golden_small/.journal.csv", dir_a);
-    ck_assert(!exists(path));
+    ck_assert(!small_has(dir_a, ".journal.csv"));
 
     /* Every output has the same bytes as an uninterrupted run's. */
     study_sweep_opts fresh = {.results_dir = dir_b};
@@ -392,7 +396,7 @@ END_TEST
  * leaves no output (only the journal), and the rerun writes them from the journal alone. */
 START_TEST(test_sweep_stop_at_the_ends)
 {
-    char dir[256], path[512];
+    char dir[256];
     study_experiment *e = NULL;
     study_sweep_stats s;
     snprintf(dir, sizeof dir, "%s/ends", scratch());
@@ -401,19 +405,16 @@ START_TEST(test_sweep_stop_at_the_ends)
     run_stopped(e, dir, 0, &s);
     ck_assert_uint_eq(s.n_plans, 0);
     ck_assert_int_eq(base_error_last()->status, BASE_ECANCELED);
-    snprintf(path, sizeof path, "%s/golden_small/.journal.csv", dir);
-    ck_assert(exists(path));
+    ck_assert(small_has(dir, ".journal.csv"));
     run_stopped(e, dir, n, &s);
     ck_assert_uint_eq(s.n_resumed, 0);
-    snprintf(path, sizeof path, "%s/golden_small/points.csv", dir);
-    ck_assert(!exists(path));
+    ck_assert(!small_has(dir, "points.csv"));
     study_sweep_opts go = {.results_dir = dir};
     ck_assert_int_eq(study_sweep_run(e, &go, &s), BASE_OK);
     ck_assert_uint_eq(s.n_resumed, n);
     ck_assert_uint_eq(s.n_evaluated, 0);
-    ck_assert(exists(path));
-    snprintf(path, sizeof path, "%s/golden_small/.journal.csv", dir);
-    ck_assert(!exists(path));
+    ck_assert(small_has(dir, "points.csv"));
+    ck_assert(!small_has(dir, ".journal.csv"));
     study_experiment_free(e);
 }
 END_TEST
