@@ -21,6 +21,7 @@ static const char *const status_text[BASE_STATUS_COUNT] = {
     [BASE_ENOTFOUND] = "not found",
     [BASE_ECAPACITY] = "does not fit the hardware",
     [BASE_EUNSUPPORTED] = "not supported",
+    [BASE_ECANCELED] = "stopped by the caller",
 };
 
 const char *base_strerror(base_status status)

@@ -24,6 +24,7 @@ typedef enum base_status {
     BASE_ENOTFOUND,    /* a named thing (table row, layer, network, file) does not exist */
     BASE_ECAPACITY,    /* the work does not fit the modelled hardware */
     BASE_EUNSUPPORTED, /* a valid request this version does not implement */
+    BASE_ECANCELED,    /* the caller asked to stop (e.g. a progress callback returned false) */
     BASE_STATUS_COUNT
 } base_status;
 

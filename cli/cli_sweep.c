@@ -1,10 +1,8 @@
 /* cli_sweep.c - `apsim sweep`: loads an experiment file (docs/EXPERIMENTS.md), runs every
  * design point and writes results/<name>/ (points.csv, front.csv, summary.json, plots.list,
  * and layers.csv / efficiency tables on request). A progress bar goes to stderr only when
- * stderr is a terminal. APSIM_SWEEP_STOP_AFTER=N stops after N new points (resume tests). */
-#include <math.h>
+ * stderr is a terminal. */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -20,8 +18,8 @@ static void usage(FILE *fp)
                 "stopped.\n");
 }
 
-/* "\r[#####.....]  12/36 points" on stderr, redrawn in place. */
-static void progress_bar(size_t done, size_t total, void *ctx)
+/* "\r[#####.....]  12/36 points" on stderr, redrawn in place; the sweep always goes on. */
+static bool progress_bar(size_t done, size_t total, void *ctx)
 {
     const char *name = ctx;
     enum { WIDTH = 30 };
@@ -34,6 +32,7 @@ static void progress_bar(size_t done, size_t total, void *ctx)
     if (done == total)
         fputc('\n', stderr);
     fflush(stderr);
+    return true;
 }
 
 int cli_sweep(int argc, char **argv)
@@ -67,13 +66,7 @@ int cli_sweep(int argc, char **argv)
     study_experiment *e = NULL;
     study_sweep_stats stats;
     study_sweep_opts opts = {.results_dir = results};
-    const char *stop = getenv("APSIM_SWEEP_STOP_AFTER");
     base_status st = study_experiment_load(file, &e);
-    if (st == BASE_OK && stop && *stop) {
-        unsigned long n = 0;
-        st = cli_parse_ulong("APSIM_SWEEP_STOP_AFTER", stop, 1, 1000000000ul, &n);
-        opts.stop_after = (size_t)n;
-    }
     if (st == BASE_OK && isatty(STDERR_FILENO)) {
         opts.progress = progress_bar;
         opts.progress_ctx = (void *)study_experiment_name(e);

@@ -4,6 +4,7 @@
 #ifndef STUDY_H
 #define STUDY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -11,7 +12,8 @@
 #include "base/base.h"
 #include "sim/sim.h"
 
-/* ---- Experiments and sweeps (study_sweep.c; format in docs/EXPERIMENTS.md) ----------------
+/* ---- Experiments and sweeps (study_experiment.c, study_axes.c, study_sweep.c, study_journal.c,
+ * study_write.c; format in docs/EXPERIMENTS.md) ---------------------------------------------
  * An experiment file lists networks x bit configurations x technologies x voltages x batch
  * sizes x accelerators. Loading resolves and checks everything (networks, bit files, globs,
  * technologies, voltages against each technology's range, accelerators, the architecture),
@@ -32,15 +34,17 @@ size_t study_experiment_n_points(const study_experiment *e);
 size_t study_experiment_n_bits(const study_experiment *e);
 const char *study_experiment_bits(const study_experiment *e, size_t i);
 
-/* Progress callback: done of total points finished (resumed points count as done). */
-typedef void (*study_progress_fn)(size_t done, size_t total, void *ctx);
+/* Progress callback: done of total points finished (resumed points count as done), called
+ * once before the first evaluation and again after every point. Returning false stops the
+ * sweep as an interruption would: no further point is evaluated, the journal keeps every
+ * finished point for a later run to resume, no output is written, and study_sweep_run
+ * returns BASE_ECANCELED (even when the last point was just finished). */
+typedef bool (*study_progress_fn)(size_t done, size_t total, void *ctx);
 
 typedef struct study_sweep_opts {
     const char *results_dir;    /* parent of the experiment's directory; NULL: "results" */
-    study_progress_fn progress; /* may be NULL */
+    study_progress_fn progress; /* may be NULL: run to the end */
     void *progress_ctx;
-    size_t stop_after; /* test hook: fail with BASE_EIO after this many newly evaluated points,
-                          leaving the journal behind as an interruption would (0: never) */
 } study_sweep_opts;
 
 typedef struct study_sweep_stats {
@@ -60,7 +64,8 @@ typedef struct study_sweep_stats {
  * Each finished point is appended to .journal.csv there (flushed), so an interrupted run
  * resumes without redoing it; the journal is removed once every output is in place. All
  * outputs are written to temporary files and renamed together at the end. stats may be
- * NULL. BASE_EIO, BASE_ENOMEM, or the evaluation's error. */
+ * NULL. BASE_EIO, BASE_ENOMEM, BASE_ECANCELED (the progress callback stopped it), or the
+ * evaluation's error. */
 base_status study_sweep_run(const study_experiment *e, const study_sweep_opts *opts,
                             study_sweep_stats *stats);
 
@@ -69,7 +74,8 @@ base_status study_sweep_run(const study_experiment *e, const study_sweep_opts *o
  * are never on the front and never dominate. */
 void study_pareto_mark(const double *acc, const double *edp, size_t n, int *on_front);
 
-/* ---- Dynamic mixed precision (study_dynamic.c, docs/DYNAMIC.md) ------------------------------
+/* ---- Dynamic mixed precision (study_dyn_load.c, study_dyn_eval.c, study_dyn_write.c;
+ * docs/DYNAMIC.md) ------------------------------------------------------------------------
  * A schedule is a stream of inferences whose bit configuration changes at run time: per
  * request (fixed or chosen by a latency/energy budget), a cascade (every input at a low
  * config, a fraction re-run at a high one; a family of fractions), or per-layer mixes that

@@ -1,7 +1,8 @@
-/* check_dynamic.c - dynamic mixed precision (study/study_dynamic.c): a one-config schedule equals
- * the static run bit for bit, the AP's zero switching cost follows from its pass counts (A
- * then B costs cost(A) + cost(B)), fixed-at-max never beats bit-fluid, budget selection,
- * cascade endpoints, weight storage, outputs, and every schedule-loader error path. */
+/* check_dynamic.c - dynamic mixed precision (study/study_dyn_load.c, study_dyn_eval.c,
+ * study_dyn_write.c): a one-config schedule equals the static run bit for bit, the AP's zero
+ * switching cost follows from its pass counts (A then B costs cost(A) + cost(B)), fixed-at-max
+ * never beats bit-fluid, budget selection, cascade endpoints, weight storage, outputs, and every
+ * schedule-loader error path. */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>

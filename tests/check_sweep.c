@@ -1,11 +1,15 @@
-/* check_sweep.c - experiment files and sweeps (study/study_sweep.c, docs/EXPERIMENTS.md): the
+/* check_sweep.c - experiment files and sweeps (study/study_experiment.c, study_axes.c,
+ * study_sweep.c, study_journal.c, study_write.c; docs/EXPERIMENTS.md): the
  * strict loader's error paths with their exact file:line:col, glob expansion, bit-config
- * labels, the Pareto front, resuming an interrupted sweep from its journal, and rivals (or
+ * labels, the Pareto front, stopping a sweep from its progress callback and resuming it from
+ * its journal (outputs byte-identical to an uninterrupted run's), and rivals (or
  * the AP) that cannot run a configuration recorded as such rather than failing the sweep. */
 #define _XOPEN_SOURCE 700 /* nftw, to remove the scratch directory */
 #include <check.h>
 #include <ftw.h>
 #include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -293,9 +297,59 @@ END_TEST
 
 /* ---- Sweeps --------------------------------------------------------------------------- */
 
+/* A progress callback that stops the sweep once n new points are finished (n = 0: before the
+ * first), as a kill would; it records the calls it saw. */
+typedef struct stopper {
+    size_t n_new, first, n_calls, last_done, last_total;
+    int seen;
+} stopper;
+
+static bool stop_after(size_t done, size_t total, void *ctx)
+{
+    stopper *s = ctx;
+    if (!s->seen)
+        s->first = done;
+    s->seen = 1;
+    s->n_calls++;
+    s->last_done = done;
+    s->last_total = total;
+    return done - s->first < s->n_new;
+}
+
+/* A run that stops after n new points into dir (BASE_ECANCELED, the journal left behind). */
+static void run_stopped(const study_experiment *e, const char *dir, size_t n, study_sweep_stats *s)
+{
+    stopper stop = {.n_new = n};
+    study_sweep_opts opts = {.results_dir = dir, .progress = stop_after, .progress_ctx = &stop};
+    ck_assert_int_eq(study_sweep_run(e, &opts, s), BASE_ECANCELED);
+    ck_assert_uint_eq(s->n_evaluated, n);
+    ck_assert_uint_eq(stop.n_calls, n + 1);
+}
+
+/* 1 when <dir>/golden_small/<file> exists. */
+static int small_has(const char *dir, const char *file)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/golden_small/%s", dir, file);
+    return exists(path);
+}
+
+/* 1 when <a>/<name>/<file> and <b>/<name>/<file> hold the same bytes. */
+static int same_file(const char *a, const char *b, const char *name, const char *file)
+{
+    char pa[512], pb[512];
+    snprintf(pa, sizeof pa, "%s/%s/%s", a, name, file);
+    snprintf(pb, sizeof pb, "%s/%s/%s", b, name, file);
+    char *x = slurp(pa), *y = slurp(pb);
+    int same = strcmp(x, y) == 0;
+    free(x);
+    free(y);
+    return same;
+}
+
 START_TEST(test_sweep_resume_skips_journaled_points)
 {
-    char dir_a[256], dir_b[256], path[512];
+    char dir_a[256], dir_b[256];
     study_experiment *e = NULL;
     study_sweep_stats s;
     snprintf(dir_a, sizeof dir_a, "%s/resume_a", scratch());
@@ -304,35 +358,63 @@ START_TEST(test_sweep_resume_skips_journaled_points)
     size_t n = study_experiment_n_points(e);
     ck_assert_uint_eq(n, 8);
 
-    /* Interrupted after 3 points: a journal, no outputs. */
-    study_sweep_opts stop = {.results_dir = dir_a, .stop_after = 3};
-    ck_assert_int_eq(study_sweep_run(e, &stop, &s), BASE_EIO);
-    ck_assert_uint_eq(s.n_evaluated, 3);
-    snprintf(path, sizeof path, "%s/golden_small/.journal.csv", dir_a);
-    ck_assert(exists(path));
-    snprintf(path, sizeof path, "%s/golden_small/points.csv", dir_a);
-    ck_assert(!exists(path));
+    /* Stopped by the callback after 3 points: a journal, no outputs, a message saying so. */
+    run_stopped(e, dir_a, 3, &s);
+    ck_assert_ptr_nonnull(strstr(base_last_error(), "stopped by the caller after 3 new points"));
+    ck_assert_ptr_nonnull(strstr(base_last_error(), "rerun to resume"));
+    ck_assert(small_has(dir_a, ".journal.csv"));
+    static const char *const outputs[] = {"points.csv", "front.csv", "summary.json", "plots.list",
+                                          "layers.csv"};
+    for (size_t i = 0; i < sizeof outputs / sizeof outputs[0]; i++)
+        ck_assert_msg(!small_has(dir_a, outputs[i]), "%s written by a stopped sweep", outputs[i]);
 
-    /* The rerun takes the 3 from the journal and evaluates the rest. */
-    study_sweep_opts go = {.results_dir = dir_a};
+    /* The rerun takes the 3 from the journal and evaluates the rest; progress starts at 3. */
+    stopper watch = {.n_new = SIZE_MAX};
+    study_sweep_opts go = {.results_dir = dir_a, .progress = stop_after, .progress_ctx = &watch};
     ck_assert_int_eq(study_sweep_run(e, &go, &s), BASE_OK);
     ck_assert_uint_eq(s.n_resumed, 3);
     ck_assert_uint_eq(s.n_evaluated, n - 3);
-    snprintf(path, sizeof path, "%s/golden_small/.journal.csv", dir_a);
-    ck_assert(!exists(path));
+    ck_assert_uint_eq(watch.first, 3);
+    ck_assert_uint_eq(watch.n_calls, n - 3 + 1);
+    ck_assert_uint_eq(watch.last_done, n);
+    ck_assert_uint_eq(watch.last_total, n);
+    ck_assert(!small_has(dir_a, ".journal.csv"));
 
-    /* Same bytes as an uninterrupted run. */
+    /* Every output has the same bytes as an uninterrupted run's. */
     study_sweep_opts fresh = {.results_dir = dir_b};
     ck_assert_int_eq(study_sweep_run(e, &fresh, &s), BASE_OK);
     ck_assert_uint_eq(s.n_resumed, 0);
     ck_assert_uint_eq(s.n_evaluated, n);
-    char pa[512], pb[512];
-    snprintf(pa, sizeof pa, "%s/golden_small/points.csv", dir_a);
-    snprintf(pb, sizeof pb, "%s/golden_small/points.csv", dir_b);
-    char *a = slurp(pa), *b = slurp(pb);
-    ck_assert_str_eq(a, b);
-    free(a);
-    free(b);
+    for (size_t i = 0; i < sizeof outputs / sizeof outputs[0]; i++)
+        ck_assert_msg(same_file(dir_a, dir_b, "golden_small", outputs[i]),
+                      "%s differs after resuming", outputs[i]);
+    study_experiment_free(e);
+}
+END_TEST
+
+/* A callback that stops at once evaluates nothing; one that stops after the last point still
+ * leaves no output (only the journal), and the rerun writes them from the journal alone. */
+START_TEST(test_sweep_stop_at_the_ends)
+{
+    char dir[256];
+    study_experiment *e = NULL;
+    study_sweep_stats s;
+    snprintf(dir, sizeof dir, "%s/ends", scratch());
+    ck_assert_int_eq(study_experiment_load("experiments/golden_small.yaml", &e), BASE_OK);
+    size_t n = study_experiment_n_points(e);
+    run_stopped(e, dir, 0, &s);
+    ck_assert_uint_eq(s.n_plans, 0);
+    ck_assert_int_eq(base_error_last()->status, BASE_ECANCELED);
+    ck_assert(small_has(dir, ".journal.csv"));
+    run_stopped(e, dir, n, &s);
+    ck_assert_uint_eq(s.n_resumed, 0);
+    ck_assert(!small_has(dir, "points.csv"));
+    study_sweep_opts go = {.results_dir = dir};
+    ck_assert_int_eq(study_sweep_run(e, &go, &s), BASE_OK);
+    ck_assert_uint_eq(s.n_resumed, n);
+    ck_assert_uint_eq(s.n_evaluated, 0);
+    ck_assert(small_has(dir, "points.csv"));
+    ck_assert(!small_has(dir, ".journal.csv"));
     study_experiment_free(e);
 }
 END_TEST
@@ -376,12 +458,11 @@ START_TEST(test_sweep_journal_invalidated_by_input_change)
              bits);
     const char *xp = write_file("inputs.yaml", text);
     ck_assert_int_eq(study_experiment_load(xp, &e), BASE_OK);
-    study_sweep_opts stop = {.results_dir = dir, .stop_after = 1};
-    ck_assert_int_eq(study_sweep_run(e, &stop, &s), BASE_EIO);
+    run_stopped(e, dir, 1, &s);
     study_experiment_free(e);
     /* Unchanged inputs: the journaled point is reused (and the run stops again). */
     ck_assert_int_eq(study_experiment_load(xp, &e), BASE_OK);
-    ck_assert_int_eq(study_sweep_run(e, &stop, &s), BASE_EIO);
+    run_stopped(e, dir, 1, &s);
     ck_assert_uint_eq(s.n_resumed, 1);
     study_experiment_free(e);
     /* The bit file changes (here only a comment; any byte counts): nothing is reused. */
@@ -409,14 +490,12 @@ START_TEST(test_sweep_journal_torn_line_truncated)
     snprintf(dir, sizeof dir, "%s/torn", scratch());
     snprintf(path, sizeof path, "%s/golden_small/.journal.csv", dir);
     ck_assert_int_eq(study_experiment_load("experiments/golden_small.yaml", &e), BASE_OK);
-    study_sweep_opts stop3 = {.results_dir = dir, .stop_after = 3};
-    ck_assert_int_eq(study_sweep_run(e, &stop3, &s), BASE_EIO);
+    run_stopped(e, dir, 3, &s);
     FILE *fp = fopen(path, "a");
     ck_assert_ptr_nonnull(fp);
     fputs("7|0|1.5", fp); /* killed mid-write */
     fclose(fp);
-    study_sweep_opts stop2 = {.results_dir = dir, .stop_after = 2};
-    ck_assert_int_eq(study_sweep_run(e, &stop2, &s), BASE_EIO);
+    run_stopped(e, dir, 2, &s);
     ck_assert_uint_eq(s.n_resumed, 3);
     char *j = slurp(path);
     ck_assert_ptr_null(strstr(j, "7|0|1.5"));
@@ -573,6 +652,7 @@ Suite *sweep_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("sweep");
     tcase_add_test(tc, test_sweep_resume_skips_journaled_points);
+    tcase_add_test(tc, test_sweep_stop_at_the_ends);
     tcase_add_test(tc, test_sweep_journal_of_other_file_ignored);
     tcase_add_test(tc, test_sweep_journal_invalidated_by_input_change);
     tcase_add_test(tc, test_sweep_journal_torn_line_truncated);

@@ -17,15 +17,8 @@ for f in summary.json plots.list layers.csv; do
 done
 if [ -e "$tmp/res/golden_small/.journal.csv" ]; then bad "sweep: journal left behind"; else ok; fi
 
-# Interrupted after 3 points (test hook), then resumed: same points.csv, 3 points reused.
-expect_exit 2 "sweep interrupted" \
-    env APSIM_SWEEP_STOP_AFTER=3 "$APSIM" sweep experiments/golden_small.yaml --results "$tmp/res2"
-if [ -e "$tmp/res2/golden_small/.journal.csv" ] && [ ! -e "$tmp/res2/golden_small/points.csv" ]
-then ok; else bad "sweep interrupted: want a journal and no points.csv"; fi
-expect_exit 0 "sweep resumed" "$APSIM" sweep experiments/golden_small.yaml --results "$tmp/res2"
-if grep -q "(3 resumed, 5 evaluated" "$tmp/out"; then ok; else bad "sweep resumed: count"; cat "$tmp/out"; fi
-expect_close "sweep resumed points.csv" "$tmp/res2/golden_small/points.csv" \
-    tests/golden/sweep_golden_small_points.csv.expected
+# Stopping and resuming (the journal) is tested in tests/check_sweep.c through the progress
+# callback of study_sweep_run.
 
 # A bad experiment: exit 2, file:line:col, and no results directory at all.
 printf 'name: badexp\nnetworks: [resnet18]\nbits: [int8]\ntechnologies: [sram, tungsten]\n' \
@@ -44,11 +37,6 @@ expect_exit 2 "sweep without a file" "$APSIM" sweep
 expect_exit 2 "sweep empty --results" "$APSIM" sweep experiments/golden_small.yaml --results ""
 if grep -q "error: --results needs a directory" "$tmp/err"; then ok; else
     bad "sweep empty --results: message"; cat "$tmp/err"; fi
-expect_exit 2 "sweep fractional stop hook" \
-    env APSIM_SWEEP_STOP_AFTER=2.5 "$APSIM" sweep experiments/golden_small.yaml --results "$tmp/res4"
-if grep -q "APSIM_SWEEP_STOP_AFTER" "$tmp/err"; then ok; else
-    bad "sweep fractional stop hook: message"; cat "$tmp/err"; fi
-if [ -e "$tmp/res4" ]; then bad "sweep fractional stop hook: results written"; else ok; fi
 # layers_for on a point that cannot run: a warning on stderr, no layers.csv.
 printf 'name: lnofit\nnetworks: [resnet18]\nbits: [int12, int8]\ntechnologies: [sram]\naccelerators: [ap]\nlayers_for: {bits: int12}\n' \
     >"$tmp/lnofit.yaml"

@@ -1,0 +1,253 @@
+/* study_dyn_write.c - the outputs of a dynamic-precision schedule (docs/DYNAMIC.md):
+ * requests.csv (one row per request on the bit-fluid AP), summary.csv and summary.json (every
+ * design per schedule point, the best static config, weight storage), family.csv and
+ * static.csv (the EDP-accuracy plot) and plots.list, in the C locale with units in the
+ * headers, each written atomically. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "study/study_impl.h"
+
+/* A number with fixed decimals, or nothing when it does not apply (NaN). */
+static void num(FILE *fp, int decimals, double v)
+{
+    study_num(fp, decimals, 0, v);
+}
+
+base_status study_dyn_write_requests_csv(FILE *fp, const study_dyn_result *r)
+{
+    const study_dyn_schedule *s = r->sched;
+    fprintf(fp, "point,fraction,request,input,rerun,config,budget_ms,budget_mj,met,passes,"
+                "latency_ms,energy_mj,edp_js,top1_pct\n");
+    for (size_t i = 0; i < r->n_rows; i++) {
+        const study_dyn_row *w = &r->rows[i];
+        int has_budget = w->budget_ms > 0 || w->budget_mj > 0;
+        fprintf(fp, "%zu,", w->point);
+        num(fp, 4,
+            r->points[w->point].fraction >= 0 ? r->points[w->point].fraction : STUDY_NO_VALUE);
+        fprintf(fp, ",%zu,%zu,%d,%s,", w->index, w->input, w->rerun, s->configs[w->config].name);
+        num(fp, 6, w->budget_ms > 0 ? w->budget_ms : STUDY_NO_VALUE);
+        fputc(',', fp);
+        num(fp, 6, w->budget_mj > 0 ? w->budget_mj : STUDY_NO_VALUE);
+        fputc(',', fp);
+        if (has_budget)
+            fputs(w->met ? "met" : "missed", fp);
+        fprintf(fp, ",%llu,%.6e,%.6e,%.6e,%.2f\n", (unsigned long long)w->n_passes,
+                w->latency_ns * 1e-6, w->energy_pj * 1e-9, sim_edp_js(w->energy_pj, w->latency_ns),
+                w->top1_pct);
+    }
+    return base_write_status(fp);
+}
+
+static double design_vs_static(const study_dyn_point *pt, const study_dyn_design *d)
+{
+    if (strncmp(d->name, "ap_", 3) != 0 || !d->supported)
+        return NAN;
+    return study_dyn_pct_diff(d->edp_per_input_js, pt->best_static_edp_js);
+}
+
+base_status study_dyn_write_summary_csv(FILE *fp, const study_dyn_result *r)
+{
+    const study_dyn_schedule *s = r->sched;
+    const study_dyn_storage *g = &r->storage;
+    fprintf(fp, "schedule,kind,point,fraction,design,supported,runs,inputs,top1_pct,latency_ms,"
+                "energy_mj,edp_total_js,edp_per_input_js,switch_latency_ms,switch_energy_mj,"
+                "switches,missed,best_static,best_static_edp_js,edp_vs_best_static_pct,"
+                "weights_msb_mbit,weights_per_precision_mbit,map_capacity_mbit\n");
+    for (size_t p = 0; p < r->n_points; p++) {
+        const study_dyn_point *pt = &r->points[p];
+        for (size_t k = 0; k < pt->n_designs; k++) {
+            const study_dyn_design *d = &pt->design[k];
+            fprintf(fp, "%s,%s,%zu,", s->name, study_dyn_kind_name(s->kind), p);
+            num(fp, 4, pt->fraction >= 0 ? pt->fraction : STUDY_NO_VALUE);
+            fprintf(fp, ",%s,%s,%zu,%zu,", d->name, d->supported ? "yes" : "no", d->n_runs,
+                    pt->n_inputs);
+            num(fp, 4, d->top1_pct);
+            if (d->supported)
+                fprintf(fp, ",%.6e,%.6e,%.6e,%.6e,%.6e,%.6e,%zu,%zu,", d->latency_ns * 1e-6,
+                        d->energy_pj * 1e-9, d->edp_total_js, d->edp_per_input_js,
+                        d->switch_latency_ns * 1e-6, d->switch_energy_pj * 1e-9, d->n_switches,
+                        d->n_missed);
+            else
+                fputs(",,,,,,,,,", fp);
+            fprintf(fp, "%s,%.6e,", s->configs[pt->best_static].name, pt->best_static_edp_js);
+            num(fp, 3, design_vs_static(pt, d));
+            fprintf(fp, ",%.3f,%.3f,%.3f\n", g->msb_bits * 1e-6, g->per_precision_bits * 1e-6,
+                    g->capacity_bits * 1e-6);
+        }
+    }
+    return base_write_status(fp);
+}
+
+static void json_num(FILE *fp, int decimals, double v)
+{
+    if (isnan(v))
+        fputs("null", fp);
+    else
+        fprintf(fp, "%.*f", decimals, v);
+}
+
+/* One entry of "configs": config k, or the per-layer maximum when k == n_configs. */
+static void json_config(FILE *fp, const study_dyn_result *r, size_t k)
+{
+    const study_dyn_schedule *s = r->sched;
+    const study_dyn_static *x = k < s->n_configs ? &r->statics[k] : &r->max_static;
+    fputs("    {\"name\": ", fp);
+    base_json_str(fp, k < s->n_configs ? s->configs[k].name : "fixed_max");
+    fputs(", \"bits\": ", fp);
+    base_json_str(fp, k < s->n_configs ? s->configs[k].spec : "per-layer maximum");
+    fprintf(fp, ", \"role\": \"%s\", \"top1_pct\": ",
+            k == s->n_configs         ? "fixed_max"
+            : s->configs[k].is_static ? "static"
+                                      : "scheduled");
+    json_num(fp, 2,
+             k < s->n_configs     ? s->configs[k].top1_pct
+             : r->max_config >= 0 ? s->configs[r->max_config].top1_pct
+                                  : STUDY_NO_VALUE);
+    fprintf(fp,
+            ", \"passes\": %llu, \"latency_ms\": %.6e, \"energy_mj\": %.6e, "
+            "\"edp_js\": %.6e}%s\n",
+            (unsigned long long)x->n_passes, x->latency_ns * 1e-6, x->energy_pj * 1e-9, x->edp_js,
+            k < s->n_configs ? "," : "");
+}
+
+/* One design of a point, without its closing brace. */
+static void json_design(FILE *fp, const study_dyn_design *d)
+{
+    fputs("       {\"name\": ", fp);
+    base_json_str(fp, d->name);
+    if (!d->supported) {
+        fputs(", \"supported\": false, \"reason\": ", fp);
+        base_json_str(fp, d->reason);
+    } else {
+        fprintf(fp,
+                ", \"supported\": true, \"runs\": %zu, \"latency_ms\": %.6e, "
+                "\"energy_mj\": %.6e, \"edp_total_js\": %.6e, \"edp_per_input_js\": "
+                "%.6e, \"switch_latency_ms\": %.6e, \"switch_energy_mj\": %.6e, "
+                "\"switches\": %zu, \"missed\": %zu, \"top1_pct\": ",
+                d->n_runs, d->latency_ns * 1e-6, d->energy_pj * 1e-9, d->edp_total_js,
+                d->edp_per_input_js, d->switch_latency_ns * 1e-6, d->switch_energy_pj * 1e-9,
+                d->n_switches, d->n_missed);
+        json_num(fp, 4, d->top1_pct);
+    }
+}
+
+base_status study_dyn_write_summary_json(FILE *fp, const study_dyn_result *r)
+{
+    const study_dyn_schedule *s = r->sched;
+    const study_dyn_storage *g = &r->storage;
+    fputs("{\n  \"schedule\": ", fp);
+    base_json_str(fp, s->name);
+    fputs(",\n  \"kind\": ", fp);
+    base_json_str(fp, study_dyn_kind_name(s->kind));
+    fputs(",\n  \"network\": ", fp);
+    base_json_str(fp, s->net->name);
+    fputs(",\n  \"technology\": ", fp);
+    base_json_str(fp, s->tech->name);
+    fputs(",\n  \"architecture\": ", fp);
+    base_json_str(fp, s->arch.name);
+    fprintf(fp, ",\n  \"vdd_v\": %.3f,\n  \"batch\": %u,\n", s->vdd_v, s->arch.batch);
+    fprintf(fp,
+            "  \"weight_storage\": {\"msb_slice_mbit\": %.3f, \"msb_slice_fits\": %s, "
+            "\"per_precision_mbit\": %.3f, \"per_precision_fits\": %s, "
+            "\"map_capacity_mbit\": %.3f},\n",
+            g->msb_bits * 1e-6, g->msb_fits ? "true" : "false", g->per_precision_bits * 1e-6,
+            g->per_precision_fits ? "true" : "false", g->capacity_bits * 1e-6);
+    fputs("  \"configs\": [\n", fp);
+    for (size_t k = 0; k <= s->n_configs; k++)
+        json_config(fp, r, k);
+    fputs("  ],\n  \"points\": [\n", fp);
+    for (size_t p = 0; p < r->n_points; p++) {
+        const study_dyn_point *pt = &r->points[p];
+        fputs("    {\"fraction\": ", fp);
+        json_num(fp, 4, pt->fraction >= 0 ? pt->fraction : STUDY_NO_VALUE);
+        fprintf(fp, ", \"inputs\": %zu, \"requests\": %zu, \"top1_pct\": %.4f, \"best_static\": ",
+                pt->n_inputs, pt->n_requests, pt->top1_pct);
+        base_json_str(fp, s->configs[pt->best_static].name);
+        fprintf(fp, ", \"best_static_edp_js\": %.6e, \"edp_vs_best_static_pct\": %.3f,\n",
+                pt->best_static_edp_js, pt->edp_vs_best_static_pct);
+        fputs("     \"designs\": [\n", fp);
+        for (size_t k = 0; k < pt->n_designs; k++) {
+            json_design(fp, &pt->design[k]);
+            fprintf(fp, "}%s\n", k + 1 < pt->n_designs ? "," : "");
+        }
+        fprintf(fp, "     ]}%s\n", p + 1 < r->n_points ? "," : "");
+    }
+    fputs("  ]\n}\n", fp);
+    return base_write_status(fp);
+}
+
+base_status study_dyn_write_family_csv(FILE *fp, const study_dyn_result *r)
+{
+    fprintf(fp, "series,fraction,top1_pct,latency_ms_per_input,energy_mj_per_input,"
+                "edp_js_per_input,label\n");
+    for (size_t k = 0; r->n_points && k < r->points[0].n_designs; k++)
+        for (size_t p = 0; p < r->n_points; p++) {
+            const study_dyn_point *pt = &r->points[p];
+            const study_dyn_design *d = &pt->design[k];
+            double n = (double)pt->n_inputs;
+            if (!d->supported || isnan(d->top1_pct))
+                continue;
+            fprintf(fp, "%s,", d->name);
+            num(fp, 4, pt->fraction >= 0 ? pt->fraction : STUDY_NO_VALUE);
+            fprintf(fp, ",%.4f,%.6e,%.6e,%.6e,", d->top1_pct, d->latency_ns * 1e-6 / n,
+                    d->energy_pj * 1e-9 / n, d->edp_per_input_js);
+            if (pt->fraction >= 0)
+                fprintf(fp, "f=%.2f\n", pt->fraction);
+            else
+                fprintf(fp, "%s\n", r->sched->name);
+        }
+    return base_write_status(fp);
+}
+
+base_status study_dyn_write_static_csv(FILE *fp, const study_dyn_result *r)
+{
+    const study_dyn_schedule *s = r->sched;
+    fprintf(fp, "series,label,top1_pct,latency_ms,energy_mj,edp_js,passes\n");
+    for (size_t k = 0; k < s->n_configs; k++) {
+        const study_dyn_static *x = &r->statics[k];
+        fprintf(fp, "static,%s,%.2f,%.6e,%.6e,%.6e,%llu\n", s->configs[k].name,
+                s->configs[k].top1_pct, x->latency_ns * 1e-6, x->energy_pj * 1e-9, x->edp_js,
+                (unsigned long long)x->n_passes);
+    }
+    return base_write_status(fp);
+}
+
+static base_status write_plots_list(FILE *fp, const study_dyn_result *r)
+{
+    const study_dyn_schedule *s = r->sched;
+    fprintf(
+        fp,
+        "dynamic|family.csv|dynamic_edp_accuracy|%s: EDP per inference vs average top-1 (%s, %s "
+        "%.2f V)|ap_bit_fluid ap_fixed_max|static.csv\n",
+        s->name, s->net->name, s->tech->name, s->vdd_v);
+    return base_write_status(fp);
+}
+
+/* Adapters from the typed writers to base_write_set's (FILE *, const void *) writers. */
+#define DYN_OUTPUT(fn)                                                                             \
+    static base_status out_##fn(FILE *fp, const void *ctx)                                         \
+    {                                                                                              \
+        return fn(fp, ctx);                                                                        \
+    }
+DYN_OUTPUT(study_dyn_write_requests_csv)
+DYN_OUTPUT(study_dyn_write_summary_csv)
+DYN_OUTPUT(study_dyn_write_summary_json)
+DYN_OUTPUT(study_dyn_write_family_csv)
+DYN_OUTPUT(study_dyn_write_static_csv)
+DYN_OUTPUT(write_plots_list)
+#undef DYN_OUTPUT
+
+base_status study_dyn_write_outputs(const study_dyn_result *r, const char *dir)
+{
+    const base_output outs[] = {
+        {"requests.csv", out_study_dyn_write_requests_csv, 1},
+        {"summary.csv", out_study_dyn_write_summary_csv, 1},
+        {"summary.json", out_study_dyn_write_summary_json, 1},
+        {"family.csv", out_study_dyn_write_family_csv, 1},
+        {"static.csv", out_study_dyn_write_static_csv, 1},
+        {"plots.list", out_write_plots_list, 1},
+    };
+    return base_write_set(dir, outs, sizeof outs / sizeof outs[0], r);
+}

@@ -1,0 +1,161 @@
+/* study_impl.h - internal to study/ (not installed, not included outside the folder): the
+ * experiment's representation and design points shared by the sweep's files (schema and
+ * loading in study_experiment.c and study_axes.c, the run in study_sweep.c, hashing and the
+ * resume journal in study_journal.c, series, fronts and writers in study_write.c), and the
+ * helpers the dynamic-precision files share (study_dyn_load.c, study_dyn_eval.c,
+ * study_dyn_write.c). The public API is study.h. */
+#ifndef STUDY_IMPL_H
+#define STUDY_IMPL_H
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "cfg/cfg.h"
+#include "study/study.h"
+
+/* ---- Sweeps ---------------------------------------------------------------------------- */
+
+/* Plots an experiment may ask for (each a script in plots/), as bits of study_experiment.plots. */
+enum {
+    STUDY_PLOT_EDP_ACCURACY = 1,
+    STUDY_PLOT_LAYER_ENERGY = 2,
+    STUDY_PLOT_EDP_VDD = 4,
+    STUDY_PLOT_BATCH = 8
+};
+
+/* Dimensions a plot series can be made of, in the order they are joined (study_experiment.dims). */
+enum {
+    STUDY_DIM_NETWORK = 1,
+    STUDY_DIM_BITS = 2,
+    STUDY_DIM_ACCEL = 4,
+    STUDY_DIM_TECH = 8,
+    STUDY_DIM_VDD = 16,
+    STUDY_DIM_BATCH = 32
+};
+
+#define STUDY_NO_TECH ((size_t)-1) /* a rival's point: no apsim technology */
+
+/* Outcome of a design point, indexing study_status_names. */
+enum { STUDY_PT_OK, STUDY_PT_UNSUPPORTED, STUDY_PT_NOFIT };
+extern const char *const study_status_names[]; /* "ok", "unsupported", "no-fit" */
+
+/* One design point and, once evaluated, its figures (per batch; NaN when not applicable). */
+typedef struct study_point {
+    size_t net, bits, batch, accel, tech; /* indices; tech is STUDY_NO_TECH for rivals */
+    double vdd_v;                         /* NaN for rivals */
+    const char *energy_law, *delay_law;   /* static strings from tech_scale ("" for rivals) */
+    int done, status, pareto;
+    double latency_ns, energy_pj, e_search_pj, e_write_pj, e_move_pj, e_leak_pj, e_periph_pj;
+    double tops_per_w, gops_per_mm2, inf_s, area_mm2;
+    uint64_t macs;
+    char path[40];    /* rival datapath ("" for the AP) */
+    char series[200]; /* plot series */
+} study_point;
+
+/* A published figure of another in-memory accelerator (efficiency table). */
+typedef struct study_published {
+    char *name, *source, *relative;
+    double gops_per_w, gops_per_mm2; /* NaN when not published */
+} study_published;
+
+struct study_experiment {
+    char *path, *name, *description;
+    uint64_t hash; /* FNV-1a of SIM_MODEL_VERSION and every input file: a journal written
+                      from other inputs or another cost model is not reused */
+    size_t n_nets;
+    net_network **nets;
+    size_t n_bits;
+    char **bits;        /* entries after glob expansion */
+    net_bitcfg **cfgs;  /* n_nets x n_bits */
+    double *top1;       /* n_nets x n_bits, NaN when unknown */
+    char (*labels)[16]; /* n_nets x n_bits */
+    size_t n_techs;
+    tech_params **techs;
+    size_t *n_vdd;  /* per technology */
+    double **vdd_v; /* per technology, ascending */
+    size_t n_batch;
+    unsigned *batch;
+    sim_arch arch;
+    size_t n_accels;
+    sim_accel *accels; /* model NULL for the AP */
+    unsigned plots, dims;
+    int has_layers;
+    size_t layers_point;
+    size_t n_pub;
+    study_published *pub;
+    char *pub_path;
+    size_t n_points;
+    study_point *points;
+};
+
+/* Loading helpers shared by study_experiment.c and study_axes.c. */
+int study_file_exists(const char *path);
+/* A non-empty sequence (BASE_ETYPE / BASE_EINVAL otherwise). */
+base_status study_nonempty_seq(const cfg_node *n, const char *what);
+/* 1 when key names bit configuration b (its entry, scheme, or file name without .yaml). */
+int study_names_bits(const study_experiment *e, size_t b, const char *key);
+/* The axes of an experiment, each from its key's node (NULL when the key is absent and the
+ * axis has a default); errors at file:line:col. */
+base_status study_load_networks(study_experiment *e, const cfg_node *seq);
+base_status study_load_bits(study_experiment *e, const cfg_node *seq);
+base_status study_load_accuracy(study_experiment *e, const cfg_node *map);
+base_status study_load_techs(study_experiment *e, const cfg_node *seq);
+base_status study_load_vdd(study_experiment *e, const cfg_node *seq, const cfg_node *root);
+base_status study_load_batch(study_experiment *e, const cfg_node *seq);
+base_status study_load_accels(study_experiment *e, const cfg_node *seq);
+
+/* Hashing of the inputs (study_journal.c): starts e->hash from the cost-model version, then
+ * folds input files in, either by path or by the shipped name they resolve to under dir. */
+void study_hash_start(study_experiment *e);
+void study_hash_file(study_experiment *e, const char *path);
+void study_hash_named(study_experiment *e, const char *name, const char *dir);
+
+/* The resume journal (study_journal.c). study_journal_open takes in what an interrupted run
+ * of the same inputs left (marking those points done, counted in *n_resumed) and opens the
+ * journal for appending; study_journal_write appends point i and flushes. */
+base_status study_journal_open(const study_experiment *e, const char *path, study_point *pts,
+                               size_t *n_resumed, FILE **out);
+void study_journal_write(FILE *fp, size_t i, const study_point *p);
+
+/* What the writers read (study_write.c). */
+typedef struct study_sweep_out {
+    const study_experiment *e;
+    study_point *pts;
+    size_t *front; /* indices of Pareto points, sorted by series then accuracy (owned) */
+    size_t n_front;
+    const sim_plan *layers_plan;
+    const sim_result *layers_res;
+} study_sweep_out;
+
+/* Names p's plot series from the experiment's series dimensions. */
+void study_series_name(const study_experiment *e, study_point *p);
+/* Marks Pareto points per series and lists them in o->front. BASE_ENOMEM. */
+base_status study_mark_fronts(study_sweep_out *o);
+/* Writes every output into dir, all renamed into place together. */
+base_status study_sweep_write(const char *dir, const study_sweep_out *o);
+
+/* ---- Shared by sweeps and dynamic precision ----------------------------------------------- */
+
+/* One AP design point: plans bits of net on arch (sim_plan_new) and evaluates it on tech at
+ * vdd_v into a new result. The caller frees *plan and *res, also on failure (either may be
+ * NULL then). The planner's and evaluator's errors, BASE_ECAPACITY among them. */
+base_status study_plan_eval(const net_network *net, const net_bitcfg *bits, const sim_arch *arch,
+                            const tech_params *tech, double vdd_v, sim_plan **plan,
+                            sim_result **res);
+
+/* v with prec decimals (fixed, or in exponent form when sci), or nothing for NaN. */
+void study_num(FILE *fp, int prec, int sci, double v);
+
+/* ---- Dynamic precision ------------------------------------------------------------------- */
+
+/* A figure that does not apply (printed as an empty CSV field or JSON null). */
+#define STUDY_NO_VALUE ((double)NAN)
+
+/* Inputs of n re-run at high precision for a cascade fraction (nearest whole number). */
+size_t study_dyn_rerun_count(double fraction, size_t n);
+/* Relative difference in percent; rounding noise of summing n equal requests and dividing by
+ * n again (|d| < 1e-9 %) reads as the exact zero it is. */
+double study_dyn_pct_diff(double x, double ref);
+
+#endif /* STUDY_IMPL_H */

@@ -1,0 +1,476 @@
+/* study_write.c - a sweep's outputs (docs/EXPERIMENTS.md): plot series names, the Pareto front
+ * per series (maximise top-1 accuracy, minimise EDP, as in multi-objective design-space
+ * exploration), and the writers of points.csv, front.csv, summary.json, plots.list,
+ * layers.csv and the efficiency table (CSV and Markdown), all renamed into place together.
+ * Also the number formatting the dynamic-precision writers share. */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "study/study_impl.h"
+
+const char *const study_status_names[] = {"ok", "unsupported", "no-fit"};
+
+void study_num(FILE *fp, int prec, int sci, double v)
+{
+    if (!isnan(v))
+        fprintf(fp, sci ? "%.*e" : "%.*f", prec, v);
+}
+
+void study_pareto_mark(const double *acc, const double *edp, size_t n, int *on_front)
+{
+    for (size_t i = 0; i < n; i++) {
+        on_front[i] = !isnan(acc[i]) && !isnan(edp[i]);
+        for (size_t j = 0; j < n && on_front[i]; j++) {
+            if (j == i || isnan(acc[j]) || isnan(edp[j]))
+                continue;
+            if (acc[j] >= acc[i] && edp[j] <= edp[i] && (acc[j] > acc[i] || edp[j] < edp[i]))
+                on_front[i] = 0;
+        }
+    }
+}
+
+static const char *bits_name(const study_experiment *e, const study_point *p)
+{
+    return sim_bits_name(e->cfgs[p->net * e->n_bits + p->bits]);
+}
+
+static const char *accel_name(const study_experiment *e, size_t a)
+{
+    return e->accels[a].model ? acc_model_name(e->accels[a].model) : "ap";
+}
+
+/* ",value" with prec decimals (fixed, or in exponent form when sci), or "," for NaN. */
+static void put_num(FILE *fp, int prec, int sci, double v)
+{
+    fputc(',', fp);
+    study_num(fp, prec, sci, v);
+}
+
+/* Appends one '/'-separated part to a series name of capacity cap, truncating (never past
+ * cap - 1 characters, always terminated) when it is full. */
+static void series_add(char *s, size_t cap, size_t *len, const char *part)
+{
+    if (*len && *len + 1 < cap) {
+        s[(*len)++] = '/';
+        s[*len] = '\0';
+    }
+    if (*len + 1 < cap) {
+        int n = snprintf(s + *len, cap - *len, "%s", part);
+        *len = n < 0 ? *len : *len + (size_t)n;
+    }
+    if (*len > cap - 1)
+        *len = cap - 1;
+}
+
+void study_series_name(const study_experiment *e, study_point *p)
+{
+    char *s = p->series, part[64];
+    size_t cap = sizeof p->series, len = 0;
+    s[0] = '\0';
+#define ADD(...)                                                                                   \
+    do {                                                                                           \
+        snprintf(part, sizeof part, __VA_ARGS__);                                                  \
+        series_add(s, cap, &len, part);                                                            \
+    } while (0)
+    if (e->dims & STUDY_DIM_NETWORK)
+        series_add(s, cap, &len, e->nets[p->net]->name);
+    if (e->dims & STUDY_DIM_BITS)
+        series_add(s, cap, &len, bits_name(e, p));
+    if (p->tech == STUDY_NO_TECH) {
+        series_add(s, cap, &len, accel_name(e, p->accel));
+    } else {
+        if (e->dims & STUDY_DIM_ACCEL)
+            series_add(s, cap, &len, "ap");
+        if (e->dims & STUDY_DIM_TECH)
+            series_add(s, cap, &len, e->techs[p->tech]->name);
+        if (e->dims & STUDY_DIM_VDD)
+            ADD("%.2fV", p->vdd_v);
+    }
+    if (e->dims & STUDY_DIM_BATCH)
+        ADD("b%u", e->batch[p->batch]);
+#undef ADD
+    if (!s[0])
+        snprintf(s, cap, "all");
+    for (char *q = s; *q; q++)
+        if (*q == ' ' || *q == ',' || *q == '|')
+            *q = '_';
+}
+
+static void write_point(FILE *fp, const study_experiment *e, const study_point *p)
+{
+    size_t k = p->net * e->n_bits + p->bits;
+    double edp = sim_edp_js(p->energy_pj, p->latency_ns);
+    fprintf(fp, "%s,%s,%s,%s,%s,%s", e->name, e->nets[p->net]->name, bits_name(e, p), e->labels[k],
+            accel_name(e, p->accel), p->tech == STUDY_NO_TECH ? "-" : e->techs[p->tech]->name);
+    put_num(fp, 3, 0, p->vdd_v);
+    fprintf(fp, ",%u,%s", e->batch[p->batch], study_status_names[p->status]);
+    put_num(fp, 2, 0, e->top1[k]);
+    put_num(fp, 6, 1, p->latency_ns * 1e-6);
+    put_num(fp, 6, 1, p->energy_pj * 1e-9);
+    put_num(fp, 6, 1, edp);
+    put_num(fp, 6, 1, p->e_search_pj * 1e-9);
+    put_num(fp, 6, 1, p->e_write_pj * 1e-9);
+    put_num(fp, 6, 1, p->e_move_pj * 1e-9);
+    put_num(fp, 6, 1, p->e_leak_pj * 1e-9);
+    put_num(fp, 6, 1, p->e_periph_pj * 1e-9);
+    put_num(fp, 6, 1, p->energy_pj * 1e-9 / e->batch[p->batch]);
+    fprintf(fp, ",%" PRIu64, p->macs);
+    put_num(fp, 6, 1, p->tops_per_w);
+    put_num(fp, 6, 1, p->gops_per_mm2);
+    put_num(fp, 6, 1, p->inf_s);
+    put_num(fp, 3, 0, p->area_mm2);
+    fprintf(fp, ",%d,%s,%s,\"%s\",\"%s\"\n", p->pareto, p->series, p->path, p->energy_law,
+            p->delay_law);
+}
+
+static const char POINTS_HEADER[] =
+    "experiment,network,bits,label,accelerator,technology,vdd_v,batch,status,top1_pct,"
+    "latency_ms,energy_mj,edp_js,energy_search_mj,energy_write_mj,energy_move_mj,"
+    "energy_leak_mj,energy_periph_mj,energy_per_inf_mj,macs_per_batch,tops_per_w,gops_per_mm2,"
+    "inferences_per_s,area_mm2,pareto,series,path,energy_law,delay_law\n";
+
+static size_t series_firsts(const study_sweep_out *o, size_t *firsts,
+                            int (*want)(const study_point *));
+
+/* Rows grouped by series (in order of first appearance), sweep order within a series:
+ * gnuplot draws a series' line only through consecutive rows. */
+static base_status write_points(FILE *fp, const void *ctx)
+{
+    const study_sweep_out *o = ctx;
+    size_t *firsts = base_calloc(o->e->n_points, sizeof *firsts);
+    if (!firsts)
+        return BASE_ERROR(BASE_ENOMEM, "out of memory");
+    size_t n_series = series_firsts(o, firsts, NULL);
+    fputs(POINTS_HEADER, fp);
+    for (size_t s = 0; s < n_series; s++)
+        for (size_t i = firsts[s]; i < o->e->n_points; i++)
+            if (strcmp(o->pts[i].series, o->pts[firsts[s]].series) == 0)
+                write_point(fp, o->e, &o->pts[i]);
+    base_free(firsts);
+    return base_write_status(fp);
+}
+
+static base_status write_front(FILE *fp, const void *ctx)
+{
+    const study_sweep_out *o = ctx;
+    fputs(POINTS_HEADER, fp);
+    for (size_t i = 0; i < o->n_front; i++)
+        write_point(fp, o->e, &o->pts[o->front[i]]);
+    return base_write_status(fp);
+}
+
+/* Index of the first point of each distinct series, in order of first appearance. */
+static size_t series_firsts(const study_sweep_out *o, size_t *firsts,
+                            int (*want)(const study_point *))
+{
+    size_t n = 0;
+    for (size_t i = 0; i < o->e->n_points; i++) {
+        const study_point *p = &o->pts[i];
+        size_t j = 0;
+        if (want && !want(p))
+            continue;
+        while (j < n && strcmp(o->pts[firsts[j]].series, p->series) != 0)
+            j++;
+        if (j == n)
+            firsts[n++] = i;
+    }
+    return n;
+}
+
+static base_status write_summary(FILE *fp, const void *ctx)
+{
+    const study_sweep_out *o = ctx;
+    const study_experiment *e = o->e;
+    size_t n_unsup = 0, n_ok = 0, n_nofit = 0;
+    size_t *firsts = base_calloc(e->n_points, sizeof *firsts);
+    if (!firsts)
+        return BASE_ERROR(BASE_ENOMEM, "out of memory");
+    for (size_t i = 0; i < e->n_points; i++) {
+        n_unsup += o->pts[i].status != STUDY_PT_OK;
+        n_ok += o->pts[i].status == STUDY_PT_OK;
+        n_nofit += o->pts[i].status == STUDY_PT_NOFIT;
+    }
+    fprintf(fp, "{\n  \"experiment\": ");
+    base_json_str(fp, e->name);
+    fprintf(fp, ",\n  \"description\": ");
+    base_json_str(fp, e->description ? e->description : "");
+    fprintf(fp, ",\n  \"file\": ");
+    base_json_str(fp, e->path);
+    fprintf(fp, ",\n  \"inputs_fnv1a\": \"%016" PRIx64 "\",\n  \"model_version\": ", e->hash);
+    base_json_str(fp, SIM_MODEL_VERSION);
+    fputs(",\n  \"architecture\": ", fp);
+    base_json_str(fp, e->arch.name);
+    fprintf(fp,
+            ",\n  \"n_points\": %zu,\n  \"n_ok\": %zu,\n  \"n_unsupported\": %zu,\n"
+            "  \"n_nofit\": %zu,\n  \"n_pareto\": %zu,\n  \"units\": {\"latency\": \"ms per "
+            "batch\", \"energy\": "
+            "\"mJ per batch\", \"edp\": \"J*s per batch\"},\n  \"series\": [",
+            e->n_points, n_ok, n_unsup, n_nofit, o->n_front);
+    size_t n_series = series_firsts(o, firsts, NULL);
+    for (size_t s = 0; s < n_series; s++) {
+        const char *name = o->pts[firsts[s]].series;
+        size_t n = 0, n_front = 0, best = SIZE_MAX;
+        double best_edp = INFINITY;
+        for (size_t i = 0; i < e->n_points; i++) {
+            const study_point *p = &o->pts[i];
+            if (strcmp(p->series, name) != 0)
+                continue;
+            n++;
+            n_front += (size_t)p->pareto;
+            double edp = sim_edp_js(p->energy_pj, p->latency_ns);
+            if (p->status == STUDY_PT_OK && edp < best_edp) {
+                best_edp = edp;
+                best = i;
+            }
+        }
+        fprintf(fp, "%s\n    {\"name\": ", s ? "," : "");
+        base_json_str(fp, name);
+        fprintf(fp, ", \"n_points\": %zu, \"n_front\": %zu, \"least_edp\": ", n, n_front);
+        if (best == SIZE_MAX) {
+            fprintf(fp, "null}");
+            continue;
+        }
+        const study_point *p = &o->pts[best];
+        fprintf(fp, "{\"network\": ");
+        base_json_str(fp, e->nets[p->net]->name);
+        fprintf(fp, ", \"bits\": ");
+        base_json_str(fp, bits_name(e, p));
+        fprintf(fp, ", \"edp_js\": %.6e", best_edp);
+        double top1 = e->top1[p->net * e->n_bits + p->bits];
+        if (!isnan(top1))
+            fprintf(fp, ", \"top1_pct\": %.2f", top1);
+        fprintf(fp, "}}");
+    }
+    fprintf(fp, "\n  ]\n}\n");
+    base_free(firsts);
+    return base_write_status(fp);
+}
+
+static int is_ok(const study_point *p)
+{
+    return p->status == STUDY_PT_OK;
+}
+static int is_ap_ok(const study_point *p)
+{
+    return p->status == STUDY_PT_OK && p->tech != STUDY_NO_TECH;
+}
+
+/* One plot line per network: "script|points.csv|stem[_network]|title|series...|extra". */
+static void plot_lines(FILE *fp, const study_sweep_out *o, size_t *firsts, const char *script,
+                       const char *what, int (*want)(const study_point *), int need_top1,
+                       const char *extra)
+{
+    const study_experiment *e = o->e;
+    for (size_t ni = 0; ni < e->n_nets; ni++) {
+        size_t n = series_firsts(o, firsts, want), shown = 0;
+        for (size_t s = 0; s < n; s++) {
+            /* Keep the series with at least one usable point of this network. */
+            int used = 0;
+            for (size_t i = 0; i < e->n_points && !used; i++) {
+                const study_point *p = &o->pts[i];
+                used = p->net == ni && want(p) &&
+                       strcmp(p->series, o->pts[firsts[s]].series) == 0 &&
+                       (!need_top1 || !isnan(e->top1[p->net * e->n_bits + p->bits]));
+            }
+            if (used)
+                firsts[shown++] = firsts[s];
+        }
+        if (shown == 0)
+            continue;
+        fprintf(fp, "%s|points.csv|%s%s%s|%s: %s (%s, batch", script, script,
+                e->n_nets > 1 ? "_" : "", e->n_nets > 1 ? e->nets[ni]->name : "", e->nets[ni]->name,
+                what, e->arch.name);
+        for (size_t b = 0; b < e->n_batch; b++)
+            fprintf(fp, "%s%u", b ? "," : " ", e->batch[b]);
+        int rivals = 0;
+        for (size_t a = 0; a < e->n_accels; a++)
+            rivals |= e->accels[a].model != NULL;
+        fprintf(fp, "%s)|", rivals && want == is_ok ? "; rivals: conv/fc only" : "");
+        for (size_t s = 0; s < shown; s++)
+            fprintf(fp, "%s%s", s ? " " : "", o->pts[firsts[s]].series);
+        fprintf(fp, "%s%s\n", extra ? "|" : "", extra ? extra : "");
+    }
+}
+
+static base_status write_plots(FILE *fp, const void *ctx)
+{
+    const study_sweep_out *o = ctx;
+    const study_experiment *e = o->e;
+    size_t *firsts = base_calloc(e->n_points, sizeof *firsts);
+    if (!firsts)
+        return BASE_ERROR(BASE_ENOMEM, "out of memory");
+    if (e->plots & STUDY_PLOT_EDP_ACCURACY)
+        plot_lines(fp, o, firsts, "edp_accuracy", "EDP versus ImageNet top-1 accuracy", is_ok, 1,
+                   "front.csv");
+    if (e->plots & STUDY_PLOT_EDP_VDD)
+        plot_lines(fp, o, firsts, "edp_vdd", "latency, energy and EDP versus Vdd", is_ap_ok, 0,
+                   NULL);
+    if (e->plots & STUDY_PLOT_BATCH)
+        plot_lines(fp, o, firsts, "batch", "throughput and energy versus batch size", is_ap_ok, 0,
+                   NULL);
+    if ((e->plots & STUDY_PLOT_LAYER_ENERGY) && o->layers_res) {
+        const study_point *p = &e->points[e->layers_point];
+        fprintf(fp,
+                "layer_energy|layers.csv|layer_energy|%s, %s on %s at %.2f V, batch %u: "
+                "energy per layer|-\n",
+                e->nets[p->net]->name, bits_name(e, p), e->techs[p->tech]->name, p->vdd_v,
+                e->batch[p->batch]);
+    }
+    base_free(firsts);
+    return base_write_status(fp);
+}
+
+static base_status write_layers(FILE *fp, const void *ctx)
+{
+    const study_sweep_out *o = ctx;
+    return sim_result_write_layers_csv(fp, o->layers_plan, o->layers_res);
+}
+
+/* sep then v with 4 significant digits, or just sep for NaN. */
+static void eff_num(FILE *fp, const char *sep, double v)
+{
+    fputs(sep, fp);
+    if (!isnan(v))
+        fprintf(fp, "%.4g", v);
+}
+
+/* The efficiency table: every AP point next to the published figures of other in-memory
+ * accelerators (csv = 1) or the same as a Markdown table (csv = 0). */
+static base_status write_efficiency(FILE *fp, const study_sweep_out *o, int csv)
+{
+    const study_experiment *e = o->e;
+    const char *sep = csv ? "," : " | ";
+    if (csv)
+        fputs("source,system,network,bits,label,technology,vdd_v,batch,tops_per_w,"
+              "gops_per_mm2,inferences_per_s,note\n",
+              fp);
+    else
+        fprintf(fp, "| source | system | network | bits | technology | Vdd (V) | batch | "
+                    "TOPS/W | GOPS/s/mm2 | inferences/s | note |\n"
+                    "|---|---|---|---|---|---|---|---|---|---|---|\n");
+    for (size_t i = 0; i < e->n_points; i++) {
+        const study_point *p = &o->pts[i];
+        size_t k = p->net * e->n_bits + p->bits;
+        if (!is_ap_ok(p))
+            continue;
+        fprintf(fp, "%sapsim%sap/%s%s%s%s%s", csv ? "" : "| ", sep, e->techs[p->tech]->name, sep,
+                e->nets[p->net]->name, sep, bits_name(e, p));
+        if (csv)
+            fprintf(fp, ",%s", e->labels[k]);
+        fprintf(fp, "%s%s%s%.3f%s%u", sep, e->techs[p->tech]->name, sep, p->vdd_v, sep,
+                e->batch[p->batch]);
+        eff_num(fp, sep, p->tops_per_w);
+        eff_num(fp, sep, p->gops_per_mm2);
+        eff_num(fp, sep, p->inf_s);
+        fprintf(fp, "%s%s\n", sep, csv ? "model" : "model |");
+    }
+    for (size_t i = 0; i < e->n_pub; i++) {
+        const study_published *p = &e->pub[i];
+        char note[512];
+        snprintf(note, sizeof note, "%s%s", p->relative ? "relative only: " : "published",
+                 p->relative ? p->relative : "");
+        for (char *q = note; *q; q++)
+            if (*q == ',' || *q == '|')
+                *q = ';';
+        if (csv)
+            fprintf(fp, "\"%s\",%s,-,-,-,-,,", p->source, p->name);
+        else
+            fprintf(fp, "| %s | %s | - | - | - | - | -", p->source, p->name);
+        eff_num(fp, sep, p->gops_per_w * 1e-3);
+        eff_num(fp, sep, p->gops_per_mm2);
+        fprintf(fp, "%s%s%s%s\n", sep, sep, note, csv ? "" : " |");
+    }
+    return base_write_status(fp);
+}
+
+static base_status write_eff_csv(FILE *fp, const void *ctx)
+{
+    return write_efficiency(fp, ctx, 1);
+}
+static base_status write_eff_md(FILE *fp, const void *ctx)
+{
+    return write_efficiency(fp, ctx, 0);
+}
+
+/* Marks Pareto points per series (pareto 1, every other point 0) and lists them sorted by
+ * series (first appearance), then accuracy. */
+base_status study_mark_fronts(study_sweep_out *o)
+{
+    const study_experiment *e = o->e;
+    size_t n = e->n_points;
+    double *acc = base_calloc(n, sizeof *acc), *edp = base_calloc(n, sizeof *edp);
+    int *on = base_calloc(n, sizeof *on);
+    size_t *idx = base_calloc(n, sizeof *idx), *firsts = base_calloc(n, sizeof *firsts);
+    base_status st = BASE_OK;
+    if (!acc || !edp || !on || !idx || !firsts) {
+        st = BASE_ERROR(BASE_ENOMEM, "out of memory");
+        goto free_all;
+    }
+    o->front = idx;
+    for (size_t i = 0; i < n; i++)
+        o->pts[i].pareto = 0;
+    size_t n_series = series_firsts(o, firsts, NULL);
+    for (size_t s = 0; s < n_series; s++) {
+        size_t m = 0;
+        const char *name = o->pts[firsts[s]].series;
+        for (size_t i = 0; i < n; i++) {
+            const study_point *p = &o->pts[i];
+            if (strcmp(p->series, name) != 0)
+                continue;
+            acc[m] = p->status == STUDY_PT_OK ? e->top1[p->net * e->n_bits + p->bits] : (double)NAN;
+            edp[m] = p->status == STUDY_PT_OK ? p->latency_ns * p->energy_pj : (double)NAN;
+            m++;
+        }
+        study_pareto_mark(acc, edp, m, on);
+        size_t start = o->n_front;
+        m = 0;
+        for (size_t i = 0; i < n; i++) {
+            study_point *p = &o->pts[i];
+            if (strcmp(p->series, name) != 0)
+                continue;
+            if (on[m]) {
+                p->pareto = 1;
+                /* insertion by accuracy (then EDP) keeps the front ready to draw */
+                size_t j = o->n_front++;
+                double a = e->top1[p->net * e->n_bits + p->bits];
+                while (j > start) {
+                    const study_point *q = &o->pts[idx[j - 1]];
+                    double b = e->top1[q->net * e->n_bits + q->bits];
+                    if (b < a ||
+                        (b == a && q->latency_ns * q->energy_pj <= p->latency_ns * p->energy_pj))
+                        break;
+                    idx[j] = idx[j - 1];
+                    j--;
+                }
+                idx[j] = i;
+            }
+            m++;
+        }
+    }
+free_all:
+    base_free(acc);
+    base_free(edp);
+    base_free(on);
+    base_free(firsts);
+    if (st != BASE_OK)
+        base_free(idx), o->front = NULL;
+    return st;
+}
+
+/* Writes every output to a temporary file first, then renames them all: a failure on any
+ * leaves the previous outputs (or none) in place. */
+base_status study_sweep_write(const char *dir, const study_sweep_out *o)
+{
+    const base_output outs[] = {
+        {"points.csv", write_points, 1},
+        {"front.csv", write_front, 1},
+        {"summary.json", write_summary, 1},
+        {"plots.list", write_plots, 1},
+        {"layers.csv", write_layers, o->layers_res != NULL},
+        {"efficiency.csv", write_eff_csv, o->e->n_pub > 0},
+        {"efficiency.md", write_eff_md, o->e->n_pub > 0},
+    };
+    return base_write_set(dir, outs, sizeof outs / sizeof outs[0], o);
+}
