@@ -86,3 +86,34 @@ base_status sim_result_write_json(FILE *fp, const sim_result *res)
     fprintf(fp, "}\n}\n");
     return base_write_status(fp);
 }
+
+const char *sim_bits_label(const net_network *net, const net_bitcfg *bits, char *buf, size_t cap)
+{
+    size_t n_weighted = 0, seen = 0;
+    unsigned w = 0, a = 0;
+    int uniform = 1;
+    for (size_t i = 0; i < net->n_layers; i++)
+        n_weighted += net_kind_has_weights(net->layers[i].kind) != 0;
+    for (size_t i = 0; i < net->n_layers; i++) {
+        if (!net_kind_has_weights(net->layers[i].kind))
+            continue;
+        seen++;
+        /* The first and last weight layers are often kept at 8 bits (HAWQ-V3's INT4). */
+        if (n_weighted > 2 && (seen == 1 || seen == n_weighted))
+            continue;
+        const net_layer_bits *b = &bits->bits[i];
+        if (w == 0) {
+            w = b->w_bits;
+            a = b->a_bits;
+        } else if (b->w_bits != w || b->a_bits != a) {
+            uniform = 0;
+        }
+    }
+    if (!uniform || w == 0)
+        snprintf(buf, cap, "mixed");
+    else if (w == a)
+        snprintf(buf, cap, "INT%u", w);
+    else
+        snprintf(buf, cap, "W%uA%u", w, a);
+    return buf;
+}

@@ -24,39 +24,6 @@ static int in_list(const char *const list[], const char *s)
     return -1;
 }
 
-/* Declared in sim/sim.h (a sim_ name defined in study/ since the split: it belongs in sim/, which
- * this change does not touch); used by sweeps, compare and fmnist. */
-const char *sim_bits_label(const net_network *net, const net_bitcfg *bits, char *buf, size_t cap)
-{
-    size_t n_weighted = 0, seen = 0;
-    unsigned w = 0, a = 0;
-    int uniform = 1;
-    for (size_t i = 0; i < net->n_layers; i++)
-        n_weighted += net_kind_has_weights(net->layers[i].kind) != 0;
-    for (size_t i = 0; i < net->n_layers; i++) {
-        if (!net_kind_has_weights(net->layers[i].kind))
-            continue;
-        seen++;
-        /* The first and last weight layers are often kept at 8 bits (HAWQ-V3's INT4). */
-        if (n_weighted > 2 && (seen == 1 || seen == n_weighted))
-            continue;
-        const net_layer_bits *b = &bits->bits[i];
-        if (w == 0) {
-            w = b->w_bits;
-            a = b->a_bits;
-        } else if (b->w_bits != w || b->a_bits != a) {
-            uniform = 0;
-        }
-    }
-    if (!uniform || w == 0)
-        snprintf(buf, cap, "mixed");
-    else if (w == a)
-        snprintf(buf, cap, "INT%u", w);
-    else
-        snprintf(buf, cap, "W%uA%u", w, a);
-    return buf;
-}
-
 /* A list of names from allowed, as a bit mask (bit i = allowed[i]). */
 static base_status load_names(const cfg_node *seq, const char *what, const char *const allowed[],
                               unsigned *mask)
