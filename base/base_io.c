@@ -188,8 +188,8 @@ base_status base_resolve(const char *dir, const char *name_or_path, char *path_o
                                      : base_error_at(BASE_ENOTFOUND, s, 0, 0, "no such file");
     }
     *ref = BASE_REF_NAME;
-    if (!*s || strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") !=
-                   strlen(s))
+    if (!*s ||
+        strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") != strlen(s))
         return BASE_ERROR(BASE_EINVAL,
                           "invalid name '%s' (use letters, digits, '.', '_' and '-', or a path "
                           "to a .yaml file)",

@@ -198,7 +198,7 @@ static void tally(const study_experiment *e, study_point *pts, base_status st,
 base_status study_sweep_run(const study_experiment *e, const study_sweep_opts *opts,
                             study_sweep_stats *stats)
 {
-    study_sweep_stats local;
+    study_sweep_stats local = {0};
     study_sweep_opts defaults = {0};
     study_sweep_out o = {.e = e};
     sim_plan *lplan = NULL;
