@@ -83,7 +83,7 @@ static base_status parse_error(const builder *b)
 {
     const yaml_parser_t *p = &b->parser;
     if (p->error == YAML_MEMORY_ERROR)
-        return BASE_ERROR(BASE_ENOMEM, "%s: out of memory while parsing", b->file);
+        return base_error_at(BASE_ENOMEM, b->file, 0, 0, "out of memory while parsing");
     long line = (long)p->problem_mark.line + 1, col = (long)p->problem_mark.column + 1;
     if (p->context)
         return base_error_at(BASE_EPARSE, b->file, line, col, "%s %s",
@@ -464,7 +464,9 @@ base_status cfg_get_bool(const cfg_node *map, const char *key, int *out)
 base_status cfg_error_at_node(const cfg_node *n, base_status st, const char *what)
 {
     const base_error *e = base_error_last();
-    if (e->file[0])
-        return st;
-    return what ? cfg_error(n, st, "%s: %s", what, e->message) : cfg_error(n, st, "%s", e->message);
+    if (e->file[0] && e->line > 0) /* the inner line is the more precise: keep it */
+        return base_error_at(st, e->file, e->line, e->col, "%s", e->message);
+    /* Otherwise the node's position, with the inner file (if any) named in the message. */
+    return cfg_error(n, st, "%s%s%s%s%s", what ? what : "", what ? ": " : "", e->file,
+                     e->file[0] ? ": " : "", e->message);
 }

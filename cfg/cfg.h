@@ -75,8 +75,9 @@ base_status cfg_get_double(const cfg_node *map, const char *key, double min, dou
 base_status cfg_get_str(const cfg_node *map, const char *key, const char **out);
 base_status cfg_get_bool(const cfg_node *map, const char *key, int *out);
 
-/* Re-raises the last error at YAML node n ("what: " prefixed when what is not NULL) unless it
- * already names a position in some file, which is then kept as the more useful one. */
+/* Re-raises the last error with status st at YAML node n ("what: " prefixed when what is not
+ * NULL, and the inner file named when it has one but no line), unless it already names a line
+ * in some file, which is then kept as the more precise position. Returns st. */
 base_status cfg_error_at_node(const struct cfg_node *n, base_status st, const char *what);
 
 #endif /* CFG_H */

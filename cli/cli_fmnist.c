@@ -35,10 +35,12 @@ static double now_s(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static int usage(void)
+/* The usage text on fp; returns the exit status that goes with it (0 on stdout after --help,
+ * 2 on stderr after a usage error). */
+static int usage_to(FILE *fp)
 {
     fprintf(
-        stderr,
+        fp,
         "usage: apsim fmnist train [--epochs N] [--train N] [--out FILE] [--data DIR] [--net N]\n"
         "       apsim fmnist eval --bits <spec|file> [--weights FILE] [--ap N] [--test N]\n"
         "                         [--tech T] [--data DIR] [--net N]\n"
@@ -48,7 +50,12 @@ static int usage(void)
         "  --test N: the first N test images (default all); --ap N (default 20) of them\n"
         "  are also run on the AP, so N >= --ap\n"
         "  --net N: built-in network or YAML file (default fmnist_cnn)\n");
-    return 2;
+    return fp == stdout ? 0 : 2;
+}
+
+static int usage(void)
+{
+    return usage_to(stderr);
 }
 
 /* A per-layer spec ("w8a8,w4a4,w8a8"): only w, a, digits and commas, no empty element.
@@ -107,8 +114,8 @@ static base_status train(fm_ctx *c, const char *path, int verbose)
     return st;
 }
 
-/* Network, data, weights (trained and cached when absent), technology, architecture. */
-static base_status setup(fm_ctx *c, int want_tech)
+/* The network and both data sets: what every subcommand starts from. */
+static base_status load_inputs(fm_ctx *c)
 {
     char path[4096];
     base_status st = net_find_builtin(c->o.net_arg, path, sizeof path);
@@ -118,6 +125,13 @@ static base_status setup(fm_ctx *c, int want_tech)
         st = load_set(c->o.data_dir, "train", &c->train);
     if (st == BASE_OK)
         st = load_set(c->o.data_dir, "t10k", &c->test);
+    return st;
+}
+
+/* Network, data, weights (trained and cached when absent), technology, architecture. */
+static base_status setup(fm_ctx *c, int want_tech)
+{
+    base_status st = load_inputs(c);
     if (st != BASE_OK)
         return st;
     FILE *fp = fopen(c->o.weights, "rb");
@@ -339,14 +353,7 @@ static int check_n_ap(const fm_ctx *c, size_t n_test)
 
 static int cmd_train(fm_ctx *c)
 {
-    char path[4096];
-    base_status st = net_find_builtin(c->o.net_arg, path, sizeof path);
-    if (st == BASE_OK)
-        st = net_load(path, &c->net);
-    if (st == BASE_OK)
-        st = load_set(c->o.data_dir, "train", &c->train);
-    if (st == BASE_OK)
-        st = load_set(c->o.data_dir, "t10k", &c->test);
+    base_status st = load_inputs(c);
     if (st == BASE_OK)
         st = train(c, c->o.out_dir ? c->o.out_dir : c->o.weights, 1);
     double loss = 0, acc = 0;
@@ -564,7 +571,9 @@ static int cmd_sweep(fm_ctx *c)
 
 int cli_fmnist(int argc, char **argv)
 {
-    if (argc < 1 || strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)
+    if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0))
+        return usage_to(stdout);
+    if (argc < 1)
         return usage();
     fm_ctx c;
     memset(&c, 0, sizeof c);

@@ -128,9 +128,9 @@ static base_status bcast_check(const tcase *tc, const net_tensor *t, const net_t
     for (int d = outt->n_dims - 1, td = t->n_dims - 1; ok && td >= 0; d--, td--)
         ok = t->dims[td] == 1 || t->dims[td] == outt->dims[d];
     if (!ok)
-        return BASE_ERROR(BASE_ESHAPE,
-                          "%s: input '%s' does not broadcast to the expected output's shape",
-                          tc->where, t->name);
+        return base_error_at(BASE_ESHAPE, tc->where, 0, 0,
+                             "input '%s' does not broadcast to the expected output's shape",
+                             t->name);
     return BASE_OK;
 }
 
@@ -163,7 +163,8 @@ static base_status run_elementwise(tcase *tc, ew_op op, int clip, exec_conf_resu
         return BASE_OK;
     }
     if (!tc->in[0])
-        return BASE_ERROR(BASE_EPARSE, "%s: node '%s' has no first input", tc->where, tc->nd->name);
+        return base_error_at(BASE_EPARSE, tc->where, 0, 0, "node '%s' has no first input",
+                             tc->nd->name);
     for (size_t k = 0; k < tc->nd->n_inputs && k < MAX_IO; k++) {
         base_status bs = tc->in[k] ? bcast_check(tc, tc->in[k], out) : BASE_OK;
         if (bs != BASE_OK)
@@ -366,11 +367,11 @@ static base_status run_conv(tcase *tc, int q, exec_conf_result *res)
     if (out->dims[0] != nb || (sa && sa->ints[0] < 1) ||
         (pa && (pa->ints[0] < 0 || pa->ints[1] < 0 || pa->ints[2] < 0 || pa->ints[3] < 0)) ||
         kh < 1 || kw < 1 || kh > hp || kw > wp)
-        return BASE_ERROR(BASE_ESHAPE,
-                          "%s: node '%s': input batch %lld, output batch %lld, kernel %lldx%lld "
-                          "over a padded %lldx%lld map: shapes do not agree",
-                          tc->where, nd->name, (long long)nb, (long long)out->dims[0],
-                          (long long)kh, (long long)kw, (long long)hp, (long long)wp);
+        return base_error_at(BASE_ESHAPE, tc->where, 0, 0,
+                             "node '%s': input batch %lld, output batch %lld, kernel %lldx%lld "
+                             "over a padded %lldx%lld map: shapes do not agree",
+                             nd->name, (long long)nb, (long long)out->dims[0], (long long)kh,
+                             (long long)kw, (long long)hp, (long long)wp);
     int64_t *xs = base_calloc(x->n_elems, sizeof *xs), *ws = base_calloc(wt->n_elems, sizeof *ws);
     int32_t *act = base_calloc((size_t)(c / g * hp * wp), sizeof *act);
     int32_t *wg = base_calloc((size_t)(m / g * (c / g) * kh * kw), sizeof *wg);
@@ -430,12 +431,12 @@ static base_status run_matmul(tcase *tc, int q, exec_conf_result *res)
     int64_t nn = bt->dims[bt->n_dims - 1];
     if (mm < 1 || kk < 1 || nn < 1 || out->dims[out->n_dims - 2] != mm ||
         out->dims[out->n_dims - 1] != nn)
-        return BASE_ERROR(BASE_ESHAPE,
-                          "%s: node '%s': empty or mismatched matrices (%lld x %lld times %lld "
-                          "columns, expected output %lld x %lld)",
-                          tc->where, tc->nd->name, (long long)mm, (long long)kk, (long long)nn,
-                          (long long)out->dims[out->n_dims - 2],
-                          (long long)out->dims[out->n_dims - 1]);
+        return base_error_at(BASE_ESHAPE, tc->where, 0, 0,
+                             "node '%s': empty or mismatched matrices (%lld x %lld times %lld "
+                             "columns, expected output %lld x %lld)",
+                             tc->nd->name, (long long)mm, (long long)kk, (long long)nn,
+                             (long long)out->dims[out->n_dims - 2],
+                             (long long)out->dims[out->n_dims - 1]);
     size_t a_batches = a->n_elems / (size_t)(mm * kk), b_batches = bt->n_elems / (size_t)(kk * nn);
     size_t batches = out->n_elems / (size_t)(mm * nn);
     if (bt->dims[bt->n_dims - 2] != kk || (a_batches != batches && a_batches != 1) ||
@@ -504,9 +505,9 @@ static base_status requantize(tcase *tc, int conv)
         const net_tensor *t = chk[k];
         int per_channel = k >= 3;
         if (t && !(t->n_elems == 1 || (per_channel && t->n_elems == ch)))
-            return BASE_ERROR(BASE_ESHAPE, "%s: node '%s': '%s' has %zu elements (1%s expected)",
-                              tc->where, tc->nd->name, t->name, t->n_elems,
-                              per_channel ? " or one per output channel" : "");
+            return base_error_at(
+                BASE_ESHAPE, tc->where, 0, 0, "node '%s': '%s' has %zu elements (1%s expected)",
+                tc->nd->name, t->name, t->n_elems, per_channel ? " or one per output channel" : "");
     }
     for (size_t i = 0; i < out->n_elems; i++) {
         size_t oc = (i / inner) % ch;
@@ -663,7 +664,8 @@ static base_status run_data_set(const net_onnx_graph *g, const char *set_dir, tc
             if (!tc->in[k])
                 tc->in[k] = net_onnx_find_init(g, nm);
             if (!tc->in[k])
-                st = BASE_ERROR(BASE_ENOTFOUND, "%s: node input '%s' has no data", set_dir, nm);
+                st =
+                    base_error_at(BASE_ENOTFOUND, set_dir, 0, 0, "node input '%s' has no data", nm);
         }
         tc->want = want;
         tc->where = set_dir;
@@ -748,7 +750,7 @@ base_status exec_onnx_conformance(const char *node_dir, FILE *fp, exec_conf_coun
     memset(counts, 0, sizeof *counts);
     DIR *dir = opendir(node_dir);
     if (!dir)
-        return BASE_ERROR(BASE_EIO, "%s: cannot open the ONNX node test directory", node_dir);
+        return base_error_at(BASE_EIO, node_dir, 0, 0, "cannot open the ONNX node test directory");
     char **names = NULL;
     size_t n = 0, cap = 0;
     base_status st = BASE_OK;

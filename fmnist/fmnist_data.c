@@ -22,11 +22,11 @@ static base_status gz_read_all(gzFile gz, const char *path, void *buf, size_t n,
         if (got < 0) {
             int err = 0;
             const char *msg = gzerror(gz, &err);
-            return BASE_ERROR(BASE_EIO, "%s: cannot read %s: %s", path, what, msg);
+            return base_error_at(BASE_EIO, path, 0, 0, "cannot read %s: %s", what, msg);
         }
         if (got == 0)
-            return BASE_ERROR(BASE_EPARSE, "%s: truncated: the file ends inside the %s", path,
-                              what);
+            return base_error_at(BASE_EPARSE, path, 0, 0, "truncated: the file ends inside the %s",
+                                 what);
         p += got;
         n -= (size_t)got;
     }
@@ -40,11 +40,12 @@ static base_status idx_open(const char *path, uint32_t magic, unsigned n_dims, g
     unsigned char hdr[16];
     *gz = gzopen(path, "rb");
     if (!*gz)
-        return BASE_ERROR(BASE_EIO, "%s: cannot open", path);
+        return base_error_at(BASE_EIO, path, 0, 0, "cannot open");
     base_status st = gz_read_all(*gz, path, hdr, 4 + 4 * (size_t)n_dims, "IDX header");
     if (st == BASE_OK && be32(hdr) != magic)
-        st = BASE_ERROR(BASE_EPARSE, "%s: not an IDX %s file (magic 0x%08x, expected 0x%08x)", path,
-                        n_dims == 1 ? "label" : "image", be32(hdr), magic);
+        st = base_error_at(BASE_EPARSE, path, 0, 0,
+                           "not an IDX %s file (magic 0x%08x, expected 0x%08x)",
+                           n_dims == 1 ? "label" : "image", be32(hdr), magic);
     for (unsigned i = 0; st == BASE_OK && i < n_dims; i++)
         dims[i] = be32(hdr + 4 + 4 * i);
     if (st != BASE_OK) {
@@ -60,9 +61,9 @@ static base_status idx_expect_end(gzFile gz, const char *path)
     unsigned char c;
     int got = gzread(gz, &c, 1);
     if (got < 0)
-        return BASE_ERROR(BASE_EIO, "%s: read error at the end of the data", path);
+        return base_error_at(BASE_EIO, path, 0, 0, "read error at the end of the data");
     if (got > 0)
-        return BASE_ERROR(BASE_EPARSE, "%s: trailing bytes after the data", path);
+        return base_error_at(BASE_EPARSE, path, 0, 0, "trailing bytes after the data");
     return BASE_OK;
 }
 
@@ -80,8 +81,8 @@ base_status fmnist_dataset_load_idx(const char *images_path, const char *labels_
         goto close;
     if (idims[0] == 0 || idims[1] == 0 || idims[2] == 0 || idims[1] > 4096 || idims[2] > 4096 ||
         idims[0] > (1u << 24)) {
-        st = BASE_ERROR(BASE_ERANGE, "%s: unsupported sizes %u x %u x %u", images_path, idims[0],
-                        idims[1], idims[2]);
+        st = base_error_at(BASE_ERANGE, images_path, 0, 0, "unsupported sizes %u x %u x %u",
+                           idims[0], idims[1], idims[2]);
         goto close;
     }
     if (ldims[0] != idims[0]) {

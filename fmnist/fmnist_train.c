@@ -211,19 +211,40 @@ static void bwd_view(const fmnist_fmodel *m, train_ws *ws, size_t i, const float
 }
 
 /* The trainer's row of each kind; a kind without one is not trained (fmnist_fmodel_new says
- * so), so a new layer kind needs no change here. KINDS_TRAINED names the rows for messages. */
+ * so), so a new layer kind needs no change here; messages name the rows (trained_kinds). */
 static const struct float_row {
     void (*fwd)(const fmnist_fmodel *m, train_ws *ws, size_t i, const float *x, float *y);
     /* dy: the output's gradient; dx: the input's (NULL for the first layer). */
     void (*bwd)(const fmnist_fmodel *m, train_ws *ws, size_t i, const float *x, const float *dy,
                 float *dx);
-    bool argmax; /* keeps each output's argmax (ws->arg) for backward */
+    bool argmax;      /* keeps each output's argmax (ws->arg) for backward */
+    const char *note; /* limits of the row, for messages ("" when none) */
 } float_rows[NET_KIND_COUNT] = {
-    [NET_CONV] = {fwd_gemm, bwd_gemm, false},    [NET_FC] = {fwd_gemm, bwd_gemm, false},
-    [NET_RELU] = {fwd_relu, bwd_relu, false},    [NET_MAXPOOL] = {fwd_maxpool, bwd_maxpool, true},
-    [NET_FLATTEN] = {fwd_view, bwd_view, false},
+    [NET_CONV] = {fwd_gemm, bwd_gemm, false, " (groups 1)"},
+    [NET_FC] = {fwd_gemm, bwd_gemm, false, ""},
+    [NET_RELU] = {fwd_relu, bwd_relu, false, ""},
+    [NET_MAXPOOL] = {fwd_maxpool, bwd_maxpool, true, ""},
+    [NET_FLATTEN] = {fwd_view, bwd_view, false, ""},
 };
-#define KINDS_TRAINED "conv (groups 1), fc, relu, maxpool and flatten"
+
+/* "conv (groups 1), fc, relu, maxpool and flatten": the kinds with a row, into buf. */
+static const char *trained_kinds(char *buf, size_t cap)
+{
+    size_t n_rows = 0, seen = 0, used = 0;
+    for (int k = 0; k < NET_KIND_COUNT; k++)
+        n_rows += float_rows[k].fwd != NULL;
+    buf[0] = '\0';
+    for (int k = 0; k < NET_KIND_COUNT && used < cap; k++) {
+        if (!float_rows[k].fwd)
+            continue;
+        const char *sep = seen == 0 ? "" : seen + 1 == n_rows ? " and " : ", ";
+        int n = snprintf(buf + used, cap - used, "%s%s%s", sep, net_kind_name((net_kind)k),
+                         float_rows[k].note);
+        used += n > 0 ? (size_t)n : 0;
+        seen++;
+    }
+    return buf;
+}
 
 /* The model's arrays, allocated (weights uninitialised, biases zero), without the random
  * initialisation: what fmnist_fmodel_load fills. */
@@ -236,10 +257,12 @@ static base_status fmodel_alloc(const net_network *net, fmnist_fmodel **out)
     for (size_t i = 0; i < net->n_layers; i++) {
         const net_layer *l = &net->layers[i];
         if (!float_rows[l->kind].fwd || l->groups != 1 || l->n_inputs != 1 ||
-            l->inputs[0] != (int)i - 1)
-            return BASE_ERROR(
-                BASE_EUNSUPPORTED,
-                "layer '%s': the float trainer runs a chain of " KINDS_TRAINED " layers", l->name);
+            l->inputs[0] != (int)i - 1) {
+            char kinds[256];
+            return BASE_ERROR(BASE_EUNSUPPORTED,
+                              "layer '%s': the float trainer runs a chain of %s layers", l->name,
+                              trained_kinds(kinds, sizeof kinds));
+        }
     }
     fmnist_fmodel *m = base_calloc(1, sizeof *m);
     if (!m)

@@ -75,7 +75,7 @@ static base_status get_u32(FILE *fp, const char *path, uint32_t *v)
 {
     unsigned char b[4];
     if (fread(b, 1, 4, fp) != 4)
-        return BASE_ERROR(BASE_EPARSE, "%s: truncated weights file", path);
+        return base_error_at(BASE_EPARSE, path, 0, 0, "truncated weights file");
     *v = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
     return BASE_OK;
 }
@@ -85,7 +85,7 @@ static base_status get_u32(FILE *fp, const char *path, uint32_t *v)
 static base_status get_floats(FILE *fp, const char *path, const char *layer, float *v, size_t n)
 {
     if (fread(v, 4, n, fp) != n)
-        return BASE_ERROR(BASE_EPARSE, "%s: truncated weights file", path);
+        return base_error_at(BASE_EPARSE, path, 0, 0, "truncated weights file");
     unsigned char *b = (unsigned char *)v;
     for (size_t i = 0; i < n; i++) {
         const unsigned char *p = b + 4 * i;
@@ -93,8 +93,8 @@ static base_status get_floats(FILE *fp, const char *path, const char *layer, flo
             (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
         memcpy(&v[i], &u, sizeof u);
         if (!isfinite(v[i]))
-            return BASE_ERROR(BASE_EPARSE, "%s: layer '%s': parameter %zu is not a finite number",
-                              path, layer, i);
+            return base_error_at(BASE_EPARSE, path, 0, 0,
+                                 "layer '%s': parameter %zu is not a finite number", layer, i);
     }
     return BASE_OK;
 }
@@ -105,18 +105,19 @@ base_status fmnist_fmodel_load(const net_network *net, const char *path, fmnist_
     fmnist_fmodel *m = NULL;
     FILE *fp = fopen(path, "rb");
     if (!fp)
-        return BASE_ERROR(BASE_EIO, "%s: cannot open the weights file", path);
+        return base_error_at(BASE_EIO, path, 0, 0, "cannot open the weights file");
     char magic[8];
     uint32_t version = 0, n_w = 0, expect = 0;
     base_status st = BASE_OK;
     if (fread(magic, 1, sizeof magic, fp) != sizeof magic ||
         memcmp(magic, weights_magic, sizeof magic) != 0)
-        st = BASE_ERROR(BASE_EPARSE, "%s: not an apsim weights file (bad magic)", path);
+        st = base_error_at(BASE_EPARSE, path, 0, 0, "not an apsim weights file (bad magic)");
     if (st == BASE_OK)
         st = get_u32(fp, path, &version);
     if (st == BASE_OK && version != WEIGHTS_VERSION)
-        st = BASE_ERROR(BASE_EUNSUPPORTED, "%s: weights file version %u (this apsim reads %u)",
-                        path, version, WEIGHTS_VERSION);
+        st = base_error_at(BASE_EUNSUPPORTED, path, 0, 0,
+                           "weights file version %u (this apsim reads %u)", version,
+                           WEIGHTS_VERSION);
     if (st == BASE_OK)
         st = get_u32(fp, path, &n_w);
     if (st == BASE_OK)
@@ -124,8 +125,8 @@ base_status fmnist_fmodel_load(const net_network *net, const char *path, fmnist_
     for (size_t i = 0; st == BASE_OK && i < net->n_layers; i++)
         expect += (uint32_t)(m->weight[i] != NULL);
     if (st == BASE_OK && n_w != expect)
-        st = BASE_ERROR(BASE_ESHAPE, "%s: %u layers with weights, network %s has %u", path, n_w,
-                        net->name, expect);
+        st = base_error_at(BASE_ESHAPE, path, 0, 0, "%u layers with weights, network %s has %u",
+                           n_w, net->name, expect);
     for (size_t i = 0; st == BASE_OK && i < net->n_layers; i++) {
         const net_layer *l = &net->layers[i];
         uint32_t c_out = 0, k = 0, has_bias = 0;
@@ -138,11 +139,11 @@ base_status fmnist_fmodel_load(const net_network *net, const char *path, fmnist_
             st = get_u32(fp, path, &has_bias);
         if (st == BASE_OK && (c_out != (uint32_t)l->c_out || k != (uint32_t)layer_k(l) ||
                               has_bias != (uint32_t)(m->bias[i] != NULL)))
-            st = BASE_ERROR(BASE_ESHAPE,
-                            "%s: layer '%s' is %u x %u (bias %u) in the file, %d x %zu (bias %d) "
-                            "in network %s",
-                            path, l->name, c_out, k, has_bias, l->c_out, layer_k(l),
-                            m->bias[i] != NULL, net->name);
+            st = base_error_at(BASE_ESHAPE, path, 0, 0,
+                               "layer '%s' is %u x %u (bias %u) in the file, %d x %zu (bias %d) "
+                               "in network %s",
+                               l->name, c_out, k, has_bias, l->c_out, layer_k(l),
+                               m->bias[i] != NULL, net->name);
     }
     for (size_t i = 0; st == BASE_OK && i < net->n_layers; i++) {
         const net_layer *l = &net->layers[i];
@@ -153,7 +154,7 @@ base_status fmnist_fmodel_load(const net_network *net, const char *path, fmnist_
             st = get_floats(fp, path, l->name, m->bias[i], (size_t)l->c_out);
     }
     if (st == BASE_OK && fgetc(fp) != EOF)
-        st = BASE_ERROR(BASE_EPARSE, "%s: trailing bytes after the weights", path);
+        st = base_error_at(BASE_EPARSE, path, 0, 0, "trailing bytes after the weights");
     fclose(fp);
     if (st != BASE_OK) {
         fmnist_fmodel_free(m);

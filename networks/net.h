@@ -12,17 +12,22 @@
 
 #include "base/base.h"
 
-/* ---- Layer kinds. X(ENUM, "yaml name", has_weights); the rest of each kind's row (inputs,
+/* How a kind with weights is seen as a GEMM by the hardware models: a convolution (im2col over
+ * a spatial window) or a fully connected layer; NET_GEMM_NONE for kinds without weights. */
+typedef enum net_gemm_form { NET_GEMM_NONE, NET_GEMM_CONV, NET_GEMM_FC } net_gemm_form;
+
+/* ---- Layer kinds. X(ENUM, "yaml name", GEMM form); the rest of each kind's row (inputs,
  * YAML keys and reader, ONNX operators and lowering, shape rule) is in net_kind.c. --------- */
 #define NET_KIND_LIST(X)                                                                           \
-    X(INPUT, "input", 0)     /* the network input tensor (never stored as a layer) */              \
-    X(CONV, "conv", 1)       /* 2D convolution, batch-norm folded, optional groups */              \
-    X(FC, "fc", 1)           /* fully connected on a flattened (C x 1 x 1) input */                \
-    X(MAXPOOL, "maxpool", 0) /* max pooling */                                                     \
-    X(AVGPOOL, "avgpool", 0) /* average pooling, global when the window is the whole map */        \
-    X(RELU, "relu", 0)       /* element-wise max(x, 0) */                                          \
-    X(ADD, "add", 0)         /* element-wise sum of two equal-shaped tensors (residual) */         \
-    X(FLATTEN, "flatten", 0) /* C x H x W -> (C*H*W) x 1 x 1 */
+    X(INPUT, "input", NET_GEMM_NONE)     /* the network input tensor (never stored as a layer) */  \
+    X(CONV, "conv", NET_GEMM_CONV)       /* 2D convolution, batch-norm folded, optional groups */  \
+    X(FC, "fc", NET_GEMM_FC)             /* fully connected on a flattened (C x 1 x 1) input */    \
+    X(MAXPOOL, "maxpool", NET_GEMM_NONE) /* max pooling */                                         \
+    X(AVGPOOL, "avgpool",                                                                          \
+      NET_GEMM_NONE)               /* average pooling, global when the window is the whole map */  \
+    X(RELU, "relu", NET_GEMM_NONE) /* element-wise max(x, 0) */                                    \
+    X(ADD, "add", NET_GEMM_NONE)   /* element-wise sum of two equal-shaped tensors (residual) */   \
+    X(FLATTEN, "flatten", NET_GEMM_NONE) /* C x H x W -> (C*H*W) x 1 x 1 */
 
 typedef enum net_kind {
 #define NET_KIND_ENUM(e, s, w) NET_##e,
@@ -33,8 +38,10 @@ typedef enum net_kind {
 
 /* YAML name of a kind ("conv", ...); "?" when out of range. */
 const char *net_kind_name(net_kind kind);
-/* 1 for kinds that carry weights (CONV, FC). */
+/* 1 for kinds that carry weights (those with a GEMM form: CONV, FC). */
 int net_kind_has_weights(net_kind kind);
+/* The GEMM form of a kind (NET_GEMM_NONE out of range). */
+net_gemm_form net_kind_gemm_form(net_kind kind);
 
 /* ---- Networks ------------------------------------------------------------------------- */
 typedef struct net_layer {
@@ -126,8 +133,10 @@ base_status net_builder_finish(net_builder *b, net_network **out);
 /* Frees an unfinished builder; NULL is a no-op. */
 void net_builder_free(net_builder *b);
 
-/* Resolves a network argument: an existing file path is returned as is; otherwise a
- * shipped name such as "resnet18" becomes networks/<name>.yaml through base_find_data. */
+/* Resolves a network argument with base_resolve: an existing file is returned as is, a value
+ * written as a path that names no file is BASE_ENOTFOUND ("no such network file"), and a
+ * shipped name such as "resnet18" becomes networks/<name>.yaml (BASE_ENOTFOUND "unknown
+ * network", BASE_EINVAL for a malformed name). */
 base_status net_find_builtin(const char *name, char *path_out, size_t cap);
 
 /* GEMM view of a conv or FC layer (im2col): M = output pixels x batch, N = output channels,

@@ -11,7 +11,7 @@
 
 static const struct {
     const char *name;
-    int has_weights;
+    net_gemm_form form;
 } kind_names[] = {
 #define NET_KIND_ROW(e, s, w) {s, w},
     NET_KIND_LIST(NET_KIND_ROW)
@@ -23,9 +23,14 @@ const char *net_kind_name(net_kind kind)
     return (unsigned)kind < NET_KIND_COUNT ? kind_names[kind].name : "?";
 }
 
+net_gemm_form net_kind_gemm_form(net_kind kind)
+{
+    return (unsigned)kind < NET_KIND_COUNT ? kind_names[kind].form : NET_GEMM_NONE;
+}
+
 int net_kind_has_weights(net_kind kind)
 {
-    return (unsigned)kind < NET_KIND_COUNT ? kind_names[kind].has_weights : 0;
+    return net_kind_gemm_form(kind) != NET_GEMM_NONE;
 }
 
 /* ---- Shared rules -------------------------------------------------------------------------- */
@@ -365,11 +370,11 @@ static base_status pool_onnx(net_onnx_importer *im, const net_onnx_node *nd, net
     const net_onnx_attr *ks = net_onnx_attr_find(nd, "kernel_shape");
     if (!ks || ks->n_ints != 2 || ks->ints[0] < 1 || ks->ints[1] < 1 || ks->ints[0] > 1024 ||
         ks->ints[1] > 1024)
-        return BASE_ERROR(BASE_EUNSUPPORTED, "%s: node '%s' (%s): needs a 2-D kernel_shape", path,
-                          nd->name, op);
+        return base_error_at(BASE_EUNSUPPORTED, path, 0, 0,
+                             "node '%s' (%s): needs a 2-D kernel_shape", nd->name, op);
     if (net_onnx_attr_int(nd, "ceil_mode", 0) || net_onnx_attr_int(nd, "storage_order", 0))
-        return BASE_ERROR(BASE_EUNSUPPORTED, "%s: node '%s' (%s): ceil_mode/storage_order", path,
-                          nd->name, op);
+        return base_error_at(BASE_EUNSUPPORTED, path, 0, 0,
+                             "node '%s' (%s): ceil_mode/storage_order", nd->name, op);
     s->kh = ks->ints[0];
     s->kw = ks->ints[1];
     if ((st = net_onnx_attr_uniform(im, nd, "strides", 1, &s->stride)) != BASE_OK)
@@ -414,15 +419,15 @@ static base_status add_onnx(net_onnx_importer *im, const net_onnx_node *nd, net_
     const net_onnx_value *a = nd->n_inputs == 2 ? net_onnx_lookup(im, nd->inputs[0]) : NULL;
     const net_onnx_value *b = nd->n_inputs == 2 ? net_onnx_lookup(im, nd->inputs[1]) : NULL;
     if (!a || !b)
-        return BASE_ERROR(BASE_ESHAPE, "%s: node '%s' (Add): inputs are not produced earlier", path,
-                          nd->name);
+        return base_error_at(BASE_ESHAPE, path, 0, 0,
+                             "node '%s' (Add): inputs are not produced earlier", nd->name);
     if (a->init || b->init) {
         const net_onnx_value *d = a->init ? b : a;
         if (!net_onnx_fold_bias(im, d->layer))
-            return BASE_ERROR(BASE_EUNSUPPORTED,
-                              "%s: node '%s' (Add): a constant is only supported as the bias "
-                              "of a conv/fc",
-                              path, nd->name);
+            return base_error_at(BASE_EUNSUPPORTED, path, 0, 0,
+                                 "node '%s' (Add): a constant is only supported as the bias "
+                                 "of a conv/fc",
+                                 nd->name);
         net_onnx_pass(im, nd->outputs[0], d);
         out->emit = 0;
         return BASE_OK;

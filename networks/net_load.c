@@ -213,6 +213,11 @@ base_status net_find_builtin(const char *name, char *path_out, size_t cap)
         return BASE_ERROR(BASE_ERANGE, "path for '%s' is too long", name);
     if (st == BASE_ERANGE)
         return st;
+    if (st == BASE_EINVAL)
+        return BASE_ERROR(BASE_EINVAL,
+                          "invalid network name '%s' (use letters, digits, '.', '_' and '-', or "
+                          "a path to a .yaml file)",
+                          name);
     return BASE_ERROR(BASE_ENOTFOUND,
                       "unknown network '%s': not a file, and no networks/%s.yaml in ., "
                       "$APSIM_DATA or %s/share/apsim",

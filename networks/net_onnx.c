@@ -79,14 +79,14 @@ static base_status read_file(const char *path, uint8_t **buf, size_t *len)
     *len = 0;
     FILE *fp = fopen(path, "rb");
     if (!fp)
-        return BASE_ERROR(BASE_EIO, "%s: cannot open: %s", path, strerror(errno));
+        return base_error_at(BASE_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
     size_t cap = 65536, n = 0;
     uint8_t *b = base_malloc(cap);
     base_status st = b ? BASE_OK : BASE_ERROR(BASE_ENOMEM, "out of memory");
     while (st == BASE_OK) {
         if (n == cap) {
             if (cap >= ONNX_FILE_MAX) {
-                st = BASE_ERROR(BASE_ERANGE, "%s: file larger than 2 GiB", path);
+                st = base_error_at(BASE_ERANGE, path, 0, 0, "file larger than 2 GiB");
                 break;
             }
             uint8_t *nb = base_realloc(b, cap * 2);
@@ -101,7 +101,7 @@ static base_status read_file(const char *path, uint8_t **buf, size_t *len)
         n += got;
         if (got == 0) {
             if (ferror(fp))
-                st = BASE_ERROR(BASE_EIO, "%s: read error", path);
+                st = base_error_at(BASE_EIO, path, 0, 0, "read error");
             break;
         }
     }
@@ -147,9 +147,9 @@ static base_status decode_raw(const Onnx__TensorProto *tp, const struct dtype_in
                               const char *where, net_tensor *t)
 {
     if (tp->raw_data.len != n * d->bytes)
-        return BASE_ERROR(BASE_EPARSE,
-                          "%s: tensor '%s': %zu bytes of data for %" PRIu64 " %s elements", where,
-                          t->name, tp->raw_data.len, n, d->name);
+        return base_error_at(BASE_EPARSE, where, 0, 0,
+                             "tensor '%s': %zu bytes of data for %" PRIu64 " %s elements", t->name,
+                             tp->raw_data.len, n, d->name);
     int sign = is_signed_int(d->value);
     const uint8_t *p = tp->raw_data.data;
     for (size_t i = 0; i < n; i++, p += d->bytes) {
@@ -193,8 +193,8 @@ static base_status decode_typed(const Onnx__TensorProto *tp, const struct dtype_
 {
     size_t have = typed_count(tp, d);
     if (have != n)
-        return BASE_ERROR(BASE_EPARSE, "%s: tensor '%s': %zu values for %" PRIu64 " elements",
-                          where, t->name, have, n);
+        return base_error_at(BASE_EPARSE, where, 0, 0,
+                             "tensor '%s': %zu values for %" PRIu64 " elements", t->name, have, n);
     int sign = is_signed_int(d->value);
     for (size_t i = 0; i < n; i++)
         switch (d->value) {
@@ -229,25 +229,26 @@ static base_status tensor_decode(const Onnx__TensorProto *tp, const char *where,
         return BASE_ERROR(BASE_ENOMEM, "out of memory");
     const struct dtype_info *d = dtype_find(tp->data_type);
     if (!d)
-        return BASE_ERROR(BASE_EUNSUPPORTED, "%s: tensor '%s': data type %d is not supported",
-                          where, nm, (int)tp->data_type);
+        return base_error_at(BASE_EUNSUPPORTED, where, 0, 0,
+                             "tensor '%s': data type %d is not supported", nm, (int)tp->data_type);
     if (tp->n_external_data || tp->segment)
-        return BASE_ERROR(BASE_EUNSUPPORTED, "%s: tensor '%s': external or segmented data", where,
-                          nm);
+        return base_error_at(BASE_EUNSUPPORTED, where, 0, 0,
+                             "tensor '%s': external or segmented data", nm);
     if (tp->n_dims > NET_TENSOR_DIMS_MAX)
-        return BASE_ERROR(BASE_ERANGE, "%s: tensor '%s' has %zu dimensions (at most %d)", where, nm,
-                          tp->n_dims, NET_TENSOR_DIMS_MAX);
+        return base_error_at(BASE_ERANGE, where, 0, 0,
+                             "tensor '%s' has %zu dimensions (at most %d)", nm, tp->n_dims,
+                             NET_TENSOR_DIMS_MAX);
     t->dtype = (net_dtype)d->value;
     t->n_dims = (int)tp->n_dims;
     uint64_t n = 1;
     for (size_t i = 0; i < tp->n_dims; i++) {
         if (tp->dims[i] < 0 || (uint64_t)tp->dims[i] > ONNX_ELEMS_MAX)
-            return BASE_ERROR(BASE_ERANGE, "%s: tensor '%s': dimension %zu is %" PRId64, where, nm,
-                              i, tp->dims[i]);
+            return base_error_at(BASE_ERANGE, where, 0, 0, "tensor '%s': dimension %zu is %" PRId64,
+                                 nm, i, tp->dims[i]);
         t->dims[i] = tp->dims[i];
         n *= (uint64_t)tp->dims[i];
         if (n > ONNX_ELEMS_MAX)
-            return BASE_ERROR(BASE_ERANGE, "%s: tensor '%s' is too large", where, nm);
+            return base_error_at(BASE_ERANGE, where, 0, 0, "tensor '%s' is too large", nm);
     }
     t->n_elems = (size_t)n;
     size_t alloc = n ? (size_t)n : 1;
@@ -271,8 +272,8 @@ base_status net_tensor_load(const char *path, net_tensor **out)
     Onnx__TensorProto *tp = onnx__tensor_proto__unpack(NULL, len, buf);
     base_free(buf);
     if (!tp)
-        return BASE_ERROR(BASE_EPARSE, "%s: not a valid ONNX TensorProto (malformed or truncated)",
-                          path);
+        return base_error_at(BASE_EPARSE, path, 0, 0,
+                             "not a valid ONNX TensorProto (malformed or truncated)");
     net_tensor *t = base_calloc(1, sizeof *t);
     st = t ? tensor_decode(tp, path, t) : BASE_ERROR(BASE_ENOMEM, "out of memory");
     onnx__tensor_proto__free_unpacked(tp, NULL);
@@ -353,7 +354,7 @@ static base_status node_copy(const Onnx__NodeProto *np, size_t idx, const char *
     if (!(nd->name = base_strdup(nm)) || !(nd->op_type = dup_or_empty(np->op_type)))
         return BASE_ERROR(BASE_ENOMEM, "out of memory");
     if (!*nd->op_type)
-        return BASE_ERROR(BASE_EPARSE, "%s: node '%s' has no op_type", path, nd->name);
+        return base_error_at(BASE_EPARSE, path, 0, 0, "node '%s' has no op_type", nd->name);
     /* dup_names leaves a calloc'ed array, so the counts are set as soon as it exists: the
      * free then sees NULL entries (freed as no-ops) and never a missing array. */
     base_status st = dup_names(np->input, np->n_input, &nd->inputs);
@@ -460,11 +461,11 @@ base_status net_onnx_graph_load(const char *path, net_onnx_graph **out)
     Onnx__ModelProto *mp = onnx__model_proto__unpack(NULL, len, buf);
     base_free(buf);
     if (!mp)
-        return BASE_ERROR(BASE_EPARSE,
-                          "%s: not a valid ONNX model (malformed or truncated protobuf)", path);
+        return base_error_at(BASE_EPARSE, path, 0, 0,
+                             "not a valid ONNX model (malformed or truncated protobuf)");
     net_onnx_graph *g = NULL;
     if (!mp->graph || mp->graph->n_node == 0)
-        st = BASE_ERROR(BASE_EPARSE, "%s: ONNX model has no graph or no nodes", path);
+        st = base_error_at(BASE_EPARSE, path, 0, 0, "ONNX model has no graph or no nodes");
     else if (!(g = base_calloc(1, sizeof *g)) || !(g->path = base_strdup(path)))
         st = BASE_ERROR(BASE_ENOMEM, "out of memory");
     else

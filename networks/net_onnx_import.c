@@ -73,13 +73,13 @@ base_status net_onnx_attr_uniform(const net_onnx_importer *im, const net_onnx_no
     *v = a->ints[0];
     for (size_t i = 1; i < a->n_ints; i++)
         if (a->ints[i] != *v)
-            return BASE_ERROR(BASE_EUNSUPPORTED,
-                              "%s: node '%s' (%s): unequal %s are not supported (apsim layers have "
-                              "one value for both axes)",
-                              im->g->path, nd->name, nd->op_type, name);
+            return base_error_at(BASE_EUNSUPPORTED, im->g->path, 0, 0,
+                                 "node '%s' (%s): unequal %s are not supported (apsim layers have "
+                                 "one value for both axes)",
+                                 nd->name, nd->op_type, name);
     if (*v < 0 || *v > 1024)
-        return BASE_ERROR(BASE_ERANGE, "%s: node '%s': %s %lld out of range", im->g->path, nd->name,
-                          name, (long long)*v);
+        return base_error_at(BASE_ERANGE, im->g->path, 0, 0, "node '%s': %s %lld out of range",
+                             nd->name, name, (long long)*v);
     return BASE_OK;
 }
 
@@ -88,11 +88,10 @@ base_status net_onnx_data_input(const net_onnx_importer *im, const net_onnx_node
 {
     const net_onnx_value *v = i < nd->n_inputs ? net_onnx_lookup(im, nd->inputs[i]) : NULL;
     if (!v || v->layer == -2)
-        return BASE_ERROR(BASE_ESHAPE,
-                          "%s: node '%s' (%s): input %zu '%s' is not produced by an "
-                          "earlier node or the graph input",
-                          im->g->path, nd->name, nd->op_type, i,
-                          i < nd->n_inputs ? nd->inputs[i] : "");
+        return base_error_at(BASE_ESHAPE, im->g->path, 0, 0,
+                             "node '%s' (%s): input %zu '%s' is not produced by an "
+                             "earlier node or the graph input",
+                             nd->name, nd->op_type, i, i < nd->n_inputs ? nd->inputs[i] : "");
     *out = v;
     return BASE_OK;
 }
@@ -102,14 +101,14 @@ base_status net_onnx_weight_input(const net_onnx_importer *im, const net_onnx_no
 {
     const net_onnx_value *v = i < nd->n_inputs ? net_onnx_lookup(im, nd->inputs[i]) : NULL;
     if (!v || !v->init)
-        return BASE_ERROR(BASE_EUNSUPPORTED,
-                          "%s: node '%s' (%s): input %zu must be a constant weight initializer",
-                          im->g->path, nd->name, nd->op_type, i);
+        return base_error_at(BASE_EUNSUPPORTED, im->g->path, 0, 0,
+                             "node '%s' (%s): input %zu must be a constant weight initializer",
+                             nd->name, nd->op_type, i);
     if (v->init->n_dims != rank)
-        return BASE_ERROR(BASE_EUNSUPPORTED,
-                          "%s: node '%s' (%s): weight '%s' has %d dimensions, "
-                          "apsim takes %d",
-                          im->g->path, nd->name, nd->op_type, v->init->name, v->init->n_dims, rank);
+        return base_error_at(BASE_EUNSUPPORTED, im->g->path, 0, 0,
+                             "node '%s' (%s): weight '%s' has %d dimensions, "
+                             "apsim takes %d",
+                             nd->name, nd->op_type, v->init->name, v->init->n_dims, rank);
     *out = v;
     return BASE_OK;
 }
@@ -140,8 +139,8 @@ static base_status pass_through(net_onnx_importer *im, const net_onnx_node *nd)
     const char *op = nd->op_type;
     const net_onnx_value *v = nd->n_inputs ? net_onnx_lookup(im, nd->inputs[0]) : NULL;
     if (!v)
-        return BASE_ERROR(BASE_ESHAPE, "%s: node '%s' (%s): input is not produced earlier",
-                          im->g->path, nd->name, op);
+        return base_error_at(BASE_ESHAPE, im->g->path, 0, 0,
+                             "node '%s' (%s): input is not produced earlier", nd->name, op);
     unsigned bits = v->bits;
     if (!strcmp(op, "BatchNormalization"))
         net_builder_fold_bias(im->b, v->layer);
@@ -189,18 +188,18 @@ static base_status check_weights(const net_onnx_importer *im, const net_onnx_nod
 {
     const net_tensor *rs = lw->reshape, *wt = lw->weight;
     if (rs && rs->ival[1] > 0 && rs->ival[1] != (int64_t)l->c_out)
-        return BASE_ERROR(BASE_EUNSUPPORTED,
-                          "%s: node '%s' (Reshape): target [%lld, %lld] is no flatten of "
-                          "the %d x %d x %d input",
-                          im->g->path, nd->name, (long long)rs->ival[0], (long long)rs->ival[1],
-                          l->c_in, l->h_in, l->w_in);
+        return base_error_at(BASE_EUNSUPPORTED, im->g->path, 0, 0,
+                             "node '%s' (Reshape): target [%lld, %lld] is no flatten of "
+                             "the %d x %d x %d input",
+                             nd->name, (long long)rs->ival[0], (long long)rs->ival[1], l->c_in,
+                             l->h_in, l->w_in);
     int64_t want = l->c_in / l->groups;
     if (wt && lw->weight_k != want)
-        return BASE_ERROR(BASE_ESHAPE,
-                          "%s: node '%s' (%s): weight '%s' expects %lld input "
-                          "channels, the inferred input has %lld",
-                          im->g->path, nd->name, nd->op_type, wt->name, (long long)lw->weight_k,
-                          (long long)want);
+        return base_error_at(BASE_ESHAPE, im->g->path, 0, 0,
+                             "node '%s' (%s): weight '%s' expects %lld input "
+                             "channels, the inferred input has %lld",
+                             nd->name, nd->op_type, wt->name, (long long)lw->weight_k,
+                             (long long)want);
     return BASE_OK;
 }
 
@@ -228,21 +227,21 @@ static base_status lower_node(net_onnx_importer *im, const net_onnx_node *nd)
 {
     const char *op = nd->op_type, *path = im->g->path;
     if (nd->n_outputs < 1)
-        return BASE_ERROR(BASE_EPARSE, "%s: node '%s' has no output", path, nd->name);
+        return base_error_at(BASE_EPARSE, path, 0, 0, "node '%s' has no output", nd->name);
     const net_onnx_attr *autopad = net_onnx_attr_find(nd, "auto_pad");
     if (autopad && autopad->s && strcmp(autopad->s, "NOTSET") != 0 &&
         strcmp(autopad->s, "VALID") != 0)
-        return BASE_ERROR(BASE_EUNSUPPORTED,
-                          "%s: node '%s' (%s): auto_pad %s is not supported (give "
-                          "explicit pads)",
-                          path, nd->name, op, autopad->s);
+        return base_error_at(BASE_EUNSUPPORTED, path, 0, 0,
+                             "node '%s' (%s): auto_pad %s is not supported (give "
+                             "explicit pads)",
+                             nd->name, op, autopad->s);
     if (is_pass_through(op))
         return pass_through(im, nd);
     net_kind kind = net_kind_of_onnx_op(op);
     const net_kind_row *row = net_kind_row_of(kind);
     if (!row)
-        return BASE_ERROR(BASE_EUNSUPPORTED, "%s: node '%s': unsupported ONNX operator '%s'", path,
-                          nd->name, op);
+        return base_error_at(BASE_EUNSUPPORTED, path, 0, 0,
+                             "node '%s': unsupported ONNX operator '%s'", nd->name, op);
     net_onnx_lowered lw = {.emit = 1};
     lw.spec.kind = kind;
     lw.spec.n_inputs = row->n_inputs;
@@ -257,7 +256,7 @@ static base_status lower_node(net_onnx_importer *im, const net_onnx_node *nd)
 static base_status input_shape(const net_onnx_graph *g, int *c, int *h, int *w)
 {
     if (g->n_inputs < 1 || g->input_n_dims[0] < 0)
-        return BASE_ERROR(BASE_ESHAPE, "%s: the graph input's shape is not declared", g->path);
+        return base_error_at(BASE_ESHAPE, g->path, 0, 0, "the graph input's shape is not declared");
     const int64_t *d = g->input_dims[0];
     int64_t cc, hh = 1, ww = 1;
     if (g->input_n_dims[0] == 4) {
@@ -267,15 +266,15 @@ static base_status input_shape(const net_onnx_graph *g, int *c, int *h, int *w)
     } else if (g->input_n_dims[0] == 2) {
         cc = d[1];
     } else {
-        return BASE_ERROR(BASE_EUNSUPPORTED,
-                          "%s: graph input '%s' has %d dimensions (apsim takes "
-                          "N x C x H x W or N x F)",
-                          g->path, g->inputs[0], g->input_n_dims[0]);
+        return base_error_at(BASE_EUNSUPPORTED, g->path, 0, 0,
+                             "graph input '%s' has %d dimensions (apsim takes "
+                             "N x C x H x W or N x F)",
+                             g->inputs[0], g->input_n_dims[0]);
     }
     if (cc < 1 || hh < 1 || ww < 1 || cc > NET_MAX_CHANNELS || hh > NET_MAX_SPATIAL ||
         ww > NET_MAX_SPATIAL)
-        return BASE_ERROR(BASE_ESHAPE, "%s: graph input '%s' has no usable fixed shape", g->path,
-                          g->inputs[0]);
+        return base_error_at(BASE_ESHAPE, g->path, 0, 0,
+                             "graph input '%s' has no usable fixed shape", g->inputs[0]);
     *c = (int)cc;
     *h = (int)hh;
     *w = (int)ww;
@@ -313,7 +312,7 @@ static base_status import_graph(const net_onnx_graph *g, net_network **out)
     for (size_t i = 0; i < g->n_nodes && st == BASE_OK; i++)
         st = lower_node(&im, &g->nodes[i]);
     if (st == BASE_OK && net_builder_count(im.b) == 0)
-        st = BASE_ERROR(BASE_ESHAPE, "%s: the model has no layer apsim models", g->path);
+        st = base_error_at(BASE_ESHAPE, g->path, 0, 0, "the model has no layer apsim models");
     if (st == BASE_OK)
         st = net_builder_finish(im.b, out);
     else

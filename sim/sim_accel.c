@@ -37,15 +37,21 @@ base_status sim_accel_layers(const net_network *net, const net_bitcfg *bits, uns
         const net_layer *l = &net->layers[i];
         const net_layer_bits *b = &bits->bits[i];
         base_status st;
-        if (l->kind == NET_CONV)
+        /* Rivals see a layer by its GEMM form, never by its kind; the rival models cost GEMMs
+         * only, so layers without weights are left out (as sim_accel_run documents). */
+        switch (net_kind_gemm_form(l->kind)) {
+        case NET_GEMM_CONV:
             st = acc_layer_init_conv(&layers[n], l->name, batch, l->c_in, l->h_in, l->w_in,
                                      l->c_out, l->kh, l->kw, l->stride, l->pad, l->groups,
                                      b->a_bits, b->w_bits);
-        else if (l->kind == NET_FC)
+            break;
+        case NET_GEMM_FC:
             st = acc_layer_init_fc(&layers[n], l->name, batch, l->c_in * l->h_in * l->w_in,
                                    l->c_out, b->a_bits, b->w_bits);
-        else
+            break;
+        default:
             continue;
+        }
         if (st != BASE_OK)
             return st;
         n++;

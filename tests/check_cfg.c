@@ -136,6 +136,30 @@ START_TEST(test_convert_scalars)
 }
 END_TEST
 
+/* An error without a position is re-raised at the node, prefixed with what; one that already
+ * names a file keeps its position, under the caller's status. */
+START_TEST(test_error_at_node_relocates)
+{
+    cfg_doc *d = load_ok("tech:\n  vdd_v: 0.4\n");
+    const cfg_node *v = cfg_map_get(cfg_map_get(cfg_doc_root(d), "tech"), "vdd_v");
+    BASE_ERROR(BASE_ERANGE, "vdd 0.40 V is below 0.50 V");
+    ck_assert_int_eq(cfg_error_at_node(v, BASE_ERANGE, "tech"), BASE_ERANGE);
+    ck_assert_str_eq(base_last_error(), "t.yaml:2:10: error: tech: vdd 0.40 V is below 0.50 V");
+    BASE_ERROR(BASE_EINVAL, "bad");
+    ck_assert_int_eq(cfg_error_at_node(v, BASE_EINVAL, NULL), BASE_EINVAL);
+    ck_assert_str_eq(base_last_error(), "t.yaml:2:10: error: bad");
+    base_error_at(BASE_EIO, "inner.yaml", 3, 1, "bad key");
+    ck_assert_int_eq(cfg_error_at_node(v, BASE_ENOTFOUND, "tech"), BASE_ENOTFOUND);
+    ck_assert_int_eq(base_error_last()->status, BASE_ENOTFOUND);
+    ck_assert_str_eq(base_last_error(), "inner.yaml:3:1: error: bad key");
+    /* A file without a line: the node is the more precise position. */
+    base_error_at(BASE_EIO, "m.onnx", 0, 0, "cannot open");
+    ck_assert_int_eq(cfg_error_at_node(v, BASE_EIO, "network"), BASE_EIO);
+    ck_assert_str_eq(base_last_error(), "t.yaml:2:10: error: network: m.onnx: cannot open");
+    cfg_doc_free(d);
+}
+END_TEST
+
 Suite *cfg_suite(void)
 {
     Suite *s = suite_create("cfg");
@@ -150,6 +174,7 @@ Suite *cfg_suite(void)
     tc = tcase_create("check");
     tcase_add_test(tc, test_check_unknown_key);
     tcase_add_test(tc, test_convert_scalars);
+    tcase_add_test(tc, test_error_at_node_relocates);
     suite_add_tcase(s, tc);
     return s;
 }

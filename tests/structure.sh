@@ -15,7 +15,8 @@ allowed() {
     case $1 in
     base) echo "base" ;;
     cfg | ap_core) echo "base $1" ;;
-    tech | networks | accel) echo "base cfg $1 onnx" ;;
+    tech | accel) echo "base cfg $1" ;;
+    networks) echo "base cfg networks onnx" ;;
     sim) echo "base cfg ap_core tech networks accel sim" ;;
     exec) echo "base cfg ap_core tech networks accel sim exec" ;;
     study) echo "base cfg ap_core tech networks accel sim study" ;;
@@ -40,6 +41,24 @@ for m in $MODULES; do
     done
     [ $ok_all -eq 1 ] && ok
 done
+
+# Private headers (*_impl.h) are included only inside their own folder; every include of a
+# project header names its folder.
+n_before=$fail
+for m in $MODULES; do
+    for f in "$m"/*.c "$m"/*.h; do
+        [ -e "$f" ] || continue
+        for inc in $(sed -n 's/^#include "\(.*\)"/\1/p' "$f"); do
+            case $inc in
+            "$m"/*_impl.h) ;;
+            */*_impl.h) bad "$f includes $inc, private to ${inc%%/*}/" ;;
+            */*) ;;
+            *) bad "$f includes \"$inc\" without its folder" ;;
+            esac
+        done
+    done
+done
+[ "$fail" -eq "$n_before" ] && ok
 
 # Every non-test C file belongs to a module folder.
 for f in $(ls -d */ | tr -d /); do
