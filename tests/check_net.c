@@ -786,6 +786,14 @@ START_TEST(test_net_kind_table_complete)
 {
     ck_assert_ptr_null(net_kind_row_of(NET_INPUT));
     ck_assert_ptr_null(net_kind_row_of(NET_KIND_COUNT));
+    /* The GEMM form: what the rival models see, and what "has weights" means. */
+    ck_assert_int_eq(net_kind_gemm_form(NET_CONV), NET_GEMM_CONV);
+    ck_assert_int_eq(net_kind_gemm_form(NET_FC), NET_GEMM_FC);
+    ck_assert_int_eq(net_kind_gemm_form(NET_RELU), NET_GEMM_NONE);
+    ck_assert_int_eq(net_kind_gemm_form(NET_KIND_COUNT), NET_GEMM_NONE);
+    for (int k = 0; k < NET_KIND_COUNT; k++)
+        ck_assert_int_eq(net_kind_has_weights((net_kind)k),
+                         net_kind_gemm_form((net_kind)k) != NET_GEMM_NONE);
     for (int k = NET_CONV; k < NET_KIND_COUNT; k++) {
         const net_kind_row *row = net_kind_row_of((net_kind)k);
         ck_assert_msg(row && row->shape && row->yaml_keys && !row->onnx_ops == !row->onnx_lower,
