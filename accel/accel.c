@@ -2,7 +2,7 @@
  * (argument checks, the MAC count, mode switches and per-network sums). The per-design
  * equations live in sparq.c, potacc.c, bitsys.c and axbxp.c; parameter files in params.c,
  * workloads in workload.c, the GSL calibration in calib.c and calibrated files in
- * calib_file.c. Facts: docs/REFERENCE section 5. */
+ * calib_file.c. Facts and their papers: docs/ACCEL.md. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /* accel.h - analytic cost models of rival precision-flexible accelerators (Sparq, PoTAcc,
  * a bitwise systolic array, Ax-BxP) behind one interface: the cost of a layer given its
  * shape, its weight/activation bits and a parameter set loaded from YAML. Facts per design
- * come from docs/REFERENCE section 5; equations and provenance are in docs/ACCEL.md. */
+ * come from each design's paper; equations and provenance are in docs/ACCEL.md. */
 #ifndef ACCEL_H
 #define ACCEL_H
 

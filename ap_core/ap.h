@@ -1,6 +1,7 @@
 /* ap.h - the associative processor (AP) model: a bit-sliced CAM array with key, mask and a
  * tag bit per row, its compare/write primitives, and arithmetic as look-up tables of passes.
- * Model: docs/AP_MODEL.md; pass orders from the FPGA AP RTL cited in REFERENCE.md section 3.
+ * Model: docs/AP_MODEL.md; pass orders from the FPGA AP RTL
+ * (github.com/hongzhengTian/Associative-Processor-on-FPGA, AP_ctrl.v).
  * Only base/base.h and the C library are used. */
 #ifndef AP_H
 #define AP_H

@@ -1,6 +1,6 @@
 /* ap_array.c - the bit-sliced CAM array: storage, compare/write/tag primitives, 1D and 2D
  * access, and the word-parallel pass kernel (AVX2 when the CPU has it, 64-bit words
- * otherwise). Semantics of compare/write/pass: REFERENCE.md section 3, docs/AP_MODEL.md. */
+ * otherwise). Semantics of compare/write/pass: docs/AP_MODEL.md. */
 #include <limits.h>
 #include <string.h>
 

@@ -1,8 +1,8 @@
 /* tech.c - technology tables: validation and supply-voltage scaling.
- * Laws from TECH_PARAMS.md: section 5 (dynamic energy (V/V0)^k, alpha-power delay of Sakurai
- * and Newton 1990, DIBL leakage, hard floor max(Vth + 0.15 V, 0.45 V)) and section 6 (NVM
- * writes fixed by the device, NVM search partly Vdd-independent); GSL interpolation where a
- * table gives measured per-voltage points. */
+ * Laws (docs/TECH.md, "Scaling laws"): dynamic energy (V/V0)^k, the alpha-power delay of
+ * Sakurai and Newton (IEEE JSSC 1990), subthreshold leakage with DIBL (Roy et al., Proc. IEEE
+ * 2003), a hard floor max(Vth + 0.15 V, 0.45 V), NVM writes fixed by the device and NVM search
+ * partly Vdd-independent; GSL interpolation where a table gives measured per-voltage points. */
 #include "tech/tech.h"
 
 #include <gsl/gsl_errno.h>
@@ -10,7 +10,7 @@
 #include <math.h>
 #include <string.h>
 
-/* Thermal voltage kT/q at 300 K, used by the leakage law (TECH_PARAMS section 5). */
+/* Thermal voltage kT/q at 300 K, used by the leakage law (Roy et al., Proc. IEEE 2003). */
 #define THERMAL_V 0.0259
 /* Hard floor of the alpha law: max(vth_v + FLOOR_OVER_VTH_V, FLOOR_ABS_V). */
 #define FLOOR_OVER_VTH_V 0.15

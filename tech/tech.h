@@ -1,7 +1,7 @@
 /* tech.h - technology parameter tables for CAM-based associative processors and their
  * supply-voltage scaling: dynamic energy (V/V0)^k, delay by the alpha-power law (Sakurai and
  * Newton 1990), DIBL-style leakage, device-fixed NVM writes, or GSL interpolation of measured
- * per-voltage points. Figures and laws: TECH_PARAMS.md sections 1, 5 and 6 (see docs/TECH.md).
+ * per-voltage points. Figures, laws and their public sources: docs/TECH.md.
  * This module knows nothing of YAML: tech_load.c (on cfg/) fills a tech_params from a table file.
  */
 #ifndef TECH_H
@@ -18,7 +18,7 @@ typedef enum tech_family { TECH_CMOS, TECH_NVM } tech_family;
 /* Which family a parameter belongs to (bit mask). */
 enum { TECH_FOR_CMOS = 1, TECH_FOR_NVM = 2, TECH_FOR_ALL = 3 };
 /* How a parameter may be absent: TECH_REQUIRED (error), TECH_DEFAULT (the default below is
- * used, labelled [est] with its TECH_PARAMS.md section), TECH_ONE_OF_AREA (exactly one of
+ * used, labelled [est] with the law it belongs to), TECH_ONE_OF_AREA (exactly one of
  * cell_area_um2 and cell_area_f2 must be given). */
 enum { TECH_REQUIRED = 0, TECH_DEFAULT = 1, TECH_ONE_OF_AREA = 2 };
 
@@ -45,10 +45,10 @@ enum { TECH_REQUIRED = 0, TECH_DEFAULT = 1, TECH_ONE_OF_AREA = 2 };
     X(p_leak_nw, "nW", TECH_FOR_ALL, TECH_REQUIRED, 0.0, 1e6, 0.0, NULL,                           \
       "leakage power per bit at vdd_nom_v")                                                        \
     X(leak_eta, "", TECH_FOR_ALL, TECH_DEFAULT, 0.0, 1.0, 0.1,                                     \
-      "[est] apsim default, TECH_PARAMS.md section 5 (eta ~ 0.1)",                                 \
+      "[est] apsim default eta ~ 0.1, leakage law of Roy et al., Proc. IEEE 91(2), 2003",          \
       "DIBL coefficient of the leakage law")                                                       \
     X(leak_n, "", TECH_FOR_ALL, TECH_DEFAULT, 1.0, 3.0, 1.5,                                       \
-      "[est] apsim default, TECH_PARAMS.md section 5 (n ~ 1.5)",                                   \
+      "[est] apsim default n ~ 1.5, leakage law of Roy et al., Proc. IEEE 91(2), 2003",            \
       "subthreshold slope factor of the leakage law")                                              \
     X(cell_area_um2, "um^2", TECH_FOR_ALL, TECH_ONE_OF_AREA, 1e-6, 1e6, 0.0, NULL,                 \
       "cell area per bit (give this or cell_area_f2)")                                             \
@@ -73,10 +73,10 @@ enum { TECH_REQUIRED = 0, TECH_DEFAULT = 1, TECH_ONE_OF_AREA = 2 };
     X(t_write_periph_ns, "ns", TECH_FOR_NVM, TECH_REQUIRED, 0.0, 1e6, 0.0, NULL,                   \
       "NVM write periphery latency per pass at vdd_nom_v (alpha law)")                             \
     X(pump_efficiency, "", TECH_FOR_NVM, TECH_DEFAULT, 0.01, 1.0, 1.0,                             \
-      "[est] apsim default, TECH_PARAMS.md section 6 (separate high-voltage rail)",                \
+      "[est] apsim default: a separate high-voltage write rail, no charge pump",                   \
       "write supply efficiency: 1 separate rail, 0.3-0.5 on-chip charge pump")                     \
     X(search_scaled_fraction, "", TECH_FOR_NVM, TECH_DEFAULT, 0.0, 1.0, 0.7,                       \
-      "[est] apsim default, TECH_PARAMS.md section 6 (f = 0.7)",                                   \
+      "[est] apsim default f = 0.7: precharge, sense amps and drivers scale",                      \
       "fraction f of NVM compare energy that scales with Vdd")
 
 /* Parameter ids: TECH_P_node_nm, TECH_P_vdd_nom_v, ... */
@@ -198,7 +198,7 @@ base_status tech_params_set_points(tech_params *t, size_t n, const double *vdd_v
 base_status tech_params_validate(tech_params *t, tech_param_id *bad);
 
 /* max(vth_v + 0.15 V, 0.45 V): below it the alpha law and cell stability fail
- * (TECH_PARAMS section 5). */
+ * (docs/TECH.md, "Scaling laws"). */
 double tech_vdd_floor_v(const tech_params *t);
 /* Cell area per bit in um^2 (from cell_area_um2, or cell_area_f2 x (node_nm / 1000)^2). */
 double tech_cell_area_um2(const tech_params *t);

@@ -722,7 +722,7 @@ START_TEST(test_workloads_load)
     uint64_t macs = 0;
     for (size_t i = 0; i < n; i++)
         macs += l[i].m * l[i].n * l[i].k;
-    /* REFERENCE 4: ResNet50 3.86 GMAC. */
+    /* pytorchcv / HAWQ-V3: ResNet50 3.86 GMAC. */
     ck_assert_double_eq_tol((double)macs / 1e9, 3.86, 0.01);
     ck_assert_str_eq(acc_workload_name(w), "resnet50");
     ck_assert_str_eq(l[n - 1].name, "fc");

@@ -102,7 +102,7 @@ static const char small_net[] = "name: small\n"
 
 /* ---- networks: published figures ------------------------------------------------------ */
 /* torchvision weight metadata (_ops GMAC, params) for AlexNet/VGG16 (0.714 is the 0.71 of its
- * docs table before rounding); pytorchcv / HAWQ-V3 for the ResNets (REFERENCE.md 4). */
+ * docs table before rounding); pytorchcv / HAWQ-V3 for the ResNets (github.com/Zhen-Dong/HAWQ). */
 static const struct {
     const char *name;
     double gmacs, mparams;

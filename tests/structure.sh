@@ -1,8 +1,9 @@
 #!/bin/sh
 # structure.sh - the layout rules of docs/DEVELOPING.md, checked on the source tree: each
 # module includes only the modules below it, no non-test .c file exceeds 900 lines, no
-# function exceeds 120 lines (pmccabe, Debian package pmccabe) and no folder holds more than
-# 35% of the non-test C lines. Prints "structure: N passed, N failed"; exits 1 on a failure.
+# function exceeds 120 lines (pmccabe, Debian package pmccabe), no folder holds more than
+# 35% of the non-test C lines, and no file cites a local path or an unshipped note.
+# Prints "structure: N passed, N failed"; exits 1 on a failure.
 set -u
 export LC_ALL=C
 pass=0
@@ -95,6 +96,12 @@ if command -v pmccabe >/dev/null 2>&1; then
 else
     bad "pmccabe is not installed (./setup.sh installs it): function lengths unchecked"
 fi
+
+# Provenance names public sources (papers, URLs, repository files), never a path of one
+# machine or a document the project does not ship.
+notes=$(grep -rlE '/work/|/home/|shared/docs|REFERENCE\.md|TECH_PARAMS|SCALING\.md|SILICON\.md' \
+    --exclude=structure.sh $MODULES docs experiments plots tests README.md Makefile 2>/dev/null)
+if [ -z "$notes" ]; then ok; else bad "unshipped notes or local paths cited in: $(echo $notes)"; fi
 
 echo "structure: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
