@@ -127,7 +127,7 @@ check: $(TEST_BIN) $(APSIM)
 	LC_ALL=C APSIM=$(APSIM) sh tests/golden/run.sh
 	sh tests/structure.sh
 
-# structure: the layout rules of docs/DEVELOPING.md (include direction, file and function sizes).
+# structure: the layout rules of docs/DEVELOPING.md (include direction, file and function sizes, no local paths or unshipped notes cited).
 structure:
 	sh tests/structure.sh
 

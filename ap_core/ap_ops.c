@@ -1,6 +1,7 @@
 /* ap_ops.c - AP arithmetic as look-up tables of passes, applied bit-serially (LSB first) to
  * every row at once. Add/sub key orders and pass counts from the FPGA AP RTL
- * (github.com/hongzhengTian/Associative-Processor-on-FPGA, AP_ctrl.v); every other table is derived in docs/AP_MODEL.md. */
+ * (github.com/hongzhengTian/Associative-Processor-on-FPGA, AP_ctrl.v); every other table is derived
+ * in docs/AP_MODEL.md. */
 #include <string.h>
 
 #include "ap_core/ap_impl.h"

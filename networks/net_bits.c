@@ -13,9 +13,9 @@
 /* Which width a HAWQ module sets on its target layer. */
 typedef enum field { F_W, F_A, F_O, F_INPUT } field;
 
-/* HAWQ-V3 module names and the layers they set (bit_config.py of github.com/Zhen-Dong/HAWQ). Unit rules apply
- * under a "stageS.unitU." prefix; targets marked optional may be absent from a unit (only
- * first units of a stage have identity_conv). */
+/* HAWQ-V3 module names and the layers they set (bit_config.py of github.com/Zhen-Dong/HAWQ). Unit
+ * rules apply under a "stageS.unitU." prefix; targets marked optional may be absent from a unit
+ * (only first units of a stage have identity_conv). */
 static const struct hawq_rule {
     const char *key;
     field f;
