@@ -377,6 +377,15 @@ static void print_point(const fm_point *p)
            p->n_ap_exact, p->n_ap, p->ap_s_per_image, p->edp_js);
 }
 
+/* Test images to run: --test N when it asks for fewer than the set holds, else all. */
+static size_t test_count(const fm_ctx *c)
+{
+    size_t n_test = c->test ? c->test->n_images : 0;
+    if (c->o.n_test > 0 && (size_t)c->o.n_test < n_test)
+        n_test = (size_t)c->o.n_test;
+    return n_test;
+}
+
 static int cmd_eval(fm_ctx *c)
 {
     if (!c->o.bits_arg)
@@ -384,9 +393,7 @@ static int cmd_eval(fm_ctx *c)
     fm_point pt;
     memset(&pt, 0, sizeof pt);
     base_status st = setup(c, 1);
-    size_t n_test = c->test ? c->test->n_images : 0;
-    if (c->o.n_test > 0 && (size_t)c->o.n_test < n_test)
-        n_test = (size_t)c->o.n_test;
+    size_t n_test = test_count(c);
     if (st == BASE_OK && !check_n_ap(c, n_test))
         return 2;
     if (st == BASE_OK)
@@ -530,9 +537,7 @@ static int cmd_sweep(fm_ctx *c)
     memset(pts, 0, sizeof pts);
     const char *dir = c->o.out_dir ? c->o.out_dir : "results/fmnist";
     base_status st = setup(c, 1);
-    size_t n_test = c->test ? c->test->n_images : 0;
-    if (c->o.n_test > 0 && (size_t)c->o.n_test < n_test)
-        n_test = (size_t)c->o.n_test;
+    size_t n_test = test_count(c);
     if (st == BASE_OK && !check_n_ap(c, n_test))
         return 2;
     for (size_t i = 0; st == BASE_OK && i < N_SPECS; i++) {
