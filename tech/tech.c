@@ -415,6 +415,10 @@ base_status tech_params_validate(tech_params *t, tech_param_id *bad)
                      BASE_ERROR(BASE_ERANGE,
                                 "technology '%s': compare energy e_ml_fj + e_sl_fj is zero",
                                 t->name));
+    if (t->e_read_fj.value <= 0.0)
+        return fault(
+            bad, TECH_P_e_read_fj,
+            BASE_ERROR(BASE_ERANGE, "technology '%s': e_read_fj must be positive", t->name));
     if (t->family == TECH_CMOS) {
         if (t->e_write_fj.value <= 0.0)
             return fault(
@@ -533,6 +537,9 @@ base_status tech_scale(const tech_params *t, double vdd_v, tech_at_vdd *out)
     out->e_sl_fj = t->e_sl_fj.value * search_e;
     out->t_search_ns = t->t_search_ns.value * out->delay_scale;
     out->p_leak_nw = t->p_leak_nw.value * out->leak_scale;
+    /* A word read is CMOS periphery at the logic supply in both families: no device part. */
+    out->e_read_fj = t->e_read_fj.value * out->energy_scale;
+    out->endurance_writes = nvm ? t->endurance_writes.value : 0.0;
 
     if (nvm) {
         out->e_write_device_fj =

@@ -41,6 +41,8 @@ enum { TECH_REQUIRED = 0, TECH_DEFAULT = 1, TECH_ONE_OF_AREA = 2 };
       "compare energy per evaluated row-cell (match line)")                                        \
     X(e_sl_fj, "fJ", TECH_FOR_ALL, TECH_REQUIRED, 0.0, 1e6, 0.0, NULL,                             \
       "compare energy per unmasked column-cell (search line)")                                     \
+    X(e_read_fj, "fJ", TECH_FOR_ALL, TECH_REQUIRED, 0.0, 1e6, 0.0, NULL,                           \
+      "energy per bit read by a word access (1D/memory use of the array)")                         \
     X(t_search_ns, "ns", TECH_FOR_ALL, TECH_REQUIRED, 1e-6, 1e6, 0.0, NULL, "compare latency")     \
     X(p_leak_nw, "nW", TECH_FOR_ALL, TECH_REQUIRED, 0.0, 1e6, 0.0, NULL,                           \
       "leakage power per bit at vdd_nom_v")                                                        \
@@ -72,6 +74,8 @@ enum { TECH_REQUIRED = 0, TECH_DEFAULT = 1, TECH_ONE_OF_AREA = 2 };
       "NVM write pulse per phase (fixed by the device)")                                           \
     X(t_write_periph_ns, "ns", TECH_FOR_NVM, TECH_REQUIRED, 0.0, 1e6, 0.0, NULL,                   \
       "NVM write periphery latency per pass at vdd_nom_v (alpha law)")                             \
+    X(endurance_writes, "", TECH_FOR_NVM, TECH_REQUIRED, 1.0, 1e20, 0.0, NULL,                     \
+      "device write endurance, write cycles per cell before wear-out")                             \
     X(pump_efficiency, "", TECH_FOR_NVM, TECH_DEFAULT, 0.01, 1.0, 1.0,                             \
       "[est] apsim default: a separate high-voltage write rail, no charge pump",                   \
       "write supply efficiency: 1 separate rail, 0.3-0.5 on-chip charge pump")                     \
@@ -140,6 +144,8 @@ typedef struct tech_at_vdd {
     double vdd_v;
     double e_ml_fj;           /* compare energy per evaluated row-cell */
     double e_sl_fj;           /* compare energy per unmasked column-cell */
+    double e_read_fj;         /* energy per bit read by a word access: (V/V0)^k (or the energy
+                               * points) for both families, NVM reads being CMOS periphery */
     double e_write_fj;        /* write energy per written bit = device + periphery */
     double e_write_device_fj; /* NVM: switches x e_switch / pump (Vdd-independent); CMOS: 0 */
     double e_write_periph_fj; /* Vdd-dependent part of e_write_fj (all of it for CMOS) */
@@ -148,6 +154,8 @@ typedef struct tech_at_vdd {
     double t_write_device_ns; /* NVM: phases x pulse (Vdd-independent); CMOS: 0 */
     double t_write_periph_ns; /* Vdd-dependent part of t_write_ns (all of it for CMOS) */
     double p_leak_nw;         /* leakage per bit */
+    double endurance_writes;  /* NVM: write cycles per cell (Vdd-independent); CMOS: 0, meaning
+                               * unlimited */
     double energy_scale;      /* dynamic-energy factor vs vdd_nom_v (1 at nominal) */
     double delay_scale;       /* delay factor vs vdd_nom_v (1 at nominal) */
     double leak_scale;        /* leakage factor vs vdd_nom_v */
@@ -155,7 +163,7 @@ typedef struct tech_at_vdd {
     const char *delay_law;    /* t_search_ns and the Vdd-dependent write latency */
     const char *leak_law;     /* p_leak_nw */
     const char *write_law;    /* e_write_fj and t_write_ns as a whole */
-    const char *periph_law;   /* e_write_periph_fj: (V/V0)^k or the energy points */
+    const char *periph_law;   /* e_write_periph_fj and e_read_fj: (V/V0)^k or the energy points */
 } tech_at_vdd;
 
 /* The row of TECH_PARAM_LIST for id (NULL when id is out of range). */
@@ -192,9 +200,10 @@ base_status tech_params_set_points(tech_params *t, size_t n, const double *vdd_v
  * Errors name the technology: BASE_EKEY (required value missing, both or neither area keys,
  * a key of the other family), BASE_ERANGE (vth_v < vdd_min_v <= vdd_nom_v <= vdd_max_v
  * violated, vdd_min_v below the hard floor, points not covering [vdd_min_v, vdd_max_v] or not
- * strictly increasing, non-positive scales, compare or write energy or latency that is zero in
- * total, fractional n_write_phases), BASE_ENOMEM. On an error *bad (when bad is not NULL) is the
- * parameter at fault, or TECH_N_PARAMS when the fault lies in the points or the whole table. */
+ * strictly increasing, non-positive scales, compare, write or read energy or a latency that
+ * is zero in total, fractional n_write_phases), BASE_ENOMEM. On an error *bad (when bad is not
+ * NULL) is the parameter at fault, or TECH_N_PARAMS when the fault lies in the points or the
+ * whole table. */
 base_status tech_params_validate(tech_params *t, tech_param_id *bad);
 
 /* max(vth_v + 0.15 V, 0.45 V): below it the alpha law and cell stability fail
@@ -231,7 +240,8 @@ base_status tech_find(const char *name_or_path, char **path_out);
 /* tech_find then tech_load. */
 base_status tech_open(const char *name_or_path, tech_params **out);
 
-/* Writes the figures of t at one supply as CSV, one row per figure, with the header
+/* Writes the figures of t at one supply as CSV, one row per figure (endurance_writes for NVM
+ * tables only, CMOS being unlimited), with the header
  * "technology,vdd_v,quantity,value,unit,law,source,law_sources": the value at that Vdd, the
  * law that produced it, the table source of its nominal figure (and of the measured points,
  * " | "-joined) and "key: source" of each law constant the figure depends on (k, vth_v and

@@ -367,7 +367,12 @@ base_status tech_print_csv(FILE *fp, const tech_params *t, const tech_at_vdd *at
     csv_row(&c, "t_write_ns", at->t_write_ns, "ns", at->write_law,
             nvm ? "sum of t_write_device_ns and t_write_periph_ns" : t->t_write_ns.source,
             nvm ? NULL : ds, d_law);
+    csv_row(&c, "e_read_fj", at->e_read_fj, "fJ", at->periph_law, t->e_read_fj.source, es, e_law);
     csv_row(&c, "p_leak_nw", at->p_leak_nw, "nW", at->leak_law, t->p_leak_nw.source, NULL, leak);
+    if (nvm)
+        csv_row(&c, "endurance_writes", at->endurance_writes, "writes",
+                "fixed by the device, not the logic Vdd", t->endurance_writes.source, NULL,
+                NO_DEPS);
     base_free(c.buf);
     return ferror(fp) ? BASE_ERROR(BASE_EIO, "write error printing technology '%s'", t->name)
                       : BASE_OK;

@@ -14,47 +14,50 @@
 Suite *tech_suite(void);
 
 /* A complete CMOS table, one key per line (line numbers are used by the error tests). */
-static const char CMOS_TEXT[] = "name: t\n"                                              /* 1 */
-                                "family: cmos\n"                                         /* 2 */
-                                "node_nm: {value: 28, source: \"[est] n\"}\n"            /* 3 */
-                                "vdd_nom_v: {value: 0.9, source: \"[est] v\"}\n"         /* 4 */
-                                "vth_v: {value: 0.3, source: \"[est] v\"}\n"             /* 5 */
-                                "alpha: {value: 1.5, source: \"[est] a\"}\n"             /* 6 */
-                                "vdd_min_v: {value: 0.5, source: \"[est] v\"}\n"         /* 7 */
-                                "vdd_max_v: {value: 1.0, source: \"[est] v\"}\n"         /* 8 */
-                                "energy_exponent_k: {value: 2, source: \"[est] k\"}\n"   /* 9 */
-                                "e_ml_fj: {value: 0.55, source: \"[est] e\"}\n"          /* 10 */
-                                "e_sl_fj: {value: 0.29, source: \"[est] e\"}\n"          /* 11 */
-                                "e_write_fj: {value: 0.8, source: \"[est] e\"}\n"        /* 12 */
-                                "t_search_ns: {value: 0.5, source: \"[est] t\"}\n"       /* 13 */
-                                "t_write_ns: {value: 0.5, source: \"[est] t\"}\n"        /* 14 */
-                                "p_leak_nw: {value: 10, source: \"[est] p\"}\n"          /* 15 */
-                                "cell_area_um2: {value: 0.37, source: \"[est] a\"}\n"    /* 16 */
-                                "area_periph_factor: {value: 2, source: \"[est] a\"}\n"; /* 17 */
+static const char CMOS_TEXT[] = "name: t\n"                                             /* 1 */
+                                "family: cmos\n"                                        /* 2 */
+                                "node_nm: {value: 28, source: \"[est] n\"}\n"           /* 3 */
+                                "vdd_nom_v: {value: 0.9, source: \"[est] v\"}\n"        /* 4 */
+                                "vth_v: {value: 0.3, source: \"[est] v\"}\n"            /* 5 */
+                                "alpha: {value: 1.5, source: \"[est] a\"}\n"            /* 6 */
+                                "vdd_min_v: {value: 0.5, source: \"[est] v\"}\n"        /* 7 */
+                                "vdd_max_v: {value: 1.0, source: \"[est] v\"}\n"        /* 8 */
+                                "energy_exponent_k: {value: 2, source: \"[est] k\"}\n"  /* 9 */
+                                "e_ml_fj: {value: 0.55, source: \"[est] e\"}\n"         /* 10 */
+                                "e_sl_fj: {value: 0.29, source: \"[est] e\"}\n"         /* 11 */
+                                "e_write_fj: {value: 0.8, source: \"[est] e\"}\n"       /* 12 */
+                                "t_search_ns: {value: 0.5, source: \"[est] t\"}\n"      /* 13 */
+                                "t_write_ns: {value: 0.5, source: \"[est] t\"}\n"       /* 14 */
+                                "p_leak_nw: {value: 10, source: \"[est] p\"}\n"         /* 15 */
+                                "cell_area_um2: {value: 0.37, source: \"[est] a\"}\n"   /* 16 */
+                                "area_periph_factor: {value: 2, source: \"[est] a\"}\n" /* 17 */
+                                "e_read_fj: {value: 0.84, source: \"[est] r\"}\n";      /* 18 */
 
 /* A complete NVM table with a non-zero periphery share and an on-chip charge pump. */
-static const char NVM_TEXT[] = "name: n\n"                                                 /* 1 */
-                               "family: nvm\n"                                             /* 2 */
-                               "node_nm: {value: 28, source: \"[est] n\"}\n"               /* 3 */
-                               "vdd_nom_v: {value: 0.9, source: \"[est] v\"}\n"            /* 4 */
-                               "vth_v: {value: 0.3, source: \"[est] v\"}\n"                /* 5 */
-                               "alpha: {value: 1.5, source: \"[est] a\"}\n"                /* 6 */
-                               "vdd_min_v: {value: 0.6, source: \"[est] v\"}\n"            /* 7 */
-                               "vdd_max_v: {value: 1.0, source: \"[est] v\"}\n"            /* 8 */
-                               "energy_exponent_k: {value: 2, source: \"[est] k\"}\n"      /* 9 */
-                               "e_ml_fj: {value: 0.26, source: \"[est] e\"}\n"             /* 10 */
-                               "e_sl_fj: {value: 0.14, source: \"[est] e\"}\n"             /* 11 */
-                               "e_switch_fj: {value: 1000, source: \"[pub] s\"}\n"         /* 12 */
-                               "n_switch_per_bit: {value: 2, source: \"[pub] s\"}\n"       /* 13 */
-                               "e_write_periph_fj: {value: 100, source: \"[est] p\"}\n"    /* 14 */
-                               "n_write_phases: {value: 2, source: \"[pub] p\"}\n"         /* 15 */
-                               "t_pulse_ns: {value: 10, source: \"[pub] p\"}\n"            /* 16 */
-                               "t_write_periph_ns: {value: 1.5, source: \"[est] p\"}\n"    /* 17 */
-                               "pump_efficiency: {value: 0.5, source: \"[est] p\"}\n"      /* 18 */
-                               "t_search_ns: {value: 0.5, source: \"[est] t\"}\n"          /* 19 */
-                               "p_leak_nw: {value: 1, source: \"[est] p\"}\n"              /* 20 */
-                               "cell_area_f2: {value: 157, source: \"[pub] c\"}\n"         /* 21 */
-                               "area_periph_factor: {value: 2.86, source: \"[est] a\"}\n"; /* 22 */
+static const char NVM_TEXT[] = "name: n\n"                                                /* 1 */
+                               "family: nvm\n"                                            /* 2 */
+                               "node_nm: {value: 28, source: \"[est] n\"}\n"              /* 3 */
+                               "vdd_nom_v: {value: 0.9, source: \"[est] v\"}\n"           /* 4 */
+                               "vth_v: {value: 0.3, source: \"[est] v\"}\n"               /* 5 */
+                               "alpha: {value: 1.5, source: \"[est] a\"}\n"               /* 6 */
+                               "vdd_min_v: {value: 0.6, source: \"[est] v\"}\n"           /* 7 */
+                               "vdd_max_v: {value: 1.0, source: \"[est] v\"}\n"           /* 8 */
+                               "energy_exponent_k: {value: 2, source: \"[est] k\"}\n"     /* 9 */
+                               "e_ml_fj: {value: 0.26, source: \"[est] e\"}\n"            /* 10 */
+                               "e_sl_fj: {value: 0.14, source: \"[est] e\"}\n"            /* 11 */
+                               "e_switch_fj: {value: 1000, source: \"[pub] s\"}\n"        /* 12 */
+                               "n_switch_per_bit: {value: 2, source: \"[pub] s\"}\n"      /* 13 */
+                               "e_write_periph_fj: {value: 100, source: \"[est] p\"}\n"   /* 14 */
+                               "n_write_phases: {value: 2, source: \"[pub] p\"}\n"        /* 15 */
+                               "t_pulse_ns: {value: 10, source: \"[pub] p\"}\n"           /* 16 */
+                               "t_write_periph_ns: {value: 1.5, source: \"[est] p\"}\n"   /* 17 */
+                               "pump_efficiency: {value: 0.5, source: \"[est] p\"}\n"     /* 18 */
+                               "t_search_ns: {value: 0.5, source: \"[est] t\"}\n"         /* 19 */
+                               "p_leak_nw: {value: 1, source: \"[est] p\"}\n"             /* 20 */
+                               "cell_area_f2: {value: 157, source: \"[pub] c\"}\n"        /* 21 */
+                               "area_periph_factor: {value: 2.86, source: \"[est] a\"}\n" /* 22 */
+                               "e_read_fj: {value: 0.4, source: \"[est] r\"}\n"           /* 23 */
+                               "endurance_writes: {value: 1e6, source: \"[est] w\"}\n";   /* 24 */
 
 /* text with the first occurrence of find replaced by repl, in one of two static buffers used
  * in turn, so edit(edit(...)) works. */
@@ -131,16 +134,22 @@ START_TEST(test_table_sram_nominal_equals_file)
     ck_assert_double_eq_tol(t->vdd_min_v.value, 0.5, 1e-12);
     ck_assert_double_eq_tol(t->vdd_max_v.value, 1.0, 1e-12);
     ck_assert_double_eq_tol(t->energy_exponent_k.value, 2, 1e-12);
-    ck_assert_double_eq_tol(t->cell_area_f2.value, 470, 1e-12);
-    ck_assert_double_eq_tol(tech_cell_area_um2(t), 470 * 0.028 * 0.028, 1e-12);
+    /* The binary CAM: CACTI 7's figures without the TCAM x1.2 (energy) and x1.6 (area). */
+    ck_assert_double_eq_tol(t->cell_area_f2.value, 292, 1e-12);
+    ck_assert_double_eq_tol(tech_cell_area_um2(t), 292 * 0.028 * 0.028, 1e-12);
     ck_assert_double_eq_tol(t->area_periph_factor.value, 2.14, 1e-12);
+    ck_assert_double_eq_tol(tech_cell_area_um2(t) * t->area_periph_factor.value, 0.49, 0.001);
     ck_assert_ptr_null(t->cell_area_um2.source);
+    ck_assert_ptr_null(t->endurance_writes.source);
     ck_assert(strstr(t->e_ml_fj.source, "CACTI") != NULL);
+    ck_assert(strstr(t->description, "binary CAM") != NULL);
 
     tech_at_vdd a = at(t, 0.9);
-    ck_assert_double_eq_tol(a.e_ml_fj, 0.55, 1e-12);
-    ck_assert_double_eq_tol(a.e_sl_fj, 0.29, 1e-12);
-    ck_assert_double_eq_tol(a.e_write_fj, 0.8, 1e-12);
+    ck_assert_double_eq_tol(a.e_ml_fj, 0.45, 1e-12);
+    ck_assert_double_eq_tol(a.e_sl_fj, 0.24, 1e-12);
+    ck_assert_double_eq_tol(a.e_read_fj, 0.69, 1e-12);
+    ck_assert_double_eq_tol(a.e_write_fj, 0.69, 1e-12);
+    ck_assert_double_eq(a.endurance_writes, 0);
     ck_assert_double_eq_tol(a.t_search_ns, 0.5, 1e-12);
     ck_assert_double_eq_tol(a.t_write_ns, 0.5, 1e-12);
     ck_assert_double_eq_tol(a.p_leak_nw, 10, 1e-12);
@@ -172,6 +181,11 @@ START_TEST(test_table_reram_nominal_equals_file)
     ck_assert_double_eq_tol(a.t_search_ns, 0.5, 1e-12);
     ck_assert_double_eq_tol(a.p_leak_nw, 1, 1e-12);
     ck_assert_double_eq_tol(t->search_scaled_fraction.value, 0.7, 1e-12);
+    ck_assert_double_eq_tol(a.e_read_fj, 0.4, 1e-12); /* the compare energy per bit [est] */
+    ck_assert_double_eq(t->endurance_writes.value, 1e6);
+    ck_assert_double_eq(a.endurance_writes, 1e6);
+    ck_assert(strncmp(t->endurance_writes.source, "[est] ", 6) == 0);
+    ck_assert(strstr(t->endurance_writes.source, "Proc. IEEE 100(6), 2012") != NULL);
     ck_assert(strstr(a.write_law, "fixed by the device, not the logic Vdd") != NULL);
     ck_assert(strncmp(a.energy_law, "NVM search", 10) == 0);
     for (int i = 0; i < TECH_N_PARAMS; i++)
@@ -192,6 +206,14 @@ START_TEST(test_table_fefet_nominal_equals_file)
     ck_assert_double_eq_tol(a.e_write_fj, 20, 1e-12);
     ck_assert_double_eq_tol(a.t_write_ns, 20, 1e-12);
     ck_assert_double_eq_tol(a.p_leak_nw, 1, 1e-12);
+    ck_assert_double_eq_tol(a.e_read_fj, 0.3, 1e-12);
+    ck_assert_double_eq(a.endurance_writes, 5e6);
+    ck_assert(strncmp(t->endurance_writes.source, "[pub] ", 6) == 0);
+    ck_assert(strstr(t->endurance_writes.source, "arXiv 2103.08806") != NULL);
+    for (int i = 0; i < TECH_N_PARAMS; i++)
+        if (i != TECH_P_cell_area_um2 &&
+            (tech_param_info_of((tech_param_id)i)->families & TECH_FOR_NVM))
+            assert_label(tech_params_get(t, (tech_param_id)i));
     tech_params_free(t);
 }
 END_TEST
@@ -213,6 +235,107 @@ START_TEST(test_table_defaults_are_labelled)
 }
 END_TEST
 
+START_TEST(test_table_sram_tcam_nominal_equals_file)
+{
+    tech_params *t = load_file("tech/sram_tcam.yaml");
+    ck_assert_str_eq(t->name, "sram_tcam");
+    ck_assert_int_eq(t->family, TECH_CMOS);
+    ck_assert(strstr(t->description, "16T NOR TCAM") != NULL);
+    /* The ternary cell: CACTI 7's binary figures x1.2 (energy) and x1.6 (cell area). */
+    ck_assert_double_eq_tol(t->cell_area_f2.value, 470, 1e-12);
+    ck_assert_double_eq_tol(t->area_periph_factor.value, 2.14, 1e-12);
+    tech_at_vdd a = at(t, 0.9);
+    ck_assert_double_eq_tol(a.e_ml_fj, 0.55, 1e-12);
+    ck_assert_double_eq_tol(a.e_sl_fj, 0.29, 1e-12);
+    ck_assert_double_eq_tol(a.e_write_fj, 0.8, 1e-12);
+    ck_assert_double_eq_tol(a.e_read_fj, 0.84, 1e-12);
+    ck_assert_double_eq_tol(a.t_search_ns, 0.5, 1e-12);
+    ck_assert_double_eq_tol(a.p_leak_nw, 10, 1e-12);
+    tech_params_free(t);
+}
+END_TEST
+
+START_TEST(test_table_sram_lstp_derived_from_hp)
+{
+    tech_params *hp = load_file("tech/sram.yaml"), *t = load_file("tech/sram_lstp.yaml");
+    ck_assert_str_eq(t->name, "sram_lstp");
+    ck_assert_int_eq(t->family, TECH_CMOS);
+    /* The same binary cell and voltage laws as the high-performance table. */
+    static const tech_param_id same[] = {TECH_P_node_nm,
+                                         TECH_P_vdd_nom_v,
+                                         TECH_P_vth_v,
+                                         TECH_P_alpha,
+                                         TECH_P_vdd_min_v,
+                                         TECH_P_vdd_max_v,
+                                         TECH_P_leak_eta,
+                                         TECH_P_leak_n,
+                                         TECH_P_cell_area_f2,
+                                         TECH_P_energy_exponent_k,
+                                         TECH_P_area_periph_factor};
+    for (size_t i = 0; i < sizeof same / sizeof same[0]; i++)
+        ck_assert_double_eq(tech_params_get(t, same[i])->value,
+                            tech_params_get(hp, same[i])->value);
+    /* CACTI 7 at 45 nm: LSTP/HP search 2.13/1.82 fJ per bit, leakage 0.09/418 nW per bit. */
+    double e_ratio = 2.13 / 1.82, l_ratio = 0.09 / 418;
+    static const tech_param_id energies[] = {TECH_P_e_ml_fj, TECH_P_e_sl_fj, TECH_P_e_read_fj,
+                                             TECH_P_e_write_fj};
+    for (size_t i = 0; i < sizeof energies / sizeof energies[0]; i++) {
+        double r = tech_params_get(t, energies[i])->value / tech_params_get(hp, energies[i])->value;
+        ck_assert_msg(fabs(r - e_ratio) < 2e-3, "%s ratio %g", tech_param_info_of(energies[i])->key,
+                      r);
+        ck_assert(strstr(tech_params_get(t, energies[i])->source, "2.13/1.82") != NULL);
+    }
+    ck_assert_double_eq_tol(t->p_leak_nw.value, 173 * l_ratio, 5e-4);
+    ck_assert(strstr(t->p_leak_nw.source, "173 nW/bit x LSTP/HP 0.09/418") != NULL);
+    ck_assert(strncmp(t->e_ml_fj.source, "[derived] ", 10) == 0);
+    ck_assert(strncmp(t->e_sl_fj.source, "[derived] ", 10) == 0);
+    ck_assert(strncmp(t->p_leak_nw.source, "[derived] ", 10) == 0);
+    /* Slower devices: an estimate of twice the HP compare latency. */
+    ck_assert_double_eq_tol(t->t_search_ns.value, 2 * hp->t_search_ns.value, 1e-12);
+    ck_assert_double_eq_tol(t->t_write_ns.value, 2 * hp->t_write_ns.value, 1e-12);
+    ck_assert(strncmp(t->t_search_ns.source, "[est] 2 x the HP compare latency", 32) == 0);
+    tech_at_vdd a = at(t, 0.9), b = at(hp, 0.9);
+    ck_assert(a.p_leak_nw < b.p_leak_nw / 100);
+    ck_assert(a.e_ml_fj > b.e_ml_fj);
+    for (int i = 0; i < TECH_N_PARAMS; i++)
+        if (i != TECH_P_cell_area_um2 &&
+            (tech_param_info_of((tech_param_id)i)->families & TECH_FOR_CMOS))
+            assert_label(tech_params_get(t, (tech_param_id)i));
+    tech_params_free(hp);
+    tech_params_free(t);
+}
+END_TEST
+
+/* Every shipped table: its family, a read energy, and endurance for NVM only. */
+static const struct {
+    const char *path;
+    tech_family family;
+} shipped[] = {{"tech/sram.yaml", TECH_CMOS},      {"tech/sram_tcam.yaml", TECH_CMOS},
+               {"tech/sram_lstp.yaml", TECH_CMOS}, {"tech/sram_22nm_measured.yaml", TECH_CMOS},
+               {"tech/reram.yaml", TECH_NVM},      {"tech/fefet.yaml", TECH_NVM}};
+
+START_TEST(test_table_shipped_families)
+{
+    tech_params *t = load_file(shipped[_i].path);
+    ck_assert_int_eq(t->family, shipped[_i].family);
+    tech_at_vdd a = at(t, t->vdd_nom_v.value);
+    ck_assert(t->e_read_fj.value > 0);
+    ck_assert_double_eq_tol(a.e_read_fj, t->e_read_fj.value, 1e-12);
+    assert_label(&t->e_read_fj);
+    if (shipped[_i].family == TECH_CMOS) {
+        ck_assert_ptr_null(t->endurance_writes.source); /* unlimited: the table must not give it */
+        ck_assert_double_eq(a.endurance_writes, 0);
+    } else {
+        assert_label(&t->endurance_writes);
+        ck_assert(t->endurance_writes.value >= 1e6);
+        ck_assert_double_eq(a.endurance_writes, t->endurance_writes.value);
+        /* The read is the compare energy per bit [est]. */
+        ck_assert_double_eq_tol(t->e_read_fj.value, t->e_ml_fj.value + t->e_sl_fj.value, 1e-12);
+    }
+    tech_params_free(t);
+}
+END_TEST
+
 /* ---- voltage scaling ------------------------------------------------------------------ */
 
 static const double sweep_v[] = {0.5, 0.55, 0.6, 0.7, 0.8, 0.9, 1.0};
@@ -222,9 +345,10 @@ START_TEST(test_scale_sram_energy_goes_as_v2)
     tech_params *t = load_file("tech/sram.yaml");
     double v = sweep_v[_i], r = (v / 0.9) * (v / 0.9);
     tech_at_vdd a = at(t, v);
-    ck_assert_double_eq_tol(a.e_ml_fj, 0.55 * r, 1e-12);
-    ck_assert_double_eq_tol(a.e_sl_fj, 0.29 * r, 1e-12);
-    ck_assert_double_eq_tol(a.e_write_fj, 0.8 * r, 1e-12);
+    ck_assert_double_eq_tol(a.e_ml_fj, 0.45 * r, 1e-12);
+    ck_assert_double_eq_tol(a.e_sl_fj, 0.24 * r, 1e-12);
+    ck_assert_double_eq_tol(a.e_write_fj, 0.69 * r, 1e-12);
+    ck_assert_double_eq_tol(a.e_read_fj, 0.69 * r, 1e-12);
     ck_assert_double_eq_tol(a.energy_scale, r, 1e-12);
     tech_params_free(t);
 }
@@ -310,6 +434,42 @@ START_TEST(test_scale_nvm_periphery_share_scales)
 }
 END_TEST
 
+/* The read energy at 0.7 V is (0.7/0.9)^k of nominal in both families: an NVM word read is
+ * CMOS periphery at the logic supply, with no device part (unlike the NVM compare). */
+START_TEST(test_scale_read_energy_both_families)
+{
+    static const char *const files[] = {"tech/sram.yaml", "tech/sram_lstp.yaml",
+                                        "tech/sram_tcam.yaml", "tech/reram.yaml",
+                                        "tech/fefet.yaml"};
+    tech_params *t = _i < 5 ? load_file(files[_i]) : load_text(_i == 5 ? CMOS_TEXT : NVM_TEXT);
+    double k = t->energy_exponent_k.value, e0 = t->e_read_fj.value;
+    ck_assert_double_eq_tol(t->vdd_nom_v.value, 0.9, 1e-12);
+    tech_at_vdd a = at(t, 0.7), nom = at(t, 0.9), hi = at(t, 1.0);
+    double want = pow(0.7 / 0.9, k) * e0;
+    ck_assert_msg(fabs(a.e_read_fj - want) <= 1e-9 * want, "%s: %g, want %g", t->name, a.e_read_fj,
+                  want);
+    ck_assert_double_eq_tol(nom.e_read_fj, e0, 1e-12);
+    ck_assert_double_eq_tol(a.e_read_fj / nom.e_read_fj, a.energy_scale, 1e-12);
+    if (t->family == TECH_NVM) /* the compare keeps its device share, the read does not */
+        ck_assert(a.e_ml_fj / nom.e_ml_fj > a.e_read_fj / nom.e_read_fj);
+    /* Endurance is the device's, whatever the logic supply. */
+    ck_assert_double_eq(a.endurance_writes, hi.endurance_writes);
+    ck_assert_double_eq(a.endurance_writes,
+                        t->family == TECH_NVM ? t->endurance_writes.value : 0.0);
+    tech_params_free(t);
+}
+END_TEST
+
+START_TEST(test_scale_read_energy_22nm_k)
+{
+    tech_params *t = load_file("tech/sram_22nm_measured.yaml");
+    double want = pow(0.75 / 0.8, 1.9) * 0.516;
+    tech_at_vdd a = at(t, 0.75);
+    ck_assert_msg(fabs(a.e_read_fj - want) <= 1e-9 * want, "%g, want %g", a.e_read_fj, want);
+    tech_params_free(t);
+}
+END_TEST
+
 /* ---- measured points (GSL) ------------------------------------------------------------ */
 
 static const double wang_v[] = {0.7, 0.8, 0.9, 1.0, 1.1};
@@ -368,6 +528,7 @@ START_TEST(test_interp_energy_points_cmos_and_nvm)
     tech_at_vdd a = at(t, 0.7);
     ck_assert_double_eq_tol(a.e_ml_fj, 0.55 * 0.62, 1e-12);
     ck_assert_double_eq_tol(a.e_write_fj, 0.8 * 0.62, 1e-12);
+    ck_assert_double_eq_tol(a.e_read_fj, 0.84 * 0.62, 1e-12);
     ck_assert_str_eq(a.energy_law, "measured energy points, GSL steffen interpolation");
     ck_assert(strncmp(a.delay_law, "alpha-power", 11) == 0);
     double e6 = at(t, 0.6).energy_scale;
@@ -380,6 +541,7 @@ START_TEST(test_interp_energy_points_cmos_and_nvm)
     a = at(t, 0.7);
     ck_assert_double_eq_tol(a.e_ml_fj, 0.26 * (0.7 * 0.62 + 0.3), 1e-12);
     ck_assert_double_eq_tol(a.e_write_periph_fj, 100 * 0.62, 1e-9);
+    ck_assert_double_eq_tol(a.e_read_fj, 0.4 * 0.62, 1e-12); /* all of it scales */
     ck_assert(strncmp(a.energy_law, "NVM search: E0*(f*s(V) + 1-f)", 29) == 0);
     ck_assert_str_eq(a.periph_law, "measured energy points, GSL steffen interpolation");
     tech_params_free(t);
@@ -490,6 +652,13 @@ START_TEST(test_api_lookup_and_names)
 {
     ck_assert_int_eq(tech_param_lookup("e_sl_fj"), TECH_P_e_sl_fj);
     ck_assert_int_eq(tech_param_lookup("e_sl"), TECH_N_PARAMS);
+    ck_assert_int_eq(tech_param_lookup("e_read_fj"), TECH_P_e_read_fj);
+    ck_assert_str_eq(tech_param_info_of(TECH_P_e_read_fj)->unit, "fJ");
+    ck_assert_int_eq(tech_param_info_of(TECH_P_e_read_fj)->families, TECH_FOR_ALL);
+    ck_assert_int_eq(tech_param_lookup("endurance_writes"), TECH_P_endurance_writes);
+    ck_assert_str_eq(tech_param_info_of(TECH_P_endurance_writes)->unit, "");
+    ck_assert_int_eq(tech_param_info_of(TECH_P_endurance_writes)->families, TECH_FOR_NVM);
+    ck_assert_int_eq(tech_param_info_of(TECH_P_endurance_writes)->presence, TECH_REQUIRED);
     ck_assert_str_eq(tech_param_info_of(TECH_P_t_pulse_ns)->unit, "ns");
     ck_assert_ptr_null(tech_param_info_of(TECH_N_PARAMS));
     ck_assert_str_eq(tech_family_name(TECH_NVM), "nvm");
@@ -548,9 +717,9 @@ START_TEST(test_load_unknown_and_duplicate_key)
 {
     char text[4096];
     snprintf(text, sizeof text, "%s%s", CMOS_TEXT, "e_ml_jf: {value: 1, source: \"[est] x\"}\n");
-    load_fails(text, BASE_EKEY, "t.yaml:18:1: error: unknown key 'e_ml_jf' in 'technology'");
+    load_fails(text, BASE_EKEY, "t.yaml:19:1: error: unknown key 'e_ml_jf' in 'technology'");
     snprintf(text, sizeof text, "%s%s", CMOS_TEXT, "e_sl_fj: {value: 1, source: \"[est] x\"}\n");
-    load_fails(text, BASE_EKEY, "t.yaml:18:1: error: duplicate key 'e_sl_fj' (first at line 11)");
+    load_fails(text, BASE_EKEY, "t.yaml:19:1: error: duplicate key 'e_sl_fj' (first at line 11)");
     load_fails(edit(CMOS_TEXT, "{value: 0.3, source", "{value: 0.3, sorce"), BASE_EKEY,
                "t.yaml:5:21: error: unknown key 'sorce' in 'vth_v'");
 }
@@ -627,21 +796,86 @@ START_TEST(test_load_family_and_area_keys)
     char text[4096];
     snprintf(text, sizeof text, "%s%s", NVM_TEXT, "e_write_fj: {value: 1, source: \"[est] x\"}\n");
     load_fails(text, BASE_EKEY,
-               "t.yaml:23:13: error: technology 'n': e_write_fj applies only to family cmos, "
+               "t.yaml:25:13: error: technology 'n': e_write_fj applies only to family cmos, "
                "not nvm");
     snprintf(text, sizeof text, "%s%s", CMOS_TEXT, "t_pulse_ns: {value: 1, source: \"[est] x\"}\n");
     load_fails(text, BASE_EKEY,
-               "t.yaml:18:13: error: technology 't': t_pulse_ns applies only to family nvm, "
+               "t.yaml:19:13: error: technology 't': t_pulse_ns applies only to family nvm, "
                "not cmos");
     snprintf(text, sizeof text, "%s%s", CMOS_TEXT,
              "cell_area_f2: {value: 300, source: \"[est] x\"}\n");
     load_fails(text, BASE_EKEY,
-               "t.yaml:18:15: error: technology 't': give exactly one of cell_area_um2 and "
+               "t.yaml:19:15: error: technology 't': give exactly one of cell_area_um2 and "
                "cell_area_f2 (both given)");
     load_fails(edit(CMOS_TEXT, "cell_area_um2: {value: 0.37, source: \"[est] a\"}\n", ""),
                BASE_EKEY,
                "t.yaml:1:1: error: technology 't': give exactly one of cell_area_um2 and "
                "cell_area_f2 (neither given)");
+}
+END_TEST
+
+START_TEST(test_load_read_energy_errors)
+{
+    const char *line = "e_read_fj: {value: 0.84, source: \"[est] r\"}\n";
+    load_fails(edit(CMOS_TEXT, line, ""), BASE_EKEY,
+               "t.yaml:1:1: error: technology 't': missing required value e_read_fj (energy per "
+               "bit read by a word access (1D/memory use of the array))");
+    load_fails(edit(NVM_TEXT, "e_read_fj: {value: 0.4, source: \"[est] r\"}\n", ""), BASE_EKEY,
+               "t.yaml:1:1: error: technology 'n': missing required value e_read_fj (energy per "
+               "bit read by a word access (1D/memory use of the array))");
+    load_fails(edit(CMOS_TEXT, "{value: 0.84,", "{value: -1,"), BASE_ERANGE,
+               "t.yaml:18:20: error: technology 't': e_read_fj = -1 fJ is outside 0..1e+06");
+    load_fails(edit(CMOS_TEXT, "{value: 0.84,", "{value: 2e6,"), BASE_ERANGE,
+               "t.yaml:18:20: error: technology 't': e_read_fj = 2e+06 fJ is outside 0..1e+06");
+    load_fails(edit(CMOS_TEXT, "{value: 0.84,", "{value: 0,"), BASE_ERANGE,
+               "t.yaml:18:12: error: technology 't': e_read_fj must be positive");
+    load_fails(edit(NVM_TEXT, "e_read_fj: {value: 0.4,", "e_read_fj: {value: 0,"), BASE_ERANGE,
+               "t.yaml:23:12: error: technology 'n': e_read_fj must be positive");
+    load_fails(edit(CMOS_TEXT, "{value: 0.84,", "{value: much,"), BASE_ETYPE,
+               "t.yaml:18:20: error: expected a number, found 'much'");
+    load_fails(edit(CMOS_TEXT, "\"[est] r\"", "\"CACTI\""), BASE_EINVAL,
+               "t.yaml:18:34: error: technology 't': source of e_read_fj must start with [pub], "
+               "[model], [derived] or [est] followed by a citation, found 'CACTI'");
+    /* Zero read energy through the C API names the row at fault. */
+    tech_params *t = load_text(CMOS_TEXT);
+    ck_assert_int_eq(tech_params_set(t, TECH_P_e_read_fj, 0, "[est] zero"), BASE_OK);
+    tech_param_id bad = TECH_N_PARAMS;
+    ck_assert_int_eq(tech_params_validate(t, &bad), BASE_ERANGE);
+    ck_assert_int_eq(bad, TECH_P_e_read_fj);
+    ck_assert_str_eq(base_last_error(), "error: technology 't': e_read_fj must be positive");
+    tech_params_free(t);
+}
+END_TEST
+
+START_TEST(test_load_endurance_errors)
+{
+    char text[4096];
+    snprintf(text, sizeof text, "%s%s", CMOS_TEXT,
+             "endurance_writes: {value: 1e6, source: \"[est] x\"}\n");
+    load_fails(text, BASE_EKEY,
+               "t.yaml:19:19: error: technology 't': endurance_writes applies only to family "
+               "nvm, not cmos");
+    load_fails(edit(NVM_TEXT, "endurance_writes: {value: 1e6, source: \"[est] w\"}\n", ""),
+               BASE_EKEY,
+               "t.yaml:1:1: error: technology 'n': missing required value endurance_writes "
+               "(device write endurance, write cycles per cell before wear-out)");
+    load_fails(edit(NVM_TEXT, "{value: 1e6,", "{value: 0.5,"), BASE_ERANGE,
+               "t.yaml:24:27: error: technology 'n': endurance_writes = 0.5 is outside 1..1e+20");
+    load_fails(edit(NVM_TEXT, "{value: 1e6,", "{value: 1e21,"), BASE_ERANGE,
+               "t.yaml:24:27: error: technology 'n': endurance_writes = 1e+21 is outside "
+               "1..1e+20");
+    load_fails(edit(NVM_TEXT, "{value: 1e6,", "{value: many,"), BASE_ETYPE,
+               "t.yaml:24:27: error: expected a number, found 'many'");
+    load_fails(edit(NVM_TEXT, "\"[est] w\"", "\"[est]\""), BASE_EINVAL,
+               "t.yaml:24:40: error: technology 'n': source of endurance_writes must start with "
+               "[pub], [model], [derived] or [est] followed by a citation, found '[est]'");
+    /* The C API: a CMOS table given an endurance is refused at validation, naming the row. */
+    tech_params *t = load_text(CMOS_TEXT);
+    ck_assert_int_eq(tech_params_set(t, TECH_P_endurance_writes, 1e9, "[est] x"), BASE_OK);
+    tech_param_id bad = TECH_N_PARAMS;
+    ck_assert_int_eq(tech_params_validate(t, &bad), BASE_EKEY);
+    ck_assert_int_eq(bad, TECH_P_endurance_writes);
+    tech_params_free(t);
 }
 END_TEST
 
@@ -661,47 +895,47 @@ START_TEST(test_load_points_errors)
              "    - {vdd_v: 0.5, delay_scale: 3}\n    - {vdd_v: 0.9, delay_scale: 1}\n"
              "    - {vdd_v: 0.8, delay_scale: 1.2}\n");
     load_fails(with_points(b), BASE_ERANGE,
-               "t.yaml:19:3: error: technology 't': measured points must have strictly "
+               "t.yaml:20:3: error: technology 't': measured points must have strictly "
                "increasing vdd_v (point 3: 0.8 V)");
     snprintf(b, sizeof b, "%s%s", src,
              "    - {vdd_v: 0.5, delay_scale: 3}\n    - {vdd_v: 0.95, delay_scale: 1}\n");
     load_fails(with_points(b), BASE_ERANGE,
-               "t.yaml:19:3: error: technology 't': measured points span 0.5..0.95 V but must "
+               "t.yaml:20:3: error: technology 't': measured points span 0.5..0.95 V but must "
                "cover the valid range 0.5..1 V");
     snprintf(b, sizeof b, "%s%s", src,
              "    - {vdd_v: 0.5, delay_scale: 3}\n    - {vdd_v: 1.0, delay_scale: -1}\n");
     load_fails(with_points(b), BASE_ERANGE,
-               "t.yaml:19:3: error: technology 't': measured point 2 has delay_scale -1; scales "
+               "t.yaml:20:3: error: technology 't': measured point 2 has delay_scale -1; scales "
                "must be positive");
     snprintf(b, sizeof b, "%s%s", src,
              "    - {vdd_v: 0.5, delay_scale: 3}\n    - {vdd_v: 1.0, energy_scale: 1}\n");
     load_fails(with_points(b), BASE_EKEY,
-               "t.yaml:22:34: error: energy_scale in points rows needs points.energy_source");
+               "t.yaml:23:34: error: energy_scale in points rows needs points.energy_source");
     snprintf(b, sizeof b, "%s%s", src, "    - {vdd_v: 0.5, delay_scale: 3}\n    - {vdd_v: 1.0}\n");
     load_fails(with_points(b), BASE_EKEY,
-               "t.yaml:22:7: error: missing key 'delay_scale' in "
+               "t.yaml:23:7: error: missing key 'delay_scale' in "
                "'points row'");
     snprintf(b, sizeof b, "%s%s", src, "    - {vdd_v: 0.5, delay_scale: 3}\n");
     load_fails(with_points(b), BASE_ERANGE,
-               "t.yaml:21:5: error: points.rows has 1 rows; give "
+               "t.yaml:22:5: error: points.rows has 1 rows; give "
                "2..1000");
     load_fails(with_points("  rows: []\n"), BASE_EKEY,
-               "t.yaml:19:3: error: points need energy_source or delay_source");
+               "t.yaml:20:3: error: points need energy_source or delay_source");
     load_fails(with_points("  delay_source: \"[pub] m\"\n  rows: 3\n"), BASE_ETYPE,
-               "t.yaml:20:9: error: expected a sequence for 'points.rows', found a scalar");
+               "t.yaml:21:9: error: expected a sequence for 'points.rows', found a scalar");
     snprintf(b, sizeof b, "%s%s", src,
              "    - {vdd_v: 0.5, delay_scale: 3}\n    - {vdd_v: 1.0, delay_scal: 1}\n");
     load_fails(with_points(b), BASE_EKEY,
-               "t.yaml:22:20: error: unknown key 'delay_scal' in "
+               "t.yaml:23:20: error: unknown key 'delay_scal' in "
                "'points row'");
     snprintf(b, sizeof b, "%s%s", "  delay_source: \"m\"\n  rows:\n",
              "    - {vdd_v: 0.5, delay_scale: 3}\n    - {vdd_v: 1.0, delay_scale: 1}\n");
     load_fails(with_points(b), BASE_EINVAL,
-               "t.yaml:19:3: error: technology 't': source of points delay_scale must start "
+               "t.yaml:20:3: error: technology 't': source of points delay_scale must start "
                "with [pub], [model], [derived] or [est] followed by a citation, found 'm'");
     snprintf(b, sizeof b, "%s%s", src,
              "    - {vdd_v: 0.5, delay_scale: 3}\n    - {vdd_v: x, delay_scale: 1}\n");
-    load_fails(with_points(b), BASE_ETYPE, "t.yaml:22:15: error: expected a number, found 'x'");
+    load_fails(with_points(b), BASE_ETYPE, "t.yaml:23:15: error: expected a number, found 'x'");
 }
 END_TEST
 
@@ -830,9 +1064,9 @@ START_TEST(test_print_csv_names_law_and_source)
     tech_params *t = load_file("tech/sram.yaml");
     const char *s = print_to_string(t, 0.5);
     ck_assert(strncmp(s, "technology,vdd_v,quantity,value,unit,law,source,law_sources\n", 60) == 0);
-    ck_assert(strstr(s, "sram,0.5000,e_ml_fj,0.169753,fJ,CV^2: E0*(V/V0)^k,\"[derived] CACTI 7, "
+    ck_assert(strstr(s, "sram,0.5000,e_ml_fj,0.138889,fJ,CV^2: E0*(V/V0)^k,\"[model] CACTI 7, "
                         "github.com/HewlettPackard/cacti, pure CAM 1024x64 ITRS-HP 360 K: 28 nm "
-                        "match line 0.45 fJ x 1.2 for TCAM (0.54, taken as 0.55)\",\""
+                        "binary CAM match line 0.45 fJ per bit\",\""
                         "energy_exponent_k: [derived] k = 2: CACTI 7, github.com/HewlettPackard/"
                         "cacti, pure CAM 1024x64 ITRS-HP 360 K: device-flavour energy ratios match "
                         "V^2 within ~5%\"\n") != NULL);
@@ -843,6 +1077,9 @@ START_TEST(test_print_csv_names_law_and_source)
         strstr(s, ",\"leak_eta: [est] DIBL coefficient eta ~ 0.1 of the subthreshold law of Roy et "
                   "al., Proc. IEEE 91(2), 2003 | leak_n: ") != NULL);
     ck_assert(strstr(s, "sram,0.5000,t_search_ns,1.44338,ns,alpha-power law") != NULL);
+    ck_assert(strstr(s, "sram,0.5000,e_read_fj,0.212963,fJ,CV^2: E0*(V/V0)^k,\"[est] the search "
+                        "energy per bit") != NULL);
+    ck_assert(strstr(s, "endurance_writes") == NULL); /* unlimited for CMOS: no row */
     tech_params_free(t);
     t = load_file("tech/reram.yaml");
     s = print_to_string(t, 0.6);
@@ -851,6 +1088,10 @@ START_TEST(test_print_csv_names_law_and_source)
     ck_assert(strstr(s, "e_write_periph_fj,0,fJ,CV^2: E0*(V/V0)^k,") != NULL);
     ck_assert(strstr(s, "search_scaled_fraction: [") != NULL);
     ck_assert(strstr(s, "pump_efficiency: [") != NULL);
+    ck_assert(strstr(s, "reram,0.6000,e_read_fj,0.177778,fJ,CV^2: E0*(V/V0)^k,") != NULL);
+    ck_assert(strstr(s,
+                     "reram,0.6000,endurance_writes,1e+06,writes,\"fixed by the device, not "
+                     "the logic Vdd\",\"[est] the low end of published metal-oxide RRAM") != NULL);
     tech_params_free(t);
     t = load_file("tech/sram_22nm_measured.yaml");
     s = print_to_string(t, 0.7);
@@ -870,6 +1111,10 @@ Suite *tech_suite(void)
     tcase_add_test(tc, test_table_reram_nominal_equals_file);
     tcase_add_test(tc, test_table_fefet_nominal_equals_file);
     tcase_add_test(tc, test_table_defaults_are_labelled);
+    tcase_add_test(tc, test_table_sram_tcam_nominal_equals_file);
+    tcase_add_test(tc, test_table_sram_lstp_derived_from_hp);
+    tcase_add_loop_test(tc, test_table_shipped_families, 0,
+                        (int)(sizeof shipped / sizeof shipped[0]));
     suite_add_tcase(s, tc);
 
     tc = tcase_create("scale");
@@ -882,6 +1127,8 @@ Suite *tech_suite(void)
     tcase_add_test(tc, test_scale_nvm_periphery_share_scales);
     tcase_add_test(tc, test_scale_rejects_bad_vdd);
     tcase_add_test(tc, test_scale_requires_validation);
+    tcase_add_loop_test(tc, test_scale_read_energy_both_families, 0, 7);
+    tcase_add_test(tc, test_scale_read_energy_22nm_k);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("interp");
@@ -905,6 +1152,8 @@ Suite *tech_suite(void)
     tcase_add_test(tc, test_load_voltage_order);
     tcase_add_test(tc, test_load_family_and_area_keys);
     tcase_add_test(tc, test_load_points_errors);
+    tcase_add_test(tc, test_load_read_energy_errors);
+    tcase_add_test(tc, test_load_endurance_errors);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("find");
