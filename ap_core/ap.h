@@ -30,7 +30,37 @@ typedef struct ap_field {
 typedef struct ap_counters {
     uint64_t n_compares, n_writes, n_compared_cells, n_written_cells, n_word_writes, n_word_reads,
         n_plane_writes, n_plane_reads;
+    /* Cells whose stored value changed in fills, plane writes and field loads (operand loads
+     * and clears): what a non-volatile cell pays for. Pass writes are not in it (the LUTs
+     * write a cell where its value changes; docs/AP_MODEL.md section 4). */
+    uint64_t n_flipped_cells;
+    /* Sum over compares of rows x match-line segments the compared columns span, segments
+     * being ap_array_set_ml_segment_cols columns wide (the whole row unless set). */
+    uint64_t n_ml_segments;
 } ap_counters;
+
+/* What an array did in one step, for an observer (ap_array_set_observer): the columns a
+ * compare searched and the columns a write drove. A pass both compares and writes; a fill, a
+ * plane write or a field load writes columns in every row; a plane read reads one column.
+ * The columns are the physical ones, so an observer can tell which match-line segments a
+ * compare spans or how often each column is written (sim/ does both). */
+typedef enum ap_event_kind {
+    AP_EVENT_PASS,        /* compare, then write into the tagged rows */
+    AP_EVENT_COMPARE,     /* ap_array_compare */
+    AP_EVENT_WRITE,       /* ap_array_write into the tagged rows */
+    AP_EVENT_FILL,        /* all-row write of constant bits (a clear) */
+    AP_EVENT_PLANE_WRITE, /* a column written in every row (operand load, tree move) */
+    AP_EVENT_PLANE_READ   /* a column read out of every row */
+} ap_event_kind;
+
+typedef struct ap_event {
+    ap_event_kind kind;
+    unsigned n_compared, n_written;
+    const unsigned *compared, *written; /* column lists (n_compared, n_written entries) */
+    uint64_t rows_written;              /* rows whose cells were driven by the write */
+} ap_event;
+
+typedef void (*ap_observer_fn)(void *ctx, const ap_event *ev);
 
 /* ---- The array ---------------------------------------------------------------------- */
 
@@ -49,6 +79,14 @@ void ap_array_counters(const ap_array *arr, ap_counters *out);
 void ap_array_counters_reset(ap_array *arr);
 /* Adds every counter of x to acc (sums over arrays or runs). */
 void ap_counters_add(ap_counters *acc, const ap_counters *x);
+/* Match lines split into segments of seg_cols columns (selective precharge): a compare
+ * precharges only the segments its columns lie in (counted in n_ml_segments). 0 = unsplit. */
+void ap_array_set_ml_segment_cols(ap_array *arr, unsigned seg_cols);
+/* Distinct segments of seg_cols columns (>= 1) that n columns lie in. */
+unsigned ap_segments_spanned(const unsigned *cols, unsigned n, unsigned seg_cols);
+/* Calls fn(ctx, event) after every compare, write, pass, fill, plane write and plane read of
+ * arr (word reads and writes are not reported); NULL stops it. */
+void ap_array_set_observer(ap_array *arr, ap_observer_fn fn, void *ctx);
 
 /* ---- Primitives --------------------------------------------------------------------- */
 

@@ -54,6 +54,7 @@ base_status ap_array_new(size_t n_rows, unsigned n_cols, ap_array **out)
     if (n_rows % 64u)
         arr->valid[n_rows / 64u] = ((uint64_t)1 << (n_rows % 64u)) - 1u;
     ap_array_use_simd(arr, true);
+    arr->seg_cols = n_cols;
     *out = arr;
     return BASE_OK;
 fail_free_struct:
@@ -113,6 +114,41 @@ void ap_counters_add(ap_counters *acc, const ap_counters *x)
     acc->n_word_reads += x->n_word_reads;
     acc->n_plane_writes += x->n_plane_writes;
     acc->n_plane_reads += x->n_plane_reads;
+    acc->n_flipped_cells += x->n_flipped_cells;
+    acc->n_ml_segments += x->n_ml_segments;
+}
+
+void ap_array_set_ml_segment_cols(ap_array *arr, unsigned seg_cols)
+{
+    arr->seg_cols = seg_cols ? seg_cols : arr->n_cols;
+}
+
+unsigned ap_segments_spanned(const unsigned *cols, unsigned n, unsigned seg_cols)
+{
+    unsigned seen[AP_PASS_MAX + 1], n_seen = 0;
+    for (unsigned i = 0; i < n; i++) {
+        unsigned s = cols[i] / seg_cols, k = 0;
+        while (k < n_seen && seen[k] != s)
+            k++;
+        if (k == n_seen && n_seen <= AP_PASS_MAX)
+            seen[n_seen++] = s;
+    }
+    return n_seen;
+}
+
+void ap_array_set_observer(ap_array *arr, ap_observer_fn fn, void *ctx)
+{
+    arr->observer = fn;
+    arr->observer_ctx = ctx;
+}
+
+/* Set bits of a ^ b over n words: the cells a plane write changes. */
+static uint64_t plane_flips(const uint64_t *a, const uint64_t *b, size_t n)
+{
+    uint64_t f = 0;
+    for (size_t w = 0; w < n; w++)
+        f += popcount64(a[w] ^ b[w]);
+    return f;
 }
 
 /* ---- Pass kernels ----------------------------------------------------------------------
@@ -332,6 +368,8 @@ uint64_t ap_pass(ap_array *arr, unsigned n_c, const unsigned *ccols, const unsig
     arr->cnt.n_writes++;
     arr->cnt.n_compared_cells += (uint64_t)arr->n_rows * n_c;
     arr->cnt.n_written_cells += count * n_w;
+    arr->cnt.n_ml_segments += (uint64_t)arr->n_rows * ap_segments_spanned(ccols, n_c, arr->seg_cols);
+    ap_notify(arr, AP_EVENT_PASS, n_c, ccols, n_w, wcols, count);
     return count;
 }
 
@@ -340,6 +378,10 @@ void ap_fill(ap_array *arr, unsigned n, const unsigned *cols, unsigned char valu
     memcpy(arr->tags, arr->valid, arr->n_words * sizeof(uint64_t));
     for (unsigned k = 0; k < n; k++) {
         uint64_t *c = ap_plane(arr, cols[k]);
+        uint64_t ones = 0;
+        for (size_t w = 0; w < arr->n_words; w++)
+            ones += popcount64(c[w]);
+        arr->cnt.n_flipped_cells += value ? arr->n_rows - ones : ones;
         if (value)
             memcpy(c, arr->valid, arr->n_words * sizeof(uint64_t));
         else
@@ -347,6 +389,7 @@ void ap_fill(ap_array *arr, unsigned n, const unsigned *cols, unsigned char valu
     }
     arr->cnt.n_writes++;
     arr->cnt.n_written_cells += (uint64_t)arr->n_rows * n;
+    ap_notify(arr, AP_EVENT_FILL, 0, NULL, n, cols, arr->n_rows);
 }
 
 void ap_plane_shift(ap_array *arr, unsigned src_col, unsigned dst_col, size_t by)
@@ -360,10 +403,14 @@ void ap_plane_shift(ap_array *arr, unsigned src_col, unsigned dst_col, size_t by
     for (size_t w = 0; w < n; w++) {
         uint64_t lo = w + ws < n ? arr->scratch[w + ws] : 0;
         uint64_t hi = w + ws + 1 < n ? arr->scratch[w + ws + 1] : 0;
-        dst[w] = bs ? (lo >> bs) | (hi << (64u - bs)) : lo;
+        uint64_t v = bs ? (lo >> bs) | (hi << (64u - bs)) : lo;
+        arr->cnt.n_flipped_cells += popcount64(dst[w] ^ v);
+        dst[w] = v;
     }
     arr->cnt.n_plane_reads++;
     arr->cnt.n_plane_writes++;
+    ap_notify(arr, AP_EVENT_PLANE_READ, 1, &src_col, 0, NULL, 0);
+    ap_notify(arr, AP_EVENT_PLANE_WRITE, 0, NULL, 1, &dst_col, arr->n_rows);
 }
 
 /* ---- Public primitives ----------------------------------------------------------------- */
@@ -402,6 +449,8 @@ base_status ap_array_compare(ap_array *arr, const unsigned *cols, const unsigned
     }
     arr->cnt.n_compares++;
     arr->cnt.n_compared_cells += (uint64_t)arr->n_rows * n;
+    arr->cnt.n_ml_segments += (uint64_t)arr->n_rows * ap_segments_spanned(cols, n, arr->seg_cols);
+    ap_notify(arr, AP_EVENT_COMPARE, n, cols, 0, NULL, 0);
     return BASE_OK;
 }
 
@@ -416,8 +465,10 @@ base_status ap_array_write(ap_array *arr, const unsigned *cols, const unsigned c
         for (size_t w = 0; w < arr->n_words; w++)
             c[w] = bits[k] ? c[w] | arr->tags[w] : c[w] & ~arr->tags[w];
     }
+    size_t tagged = ap_array_tags_count(arr);
     arr->cnt.n_writes++;
-    arr->cnt.n_written_cells += (uint64_t)ap_array_tags_count(arr) * n;
+    arr->cnt.n_written_cells += (uint64_t)tagged * n;
+    ap_notify(arr, AP_EVENT_WRITE, 0, NULL, n, cols, tagged);
     return BASE_OK;
 }
 
@@ -529,9 +580,13 @@ base_status ap_array_plane_write(ap_array *arr, unsigned col, const uint64_t *bi
     if (st)
         return st;
     uint64_t *c = ap_plane(arr, col);
-    for (size_t w = 0; w < n_words; w++)
-        c[w] = bits[w] & arr->valid[w];
+    for (size_t w = 0; w < n_words; w++) {
+        uint64_t v = bits[w] & arr->valid[w];
+        arr->cnt.n_flipped_cells += popcount64(c[w] ^ v);
+        c[w] = v;
+    }
     arr->cnt.n_plane_writes++;
+    ap_notify(arr, AP_EVENT_PLANE_WRITE, 0, NULL, 1, &col, arr->n_rows);
     return BASE_OK;
 }
 
@@ -542,6 +597,7 @@ base_status ap_array_plane_read(ap_array *arr, unsigned col, uint64_t *bits, siz
         return st;
     memcpy(bits, ap_plane(arr, col), n_words * sizeof(uint64_t));
     arr->cnt.n_plane_reads++;
+    ap_notify(arr, AP_EVENT_PLANE_READ, 1, &col, 0, NULL, 0);
     return BASE_OK;
 }
 
@@ -555,9 +611,13 @@ base_status ap_array_field_load(ap_array *arr, ap_field f, const uint32_t *value
                           arr->n_rows);
     for (unsigned i = 0; i < f.width; i++) {
         uint64_t *c = ap_plane(arr, f.col + i);
+        memcpy(arr->scratch, c, arr->n_words * sizeof(uint64_t));
         memset(c, 0, arr->n_words * sizeof(uint64_t));
         for (size_t r = 0; r < n_values; r++)
             c[r / 64u] |= (uint64_t)((values[r] >> i) & 1u) << (r % 64u);
+        arr->cnt.n_flipped_cells += plane_flips(arr->scratch, c, arr->n_words);
+        unsigned col = f.col + i;
+        ap_notify(arr, AP_EVENT_PLANE_WRITE, 0, NULL, 1, &col, arr->n_rows);
     }
     arr->cnt.n_plane_writes += f.width;
     return BASE_OK;
@@ -577,6 +637,8 @@ base_status ap_array_field_store(ap_array *arr, ap_field f, uint32_t *values, si
         const uint64_t *c = ap_plane(arr, f.col + i);
         for (size_t r = 0; r < n_values; r++)
             values[r] |= (uint32_t)((c[r / 64u] >> (r % 64u)) & 1u) << i;
+        unsigned col = f.col + i;
+        ap_notify(arr, AP_EVENT_PLANE_READ, 1, &col, 0, NULL, 0);
     }
     arr->cnt.n_plane_reads += f.width;
     return BASE_OK;

@@ -23,7 +23,21 @@ struct ap_array {
     void *block;       /* the one allocation behind the four arrays above */
     bool use_avx2;     /* the CPU runs the AVX2 kernel */
     ap_counters cnt;
+    unsigned seg_cols;       /* match-line segment width (n_cols when unsplit) */
+    ap_observer_fn observer; /* ap_array_set_observer */
+    void *observer_ctx;
 };
+
+/* Reports one step to the observer, if there is one. */
+static inline void ap_notify(const ap_array *arr, ap_event_kind kind, unsigned n_c,
+                             const unsigned *ccols, unsigned n_w, const unsigned *wcols,
+                             uint64_t rows_written)
+{
+    if (arr->observer) {
+        ap_event ev = {kind, n_c, n_w, ccols, wcols, rows_written};
+        arr->observer(arr->observer_ctx, &ev);
+    }
+}
 
 /* Set bits of x. */
 static inline unsigned popcount64(uint64_t x)

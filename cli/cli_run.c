@@ -1,6 +1,7 @@
 /* cli_run.c - `apsim run`: one network under one bit configuration on one technology at one
  * supply voltage and architecture; prints the network summary and the costliest layers, and
  * writes per-layer CSV, summary CSV and JSON (atomically) with --out. Model: SIM_MODEL.md. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,7 +18,7 @@ static void usage(FILE *fp)
             "  --vdd      logic supply in volts (default: the technology's nominal)\n"
             "  --arch     " SIM_DEFAULT_ARCH " (default) or an architecture YAML file\n"
             "  --batch    images per inference batch (default: the architecture's)\n"
-            "  --out      directory for layers.csv, summary.csv and summary.json\n");
+            "  --out      directory for layers.csv, summary.csv, summary.json and ert.csv\n");
 }
 
 static int fail(base_status st)
@@ -47,11 +48,17 @@ static base_status write_json(FILE *fp, const void *ctx)
     return sim_result_write_json(fp, ((const run_out *)ctx)->res);
 }
 
+static base_status write_ert(FILE *fp, const void *ctx)
+{
+    return sim_result_write_ert_csv(fp, ((const run_out *)ctx)->res);
+}
+
 static base_status write_outputs(const char *dir, const run_out *o)
 {
     const base_output outs[] = {{"layers.csv", write_layers, 1},
                                 {"summary.csv", write_summary, 1},
-                                {"summary.json", write_json, 1}};
+                                {"summary.json", write_json, 1},
+                                {"ert.csv", write_ert, 1}};
     return base_write_set(dir, outs, sizeof outs / sizeof outs[0], o);
 }
 
@@ -61,13 +68,30 @@ static void print_summary(const sim_plan *plan, const sim_result *r)
            r->tech->name, r->at.vdd_v, r->arch.batch, r->arch.name);
     printf("  latency      %12.4f ms per batch (%.1f inferences/s)\n", r->latency_ns * 1e-6,
            r->throughput_inf_s);
-    printf("  energy       %12.4f mJ per batch: search %.4f, write %.4f, movement %.4f, "
-           "leakage %.4f, peripheral %.4f\n",
-           r->energy_pj * 1e-9, r->energy_search_pj * 1e-9, r->energy_write_pj * 1e-9,
-           r->energy_move_pj * 1e-9, r->energy_leak_pj * 1e-9, r->energy_periph_pj * 1e-9);
-    printf("  EDP          %12.4e J*s\n", r->edp_pj_ns * 1e-21);
-    printf("  efficiency   %12.4f TOPS/W, %.4f GOPS/s/mm2, area %.2f mm2\n", r->tops_per_w,
-           r->gops_per_mm2, r->area_mm2);
+    printf("  energy       %12.4f mJ per batch (%.3f pJ per MAC)\n", r->energy_pj * 1e-9,
+           r->macs ? r->energy_pj / (double)r->macs : 0.0);
+    printf("    by component:");
+    for (int k = 0; k < SIM_COMP_COUNT; k++)
+        printf("%s %s %.4f", k ? "," : "", sim_component_name((sim_component)k),
+               r->by_component_pj[k] * 1e-9);
+    printf("\n    by phase:    ");
+    for (int k = 0; k < SIM_PHASE_COUNT; k++)
+        printf("%s %s %.4f", k ? "," : "", sim_phase_name((sim_phase)k),
+               r->by_phase_pj[k] * 1e-9);
+    printf("\n  EDP          %12.4e J*s\n", r->edp_pj_ns * 1e-21);
+    printf("  efficiency   %12.4f TOPS/W achieved, %.4f peak; %.4f GOPS/s/mm2 achieved, %.4f peak\n",
+           r->tops_per_w, r->peak.tops_per_w, r->gops_per_mm2, r->peak.gops_per_mm2);
+    printf("  area         %12.2f mm2 (CAPs %.2f, MAPs %.2f with %s, %.1f Mbit; controller %.2f)\n",
+           r->area_mm2,
+           r->area_by_part_mm2[SIM_AREA_CAP_CELLS] + r->area_by_part_mm2[SIM_AREA_CAP_PERIPHERY],
+           r->area_by_part_mm2[SIM_AREA_MAP_CELLS] + r->area_by_part_mm2[SIM_AREA_MAP_PERIPHERY],
+           r->map_tech->name, r->map_bits * 1e-6, r->area_by_part_mm2[SIM_AREA_CONTROLLER]);
+    if (isfinite(r->wear.lifetime_inferences))
+        printf("  wear         %.3g writes per CAP cell per inference at most; endurance %.3g: "
+               "%.3g inferences\n",
+               r->wear.cap_max, r->wear.endurance_writes, r->wear.lifetime_inferences);
+    if (r->note[0])
+        printf("  note         %s\n", r->note);
     printf("  laws         energy: %s; delay: %s; write: %s; leakage: %s\n", r->at.energy_law,
            r->at.delay_law, r->at.write_law, r->at.leak_law);
     printf("\n  %-28s %8s %9s %9s %12s %12s\n", "layer", "chunk_k", "folds", "passes", "latency_us",

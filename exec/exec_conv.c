@@ -134,6 +134,7 @@ base_status exec_qconv_on_ap(const exec_qconv *q, uint64_t n_chunks, int32_t *ou
     arch.n_caps = 1;
     arch.cap_rows = (unsigned)(m * n * n_chunks);
     arch.cap_cols = q->cap_cols ? q->cap_cols : 4096;
+    arch.ml_segment_cols = 16; /* the shipped preset's (sim/arch/bf_imna.yaml) */
     bool fits;
     st = sim_gemm_candidate(&arch, m, n, k, act_width(q), q->a_bits, q->w_bits, q->o_bits, n_chunks,
                             plan, &fits);
@@ -151,6 +152,8 @@ base_status exec_qconv_on_ap(const exec_qconv *q, uint64_t n_chunks, int32_t *ou
     if (!vals)
         return BASE_ERROR(BASE_ENOMEM, "out of memory");
     st = ap_array_new((size_t)n_chunks, plan->row_cols, &arr);
+    if (st == BASE_OK)
+        ap_array_set_ml_segment_cols(arr, arch.ml_segment_cols);
     size_t n_words = arr ? ap_array_plane_words(arr) : 0;
     uint64_t *zeros = base_calloc(n_words ? n_words : 1, sizeof *zeros);
     if (st == BASE_OK && !zeros)

@@ -16,6 +16,7 @@ typedef struct exec_layer_ctx {
     const net_layer_bits *b;
     const exec_qlayer *q;
     unsigned src, o; /* result bits before requantization; output bits */
+    sim_placement placement; /* the GEMM operand slots' placement the planner chose */
 } exec_layer_ctx;
 
 /* Per-run workspace: value buffer and per-row im2col state, sized for the largest fold. */

@@ -342,6 +342,8 @@ static base_status run_layer(const exec_layer_ctx *lc, const sim_candidate *c, c
             flush_array(ws, f.arr);
             f.arr = NULL;
             st = ap_array_new(n * f.group, cols, &f.arr);
+            if (st == BASE_OK)
+                ap_array_set_ml_segment_cols(f.arr, arch->ml_segment_cols);
             if (st != BASE_OK)
                 break;
             ws->st.n_arrays++;
@@ -394,7 +396,8 @@ base_status exec_infer_ap(const exec_qmodel *qm, const sim_plan *plan, const sim
         const sim_candidate *c = &lp->cand[res->layers[li].chosen];
         const int32_t *x = input_of(qm, t, input, li, 0, 0);
         const int32_t *x2 = l->n_inputs > 1 ? input_of(qm, t, input, li, 1, 0) : NULL;
-        const exec_layer_ctx lc = exec_layer_at(qm, li);
+        exec_layer_ctx lc = exec_layer_at(qm, li);
+        lc.placement = res->layers[li].placement;
         st = run_layer(&lc, c, arch, x, x2, &ws, t[li]);
         if (st != BASE_OK && st != BASE_ENOMEM)
             st = base_error_wrap(st, NULL, 0, 0, "layer '%s': ", l->name);
@@ -430,7 +433,13 @@ void exec_infer_expected(const sim_plan *plan, const sim_result *res, ap_counter
         out->n_writes += c->n_writes * c->n_folds;
         out->n_plane_writes += c->n_plane_writes * c->n_folds;
         out->n_plane_reads += c->n_plane_reads * c->n_folds;
-        out->n_compared_cells += c->compared_cols * c->n_rows;
-        *written_cells += c->written_cells_per_row * (double)c->n_rows;
+        /* The planner counts a plane read as a one-column compare and plane writes as driven
+         * cells; the array's counters keep both apart. */
+        for (int ph = 0; ph < SIM_PHASE_COUNT; ph++) {
+            const sim_work *w = &c->work[ph];
+            out->n_compared_cells += (w->compared_cols - w->n_plane_reads) * c->n_rows;
+            *written_cells += (w->written_cells + w->driven_cells - (double)w->n_plane_writes) *
+                              (double)c->n_rows;
+        }
     }
 }

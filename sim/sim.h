@@ -29,15 +29,22 @@ typedef struct sim_arch {
     unsigned n_caps;             /* computation APs (2D) */
     unsigned cap_rows;           /* rows per CAP */
     unsigned cap_cols;           /* bit-columns per CAP row */
-    unsigned ml_segment_cols;    /* match-line segment: cells precharged per compared column */
-    unsigned n_maps;             /* memory APs (1D) */
+    unsigned ml_segment_cols;    /* match-line segment: a compare precharges the segments its
+                                    compared columns lie in (selective precharge) */
+    bool map_auto;               /* MAP capacity sized from the network (else n_maps banks) */
+    unsigned n_maps;             /* memory APs (1D): banks of map_rows x map_cols bits */
     unsigned map_rows, map_cols; /* words per MAP and bits per word */
-    double map_access_fj_per_bit;
-    double bus_bits_per_cycle; /* MAP <-> CAP interconnect width */
-    double bus_clock_ghz;
-    double bus_energy_pj_per_bit;
-    double ctrl_energy_pj_per_cycle; /* per CAP per compare or write cycle */
-    double ctrl_area_fraction;       /* periphery area as a fraction of cell area */
+    char map_tech[64];           /* MAP technology table, "auto" or "cap" (docs/SIM_MODEL.md) */
+    double map_periphery_fj_per_bit; /* bank decoders, sense amps, routing per bit accessed */
+    double bus_bits_per_cycle;   /* MAP <-> CAP interconnect width */
+    double bus_clock_ghz;        /* at the technology's nominal Vdd (delay law elsewhere) */
+    double bus_energy_pj_per_bit;           /* point to point, at nominal Vdd */
+    double bus_broadcast_energy_pj_per_bit; /* one bit to every CAP, at nominal Vdd */
+    double ctrl_energy_pj_per_cycle;        /* per CAP per cycle, at nominal Vdd */
+    double ctrl_area_fraction;              /* periphery area as a fraction of array area */
+    bool power_gating;                      /* idle CAPs and unused MAP banks are gated */
+    double wake_energy_fj_per_bit;          /* waking a gated array, per bit, at nominal Vdd */
+    double wake_latency_ns;                 /* per layer that wakes CAPs */
     unsigned batch;
 } sim_arch;
 
@@ -45,6 +52,9 @@ typedef struct sim_arch {
  * (tech/<name>.yaml) and the architecture preset (sim/arch/<name>.yaml). */
 #define SIM_DEFAULT_TECH "sram"
 #define SIM_DEFAULT_ARCH "bf_imna"
+/* The MAP technology "auto" picks for CMOS CAPs (tech/<name>.yaml): memory leaks, so
+ * low-standby devices. Non-volatile CAPs keep their MAPs in the same device. */
+#define SIM_MAP_TECH_CMOS "sram_lstp"
 
 /* Loads an architecture file; every key is required, unknown/duplicate keys are errors. */
 base_status sim_arch_load(const char *path, sim_arch *out);
@@ -58,8 +68,88 @@ base_status sim_arch_find(const char *name_or_path, sim_arch *out);
  * evaluated cheaply at any technology and voltage (docs/SIM_MODEL.md). */
 #define SIM_MAX_CANDIDATES 24
 
-/* AP work of one candidate mapping. Per-fold counts are identical in every fold (all CAPs
- * run the same pass sequence in lockstep); energies scale with rows actually used. */
+/* ---- Phases, components and placements: the rows of every breakdown ---------------------
+ * X(ENUM, "name"). Phases say what the energy was spent on (energy_by_phase_mj), components
+ * which hardware spent it (energy_by_component_mj); both sum to the total. Model and hand
+ * calculation: docs/SIM_MODEL.md, docs/VALIDATION.md. */
+#define SIM_PHASE_LIST(X)                                                                          \
+    X(MAC, "mac")                   /* multiply-accumulate passes */                              \
+    X(REDUCTION, "reduction")       /* the 2D-AP tree over an output's rows */                    \
+    X(REQUANT, "requant")           /* dyadic requantization (and its multiplier load) */         \
+    X(ELEMENTWISE, "elementwise")   /* ReLU, pooling, residual add passes */                      \
+    X(OPERAND_LOAD, "operand_load") /* operands into CAP rows, read from the MAP */               \
+    X(TRANSFER, "transfer")         /* interconnect, result read-out, MAP writes */               \
+    X(STATIC, "static")             /* leakage and wake-up over the run time */
+
+#define SIM_COMPONENT_LIST(X)                                                                      \
+    X(CAP_MATCHLINE, "cap_matchline")   /* match-line segments precharged by compares */          \
+    X(CAP_SEARCHLINE, "cap_searchline") /* search lines driven for compared columns */            \
+    X(CAP_WRITE, "cap_write")           /* cells written by passes, clears and loads */           \
+    X(CAP_LEAKAGE, "cap_leakage")       /* CAP cells powered during the run */                    \
+    X(CAP_WAKEUP, "cap_wakeup")         /* waking power-gated CAPs */                             \
+    X(MAP_ACCESS, "map_access")         /* MAP word reads and writes */                           \
+    X(MAP_LEAKAGE, "map_leakage")       /* MAP cells holding data */                              \
+    X(BUS, "bus")                       /* MAP <-> CAP interconnect */                            \
+    X(CONTROLLER, "controller")         /* key/mask registers and drivers, per CAP cycle */
+
+#define SIM_AREA_LIST(X)                                                                           \
+    X(CAP_CELLS, "cap_cells")                                                                      \
+    X(CAP_PERIPHERY, "cap_periphery")                                                              \
+    X(MAP_CELLS, "map_cells")                                                                      \
+    X(MAP_PERIPHERY, "map_periphery")                                                              \
+    X(CONTROLLER, "controller")
+
+/* Where a GEMM row's operand slots lie: all activations then all weights (grouped), or each
+ * slot's activation beside its weight (paired). A mapping choice: it decides how many
+ * match-line segments the multiply's compares span. */
+#define SIM_PLACEMENT_LIST(X)                                                                      \
+    X(GROUPED, "grouped")                                                                          \
+    X(PAIRED, "paired")
+
+/* How a GEMM layer's operands reach the rows (a mapping choice, docs/SIM_MODEL.md):
+ * weights per row or broadcast once to every row that needs them; activations per row
+ * (im2col copies) or fetched once per fold and multicast. */
+#define SIM_DATAFLOW_LIST(X)                                                                       \
+    X(ROW_ROW, "w_row+a_row")                                                                      \
+    X(BCAST_ROW, "w_bcast+a_row")                                                                  \
+    X(ROW_MCAST, "w_row+a_mcast")                                                                  \
+    X(BCAST_MCAST, "w_bcast+a_mcast")
+
+#define SIM_X_ENUM(e, name) SIM_PHASE_##e,
+typedef enum sim_phase { SIM_PHASE_LIST(SIM_X_ENUM) SIM_PHASE_COUNT } sim_phase;
+#undef SIM_X_ENUM
+#define SIM_X_ENUM(e, name) SIM_COMP_##e,
+typedef enum sim_component { SIM_COMPONENT_LIST(SIM_X_ENUM) SIM_COMP_COUNT } sim_component;
+#undef SIM_X_ENUM
+#define SIM_X_ENUM(e, name) SIM_AREA_##e,
+typedef enum sim_area_part { SIM_AREA_LIST(SIM_X_ENUM) SIM_AREA_COUNT } sim_area_part;
+#undef SIM_X_ENUM
+#define SIM_X_ENUM(e, name) SIM_PLACE_##e,
+typedef enum sim_placement { SIM_PLACEMENT_LIST(SIM_X_ENUM) SIM_PLACE_COUNT } sim_placement;
+#undef SIM_X_ENUM
+#define SIM_X_ENUM(e, name) SIM_FLOW_##e,
+typedef enum sim_dataflow { SIM_DATAFLOW_LIST(SIM_X_ENUM) SIM_FLOW_COUNT } sim_dataflow;
+#undef SIM_X_ENUM
+
+const char *sim_phase_name(sim_phase p);
+const char *sim_component_name(sim_component c);
+const char *sim_area_name(sim_area_part a);
+const char *sim_placement_name(sim_placement p);
+const char *sim_dataflow_name(sim_dataflow d);
+
+/* CAP work of one phase, per fold, per used row (every CAP runs the same pass sequence in
+ * lockstep). Counted from the op programs run on a one-row-group array with the layout's
+ * real columns (sim_plan.c), which bit-exact execution equals (tests). */
+typedef struct sim_work {
+    uint64_t n_compares, n_writes;         /* cycles; a pass is one of each */
+    uint64_t n_plane_writes, n_plane_reads; /* cycles; a plane read is a one-column compare */
+    uint64_t compared_cols;                /* search lines driven, summed over compares */
+    double ml_segments[SIM_PLACE_COUNT];   /* match-line segments spanned, summed over compares */
+    double written_cells; /* cells written by passes and clears (expected, uniform data) */
+    double driven_cells;  /* cells driven by plane writes (operand loads, tree moves) */
+} sim_work;
+
+/* AP work and data movement of one candidate mapping. */
 typedef struct sim_candidate {
     uint64_t chunk_k;      /* K elements accumulated per row (0 for non-GEMM layers) */
     uint64_t n_chunks;     /* rows per output element = ceil(K / chunk_k) */
@@ -69,11 +159,15 @@ typedef struct sim_candidate {
     uint64_t n_rows;       /* rows used, summed over folds */
     uint64_t n_folds;      /* sequential rounds when rows run out */
     uint64_t n_cap_rounds; /* CAPs busy, summed over folds */
-    /* Per fold, per CAP (cycles): */
+    /* Per fold, per CAP (cycles), all phases together: */
     uint64_t n_passes, n_compares, n_writes, n_plane_writes, n_plane_reads;
-    uint64_t compared_cols;       /* sum over compares of unmasked columns */
-    double written_cells_per_row; /* expected written cells per used row (uniform data) */
-    double bus_bits;              /* bits moved between MAPs and CAPs, whole layer */
+    sim_work work[SIM_PHASE_COUNT]; /* STATIC holds nothing */
+    double max_col_writes;          /* per fold: writes into a row's most written column */
+    /* Data movement, whole layer (bits). Activations and weights per dataflow choice: */
+    double act_bits_row, act_bits_mcast; /* per-row im2col copies / once per fold */
+    double wt_bits_row, wt_bits_bcast;   /* per row / once per fold to every row */
+    double out_bits;                     /* results back to the MAP */
+    bool has_dataflow;                   /* GEMM: the dataflow choice applies */
 } sim_candidate;
 
 typedef struct sim_layer_plan {
@@ -81,6 +175,10 @@ typedef struct sim_layer_plan {
     net_layer_bits bits;
     size_t n_candidates;
     sim_candidate cand[SIM_MAX_CANDIDATES];
+    /* A GEMM whose input is stored wider than a_bits (a residual sum feeding a conv)
+     * requantizes it first: one row per input element (has_pre). */
+    bool has_pre;
+    sim_candidate pre;
 } sim_layer_plan;
 
 typedef struct sim_plan sim_plan;
@@ -95,30 +193,71 @@ const sim_layer_plan *sim_plan_layer(const sim_plan *plan, size_t i);
 
 /* ---- Results -------------------------------------------------------------------------- */
 typedef struct sim_layer_result {
-    size_t layer;      /* index into the network */
-    size_t chosen;     /* index of the chosen candidate in the layer plan */
-    double latency_ns; /* per inference batch */
-    double energy_search_pj, energy_write_pj, energy_move_pj, energy_leak_pj, energy_periph_pj;
-    double energy_pj; /* sum of the five */
+    size_t layer;     /* index into the network */
+    size_t chosen;    /* index of the chosen candidate in the layer plan */
+    sim_placement placement;
+    sim_dataflow dataflow;
+    double latency_ns; /* per batch */
+    double energy_pj;  /* sum of either breakdown */
+    double by_component_pj[SIM_COMP_COUNT];
+    double by_phase_pj[SIM_PHASE_COUNT];
     double edp_pj_ns;
+    double cap_cell_writes;  /* CAP cells written (NVM: flipped), whole layer */
+    double max_cell_writes;  /* upper bound on writes into one CAP cell, whole layer */
+    double map_write_bits;   /* MAP bits written (results) */
+    double active_caps;      /* CAPs powered per fold (mean) */
 } sim_layer_result;
+
+/* Peak: every row of every CAP running the network's MAC programs back to back (100%
+ * utilisation, no loads, trees, requantization or transfers), weighted by each layer's MACs. */
+typedef struct sim_peak {
+    double tops_per_w, gops_per_mm2;
+    double energy_per_mac_pj; /* array + controller + CAP leakage at full occupancy */
+} sim_peak;
+
+/* Wear of one run: writes per cell per inference and the lifetime they leave a technology of
+ * finite endurance (0 and +inf for CMOS). max is an upper bound: every write aimed at the most
+ * written column counts, tagged or not. */
+typedef struct sim_wear {
+    double cap_mean, cap_max, map_mean, map_max; /* writes per cell per inference */
+    double endurance_writes;                     /* CAP technology; 0 = unlimited */
+    double lifetime_inferences;                  /* +inf when unlimited */
+} sim_wear;
 
 typedef struct sim_result {
     const net_network *net;
     const net_bitcfg *bits;
-    const tech_params *tech;
+    const tech_params *tech;     /* the CAPs' */
+    const tech_params *map_tech; /* the MAPs' (may equal tech) */
     sim_arch arch;
-    tech_at_vdd at; /* technology figures used, with the laws that produced them */
+    tech_at_vdd at;     /* CAP technology figures used, with the laws that produced them */
+    tech_at_vdd map_at; /* MAP technology figures */
     size_t n_layers;
     sim_layer_result *layers;                /* owned */
     double latency_ns, energy_pj, edp_pj_ns; /* per batch */
-    double energy_search_pj, energy_write_pj, energy_move_pj, energy_leak_pj, energy_periph_pj;
+    double by_component_pj[SIM_COMP_COUNT];
+    double by_phase_pj[SIM_PHASE_COUNT];
+    double area_by_part_mm2[SIM_AREA_COUNT];
     uint64_t macs;           /* per batch */
     double throughput_inf_s; /* inferences per second */
-    double tops_per_w;       /* 2 x MACs per joule / 1e12 */
+    double tops_per_w;       /* achieved: 2 x MACs per joule / 1e12 */
     double area_mm2;         /* CAPs + MAPs incl. periphery and controller */
-    double gops_per_mm2;     /* 2 x MACs per second per mm^2 / 1e9 */
+    double gops_per_mm2;     /* achieved: 2 x MACs per second per mm^2 / 1e9 */
+    double map_bits;         /* MAP capacity in use (auto-sized or the banks holding data) */
+    sim_peak peak;
+    sim_wear wear;
+    char note[256]; /* a capacity or model effect the user should know, or "" */
 } sim_result;
+
+/* One row of the energy-per-action table (like Accelergy's ERT) at the result's Vdd. */
+typedef struct sim_ert_row {
+    sim_component component;
+    const char *action; /* static string */
+    double energy_pj;
+} sim_ert_row;
+#define SIM_ERT_MAX 16
+/* Fills rows (SIM_ERT_MAX entries) from res; returns how many. */
+size_t sim_result_ert(const sim_result *res, sim_ert_row *rows);
 
 /* Evaluates plan on tech at vdd_v, choosing for each layer the candidate of least EDP.
  * res->layers must hold sim_plan_n_layers(plan) entries (sim_result_new does that).
@@ -139,6 +278,8 @@ base_status sim_run(const net_network *net, const net_bitcfg *bits, const sim_ar
 base_status sim_result_write_layers_csv(FILE *fp, const sim_plan *plan, const sim_result *res);
 base_status sim_result_write_summary_csv(FILE *fp, const sim_result *res, int header);
 base_status sim_result_write_json(FILE *fp, const sim_result *res);
+/* The energy-per-action table as CSV (component,action,energy_pj). */
+base_status sim_result_write_ert_csv(FILE *fp, const sim_result *res);
 
 /* ---- Rival accelerators on apsim networks ----------------------------------------------- */
 typedef struct sim_accel {
@@ -163,7 +304,7 @@ base_status sim_accel_run(sim_accel *a, const net_network *net, const net_bitcfg
  * every input file (experiment, networks, bit configurations, technologies, architecture,
  * published table): a journal written under another version is not reused. Bump it whenever
  * a code change alters any cost figure. */
-#define SIM_MODEL_VERSION "apsim-cost-model 2026-11-23"
+#define SIM_MODEL_VERSION "apsim-cost-model 2026-11-30"
 /* ---- Mapping pieces shared with bit-exact execution (exec/) ----------------------------- */
 /* Dyadic requantization (HAWQ-V3): an integer accumulator is scaled by b / 2^c and rounded.
  * With an m-bit multiplier b the scale's relative error is at most 2^-(m-1), so an o-bit
@@ -203,6 +344,7 @@ typedef struct sim_gemm_layout {
     unsigned carry;
     unsigned fixed_cols; /* scratch, accumulators and carry */
     unsigned row_cols;   /* the whole row */
+    sim_placement placement; /* GROUPED unless sim_gemm_layout_place says otherwise */
 } sim_gemm_layout;
 
 /* The layout of a row of cap_cols columns accumulating chunk_k elements of an acc_bits dot
@@ -212,6 +354,8 @@ typedef struct sim_gemm_layout {
 bool sim_gemm_layout_make(unsigned a_width, unsigned w_bits, unsigned acc_bits, unsigned o_bits,
                           uint64_t n_chunks, uint64_t chunk_k, unsigned cap_cols,
                           sim_gemm_layout *out);
+/* Places the operand slots (the region is the same size either way). */
+void sim_gemm_layout_place(sim_gemm_layout *lay, sim_placement placement);
 /* Slot j's activation and weight fields. */
 ap_field sim_gemm_act_field(const sim_gemm_layout *lay, uint64_t slot);
 ap_field sim_gemm_wt_field(const sim_gemm_layout *lay, uint64_t slot);
@@ -223,8 +367,6 @@ ap_field sim_gemm_wt_field(const sim_gemm_layout *lay, uint64_t slot);
 base_status sim_gemm_candidate(const sim_arch *arch, uint64_t m, uint64_t n, uint64_t k,
                                unsigned a_width, unsigned a_bits, unsigned w_bits, unsigned o_bits,
                                uint64_t n_chunks, sim_candidate *c, bool *fits);
-/* Adds the dyadic requantization from from_bits to to_bits (nothing when widening). */
-base_status sim_requant_program(sim_candidate *c, unsigned from_bits, unsigned to_bits);
 /* 1 when layers i and j do identical AP work (same shape, kind and bits). */
 int sim_layer_same_work(const net_network *net, const net_bitcfg *bits, size_t i, size_t j);
 

@@ -35,16 +35,80 @@ static base_status section(const cfg_node *root, const char *name, const char *c
     return st != BASE_OK ? st : cfg_map_check(*out, name, keys);
 }
 
+/* map.count: a number of banks, or "auto" (as many as the network needs). */
+static base_status map_count(const cfg_node *map, sim_arch *a)
+{
+    const cfg_node *v;
+    const char *s;
+    base_status st = cfg_map_require(map, "count", "map", &v);
+    if (st == BASE_OK && cfg_to_str(v, &s) == BASE_OK && !strcmp(s, "auto")) {
+        a->map_auto = true;
+        a->n_maps = 0;
+        return BASE_OK;
+    }
+    base_error_clear();
+    return st != BASE_OK ? st : need_uint(map, "map", "count", 1, 1L << 20, &a->n_maps);
+}
+
+static base_status map_tech(const cfg_node *map, sim_arch *a)
+{
+    const cfg_node *v;
+    const char *s;
+    base_status st = cfg_map_require(map, "tech", "map", &v);
+    if (st == BASE_OK)
+        st = cfg_to_str(v, &s);
+    if (st != BASE_OK)
+        return st;
+    if (!*s || strlen(s) >= sizeof a->map_tech)
+        return cfg_error(v, BASE_ERANGE, "map tech must be 1..%zu characters",
+                         sizeof a->map_tech - 1);
+    strcpy(a->map_tech, s);
+    return BASE_OK;
+}
+
+static base_status parse_map(const cfg_node *root, sim_arch *a)
+{
+    static const char *const map_keys[] = {"count", "rows", "cols", "tech", "periphery_fj_per_bit",
+                                           NULL};
+    const cfg_node *map;
+    base_status st;
+    if ((st = section(root, "map", map_keys, &map)) != BASE_OK || (st = map_count(map, a)) != BASE_OK ||
+        (st = need_uint(map, "map", "rows", 1, 1L << 30, &a->map_rows)) != BASE_OK ||
+        (st = need_uint(map, "map", "cols", 8, 4096, &a->map_cols)) != BASE_OK ||
+        (st = need_double(map, "map", "periphery_fj_per_bit", 0, 1e6,
+                          &a->map_periphery_fj_per_bit)) != BASE_OK)
+        return st;
+    return map_tech(map, a);
+}
+
+static base_status parse_gating(const cfg_node *root, sim_arch *a)
+{
+    static const char *const keys[] = {"enabled", "wake_energy_fj_per_bit", "wake_latency_ns",
+                                       NULL};
+    const cfg_node *g, *v;
+    int on = 0;
+    base_status st;
+    if ((st = section(root, "power_gating", keys, &g)) != BASE_OK ||
+        (st = cfg_map_require(g, "enabled", "power_gating", &v)) != BASE_OK ||
+        (st = cfg_to_bool(v, &on)) != BASE_OK ||
+        (st = need_double(g, "power_gating", "wake_energy_fj_per_bit", 0, 1e6,
+                          &a->wake_energy_fj_per_bit)) != BASE_OK ||
+        (st = need_double(g, "power_gating", "wake_latency_ns", 0, 1e9, &a->wake_latency_ns)) !=
+            BASE_OK)
+        return st;
+    a->power_gating = on != 0;
+    return BASE_OK;
+}
+
 static base_status parse(const cfg_node *root, sim_arch *a)
 {
-    static const char *const top_keys[] = {"name",       "cap",   "map", "interconnect",
-                                           "controller", "batch", NULL};
+    static const char *const top_keys[] = {"name",       "cap",          "map",   "interconnect",
+                                           "controller", "power_gating", "batch", NULL};
     static const char *const cap_keys[] = {"count", "rows", "cols", "ml_segment_cols", NULL};
-    static const char *const map_keys[] = {"count", "rows", "cols", "access_fj_per_bit", NULL};
     static const char *const bus_keys[] = {"bits_per_cycle", "clock_ghz", "energy_pj_per_bit",
-                                           NULL};
+                                           "broadcast_energy_pj_per_bit", NULL};
     static const char *const ctrl_keys[] = {"energy_pj_per_cycle", "area_fraction", NULL};
-    const cfg_node *cap, *map, *bus, *ctrl, *v;
+    const cfg_node *cap, *bus, *ctrl, *v;
     const char *name;
     base_status st;
 
@@ -65,12 +129,7 @@ static base_status parse(const cfg_node *root, sim_arch *a)
     if (a->ml_segment_cols > a->cap_cols)
         return cfg_error(cfg_map_get(cap, "ml_segment_cols"), BASE_ERANGE,
                          "ml_segment_cols (%u) exceeds cols (%u)", a->ml_segment_cols, a->cap_cols);
-    if ((st = section(root, "map", map_keys, &map)) != BASE_OK ||
-        (st = need_uint(map, "map", "count", 1, 1L << 20, &a->n_maps)) != BASE_OK ||
-        (st = need_uint(map, "map", "rows", 1, 1L << 30, &a->map_rows)) != BASE_OK ||
-        (st = need_uint(map, "map", "cols", 8, 4096, &a->map_cols)) != BASE_OK ||
-        (st = need_double(map, "map", "access_fj_per_bit", 0, 1e6, &a->map_access_fj_per_bit)) !=
-            BASE_OK)
+    if ((st = parse_map(root, a)) != BASE_OK)
         return st;
     if ((st = section(root, "interconnect", bus_keys, &bus)) != BASE_OK ||
         (st = need_double(bus, "interconnect", "bits_per_cycle", 1, 1e9, &a->bus_bits_per_cycle)) !=
@@ -78,13 +137,17 @@ static base_status parse(const cfg_node *root, sim_arch *a)
         (st = need_double(bus, "interconnect", "clock_ghz", 1e-3, 100, &a->bus_clock_ghz)) !=
             BASE_OK ||
         (st = need_double(bus, "interconnect", "energy_pj_per_bit", 0, 1e6,
-                          &a->bus_energy_pj_per_bit)) != BASE_OK)
+                          &a->bus_energy_pj_per_bit)) != BASE_OK ||
+        (st = need_double(bus, "interconnect", "broadcast_energy_pj_per_bit", 0, 1e6,
+                          &a->bus_broadcast_energy_pj_per_bit)) != BASE_OK)
         return st;
     if ((st = section(root, "controller", ctrl_keys, &ctrl)) != BASE_OK ||
         (st = need_double(ctrl, "controller", "energy_pj_per_cycle", 0, 1e6,
                           &a->ctrl_energy_pj_per_cycle)) != BASE_OK ||
         (st = need_double(ctrl, "controller", "area_fraction", 0, 100, &a->ctrl_area_fraction)) !=
             BASE_OK)
+        return st;
+    if ((st = parse_gating(root, a)) != BASE_OK)
         return st;
     return need_uint(root, "architecture", "batch", 1, 1 << 20, &a->batch);
 }

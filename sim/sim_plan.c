@@ -7,16 +7,7 @@
 #include <string.h>
 
 #include "ap_core/ap.h"
-#include "sim/sim.h"
-
-struct sim_plan {
-    const net_network *net;
-    const net_bitcfg *bits;
-    sim_arch arch;
-    size_t n_layers;
-    sim_layer_plan *layers;
-    double total_bits; /* CAP + MAP cells: what leaks */
-};
+#include "sim/sim_impl.h"
 
 unsigned sim_ceil_log2(uint64_t x)
 {
@@ -29,30 +20,6 @@ unsigned sim_ceil_log2(uint64_t x)
 static uint64_t ceil_div(uint64_t a, uint64_t b)
 {
     return (a + b - 1) / b;
-}
-
-/* Adds the cost of `times` runs of one op to a candidate's per-fold counts. */
-static base_status add_ops(sim_candidate *c, uint64_t times, ap_op op, unsigned wa, unsigned wb,
-                           unsigned wacc, size_t n_rows)
-{
-    ap_cost k;
-    base_status st = ap_op_cost(op, wa, wb, wacc, n_rows, &k);
-    if (st != BASE_OK)
-        return st;
-    c->n_passes += times * k.n_passes;
-    c->n_compares += times * k.n_compares;
-    c->n_writes += times * k.n_writes;
-    c->compared_cols += times * k.compared_cols;
-    c->written_cells_per_row += (double)times * k.written_cells_per_row;
-    c->n_plane_writes += times * k.n_plane_writes;
-    c->n_plane_reads += times * k.n_plane_reads;
-    return BASE_OK;
-}
-
-static base_status add_op(sim_candidate *c, ap_op op, unsigned wa, unsigned wb, unsigned wacc,
-                          size_t n_rows)
-{
-    return add_ops(c, 1, op, wa, wb, wacc, n_rows);
 }
 
 unsigned sim_requant_scale_bits(unsigned to_bits)
@@ -68,27 +35,6 @@ unsigned sim_requant_cols(unsigned from_bits, unsigned to_bits)
     unsigned x = from_bits > SIM_REQUANT_SCALE_BITS_MAX ? SIM_REQUANT_SCALE_BITS_MAX : from_bits;
     /* pre-shifted value (when shifted), multiplier, product, result */
     return (from_bits > x ? x : 0) + m + (x + m) + to_bits;
-}
-
-base_status sim_requant_program(sim_candidate *c, unsigned from_bits, unsigned to_bits)
-{
-    base_status st = BASE_OK;
-    if (to_bits >= from_bits)
-        return BASE_OK; /* widening needs no work: the value is read back sign-extended */
-    unsigned m = sim_requant_scale_bits(to_bits), x = from_bits;
-    if (x > SIM_REQUANT_SCALE_BITS_MAX) {
-        /* Pre-shift to the widest multiply operand. */
-        st = add_op(c, AP_OP_SHR_ROUND_S, x, x - SIM_REQUANT_SCALE_BITS_MAX,
-                    SIM_REQUANT_SCALE_BITS_MAX, 1);
-        x = SIM_REQUANT_SCALE_BITS_MAX;
-    }
-    c->n_plane_writes += m; /* the layer's multiplier b, loaded into every row */
-    if (st == BASE_OK)
-        st = add_op(c, AP_OP_MUL_S, x, m, 0, 1);
-    x += m;
-    if (st == BASE_OK)
-        st = add_op(c, AP_OP_SHR_ROUND_S, x, x - to_bits, to_bits, 1);
-    return st;
 }
 
 unsigned sim_act_width(const net_network *net, size_t layer, unsigned a_bits)
@@ -164,14 +110,87 @@ bool sim_gemm_layout_make(unsigned a_width, unsigned w_bits, unsigned acc_bits, 
     return true;
 }
 
+void sim_gemm_layout_place(sim_gemm_layout *lay, sim_placement placement)
+{
+    lay->placement = placement;
+    lay->wt_col = placement == SIM_PLACE_PAIRED ? lay->a_width : (unsigned)lay->n_slots * lay->a_width;
+}
+
+/* Grouped: activations at act_col + j a, weights at wt_col + j w. Paired: slot j occupies
+ * j (a + w) .. with its activation first. */
 ap_field sim_gemm_act_field(const sim_gemm_layout *lay, uint64_t slot)
 {
-    return (ap_field){lay->act_col + (unsigned)slot * lay->a_width, lay->a_width};
+    unsigned stride = lay->placement == SIM_PLACE_PAIRED ? lay->prod_bits : lay->a_width;
+    return (ap_field){lay->act_col + (unsigned)slot * stride, lay->a_width};
 }
 
 ap_field sim_gemm_wt_field(const sim_gemm_layout *lay, uint64_t slot)
 {
-    return (ap_field){lay->wt_col + (unsigned)slot * lay->w_bits, lay->w_bits};
+    unsigned stride = lay->placement == SIM_PLACE_PAIRED ? lay->prod_bits : lay->w_bits;
+    return (ap_field){lay->wt_col + (unsigned)slot * stride, lay->w_bits};
+}
+
+/* Sums the phase counts of c into its totals. */
+static void total_counts(sim_candidate *c)
+{
+    c->n_passes = c->n_compares = c->n_writes = c->n_plane_writes = c->n_plane_reads = 0;
+    for (int p = 0; p < SIM_PHASE_COUNT; p++) {
+        const sim_work *w = &c->work[p];
+        /* a pass is one compare and one write; count it once as a pass */
+        c->n_compares += w->n_compares;
+        c->n_writes += w->n_writes;
+        c->n_plane_writes += w->n_plane_writes;
+        c->n_plane_reads += w->n_plane_reads;
+    }
+    c->n_passes = c->work[SIM_PHASE_MAC].n_compares + c->work[SIM_PHASE_REDUCTION].n_compares +
+                  c->work[SIM_PHASE_REQUANT].n_compares + c->work[SIM_PHASE_ELEMENTWISE].n_compares;
+}
+
+/* Traces the GEMM row program (exec_gemm_run's steps) of layout lay: operand loads, chunk_k
+ * MACs spread over the slots, the tree over n_chunks rows, the requantization, the read-out.
+ * With count_all false only the match-line segments of t->place are added. */
+static base_status trace_gemm(sim_trace *t, sim_candidate *c, const sim_gemm_layout *lay)
+{
+    base_status st = BASE_OK;
+    ap_field prodf = {lay->scratch.col, lay->prod_bits};
+    sim_trace_phase(t, &c->work[SIM_PHASE_OPERAND_LOAD], 1);
+    st = ap_array_field_load(t->arr, lay->mac_acc, NULL, 0);
+    for (uint64_t s = 0; s < lay->n_slots && st == BASE_OK; s++) {
+        /* slot s serves MACs s, s + n_slots, ... */
+        double uses = (double)((c->chunk_k - s + lay->n_slots - 1) / lay->n_slots);
+        ap_field act = sim_gemm_act_field(lay, s), wt = sim_gemm_wt_field(lay, s);
+        sim_trace_phase(t, &c->work[SIM_PHASE_OPERAND_LOAD], uses);
+        st = ap_array_field_load(t->arr, act, NULL, 0);
+        if (st == BASE_OK)
+            st = ap_array_field_load(t->arr, wt, NULL, 0);
+        sim_trace_phase(t, &c->work[SIM_PHASE_MAC], uses);
+        if (st == BASE_OK)
+            st = ap_mac(t->arr, act, wt, lay->mac_acc, prodf, lay->carry, true);
+    }
+    ap_field result = lay->tree_acc;
+    if (st == BASE_OK && c->n_chunks > 1) {
+        /* the tree runs over a group of n_chunks rows */
+        st = sim_trace_rows(t, (size_t)c->n_chunks);
+        ap_field tmp = {lay->scratch.col, lay->acc_bits};
+        sim_trace_phase(t, &c->work[SIM_PHASE_REDUCTION], 1);
+        if (st == BASE_OK)
+            st = ap_reduce_sum_groups(t->arr, lay->mac_acc, lay->tree_acc, tmp, lay->carry, true,
+                                      (size_t)c->n_chunks);
+        if (st == BASE_OK)
+            st = sim_trace_rows(t, 1);
+        if (st == BASE_OK && t->count_all)
+            st = sim_add_written(&c->work[SIM_PHASE_REDUCTION], 1, AP_OP_REDUCE_SUM_S,
+                                 lay->acc_bits, 0, lay->acc_bits, (size_t)c->n_chunks);
+    }
+    if (st == BASE_OK && lay->o_bits < lay->acc_bits) {
+        unsigned col = lay->requant_col;
+        sim_trace_phase(t, &c->work[SIM_PHASE_REQUANT], 1);
+        st = sim_trace_requant(t, lay->tree_acc, lay->o_bits, &col, lay->carry, &result);
+    }
+    sim_trace_phase(t, &c->work[SIM_PHASE_TRANSFER], 1);
+    if (st == BASE_OK)
+        st = ap_array_field_store(t->arr, result, NULL, 0);
+    return st;
 }
 
 base_status sim_gemm_candidate(const sim_arch *arch, uint64_t m, uint64_t n, uint64_t k,
@@ -187,7 +206,6 @@ base_status sim_gemm_candidate(const sim_arch *arch, uint64_t m, uint64_t n, uin
         return BASE_ERROR(BASE_ECAPACITY,
                           "accumulator of %u bits (a=%u, w=%u, K=%llu) exceeds the AP's %u",
                           c->acc_bits, a_bits, w_bits, (unsigned long long)k, AP_ACC_WIDTH_MAX);
-    unsigned prod = a_width + w_bits;
     sim_gemm_layout lay;
     if (n_chunks > arch->cap_rows ||
         !sim_gemm_layout_make(a_width, w_bits, c->acc_bits, o_bits, n_chunks, c->chunk_k,
@@ -197,66 +215,115 @@ base_status sim_gemm_candidate(const sim_arch *arch, uint64_t m, uint64_t n, uin
     c->row_cols = lay.row_cols;
     place(arch, c, m * n, n_chunks);
 
-    /* Load operands (one bit-plane per operand bit), clear the accumulator. */
-    c->n_plane_writes += c->chunk_k * prod + c->acc_bits;
-    base_status st = add_ops(c, c->chunk_k, AP_OP_MAC_S, a_width, w_bits, c->acc_bits, 1);
-    if (st == BASE_OK && n_chunks > 1)
-        st = add_op(c, AP_OP_REDUCE_SUM_S, c->acc_bits, 0, c->acc_bits, (size_t)n_chunks);
-    if (st == BASE_OK)
-        st = sim_requant_program(c, c->acc_bits, o_bits);
+    sim_trace t;
+    base_status st = sim_trace_open(&t, 1, arch->cap_cols, arch->ml_segment_cols);
     if (st != BASE_OK)
         return st;
-    c->n_plane_reads += o_bits < c->acc_bits ? o_bits : c->acc_bits;
-    c->bus_bits = (double)c->n_rows * (double)c->chunk_k * (a_bits + w_bits) +
-                  (double)(m * n) * (o_bits < c->acc_bits ? o_bits : c->acc_bits);
+    for (int p = 0; p < SIM_PLACE_COUNT && st == BASE_OK; p++) {
+        sim_gemm_layout_place(&lay, (sim_placement)p);
+        t.place = (sim_placement)p;
+        t.count_all = p == 0;
+        st = trace_gemm(&t, c, &lay);
+    }
+    c->max_col_writes = sim_trace_max_writes(&t);
+    sim_trace_close(&t);
+    if (st == BASE_OK)
+        st = sim_add_written(&c->work[SIM_PHASE_MAC], (double)c->chunk_k, AP_OP_MAC_S, a_width,
+                             w_bits, c->acc_bits, 1);
+    if (st != BASE_OK)
+        return st;
+    total_counts(c);
+    unsigned o = o_bits < c->acc_bits ? o_bits : c->acc_bits;
+    c->has_dataflow = true;
+    c->act_bits_row = c->act_bits_mcast = (double)c->n_rows * (double)c->chunk_k * a_bits;
+    c->wt_bits_row = c->wt_bits_bcast = (double)c->n_rows * (double)c->chunk_k * w_bits;
+    c->out_bits = (double)(m * n) * o;
     *fits = true;
     return BASE_OK;
 }
 
 /* ---- Element-wise and pooling layers: one row per output element ------------------------
- * A kind's work: the operands it loads and the ops one row group runs; *result is the width
- * of what it leaves, requantized to o bits afterwards when wider. */
-typedef base_status (*elt_work_fn)(sim_candidate *c, unsigned a, unsigned window, uint64_t outputs,
-                                   unsigned *result);
+ * A kind's work, traced with the fields bit-exact execution uses (exec/exec_kinds.c): the
+ * operands it loads (OPERAND_LOAD) and the ops one row group runs (ELEMENTWISE); *result is
+ * the field it leaves, requantized to o bits afterwards when wider. *col is the next free
+ * column. */
+typedef base_status (*elt_work_fn)(sim_trace *t, sim_candidate *c, unsigned a, unsigned window,
+                                   ap_field *result, unsigned *col);
 
-static base_status work_relu(sim_candidate *c, unsigned a, unsigned window, uint64_t outputs,
-                             unsigned *result)
+static base_status work_relu(sim_trace *t, sim_candidate *c, unsigned a, unsigned window,
+                             ap_field *result, unsigned *col)
 {
     (void)window;
-    c->n_plane_writes += a;
-    c->bus_bits = (double)outputs * a;
-    *result = a;
-    return add_op(c, AP_OP_RELU, a, 0, 0, 1);
+    *result = (ap_field){0, a};
+    *col = a;
+    sim_trace_phase(t, &c->work[SIM_PHASE_OPERAND_LOAD], 1);
+    base_status st = ap_array_field_load(t->arr, *result, NULL, 0);
+    sim_trace_phase(t, &c->work[SIM_PHASE_ELEMENTWISE], 1);
+    if (st == BASE_OK)
+        st = ap_relu(t->arr, *result);
+    return st != BASE_OK ? st
+                         : sim_add_written(&c->work[SIM_PHASE_ELEMENTWISE], 1, AP_OP_RELU, a, 0, 0, 1);
 }
 
-static base_status work_maxpool(sim_candidate *c, unsigned a, unsigned window, uint64_t outputs,
-                                unsigned *result)
+static base_status work_maxpool(sim_trace *t, sim_candidate *c, unsigned a, unsigned window,
+                                ap_field *result, unsigned *col)
 {
-    c->n_plane_writes += (uint64_t)window * a;
-    c->bus_bits = (double)outputs * window * a;
-    *result = a;
-    return add_ops(c, window - 1u, AP_OP_MAX_S, a, 0, 0, 1);
+    base_status st = BASE_OK;
+    sim_trace_phase(t, &c->work[SIM_PHASE_OPERAND_LOAD], 1);
+    for (unsigned i = 0; i < window && st == BASE_OK; i++)
+        st = ap_array_field_load(t->arr, (ap_field){i * a, a}, NULL, 0);
+    *result = (ap_field){0, a};
+    unsigned flag = window * a;
+    *col = flag + 1;
+    sim_trace_phase(t, &c->work[SIM_PHASE_ELEMENTWISE], 1);
+    for (unsigned i = 1; i < window && st == BASE_OK; i++)
+        st = ap_max(t->arr, (ap_field){i * a, a}, *result, flag, true);
+    return st != BASE_OK ? st
+                         : sim_add_written(&c->work[SIM_PHASE_ELEMENTWISE], window - 1.0,
+                                           AP_OP_MAX_S, a, 0, 0, 1);
 }
 
 /* One input element per row; a 2D-AP tree sums each window's rows (groups padded to a power
  * of two), then the sum is scaled by 1/window dyadically. */
-static base_status work_avgpool(sim_candidate *c, unsigned a, unsigned window, uint64_t outputs,
-                                unsigned *result)
+static base_status work_avgpool(sim_trace *t, sim_candidate *c, unsigned a, unsigned window,
+                                ap_field *result, unsigned *col)
 {
-    *result = a + sim_ceil_log2(window);
-    c->n_plane_writes += a;
-    c->bus_bits = (double)outputs * window * a;
-    return add_op(c, AP_OP_REDUCE_SUM_S, a, 0, *result, (size_t)1 << sim_ceil_log2(window));
+    unsigned src = a + sim_ceil_log2(window);
+    size_t group = (size_t)1 << sim_ceil_log2(window);
+    ap_field in = {0, a}, acc = {a, src}, tmp = {a + src, src};
+    unsigned carry = a + 2 * src;
+    *col = carry + 1;
+    *result = acc;
+    base_status st = sim_trace_rows(t, group);
+    sim_trace_phase(t, &c->work[SIM_PHASE_OPERAND_LOAD], 1);
+    if (st == BASE_OK)
+        st = ap_array_field_load(t->arr, in, NULL, 0);
+    sim_trace_phase(t, &c->work[SIM_PHASE_ELEMENTWISE], 1);
+    if (st == BASE_OK)
+        st = ap_reduce_sum_groups(t->arr, in, acc, tmp, carry, true, group);
+    if (st == BASE_OK)
+        st = sim_trace_rows(t, 1);
+    return st != BASE_OK ? st
+                         : sim_add_written(&c->work[SIM_PHASE_ELEMENTWISE], 1, AP_OP_REDUCE_SUM_S,
+                                           a, 0, src, group);
 }
 
-static base_status work_add(sim_candidate *c, unsigned a, unsigned window, uint64_t outputs,
-                            unsigned *result)
+static base_status work_add(sim_trace *t, sim_candidate *c, unsigned a, unsigned window,
+                            ap_field *result, unsigned *col)
 {
     (void)window;
-    c->n_plane_writes += 2u * a;
-    c->bus_bits = (double)outputs * 2 * a;
-    *result = a;
-    return add_op(c, AP_OP_ADD, a, 0, 0, 1);
+    ap_field f0 = {0, a}, f1 = {a, a};
+    *col = 2 * a + 1;
+    *result = f0;
+    sim_trace_phase(t, &c->work[SIM_PHASE_OPERAND_LOAD], 1);
+    base_status st = ap_array_field_load(t->arr, f0, NULL, 0);
+    if (st == BASE_OK)
+        st = ap_array_field_load(t->arr, f1, NULL, 0);
+    sim_trace_phase(t, &c->work[SIM_PHASE_ELEMENTWISE], 1);
+    if (st == BASE_OK)
+        st = ap_add(t->arr, f1, f0, 2 * a);
+    return st != BASE_OK ? st
+                         : sim_add_written(&c->work[SIM_PHASE_ELEMENTWISE], 1, AP_OP_ADD, a, 0, 0, 1);
 }
 
 static base_status plan_gemm(const sim_plan *p, size_t li, sim_layer_plan *lp);
@@ -300,46 +367,116 @@ static base_status plan_view(const sim_plan *p, size_t li, sim_layer_plan *lp)
     return BASE_OK;
 }
 
+/* A stored tensor read back at a narrower width: loaded, then requantized (below). */
+static base_status work_narrow(sim_trace *t, sim_candidate *c, unsigned a, unsigned window,
+                               ap_field *result, unsigned *col)
+{
+    (void)window;
+    *result = (ap_field){0, a};
+    *col = a;
+    sim_trace_phase(t, &c->work[SIM_PHASE_OPERAND_LOAD], 1);
+    return ap_array_field_load(t->arr, *result, NULL, 0);
+}
+
+/* One row group per output: traces work (a-bit operands, n_inputs of them per output),
+ * requantizes a wider result to o bits and reads it out. */
+static base_status elt_candidate(const sim_arch *arch, elt_work_fn work, unsigned window,
+                                 uint64_t group, uint64_t outputs, unsigned n_inputs, unsigned a,
+                                 unsigned o, sim_candidate *c)
+{
+    memset(c, 0, sizeof *c);
+    place(arch, c, outputs, group);
+    /* Trace on a row as wide as the widest layout needs (checked against the CAP below). */
+    if ((uint64_t)window * a > 4096u * 16u)
+        return BASE_ERROR(BASE_ECAPACITY,
+                          "a %u-element window of %u bits needs more columns than a CAP row has "
+                          "(%u)",
+                          window, a, arch->cap_cols);
+    unsigned trace_cols = window * a + 4 * (a + 32) + 64;
+    sim_trace t;
+    base_status st = sim_trace_open(&t, 1, trace_cols, arch->ml_segment_cols);
+    if (st != BASE_OK)
+        return st;
+    ap_field result = {0, a};
+    unsigned col = 0;
+    st = work(&t, c, a, window, &result, &col);
+    if (st == BASE_OK && o < result.width) {
+        unsigned carry = col++;
+        sim_trace_phase(&t, &c->work[SIM_PHASE_REQUANT], 1);
+        st = sim_trace_requant(&t, result, o, &col, carry, &result);
+    }
+    sim_trace_phase(&t, &c->work[SIM_PHASE_TRANSFER], 1);
+    if (st == BASE_OK)
+        st = ap_array_field_store(t.arr, result, NULL, 0);
+    c->max_col_writes = sim_trace_max_writes(&t);
+    sim_trace_close(&t);
+    if (st != BASE_OK)
+        return st;
+    for (int k = 0; k < SIM_PHASE_COUNT; k++) /* one placement only: copy it */
+        c->work[k].ml_segments[SIM_PLACE_PAIRED] = c->work[k].ml_segments[SIM_PLACE_GROUPED];
+    total_counts(c);
+    c->row_cols = col;
+    c->act_bits_row = c->act_bits_mcast = (double)outputs * n_inputs * a;
+    c->out_bits = (double)outputs * result.width;
+    if (c->row_cols > arch->cap_cols)
+        return BASE_ERROR(BASE_ECAPACITY, "needs %u columns per row, CAPs have %u", c->row_cols,
+                          arch->cap_cols);
+    return BASE_OK;
+}
+
 static base_status plan_eltwise(const sim_plan *p, size_t li, sim_layer_plan *lp)
 {
     const sim_arch *arch = &p->arch;
     const net_layer *l = &p->net->layers[li];
     const struct sim_kind_row *row = &kind_rows[l->kind];
-    sim_candidate *c = &lp->cand[0];
     uint64_t outputs = net_layer_out_elems(l) * p->arch.batch;
-    unsigned a = lp->bits.a_bits, o = lp->bits.o_bits;
     lp->n_candidates = 1;
-    memset(c, 0, sizeof *c);
-    unsigned window = (unsigned)(l->kh * l->kw), result = a;
+    memset(&lp->cand[0], 0, sizeof lp->cand[0]);
+    unsigned window = (unsigned)(l->kh * l->kw);
     uint64_t group = row->window_group ? 1ull << sim_ceil_log2(window) : 1;
     if (group > arch->cap_rows)
         return BASE_ERROR(BASE_ECAPACITY,
                           "a %u-element pooling window needs %llu rows, CAPs have %u", window,
                           (unsigned long long)group, arch->cap_rows);
-    place(arch, c, outputs, group);
     if (!row->work)
         return no_mapping(l);
-    base_status st = row->work(c, a, window, outputs, &result);
-    if (st == BASE_OK && o < result) {
-        st = sim_requant_program(c, result, o);
-        result = o;
-    }
-    c->n_plane_reads += result;
-    c->bus_bits += (double)outputs * result;
-    /* Operands, a result field as wide as the widest intermediate, and two work columns. */
-    c->row_cols = (unsigned)(c->n_plane_writes + 2 * (result > a ? result : a) + 2);
-    if (c->row_cols > arch->cap_cols)
-        return BASE_ERROR(BASE_ECAPACITY, "needs %u columns per row, CAPs have %u", c->row_cols,
-                          arch->cap_cols);
-    return st;
+    unsigned n_in = l->kind == NET_ADD ? 2u : l->kind == NET_MAXPOOL || l->kind == NET_AVGPOOL ? window : 1u;
+    return elt_candidate(arch, row->work, window, group, outputs, n_in, lp->bits.a_bits,
+                         lp->bits.o_bits, &lp->cand[0]);
 }
 
-/* Conv/fc: one candidate per power-of-two chunking of K that fits. */
+/* Bits of weights broadcast over a layer: each fold sends every output channel it holds its
+ * K weights once (outputs lie channel by channel, m of each, as bit-exact execution places
+ * them), to every row of that channel at once. */
+static double broadcast_weight_bits(const sim_arch *arch, const sim_candidate *c, uint64_t m,
+                                    uint64_t n, uint64_t k, unsigned w_bits)
+{
+    uint64_t per_fold = (uint64_t)arch->n_caps * (arch->cap_rows / c->n_chunks), total = m * n;
+    double channels = 0;
+    for (uint64_t s = 0; s < total; s += per_fold) {
+        uint64_t e = s + per_fold < total ? s + per_fold : total;
+        channels += (double)((e - 1) / m - s / m + 1);
+    }
+    return channels * (double)k * w_bits;
+}
+
+/* The width a layer's first input is stored at (its producer's o_bits, or the network
+ * input's). */
+static unsigned stored_input_bits(const sim_plan *p, size_t li)
+{
+    int src = p->net->layers[li].inputs[0];
+    return src < 0 ? p->bits->input_bits : p->bits->bits[src].o_bits;
+}
+
+/* Conv/fc: one candidate per power-of-two chunking of K that fits. Its input is requantized
+ * first when its producer stores it wider than a_bits (a residual sum feeding a conv). */
 static base_status plan_gemm(const sim_plan *p, size_t li, sim_layer_plan *lp)
 {
     const net_layer *l = &p->net->layers[li];
     net_layer_gemm(l, p->arch.batch, &lp->gemm_m, &lp->gemm_n, &lp->gemm_k);
     unsigned aw = sim_act_width(p->net, li, lp->bits.a_bits);
+    unsigned in_bits = stored_input_bits(p, li);
+    double in_elems = (double)l->c_in * l->h_in * l->w_in * p->arch.batch;
     for (uint64_t chunks = 1; lp->n_candidates < SIM_MAX_CANDIDATES; chunks *= 2) {
         sim_candidate *c = &lp->cand[lp->n_candidates];
         bool fits;
@@ -348,10 +485,23 @@ static base_status plan_gemm(const sim_plan *p, size_t li, sim_layer_plan *lp)
                                lp->bits.w_bits, lp->bits.o_bits, chunks, c, &fits);
         if (st != BASE_OK)
             return st;
-        if (fits)
+        if (fits) {
+            c->act_bits_mcast =
+                fmin(c->act_bits_row, in_elems * lp->bits.a_bits * (double)c->n_folds);
+            c->wt_bits_bcast = fmin(c->wt_bits_row,
+                                    broadcast_weight_bits(&p->arch, c, lp->gemm_m, lp->gemm_n,
+                                                          lp->gemm_k, lp->bits.w_bits));
             lp->n_candidates++;
+        }
         if (chunks >= lp->gemm_k)
             break;
+    }
+    if (lp->n_candidates > 0 && in_bits > lp->bits.a_bits) {
+        base_status st = elt_candidate(&p->arch, work_narrow, 1, 1, (uint64_t)in_elems, 1, in_bits,
+                                       lp->bits.a_bits, &lp->pre);
+        if (st != BASE_OK)
+            return st;
+        lp->has_pre = true;
     }
     if (lp->n_candidates == 0)
         return BASE_ERROR(BASE_ECAPACITY, "K=%llu at a=%u, w=%u bits fits no row of %u columns",
@@ -373,6 +523,35 @@ static base_status plan_layer(const sim_plan *p, size_t li, sim_layer_plan *lp)
     return kind_rows[l->kind].plan(p, li, lp);
 }
 
+/* Bits the MAPs must hold: every weight at its width, and two activation buffers (the
+ * layer being read and the one being written, ping-pong) as large as the largest tensor any
+ * layer reads or writes, over the batch. */
+static double map_data_bits(const net_network *net, const net_bitcfg *bits, unsigned batch)
+{
+    double weights = 0, act = 0;
+    for (size_t i = 0; i < net->n_layers; i++) {
+        const net_layer *l = &net->layers[i];
+        weights += (double)l->n_params * bits->bits[i].w_bits;
+        double in = (double)l->c_in * l->h_in * l->w_in * bits->bits[i].a_bits;
+        double out = (double)net_layer_out_elems(l) * bits->bits[i].o_bits;
+        act = fmax(act, fmax(in, out));
+    }
+    return weights + 2.0 * act * batch;
+}
+
+/* The MAP technology: "cap" (the CAPs' own), "auto" (a low-standby SRAM for CMOS CAPs, the
+ * CAPs' own non-volatile memory otherwise: resolved at evaluation) or a table name. */
+static base_status open_map_tech(sim_plan *p)
+{
+    const char *name = p->arch.map_tech;
+    if (!strcmp(name, "cap"))
+        return BASE_OK;
+    if (!strcmp(name, "auto"))
+        name = SIM_MAP_TECH_CMOS;
+    base_status st = tech_open(name, &p->map_tech);
+    return st == BASE_OK ? st : base_error_wrap(st, NULL, 0, 0, "MAP technology: ");
+}
+
 base_status sim_plan_new(const net_network *net, const net_bitcfg *bits, const sim_arch *arch,
                          sim_plan **out)
 {
@@ -383,7 +562,7 @@ base_status sim_plan_new(const net_network *net, const net_bitcfg *bits, const s
     sim_plan *p = base_calloc(1, sizeof *p);
     if (!p)
         return BASE_ERROR(BASE_ENOMEM, "out of memory planning %s", net->name);
-    p->layers = base_calloc(net->n_layers, sizeof *p->layers);
+    p->layers = base_calloc(net->n_layers ? net->n_layers : 1, sizeof *p->layers);
     if (!p->layers) {
         base_free(p);
         return BASE_ERROR(BASE_ENOMEM, "out of memory planning %s", net->name);
@@ -392,26 +571,38 @@ base_status sim_plan_new(const net_network *net, const net_bitcfg *bits, const s
     p->bits = bits;
     p->arch = *arch;
     p->n_layers = net->n_layers;
-    p->total_bits = (double)arch->n_caps * arch->cap_rows * arch->cap_cols +
-                    (double)arch->n_maps * arch->map_rows * arch->map_cols;
-    for (size_t i = 0; i < net->n_layers; i++) {
+    p->map_data_bits = map_data_bits(net, bits, arch->batch);
+    double bank = (double)arch->map_rows * arch->map_cols;
+    double banks = ceil(p->map_data_bits / bank);
+    if (!arch->map_auto && banks > arch->n_maps) {
+        base_status st = BASE_ERROR(BASE_ECAPACITY,
+                                    "%s under '%s' needs %.1f Mbit of MAP (weights and two "
+                                    "activation buffers), the architecture has %u banks of %.1f "
+                                    "Mbit; size the MAPs from the network with map: {count: auto}",
+                                    net->name, sim_bits_name(bits), p->map_data_bits / 1e6,
+                                    arch->n_maps, bank / 1e6);
+        sim_plan_free(p);
+        return st;
+    }
+    p->map_bits = banks * bank;
+    base_status st = open_map_tech(p);
+    for (size_t i = 0; i < net->n_layers && st == BASE_OK; i++) {
         /* Layers with the same shape and bits share their plan (ResNet repeats units). */
         size_t j;
         for (j = 0; j < i; j++)
             if (sim_layer_same_work(net, bits, i, j))
                 break;
-        base_status st = BASE_OK;
         if (j < i)
             p->layers[i] = p->layers[j];
         else
             st = plan_layer(p, i, &p->layers[i]);
-        if (st != BASE_OK) {
-            if (st == BASE_ECAPACITY || st == BASE_EUNSUPPORTED)
-                st = base_error_wrap(st, net->path, net->layers[i].line, 0,
-                                     "layer '%s': ", net->layers[i].name);
-            sim_plan_free(p);
-            return st;
-        }
+        if (st == BASE_ECAPACITY || st == BASE_EUNSUPPORTED)
+            st = base_error_wrap(st, net->path, net->layers[i].line, 0,
+                                 "layer '%s': ", net->layers[i].name);
+    }
+    if (st != BASE_OK) {
+        sim_plan_free(p);
+        return st;
     }
     *out = p;
     return BASE_OK;
@@ -421,6 +612,7 @@ void sim_plan_free(sim_plan *plan)
 {
     if (!plan)
         return;
+    tech_params_free(plan->map_tech);
     base_free(plan->layers);
     base_free(plan);
 }
@@ -432,110 +624,6 @@ const sim_layer_plan *sim_plan_layer(const sim_plan *plan, size_t i)
 size_t sim_plan_n_layers(const sim_plan *plan)
 {
     return plan->n_layers;
-}
-
-/* Energy and latency of one candidate at the technology point. */
-static void eval_candidate(const sim_plan *p, const tech_at_vdd *t, const sim_candidate *c,
-                           sim_layer_result *r)
-{
-    const sim_arch *a = &p->arch;
-    double rows = (double)c->n_rows, folds = (double)c->n_folds;
-    double ml = a->ml_segment_cols;
-    double cycles = (double)(c->n_compares + c->n_writes + c->n_plane_writes + c->n_plane_reads);
-    double fold_ns = (double)(c->n_compares + c->n_plane_reads) * t->t_search_ns +
-                     (double)(c->n_writes + c->n_plane_writes) * t->t_write_ns;
-    double bus_ns = c->bus_bits / a->bus_bits_per_cycle / a->bus_clock_ghz;
-    r->latency_ns = folds * fold_ns + bus_ns;
-    /* fJ -> pJ: 1e-3. */
-    /* Each compared column precharges its match-line segment (columns of one compare in
-     * distinct segments: an upper bound), never more than the whole row. */
-    double ml_cells = fmin((double)c->compared_cols * ml, (double)c->n_compares * a->cap_cols);
-    r->energy_search_pj =
-        1e-3 * rows * (ml_cells * t->e_ml_fj + (double)c->compared_cols * t->e_sl_fj);
-    r->energy_write_pj = 1e-3 * rows * c->written_cells_per_row * t->e_write_fj;
-    r->energy_move_pj = 1e-3 * rows *
-                            ((double)c->n_plane_writes * t->e_write_fj +
-                             (double)c->n_plane_reads * (ml * t->e_ml_fj + t->e_sl_fj)) +
-                        c->bus_bits * (a->bus_energy_pj_per_bit + 1e-3 * a->map_access_fj_per_bit);
-    r->energy_periph_pj = (double)c->n_cap_rounds * cycles * a->ctrl_energy_pj_per_cycle;
-    /* nW x ns = 1e-18 J = 1e-6 pJ. */
-    r->energy_leak_pj = 1e-6 * t->p_leak_nw * p->total_bits * r->latency_ns;
-    r->energy_pj = r->energy_search_pj + r->energy_write_pj + r->energy_move_pj +
-                   r->energy_leak_pj + r->energy_periph_pj;
-    r->edp_pj_ns = r->energy_pj * r->latency_ns;
-}
-
-base_status sim_plan_eval(const sim_plan *plan, const tech_params *tech, double vdd_v,
-                          sim_result *res)
-{
-    base_status st = tech_scale(tech, vdd_v, &res->at);
-    if (st != BASE_OK)
-        return st;
-    const sim_arch *a = &plan->arch;
-    res->net = plan->net;
-    res->bits = plan->bits;
-    res->tech = tech;
-    res->arch = *a;
-    res->n_layers = plan->n_layers;
-    res->latency_ns = res->energy_pj = 0;
-    res->energy_search_pj = res->energy_write_pj = res->energy_move_pj = 0;
-    res->energy_leak_pj = res->energy_periph_pj = 0;
-    res->macs = 0;
-    for (size_t i = 0; i < plan->n_layers; i++) {
-        const sim_layer_plan *lp = &plan->layers[i];
-        sim_layer_result best, cur;
-        memset(&best, 0, sizeof best);
-        for (size_t k = 0; k < lp->n_candidates; k++) {
-            eval_candidate(plan, &res->at, &lp->cand[k], &cur);
-            cur.chosen = k;
-            if (k == 0 || cur.edp_pj_ns < best.edp_pj_ns)
-                best = cur;
-        }
-        best.layer = i;
-        res->layers[i] = best;
-        res->latency_ns += best.latency_ns;
-        res->energy_search_pj += best.energy_search_pj;
-        res->energy_write_pj += best.energy_write_pj;
-        res->energy_move_pj += best.energy_move_pj;
-        res->energy_leak_pj += best.energy_leak_pj;
-        res->energy_periph_pj += best.energy_periph_pj;
-        res->macs += plan->net->layers[i].macs * a->batch;
-    }
-    res->energy_pj = res->energy_search_pj + res->energy_write_pj + res->energy_move_pj +
-                     res->energy_leak_pj + res->energy_periph_pj;
-    res->edp_pj_ns = res->energy_pj * res->latency_ns;
-    res->throughput_inf_s = res->latency_ns > 0 ? a->batch / (res->latency_ns * 1e-9) : 0;
-    /* 2 ops per MAC; ops per pJ = 1e12 ops/J; TOPS/W = ops per J / 1e12 = ops per pJ. */
-    res->tops_per_w = res->energy_pj > 0 ? 2.0 * (double)res->macs / res->energy_pj : 0;
-    double cells = plan->total_bits;
-    res->area_mm2 = cells * tech_cell_area_um2(tech) * tech->area_periph_factor.value *
-                    (1.0 + a->ctrl_area_fraction) * 1e-6;
-    res->gops_per_mm2 = res->latency_ns > 0 && res->area_mm2 > 0
-                            ? 2.0 * (double)res->macs / res->latency_ns / res->area_mm2
-                            : 0;
-    return BASE_OK;
-}
-
-base_status sim_result_new(const sim_plan *plan, sim_result **out)
-{
-    sim_result *r = base_calloc(1, sizeof *r);
-    if (r)
-        r->layers = base_calloc(plan->n_layers ? plan->n_layers : 1, sizeof *r->layers);
-    if (!r || !r->layers) {
-        sim_result_free(r);
-        *out = NULL;
-        return BASE_ERROR(BASE_ENOMEM, "out of memory for results");
-    }
-    *out = r;
-    return BASE_OK;
-}
-
-void sim_result_free(sim_result *res)
-{
-    if (!res)
-        return;
-    base_free(res->layers);
-    base_free(res);
 }
 
 base_status sim_run(const net_network *net, const net_bitcfg *bits, const sim_arch *arch,
@@ -561,7 +649,10 @@ int sim_layer_same_work(const net_network *net, const net_bitcfg *bits, size_t i
 {
     const net_layer *a = &net->layers[i], *b = &net->layers[j];
     const net_layer_bits *x = &bits->bits[i], *y = &bits->bits[j];
-    return a->kind == b->kind && a->c_in == b->c_in && a->h_in == b->h_in && a->w_in == b->w_in &&
+    int si = a->inputs[0], sj = b->inputs[0];
+    unsigned in_i = si < 0 ? bits->input_bits : bits->bits[si].o_bits;
+    unsigned in_j = sj < 0 ? bits->input_bits : bits->bits[sj].o_bits;
+    return in_i == in_j && a->kind == b->kind && a->c_in == b->c_in && a->h_in == b->h_in && a->w_in == b->w_in &&
            a->c_out == b->c_out && a->h_out == b->h_out && a->w_out == b->w_out && a->kh == b->kh &&
            a->kw == b->kw && a->stride == b->stride && a->groups == b->groups &&
            x->w_bits == y->w_bits && x->a_bits == y->a_bits && x->o_bits == y->o_bits &&

@@ -1,6 +1,7 @@
 /* sim_report.c - writes run results: per-layer CSV, network summary CSV and JSON.
  * Every column carries its unit; numbers are printed in the C locale with fixed precision. */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 
 #include "sim/sim.h"
@@ -10,12 +11,35 @@ static const char *bits_name(const sim_result *res)
     return sim_bits_name(res->bits);
 }
 
+/* Columns of a breakdown, "<prefix><name><suffix>", comma first. */
+static void breakdown_header(FILE *fp, const char *prefix, const char *suffix, bool phases)
+{
+    int n = phases ? SIM_PHASE_COUNT : SIM_COMP_COUNT;
+    for (int k = 0; k < n; k++)
+        fprintf(fp, ",%s%s%s", prefix,
+                phases ? sim_phase_name((sim_phase)k) : sim_component_name((sim_component)k),
+                suffix);
+}
+
+/* ",v0,v1,..." x scale, with 3 decimals (pJ) or 6 significant digits (mJ). */
+static void breakdown_values(FILE *fp, const double *v, int n, double scale, bool exp_form)
+{
+    for (int k = 0; k < n; k++) {
+        if (exp_form)
+            fprintf(fp, ",%.6e", v[k] * scale);
+        else
+            fprintf(fp, ",%.3f", v[k] * scale);
+    }
+}
+
 base_status sim_result_write_layers_csv(FILE *fp, const sim_plan *plan, const sim_result *res)
 {
     fprintf(fp, "layer,kind,gemm_m,gemm_n,gemm_k,w_bits,a_bits,o_bits,acc_bits,chunk_k,"
-                "n_chunks,slots,rows,folds,passes,compares,writes,plane_writes,plane_reads,"
-                "latency_ns,energy_search_pj,energy_write_pj,energy_move_pj,energy_leak_pj,"
-                "energy_periph_pj,energy_pj,edp_pj_ns\n");
+                "n_chunks,slots,placement,dataflow,input_requant,rows,folds,passes,compares,"
+                "writes,plane_writes,plane_reads,latency_ns,energy_pj,edp_pj_ns");
+    breakdown_header(fp, "energy_", "_pj", false);
+    breakdown_header(fp, "energy_", "_pj", true);
+    fputc('\n', fp);
     for (size_t i = 0; i < res->n_layers; i++) {
         const sim_layer_result *lr = &res->layers[i];
         const net_layer *l = &res->net->layers[lr->layer];
@@ -23,36 +47,78 @@ base_status sim_result_write_layers_csv(FILE *fp, const sim_plan *plan, const si
         const sim_candidate *c = &lp->cand[lr->chosen];
         fprintf(fp,
                 "%s,%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%u,%u,%u,%u,%" PRIu64 ",%" PRIu64
-                ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
-                ",%" PRIu64 ",%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.6e\n",
+                ",%" PRIu64 ",%s,%s,%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
+                ",%" PRIu64 ",%" PRIu64 ",%.3f,%.3f,%.6e",
                 l->name, net_kind_name(l->kind), lp->gemm_m, lp->gemm_n, lp->gemm_k,
                 lp->bits.w_bits, lp->bits.a_bits, lp->bits.o_bits, c->acc_bits, c->chunk_k,
-                c->n_chunks, c->n_slots, c->n_rows, c->n_folds, c->n_passes * c->n_folds,
+                c->n_chunks, c->n_slots, lp->gemm_k ? sim_placement_name(lr->placement) : "-",
+                c->has_dataflow ? sim_dataflow_name(lr->dataflow) : "-",
+                lp->has_pre ? "yes" : "no", c->n_rows, c->n_folds, c->n_passes * c->n_folds,
                 c->n_compares * c->n_folds, c->n_writes * c->n_folds,
                 c->n_plane_writes * c->n_folds, c->n_plane_reads * c->n_folds, lr->latency_ns,
-                lr->energy_search_pj, lr->energy_write_pj, lr->energy_move_pj, lr->energy_leak_pj,
-                lr->energy_periph_pj, lr->energy_pj, lr->edp_pj_ns);
+                lr->energy_pj, lr->edp_pj_ns);
+        breakdown_values(fp, lr->by_component_pj, SIM_COMP_COUNT, 1.0, false);
+        breakdown_values(fp, lr->by_phase_pj, SIM_PHASE_COUNT, 1.0, false);
+        fputc('\n', fp);
     }
     return base_write_status(fp);
 }
 
 base_status sim_result_write_summary_csv(FILE *fp, const sim_result *res, int header)
 {
-    if (header)
-        fprintf(fp, "network,bits,technology,vdd_v,batch,architecture,latency_ms,energy_mj,"
-                    "edp_js,energy_search_mj,energy_write_mj,energy_move_mj,energy_leak_mj,"
-                    "energy_periph_mj,macs,throughput_inf_s,tops_per_w,area_mm2,gops_per_mm2,"
-                    "energy_law,delay_law,write_law,leak_law\n");
+    if (header) {
+        fprintf(fp, "network,bits,technology,map_technology,vdd_v,batch,architecture,latency_ms,"
+                    "energy_mj,edp_js");
+        breakdown_header(fp, "energy_", "_mj", false);
+        breakdown_header(fp, "energy_", "_mj", true);
+        fprintf(fp, ",macs,throughput_inf_s,tops_per_w,peak_tops_per_w,area_mm2,gops_per_mm2,"
+                    "peak_gops_per_mm2,cap_writes_per_cell_max,lifetime_inferences,energy_law,"
+                    "delay_law,write_law,leak_law\n");
+    }
+    fprintf(fp, "%s,%s,%s,%s,%.3f,%u,%s,%.6e,%.6e,%.6e", res->net->name, bits_name(res),
+            res->tech->name, res->map_tech->name, res->at.vdd_v, res->arch.batch, res->arch.name,
+            res->latency_ns * 1e-6, res->energy_pj * 1e-9, res->edp_pj_ns * 1e-21);
+    breakdown_values(fp, res->by_component_pj, SIM_COMP_COUNT, 1e-9, true);
+    breakdown_values(fp, res->by_phase_pj, SIM_PHASE_COUNT, 1e-9, true);
     fprintf(fp,
-            "%s,%s,%s,%.3f,%u,%s,%.6e,%.6e,%.6e,%.6e,%.6e,%.6e,%.6e,%.6e,%" PRIu64
-            ",%.6e,%.6e,%.3f,%.6e,\"%s\",\"%s\",\"%s\",\"%s\"\n",
-            res->net->name, bits_name(res), res->tech->name, res->at.vdd_v, res->arch.batch,
-            res->arch.name, res->latency_ns * 1e-6, res->energy_pj * 1e-9, res->edp_pj_ns * 1e-21,
-            res->energy_search_pj * 1e-9, res->energy_write_pj * 1e-9, res->energy_move_pj * 1e-9,
-            res->energy_leak_pj * 1e-9, res->energy_periph_pj * 1e-9, res->macs,
-            res->throughput_inf_s, res->tops_per_w, res->area_mm2, res->gops_per_mm2,
-            res->at.energy_law, res->at.delay_law, res->at.write_law, res->at.leak_law);
+            ",%" PRIu64 ",%.6e,%.6e,%.6e,%.3f,%.6e,%.6e,%.6e,%.6e,\"%s\",\"%s\",\"%s\",\"%s\"\n",
+            res->macs, res->throughput_inf_s, res->tops_per_w, res->peak.tops_per_w,
+            res->area_mm2, res->gops_per_mm2, res->peak.gops_per_mm2, res->wear.cap_max,
+            res->wear.lifetime_inferences, res->at.energy_law, res->at.delay_law,
+            res->at.write_law, res->at.leak_law);
     return base_write_status(fp);
+}
+
+/* "name": {"k1": v1, ...} with values x scale. */
+static void json_breakdown(FILE *fp, const char *name, const double *v, int n, double scale,
+                           const char *(*key)(int))
+{
+    fprintf(fp, ",\n  \"%s\": {", name);
+    for (int k = 0; k < n; k++)
+        fprintf(fp, "%s\"%s\": %.6e", k ? ", " : "", key(k), v[k] * scale);
+    fputc('}', fp);
+}
+
+static const char *comp_key(int k)
+{
+    return sim_component_name((sim_component)k);
+}
+static const char *phase_key(int k)
+{
+    return sim_phase_name((sim_phase)k);
+}
+static const char *area_key(int k)
+{
+    return sim_area_name((sim_area_part)k);
+}
+
+/* A number JSON can hold: +inf (an unlimited lifetime) is written as null. */
+static void json_num(FILE *fp, double v)
+{
+    if (isfinite(v))
+        fprintf(fp, "%.6e", v);
+    else
+        fputs("null", fp);
 }
 
 base_status sim_result_write_json(FILE *fp, const sim_result *res)
@@ -63,19 +129,38 @@ base_status sim_result_write_json(FILE *fp, const sim_result *res)
     base_json_str(fp, bits_name(res));
     fprintf(fp, ",\n  \"technology\": ");
     base_json_str(fp, res->tech->name);
+    fprintf(fp, ",\n  \"map_technology\": ");
+    base_json_str(fp, res->map_tech->name);
     fprintf(fp, ",\n  \"architecture\": ");
     base_json_str(fp, res->arch.name);
     fprintf(fp,
             ",\n  \"vdd_v\": %.3f,\n  \"batch\": %u,\n  \"latency_ms\": %.6e,\n"
-            "  \"energy_mj\": %.6e,\n  \"edp_js\": %.6e,\n  \"energy_split_mj\": {\"search\": "
-            "%.6e, \"write\": %.6e, \"movement\": %.6e, \"leakage\": %.6e, \"peripheral\": "
-            "%.6e},\n  \"macs\": %" PRIu64 ",\n  \"throughput_inf_s\": %.6e,\n"
-            "  \"tops_per_w\": %.6e,\n  \"area_mm2\": %.3f,\n  \"gops_per_mm2\": %.6e,\n"
-            "  \"laws\": {\"energy\": ",
+            "  \"energy_mj\": %.6e,\n  \"edp_js\": %.6e",
             res->at.vdd_v, res->arch.batch, res->latency_ns * 1e-6, res->energy_pj * 1e-9,
-            res->edp_pj_ns * 1e-21, res->energy_search_pj * 1e-9, res->energy_write_pj * 1e-9,
-            res->energy_move_pj * 1e-9, res->energy_leak_pj * 1e-9, res->energy_periph_pj * 1e-9,
-            res->macs, res->throughput_inf_s, res->tops_per_w, res->area_mm2, res->gops_per_mm2);
+            res->edp_pj_ns * 1e-21);
+    json_breakdown(fp, "energy_by_component_mj", res->by_component_pj, SIM_COMP_COUNT, 1e-9,
+                   comp_key);
+    json_breakdown(fp, "energy_by_phase_mj", res->by_phase_pj, SIM_PHASE_COUNT, 1e-9, phase_key);
+    json_breakdown(fp, "area_by_component_mm2", res->area_by_part_mm2, SIM_AREA_COUNT, 1.0,
+                   area_key);
+    fprintf(fp,
+            ",\n  \"macs\": %" PRIu64 ",\n  \"throughput_inf_s\": %.6e,\n"
+            "  \"tops_per_w\": %.6e,\n  \"peak_tops_per_w\": %.6e,\n  \"area_mm2\": %.3f,\n"
+            "  \"gops_per_mm2\": %.6e,\n  \"peak_gops_per_mm2\": %.6e,\n"
+            "  \"peak_energy_per_mac_pj\": %.6e,\n  \"map_mbit\": %.3f,\n"
+            "  \"wear\": {\"cap_writes_per_cell_mean\": %.6e, \"cap_writes_per_cell_max\": %.6e, "
+            "\"map_writes_per_cell_mean\": %.6e, \"map_writes_per_cell_max\": %.6e, "
+            "\"endurance_writes\": ",
+            res->macs, res->throughput_inf_s, res->tops_per_w, res->peak.tops_per_w,
+            res->area_mm2, res->gops_per_mm2, res->peak.gops_per_mm2,
+            res->peak.energy_per_mac_pj, res->map_bits * 1e-6, res->wear.cap_mean,
+            res->wear.cap_max, res->wear.map_mean, res->wear.map_max);
+    json_num(fp, res->wear.endurance_writes > 0 ? res->wear.endurance_writes : (double)INFINITY);
+    fprintf(fp, ", \"lifetime_inferences\": ");
+    json_num(fp, res->wear.lifetime_inferences);
+    fprintf(fp, "},\n  \"note\": ");
+    base_json_str(fp, res->note);
+    fprintf(fp, ",\n  \"laws\": {\"energy\": ");
     base_json_str(fp, res->at.energy_law);
     fprintf(fp, ", \"delay\": ");
     base_json_str(fp, res->at.delay_law);
@@ -84,6 +169,17 @@ base_status sim_result_write_json(FILE *fp, const sim_result *res)
     fprintf(fp, ", \"leakage\": ");
     base_json_str(fp, res->at.leak_law);
     fprintf(fp, "}\n}\n");
+    return base_write_status(fp);
+}
+
+base_status sim_result_write_ert_csv(FILE *fp, const sim_result *res)
+{
+    sim_ert_row rows[SIM_ERT_MAX];
+    size_t n = sim_result_ert(res, rows);
+    fprintf(fp, "component,action,energy_pj,technology,vdd_v\n");
+    for (size_t i = 0; i < n; i++)
+        fprintf(fp, "%s,%s,%.6e,%s,%.3f\n", sim_component_name(rows[i].component),
+                rows[i].action, rows[i].energy_pj, res->tech->name, res->at.vdd_v);
     return base_write_status(fp);
 }
 

@@ -193,7 +193,7 @@ typedef struct study_dyn_static {
 typedef struct study_dyn_storage {
     double msb_bits;           /* once per layer at its widest precision, read as MSB slices */
     double per_precision_bits; /* one copy per distinct width of each layer */
-    double capacity_bits;      /* n_maps x map_rows x map_cols */
+    double capacity_bits;      /* n_maps banks, or whole banks for msb_bits when auto */
     int msb_fits, per_precision_fits;
 } study_dyn_storage;
 

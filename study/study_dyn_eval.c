@@ -178,7 +178,11 @@ static void storage_compute(const study_dyn_schedule *s, const int *used, study_
         net_layer_bits top = {wmax, 0, 0};
         st->msb_bits += (double)net_layer_param_bits(l, &top);
     }
-    st->capacity_bits = (double)s->arch.n_maps * s->arch.map_rows * s->arch.map_cols;
+    /* MAPs sized from the network ("auto") hold one copy at the widest precision, the
+     * bit-fluid store: whole banks of it. */
+    double bank = (double)s->arch.map_rows * s->arch.map_cols;
+    st->capacity_bits = s->arch.map_auto ? ceil(st->msb_bits / bank) * bank
+                                         : (double)s->arch.n_maps * bank;
     st->msb_fits = st->msb_bits <= st->capacity_bits;
     st->per_precision_fits = st->per_precision_bits <= st->capacity_bits;
 }

@@ -46,8 +46,9 @@ typedef struct study_point {
     double vdd_v;                         /* NaN for rivals */
     const char *energy_law, *delay_law;   /* static strings from tech_scale ("" for rivals) */
     int done, status, pareto;
-    double latency_ns, energy_pj, e_search_pj, e_write_pj, e_move_pj, e_leak_pj, e_periph_pj;
-    double tops_per_w, gops_per_mm2, inf_s, area_mm2;
+    double latency_ns, energy_pj;
+    double e_comp_pj[SIM_COMP_COUNT]; /* energy by component (NaN for rivals) */
+    double tops_per_w, gops_per_mm2, inf_s, area_mm2, peak_tops_per_w;
     uint64_t macs;
     char path[40];    /* rival datapath ("" for the AP) */
     char series[200]; /* plot series */

@@ -62,14 +62,31 @@ void study_hash_start(study_experiment *e)
 
 /* ---- Journal of finished points (resume) ---------------------------------------------- */
 
+/* The figures of a record in the order they are written: latency, energy, the components,
+ * then the efficiency figures. */
+#define JOURNAL_FIGS (2 + SIM_COMP_COUNT + 5)
+static void journal_figs(study_point *p, double **v)
+{
+    size_t k = 0;
+    v[k++] = &p->latency_ns;
+    v[k++] = &p->energy_pj;
+    for (int c = 0; c < SIM_COMP_COUNT; c++)
+        v[k++] = &p->e_comp_pj[c];
+    v[k++] = &p->tops_per_w;
+    v[k++] = &p->gops_per_mm2;
+    v[k++] = &p->inf_s;
+    v[k++] = &p->area_mm2;
+    v[k++] = &p->peak_tops_per_w;
+}
+
 void study_journal_write(FILE *fp, size_t i, const study_point *p)
 {
-    fprintf(fp,
-            "%zu|%d|%.17g|%.17g|%.17g|%.17g|%.17g|%.17g|%.17g|%.17g|%.17g|%.17g|%.17g|%" PRIu64
-            "|%s\n",
-            i, p->status, p->latency_ns, p->energy_pj, p->e_search_pj, p->e_write_pj, p->e_move_pj,
-            p->e_leak_pj, p->e_periph_pj, p->tops_per_w, p->gops_per_mm2, p->inf_s, p->area_mm2,
-            p->macs, p->path);
+    double *v[JOURNAL_FIGS];
+    journal_figs((study_point *)p, v);
+    fprintf(fp, "%zu|%d", i, p->status);
+    for (size_t k = 0; k < JOURNAL_FIGS; k++)
+        fprintf(fp, "|%.17g", *v[k]);
+    fprintf(fp, "|%" PRIu64 "|%s\n", p->macs, p->path);
     fflush(fp);
 }
 
@@ -77,10 +94,11 @@ void study_journal_write(FILE *fp, size_t i, const study_point *p)
  * that point is simply evaluated again. */
 static void journal_parse(char *line, study_point *pts, size_t n)
 {
-    char *f[16];
+    enum { N_FIELDS = 2 + JOURNAL_FIGS + 2 };
+    char *f[N_FIELDS + 1];
     size_t k = 0;
     line[strcspn(line, "\n")] = '\0';
-    for (char *s = line; k < 16; k++) {
+    for (char *s = line; k < N_FIELDS + 1; k++) {
         f[k] = s;
         s = strchr(s, '|');
         if (!s) {
@@ -89,7 +107,7 @@ static void journal_parse(char *line, study_point *pts, size_t n)
         }
         *s++ = '\0';
     }
-    if (k != 15)
+    if (k != N_FIELDS)
         return;
     char *end;
     errno = 0;
@@ -97,23 +115,21 @@ static void journal_parse(char *line, study_point *pts, size_t n)
     if (*end || idx >= n || errno)
         return;
     study_point q = pts[idx];
-    /* Fields 2..12 in the order study_journal_write prints them. */
-    double *vals[] = {&q.latency_ns,   &q.energy_pj, &q.e_search_pj, &q.e_write_pj,
-                      &q.e_move_pj,    &q.e_leak_pj, &q.e_periph_pj, &q.tops_per_w,
-                      &q.gops_per_mm2, &q.inf_s,     &q.area_mm2};
+    double *vals[JOURNAL_FIGS];
+    journal_figs(&q, vals);
     long status = strtol(f[1], &end, 10);
     if (*end || status < STUDY_PT_OK || status > STUDY_PT_NOFIT)
         return;
     q.status = (int)status;
-    for (size_t j = 0; j < sizeof vals / sizeof vals[0]; j++) {
+    for (size_t j = 0; j < JOURNAL_FIGS; j++) {
         *vals[j] = strtod(f[j + 2], &end);
         if (*end)
             return;
     }
-    q.macs = strtoull(f[13], &end, 10);
-    if (*end || strlen(f[14]) >= sizeof q.path)
+    q.macs = strtoull(f[2 + JOURNAL_FIGS], &end, 10);
+    if (*end || strlen(f[3 + JOURNAL_FIGS]) >= sizeof q.path)
         return;
-    snprintf(q.path, sizeof q.path, "%s", f[14]);
+    snprintf(q.path, sizeof q.path, "%s", f[3 + JOURNAL_FIGS]);
     q.done = 1;
     pts[idx] = q;
 }

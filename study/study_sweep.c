@@ -12,9 +12,10 @@
 
 static void clear_figures(study_point *p)
 {
-    p->latency_ns = p->energy_pj = p->e_search_pj = p->e_write_pj = NAN;
-    p->e_move_pj = p->e_leak_pj = p->e_periph_pj = NAN;
-    p->tops_per_w = p->gops_per_mm2 = p->inf_s = p->area_mm2 = NAN;
+    p->latency_ns = p->energy_pj = NAN;
+    for (int k = 0; k < SIM_COMP_COUNT; k++)
+        p->e_comp_pj[k] = NAN;
+    p->tops_per_w = p->gops_per_mm2 = p->inf_s = p->area_mm2 = p->peak_tops_per_w = NAN;
     p->macs = 0;
     p->path[0] = '\0';
 }
@@ -24,12 +25,10 @@ static void fill_ap(study_point *p, const sim_result *r)
     p->status = STUDY_PT_OK;
     p->latency_ns = r->latency_ns;
     p->energy_pj = r->energy_pj;
-    p->e_search_pj = r->energy_search_pj;
-    p->e_write_pj = r->energy_write_pj;
-    p->e_move_pj = r->energy_move_pj;
-    p->e_leak_pj = r->energy_leak_pj;
-    p->e_periph_pj = r->energy_periph_pj;
+    for (int k = 0; k < SIM_COMP_COUNT; k++)
+        p->e_comp_pj[k] = r->by_component_pj[k];
     p->tops_per_w = r->tops_per_w;
+    p->peak_tops_per_w = r->peak.tops_per_w;
     p->gops_per_mm2 = r->gops_per_mm2;
     p->inf_s = r->throughput_inf_s;
     p->area_mm2 = r->area_mm2;

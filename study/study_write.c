@@ -110,14 +110,12 @@ static void write_point(FILE *fp, const study_experiment *e, const study_point *
     put_num(fp, 6, 1, p->latency_ns * 1e-6);
     put_num(fp, 6, 1, p->energy_pj * 1e-9);
     put_num(fp, 6, 1, edp);
-    put_num(fp, 6, 1, p->e_search_pj * 1e-9);
-    put_num(fp, 6, 1, p->e_write_pj * 1e-9);
-    put_num(fp, 6, 1, p->e_move_pj * 1e-9);
-    put_num(fp, 6, 1, p->e_leak_pj * 1e-9);
-    put_num(fp, 6, 1, p->e_periph_pj * 1e-9);
+    for (int c = 0; c < SIM_COMP_COUNT; c++)
+        put_num(fp, 6, 1, p->e_comp_pj[c] * 1e-9);
     put_num(fp, 6, 1, p->energy_pj * 1e-9 / e->batch[p->batch]);
     fprintf(fp, ",%" PRIu64, p->macs);
     put_num(fp, 6, 1, p->tops_per_w);
+    put_num(fp, 6, 1, p->peak_tops_per_w);
     put_num(fp, 6, 1, p->gops_per_mm2);
     put_num(fp, 6, 1, p->inf_s);
     put_num(fp, 3, 0, p->area_mm2);
@@ -125,11 +123,18 @@ static void write_point(FILE *fp, const study_experiment *e, const study_point *
             p->delay_law);
 }
 
-static const char POINTS_HEADER[] =
-    "experiment,network,bits,label,accelerator,technology,vdd_v,batch,status,top1_pct,"
-    "latency_ms,energy_mj,edp_js,energy_search_mj,energy_write_mj,energy_move_mj,"
-    "energy_leak_mj,energy_periph_mj,energy_per_inf_mj,macs_per_batch,tops_per_w,gops_per_mm2,"
-    "inferences_per_s,area_mm2,pareto,series,path,energy_law,delay_law\n";
+/* The header of points.csv and front.csv: the energy components come from sim's table. */
+static void points_header(FILE *fp)
+{
+    fputs("experiment,network,bits,label,accelerator,technology,vdd_v,batch,status,top1_pct,"
+          "latency_ms,energy_mj,edp_js",
+          fp);
+    for (int c = 0; c < SIM_COMP_COUNT; c++)
+        fprintf(fp, ",energy_%s_mj", sim_component_name((sim_component)c));
+    fputs(",energy_per_inf_mj,macs_per_batch,tops_per_w,peak_tops_per_w,gops_per_mm2,"
+          "inferences_per_s,area_mm2,pareto,series,path,energy_law,delay_law\n",
+          fp);
+}
 
 static size_t series_firsts(const study_sweep_out *o, size_t *firsts,
                             int (*want)(const study_point *));
@@ -143,7 +148,7 @@ static base_status write_points(FILE *fp, const void *ctx)
     if (!firsts)
         return BASE_ERROR(BASE_ENOMEM, "out of memory");
     size_t n_series = series_firsts(o, firsts, NULL);
-    fputs(POINTS_HEADER, fp);
+    points_header(fp);
     for (size_t s = 0; s < n_series; s++)
         for (size_t i = firsts[s]; i < o->e->n_points; i++)
             if (strcmp(o->pts[i].series, o->pts[firsts[s]].series) == 0)
@@ -155,7 +160,7 @@ static base_status write_points(FILE *fp, const void *ctx)
 static base_status write_front(FILE *fp, const void *ctx)
 {
     const study_sweep_out *o = ctx;
-    fputs(POINTS_HEADER, fp);
+    points_header(fp);
     for (size_t i = 0; i < o->n_front; i++)
         write_point(fp, o->e, &o->pts[o->front[i]]);
     return base_write_status(fp);

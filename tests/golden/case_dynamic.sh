@@ -7,6 +7,7 @@
 # expect_close NAME GOT EXPECTED [FS]: equal within the tolerance (fields split on FS, default
 # a comma). case_sweep.sh, sourced after this file, defines the same function.
 expect_close() {
+    if [ "${GOLDEN_UPDATE:-0}" = 1 ]; then cp "$2" "$3"; ok; return; fi
     if awk -F"${4:-,}" -v tol=1e-6 -f tests/golden/csv_close.awk "$3" "$2" >"$tmp/close" 2>&1
     then ok; else bad "$1: differs from $3"; head -5 "$tmp/close"; fi
 }

@@ -1,0 +1,56 @@
+/* sim_impl.h - internals shared by the planner (sim_plan.c), its op traces (sim_trace.c) and
+ * the evaluation (sim_eval.c). Not part of the public API. */
+#ifndef SIM_IMPL_H
+#define SIM_IMPL_H
+
+#include "sim/sim.h"
+
+struct sim_plan {
+    const net_network *net;
+    const net_bitcfg *bits;
+    sim_arch arch;
+    size_t n_layers;
+    sim_layer_plan *layers;
+    tech_params *map_tech; /* owned; NULL when the MAPs use the CAP technology */
+    double map_bits;       /* MAP capacity holding data (auto-sized or whole banks) */
+    double map_data_bits;  /* weights + activation buffers the network needs */
+    size_t max_live_layers;
+};
+
+/* ---- Traces: an op program run on a one-group array, counted by phase ----------------------
+ * The planner runs each op of a mapping with the layout's real columns on an array of one
+ * row group; the array's observer adds every compare, write, plane access, match-line segment
+ * and written column into the phase being traced. Pass sequences do not depend on the data,
+ * so the counts are those of any row of the real array (bit-exact execution, tests). */
+typedef struct sim_trace {
+    ap_array *arr;
+    unsigned seg_cols;
+    sim_work *work;        /* the phase being counted */
+    sim_placement place;   /* which ml_segments entry */
+    bool count_all;        /* false: only match-line segments (a second placement) */
+    double weight;         /* how many times the traced op runs per fold */
+    double *col_writes;    /* per column: writes aimed at it, per fold */
+    unsigned n_cols;
+} sim_trace;
+
+/* Opens a trace over an array of rows x n_cols (BASE_ENOMEM); close with sim_trace_close. */
+base_status sim_trace_open(sim_trace *t, size_t rows, unsigned n_cols, unsigned seg_cols);
+void sim_trace_close(sim_trace *t);
+/* Replaces the trace's array by one of rows rows (the tree runs over a row group). */
+base_status sim_trace_rows(sim_trace *t, size_t rows);
+/* Directs the following ops into work[phase] with multiplicity weight. */
+void sim_trace_phase(sim_trace *t, sim_work *work, double weight);
+/* The largest entry of col_writes. */
+double sim_trace_max_writes(const sim_trace *t);
+
+/* Adds `times` x the expected written cells per row of one op (ap_op_cost) to w. */
+base_status sim_add_written(sim_work *w, double times, ap_op op, unsigned wa, unsigned wb,
+                            unsigned wacc, size_t n_rows);
+
+/* Traces the dyadic requantization of field src to o bits with fields from *col on
+ * (exec_ap_requant's placement), into the trace's current phase; *result receives the
+ * result field. Nothing when o >= src.width. */
+base_status sim_trace_requant(sim_trace *t, ap_field src, unsigned o, unsigned *col,
+                              unsigned carry, ap_field *result);
+
+#endif /* SIM_IMPL_H */
