@@ -167,6 +167,7 @@ typedef struct sim_candidate {
     double act_bits_row, act_bits_mcast; /* per-row im2col copies / once per fold */
     double wt_bits_row, wt_bits_bcast;   /* per row / once per fold to every row */
     double out_bits;                     /* results back to the MAP */
+    double map_touched_bits;             /* distinct MAP bits the layer reads or writes */
     bool has_dataflow;                   /* GEMM: the dataflow choice applies */
 } sim_candidate;
 

@@ -5,6 +5,7 @@
  * controller, wake-up) follows the CAP technology's voltage laws; NVM device terms stay the
  * device's. Model and a hand-worked layer: docs/SIM_MODEL.md, docs/VALIDATION.md. */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "sim/sim_impl.h"
@@ -54,6 +55,7 @@ typedef struct actions {
     double bus_ns_per_bit;
     double cap_bits; /* per CAP */
     bool nvm;        /* CAP cells switch only when their value changes */
+    bool map_nvm;    /* the MAP keeps its data without power */
 } actions;
 
 /* The MAP's technology for CAP technology tech: the plan's table, or the CAPs' own when the
@@ -94,6 +96,7 @@ static void make_actions(const sim_arch *a, const tech_at_vdd *t, const tech_at_
     x->bus_ns_per_bit = ds / a->bus_bits_per_cycle / a->bus_clock_ghz;
     x->cap_bits = (double)a->cap_rows * a->cap_cols;
     x->nvm = nvm;
+    x->map_nvm = map_nvm;
 }
 
 static void add(sim_layer_result *r, sim_phase ph, sim_component c, double pj)
@@ -148,14 +151,21 @@ static void eval_movement(const actions *x, const sim_candidate *c,
 }
 
 /* Leakage over the layer's time: the CAPs powered (all of them without power gating) and
- * the MAP bits holding data (every bank without gating). */
-static void eval_leakage(const sim_plan *p, const actions *x, sim_layer_result *r)
+ * the MAP banks powered: every bank without gating; with gating, the banks holding data, or
+ * for a non-volatile MAP (which keeps its data unpowered) only the banks the layer reads or
+ * writes. */
+static void eval_leakage(const sim_plan *p, const actions *x, const sim_candidate *c,
+                         sim_layer_result *r)
 {
     const sim_arch *a = &p->arch;
     double caps = a->power_gating ? r->active_caps : (double)a->n_caps;
-    double map_bits = a->power_gating || a->map_auto
-                          ? p->map_bits
-                          : (double)a->n_maps * a->map_rows * a->map_cols;
+    double bank = (double)a->map_rows * a->map_cols;
+    double map_bits = (double)a->n_maps * bank;
+    if (a->power_gating || a->map_auto)
+        map_bits = p->map_bits;
+    if (a->power_gating && x->map_nvm) {
+        map_bits = fmin(p->map_bits, ceil(c->map_touched_bits / bank) * bank);
+    }
     add(r, SIM_PHASE_STATIC, SIM_COMP_CAP_LEAKAGE,
         caps * x->cap_bits * x->cap_leak_pj_per_bit_ns * r->latency_ns);
     add(r, SIM_PHASE_STATIC, SIM_COMP_MAP_LEAKAGE,
@@ -200,7 +210,7 @@ static void eval_candidate(const sim_plan *p, const actions *x, const sim_layer_
             eval_work(x, &lp->pre, SIM_PLACE_GROUPED, &r);
             eval_movement(x, &lp->pre, SIM_FLOW_ROW_ROW, &r);
         }
-        eval_leakage(p, x, &r);
+        eval_leakage(p, x, c, &r);
         finish(&r);
         if ((k == 0 && d == 0) || r.edp_pj_ns < best->edp_pj_ns)
             *best = r;
@@ -284,8 +294,57 @@ static void eval_wear(const sim_plan *p, sim_result *res)
     w->lifetime_inferences = life;
 }
 
+/* Why energy per inference rose with the batch, by the component that rose most. */
+static const char *const batch_causes[SIM_COMP_COUNT] = {
+    [SIM_COMP_CAP_MATCHLINE] = "the least-EDP mappings at this batch trade array energy for "
+                               "latency (other K-chunks or fewer folds)",
+    [SIM_COMP_CAP_SEARCHLINE] = "the least-EDP mappings at this batch trade array energy for "
+                                "latency (other K-chunks or fewer folds)",
+    [SIM_COMP_CAP_WRITE] = "the least-EDP mappings at this batch write more cells per "
+                           "inference (other K-chunks or dataflows)",
+    [SIM_COMP_CAP_LEAKAGE] = "the CAPs stay powered longer per inference",
+    [SIM_COMP_CAP_WAKEUP] = "more CAPs wake per inference",
+    [SIM_COMP_MAP_ACCESS] = "more operand bits per inference are read from the MAPs",
+    [SIM_COMP_MAP_LEAKAGE] = "the MAPs hold two activation buffers for the whole batch, and the "
+                             "larger memory leaks for the whole run",
+    [SIM_COMP_BUS] = "more operand bits per inference cross the interconnect",
+    [SIM_COMP_CONTROLLER] = "the least-EDP mappings at this batch take more CAP cycles per "
+                            "inference",
+};
+
+static void batch_note(const sim_result *one, sim_result *res)
+{
+    double b = res->arch.batch, rise = res->energy_pj / b - one->energy_pj;
+    if (rise <= 1e-6 * one->energy_pj)
+        return;
+    int worst = 0;
+    for (int k = 1; k < SIM_COMP_COUNT; k++)
+        if (res->by_component_pj[k] / b - one->by_component_pj[k] >
+            res->by_component_pj[worst] / b - one->by_component_pj[worst])
+            worst = k;
+    snprintf(res->note, sizeof res->note,
+             "energy per inference is %.2f%% above batch 1, mostly %s: %s",
+             100.0 * rise / one->energy_pj, sim_component_name((sim_component)worst),
+             batch_causes[worst]);
+}
+
+static base_status eval_one(const sim_plan *plan, const tech_params *tech, double vdd_v,
+                            sim_result *res);
+
 base_status sim_plan_eval(const sim_plan *plan, const tech_params *tech, double vdd_v,
                           sim_result *res)
+{
+    base_status st = eval_one(plan, tech, vdd_v, res);
+    if (st == BASE_OK && plan->batch1) {
+        st = eval_one(plan->batch1, tech, vdd_v, plan->batch1_res);
+        if (st == BASE_OK)
+            batch_note(plan->batch1_res, res);
+    }
+    return st;
+}
+
+static base_status eval_one(const sim_plan *plan, const tech_params *tech, double vdd_v,
+                            sim_result *res)
 {
     tech_at_vdd at, map_at;
     base_status st = tech_scale(tech, vdd_v, &at);

@@ -14,7 +14,8 @@ struct sim_plan {
     tech_params *map_tech; /* owned; NULL when the MAPs use the CAP technology */
     double map_bits;       /* MAP capacity holding data (auto-sized or whole banks) */
     double map_data_bits;  /* weights + activation buffers the network needs */
-    size_t max_live_layers;
+    struct sim_plan *batch1;   /* owned: the same network at batch 1 (batch > 1 only) */
+    sim_result *batch1_res;    /* owned: its result, evaluated beside each evaluation */
 };
 
 /* ---- Traces: an op program run on a one-group array, counted by phase ----------------------

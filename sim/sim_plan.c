@@ -418,6 +418,7 @@ static base_status elt_candidate(const sim_arch *arch, elt_work_fn work, unsigne
     c->row_cols = col;
     c->act_bits_row = c->act_bits_mcast = (double)outputs * n_inputs * a;
     c->out_bits = (double)outputs * result.width;
+    c->map_touched_bits = c->act_bits_row + c->out_bits;
     if (c->row_cols > arch->cap_cols)
         return BASE_ERROR(BASE_ECAPACITY, "needs %u columns per row, CAPs have %u", c->row_cols,
                           arch->cap_cols);
@@ -491,6 +492,9 @@ static base_status plan_gemm(const sim_plan *p, size_t li, sim_layer_plan *lp)
             c->wt_bits_bcast = fmin(c->wt_bits_row,
                                     broadcast_weight_bits(&p->arch, c, lp->gemm_m, lp->gemm_n,
                                                           lp->gemm_k, lp->bits.w_bits));
+            c->map_touched_bits = in_elems * in_bits +
+                                  (double)lp->gemm_n * (double)lp->gemm_k * lp->bits.w_bits +
+                                  c->out_bits;
             lp->n_candidates++;
         }
         if (chunks >= lp->gemm_k)
@@ -600,6 +604,15 @@ base_status sim_plan_new(const net_network *net, const net_bitcfg *bits, const s
             st = base_error_wrap(st, net->path, net->layers[i].line, 0,
                                  "layer '%s': ", net->layers[i].name);
     }
+    /* Energy per inference should not rise with the batch: the same network at batch 1 is
+     * evaluated beside every evaluation to say so, or to name the cause (sim_eval.c). */
+    if (st == BASE_OK && arch->batch > 1) {
+        sim_arch one = *arch;
+        one.batch = 1;
+        st = sim_plan_new(net, bits, &one, &p->batch1);
+        if (st == BASE_OK)
+            st = sim_result_new(p->batch1, &p->batch1_res);
+    }
     if (st != BASE_OK) {
         sim_plan_free(p);
         return st;
@@ -613,6 +626,8 @@ void sim_plan_free(sim_plan *plan)
     if (!plan)
         return;
     tech_params_free(plan->map_tech);
+    sim_result_free(plan->batch1_res);
+    sim_plan_free(plan->batch1);
     base_free(plan->layers);
     base_free(plan);
 }
