@@ -12,4 +12,5 @@
     X(dynamic_suite)                                                                               \
     X(infer_suite)                                                                                 \
     X(onnx_suite)                                                                                  \
-    X(fmnist_suite)
+    X(fmnist_suite)                                                                                \
+    X(validation_suite)
