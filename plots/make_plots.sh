@@ -5,6 +5,9 @@
 #   <script>|<data file>|<output stem>|<title>|<series, space-separated>[|<extra data file>]
 # and each line is drawn as PNG and SVG with
 #   gnuplot -c plots/<script>.gp DATA OUT SERIES TITLE [EXTRA]
+# Next to every edp_accuracy plot it also draws energy_breakdown[_<network>] (energy per
+# inference of the AP points by component, achieved and peak TOPS/W) from the same points.csv
+# and series, when that file has the per-component columns (results of older versions do not).
 set -eu
 RESULTS=${1:-results}
 found=0
@@ -22,6 +25,15 @@ for list in "$RESULTS"/*/plots.list; do
         done
         echo "plots: $dir/$stem.png"
         found=$((found + 1))
+        if [ "$script" = edp_accuracy ] &&
+            head -n 1 "$dir/$data" | grep -q 'energy_cap_matchline_mj'; then
+            bstem="energy_breakdown${stem#edp_accuracy}"
+            btitle="${title%%:*}: AP energy per inference by component, achieved and peak TOPS/W"
+            for ext in png svg; do
+                gnuplot -c plots/energy_breakdown.gp "$dir/$data" "$dir/$bstem.$ext" "$series" "$btitle"
+            done
+            echo "plots: $dir/$bstem.png"
+        fi
     done <"$list"
 done
 [ "$found" -gt 0 ] || { echo "plots: no results under $RESULTS (run 'make run' first)" >&2; exit 1; }
