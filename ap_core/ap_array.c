@@ -368,7 +368,8 @@ uint64_t ap_pass(ap_array *arr, unsigned n_c, const unsigned *ccols, const unsig
     arr->cnt.n_writes++;
     arr->cnt.n_compared_cells += (uint64_t)arr->n_rows * n_c;
     arr->cnt.n_written_cells += count * n_w;
-    arr->cnt.n_ml_segments += (uint64_t)arr->n_rows * ap_segments_spanned(ccols, n_c, arr->seg_cols);
+    arr->cnt.n_ml_segments +=
+        (uint64_t)arr->n_rows * ap_segments_spanned(ccols, n_c, arr->seg_cols);
     ap_notify(arr, AP_EVENT_PASS, n_c, ccols, n_w, wcols, count);
     return count;
 }

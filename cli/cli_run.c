@@ -76,11 +76,11 @@ static void print_summary(const sim_plan *plan, const sim_result *r)
                r->by_component_pj[k] * 1e-9);
     printf("\n    by phase:    ");
     for (int k = 0; k < SIM_PHASE_COUNT; k++)
-        printf("%s %s %.4f", k ? "," : "", sim_phase_name((sim_phase)k),
-               r->by_phase_pj[k] * 1e-9);
+        printf("%s %s %.4f", k ? "," : "", sim_phase_name((sim_phase)k), r->by_phase_pj[k] * 1e-9);
     printf("\n  EDP          %12.4e J*s\n", r->edp_pj_ns * 1e-21);
-    printf("  efficiency   %12.4f TOPS/W achieved, %.4f peak; %.4f GOPS/s/mm2 achieved, %.4f peak\n",
-           r->tops_per_w, r->peak.tops_per_w, r->gops_per_mm2, r->peak.gops_per_mm2);
+    printf(
+        "  efficiency   %12.4f TOPS/W achieved, %.4f peak; %.4f GOPS/s/mm2 achieved, %.4f peak\n",
+        r->tops_per_w, r->peak.tops_per_w, r->gops_per_mm2, r->peak.gops_per_mm2);
     printf("  area         %12.2f mm2 (CAPs %.2f, MAPs %.2f with %s, %.1f Mbit; controller %.2f)\n",
            r->area_mm2,
            r->area_by_part_mm2[SIM_AREA_CAP_CELLS] + r->area_by_part_mm2[SIM_AREA_CAP_PERIPHERY],

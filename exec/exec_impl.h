@@ -15,7 +15,7 @@ typedef struct exec_layer_ctx {
     const net_layer *l;
     const net_layer_bits *b;
     const exec_qlayer *q;
-    unsigned src, o; /* result bits before requantization; output bits */
+    unsigned src, o;         /* result bits before requantization; output bits */
     sim_placement placement; /* the GEMM operand slots' placement the planner chose */
 } exec_layer_ctx;
 

@@ -134,8 +134,8 @@ static void copy_outputs(const exec_fold *f, unsigned width)
 static bool gemm_layout(const exec_layer_ctx *lc, const sim_candidate *c, const sim_arch *arch,
                         sim_gemm_layout *lay)
 {
-    if (!sim_gemm_layout_make(conv_in_width(lc->qm->net, lc->li, lc->b), lc->b->w_bits,
-                              c->acc_bits, lc->o, c->n_chunks, c->chunk_k, arch->cap_cols, lay))
+    if (!sim_gemm_layout_make(conv_in_width(lc->qm->net, lc->li, lc->b), lc->b->w_bits, c->acc_bits,
+                              lc->o, c->n_chunks, c->chunk_k, arch->cap_cols, lay))
         return false;
     sim_gemm_layout_place(lay, lc->placement);
     return lay->n_slots == c->n_slots;
@@ -422,8 +422,8 @@ unsigned exec_out_bits(const net_network *net, size_t li, const net_layer_bits *
 
 exec_layer_ctx exec_layer_at(const exec_qmodel *qm, size_t li)
 {
-    exec_layer_ctx lc = {qm, li, &qm->net->layers[li], &qm->bits->bits[li], &qm->layers[li], 0, 0,
-                         SIM_PLACE_GROUPED};
+    exec_layer_ctx lc = {qm, li, &qm->net->layers[li], &qm->bits->bits[li], &qm->layers[li],
+                         0,  0,  SIM_PLACE_GROUPED};
     lc.src = exec_result_bits(qm->net, li, lc.b);
     lc.o = exec_out_bits(qm->net, li, lc.b);
     return lc;

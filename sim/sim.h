@@ -26,19 +26,19 @@ static inline double sim_edp_js(double energy_pj, double latency_ns)
  * every parameter's meaning and why its default was chosen. */
 typedef struct sim_arch {
     char name[64];
-    unsigned n_caps;             /* computation APs (2D) */
-    unsigned cap_rows;           /* rows per CAP */
-    unsigned cap_cols;           /* bit-columns per CAP row */
-    unsigned ml_segment_cols;    /* match-line segment: a compare precharges the segments its
-                                    compared columns lie in (selective precharge) */
-    bool map_auto;               /* MAP capacity sized from the network (else n_maps banks) */
-    unsigned n_maps;             /* memory APs (1D): banks of map_rows x map_cols bits */
-    unsigned map_rows, map_cols; /* words per MAP and bits per word */
-    char map_tech[64];           /* MAP technology table, "auto" or "cap" (docs/SIM_MODEL.md) */
+    unsigned n_caps;                 /* computation APs (2D) */
+    unsigned cap_rows;               /* rows per CAP */
+    unsigned cap_cols;               /* bit-columns per CAP row */
+    unsigned ml_segment_cols;        /* match-line segment: a compare precharges the segments its
+                                        compared columns lie in (selective precharge) */
+    bool map_auto;                   /* MAP capacity sized from the network (else n_maps banks) */
+    unsigned n_maps;                 /* memory APs (1D): banks of map_rows x map_cols bits */
+    unsigned map_rows, map_cols;     /* words per MAP and bits per word */
+    char map_tech[64];               /* MAP technology table, "auto" or "cap" (docs/SIM_MODEL.md) */
     double map_periphery_fj_per_bit; /* bank decoders, sense amps, routing per bit accessed */
-    double bus_bits_per_cycle;   /* MAP <-> CAP interconnect width */
-    double bus_clock_ghz;        /* at the technology's nominal Vdd (delay law elsewhere) */
-    double bus_energy_pj_per_bit;           /* point to point, at nominal Vdd */
+    double bus_bits_per_cycle;       /* MAP <-> CAP interconnect width */
+    double bus_clock_ghz;            /* at the technology's nominal Vdd (delay law elsewhere) */
+    double bus_energy_pj_per_bit;    /* point to point, at nominal Vdd */
     double bus_broadcast_energy_pj_per_bit; /* one bit to every CAP, at nominal Vdd */
     double ctrl_energy_pj_per_cycle;        /* per CAP per cycle, at nominal Vdd */
     double ctrl_area_fraction;              /* periphery area as a fraction of array area */
@@ -73,23 +73,23 @@ base_status sim_arch_find(const char *name_or_path, sim_arch *out);
  * which hardware spent it (energy_by_component_mj); both sum to the total. Model and hand
  * calculation: docs/SIM_MODEL.md, docs/VALIDATION.md. */
 #define SIM_PHASE_LIST(X)                                                                          \
-    X(MAC, "mac")                   /* multiply-accumulate passes */                              \
-    X(REDUCTION, "reduction")       /* the 2D-AP tree over an output's rows */                    \
-    X(REQUANT, "requant")           /* dyadic requantization (and its multiplier load) */         \
-    X(ELEMENTWISE, "elementwise")   /* ReLU, pooling, residual add passes */                      \
-    X(OPERAND_LOAD, "operand_load") /* operands into CAP rows, read from the MAP */               \
-    X(TRANSFER, "transfer")         /* interconnect, result read-out, MAP writes */               \
+    X(MAC, "mac")                   /* multiply-accumulate passes */                               \
+    X(REDUCTION, "reduction")       /* the 2D-AP tree over an output's rows */                     \
+    X(REQUANT, "requant")           /* dyadic requantization (and its multiplier load) */          \
+    X(ELEMENTWISE, "elementwise")   /* ReLU, pooling, residual add passes */                       \
+    X(OPERAND_LOAD, "operand_load") /* operands into CAP rows, read from the MAP */                \
+    X(TRANSFER, "transfer")         /* interconnect, result read-out, MAP writes */                \
     X(STATIC, "static")             /* leakage and wake-up over the run time */
 
 #define SIM_COMPONENT_LIST(X)                                                                      \
-    X(CAP_MATCHLINE, "cap_matchline")   /* match-line segments precharged by compares */          \
-    X(CAP_SEARCHLINE, "cap_searchline") /* search lines driven for compared columns */            \
-    X(CAP_WRITE, "cap_write")           /* cells written by passes, clears and loads */           \
-    X(CAP_LEAKAGE, "cap_leakage")       /* CAP cells powered during the run */                    \
-    X(CAP_WAKEUP, "cap_wakeup")         /* waking power-gated CAPs */                             \
-    X(MAP_ACCESS, "map_access")         /* MAP word reads and writes */                           \
-    X(MAP_LEAKAGE, "map_leakage")       /* MAP cells holding data */                              \
-    X(BUS, "bus")                       /* MAP <-> CAP interconnect */                            \
+    X(CAP_MATCHLINE, "cap_matchline")   /* match-line segments precharged by compares */           \
+    X(CAP_SEARCHLINE, "cap_searchline") /* search lines driven for compared columns */             \
+    X(CAP_WRITE, "cap_write")           /* cells written by passes, clears and loads */            \
+    X(CAP_LEAKAGE, "cap_leakage")       /* CAP cells powered during the run */                     \
+    X(CAP_WAKEUP, "cap_wakeup")         /* waking power-gated CAPs */                              \
+    X(MAP_ACCESS, "map_access")         /* MAP word reads and writes */                            \
+    X(MAP_LEAKAGE, "map_leakage")       /* MAP cells holding data */                               \
+    X(BUS, "bus")                       /* MAP <-> CAP interconnect */                             \
     X(CONTROLLER, "controller")         /* key/mask registers and drivers, per CAP cycle */
 
 #define SIM_AREA_LIST(X)                                                                           \
@@ -141,10 +141,10 @@ const char *sim_dataflow_name(sim_dataflow d);
  * lockstep). Counted from the op programs run on a one-row-group array with the layout's
  * real columns (sim_plan.c), which bit-exact execution equals (tests). */
 typedef struct sim_work {
-    uint64_t n_compares, n_writes;         /* cycles; a pass is one of each */
+    uint64_t n_compares, n_writes;          /* cycles; a pass is one of each */
     uint64_t n_plane_writes, n_plane_reads; /* cycles; a plane read is a one-column compare */
-    uint64_t compared_cols;                /* search lines driven, summed over compares */
-    double ml_segments[SIM_PLACE_COUNT];   /* match-line segments spanned, summed over compares */
+    uint64_t compared_cols;                 /* search lines driven, summed over compares */
+    double ml_segments[SIM_PLACE_COUNT];    /* match-line segments spanned, summed over compares */
     double written_cells; /* cells written by passes and clears (expected, uniform data) */
     double driven_cells;  /* cells driven by plane writes (operand loads, tree moves) */
 } sim_work;
@@ -194,8 +194,8 @@ const sim_layer_plan *sim_plan_layer(const sim_plan *plan, size_t i);
 
 /* ---- Results -------------------------------------------------------------------------- */
 typedef struct sim_layer_result {
-    size_t layer;     /* index into the network */
-    size_t chosen;    /* index of the chosen candidate in the layer plan */
+    size_t layer;  /* index into the network */
+    size_t chosen; /* index of the chosen candidate in the layer plan */
     sim_placement placement;
     sim_dataflow dataflow;
     double latency_ns; /* per batch */
@@ -203,10 +203,10 @@ typedef struct sim_layer_result {
     double by_component_pj[SIM_COMP_COUNT];
     double by_phase_pj[SIM_PHASE_COUNT];
     double edp_pj_ns;
-    double cap_cell_writes;  /* CAP cells written (NVM: flipped), whole layer */
-    double max_cell_writes;  /* upper bound on writes into one CAP cell, whole layer */
-    double map_write_bits;   /* MAP bits written (results) */
-    double active_caps;      /* CAPs powered per fold (mean) */
+    double cap_cell_writes; /* CAP cells written (NVM: flipped), whole layer */
+    double max_cell_writes; /* upper bound on writes into one CAP cell, whole layer */
+    double map_write_bits;  /* MAP bits written (results) */
+    double active_caps;     /* CAPs powered per fold (mean) */
 } sim_layer_result;
 
 /* Peak: every row of every CAP running the network's MAC programs back to back (100%
@@ -343,8 +343,8 @@ typedef struct sim_gemm_layout {
     unsigned requant_cols;
     ap_field scratch, mac_acc, tree_acc; /* tree_acc == mac_acc with one row per output */
     unsigned carry;
-    unsigned fixed_cols; /* scratch, accumulators and carry */
-    unsigned row_cols;   /* the whole row */
+    unsigned fixed_cols;     /* scratch, accumulators and carry */
+    unsigned row_cols;       /* the whole row */
     sim_placement placement; /* GROUPED unless sim_gemm_layout_place says otherwise */
 } sim_gemm_layout;
 

@@ -72,7 +72,8 @@ static base_status parse_map(const cfg_node *root, sim_arch *a)
                                            NULL};
     const cfg_node *map;
     base_status st;
-    if ((st = section(root, "map", map_keys, &map)) != BASE_OK || (st = map_count(map, a)) != BASE_OK ||
+    if ((st = section(root, "map", map_keys, &map)) != BASE_OK ||
+        (st = map_count(map, a)) != BASE_OK ||
         (st = need_uint(map, "map", "rows", 1, 1L << 30, &a->map_rows)) != BASE_OK ||
         (st = need_uint(map, "map", "cols", 8, 4096, &a->map_cols)) != BASE_OK ||
         (st = need_double(map, "map", "periphery_fj_per_bit", 0, 1e6,

@@ -42,12 +42,12 @@ const char *sim_dataflow_name(sim_dataflow d)
 
 /* Per-action energies (pJ) and times (ns) at the evaluation's Vdd. */
 typedef struct actions {
-    double ml_segment_pj;   /* one match-line segment of one row */
-    double sl_cell_pj;      /* one search line at one row */
-    double write_pj;        /* a cell written by a pass (NVM: a flip) */
-    double drive_pj;        /* a cell driven by a clear or a plane write (NVM: half flip) */
+    double ml_segment_pj; /* one match-line segment of one row */
+    double sl_cell_pj;    /* one search line at one row */
+    double write_pj;      /* a cell written by a pass (NVM: a flip) */
+    double drive_pj;      /* a cell driven by a clear or a plane write (NVM: half flip) */
     double t_search_ns, t_write_ns;
-    double ctrl_pj;         /* per CAP per cycle */
+    double ctrl_pj;          /* per CAP per cycle */
     double bus_pj, bcast_pj; /* per bit */
     double map_read_pj, map_write_pj;
     double cap_leak_pj_per_bit_ns, map_leak_pj_per_bit_ns;
@@ -67,8 +67,8 @@ static const tech_params *map_tech_of(const sim_plan *p, const tech_params *tech
     return p->map_tech;
 }
 
-static void make_actions(const sim_arch *a, const tech_at_vdd *t, const tech_at_vdd *mt,
-                         bool nvm, bool map_nvm, actions *x)
+static void make_actions(const sim_arch *a, const tech_at_vdd *t, const tech_at_vdd *mt, bool nvm,
+                         bool map_nvm, actions *x)
 {
     double es = t->energy_scale, ds = t->delay_scale;
     x->ml_segment_pj = 1e-3 * a->ml_segment_cols * t->e_ml_fj;
@@ -106,13 +106,14 @@ static void add(sim_layer_result *r, sim_phase ph, sim_component c, double pj)
 }
 
 /* CAP work of candidate c under placement pl: array, controller, latency, wear. */
-static void eval_work(const actions *x, const sim_candidate *c,
-                      sim_placement pl, sim_layer_result *r)
+static void eval_work(const actions *x, const sim_candidate *c, sim_placement pl,
+                      sim_layer_result *r)
 {
     double rows = (double)c->n_rows, fold_ns = 0;
     for (int ph = 0; ph < SIM_PHASE_COUNT; ph++) {
         const sim_work *w = &c->work[ph];
-        double cycles = (double)(w->n_compares + w->n_writes + w->n_plane_writes + w->n_plane_reads);
+        double cycles =
+            (double)(w->n_compares + w->n_writes + w->n_plane_writes + w->n_plane_reads);
         add(r, ph, SIM_COMP_CAP_MATCHLINE, rows * w->ml_segments[pl] * x->ml_segment_pj);
         add(r, ph, SIM_COMP_CAP_SEARCHLINE, rows * (double)w->compared_cols * x->sl_cell_pj);
         add(r, ph, SIM_COMP_CAP_WRITE,
@@ -127,8 +128,8 @@ static void eval_work(const actions *x, const sim_candidate *c,
 }
 
 /* Movement and static energy of candidate c under dataflow d; adds the wake-up. */
-static void eval_movement(const actions *x, const sim_candidate *c,
-                          sim_dataflow d, sim_layer_result *r)
+static void eval_movement(const actions *x, const sim_candidate *c, sim_dataflow d,
+                          sim_layer_result *r)
 {
     bool bcast = c->has_dataflow && (d == SIM_FLOW_BCAST_ROW || d == SIM_FLOW_BCAST_MCAST);
     bool mcast = c->has_dataflow && (d == SIM_FLOW_ROW_MCAST || d == SIM_FLOW_BCAST_MCAST);
@@ -232,10 +233,12 @@ static void eval_peak(const sim_plan *p, const actions *x, sim_result *res)
         const sim_work *w = &c->work[SIM_PHASE_MAC];
         double k = (double)c->chunk_k;
         double cycles = (double)(w->n_compares + w->n_writes);
-        double t_mac = ((double)w->n_compares * x->t_search_ns + (double)w->n_writes * x->t_write_ns) / k;
+        double t_mac =
+            ((double)w->n_compares * x->t_search_ns + (double)w->n_writes * x->t_write_ns) / k;
         double e_mac = (w->ml_segments[lr->placement] * x->ml_segment_pj +
                         (double)w->compared_cols * x->sl_cell_pj + w->written_cells * x->write_pj +
-                        cycles * x->ctrl_pj / a->cap_rows) / k +
+                        cycles * x->ctrl_pj / a->cap_rows) /
+                           k +
                        x->cap_bits * a->n_caps * x->cap_leak_pj_per_bit_ns * t_mac / rows_total;
         double m = (double)p->net->layers[i].macs;
         e += m * e_mac;
@@ -408,8 +411,8 @@ size_t sim_result_ert(const sim_result *res, sim_ert_row *rows)
         {SIM_COMP_CAP_MATCHLINE, "match-line segment precharged in one row", x.ml_segment_pj},
         {SIM_COMP_CAP_SEARCHLINE, "search line driven at one row", x.sl_cell_pj},
         {SIM_COMP_CAP_WRITE, nvm ? "cell flipped by a pass" : "cell written by a pass", x.write_pj},
-        {SIM_COMP_CAP_WRITE, nvm ? "cell driven by a clear or load (expected flips)"
-                                 : "cell driven by a clear or load",
+        {SIM_COMP_CAP_WRITE,
+         nvm ? "cell driven by a clear or load (expected flips)" : "cell driven by a clear or load",
          x.drive_pj},
         {SIM_COMP_CAP_LEAKAGE, "one bit powered for 1 ns", x.cap_leak_pj_per_bit_ns},
         {SIM_COMP_CAP_WAKEUP, "one CAP woken from power gating", x.wake_pj_per_bit * x.cap_bits},

@@ -11,11 +11,11 @@ struct sim_plan {
     sim_arch arch;
     size_t n_layers;
     sim_layer_plan *layers;
-    tech_params *map_tech; /* owned; NULL when the MAPs use the CAP technology */
-    double map_bits;       /* MAP capacity holding data (auto-sized or whole banks) */
-    double map_data_bits;  /* weights + activation buffers the network needs */
-    struct sim_plan *batch1;   /* owned: the same network at batch 1 (batch > 1 only) */
-    sim_result *batch1_res;    /* owned: its result, evaluated beside each evaluation */
+    tech_params *map_tech;   /* owned; NULL when the MAPs use the CAP technology */
+    double map_bits;         /* MAP capacity holding data (auto-sized or whole banks) */
+    double map_data_bits;    /* weights + activation buffers the network needs */
+    struct sim_plan *batch1; /* owned: the same network at batch 1 (batch > 1 only) */
+    sim_result *batch1_res;  /* owned: its result, evaluated beside each evaluation */
 };
 
 /* ---- Traces: an op program run on a one-group array, counted by phase ----------------------
@@ -26,11 +26,11 @@ struct sim_plan {
 typedef struct sim_trace {
     ap_array *arr;
     unsigned seg_cols;
-    sim_work *work;        /* the phase being counted */
-    sim_placement place;   /* which ml_segments entry */
-    bool count_all;        /* false: only match-line segments (a second placement) */
-    double weight;         /* how many times the traced op runs per fold */
-    double *col_writes;    /* per column: writes aimed at it, per fold */
+    sim_work *work;      /* the phase being counted */
+    sim_placement place; /* which ml_segments entry */
+    bool count_all;      /* false: only match-line segments (a second placement) */
+    double weight;       /* how many times the traced op runs per fold */
+    double *col_writes;  /* per column: writes aimed at it, per fold */
     unsigned n_cols;
 } sim_trace;
 
@@ -51,7 +51,7 @@ base_status sim_add_written(sim_work *w, double times, ap_op op, unsigned wa, un
 /* Traces the dyadic requantization of field src to o bits with fields from *col on
  * (exec_ap_requant's placement), into the trace's current phase; *result receives the
  * result field. Nothing when o >= src.width. */
-base_status sim_trace_requant(sim_trace *t, ap_field src, unsigned o, unsigned *col,
-                              unsigned carry, ap_field *result);
+base_status sim_trace_requant(sim_trace *t, ap_field src, unsigned o, unsigned *col, unsigned carry,
+                              ap_field *result);
 
 #endif /* SIM_IMPL_H */

@@ -113,7 +113,8 @@ bool sim_gemm_layout_make(unsigned a_width, unsigned w_bits, unsigned acc_bits, 
 void sim_gemm_layout_place(sim_gemm_layout *lay, sim_placement placement)
 {
     lay->placement = placement;
-    lay->wt_col = placement == SIM_PLACE_PAIRED ? lay->a_width : (unsigned)lay->n_slots * lay->a_width;
+    lay->wt_col =
+        placement == SIM_PLACE_PAIRED ? lay->a_width : (unsigned)lay->n_slots * lay->a_width;
 }
 
 /* Grouped: activations at act_col + j a, weights at wt_col + j w. Paired: slot j occupies
@@ -261,8 +262,9 @@ static base_status work_relu(sim_trace *t, sim_candidate *c, unsigned a, unsigne
     sim_trace_phase(t, &c->work[SIM_PHASE_ELEMENTWISE], 1);
     if (st == BASE_OK)
         st = ap_relu(t->arr, *result);
-    return st != BASE_OK ? st
-                         : sim_add_written(&c->work[SIM_PHASE_ELEMENTWISE], 1, AP_OP_RELU, a, 0, 0, 1);
+    return st != BASE_OK
+               ? st
+               : sim_add_written(&c->work[SIM_PHASE_ELEMENTWISE], 1, AP_OP_RELU, a, 0, 0, 1);
 }
 
 static base_status work_maxpool(sim_trace *t, sim_candidate *c, unsigned a, unsigned window,
@@ -322,8 +324,9 @@ static base_status work_add(sim_trace *t, sim_candidate *c, unsigned a, unsigned
     sim_trace_phase(t, &c->work[SIM_PHASE_ELEMENTWISE], 1);
     if (st == BASE_OK)
         st = ap_add(t->arr, f1, f0, 2 * a);
-    return st != BASE_OK ? st
-                         : sim_add_written(&c->work[SIM_PHASE_ELEMENTWISE], 1, AP_OP_ADD, a, 0, 0, 1);
+    return st != BASE_OK
+               ? st
+               : sim_add_written(&c->work[SIM_PHASE_ELEMENTWISE], 1, AP_OP_ADD, a, 0, 0, 1);
 }
 
 static base_status plan_gemm(const sim_plan *p, size_t li, sim_layer_plan *lp);
@@ -441,7 +444,9 @@ static base_status plan_eltwise(const sim_plan *p, size_t li, sim_layer_plan *lp
                           (unsigned long long)group, arch->cap_rows);
     if (!row->work)
         return no_mapping(l);
-    unsigned n_in = l->kind == NET_ADD ? 2u : l->kind == NET_MAXPOOL || l->kind == NET_AVGPOOL ? window : 1u;
+    unsigned n_in = l->kind == NET_ADD                                 ? 2u
+                    : l->kind == NET_MAXPOOL || l->kind == NET_AVGPOOL ? window
+                                                                       : 1u;
     return elt_candidate(arch, row->work, window, group, outputs, n_in, lp->bits.a_bits,
                          lp->bits.o_bits, &lp->cand[0]);
 }
@@ -489,9 +494,9 @@ static base_status plan_gemm(const sim_plan *p, size_t li, sim_layer_plan *lp)
         if (fits) {
             c->act_bits_mcast =
                 fmin(c->act_bits_row, in_elems * lp->bits.a_bits * (double)c->n_folds);
-            c->wt_bits_bcast = fmin(c->wt_bits_row,
-                                    broadcast_weight_bits(&p->arch, c, lp->gemm_m, lp->gemm_n,
-                                                          lp->gemm_k, lp->bits.w_bits));
+            c->wt_bits_bcast =
+                fmin(c->wt_bits_row, broadcast_weight_bits(&p->arch, c, lp->gemm_m, lp->gemm_n,
+                                                           lp->gemm_k, lp->bits.w_bits));
             c->map_touched_bits = in_elems * in_bits +
                                   (double)lp->gemm_n * (double)lp->gemm_k * lp->bits.w_bits +
                                   c->out_bits;
@@ -667,9 +672,9 @@ int sim_layer_same_work(const net_network *net, const net_bitcfg *bits, size_t i
     int si = a->inputs[0], sj = b->inputs[0];
     unsigned in_i = si < 0 ? bits->input_bits : bits->bits[si].o_bits;
     unsigned in_j = sj < 0 ? bits->input_bits : bits->bits[sj].o_bits;
-    return in_i == in_j && a->kind == b->kind && a->c_in == b->c_in && a->h_in == b->h_in && a->w_in == b->w_in &&
-           a->c_out == b->c_out && a->h_out == b->h_out && a->w_out == b->w_out && a->kh == b->kh &&
-           a->kw == b->kw && a->stride == b->stride && a->groups == b->groups &&
-           x->w_bits == y->w_bits && x->a_bits == y->a_bits && x->o_bits == y->o_bits &&
-           sim_input_nonneg(net, i) == sim_input_nonneg(net, j);
+    return in_i == in_j && a->kind == b->kind && a->c_in == b->c_in && a->h_in == b->h_in &&
+           a->w_in == b->w_in && a->c_out == b->c_out && a->h_out == b->h_out &&
+           a->w_out == b->w_out && a->kh == b->kh && a->kw == b->kw && a->stride == b->stride &&
+           a->groups == b->groups && x->w_bits == y->w_bits && x->a_bits == y->a_bits &&
+           x->o_bits == y->o_bits && sim_input_nonneg(net, i) == sim_input_nonneg(net, j);
 }

@@ -52,11 +52,10 @@ base_status sim_result_write_layers_csv(FILE *fp, const sim_plan *plan, const si
                 l->name, net_kind_name(l->kind), lp->gemm_m, lp->gemm_n, lp->gemm_k,
                 lp->bits.w_bits, lp->bits.a_bits, lp->bits.o_bits, c->acc_bits, c->chunk_k,
                 c->n_chunks, c->n_slots, lp->gemm_k ? sim_placement_name(lr->placement) : "-",
-                c->has_dataflow ? sim_dataflow_name(lr->dataflow) : "-",
-                lp->has_pre ? "yes" : "no", c->n_rows, c->n_folds, c->n_passes * c->n_folds,
-                c->n_compares * c->n_folds, c->n_writes * c->n_folds,
-                c->n_plane_writes * c->n_folds, c->n_plane_reads * c->n_folds, lr->latency_ns,
-                lr->energy_pj, lr->edp_pj_ns);
+                c->has_dataflow ? sim_dataflow_name(lr->dataflow) : "-", lp->has_pre ? "yes" : "no",
+                c->n_rows, c->n_folds, c->n_passes * c->n_folds, c->n_compares * c->n_folds,
+                c->n_writes * c->n_folds, c->n_plane_writes * c->n_folds,
+                c->n_plane_reads * c->n_folds, lr->latency_ns, lr->energy_pj, lr->edp_pj_ns);
         breakdown_values(fp, lr->by_component_pj, SIM_COMP_COUNT, 1.0, false);
         breakdown_values(fp, lr->by_phase_pj, SIM_PHASE_COUNT, 1.0, false);
         fputc('\n', fp);
@@ -80,12 +79,11 @@ base_status sim_result_write_summary_csv(FILE *fp, const sim_result *res, int he
             res->latency_ns * 1e-6, res->energy_pj * 1e-9, res->edp_pj_ns * 1e-21);
     breakdown_values(fp, res->by_component_pj, SIM_COMP_COUNT, 1e-9, true);
     breakdown_values(fp, res->by_phase_pj, SIM_PHASE_COUNT, 1e-9, true);
-    fprintf(fp,
-            ",%" PRIu64 ",%.6e,%.6e,%.6e,%.3f,%.6e,%.6e,%.6e,%.6e,\"%s\",\"%s\",\"%s\",\"%s\"\n",
-            res->macs, res->throughput_inf_s, res->tops_per_w, res->peak.tops_per_w,
-            res->area_mm2, res->gops_per_mm2, res->peak.gops_per_mm2, res->wear.cap_max,
-            res->wear.lifetime_inferences, res->at.energy_law, res->at.delay_law,
-            res->at.write_law, res->at.leak_law);
+    fprintf(
+        fp, ",%" PRIu64 ",%.6e,%.6e,%.6e,%.3f,%.6e,%.6e,%.6e,%.6e,\"%s\",\"%s\",\"%s\",\"%s\"\n",
+        res->macs, res->throughput_inf_s, res->tops_per_w, res->peak.tops_per_w, res->area_mm2,
+        res->gops_per_mm2, res->peak.gops_per_mm2, res->wear.cap_max, res->wear.lifetime_inferences,
+        res->at.energy_law, res->at.delay_law, res->at.write_law, res->at.leak_law);
     return base_write_status(fp);
 }
 
@@ -151,10 +149,10 @@ base_status sim_result_write_json(FILE *fp, const sim_result *res)
             "  \"wear\": {\"cap_writes_per_cell_mean\": %.6e, \"cap_writes_per_cell_max\": %.6e, "
             "\"map_writes_per_cell_mean\": %.6e, \"map_writes_per_cell_max\": %.6e, "
             "\"endurance_writes\": ",
-            res->macs, res->throughput_inf_s, res->tops_per_w, res->peak.tops_per_w,
-            res->area_mm2, res->gops_per_mm2, res->peak.gops_per_mm2,
-            res->peak.energy_per_mac_pj, res->map_bits * 1e-6, res->wear.cap_mean,
-            res->wear.cap_max, res->wear.map_mean, res->wear.map_max);
+            res->macs, res->throughput_inf_s, res->tops_per_w, res->peak.tops_per_w, res->area_mm2,
+            res->gops_per_mm2, res->peak.gops_per_mm2, res->peak.energy_per_mac_pj,
+            res->map_bits * 1e-6, res->wear.cap_mean, res->wear.cap_max, res->wear.map_mean,
+            res->wear.map_max);
     json_num(fp, res->wear.endurance_writes > 0 ? res->wear.endurance_writes : (double)INFINITY);
     fprintf(fp, ", \"lifetime_inferences\": ");
     json_num(fp, res->wear.lifetime_inferences);
@@ -178,8 +176,8 @@ base_status sim_result_write_ert_csv(FILE *fp, const sim_result *res)
     size_t n = sim_result_ert(res, rows);
     fprintf(fp, "component,action,energy_pj,technology,vdd_v\n");
     for (size_t i = 0; i < n; i++)
-        fprintf(fp, "%s,%s,%.6e,%s,%.3f\n", sim_component_name(rows[i].component),
-                rows[i].action, rows[i].energy_pj, res->tech->name, res->at.vdd_v);
+        fprintf(fp, "%s,%s,%.6e,%s,%.3f\n", sim_component_name(rows[i].component), rows[i].action,
+                rows[i].energy_pj, res->tech->name, res->at.vdd_v);
     return base_write_status(fp);
 }
 

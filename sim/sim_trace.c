@@ -12,7 +12,8 @@ static void observe(void *ctx, const ap_event *ev)
     sim_work *w = t->work;
     double x = t->weight;
     if (ev->n_compared > 0)
-        w->ml_segments[t->place] += x * ap_segments_spanned(ev->compared, ev->n_compared, t->seg_cols);
+        w->ml_segments[t->place] +=
+            x * ap_segments_spanned(ev->compared, ev->n_compared, t->seg_cols);
     if (!t->count_all)
         return;
     w->compared_cols += (uint64_t)(x * ev->n_compared);
@@ -116,8 +117,8 @@ static ap_field take(unsigned *col, unsigned width)
 /* Mirrors exec_ap_requant (exec/exec_gemm.c): pre-shift to the widest multiply operand,
  * load the multiplier b, multiply, shift back with rounding. The planner's shift is the
  * widest one (the result's width below the product's); the counts do not depend on b. */
-base_status sim_trace_requant(sim_trace *t, ap_field src, unsigned o, unsigned *col,
-                              unsigned carry, ap_field *result)
+base_status sim_trace_requant(sim_trace *t, ap_field src, unsigned o, unsigned *col, unsigned carry,
+                              ap_field *result)
 {
     *result = src;
     if (o >= src.width)

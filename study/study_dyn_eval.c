@@ -181,8 +181,8 @@ static void storage_compute(const study_dyn_schedule *s, const int *used, study_
     /* MAPs sized from the network ("auto") hold one copy at the widest precision, the
      * bit-fluid store: whole banks of it. */
     double bank = (double)s->arch.map_rows * s->arch.map_cols;
-    st->capacity_bits = s->arch.map_auto ? ceil(st->msb_bits / bank) * bank
-                                         : (double)s->arch.n_maps * bank;
+    st->capacity_bits =
+        s->arch.map_auto ? ceil(st->msb_bits / bank) * bank : (double)s->arch.n_maps * bank;
     st->msb_fits = st->msb_bits <= st->capacity_bits;
     st->per_precision_fits = st->per_precision_bits <= st->capacity_bits;
 }

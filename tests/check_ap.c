@@ -1030,6 +1030,74 @@ START_TEST(test_reduce_groups_rejects_bad_group)
 }
 END_TEST
 
+/* The observer sees every step with its physical columns; match-line segments and the flips
+ * of loads and clears are counted. */
+typedef struct seen_events {
+    int n, kinds[16];
+    unsigned n_compared[16], n_written[16];
+} seen_events;
+
+static void record_event(void *ctx, const ap_event *ev)
+{
+    seen_events *s = ctx;
+    if (s->n < 16) {
+        s->kinds[s->n] = (int)ev->kind;
+        s->n_compared[s->n] = ev->n_compared;
+        s->n_written[s->n] = ev->n_written;
+    }
+    s->n++;
+}
+
+START_TEST(test_observer_segments_and_flips)
+{
+    static const unsigned cols4[] = {0, 5, 17, 33}, same[] = {1, 2, 3};
+    ck_assert_uint_eq(ap_segments_spanned(cols4, 4, 16), 3);
+    ck_assert_uint_eq(ap_segments_spanned(same, 3, 16), 1);
+    ck_assert_uint_eq(ap_segments_spanned(cols4, 0, 16), 0);
+    ck_assert_uint_eq(ap_segments_spanned(cols4, 4, 1), 4);
+
+    ap_array *arr = NULL;
+    ck_assert_int_eq(ap_array_new(4, 40, &arr), BASE_OK);
+    seen_events s = {0};
+    ap_array_set_observer(arr, record_event, &s);
+    ap_array_set_ml_segment_cols(arr, 16);
+    static const unsigned char key4[] = {0, 0, 0, 0};
+    ck_assert_int_eq(ap_array_compare(arr, cols4, key4, 4, AP_TAG_SET), BASE_OK);
+    ap_counters c;
+    ap_array_counters(arr, &c);
+    ck_assert_uint_eq(c.n_ml_segments, 4u * 3u); /* 4 rows x 3 segments */
+    ck_assert_int_eq(s.n, 1);
+    ck_assert_int_eq(s.kinds[0], AP_EVENT_COMPARE);
+    ck_assert_uint_eq(s.n_compared[0], 4);
+    /* Unsplit: one segment per compare. */
+    ap_array_set_ml_segment_cols(arr, 0);
+    ck_assert_int_eq(ap_array_compare(arr, cols4, key4, 4, AP_TAG_SET), BASE_OK);
+    ap_array_counters(arr, &c);
+    ck_assert_uint_eq(c.n_ml_segments, 12u + 4u);
+
+    /* A field load flips exactly the cells that change; a clear flips the ones. */
+    const uint32_t v1[] = {0x5, 0x0, 0xf, 0x1}, v2[] = {0x4, 0x0, 0xf, 0x3};
+    ap_field f = {8, 4};
+    ck_assert_int_eq(ap_array_field_load(arr, f, v1, 4), BASE_OK);
+    ap_array_counters(arr, &c);
+    ck_assert_uint_eq(c.n_flipped_cells, 2 + 0 + 4 + 1);
+    ck_assert_int_eq(ap_array_field_load(arr, f, v2, 4), BASE_OK);
+    ap_array_counters(arr, &c);
+    ck_assert_uint_eq(c.n_flipped_cells, 7 + 2);
+    ck_assert_int_eq(s.kinds[2], AP_EVENT_PLANE_WRITE);
+    ck_assert_uint_eq(s.n_written[2], 1);
+    /* ap_copy's fill of its destination reports a fill event. */
+    int before = s.n;
+    ck_assert_int_eq(ap_copy(arr, f, (ap_field){20, 4}), BASE_OK);
+    ck_assert_int_gt(s.n, before);
+    ap_array_set_observer(arr, NULL, NULL);
+    before = s.n;
+    ck_assert_int_eq(ap_array_compare(arr, cols4, key4, 4, AP_TAG_SET), BASE_OK);
+    ck_assert_int_eq(s.n, before);
+    ap_array_free(arr);
+}
+END_TEST
+
 Suite *ap_suite(void)
 {
     Suite *s = suite_create("ap");
@@ -1085,6 +1153,7 @@ Suite *ap_suite(void)
     tcase_add_test(tc, test_cost_reduce_steps_huge_rows);
     tcase_add_test(tc, test_op_names_round_trip);
     tcase_add_test(tc, test_op_errors);
+    tcase_add_test(tc, test_observer_segments_and_flips);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -97,7 +97,8 @@ END_TEST
 /* ap_counters_add sums every field. */
 START_TEST(test_counters_add)
 {
-    ap_counters acc = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, x = {10, 20, 30, 40, 50, 60, 70, 80, 90, 100};
+    ap_counters acc = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10},
+                x = {10, 20, 30, 40, 50, 60, 70, 80, 90, 100};
     ap_counters_add(&acc, &x);
     ap_counters want = {11, 22, 33, 44, 55, 66, 77, 88, 99, 110};
     ck_assert_int_eq(memcmp(&acc, &want, sizeof acc), 0);

@@ -4,6 +4,7 @@
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -289,6 +290,88 @@ START_TEST(test_plan_out_of_memory)
 }
 END_TEST
 
+/* A fixed MAP too small for the network is a capacity error that says what it needs; an
+ * unknown MAP technology is an error naming the MAP. */
+START_TEST(test_plan_map_capacity_and_tech)
+{
+    net_network *net = load_net("resnet18");
+    sim_arch arch = default_arch();
+    net_bitcfg *bits = NULL;
+    ck_assert_int_eq(net_bitcfg_uniform("int8", net, &bits), BASE_OK);
+    sim_plan *plan = NULL;
+    arch.map_auto = false;
+    arch.n_maps = 2; /* 16 Mbit: ResNet18's 11.7 M weights at 8 bits do not fit */
+    ck_assert_int_eq(sim_plan_new(net, bits, &arch, &plan), BASE_ECAPACITY);
+    ck_assert_ptr_null(plan);
+    ck_assert_msg(strstr(base_last_error(), "Mbit of MAP") != NULL &&
+                      strstr(base_last_error(), "count: auto") != NULL,
+                  "%s", base_last_error());
+    arch.n_maps = 64;
+    ck_assert_int_eq(sim_plan_new(net, bits, &arch, &plan), BASE_OK);
+    sim_plan_free(plan);
+    arch = default_arch();
+    snprintf(arch.map_tech, sizeof arch.map_tech, "no_such_tech");
+    ck_assert_int_ne(sim_plan_new(net, bits, &arch, &plan), BASE_OK);
+    ck_assert_msg(strstr(base_last_error(), "MAP technology") != NULL, "%s", base_last_error());
+    net_bitcfg_free(bits);
+    net_free(net);
+}
+END_TEST
+
+/* Outputs: summary.json carries every component, phase and area part; ert.csv one row per
+ * action; NVM runs report a finite lifetime from the table's endurance; peak is at least the
+ * achieved efficiency. */
+START_TEST(test_run_breakdown_outputs)
+{
+    net_network *net = load_net("resnet18");
+    sim_arch arch = default_arch();
+    net_bitcfg *bits = NULL;
+    tech_params *tech = NULL;
+    sim_result *res = NULL;
+    ck_assert_int_eq(net_bitcfg_uniform("int4", net, &bits), BASE_OK);
+    ck_assert_int_eq(tech_open("reram", &tech), BASE_OK);
+    ck_assert_int_eq(sim_run(net, bits, &arch, tech, 0.9, &res), BASE_OK);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *fp = open_memstream(&text, &len);
+    ck_assert_int_eq(sim_result_write_json(fp, res), BASE_OK);
+    fclose(fp);
+    for (int k = 0; k < SIM_COMP_COUNT; k++)
+        ck_assert_ptr_nonnull(strstr(text, sim_component_name((sim_component)k)));
+    for (int k = 0; k < SIM_PHASE_COUNT; k++)
+        ck_assert_ptr_nonnull(strstr(text, sim_phase_name((sim_phase)k)));
+    for (int k = 0; k < SIM_AREA_COUNT; k++)
+        ck_assert_ptr_nonnull(strstr(text, sim_area_name((sim_area_part)k)));
+    ck_assert_ptr_nonnull(strstr(text, "\"energy_by_component_mj\""));
+    ck_assert_ptr_nonnull(strstr(text, "\"lifetime_inferences\": "));
+    free(text);
+    fp = open_memstream(&text, &len);
+    ck_assert_int_eq(sim_result_write_ert_csv(fp, res), BASE_OK);
+    fclose(fp);
+    sim_ert_row rows[SIM_ERT_MAX];
+    size_t n = sim_result_ert(res, rows), lines = 0;
+    for (const char *q = text; *q; q++)
+        lines += *q == '\n';
+    ck_assert_uint_eq(lines, n + 1);
+    free(text);
+    ck_assert(isfinite(res->wear.lifetime_inferences));
+    ck_assert_double_eq_tol(res->wear.endurance_writes, tech->endurance_writes.value, 1e-9);
+    ck_assert_double_eq_tol(res->wear.lifetime_inferences,
+                            fmin(tech->endurance_writes.value / res->wear.cap_max,
+                                 tech->endurance_writes.value / res->wear.map_max),
+                            1e-9 * res->wear.lifetime_inferences);
+    ck_assert(res->peak.tops_per_w >= res->tops_per_w);
+    double area = 0;
+    for (int k = 0; k < SIM_AREA_COUNT; k++)
+        area += res->area_by_part_mm2[k];
+    ck_assert_double_eq_tol(area, res->area_mm2, 1e-9 * area);
+    sim_result_free(res);
+    tech_params_free(tech);
+    net_bitcfg_free(bits);
+    net_free(net);
+}
+END_TEST
+
 /* Writes text to a temporary file and loads it as an architecture. */
 static base_status load_arch_text(const char *text, sim_arch *a)
 {
@@ -530,6 +613,8 @@ Suite *sim_suite(void)
     tcase_add_test(tc, test_plan_out_of_memory);
     tcase_add_test(tc, test_plan_pool_window_exceeds_cap);
     tcase_add_test(tc, test_plan_kind_without_row);
+    tcase_add_test(tc, test_plan_map_capacity_and_tech);
+    tcase_add_test(tc, test_run_breakdown_outputs);
     suite_add_tcase(s, tc);
     tc = tcase_create("func");
     tcase_set_timeout(tc, 60);

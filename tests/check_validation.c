@@ -152,8 +152,8 @@ static void hand_tail(const sim_gemm_layout *lay, uint64_t n_chunks, unsigned sc
             col += SIM_REQUANT_SCALE_BITS_MAX;
             res = pre;
         }
-        ap_field b = {col, m}, p = {col + m, res.width + m}, o = {col + 2 * m + res.width,
-                                                                  lay->o_bits};
+        ap_field b = {col, m}, p = {col + m, res.width + m},
+                 o = {col + 2 * m + res.width, lay->o_bits};
         t->planes_w += m;
         for (unsigned j = 0; j < m; j++) {
             pass_n(t, 1, 1, p.col + j + res.width - 1, 0, 0, sc);
@@ -210,13 +210,15 @@ static void hand_layer(FILE *fp, double *ratio_out)
     hand_tail(&lay, c->n_chunks, sc, &tail);
     ap_cost tree, pre, mul, post;
     unsigned m = sim_requant_scale_bits(lp->bits.o_bits), x = SIM_REQUANT_SCALE_BITS_MAX;
-    ck_assert_int_eq(ap_op_cost(AP_OP_REDUCE_SUM_S, c->acc_bits, 0, c->acc_bits,
-                                (size_t)c->n_chunks, &tree), BASE_OK);
+    ck_assert_int_eq(
+        ap_op_cost(AP_OP_REDUCE_SUM_S, c->acc_bits, 0, c->acc_bits, (size_t)c->n_chunks, &tree),
+        BASE_OK);
     ck_assert_int_eq(ap_op_cost(AP_OP_SHR_ROUND_S, c->acc_bits, c->acc_bits - x, x, 1, &pre),
                      BASE_OK);
     ck_assert_int_eq(ap_op_cost(AP_OP_MUL_S, x, m, 0, 1, &mul), BASE_OK);
-    ck_assert_int_eq(ap_op_cost(AP_OP_SHR_ROUND_S, x + m, x + m - lp->bits.o_bits,
-                                lp->bits.o_bits, 1, &post), BASE_OK);
+    ck_assert_int_eq(
+        ap_op_cost(AP_OP_SHR_ROUND_S, x + m, x + m - lp->bits.o_bits, lp->bits.o_bits, 1, &post),
+        BASE_OK);
     double tail_written = (c->n_chunks > 1 ? tree.written_cells_per_row : 0) +
                           pre.written_cells_per_row + mul.written_cells_per_row +
                           post.written_cells_per_row + tail.planes_w + c->acc_bits;
@@ -229,10 +231,10 @@ static void hand_layer(FILE *fp, double *ratio_out)
     double wr_t = tail_written / k * t->e_write_fj * 1e-3;
     double hand = ml + sl + wr + ml_t + sl_t + wr_t;
     double macs = (double)r.net->layers[li].macs;
-    double model = (lr->by_component_pj[SIM_COMP_CAP_MATCHLINE] +
-                    lr->by_component_pj[SIM_COMP_CAP_SEARCHLINE] +
-                    lr->by_component_pj[SIM_COMP_CAP_WRITE]) /
-                   macs;
+    double model =
+        (lr->by_component_pj[SIM_COMP_CAP_MATCHLINE] +
+         lr->by_component_pj[SIM_COMP_CAP_SEARCHLINE] + lr->by_component_pj[SIM_COMP_CAP_WRITE]) /
+        macs;
     double total = lr->energy_pj / macs;
     *ratio_out = model / hand;
     mac_passes = passes / k;
@@ -270,14 +272,13 @@ static void hand_layer(FILE *fp, double *ratio_out)
             "The whole layer (with leakage, controller, MAP and interconnect) costs %.3f pJ per "
             "MAC.\n\n",
             HAND_LAYER, r.net->layers[li].c_in, r.net->layers[li].c_out, r.net->layers[li].h_out,
-            r.net->layers[li].w_out, (unsigned long long)lp->gemm_m,
-            (unsigned long long)lp->gemm_n, (unsigned long long)lp->gemm_k, macs,
-            (unsigned long long)c->n_chunks, (unsigned long long)c->chunk_k,
-            (unsigned long long)c->n_slots, sim_placement_name(lr->placement),
-            sim_dataflow_name(lr->dataflow), sc, aw, lp->bits.w_bits, c->acc_bits, aw + 1,
-            c->acc_bits, passes / k, cols / k, segs / passes, segs / k, sc,
-            mc.written_cells_per_row, loads, t->e_ml_fj, t->e_sl_fj, t->e_write_fj, segs / k,
-            e_seg_fj, ml, cols / k, t->e_sl_fj, sl, mc.written_cells_per_row + loads,
+            r.net->layers[li].w_out, (unsigned long long)lp->gemm_m, (unsigned long long)lp->gemm_n,
+            (unsigned long long)lp->gemm_k, macs, (unsigned long long)c->n_chunks,
+            (unsigned long long)c->chunk_k, (unsigned long long)c->n_slots,
+            sim_placement_name(lr->placement), sim_dataflow_name(lr->dataflow), sc, aw,
+            lp->bits.w_bits, c->acc_bits, aw + 1, c->acc_bits, passes / k, cols / k, segs / passes,
+            segs / k, sc, mc.written_cells_per_row, loads, t->e_ml_fj, t->e_sl_fj, t->e_write_fj,
+            segs / k, e_seg_fj, ml, cols / k, t->e_sl_fj, sl, mc.written_cells_per_row + loads,
             t->e_write_fj, wr, tail.passes, (unsigned long long)c->chunk_k, tail_written,
             ml_t + sl_t + wr_t, hand, model, hand, *ratio_out, (unsigned long long)c->n_chunks, m,
             lp->bits.o_bits, total);
@@ -324,9 +325,9 @@ static void network_rows(FILE *fp)
             "row, where a crossbar does the MAC in analog. The gap is apsim's model, not tuned "
             "away: it would close only with much narrower segments or far cheaper match lines "
             "than CACTI gives.\n\n",
-            s->peak.tops_per_w, s->peak.tops_per_w / 0.837, s->tops_per_w,
-            s->tops_per_w / 0.837, s->peak.gops_per_mm2, s->peak.gops_per_mm2 / 577.0,
-            0.837 / s->peak.tops_per_w, mac_passes);
+            s->peak.tops_per_w, s->peak.tops_per_w / 0.837, s->tops_per_w, s->tops_per_w / 0.837,
+            s->peak.gops_per_mm2, s->peak.gops_per_mm2 / 577.0, 0.837 / s->peak.tops_per_w,
+            mac_passes);
     run_close(&r);
 }
 
@@ -340,8 +341,7 @@ static void cell_rows(FILE *fp)
         {"sram", "binary XOR CAM, 28 nm bulk", "JLPEA 10(4):35, 2020", 0.41},
         {"sram", "ternary CAM, 0.18 um, 1.8 V, 1024x144 (pipelined hierarchical search)",
          "Pagiamtzis and Sheikholeslami, IEEE JSSC 2006", 2.89},
-        {"sram", "selective match-line energizer CAM, 90 nm post-layout", "arXiv 1406.7662",
-         0.115},
+        {"sram", "selective match-line energizer CAM, 90 nm post-layout", "arXiv 1406.7662", 0.115},
         {"sram_tcam", "ternary CAM, 0.18 um, 1.8 V, 1024x144",
          "Pagiamtzis and Sheikholeslami, IEEE JSSC 2006", 2.89},
         {"reram", "capacitive RRAM TCAM, 0.18 um (match / miss 1.71 / 4.69)", "arXiv 2401.09207",
@@ -422,8 +422,8 @@ static void order_rows(FILE *fp)
             int holds = 1;
             for (int c = 0; c + 1 < 5; c++)
                 holds &= edp[c] > edp[c + 1];
-            fprintf(fp, "| %s | %.2f | %.3e | %.3e | %.3e | %.3e | %.3e | %s |\n", techs[t],
-                    vdd[k], edp[0], edp[1], edp[2], edp[3], edp[4], holds ? "yes" : "**no**");
+            fprintf(fp, "| %s | %.2f | %.3e | %.3e | %.3e | %.3e | %.3e | %s |\n", techs[t], vdd[k],
+                    edp[0], edp[1], edp[2], edp[3], edp[4], holds ? "yes" : "**no**");
         }
     }
     fprintf(fp, "\n## 7. Energy per inference against batch (ResNet18, nominal Vdd)\n\n"
@@ -486,8 +486,7 @@ START_TEST(test_validation_document)
         size_t got = fread(old, 1, len + 1, in);
         fclose(in);
         ck_assert_msg(got == len && memcmp(old, text, len) == 0,
-                      "%s is stale: regenerate it (see the head of tests/check_validation.c)",
-                      DOC);
+                      "%s is stale: regenerate it (see the head of tests/check_validation.c)", DOC);
         free(old);
     }
     free(text);
