@@ -24,13 +24,23 @@ static inline double sim_edp_js(double energy_pj, double latency_ns)
 /* ---- Architecture (BF-IMNA-style AP system) -------------------------------------------
  * Loaded from YAML (sim/arch/bf_imna.yaml is the default preset); docs/SIM_MODEL.md gives
  * every parameter's meaning and why its default was chosen. */
+/* How a compare precharges the match lines (cap.ml_precharge): the whole row, only the
+ * segments its compared columns lie in, or those segments in column order, each only in the
+ * rows whose earlier segments matched (pipelined hierarchical search, Pagiamtzis and
+ * Sheikholeslami, IEEE JSSC 39(9), 2004). */
+typedef enum sim_precharge {
+    SIM_PRECHARGE_SELECTIVE,
+    SIM_PRECHARGE_FULL,
+    SIM_PRECHARGE_PIPELINED
+} sim_precharge;
+
 typedef struct sim_arch {
     char name[64];
     unsigned n_caps;                 /* computation APs (2D) */
     unsigned cap_rows;               /* rows per CAP */
     unsigned cap_cols;               /* bit-columns per CAP row */
-    unsigned ml_segment_cols;        /* match-line segment: a compare precharges the segments its
-                                        compared columns lie in (selective precharge) */
+    unsigned ml_segment_cols;        /* match-line segment width (columns) */
+    sim_precharge ml_precharge;      /* which segments a compare precharges */
     bool map_auto;                   /* MAP capacity sized from the network (else n_maps banks) */
     unsigned n_maps;                 /* memory APs (1D): banks of map_rows x map_cols bits */
     unsigned map_rows, map_cols;     /* words per MAP and bits per word */
@@ -145,6 +155,7 @@ typedef struct sim_work {
     uint64_t n_plane_writes, n_plane_reads; /* cycles; a plane read is a one-column compare */
     uint64_t compared_cols;                 /* search lines driven, summed over compares */
     double ml_segments[SIM_PLACE_COUNT];    /* match-line segments spanned, summed over compares */
+    double ml_pipelined[SIM_PLACE_COUNT];   /* expected segments precharged when pipelined */
     double written_cells; /* cells written by passes and clears (expected, uniform data) */
     double driven_cells;  /* cells driven by plane writes (operand loads, tree moves) */
 } sim_work;

@@ -35,6 +35,25 @@ static base_status section(const cfg_node *root, const char *name, const char *c
     return st != BASE_OK ? st : cfg_map_check(*out, name, keys);
 }
 
+/* cap.ml_precharge: selective, full or pipelined (in sim_precharge's order). */
+static base_status precharge(const cfg_node *cap, sim_arch *a)
+{
+    static const char *const names[] = {"selective", "full", "pipelined"};
+    const cfg_node *v;
+    const char *s;
+    base_status st = cfg_map_require(cap, "ml_precharge", "cap", &v);
+    if (st == BASE_OK)
+        st = cfg_to_str(v, &s);
+    if (st != BASE_OK)
+        return st;
+    for (int i = 0; i < 3; i++)
+        if (!strcmp(s, names[i])) {
+            a->ml_precharge = (sim_precharge)i;
+            return BASE_OK;
+        }
+    return cfg_error(v, BASE_EINVAL, "ml_precharge '%s' is not full, selective or pipelined", s);
+}
+
 /* map.count: a number of banks, or "auto" (as many as the network needs). */
 static base_status map_count(const cfg_node *map, sim_arch *a)
 {
@@ -105,7 +124,8 @@ static base_status parse(const cfg_node *root, sim_arch *a)
 {
     static const char *const top_keys[] = {"name",       "cap",          "map",   "interconnect",
                                            "controller", "power_gating", "batch", NULL};
-    static const char *const cap_keys[] = {"count", "rows", "cols", "ml_segment_cols", NULL};
+    static const char *const cap_keys[] = {"count",           "rows",         "cols",
+                                           "ml_segment_cols", "ml_precharge", NULL};
     static const char *const bus_keys[] = {"bits_per_cycle", "clock_ghz", "energy_pj_per_bit",
                                            "broadcast_energy_pj_per_bit", NULL};
     static const char *const ctrl_keys[] = {"energy_pj_per_cycle", "area_fraction", NULL};
@@ -126,6 +146,8 @@ static base_status parse(const cfg_node *root, sim_arch *a)
         (st = need_uint(cap, "cap", "rows", 1, 1L << 24, &a->cap_rows)) != BASE_OK ||
         (st = need_uint(cap, "cap", "cols", 8, 4096, &a->cap_cols)) != BASE_OK ||
         (st = need_uint(cap, "cap", "ml_segment_cols", 1, 4096, &a->ml_segment_cols)) != BASE_OK)
+        return st;
+    if ((st = precharge(cap, a)) != BASE_OK)
         return st;
     if (a->ml_segment_cols > a->cap_cols)
         return cfg_error(cfg_map_get(cap, "ml_segment_cols"), BASE_ERANGE,

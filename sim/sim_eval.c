@@ -56,6 +56,8 @@ typedef struct actions {
     double cap_bits; /* per CAP */
     bool nvm;        /* CAP cells switch only when their value changes */
     bool map_nvm;    /* the MAP keeps its data without power */
+    sim_precharge precharge;
+    double seg_cols, cap_cols;
 } actions;
 
 /* The MAP's technology for CAP technology tech: the plan's table, or the CAPs' own when the
@@ -97,6 +99,32 @@ static void make_actions(const sim_arch *a, const tech_at_vdd *t, const tech_at_
     x->cap_bits = (double)a->cap_rows * a->cap_cols;
     x->nvm = nvm;
     x->map_nvm = map_nvm;
+    x->precharge = a->ml_precharge;
+    x->seg_cols = a->ml_segment_cols;
+    x->cap_cols = a->cap_cols;
+}
+
+/* Match-line cells precharged per row by the compares of w under placement pl. */
+static double ml_cells(const actions *x, const sim_work *w, sim_placement pl)
+{
+    switch (x->precharge) {
+    case SIM_PRECHARGE_FULL:
+        return (double)(w->n_compares + w->n_plane_reads) * x->cap_cols;
+    case SIM_PRECHARGE_PIPELINED:
+        return w->ml_pipelined[pl] * x->seg_cols;
+    case SIM_PRECHARGE_SELECTIVE:
+        break;
+    }
+    return w->ml_segments[pl] * x->seg_cols;
+}
+
+/* Compare time per fold: one search per compare, or one per segment stage when pipelined
+ * (an AP pass needs its tags before the next, so stages do not overlap). */
+static double compare_ns(const actions *x, const sim_work *w, sim_placement pl)
+{
+    double n = x->precharge == SIM_PRECHARGE_PIPELINED ? w->ml_segments[pl]
+                                                       : (double)(w->n_compares + w->n_plane_reads);
+    return n * x->t_search_ns;
 }
 
 static void add(sim_layer_result *r, sim_phase ph, sim_component c, double pj)
@@ -114,13 +142,13 @@ static void eval_work(const actions *x, const sim_candidate *c, sim_placement pl
         const sim_work *w = &c->work[ph];
         double cycles =
             (double)(w->n_compares + w->n_writes + w->n_plane_writes + w->n_plane_reads);
-        add(r, ph, SIM_COMP_CAP_MATCHLINE, rows * w->ml_segments[pl] * x->ml_segment_pj);
+        add(r, ph, SIM_COMP_CAP_MATCHLINE,
+            rows * ml_cells(x, w, pl) / x->seg_cols * x->ml_segment_pj);
         add(r, ph, SIM_COMP_CAP_SEARCHLINE, rows * (double)w->compared_cols * x->sl_cell_pj);
         add(r, ph, SIM_COMP_CAP_WRITE,
             rows * (w->written_cells * x->write_pj + w->driven_cells * x->drive_pj));
         add(r, ph, SIM_COMP_CONTROLLER, (double)c->n_cap_rounds * cycles * x->ctrl_pj);
-        fold_ns += (double)(w->n_compares + w->n_plane_reads) * x->t_search_ns +
-                   (double)(w->n_writes + w->n_plane_writes) * x->t_write_ns;
+        fold_ns += compare_ns(x, w, pl) + (double)(w->n_writes + w->n_plane_writes) * x->t_write_ns;
         r->cap_cell_writes += rows * (w->written_cells + w->driven_cells * (x->nvm ? 0.5 : 1.0));
     }
     r->latency_ns += (double)c->n_folds * fold_ns;
@@ -182,40 +210,31 @@ static void finish(sim_layer_result *r)
 }
 
 /* The best (placement, dataflow) of candidate k of lp, with the layer's input requantization
- * (lp->pre) added. The placement changes only match-line energy: the cheaper one is taken. */
+ * (lp->pre) added. */
 static void eval_candidate(const sim_plan *p, const actions *x, const sim_layer_plan *lp, size_t k,
                            sim_layer_result *best)
 {
     const sim_candidate *c = &lp->cand[k];
-    double ml_best = INFINITY;
-    sim_placement pl = SIM_PLACE_GROUPED;
-    for (int q = 0; q < SIM_PLACE_COUNT; q++) {
-        double ml = 0;
-        for (int ph = 0; ph < SIM_PHASE_COUNT; ph++)
-            ml += c->work[ph].ml_segments[q];
-        if (ml < ml_best) {
-            ml_best = ml;
-            pl = (sim_placement)q;
-        }
-    }
+    int n_places = c->has_dataflow ? SIM_PLACE_COUNT : 1;
     int n_flows = c->has_dataflow ? SIM_FLOW_COUNT : 1;
-    for (int d = 0; d < n_flows; d++) {
-        sim_layer_result r;
-        memset(&r, 0, sizeof r);
-        r.chosen = k;
-        r.placement = pl;
-        r.dataflow = (sim_dataflow)d;
-        eval_work(x, c, pl, &r);
-        eval_movement(x, c, (sim_dataflow)d, &r);
-        if (lp->has_pre) {
-            eval_work(x, &lp->pre, SIM_PLACE_GROUPED, &r);
-            eval_movement(x, &lp->pre, SIM_FLOW_ROW_ROW, &r);
+    for (int q = 0; q < n_places; q++)
+        for (int d = 0; d < n_flows; d++) {
+            sim_layer_result r;
+            memset(&r, 0, sizeof r);
+            r.chosen = k;
+            r.placement = (sim_placement)q;
+            r.dataflow = (sim_dataflow)d;
+            eval_work(x, c, r.placement, &r);
+            eval_movement(x, c, r.dataflow, &r);
+            if (lp->has_pre) {
+                eval_work(x, &lp->pre, SIM_PLACE_GROUPED, &r);
+                eval_movement(x, &lp->pre, SIM_FLOW_ROW_ROW, &r);
+            }
+            eval_leakage(p, x, c, &r);
+            finish(&r);
+            if ((k == 0 && q == 0 && d == 0) || r.edp_pj_ns < best->edp_pj_ns)
+                *best = r;
         }
-        eval_leakage(p, x, c, &r);
-        finish(&r);
-        if ((k == 0 && d == 0) || r.edp_pj_ns < best->edp_pj_ns)
-            *best = r;
-    }
 }
 
 /* Peak efficiency: the chosen MAC programs on every row at once, nothing else, with the
@@ -233,9 +252,8 @@ static void eval_peak(const sim_plan *p, const actions *x, sim_result *res)
         const sim_work *w = &c->work[SIM_PHASE_MAC];
         double k = (double)c->chunk_k;
         double cycles = (double)(w->n_compares + w->n_writes);
-        double t_mac =
-            ((double)w->n_compares * x->t_search_ns + (double)w->n_writes * x->t_write_ns) / k;
-        double e_mac = (w->ml_segments[lr->placement] * x->ml_segment_pj +
+        double t_mac = (compare_ns(x, w, lr->placement) + (double)w->n_writes * x->t_write_ns) / k;
+        double e_mac = (ml_cells(x, w, lr->placement) / x->seg_cols * x->ml_segment_pj +
                         (double)w->compared_cols * x->sl_cell_pj + w->written_cells * x->write_pj +
                         cycles * x->ctrl_pj / a->cap_rows) /
                            k +

@@ -416,7 +416,10 @@ static base_status elt_candidate(const sim_arch *arch, elt_work_fn work, unsigne
     if (st != BASE_OK)
         return st;
     for (int k = 0; k < SIM_PHASE_COUNT; k++) /* one placement only: copy it */
+    {
         c->work[k].ml_segments[SIM_PLACE_PAIRED] = c->work[k].ml_segments[SIM_PLACE_GROUPED];
+        c->work[k].ml_pipelined[SIM_PLACE_PAIRED] = c->work[k].ml_pipelined[SIM_PLACE_GROUPED];
+    }
     total_counts(c);
     c->row_cols = col;
     c->act_bits_row = c->act_bits_mcast = (double)outputs * n_inputs * a;

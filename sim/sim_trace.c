@@ -2,18 +2,56 @@
  * (ap_array_set_observer): compares, writes, plane accesses, the match-line segments each
  * compare spans (selective precharge, Pagiamtzis and Sheikholeslami, IEEE JSSC 41(3), 2006)
  * and how often each column is written (wear). Model: docs/SIM_MODEL.md. */
+#include <math.h>
 #include <string.h>
 
 #include "sim/sim_impl.h"
+
+/* Expected segments a pipelined compare precharges in a row of uniform data: its segments in
+ * column order, each evaluated only where every earlier one matched; a segment with c
+ * compared columns matches with probability 2^-c. */
+static double pipelined_segments(const unsigned *cols, unsigned n, unsigned seg_cols)
+{
+    unsigned seg[64], cnt[64], k = 0;
+    for (unsigned i = 0; i < n; i++) {
+        unsigned s = cols[i] / seg_cols, j = 0;
+        while (j < k && seg[j] != s)
+            j++;
+        if (j == k && k < 64) {
+            seg[k] = s;
+            cnt[k++] = 0;
+        }
+        if (j < 64)
+            cnt[j]++;
+    }
+    for (unsigned a = 1; a < k; a++) /* insertion sort by column order */
+        for (unsigned b = a; b > 0 && seg[b - 1] > seg[b]; b--) {
+            unsigned t = seg[b];
+            seg[b] = seg[b - 1];
+            seg[b - 1] = t;
+            t = cnt[b];
+            cnt[b] = cnt[b - 1];
+            cnt[b - 1] = t;
+        }
+    double e = 0, reach = 1;
+    for (unsigned j = 0; j < k; j++) {
+        e += reach;
+        reach *= ldexp(1.0, -(int)cnt[j]);
+    }
+    return e;
+}
 
 static void observe(void *ctx, const ap_event *ev)
 {
     sim_trace *t = ctx;
     sim_work *w = t->work;
     double x = t->weight;
-    if (ev->n_compared > 0)
+    if (ev->n_compared > 0) {
         w->ml_segments[t->place] +=
             x * ap_segments_spanned(ev->compared, ev->n_compared, t->seg_cols);
+        w->ml_pipelined[t->place] +=
+            x * pipelined_segments(ev->compared, ev->n_compared, t->seg_cols);
+    }
     if (!t->count_all)
         return;
     w->compared_cols += (uint64_t)(x * ev->n_compared);

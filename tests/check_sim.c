@@ -372,6 +372,27 @@ START_TEST(test_run_breakdown_outputs)
 }
 END_TEST
 
+/* Match-line energy orders full > selective > pipelined; pipelining costs latency. (The
+ * least-EDP mappings may differ between options, so other figures move a little too.) */
+START_TEST(test_run_precharge_options)
+{
+    net_network *net = load_net("resnet18");
+    sim_arch arch = default_arch();
+    double ml[3], lat[3];
+    for (int m = 0; m < 3; m++) {
+        arch.ml_precharge = (sim_precharge)m;
+        sim_result *r = run(net, "int4", "sram", 0.9, &arch);
+        ml[m] = r->by_component_pj[SIM_COMP_CAP_MATCHLINE];
+        lat[m] = r->latency_ns;
+        sim_result_free(r);
+    }
+    ck_assert(ml[SIM_PRECHARGE_FULL] > ml[SIM_PRECHARGE_SELECTIVE]);
+    ck_assert(ml[SIM_PRECHARGE_SELECTIVE] > ml[SIM_PRECHARGE_PIPELINED]);
+    ck_assert(lat[SIM_PRECHARGE_PIPELINED] > lat[SIM_PRECHARGE_SELECTIVE]);
+    net_free(net);
+}
+END_TEST
+
 /* Writes text to a temporary file and loads it as an architecture. */
 static base_status load_arch_text(const char *text, sim_arch *a)
 {
@@ -385,16 +406,17 @@ static base_status load_arch_text(const char *text, sim_arch *a)
     return st;
 }
 
-static const char arch_ok[] = "name: t\n"
-                              "cap: {count: 4, rows: 64, cols: 128, ml_segment_cols: 16}\n"
-                              "map: {count: 2, rows: 1024, cols: 64, periphery_fj_per_bit: 20, "
-                              "tech: cap}\n"
-                              "interconnect: {bits_per_cycle: 512, clock_ghz: 1, "
-                              "energy_pj_per_bit: 0.1, broadcast_energy_pj_per_bit: 1}\n"
-                              "controller: {energy_pj_per_cycle: 1, area_fraction: 0.2}\n"
-                              "power_gating: {enabled: false, wake_energy_fj_per_bit: 0.5, "
-                              "wake_latency_ns: 10}\n"
-                              "batch: 2\n";
+static const char arch_ok[] =
+    "name: t\n"
+    "cap: {count: 4, rows: 64, cols: 128, ml_segment_cols: 16, ml_precharge: selective}\n"
+    "map: {count: 2, rows: 1024, cols: 64, periphery_fj_per_bit: 20, "
+    "tech: cap}\n"
+    "interconnect: {bits_per_cycle: 512, clock_ghz: 1, "
+    "energy_pj_per_bit: 0.1, broadcast_energy_pj_per_bit: 1}\n"
+    "controller: {energy_pj_per_cycle: 1, area_fraction: 0.2}\n"
+    "power_gating: {enabled: false, wake_energy_fj_per_bit: 0.5, "
+    "wake_latency_ns: 10}\n"
+    "batch: 2\n";
 
 START_TEST(test_arch_load_ok)
 {
@@ -418,6 +440,8 @@ START_TEST(test_arch_load_errors)
     } cases[] = {
         {"batch: 2", "batch: 2\nbatchh: 3", BASE_EKEY,
          "build/test_arch.yaml:8:1: error: unknown key 'batchh' in 'architecture'"},
+        {"ml_precharge: selective", "ml_precharge: sometimes", BASE_EINVAL,
+         "ml_precharge 'sometimes' is not full, selective or pipelined"},
         {"count: 2,", "count: two,", BASE_ETYPE,
          "build/test_arch.yaml:3:14: error: expected an integer, found 'two'"},
         {"tech: cap", "tech: ''", BASE_ERANGE,
@@ -615,6 +639,7 @@ Suite *sim_suite(void)
     tcase_add_test(tc, test_plan_kind_without_row);
     tcase_add_test(tc, test_plan_map_capacity_and_tech);
     tcase_add_test(tc, test_run_breakdown_outputs);
+    tcase_add_test(tc, test_run_precharge_options);
     suite_add_tcase(s, tc);
     tc = tcase_create("func");
     tcase_set_timeout(tc, 60);
