@@ -44,6 +44,9 @@ void sim_trace_phase(sim_trace *t, sim_work *work, double weight);
 /* The largest entry of col_writes. */
 double sim_trace_max_writes(const sim_trace *t);
 
+/* Traces one signed MAC (ap_mac) into the current phase, remembered across calls. */
+base_status sim_trace_mac(sim_trace *t, ap_field a, ap_field b, ap_field acc, ap_field tmp,
+                          unsigned carry);
 /* Adds `times` x the expected written cells per row of one op (ap_op_cost) to w. */
 base_status sim_add_written(sim_work *w, double times, ap_op op, unsigned wa, unsigned wb,
                             unsigned wacc, size_t n_rows);

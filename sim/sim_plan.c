@@ -166,7 +166,7 @@ static base_status trace_gemm(sim_trace *t, sim_candidate *c, const sim_gemm_lay
             st = ap_array_field_load(t->arr, wt, NULL, 0);
         sim_trace_phase(t, &c->work[SIM_PHASE_MAC], uses);
         if (st == BASE_OK)
-            st = ap_mac(t->arr, act, wt, lay->mac_acc, prodf, lay->carry, true);
+            st = sim_trace_mac(t, act, wt, lay->mac_acc, prodf, lay->carry);
     }
     ap_field result = lay->tree_acc;
     if (st == BASE_OK && c->n_chunks > 1) {

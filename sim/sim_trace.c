@@ -145,6 +145,98 @@ base_status sim_add_written(sim_work *w, double times, ap_op op, unsigned wa, un
     return st;
 }
 
+/* ---- Memo of traced MACs ---------------------------------------------------------------
+ * A plan traces the same MAC (same fields, same segment width) for many candidates and
+ * layers; the trace of one MAC is remembered with the columns it writes, and replayed times
+ * its weight. Static storage, like ap_core's multiply expectations: not thread-safe. */
+#define MAC_MEMO_SLOTS  512
+#define MAC_MEMO_WRITES 80
+
+typedef struct mac_memo {
+    unsigned key[9];
+    bool used;
+    sim_work work; /* one MAC, placement slot 0 */
+    unsigned n_cols, cols[MAC_MEMO_WRITES];
+    double writes[MAC_MEMO_WRITES];
+} mac_memo;
+
+static mac_memo mac_memos[MAC_MEMO_SLOTS];
+
+static unsigned memo_hash(const unsigned *k, unsigned n)
+{
+    uint64_t h = 1469598103934665603u;
+    for (unsigned i = 0; i < n; i++)
+        h = (h ^ k[i]) * 1099511628211u;
+    return (unsigned)(h % MAC_MEMO_SLOTS);
+}
+
+/* Runs one MAC on a fresh tally and records it into m. */
+static base_status mac_record(sim_trace *t, ap_field a, ap_field b, ap_field acc, ap_field tmp,
+                              unsigned carry, mac_memo *m)
+{
+    sim_trace rec = *t;
+    sim_work w;
+    memset(&w, 0, sizeof w);
+    double *cw = base_calloc(t->n_cols, sizeof *cw);
+    if (!cw)
+        return BASE_ERROR(BASE_ENOMEM, "out of memory tracing a MAC");
+    rec.work = &w;
+    rec.weight = 1;
+    rec.place = SIM_PLACE_GROUPED;
+    rec.count_all = true;
+    rec.col_writes = cw;
+    ap_array_set_observer(t->arr, observe, &rec);
+    base_status st = ap_mac(t->arr, a, b, acc, tmp, carry, true);
+    ap_array_set_observer(t->arr, observe, t);
+    m->n_cols = 0;
+    for (unsigned c = 0; c < t->n_cols && st == BASE_OK; c++)
+        if (cw[c] > 0) {
+            if (m->n_cols == MAC_MEMO_WRITES) {
+                st = BASE_ERROR(BASE_ECAPACITY, "a MAC writes more than %d columns",
+                                MAC_MEMO_WRITES);
+                break;
+            }
+            m->cols[m->n_cols] = c;
+            m->writes[m->n_cols++] = cw[c];
+        }
+    base_free(cw);
+    m->work = w;
+    return st;
+}
+
+base_status sim_trace_mac(sim_trace *t, ap_field a, ap_field b, ap_field acc, ap_field tmp,
+                          unsigned carry)
+{
+    unsigned key[9] = {a.col,     a.width, b.col, b.width,    acc.col,
+                       acc.width, tmp.col, carry, t->seg_cols};
+    mac_memo *m = &mac_memos[memo_hash(key, 9)];
+    if (!m->used || memcmp(m->key, key, sizeof key) != 0) {
+        mac_memo fresh;
+        base_status st = mac_record(t, a, b, acc, tmp, carry, &fresh);
+        if (st != BASE_OK)
+            return st;
+        memcpy(fresh.key, key, sizeof key);
+        fresh.used = true;
+        *m = fresh;
+    }
+    /* Replay x weight into the current phase. */
+    sim_work *w = t->work;
+    double x = t->weight;
+    w->ml_segments[t->place] += x * m->work.ml_segments[SIM_PLACE_GROUPED];
+    w->ml_pipelined[t->place] += x * m->work.ml_pipelined[SIM_PLACE_GROUPED];
+    if (!t->count_all)
+        return BASE_OK;
+    w->n_compares += (uint64_t)x * m->work.n_compares;
+    w->n_writes += (uint64_t)x * m->work.n_writes;
+    w->n_plane_writes += (uint64_t)x * m->work.n_plane_writes;
+    w->n_plane_reads += (uint64_t)x * m->work.n_plane_reads;
+    w->compared_cols += (uint64_t)x * m->work.compared_cols;
+    w->driven_cells += x * m->work.driven_cells;
+    for (unsigned i = 0; i < m->n_cols; i++)
+        t->col_writes[m->cols[i]] += x * m->writes[i];
+    return BASE_OK;
+}
+
 static ap_field take(unsigned *col, unsigned width)
 {
     ap_field f = {*col, width};

@@ -452,13 +452,14 @@ START_TEST(test_dyn_out_of_memory)
 {
     /* Every allocation of load and evaluation may fail: the status is BASE_ENOMEM (or an error
      * the failing loader reports) and nothing leaks (checked under ASan). Sampled every 7th
-     * allocation to keep the suite fast. */
+     * allocation at first, then more sparsely (planning traces allocate per candidate), to keep
+     * the suite fast. */
     static const char text[] = "name: t\nnetwork: alexnet\nrivals: [bitsys]\nkind: cascade\n"
                                "configs: [{name: lo, bits: int4, top1: 50},\n"
                                "          {name: hi, bits: int8, top1: 56}]\n"
                                "cascade: {low: lo, high: hi, inputs: 2, fractions: [0.5]}\n";
     int done = 0;
-    for (long n = 1; !done && n < 20000; n += 7) {
+    for (long n = 1; !done && n < 200000; n += 7 + n / 8) {
         study_dyn_schedule *s = NULL;
         study_dyn_result *r = NULL;
         base_alloc_fail_after(n);
