@@ -35,15 +35,21 @@ static base_status section(const cfg_node *root, const char *name, const char *c
     return st != BASE_OK ? st : cfg_map_check(*out, name, keys);
 }
 
+/* Reads one required string of a section; *v is its node, for errors. */
+static base_status need_str(const cfg_node *map, const char *sec, const char *key,
+                            const cfg_node **v, const char **s)
+{
+    base_status st = cfg_map_require(map, key, sec, v);
+    return st != BASE_OK ? st : cfg_to_str(*v, s);
+}
+
 /* cap.ml_precharge: selective, full or pipelined (in sim_precharge's order). */
 static base_status precharge(const cfg_node *cap, sim_arch *a)
 {
     static const char *const names[] = {"selective", "full", "pipelined"};
     const cfg_node *v;
     const char *s;
-    base_status st = cfg_map_require(cap, "ml_precharge", "cap", &v);
-    if (st == BASE_OK)
-        st = cfg_to_str(v, &s);
+    base_status st = need_str(cap, "cap", "ml_precharge", &v, &s);
     if (st != BASE_OK)
         return st;
     for (int i = 0; i < 3; i++)
@@ -73,9 +79,7 @@ static base_status map_tech(const cfg_node *map, sim_arch *a)
 {
     const cfg_node *v;
     const char *s;
-    base_status st = cfg_map_require(map, "tech", "map", &v);
-    if (st == BASE_OK)
-        st = cfg_to_str(v, &s);
+    base_status st = need_str(map, "map", "tech", &v, &s);
     if (st != BASE_OK)
         return st;
     if (!*s || strlen(s) >= sizeof a->map_tech)

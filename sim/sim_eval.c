@@ -153,9 +153,12 @@ static void eval_work(const actions *x, const sim_candidate *c, sim_placement pl
     }
     r->latency_ns += (double)c->n_folds * fold_ns;
     r->max_cell_writes += (double)c->n_folds * c->max_col_writes;
+    double active = c->n_folds ? (double)c->n_cap_rounds / (double)c->n_folds : 0;
+    if (r->active_caps < active)
+        r->active_caps = active;
 }
 
-/* Movement and static energy of candidate c under dataflow d; adds the wake-up. */
+/* Data movement of candidate c under dataflow d: interconnect and MAP accesses. */
 static void eval_movement(const actions *x, const sim_candidate *c, sim_dataflow d,
                           sim_layer_result *r)
 {
@@ -170,23 +173,22 @@ static void eval_movement(const actions *x, const sim_candidate *c, sim_dataflow
     add(r, SIM_PHASE_TRANSFER, SIM_COMP_MAP_ACCESS, c->out_bits * x->map_write_pj);
     r->map_write_bits += c->out_bits;
     r->latency_ns += (p2p + shared) * x->bus_ns_per_bit;
-    double active = c->n_folds ? (double)c->n_cap_rounds / (double)c->n_folds : 0;
-    if (r->active_caps < active)
-        r->active_caps = active;
-    if (active > 0 && x->wake_pj_per_bit > 0) {
-        add(r, SIM_PHASE_STATIC, SIM_COMP_CAP_WAKEUP, active * x->cap_bits * x->wake_pj_per_bit);
-        r->latency_ns += x->wake_ns;
-    }
 }
 
-/* Leakage over the layer's time: the CAPs powered (all of them without power gating) and
- * the MAP banks powered: every bank without gating; with gating, the banks holding data, or
- * for a non-volatile MAP (which keeps its data unpowered) only the banks the layer reads or
+/* Static energy: with power gating, the layer wakes the CAPs it uses (once); then leakage
+ * over the layer's time: the CAPs powered (all of them without power gating) and the MAP
+ * banks powered: every bank without gating; with gating, the banks holding data, or for a
+ * non-volatile MAP (which keeps its data unpowered) only the banks the layer reads or
  * writes. */
-static void eval_leakage(const sim_plan *p, const actions *x, const sim_candidate *c,
-                         sim_layer_result *r)
+static void eval_static(const sim_plan *p, const actions *x, const sim_candidate *c,
+                        sim_layer_result *r)
 {
     const sim_arch *a = &p->arch;
+    if (r->active_caps > 0 && x->wake_pj_per_bit > 0) {
+        add(r, SIM_PHASE_STATIC, SIM_COMP_CAP_WAKEUP,
+            r->active_caps * x->cap_bits * x->wake_pj_per_bit);
+        r->latency_ns += x->wake_ns;
+    }
     double caps = a->power_gating ? r->active_caps : (double)a->n_caps;
     double bank = (double)a->map_rows * a->map_cols;
     double map_bits = (double)a->n_maps * bank;
@@ -230,7 +232,7 @@ static void eval_candidate(const sim_plan *p, const actions *x, const sim_layer_
                 eval_work(x, &lp->pre, SIM_PLACE_GROUPED, &r);
                 eval_movement(x, &lp->pre, SIM_FLOW_ROW_ROW, &r);
             }
-            eval_leakage(p, x, c, &r);
+            eval_static(p, x, c, &r);
             finish(&r);
             if ((k == 0 && q == 0 && d == 0) || r.edp_pj_ns < best->edp_pj_ns)
                 *best = r;
