@@ -438,6 +438,9 @@ void exec_infer_expected(const sim_plan *plan, const sim_result *res, ap_counter
         for (int ph = 0; ph < SIM_PHASE_COUNT; ph++) {
             const sim_work *w = &c->work[ph];
             out->n_compared_cells += (w->compared_cols - w->n_plane_reads) * c->n_rows;
+            out->n_ml_segments += (uint64_t)(w->ml_segments[res->layers[li].placement] -
+                                             (double)w->n_plane_reads) *
+                                  c->n_rows;
             *written_cells += (w->written_cells + w->driven_cells - (double)w->n_plane_writes) *
                               (double)c->n_rows;
         }

@@ -212,6 +212,7 @@ static void check_network(const char *name, int side, const char *spec, uint64_t
     ck_assert_uint_eq(stats.counters.n_plane_writes, want.n_plane_writes);
     ck_assert_uint_eq(stats.counters.n_plane_reads, want.n_plane_reads);
     ck_assert_uint_eq(stats.counters.n_compared_cells, want.n_compared_cells);
+    ck_assert_uint_eq(stats.counters.n_ml_segments, want.n_ml_segments);
     /* Written cells depend on the data: the plan's uniform-operand expectation is an upper
      * estimate (small accumulators, zero padding), see docs/INFERENCE.md. */
     double ratio = (double)stats.counters.n_written_cells / written;
