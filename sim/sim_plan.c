@@ -131,20 +131,19 @@ ap_field sim_gemm_wt_field(const sim_gemm_layout *lay, uint64_t slot)
     return (ap_field){lay->wt_col + (unsigned)slot * stride, lay->w_bits};
 }
 
-/* Sums the phase counts of c into its totals. */
+/* Sums the phase counts of c into its totals. Every compare of the programs is a pass's
+ * (plane reads are counted apart), so passes = compares. */
 static void total_counts(sim_candidate *c)
 {
-    c->n_passes = c->n_compares = c->n_writes = c->n_plane_writes = c->n_plane_reads = 0;
+    c->n_compares = c->n_writes = c->n_plane_writes = c->n_plane_reads = 0;
     for (int p = 0; p < SIM_PHASE_COUNT; p++) {
         const sim_work *w = &c->work[p];
-        /* a pass is one compare and one write; count it once as a pass */
         c->n_compares += w->n_compares;
         c->n_writes += w->n_writes;
         c->n_plane_writes += w->n_plane_writes;
         c->n_plane_reads += w->n_plane_reads;
     }
-    c->n_passes = c->work[SIM_PHASE_MAC].n_compares + c->work[SIM_PHASE_REDUCTION].n_compares +
-                  c->work[SIM_PHASE_REQUANT].n_compares + c->work[SIM_PHASE_ELEMENTWISE].n_compares;
+    c->n_passes = c->n_compares;
 }
 
 /* Traces the GEMM row program (exec_gemm_run's steps) of layout lay: operand loads, chunk_k
