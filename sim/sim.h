@@ -173,6 +173,7 @@ typedef struct sim_candidate {
     /* Per fold, per CAP (cycles), all phases together: */
     uint64_t n_passes, n_compares, n_writes, n_plane_writes, n_plane_reads;
     sim_work work[SIM_PHASE_COUNT]; /* STATIC holds nothing */
+    sim_work total;                 /* the phases summed: what the mapping search scores */
     double max_col_writes;          /* per fold: writes into a row's most written column */
     /* Data movement, whole layer (bits). Activations and weights per dataflow choice: */
     double act_bits_row, act_bits_mcast; /* per-row im2col copies / once per fold */

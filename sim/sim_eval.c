@@ -133,34 +133,51 @@ static void add(sim_layer_result *r, sim_phase ph, sim_component c, double pj)
     r->by_component_pj[c] += pj;
 }
 
-/* CAP work of candidate c under placement pl: array, controller, latency, wear. */
+/* The energies (pJ) of one work tally w over rows rows and rounds CAP rounds: match line,
+ * search line, write, controller; *fold_ns its time per fold. Shared by the search's score and
+ * the per-phase evaluation, so both use one formula. */
+static void work_terms(const actions *x, const sim_work *w, sim_placement pl, double rows,
+                       double rounds, double e[4], double *fold_ns)
+{
+    double cycles = (double)(w->n_compares + w->n_writes + w->n_plane_writes + w->n_plane_reads);
+    e[0] = rows * ml_cells(x, w, pl) / x->seg_cols * x->ml_segment_pj;
+    e[1] = rows * (double)w->compared_cols * x->sl_cell_pj;
+    e[2] = rows * (w->written_cells * x->write_pj + w->driven_cells * x->drive_pj);
+    e[3] = rounds * cycles * x->ctrl_pj;
+    *fold_ns = compare_ns(x, w, pl) + (double)(w->n_writes + w->n_plane_writes) * x->t_write_ns;
+}
+
+/* CAPs a candidate powers per fold (mean). */
+static double active_caps(const sim_candidate *c)
+{
+    return c->n_folds ? (double)c->n_cap_rounds / (double)c->n_folds : 0;
+}
+
+/* CAP work of candidate c under placement pl, by phase: array, controller, latency, wear. */
 static void eval_work(const actions *x, const sim_candidate *c, sim_placement pl,
                       sim_layer_result *r)
 {
+    static const sim_component comp[4] = {SIM_COMP_CAP_MATCHLINE, SIM_COMP_CAP_SEARCHLINE,
+                                          SIM_COMP_CAP_WRITE, SIM_COMP_CONTROLLER};
     double rows = (double)c->n_rows, fold_ns = 0;
     for (int ph = 0; ph < SIM_PHASE_COUNT; ph++) {
         const sim_work *w = &c->work[ph];
-        double cycles =
-            (double)(w->n_compares + w->n_writes + w->n_plane_writes + w->n_plane_reads);
-        add(r, ph, SIM_COMP_CAP_MATCHLINE,
-            rows * ml_cells(x, w, pl) / x->seg_cols * x->ml_segment_pj);
-        add(r, ph, SIM_COMP_CAP_SEARCHLINE, rows * (double)w->compared_cols * x->sl_cell_pj);
-        add(r, ph, SIM_COMP_CAP_WRITE,
-            rows * (w->written_cells * x->write_pj + w->driven_cells * x->drive_pj));
-        add(r, ph, SIM_COMP_CONTROLLER, (double)c->n_cap_rounds * cycles * x->ctrl_pj);
-        fold_ns += compare_ns(x, w, pl) + (double)(w->n_writes + w->n_plane_writes) * x->t_write_ns;
+        double e[4], ns;
+        work_terms(x, w, pl, rows, (double)c->n_cap_rounds, e, &ns);
+        for (int k = 0; k < 4; k++)
+            add(r, ph, comp[k], e[k]);
+        fold_ns += ns;
         r->cap_cell_writes += rows * (w->written_cells + w->driven_cells * (x->nvm ? 0.5 : 1.0));
     }
     r->latency_ns += (double)c->n_folds * fold_ns;
     r->max_cell_writes += (double)c->n_folds * c->max_col_writes;
-    double active = c->n_folds ? (double)c->n_cap_rounds / (double)c->n_folds : 0;
-    if (r->active_caps < active)
-        r->active_caps = active;
+    r->active_caps = fmax(r->active_caps, active_caps(c));
 }
 
-/* Data movement of candidate c under dataflow d: interconnect and MAP accesses. */
-static void eval_movement(const actions *x, const sim_candidate *c, sim_dataflow d,
-                          sim_layer_result *r)
+/* Bits a candidate moves under dataflow d, and the energies: bus, MAP reads, MAP writes;
+ * *ns the interconnect time. */
+static void move_terms(const actions *x, const sim_candidate *c, sim_dataflow d, double e[3],
+                       double *ns)
 {
     bool bcast = c->has_dataflow && (d == SIM_FLOW_BCAST_ROW || d == SIM_FLOW_BCAST_MCAST);
     bool mcast = c->has_dataflow && (d == SIM_FLOW_ROW_MCAST || d == SIM_FLOW_BCAST_MCAST);
@@ -168,39 +185,57 @@ static void eval_movement(const actions *x, const sim_candidate *c, sim_dataflow
     double wt = bcast ? c->wt_bits_bcast : c->wt_bits_row;
     double p2p = (mcast ? 0 : act) + (bcast ? 0 : wt) + c->out_bits;
     double shared = (mcast ? act : 0) + (bcast ? wt : 0);
-    add(r, SIM_PHASE_TRANSFER, SIM_COMP_BUS, p2p * x->bus_pj + shared * x->bcast_pj);
-    add(r, SIM_PHASE_OPERAND_LOAD, SIM_COMP_MAP_ACCESS, (act + wt) * x->map_read_pj);
-    add(r, SIM_PHASE_TRANSFER, SIM_COMP_MAP_ACCESS, c->out_bits * x->map_write_pj);
-    r->map_write_bits += c->out_bits;
-    r->latency_ns += (p2p + shared) * x->bus_ns_per_bit;
+    e[0] = p2p * x->bus_pj + shared * x->bcast_pj;
+    e[1] = (act + wt) * x->map_read_pj;
+    e[2] = c->out_bits * x->map_write_pj;
+    *ns = (p2p + shared) * x->bus_ns_per_bit;
 }
 
-/* Static energy: with power gating, the layer wakes the CAPs it uses (once); then leakage
- * over the layer's time: the CAPs powered (all of them without power gating) and the MAP
- * banks powered: every bank without gating; with gating, the banks holding data, or for a
- * non-volatile MAP (which keeps its data unpowered) only the banks the layer reads or
- * writes. */
-static void eval_static(const sim_plan *p, const actions *x, const sim_candidate *c,
-                        sim_layer_result *r)
+/* Data movement of candidate c under dataflow d: interconnect and MAP accesses. */
+static void eval_movement(const actions *x, const sim_candidate *c, sim_dataflow d,
+                          sim_layer_result *r)
+{
+    double e[3], ns;
+    move_terms(x, c, d, e, &ns);
+    add(r, SIM_PHASE_TRANSFER, SIM_COMP_BUS, e[0]);
+    add(r, SIM_PHASE_OPERAND_LOAD, SIM_COMP_MAP_ACCESS, e[1]);
+    add(r, SIM_PHASE_TRANSFER, SIM_COMP_MAP_ACCESS, e[2]);
+    r->map_write_bits += c->out_bits;
+    r->latency_ns += ns;
+}
+
+/* Static terms of a layer powering `active` CAPs: the wake-up (energy, time; power gating
+ * wakes the CAPs a layer uses, once) and the leakage power (pJ/ns) of the CAPs powered (all
+ * of them without power gating) and of the MAP banks powered: every bank without gating;
+ * with gating, the banks holding data, or for a non-volatile MAP (which keeps its data
+ * unpowered) only the banks the layer reads or writes. */
+static void static_terms(const sim_plan *p, const actions *x, const sim_candidate *c, double active,
+                         double *wake_pj, double *wake_ns, double *cap_leak, double *map_leak)
 {
     const sim_arch *a = &p->arch;
-    if (r->active_caps > 0 && x->wake_pj_per_bit > 0) {
-        add(r, SIM_PHASE_STATIC, SIM_COMP_CAP_WAKEUP,
-            r->active_caps * x->cap_bits * x->wake_pj_per_bit);
-        r->latency_ns += x->wake_ns;
-    }
-    double caps = a->power_gating ? r->active_caps : (double)a->n_caps;
+    bool wake = active > 0 && x->wake_pj_per_bit > 0;
+    *wake_pj = wake ? active * x->cap_bits * x->wake_pj_per_bit : 0;
+    *wake_ns = wake ? x->wake_ns : 0;
+    double caps = a->power_gating ? active : (double)a->n_caps;
     double bank = (double)a->map_rows * a->map_cols;
     double map_bits = (double)a->n_maps * bank;
     if (a->power_gating || a->map_auto)
         map_bits = p->map_bits;
-    if (a->power_gating && x->map_nvm) {
+    if (a->power_gating && x->map_nvm)
         map_bits = fmin(p->map_bits, ceil(c->map_touched_bits / bank) * bank);
-    }
-    add(r, SIM_PHASE_STATIC, SIM_COMP_CAP_LEAKAGE,
-        caps * x->cap_bits * x->cap_leak_pj_per_bit_ns * r->latency_ns);
-    add(r, SIM_PHASE_STATIC, SIM_COMP_MAP_LEAKAGE,
-        map_bits * x->map_leak_pj_per_bit_ns * r->latency_ns);
+    *cap_leak = caps * x->cap_bits * x->cap_leak_pj_per_bit_ns;
+    *map_leak = map_bits * x->map_leak_pj_per_bit_ns;
+}
+
+static void eval_static(const sim_plan *p, const actions *x, const sim_candidate *c,
+                        sim_layer_result *r)
+{
+    double wake_pj, wake_ns, cap_leak, map_leak;
+    static_terms(p, x, c, r->active_caps, &wake_pj, &wake_ns, &cap_leak, &map_leak);
+    add(r, SIM_PHASE_STATIC, SIM_COMP_CAP_WAKEUP, wake_pj);
+    r->latency_ns += wake_ns;
+    add(r, SIM_PHASE_STATIC, SIM_COMP_CAP_LEAKAGE, cap_leak * r->latency_ns);
+    add(r, SIM_PHASE_STATIC, SIM_COMP_MAP_LEAKAGE, map_leak * r->latency_ns);
 }
 
 static void finish(sim_layer_result *r)
@@ -211,32 +246,87 @@ static void finish(sim_layer_result *r)
     r->edp_pj_ns = r->energy_pj * r->latency_ns;
 }
 
-/* The best (placement, dataflow) of candidate k of lp, with the layer's input requantization
- * (lp->pre) added. */
-static void eval_candidate(const sim_plan *p, const actions *x, const sim_layer_plan *lp, size_t k,
-                           sim_layer_result *best)
+/* Candidate k of lp under placement q and dataflow d, by phase, with the layer's input
+ * requantization (lp->pre) added. */
+static void eval_choice(const sim_plan *p, const actions *x, const sim_layer_plan *lp, size_t k,
+                        sim_placement q, sim_dataflow d, sim_layer_result *r)
 {
     const sim_candidate *c = &lp->cand[k];
-    int n_places = c->has_dataflow ? SIM_PLACE_COUNT : 1;
-    int n_flows = c->has_dataflow ? SIM_FLOW_COUNT : 1;
-    for (int q = 0; q < n_places; q++)
-        for (int d = 0; d < n_flows; d++) {
-            sim_layer_result r;
-            memset(&r, 0, sizeof r);
-            r.chosen = k;
-            r.placement = (sim_placement)q;
-            r.dataflow = (sim_dataflow)d;
-            eval_work(x, c, r.placement, &r);
-            eval_movement(x, c, r.dataflow, &r);
-            if (lp->has_pre) {
-                eval_work(x, &lp->pre, SIM_PLACE_GROUPED, &r);
-                eval_movement(x, &lp->pre, SIM_FLOW_ROW_ROW, &r);
+    memset(r, 0, sizeof *r);
+    r->chosen = k;
+    r->placement = q;
+    r->dataflow = d;
+    eval_work(x, c, q, r);
+    eval_movement(x, c, d, r);
+    if (lp->has_pre) {
+        eval_work(x, &lp->pre, SIM_PLACE_GROUPED, r);
+        eval_movement(x, &lp->pre, SIM_FLOW_ROW_ROW, r);
+    }
+    eval_static(p, x, c, r);
+    finish(r);
+}
+
+/* Energy (pJ) and time (ns) of a candidate's work (phases summed) and movement. */
+static void work_sum(const actions *x, const sim_candidate *c, sim_placement q, double *e,
+                     double *ns)
+{
+    double t[4], fold_ns;
+    work_terms(x, &c->total, q, (double)c->n_rows, (double)c->n_cap_rounds, t, &fold_ns);
+    *e = t[0] + t[1] + t[2] + t[3];
+    *ns = (double)c->n_folds * fold_ns;
+}
+
+static void move_sum(const actions *x, const sim_candidate *c, sim_dataflow d, double *e,
+                     double *ns)
+{
+    double t[3];
+    move_terms(x, c, d, t, ns);
+    *e = t[0] + t[1] + t[2];
+}
+
+/* The layer's mapping of least EDP (K-chunk, placement, dataflow), scored from the same terms
+ * on the phases' sums, then evaluated by phase. */
+static void eval_layer(const sim_plan *p, const actions *x, const sim_layer_plan *lp,
+                       sim_layer_result *best)
+{
+    double best_edp = INFINITY, pre_e = 0, pre_ns = 0, pre_active = 0;
+    size_t bk = 0;
+    sim_placement bq = SIM_PLACE_GROUPED;
+    sim_dataflow bd = SIM_FLOW_ROW_ROW;
+    if (lp->has_pre) {
+        double e, ns;
+        work_sum(x, &lp->pre, SIM_PLACE_GROUPED, &pre_e, &pre_ns);
+        move_sum(x, &lp->pre, SIM_FLOW_ROW_ROW, &e, &ns);
+        pre_e += e;
+        pre_ns += ns;
+        pre_active = active_caps(&lp->pre);
+    }
+    for (size_t k = 0; k < lp->n_candidates; k++) {
+        const sim_candidate *c = &lp->cand[k];
+        int n_places = c->has_dataflow ? SIM_PLACE_COUNT : 1;
+        int n_flows = c->has_dataflow ? SIM_FLOW_COUNT : 1;
+        double wake_pj, wake_ns, cap_leak, map_leak;
+        static_terms(p, x, c, fmax(active_caps(c), pre_active), &wake_pj, &wake_ns, &cap_leak,
+                     &map_leak);
+        double move_e[SIM_FLOW_COUNT], move_ns[SIM_FLOW_COUNT];
+        for (int d = 0; d < n_flows; d++)
+            move_sum(x, c, (sim_dataflow)d, &move_e[d], &move_ns[d]);
+        for (int q = 0; q < n_places; q++) {
+            double we, wns;
+            work_sum(x, c, (sim_placement)q, &we, &wns);
+            for (int d = 0; d < n_flows; d++) {
+                double ns = wns + move_ns[d] + pre_ns + wake_ns;
+                double e = we + move_e[d] + pre_e + wake_pj + (cap_leak + map_leak) * ns;
+                if (e * ns < best_edp) {
+                    best_edp = e * ns;
+                    bk = k;
+                    bq = (sim_placement)q;
+                    bd = (sim_dataflow)d;
+                }
             }
-            eval_static(p, x, c, &r);
-            finish(&r);
-            if ((k == 0 && q == 0 && d == 0) || r.edp_pj_ns < best->edp_pj_ns)
-                *best = r;
         }
+    }
+    eval_choice(p, x, lp, bk, bq, bd, best);
 }
 
 /* Peak efficiency: the chosen MAC programs on every row at once, nothing else, with the
@@ -396,8 +486,8 @@ static base_status eval_one(const sim_plan *plan, const tech_params *tech, doubl
         const sim_layer_plan *lp = &plan->layers[i];
         sim_layer_result best;
         memset(&best, 0, sizeof best);
-        for (size_t k = 0; k < lp->n_candidates; k++)
-            eval_candidate(plan, &x, lp, k, &best);
+        if (lp->n_candidates > 0)
+            eval_layer(plan, &x, lp, &best);
         best.layer = i;
         res->layers[i] = best;
         res->latency_ns += best.latency_ns;

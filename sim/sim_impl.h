@@ -44,6 +44,13 @@ void sim_trace_phase(sim_trace *t, sim_work *work, double weight);
 /* The largest entry of col_writes. */
 double sim_trace_max_writes(const sim_trace *t);
 
+/* An op program to trace: runs on t->arr (it may call sim_trace_rows), adds its expected
+ * written cells to t->work, and leaves its result field. */
+typedef base_status (*sim_trace_fn)(sim_trace *t, const void *ctx, ap_field *result);
+/* Traces fn into the current phase times the weight, remembering the trace under key (the
+ * op's fields; n_key <= 10) so that later calls with the same key replay it. */
+base_status sim_trace_cached(sim_trace *t, const unsigned *key, unsigned n_key, sim_trace_fn fn,
+                             const void *ctx, ap_field *result);
 /* Traces one signed MAC (ap_mac) into the current phase, remembered across calls. */
 base_status sim_trace_mac(sim_trace *t, ap_field a, ap_field b, ap_field acc, ap_field tmp,
                           unsigned carry);

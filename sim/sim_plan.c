@@ -135,20 +135,58 @@ ap_field sim_gemm_wt_field(const sim_gemm_layout *lay, uint64_t slot)
  * (plane reads are counted apart), so passes = compares. */
 static void total_counts(sim_candidate *c)
 {
-    c->n_compares = c->n_writes = c->n_plane_writes = c->n_plane_reads = 0;
+    sim_work *t = &c->total;
+    memset(t, 0, sizeof *t);
     for (int p = 0; p < SIM_PHASE_COUNT; p++) {
         const sim_work *w = &c->work[p];
-        c->n_compares += w->n_compares;
-        c->n_writes += w->n_writes;
-        c->n_plane_writes += w->n_plane_writes;
-        c->n_plane_reads += w->n_plane_reads;
+        t->n_compares += w->n_compares;
+        t->n_writes += w->n_writes;
+        t->n_plane_writes += w->n_plane_writes;
+        t->n_plane_reads += w->n_plane_reads;
+        t->compared_cols += w->compared_cols;
+        for (int q = 0; q < SIM_PLACE_COUNT; q++) {
+            t->ml_segments[q] += w->ml_segments[q];
+            t->ml_pipelined[q] += w->ml_pipelined[q];
+        }
+        t->written_cells += w->written_cells;
+        t->driven_cells += w->driven_cells;
     }
+    c->n_compares = t->n_compares;
+    c->n_writes = t->n_writes;
+    c->n_plane_writes = t->n_plane_writes;
+    c->n_plane_reads = t->n_plane_reads;
     c->n_passes = c->n_compares;
+}
+
+/* The 2D-AP tree over a GEMM output's n_chunks rows (ap_reduce_sum_groups), on a group of
+ * that many rows. */
+typedef struct tree_args {
+    const sim_gemm_layout *lay;
+    uint64_t n_chunks;
+} tree_args;
+
+static base_status run_tree(sim_trace *t, const void *ctx, ap_field *result)
+{
+    const tree_args *g = ctx;
+    const sim_gemm_layout *lay = g->lay;
+    ap_field tmp = {lay->scratch.col, lay->acc_bits};
+    *result = lay->tree_acc;
+    base_status st = sim_trace_rows(t, (size_t)g->n_chunks);
+    if (st == BASE_OK)
+        st = ap_reduce_sum_groups(t->arr, lay->mac_acc, lay->tree_acc, tmp, lay->carry, true,
+                                  (size_t)g->n_chunks);
+    if (st == BASE_OK)
+        st = sim_trace_rows(t, 1);
+    if (st == BASE_OK)
+        st = sim_add_written(t->work, t->weight, AP_OP_REDUCE_SUM_S, lay->acc_bits, 0,
+                             lay->acc_bits, (size_t)g->n_chunks);
+    return st;
 }
 
 /* Traces the GEMM row program (exec_gemm_run's steps) of layout lay: operand loads, chunk_k
  * MACs spread over the slots, the tree over n_chunks rows, the requantization, the read-out.
- * With count_all false only the match-line segments of t->place are added. */
+ * With count_all false only the MACs' match-line segments are added for t->place (the only
+ * compares whose columns the placement moves; the caller copies the rest). */
 static base_status trace_gemm(sim_trace *t, sim_candidate *c, const sim_gemm_layout *lay)
 {
     base_status st = BASE_OK;
@@ -160,27 +198,24 @@ static base_status trace_gemm(sim_trace *t, sim_candidate *c, const sim_gemm_lay
         double uses = (double)((c->chunk_k - s + lay->n_slots - 1) / lay->n_slots);
         ap_field act = sim_gemm_act_field(lay, s), wt = sim_gemm_wt_field(lay, s);
         sim_trace_phase(t, &c->work[SIM_PHASE_OPERAND_LOAD], uses);
-        st = ap_array_field_load(t->arr, act, NULL, 0);
-        if (st == BASE_OK)
+        if (t->count_all)
+            st = ap_array_field_load(t->arr, act, NULL, 0);
+        if (st == BASE_OK && t->count_all)
             st = ap_array_field_load(t->arr, wt, NULL, 0);
         sim_trace_phase(t, &c->work[SIM_PHASE_MAC], uses);
         if (st == BASE_OK)
             st = sim_trace_mac(t, act, wt, lay->mac_acc, prodf, lay->carry);
     }
     ap_field result = lay->tree_acc;
+    if (!t->count_all)
+        return st;
     if (st == BASE_OK && c->n_chunks > 1) {
-        /* the tree runs over a group of n_chunks rows */
-        st = sim_trace_rows(t, (size_t)c->n_chunks);
-        ap_field tmp = {lay->scratch.col, lay->acc_bits};
+        const unsigned key[] = {
+            3,          lay->mac_acc.col,     lay->acc_bits, lay->tree_acc.col, lay->scratch.col,
+            lay->carry, (unsigned)c->n_chunks};
+        const tree_args args = {lay, c->n_chunks};
         sim_trace_phase(t, &c->work[SIM_PHASE_REDUCTION], 1);
-        if (st == BASE_OK)
-            st = ap_reduce_sum_groups(t->arr, lay->mac_acc, lay->tree_acc, tmp, lay->carry, true,
-                                      (size_t)c->n_chunks);
-        if (st == BASE_OK)
-            st = sim_trace_rows(t, 1);
-        if (st == BASE_OK && t->count_all)
-            st = sim_add_written(&c->work[SIM_PHASE_REDUCTION], 1, AP_OP_REDUCE_SUM_S,
-                                 lay->acc_bits, 0, lay->acc_bits, (size_t)c->n_chunks);
+        st = sim_trace_cached(t, key, 7, run_tree, &args, &result);
     }
     if (st == BASE_OK && lay->o_bits < lay->acc_bits) {
         unsigned col = lay->requant_col;
@@ -227,6 +262,12 @@ base_status sim_gemm_candidate(const sim_arch *arch, uint64_t m, uint64_t n, uin
     }
     c->max_col_writes = sim_trace_max_writes(&t);
     sim_trace_close(&t);
+    for (int ph = 0; ph < SIM_PHASE_COUNT; ph++) /* the placement moves only the MACs' columns */
+        if (ph != SIM_PHASE_MAC) {
+            c->work[ph].ml_segments[SIM_PLACE_PAIRED] = c->work[ph].ml_segments[SIM_PLACE_GROUPED];
+            c->work[ph].ml_pipelined[SIM_PLACE_PAIRED] =
+                c->work[ph].ml_pipelined[SIM_PLACE_GROUPED];
+        }
     if (st == BASE_OK)
         st = sim_add_written(&c->work[SIM_PHASE_MAC], (double)c->chunk_k, AP_OP_MAC_S, a_width,
                              w_bits, c->acc_bits, 1);

@@ -36,7 +36,7 @@ static double pipelined_segments(const unsigned *cols, unsigned n, unsigned seg_
     double e = 0, reach = 1;
     for (unsigned j = 0; j < k; j++) {
         e += reach;
-        reach *= ldexp(1.0, -(int)cnt[j]);
+        reach /= (double)((uint64_t)1 << (cnt[j] < 63 ? cnt[j] : 63));
     }
     return e;
 }
@@ -145,83 +145,91 @@ base_status sim_add_written(sim_work *w, double times, ap_op op, unsigned wa, un
     return st;
 }
 
-/* ---- Memo of traced MACs ---------------------------------------------------------------
- * A plan traces the same MAC (same fields, same segment width) for many candidates and
- * layers; the trace of one MAC is remembered with the columns it writes, and replayed times
- * its weight. Static storage, like ap_core's multiply expectations: not thread-safe. */
-#define MAC_MEMO_SLOTS  512
-#define MAC_MEMO_WRITES 80
+/* ---- Remembered traces -----------------------------------------------------------------
+ * A plan traces the same op (same fields, same segment width) for many candidates and
+ * layers: the first trace of an op is recorded, with the columns it writes and the field it
+ * leaves, and later ones replay it times their weight. Static storage, like ap_core's
+ * multiply expectations: not thread-safe. */
+#define MEMO_SLOTS  8192 /* a ResNet50 plan traces a few thousand distinct ops */
+#define MEMO_KEY    12
+#define MEMO_WRITES 96
 
-typedef struct mac_memo {
-    unsigned key[9];
+typedef struct memo {
+    unsigned key[MEMO_KEY];
     bool used;
-    sim_work work; /* one MAC, placement slot 0 */
-    unsigned n_cols, cols[MAC_MEMO_WRITES];
-    double writes[MAC_MEMO_WRITES];
-} mac_memo;
+    sim_work work; /* one run, placement slot 0 */
+    ap_field result;
+    unsigned n_cols;
+    uint32_t cols[MEMO_WRITES];
+    uint32_t writes[MEMO_WRITES]; /* writes aimed at each column in one run */
+} memo;
 
-static mac_memo mac_memos[MAC_MEMO_SLOTS];
+static memo memos[MEMO_SLOTS];
 
-static unsigned memo_hash(const unsigned *k, unsigned n)
+static unsigned memo_hash(const unsigned *k)
 {
     uint64_t h = 1469598103934665603u;
-    for (unsigned i = 0; i < n; i++)
+    for (unsigned i = 0; i < MEMO_KEY; i++)
         h = (h ^ k[i]) * 1099511628211u;
-    return (unsigned)(h % MAC_MEMO_SLOTS);
+    return (unsigned)(h % MEMO_SLOTS);
 }
 
-/* Runs one MAC on a fresh tally and records it into m. */
-static base_status mac_record(sim_trace *t, ap_field a, ap_field b, ap_field acc, ap_field tmp,
-                              unsigned carry, mac_memo *m)
+/* Runs fn once on a fresh tally of t's array and records it into m. */
+static base_status memo_record(sim_trace *t, sim_trace_fn fn, const void *ctx, memo *m)
 {
     sim_trace rec = *t;
-    sim_work w;
-    memset(&w, 0, sizeof w);
+    memset(&m->work, 0, sizeof m->work);
     double *cw = base_calloc(t->n_cols, sizeof *cw);
     if (!cw)
-        return BASE_ERROR(BASE_ENOMEM, "out of memory tracing a MAC");
-    rec.work = &w;
+        return BASE_ERROR(BASE_ENOMEM, "out of memory tracing an op");
+    rec.work = &m->work;
     rec.weight = 1;
     rec.place = SIM_PLACE_GROUPED;
     rec.count_all = true;
     rec.col_writes = cw;
-    ap_array_set_observer(t->arr, observe, &rec);
-    base_status st = ap_mac(t->arr, a, b, acc, tmp, carry, true);
+    ap_array_set_observer(rec.arr, observe, &rec);
+    base_status st = fn(&rec, ctx, &m->result);
+    t->arr = rec.arr; /* fn may have replaced the array (sim_trace_rows) */
     ap_array_set_observer(t->arr, observe, t);
     m->n_cols = 0;
     for (unsigned c = 0; c < t->n_cols && st == BASE_OK; c++)
         if (cw[c] > 0) {
-            if (m->n_cols == MAC_MEMO_WRITES) {
-                st = BASE_ERROR(BASE_ECAPACITY, "a MAC writes more than %d columns",
-                                MAC_MEMO_WRITES);
+            if (m->n_cols == MEMO_WRITES) {
+                st = BASE_ERROR(BASE_ECAPACITY, "a traced op writes more than %d columns",
+                                MEMO_WRITES);
                 break;
             }
             m->cols[m->n_cols] = c;
-            m->writes[m->n_cols++] = cw[c];
+            m->writes[m->n_cols++] = (uint32_t)cw[c];
         }
     base_free(cw);
-    m->work = w;
     return st;
 }
 
-base_status sim_trace_mac(sim_trace *t, ap_field a, ap_field b, ap_field acc, ap_field tmp,
-                          unsigned carry)
+base_status sim_trace_cached(sim_trace *t, const unsigned *key, unsigned n_key, sim_trace_fn fn,
+                             const void *ctx, ap_field *result)
 {
-    unsigned key[9] = {a.col,     a.width, b.col, b.width,    acc.col,
-                       acc.width, tmp.col, carry, t->seg_cols};
-    mac_memo *m = &mac_memos[memo_hash(key, 9)];
-    if (!m->used || memcmp(m->key, key, sizeof key) != 0) {
-        mac_memo fresh;
-        base_status st = mac_record(t, a, b, acc, tmp, carry, &fresh);
+    unsigned k[MEMO_KEY] = {0};
+    if (n_key + 2 > MEMO_KEY)
+        return BASE_ERROR(BASE_EINVAL, "trace memo key of %u values", n_key);
+    memcpy(k, key, n_key * sizeof *key);
+    k[n_key] = t->seg_cols;
+    k[n_key + 1] = n_key; /* keys of different lengths never meet */
+    memo *m = &memos[memo_hash(k)];
+    if (!m->used || memcmp(m->key, k, sizeof k) != 0) {
+        memo fresh;
+        base_status st = memo_record(t, fn, ctx, &fresh);
         if (st != BASE_OK)
             return st;
-        memcpy(fresh.key, key, sizeof key);
+        memcpy(fresh.key, k, sizeof k);
         fresh.used = true;
         *m = fresh;
     }
     /* Replay x weight into the current phase. */
     sim_work *w = t->work;
     double x = t->weight;
+    if (result)
+        *result = m->result;
     w->ml_segments[t->place] += x * m->work.ml_segments[SIM_PLACE_GROUPED];
     w->ml_pipelined[t->place] += x * m->work.ml_pipelined[SIM_PLACE_GROUPED];
     if (!t->count_all)
@@ -231,10 +239,31 @@ base_status sim_trace_mac(sim_trace *t, ap_field a, ap_field b, ap_field acc, ap
     w->n_plane_writes += (uint64_t)x * m->work.n_plane_writes;
     w->n_plane_reads += (uint64_t)x * m->work.n_plane_reads;
     w->compared_cols += (uint64_t)x * m->work.compared_cols;
+    w->written_cells += x * m->work.written_cells;
     w->driven_cells += x * m->work.driven_cells;
     for (unsigned i = 0; i < m->n_cols; i++)
-        t->col_writes[m->cols[i]] += x * m->writes[i];
+        t->col_writes[m->cols[i]] += x * (double)m->writes[i];
     return BASE_OK;
+}
+
+typedef struct mac_args {
+    ap_field a, b, acc, tmp;
+    unsigned carry;
+} mac_args;
+
+static base_status run_mac(sim_trace *t, const void *ctx, ap_field *result)
+{
+    const mac_args *m = ctx;
+    *result = m->acc;
+    return ap_mac(t->arr, m->a, m->b, m->acc, m->tmp, m->carry, true);
+}
+
+base_status sim_trace_mac(sim_trace *t, ap_field a, ap_field b, ap_field acc, ap_field tmp,
+                          unsigned carry)
+{
+    const unsigned key[] = {1, a.col, a.width, b.col, b.width, acc.col, acc.width, tmp.col, carry};
+    const mac_args args = {a, b, acc, tmp, carry};
+    return sim_trace_cached(t, key, 9, run_mac, &args, NULL);
 }
 
 static ap_field take(unsigned *col, unsigned width)
@@ -247,12 +276,35 @@ static ap_field take(unsigned *col, unsigned width)
 /* Mirrors exec_ap_requant (exec/exec_gemm.c): pre-shift to the widest multiply operand,
  * load the multiplier b, multiply, shift back with rounding. The planner's shift is the
  * widest one (the result's width below the product's); the counts do not depend on b. */
+typedef struct requant_args {
+    ap_field src;
+    unsigned o, col, carry;
+} requant_args;
+
+static base_status run_requant(sim_trace *t, const void *ctx, ap_field *result);
+
 base_status sim_trace_requant(sim_trace *t, ap_field src, unsigned o, unsigned *col, unsigned carry,
                               ap_field *result)
 {
     *result = src;
     if (o >= src.width)
         return BASE_OK;
+    const unsigned key[] = {2, src.col, src.width, o, *col, carry};
+    const requant_args args = {src, o, *col, carry};
+    base_status st = sim_trace_cached(t, key, 6, run_requant, &args, result);
+    /* the fields it took end where the result ends */
+    if (st == BASE_OK)
+        *col = result->col + result->width;
+    return st;
+}
+
+/* The requantization itself, as exec_ap_requant runs it. */
+static base_status run_requant(sim_trace *t, const void *ctx, ap_field *result)
+{
+    const requant_args *r = ctx;
+    ap_field src = r->src;
+    unsigned o = r->o, carry = r->carry, c0 = r->col;
+    unsigned *col = &c0;
     base_status st = BASE_OK;
     unsigned m = sim_requant_scale_bits(o);
     sim_work *w = t->work;
