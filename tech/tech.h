@@ -217,6 +217,26 @@ double tech_cell_area_um2(const tech_params *t);
  * never below the hard floor), a non-finite vdd_v. BASE_EINVAL if t was not validated. */
 base_status tech_scale(const tech_params *t, double vdd_v, tech_at_vdd *out);
 
+/* ---- Technology nodes (tech_node.c; docs/TECH.md, "Nodes") ------------------------------
+ * The CMOS scaling fits of Stillmaker and Baas (Integration 58, 2017), 7..180 nm, with the
+ * nominal supply per node of github.com/VerticalResearchGroup/upcycle; 28 and 22 nm are
+ * interpolated in log(node). */
+typedef struct tech_node_factors_t {
+    double delay, energy, power, area; /* target over source */
+} tech_node_factors_t;
+/* The nominal supply of a node. BASE_ERANGE outside 7..180 nm. */
+base_status tech_node_vdd(double node_nm, double *vdd_v);
+/* Factors moving a CMOS figure from (from_nm, from_vdd) to (to_nm, to_vdd). BASE_ERANGE for
+ * a node outside the fits or a supply where a fit is not positive. */
+base_status tech_node_factors(double from_nm, double from_vdd, double to_nm, double to_vdd,
+                              tech_node_factors_t *out);
+/* A validated copy of src moved to node_nm: supplies in proportion to the nodes' nominal
+ * supplies, CMOS energies, delays, leakage and cell area by the fits' factors; an NVM table
+ * keeps its device's write switch and pulse and the unscaled share of its compare energy.
+ * Each moved figure's source says so. BASE_EUNSUPPORTED for a table with measured per-voltage
+ * points; errors of tech_node_factors. Free with tech_params_free. */
+base_status tech_params_at_node(const tech_params *src, double node_nm, tech_params **out);
+
 /* ---- Loading tables from YAML (tech_load.c; format in docs/TECH.md) ------------------ */
 /* Loads and validates the table in path. On success *out is a validated tech_params whose
  * origin is path; the caller frees it with tech_params_free. Errors (*out stays NULL):
