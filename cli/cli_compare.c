@@ -1,7 +1,9 @@
 /* cli_compare.c - `apsim compare`: the AP and the four rival models of accel/ (Sparq,
  * PoTAcc, bitwise systolic array, Ax-BxP; docs/ACCEL.md) on one network and bit
  * configuration: latency, energy and EDP side by side, each relative to the AP. The rivals
- * model only conv/FC (GEMM) layers, so ratios are taken against the AP's conv/FC layers. */
+ * model only conv/FC (GEMM) layers, so ratios are taken against the AP's conv/FC layers.
+ * Every rival is moved to the AP technology's node and supply (sim_accel_basis_of_tech;
+ * docs/ACCEL.md, "One basis") unless --native keeps each on its own platform. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,7 +17,7 @@ static void usage(FILE *fp)
 {
     fprintf(fp,
             "usage: apsim compare <network> [--bits SPEC] [--tech NAME] [--vdd V] [--arch NAME]\n"
-            "                     [--batch N] [--csv FILE] [--quiet]\n"
+            "                     [--batch N] [--csv FILE] [--native] [--quiet]\n"
             "  <network>  alexnet, vgg16, resnet18, resnet50 or a network YAML file\n"
             "  --bits     int8 (default), int4, wXaY, a HAWQ-V3 scheme or a bit-config file\n"
             "  --tech     the AP's technology: " SIM_DEFAULT_TECH
@@ -23,20 +25,24 @@ static void usage(FILE *fp)
             "  --vdd      the AP's logic supply in volts (default: the technology's nominal)\n"
             "  --arch     " SIM_DEFAULT_ARCH " (default) or an architecture YAML file\n"
             "  --batch    images per batch (default: the architecture's)\n"
-            "  --csv      write the table as CSV (atomically)\n");
+            "  --csv      write the table as CSV (atomically)\n"
+            "  --native   keep each rival's figures on its own platform (node, supply, FPGA)\n"
+            "             instead of moving them to the AP technology's node and supply\n");
 }
 
 typedef struct cmp_row {
     const char *accel, *scope, *path;
     int ok;
     double latency_ns, energy_pj;
+    sim_accel_basis basis; /* rivals only */
 } cmp_row;
 
 typedef struct cmp_table {
     const net_network *net;
     const net_bitcfg *bits;
     const char *label, *tech;
-    double vdd_v;
+    double vdd_v, node_nm;
+    int native;
     unsigned batch;
     size_t n_rows;
     cmp_row rows[MAX_ROWS];
@@ -60,12 +66,37 @@ static void csv_num(FILE *fp, double v)
         fprintf(fp, "%.6e", v);
 }
 
+/* The basis columns: the basis (ap or native), its node and supply, the row's platform, the
+ * factors applied to its native figures and the conversion in words. */
+static void write_basis(FILE *fp, const cmp_table *t, const cmp_row *r, int ap)
+{
+    const sim_accel_basis *b = &r->basis;
+    int native = !ap && t->native;
+    fprintf(fp, ",%s", native ? "native" : "ap");
+    if (native && b->platform->node_nm > 0)
+        fprintf(fp, ",%g,%.3f", b->platform->node_nm, b->from_vdd_v);
+    else if (native)
+        fputs(",,", fp);
+    else
+        fprintf(fp, ",%g,%.3f", t->node_nm, t->vdd_v);
+    if (ap) {
+        fprintf(fp, ",%s,1,1,AP technology", t->tech);
+        return;
+    }
+    fprintf(fp, ",%s", b->platform->device);
+    csv_num(fp, b->latency);
+    csv_num(fp, b->energy);
+    fprintf(fp, ",%s", b->label);
+}
+
 static base_status write_csv(FILE *fp, const void *ctx)
 {
     const cmp_table *t = ctx;
     const cmp_row *ref = ref_row(t);
     fprintf(fp, "network,bits,label,accelerator,scope,technology,vdd_v,batch,status,path,"
-                "latency_ms,energy_mj,edp_js,latency_rel_ap,energy_rel_ap,edp_rel_ap\n");
+                "latency_ms,energy_mj,edp_js,latency_rel_ap,energy_rel_ap,edp_rel_ap,"
+                "basis,basis_node_nm,basis_vdd_v,platform,latency_factor,energy_factor,"
+                "conversion\n");
     for (size_t i = 0; i < t->n_rows; i++) {
         const cmp_row *r = &t->rows[i];
         int ap = i < 2;
@@ -81,6 +112,7 @@ static base_status write_csv(FILE *fp, const void *ctx)
         csv_num(fp, r->ok ? r->latency_ns / ref->latency_ns : nan);
         csv_num(fp, r->ok ? r->energy_pj / ref->energy_pj : nan);
         csv_num(fp, r->ok ? edp_js(r) / edp_js(ref) : nan);
+        write_basis(fp, t, r, ap);
         fputc('\n', fp);
     }
     return base_write_status(fp);
@@ -89,8 +121,16 @@ static base_status write_csv(FILE *fp, const void *ctx)
 static void print_table(const cmp_table *t)
 {
     const cmp_row *ref = ref_row(t);
-    printf("%s, %s (%s), batch %u; AP on %s at %.3f V\n\n", t->net->name, sim_bits_name(t->bits),
+    printf("%s, %s (%s), batch %u; AP on %s at %.3f V\n", t->net->name, sim_bits_name(t->bits),
            t->label, t->batch, t->tech, t->vdd_v);
+    if (t->native)
+        printf("basis: native (--native): each rival on its own platform, node and supply\n\n");
+    else
+        printf(
+            "basis: %g nm at %.3f V (the AP technology's node and supply); ASIC rivals moved by\n"
+            "  Stillmaker-Baas node factors, FPGA rivals first divided by the Kuon-Rose\n"
+            "  FPGA-to-ASIC gap (delay %.1fx, energy %.0fx)\n\n",
+            t->node_nm, t->vdd_v, SIM_FPGA_GAP_DELAY, SIM_FPGA_GAP_ENERGY);
     printf("  %-8s %-8s %-22s %12s %12s %12s %9s %9s %9s\n", "accel", "scope", "path", "latency_ms",
            "energy_mj", "edp_js", "lat/AP", "energy/AP", "EDP/AP");
     for (size_t i = 0; i < t->n_rows; i++) {
@@ -106,15 +146,24 @@ static void print_table(const cmp_table *t)
                edp_js(r) / edp_js(ref));
     }
     printf("\n  Ratios are to the AP's conv/fc layers (row 2): the rival models cost only conv/fc\n"
-           "  (GEMM) layers, in their own clock and technology, independent of --tech/--vdd.\n");
+           "  (GEMM) layers.\n  Rival platforms%s:\n",
+           t->native ? " (figures native)" : " and conversions (x latency, x energy)");
+    for (size_t i = 2; i < t->n_rows; i++) {
+        const sim_accel_basis *b = &t->rows[i].basis;
+        if (t->native)
+            printf("  %-8s %s: %s\n", t->rows[i].accel, b->platform->device, b->label);
+        else
+            printf("  %-8s %s: %s (x %.4g, x %.4g)\n", t->rows[i].accel, b->platform->device,
+                   b->label, b->latency, b->energy);
+    }
 }
 
 /* Fills the AP rows: the whole network and its conv/FC layers alone. */
 static void ap_rows(cmp_table *t, const sim_result *res)
 {
     cmp_row *all = &t->rows[0], *gemm = &t->rows[1];
-    *all = (cmp_row){"ap", "network", "", 1, res->latency_ns, res->energy_pj};
-    *gemm = (cmp_row){"ap", "conv/fc", "", 1, 0, 0};
+    *all = (cmp_row){"ap", "network", "", 1, res->latency_ns, res->energy_pj, {0}};
+    *gemm = (cmp_row){"ap", "conv/fc", "", 1, 0, 0, {0}};
     for (size_t i = 0; i < res->n_layers; i++) {
         if (!net_kind_has_weights(res->net->layers[res->layers[i].layer].kind))
             continue;
@@ -131,17 +180,22 @@ static base_status rival_rows(cmp_table *t, unsigned batch)
         acc_cost c;
         const char *name = acc_model_name(acc_model_at(i));
         cmp_row *r = &t->rows[t->n_rows++];
-        base_status st = sim_accel_open(name, &a);
+        sim_accel_basis basis;
+        base_status st = sim_accel_basis_at(name, t->node_nm, t->vdd_v, t->native, &basis);
+        if (st != BASE_OK)
+            return st;
+        st = sim_accel_open(name, &a);
         if (st == BASE_OK)
             st = sim_accel_run(&a, t->net, t->bits, batch, &c);
         sim_accel_close(&a);
-        *r = (cmp_row){name, "conv/fc", "", 0, 0, 0};
+        *r = (cmp_row){name, "conv/fc", "", 0, 0, 0, basis};
         if (st == BASE_EUNSUPPORTED) {
             base_error_clear();
             continue;
         }
         if (st != BASE_OK)
             return st;
+        sim_accel_basis_apply(&basis, &c);
         r->ok = 1;
         r->path = c.path ? c.path : "";
         r->latency_ns = c.latency_ns;
@@ -154,11 +208,30 @@ int cli_compare(int argc, char **argv)
 {
     cli_point pt;
     const char *csv_arg = NULL;
-    int quiet = 0;
+    int quiet = 0, native = 0, n = 0;
+    /* --native is compare's own flag: taken out before the shared point options are read
+     * (an option's value equal to "--native" stays a value). */
+    char **rest = base_calloc((size_t)argc + 1, sizeof *rest);
+    if (!rest) {
+        fprintf(stderr, "apsim compare: out of memory\n");
+        return 1;
+    }
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--native") == 0) {
+            native = 1;
+            continue;
+        }
+        rest[n++] = argv[i];
+        if (argv[i][0] == '-' && strcmp(argv[i], "--quiet") != 0 && i + 1 < argc &&
+            strcmp(argv[i], "--help") != 0 && strcmp(argv[i], "-h") != 0)
+            rest[n++] = argv[++i];
+    }
     cli_point_init(&pt);
-    int early = cli_point_parse(&pt, "compare", "--csv", &csv_arg, &quiet, usage, argc, argv);
-    if (early >= 0)
+    int early = cli_point_parse(&pt, "compare", "--csv", &csv_arg, &quiet, usage, n, rest);
+    if (early >= 0) {
+        base_free(rest);
         return early;
+    }
     char label[16];
     sim_result *res = NULL;
     cmp_table t;
@@ -172,6 +245,8 @@ int cli_compare(int argc, char **argv)
         t.label = sim_bits_label(pt.net, pt.bits, label, sizeof label);
         t.tech = pt.tech->name;
         t.vdd_v = pt.vdd_v;
+        t.node_nm = pt.tech->node_nm.value;
+        t.native = native;
         t.batch = pt.arch.batch;
         ap_rows(&t, res);
         st = rival_rows(&t, pt.arch.batch);
@@ -187,5 +262,6 @@ int cli_compare(int argc, char **argv)
     }
     sim_result_free(res);
     cli_point_fini(&pt);
+    base_free(rest);
     return rc;
 }

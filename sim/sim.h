@@ -313,11 +313,60 @@ base_status sim_accel_layers(const net_network *net, const net_bitcfg *bits, uns
 base_status sim_accel_run(sim_accel *a, const net_network *net, const net_bitcfg *bits,
                           unsigned batch, acc_cost *total);
 
+/* ---- Rivals on one basis (sim_accel.c; docs/ACCEL.md, "One basis") ---------------------
+ * Each rival's model gives energy and latency on its own platform. On the AP's basis a rival
+ * is moved to the AP technology's node and supply: an FPGA design first becomes an ASIC at the
+ * FPGA's node by the FPGA-to-ASIC gap of Kuon and Rose (IEEE TCAD 26(2), 2007), then every
+ * ASIC is moved with the Stillmaker-Baas node factors (tech_node_factors). */
+#define SIM_FPGA_GAP_DELAY 3.5  /* critical-path delay, FPGA/ASIC: "roughly 3 to 4" */
+#define SIM_FPGA_GAP_POWER 14.0 /* dynamic power at one clock, FPGA/ASIC: "approximately 14" */
+#define SIM_FPGA_GAP_AREA  35.0 /* logic-only area, FPGA/ASIC: "on average 35" */
+/* Energy per operation: Kuon and Rose compare dynamic power at the same clock, so power over
+ * the same time is energy over the same work: the energy gap is the power gap. The ASIC's
+ * shorter delay changes latency, not the energy of an operation. */
+#define SIM_FPGA_GAP_ENERGY SIM_FPGA_GAP_POWER
+
+/* The platform a rival's figures belong to, with public sources (table in sim_accel.c). */
+typedef struct sim_accel_platform {
+    const char *model;  /* accel/ model name */
+    int fpga;           /* 1: an FPGA design */
+    double node_nm;     /* 0: not published; the rival is assumed at the basis [est] */
+    double vdd_v;       /* core supply; 0: the node's nominal (tech_node_vdd) [est] */
+    const char *device; /* e.g. "GF 22FDX" (no commas) */
+    const char *source; /* where the node and supply come from */
+} sim_accel_platform;
+
+/* How a rival's native figures become figures on the basis: native x latency (energy, area). */
+typedef struct sim_accel_basis {
+    int native; /* 1: left on the rival's own platform */
+    const sim_accel_platform *platform;
+    double node_nm, vdd_v;                  /* the basis: the AP technology's node and supply */
+    double from_vdd_v;                      /* the platform's supply used (nominal when unknown) */
+    int vdd_est;                            /* from_vdd_v is the node's nominal [est] */
+    double gap_delay, gap_energy, gap_area; /* FPGA-to-ASIC divisors; 1 for an ASIC */
+    tech_node_factors_t node;               /* platform node and supply -> basis; 1 when unknown */
+    double latency, energy, area;           /* total factors applied to the native figures */
+    char label[200];                        /* the conversion in words, CSV-safe (no commas) */
+} sim_accel_basis;
+
+/* The platform record of model (one per accel/ model); BASE_ENOTFOUND for another name. */
+base_status sim_accel_platform_of(const char *model, const sim_accel_platform **out);
+/* The conversion of model's figures to (node_nm, vdd_v); native != 0 gives factors of 1 and
+ * the label "native <platform>". Errors: sim_accel_platform_of's, tech_node_factors' (a node
+ * outside 7..180 nm or a supply where the fits are not positive), wrapped with the model. */
+base_status sim_accel_basis_at(const char *model, double node_nm, double vdd_v, int native,
+                               sim_accel_basis *out);
+/* The basis of an AP technology at supply vdd_v: its node and that supply. */
+base_status sim_accel_basis_of_tech(const char *model, const tech_params *tech, double vdd_v,
+                                    int native, sim_accel_basis *out);
+/* Multiplies c's latency and energy by the basis' factors (cycles and MACs unchanged). */
+void sim_accel_basis_apply(const sim_accel_basis *b, acc_cost *c);
+
 /* Version of the cost model, folded into the sweep journal's header with the contents of
  * every input file (experiment, networks, bit configurations, technologies, architecture,
  * published table): a journal written under another version is not reused. Bump it whenever
  * a code change alters any cost figure. */
-#define SIM_MODEL_VERSION "apsim-cost-model 2026-11-30"
+#define SIM_MODEL_VERSION "apsim-cost-model 2026-12-01"
 /* ---- Mapping pieces shared with bit-exact execution (exec/) ----------------------------- */
 /* Dyadic requantization (HAWQ-V3): an integer accumulator is scaled by b / 2^c and rounded.
  * With an m-bit multiplier b the scale's relative error is at most 2^-(m-1), so an o-bit

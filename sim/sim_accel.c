@@ -75,3 +75,93 @@ base_status sim_accel_run(sim_accel *a, const net_network *net, const net_bitcfg
     base_free(layers);
     return st;
 }
+
+/* ---- Rivals on one basis ---------------------------------------------------------------
+ * Platforms, each figure with its public source. FPGA device nodes: AMD/Xilinx product
+ * pages (Zynq-7000: TSMC 28 nm HPL; Zynq UltraScale+: TSMC 16 nm FinFET); core supplies
+ * (VCCINT) from the data sheets DS187 (Zynq-7000, 1.0 V) and DS925 (Zynq UltraScale+,
+ * 0.85 V). */
+static const sim_accel_platform platforms[] = {
+    {"sparq", 0, 22, 0, "GF 22FDX (Ara RISC-V vector core)",
+     "Sparq arXiv 2306.09905: modified Ara in GF 22FDX (22 nm FD-SOI); supply not given: "
+     "22 nm nominal [est]"},
+    {"potacc", 1, 28, 1.0, "PYNQ-Z2 Zynq-7020 FPGA",
+     "PoTAcc arXiv 2409.20403: PYNQ-Z2 (Zynq-7020) at 200 MHz; Zynq-7000 is TSMC 28 nm HPL "
+     "(AMD product page); VCCINT 1.0 V (AMD DS187)"},
+    {"bitsys", 1, 16, 0.85, "Ultra96 Zynq UltraScale+ FPGA",
+     "bitwise systolic array arXiv 2602.23334: Ultra96 at 250 MHz; Zynq UltraScale+ is TSMC "
+     "16 nm FinFET (AMD product page); VCCINT 0.85 V (AMD DS925)"},
+    {"axbxp", 0, 0, 0, "ASIC (node not published)",
+     "Ax-BxP arXiv 2011.13000: an ASIC whose node the abstract does not give; every hardware "
+     "figure of the model is [est], so it is assumed at the basis [est]"},
+};
+
+base_status sim_accel_platform_of(const char *model, const sim_accel_platform **out)
+{
+    for (size_t i = 0; i < sizeof platforms / sizeof platforms[0]; i++) {
+        if (strcmp(platforms[i].model, model) == 0) {
+            *out = &platforms[i];
+            return BASE_OK;
+        }
+    }
+    return BASE_ERROR(BASE_ENOTFOUND, "no platform record for rival '%s'", model);
+}
+
+base_status sim_accel_basis_at(const char *model, double node_nm, double vdd_v, int native,
+                               sim_accel_basis *out)
+{
+    memset(out, 0, sizeof *out);
+    base_status st = sim_accel_platform_of(model, &out->platform);
+    if (st != BASE_OK)
+        return st;
+    const sim_accel_platform *p = out->platform;
+    out->native = native;
+    out->node_nm = node_nm;
+    out->vdd_v = vdd_v;
+    out->from_vdd_v = p->vdd_v;
+    out->vdd_est = p->node_nm > 0 && p->vdd_v <= 0;
+    out->gap_delay = out->gap_energy = out->gap_area = 1;
+    out->node = (tech_node_factors_t){1, 1, 1, 1};
+    if (p->node_nm > 0 && out->vdd_est)
+        st = tech_node_vdd(p->node_nm, &out->from_vdd_v);
+    if (st == BASE_OK && !native && p->fpga) {
+        out->gap_delay = SIM_FPGA_GAP_DELAY;
+        out->gap_energy = SIM_FPGA_GAP_ENERGY;
+        out->gap_area = SIM_FPGA_GAP_AREA;
+    }
+    if (st == BASE_OK && !native && p->node_nm > 0)
+        st = tech_node_factors(p->node_nm, out->from_vdd_v, node_nm, vdd_v, &out->node);
+    if (st != BASE_OK)
+        return base_error_wrap(st, NULL, 0, 0, "rival '%s' on %g nm at %g V: ", model, node_nm,
+                               vdd_v);
+    out->latency = out->node.delay / out->gap_delay;
+    out->energy = out->node.energy / out->gap_energy;
+    out->area = out->node.area / out->gap_area;
+    char from[64];
+    if (p->node_nm > 0)
+        snprintf(from, sizeof from, "%s %g nm %.2f V%s", p->fpga ? "fpga" : "asic", p->node_nm,
+                 out->from_vdd_v, out->vdd_est ? " [est]" : "");
+    else
+        snprintf(from, sizeof from, "asic node unknown");
+    if (native)
+        snprintf(out->label, sizeof out->label, "native: %s", from);
+    else if (p->node_nm <= 0)
+        snprintf(out->label, sizeof out->label, "%s: assumed at %g nm %.2f V [est]", from, node_nm,
+                 vdd_v);
+    else
+        snprintf(out->label, sizeof out->label, "%s%s -> %g nm %.2f V", from,
+                 p->fpga ? " / Kuon-Rose gap" : "", node_nm, vdd_v);
+    return BASE_OK;
+}
+
+base_status sim_accel_basis_of_tech(const char *model, const tech_params *tech, double vdd_v,
+                                    int native, sim_accel_basis *out)
+{
+    return sim_accel_basis_at(model, tech->node_nm.value, vdd_v, native, out);
+}
+
+void sim_accel_basis_apply(const sim_accel_basis *b, acc_cost *c)
+{
+    c->latency_ns *= b->latency;
+    c->energy_pj *= b->energy;
+}

@@ -119,6 +119,10 @@ base_status study_journal_open(const study_experiment *e, const char *path, stud
                                size_t *n_resumed, FILE **out);
 void study_journal_write(FILE *fp, size_t i, const study_point *p);
 
+/* The basis a rival point of e is moved to (study_sweep.c): the experiment's first technology
+ * at its nominal supply (docs/EXPERIMENTS.md, "Rivals' basis"). Errors of sim_accel_basis_at. */
+base_status study_rival_basis(const study_experiment *e, size_t accel, sim_accel_basis *out);
+
 /* What the writers read (study_write.c). */
 typedef struct study_sweep_out {
     const study_experiment *e;

@@ -35,13 +35,27 @@ static void fill_ap(study_point *p, const sim_result *r)
     p->macs = r->macs;
 }
 
-/* Runs a rival model; a configuration its datapath cannot run is a recorded outcome. */
+base_status study_rival_basis(const study_experiment *e, size_t accel, sim_accel_basis *out)
+{
+    const tech_params *t = e->techs[0];
+    return sim_accel_basis_of_tech(acc_model_name(e->accels[accel].model), t, t->vdd_nom_v.value, 0,
+                                   out);
+}
+
+/* Runs a rival model on the sweep's basis; a configuration its datapath cannot run is a
+ * recorded outcome. */
 static base_status eval_rival(const study_experiment *e, study_point *p)
 {
     acc_cost c;
+    sim_accel_basis basis;
     sim_accel *a = &e->accels[p->accel];
-    base_status st = sim_accel_run(a, e->nets[p->net], e->cfgs[p->net * e->n_bits + p->bits],
-                                   e->batch[p->batch], &c);
+    base_status st = study_rival_basis(e, p->accel, &basis);
+    if (st != BASE_OK)
+        return st;
+    st = sim_accel_run(a, e->nets[p->net], e->cfgs[p->net * e->n_bits + p->bits],
+                       e->batch[p->batch], &c);
+    if (st == BASE_OK)
+        sim_accel_basis_apply(&basis, &c);
     clear_figures(p);
     if (st == BASE_EUNSUPPORTED) {
         base_error_clear();

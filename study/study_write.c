@@ -98,6 +98,22 @@ void study_series_name(const study_experiment *e, study_point *p)
             *q = '_';
 }
 
+/* The basis column: an AP point's own technology node and supply; a rival's conversion to
+ * the sweep's basis (study_rival_basis). */
+static void write_basis(FILE *fp, const study_experiment *e, const study_point *p)
+{
+    sim_accel_basis b;
+    if (p->tech != STUDY_NO_TECH) {
+        fprintf(fp, "ap %s %g nm %.2f V", e->techs[p->tech]->name, e->techs[p->tech]->node_nm.value,
+                p->vdd_v);
+    } else if (study_rival_basis(e, p->accel, &b) == BASE_OK) {
+        fputs(b.label, fp);
+    } else {
+        base_error_clear(); /* the sweep computed it: not reached */
+        fputs("native", fp);
+    }
+}
+
 static void write_point(FILE *fp, const study_experiment *e, const study_point *p)
 {
     size_t k = p->net * e->n_bits + p->bits;
@@ -119,8 +135,10 @@ static void write_point(FILE *fp, const study_experiment *e, const study_point *
     put_num(fp, 6, 1, p->gops_per_mm2);
     put_num(fp, 6, 1, p->inf_s);
     put_num(fp, 3, 0, p->area_mm2);
-    fprintf(fp, ",%d,%s,%s,\"%s\",\"%s\"\n", p->pareto, p->series, p->path, p->energy_law,
+    fprintf(fp, ",%d,%s,%s,\"%s\",\"%s\",", p->pareto, p->series, p->path, p->energy_law,
             p->delay_law);
+    write_basis(fp, e, p);
+    fputc('\n', fp);
 }
 
 /* The header of points.csv and front.csv: the energy components come from sim's table. */
@@ -132,7 +150,7 @@ static void points_header(FILE *fp)
     for (int c = 0; c < SIM_COMP_COUNT; c++)
         fprintf(fp, ",energy_%s_mj", sim_component_name((sim_component)c));
     fputs(",energy_per_inf_mj,macs_per_batch,tops_per_w,peak_tops_per_w,gops_per_mm2,"
-          "inferences_per_s,area_mm2,pareto,series,path,energy_law,delay_law\n",
+          "inferences_per_s,area_mm2,pareto,series,path,energy_law,delay_law,basis\n",
           fp);
 }
 
@@ -292,7 +310,12 @@ static void plot_lines(FILE *fp, const study_sweep_out *o, size_t *firsts, const
         int rivals = 0;
         for (size_t a = 0; a < e->n_accels; a++)
             rivals |= e->accels[a].model != NULL;
-        fprintf(fp, "%s)|", rivals && want == is_ok ? "; rivals: conv/fc only" : "");
+        if (rivals && want == is_ok)
+            fprintf(fp,
+                    "; rivals: conv/fc only, on the basis %g nm %.2f V of %s, FPGAs via the "
+                    "Kuon-Rose gap",
+                    e->techs[0]->node_nm.value, e->techs[0]->vdd_nom_v.value, e->techs[0]->name);
+        fputs(")|", fp);
         for (size_t s = 0; s < shown; s++)
             fprintf(fp, "%s%s", s ? " " : "", o->pts[firsts[s]].series);
         fprintf(fp, "%s%s\n", extra ? "|" : "", extra ? extra : "");

@@ -615,7 +615,8 @@ START_TEST(test_sweep_writes_front_and_plot_list)
     char *list = slurp(path);
     ck_assert_str_eq(
         list, "edp_accuracy|points.csv|edp_accuracy|resnet18: EDP versus ImageNet "
-              "top-1 accuracy (bf_imna_default, batch 1; rivals: conv/fc only)|ap/sram/0.70V "
+              "top-1 accuracy (bf_imna_default, batch 1; rivals: conv/fc only, on the basis 28 nm "
+              "0.90 V of sram, FPGAs via the Kuon-Rose gap)|ap/sram/0.70V "
               "ap/sram/0.90V bitsys sparq|front.csv\n"
               "layer_energy|layers.csv|layer_energy|resnet18, int4 on sram at 0.70 "
               "V, batch 1: energy per layer|-\n");
