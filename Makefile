@@ -184,7 +184,7 @@ format-check:
 	clang-format --dry-run --Werror $(wildcard */*.c */*.h)
 
 # Data the program reads at run time (found under $(PREFIX)/share/apsim once installed).
-DATA_FILES = $(shell find networks tech sim/arch accel experiments plots -type f \
+DATA_FILES = $(shell find networks tech sim/arch accel experiments reference plots -type f \
                  \( -name '*.yaml' -o -name '*.gp' -o -name '*.sh' \) | sort)
 
 # install: the apsim binary and its data under $(DESTDIR)$(PREFIX).

@@ -48,8 +48,8 @@ static base_status load_names(const cfg_node *seq, const char *what, const char 
 static base_status load_published(study_experiment *e, const cfg_node *node)
 {
     static const char *const top_keys[] = {"systems", NULL};
-    static const char *const sys_keys[] = {"name",         "source",   "gops_per_w",
-                                           "gops_per_mm2", "relative", NULL};
+    static const char *const sys_keys[] = {"name",     "source",  "gops_per_w", "gops_per_mm2",
+                                           "relative", "node_nm", NULL};
     const char *path;
     cfg_doc *doc = NULL;
     base_status st = cfg_to_str(node, &path);
@@ -78,7 +78,7 @@ static base_status load_published(study_experiment *e, const cfg_node *node)
         const cfg_node *s = cfg_seq_at(systems, i), *v;
         study_published *p = &e->pub[e->n_pub++];
         const char *name = NULL, *source = NULL, *rel = NULL;
-        p->gops_per_w = p->gops_per_mm2 = NAN;
+        p->gops_per_w = p->gops_per_mm2 = p->node_nm = NAN;
         st = cfg_map_check(s, "system", sys_keys);
         if (st == BASE_OK && (st = cfg_map_require(s, "name", "system", &v)) == BASE_OK)
             st = cfg_to_str(v, &name);
@@ -90,6 +90,8 @@ static base_status load_published(study_experiment *e, const cfg_node *node)
             st = cfg_get_double(s, "gops_per_w", 1e-6, 1e9, &p->gops_per_w);
         if (st == BASE_OK)
             st = cfg_get_double(s, "gops_per_mm2", 1e-6, 1e9, &p->gops_per_mm2);
+        if (st == BASE_OK)
+            st = cfg_get_double(s, "node_nm", 7, 180, &p->node_nm);
         if (st == BASE_OK && isnan(p->gops_per_w) && isnan(p->gops_per_mm2) && !rel)
             st = cfg_error(s, BASE_EKEY,
                            "system '%s' gives no figure (gops_per_w, gops_per_mm2 "

@@ -58,7 +58,21 @@ typedef struct study_point {
 typedef struct study_published {
     char *name, *source, *relative;
     double gops_per_w, gops_per_mm2; /* NaN when not published */
+    double node_nm;                  /* the node of the figures; NaN when not given */
 } study_published;
+
+/* The AP's peak at a published system's node, per technology (study_reference.c). */
+typedef struct study_ref_peak {
+    size_t pub, tech;
+    double node_nm, vdd_v;           /* the moved technology's node and nominal supply */
+    double tops_per_w, gops_per_mm2; /* NaN when the technology cannot be moved */
+    char note[160];
+} study_ref_peak;
+/* For every published system with node_nm and every technology of e: the technology moved
+ * to that node (tech_params_at_node) and the peak of e's first network, bits and batch on it
+ * at its nominal supply. *out (caller frees) holds *n rows. A technology that cannot be moved
+ * gets a row with NaN figures and the reason; other errors are the planner's. */
+base_status study_reference_peaks(const study_experiment *e, study_ref_peak **out, size_t *n);
 
 struct study_experiment {
     char *path, *name, *description;
@@ -131,6 +145,8 @@ typedef struct study_sweep_out {
     size_t n_front;
     const sim_plan *layers_plan;
     const sim_result *layers_res;
+    const study_ref_peak *ref; /* the AP's peak at the published nodes */
+    size_t n_ref;
 } study_sweep_out;
 
 /* Names p's plot series from the experiment's series dimensions. */

@@ -245,6 +245,10 @@ base_status study_sweep_run(const study_experiment *e, const study_sweep_opts *o
         st = layers_result(e, o.pts, &lplan, &lres);
     o.layers_plan = lplan;
     o.layers_res = lres;
+    study_ref_peak *ref = NULL;
+    if (st == BASE_OK)
+        st = study_reference_peaks(e, &ref, &o.n_ref);
+    o.ref = ref;
     if (st == BASE_OK)
         st = study_sweep_write(stats->out_dir, &o);
     if (st == BASE_OK && remove(jpath) != 0)
@@ -252,6 +256,7 @@ base_status study_sweep_run(const study_experiment *e, const study_sweep_opts *o
                            strerror(errno));
     sim_result_free(lres);
     sim_plan_free(lplan);
+    base_free(ref);
     base_free(o.front);
     base_free(o.pts);
     return st;

@@ -410,6 +410,22 @@ static base_status write_efficiency(FILE *fp, const study_sweep_out *o, int csv)
         eff_num(fp, sep, p->gops_per_mm2);
         fprintf(fp, "%s%s%s%s\n", sep, sep, note, csv ? "" : " |");
     }
+    /* Peak to peak: the AP's peak at each published node, beside the published figure. */
+    for (size_t i = 0; i < o->n_ref; i++) {
+        const study_ref_peak *r = &o->ref[i];
+        const char *tech = e->techs[r->tech]->name;
+        fprintf(fp, "%sapsim peak%sap/%s@%gnm%s%s%s%s", csv ? "" : "| ", sep, tech, r->node_nm, sep,
+                e->nets[0]->name, sep, e->bits[0]);
+        if (csv)
+            fprintf(fp, ",%s", e->labels[0]);
+        fprintf(fp, "%s%s@%gnm%s", sep, tech, r->node_nm, sep);
+        if (!isnan(r->vdd_v))
+            fprintf(fp, "%.3f", r->vdd_v);
+        fprintf(fp, "%s%u", sep, e->batch[0]);
+        eff_num(fp, sep, r->tops_per_w);
+        eff_num(fp, sep, r->gops_per_mm2);
+        fprintf(fp, "%s%s%s%s\n", sep, sep, r->note, csv ? "" : " |");
+    }
     return base_write_status(fp);
 }
 

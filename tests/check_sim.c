@@ -12,6 +12,111 @@
 #include "study/study.h"
 #include "tech/tech.h"
 
+/* ---- Rivals on the AP's basis ------------------------------------------------------------ */
+
+/* Stillmaker-Baas delay and energy fits of the 32, 20 and 16 nm nodes, copied by hand. */
+static double d32(double v)
+{
+    return ((-1047 * v + 2982) * v - 2797) * v + 873.5;
+}
+static double d20(double v)
+{
+    return (34.63 * v - 66.37) * v + 41.15;
+}
+static double d16(double v)
+{
+    return (24.8 * v - 47.52) * v + 28.87;
+}
+static double e32(double v)
+{
+    return (0.8367 * v - 0.4341) * v + 0.1701;
+}
+static double e20(double v)
+{
+    return (0.373 * v - 0.1582) * v + 0.04104;
+}
+static double e16(double v)
+{
+    return (0.2958 * v - 0.1241) * v + 0.03024;
+}
+
+/* FPGA: the bitwise systolic array (Ultra96, 16 nm, 0.85 V) moved to 20 nm at 0.9 V: the
+ * Kuon-Rose gap (delay 3.5, energy 14) then the fits' ratios. */
+START_TEST(test_basis_fpga_by_hand)
+{
+    sim_accel_basis b;
+    ck_assert_int_eq(sim_accel_basis_at("bitsys", 20, 0.9, 0, &b), BASE_OK);
+    double lat = d20(0.9) / d16(0.85) / 3.5, en = e20(0.9) / e16(0.85) / 14;
+    ck_assert_double_eq_tol(b.latency, lat, 1e-12 * lat);
+    ck_assert_double_eq_tol(b.energy, en, 1e-12 * en);
+    ck_assert_double_eq_tol(b.area, 0.21 / 0.19 / 35, 1e-12);
+    ck_assert_ptr_nonnull(strstr(b.label, "fpga 16 nm 0.85 V / Kuon-Rose gap -> 20 nm 0.90 V"));
+    /* PoTAcc at its own node and supply: the gap alone. */
+    ck_assert_int_eq(sim_accel_basis_at("potacc", 28, 1.0, 0, &b), BASE_OK);
+    ck_assert_double_eq_tol(b.latency, 1 / 3.5, 1e-12);
+    ck_assert_double_eq_tol(b.energy, 1 / 14.0, 1e-12);
+}
+END_TEST
+
+/* ASIC: Sparq (22 nm, supply unknown: the 22 nm nominal [est]) moved to 20 nm at 0.9 V; 22 nm
+ * lies between the 32 and 20 nm fits, interpolated in log(node). */
+START_TEST(test_basis_asic_by_hand)
+{
+    sim_accel_basis b;
+    double w = log(32.0 / 22) / log(32.0 / 20), v22 = (1 - w) * 0.97 + w * 0.9;
+    ck_assert_int_eq(sim_accel_basis_at("sparq", 20, 0.9, 0, &b), BASE_OK);
+    ck_assert_double_eq_tol(b.from_vdd_v, v22, 1e-12);
+    ck_assert_int_eq(b.vdd_est, 1);
+    double d = (1 - w) * d32(v22) + w * d20(v22), e = (1 - w) * e32(v22) + w * e20(v22);
+    ck_assert_double_eq_tol(b.latency, d20(0.9) / d, 1e-12);
+    ck_assert_double_eq_tol(b.energy, e20(0.9) / e, 1e-12);
+    ck_assert_double_eq(b.gap_delay, 1);
+    ck_assert_ptr_nonnull(strstr(b.label, "[est]"));
+    acc_cost c = {.latency_ns = 10, .energy_pj = 100, .n_macs = 7};
+    sim_accel_basis_apply(&b, &c);
+    ck_assert_double_eq_tol(c.latency_ns, 10 * b.latency, 1e-12);
+    ck_assert_double_eq_tol(c.energy_pj, 100 * b.energy, 1e-12);
+    ck_assert_uint_eq(c.n_macs, 7);
+}
+END_TEST
+
+/* Native: factors of one; an unknown node (Ax-BxP) is assumed at the basis. */
+START_TEST(test_basis_native_and_unknown_node)
+{
+    sim_accel_basis b;
+    ck_assert_int_eq(sim_accel_basis_at("potacc", 7, 0.8, 1, &b), BASE_OK);
+    ck_assert_double_eq(b.latency, 1);
+    ck_assert_double_eq(b.energy, 1);
+    ck_assert_str_eq(b.label, "native: fpga 28 nm 1.00 V");
+    ck_assert_int_eq(sim_accel_basis_at("axbxp", 7, 0.8, 0, &b), BASE_OK);
+    ck_assert_double_eq(b.latency, 1);
+    ck_assert_double_eq(b.energy, 1);
+    ck_assert_str_eq(b.label, "asic node unknown: assumed at 7 nm 0.80 V [est]");
+    /* every registered rival has a platform record */
+    for (size_t i = 0; i < acc_model_count(); i++) {
+        const sim_accel_platform *p;
+        ck_assert_int_eq(sim_accel_platform_of(acc_model_name(acc_model_at(i)), &p), BASE_OK);
+        ck_assert_ptr_nonnull(strstr(p->source, "arXiv"));
+    }
+}
+END_TEST
+
+START_TEST(test_basis_errors)
+{
+    sim_accel_basis b;
+    const sim_accel_platform *p;
+    ck_assert_int_eq(sim_accel_platform_of("tpu", &p), BASE_ENOTFOUND);
+    ck_assert_ptr_nonnull(strstr(base_last_error(), "no platform record for rival 'tpu'"));
+    ck_assert_int_eq(sim_accel_basis_at("tpu", 28, 0.9, 0, &b), BASE_ENOTFOUND);
+    ck_assert_int_eq(sim_accel_basis_at("sparq", 5, 0.9, 0, &b), BASE_ERANGE);
+    ck_assert_ptr_nonnull(strstr(base_last_error(), "rival 'sparq' on 5 nm at 0.9 V: "));
+    ck_assert_ptr_nonnull(strstr(base_last_error(), "outside the scaling fits"));
+    /* native needs no fit, so it takes any node */
+    ck_assert_int_eq(sim_accel_basis_at("sparq", 5, 0.9, 1, &b), BASE_OK);
+    base_error_clear();
+}
+END_TEST
+
 Suite *sim_suite(void);
 
 static const char *const techs[] = {"sram", "reram", "fefet"};
@@ -649,6 +754,12 @@ Suite *sim_suite(void)
     tcase_add_test(tc, test_io_json_str_escapes);
     tcase_add_test(tc, test_io_parse_ulong);
     tcase_add_test(tc, test_io_write_set_all_or_nothing);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("basis");
+    tcase_add_test(tc, test_basis_fpga_by_hand);
+    tcase_add_test(tc, test_basis_asic_by_hand);
+    tcase_add_test(tc, test_basis_native_and_unknown_node);
+    tcase_add_test(tc, test_basis_errors);
     suite_add_tcase(s, tc);
     tc = tcase_create("arch");
     tcase_add_test(tc, test_arch_load_ok);

@@ -7,6 +7,7 @@
 #define _XOPEN_SOURCE 700 /* nftw, to remove the scratch directory */
 #include <check.h>
 #include <ftw.h>
+#include <glob.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -181,6 +182,8 @@ static const bad_case BAD_PUB[] = {
      ":2:5: error: ", "missing key 'source' in 'system'"},
     {"systems:\n  - {name: x, source: y, colour: 1}\n", BASE_EKEY,
      ":2:26: error: ", "unknown key 'colour' in 'system'"},
+    {"systems:\n  - {name: x, source: y, gops_per_w: 1, node_nm: 3}\n", BASE_ERANGE,
+     ":2:50: error: ", "value 3 is outside 7..180"},
     {"systems:\n  - {name: x, source: y}\n", BASE_EKEY,
      ":2:5: error: ", "system 'x' gives no figure (gops_per_w, gops_per_mm2 or relative)"},
 };
@@ -603,6 +606,49 @@ START_TEST(test_sweep_layers_for_nofit_reported)
 }
 END_TEST
 
+/* Every file in experiments/ is a valid experiment (`apsim sweep` takes each); reference data
+ * lives in reference/, which the efficiency experiment loads. */
+START_TEST(test_every_shipped_experiment_loads)
+{
+    glob_t g;
+    ck_assert_int_eq(glob("experiments/*.yaml", 0, NULL, &g), 0);
+    ck_assert_uint_ge(g.gl_pathc, 5);
+    for (size_t i = 0; i < g.gl_pathc; i++) {
+        study_experiment *e = NULL;
+        base_status st = study_experiment_load(g.gl_pathv[i], &e);
+        ck_assert_msg(st == BASE_OK, "%s: %s", g.gl_pathv[i], base_last_error());
+        study_experiment_free(e);
+    }
+    globfree(&g);
+}
+END_TEST
+
+/* The efficiency table sets the AP's peak at PUMA's 32 nm beside PUMA's; a technology with
+ * measured per-voltage points cannot move and is a noted row. */
+START_TEST(test_sweep_peak_to_peak_rows)
+{
+    char dir[256], path[512], text[512];
+    study_experiment *e = NULL;
+    snprintf(dir, sizeof dir, "%s/eff", scratch());
+    snprintf(
+        text, sizeof text,
+        "name: eff\nnetworks: [resnet18]\nbits: [int8]\ntechnologies: [sram, "
+        "sram_22nm_measured]\naccelerators: [ap]\npublished: %s/reference/published_imc.yaml\n",
+        getcwd(path, sizeof path));
+    ck_assert_int_eq(study_experiment_load(write_file("eff.yaml", text), &e), BASE_OK);
+    study_sweep_opts go = {.results_dir = dir};
+    ck_assert_int_eq(study_sweep_run(e, &go, NULL), BASE_OK);
+    snprintf(path, sizeof path, "%s/eff/efficiency.csv", dir);
+    char *csv = slurp(path);
+    ck_assert_ptr_nonnull(strstr(csv, "apsim peak,ap/sram@32nm,resnet18,int8,INT8,sram@32nm,"));
+    ck_assert_ptr_nonnull(strstr(csv, "model peak at PUMA's 32 nm (Stillmaker-Baas)"));
+    ck_assert_ptr_nonnull(strstr(csv, "ap/sram_22nm_measured@32nm"));
+    ck_assert_ptr_nonnull(strstr(csv, "peak not moved to 32 nm"));
+    free(csv);
+    study_experiment_free(e);
+}
+END_TEST
+
 START_TEST(test_sweep_writes_front_and_plot_list)
 {
     char dir[256], path[512];
@@ -661,6 +707,8 @@ Suite *sweep_suite(void)
     tcase_add_test(tc, test_sweep_layers_for_nofit_reported);
     tcase_add_test(tc, test_sweep_records_unsupported_points);
     tcase_add_test(tc, test_sweep_writes_front_and_plot_list);
+    tcase_add_test(tc, test_every_shipped_experiment_loads);
+    tcase_add_test(tc, test_sweep_peak_to_peak_rows);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
     return s;

@@ -63,7 +63,7 @@ done
 
 # Every non-test C file belongs to a module folder.
 for f in $(ls -d */ | tr -d /); do
-    case " $MODULES tests build docs experiments plots results " in
+    case " $MODULES tests build docs experiments reference plots results " in
     *" $f "*) ;;
     *) if ls "$f"/*.c >/dev/null 2>&1; then bad "$f/ holds C files but is no module"; fi ;;
     esac
@@ -100,7 +100,7 @@ fi
 # Provenance names public sources (papers, URLs, repository files), never a path of one
 # machine or a document the project does not ship.
 notes=$(grep -rlE '/work/|/home/|shared/docs|REFERENCE\.md|TECH_PARAMS|SCALING\.md|SILICON\.md' \
-    --exclude=structure.sh $MODULES docs experiments plots tests README.md Makefile 2>/dev/null)
+    --exclude=structure.sh $MODULES docs experiments reference plots tests README.md Makefile 2>/dev/null)
 if [ -z "$notes" ]; then ok; else bad "unshipped notes or local paths cited in: $(echo $notes)"; fi
 
 echo "structure: $pass passed, $fail failed"

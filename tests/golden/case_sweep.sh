@@ -51,6 +51,21 @@ expect_exit 0 "compare resnet18 int4" \
 expect_close "compare resnet18 int4 csv" "$tmp/cmp.csv" tests/golden/compare_resnet18_int4.csv.expected
 if grep -q "^  accel    scope    path .*latency_ms .*energy_mj .*edp_js .*lat/AP .*energy/AP .*EDP/AP" \
     "$tmp/out" && grep -q "GEMM" "$tmp/out"; then ok; else bad "compare: table columns"; cat "$tmp/out"; fi
+# The basis: a stated line on the AP technology's node and supply; --native keeps the rivals'
+# own-platform figures, the same numbers as before the basis existed.
+if grep -q "^basis: 28 nm at 0.900 V (the AP technology's node and supply)" "$tmp/out" &&
+    grep -q "potacc   PYNQ-Z2 Zynq-7020 FPGA: fpga 28 nm 1.00 V / Kuon-Rose gap" "$tmp/out"; then ok
+else bad "compare: basis line"; cat "$tmp/out"; fi
+expect_exit 0 "compare resnet18 int4 --native" \
+    "$APSIM" compare resnet18 --bits int4 --native --csv "$tmp/cmpn.csv"
+cut -d, -f1-16 "$tmp/cmpn.csv" >"$tmp/cmpn16.csv"
+expect_close "compare --native csv" "$tmp/cmpn16.csv" \
+    tests/golden/compare_resnet18_int4_native.csv.expected
+if grep -q "^basis: native (--native)" "$tmp/out" &&
+    grep -q ",native,28,1.000,PYNQ-Z2 Zynq-7020 FPGA,1.000000e+00,1.000000e+00,native: fpga 28 nm" \
+        "$tmp/cmpn.csv"; then ok; else bad "compare --native: basis"; cat "$tmp/out"; fi
+# A --native that is an option's value stays the value (here: an unknown technology).
+expect_exit 2 "compare --tech --native" "$APSIM" compare resnet18 --tech --native
 expect_exit 0 "compare w10a4 (bitsys unsupported)" \
     "$APSIM" compare alexnet --bits w10a4 --csv "$tmp/cmp12.csv"
 if grep -q "^alexnet,w10a4,W10A4,bitsys,conv/fc,-,,1,unsupported," "$tmp/cmp12.csv"; then ok; else
