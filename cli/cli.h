@@ -31,19 +31,19 @@ int cli_exit_code(base_status status);
 /* The design point that `run` and `compare` share: a network, its bits, a technology at a
  * supply voltage and an architecture, named on the command line and loaded in one place. */
 typedef struct cli_point {
-    const char *net_arg, *bits_arg, *tech_arg, *arch_arg, *vdd_arg, *batch_arg;
+    const char *net_arg, *bits_arg, *tech_arg, *arch_arg, *vdd_arg, *batch_arg, *node_arg;
     net_network *net;
     net_bitcfg *bits;
-    tech_params *tech;
-    sim_arch arch;
-    double vdd_v; /* the technology's nominal unless --vdd */
+    tech_params *tech; /* moved to --node when given (tech_params_at_node) */
+    sim_arch arch;     /* node_nm = --node, else 0 */
+    double vdd_v;      /* the (moved) technology's nominal unless --vdd */
 } cli_point;
 
 /* Defaults: int8 on SIM_DEFAULT_TECH at its nominal Vdd, on the SIM_DEFAULT_ARCH
  * architecture. */
 void cli_point_init(cli_point *p);
-/* If argv[*i] is --bits, --tech, --vdd, --arch or --batch with a value, takes it, advances *i
- * past the value and returns 1; otherwise returns 0. */
+/* If argv[*i] is --bits, --tech, --vdd, --arch, --batch or --node with a value, takes it, advances
+ * *i past the value and returns 1; otherwise returns 0. */
 int cli_point_option(cli_point *p, int argc, char **argv, int *i);
 /* Parses a run-like command line: the design-point options, one more option taking a value
  * (extra_opt, e.g. "--out", stored in *extra_val), --quiet, --help and the network argument.
@@ -52,14 +52,18 @@ int cli_point_option(cli_point *p, int argc, char **argv, int *i);
 int cli_point_parse(cli_point *p, const char *cmd, const char *extra_opt, const char **extra_val,
                     int *quiet, void (*usage)(FILE *), int argc, char **argv);
 /* Loads everything named (net_arg must be set); on failure what was loaded stays for
- * cli_point_fini. Errors as the loaders', BASE_EINVAL for a bad --vdd or --batch. */
+ * cli_point_fini. With --node the technology is replaced by its copy moved to that node and
+ * the architecture's node_nm set. Errors as the loaders', BASE_EINVAL for a bad --vdd, --batch
+ * or --node, tech_params_at_node's (BASE_ERANGE outside 7..180 nm, BASE_EUNSUPPORTED for a
+ * table with measured points). */
 base_status cli_point_load(cli_point *p);
 void cli_point_fini(cli_point *p);
 
 /* apsim net <network> [--bits <spec|file>] [--csv <out.csv>] [--quiet] */
 int cli_net(int argc, char **argv);
 
-/* apsim run <network> [--bits] [--tech] [--vdd] [--arch] [--batch] [--out DIR] [--quiet] */
+/* apsim run <network> [--bits] [--tech] [--node] [--vdd] [--arch] [--batch] [--out DIR]
+ * [--quiet] */
 int cli_run(int argc, char **argv);
 
 /* apsim dynamic <schedule.yaml> [--out DIR] [--quiet] */
@@ -67,7 +71,7 @@ int cli_dynamic(int argc, char **argv);
 /* apsim sweep <experiment.yaml> [--results DIR] [--quiet] */
 int cli_sweep(int argc, char **argv);
 
-/* apsim compare <network> [--bits] [--tech] [--vdd] [--arch] [--batch] [--csv FILE] */
+/* apsim compare <network> [--bits] [--tech] [--node] [--vdd] [--arch] [--batch] [--csv FILE] */
 int cli_compare(int argc, char **argv);
 /* apsim conformance: ONNX integer node tests on the AP (cli_conformance.c). */
 int cli_conformance(int argc, char **argv);

@@ -1,5 +1,6 @@
 /* cli_point.c - the design point `apsim run` and `apsim compare` share: parses the options
- * that name it and loads the network, bit configuration, technology and architecture. */
+ * that name it and loads the network, bit configuration, technology (moved to --node's CMOS
+ * node when given: docs/TECH.md, "Nodes") and architecture. */
 #include <stdio.h>
 #include <string.h>
 
@@ -16,8 +17,9 @@ void cli_point_init(cli_point *p)
 
 int cli_point_option(cli_point *p, int argc, char **argv, int *i)
 {
-    static const char *const names[] = {"--bits", "--tech", "--vdd", "--arch", "--batch"};
-    const char **slots[] = {&p->bits_arg, &p->tech_arg, &p->vdd_arg, &p->arch_arg, &p->batch_arg};
+    static const char *const names[] = {"--bits", "--tech", "--vdd", "--arch", "--batch", "--node"};
+    const char **slots[] = {&p->bits_arg, &p->tech_arg,  &p->vdd_arg,
+                            &p->arch_arg, &p->batch_arg, &p->node_arg};
     if (*i + 1 >= argc)
         return 0;
     for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
@@ -70,6 +72,16 @@ base_status cli_point_load(cli_point *p)
         st = tech_open(p->tech_arg, &p->tech);
     if (st == BASE_OK)
         st = sim_arch_find(p->arch_arg, &p->arch);
+    if (st == BASE_OK && p->node_arg)
+        st = cli_parse_double("--node", p->node_arg, 1e-3, 1e4, &p->arch.node_nm);
+    if (st == BASE_OK && p->node_arg) {
+        tech_params *moved = NULL;
+        st = tech_params_at_node(p->tech, p->arch.node_nm, &moved);
+        if (st == BASE_OK) {
+            tech_params_free(p->tech);
+            p->tech = moved;
+        }
+    }
     if (st == BASE_OK)
         p->vdd_v = p->tech->vdd_nom_v.value;
     if (st == BASE_OK && p->vdd_arg)

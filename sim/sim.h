@@ -56,6 +56,10 @@ typedef struct sim_arch {
     double wake_energy_fj_per_bit;          /* waking a gated array, per bit, at nominal Vdd */
     double wake_latency_ns;                 /* per layer that wakes CAPs */
     unsigned batch;
+    double node_nm; /* 0: as written; else the CMOS node the plan moves the MAP table and the
+                       CMOS figures above to from SIM_ARCH_NODE_NM (bus, controller, MAP
+                       periphery, wake-up; sim_plan_new), set by --node and node_nm; the CAP
+                       table is the caller's, moved with tech_params_at_node (docs/TECH.md) */
 } sim_arch;
 
 /* The defaults every command and input file falls back to, named once: the technology table
@@ -65,6 +69,9 @@ typedef struct sim_arch {
 /* The MAP technology "auto" picks for CMOS CAPs (tech/<name>.yaml): memory leaks, so
  * low-standby devices. Non-volatile CAPs keep their MAPs in the same device. */
 #define SIM_MAP_TECH_CMOS "sram_lstp"
+/* The node at which the shipped architecture's CMOS figures (bus, controller, MAP periphery,
+ * wake-up energies; bus clock) are estimated: sim/arch/bf_imna.yaml's 28 nm design point. */
+#define SIM_ARCH_NODE_NM 28.0
 
 /* Loads an architecture file; every key is required, unknown/duplicate keys are errors. */
 base_status sim_arch_load(const char *path, sim_arch *out);

@@ -601,7 +601,38 @@ static base_status open_map_tech(sim_plan *p)
     if (!strcmp(name, "auto"))
         name = SIM_MAP_TECH_CMOS;
     base_status st = tech_open(name, &p->map_tech);
+    if (st == BASE_OK && p->arch.node_nm > 0) {
+        tech_params *moved = NULL;
+        st = tech_params_at_node(p->map_tech, p->arch.node_nm, &moved);
+        tech_params_free(p->map_tech);
+        p->map_tech = moved;
+    }
     return st == BASE_OK ? st : base_error_wrap(st, NULL, 0, 0, "MAP technology: ");
+}
+
+/* With a node asked for, the architecture's CMOS figures move from SIM_ARCH_NODE_NM to it at
+ * the nodes' nominal supplies by the fits' energy and delay factors (tech_node_factors). */
+static base_status move_arch(sim_arch *a)
+{
+    if (!(a->node_nm > 0))
+        return BASE_OK;
+    double v0, v1;
+    tech_node_factors_t f;
+    base_status st = tech_node_vdd(SIM_ARCH_NODE_NM, &v0);
+    if (st == BASE_OK)
+        st = tech_node_vdd(a->node_nm, &v1);
+    if (st == BASE_OK)
+        st = tech_node_factors(SIM_ARCH_NODE_NM, v0, a->node_nm, v1, &f);
+    if (st != BASE_OK)
+        return base_error_wrap(st, NULL, 0, 0, "architecture '%s': ", a->name);
+    a->bus_energy_pj_per_bit *= f.energy;
+    a->bus_broadcast_energy_pj_per_bit *= f.energy;
+    a->ctrl_energy_pj_per_cycle *= f.energy;
+    a->map_periphery_fj_per_bit *= f.energy;
+    a->wake_energy_fj_per_bit *= f.energy;
+    a->bus_clock_ghz /= f.delay;
+    a->wake_latency_ns *= f.delay;
+    return BASE_OK;
 }
 
 base_status sim_plan_new(const net_network *net, const net_bitcfg *bits, const sim_arch *arch,
@@ -637,7 +668,9 @@ base_status sim_plan_new(const net_network *net, const net_bitcfg *bits, const s
         return st;
     }
     p->map_bits = banks * bank;
-    base_status st = open_map_tech(p);
+    base_status st = move_arch(&p->arch);
+    if (st == BASE_OK)
+        st = open_map_tech(p);
     for (size_t i = 0; i < net->n_layers && st == BASE_OK; i++) {
         /* Layers with the same shape and bits share their plan (ResNet repeats units). */
         size_t j;

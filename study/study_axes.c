@@ -237,6 +237,57 @@ base_status study_load_techs(study_experiment *e, const cfg_node *seq)
 }
 
 /* One end of a voltage range: a number, or "min"/"max" for the technology's own bound. */
+base_status study_load_nodes(study_experiment *e, const cfg_node *seq)
+{
+    base_status st = study_nonempty_seq(seq, "node_nm");
+    if (st != BASE_OK)
+        return st;
+    size_t n = cfg_node_len(seq), nt = e->n_techs;
+    e->nodes = base_calloc(n, sizeof *e->nodes);
+    if (!e->nodes)
+        return BASE_ERROR(BASE_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        double v = 0;
+        if ((st = cfg_to_double(cfg_seq_at(seq, i), 1, 1000, &v)) != BASE_OK)
+            return st;
+        for (size_t j = 0; j < e->n_nodes; j++)
+            if (e->nodes[j] == v)
+                return cfg_error(cfg_seq_at(seq, i), BASE_EINVAL, "node %g nm is listed twice", v);
+        e->nodes[e->n_nodes++] = v;
+    }
+    tech_params **moved = base_calloc(nt * n, sizeof *moved);
+    size_t *n_vdd = base_calloc(nt * n, sizeof *n_vdd);
+    double **vdd_v = base_calloc(nt * n, sizeof *vdd_v);
+    if (!moved || !n_vdd || !vdd_v) {
+        base_free(moved);
+        base_free(n_vdd);
+        base_free(vdd_v);
+        return BASE_ERROR(BASE_ENOMEM, "out of memory");
+    }
+    /* The moved tables take the place of the listed ones (which stay for their names). */
+    e->src_techs = e->techs;
+    e->n_src_techs = nt;
+    e->techs = moved;
+    e->n_techs = 0;
+    base_free(e->n_vdd);
+    base_free(e->vdd_v);
+    e->n_vdd = n_vdd;
+    e->vdd_v = vdd_v;
+    for (size_t t = 0; t < nt; t++)
+        for (size_t k = 0; k < n; k++) {
+            st = tech_params_at_node(e->src_techs[t], e->nodes[k], &e->techs[e->n_techs]);
+            if (st != BASE_OK)
+                return cfg_error_at_node(cfg_seq_at(seq, k), st, NULL);
+            e->n_techs++;
+        }
+    return BASE_OK;
+}
+
+const char *study_tech_name(const study_experiment *e, size_t t)
+{
+    return e->n_nodes ? e->src_techs[t / e->n_nodes]->name : e->techs[t]->name;
+}
+
 static base_status range_end(const cfg_node *n, double *v, int *bound)
 {
     const char *t = cfg_node_text(n);

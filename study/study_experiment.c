@@ -11,10 +11,11 @@
 #include "tech/tech.h"
 
 /* Plots an experiment may ask for (each a script in plots/), bit i = STUDY_PLOT_* 1 << i. */
-static const char *const PLOT_NAMES[] = {"edp_accuracy", "layer_energy", "edp_vdd", "batch", NULL};
+static const char *const PLOT_NAMES[] = {"edp_accuracy", "layer_energy", "edp_vdd",
+                                         "batch",        "node",         NULL};
 /* Dimensions a plot series can be made of, bit i = STUDY_DIM_* 1 << i. */
 static const char *const DIM_NAMES[] = {"network", "bits",  "accelerator", "technology",
-                                        "vdd_v",   "batch", NULL};
+                                        "vdd_v",   "batch", "node_nm",     NULL};
 
 static int in_list(const char *const list[], const char *s)
 {
@@ -156,13 +157,14 @@ static base_status enumerate(study_experiment *e)
     return BASE_OK;
 }
 
-/* layers_for: {network, bits, technology, vdd_v, batch}, each optional: the first AP point
+/* layers_for: {network, bits, technology, vdd_v, batch, node_nm}, each optional: the first AP point
  * matching every key given. */
 static base_status load_layers_for(study_experiment *e, const cfg_node *m, const cfg_node *root)
 {
-    static const char *const keys[] = {"network", "bits", "technology", "vdd_v", "batch", NULL};
+    static const char *const keys[] = {"network", "bits",    "technology", "vdd_v",
+                                       "batch",   "node_nm", NULL};
     const char *net = NULL, *bits = NULL, *tech = NULL;
-    double vdd = NAN;
+    double vdd = NAN, node = NAN;
     long batch = 0;
     base_status st = m ? cfg_map_check(m, "layers_for", keys) : BASE_OK;
     if (m && st == BASE_OK)
@@ -175,11 +177,15 @@ static base_status load_layers_for(study_experiment *e, const cfg_node *m, const
         st = cfg_get_double(m, "vdd_v", 0.05, 10.0, &vdd);
     if (m && st == BASE_OK)
         st = cfg_get_long(m, "batch", 1, 65536, &batch);
+    if (m && st == BASE_OK)
+        st = cfg_get_double(m, "node_nm", 1, 1000, &node);
     for (size_t i = 0; st == BASE_OK && i < e->n_points; i++) {
         const study_point *p = &e->points[i];
         if (p->tech == STUDY_NO_TECH || (net && strcmp(net, e->nets[p->net]->name) != 0) ||
             (bits && !study_names_bits(e, p->net * e->n_bits + p->bits, bits)) ||
-            (tech && strcmp(tech, e->techs[p->tech]->name) != 0) ||
+            (tech && strcmp(tech, study_tech_name(e, p->tech)) != 0 &&
+             strcmp(tech, e->techs[p->tech]->name) != 0) ||
+            (!isnan(node) && node != e->techs[p->tech]->node_nm.value) ||
             (!isnan(vdd) && fabs(vdd - p->vdd_v) > 1e-6) ||
             (batch && (unsigned)batch != e->batch[p->batch]))
             continue;
@@ -230,7 +236,7 @@ static base_status load_arch(study_experiment *e, const cfg_node *n)
 }
 
 /* The axes in the order they depend on each other: bits on networks, accuracy on bits,
- * voltages on technologies, batch on the architecture. */
+ * nodes on technologies, voltages on (moved) technologies, batch on the architecture. */
 static base_status load_axes(study_experiment *e, const cfg_node *root)
 {
     const cfg_node *n;
@@ -243,6 +249,8 @@ static base_status load_axes(study_experiment *e, const cfg_node *root)
         st = study_load_accuracy(e, n);
     if (st == BASE_OK && (st = cfg_map_require(root, "technologies", "experiment", &n)) == BASE_OK)
         st = study_load_techs(e, n);
+    if (st == BASE_OK && (n = cfg_map_get(root, "node_nm")))
+        st = study_load_nodes(e, n);
     if (st == BASE_OK)
         st = study_load_vdd(e, cfg_map_get(root, "vdd_v"), root);
     if (st == BASE_OK)
@@ -254,8 +262,8 @@ static base_status load_axes(study_experiment *e, const cfg_node *root)
     return st;
 }
 
-/* Default series: accelerator and technology, plus whichever of network, voltage and batch
- * take more than one value (bits are the points along the curve). */
+/* Default series: accelerator and technology, plus whichever of network, voltage, batch and
+ * node take more than one value (bits are the points along the curve). */
 static unsigned default_dims(const study_experiment *e)
 {
     size_t n_vdd = 0;
@@ -268,15 +276,15 @@ static unsigned default_dims(const study_experiment *e)
             n_vdd += e->vdd_v[t][v] != first;
         }
     return dims | (e->n_nets > 1 ? STUDY_DIM_NETWORK : 0) | (n_vdd ? STUDY_DIM_VDD : 0) |
-           (e->n_batch > 1 ? STUDY_DIM_BATCH : 0);
+           (e->n_batch > 1 ? STUDY_DIM_BATCH : 0) | (e->n_nodes > 1 ? STUDY_DIM_NODE : 0);
 }
 
 static base_status load_doc(study_experiment *e, const cfg_doc *doc)
 {
-    static const char *const keys[] = {"name",       "description",  "networks", "bits",
-                                       "accuracy",   "technologies", "vdd_v",    "batch",
-                                       "arch",       "accelerators", "plots",    "series",
-                                       "layers_for", "published",    NULL};
+    static const char *const keys[] = {"name",     "description",  "networks",     "bits",
+                                       "accuracy", "technologies", "node_nm",      "vdd_v",
+                                       "batch",    "arch",         "accelerators", "plots",
+                                       "series",   "layers_for",   "published",    NULL};
     const cfg_node *root = cfg_doc_root(doc), *n;
     base_status st = cfg_map_check(root, "experiment", keys);
     if (st == BASE_OK)
@@ -340,6 +348,10 @@ void study_experiment_free(study_experiment *e)
         tech_params_free(e->techs[i]);
         base_free(e->vdd_v[i]);
     }
+    for (size_t i = 0; i < e->n_src_techs; i++)
+        tech_params_free(e->src_techs[i]);
+    base_free(e->src_techs);
+    base_free(e->nodes);
     for (size_t i = 0; i < e->n_accels; i++)
         sim_accel_close(&e->accels[i]);
     for (size_t i = 0; i < e->n_pub; i++) {

@@ -21,7 +21,8 @@ enum {
     STUDY_PLOT_EDP_ACCURACY = 1,
     STUDY_PLOT_LAYER_ENERGY = 2,
     STUDY_PLOT_EDP_VDD = 4,
-    STUDY_PLOT_BATCH = 8
+    STUDY_PLOT_BATCH = 8,
+    STUDY_PLOT_NODE = 16
 };
 
 /* Dimensions a plot series can be made of, in the order they are joined (study_experiment.dims). */
@@ -31,7 +32,8 @@ enum {
     STUDY_DIM_ACCEL = 4,
     STUDY_DIM_TECH = 8,
     STUDY_DIM_VDD = 16,
-    STUDY_DIM_BATCH = 32
+    STUDY_DIM_BATCH = 32,
+    STUDY_DIM_NODE = 64
 };
 
 #define STUDY_NO_TECH ((size_t)-1) /* a rival's point: no apsim technology */
@@ -86,7 +88,11 @@ struct study_experiment {
     double *top1;       /* n_nets x n_bits, NaN when unknown */
     char (*labels)[16]; /* n_nets x n_bits */
     size_t n_techs;
-    tech_params **techs;
+    tech_params **techs; /* with a node axis: each listed table moved to each node, table-major */
+    size_t n_nodes;      /* node_nm axis (0: none, every table at its own node) */
+    double *nodes;
+    size_t n_src_techs; /* with a node axis: the tables as listed (owned) */
+    tech_params **src_techs;
     size_t *n_vdd;  /* per technology */
     double **vdd_v; /* per technology, ascending */
     size_t n_batch;
@@ -116,6 +122,11 @@ base_status study_load_networks(study_experiment *e, const cfg_node *seq);
 base_status study_load_bits(study_experiment *e, const cfg_node *seq);
 base_status study_load_accuracy(study_experiment *e, const cfg_node *map);
 base_status study_load_techs(study_experiment *e, const cfg_node *seq);
+/* node_nm: replaces e->techs by every listed table moved to every node (tech_params_at_node),
+ * keeping the tables as listed in e->src_techs. Before study_load_vdd. */
+base_status study_load_nodes(study_experiment *e, const cfg_node *seq);
+/* The name of technology t as the experiment lists it (without the node a node axis adds). */
+const char *study_tech_name(const study_experiment *e, size_t t);
 base_status study_load_vdd(study_experiment *e, const cfg_node *seq, const cfg_node *root);
 base_status study_load_batch(study_experiment *e, const cfg_node *seq);
 base_status study_load_accels(study_experiment *e, const cfg_node *seq);

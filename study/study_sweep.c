@@ -80,6 +80,7 @@ static base_status eval_rival(const study_experiment *e, study_point *p)
 /* The AP plan of the current (network, bits, batch) group, rebuilt when the group changes. */
 typedef struct plan_cache {
     size_t net, bits, batch;
+    double node_nm;
     int valid, nofit;
     sim_plan *plan;
     sim_result *res;
@@ -95,13 +96,23 @@ static void cache_drop(plan_cache *c)
     c->valid = 0;
 }
 
+/* The architecture of an AP point: the experiment's at the point's batch and, with a node
+ * axis, moved to the node of the point's technology (sim_arch.node_nm). */
+static sim_arch point_arch(const study_experiment *e, const study_point *p)
+{
+    sim_arch arch = e->arch;
+    arch.batch = e->batch[p->batch];
+    arch.node_nm = e->n_nodes ? e->techs[p->tech]->node_nm.value : 0;
+    return arch;
+}
+
 static base_status eval_ap(const study_experiment *e, plan_cache *c, study_point *p)
 {
     base_status st = BASE_OK;
-    if (!c->valid || c->net != p->net || c->bits != p->bits || c->batch != p->batch) {
-        sim_arch arch = e->arch;
+    sim_arch arch = point_arch(e, p);
+    if (!c->valid || c->net != p->net || c->bits != p->bits || c->batch != p->batch ||
+        c->node_nm != arch.node_nm) {
         cache_drop(c);
-        arch.batch = e->batch[p->batch];
         st = sim_plan_new(e->nets[p->net], e->cfgs[p->net * e->n_bits + p->bits], &arch, &c->plan);
         c->nofit = st == BASE_ECAPACITY;
         if (c->nofit)
@@ -115,6 +126,7 @@ static base_status eval_ap(const study_experiment *e, plan_cache *c, study_point
         c->net = p->net;
         c->bits = p->bits;
         c->batch = p->batch;
+        c->node_nm = arch.node_nm;
         c->valid = 1;
         c->n_built += !c->nofit;
     }
@@ -146,10 +158,9 @@ static base_status layers_result(const study_experiment *e, const study_point *p
                                  sim_result **res)
 {
     const study_point *p = &pts[e->layers_point];
-    sim_arch arch = e->arch;
     if (!e->has_layers || p->status != STUDY_PT_OK)
         return BASE_OK;
-    arch.batch = e->batch[p->batch];
+    sim_arch arch = point_arch(e, p);
     return study_plan_eval(e->nets[p->net], e->cfgs[p->net * e->n_bits + p->bits], &arch,
                            e->techs[p->tech], p->vdd_v, plan, res);
 }

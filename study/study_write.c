@@ -84,7 +84,9 @@ void study_series_name(const study_experiment *e, study_point *p)
         if (e->dims & STUDY_DIM_ACCEL)
             series_add(s, cap, &len, "ap");
         if (e->dims & STUDY_DIM_TECH)
-            series_add(s, cap, &len, e->techs[p->tech]->name);
+            series_add(s, cap, &len, study_tech_name(e, p->tech));
+        if (e->dims & STUDY_DIM_NODE)
+            ADD("%gnm", e->techs[p->tech]->node_nm.value);
         if (e->dims & STUDY_DIM_VDD)
             ADD("%.2fV", p->vdd_v);
     }
@@ -120,6 +122,9 @@ static void write_point(FILE *fp, const study_experiment *e, const study_point *
     double edp = sim_edp_js(p->energy_pj, p->latency_ns);
     fprintf(fp, "%s,%s,%s,%s,%s,%s", e->name, e->nets[p->net]->name, bits_name(e, p), e->labels[k],
             accel_name(e, p->accel), p->tech == STUDY_NO_TECH ? "-" : e->techs[p->tech]->name);
+    fputc(',', fp);
+    if (p->tech != STUDY_NO_TECH)
+        fprintf(fp, "%g", e->techs[p->tech]->node_nm.value);
     put_num(fp, 3, 0, p->vdd_v);
     fprintf(fp, ",%u,%s", e->batch[p->batch], study_status_names[p->status]);
     put_num(fp, 2, 0, e->top1[k]);
@@ -144,9 +149,10 @@ static void write_point(FILE *fp, const study_experiment *e, const study_point *
 /* The header of points.csv and front.csv: the energy components come from sim's table. */
 static void points_header(FILE *fp)
 {
-    fputs("experiment,network,bits,label,accelerator,technology,vdd_v,batch,status,top1_pct,"
-          "latency_ms,energy_mj,edp_js",
-          fp);
+    fputs(
+        "experiment,network,bits,label,accelerator,technology,node_nm,vdd_v,batch,status,top1_pct,"
+        "latency_ms,energy_mj,edp_js",
+        fp);
     for (int c = 0; c < SIM_COMP_COUNT; c++)
         fprintf(fp, ",energy_%s_mj", sim_component_name((sim_component)c));
     fputs(",energy_per_inf_mj,macs_per_batch,tops_per_w,peak_tops_per_w,gops_per_mm2,"
@@ -338,6 +344,11 @@ static base_status write_plots(FILE *fp, const void *ctx)
     if (e->plots & STUDY_PLOT_BATCH)
         plot_lines(fp, o, firsts, "batch", "throughput and energy versus batch size", is_ap_ok, 0,
                    NULL);
+    if (e->plots & STUDY_PLOT_NODE)
+        plot_lines(fp, o, firsts, "node",
+                   "energy per inference, latency and EDP versus CMOS node (Stillmaker-Baas "
+                   "scaling)",
+                   is_ap_ok, 0, NULL);
     if ((e->plots & STUDY_PLOT_LAYER_ENERGY) && o->layers_res) {
         const study_point *p = &e->points[e->layers_point];
         fprintf(fp,

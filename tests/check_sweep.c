@@ -93,6 +93,13 @@ typedef struct bad_case {
 
 #define HEAD "name: t\nnetworks: [resnet18]\n" /* lines 1-2 */
 static const bad_case BAD[] = {
+    {HEAD "bits: [int8]\ntechnologies: [sram]\nnode_nm: [16, 5]\n", BASE_ERANGE, ":5:15: error: ",
+     "technology 'sram' at 5 nm: technology node 5 nm is outside the scaling "
+     "fits' 7..180 nm"},
+    {HEAD "bits: [int8]\ntechnologies: [sram]\nnode_nm: [16, 16]\n", BASE_EINVAL,
+     ":5:15: error: ", "node 16 nm is listed twice"},
+    {HEAD "bits: [int8]\ntechnologies: [sram_22nm_measured]\nnode_nm: [16]\n", BASE_EUNSUPPORTED,
+     ":5:11: error: ", "cannot be moved to 16 nm"},
     {HEAD "bits: [int8]\ntechnologies: [sram]\ntehc: 1\n", BASE_EKEY,
      ":5:1: error: ", "unknown key 'tehc' in 'experiment'"},
     {HEAD "bits: []\ntechnologies: [sram]\n", BASE_EINVAL, ":3:7: error: ", "'bits' is empty"},
@@ -570,10 +577,69 @@ START_TEST(test_sweep_records_unsupported_points)
     ck_assert_uint_eq(s.n_unsupported, 2);
     snprintf(path, sizeof path, "%s/t/points.csv", dir);
     char *csv = slurp(path);
-    ck_assert_ptr_nonnull(strstr(csv, "\nt,resnet18,int12,INT12,ap,sram,0.900,1,no-fit,,,,"));
-    ck_assert_ptr_nonnull(strstr(csv, "\nt,resnet18,int12,INT12,bitsys,-,,1,unsupported,,"));
-    ck_assert_ptr_nonnull(strstr(csv, "t,resnet18,int8,INT8,bitsys,-,,1,ok,"));
+    ck_assert_ptr_nonnull(strstr(csv, "\nt,resnet18,int12,INT12,ap,sram,28,0.900,1,no-fit,,,,"));
+    ck_assert_ptr_nonnull(strstr(csv, "\nt,resnet18,int12,INT12,bitsys,-,,,1,unsupported,,"));
+    ck_assert_ptr_nonnull(strstr(csv, "t,resnet18,int8,INT8,bitsys,-,,,1,ok,"));
     free(csv);
+    study_experiment_free(e);
+}
+END_TEST
+
+/* node_nm: every AP point on its table moved to its node (tech_params_at_node) with the
+ * architecture moved along; the 28 nm point equals the table's own; rivals have no node. */
+START_TEST(test_sweep_node_axis)
+{
+    char dir[256], path[512];
+    const char *file = write_file("node.yaml", HEAD "bits: [int8]\n"
+                                                    "technologies: [sram]\n"
+                                                    "node_nm: [28, 7]\n"
+                                                    "accelerators: [ap, bitsys]\n"
+                                                    "plots: [node]\n");
+    study_experiment *e = NULL;
+    study_sweep_stats s;
+    snprintf(dir, sizeof dir, "%s/node", scratch());
+    ck_assert_int_eq(study_experiment_load(file, &e), BASE_OK);
+    ck_assert_uint_eq(study_experiment_n_points(e), 3);
+    study_sweep_opts go = {.results_dir = dir};
+    ck_assert_int_eq(study_sweep_run(e, &go, &s), BASE_OK);
+    ck_assert_uint_eq(s.n_plans, 2);
+    snprintf(path, sizeof path, "%s/t/points.csv", dir);
+    char *csv = slurp(path);
+    ck_assert_ptr_nonnull(strstr(csv, "\nt,resnet18,int8,INT8,ap,sram@28nm,28,0.900,1,ok,"));
+    ck_assert_ptr_nonnull(strstr(csv, "\nt,resnet18,int8,INT8,ap,sram@7nm,7,0.758,1,ok,"));
+    ck_assert_ptr_nonnull(strstr(csv, "\nt,resnet18,int8,INT8,bitsys,-,,,1,ok,"));
+    free(csv);
+    snprintf(path, sizeof path, "%s/t/plots.list", dir);
+    char *list = slurp(path);
+    ck_assert_ptr_nonnull(strstr(list, "node|points.csv|node|resnet18: energy per inference"));
+    ck_assert_ptr_nonnull(strstr(list, "|ap/sram/28nm/0.90V ap/sram/7nm/0.76V\n"));
+    free(list);
+    /* The same points as the command line's run --node: the plan at 7 nm by hand. */
+    sim_plan *plan = NULL;
+    sim_result *res = NULL;
+    tech_params *src = NULL, *t7 = NULL;
+    net_network *net = NULL;
+    net_bitcfg *bits = NULL;
+    sim_arch arch;
+    char npath[4096];
+    ck_assert_int_eq(net_find_builtin("resnet18", npath, sizeof npath), BASE_OK);
+    ck_assert_int_eq(net_load(npath, &net), BASE_OK);
+    ck_assert_int_eq(net_bitcfg_resolve("int8", net, &bits), BASE_OK);
+    ck_assert_int_eq(tech_open("sram", &src), BASE_OK);
+    ck_assert_int_eq(tech_params_at_node(src, 7, &t7), BASE_OK);
+    ck_assert_int_eq(sim_arch_find("bf_imna", &arch), BASE_OK);
+    arch.node_nm = 7;
+    ck_assert_int_eq(sim_plan_new(net, bits, &arch, &plan), BASE_OK);
+    ck_assert_int_eq(sim_result_new(plan, &res), BASE_OK);
+    ck_assert_int_eq(sim_plan_eval(plan, t7, t7->vdd_nom_v.value, res), BASE_OK);
+    ck_assert_str_eq(res->map_tech->name, "sram_lstp@7nm");
+    ck_assert(res->energy_pj < 0.2 * 25.1e9 && res->area_mm2 < 0.2 * 113.4);
+    sim_result_free(res);
+    sim_plan_free(plan);
+    tech_params_free(t7);
+    tech_params_free(src);
+    net_bitcfg_free(bits);
+    net_free(net);
     study_experiment_free(e);
 }
 END_TEST
@@ -670,8 +736,8 @@ START_TEST(test_sweep_writes_front_and_plot_list)
     snprintf(path, sizeof path, "%s/golden_small/front.csv", dir);
     char *front = slurp(path);
     /* INT4 (68.45) precedes INT8 (71.56) within each series. */
-    char *i4 = strstr(front, "int4,INT4,ap,sram,0.700"),
-         *i8 = strstr(front, "int8,INT8,ap,sram,0.700");
+    char *i4 = strstr(front, "int4,INT4,ap,sram,28,0.700"),
+         *i8 = strstr(front, "int8,INT8,ap,sram,28,0.700");
     ck_assert(i4 && i8 && i4 < i8);
     free(front);
     snprintf(path, sizeof path, "%s/golden_small/layers.csv", dir);
@@ -706,6 +772,7 @@ Suite *sweep_suite(void)
     tcase_add_test(tc, test_sweep_series_truncated_when_full);
     tcase_add_test(tc, test_sweep_layers_for_nofit_reported);
     tcase_add_test(tc, test_sweep_records_unsupported_points);
+    tcase_add_test(tc, test_sweep_node_axis);
     tcase_add_test(tc, test_sweep_writes_front_and_plot_list);
     tcase_add_test(tc, test_every_shipped_experiment_loads);
     tcase_add_test(tc, test_sweep_peak_to_peak_rows);

@@ -1103,6 +1103,116 @@ START_TEST(test_print_csv_names_law_and_source)
 }
 END_TEST
 
+/* ---- nodes (tech_node.c): Stillmaker and Baas (Integration 58, 2017) fits as transcribed
+ * in github.com/wromaszkan/nodeScale ---------------------------------------------------- */
+
+/* Published fits of 32 and 20 nm: energy e2 V^2 + e1 V + e0, delay a3 V^3 + ... + a0. */
+static double e32(double v)
+{
+    return 0.8367 * v * v - 0.4341 * v + 0.1701;
+}
+static double e20(double v)
+{
+    return 0.373 * v * v - 0.1582 * v + 0.04104;
+}
+static double d32(double v)
+{
+    return ((-1047 * v + 2982) * v - 2797) * v + 873.5;
+}
+static double d20(double v)
+{
+    return (34.63 * v - 66.37) * v + 41.15;
+}
+
+START_TEST(test_node_factors_by_hand)
+{
+    /* 32 nm at its nominal 0.97 V to 20 nm at its nominal 0.9 V. */
+    tech_node_factors_t f;
+    ck_assert_int_eq(tech_node_factors(32, 0.97, 20, 0.9, &f), BASE_OK);
+    ck_assert_double_eq_tol(f.energy, e20(0.9) / e32(0.97), 1e-12);
+    ck_assert_double_eq_tol(f.energy, 0.20079 / 0.53627, 1e-4); /* 0.3744 */
+    ck_assert_double_eq_tol(f.delay, d20(0.9) / d32(0.97), 1e-12);
+    ck_assert_double_eq_tol(f.area, 0.21 / 0.46, 1e-12);
+    double v;
+    ck_assert_int_eq(tech_node_vdd(20, &v), BASE_OK);
+    ck_assert_double_eq_tol(v, 0.9, 1e-12);
+    ck_assert_int_eq(tech_node_vdd(7, &v), BASE_OK);
+    ck_assert_double_eq_tol(v, 0.8, 1e-12);
+}
+END_TEST
+
+START_TEST(test_node_28nm_interpolated_in_log_node)
+{
+    /* 28 nm lies between the 32 and 20 nm fits: weight w = ln(32/28) / ln(32/20). */
+    double w = log(32.0 / 28.0) / log(32.0 / 20.0), v;
+    ck_assert_int_eq(tech_node_vdd(28, &v), BASE_OK);
+    ck_assert_double_eq_tol(v, (1 - w) * 0.97 + w * 0.9, 1e-12);
+    ck_assert_double_eq_tol(v, 0.9501, 1e-4);
+    tech_node_factors_t f;
+    ck_assert_int_eq(tech_node_factors(28, 0.9, 32, 0.9, &f), BASE_OK);
+    ck_assert_double_eq_tol(f.energy, e32(0.9) / ((1 - w) * e32(0.9) + w * e20(0.9)), 1e-12);
+    ck_assert_double_eq_tol(f.area, 0.46 / ((1 - w) * 0.46 + w * 0.21), 1e-12);
+}
+END_TEST
+
+START_TEST(test_node_moves_sram_table)
+{
+    tech_params *src = load_file("tech/sram.yaml"), *t = NULL;
+    ck_assert_int_eq(tech_params_at_node(src, 7, &t), BASE_OK);
+    ck_assert_str_eq(t->name, "sram@7nm");
+    double v28, v7;
+    ck_assert_int_eq(tech_node_vdd(28, &v28), BASE_OK);
+    ck_assert_int_eq(tech_node_vdd(7, &v7), BASE_OK);
+    double v1 = 0.9 * v7 / v28; /* the supply in proportion to the nodes' nominal supplies */
+    ck_assert_double_eq_tol(t->vdd_nom_v.value, v1, 1e-12);
+    ck_assert_double_eq_tol(t->node_nm.value, 7, 1e-12);
+    tech_node_factors_t f;
+    ck_assert_int_eq(tech_node_factors(28, 0.9, 7, v1, &f), BASE_OK);
+    ck_assert_double_eq_tol(t->e_ml_fj.value, src->e_ml_fj.value * f.energy, 1e-9);
+    ck_assert_double_eq_tol(t->t_search_ns.value, src->t_search_ns.value * f.delay, 1e-12);
+    ck_assert_double_eq_tol(t->p_leak_nw.value, src->p_leak_nw.value * f.power, 1e-9);
+    ck_assert_double_eq_tol(tech_cell_area_um2(t), tech_cell_area_um2(src) * f.area, 1e-12);
+    ck_assert(f.energy < 0.2 && f.delay < 0.4 && f.area < 0.2);
+    ck_assert_ptr_nonnull(strstr(t->e_ml_fj.source, "Stillmaker and Baas"));
+    tech_params_free(t);
+    tech_params_free(src);
+}
+END_TEST
+
+START_TEST(test_node_nvm_keeps_device_writes)
+{
+    tech_params *src = load_file("tech/reram.yaml"), *t = NULL;
+    ck_assert_int_eq(tech_params_at_node(src, 16, &t), BASE_OK);
+    ck_assert_double_eq(t->e_switch_fj.value, src->e_switch_fj.value);
+    ck_assert_double_eq(t->t_pulse_ns.value, src->t_pulse_ns.value);
+    ck_assert_str_eq(t->e_switch_fj.source, src->e_switch_fj.source);
+    ck_assert(t->t_search_ns.value < src->t_search_ns.value);
+    tech_params_free(t);
+    tech_params_free(src);
+}
+END_TEST
+
+START_TEST(test_node_errors)
+{
+    tech_params *src = load_file("tech/sram.yaml"), *t = NULL;
+    ck_assert_int_eq(tech_params_at_node(src, 5, &t), BASE_ERANGE);
+    ck_assert_ptr_null(t);
+    ck_assert_str_eq(base_last_error(), "error: technology 'sram' at 5 nm: technology node 5 nm "
+                                        "is outside the scaling fits' 7..180 nm");
+    ck_assert_int_eq(tech_params_at_node(src, 200, &t), BASE_ERANGE);
+    ck_assert_str_eq(base_last_error(), "error: technology 'sram' at 200 nm: technology node "
+                                        "200 nm is outside the scaling fits' 7..180 nm");
+    tech_params_free(src);
+    ck_assert_int_eq(tech_open("sram_22nm_measured", &src), BASE_OK);
+    ck_assert_int_eq(tech_params_at_node(src, 16, &t), BASE_EUNSUPPORTED);
+    ck_assert_ptr_null(t);
+    ck_assert_str_eq(base_last_error(),
+                     "error: technology 'sram_22nm_measured' has measured per-voltage points, "
+                     "which belong to its own node: it cannot be moved to 16 nm");
+    tech_params_free(src);
+}
+END_TEST
+
 Suite *tech_suite(void)
 {
     Suite *s = suite_create("tech");
@@ -1162,6 +1272,11 @@ Suite *tech_suite(void)
     tcase_add_test(tc, test_print_csv_out_of_memory);
     tcase_add_test(tc, test_find_in_apsim_data);
     tcase_add_test(tc, test_print_csv_names_law_and_source);
+    tcase_add_test(tc, test_node_factors_by_hand);
+    tcase_add_test(tc, test_node_28nm_interpolated_in_log_node);
+    tcase_add_test(tc, test_node_moves_sram_table);
+    tcase_add_test(tc, test_node_nvm_keeps_device_writes);
+    tcase_add_test(tc, test_node_errors);
     suite_add_tcase(s, tc);
     return s;
 }

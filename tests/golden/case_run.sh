@@ -65,3 +65,25 @@ if grep -q "none/arch.yaml: error: cannot open" "$tmp/err"; then ok; else
 expect_exit 2 "run unknown architecture: message" "$APSIM" run alexnet --arch nowhere
 if grep -q "error: unknown architecture 'nowhere' (no sim/arch/nowhere.yaml)" "$tmp/err"; then ok
 else bad "run unknown architecture: message"; cat "$tmp/err"; fi
+
+# --node: the technology and architecture moved to another CMOS node (docs/TECH.md, "Nodes").
+for node in 45 22 16 7; do
+    expect_exit 0 "run resnet18 --node $node" "$APSIM" run resnet18 --bits int8 --node "$node"
+    if grep -q "^resnet18, int8, sram@${node}nm at " "$tmp/out" &&
+        grep -q "sram_lstp@${node}nm" "$tmp/out"; then ok; else
+        bad "run --node $node: summary"; head -3 "$tmp/out"; fi
+done
+expect_exit 0 "run resnet18 --node 7 --out" "$APSIM" run resnet18 --node 7 --out "$tmp/run_n7" --quiet
+if grep -q "^resnet18,int8,sram@7nm,sram_lstp@7nm,0.758," "$tmp/run_n7/summary.csv"; then ok; else
+    bad "run --node 7: summary.csv"; cat "$tmp/run_n7/summary.csv"; fi
+expect_exit 2 "run --node 5" "$APSIM" run resnet18 --node 5
+if grep -qx "apsim run: error: technology 'sram' at 5 nm: technology node 5 nm is outside the scaling fits' 7..180 nm" "$tmp/err"; then ok; else
+    bad "run --node 5: message"; cat "$tmp/err"; fi
+expect_exit 2 "run --node 200" "$APSIM" run resnet18 --node 200
+if grep -q "technology node 200 nm is outside the scaling fits' 7..180 nm" "$tmp/err"; then ok; else
+    bad "run --node 200: message"; cat "$tmp/err"; fi
+expect_exit 2 "run --node measured table" "$APSIM" run resnet18 --node 16 --tech sram_22nm_measured
+if grep -q "has measured per-voltage points, which belong to its own node: it cannot be moved to 16 nm" "$tmp/err"; then ok; else
+    bad "run --node measured table: message"; cat "$tmp/err"; fi
+expect_exit 2 "run --node not a number" "$APSIM" run resnet18 --node seven
+expect_exit 0 "compare --node 7" "$APSIM" compare resnet18 --node 7 --quiet
