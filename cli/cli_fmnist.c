@@ -16,6 +16,7 @@
 typedef struct fm_opts {
     const char *data_dir, *weights, *net_arg, *bits_arg, *out_dir, *tech_arg;
     double epochs, n_train, n_ap, n_test;
+    int rivals; /* sweep: also each rival's own accuracy and cost */
 } fm_opts;
 
 typedef struct fm_ctx {
@@ -208,12 +209,83 @@ typedef struct fm_point {
     double ap_s_per_image;
     double latency_ns, energy_pj, edp_js;
     int32_t *logits; /* test set (owned) */
+    /* Each design's own top-1 (FMNIST_AP: acc_pct) and, for the rivals, their accel model's
+     * cost of the network under the same bits (rival_ok 0: the model cannot run them). */
+    double design_acc[FMNIST_N_DESIGNS];
+    int rival_ok[FMNIST_N_DESIGNS];
+    double rival_edp_js[FMNIST_N_DESIGNS];
 } fm_point;
 
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
+}
+
+/* Top-1 (%) of design d under bits over the first n_test images; *same: its logits equal
+ * ap_logits. */
+static base_status design_accuracy(fm_ctx *c, const net_bitcfg *bits, fmnist_design d,
+                                   size_t n_test, const int32_t *ap_logits, double *acc, int *same)
+{
+    net_bitcfg *dbits = NULL;
+    exec_qmodel *qm = NULL;
+    const size_t n_out = exec_infer_out_elems(c->net);
+    int32_t *lg = base_malloc(n_test * n_out * sizeof *lg);
+    base_status st =
+        lg ? fmnist_design_bits(c->net, bits, d, &dbits) : BASE_ERROR(BASE_ENOMEM, "out of memory");
+    if (st == BASE_OK)
+        st = fmnist_quantize_design(c->fm, bits, d, dbits, c->train, FM_N_CALIB, &qm);
+    if (st == BASE_OK)
+        st = fmnist_logits(qm, c->test, n_test, lg);
+    if (st == BASE_OK) {
+        size_t correct = 0;
+        for (size_t i = 0; i < n_test; i++) {
+            size_t top;
+            int64_t m;
+            fmnist_top(lg + i * n_out, n_out, &top, &m);
+            correct += top == c->test->labels[i];
+        }
+        *acc = 100.0 * (double)correct / (double)n_test;
+        *same = memcmp(lg, ap_logits, n_test * n_out * sizeof *lg) == 0;
+    }
+    exec_qmodel_free(qm);
+    net_bitcfg_free(dbits);
+    base_free(lg);
+    return st;
+}
+
+/* The rivals' accuracies (Sparq and the bitwise array share one exact run, which must equal
+ * the AP's logits) and their accel models' cost of the network under the same bits. */
+static base_status measure_rivals(fm_ctx *c, const net_bitcfg *bits, size_t n_test, fm_point *pt)
+{
+    int same = 0;
+    pt->design_acc[FMNIST_AP] = pt->acc_pct;
+    base_status st = design_accuracy(c, bits, FMNIST_SPARQ, n_test, pt->logits,
+                                     &pt->design_acc[FMNIST_SPARQ], &same);
+    if (st == BASE_OK && !same)
+        st = BASE_ERROR(BASE_EINVAL, "%s: exact sub-byte logits differ from the AP's", pt->spec);
+    pt->design_acc[FMNIST_BITSYS] = pt->design_acc[FMNIST_SPARQ];
+    if (st == BASE_OK)
+        st = design_accuracy(c, bits, FMNIST_POTACC, n_test, pt->logits,
+                             &pt->design_acc[FMNIST_POTACC], &same);
+    if (st == BASE_OK)
+        st = design_accuracy(c, bits, FMNIST_AXBXP, n_test, pt->logits,
+                             &pt->design_acc[FMNIST_AXBXP], &same);
+    for (int d = FMNIST_SPARQ; st == BASE_OK && d < FMNIST_N_DESIGNS; d++) {
+        sim_accel a;
+        acc_cost cost;
+        st = sim_accel_open(fmnist_design_name((fmnist_design)d), &a);
+        if (st != BASE_OK)
+            break;
+        base_status rs = sim_accel_run(&a, c->net, bits, 1, &cost);
+        sim_accel_close(&a);
+        pt->rival_ok[d] = rs == BASE_OK;
+        pt->rival_edp_js[d] =
+            rs == BASE_OK ? cost.energy_pj * 1e-12 * cost.latency_ns * 1e-9 : (double)NAN;
+        if (rs != BASE_OK && rs != BASE_EUNSUPPORTED)
+            st = rs;
+    }
+    return st;
 }
 
 static base_status measure(fm_ctx *c, const char *spec, size_t n_test, size_t n_ap, fm_point *pt)
@@ -270,6 +342,8 @@ static base_status measure(fm_ctx *c, const char *spec, size_t n_test, size_t n_
         pt->energy_pj = res->energy_pj;
         pt->edp_js = res->edp_pj_ns * 1e-21;
     }
+    if (st == BASE_OK && c->o.rivals)
+        st = measure_rivals(c, bits, n_test, pt);
     double t0 = now_s();
     for (size_t i = 0; st == BASE_OK && i < n_ap; i++) {
         fmnist_input(c->test, i, 1, bits->input_bits, in);
@@ -375,6 +449,10 @@ static void print_point(const fm_point *p)
            "bit-exact (%.3f s/image)  EDP %.4e J*s\n",
            p->spec, p->label, p->acc_pct, p->margin_median, p->margin_mean, p->low_margin_pct,
            p->n_ap_exact, p->n_ap, p->ap_s_per_image, p->edp_js);
+    printf("%-18s own top-1:", "");
+    for (int d = FMNIST_SPARQ; d < FMNIST_N_DESIGNS; d++)
+        printf(" %s %6.2f%%", fmnist_design_name((fmnist_design)d), p->design_acc[d]);
+    printf("\n");
 }
 
 /* Test images to run: --test N when it asks for fewer than the set holds, else all. */
@@ -454,13 +532,16 @@ static base_status write_configs(FILE *fp, const void *ctx)
     const sweep_out *s = ctx;
     fprintf(fp, "config,label,mark,acc_pct,float_acc_pct,margin_median,margin_mean,"
                 "margin_below_1_pct,ap_images,ap_bitexact,latency_ns,energy_pj,"
-                "edp_js,technology\n");
+                "edp_js,technology,acc_sparq_pct,acc_potacc_pct,acc_bitsys_pct,acc_axbxp_pct\n");
     for (size_t i = 0; i < N_SPECS; i++) {
         const fm_point *p = &s->pts[i];
-        fprintf(fp, "\"%s\",%s,%s,%.2f,%.2f,%.4f,%.4f,%.2f,%zu,%zu,%.3f,%.3f,%.6e,%s\n", p->spec,
+        fprintf(fp, "\"%s\",%s,%s,%.2f,%.2f,%.4f,%.4f,%.2f,%zu,%zu,%.3f,%.3f,%.6e,%s", p->spec,
                 p->label, mark_of(p), p->acc_pct, s->c->float_acc_pct, p->margin_median,
                 p->margin_mean, p->low_margin_pct, p->n_ap, p->n_ap_exact, p->latency_ns,
                 p->energy_pj, p->edp_js, s->c->o.tech_arg);
+        for (int d = FMNIST_SPARQ; d < FMNIST_N_DESIGNS; d++)
+            fprintf(fp, ",%.2f", p->design_acc[d]);
+        fprintf(fp, "\n");
     }
     return ferror(fp) ? BASE_ERROR(BASE_EIO, "write error") : BASE_OK;
 }
@@ -501,16 +582,23 @@ static base_status write_points(FILE *fp, const void *ctx)
 {
     const sweep_out *s = ctx;
     char name[96];
-    fprintf(fp, "series,config,mark,top1_pct,edp_js\n");
+    fprintf(fp, "series,design,config,mark,top1_pct,edp_js\n");
     for (size_t i = 0; i < N_SPECS; i++)
-        fprintf(fp, "static,\"%s\",%s,%.2f,%.6e\n", s->pts[i].spec, mark_of(&s->pts[i]),
+        fprintf(fp, "static,ap,\"%s\",%s,%.2f,%.6e\n", s->pts[i].spec, mark_of(&s->pts[i]),
                 s->pts[i].acc_pct, s->pts[i].edp_js);
+    /* Each rival at its own measured accuracy and its accel model's EDP. */
+    for (int d = FMNIST_SPARQ; s->c->o.rivals && d < FMNIST_N_DESIGNS; d++)
+        for (size_t i = 0; i < N_SPECS; i++)
+            if (s->pts[i].rival_ok[d])
+                fprintf(fp, "%s,%s,\"%s\",-,%.2f,%.6e\n", fmnist_design_name((fmnist_design)d),
+                        fmnist_design_name((fmnist_design)d), s->pts[i].spec,
+                        s->pts[i].design_acc[d], s->pts[i].rival_edp_js[d]);
     for (size_t ci = 0; ci < sizeof cascades / sizeof cascades[0]; ci++)
         for (size_t ti = 0; ti < sizeof thresholds / sizeof thresholds[0]; ti++) {
             fmnist_cascade_point cp;
             double lat, en;
             cascade_at(s, ci, ti, &cp, &lat, &en);
-            fprintf(fp, "%s,\"t=%g\",-,%.2f,%.6e\n", cascade_name(ci, name, sizeof name),
+            fprintf(fp, "%s,ap,\"t=%g\",-,%.2f,%.6e\n", cascade_name(ci, name, sizeof name),
                     cp.threshold, 100.0 * (double)cp.n_correct / (double)cp.n_inputs,
                     en * 1e-12 * lat * 1e-9);
         }
@@ -523,10 +611,12 @@ static base_status write_plots(FILE *fp, const void *ctx)
     char name[96];
     fprintf(fp,
             "fmnist|points.csv|fmnist_edp_accuracy|Fashion-MNIST CNN on the AP (%s): EDP "
-            "vs measured accuracy|static",
+            "vs measured top-1 (rivals: their accel models)|static",
             s->c->o.tech_arg);
     for (size_t ci = 0; ci < sizeof cascades / sizeof cascades[0]; ci++)
         fprintf(fp, " %s", cascade_name(ci, name, sizeof name));
+    for (int d = FMNIST_SPARQ; s->c->o.rivals && d < FMNIST_N_DESIGNS; d++)
+        fprintf(fp, " %s", fmnist_design_name((fmnist_design)d));
     fprintf(fp, "\n");
     return ferror(fp) ? BASE_ERROR(BASE_EIO, "write error") : BASE_OK;
 }
@@ -588,6 +678,7 @@ int cli_fmnist(int argc, char **argv)
     c.o.tech_arg = SIM_DEFAULT_TECH;
     c.o.epochs = 3;
     c.o.n_ap = 20;
+    c.o.rivals = 1;
     if (!parse_opts(argc - 1, argv + 1, &c.o) || !check_opts(&c.o))
         return usage();
     int rc;

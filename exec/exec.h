@@ -39,11 +39,19 @@ typedef struct exec_qlayer {
     double out_scale; /* real value of one output LSB (set by calibration) */
 } exec_qlayer;
 
+/* A conv/fc product other than the exact one, for modelling another design's arithmetic in
+ * the plain-C reference (the Fashion-MNIST rivals, fmnist/fmnist_rival.c): a and w are the
+ * operands as the reference reads them, signed a_bits- and w_bits-bit values. */
+typedef int64_t (*exec_mul_fn)(int64_t a, unsigned a_bits, int64_t w, unsigned w_bits);
+
 typedef struct exec_qmodel {
     const net_network *net; /* borrowed */
     const net_bitcfg *bits; /* borrowed */
     double in_scale;        /* real value of one input LSB */
     exec_qlayer *layers;    /* net->n_layers (owned) */
+    exec_mul_fn mul;        /* NULL (exec_qmodel_new): exact a x w. Set, it replaces every
+                               conv/fc product of exec_infer_reference and the calibrations;
+                               exec_infer_ap ignores it (BASE_EINVAL), as the AP is exact */
 } exec_qmodel;
 
 /* A model with zero weights, zero biases (allocated for the layers that have one) and

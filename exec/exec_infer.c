@@ -362,6 +362,8 @@ base_status exec_infer_ap(const exec_qmodel *qm, const sim_plan *plan, const sim
     const sim_arch *arch = &res->arch;
     if (res->net != net || res->bits != qm->bits || sim_plan_n_layers(plan) != net->n_layers)
         return BASE_ERROR(BASE_EINVAL, "functional inference: plan and model do not match");
+    if (qm->mul)
+        return BASE_ERROR(BASE_EINVAL, "functional inference: the AP runs exact products only");
     if (arch->batch != 1)
         return BASE_ERROR(BASE_EINVAL, "functional inference runs one image: batch is %u",
                           arch->batch);
@@ -438,9 +440,9 @@ void exec_infer_expected(const sim_plan *plan, const sim_result *res, ap_counter
         for (int ph = 0; ph < SIM_PHASE_COUNT; ph++) {
             const sim_work *w = &c->work[ph];
             out->n_compared_cells += (w->compared_cols - w->n_plane_reads) * c->n_rows;
-            out->n_ml_segments += (uint64_t)(w->ml_segments[res->layers[li].placement] -
-                                             (double)w->n_plane_reads) *
-                                  c->n_rows;
+            out->n_ml_segments +=
+                (uint64_t)(w->ml_segments[res->layers[li].placement] - (double)w->n_plane_reads) *
+                c->n_rows;
             *written_cells += (w->written_cells + w->driven_cells - (double)w->n_plane_writes) *
                               (double)c->n_rows;
         }

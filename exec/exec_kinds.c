@@ -23,6 +23,7 @@ static void ref_gemm(const exec_layer_ctx *lc, const int32_t *x, const int32_t *
     const size_t m = (size_t)l->h_out * (size_t)l->w_out, hw_in = (size_t)l->h_in * (size_t)l->w_in;
     const unsigned aw = conv_in_width(lc->qm->net, lc->li, lc->b);
     const size_t k = (size_t)exec_layer_k(l);
+    const exec_mul_fn mul = lc->qm->mul;
     (void)x2;
     for (int oc = 0; oc < l->c_out; oc++) {
         int64_t *acc = raw + (size_t)oc * m;
@@ -42,8 +43,10 @@ static void ref_gemm(const exec_layer_ctx *lc, const int32_t *x, const int32_t *
                 int64_t *out = acc + (size_t)oy * (size_t)l->w_out;
                 for (int ox = 0; ox < l->w_out; ox++) {
                     int xx = ox * l->stride - l->pad + kx;
-                    if (xx >= 0 && xx < l->w_in)
+                    if (xx >= 0 && xx < l->w_in && !mul)
                         out[ox] += w * exec_wrap_signed(row[xx], aw);
+                    else if (xx >= 0 && xx < l->w_in)
+                        out[ox] += mul(exec_wrap_signed(row[xx], aw), aw, w, lc->b->w_bits);
                 }
             }
         }

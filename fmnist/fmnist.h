@@ -85,6 +85,55 @@ void fmnist_input(const fmnist_dataset *d, size_t first, size_t n, unsigned inpu
  * Free with exec_qmodel_free; bits must outlive the model. BASE_ENOMEM, BASE_EINVAL. */
 base_status fmnist_quantize(const fmnist_fmodel *m, const net_bitcfg *bits,
                             const fmnist_dataset *calib, size_t n_calib, exec_qmodel **out);
+/* ---- Each design's own arithmetic (fmnist_rival.c, docs/FMNIST.md) ----
+ * The AP and the rivals of accel/ on the same float model: Sparq and the bitwise systolic
+ * array multiply exact sub-byte integers (the AP's result by construction); PoTAcc rounds
+ * weights of up to FMNIST_POT_MAX_BITS bits to signed powers of two (wider weights run on its
+ * int8 multipliers: uniform); Ax-BxP keeps only the block products (i, j) with
+ * i + j <= FMNIST_AXBXP_MAX_PAIR_SUM of 8-bit operands split into 2-bit blocks. */
+typedef enum fmnist_design {
+    FMNIST_AP,
+    FMNIST_SPARQ,
+    FMNIST_POTACC,
+    FMNIST_BITSYS,
+    FMNIST_AXBXP,
+    FMNIST_N_DESIGNS
+} fmnist_design;
+/* "ap", "sparq", "potacc", "bitsys", "axbxp" (the accel model names); "?" out of range. */
+const char *fmnist_design_name(fmnist_design d);
+
+/* PoTAcc: weights of w_bits <= FMNIST_POT_MAX_BITS are a sign and a (w_bits - 1)-bit exponent
+ * code with one code for zero: levels 0, +-alpha 2^-e for e = 0..fmnist_pot_max_exp(w_bits)
+ * (= 2^(w_bits-1) - 2: 0, 2, 6 for 2, 3, 4 bits; 0 above FMNIST_POT_MAX_BITS). */
+#define FMNIST_POT_MAX_BITS 4
+unsigned fmnist_pot_max_exp(unsigned w_bits);
+/* v (in units of the smallest level alpha 2^-max_exp) rounded to the nearest of 0 and
+ * +-2^e, e = 0..max_exp: 0 below 0.5, 2^e up to 1.5 x 2^e, 2^max_exp above (sign kept). */
+int32_t fmnist_pot_round(double v, unsigned max_exp);
+
+/* Ax-BxP: operands are sign and magnitude; a signed b-bit field's (b-1)-bit magnitude sits at
+ * the top of an 8-bit operand (shifted left by 8 - (b - 1)), split into four 2-bit blocks,
+ * block 0 the most significant; the product keeps the block products (i, j) of
+ * fmnist_axbxp_pair_kept, each shifted into place, and is shifted back. Magnitudes above 8
+ * bits are multiplied exactly. The same pair set as accel/axbxp.yaml's `default`. */
+#define FMNIST_AXBXP_OPERAND_BITS 8
+#define FMNIST_AXBXP_BLOCK_BITS   2
+#define FMNIST_AXBXP_MAX_PAIR_SUM 3
+int fmnist_axbxp_pair_kept(unsigned i, unsigned j);
+int64_t fmnist_axbxp_mul(int64_t a, unsigned a_bits, int64_t w, unsigned w_bits);
+
+/* The bit configuration design d runs for bits: a copy, with PoTAcc's power-of-two weight
+ * layers widened to fmnist_pot_max_exp + 2 bits (the integers +-2^max_exp). Free with
+ * net_bitcfg_free after the model that borrows it. BASE_ENOMEM. */
+base_status fmnist_design_bits(const net_network *net, const net_bitcfg *bits, fmnist_design d,
+                               net_bitcfg **out);
+/* fmnist_quantize under design d: dbits from fmnist_design_bits(bits, d) (borrowed by the
+ * model); PoTAcc's power-of-two weights (scale chosen as for uniform weights), Ax-BxP's
+ * product in exec_qmodel.mul (calibration included); the others as fmnist_quantize. */
+base_status fmnist_quantize_design(const fmnist_fmodel *m, const net_bitcfg *bits,
+                                   fmnist_design design, const net_bitcfg *dbits,
+                                   const fmnist_dataset *calib, size_t n_calib, exec_qmodel **out);
+
 /* Integer logits (exec_infer_reference) of the first n images of d: n x out_elems. */
 base_status fmnist_logits(const exec_qmodel *qm, const fmnist_dataset *d, size_t n,
                           int32_t *logits);

@@ -71,8 +71,41 @@ static void set_bias(exec_qmodel *qm, size_t li, double s_acc, void *ctx)
     }
 }
 
+/* PoTAcc's weights: levels 0 and +-alpha 2^-e (e = 0..max_exp), held as the integers 0 and
+ * +-2^(max_exp - e) at LSB alpha / 2^max_exp; alpha chosen among the same 16 clippings as
+ * weight_scale for least squared error, each weight rounded to its nearest level. */
+static double pot_scale(const float *w, size_t n, unsigned max_exp)
+{
+    const double top = ldexp(1.0, (int)max_exp);
+    double amax = 0.0;
+    for (size_t j = 0; j < n; j++)
+        amax = fabs((double)w[j]) > amax ? fabs((double)w[j]) : amax;
+    if (amax == 0.0)
+        return 1.0;
+    double best_s = amax / top, best_err = INFINITY;
+    for (int a = 0; a < 16; a++) {
+        double s = amax * (1.0 - 0.05 * a) / top, err = 0.0;
+        for (size_t j = 0; j < n; j++) {
+            double d = (double)w[j] - fmnist_pot_round((double)w[j] / s, max_exp) * s;
+            err += d * d;
+        }
+        if (err < best_err) {
+            best_err = err;
+            best_s = s;
+        }
+    }
+    return best_s;
+}
+
 base_status fmnist_quantize(const fmnist_fmodel *m, const net_bitcfg *bits,
                             const fmnist_dataset *calib, size_t n_calib, exec_qmodel **out)
+{
+    return fmnist_quantize_design(m, bits, FMNIST_AP, bits, calib, n_calib, out);
+}
+
+base_status fmnist_quantize_design(const fmnist_fmodel *m, const net_bitcfg *bits,
+                                   fmnist_design design, const net_bitcfg *dbits,
+                                   const fmnist_dataset *calib, size_t n_calib, exec_qmodel **out)
 {
     const net_network *net = m->net;
     *out = NULL;
@@ -87,9 +120,13 @@ base_status fmnist_quantize(const fmnist_fmodel *m, const net_bitcfg *bits,
     if (n_calib == 0 || calib->h != net->h_in || calib->w != net->w_in)
         return BASE_ERROR(BASE_EINVAL, "calibration needs images of %dx%d", net->h_in, net->w_in);
     exec_qmodel *qm = NULL;
-    base_status st = exec_qmodel_new(net, bits, &qm);
+    if (dbits->n_layers != bits->n_layers)
+        return BASE_ERROR(BASE_EINVAL, "design bits do not match '%s'", bits->name);
+    base_status st = exec_qmodel_new(net, dbits, &qm);
     if (st != BASE_OK)
         return st;
+    if (design == FMNIST_AXBXP)
+        qm->mul = fmnist_axbxp_mul;
     int32_t *in = base_malloc(n_calib * (size_t)net->h_in * (size_t)net->w_in * sizeof *in);
     if (!in) {
         exec_qmodel_free(qm);
@@ -105,6 +142,13 @@ base_status fmnist_quantize(const fmnist_fmodel *m, const net_bitcfg *bits,
         const unsigned wb = bits->bits[i].w_bits;
         const size_t n = layer_k(l) * (size_t)l->c_out;
         const double qmax = ldexp(1.0, (int)wb - 1) - 1.0;
+        if (design == FMNIST_POTACC && wb <= FMNIST_POT_MAX_BITS) {
+            const unsigned e = fmnist_pot_max_exp(wb);
+            q->w_scale = pot_scale(m->weight[i], n, e);
+            for (size_t j = 0; j < n; j++)
+                q->weight[j] = fmnist_pot_round((double)m->weight[i][j] / q->w_scale, e);
+            continue;
+        }
         q->w_scale = weight_scale(m->weight[i], n, wb);
         for (size_t j = 0; j < n; j++) {
             double v = nearbyint((double)m->weight[i][j] / q->w_scale);

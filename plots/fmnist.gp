@@ -1,8 +1,10 @@
-# fmnist.gp - Fashion-MNIST CNN: EDP per inference against the measured test accuracy, the
-# static bit configurations as points, each cascade's threshold family as a line, INT8 and
-# INT4 marked by dotted vertical lines. Data: points.csv of 'apsim fmnist sweep'.
-# Usage: gnuplot -c plots/fmnist.gp points.csv out.png "static cascade_1 ..." [title]
-# (the first series is drawn as points, the others as lines).
+# fmnist.gp - Fashion-MNIST CNN: EDP per inference against the measured test accuracy (top-1
+# on the test images), the AP's static bit configurations as points, each cascade's threshold
+# family as a line, each rival (sparq, potacc, bitsys, axbxp) as points at its own measured
+# top-1 (its own arithmetic, fmnist/fmnist_rival.c), INT8 and INT4 marked by dotted vertical
+# lines. Data: points.csv of 'apsim fmnist sweep'.
+# Usage: gnuplot -c plots/fmnist.gp points.csv out.png "static cascade_1 ... rival_1 ..." [title]
+# (a series whose name holds "->" is a cascade, drawn as a line; the others as points).
 # points.csv columns used: series, mark, top1_pct, edp_js.
 DATA = ARG1
 OUT = ARG2
@@ -10,10 +12,10 @@ SERIES = ARG3
 TITLE = (ARGC >= 4) ? ARG4 : "Fashion-MNIST: EDP versus measured accuracy"
 load "plots/style.gp"
 set title TITLE noenhanced
-set xlabel "Fashion-MNIST test accuracy, 10,000 images (%)"
+set xlabel "measured top-1 on the Fashion-MNIST test images, each design its own arithmetic (%)"
 set ylabel "EDP per inference (J s, log scale)"
 set logscale y
-set key outside right top vertical
+set key outside right top vertical title "measured top-1"
 set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05
 sel(s, v) = (strcol("series") eq s) ? v : NaN
 marked(l) = (strcol("mark") eq l) ? column("top1_pct") : NaN
@@ -30,8 +32,13 @@ do for [l in "INT8 INT4"] {
         }
     }
 }
-# The first series (static configurations) as points, the cascade families as lines.
-plot DATA using (sel(word(SERIES,1), column("top1_pct"))):(column("edp_js")) with points lt 1 \
-         title word(SERIES,1), \
-     for [i=2:words(SERIES)] DATA using (sel(word(SERIES,i), column("top1_pct"))):(column("edp_js")) \
-         with linespoints lt i title word(SERIES,i)
+# Cascades ("->" in the name) as lines, the AP's static configurations and the rivals as
+# points; "static" is the AP's series.
+is_line(n) = strstrt(n, "->") > 0
+name(n) = (n eq "static") ? "AP (static)" : n
+plot for [i=1:words(SERIES)] DATA using (is_line(word(SERIES,i)) ? NaN : \
+         sel(word(SERIES,i), column("top1_pct"))):(column("edp_js")) with points lt i pt (i + 4) \
+         title (is_line(word(SERIES,i)) ? "" : name(word(SERIES,i))), \
+     for [i=1:words(SERIES)] DATA using (is_line(word(SERIES,i)) ? \
+         sel(word(SERIES,i), column("top1_pct")) : NaN):(column("edp_js")) with linespoints lt i \
+         title (is_line(word(SERIES,i)) ? word(SERIES,i) : "")

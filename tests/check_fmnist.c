@@ -648,6 +648,152 @@ START_TEST(test_cascade_threshold)
 }
 END_TEST
 
+/* ---- Each design's own arithmetic (fmnist_rival.c) ---------------------------------------- */
+
+/* PoTAcc's levels: 2, 3, 4 bits give exponents up to 0, 2, 6; rounding to the nearest of 0 and
+ * +-2^e (midpoints 0.5 and 1.5 x 2^e), clamped at 2^max_exp, sign kept. */
+START_TEST(test_pot_round_table)
+{
+    ck_assert_uint_eq(fmnist_pot_max_exp(2), 0);
+    ck_assert_uint_eq(fmnist_pot_max_exp(3), 2);
+    ck_assert_uint_eq(fmnist_pot_max_exp(4), 6);
+    ck_assert_uint_eq(fmnist_pot_max_exp(5), 0);
+    static const struct {
+        double v;
+        unsigned max_exp;
+        int32_t q;
+    } t[] = {{0.0, 6, 0},   {0.49, 6, 0},  {0.5, 6, 1},   {1.49, 6, 1},  {1.5, 6, 2},
+             {2.9, 6, 2},   {3.0, 6, 4},   {5.99, 6, 4},  {6.0, 6, 8},   {47.9, 6, 32},
+             {48.0, 6, 64}, {1000, 6, 64}, {-0.7, 6, -1}, {-3.2, 6, -4}, {-1000, 6, -64},
+             {3.0, 2, 4},   {9.0, 2, 4},   {2.0, 2, 2},   {5.0, 0, 1},   {-0.6, 0, -1},
+             {0.3, 0, 0}};
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+        ck_assert_msg(fmnist_pot_round(t[i].v, t[i].max_exp) == t[i].q, "%g (max 2^%u): %d not %d",
+                      t[i].v, t[i].max_exp, fmnist_pot_round(t[i].v, t[i].max_exp), t[i].q);
+}
+END_TEST
+
+/* The Ax-BxP product straight from its definition: every pair (i, j) of 2-bit blocks kept by
+ * the rule, shifted into place, summed and shifted back. */
+static int64_t axbxp_by_pairs(int64_t a, unsigned a_bits, int64_t w, unsigned w_bits)
+{
+    unsigned ma = a_bits - 1, mw = w_bits - 1;
+    uint64_t am = (uint64_t)llabs(a) << (8 - ma), wm = (uint64_t)llabs(w) << (8 - mw), sum = 0;
+    for (unsigned i = 0; i < 4; i++)
+        for (unsigned j = 0; j < 4; j++)
+            if (i + j <= 3)
+                sum += (((am >> (6 - 2 * i)) & 3) * ((wm >> (6 - 2 * j)) & 3))
+                       << (12 - 2 * (i + j));
+    int64_t m = (int64_t)(sum >> (16 - ma - mw));
+    return (a < 0) != (w < 0) ? -m : m;
+}
+
+/* Hand example: a = 255 (unsigned 8-bit activation, a 9-bit field) is blocks 3,3,3,3; w = 127
+ * (8 bits, magnitude 7 bits, shifted left by 1 to 254) is blocks 3,3,3,2. The dropped pairs
+ * (1,3) (2,2) (3,1) weigh 16: 6 + 9 + 9; (2,3) (3,2) weigh 4: 6 + 9; (3,3) weighs 1: 6; in all
+ * 16 x 24 + 4 x 15 + 6 = 450, so the product is (255 x 254 - 450) / 2 = 32160, not 32385. */
+START_TEST(test_axbxp_products)
+{
+    ck_assert_int_eq(fmnist_axbxp_mul(255, 9, 127, 8), 32160);
+    ck_assert_int_eq(fmnist_axbxp_mul(-255, 9, 127, 8), -32160);
+    ck_assert_int_eq(fmnist_axbxp_mul(127, 9, 127, 8), 15904);
+    ck_assert_int_eq(fmnist_axbxp_mul(-100, 8, 77, 8), -7680);
+    ck_assert_int_eq(fmnist_axbxp_mul(200, 9, -93, 8), -18560);
+    /* Up to two blocks per operand (magnitudes of at most 4 bits) every pair is kept: exact. */
+    ck_assert_int_eq(fmnist_axbxp_mul(15, 5, 7, 4), 105);
+    for (unsigned ab = 2; ab <= 9; ab++)
+        for (unsigned wb = 2; wb <= 8; wb++)
+            for (int64_t a = -((1 << (ab - 1)) - 1); a < (1 << (ab - 1)); a += 3)
+                for (int64_t w = -((1 << (wb - 1)) - 1); w < (1 << (wb - 1)); w++) {
+                    int64_t p = fmnist_axbxp_mul(a, ab, w, wb);
+                    ck_assert_int_eq(p, axbxp_by_pairs(a, ab, w, wb));
+                    if (ab <= 5 && wb <= 5)
+                        ck_assert_int_eq(p, a * w);
+                    ck_assert_int_le(llabs(p), llabs(a * w));
+                }
+    /* Wider than an 8-bit magnitude: exact. */
+    ck_assert_int_eq(fmnist_axbxp_mul(1000, 12, 3, 4), 3000);
+    ck_assert_str_eq(fmnist_design_name(FMNIST_AXBXP), "axbxp");
+    ck_assert_str_eq(fmnist_design_name(FMNIST_N_DESIGNS), "?");
+}
+END_TEST
+
+/* The tiny trained model under each design: Sparq and the bitwise array give the AP's logits
+ * bit for bit; PoTAcc's power-of-two weights change them at w4 (weights widened to 8-bit
+ * integers +-2^e) but not at w8 (int8 multipliers); Ax-BxP's products change them at int8 and
+ * not at int4 (magnitudes of two blocks are exact); its model refuses the AP. */
+START_TEST(test_design_accuracy_small)
+{
+    net_network *net = tiny_net();
+    fmnist_dataset *d = tiny_data(48, 5);
+    double l[3];
+    fmnist_fmodel *m = train_tiny(net, d, l);
+    static const struct {
+        const char *spec;
+        fmnist_design design;
+        int same;
+    } cases[] = {{"int8", FMNIST_SPARQ, 1},  {"int4", FMNIST_BITSYS, 1}, {"w2a8", FMNIST_SPARQ, 1},
+                 {"int4", FMNIST_POTACC, 0}, {"w4a8", FMNIST_POTACC, 0}, {"int8", FMNIST_POTACC, 1},
+                 {"w2a8", FMNIST_POTACC, 1}, {"int8", FMNIST_AXBXP, 0},  {"int4", FMNIST_AXBXP, 1}};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        net_bitcfg *bits = NULL, *dbits = NULL;
+        exec_qmodel *qa = NULL, *qd = NULL;
+        int32_t la[48 * 3], ld[48 * 3];
+        ck_assert_int_eq(net_bitcfg_resolve(cases[c].spec, net, &bits), BASE_OK);
+        ck_assert_int_eq(fmnist_quantize(m, bits, d, 24, &qa), BASE_OK);
+        ck_assert_int_eq(fmnist_design_bits(net, bits, cases[c].design, &dbits), BASE_OK);
+        ck_assert_msg(fmnist_quantize_design(m, bits, cases[c].design, dbits, d, 24, &qd) ==
+                          BASE_OK,
+                      "%s", base_last_error());
+        ck_assert_int_eq(fmnist_logits(qa, d, 48, la), BASE_OK);
+        ck_assert_int_eq(fmnist_logits(qd, d, 48, ld), BASE_OK);
+        ck_assert_msg((memcmp(la, ld, sizeof la) == 0) == cases[c].same, "%s on %s", cases[c].spec,
+                      fmnist_design_name(cases[c].design));
+        size_t correct = 0;
+        for (size_t i = 0; i < 48; i++) {
+            size_t top;
+            int64_t margin;
+            fmnist_top(ld + 3 * i, 3, &top, &margin);
+            correct += top == d->labels[i];
+        }
+        ck_assert_uint_ge(correct, 30); /* a working classifier, not noise */
+        if (cases[c].design == FMNIST_POTACC && !cases[c].same) {
+            unsigned e = fmnist_pot_max_exp(4);
+            ck_assert_uint_eq(dbits->bits[0].w_bits, e + 2);
+            for (size_t j = 0; j < 36; j++) { /* conv1: 4 x 9 weights, 0 or +-2^k */
+                int32_t v = qd->layers[0].weight[j], a = v < 0 ? -v : v;
+                ck_assert_msg(a == 0 || ((a & (a - 1)) == 0 && a <= (1 << e)), "weight %d", v);
+            }
+        }
+        if (cases[c].design == FMNIST_AXBXP) {
+            sim_plan *plan = NULL;
+            sim_result *res = NULL;
+            sim_arch arch;
+            tech_params *tech = NULL;
+            int32_t in[64], ap[3];
+            ck_assert_int_eq(sim_arch_find("bf_imna", &arch), BASE_OK);
+            arch.batch = 1;
+            ck_assert_int_eq(tech_open("sram", &tech), BASE_OK);
+            ck_assert_int_eq(sim_plan_new(net, bits, &arch, &plan), BASE_OK);
+            ck_assert_int_eq(sim_result_new(plan, &res), BASE_OK);
+            ck_assert_int_eq(sim_plan_eval(plan, tech, tech->vdd_nom_v.value, res), BASE_OK);
+            fmnist_input(d, 0, 1, bits->input_bits, in);
+            ck_assert_int_eq(exec_infer_ap(qd, plan, res, in, ap, NULL), BASE_EINVAL);
+            sim_result_free(res);
+            sim_plan_free(plan);
+            tech_params_free(tech);
+        }
+        exec_qmodel_free(qa);
+        exec_qmodel_free(qd);
+        net_bitcfg_free(dbits);
+        net_bitcfg_free(bits);
+    }
+    fmnist_fmodel_free(m);
+    free_data(d);
+    net_free(net);
+}
+END_TEST
+
 Suite *fmnist_suite(void)
 {
     Suite *s = suite_create("fmnist");
@@ -673,6 +819,12 @@ Suite *fmnist_suite(void)
     tcase_add_test(tc, test_quantize_bias_free_layers);
     tcase_add_test(tc, test_cli_option_checks);
     tcase_add_test(tc, test_input_scale);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("designs");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_pot_round_table);
+    tcase_add_test(tc, test_axbxp_products);
+    tcase_add_test(tc, test_design_accuracy_small);
     suite_add_tcase(s, tc);
     tc = tcase_create("cascade");
     tcase_add_test(tc, test_top_margin);
