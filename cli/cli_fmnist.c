@@ -279,6 +279,13 @@ static base_status measure_rivals(fm_ctx *c, const net_bitcfg *bits, size_t n_te
             break;
         base_status rs = sim_accel_run(&a, c->net, bits, 1, &cost);
         sim_accel_close(&a);
+        /* On the AP's basis: its technology's node and nominal supply (docs/ACCEL.md). */
+        sim_accel_basis basis;
+        if (rs == BASE_OK)
+            rs = sim_accel_basis_of_tech(fmnist_design_name((fmnist_design)d), c->tech,
+                                         c->tech->vdd_nom_v.value, 0, &basis);
+        if (rs == BASE_OK)
+            sim_accel_basis_apply(&basis, &cost);
         pt->rival_ok[d] = rs == BASE_OK;
         pt->rival_edp_js[d] =
             rs == BASE_OK ? cost.energy_pj * 1e-12 * cost.latency_ns * 1e-9 : (double)NAN;
@@ -611,8 +618,8 @@ static base_status write_plots(FILE *fp, const void *ctx)
     char name[96];
     fprintf(fp,
             "fmnist|points.csv|fmnist_edp_accuracy|Fashion-MNIST CNN on the AP (%s): EDP "
-            "vs measured top-1 (rivals: their accel models)|static",
-            s->c->o.tech_arg);
+            "vs measured top-1 (rivals moved to %g nm %.2f V, FPGAs by Kuon-Rose)|static",
+            s->c->o.tech_arg, s->c->tech->node_nm.value, s->c->tech->vdd_nom_v.value);
     for (size_t ci = 0; ci < sizeof cascades / sizeof cascades[0]; ci++)
         fprintf(fp, " %s", cascade_name(ci, name, sizeof name));
     for (int d = FMNIST_SPARQ; s->c->o.rivals && d < FMNIST_N_DESIGNS; d++)
