@@ -45,10 +45,10 @@ static void fit_at(const struct node_fit *f, double v, double out[4])
     out[3] = f->area;
 }
 
-/* Delay, energy, power and area at (node, v), interpolated in log(node) between fitted
- * nodes. BASE_ERANGE outside 7..180 nm or where a fit is not positive (a supply far outside
- * the node's range). */
-static base_status figures(double nm, double v, double out[4])
+/* The fitted nodes around nm (hi above or at it, lo below) and the weight of lo, linear in
+ * log(node). BASE_ERANGE outside the fits' 7..180 nm. */
+static base_status bracket(double nm, const struct node_fit **hi, const struct node_fit **lo,
+                           double *w)
 {
     if (!(nm >= fits[N_FITS - 1].nm && nm <= fits[0].nm))
         return BASE_ERROR(BASE_ERANGE,
@@ -57,10 +57,24 @@ static base_status figures(double nm, double v, double out[4])
     size_t i = 0;
     while (i + 1 < N_FITS && fits[i + 1].nm >= nm)
         i++;
-    const struct node_fit *hi = &fits[i], *lo = i + 1 < N_FITS ? &fits[i + 1] : hi;
-    double a[4], b[4], w = 0;
-    if (lo != hi && hi->nm != nm)
-        w = (log(hi->nm) - log(nm)) / (log(hi->nm) - log(lo->nm));
+    *hi = &fits[i];
+    *lo = i + 1 < N_FITS ? &fits[i + 1] : *hi;
+    *w = *lo != *hi && (*hi)->nm != nm
+             ? (log((*hi)->nm) - log(nm)) / (log((*hi)->nm) - log((*lo)->nm))
+             : 0;
+    return BASE_OK;
+}
+
+/* Delay, energy, power and area at (node, v), interpolated between fitted nodes.
+ * BASE_ERANGE outside the fits or where a fit is not positive (a supply far outside the
+ * node's range). */
+static base_status figures(double nm, double v, double out[4])
+{
+    const struct node_fit *hi, *lo;
+    double a[4], b[4], w;
+    base_status st = bracket(nm, &hi, &lo, &w);
+    if (st != BASE_OK)
+        return st;
     fit_at(hi, v, a);
     fit_at(lo, v, b);
     for (int k = 0; k < 4; k++) {
@@ -74,19 +88,12 @@ static base_status figures(double nm, double v, double out[4])
 
 base_status tech_node_vdd(double node_nm, double *vdd_v)
 {
-    if (!(node_nm >= fits[N_FITS - 1].nm && node_nm <= fits[0].nm))
-        return BASE_ERROR(BASE_ERANGE,
-                          "technology node %g nm is outside the scaling fits' %g..%g nm", node_nm,
-                          fits[N_FITS - 1].nm, fits[0].nm);
-    size_t i = 0;
-    while (i + 1 < N_FITS && fits[i + 1].nm >= node_nm)
-        i++;
-    const struct node_fit *hi = &fits[i], *lo = i + 1 < N_FITS ? &fits[i + 1] : hi;
-    double w = lo != hi && hi->nm != node_nm
-                   ? (log(hi->nm) - log(node_nm)) / (log(hi->nm) - log(lo->nm))
-                   : 0;
-    *vdd_v = (1 - w) * hi->vdd + w * lo->vdd;
-    return BASE_OK;
+    const struct node_fit *hi, *lo;
+    double w;
+    base_status st = bracket(node_nm, &hi, &lo, &w);
+    if (st == BASE_OK)
+        *vdd_v = (1 - w) * hi->vdd + w * lo->vdd;
+    return st;
 }
 
 base_status tech_node_factors(double from_nm, double from_vdd, double to_nm, double to_vdd,
