@@ -138,7 +138,9 @@ static void write_point(FILE *fp, const study_experiment *e, const study_point *
     fprintf(fp, ",%u,%s", e->batch[p->batch], study_status_names[p->status]);
     put_num(fp, 2, 0, point_top1(e, p));
     fprintf(fp, ",%s",
-            p->tech == STUDY_NO_TECH ? "not modelled" : isnan(e->top1[k]) ? "-" : "config");
+            p->tech == STUDY_NO_TECH ? "not modelled"
+            : isnan(e->top1[k])      ? "-"
+                                     : "config");
     put_num(fp, 6, 1, p->latency_ns * 1e-6);
     put_num(fp, 6, 1, p->energy_pj * 1e-9);
     put_num(fp, 6, 1, edp);
@@ -328,8 +330,7 @@ static void plot_lines(FILE *fp, const study_sweep_out *o, size_t *firsts, const
         for (size_t a = 0; a < e->n_accels; a++)
             rivals |= e->accels[a].model != NULL;
         if (rivals && want == is_ok)
-            fprintf(fp,
-                    "; rivals: conv/fc, moved to %g nm %.2f V of %s, FPGAs by Kuon-Rose",
+            fprintf(fp, "; rivals: conv/fc, moved to %g nm %.2f V of %s, FPGAs by Kuon-Rose",
                     e->techs[0]->node_nm.value, e->techs[0]->vdd_nom_v.value, e->techs[0]->name);
         fputs(")|", fp);
         for (size_t s = 0; s < shown; s++)
