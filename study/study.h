@@ -208,6 +208,9 @@ typedef struct study_dyn_result {
     size_t n_points;
     study_dyn_point *points; /* owned */
     study_dyn_storage storage;
+    /* Each rival's figures are moved to the schedule technology's node and supply
+     * (sim_accel_basis_of_tech; docs/ACCEL.md, "One basis"): the conversion in words. */
+    char rival_basis[STUDY_DYN_MAX_RIVALS][200];
 } study_dyn_result;
 
 /* Evaluates a schedule: each config once on the AP (sim_plan_new + sim_plan_eval) and on

@@ -28,6 +28,7 @@ typedef struct eval_ctx {
     const study_dyn_schedule *s;
     study_dyn_result *r;
     sim_accel acc[STUDY_DYN_MAX_RIVALS];
+    sim_accel_basis basis[STUDY_DYN_MAX_RIVALS]; /* each rival on the AP's basis */
     rival_cfg *rc; /* [(n_configs + 1) x n_rivals]; row n_configs is the maximum config */
     acc_layer *layers;
 } eval_ctx;
@@ -74,6 +75,9 @@ static base_status rival_eval(eval_ctx *c, size_t ri, const net_bitcfg *bits, si
             st = acc_mode_switch_cost(m, p, &c->layers[i - 1], &c->layers[i], &sw);
         if (st != BASE_OK)
             break;
+        sim_accel_basis_apply(&c->basis[ri], &k);
+        if (i > 0)
+            sim_accel_basis_apply(&c->basis[ri], &sw);
         out->latency_ns += k.latency_ns;
         out->energy_pj += k.energy_pj;
         if (i > 0 && (sw.latency_ns > 0 || sw.energy_pj > 0)) {
@@ -259,6 +263,7 @@ static base_status walk(const eval_ctx *c, const study_dyn_point *pt, int rival,
                                   : BASE_OK;
             if (st != BASE_OK)
                 return st;
+            sim_accel_basis_apply(&c->basis[rival], &sw);
             lat = k->latency_ns + k->sw_latency_ns + sw.latency_ns;
             en = k->energy_pj + k->sw_energy_pj + sw.energy_pj;
             d->switch_latency_ns += k->sw_latency_ns + sw.latency_ns;
@@ -490,6 +495,11 @@ base_status study_dyn_eval(const study_dyn_schedule *s, study_dyn_result **out)
     mark_used(s, used);
     for (size_t k = 0; st == BASE_OK && k < s->n_rivals; k++) {
         st = sim_accel_open(acc_model_name(s->rivals[k]), &c.acc[k]);
+        if (st == BASE_OK)
+            st = sim_accel_basis_of_tech(acc_model_name(s->rivals[k]), s->tech, s->vdd_v, 0,
+                                         &c.basis[k]);
+        if (st == BASE_OK)
+            snprintf(c.r->rival_basis[k], sizeof c.r->rival_basis[k], "%s", c.basis[k].label);
         if (st == BASE_OK)
             st = acc_params_select_network(c.acc[k].params, s->net->name);
     }

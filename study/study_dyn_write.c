@@ -148,6 +148,14 @@ base_status study_dyn_write_summary_json(FILE *fp, const study_dyn_result *r)
     fputs(",\n  \"architecture\": ", fp);
     base_json_str(fp, s->arch.name);
     fprintf(fp, ",\n  \"vdd_v\": %.3f,\n  \"batch\": %u,\n", s->vdd_v, s->arch.batch);
+    fputs("  \"rival_basis\": {", fp);
+    for (size_t k = 0; k < s->n_rivals; k++) {
+        fputs(k ? ", " : "", fp);
+        base_json_str(fp, acc_model_name(s->rivals[k]));
+        fputs(": ", fp);
+        base_json_str(fp, r->rival_basis[k]);
+    }
+    fputs("},\n", fp);
     fprintf(fp,
             "  \"weight_storage\": {\"msb_slice_mbit\": %.3f, \"msb_slice_fits\": %s, "
             "\"per_precision_mbit\": %.3f, \"per_precision_fits\": %s, "
