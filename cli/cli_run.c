@@ -72,11 +72,11 @@ static void print_summary(const sim_plan *plan, const sim_result *r)
            r->throughput_inf_s);
     printf("  energy       %12.4f mJ per batch (%.3f pJ per MAC)\n", r->energy_pj * 1e-9,
            r->macs ? r->energy_pj / (double)r->macs : 0.0);
-    printf("    by component:");
+    printf("    by component (mJ):");
     for (int k = 0; k < SIM_COMP_COUNT; k++)
         printf("%s %s %.4f", k ? "," : "", sim_component_name((sim_component)k),
                r->by_component_pj[k] * 1e-9);
-    printf("\n    by phase:    ");
+    printf("\n    by phase (mJ):    ");
     for (int k = 0; k < SIM_PHASE_COUNT; k++)
         printf("%s %s %.4f", k ? "," : "", sim_phase_name((sim_phase)k), r->by_phase_pj[k] * 1e-9);
     printf("\n  EDP          %12.4e J*s\n", r->edp_pj_ns * 1e-21);

@@ -5,6 +5,10 @@
 
 #include "sim/sim.h"
 
+/* Widest array a trace runs on (columns): 16 x the widest CAP row the architecture loader
+ * accepts (4,096), so only an absurd pooling window is refused before its layout is. */
+#define SIM_TRACE_COLS_MAX (16u * 4096u)
+
 struct sim_plan {
     const net_network *net;
     const net_bitcfg *bits;
@@ -13,7 +17,6 @@ struct sim_plan {
     sim_layer_plan *layers;
     tech_params *map_tech;   /* owned; NULL when the MAPs use the CAP technology */
     double map_bits;         /* MAP capacity holding data (auto-sized or whole banks) */
-    double map_data_bits;    /* weights + activation buffers the network needs */
     struct sim_plan *batch1; /* owned: the same network at batch 1 (batch > 1 only) */
     sim_result *batch1_res;  /* owned: its result, evaluated beside each evaluation */
 };

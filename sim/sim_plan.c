@@ -429,13 +429,16 @@ static base_status elt_candidate(const sim_arch *arch, elt_work_fn work, unsigne
 {
     memset(c, 0, sizeof *c);
     place(arch, c, outputs, group);
-    /* Trace on a row as wide as the widest layout needs (checked against the CAP below). */
-    if ((uint64_t)window * a > 4096u * 16u)
+    /* Trace on a row wide enough for any kind's layout: the window's operand fields (max
+     * pooling), then at most four result-sized fields and the requantization's (each under
+     * a + 32 columns, the widest accumulator), then work columns. The layout's real width is
+     * checked against the CAP row below; this bound only keeps the trace array finite. */
+    if ((uint64_t)window * a > SIM_TRACE_COLS_MAX)
         return BASE_ERROR(BASE_ECAPACITY,
                           "a %u-element window of %u bits needs more columns than a CAP row has "
                           "(%u)",
                           window, a, arch->cap_cols);
-    unsigned trace_cols = window * a + 4 * (a + 32) + 64;
+    unsigned trace_cols = window * a + 4 * (a + AP_ACC_WIDTH_MAX) + 64;
     sim_trace t;
     base_status st = sim_trace_open(&t, 1, trace_cols, arch->ml_segment_cols);
     if (st != BASE_OK)
@@ -654,16 +657,16 @@ base_status sim_plan_new(const net_network *net, const net_bitcfg *bits, const s
     p->bits = bits;
     p->arch = *arch;
     p->n_layers = net->n_layers;
-    p->map_data_bits = map_data_bits(net, bits, arch->batch);
+    double data_bits = map_data_bits(net, bits, arch->batch);
     double bank = (double)arch->map_rows * arch->map_cols;
-    double banks = ceil(p->map_data_bits / bank);
+    double banks = ceil(data_bits / bank);
     if (!arch->map_auto && banks > arch->n_maps) {
-        base_status st = BASE_ERROR(BASE_ECAPACITY,
-                                    "%s under '%s' needs %.1f Mbit of MAP (weights and two "
-                                    "activation buffers), the architecture has %u banks of %.1f "
-                                    "Mbit; size the MAPs from the network with map: {count: auto}",
-                                    net->name, sim_bits_name(bits), p->map_data_bits / 1e6,
-                                    arch->n_maps, bank / 1e6);
+        base_status st =
+            BASE_ERROR(BASE_ECAPACITY,
+                       "%s under '%s' needs %.1f Mbit of MAP (weights and two "
+                       "activation buffers), the architecture has %u banks of %.1f "
+                       "Mbit; size the MAPs from the network with map: {count: auto}",
+                       net->name, sim_bits_name(bits), data_bits / 1e6, arch->n_maps, bank / 1e6);
         sim_plan_free(p);
         return st;
     }
