@@ -41,8 +41,9 @@ typedef struct cmp_table {
     const net_network *net;
     const net_bitcfg *bits;
     const char *label, *tech;
-    double vdd_v, node_nm;
-    int native;
+    const char *design;    /* "ap", or a measured chip's architecture name */
+    double vdd_v, node_nm; /* the basis; a chip's supply is its node's nominal [est] */
+    int native, chip;
     unsigned batch;
     size_t n_rows;
     cmp_row rows[MAX_ROWS];
@@ -102,7 +103,7 @@ static base_status write_csv(FILE *fp, const void *ctx)
         int ap = i < 2;
         fprintf(fp, "%s,%s,%s,%s,%s,%s,", t->net->name, sim_bits_name(t->bits), t->label, r->accel,
                 r->scope, ap ? t->tech : "-");
-        if (ap)
+        if (ap && !t->chip)
             fprintf(fp, "%.3f", t->vdd_v);
         fprintf(fp, ",%u,%s,%s", t->batch, r->ok ? "ok" : "unsupported", r->path);
         double nan = (double)NAN;
@@ -121,10 +122,18 @@ static base_status write_csv(FILE *fp, const void *ctx)
 static void print_table(const cmp_table *t)
 {
     const cmp_row *ref = ref_row(t);
-    printf("%s, %s (%s), batch %u; AP on %s at %.3f V\n", t->net->name, sim_bits_name(t->bits),
-           t->label, t->batch, t->tech, t->vdd_v);
+    printf("%s, %s (%s), batch %u; ", t->net->name, sim_bits_name(t->bits), t->label, t->batch);
+    if (t->chip)
+        printf("%s: %s, measured op table and board power\n", t->design, t->tech);
+    else
+        printf("AP on %s at %.3f V\n", t->tech, t->vdd_v);
     if (t->native)
         printf("basis: native (--native): each rival on its own platform, node and supply\n\n");
+    else if (t->chip)
+        printf("basis: %g nm at %.3f V (%s's node at its nominal supply: the chip's is not\n"
+               "  published); ASIC rivals moved by Stillmaker-Baas node factors, FPGA rivals\n"
+               "  first divided by the Kuon-Rose FPGA-to-ASIC gap (delay %.1fx, energy %.0fx)\n\n",
+               t->node_nm, t->vdd_v, t->design, SIM_FPGA_GAP_DELAY, SIM_FPGA_GAP_ENERGY);
     else
         printf(
             "basis: %g nm at %.3f V (the AP technology's node and supply); ASIC rivals moved by\n"
@@ -145,8 +154,9 @@ static void print_table(const cmp_table *t)
                r->latency_ns / ref->latency_ns, r->energy_pj / ref->energy_pj,
                edp_js(r) / edp_js(ref));
     }
-    printf("\n  Ratios are to the AP's conv/fc layers (row 2): the rival models cost only conv/fc\n"
+    printf("\n  Ratios are to the %s's conv/fc layers (row 2): the rival models cost only conv/fc\n"
            "  (GEMM) layers.\n  Rival platforms%s:\n",
+           t->chip ? t->design : "AP",
            t->native ? " (figures native)" : " and conversions (x latency, x energy)");
     for (size_t i = 2; i < t->n_rows; i++) {
         const sim_accel_basis *b = &t->rows[i].basis;
@@ -162,8 +172,8 @@ static void print_table(const cmp_table *t)
 static void ap_rows(cmp_table *t, const sim_result *res)
 {
     cmp_row *all = &t->rows[0], *gemm = &t->rows[1];
-    *all = (cmp_row){"ap", "network", "", 1, res->latency_ns, res->energy_pj, {0}};
-    *gemm = (cmp_row){"ap", "conv/fc", "", 1, 0, 0, {0}};
+    *all = (cmp_row){t->design, "network", "", 1, res->latency_ns, res->energy_pj, {0}};
+    *gemm = (cmp_row){t->design, "conv/fc", "", 1, 0, 0, {0}};
     for (size_t i = 0; i < res->n_layers; i++) {
         if (!net_kind_has_weights(res->net->layers[res->layers[i].layer].kind))
             continue;
@@ -243,9 +253,15 @@ int cli_compare(int argc, char **argv)
         t.net = pt.net;
         t.bits = pt.bits;
         t.label = sim_bits_label(pt.net, pt.bits, label, sizeof label);
-        t.tech = pt.tech->name;
+        t.tech = sim_result_tech_name(res);
+        t.chip = pt.arch.kind == SIM_ARCH_MEASURED;
+        t.design = t.chip ? pt.arch.name : "ap";
         t.vdd_v = pt.vdd_v;
-        t.node_nm = pt.tech->node_nm.value;
+        t.node_nm = t.chip ? pt.arch.measured.node_nm : pt.tech->node_nm.value;
+        if (t.chip)
+            st = tech_node_vdd(t.node_nm, &t.vdd_v);
+    }
+    if (st == BASE_OK) {
         t.native = native;
         t.batch = pt.arch.batch;
         ap_rows(&t, res);

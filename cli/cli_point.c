@@ -11,7 +11,6 @@ void cli_point_init(cli_point *p)
 {
     memset(p, 0, sizeof *p);
     p->bits_arg = "int8";
-    p->tech_arg = SIM_DEFAULT_TECH;
     p->arch_arg = SIM_DEFAULT_ARCH;
 }
 
@@ -69,9 +68,16 @@ base_status cli_point_load(cli_point *p)
     if (st == BASE_OK)
         st = net_bitcfg_resolve(p->bits_arg, p->net, &p->bits);
     if (st == BASE_OK)
-        st = tech_open(p->tech_arg, &p->tech);
+        st = tech_open(p->tech_arg ? p->tech_arg : SIM_DEFAULT_TECH, &p->tech);
     if (st == BASE_OK)
         st = sim_arch_find(p->arch_arg, &p->arch);
+    /* A measured chip has its own process and supply: nothing to choose or move. */
+    if (st == BASE_OK && p->arch.kind == SIM_ARCH_MEASURED &&
+        (p->tech_arg || p->vdd_arg || p->node_arg))
+        st = BASE_ERROR(BASE_EINVAL,
+                        "architecture '%s' is a measured chip (%s): --tech, --vdd and --node "
+                        "do not apply",
+                        p->arch.name, p->arch.measured.technology);
     if (st == BASE_OK && p->node_arg)
         st = cli_parse_double("--node", p->node_arg, 1e-3, 1e4, &p->arch.node_nm);
     if (st == BASE_OK && p->node_arg) {

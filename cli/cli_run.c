@@ -64,10 +64,42 @@ static base_status write_outputs(const char *dir, const run_out *o)
     return base_write_set(dir, outs, sizeof outs / sizeof outs[0], o);
 }
 
+/* The run's first line: the design point. */
+static void print_point(const sim_result *r)
+{
+    printf("%s, %s, %s", r->net->name, sim_bits_name(r->bits), sim_result_tech_name(r));
+    if (isnan(r->at.vdd_v))
+        printf(" (measured chip; supply not published)");
+    else
+        printf(" at %.3f V", r->at.vdd_v);
+    printf(", batch %u, %s\n", r->arch.batch, r->arch.name);
+}
+
+/* Efficiency and area; a measured chip's die area is not published. */
+static void print_efficiency(const sim_result *r)
+{
+    if (r->arch.kind == SIM_ARCH_MEASURED) {
+        printf("  idle         %12.4f mJ per batch (idle board power over the run, not in the "
+               "energy)\n",
+               r->idle_energy_pj * 1e-9);
+        printf("  efficiency   %12.4f TOPS/W achieved, %.4f peak (dynamic power); area not "
+               "published\n",
+               r->tops_per_w, r->peak.tops_per_w);
+        return;
+    }
+    printf(
+        "  efficiency   %12.4f TOPS/W achieved, %.4f peak; %.4f GOPS/s/mm2 achieved, %.4f peak\n",
+        r->tops_per_w, r->peak.tops_per_w, r->gops_per_mm2, r->peak.gops_per_mm2);
+    printf("  area         %12.2f mm2 (CAPs %.2f, MAPs %.2f with %s, %.1f Mbit; controller %.2f)\n",
+           r->area_mm2,
+           r->area_by_part_mm2[SIM_AREA_CAP_CELLS] + r->area_by_part_mm2[SIM_AREA_CAP_PERIPHERY],
+           r->area_by_part_mm2[SIM_AREA_MAP_CELLS] + r->area_by_part_mm2[SIM_AREA_MAP_PERIPHERY],
+           r->map_tech->name, r->map_bits * 1e-6, r->area_by_part_mm2[SIM_AREA_CONTROLLER]);
+}
+
 static void print_summary(const sim_plan *plan, const sim_result *r)
 {
-    printf("%s, %s, %s at %.3f V, batch %u, %s\n", r->net->name, sim_bits_name(r->bits),
-           r->tech->name, r->at.vdd_v, r->arch.batch, r->arch.name);
+    print_point(r);
     printf("  latency      %12.4f ms per batch (%.1f inferences/s)\n", r->latency_ns * 1e-6,
            r->throughput_inf_s);
     printf("  energy       %12.4f mJ per batch (%.3f pJ per MAC)\n", r->energy_pj * 1e-9,
@@ -80,14 +112,7 @@ static void print_summary(const sim_plan *plan, const sim_result *r)
     for (int k = 0; k < SIM_PHASE_COUNT; k++)
         printf("%s %s %.4f", k ? "," : "", sim_phase_name((sim_phase)k), r->by_phase_pj[k] * 1e-9);
     printf("\n  EDP          %12.4e J*s\n", r->edp_pj_ns * 1e-21);
-    printf(
-        "  efficiency   %12.4f TOPS/W achieved, %.4f peak; %.4f GOPS/s/mm2 achieved, %.4f peak\n",
-        r->tops_per_w, r->peak.tops_per_w, r->gops_per_mm2, r->peak.gops_per_mm2);
-    printf("  area         %12.2f mm2 (CAPs %.2f, MAPs %.2f with %s, %.1f Mbit; controller %.2f)\n",
-           r->area_mm2,
-           r->area_by_part_mm2[SIM_AREA_CAP_CELLS] + r->area_by_part_mm2[SIM_AREA_CAP_PERIPHERY],
-           r->area_by_part_mm2[SIM_AREA_MAP_CELLS] + r->area_by_part_mm2[SIM_AREA_MAP_PERIPHERY],
-           r->map_tech->name, r->map_bits * 1e-6, r->area_by_part_mm2[SIM_AREA_CONTROLLER]);
+    print_efficiency(r);
     if (isfinite(r->wear.lifetime_inferences))
         printf("  wear         %.3g writes per CAP cell per inference at most; endurance %.3g: "
                "%.3g inferences\n",

@@ -12,7 +12,10 @@ SERIES = ARG3
 TITLE = (ARGC >= 4) ? ARG4 : "EDP versus accuracy"
 FRONT = (ARGC >= 5) ? ARG5 : ""
 load "plots/style.gp"
-set title TITLE noenhanced
+# Long titles (the design points' bases) break after " (" and after every "; ".
+wrap(s) = (wp = strstrt(s, "; "), wp > 0 ? s[1:wp] . "\n" . wrap(s[wp+2:]) : s)
+tp = strstrt(TITLE, " (")
+set title (tp > 0 ? TITLE[1:tp-1] . "\n" . wrap(TITLE[tp+1:]) : TITLE) noenhanced
 set xlabel "ImageNet top-1 accuracy (%)"
 set ylabel "EDP per batch (J·s, log scale)"
 set logscale y

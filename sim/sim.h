@@ -34,8 +34,73 @@ typedef enum sim_precharge {
     SIM_PRECHARGE_PIPELINED
 } sim_precharge;
 
+/* What an architecture is: a BF-IMNA-style AP whose costs come from pass programs and
+ * technology tables, or a chip whose vector operations' costs come from a measured table
+ * (sim/arch/gsi_apu.yaml; model in sim_vec.c and docs/SIM_MODEL.md, "Measured-table
+ * architectures"). */
+typedef enum sim_arch_kind { SIM_ARCH_AP, SIM_ARCH_MEASURED } sim_arch_kind;
+
+/* Whole-register vector operations of a measured-table architecture, X(ENUM, "yaml key"):
+ * cycles per call on every lane of one core's register, at the table's element width. */
+#define SIM_VOP_LIST(X)                                                                            \
+    X(ADD, "add", "element-wise add")                                                              \
+    X(MUL, "mul", "element-wise multiply")                                                         \
+    X(COMPARE, "compare", "compare into a marker (carry or sign or max)")                          \
+    X(MASKED_COPY, "masked_copy", "copy where a marker is set")                                    \
+    X(MARKER_ADD, "marker_add", "add an immediate where a marker is set (carry in)")               \
+    X(SHIFT, "shift", "shift right by an immediate")                                               \
+    X(RESET, "reset", "clear a register")                                                          \
+    X(LOAD, "load", "one L1 vector-memory register into a register")                               \
+    X(STORE, "store", "a register into L1")                                                        \
+    X(INDEX, "index", "build the subgroup index a duplicate uses")                                 \
+    X(DUPLICATE, "duplicate", "replicate one subgroup across its group")
+
+#define SIM_X_ENUM(e, name, what) SIM_VOP_##e,
+typedef enum sim_vop { SIM_VOP_LIST(SIM_X_ENUM) SIM_VOP_COUNT } sim_vop;
+#undef SIM_X_ENUM
+const char *sim_vop_name(sim_vop op);
+
+/* Where a GEMM's weights live on a measured chip: the planner's choice (auto: resident in
+ * L1 when they fit, else streamed, whichever has the least EDP), or one of the two forced. */
+typedef enum sim_vec_weights {
+    SIM_VEC_WEIGHTS_AUTO,
+    SIM_VEC_WEIGHTS_RESIDENT,
+    SIM_VEC_WEIGHTS_STREAMED
+} sim_vec_weights;
+
+/* A linear cost fit, cycles = fixed + per_unit x units (DMA per byte, lookup per entry). */
+typedef struct sim_fit {
+    double fixed_cycles, cycles_per_unit;
+} sim_fit;
+
+/* The measured table of a SIM_ARCH_MEASURED architecture (every figure from its file, each
+ * with its source there). */
+typedef struct sim_measured {
+    char technology[64];     /* the chip's process, as reports name it */
+    double node_nm;          /* its CMOS node */
+    double clock_mhz;        /* the clock the cycle counts are at */
+    unsigned cores;          /* cores, each with its own registers, L1 and controller */
+    unsigned lanes;          /* elements per vector register of one core */
+    unsigned element_bits;   /* the width every measured op works at */
+    unsigned group_lanes;    /* GEMM outputs one vector op produces (lanes one layout fills) */
+    unsigned copies;         /* copies of each loaded operand a core receives (one per APC) */
+    double l1_bytes;         /* L1 vector memory per core */
+    sim_vec_weights weights; /* the weight dataflows the planner may choose from */
+    double op_cycles[SIM_VOP_COUNT];
+    sim_fit lookup;           /* gather from L3 into a register, per table entry */
+    sim_fit l4_l3;            /* bulk DMA device memory -> L3, per byte */
+    sim_fit l4_l2;            /* DMA device memory -> L2, per byte of one transfer */
+    double l4_l2_chunk_bytes; /* bytes per L4 -> L2 transfer */
+    double l2_l1_cycles;      /* one register's worth L2 -> L1 */
+    double l4_l1_cycles;      /* one register's worth device memory -> L1 (direct) */
+    double l1_l4_cycles;      /* one register's worth L1 -> device memory (direct) */
+    double idle_w, running_w; /* measured board power, idle and running */
+} sim_measured;
+
 typedef struct sim_arch {
     char name[64];
+    sim_arch_kind kind;
+    sim_measured measured;           /* SIM_ARCH_MEASURED only */
     unsigned n_caps;                 /* computation APs (2D) */
     unsigned cap_rows;               /* rows per CAP */
     unsigned cap_cols;               /* bit-columns per CAP row */
@@ -107,7 +172,8 @@ base_status sim_arch_find(const char *name_or_path, sim_arch *out);
     X(MAP_ACCESS, "map_access")         /* MAP word reads and writes */                            \
     X(MAP_LEAKAGE, "map_leakage")       /* MAP cells holding data */                               \
     X(BUS, "bus")                       /* MAP <-> CAP interconnect */                             \
-    X(CONTROLLER, "controller")         /* key/mask registers and drivers, per CAP cycle */
+    X(CONTROLLER, "controller")         /* key/mask registers and drivers, per CAP cycle */        \
+    X(MEASURED, "measured_dynamic")     /* a measured chip: its dynamic power over busy time */
 
 #define SIM_AREA_LIST(X)                                                                           \
     X(CAP_CELLS, "cap_cells")                                                                      \
@@ -188,6 +254,14 @@ typedef struct sim_candidate {
     double out_bits;                     /* results back to the MAP */
     double map_touched_bits;             /* distinct MAP bits the layer reads or writes */
     bool has_dataflow;                   /* GEMM: the dataflow choice applies */
+    /* Measured-table architectures (sim_vec.c) instead of the AP work above: busy cycles per
+     * phase summed over cores (energy), the busiest core's cycles (latency), the vector ops
+     * issued (n_passes holds them too), and the weights' dataflow ("w_resident" in L1 or
+     * "w_streamed" per group; NULL for other layers). */
+    double vec_cycles[SIM_PHASE_COUNT];
+    double vec_latency_cycles;
+    uint64_t vec_ops;
+    const char *vec_flow;
 } sim_candidate;
 
 typedef struct sim_layer_plan {
@@ -266,8 +340,13 @@ typedef struct sim_result {
     double map_bits;         /* MAP capacity in use (auto-sized or the banks holding data) */
     sim_peak peak;
     sim_wear wear;
-    char note[256]; /* a capacity or model effect the user should know, or "" */
+    double idle_energy_pj; /* a measured chip's idle power over the run: apart from energy_pj */
+    char note[256];        /* a capacity or model effect the user should know, or "" */
 } sim_result;
+
+/* The technology a result names: the CAP table's, or a measured chip's process. */
+const char *sim_result_tech_name(const sim_result *res);
+const char *sim_result_map_tech_name(const sim_result *res);
 
 /* One row of the energy-per-action table (like Accelergy's ERT) at the result's Vdd. */
 typedef struct sim_ert_row {

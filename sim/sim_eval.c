@@ -423,6 +423,8 @@ static const char *const batch_causes[SIM_COMP_COUNT] = {
     [SIM_COMP_BUS] = "more operand bits per inference cross the interconnect",
     [SIM_COMP_CONTROLLER] = "the least-EDP mappings at this batch take more CAP cycles per "
                             "inference",
+    [SIM_COMP_MEASURED] = "the chip is busy longer per inference (other dataflows, or work "
+                          "that does not fill a register)",
 };
 
 static void batch_note(const sim_result *one, sim_result *res)
@@ -456,9 +458,50 @@ base_status sim_plan_eval(const sim_plan *plan, const tech_params *tech, double 
     return st;
 }
 
+void sim_result_add_layer(sim_result *res, const sim_plan *plan, size_t i,
+                          const sim_layer_result *lr)
+{
+    res->layers[i] = *lr;
+    res->layers[i].layer = i;
+    res->latency_ns += lr->latency_ns;
+    for (int c = 0; c < SIM_COMP_COUNT; c++)
+        res->by_component_pj[c] += lr->by_component_pj[c];
+    for (int ph = 0; ph < SIM_PHASE_COUNT; ph++)
+        res->by_phase_pj[ph] += lr->by_phase_pj[ph];
+    res->macs += plan->net->layers[i].macs * plan->arch.batch;
+}
+
+void sim_result_totals(sim_result *res, unsigned batch)
+{
+    for (int c = 0; c < SIM_COMP_COUNT; c++)
+        res->energy_pj += res->by_component_pj[c];
+    res->edp_pj_ns = res->energy_pj * res->latency_ns;
+    res->throughput_inf_s = res->latency_ns > 0 ? batch / (res->latency_ns * 1e-9) : 0;
+    /* 2 ops per MAC; ops per pJ = 1e12 ops/J; TOPS/W = ops per J / 1e12 = ops per pJ. */
+    res->tops_per_w = res->energy_pj > 0 ? 2.0 * (double)res->macs / res->energy_pj : 0;
+}
+
+/* A measured-table chip: its own table, whatever technology and supply were asked for. */
+static void eval_measured(const sim_plan *plan, const tech_params *tech, sim_result *res)
+{
+    sim_layer_result *layers = res->layers;
+    memset(res, 0, sizeof *res);
+    res->layers = layers;
+    res->net = plan->net;
+    res->bits = plan->bits;
+    res->tech = res->map_tech = tech;
+    res->arch = plan->arch;
+    res->n_layers = plan->n_layers;
+    sim_vec_eval(plan, res);
+}
+
 static base_status eval_one(const sim_plan *plan, const tech_params *tech, double vdd_v,
                             sim_result *res)
 {
+    if (plan->arch.kind == SIM_ARCH_MEASURED) {
+        eval_measured(plan, tech, res);
+        return BASE_OK;
+    }
     tech_at_vdd at, map_at;
     base_status st = tech_scale(tech, vdd_v, &at);
     if (st != BASE_OK)
@@ -488,21 +531,9 @@ static base_status eval_one(const sim_plan *plan, const tech_params *tech, doubl
         memset(&best, 0, sizeof best);
         if (lp->n_candidates > 0)
             eval_layer(plan, &x, lp, &best);
-        best.layer = i;
-        res->layers[i] = best;
-        res->latency_ns += best.latency_ns;
-        for (int c = 0; c < SIM_COMP_COUNT; c++)
-            res->by_component_pj[c] += best.by_component_pj[c];
-        for (int ph = 0; ph < SIM_PHASE_COUNT; ph++)
-            res->by_phase_pj[ph] += best.by_phase_pj[ph];
-        res->macs += plan->net->layers[i].macs * a->batch;
+        sim_result_add_layer(res, plan, i, &best);
     }
-    for (int c = 0; c < SIM_COMP_COUNT; c++)
-        res->energy_pj += res->by_component_pj[c];
-    res->edp_pj_ns = res->energy_pj * res->latency_ns;
-    res->throughput_inf_s = res->latency_ns > 0 ? a->batch / (res->latency_ns * 1e-9) : 0;
-    /* 2 ops per MAC; ops per pJ = 1e12 ops/J; TOPS/W = ops per J / 1e12 = ops per pJ. */
-    res->tops_per_w = res->energy_pj > 0 ? 2.0 * (double)res->macs / res->energy_pj : 0;
+    sim_result_totals(res, a->batch);
     eval_area(plan, tech, mtech, res);
     res->gops_per_mm2 = res->latency_ns > 0 && res->area_mm2 > 0
                             ? 2.0 * (double)res->macs / res->latency_ns / res->area_mm2
@@ -512,8 +543,21 @@ static base_status eval_one(const sim_plan *plan, const tech_params *tech, doubl
     return BASE_OK;
 }
 
+const char *sim_result_tech_name(const sim_result *res)
+{
+    return res->arch.kind == SIM_ARCH_MEASURED ? res->arch.measured.technology : res->tech->name;
+}
+
+const char *sim_result_map_tech_name(const sim_result *res)
+{
+    return res->arch.kind == SIM_ARCH_MEASURED ? res->arch.measured.technology
+                                               : res->map_tech->name;
+}
+
 size_t sim_result_ert(const sim_result *res, sim_ert_row *rows)
 {
+    if (res->arch.kind == SIM_ARCH_MEASURED)
+        return sim_vec_ert(res, rows);
     actions x;
     bool nvm = res->tech->family == TECH_NVM, map_nvm = res->map_tech->family == TECH_NVM;
     make_actions(&res->arch, &res->at, &res->map_at, nvm, map_nvm, &x);

@@ -3,6 +3,7 @@
 #ifndef SIM_IMPL_H
 #define SIM_IMPL_H
 
+#include "cfg/cfg.h"
 #include "sim/sim.h"
 
 /* Widest array a trace runs on (columns): 16 x the widest CAP row the architecture loader
@@ -66,5 +67,31 @@ base_status sim_add_written(sim_work *w, double times, ap_op op, unsigned wa, un
  * result field. Nothing when o >= src.width. */
 base_status sim_trace_requant(sim_trace *t, ap_field src, unsigned o, unsigned *col, unsigned carry,
                               ap_field *result);
+
+/* ---- Architecture files (sim_arch.c) -------------------------------------------------------
+ * A required number of a section map (file:line:col errors), and a required section whose
+ * keys must be among keys. */
+base_status sim_cfg_double(const cfg_node *map, const char *sec, const char *key, double min,
+                           double max, double *out);
+base_status sim_cfg_uint(const cfg_node *map, const char *sec, const char *key, long min, long max,
+                         unsigned *out);
+base_status sim_cfg_section(const cfg_node *root, const char *name, const char *const keys[],
+                            const cfg_node **out);
+
+/* ---- Results (sim_eval.c) --------------------------------------------------------------------
+ * Adds layer i's result into res (its entry, latency, breakdowns, MACs), and the totals
+ * derived from the sums (energy, EDP, throughput, TOPS/W) once every layer is in. */
+void sim_result_add_layer(sim_result *res, const sim_plan *plan, size_t i,
+                          const sim_layer_result *lr);
+void sim_result_totals(sim_result *res, unsigned batch);
+
+/* ---- Measured-table architectures (sim_vec.c) ----------------------------------------------
+ * The rest of an architecture file of kind "measured" (root: the whole document); the plan of
+ * one layer on it; the evaluation of a whole plan into res (its per-layer results and totals;
+ * the caller has set the fields every evaluation shares); its energy-per-action rows. */
+base_status sim_vec_parse(const cfg_node *root, sim_arch *a);
+base_status sim_vec_plan_layer(const sim_plan *p, size_t li, sim_layer_plan *lp);
+void sim_vec_eval(const sim_plan *plan, sim_result *res);
+size_t sim_vec_ert(const sim_result *res, sim_ert_row *rows);
 
 #endif /* SIM_IMPL_H */

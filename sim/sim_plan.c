@@ -638,6 +638,44 @@ static base_status move_arch(sim_arch *a)
     return BASE_OK;
 }
 
+/* The plan's last step, after its layers (status st so far): energy per inference should not
+ * rise with the batch, so the same network at batch 1 is planned to be evaluated beside every
+ * evaluation, saying so or naming the cause (sim_eval.c). On failure p is freed. */
+static base_status finish_plan(sim_plan *p, base_status st, sim_plan **out)
+{
+    if (st == BASE_OK && p->arch.batch > 1) {
+        sim_arch one = p->arch;
+        one.batch = 1;
+        st = sim_plan_new(p->net, p->bits, &one, &p->batch1);
+        if (st == BASE_OK)
+            st = sim_result_new(p->batch1, &p->batch1_res);
+    }
+    if (st != BASE_OK) {
+        sim_plan_free(p);
+        return st;
+    }
+    *out = p;
+    return BASE_OK;
+}
+
+/* A layer's planning error, placed at the layer's line in the network file. */
+static base_status at_layer(const sim_plan *p, size_t i, base_status st)
+{
+    if (st == BASE_ECAPACITY || st == BASE_EUNSUPPORTED)
+        st = base_error_wrap(st, p->net->path, p->net->layers[i].line, 0,
+                             "layer '%s': ", p->net->layers[i].name);
+    return st;
+}
+
+/* A measured-table chip: every layer mapped by sim_vec.c (no MAPs, no node move). */
+static base_status plan_measured(sim_plan *p, sim_plan **out)
+{
+    base_status st = BASE_OK;
+    for (size_t i = 0; i < p->n_layers && st == BASE_OK; i++)
+        st = at_layer(p, i, sim_vec_plan_layer(p, i, &p->layers[i]));
+    return finish_plan(p, st, out);
+}
+
 base_status sim_plan_new(const net_network *net, const net_bitcfg *bits, const sim_arch *arch,
                          sim_plan **out)
 {
@@ -657,6 +695,8 @@ base_status sim_plan_new(const net_network *net, const net_bitcfg *bits, const s
     p->bits = bits;
     p->arch = *arch;
     p->n_layers = net->n_layers;
+    if (arch->kind == SIM_ARCH_MEASURED)
+        return plan_measured(p, out);
     double data_bits = map_data_bits(net, bits, arch->batch);
     double bank = (double)arch->map_rows * arch->map_cols;
     double banks = ceil(data_bits / bank);
@@ -683,26 +723,9 @@ base_status sim_plan_new(const net_network *net, const net_bitcfg *bits, const s
         if (j < i)
             p->layers[i] = p->layers[j];
         else
-            st = plan_layer(p, i, &p->layers[i]);
-        if (st == BASE_ECAPACITY || st == BASE_EUNSUPPORTED)
-            st = base_error_wrap(st, net->path, net->layers[i].line, 0,
-                                 "layer '%s': ", net->layers[i].name);
+            st = at_layer(p, i, plan_layer(p, i, &p->layers[i]));
     }
-    /* Energy per inference should not rise with the batch: the same network at batch 1 is
-     * evaluated beside every evaluation to say so, or to name the cause (sim_eval.c). */
-    if (st == BASE_OK && arch->batch > 1) {
-        sim_arch one = *arch;
-        one.batch = 1;
-        st = sim_plan_new(net, bits, &one, &p->batch1);
-        if (st == BASE_OK)
-            st = sim_result_new(p->batch1, &p->batch1_res);
-    }
-    if (st != BASE_OK) {
-        sim_plan_free(p);
-        return st;
-    }
-    *out = p;
-    return BASE_OK;
+    return finish_plan(p, st, out);
 }
 
 void sim_plan_free(sim_plan *plan)

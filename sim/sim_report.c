@@ -32,6 +32,23 @@ static void breakdown_values(FILE *fp, const double *v, int n, double scale, boo
     }
 }
 
+/* The dataflow a layer used: the AP's choice, a measured chip's, or "-". */
+static const char *flow_name(const sim_candidate *c, const sim_layer_result *lr)
+{
+    if (c->has_dataflow)
+        return sim_dataflow_name(lr->dataflow);
+    return c->vec_flow ? c->vec_flow : "-";
+}
+
+/* ",v" with prec decimals (in exponent form when sci), or "," alone when v is not a number
+ * (a figure not published). */
+static void csv_num(FILE *fp, int prec, int sci, double v)
+{
+    fputc(',', fp);
+    if (!isnan(v))
+        fprintf(fp, sci ? "%.*e" : "%.*f", prec, v);
+}
+
 base_status sim_result_write_layers_csv(FILE *fp, const sim_plan *plan, const sim_result *res)
 {
     fprintf(fp, "layer,kind,gemm_m,gemm_n,gemm_k,w_bits,a_bits,o_bits,acc_bits,chunk_k,"
@@ -45,17 +62,18 @@ base_status sim_result_write_layers_csv(FILE *fp, const sim_plan *plan, const si
         const net_layer *l = &res->net->layers[lr->layer];
         const sim_layer_plan *lp = sim_plan_layer(plan, lr->layer);
         const sim_candidate *c = &lp->cand[lr->chosen];
-        fprintf(fp,
-                "%s,%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%u,%u,%u,%u,%" PRIu64 ",%" PRIu64
-                ",%" PRIu64 ",%s,%s,%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
-                ",%" PRIu64 ",%" PRIu64 ",%.3f,%.3f,%.6e",
-                l->name, net_kind_name(l->kind), lp->gemm_m, lp->gemm_n, lp->gemm_k,
-                lp->bits.w_bits, lp->bits.a_bits, lp->bits.o_bits, c->acc_bits, c->chunk_k,
-                c->n_chunks, c->n_slots, lp->gemm_k ? sim_placement_name(lr->placement) : "-",
-                c->has_dataflow ? sim_dataflow_name(lr->dataflow) : "-", lp->has_pre ? "yes" : "no",
-                c->n_rows, c->n_folds, c->n_passes * c->n_folds, c->n_compares * c->n_folds,
-                c->n_writes * c->n_folds, c->n_plane_writes * c->n_folds,
-                c->n_plane_reads * c->n_folds, lr->latency_ns, lr->energy_pj, lr->edp_pj_ns);
+        fprintf(
+            fp,
+            "%s,%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%u,%u,%u,%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64
+            ",%s,%s,%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
+            ",%" PRIu64 ",%.3f,%.3f,%.6e",
+            l->name, net_kind_name(l->kind), lp->gemm_m, lp->gemm_n, lp->gemm_k, lp->bits.w_bits,
+            lp->bits.a_bits, lp->bits.o_bits, c->acc_bits, c->chunk_k, c->n_chunks, c->n_slots,
+            lp->gemm_k && res->arch.kind == SIM_ARCH_AP ? sim_placement_name(lr->placement) : "-",
+            flow_name(c, lr), lp->has_pre ? "yes" : "no", c->n_rows, c->n_folds,
+            c->n_passes * c->n_folds, c->n_compares * c->n_folds, c->n_writes * c->n_folds,
+            c->n_plane_writes * c->n_folds, c->n_plane_reads * c->n_folds, lr->latency_ns,
+            lr->energy_pj, lr->edp_pj_ns);
         breakdown_values(fp, lr->by_component_pj, SIM_COMP_COUNT, 1.0, false);
         breakdown_values(fp, lr->by_phase_pj, SIM_PHASE_COUNT, 1.0, false);
         fputc('\n', fp);
@@ -72,19 +90,34 @@ base_status sim_result_write_summary_csv(FILE *fp, const sim_result *res, int he
         breakdown_header(fp, "energy_", "_mj", true);
         fprintf(fp, ",macs,throughput_inf_s,tops_per_w,peak_tops_per_w,area_mm2,gops_per_mm2,"
                     "peak_gops_per_mm2,cap_writes_per_cell_max,lifetime_inferences,energy_law,"
-                    "delay_law,write_law,leak_law\n");
+                    "delay_law,write_law,leak_law,idle_energy_mj\n");
     }
-    fprintf(fp, "%s,%s,%s,%s,%.3f,%u,%s,%.6e,%.6e,%.6e", res->net->name, bits_name(res),
-            res->tech->name, res->map_tech->name, res->at.vdd_v, res->arch.batch, res->arch.name,
-            res->latency_ns * 1e-6, res->energy_pj * 1e-9, res->edp_pj_ns * 1e-21);
+    fprintf(fp, "%s,%s,%s,%s", res->net->name, bits_name(res), sim_result_tech_name(res),
+            sim_result_map_tech_name(res));
+    csv_num(fp, 3, 0, res->at.vdd_v);
+    fprintf(fp, ",%u,%s,%.6e,%.6e,%.6e", res->arch.batch, res->arch.name, res->latency_ns * 1e-6,
+            res->energy_pj * 1e-9, res->edp_pj_ns * 1e-21);
     breakdown_values(fp, res->by_component_pj, SIM_COMP_COUNT, 1e-9, true);
     breakdown_values(fp, res->by_phase_pj, SIM_PHASE_COUNT, 1e-9, true);
-    fprintf(
-        fp, ",%" PRIu64 ",%.6e,%.6e,%.6e,%.3f,%.6e,%.6e,%.6e,%.6e,\"%s\",\"%s\",\"%s\",\"%s\"\n",
-        res->macs, res->throughput_inf_s, res->tops_per_w, res->peak.tops_per_w, res->area_mm2,
-        res->gops_per_mm2, res->peak.gops_per_mm2, res->wear.cap_max, res->wear.lifetime_inferences,
-        res->at.energy_law, res->at.delay_law, res->at.write_law, res->at.leak_law);
+    fprintf(fp, ",%" PRIu64 ",%.6e,%.6e,%.6e", res->macs, res->throughput_inf_s, res->tops_per_w,
+            res->peak.tops_per_w);
+    csv_num(fp, 3, 0, res->area_mm2);
+    csv_num(fp, 6, 1, res->gops_per_mm2);
+    csv_num(fp, 6, 1, res->peak.gops_per_mm2);
+    fprintf(fp, ",%.6e,%.6e,\"%s\",\"%s\",\"%s\",\"%s\",%.6e\n", res->wear.cap_max,
+            res->wear.lifetime_inferences, res->at.energy_law, res->at.delay_law, res->at.write_law,
+            res->at.leak_law, res->idle_energy_pj * 1e-9);
     return base_write_status(fp);
+}
+
+/* A number JSON can hold: +inf (an unlimited lifetime) or NaN (a figure not published) is written
+ * as null. */
+static void json_num(FILE *fp, double v)
+{
+    if (isfinite(v))
+        fprintf(fp, "%.6e", v);
+    else
+        fputs("null", fp);
 }
 
 /* "name": {"k1": v1, ...} with values x scale. */
@@ -92,8 +125,10 @@ static void json_breakdown(FILE *fp, const char *name, const double *v, int n, d
                            const char *(*key)(int))
 {
     fprintf(fp, ",\n  \"%s\": {", name);
-    for (int k = 0; k < n; k++)
-        fprintf(fp, "%s\"%s\": %.6e", k ? ", " : "", key(k), v[k] * scale);
+    for (int k = 0; k < n; k++) {
+        fprintf(fp, "%s\"%s\": ", k ? ", " : "", key(k));
+        json_num(fp, v[k] * scale);
+    }
     fputc('}', fp);
 }
 
@@ -110,15 +145,6 @@ static const char *area_key(int k)
     return sim_area_name((sim_area_part)k);
 }
 
-/* A number JSON can hold: +inf (an unlimited lifetime) is written as null. */
-static void json_num(FILE *fp, double v)
-{
-    if (isfinite(v))
-        fprintf(fp, "%.6e", v);
-    else
-        fputs("null", fp);
-}
-
 base_status sim_result_write_json(FILE *fp, const sim_result *res)
 {
     fprintf(fp, "{\n  \"network\": ");
@@ -126,16 +152,18 @@ base_status sim_result_write_json(FILE *fp, const sim_result *res)
     fprintf(fp, ",\n  \"bits\": ");
     base_json_str(fp, bits_name(res));
     fprintf(fp, ",\n  \"technology\": ");
-    base_json_str(fp, res->tech->name);
+    base_json_str(fp, sim_result_tech_name(res));
     fprintf(fp, ",\n  \"map_technology\": ");
-    base_json_str(fp, res->map_tech->name);
+    base_json_str(fp, sim_result_map_tech_name(res));
     fprintf(fp, ",\n  \"architecture\": ");
     base_json_str(fp, res->arch.name);
+    fprintf(fp, ",\n  \"vdd_v\": ");
+    json_num(fp, res->at.vdd_v);
     fprintf(fp,
-            ",\n  \"vdd_v\": %.3f,\n  \"batch\": %u,\n  \"latency_ms\": %.6e,\n"
-            "  \"energy_mj\": %.6e,\n  \"edp_js\": %.6e",
-            res->at.vdd_v, res->arch.batch, res->latency_ns * 1e-6, res->energy_pj * 1e-9,
-            res->edp_pj_ns * 1e-21);
+            ",\n  \"batch\": %u,\n  \"latency_ms\": %.6e,\n"
+            "  \"energy_mj\": %.6e,\n  \"edp_js\": %.6e,\n  \"idle_energy_mj\": %.6e",
+            res->arch.batch, res->latency_ns * 1e-6, res->energy_pj * 1e-9, res->edp_pj_ns * 1e-21,
+            res->idle_energy_pj * 1e-9);
     json_breakdown(fp, "energy_by_component_mj", res->by_component_pj, SIM_COMP_COUNT, 1e-9,
                    comp_key);
     json_breakdown(fp, "energy_by_phase_mj", res->by_phase_pj, SIM_PHASE_COUNT, 1e-9, phase_key);
@@ -143,16 +171,20 @@ base_status sim_result_write_json(FILE *fp, const sim_result *res)
                    area_key);
     fprintf(fp,
             ",\n  \"macs\": %" PRIu64 ",\n  \"throughput_inf_s\": %.6e,\n"
-            "  \"tops_per_w\": %.6e,\n  \"peak_tops_per_w\": %.6e,\n  \"area_mm2\": %.3f,\n"
-            "  \"gops_per_mm2\": %.6e,\n  \"peak_gops_per_mm2\": %.6e,\n"
-            "  \"peak_energy_per_mac_pj\": %.6e,\n  \"map_mbit\": %.3f,\n"
+            "  \"tops_per_w\": %.6e,\n  \"peak_tops_per_w\": %.6e,\n  \"area_mm2\": ",
+            res->macs, res->throughput_inf_s, res->tops_per_w, res->peak.tops_per_w);
+    json_num(fp, res->area_mm2);
+    fprintf(fp, ",\n  \"gops_per_mm2\": ");
+    json_num(fp, res->gops_per_mm2);
+    fprintf(fp, ",\n  \"peak_gops_per_mm2\": ");
+    json_num(fp, res->peak.gops_per_mm2);
+    fprintf(fp,
+            ",\n  \"peak_energy_per_mac_pj\": %.6e,\n  \"map_mbit\": %.3f,\n"
             "  \"wear\": {\"cap_writes_per_cell_mean\": %.6e, \"cap_writes_per_cell_max\": %.6e, "
             "\"map_writes_per_cell_mean\": %.6e, \"map_writes_per_cell_max\": %.6e, "
             "\"endurance_writes\": ",
-            res->macs, res->throughput_inf_s, res->tops_per_w, res->peak.tops_per_w, res->area_mm2,
-            res->gops_per_mm2, res->peak.gops_per_mm2, res->peak.energy_per_mac_pj,
-            res->map_bits * 1e-6, res->wear.cap_mean, res->wear.cap_max, res->wear.map_mean,
-            res->wear.map_max);
+            res->peak.energy_per_mac_pj, res->map_bits * 1e-6, res->wear.cap_mean,
+            res->wear.cap_max, res->wear.map_mean, res->wear.map_max);
     json_num(fp, res->wear.endurance_writes > 0 ? res->wear.endurance_writes : (double)INFINITY);
     fprintf(fp, ", \"lifetime_inferences\": ");
     json_num(fp, res->wear.lifetime_inferences);
@@ -175,9 +207,12 @@ base_status sim_result_write_ert_csv(FILE *fp, const sim_result *res)
     sim_ert_row rows[SIM_ERT_MAX];
     size_t n = sim_result_ert(res, rows);
     fprintf(fp, "component,action,energy_pj,technology,vdd_v\n");
-    for (size_t i = 0; i < n; i++)
-        fprintf(fp, "%s,%s,%.6e,%s,%.3f\n", sim_component_name(rows[i].component), rows[i].action,
-                rows[i].energy_pj, res->tech->name, res->at.vdd_v);
+    for (size_t i = 0; i < n; i++) {
+        fprintf(fp, "%s,%s,%.6e,%s", sim_component_name(rows[i].component), rows[i].action,
+                rows[i].energy_pj, sim_result_tech_name(res));
+        csv_num(fp, 3, 0, res->at.vdd_v);
+        fputc('\n', fp);
+    }
     return base_write_status(fp);
 }
 

@@ -428,6 +428,38 @@ base_status study_load_batch(study_experiment *e, const cfg_node *seq)
     return BASE_OK;
 }
 
+/* Accelerator a's name as listed: "ap", a rival model's or a measured chip's preset. */
+static const char *listed_name(const study_experiment *e, size_t a)
+{
+    if (e->accels[a].model)
+        return acc_model_name(e->accels[a].model);
+    return study_is_chip(e, a) ? e->chips[a].name : "ap";
+}
+
+/* A name that is neither "ap" nor a rival model: a measured chip's preset (sim/arch), or an
+ * error listing what is known. */
+static base_status load_chip(study_experiment *e, const cfg_node *item, const char *name)
+{
+    sim_arch *chip = &e->chips[e->n_accels];
+    char path[4096];
+    base_ref ref;
+    if (base_resolve("sim/arch", name, path, sizeof path, &ref) == BASE_OK &&
+        sim_arch_load(path, chip) == BASE_OK && chip->kind == SIM_ARCH_MEASURED) {
+        study_hash_named(e, name, "sim/arch");
+        return BASE_OK;
+    }
+    base_error_clear();
+    memset(chip, 0, sizeof *chip);
+    char known[256] = "ap";
+    for (size_t m = 0; m < acc_model_count(); m++) {
+        size_t len = strlen(known);
+        snprintf(known + len, sizeof known - len, ", %s", acc_model_name(acc_model_at(m)));
+    }
+    return cfg_error(item, BASE_ENOTFOUND,
+                     "unknown accelerator '%s' (%s, or a measured chip's sim/arch preset)", name,
+                     known);
+}
+
 base_status study_load_accels(study_experiment *e, const cfg_node *seq)
 {
     void *mem = NULL;
@@ -436,27 +468,32 @@ base_status study_load_accels(study_experiment *e, const cfg_node *seq)
     e->accels = mem;
     if (st != BASE_OK)
         return st;
+    e->chips = base_calloc(n ? n : 1, sizeof *e->chips);
+    if (!e->chips)
+        return BASE_ERROR(BASE_ENOMEM, "out of memory");
     for (size_t i = 0; i < n; i++) {
         const cfg_node *item = seq ? cfg_seq_at(seq, i) : NULL;
         const char *name = "ap";
+        const acc_model *model;
         if (item && (st = cfg_to_str(item, &name)) != BASE_OK)
             return st;
-        const acc_model *model;
-        if (strcmp(name, "ap") != 0 && acc_model_find(name, &model) != BASE_OK) {
-            char known[256] = "ap";
-            for (size_t m = 0; m < acc_model_count(); m++) {
-                size_t len = strlen(known);
-                snprintf(known + len, sizeof known - len, ", %s", acc_model_name(acc_model_at(m)));
-            }
-            return cfg_error(item, BASE_ENOTFOUND, "unknown accelerator '%s' (%s)", name, known);
-        }
-        for (size_t j = 0; j < e->n_accels; j++) {
-            const char *other = e->accels[j].model ? acc_model_name(e->accels[j].model) : "ap";
-            if (strcmp(other, name) == 0)
+        /* Twice as written, or the same chip twice (the arch's as "ap", and by name). */
+        for (size_t j = 0; j < e->n_accels; j++)
+            if (strcmp(cfg_node_text(cfg_seq_at(seq, j)), name) == 0 ||
+                strcmp(listed_name(e, j), name) == 0)
                 return cfg_error(item, BASE_EINVAL, "accelerator '%s' is listed twice", name);
+        if (strcmp(name, "ap") == 0) {
+            /* With a measured chip as the architecture, "ap" is that chip. */
+            if (e->arch.kind == SIM_ARCH_MEASURED)
+                e->chips[e->n_accels] = e->arch;
+            e->n_accels++;
+            continue;
         }
-        if (strcmp(name, "ap") != 0 &&
-            (st = sim_accel_open(name, &e->accels[e->n_accels])) != BASE_OK) {
+        if (acc_model_find(name, &model) != BASE_OK) {
+            base_error_clear();
+            if ((st = load_chip(e, item, name)) != BASE_OK)
+                return st;
+        } else if ((st = sim_accel_open(name, &e->accels[e->n_accels])) != BASE_OK) {
             sim_accel_close(&e->accels[e->n_accels]);
             return cfg_error_at_node(item, st, NULL);
         }

@@ -334,6 +334,11 @@ static base_status load_platform(study_dyn_schedule *s, const cfg_node *root)
     if (st != BASE_OK)
         return cfg_map_get(root, "arch") ? cfg_error_at_node(cfg_map_get(root, "arch"), st, "arch")
                                          : st;
+    if (s->arch.kind == SIM_ARCH_MEASURED)
+        return cfg_error(cfg_map_get(root, "arch"), BASE_EUNSUPPORTED,
+                         "arch '%s' is a measured chip: schedules run on an AP architecture "
+                         "(compare the chip with `apsim sweep`)",
+                         arch_name);
     long batch = s->arch.batch;
     if ((st = cfg_get_long(root, "batch", 1, 65536, &batch)) != BASE_OK)
         return st;

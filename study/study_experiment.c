@@ -119,7 +119,7 @@ static base_status enumerate(study_experiment *e)
     for (size_t t = 0; t < e->n_techs; t++)
         ap_per += e->n_vdd[t];
     for (size_t a = 0; a < e->n_accels; a++)
-        n += e->accels[a].model ? 1 : ap_per;
+        n += e->accels[a].model || study_is_chip(e, a) ? 1 : ap_per;
     n *= e->n_nets * e->n_bits * e->n_batch;
     e->points = base_calloc(n ? n : 1, sizeof *e->points);
     if (!e->points)
@@ -136,7 +136,7 @@ static base_status enumerate(study_experiment *e)
                                         .vdd_v = NAN,
                                         .energy_law = "",
                                         .delay_law = ""};
-                    if (e->accels[a].model) {
+                    if (e->accels[a].model || study_is_chip(e, a)) {
                         e->points[e->n_points++] = base;
                         continue;
                     }
@@ -221,7 +221,8 @@ static base_status load_title(study_experiment *e, const cfg_node *root)
     return st;
 }
 
-/* arch: a shipped name or a file (default SIM_DEFAULT_ARCH). A file that exists reports its
+/* arch: a shipped name or a file (default SIM_DEFAULT_ARCH); a measured chip makes "ap" in
+ * the accelerators that chip (study_load_accels). A file that exists reports its
  * own position; a name that resolves to nothing is reported where the experiment gave it. */
 static base_status load_arch(study_experiment *e, const cfg_node *n)
 {
@@ -371,6 +372,7 @@ void study_experiment_free(study_experiment *e)
     base_free(e->n_vdd);
     base_free(e->batch);
     base_free(e->accels);
+    base_free(e->chips);
     base_free(e->points);
     base_free(e->path);
     base_free(e->name);

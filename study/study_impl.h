@@ -99,7 +99,9 @@ struct study_experiment {
     unsigned *batch;
     sim_arch arch;
     size_t n_accels;
-    sim_accel *accels; /* model NULL for the AP */
+    sim_accel *accels; /* model NULL for the AP and for measured chips */
+    sim_arch *chips;   /* per accelerator: a measured-table chip (kind SIM_ARCH_MEASURED) run
+                          by apsim's planner, listed by its preset name; zeroed otherwise */
     unsigned plots, dims;
     int has_layers;
     size_t layers_point;
@@ -109,6 +111,13 @@ struct study_experiment {
     size_t n_points;
     study_point *points;
 };
+
+/* 1 when accelerator a of e is a measured-table chip (sim/arch/<name>.yaml of kind measured):
+ * one point per network, bits and batch, like a rival, but planned by apsim. */
+static inline int study_is_chip(const study_experiment *e, size_t a)
+{
+    return e->chips && e->chips[a].kind == SIM_ARCH_MEASURED;
+}
 
 /* Loading helpers shared by study_experiment.c and study_axes.c. */
 int study_file_exists(const char *path);

@@ -54,6 +54,8 @@ base_status study_reference_peaks(const study_experiment *e, study_ref_peak **ou
     size_t cap = 0;
     *out = NULL;
     *n = 0;
+    if (e->arch.kind == SIM_ARCH_MEASURED) /* no AP to move: the chip has its own node */
+        return BASE_OK;
     for (size_t i = 0; i < e->n_pub; i++)
         cap += !isnan(e->pub[i].node_nm) ? e->n_techs : 0;
     if (cap == 0)

@@ -141,6 +141,31 @@ static base_status eval_ap(const study_experiment *e, plan_cache *c, study_point
     return st;
 }
 
+/* A measured chip: planned by apsim on its preset at the point's batch, costed from its table
+ * (no technology or supply of the sweep applies); work that does not fit is a recorded
+ * outcome, as for the AP. */
+static base_status eval_chip(const study_experiment *e, study_point *p)
+{
+    sim_arch arch = e->chips[p->accel];
+    sim_plan *plan = NULL;
+    sim_result *res = NULL;
+    arch.batch = e->batch[p->batch];
+    const tech_params *t = e->techs[0];
+    base_status st = study_plan_eval(e->nets[p->net], e->cfgs[p->net * e->n_bits + p->bits], &arch,
+                                     t, t->vdd_nom_v.value, &plan, &res);
+    clear_figures(p);
+    if (st == BASE_ECAPACITY) {
+        base_error_clear();
+        p->status = STUDY_PT_NOFIT;
+        st = BASE_OK;
+    } else if (st == BASE_OK) {
+        fill_ap(p, res);
+    }
+    sim_result_free(res);
+    sim_plan_free(plan);
+    return st;
+}
+
 base_status study_plan_eval(const net_network *net, const net_bitcfg *bits, const sim_arch *arch,
                             const tech_params *tech, double vdd_v, sim_plan **plan,
                             sim_result **res)
@@ -191,7 +216,10 @@ static base_status eval_points(const study_experiment *e, const study_sweep_opts
         study_point *p = &pts[i];
         if (p->done)
             continue;
-        st = p->tech == STUDY_NO_TECH ? eval_rival(e, p) : eval_ap(e, &cache, p);
+        if (p->tech != STUDY_NO_TECH)
+            st = eval_ap(e, &cache, p);
+        else
+            st = study_is_chip(e, p->accel) ? eval_chip(e, p) : eval_rival(e, p);
         if (st != BASE_OK)
             break;
         p->done = 1;

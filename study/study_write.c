@@ -38,16 +38,25 @@ static const char *bits_name(const study_experiment *e, const study_point *p)
 
 static const char *accel_name(const study_experiment *e, size_t a)
 {
-    return e->accels[a].model ? acc_model_name(e->accels[a].model) : "ap";
+    if (e->accels[a].model)
+        return acc_model_name(e->accels[a].model);
+    return study_is_chip(e, a) ? e->chips[a].name : "ap";
+}
+
+/* 1 when a point's design computes the configuration's integers exactly: the AP, and a
+ * measured chip that apsim maps (its ops are exact integer arithmetic on 16-bit lanes). */
+static int exact_design(const study_experiment *e, const study_point *p)
+{
+    return p->tech != STUDY_NO_TECH || study_is_chip(e, p->accel);
 }
 
 /* The top-1 a point is drawn at: its configuration's (published, or given in the experiment)
- * for the AP; a rival's arithmetic differs (power-of-two weights, approximate products), so
- * on these networks its accuracy is not modelled (NaN), never borrowed. Fashion-MNIST
- * measures every design's own (docs/FMNIST.md). */
+ * for a design that computes it exactly; a rival's arithmetic differs (power-of-two weights,
+ * approximate products), so on these networks its accuracy is not modelled (NaN), never
+ * borrowed. Fashion-MNIST measures every design's own (docs/FMNIST.md). */
 static double point_top1(const study_experiment *e, const study_point *p)
 {
-    return p->tech == STUDY_NO_TECH ? (double)NAN : e->top1[p->net * e->n_bits + p->bits];
+    return exact_design(e, p) ? e->top1[p->net * e->n_bits + p->bits] : (double)NAN;
 }
 
 /* ",value" with prec decimals (fixed, or in exponent form when sci), or "," for NaN. */
@@ -117,6 +126,9 @@ static void write_basis(FILE *fp, const study_experiment *e, const study_point *
     if (p->tech != STUDY_NO_TECH) {
         fprintf(fp, "ap %s %g nm %.2f V", e->techs[p->tech]->name, e->techs[p->tech]->node_nm.value,
                 p->vdd_v);
+    } else if (study_is_chip(e, p->accel)) {
+        const sim_measured *m = &e->chips[p->accel].measured;
+        fprintf(fp, "native %s: measured op table and board power", m->technology);
     } else if (study_rival_basis(e, p->accel, &b) == BASE_OK) {
         fputs(b.label, fp);
     } else {
@@ -134,13 +146,12 @@ static void write_point(FILE *fp, const study_experiment *e, const study_point *
     fputc(',', fp);
     if (p->tech != STUDY_NO_TECH)
         fprintf(fp, "%g", e->techs[p->tech]->node_nm.value);
+    else if (study_is_chip(e, p->accel))
+        fprintf(fp, "%g", e->chips[p->accel].measured.node_nm);
     put_num(fp, 3, 0, p->vdd_v);
     fprintf(fp, ",%u,%s", e->batch[p->batch], study_status_names[p->status]);
     put_num(fp, 2, 0, point_top1(e, p));
-    fprintf(fp, ",%s",
-            p->tech == STUDY_NO_TECH ? "not modelled"
-            : isnan(e->top1[k])      ? "-"
-                                     : "config");
+    fprintf(fp, ",%s", !exact_design(e, p) ? "not modelled" : isnan(e->top1[k]) ? "-" : "config");
     put_num(fp, 6, 1, p->latency_ns * 1e-6);
     put_num(fp, 6, 1, p->energy_pj * 1e-9);
     put_num(fp, 6, 1, edp);
@@ -332,6 +343,10 @@ static void plot_lines(FILE *fp, const study_sweep_out *o, size_t *firsts, const
         if (rivals && want == is_ok)
             fprintf(fp, "; rivals: conv/fc, moved to %g nm %.2f V of %s, FPGAs by Kuon-Rose",
                     e->techs[0]->node_nm.value, e->techs[0]->vdd_nom_v.value, e->techs[0]->name);
+        for (size_t a = 0; a < e->n_accels && want == is_ok; a++)
+            if (study_is_chip(e, a))
+                fprintf(fp, "; %s: measured table and board power, native %g nm", e->chips[a].name,
+                        e->chips[a].measured.node_nm);
         fputs(")|", fp);
         for (size_t s = 0; s < shown; s++)
             fprintf(fp, "%s%s", s ? " " : "", o->pts[firsts[s]].series);

@@ -118,6 +118,7 @@ START_TEST(test_basis_errors)
 END_TEST
 
 Suite *sim_suite(void);
+base_status load_arch_text(const char *text, sim_arch *a);
 
 static const char *const techs[] = {"sram", "reram", "fefet"};
 static const char *const hawq[] = {"resnet18_uniform8", "resnet18_latency_0.75",
@@ -498,8 +499,9 @@ START_TEST(test_run_precharge_options)
 }
 END_TEST
 
-/* Writes text to a temporary file and loads it as an architecture. */
-static base_status load_arch_text(const char *text, sim_arch *a)
+/* Writes text to a temporary file (build/test_arch.yaml) and loads it as an architecture;
+ * tests/check_apu.c uses it too. */
+base_status load_arch_text(const char *text, sim_arch *a)
 {
     const char *path = "build/test_arch.yaml";
     FILE *fp = fopen(path, "w");

@@ -153,6 +153,16 @@ static const bad_case BAD[] = {
      ":5:12: error: ", "batch 1 is listed twice"},
     {HEAD "bits: [int8]\ntechnologies: [sram]\narch: nosuch_arch\n", BASE_ENOTFOUND,
      ":5:7: error: ", "unknown architecture 'nosuch_arch' (no sim/arch/nosuch_arch.yaml)"},
+    {HEAD "bits: [int8]\ntechnologies: [sram]\narch: gsi_apu\naccelerators: [ap, gsi_apu]\n",
+     BASE_EINVAL, ":6:20: error: ", "accelerator 'gsi_apu' is listed twice"},
+    {HEAD "bits: [int8]\ntechnologies: [sram]\naccelerators: [ap, ap]\n", BASE_EINVAL,
+     ":5:20: error: ", "accelerator 'ap' is listed twice"},
+    {HEAD "bits: [int8]\ntechnologies: [sram]\naccelerators: [ap, gsi_apu, gsi_apu]\n", BASE_EINVAL,
+     ":5:29: error: ", "accelerator 'gsi_apu' is listed twice"},
+    {HEAD "bits: [int8]\ntechnologies: [sram]\naccelerators: [ap, bf_imna]\n", BASE_ENOTFOUND,
+     ":5:20: error: ",
+     "unknown accelerator 'bf_imna' (ap, sparq, potacc, bitsys, axbxp, or a "
+     "measured chip's sim/arch preset)"},
     {HEAD "bits: [int8]\ntechnologies: [sram]\nseries: [colour]\n", BASE_EKEY,
      ":5:10: error: ", "unknown series entry 'colour'"},
     {HEAD "bits: [int8]\ntechnologies: [sram]\naccuracy: {vgg16: {int8: 70}}\n", BASE_ENOTFOUND,
@@ -587,6 +597,51 @@ START_TEST(test_sweep_records_unsupported_points)
 }
 END_TEST
 
+/* A measured chip among the accelerators: one point per network, bits and batch, planned by
+ * apsim on its table (a bit width beyond its 16-bit lanes is a no-fit), drawn at the
+ * configuration's top-1 (it computes the same integers), its basis its own. */
+START_TEST(test_sweep_measured_chip)
+{
+    char dir[256], path[512];
+    const char *file = write_file("chip.yaml", HEAD "bits: [int8, w16a16]\n"
+                                                    "technologies: [sram, fefet]\n"
+                                                    "accuracy: {int8: 71.5}\n"
+                                                    "accelerators: [ap, gsi_apu]\n");
+    study_experiment *e = NULL;
+    study_sweep_stats s;
+    snprintf(dir, sizeof dir, "%s/chip", scratch());
+    ck_assert_msg(study_experiment_load(file, &e) == BASE_OK, "%s", base_last_error());
+    ck_assert_uint_eq(study_experiment_n_points(e), 2 * (2 + 1));
+    study_sweep_opts go = {.results_dir = dir};
+    ck_assert_int_eq(study_sweep_run(e, &go, &s), BASE_OK);
+    ck_assert_uint_eq(s.n_nofit, 3);
+    snprintf(path, sizeof path, "%s/t/points.csv", dir);
+    char *csv = slurp(path);
+    ck_assert_ptr_nonnull(strstr(csv, "\nt,resnet18,int8,INT8,gsi_apu,-,28,,1,ok,71.50,config,"));
+    ck_assert_ptr_nonnull(strstr(csv, "\nt,resnet18,w16a16,INT16,gsi_apu,-,28,,1,no-fit,"));
+    ck_assert_ptr_nonnull(
+        strstr(csv, ",native TSMC 28 nm HPC+: measured op table and board power\n"));
+    free(csv);
+    snprintf(path, sizeof path, "%s/t/plots.list", dir);
+    char *plots = slurp(path);
+    ck_assert_ptr_nonnull(strstr(plots, "gsi_apu: measured table and board power, native 28 nm"));
+    free(plots);
+    study_experiment_free(e);
+    /* As the architecture: "ap" is then the chip, one point per network, bits and batch. */
+    file = write_file("chip_arch.yaml", HEAD "bits: [int8]\n"
+                                             "technologies: [sram, fefet]\n"
+                                             "arch: gsi_apu\n");
+    ck_assert_msg(study_experiment_load(file, &e) == BASE_OK, "%s", base_last_error());
+    ck_assert_uint_eq(study_experiment_n_points(e), 1);
+    ck_assert_int_eq(study_sweep_run(e, &go, &s), BASE_OK);
+    snprintf(path, sizeof path, "%s/t/points.csv", dir);
+    csv = slurp(path);
+    ck_assert_ptr_nonnull(strstr(csv, "\nt,resnet18,int8,INT8,gsi_apu,-,28,,1,ok,"));
+    free(csv);
+    study_experiment_free(e);
+}
+END_TEST
+
 /* node_nm: every AP point on its table moved to its node (tech_params_at_node) with the
  * architecture moved along; the 28 nm point equals the table's own; rivals have no node. */
 START_TEST(test_sweep_node_axis)
@@ -775,6 +830,7 @@ Suite *sweep_suite(void)
     tcase_add_test(tc, test_sweep_layers_for_nofit_reported);
     tcase_add_test(tc, test_sweep_records_unsupported_points);
     tcase_add_test(tc, test_sweep_node_axis);
+    tcase_add_test(tc, test_sweep_measured_chip);
     tcase_add_test(tc, test_sweep_writes_front_and_plot_list);
     tcase_add_test(tc, test_every_shipped_experiment_loads);
     tcase_add_test(tc, test_sweep_peak_to_peak_rows);

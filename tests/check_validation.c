@@ -16,6 +16,7 @@
 #include "tech/tech.h"
 
 Suite *validation_suite(void);
+void apu_validation_rows(FILE *fp); /* tests/check_apu.c: section 10 */
 
 #define DOC "docs/VALIDATION.md"
 
@@ -647,6 +648,7 @@ START_TEST(test_validation_document)
     pass_rows(fp);
     order_rows(fp);
     silicon_rows(fp);
+    apu_validation_rows(fp);
     fclose(fp);
     ck_assert_msg(fabs(ratio - 1.0) < 0.05, "hand-worked layer off by %.1f%%",
                   100.0 * (ratio - 1.0));

@@ -8,6 +8,7 @@
     X(tech_suite)                                                                                  \
     X(accel_suite)                                                                                 \
     X(sim_suite)                                                                                   \
+    X(apu_suite)                                                                                   \
     X(sweep_suite)                                                                                 \
     X(dynamic_suite)                                                                               \
     X(infer_suite)                                                                                 \

@@ -33,6 +33,29 @@ expect_exit 2 "run bad architecture" "$APSIM" run alexnet --arch "$tmp/arch.yaml
 if grep -q "arch.yaml:2:1: error: unknown key 'batchh' in 'architecture'" "$tmp/err"; then ok
 else bad "run bad architecture: message"; cat "$tmp/err"; fi
 
+# A measured chip (sim/arch/gsi_apu.yaml) runs from its own table: the technology, supply
+# and node options do not apply to it and are refused; its outputs name its process, leave
+# the unpublished supply and area empty, and keep the idle energy apart; a dynamic schedule
+# on it is refused at the schedule's arch key; compare ranks the rivals against it.
+expect_exit 0 "run gsi_apu" "$APSIM" run resnet18 --arch gsi_apu --out "$tmp/gsi"
+if grep -q '"vdd_v": null' "$tmp/gsi/summary.json" && grep -q '"area_mm2": null' "$tmp/gsi/summary.json" &&
+    grep -q '"technology": "TSMC 28 nm HPC+"' "$tmp/gsi/summary.json" &&
+    grep -q "measured chip; supply not published" "$tmp/out"; then ok
+else bad "run gsi_apu: outputs"; cat "$tmp/out"; fi
+for opt in "--tech sram" "--vdd 0.8" "--node 16"; do
+    # shellcheck disable=SC2086 # the option and its value are two words
+    expect_exit 2 "run gsi_apu $opt" "$APSIM" run resnet18 --arch gsi_apu $opt
+    if grep -q "architecture 'gsi_apu' is a measured chip (TSMC 28 nm HPC+): --tech, --vdd and --node do not apply" "$tmp/err"; then ok
+    else bad "run gsi_apu $opt: message"; cat "$tmp/err"; fi
+done
+expect_exit 0 "compare gsi_apu" "$APSIM" compare resnet18 --arch gsi_apu --csv "$tmp/gsi_cmp.csv"
+if grep -q "^  gsi_apu  conv/fc" "$tmp/out" && grep -q "gsi_apu's node at its nominal supply" "$tmp/out"; then ok
+else bad "compare gsi_apu: table"; cat "$tmp/out"; fi
+sed 's/^tech: sram$/tech: sram\narch: gsi_apu/' experiments/dynamic/resnet18_cascade.yaml >"$tmp/dyn_gsi.yaml"
+expect_exit 2 "dynamic on a measured chip" "$APSIM" dynamic "$tmp/dyn_gsi.yaml" --out "$tmp/dyn_gsi"
+if grep -q "dyn_gsi.yaml:10:7: error: arch 'gsi_apu' is a measured chip" "$tmp/err"; then ok
+else bad "dynamic on a measured chip: message"; cat "$tmp/err"; fi
+
 # `apsim calibrate` (docs/ACCEL.md): a fresh fit written into a temporary directory is
 # byte-identical to the committed accel/calibrated files, and --check finds them equal.
 expect_exit 0 "calibrate help" "$APSIM" calibrate --help
