@@ -87,6 +87,13 @@ unsigned ap_segments_spanned(const unsigned *cols, unsigned n, unsigned seg_cols
 /* Calls fn(ctx, event) after every compare, write, pass, fill, plane write and plane read of
  * arr (word reads and writes are not reported); NULL stops it. */
 void ap_array_set_observer(ap_array *arr, ap_observer_fn fn, void *ctx);
+/* Fused evaluation (on: true): each op then runs its whole LUT program block by block over
+ * the rows, every table application as the bitwise net effect of its passes (derived from the
+ * table), instead of pass by pass over the whole array. Results are bit-identical and the
+ * counters the same, except n_written_cells of passes and n_flipped_cells of clears and field
+ * loads, which depend on the data and are not counted; tags are unspecified after an op. Off
+ * by default. BASE_ENOMEM. */
+base_status ap_array_set_fused(ap_array *arr, bool on);
 
 /* ---- Primitives --------------------------------------------------------------------- */
 
@@ -127,6 +134,12 @@ base_status ap_array_plane_read(ap_array *arr, unsigned col, uint64_t *bits, siz
 /* Bulk 2D load/store of a field (width 1..32) for rows 0..n_values-1 (n_values <= n_rows;
  * a load clears the field in the remaining rows): f.width plane writes/reads. */
 base_status ap_array_field_load(ap_array *arr, ap_field f, const uint32_t *values, size_t n_values);
+/* The same load with the values produced on the way, 64 rows at a time: fn(ctx, r0, n, out)
+ * writes the values of rows r0 .. r0 + n - 1 (n <= 64) into out. No values array is needed,
+ * and each value is used while it is still in cache. */
+typedef void (*ap_values_fn)(void *ctx, size_t r0, size_t n, uint32_t *out);
+base_status ap_array_field_load_fn(ap_array *arr, ap_field f, ap_values_fn fn, void *ctx,
+                                   size_t n_values);
 base_status ap_array_field_store(ap_array *arr, ap_field f, uint32_t *values, size_t n_values);
 
 /* ---- Operations: one table, enum values and names come from it ------------------------ */

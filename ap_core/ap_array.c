@@ -68,9 +68,10 @@ void ap_array_use_simd(ap_array *arr, bool on)
 {
 #if AP_HAVE_AVX2
     arr->use_avx2 = on && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
+    arr->use_popcnt = __builtin_cpu_supports("popcnt");
 #else
     (void)on;
-    arr->use_avx2 = false;
+    arr->use_avx2 = arr->use_popcnt = false;
 #endif
 }
 
@@ -78,6 +79,7 @@ void ap_array_free(ap_array *arr)
 {
     if (!arr)
         return;
+    ap_fuse_close(arr);
     base_free(arr->block);
     base_free(arr);
 }
@@ -136,19 +138,19 @@ unsigned ap_segments_spanned(const unsigned *cols, unsigned n, unsigned seg_cols
     return n_seen;
 }
 
+base_status ap_array_set_fused(ap_array *arr, bool on)
+{
+    if (!on) {
+        ap_fuse_close(arr);
+        return BASE_OK;
+    }
+    return arr->fuse ? BASE_OK : ap_fuse_open(arr);
+}
+
 void ap_array_set_observer(ap_array *arr, ap_observer_fn fn, void *ctx)
 {
     arr->observer = fn;
     arr->observer_ctx = ctx;
-}
-
-/* Set bits of a ^ b over n words: the cells a plane write changes. */
-static uint64_t plane_flips(const uint64_t *a, const uint64_t *b, size_t n)
-{
-    uint64_t f = 0;
-    for (size_t w = 0; w < n; w++)
-        f += popcount64(a[w] ^ b[w]);
-    return f;
 }
 
 /* ---- Pass kernels ----------------------------------------------------------------------
@@ -203,25 +205,38 @@ AP_INLINE uint64_t scalar_body(const struct pass_args *p, unsigned nc, unsigned 
     return count;
 }
 
-static uint64_t scalar_pass(const struct pass_args *p, unsigned nc, unsigned nw)
-{
-    switch (nc * 64u + nw) {
+/* The word kernel, specialised per column count; instantiated twice below, the second with
+ * the CPU's popcount instruction (where it has one) instead of libgcc's bit-twiddling call. */
+#define AP_SCALAR_PASS_BODY                                                                        \
+    switch (nc * 64u + nw) {                                                                       \
+        AP_SCALAR_CASE(1, 1)                                                                       \
+        AP_SCALAR_CASE(1, 2)                                                                       \
+        AP_SCALAR_CASE(2, 1)                                                                       \
+        AP_SCALAR_CASE(2, 2)                                                                       \
+        AP_SCALAR_CASE(3, 1)                                                                       \
+        AP_SCALAR_CASE(3, 2)                                                                       \
+        AP_SCALAR_CASE(4, 1)                                                                       \
+        AP_SCALAR_CASE(4, 2)                                                                       \
+    default:                                                                                       \
+        return scalar_body(p, nc, nw);                                                             \
+    }
 #define AP_SCALAR_CASE(c, w)                                                                       \
     case c * 64u + w:                                                                              \
         return scalar_body(p, c, w);
-        AP_SCALAR_CASE(1, 1)
-        AP_SCALAR_CASE(1, 2)
-        AP_SCALAR_CASE(2, 1)
-        AP_SCALAR_CASE(2, 2)
-        AP_SCALAR_CASE(3, 1)
-        AP_SCALAR_CASE(3, 2)
-        AP_SCALAR_CASE(4, 1)
-        AP_SCALAR_CASE(4, 2)
-#undef AP_SCALAR_CASE
-    default:
-        return scalar_body(p, nc, nw);
-    }
+
+static uint64_t scalar_pass(const struct pass_args *p, unsigned nc, unsigned nw)
+{
+    AP_SCALAR_PASS_BODY
 }
+
+#if AP_HAVE_AVX2
+__attribute__((target("popcnt"))) static uint64_t scalar_pass_popcnt(const struct pass_args *p,
+                                                                     unsigned nc, unsigned nw)
+{
+    AP_SCALAR_PASS_BODY
+}
+#endif
+#undef AP_SCALAR_CASE
 
 #if AP_HAVE_AVX2
 #define AP_AVX2 __attribute__((target("avx2,popcnt")))
@@ -342,9 +357,13 @@ static AP_AVX2 uint64_t avx2_pass(const struct pass_args *p, unsigned nc, unsign
 }
 #endif
 
+static void ap_count_pass_rows(ap_array *arr, unsigned n_c, const unsigned *ccols, unsigned n_w,
+                               const unsigned *wcols, uint64_t rows_written);
+
 uint64_t ap_pass(ap_array *arr, unsigned n_c, const unsigned *ccols, const unsigned char *key,
                  unsigned n_w, const unsigned *wcols, const unsigned char *wval)
 {
+    ap_fuse_flush(arr); /* a pass that runs alone follows what was recorded before it */
     struct pass_args p;
     p.n_vec = arr->n_words / AP_VEC_WORDS;
     p.tags = arr->tags;
@@ -361,21 +380,43 @@ uint64_t ap_pass(ap_array *arr, unsigned n_c, const unsigned *ccols, const unsig
 #if AP_HAVE_AVX2
     if (arr->use_avx2)
         count = avx2_pass(&p, n_c, n_w);
+    else if (arr->use_popcnt)
+        count = scalar_pass_popcnt(&p, n_c, n_w);
     else
 #endif
         count = scalar_pass(&p, n_c, n_w);
+    arr->cnt.n_written_cells += count * n_w;
+    ap_count_pass_rows(arr, n_c, ccols, n_w, wcols, count);
+    return count;
+}
+
+/* The counters of a pass that depend on its columns only, and the observer's event. */
+static void ap_count_pass_rows(ap_array *arr, unsigned n_c, const unsigned *ccols, unsigned n_w,
+                               const unsigned *wcols, uint64_t rows_written)
+{
     arr->cnt.n_compares++;
     arr->cnt.n_writes++;
     arr->cnt.n_compared_cells += (uint64_t)arr->n_rows * n_c;
-    arr->cnt.n_written_cells += count * n_w;
     arr->cnt.n_ml_segments +=
         (uint64_t)arr->n_rows * ap_segments_spanned(ccols, n_c, arr->seg_cols);
-    ap_notify(arr, AP_EVENT_PASS, n_c, ccols, n_w, wcols, count);
-    return count;
+    ap_notify(arr, AP_EVENT_PASS, n_c, ccols, n_w, wcols, rows_written);
+}
+
+void ap_count_pass(ap_array *arr, unsigned n_c, const unsigned *ccols, unsigned n_w,
+                   const unsigned *wcols)
+{
+    ap_count_pass_rows(arr, n_c, ccols, n_w, wcols, 0);
 }
 
 void ap_fill(ap_array *arr, unsigned n, const unsigned *cols, unsigned char value)
 {
+    if (arr->fuse) {
+        ap_fuse_fill(arr, n, cols, value);
+        arr->cnt.n_writes++;
+        arr->cnt.n_written_cells += (uint64_t)arr->n_rows * n;
+        ap_notify(arr, AP_EVENT_FILL, 0, NULL, n, cols, arr->n_rows);
+        return;
+    }
     memcpy(arr->tags, arr->valid, arr->n_words * sizeof(uint64_t));
     for (unsigned k = 0; k < n; k++) {
         uint64_t *c = ap_plane(arr, cols[k]);
@@ -395,6 +436,7 @@ void ap_fill(ap_array *arr, unsigned n, const unsigned *cols, unsigned char valu
 
 void ap_plane_shift(ap_array *arr, unsigned src_col, unsigned dst_col, size_t by)
 {
+    ap_fuse_flush(arr);
     const uint64_t *src = ap_plane(arr, src_col);
     uint64_t *dst = ap_plane(arr, dst_col);
     size_t n = arr->n_words, ws = by / 64u;
@@ -413,6 +455,94 @@ void ap_plane_shift(ap_array *arr, unsigned src_col, unsigned dst_col, size_t by
     ap_notify(arr, AP_EVENT_PLANE_READ, 1, &src_col, 0, NULL, 0);
     ap_notify(arr, AP_EVENT_PLANE_WRITE, 0, NULL, 1, &dst_col, arr->n_rows);
 }
+
+/* ---- Field loads: values to bit-planes, 64 rows at a time ------------------------------------
+ * bits[i] receives bit i of the 64 values v[0..63] (bit r: row r), for i < width. The word
+ * version gathers the low bit of eight bytes at once with one multiply (bit 8j of x moves to
+ * bit 56 + j under 0x0102040810204080, and no two partial products meet); the AVX2 version
+ * packs 32 values' byte into a vector and takes each bit of it with one movemask. */
+AP_INLINE void gather_word(const uint32_t *v, unsigned width, uint64_t *bits)
+{
+    for (unsigned b = 0; b * 8u < width; b++)
+        for (unsigned g = 0; g < 8; g++) {
+            uint64_t x = 0;
+            for (unsigned j = 0; j < 8; j++)
+                x |= (uint64_t)((v[8u * g + j] >> (8u * b)) & 0xffu) << (8u * j);
+            for (unsigned i = 0; i < 8 && 8u * b + i < width; i++) {
+                uint64_t lsb = (x >> i) & 0x0101010101010101u;
+                bits[8u * b + i] |= ((lsb * 0x0102040810204080u) >> 56) << (8u * g);
+            }
+        }
+}
+
+/* Where a field load takes its values: an array, or a producer called per 64 rows. */
+typedef struct value_src {
+    const uint32_t *values;
+    ap_values_fn fn;
+    void *ctx;
+} value_src;
+
+/* Loads field f from src (n values; rows beyond are 0); returns the cells that changed. */
+#define AP_FIELD_LOAD_BODY(GATHER)                                                                 \
+    uint64_t flips = 0;                                                                            \
+    uint32_t pad[64];                                                                              \
+    for (size_t w = 0; w < arr->n_words; w++) {                                                    \
+        size_t r0 = w * 64u, m = r0 < n ? (n - r0 < 64u ? n - r0 : 64u) : 0;                       \
+        const uint32_t *v = pad;                                                                   \
+        if (m && src->values)                                                                      \
+            v = src->values + r0;                                                                  \
+        else if (m)                                                                                \
+            src->fn(src->ctx, r0, m, pad);                                                         \
+        if (m < 64u) {                                                                             \
+            if (m && v != pad)                                                                     \
+                memcpy(pad, v, m * sizeof *v);                                                     \
+            memset(pad + m, 0, (64u - m) * sizeof *pad);                                           \
+            v = pad;                                                                               \
+        }                                                                                          \
+        uint64_t bits[32] = {0};                                                                   \
+        GATHER(v, f.width, bits);                                                                  \
+        for (unsigned i = 0; i < f.width; i++) {                                                   \
+            uint64_t *c = ap_plane(arr, f.col + i) + w;                                            \
+            if (!arr->fuse) /* fused arrays do not count flips (ap_array_set_fused) */             \
+                flips += popcount64(*c ^ bits[i]);                                                 \
+            *c = bits[i];                                                                          \
+        }                                                                                          \
+    }                                                                                              \
+    return flips;
+
+static uint64_t field_load_words(ap_array *arr, ap_field f, const value_src *src, size_t n)
+{
+    AP_FIELD_LOAD_BODY(gather_word)
+}
+
+#if AP_HAVE_AVX2
+static inline AP_AVX2 __attribute__((always_inline)) void
+gather_avx2(const uint32_t *v, unsigned width, uint64_t *bits)
+{
+    const __m256i low8 = _mm256_set1_epi32(0xff), order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    for (unsigned b = 0; b * 8u < width; b++)
+        for (unsigned half = 0; half < 2; half++) {
+            __m256i q[4];
+            for (unsigned k = 0; k < 4; k++) {
+                __m256i x = _mm256_loadu_si256((const __m256i *)(v + 32u * half + 8u * k));
+                q[k] = _mm256_and_si256(_mm256_srli_epi32(x, (int)(8u * b)), low8);
+            }
+            __m256i bytes = _mm256_packus_epi16(_mm256_packus_epi32(q[0], q[1]),
+                                                _mm256_packus_epi32(q[2], q[3]));
+            bytes = _mm256_permutevar8x32_epi32(bytes, order); /* rows back in order */
+            for (unsigned i = 0; i < 8 && 8u * b + i < width; i++) {
+                __m256i top = _mm256_slli_epi16(bytes, (int)(7u - i));
+                uint32_t mask = (uint32_t)_mm256_movemask_epi8(top);
+                bits[8u * b + i] |= (uint64_t)mask << (32u * half);
+            }
+        }
+}
+
+static AP_AVX2 uint64_t field_load_avx2(ap_array *arr, ap_field f, const value_src *src, size_t n)
+{
+    AP_FIELD_LOAD_BODY(gather_avx2)
+}
+#endif
 
 /* ---- Public primitives ----------------------------------------------------------------- */
 
@@ -602,7 +732,7 @@ base_status ap_array_plane_read(ap_array *arr, unsigned col, uint64_t *bits, siz
     return BASE_OK;
 }
 
-base_status ap_array_field_load(ap_array *arr, ap_field f, const uint32_t *values, size_t n_values)
+static base_status field_load(ap_array *arr, ap_field f, const value_src *src, size_t n_values)
 {
     base_status st = check_field(arr, f, "field load");
     if (st)
@@ -610,18 +740,34 @@ base_status ap_array_field_load(ap_array *arr, ap_field f, const uint32_t *value
     if (n_values > arr->n_rows)
         return BASE_ERROR(BASE_ERANGE, "ap field load: %zu values for %zu rows", n_values,
                           arr->n_rows);
+#if AP_HAVE_AVX2
+    if (arr->use_avx2)
+        arr->cnt.n_flipped_cells += field_load_avx2(arr, f, src, n_values);
+    else
+#endif
+        arr->cnt.n_flipped_cells += field_load_words(arr, f, src, n_values);
     for (unsigned i = 0; i < f.width; i++) {
-        uint64_t *c = ap_plane(arr, f.col + i);
-        memcpy(arr->scratch, c, arr->n_words * sizeof(uint64_t));
-        memset(c, 0, arr->n_words * sizeof(uint64_t));
-        for (size_t r = 0; r < n_values; r++)
-            c[r / 64u] |= (uint64_t)((values[r] >> i) & 1u) << (r % 64u);
-        arr->cnt.n_flipped_cells += plane_flips(arr->scratch, c, arr->n_words);
         unsigned col = f.col + i;
         ap_notify(arr, AP_EVENT_PLANE_WRITE, 0, NULL, 1, &col, arr->n_rows);
     }
     arr->cnt.n_plane_writes += f.width;
     return BASE_OK;
+}
+
+base_status ap_array_field_load(ap_array *arr, ap_field f, const uint32_t *values, size_t n_values)
+{
+    static const uint32_t none[1] = {0}; /* no values (n_values 0): never read */
+    value_src src = {values ? values : none, NULL, NULL};
+    return field_load(arr, f, &src, n_values);
+}
+
+base_status ap_array_field_load_fn(ap_array *arr, ap_field f, ap_values_fn fn, void *ctx,
+                                   size_t n_values)
+{
+    if (!fn)
+        return BASE_ERROR(BASE_EINVAL, "ap field load: no value producer");
+    value_src src = {NULL, fn, ctx};
+    return field_load(arr, f, &src, n_values);
 }
 
 base_status ap_array_field_store(ap_array *arr, ap_field f, uint32_t *values, size_t n_values)

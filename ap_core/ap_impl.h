@@ -12,6 +12,8 @@
 /* Most columns one pass compares or writes (a whole accumulator plus one work column). */
 #define AP_PASS_MAX 33u
 
+typedef struct ap_fuse ap_fuse;
+
 struct ap_array {
     size_t n_rows;
     unsigned n_cols;
@@ -22,10 +24,12 @@ struct ap_array {
     uint64_t *scratch; /* n_words: plane shifts of the reduction */
     void *block;       /* the one allocation behind the four arrays above */
     bool use_avx2;     /* the CPU runs the AVX2 kernel */
+    bool use_popcnt;   /* the word kernel may use the CPU's popcount instruction */
     ap_counters cnt;
     unsigned seg_cols;       /* match-line segment width (n_cols when unsplit) */
     ap_observer_fn observer; /* ap_array_set_observer */
     void *observer_ctx;
+    ap_fuse *fuse; /* ap_array_set_fused: the op's recorded program (NULL: pass by pass) */
 };
 
 /* Reports one step to the observer, if there is one. */
@@ -151,5 +155,31 @@ void ap_array_use_simd(ap_array *arr, bool on);
 /* Row shift of a bit-plane: dst[r] = src[r + by] (0 beyond the last row), as 2D-AP data
  * movement: one plane read and one plane write. */
 void ap_plane_shift(ap_array *arr, unsigned src_col, unsigned dst_col, size_t by);
+
+/* ---- Fused evaluation (ap_fuse.c) ----------------------------------------------------------
+ * With ap_array_set_fused on, an op's LUT applications and fills are recorded instead of run
+ * pass by pass; the op then runs the whole recorded program block by block over the rows,
+ * each LUT application as the bitwise net effect of its passes on the columns it touches
+ * (derived from the table itself). The data-independent counters are kept pass by pass as
+ * usual (ap_count_pass); written and flipped cells, which depend on the data, are not. */
+#define AP_N_LUTS_MAX 16u /* ap_n_luts <= this */
+
+/* Creates or frees the array's recorder (BASE_ENOMEM). */
+base_status ap_fuse_open(ap_array *arr);
+void ap_fuse_close(ap_array *arr);
+/* Records one application of table t with slot columns col (indexed by letter - 'A') and an
+ * optional guard column; flushes first when the program is full. */
+void ap_fuse_lut(ap_array *arr, const ap_lut *t, const unsigned *col, const unsigned *guard);
+/* Records a fill of n columns with value. */
+void ap_fuse_fill(ap_array *arr, unsigned n, const unsigned *cols, unsigned char value);
+/* Runs and clears the recorded program (nothing when not fused). */
+void ap_fuse_flush(ap_array *arr);
+/* The formula table t (guarded or not) runs as on a fused array: "add", "sub", "half",
+ * "copy", "move", or "generic" (its normal form); NULL when arr is not fused. */
+const char *ap_fuse_kernel_name(const ap_array *arr, const ap_lut *t, bool guarded);
+/* Counts one pass as ap_pass does, except its written cells (data-dependent), and tells the
+ * observer (rows_written 0). */
+void ap_count_pass(ap_array *arr, unsigned n_c, const unsigned *ccols, unsigned n_w,
+                   const unsigned *wcols);
 
 #endif /* AP_IMPL_H */

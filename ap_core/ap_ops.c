@@ -75,8 +75,13 @@ static void lut_run(ap_array *arr, const ap_lut *t, const slots *s, const unsign
             wc[nw] = s->col[*c - 'A'];
             val[nw] = (unsigned char)(*v - '0');
         }
-        ap_pass(arr, nc, cc, key, nw, wc, val);
+        if (arr->fuse)
+            ap_count_pass(arr, nc, cc, nw, wc); /* run below, fused */
+        else
+            ap_pass(arr, nc, cc, key, nw, wc, val);
     }
+    if (arr->fuse)
+        ap_fuse_lut(arr, t, s->col, guard);
 }
 
 /* Binds up to four slots; unused ones are passed as 0 with letter '\0'. */
@@ -184,6 +189,7 @@ base_status ap_add(ap_array *arr, ap_field a, ap_field b, unsigned carry_col)
     region r[] = {{"a", a}, {"b", b}, {"carry column", col1(carry_col)}};
     TRY(check_regions(arr, "add", r, 3));
     run_inplace(arr, &ap_lut_add, a, b, carry_col);
+    ap_fuse_flush(arr);
     return BASE_OK;
 }
 
@@ -193,6 +199,7 @@ base_status ap_sub(ap_array *arr, ap_field a, ap_field b, unsigned borrow_col)
     region r[] = {{"a", a}, {"b", b}, {"borrow column", col1(borrow_col)}};
     TRY(check_regions(arr, "sub", r, 3));
     run_inplace(arr, &ap_lut_sub, a, b, borrow_col);
+    ap_fuse_flush(arr);
     return BASE_OK;
 }
 
@@ -206,6 +213,7 @@ base_status ap_neg(ap_array *arr, ap_field a, unsigned flag_col)
         slots s = bind('A', a.col + i, 'F', flag_col, 0, 0, 0, 0);
         lut_run(arr, &ap_lut_neg, &s, NULL);
     }
+    ap_fuse_flush(arr);
     return BASE_OK;
 }
 
@@ -222,6 +230,7 @@ base_status ap_add_oop(ap_array *arr, ap_field a, ap_field b, ap_field s, unsign
         slots sl = bind('A', a.col + i, 'B', b.col + i, 'C', carry_col, 'S', s.col + i);
         lut_run(arr, &ap_lut_add_oop, &sl, NULL);
     }
+    ap_fuse_flush(arr);
     return BASE_OK;
 }
 
@@ -238,6 +247,7 @@ base_status ap_copy(ap_array *arr, ap_field a, ap_field d)
         slots s = bind('A', a.col + i, 'D', d.col + i, 0, 0, 0, 0);
         lut_run(arr, &ap_lut_copy, &s, NULL);
     }
+    ap_fuse_flush(arr);
     return BASE_OK;
 }
 
@@ -283,6 +293,7 @@ base_status ap_mul(ap_array *arr, ap_field a, ap_field b, ap_field p, unsigned c
     region r[] = {{"a", a}, {"b", b}, {"p", p}, {"carry column", col1(carry_col)}};
     TRY(check_regions(arr, "mul", r, 4));
     mul_core(arr, a, b, p, carry_col, is_signed);
+    ap_fuse_flush(arr);
     return BASE_OK;
 }
 
@@ -315,6 +326,7 @@ base_status ap_mac(ap_array *arr, ap_field a, ap_field b, ap_field acc, ap_field
             lut_run(arr, &ap_lut_half, &s, NULL);
         }
     }
+    ap_fuse_flush(arr);
     return BASE_OK;
 }
 
@@ -338,6 +350,7 @@ base_status ap_gt(ap_array *arr, ap_field a, ap_field b, unsigned flag_col, bool
 {
     TRY(check_cmp(arr, "gt", a, b, flag_col));
     gt_core(arr, a, b, flag_col, is_signed);
+    ap_fuse_flush(arr);
     return BASE_OK;
 }
 
@@ -349,6 +362,7 @@ base_status ap_eq(ap_array *arr, ap_field a, ap_field b, unsigned flag_col)
         slots s = bind('A', a.col + i, 'B', b.col + i, 'F', flag_col, 0, 0);
         lut_run(arr, &ap_lut_eq, &s, NULL);
     }
+    ap_fuse_flush(arr);
     return BASE_OK;
 }
 
@@ -360,6 +374,7 @@ base_status ap_max(ap_array *arr, ap_field a, ap_field b, unsigned flag_col, boo
         slots s = bind('F', flag_col, 'A', a.col + i, 'B', b.col + i, 0, 0);
         lut_run(arr, &ap_lut_select, &s, NULL);
     }
+    ap_fuse_flush(arr);
     return BASE_OK;
 }
 
@@ -374,6 +389,7 @@ base_status ap_relu(ap_array *arr, ap_field a)
     for (unsigned i = 0; i < a.width; i++)
         cols[i] = a.col + i;
     ap_pass(arr, 1, &sign, &one, a.width, cols, zeros);
+    ap_fuse_flush(arr);
     return BASE_OK;
 }
 
@@ -390,6 +406,7 @@ base_status ap_abs(ap_array *arr, ap_field a, unsigned flag_col)
     }
     slots s = bind('A', sign, 'F', flag_col, 0, 0, 0, 0);
     lut_run(arr, &ap_lut_abs_sign, &s, NULL);
+    ap_fuse_flush(arr);
     return BASE_OK;
 }
 
@@ -417,6 +434,7 @@ base_status ap_shr_round(ap_array *arr, ap_field a, unsigned shift, ap_field d, 
         slots s = bind('B', d.col + i, 'C', carry_col, 0, 0, 0, 0);
         lut_run(arr, &ap_lut_half, &s, NULL);
     }
+    ap_fuse_flush(arr);
     return BASE_OK;
 }
 
@@ -460,6 +478,7 @@ base_status ap_reduce_sum_groups(ap_array *arr, ap_field a, ap_field acc, ap_fie
             ap_plane_shift(arr, acc.col + i, tmp.col + i, by);
         run_inplace(arr, &ap_lut_add, tmp, acc, carry_col);
     }
+    ap_fuse_flush(arr);
     return BASE_OK;
 }
 

@@ -94,6 +94,11 @@ typedef struct exec_infer_stats {
  * BASE_EINVAL (batch, mismatch), BASE_ENOMEM, ap_core's errors. */
 base_status exec_infer_ap(const exec_qmodel *qm, const sim_plan *plan, const sim_result *res,
                           const int32_t *input, int32_t *out, exec_infer_stats *stats);
+/* The same run with every ap_core op evaluated fused (ap_array_set_fused): bit-identical
+ * outputs and the same counters, except the written and flipped cells, which depend on the
+ * data and are not counted. For checking results fast (Fashion-MNIST, benchmarks). */
+base_status exec_infer_ap_fused(const exec_qmodel *qm, const sim_plan *plan, const sim_result *res,
+                                const int32_t *input, int32_t *out, exec_infer_stats *stats);
 /* What the plan says that run costs: compares, writes, plane reads and writes summed over
  * folds, compared cells over rows; *written_cells the expected written cells. */
 void exec_infer_expected(const sim_plan *plan, const sim_result *res, ap_counters *out,
@@ -124,10 +129,11 @@ uint32_t exec_mask_u(unsigned bits);
  * Fields where sim_gemm_layout puts them; each row MACs chunk_k operand pairs, the 2D-AP tree
  * adds each output's group of rows, the dyadic requantization narrows the sum to
  * lay->o_bits: what sim_gemm_candidate counts. */
-/* Fills vals (rows long) with the operand MAC step j reads in every row: the activations
+/* Writes into out the operand MAC step j reads in rows r0 .. r0 + n - 1: the activations
  * (weight false) or the weights (weight true); bits above the field's width are ignored.
- * Called with false then true for each j in order. */
-typedef void (*exec_gemm_fill_fn)(void *ctx, uint64_t j, bool weight, uint32_t *vals, size_t rows);
+ * For each j in order it is called for every row range with false, then with true. */
+typedef void (*exec_gemm_fill_fn)(void *ctx, uint64_t j, bool weight, size_t r0, size_t n,
+                                  uint32_t *out);
 typedef struct exec_gemm_job {
     const sim_gemm_layout *lay;
     size_t rows;            /* rows in use: outputs x group */

@@ -88,17 +88,17 @@ typedef struct qconv_rows {
     uint64_t p, oc, k, chunk_k;
 } qconv_rows;
 
-static void qconv_fill(void *ctx, uint64_t j, bool weight, uint32_t *vals, size_t rows)
+static void qconv_fill(void *ctx, uint64_t j, bool weight, size_t r0, size_t n, uint32_t *out)
 {
     const qconv_rows *g = ctx;
-    for (size_t r = 0; r < rows; r++) {
+    for (size_t r = r0; r < r0 + n; r++) {
         uint64_t i = r * g->chunk_k + j;
         if (i >= g->k)
-            vals[r] = 0;
+            out[r - r0] = 0;
         else if (weight)
-            vals[r] = (uint32_t)g->q->weight[g->oc * g->k + i];
+            out[r - r0] = (uint32_t)g->q->weight[g->oc * g->k + i];
         else
-            vals[r] = (uint32_t)im2col(g->q, g->w_out, g->p, i);
+            out[r - r0] = (uint32_t)im2col(g->q, g->w_out, g->p, i);
     }
 }
 

@@ -43,15 +43,27 @@ base_status exec_ap_requant(ap_array *arr, uint32_t *vals, size_t rows, const ex
     return st;
 }
 
-/* Loads MAC step j's operand (activations or weights) of every row into its slot field. */
-static base_status load_operand(ap_array *arr, const exec_gemm_job *job, uint64_t j, bool weight,
-                                uint32_t *vals, ap_field f)
+/* One operand of one MAC step, as ap_array_field_load_fn's producer. */
+typedef struct operand {
+    const exec_gemm_job *job;
+    uint64_t j;
+    bool weight;
+} operand;
+
+static void operand_values(void *ctx, size_t r0, size_t n, uint32_t *out)
 {
-    uint32_t mask = exec_mask_u(f.width);
-    job->fill(job->ctx, j, weight, vals, job->rows);
-    for (size_t r = 0; r < job->rows; r++)
-        vals[r] &= mask;
-    return ap_array_field_load(arr, f, vals, job->rows);
+    const operand *o = ctx;
+    o->job->fill(o->job->ctx, o->j, o->weight, r0, n, out);
+}
+
+/* Loads MAC step j's operand (activations or weights) of every row into its slot field, 64
+ * rows at a time (a field load takes the low f.width bits of each value: the two's complement
+ * of a negative one). */
+static base_status load_operand(ap_array *arr, const exec_gemm_job *job, uint64_t j, bool weight,
+                                ap_field f)
+{
+    operand o = {job, j, weight};
+    return ap_array_field_load_fn(arr, f, operand_values, &o, job->rows);
 }
 
 base_status exec_gemm_run(ap_array *arr, const exec_gemm_job *job, uint32_t *vals,
@@ -66,9 +78,9 @@ base_status exec_gemm_run(ap_array *arr, const exec_gemm_job *job, uint32_t *val
     for (uint64_t j = 0; j < job->chunk_k && st == BASE_OK; j++) {
         ap_field act = sim_gemm_act_field(lay, j % lay->n_slots);
         ap_field wt = sim_gemm_wt_field(lay, j % lay->n_slots);
-        st = load_operand(arr, job, j, false, vals, act);
+        st = load_operand(arr, job, j, false, act);
         if (st == BASE_OK)
-            st = load_operand(arr, job, j, true, vals, wt);
+            st = load_operand(arr, job, j, true, wt);
         if (st == BASE_OK)
             st = ap_mac(arr, act, wt, lay->mac_acc, prodf, lay->carry, true);
     }

@@ -22,10 +22,14 @@ typedef struct exec_layer_ctx {
 /* Per-run workspace: value buffer and per-row im2col state, sized for the largest fold. */
 typedef struct exec_infer_ws {
     uint32_t *vals;
-    int32_t *r_ch, *r_ky, *r_kx, *r_y0, *r_x0;
+    /* GEMM folds: the K state of each chunk of K (exec_kinds.c, gemm_fill): element index,
+     * channel, ky, kx and its offset from the window origin in the input */
+    int32_t *r_ch, *r_ky, *r_kx;
     uint64_t *r_i;
-    int32_t *r_oc;
+    int64_t *r_coff;
+    uint64_t k_step; /* the MAC step the per-chunk K state is at */
     exec_infer_stats st;
+    bool fused; /* arrays evaluate their ops fused (exec_infer_ap_fused) */
 } exec_infer_ws;
 
 /* One fold on the AP: outputs [base, base + n_out) of a layer, group rows each. */

@@ -344,6 +344,8 @@ static base_status run_layer(const exec_layer_ctx *lc, const sim_candidate *c, c
             st = ap_array_new(n * f.group, cols, &f.arr);
             if (st == BASE_OK)
                 ap_array_set_ml_segment_cols(f.arr, arch->ml_segment_cols);
+            if (st == BASE_OK && ws->fused)
+                st = ap_array_set_fused(f.arr, true);
             if (st != BASE_OK)
                 break;
             ws->st.n_arrays++;
@@ -355,8 +357,24 @@ static base_status run_layer(const exec_layer_ctx *lc, const sim_candidate *c, c
     return st;
 }
 
+static base_status infer_ap(const exec_qmodel *qm, const sim_plan *plan, const sim_result *res,
+                            const int32_t *input, int32_t *out, exec_infer_stats *stats,
+                            bool fused);
+
 base_status exec_infer_ap(const exec_qmodel *qm, const sim_plan *plan, const sim_result *res,
                           const int32_t *input, int32_t *out, exec_infer_stats *stats)
+{
+    return infer_ap(qm, plan, res, input, out, stats, false);
+}
+
+base_status exec_infer_ap_fused(const exec_qmodel *qm, const sim_plan *plan, const sim_result *res,
+                                const int32_t *input, int32_t *out, exec_infer_stats *stats)
+{
+    return infer_ap(qm, plan, res, input, out, stats, true);
+}
+
+static base_status infer_ap(const exec_qmodel *qm, const sim_plan *plan, const sim_result *res,
+                            const int32_t *input, int32_t *out, exec_infer_stats *stats, bool fused)
 {
     const net_network *net = qm->net;
     const sim_arch *arch = &res->arch;
@@ -369,6 +387,7 @@ base_status exec_infer_ap(const exec_qmodel *qm, const sim_plan *plan, const sim
                           arch->batch);
     exec_infer_ws ws;
     memset(&ws, 0, sizeof ws);
+    ws.fused = fused;
     base_status st = BASE_OK;
     size_t max_rows = (size_t)arch->cap_rows * arch->n_caps, max_elems = 1;
     int32_t **t = base_calloc(net->n_layers, sizeof *t);
@@ -376,12 +395,9 @@ base_status exec_infer_ap(const exec_qmodel *qm, const sim_plan *plan, const sim
     ws.r_ch = base_malloc(max_rows * sizeof *ws.r_ch);
     ws.r_ky = base_malloc(max_rows * sizeof *ws.r_ky);
     ws.r_kx = base_malloc(max_rows * sizeof *ws.r_kx);
-    ws.r_y0 = base_malloc(max_rows * sizeof *ws.r_y0);
-    ws.r_x0 = base_malloc(max_rows * sizeof *ws.r_x0);
-    ws.r_oc = base_malloc(max_rows * sizeof *ws.r_oc);
     ws.r_i = base_malloc(max_rows * sizeof *ws.r_i);
-    if (!t || !ws.vals || !ws.r_ch || !ws.r_ky || !ws.r_kx || !ws.r_y0 || !ws.r_x0 || !ws.r_oc ||
-        !ws.r_i) {
+    ws.r_coff = base_malloc(max_rows * sizeof *ws.r_coff);
+    if (!t || !ws.vals || !ws.r_ch || !ws.r_ky || !ws.r_kx || !ws.r_i || !ws.r_coff) {
         st = BASE_ERROR(BASE_ENOMEM, "out of memory running %s on the AP", net->name);
         goto done;
     }
@@ -417,10 +433,8 @@ done:
     base_free(ws.r_ch);
     base_free(ws.r_ky);
     base_free(ws.r_kx);
-    base_free(ws.r_y0);
-    base_free(ws.r_x0);
-    base_free(ws.r_oc);
     base_free(ws.r_i);
+    base_free(ws.r_coff);
     return st;
 }
 

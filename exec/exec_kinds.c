@@ -144,41 +144,163 @@ static bool gemm_layout(const exec_layer_ctx *lc, const sim_candidate *c, const 
     return lay->n_slots == c->n_slots;
 }
 
-/* The operands of a conv/fc fold: row r's next K element from its (channel, ky, kx) state. */
-static void gemm_fill(void *ctx, uint64_t j, bool weight, uint32_t *vals, size_t rows)
+/* The operands of a conv/fc fold: row r's K element of MAC step j. Row r holds chunk r % g of
+ * output base + r / g (g, the rows per output, a power of two), that is output channel
+ * oc = output / M at position p = output % M. Every row of one chunk is at the same K
+ * element, so the (index, channel, ky, kx) state is kept per chunk (ws->r_i, r_ch, r_ky, r_kx
+ * indexed by chunk, at step ws->k_step); the position and channel are stepped along the
+ * rows of a range, with one division at its start: nothing per row is stored. */
+typedef struct row_walk {
+    size_t oc, py, px; /* output channel and position of the current row */
+} row_walk;
+
+static row_walk walk_at(const exec_fold *f, size_t r)
 {
-    const exec_fold *f = ctx;
+    const net_layer *l = f->lc->l;
+    size_t oi = f->base + r / f->group, m = (size_t)l->h_out * (size_t)l->w_out, p = oi % m;
+    return (row_walk){oi / m, p / (size_t)l->w_out, p % (size_t)l->w_out};
+}
+
+/* The next output: one position on, the next channel after the last position. */
+static inline void walk_next(const net_layer *l, row_walk *rw)
+{
+    if (++rw->px == (size_t)l->w_out) {
+        rw->px = 0;
+        if (++rw->py == (size_t)l->h_out) {
+            rw->py = 0;
+            rw->oc++;
+        }
+    }
+}
+
+/* fill_acts with one chunk (every row at the same K element): the rows of one output row y
+ * read one input row, a strided run of it between zeros where the window hangs over the
+ * padding. */
+static void fill_acts_1(const exec_fold *f, size_t r0, size_t n, uint32_t *out)
+{
+    const net_layer *l = f->lc->l;
+    const exec_infer_ws *ws = f->ws;
+    const int s = l->stride, w = l->w_in, w_out = l->w_out;
+    if (ws->r_i[0] >= exec_layer_k(l)) {
+        memset(out, 0, n * sizeof *out);
+        return;
+    }
+    const int32_t *plane = f->x + (size_t)ws->r_ch[0] * (size_t)l->h_in * (size_t)w;
+    row_walk rw = walk_at(f, r0);
+    for (size_t done = 0; done < n;) {
+        size_t len = (size_t)w_out - rw.px; /* rows left on this output row */
+        len = len < n - done ? len : n - done;
+        int y = (int)rw.py * s - l->pad + ws->r_ky[0], x0 = (int)rw.px * s - l->pad + ws->r_kx[0];
+        uint32_t *o = out + done;
+        if (y < 0 || y >= l->h_in) {
+            memset(o, 0, len * sizeof *o);
+        } else {
+            const int32_t *row = plane + (size_t)y * (size_t)w;
+            for (size_t i = 0; i < len; i++) {
+                int xx = x0 + (int)i * s;
+                o[i] = xx >= 0 && xx < w ? (uint32_t)row[xx] : 0;
+            }
+        }
+        done += len;
+        rw.px += len - 1;
+        walk_next(l, &rw);
+    }
+}
+
+/* The rows r0 .. r0 + n - 1 output by output: for each output (rw) the block after the
+ * arguments fills o[c0 .. c1 - 1], its chunks in the range. */
+#define FOR_OUTPUTS(f, r0, n, ...)                                                                 \
+    do {                                                                                           \
+        const size_t g_ = (f)->group;                                                              \
+        row_walk rw = walk_at((f), (r0));                                                          \
+        for (size_t r = (r0); r < (r0) + (n);) {                                                   \
+            size_t c0 = r & (g_ - 1), c1 = c0 + ((r0) + (n)-r) < g_ ? c0 + ((r0) + (n)-r) : g_;    \
+            uint32_t *o = out + (r - (r0)) - c0;                                                   \
+            __VA_ARGS__                                                                            \
+            r += c1 - c0;                                                                          \
+            if (c1 == g_)                                                                          \
+                walk_next(l, &rw);                                                                 \
+        }                                                                                          \
+    } while (0)
+
+static void fill_acts(const exec_fold *f, size_t r0, size_t n, uint32_t *out)
+{
+    if (f->group == 1) {
+        fill_acts_1(f, r0, n, out);
+        return;
+    }
     const net_layer *l = f->lc->l;
     const exec_infer_ws *ws = f->ws;
     const uint64_t k = exec_layer_k(l);
-    const size_t hw_in = (size_t)l->h_in * (size_t)l->w_in;
-    (void)j;
-    if (!weight) {
-        for (size_t r = 0; r < rows; r++) {
-            uint32_t v = 0;
-            if (ws->r_i[r] < k) {
-                int y = ws->r_y0[r] + ws->r_ky[r], xx = ws->r_x0[r] + ws->r_kx[r];
-                if (y >= 0 && y < l->h_in && xx >= 0 && xx < l->w_in)
-                    v = (uint32_t)f->x[(size_t)ws->r_ch[r] * hw_in + (size_t)y * (size_t)l->w_in +
-                                       (size_t)xx];
+    const unsigned h = (unsigned)l->h_in, w = (unsigned)l->w_in;
+    FOR_OUTPUTS(f, r0, n, {
+        int yb = (int)rw.py * l->stride - l->pad, xb = (int)rw.px * l->stride - l->pad;
+        const int32_t *x = f->x + ((int64_t)yb * (int64_t)w + xb);
+        for (size_t c = c0; c < c1; c++) {
+            unsigned y = (unsigned)(yb + ws->r_ky[c]), xx = (unsigned)(xb + ws->r_kx[c]);
+            /* negative coordinates wrap above h, w */
+            o[c] = ws->r_i[c] < k && y < h && xx < w ? (uint32_t)x[ws->r_coff[c]] : 0;
+        }
+    });
+}
+
+/* Chunk c's element's offset in the input from its window origin: channel, ky, kx. */
+static void chunk_offset(const net_layer *l, exec_infer_ws *ws, size_t c)
+{
+    ws->r_coff[c] =
+        (int64_t)ws->r_ch[c] * l->h_in * l->w_in + (int64_t)ws->r_ky[c] * l->w_in + ws->r_kx[c];
+}
+
+/* Moves every chunk's K state to step j (the steps come in order: one step at a time). */
+static void chunks_to(const exec_fold *f, uint64_t j)
+{
+    const net_layer *l = f->lc->l;
+    exec_infer_ws *ws = f->ws;
+    for (; ws->k_step < j; ws->k_step++)
+        for (size_t c = 0; c < f->group; c++) {
+            ws->r_i[c]++;
+            if (++ws->r_kx[c] == l->kw) {
+                ws->r_kx[c] = 0;
+                if (++ws->r_ky[c] == l->kh) {
+                    ws->r_ky[c] = 0;
+                    ws->r_ch[c]++;
+                }
             }
-            vals[r] = v;
+            chunk_offset(l, ws, c);
+        }
+}
+
+static void gemm_fill(void *ctx, uint64_t j, bool weight, size_t r0, size_t n, uint32_t *out)
+{
+    const exec_fold *f = ctx;
+    const exec_infer_ws *ws = f->ws;
+    const net_layer *l = f->lc->l;
+    const uint64_t k = exec_layer_k(l);
+    const size_t g1 = f->group - 1;
+    chunks_to(f, j);
+    if (!weight) {
+        fill_acts(f, r0, n, out);
+        return;
+    }
+    const int32_t *wt = f->lc->q->weight;
+    if (g1 == 0) { /* one chunk: a weight per output channel, in runs of M rows */
+        row_walk rw = walk_at(f, r0);
+        uint64_t i = ws->r_i[0];
+        size_t m = (size_t)l->h_out * (size_t)l->w_out, p = rw.py * (size_t)l->w_out + rw.px;
+        for (size_t done = 0; done < n; rw.oc++, p = 0) {
+            size_t len = m - p < n - done ? m - p : n - done;
+            uint32_t v = i < k ? (uint32_t)wt[(uint64_t)rw.oc * k + i] : 0;
+            for (size_t t = 0; t < len; t++)
+                out[done + t] = v;
+            done += len;
         }
         return;
     }
-    for (size_t r = 0; r < rows; r++) {
-        uint64_t i = ws->r_i[r];
-        vals[r] = i < k ? (uint32_t)f->lc->q->weight[(uint64_t)ws->r_oc[r] * k + i] : 0;
-        /* Advance the row to its next K element. */
-        ws->r_i[r] = i + 1;
-        if (++ws->r_kx[r] == l->kw) {
-            ws->r_kx[r] = 0;
-            if (++ws->r_ky[r] == l->kh) {
-                ws->r_ky[r] = 0;
-                ws->r_ch[r]++;
-            }
-        }
-    }
+    FOR_OUTPUTS(f, r0, n, {
+        const int32_t *row = wt + (uint64_t)rw.oc * k;
+        for (size_t c = c0; c < c1; c++)
+            o[c] = ws->r_i[c] < k ? (uint32_t)row[ws->r_i[c]] : 0;
+    });
 }
 
 /* One fold of a conv/fc layer: output index oc * M + p, n_chunks rows each, through the
@@ -194,22 +316,25 @@ static base_status fold_gemm(const exec_fold *f)
     sim_gemm_layout lay;
     if (!gemm_layout(f->lc, c, f->arch, &lay))
         return BASE_ERROR(BASE_EINVAL, "the GEMM row layout disagrees with the plan");
+    if (g & (g - 1)) /* the planner's n_chunks are powers of two (gemm_fill relies on it) */
+        return BASE_ERROR(BASE_EINVAL, "%zu rows per output is not a power of two", g);
     ap_counters before;
     ap_array_counters(f->arr, &before);
     /* Row state: output channel, next K index and its (channel, ky, kx), window origin; the
      * accumulator starts from the bias in each output's first row. */
+    ws->k_step = 0;
+    for (size_t ch = 0; ch < g; ch++) { /* chunk ch starts at K element ch * chunk_k */
+        uint64_t i = (uint64_t)ch * ck, kk = i < k ? i : 0;
+        ws->r_i[ch] = i;
+        ws->r_ch[ch] = (int32_t)(kk / area);
+        ws->r_ky[ch] = (int32_t)((kk % area) / (uint64_t)l->kw);
+        ws->r_kx[ch] = (int32_t)(kk % (uint64_t)l->kw);
+        chunk_offset(l, ws, ch);
+    }
     for (size_t r = 0; r < rows; r++) {
-        size_t oi = f->base + r / g, p = oi % m;
-        uint64_t i = (uint64_t)(r % g) * ck, kk = i < k ? i : 0;
-        ws->r_oc[r] = (int32_t)(oi / m);
-        ws->r_i[r] = i;
-        ws->r_y0[r] = (int32_t)(p / (size_t)l->w_out) * l->stride - l->pad;
-        ws->r_x0[r] = (int32_t)(p % (size_t)l->w_out) * l->stride - l->pad;
-        ws->r_ch[r] = (int32_t)(kk / area);
-        ws->r_ky[r] = (int32_t)((kk % area) / (uint64_t)l->kw);
-        ws->r_kx[r] = (int32_t)(kk % (uint64_t)l->kw);
+        size_t oc = (f->base + r / g) / m;
         ws->vals[r] =
-            (r % g == 0 && q->bias) ? (uint32_t)q->bias[ws->r_oc[r]] & exec_mask_u(c->acc_bits) : 0;
+            (r % g == 0 && q->bias) ? (uint32_t)q->bias[oc] & exec_mask_u(c->acc_bits) : 0;
     }
     exec_gemm_job job = {&lay, rows, g, ck, &q->rq, gemm_fill, (void *)(uintptr_t)f};
     unsigned width;

@@ -1,8 +1,8 @@
-/* bench_ap.c - speed of the AP model's word-parallel pass loop: row-passes per second for the
- * 8-bit in-place add and the 8x8 unsigned multiply on 65,536 rows, then (through
- * tests/bench_ap_callgrind.sh, when valgrind is installed) instructions per row-pass.
- * Usage: bench_ap            timing, then the callgrind figures
- *        bench_ap --ir OP    run OP (add or mul) a fixed number of times, for callgrind */
+/* bench_ap.c - speed of the AP model: row-passes per second for the 8-bit in-place add and
+ * the 8x8 unsigned multiply on 65,536 rows, pass by pass and fused (ap_array_set_fused), then
+ * (through tests/bench_ap_callgrind.sh, when valgrind is installed) instructions per row-pass.
+ * Usage: bench_ap                    timing, then the callgrind figures
+ *        bench_ap --ir OP [--fused]  run OP (add or mul) a fixed number of times, for callgrind */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <stdio.h>
@@ -103,8 +103,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_ap: %s\n", base_last_error());
         return 1;
     }
-    if (argc == 3 && strcmp(argv[1], "--ir") == 0) {
+    if ((argc == 3 || argc == 4) && strcmp(argv[1], "--ir") == 0) {
         int mul = strcmp(argv[2], "mul") == 0;
+        if (argc == 4 && ap_array_set_fused(arr, strcmp(argv[3], "--fused") == 0) != BASE_OK) {
+            ap_array_free(arr);
+            return 1;
+        }
         double rp;
         if (timed(arr, mul, mul ? 4u : 32u, &rp) < 0) {
             fprintf(stderr, "bench_ap: %s\n", base_last_error());
@@ -116,7 +120,12 @@ int main(int argc, char **argv)
         return 0;
     }
     const char *names[] = {"add 8-bit (in place)", "mul 8x8 unsigned"};
-    for (int mul = 0; mul < 2; mul++) {
+    for (int k = 0; k < 4; k++) {
+        int mul = k & 1, fused = k >> 1;
+        if (ap_array_set_fused(arr, fused) != BASE_OK) {
+            fprintf(stderr, "bench_ap: %s\n", base_last_error());
+            return 1;
+        }
         double rp, t, best = 0;
         for (int trial = 0; trial < 3; trial++) {
             t = timed(arr, mul, mul ? 40u : 320u, &rp);
@@ -127,8 +136,8 @@ int main(int argc, char **argv)
             if (rp / t > best)
                 best = rp / t;
         }
-        printf("%-22s rows %u  passes/op %-4.0f  %.3g row-passes/s\n", names[mul], N_ROWS,
-               rp / N_ROWS / (mul ? 40.0 : 320.0), best);
+        printf("%-22s %-13s rows %u  passes/op %-4.0f  %.3g row-passes/s\n", names[mul],
+               fused ? "fused" : "pass by pass", N_ROWS, rp / N_ROWS / (mul ? 40.0 : 320.0), best);
     }
     ap_array_free(arr);
     fflush(stdout);

@@ -583,11 +583,14 @@ END_TEST
 
 START_TEST(test_array_word_kernel_matches_simd)
 {
-    /* The same ops through the 64-bit word kernel: same results, same counters. */
+    /* The same ops through the 64-bit word kernel, with the CPU's popcount and without it:
+     * same results, same counters. */
     unsigned n = 8;
-    for (int simd = 0; simd < 2; simd++) {
+    for (int mode = 0; mode < 3; mode++) {
         bench_rows r = rows_new(n, n, 0, 4 * n + 2);
-        ap_array_use_simd(r.arr, simd);
+        ap_array_use_simd(r.arr, mode == 2);
+        if (mode == 0)
+            r.arr->use_popcnt = false;
         ck_assert_int_eq(ap_add(r.arr, fld(0, n), fld(n, n), 2 * n), BASE_OK);
         check_cost(r.arr, AP_OP_ADD, n, 0, 0, 0);
         ap_array_counters_reset(r.arr);
@@ -860,6 +863,159 @@ START_TEST(test_op_table_widths_match_ops)
 }
 END_TEST
 
+/* Fills every plane of two arrays with the same random bits. */
+static void random_twins(ap_array *x, ap_array *y)
+{
+    size_t n = ap_array_plane_words(x);
+    uint64_t *bits = calloc(n, sizeof *bits);
+    ck_assert_ptr_nonnull(bits);
+    for (unsigned c = 0; c < ap_array_cols(x); c++) {
+        for (size_t w = 0; w < n; w++)
+            bits[w] = (uint64_t)rnd() << 32 | rnd();
+        ck_assert_int_eq(ap_array_plane_write(x, c, bits, n), BASE_OK);
+        ck_assert_int_eq(ap_array_plane_write(y, c, bits, n), BASE_OK);
+    }
+    free(bits);
+}
+
+/* Every plane and every data-independent counter of x and y agree. */
+static void same_arrays(ap_array *x, ap_array *y, const char *what)
+{
+    size_t n = ap_array_plane_words(x);
+    uint64_t *bx = calloc(n, sizeof *bx), *by = calloc(n, sizeof *by);
+    ck_assert(bx && by);
+    for (unsigned c = 0; c < ap_array_cols(x); c++) {
+        ck_assert_int_eq(ap_array_plane_read(x, c, bx, n), BASE_OK);
+        ck_assert_int_eq(ap_array_plane_read(y, c, by, n), BASE_OK);
+        ck_assert_msg(memcmp(bx, by, n * sizeof *bx) == 0, "%s: column %u differs", what, c);
+    }
+    free(bx);
+    free(by);
+    ap_counters cx, cy;
+    ap_array_counters(x, &cx);
+    ap_array_counters(y, &cy);
+    ck_assert_msg(
+        cx.n_compares == cy.n_compares && cx.n_writes == cy.n_writes &&
+            cx.n_compared_cells == cy.n_compared_cells && cx.n_ml_segments == cy.n_ml_segments &&
+            cx.n_plane_reads == cy.n_plane_reads && cx.n_plane_writes == cy.n_plane_writes,
+        "%s: counters differ", what);
+}
+
+START_TEST(test_field_load_paths)
+{
+    /* Field loads through the AVX2 gather and the word gather put every value's bits where a
+     * row-by-row read finds them, clear the rows beyond the values, and count as flipped
+     * exactly the cells whose value changed. */
+    static const size_t counts[] = {0, 1, 63, 64, 65, 300};
+    static const unsigned widths[] = {1, 3, 8, 9, 16, 17, 31, 32};
+    rng_state = 7;
+    for (size_t ic = 0; ic < sizeof counts / sizeof counts[0]; ic++)
+        for (size_t iw = 0; iw < sizeof widths / sizeof widths[0]; iw++)
+            for (int simd = 0; simd < 2; simd++) {
+                size_t n = counts[ic], rows = 300;
+                unsigned w = widths[iw];
+                ap_array *arr;
+                ck_assert_int_eq(ap_array_new(rows, 40, &arr), BASE_OK);
+                ap_array_use_simd(arr, simd);
+                uint32_t before[300], vals[300];
+                for (size_t r = 0; r < rows; r++) {
+                    before[r] = rnd() & mask(w);
+                    vals[r] = rnd() & mask(w);
+                }
+                ck_assert_int_eq(ap_array_field_load(arr, fld(5, w), before, rows), BASE_OK);
+                ap_array_counters_reset(arr);
+                ck_assert_int_eq(ap_array_field_load(arr, fld(5, w), vals, n), BASE_OK);
+                uint64_t flips = 0;
+                for (size_t r = 0; r < rows; r++) {
+                    uint32_t got, want = r < n ? vals[r] : 0;
+                    ck_assert_int_eq(ap_array_word_read(arr, r, fld(5, w), &got), BASE_OK);
+                    ck_assert_msg(got == want, "width %u, %zu values, simd %d: row %zu", w, n, simd,
+                                  r);
+                    flips += (uint64_t)__builtin_popcount(before[r] ^ want);
+                }
+                ap_counters c;
+                ap_array_counters(arr, &c);
+                ck_assert_uint_eq(c.n_flipped_cells, flips);
+                ap_array_free(arr);
+            }
+}
+END_TEST
+
+START_TEST(test_fused_formulas_chosen)
+{
+    /* The tables of the add, multiply and accumulate chain run as short formulas (each chosen
+     * only because its truth table equals the table's); the rest as their normal form. */
+    static const struct {
+        const ap_lut *t;
+        bool guarded;
+        const char *kernel;
+    } want[] = {{&ap_lut_add, false, "add"},   {&ap_lut_add, true, "guarded add"},
+                {&ap_lut_sub, false, "sub"},   {&ap_lut_sub, true, "guarded sub"},
+                {&ap_lut_half, false, "half"}, {&ap_lut_copy, false, "copy"},
+                {&ap_lut_move, false, "move"}, {&ap_lut_neg, false, "generic"},
+                {&ap_lut_gt, false, "generic"}};
+    ap_array *arr;
+    ck_assert_int_eq(ap_array_new(8, 8, &arr), BASE_OK);
+    ck_assert_ptr_null(ap_fuse_kernel_name(arr, &ap_lut_add, false));
+    ck_assert_int_eq(ap_array_set_fused(arr, true), BASE_OK);
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        ck_assert_str_eq(ap_fuse_kernel_name(arr, want[i].t, want[i].guarded), want[i].kernel);
+    ck_assert_int_eq(ap_array_set_fused(arr, false), BASE_OK);
+    ck_assert_ptr_null(ap_fuse_kernel_name(arr, &ap_lut_add, false));
+    ap_array_free(arr);
+}
+END_TEST
+
+START_TEST(test_fused_matches_pass_by_pass)
+{
+    /* Every op at widths around its limits, on random bits in every column (so that clears,
+     * guards and carries meet arbitrary states), over row counts inside one 256-row vector,
+     * across vectors and across 4,096-row blocks: the fused program (AVX2 and plain) leaves
+     * every column as the pass-by-pass run does, with the same data-independent counters. */
+    static const unsigned widths[][3] = {{1, 1, 2},   {2, 3, 6},   {4, 4, 9},
+                                         {8, 8, 16},  {8, 8, 26},  {7, 5, 20},
+                                         {16, 1, 17}, {3, 16, 32}, {16, 16, 32}};
+    static const size_t rows[] = {1, 70, 300, 5000};
+    unsigned n_run = 0;
+    rng_state = 99;
+    for (int i = 0; i < AP_OP_COUNT; i++)
+        for (size_t iw = 0; iw < sizeof widths / sizeof widths[0]; iw++)
+            for (size_t ir = 0; ir < sizeof rows / sizeof rows[0]; ir++)
+                for (int simd = 0; simd < 2; simd++) {
+                    ap_op op = (ap_op)i;
+                    unsigned wa = widths[iw][0], wb = widths[iw][1], m = widths[iw][2];
+                    ap_width_rule rb = ap_op_width_rule(op, AP_ARG_WIDTH_B);
+                    if (rb == AP_WIDTH_SHIFT)
+                        wb = wa > 1 ? wa - 1 : 1;
+                    else if (rb == AP_WIDTH_NONE)
+                        wb = 0;
+                    if (ap_op_width_rule(op, AP_ARG_WIDTH_ACC) == AP_WIDTH_NONE)
+                        m = 0;
+                    ap_cost cost;
+                    if (ap_op_cost(op, wa, wb, m, rows[ir], &cost) != BASE_OK) {
+                        base_error_clear();
+                        continue;
+                    }
+                    ap_array *x, *y;
+                    ck_assert_int_eq(ap_array_new(rows[ir], 200, &x), BASE_OK);
+                    ck_assert_int_eq(ap_array_new(rows[ir], 200, &y), BASE_OK);
+                    random_twins(x, y);
+                    ck_assert_int_eq(ap_array_set_fused(y, true), BASE_OK);
+                    ap_array_use_simd(y, simd);
+                    n_run++;
+                    ck_assert_int_eq(run_op(x, op, wa, wb, m, 0), BASE_OK);
+                    ck_assert_int_eq(run_op(y, op, wa, wb, m, 0), BASE_OK);
+                    char what[96];
+                    snprintf(what, sizeof what, "%s %u/%u/%u, %zu rows, simd %d", ap_op_name(op),
+                             wa, wb, m, rows[ir], simd);
+                    same_arrays(x, y, what);
+                    ap_array_free(x);
+                    ap_array_free(y);
+                }
+    ck_assert_uint_ge(n_run, 8u * AP_OP_COUNT); /* every op at several widths */
+}
+END_TEST
+
 /* ---- Error paths ------------------------------------------------------------------------------
  */
 
@@ -1109,6 +1265,12 @@ Suite *ap_suite(void)
     tcase_add_test(tc, test_primitive_errors);
     suite_add_tcase(s, tc);
 
+    tc = tcase_create("fused");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_fused_matches_pass_by_pass);
+    tcase_add_test(tc, test_fused_formulas_chosen);
+    tcase_add_test(tc, test_field_load_paths);
+    suite_add_tcase(s, tc);
     tc = tcase_create("arith");
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, test_add_all_pairs, 1, 17);
