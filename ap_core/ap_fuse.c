@@ -14,7 +14,7 @@
 
 #define FUSE_VARS  6u    /* most columns one table application touches, guard included */
 #define FUSE_STEPS 1024u /* steps recorded before the program runs */
-#define FUSE_CHUNK 64u   /* 256-row vectors per block: 4,096 rows */
+#define FUSE_CHUNK 64u   /* 256-row vectors per block: 16,384 rows */
 
 /* 256 rows of one column; it may alias the planes' words. */
 typedef uint64_t vec __attribute__((vector_size(32), may_alias));
@@ -159,11 +159,16 @@ static unsigned letter_index(const code *c, char l)
     return FUSE_VARS;
 }
 
-static void add_letters(code *c, const char *s)
+/* Adds the letters of s not seen yet; false when they do not fit (with a guard). */
+static bool add_letters(code *c, const char *s)
 {
     for (; *s; s++)
-        if (letter_index(c, *s) == FUSE_VARS && c->n_vars < FUSE_VARS)
+        if (letter_index(c, *s) == FUSE_VARS) {
+            if (c->n_vars + 1 >= FUSE_VARS)
+                return false;
             c->letter[c->n_vars++] = *s;
+        }
+    return true;
 }
 
 /* The state after the table's passes, from state s (bit v: column v). */
@@ -202,14 +207,13 @@ static unsigned formula_state(kernel k, const code *c, unsigned s)
     return out;
 }
 
-static void compile(const ap_lut *t, bool guarded, code *c)
+static bool compile(const ap_lut *t, bool guarded, code *c)
 {
     unsigned after[1u << FUSE_VARS];
     memset(c, 0, sizeof *c);
-    for (unsigned p = 0; p < t->n_passes; p++) {
-        add_letters(c, t->pass[p].cmp);
-        add_letters(c, t->pass[p].wr);
-    }
+    for (unsigned p = 0; p < t->n_passes; p++)
+        if (!add_letters(c, t->pass[p].cmp) || !add_letters(c, t->pass[p].wr))
+            return false;
     c->guarded = guarded;
     if (guarded)
         c->letter[c->n_vars++] = '*';
@@ -241,6 +245,7 @@ static void compile(const ap_lut *t, bool guarded, code *c)
         if (same)
             c->k = k;
     }
+    return true;
 }
 
 const char *ap_fuse_kernel_name(const ap_array *arr, const ap_lut *t, bool guarded)
@@ -263,7 +268,13 @@ base_status ap_fuse_open(ap_array *arr)
         return BASE_ERROR(BASE_ENOMEM, "out of memory for fused evaluation");
     for (unsigned i = 0; i < ap_n_luts; i++)
         for (unsigned g = 0; g < 2; g++)
-            compile(ap_luts[i], g != 0, &f->codes[i][g]);
+            if (!compile(ap_luts[i], g != 0, &f->codes[i][g])) {
+                base_free(f);
+                return BASE_ERROR(BASE_EINVAL,
+                                  "ap: a table touches more than %u columns, too many "
+                                  "for fused evaluation",
+                                  FUSE_VARS - 1);
+            }
     arr->fuse = f;
     return BASE_OK;
 }
