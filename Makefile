@@ -2,7 +2,8 @@
 # the most dependent to the least, so no library can call into one above it; tests/structure.sh
 # (run by make check) checks the include graph itself (docs/DEVELOPING.md):
 #   base <- ap_core ; base <- cfg <- {tech, networks, accel} ; sim <- {study, exec <- fmnist} <- cli
-# Usage: make [VARIANT=debug|release|san] [WERROR=1] [V=1] <target>
+#   base <- par <- {study, fmnist, cli}
+# Usage: make [VARIANT=debug|release|san] [WERROR=1] [V=1] [MPI=0|1] <target>
 
 VARIANT ?= debug
 WERROR ?= 0
@@ -20,6 +21,16 @@ PKGS := gsl yaml-0.1 zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) libprotobuf-c check)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) libprotobuf-c)
 CHECK_LIBS := $(shell pkg-config --libs check)
+
+# MPI (docs/PARALLEL.md): on when pkg-config finds Open MPI's C binding (Debian's
+# libopenmpi-dev ships ompi-c.pc), off with MPI=0. Only par/ includes mpi.h; its headers are
+# system headers here so that the warnings above stay about apsim's own code.
+MPI_PC := ompi-c
+MPI ?= $(shell pkg-config --exists $(MPI_PC) && echo 1 || echo 0)
+ifeq ($(MPI),1)
+MPI_CFLAGS := -DAPSIM_MPI=1 $(patsubst -I%,-isystem %,$(shell pkg-config --cflags $(MPI_PC)))
+PKG_LIBS += $(shell pkg-config --libs $(MPI_PC))
+endif
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wdouble-promotion \
         -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wformat=2
@@ -42,7 +53,7 @@ ALL_CFLAGS := -std=c11 $(WARN) $(OPT_$(VARIANT)) $(PKG_CFLAGS) $(CFLAGS)
 LDFLAGS_ALL := $(LDOPT_$(VARIANT)) $(LDFLAGS)
 
 # Module libraries, listed from most dependent to least (the link order).
-MODULES := cli study fmnist exec sim accel networks tech cfg ap_core base
+MODULES := cli study fmnist exec sim accel networks tech cfg ap_core par base
 SRC_base := $(wildcard base/*.c)
 SRC_cli := $(filter-out cli/apsim.c,$(wildcard cli/*.c))
 SRC_study := $(wildcard study/*.c)
@@ -54,6 +65,7 @@ SRC_networks := $(wildcard networks/*.c)
 SRC_cfg := $(wildcard cfg/*.c)
 SRC_tech := $(wildcard tech/*.c)
 SRC_ap_core := $(wildcard ap_core/*.c)
+SRC_par := $(wildcard par/*.c)
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 # ONNX protobuf bindings: generated at build time from Debian's libonnx-dev onnx.proto with
@@ -95,6 +107,13 @@ $(ONNX_LIB): $(BUILD)/gen/onnx/onnx.pb-c.o
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
 
+# par/ alone sees MPI; it is rebuilt when MPI is switched (the stamp names the setting).
+$(call obj,$(SRC_par)): ALL_CFLAGS += $(MPI_CFLAGS)
+$(call obj,$(SRC_par)): $(BUILD)/mpi-$(MPI).stamp
+$(BUILD)/mpi-$(MPI).stamp:
+	@mkdir -p $(BUILD)
+	$(Q)rm -f $(BUILD)/mpi-*.stamp && touch $@
+
 # Sources that include the generated header wait for it.
 $(call obj,$(SRC_networks)) $(call obj,$(TEST_SRC)): | $(ONNX_GEN_H)
 
@@ -124,7 +143,7 @@ $(BUILD)/bench_%: $(BUILD)/tests/bench_%.o $(LIBS)
 # check: unit tests (Check), golden end-to-end tests and the layout rules, under the C locale.
 check: $(TEST_BIN) $(APSIM)
 	LC_ALL=C $(TEST_BIN)
-	LC_ALL=C APSIM=$(APSIM) sh tests/golden/run.sh
+	LC_ALL=C APSIM=$(APSIM) APSIM_MPI_BUILD=$(MPI) sh tests/golden/run.sh
 	sh tests/structure.sh
 
 # structure: the layout rules of docs/DEVELOPING.md (include direction, file and function sizes, no local paths or unshipped notes cited).
@@ -140,10 +159,21 @@ valgrind: $(TEST_BIN)
 	LC_ALL=C CK_FORK=no APSIM_SLOW_TESTS=0 valgrind --error-exitcode=1 --leak-check=full \
 	    --errors-for-leak-kinds=definite,indirect $(TEST_BIN)
 
-# bench: speed figures (release build); see docs and tests/bench_*.c.
+# bench: speed figures (release build); see docs and tests/bench_*.c; in an MPI build also
+# bench-mpi.
 bench:
 	$(MAKE) VARIANT=release $(patsubst $(BUILD)/%,build/release/%,$(BENCH_BIN)) build/release/apsim
 	@for b in $(patsubst $(BUILD)/%,build/release/%,$(BENCH_BIN)); do echo "== $$b"; $$b || exit 1; done
+ifeq ($(MPI),1)
+	$(MAKE) bench-mpi
+endif
+
+# bench-mpi: `apsim fmnist eval --bits int8 --ap all` on 1 rank and under mpirun -n 2: wall
+# times, speed-up and parallel efficiency (tests/bench_mpi.sh, docs/PARALLEL.md).
+bench-mpi:
+	$(MAKE) VARIANT=release build/release/apsim
+	@echo "== tests/bench_mpi.sh"
+	sh tests/bench_mpi.sh build/release/apsim
 
 # calibrate: refit the rival models' free parameters to their papers' headline ratios and
 # rewrite accel/calibrated/*.yaml with `apsim calibrate` (GSL nonlinear least squares; see
@@ -175,7 +205,7 @@ conformance: $(APSIM)
 # lint: static analysis with cppcheck.
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
-	    --std=c11 --inline-suppr -I. -I$(BUILD)/gen base cfg ap_core tech networks accel sim exec study fmnist cli tests
+	    --std=c11 --inline-suppr -I. -I$(BUILD)/gen base par cfg ap_core tech networks accel sim exec study fmnist cli tests
 
 # format: rewrite sources with clang-format; format-check: fail on any difference.
 format:
@@ -197,7 +227,7 @@ install: $(APSIM)
 clean:
 	rm -rf build apsim
 
-.PHONY: all apsim calibrate check structure san valgrind bench run fmnist plots lint format format-check \
+.PHONY: all apsim calibrate check structure san valgrind bench bench-mpi run fmnist plots lint format format-check \
         install clean conformance
 
 -include $(ALL_OBJ:.o=.d)

@@ -1,9 +1,12 @@
 #!/bin/sh
 # setup.sh - installs apsim's build and run dependencies from Debian's archive.
-# Runs apt-get directly as root, through sudo otherwise.
+# Runs apt-get directly as root, through sudo otherwise. Open MPI (openmpi-bin,
+# libopenmpi-dev) is optional to the build: without it apsim builds and runs serially
+# (docs/PARALLEL.md).
 set -eu
 PKGS="build-essential pkg-config libgsl-dev libyaml-dev check gnuplot-nox zlib1g-dev \
-      libonnx-dev libonnx-testdata protobuf-c-compiler libprotobuf-c-dev dataset-fashion-mnist pmccabe"
+      libonnx-dev libonnx-testdata protobuf-c-compiler libprotobuf-c-dev dataset-fashion-mnist pmccabe \
+      openmpi-bin libopenmpi-dev"
 if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
 missing=""
 for p in $PKGS; do

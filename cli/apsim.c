@@ -1,27 +1,35 @@
-/* apsim.c - the apsim command: a table of subcommands, each implemented in cli/cli_*.c. */
+/* apsim.c - the apsim command: a table of subcommands, each implemented in cli/cli_*.c. Under
+ * MPI (par/, docs/PARALLEL.md) every rank runs main: only rank 0 writes normal output
+ * (stdout), and the commands that do not share their work among the ranks run on rank 0
+ * alone while the others wait for it. */
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "par/par.h"
 
 static int cmd_help(int argc, char **argv);
+static int cmd_version(int argc, char **argv);
 
-/* The subcommand table: name, handler, one-line summary. */
+/* The subcommand table: name, handler, one-line summary, and whether the handler shares its
+ * work among MPI ranks (the others run on rank 0 only). */
 static const struct command {
     const char *name;
     cli_fn fn;
     const char *summary;
+    int sharded;
 } commands[] = {
-    {"help", cmd_help, "list the subcommands"},
-    {"net", cli_net, "per-layer shapes, MACs, parameters, bits, BOPS and model size"},
-    {"run", cli_run, "latency, energy, EDP of a network on the AP system, per layer and total"},
-    {"dynamic", cli_dynamic, "run-time precision schedules: bit-fluid AP vs fixed and rivals"},
-    {"sweep", cli_sweep, "run an experiment file: CSV, JSON summary and plot list in results/"},
-    {"compare", cli_compare, "the AP and the rival accelerators on one network and bit config"},
-    {"conformance", cli_conformance, "ONNX integer node tests run functionally on the AP"},
-    {"calibrate", cli_calibrate, "refit the rival models to their papers' headline ratios"},
-    {"fmnist", cli_fmnist, "Fashion-MNIST CNN: train, quantize, measured accuracy and EDP"},
+    {"help", cmd_help, "list the subcommands", 0},
+    {"version", cmd_version, "the version, and whether this is an MPI build", 1},
+    {"net", cli_net, "per-layer shapes, MACs, parameters, bits, BOPS and model size", 0},
+    {"run", cli_run, "latency, energy, EDP of a network on the AP system, per layer and total", 0},
+    {"dynamic", cli_dynamic, "run-time precision schedules: bit-fluid AP vs fixed and rivals", 0},
+    {"sweep", cli_sweep, "run an experiment file: CSV, JSON summary and plot list in results/", 1},
+    {"compare", cli_compare, "the AP and the rival accelerators on one network and bit config", 0},
+    {"conformance", cli_conformance, "ONNX integer node tests run functionally on the AP", 0},
+    {"calibrate", cli_calibrate, "refit the rival models to their papers' headline ratios", 0},
+    {"fmnist", cli_fmnist, "Fashion-MNIST CNN: train, quantize, measured accuracy and EDP", 1},
 };
 
 static int cmd_help(int argc, char **argv)
@@ -31,22 +39,57 @@ static int cmd_help(int argc, char **argv)
     printf("usage: apsim <command> [options]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         printf("  %-10s %s\n", commands[i].name, commands[i].summary);
-    printf("\nRun 'apsim <command> --help' for a command's options.\n");
+    printf("\nRun 'apsim <command> --help' for a command's options; 'apsim --version' for the "
+           "version.\n");
     return 0;
 }
 
-int main(int argc, char **argv)
+static int cmd_version(int argc, char **argv)
 {
-    setlocale(LC_ALL, "C");
+    (void)argv;
+    if (argc > 0) {
+        fprintf(stderr, "apsim version: error: no arguments expected\n");
+        return 2;
+    }
+    printf("apsim %s (%s)\n", CLI_VERSION, SIM_MODEL_VERSION);
+    printf("parallel: %s\n", par_describe());
+    return 0;
+}
+
+/* Runs the command line on this rank. */
+static int dispatch(int argc, char **argv)
+{
     if (argc < 2) {
         cmd_help(0, NULL);
         return 2;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].fn(argc - 2, argv + 2);
+            return commands[i].sharded || par_rank() == 0 ? commands[i].fn(argc - 2, argv + 2) : 0;
+    if (strcmp(argv[1], "--version") == 0)
+        return cmd_version(argc - 2, argv + 2);
+    if (par_rank() != 0)
+        return 0;
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
         return cmd_help(0, NULL);
     fprintf(stderr, "apsim: error: unknown command '%s' (try 'apsim help')\n", argv[1]);
     return 2;
+}
+
+int main(int argc, char **argv)
+{
+    setlocale(LC_ALL, "C");
+    if (par_init(&argc, &argv) != BASE_OK) {
+        fprintf(stderr, "apsim: %s\n", base_last_error());
+        return 1;
+    }
+    if (par_rank() != 0 && !freopen("/dev/null", "w", stdout)) {
+        fprintf(stderr, "apsim: error: rank %d cannot silence its standard output\n", par_rank());
+        par_finalize();
+        return 1;
+    }
+    int rc = dispatch(argc, argv);
+    fflush(stdout);
+    par_finalize();
+    return rc;
 }

@@ -1,12 +1,16 @@
 /* cli_fmnist.c - `apsim fmnist train|eval|sweep`: trains the Fashion-MNIST CNN in C, measures
  * the test accuracy of its quantized versions with the integer reference, checks them bit for
- * bit on the AP and plots EDP against the measured accuracy (docs/FMNIST.md). */
+ * bit on the AP and plots EDP against the measured accuracy (docs/FMNIST.md). Under MPI the
+ * ranks share the images (the float and integer references by block, the AP check image i on
+ * rank i % size) and rank 0 prints and writes what one rank would (docs/PARALLEL.md); every
+ * step that can fail on one rank is followed by par_agree before the next collective. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "cli/cli.h"
+#include "par/par.h"
 #include "tech/tech.h"
 
 #define FM_DATA_DIR "/usr/share/datasets/fashion-mnist"
@@ -15,8 +19,8 @@
 
 typedef struct fm_opts {
     const char *data_dir, *weights, *net_arg, *bits_arg, *out_dir, *tech_arg;
-    double epochs, n_train, n_ap, n_test;
-    int rivals; /* sweep: also each rival's own accuracy and cost */
+    double epochs, n_train, n_ap, n_test; /* n_ap -1: --ap all */
+    int rivals;                           /* sweep: also each rival's own accuracy and cost */
 } fm_opts;
 
 typedef struct fm_ctx {
@@ -43,13 +47,14 @@ static int usage_to(FILE *fp)
     fprintf(
         fp,
         "usage: apsim fmnist train [--epochs N] [--train N] [--out FILE] [--data DIR] [--net N]\n"
-        "       apsim fmnist eval --bits <spec|file> [--weights FILE] [--ap N] [--test N]\n"
+        "       apsim fmnist eval --bits <spec|file> [--weights FILE] [--ap N|all] [--test N]\n"
         "                         [--tech T] [--data DIR] [--net N]\n"
-        "       apsim fmnist sweep [--out DIR] [--weights FILE] [--ap N] [--test N] [--tech T]\n"
-        "                          [--data DIR] [--net N]\n"
+        "       apsim fmnist sweep [--out DIR] [--weights FILE] [--ap N|all] [--test N]\n"
+        "                          [--tech T] [--data DIR] [--net N]\n"
         "  <spec>: int8, w4a8, ... or one wXaY per conv/fc layer: w8a8,w4a4,w8a8\n"
         "  --test N: the first N test images (default all); --ap N (default 20) of them\n"
-        "  are also run on the AP, so N >= --ap\n"
+        "  are also run on the AP, so N >= --ap; --ap all: every test image\n"
+        "  Under mpirun the ranks share the images (docs/PARALLEL.md)\n"
         "  --net N: built-in network or YAML file (default fmnist_cnn)\n");
     return fp == stdout ? 0 : 2;
 }
@@ -129,22 +134,40 @@ static base_status load_inputs(fm_ctx *c)
     return st;
 }
 
+/* The float model of path: trained (and saved there) by rank 0 when train_it or when the file
+ * does not exist, read from the file by every other rank once rank 0 is done. */
+static base_status get_weights(fm_ctx *c, const char *path, int train_it, int verbose)
+{
+    base_status st = BASE_OK;
+    int trained = 0;
+    if (par_rank() == 0 && !train_it) {
+        FILE *fp = fopen(path, "rb");
+        train_it = !fp;
+        if (fp)
+            fclose(fp);
+        else
+            printf("weights: %s not found, training\n", path);
+    }
+    if (par_rank() == 0 && train_it) {
+        st = train(c, path, verbose);
+        trained = 1;
+    }
+    st = par_agree(st);
+    if (st == BASE_OK && !trained) {
+        st = fmnist_fmodel_load(c->net, path, &c->fm);
+        if (st == BASE_OK)
+            printf("weights: %s (cached)\n", path);
+    }
+    return par_agree(st);
+}
+
 /* Network, data, weights (trained and cached when absent), technology, architecture. */
 static base_status setup(fm_ctx *c, int want_tech)
 {
-    base_status st = load_inputs(c);
+    base_status st = par_agree(load_inputs(c));
     if (st != BASE_OK)
         return st;
-    FILE *fp = fopen(c->o.weights, "rb");
-    if (fp) {
-        fclose(fp);
-        st = fmnist_fmodel_load(c->net, c->o.weights, &c->fm);
-        if (st == BASE_OK)
-            printf("weights: %s (cached)\n", c->o.weights);
-    } else {
-        printf("weights: %s not found, training\n", c->o.weights);
-        st = train(c, c->o.weights, 0);
-    }
+    st = get_weights(c, c->o.weights, 0, 0);
     double loss;
     if (st == BASE_OK)
         st = fmnist_fmodel_evaluate(c->fm, c->test, c->test->n_images, &loss, &c->float_acc_pct);
@@ -156,7 +179,7 @@ static base_status setup(fm_ctx *c, int want_tech)
     if (st == BASE_OK && want_tech)
         st = sim_arch_find(SIM_DEFAULT_ARCH, &c->arch);
     c->arch.batch = 1;
-    return st;
+    return par_agree(st);
 }
 
 static void fini(fm_ctx *c)
@@ -235,6 +258,7 @@ static base_status design_accuracy(fm_ctx *c, const net_bitcfg *bits, fmnist_des
         lg ? fmnist_design_bits(c->net, bits, d, &dbits) : BASE_ERROR(BASE_ENOMEM, "out of memory");
     if (st == BASE_OK)
         st = fmnist_quantize_design(c->fm, bits, d, dbits, c->train, FM_N_CALIB, &qm);
+    st = par_agree(st); /* fmnist_logits is collective */
     if (st == BASE_OK)
         st = fmnist_logits(qm, c->test, n_test, lg);
     if (st == BASE_OK) {
@@ -295,16 +319,46 @@ static base_status measure_rivals(fm_ctx *c, const net_bitcfg *bits, size_t n_te
     return st;
 }
 
+/* The AP check of the first n_ap test images (exec_infer_ap against the reference logits):
+ * image i runs on rank i % size, the counts are summed over the ranks and the time per image
+ * is the slowest rank's wall time over n_ap. Collective: every rank calls it, whatever st
+ * (the status so far; the loop runs only when BASE_OK), and gets the agreed status. */
+static base_status ap_check(fm_ctx *c, const exec_qmodel *qm, const sim_plan *plan, sim_result *res,
+                            size_t n_ap, fm_point *pt, base_status st)
+{
+    const size_t n_out = exec_infer_out_elems(c->net),
+                 hw = (size_t)c->net->h_in * (size_t)c->net->w_in;
+    int32_t *in = base_malloc(hw * sizeof *in), *ap = base_malloc(n_out * sizeof *ap);
+    if (st == BASE_OK && (!in || !ap))
+        st = BASE_ERROR(BASE_ENOMEM, "out of memory");
+    uint64_t n[2] = {0, 0}; /* images run, bit-exact */
+    double t0 = now_s();
+    for (size_t i = (size_t)par_rank(); st == BASE_OK && i < n_ap; i += (size_t)par_size()) {
+        fmnist_input(c->test, i, 1, qm->bits->input_bits, in);
+        st = exec_infer_ap(qm, plan, res, in, ap, NULL);
+        n[0]++;
+        n[1] += st == BASE_OK && memcmp(ap, pt->logits + i * n_out, n_out * sizeof *ap) == 0;
+    }
+    double wall_s = now_s() - t0;
+    base_free(in);
+    base_free(ap);
+    base_status sum = par_sum_u64(n, 2);
+    if (sum == BASE_OK)
+        sum = par_max_double(&wall_s, 1);
+    pt->n_ap = (size_t)n[0];
+    pt->n_ap_exact = (size_t)n[1];
+    pt->ap_s_per_image = n_ap ? wall_s / (double)n_ap : 0.0;
+    return par_agree(st != BASE_OK ? st : sum);
+}
+
 static base_status measure(fm_ctx *c, const char *spec, size_t n_test, size_t n_ap, fm_point *pt)
 {
     net_bitcfg *bits = NULL;
     exec_qmodel *qm = NULL;
     sim_plan *plan = NULL;
     sim_result *res = NULL;
-    int32_t *in = NULL, *ap = NULL;
     double *margins = NULL;
-    const size_t n_out = exec_infer_out_elems(c->net),
-                 hw = (size_t)c->net->h_in * (size_t)c->net->w_in;
+    const size_t n_out = exec_infer_out_elems(c->net);
     memset(pt, 0, sizeof *pt);
     pt->spec = spec;
     base_status st = resolve_bits(c->net, spec, &bits);
@@ -313,11 +367,10 @@ static base_status measure(fm_ctx *c, const char *spec, size_t n_test, size_t n_
     if (st == BASE_OK) {
         pt->logits = base_malloc(n_test * n_out * sizeof *pt->logits);
         margins = base_malloc(n_test * sizeof *margins);
-        in = base_malloc(hw * sizeof *in);
-        ap = base_malloc(n_out * sizeof *ap);
-        if (!pt->logits || !margins || !in || !ap)
+        if (!pt->logits || !margins)
             st = BASE_ERROR(BASE_ENOMEM, "out of memory");
     }
+    st = par_agree(st); /* fmnist_logits is collective */
     if (st == BASE_OK)
         st = fmnist_logits(qm, c->test, n_test, pt->logits);
     if (st == BASE_OK) {
@@ -349,20 +402,11 @@ static base_status measure(fm_ctx *c, const char *spec, size_t n_test, size_t n_
         pt->energy_pj = res->energy_pj;
         pt->edp_js = res->edp_pj_ns * 1e-21;
     }
+    st = par_agree(st); /* the rivals' accuracies are collective */
     if (st == BASE_OK && c->o.rivals)
         st = measure_rivals(c, bits, n_test, pt);
-    double t0 = now_s();
-    for (size_t i = 0; st == BASE_OK && i < n_ap; i++) {
-        fmnist_input(c->test, i, 1, bits->input_bits, in);
-        st = exec_infer_ap(qm, plan, res, in, ap, NULL);
-        pt->n_ap++;
-        pt->n_ap_exact +=
-            st == BASE_OK && memcmp(ap, pt->logits + i * n_out, n_out * sizeof *ap) == 0;
-    }
-    pt->ap_s_per_image = n_ap ? (now_s() - t0) / (double)n_ap : 0.0;
+    st = ap_check(c, qm, plan, res, n_ap, pt, st);
     base_free(margins);
-    base_free(in);
-    base_free(ap);
     sim_result_free(res);
     sim_plan_free(plan);
     exec_qmodel_free(qm);
@@ -381,6 +425,11 @@ static int parse_opts(int argc, char **argv, fm_opts *o)
     static const double lim[] = {64, 1e8, 10000, 10000};
     for (int i = 0; i < argc; i++) {
         int hit = 0;
+        if (strcmp(argv[i], "--ap") == 0 && i + 1 < argc && strcmp(argv[i + 1], "all") == 0) {
+            o->n_ap = -1;
+            i++;
+            continue;
+        }
         for (size_t k = 0; names[k] && !hit; k++)
             if (strcmp(argv[i], names[k]) == 0 && i + 1 < argc) {
                 *slots[k] = argv[++i];
@@ -422,10 +471,16 @@ static int check_opts(const fm_opts *o)
     return 1;
 }
 
+/* The AP images: --ap N, or every test image with --ap all. */
+static size_t ap_count(const fm_ctx *c, size_t n_test)
+{
+    return c->o.n_ap < 0 ? n_test : (size_t)c->o.n_ap;
+}
+
 /* --ap against the test images actually loaded (--test absent: the whole set). */
 static int check_n_ap(const fm_ctx *c, size_t n_test)
 {
-    if ((size_t)c->o.n_ap <= n_test)
+    if (ap_count(c, n_test) <= n_test)
         return 1;
     fprintf(stderr, "apsim fmnist: error: --ap %.0f exceeds the %zu test images\n", c->o.n_ap,
             n_test);
@@ -434,9 +489,9 @@ static int check_n_ap(const fm_ctx *c, size_t n_test)
 
 static int cmd_train(fm_ctx *c)
 {
-    base_status st = load_inputs(c);
+    base_status st = par_agree(load_inputs(c));
     if (st == BASE_OK)
-        st = train(c, c->o.out_dir ? c->o.out_dir : c->o.weights, 1);
+        st = get_weights(c, c->o.out_dir ? c->o.out_dir : c->o.weights, 1, 1);
     double loss = 0, acc = 0;
     if (st == BASE_OK)
         st = fmnist_fmodel_evaluate(c->fm, c->test, c->test->n_images, &loss, &acc);
@@ -444,7 +499,8 @@ static int cmd_train(fm_ctx *c)
         printf("float model: test accuracy %.2f%% (loss %.4f) on %zu images\n", acc, loss,
                c->test->n_images);
     if (st != BASE_OK) {
-        fprintf(stderr, "apsim fmnist train: %s\n", base_last_error());
+        if (par_rank() == 0)
+            fprintf(stderr, "apsim fmnist train: %s\n", base_last_error());
         return cli_exit_code(st);
     }
     return 0;
@@ -482,18 +538,20 @@ static int cmd_eval(fm_ctx *c)
     if (st == BASE_OK && !check_n_ap(c, n_test))
         return 2;
     if (st == BASE_OK)
-        st = measure(c, c->o.bits_arg, n_test, (size_t)c->o.n_ap, &pt);
+        st = measure(c, c->o.bits_arg, n_test, ap_count(c, n_test), &pt);
     if (st == BASE_OK) {
         printf("test images: %zu\n", n_test);
         print_point(&pt);
     }
     base_free(pt.logits);
     if (st == BASE_OK && pt.n_ap_exact != pt.n_ap) {
-        fprintf(stderr, "apsim fmnist eval: error: AP output differs from the reference\n");
+        if (par_rank() == 0)
+            fprintf(stderr, "apsim fmnist eval: error: AP output differs from the reference\n");
         return 1;
     }
     if (st != BASE_OK) {
-        fprintf(stderr, "apsim fmnist eval: %s\n", base_last_error());
+        if (par_rank() == 0)
+            fprintf(stderr, "apsim fmnist eval: %s\n", base_last_error());
         return cli_exit_code(st);
     }
     return 0;
@@ -638,7 +696,7 @@ static int cmd_sweep(fm_ctx *c)
     if (st == BASE_OK && !check_n_ap(c, n_test))
         return 2;
     for (size_t i = 0; st == BASE_OK && i < N_SPECS; i++) {
-        st = measure(c, sweep_specs[i], n_test, (size_t)c->o.n_ap, &pts[i]);
+        st = measure(c, sweep_specs[i], n_test, ap_count(c, n_test), &pts[i]);
         if (st == BASE_OK)
             print_point(&pts[i]);
         if (st == BASE_OK && pts[i].n_ap_exact != pts[i].n_ap)
@@ -654,18 +712,20 @@ static int cmd_sweep(fm_ctx *c)
                 {"cascade.csv", write_cascade},
                 {"points.csv", write_points},
                 {"plots.list", write_plots}};
-    if (st == BASE_OK)
+    if (st == BASE_OK && par_rank() == 0)
         st = base_mkdir_p(dir);
-    for (size_t k = 0; st == BASE_OK && k < sizeof outs / sizeof outs[0]; k++) {
+    for (size_t k = 0; st == BASE_OK && par_rank() == 0 && k < sizeof outs / sizeof outs[0]; k++) {
         snprintf(path, sizeof path, "%s/%s", dir, outs[k].name);
         st = base_write_atomic(path, outs[k].fn, &so);
     }
+    st = par_agree(st); /* rank 0's writing */
     if (st == BASE_OK)
         printf("wrote %s/{configs,cascade,points}.csv and plots.list\n", dir);
     for (size_t i = 0; i < N_SPECS; i++)
         base_free(pts[i].logits);
     if (st != BASE_OK) {
-        fprintf(stderr, "apsim fmnist sweep: %s\n", base_last_error());
+        if (par_rank() == 0)
+            fprintf(stderr, "apsim fmnist sweep: %s\n", base_last_error());
         return cli_exit_code(st);
     }
     return 0;

@@ -1,12 +1,14 @@
 /* cli_sweep.c - `apsim sweep`: loads an experiment file (docs/EXPERIMENTS.md), runs every
  * design point and writes results/<name>/ (points.csv, front.csv, summary.json, plots.list,
  * and layers.csv / efficiency tables on request). A progress bar goes to stderr only when
- * stderr is a terminal. */
+ * stderr is a terminal (rank 0's, under MPI: mpirun -n N apsim sweep shares the points among
+ * the ranks and writes the same bytes, docs/PARALLEL.md). */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "par/par.h"
 
 static void usage(FILE *fp)
 {
@@ -66,7 +68,8 @@ int cli_sweep(int argc, char **argv)
     study_experiment *e = NULL;
     study_sweep_stats stats;
     study_sweep_opts opts = {.results_dir = results};
-    base_status st = study_experiment_load(file, &e);
+    /* Every rank loads the experiment; a rank that cannot stops them all (docs/PARALLEL.md). */
+    base_status st = par_agree(study_experiment_load(file, &e));
     if (st == BASE_OK && isatty(STDERR_FILENO)) {
         opts.progress = progress_bar;
         opts.progress_ctx = (void *)study_experiment_name(e);
@@ -74,9 +77,10 @@ int cli_sweep(int argc, char **argv)
     if (st == BASE_OK)
         st = study_sweep_run(e, &opts, &stats);
     if (st != BASE_OK) {
-        if (opts.progress)
+        if (opts.progress && par_rank() == 0)
             fputc('\n', stderr);
-        fprintf(stderr, "apsim sweep: %s\n", base_last_error());
+        if (par_rank() == 0) /* the ranks agreed on the error: one of them says it */
+            fprintf(stderr, "apsim sweep: %s\n", base_last_error());
         study_experiment_free(e);
         return cli_exit_code(st);
     }
@@ -87,7 +91,7 @@ int cli_sweep(int argc, char **argv)
                stats.n_plans, stats.n_unsupported, stats.out_dir);
         printf("  points.csv, front.csv, summary.json, plots.list; draw with 'make plots'\n");
     }
-    if (stats.layers_skipped)
+    if (stats.layers_skipped && par_rank() == 0)
         fprintf(stderr,
                 "apsim sweep: warning: the layers_for point is %s: no layers.csv and no "
                 "layer_energy plot\n",

@@ -60,7 +60,9 @@ void fmnist_train_opts_init(fmnist_train_opts *o);
  * a label the output cannot hold, image size), BASE_ENOMEM. */
 base_status fmnist_fmodel_train(fmnist_fmodel *m, const fmnist_dataset *d,
                                 const fmnist_train_opts *o, double *epoch_loss);
-/* Mean cross-entropy and top-1 accuracy (%) of the float model over the first n images. */
+/* Mean cross-entropy and top-1 accuracy (%) of the float model over the first n images.
+ * Collective under MPI (par/): every rank calls it with the same arguments, runs its block of
+ * the images, and gets the figures of all n, the same bytes as one rank computes. */
 base_status fmnist_fmodel_evaluate(const fmnist_fmodel *m, const fmnist_dataset *d, size_t n,
                                    double *loss, double *acc_pct);
 
@@ -134,7 +136,9 @@ base_status fmnist_quantize_design(const fmnist_fmodel *m, const net_bitcfg *bit
                                    fmnist_design design, const net_bitcfg *dbits,
                                    const fmnist_dataset *calib, size_t n_calib, exec_qmodel **out);
 
-/* Integer logits (exec_infer_reference) of the first n images of d: n x out_elems. */
+/* Integer logits (exec_infer_reference) of the first n images of d: n x out_elems.
+ * Collective under MPI (par/), as fmnist_fmodel_evaluate: each rank runs its block of the
+ * images and every rank gets all n x out_elems logits. */
 base_status fmnist_logits(const exec_qmodel *qm, const fmnist_dataset *d, size_t n,
                           int32_t *logits);
 /* Index of the largest logit (the first on ties) and the margin to the second largest. */

@@ -1,12 +1,13 @@
 /* fmnist_quant.c - the float model quantized into an exec_qmodel (symmetric per-layer
  * weights, biases at the accumulator's scale, activations calibrated with HAWQ-V3's dyadic
- * requantization, Yao et al., ICML 2021), integer logits, and the two-config cascade
- * (docs/FMNIST.md). */
+ * requantization, Yao et al., ICML 2021), integer logits (shared among MPI ranks by image,
+ * docs/PARALLEL.md), and the two-config cascade (docs/FMNIST.md). */
 #include <math.h>
 #include <string.h>
 
 #include "exec/exec.h"
 #include "fmnist/fmnist.h"
+#include "par/par.h"
 
 static size_t layer_k(const net_layer *l)
 {
@@ -175,17 +176,20 @@ base_status fmnist_logits(const exec_qmodel *qm, const fmnist_dataset *d, size_t
     if (d->h != net->h_in || d->w != net->w_in || n > d->n_images)
         return BASE_ERROR(BASE_EINVAL, "%zu images of %dx%d do not fit network %s", n, d->h, d->w,
                           net->name);
+    /* This rank's block of images; the others' are zero here until the merge. */
+    size_t first, end;
+    par_block(n, &first, &end);
+    memset(logits, 0, n * n_out * sizeof *logits);
     int32_t *in = base_malloc(batch * hw * sizeof *in);
-    if (!in)
-        return BASE_ERROR(BASE_ENOMEM, "out of memory running %s", net->name);
-    base_status st = BASE_OK;
-    for (size_t b0 = 0; b0 < n && st == BASE_OK; b0 += batch) {
-        size_t bn = n - b0 < batch ? n - b0 : batch;
+    base_status st = in ? BASE_OK : BASE_ERROR(BASE_ENOMEM, "out of memory running %s", net->name);
+    for (size_t b0 = first; b0 < end && st == BASE_OK; b0 += batch) {
+        size_t bn = end - b0 < batch ? end - b0 : batch;
         fmnist_input(d, b0, bn, qm->bits->input_bits, in);
         st = exec_infer_reference(qm, in, bn, logits + b0 * n_out);
     }
     base_free(in);
-    return st;
+    st = par_agree(st);
+    return st == BASE_OK ? par_merge(logits, n * n_out * sizeof *logits) : st;
 }
 
 void fmnist_top(const int32_t *logits, size_t n_classes, size_t *top1, int64_t *margin)

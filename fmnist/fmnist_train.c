@@ -8,6 +8,7 @@
 
 #include "exec/exec.h"
 #include "fmnist/fmnist.h"
+#include "par/par.h"
 
 /* ---- Float model ------------------------------------------------------------------------ */
 
@@ -530,22 +531,40 @@ base_status fmnist_fmodel_evaluate(const fmnist_fmodel *m, const fmnist_dataset 
         return st;
     if (n == 0)
         return BASE_ERROR(BASE_EINVAL, "no images to evaluate");
+    /* Each rank runs its block of images; the per-image losses and hits are merged and summed
+     * in image order, so any number of ranks gives the same bytes. */
     train_ws ws;
-    st = ws_new(m, 0, &ws);
-    if (st != BASE_OK)
-        return st;
-    size_t last = m->net->n_layers - 1, n_out = elems(&m->net->layers[last]), correct = 0;
-    double sum = 0.0;
-    for (size_t i = 0; i < n; i++) {
+    memset(&ws, 0, sizeof ws);
+    double *img_loss = base_calloc(n, sizeof *img_loss);
+    unsigned char *hit = base_calloc(n, 1);
+    st = img_loss && hit ? ws_new(m, 0, &ws) : BASE_ERROR(BASE_ENOMEM, "out of memory evaluating");
+    size_t last = m->net->n_layers - 1, n_out = elems(&m->net->layers[last]), first, end;
+    par_block(n, &first, &end);
+    for (size_t i = first; st == BASE_OK && i < end; i++) {
         load_image(d, i, ws.x);
         forward(m, &ws);
-        sum += softmax_loss(m, &ws, d->labels[i], 0);
+        img_loss[i] = softmax_loss(m, &ws, d->labels[i], 0);
         size_t best = 0;
         for (size_t j = 1; j < n_out; j++)
             best = ws.act[last][j] > ws.act[last][best] ? j : best;
-        correct += best == d->labels[i];
+        hit[i] = best == d->labels[i];
     }
     ws_free(m->net, &ws);
+    st = par_agree(st);
+    if (st == BASE_OK)
+        st = par_merge(img_loss, n * sizeof *img_loss);
+    if (st == BASE_OK)
+        st = par_merge(hit, n);
+    double sum = 0.0;
+    size_t correct = 0;
+    for (size_t i = 0; st == BASE_OK && i < n; i++) {
+        sum += img_loss[i];
+        correct += hit[i];
+    }
+    base_free(img_loss);
+    base_free(hit);
+    if (st != BASE_OK)
+        return st;
     *loss = sum / (double)n;
     *acc_pct = 100.0 * (double)correct / (double)n;
     return BASE_OK;

@@ -146,12 +146,19 @@ void study_hash_start(study_experiment *e);
 void study_hash_file(study_experiment *e, const char *path);
 void study_hash_named(study_experiment *e, const char *name, const char *dir);
 
-/* The resume journal (study_journal.c). study_journal_open takes in what an interrupted run
- * of the same inputs left (marking those points done, counted in *n_resumed) and opens the
- * journal for appending; study_journal_write appends point i and flushes. */
-base_status study_journal_open(const study_experiment *e, const char *path, study_point *pts,
-                               size_t *n_resumed, FILE **out);
+/* The resume journals (study_journal.c): <dir>/.journal.csv for a run of one rank,
+ * <dir>/.journal.<rank>.csv for each rank of a sharded one (docs/PARALLEL.md).
+ * study_journal_path names this rank's. study_journal_load takes in the whole lines of every
+ * journal in dir written from e's inputs (any rank count), marking those points done; it
+ * reads only. study_journal_open opens this rank's journal for appending: one of the same
+ * inputs keeps its whole lines (a torn last line is cut off), any other is replaced.
+ * study_journal_write appends point i and flushes. study_journal_remove deletes every
+ * journal in dir. */
+void study_journal_path(char *path, size_t cap, const char *dir, int rank, int size);
+base_status study_journal_load(const study_experiment *e, const char *dir, study_point *pts);
+base_status study_journal_open(const study_experiment *e, const char *path, FILE **out);
 void study_journal_write(FILE *fp, size_t i, const study_point *p);
+base_status study_journal_remove(const char *dir);
 
 /* The basis a rival point of e is moved to (study_sweep.c): the experiment's first technology
  * at its nominal supply (docs/EXPERIMENTS.md, "Rivals' basis"). Errors of sim_accel_basis_at. */

@@ -1,8 +1,11 @@
 /* study_journal.c - the sweep's memory between runs: an FNV-1a hash of the cost-model version
- * and of every input file (path and bytes), and the resume journal .journal.csv, one flushed
- * line per finished point under a header holding that hash, so an interrupted sweep resumes
- * without redoing a point and never reuses figures of other inputs (docs/EXPERIMENTS.md,
- * "Resuming"). FNV-1a: Fowler, Noll and Vo's hash, 64-bit offset basis and prime. */
+ * and of every input file (path and bytes), and the resume journals, .journal.csv (a serial
+ * run) or .journal.<rank>.csv (one shard per MPI rank), one flushed line per finished point
+ * under a header holding that hash, so an interrupted sweep resumes without redoing a point,
+ * with any number of ranks, and never reuses figures of other inputs (docs/EXPERIMENTS.md,
+ * "Resuming"; docs/PARALLEL.md). FNV-1a: Fowler, Noll and Vo's hash, 64-bit offset basis and
+ * prime. */
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -134,42 +137,139 @@ static void journal_parse(char *line, study_point *pts, size_t n)
     pts[idx] = q;
 }
 
-/* Opens the journal for appending, first taking in what an interrupted run of the same
- * inputs left. Only whole lines count: a torn last line (a kill mid-write) is cut off the file
- * before appending, so the next record starts on a line of its own. *n_resumed counts the
- * points recovered. */
-base_status study_journal_open(const study_experiment *e, const char *path, study_point *pts,
-                               size_t *n_resumed, FILE **out)
+/* Reads the journal at path when its header is that of e's inputs (else, or when it cannot be
+ * opened, returns 0): its whole lines go into pts (NULL: read only) and *whole gets the bytes up
+ * to the end of the last whole line. A torn (or overlong) line ends the reading: it and
+ * anything after it are dropped. */
+static int journal_read(const study_experiment *e, const char *path, study_point *pts, long *whole)
 {
     char header[128], line[1024];
     FILE *fp = fopen(path, "r");
-    int same = 0;
-    long whole = 0; /* bytes up to the end of the last whole line */
     snprintf(header, sizeof header, "%s %016" PRIx64 " %zu\n", JOURNAL_MAGIC, e->hash, e->n_points);
-    *n_resumed = 0;
-    if (fp) {
-        same = fgets(line, sizeof line, fp) && strcmp(line, header) == 0;
-        whole = same ? ftell(fp) : 0;
-        while (same && fgets(line, sizeof line, fp)) {
-            size_t len = strlen(line);
-            if (len == 0 || line[len - 1] != '\n')
-                break; /* torn (or overlong) line: it and anything after it are dropped */
+    *whole = 0;
+    if (!fp)
+        return 0;
+    int same = fgets(line, sizeof line, fp) && strcmp(line, header) == 0;
+    *whole = same ? ftell(fp) : 0;
+    while (same && fgets(line, sizeof line, fp)) {
+        size_t len = strlen(line);
+        if (len == 0 || line[len - 1] != '\n')
+            break;
+        if (pts)
             journal_parse(line, pts, e->n_points);
-            whole = ftell(fp);
-        }
-        fclose(fp);
+        *whole = ftell(fp);
     }
+    fclose(fp);
+    return same;
+}
+
+/* 1 when name is a journal's: ".journal.csv" (a serial run) or ".journal.<rank>.csv". */
+static int journal_name(const char *name)
+{
+    if (strcmp(name, ".journal.csv") == 0)
+        return 1;
+    if (strncmp(name, ".journal.", 9) != 0)
+        return 0;
+    size_t k = strspn(name + 9, "0123456789");
+    return k > 0 && strcmp(name + 9 + k, ".csv") == 0;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The journal files in dir, sorted by name (*names and each name freed by the caller with
+ * free_names). A directory that cannot be read holds none. */
+static base_status journal_list(const char *dir, char ***names, size_t *n)
+{
+    size_t cap = 0;
+    *names = NULL;
+    *n = 0;
+    DIR *d = opendir(dir);
+    if (!d)
+        return BASE_OK;
+    base_status st = BASE_OK;
+    for (struct dirent *ent = readdir(d); ent && st == BASE_OK; ent = readdir(d)) {
+        if (!journal_name(ent->d_name))
+            continue;
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 8;
+            char **grown = base_realloc(*names, cap * sizeof *grown);
+            if (!grown) {
+                st = BASE_ERROR(BASE_ENOMEM, "out of memory listing %s", dir);
+                break;
+            }
+            *names = grown;
+        }
+        if (!((*names)[*n] = base_strdup(ent->d_name)))
+            st = BASE_ERROR(BASE_ENOMEM, "out of memory listing %s", dir);
+        else
+            (*n)++;
+    }
+    closedir(d);
+    if (*n)
+        qsort(*names, *n, sizeof **names, cmp_names);
+    return st;
+}
+
+static void free_names(char **names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        base_free(names[i]);
+    base_free(names);
+}
+
+void study_journal_path(char *path, size_t cap, const char *dir, int rank, int size)
+{
+    if (size <= 1)
+        snprintf(path, cap, "%s/.journal.csv", dir);
+    else
+        snprintf(path, cap, "%s/.journal.%d.csv", dir, rank);
+}
+
+base_status study_journal_load(const study_experiment *e, const char *dir, study_point *pts)
+{
+    char **names, path[4200];
+    size_t n;
+    long whole;
+    base_status st = journal_list(dir, &names, &n);
+    for (size_t i = 0; st == BASE_OK && i < n; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        journal_read(e, path, pts, &whole);
+    }
+    free_names(names, n);
+    return st;
+}
+
+base_status study_journal_open(const study_experiment *e, const char *path, FILE **out)
+{
+    long whole = 0; /* bytes up to the end of the last whole line */
+    int same = journal_read(e, path, NULL, &whole);
     if (same && whole > 0 && truncate(path, (off_t)whole) != 0)
         return base_error_at(BASE_EIO, path, 0, 0, "cannot repair the sweep journal: %s",
                              strerror(errno));
-    for (size_t i = 0; i < e->n_points; i++)
-        *n_resumed += pts[i].done ? 1u : 0u;
     *out = fopen(path, same ? "a" : "w");
     if (!*out)
         return base_error_at(BASE_EIO, path, 0, 0, "cannot write the sweep journal: %s",
                              strerror(errno));
     if (!same)
-        fputs(header, *out);
+        fprintf(*out, "%s %016" PRIx64 " %zu\n", JOURNAL_MAGIC, e->hash, e->n_points);
     fflush(*out);
     return BASE_OK;
+}
+
+base_status study_journal_remove(const char *dir)
+{
+    char **names, path[4200];
+    size_t n;
+    base_status st = journal_list(dir, &names, &n);
+    for (size_t i = 0; st == BASE_OK && i < n; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        if (remove(path) != 0)
+            st = base_error_at(BASE_EIO, path, 0, 0, "cannot remove the sweep journal: %s",
+                               strerror(errno));
+    }
+    free_names(names, n);
+    return st;
 }

@@ -1,13 +1,17 @@
 /* study_sweep.c - running a sweep: every design point of an experiment evaluated through one
  * AP plan per (network, bits, batch) (sim_plan_new, then sim_plan_eval per technology and
- * voltage) or a rival model of accel/, resumed from and recorded in the journal
+ * voltage) or a rival model of accel/, resumed from and recorded in the journals
  * (study_journal.c), then written by study_write.c. The caller's progress callback may stop
- * the run as an interruption would. Format and outputs: docs/EXPERIMENTS.md. */
+ * the run as an interruption would. Under MPI (par/) the ranks share the work units (a plan's
+ * points, or one rival point) round-robin, each journaling its own, and rank 0 writes the
+ * outputs from every journal: the same bytes as one rank (docs/PARALLEL.md). Format and
+ * outputs: docs/EXPERIMENTS.md. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "par/par.h"
 #include "study/study_impl.h"
 
 static void clear_figures(study_point *p)
@@ -79,7 +83,7 @@ static base_status eval_rival(const study_experiment *e, study_point *p)
 
 /* The AP plan of the current (network, bits, batch) group, rebuilt when the group changes. */
 typedef struct plan_cache {
-    size_t net, bits, batch;
+    size_t net, bits, batch, unit;
     double node_nm;
     int valid, nofit;
     sim_plan *plan;
@@ -106,12 +110,14 @@ static sim_arch point_arch(const study_experiment *e, const study_point *p)
     return arch;
 }
 
-static base_status eval_ap(const study_experiment *e, plan_cache *c, study_point *p)
+/* The point's plan is the cache's when it has the same key and, in a sharded run, the same
+ * work unit (so that each unit builds its plan once, as in a run of one rank). */
+static base_status eval_ap(const study_experiment *e, plan_cache *c, size_t unit, study_point *p)
 {
     base_status st = BASE_OK;
     sim_arch arch = point_arch(e, p);
     if (!c->valid || c->net != p->net || c->bits != p->bits || c->batch != p->batch ||
-        c->node_nm != arch.node_nm) {
+        c->node_nm != arch.node_nm || c->unit != unit) {
         cache_drop(c);
         st = sim_plan_new(e->nets[p->net], e->cfgs[p->net * e->n_bits + p->bits], &arch, &c->plan);
         c->nofit = st == BASE_ECAPACITY;
@@ -127,6 +133,7 @@ static base_status eval_ap(const study_experiment *e, plan_cache *c, study_point
         c->bits = p->bits;
         c->batch = p->batch;
         c->node_nm = arch.node_nm;
+        c->unit = unit;
         c->valid = 1;
         c->n_built += !c->nofit;
     }
@@ -190,10 +197,10 @@ static base_status layers_result(const study_experiment *e, const study_point *p
                            e->techs[p->tech], p->vdd_v, plan, res);
 }
 
-/* Reports progress; 0 when the caller asks to stop. */
+/* Reports progress (rank 0 only); 0 when the caller asks to stop. */
 static int go_on(const study_sweep_opts *opts, size_t done, size_t total)
 {
-    return !opts->progress || opts->progress(done, total, opts->progress_ctx);
+    return par_rank() != 0 || !opts->progress || opts->progress(done, total, opts->progress_ctx);
 }
 
 static base_status stopped(const study_sweep_stats *stats)
@@ -204,20 +211,55 @@ static base_status stopped(const study_sweep_stats *stats)
                       stats->n_evaluated, stats->n_resumed + stats->n_evaluated, stats->n_points);
 }
 
-/* Evaluates every point the journal does not hold yet, appending each to it as it finishes,
- * reporting progress before the first and after every point. */
+/* 1 when AP points a and b run on the same plan: network, bits, batch and node. */
+static int same_plan(const study_experiment *e, const study_point *a, const study_point *b)
+{
+    return a->net == b->net && a->bits == b->bits && a->batch == b->batch &&
+           point_arch(e, a).node_nm == point_arch(e, b).node_nm;
+}
+
+/* The work units of the sweep, unit[i] for every point: the AP points of one plan in a row
+ * (rival and chip points between them not counting) are one unit, every other point is one
+ * of its own. Numbered in sweep order; a sharded run gives unit u to rank u % size. */
+static void work_units(const study_experiment *e, const study_point *pts, size_t *unit)
+{
+    size_t next = 0, ap_unit = 0;
+    const study_point *last_ap = NULL;
+    for (size_t i = 0; i < e->n_points; i++) {
+        const study_point *p = &pts[i];
+        if (p->tech == STUDY_NO_TECH) {
+            unit[i] = next++;
+            continue;
+        }
+        if (!last_ap || !same_plan(e, last_ap, p))
+            ap_unit = next++;
+        unit[i] = ap_unit;
+        last_ap = p;
+    }
+}
+
+/* Evaluates every point of this rank's units that no journal holds yet, appending each to
+ * this rank's journal as it finishes, reporting progress before the first and after every
+ * point (done and total count the resumed points and this rank's share). */
 static base_status eval_points(const study_experiment *e, const study_sweep_opts *opts,
                                study_point *pts, FILE *journal, study_sweep_stats *stats)
 {
     plan_cache cache = {0};
-    size_t done = stats->n_resumed;
-    base_status st = go_on(opts, done, e->n_points) ? BASE_OK : stopped(stats);
+    const size_t rank = (size_t)par_rank(), size = (size_t)par_size();
+    size_t *unit = base_malloc(e->n_points * sizeof *unit), todo = 0;
+    if (!unit)
+        return BASE_ERROR(BASE_ENOMEM, "out of memory");
+    work_units(e, pts, unit);
+    for (size_t i = 0; i < e->n_points; i++)
+        todo += !pts[i].done && unit[i] % size == rank;
+    size_t done = stats->n_resumed, total = stats->n_resumed + todo;
+    base_status st = go_on(opts, done, total) ? BASE_OK : stopped(stats);
     for (size_t i = 0; st == BASE_OK && i < e->n_points; i++) {
         study_point *p = &pts[i];
-        if (p->done)
+        if (p->done || unit[i] % size != rank)
             continue;
         if (p->tech != STUDY_NO_TECH)
-            st = eval_ap(e, &cache, p);
+            st = eval_ap(e, &cache, size > 1 ? unit[i] : 0, p);
         else
             st = study_is_chip(e, p->accel) ? eval_chip(e, p) : eval_rival(e, p);
         if (st != BASE_OK)
@@ -226,11 +268,36 @@ static base_status eval_points(const study_experiment *e, const study_sweep_opts
         study_journal_write(journal, i, p);
         stats->n_evaluated++;
         done++;
-        if (!go_on(opts, done, e->n_points))
+        if (!go_on(opts, done, total))
             st = stopped(stats);
     }
     stats->n_plans = cache.n_built;
     cache_drop(&cache);
+    base_free(unit);
+    return st;
+}
+
+/* After the evaluation: the ranks' counts summed and their statuses agreed; rank 0 of a
+ * sharded run then takes in every rank's journal, after which every point must be done. */
+static base_status gather(const study_experiment *e, study_point *pts, base_status st,
+                          study_sweep_stats *stats)
+{
+    uint64_t n[2] = {stats->n_evaluated, stats->n_plans};
+    base_status sum = par_sum_u64(n, 2);
+    if (sum == BASE_OK) {
+        stats->n_evaluated = (size_t)n[0];
+        stats->n_plans = (size_t)n[1];
+    }
+    st = par_agree(st != BASE_OK ? st : sum);
+    if (st != BASE_OK || par_size() == 1 || par_rank() != 0)
+        return st;
+    st = study_journal_load(e, stats->out_dir, pts);
+    for (size_t i = 0; st == BASE_OK && i < e->n_points; i++)
+        if (!pts[i].done)
+            st = base_error_at(BASE_EIO, stats->out_dir, 0, 0,
+                               "design point %zu is in no sweep journal after the run (a "
+                               "rank's journal was lost or cut)",
+                               i);
     return st;
 }
 
@@ -243,7 +310,7 @@ static void tally(const study_experiment *e, study_point *pts, base_status st,
         stats->n_unsupported += pts[i].status != STUDY_PT_OK;
         stats->n_nofit += pts[i].status == STUDY_PT_NOFIT;
     }
-    if (e->has_layers && pts[e->layers_point].status != STUDY_PT_OK)
+    if (pts && e->has_layers && pts[e->layers_point].status != STUDY_PT_OK)
         stats->layers_skipped = study_status_names[pts[e->layers_point].status];
 }
 
@@ -265,18 +332,28 @@ base_status study_sweep_run(const study_experiment *e, const study_sweep_opts *o
                      opts->results_dir ? opts->results_dir : "results", e->name);
     if (n < 0 || (size_t)n >= sizeof stats->out_dir)
         return BASE_ERROR(BASE_EINVAL, "results directory name too long");
-    snprintf(jpath, sizeof jpath, "%s/.journal.csv", stats->out_dir);
+    study_journal_path(jpath, sizeof jpath, stats->out_dir, par_rank(), par_size());
     o.pts = base_calloc(e->n_points, sizeof *o.pts);
-    if (!o.pts)
-        return BASE_ERROR(BASE_ENOMEM, "out of memory");
-    memcpy(o.pts, e->points, e->n_points * sizeof *o.pts);
-    base_status st = base_mkdir_p(stats->out_dir);
+    base_status st =
+        o.pts ? base_mkdir_p(stats->out_dir) : BASE_ERROR(BASE_ENOMEM, "out of memory");
+    if (st == BASE_OK) {
+        memcpy(o.pts, e->points, e->n_points * sizeof *o.pts);
+        st = study_journal_load(e, stats->out_dir, o.pts);
+    }
+    for (size_t i = 0; st == BASE_OK && i < e->n_points; i++)
+        stats->n_resumed += o.pts[i].done ? 1u : 0u;
+    st = par_agree(st); /* every rank has read every journal before one is cut or replaced */
     if (st == BASE_OK)
-        st = study_journal_open(e, jpath, o.pts, &stats->n_resumed, &journal);
+        st = study_journal_open(e, jpath, &journal);
     if (st == BASE_OK)
         st = eval_points(e, opts, o.pts, journal, stats);
     if (journal && fclose(journal) != 0 && st == BASE_OK)
         st = base_error_at(BASE_EIO, jpath, 0, 0, "cannot write the sweep journal");
+    st = gather(e, o.pts, st, stats);
+    if (par_rank() != 0) {
+        base_free(o.pts);
+        return par_agree(st); /* rank 0's writing */
+    }
     tally(e, o.pts, st, stats);
     if (st == BASE_OK)
         st = study_mark_fronts(&o);
@@ -290,13 +367,12 @@ base_status study_sweep_run(const study_experiment *e, const study_sweep_opts *o
     o.ref = ref;
     if (st == BASE_OK)
         st = study_sweep_write(stats->out_dir, &o);
-    if (st == BASE_OK && remove(jpath) != 0)
-        st = base_error_at(BASE_EIO, jpath, 0, 0, "cannot remove the sweep journal: %s",
-                           strerror(errno));
+    if (st == BASE_OK)
+        st = study_journal_remove(stats->out_dir);
     sim_result_free(lres);
     sim_plan_free(lplan);
     base_free(ref);
     base_free(o.front);
     base_free(o.pts);
-    return st;
+    return par_agree(st);
 }

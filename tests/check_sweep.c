@@ -2,7 +2,8 @@
  * study_sweep.c, study_journal.c, study_write.c; docs/EXPERIMENTS.md): the
  * strict loader's error paths with their exact file:line:col, glob expansion, bit-config
  * labels, the Pareto front, stopping a sweep from its progress callback and resuming it from
- * its journal (outputs byte-identical to an uninterrupted run's), and rivals (or
+ * its journal (outputs byte-identical to an uninterrupted run's), sharded runs played rank by
+ * rank with par_simulate (shard journals, resuming with another rank count), and rivals (or
  * the AP) that cannot run a configuration recorded as such rather than failing the sweep. */
 #define _XOPEN_SOURCE 700 /* nftw, to remove the scratch directory */
 #include <check.h>
@@ -17,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "par/par.h"
 #include "study/study.h"
 
 Suite *sweep_suite(void);
@@ -408,6 +410,118 @@ START_TEST(test_sweep_resume_skips_journaled_points)
     for (size_t i = 0; i < sizeof outputs / sizeof outputs[0]; i++)
         ck_assert_msg(same_file(dir_a, dir_b, "golden_small", outputs[i]),
                       "%s differs after resuming", outputs[i]);
+    study_experiment_free(e);
+}
+END_TEST
+
+/* ---- Sharded sweeps (docs/PARALLEL.md), each rank played in turn with par_simulate ------- */
+
+static const char *const all_outputs[] = {"points.csv", "front.csv", "summary.json", "plots.list",
+                                          "layers.csv"};
+
+/* A run of golden_small into dir as rank of size; st is what it must return. */
+static void play_rank(const study_experiment *e, const char *dir, int rank, int size,
+                      base_status want, study_sweep_stats *s)
+{
+    study_sweep_opts opts = {.results_dir = dir};
+    par_simulate(rank, size);
+    base_status st = study_sweep_run(e, &opts, s);
+    par_simulate(0, 1);
+    ck_assert_msg(st == want, "rank %d of %d: %s", rank, size, base_last_error());
+}
+
+/* golden_small's outputs in dir equal those of a fresh run of one rank in fresh, and no
+ * journal is left in dir. */
+static void same_as_fresh(const study_experiment *e, const char *dir, const char *fresh)
+{
+    study_sweep_stats s;
+    if (!small_has(fresh, "points.csv"))
+        play_rank(e, fresh, 0, 1, BASE_OK, &s);
+    for (size_t i = 0; i < sizeof all_outputs / sizeof all_outputs[0]; i++)
+        ck_assert_msg(same_file(dir, fresh, "golden_small", all_outputs[i]), "%s differs",
+                      all_outputs[i]);
+    glob_t g;
+    char pattern[512];
+    snprintf(pattern, sizeof pattern, "%s/golden_small/.journal*", dir);
+    ck_assert_int_eq(glob(pattern, 0, NULL, &g), GLOB_NOMATCH);
+}
+
+/* Two ranks: rank 1 writes only its shard journal; rank 0 then writes every output from both
+ * journals, the same bytes as one rank, and removes the journals. */
+START_TEST(test_sweep_sharded_same_bytes)
+{
+    char dir[256], fresh[256];
+    study_experiment *e = NULL;
+    study_sweep_stats s;
+    snprintf(dir, sizeof dir, "%s/shard2", scratch());
+    snprintf(fresh, sizeof fresh, "%s/shard_fresh", scratch());
+    ck_assert_int_eq(study_experiment_load("experiments/golden_small.yaml", &e), BASE_OK);
+    play_rank(e, dir, 1, 2, BASE_OK, &s);
+    ck_assert(small_has(dir, ".journal.1.csv"));
+    ck_assert(!small_has(dir, ".journal.csv"));
+    for (size_t i = 0; i < sizeof all_outputs / sizeof all_outputs[0]; i++)
+        ck_assert_msg(!small_has(dir, all_outputs[i]), "rank 1 wrote %s", all_outputs[i]);
+    /* Units round-robin: the int8 AP plan (2 points), bitsys, sparq, the int4 AP plan, ... */
+    ck_assert_uint_eq(s.n_evaluated, 4);
+    ck_assert_uint_eq(s.n_plans, 1);
+    play_rank(e, dir, 0, 2, BASE_OK, &s);
+    ck_assert_uint_eq(s.n_resumed, 4);
+    ck_assert_uint_eq(s.n_evaluated, 4);
+    same_as_fresh(e, dir, fresh);
+    study_experiment_free(e);
+}
+END_TEST
+
+/* Rank 0 alone cannot finish: the points of the rank that never ran are in no journal, an
+ * error naming the first, and nothing is written; the journal stays for a rerun. */
+START_TEST(test_sweep_sharded_missing_rank)
+{
+    char dir[256];
+    study_experiment *e = NULL;
+    study_sweep_stats s;
+    snprintf(dir, sizeof dir, "%s/shard_missing", scratch());
+    ck_assert_int_eq(study_experiment_load("experiments/golden_small.yaml", &e), BASE_OK);
+    play_rank(e, dir, 0, 2, BASE_EIO, &s);
+    ck_assert_ptr_nonnull(strstr(base_last_error(), "design point 2 is in no sweep journal"));
+    ck_assert(!small_has(dir, "points.csv"));
+    ck_assert(small_has(dir, ".journal.0.csv"));
+    study_experiment_free(e);
+}
+END_TEST
+
+/* Interrupted shards of three ranks (rank 0 stopped after one point, rank 1 never ran, rank
+ * 2's journal ending in a torn line) resume with one rank and, separately, with two: both
+ * give the bytes of an uninterrupted run. */
+START_TEST(test_sweep_shards_resume_other_count)
+{
+    char dir[256], fresh[256], path[512];
+    study_experiment *e = NULL;
+    study_sweep_stats s;
+    snprintf(fresh, sizeof fresh, "%s/resume_fresh", scratch());
+    ck_assert_int_eq(study_experiment_load("experiments/golden_small.yaml", &e), BASE_OK);
+    for (int ranks = 1; ranks <= 2; ranks++) {
+        snprintf(dir, sizeof dir, "%s/resume3_%d", scratch(), ranks);
+        stopper stop = {.n_new = 1};
+        study_sweep_opts opts = {.results_dir = dir, .progress = stop_after, .progress_ctx = &stop};
+        par_simulate(0, 3);
+        ck_assert_int_eq(study_sweep_run(e, &opts, &s), BASE_ECANCELED);
+        par_simulate(0, 1);
+        play_rank(e, dir, 2, 3, BASE_OK, &s);
+        ck_assert_uint_eq(s.n_evaluated, 2); /* units 2 and 5: sparq at int8 and at int4 */
+        snprintf(path, sizeof path, "%s/golden_small/.journal.2.csv", dir);
+        FILE *fp = fopen(path, "a");
+        ck_assert_ptr_nonnull(fp);
+        fputs("3|0|1.5", fp); /* killed mid-write */
+        fclose(fp);
+        if (ranks == 2)
+            play_rank(e, dir, 1, 2, BASE_OK, &s);
+        play_rank(e, dir, 0, ranks, BASE_OK, &s);
+        if (ranks == 1) {
+            ck_assert_uint_eq(s.n_resumed, 3);
+            ck_assert_uint_eq(s.n_evaluated, 5);
+        }
+        same_as_fresh(e, dir, fresh);
+    }
     study_experiment_free(e);
 }
 END_TEST
@@ -826,6 +940,9 @@ Suite *sweep_suite(void)
     tcase_add_test(tc, test_sweep_journal_of_other_file_ignored);
     tcase_add_test(tc, test_sweep_journal_invalidated_by_input_change);
     tcase_add_test(tc, test_sweep_journal_torn_line_truncated);
+    tcase_add_test(tc, test_sweep_sharded_same_bytes);
+    tcase_add_test(tc, test_sweep_sharded_missing_rank);
+    tcase_add_test(tc, test_sweep_shards_resume_other_count);
     tcase_add_test(tc, test_sweep_series_truncated_when_full);
     tcase_add_test(tc, test_sweep_layers_for_nofit_reported);
     tcase_add_test(tc, test_sweep_records_unsupported_points);

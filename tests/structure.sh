@@ -15,18 +15,18 @@ bad() { fail=$((fail + 1)); echo "structure: FAIL: $1"; }
 allowed() {
     case $1 in
     base) echo "base" ;;
-    cfg | ap_core) echo "base $1" ;;
+    cfg | ap_core | par) echo "base $1" ;;
     tech | accel) echo "base cfg $1" ;;
     networks) echo "base cfg networks onnx" ;;
     sim) echo "base cfg ap_core tech networks accel sim" ;;
     exec) echo "base cfg ap_core tech networks accel sim exec" ;;
-    study) echo "base cfg ap_core tech networks accel sim study" ;;
-    fmnist) echo "base cfg ap_core tech networks accel sim exec fmnist" ;;
-    cli) echo "base cfg ap_core tech networks accel sim exec study fmnist cli" ;;
+    study) echo "base par cfg ap_core tech networks accel sim study" ;;
+    fmnist) echo "base par cfg ap_core tech networks accel sim exec fmnist" ;;
+    cli) echo "base par cfg ap_core tech networks accel sim exec study fmnist cli" ;;
     *) echo "" ;;
     esac
 }
-MODULES="base cfg ap_core tech networks accel sim exec study fmnist cli"
+MODULES="base par cfg ap_core tech networks accel sim exec study fmnist cli"
 
 for m in $MODULES; do
     [ -d "$m" ] || { bad "module folder $m/ is missing"; continue; }

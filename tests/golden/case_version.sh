@@ -1,0 +1,19 @@
+# case_version.sh - `apsim --version` and `apsim version` (sourced by tests/golden/run.sh): the
+# version line, then whether the build has MPI (par_describe, docs/PARALLEL.md). make check
+# passes APSIM_MPI_BUILD (the Makefile's MPI, 0 or 1); without it either form is accepted.
+expect_exit 0 "--version" "$APSIM" --version
+cp "$tmp/out" "$tmp/version.out"
+case ${APSIM_MPI_BUILD:-} in
+1) want_par='^parallel: MPI build \(.+\), 1 rank \(not started by an MPI launcher\)$' ;;
+0) want_par='^parallel: serial \(built without MPI\)$' ;;
+*) want_par='^parallel: (serial \(built without MPI\)|MPI build \(.+\), 1 rank \(not started by an MPI launcher\))$' ;;
+esac
+if [ "$(wc -l <"$tmp/version.out")" -eq 2 ] &&
+    head -n 1 "$tmp/version.out" | grep -Eq '^apsim [0-9][0-9.]* \(apsim-cost-model [0-9-]+\)$' &&
+    sed -n 2p "$tmp/version.out" | grep -Eq "$want_par"; then ok; else
+    bad "--version: lines (APSIM_MPI_BUILD=${APSIM_MPI_BUILD:-unset})"; cat "$tmp/version.out"; fi
+expect_exit 0 "version" "$APSIM" version
+if cmp -s "$tmp/out" "$tmp/version.out"; then ok; else bad "version: differs from --version"; fi
+expect_exit 2 "version with an argument" "$APSIM" version extra
+if grep -q "apsim version: error: no arguments expected" "$tmp/err"; then ok; else
+    bad "version with an argument: message"; cat "$tmp/err"; fi
