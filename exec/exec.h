@@ -156,6 +156,15 @@ typedef void (*exec_bias_fn)(exec_qmodel *qm, size_t li, double s_acc, void *ctx
 /* exec_qmodel_calibrate in one pass that also sets the biases through bias_fn (NULL: none). */
 base_status exec_qmodel_calibrate_biases(exec_qmodel *qm, const int32_t *input, size_t n_images,
                                          exec_bias_fn bias_fn, void *ctx);
+/* A calibration shared by several callers (MPI ranks), each with its share of the images: a
+ * layer's requantization comes from its largest magnitude over all of them, so max_fn must
+ * leave in *v the maximum of every sharer's *v. It is called exactly once per layer, in layer
+ * order, by every sharer (also when the run fails, with 0), so it may be a collective. The
+ * result equals exec_qmodel_calibrate_biases over all the images. */
+typedef void (*exec_max_fn)(void *ctx, int64_t *v);
+base_status exec_qmodel_calibrate_shared(exec_qmodel *qm, const int32_t *input, size_t n_images,
+                                         exec_bias_fn bias_fn, void *bias_ctx, exec_max_fn max_fn,
+                                         void *max_ctx);
 
 /* ---- Functional execution of one conv layer on ap_core (exec_conv.c) ---------------------
  * A quantized conv (groups 1): activations a_bits (unsigned when act_unsigned, else signed),

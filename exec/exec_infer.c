@@ -218,10 +218,35 @@ static int feeds_halved(const net_network *net, size_t li)
     return 0;
 }
 
+/* How a calibration runs: whether it does, its bias hook, and its sharing hook (max_fn NULL:
+ * these images are all of them). */
+typedef struct calib_hooks {
+    int calibrate;
+    exec_bias_fn bias_fn;
+    void *bias_ctx;
+    exec_max_fn max_fn;
+    void *max_ctx;
+} calib_hooks;
+
+/* The largest magnitude of a layer's raw results, combined over the sharers when shared. */
+static int64_t layer_max(const calib_hooks *h, const int64_t *raw, size_t n)
+{
+    int64_t max_abs = 0;
+    for (size_t j = 0; j < n; j++) {
+        int64_t a = raw[j] < 0 ? -raw[j] : raw[j];
+        max_abs = a > max_abs ? a : max_abs;
+    }
+    if (h->max_fn)
+        h->max_fn(h->max_ctx, &max_abs);
+    return max_abs;
+}
+
 /* Runs the reference over n images; with calibrate, each layer's requantization is chosen
- * from the raw results before it is applied. */
+ * from the raw results before it is applied. Every buffer is allocated before the first
+ * layer, so a shared calibration that fails does so before its first max_fn call; it then
+ * still calls max_fn once per layer, as its contract says. */
 static base_status forward(exec_qmodel *qm, const int32_t *input, size_t n_images, int32_t *out,
-                           int calibrate, exec_bias_fn bias_fn, void *ctx)
+                           const calib_hooks *h)
 {
     const net_network *net = qm->net;
     base_status st = BASE_OK;
@@ -231,37 +256,38 @@ static base_status forward(exec_qmodel *qm, const int32_t *input, size_t n_image
         size_t e = (size_t)net_layer_out_elems(&net->layers[i]);
         max_elems = e > max_elems ? e : max_elems;
     }
-    int64_t *raw = base_malloc(max_elems * n_images * sizeof *raw);
-    if (!t || !raw) {
+    int64_t *raw = base_malloc(max_elems * (n_images ? n_images : 1) * sizeof *raw);
+    if (!t || !raw)
         st = BASE_ERROR(BASE_ENOMEM, "out of memory running %s", net->name);
+    for (size_t li = 0; li < net->n_layers && st == BASE_OK; li++) {
+        size_t e = (size_t)net_layer_out_elems(&net->layers[li]) * (n_images ? n_images : 1);
+        if (!(t[li] = base_malloc(e * sizeof **t)))
+            st = BASE_ERROR(BASE_ENOMEM, "out of memory running %s", net->name);
+    }
+    if (st != BASE_OK) {
+        for (size_t li = 0; h->calibrate && h->max_fn && li < net->n_layers; li++) {
+            int64_t none = 0;
+            h->max_fn(h->max_ctx, &none);
+        }
         goto done;
     }
     for (size_t li = 0; li < net->n_layers; li++) {
         const net_layer *l = &net->layers[li];
         size_t e = (size_t)net_layer_out_elems(l);
-        t[li] = base_malloc(e * n_images * sizeof **t);
-        if (!t[li]) {
-            st = BASE_ERROR(BASE_ENOMEM, "out of memory running %s", net->name);
-            goto done;
-        }
         double s_in = l->inputs[0] < 0 ? qm->in_scale : qm->layers[l->inputs[0]].out_scale;
         double s_src = s_in;
         if (net_kind_has_weights(l->kind))
             s_src = s_in * qm->layers[li].w_scale;
-        if (calibrate && bias_fn && qm->layers[li].bias)
-            bias_fn(qm, li, s_src, ctx); /* the input's scale is calibrated by now */
+        if (h->calibrate && h->bias_fn && qm->layers[li].bias)
+            h->bias_fn(qm, li, s_src, h->bias_ctx); /* the input's scale is calibrated by now */
         const exec_layer_ctx lc = exec_layer_at(qm, li);
         for (size_t img = 0; img < n_images; img++)
             exec_kind_rows[l->kind].ref(&lc, input_of(qm, t, input, li, 0, img),
                                         l->n_inputs > 1 ? input_of(qm, t, input, li, 1, img) : NULL,
                                         raw + img * e);
         unsigned src = lc.src, o = lc.o;
-        if (calibrate) {
-            int64_t max_abs = 0;
-            for (size_t j = 0; j < e * n_images; j++) {
-                int64_t a = raw[j] < 0 ? -raw[j] : raw[j];
-                max_abs = a > max_abs ? a : max_abs;
-            }
+        if (h->calibrate) {
+            int64_t max_abs = layer_max(h, raw, e * n_images);
             if (o < src) {
                 double top = ldexp(1.0, (int)o - (feeds_halved(net, li) ? 2 : 1)) - 1;
                 double r = max_abs > 0 ? top / (double)max_abs : 1.0;
@@ -288,18 +314,29 @@ done:
 base_status exec_infer_reference(const exec_qmodel *qm, const int32_t *input, size_t n_images,
                                  int32_t *out)
 {
-    return forward((exec_qmodel *)(uintptr_t)qm, input, n_images, out, 0, NULL, NULL);
+    calib_hooks h = {0, NULL, NULL, NULL, NULL};
+    return forward((exec_qmodel *)(uintptr_t)qm, input, n_images, out, &h);
 }
 
 base_status exec_qmodel_calibrate(exec_qmodel *qm, const int32_t *input, size_t n_images)
 {
-    return forward(qm, input, n_images, NULL, 1, NULL, NULL);
+    calib_hooks h = {1, NULL, NULL, NULL, NULL};
+    return forward(qm, input, n_images, NULL, &h);
 }
 
 base_status exec_qmodel_calibrate_biases(exec_qmodel *qm, const int32_t *input, size_t n_images,
                                          exec_bias_fn bias_fn, void *ctx)
 {
-    return forward(qm, input, n_images, NULL, 1, bias_fn, ctx);
+    calib_hooks h = {1, bias_fn, ctx, NULL, NULL};
+    return forward(qm, input, n_images, NULL, &h);
+}
+
+base_status exec_qmodel_calibrate_shared(exec_qmodel *qm, const int32_t *input, size_t n_images,
+                                         exec_bias_fn bias_fn, void *bias_ctx, exec_max_fn max_fn,
+                                         void *max_ctx)
+{
+    calib_hooks h = {1, bias_fn, bias_ctx, max_fn, max_ctx};
+    return forward(qm, input, n_images, NULL, &h);
 }
 
 /* ---- On the AP ---------------------------------------------------------------------------- */

@@ -84,7 +84,10 @@ void fmnist_input(const fmnist_dataset *d, size_t first, size_t n, unsigned inpu
 /* Quantizes m under bits (every conv/fc w and a in 2..8, else BASE_ERANGE): weights symmetric
  * per layer with the clipping of least squared error, biases at the accumulator's scale,
  * requantizations calibrated on the first n_calib images of calib (exec_qmodel_calibrate).
- * Free with exec_qmodel_free; bits must outlive the model. BASE_ENOMEM, BASE_EINVAL. */
+ * Collective under MPI: every rank calibrates on its block of those images and the ranks
+ * agree on every layer's range (exec_qmodel_calibrate_shared), so all get the model one rank
+ * gets alone. Free with exec_qmodel_free; bits must outlive the model. BASE_ENOMEM,
+ * BASE_EINVAL. */
 base_status fmnist_quantize(const fmnist_fmodel *m, const net_bitcfg *bits,
                             const fmnist_dataset *calib, size_t n_calib, exec_qmodel **out);
 /* ---- Each design's own arithmetic (fmnist_rival.c, docs/FMNIST.md) ----

@@ -98,6 +98,17 @@ static double pot_scale(const float *w, size_t n, unsigned max_exp)
     return best_s;
 }
 
+/* exec_max_fn over the ranks: the largest of every rank's value (exact: magnitudes stay far
+ * below 2^53); a failed reduction is kept in *ctx. */
+static void share_max(void *ctx, int64_t *v)
+{
+    double d = (double)*v;
+    base_status st = par_max_double(&d, 1);
+    if (st != BASE_OK)
+        *(base_status *)ctx = st;
+    *v = (int64_t)d;
+}
+
 base_status fmnist_quantize(const fmnist_fmodel *m, const net_bitcfg *bits,
                             const fmnist_dataset *calib, size_t n_calib, exec_qmodel **out)
 {
@@ -129,9 +140,13 @@ base_status fmnist_quantize_design(const fmnist_fmodel *m, const net_bitcfg *bit
     if (design == FMNIST_AXBXP)
         qm->mul = fmnist_axbxp_mul;
     int32_t *in = base_malloc(n_calib * (size_t)net->h_in * (size_t)net->w_in * sizeof *in);
-    if (!in) {
+    /* Every rank agrees before the shared calibration's collectives. */
+    st =
+        par_agree(in ? BASE_OK : BASE_ERROR(BASE_ENOMEM, "out of memory quantizing %s", net->name));
+    if (st != BASE_OK) {
+        base_free(in);
         exec_qmodel_free(qm);
-        return BASE_ERROR(BASE_ENOMEM, "out of memory quantizing %s", net->name);
+        return st;
     }
     qm->in_scale = fmnist_input_scale(bits->input_bits);
     fmnist_input(calib, 0, n_calib, bits->input_bits, in);
@@ -157,8 +172,16 @@ base_status fmnist_quantize_design(const fmnist_fmodel *m, const net_bitcfg *bit
         }
     }
     /* A bias lives at the scale of its layer's input times its weights; the calibration
-     * hands each biased layer that scale once its input is calibrated (one pass). */
-    st = exec_qmodel_calibrate_biases(qm, in, n_calib, set_bias, (void *)(uintptr_t)m);
+     * hands each biased layer that scale once its input is calibrated (one pass). Under MPI
+     * each rank calibrates on its block of the images and the ranks agree on each layer's
+     * largest magnitude: the same scales as one rank over all of them. */
+    size_t first, end;
+    par_block(n_calib, &first, &end);
+    base_status shared = BASE_OK;
+    st = exec_qmodel_calibrate_shared(qm, in + first * (size_t)net->h_in * (size_t)net->w_in,
+                                      end - first, set_bias, (void *)(uintptr_t)m, share_max,
+                                      &shared);
+    st = par_agree(st != BASE_OK ? st : shared);
     base_free(in);
     if (st != BASE_OK) {
         exec_qmodel_free(qm);

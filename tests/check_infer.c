@@ -4,6 +4,7 @@
  * Also the grouped reduction op it added to ap_core, and the dyadic requantization. */
 #include <check.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -219,6 +220,21 @@ static void check_network(const char *name, int side, const char *spec, uint64_t
     ck_assert_msg(ratio > 0.3 && ratio < 1.1, "written cells %.3g of the plan's", ratio);
     ck_assert_uint_eq(stats.n_macs, net->total_macs);
     ck_assert_uint_ge(stats.n_arrays, net->n_layers - 1); /* all but the flatten */
+    /* Fused: the same outputs and data-independent counters, no written or flipped cells. */
+    exec_infer_stats fs;
+    memset(ap, 0, n_out * sizeof *ap);
+    ck_assert_msg(exec_infer_ap_fused(qm, plan, res, in, ap, &fs) == BASE_OK, "%s",
+                  base_last_error());
+    ck_assert_msg(memcmp(ap, ref, n_out * sizeof *ap) == 0, "%s %s: fused outputs differ", name,
+                  spec);
+    ck_assert_uint_eq(fs.counters.n_compares, want.n_compares);
+    ck_assert_uint_eq(fs.counters.n_compared_cells, want.n_compared_cells);
+    ck_assert_uint_eq(fs.counters.n_ml_segments, want.n_ml_segments);
+    ck_assert_uint_eq(fs.counters.n_plane_writes, want.n_plane_writes);
+    ck_assert_uint_eq(fs.counters.n_writes, want.n_writes);
+    /* Only the clears' written cells and the tree moves' flips remain. */
+    ck_assert_uint_lt(fs.counters.n_written_cells, stats.counters.n_written_cells);
+    ck_assert_uint_lt(fs.counters.n_flipped_cells, stats.counters.n_flipped_cells);
     free(in);
     free(ref);
     free(ap);
@@ -250,6 +266,80 @@ START_TEST(test_infer_hawq_mixed_bit_exact)
 END_TEST
 
 /* The dyadic scale approximates the real multiplier within half an output LSB. */
+/* Two sharers of a calibration, as two MPI ranks would be: each publishes its value, both
+ * wait, both take the larger. */
+typedef struct share2 {
+    pthread_barrier_t bar;
+    int64_t slot[2];
+} share2;
+typedef struct sharer {
+    share2 *s;
+    int id;
+    exec_qmodel *qm;
+    const int32_t *in;
+    size_t n;
+    base_status st;
+} sharer;
+
+static void max_of_two(void *ctx, int64_t *v)
+{
+    sharer *me = ctx;
+    me->s->slot[me->id] = *v;
+    pthread_barrier_wait(&me->s->bar);
+    *v = me->s->slot[0] > me->s->slot[1] ? me->s->slot[0] : me->s->slot[1];
+    pthread_barrier_wait(&me->s->bar);
+}
+
+static void *calibrate_half(void *arg)
+{
+    sharer *me = arg;
+    me->st = exec_qmodel_calibrate_shared(me->qm, me->in, me->n, NULL, NULL, max_of_two, me);
+    return NULL;
+}
+
+START_TEST(test_calibrate_shared_equals_whole)
+{
+    /* Two sharers, each calibrating on its half of five images (3 and 2), end with exactly
+     * the requantizations and scales one calibration over all five gives. */
+    net_network *net = load_resized("resnet18", 32);
+    net_bitcfg *bits = NULL;
+    ck_assert_int_eq(net_bitcfg_resolve("int8", net, &bits), BASE_OK);
+    size_t n_in = (size_t)net->c_in * (size_t)net->h_in * (size_t)net->w_in, n = 5;
+    int32_t *in = calloc(n * n_in, sizeof *in);
+    exec_infer_synthetic_input(net, bits->input_bits, 5, n, in);
+    exec_qmodel *whole, *half[2];
+    ck_assert_int_eq(exec_qmodel_new(net, bits, &whole), BASE_OK);
+    exec_qmodel_synthetic(whole, 3);
+    ck_assert_int_eq(exec_qmodel_calibrate(whole, in, n), BASE_OK);
+    share2 s;
+    pthread_barrier_init(&s.bar, NULL, 2);
+    sharer sh[2];
+    pthread_t th[2];
+    for (int i = 0; i < 2; i++) {
+        ck_assert_int_eq(exec_qmodel_new(net, bits, &half[i]), BASE_OK);
+        exec_qmodel_synthetic(half[i], 3);
+        sh[i] = (sharer){&s, i, half[i], in + (i ? 3 : 0) * n_in, i ? 2 : 3, BASE_EINVAL};
+        ck_assert_int_eq(pthread_create(&th[i], NULL, calibrate_half, &sh[i]), 0);
+    }
+    for (int i = 0; i < 2; i++)
+        pthread_join(th[i], NULL);
+    pthread_barrier_destroy(&s.bar);
+    for (int i = 0; i < 2; i++) {
+        ck_assert_int_eq(sh[i].st, BASE_OK);
+        for (size_t li = 0; li < net->n_layers; li++) {
+            ck_assert(memcmp(&half[i]->layers[li].rq, &whole->layers[li].rq,
+                             sizeof whole->layers[li].rq) == 0);
+            ck_assert(half[i]->layers[li].out_scale == whole->layers[li].out_scale);
+        }
+        exec_qmodel_free(half[i]);
+    }
+    exec_qmodel_free(whole);
+    free(in);
+    net_bitcfg_free(bits);
+    net_free(net);
+}
+END_TEST
+
 START_TEST(test_requant_choose_precision)
 {
     static const unsigned srcs[] = {12, 16, 20, 29};
@@ -335,6 +425,7 @@ Suite *infer_suite(void)
     tcase_add_test(tc, test_qmodel_new_rejects_kind_without_row);
     tcase_add_test(tc, test_gemm_layout_matches_plan);
     tcase_add_test(tc, test_shared_helpers);
+    tcase_add_test(tc, test_calibrate_shared_equals_whole);
     suite_add_tcase(s, tc);
     return s;
 }
