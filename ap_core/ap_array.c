@@ -357,8 +357,17 @@ static AP_AVX2 uint64_t avx2_pass(const struct pass_args *p, unsigned nc, unsign
 }
 #endif
 
+/* The counters of a pass that depend on its columns only, and the observer's event. */
 static void ap_count_pass_rows(ap_array *arr, unsigned n_c, const unsigned *ccols, unsigned n_w,
-                               const unsigned *wcols, uint64_t rows_written);
+                               const unsigned *wcols, uint64_t rows_written)
+{
+    arr->cnt.n_compares++;
+    arr->cnt.n_writes++;
+    arr->cnt.n_compared_cells += (uint64_t)arr->n_rows * n_c;
+    arr->cnt.n_ml_segments +=
+        (uint64_t)arr->n_rows * ap_segments_spanned(ccols, n_c, arr->seg_cols);
+    ap_notify(arr, AP_EVENT_PASS, n_c, ccols, n_w, wcols, rows_written);
+}
 
 uint64_t ap_pass(ap_array *arr, unsigned n_c, const unsigned *ccols, const unsigned char *key,
                  unsigned n_w, const unsigned *wcols, const unsigned char *wval)
@@ -388,18 +397,6 @@ uint64_t ap_pass(ap_array *arr, unsigned n_c, const unsigned *ccols, const unsig
     arr->cnt.n_written_cells += count * n_w;
     ap_count_pass_rows(arr, n_c, ccols, n_w, wcols, count);
     return count;
-}
-
-/* The counters of a pass that depend on its columns only, and the observer's event. */
-static void ap_count_pass_rows(ap_array *arr, unsigned n_c, const unsigned *ccols, unsigned n_w,
-                               const unsigned *wcols, uint64_t rows_written)
-{
-    arr->cnt.n_compares++;
-    arr->cnt.n_writes++;
-    arr->cnt.n_compared_cells += (uint64_t)arr->n_rows * n_c;
-    arr->cnt.n_ml_segments +=
-        (uint64_t)arr->n_rows * ap_segments_spanned(ccols, n_c, arr->seg_cols);
-    ap_notify(arr, AP_EVENT_PASS, n_c, ccols, n_w, wcols, rows_written);
 }
 
 void ap_count_pass(ap_array *arr, unsigned n_c, const unsigned *ccols, unsigned n_w,

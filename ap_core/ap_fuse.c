@@ -248,14 +248,22 @@ static bool compile(const ap_lut *t, bool guarded, code *c)
     return true;
 }
 
+/* The code of table t, guarded or not. Every table an op runs is one of ap_luts (a table
+ * missing from it would run another's code here, and the fused-against-pass-by-pass test of
+ * tests/check_ap.c would fail on the op using it). */
+static const code *code_of(const ap_fuse *f, const ap_lut *t, bool guarded)
+{
+    unsigned i = 0;
+    while (i + 1 < ap_n_luts && ap_luts[i] != t)
+        i++;
+    return &f->codes[i][guarded];
+}
+
 const char *ap_fuse_kernel_name(const ap_array *arr, const ap_lut *t, bool guarded)
 {
     static const char *const names[K_COUNT] = {"generic", "guarded add", "guarded sub", "add",
                                                "sub",     "half",        "copy",        "move"};
-    for (unsigned i = 0; arr->fuse && i < ap_n_luts; i++)
-        if (ap_luts[i] == t)
-            return names[arr->fuse->codes[i][guarded].k];
-    return NULL;
+    return arr->fuse ? names[code_of(arr->fuse, t, guarded)->k] : NULL;
 }
 
 base_status ap_fuse_open(ap_array *arr)
@@ -297,10 +305,7 @@ static step *next_step(ap_array *arr)
 
 void ap_fuse_lut(ap_array *arr, const ap_lut *t, const unsigned *col, const unsigned *guard)
 {
-    unsigned i = 0;
-    while (i < ap_n_luts && ap_luts[i] != t)
-        i++;
-    const code *c = &arr->fuse->codes[i][guard != NULL];
+    const code *c = code_of(arr->fuse, t, guard != NULL);
     step *s = next_step(arr);
     s->c = c;
     s->n_cols = (unsigned char)c->n_vars;

@@ -173,77 +173,6 @@ static inline void walk_next(const net_layer *l, row_walk *rw)
     }
 }
 
-/* fill_acts with one chunk (every row at the same K element): the rows of one output row y
- * read one input row, a strided run of it between zeros where the window hangs over the
- * padding. */
-static void fill_acts_1(const exec_fold *f, size_t r0, size_t n, uint32_t *out)
-{
-    const net_layer *l = f->lc->l;
-    const exec_infer_ws *ws = f->ws;
-    const int s = l->stride, w = l->w_in, w_out = l->w_out;
-    if (ws->r_i[0] >= exec_layer_k(l)) {
-        memset(out, 0, n * sizeof *out);
-        return;
-    }
-    const int32_t *plane = f->x + (size_t)ws->r_ch[0] * (size_t)l->h_in * (size_t)w;
-    row_walk rw = walk_at(f, r0);
-    for (size_t done = 0; done < n;) {
-        size_t len = (size_t)w_out - rw.px; /* rows left on this output row */
-        len = len < n - done ? len : n - done;
-        int y = (int)rw.py * s - l->pad + ws->r_ky[0], x0 = (int)rw.px * s - l->pad + ws->r_kx[0];
-        uint32_t *o = out + done;
-        if (y < 0 || y >= l->h_in) {
-            memset(o, 0, len * sizeof *o);
-        } else {
-            const int32_t *row = plane + (size_t)y * (size_t)w;
-            for (size_t i = 0; i < len; i++) {
-                int xx = x0 + (int)i * s;
-                o[i] = xx >= 0 && xx < w ? (uint32_t)row[xx] : 0;
-            }
-        }
-        done += len;
-        rw.px += len - 1;
-        walk_next(l, &rw);
-    }
-}
-
-/* The rows r0 .. r0 + n - 1 output by output: for each output (rw) the block after the
- * arguments fills o[c0 .. c1 - 1], its chunks in the range. */
-#define FOR_OUTPUTS(f, r0, n, ...)                                                                 \
-    do {                                                                                           \
-        const size_t g_ = (f)->group;                                                              \
-        row_walk rw = walk_at((f), (r0));                                                          \
-        for (size_t r = (r0); r < (r0) + (n);) {                                                   \
-            size_t c0 = r & (g_ - 1), c1 = c0 + ((r0) + (n)-r) < g_ ? c0 + ((r0) + (n)-r) : g_;    \
-            uint32_t *o = out + (r - (r0)) - c0;                                                   \
-            __VA_ARGS__                                                                            \
-            r += c1 - c0;                                                                          \
-            if (c1 == g_)                                                                          \
-                walk_next(l, &rw);                                                                 \
-        }                                                                                          \
-    } while (0)
-
-static void fill_acts(const exec_fold *f, size_t r0, size_t n, uint32_t *out)
-{
-    if (f->group == 1) {
-        fill_acts_1(f, r0, n, out);
-        return;
-    }
-    const net_layer *l = f->lc->l;
-    const exec_infer_ws *ws = f->ws;
-    const uint64_t k = exec_layer_k(l);
-    const unsigned h = (unsigned)l->h_in, w = (unsigned)l->w_in;
-    FOR_OUTPUTS(f, r0, n, {
-        int yb = (int)rw.py * l->stride - l->pad, xb = (int)rw.px * l->stride - l->pad;
-        const int32_t *x = f->x + ((int64_t)yb * (int64_t)w + xb);
-        for (size_t c = c0; c < c1; c++) {
-            unsigned y = (unsigned)(yb + ws->r_ky[c]), xx = (unsigned)(xb + ws->r_kx[c]);
-            /* negative coordinates wrap above h, w */
-            o[c] = ws->r_i[c] < k && y < h && xx < w ? (uint32_t)x[ws->r_coff[c]] : 0;
-        }
-    });
-}
-
 /* Chunk c's element's offset in the input from its window origin: channel, ky, kx. */
 static void chunk_offset(const net_layer *l, exec_infer_ws *ws, size_t c)
 {
@@ -270,37 +199,39 @@ static void chunks_to(const exec_fold *f, uint64_t j)
         }
 }
 
+/* Rows r0 .. r0 + n - 1 output by output: each output's chunks c0 .. c1 - 1 in the range get
+ * their weight (weight true) or their activation, 0 past K and in the padding. */
 static void gemm_fill(void *ctx, uint64_t j, bool weight, size_t r0, size_t n, uint32_t *out)
 {
     const exec_fold *f = ctx;
     const exec_infer_ws *ws = f->ws;
     const net_layer *l = f->lc->l;
     const uint64_t k = exec_layer_k(l);
-    const size_t g1 = f->group - 1;
+    const size_t g = f->group;
+    const unsigned h = (unsigned)l->h_in, w = (unsigned)l->w_in;
     chunks_to(f, j);
-    if (!weight) {
-        fill_acts(f, r0, n, out);
-        return;
-    }
-    const int32_t *wt = f->lc->q->weight;
-    if (g1 == 0) { /* one chunk: a weight per output channel, in runs of M rows */
-        row_walk rw = walk_at(f, r0);
-        uint64_t i = ws->r_i[0];
-        size_t m = (size_t)l->h_out * (size_t)l->w_out, p = rw.py * (size_t)l->w_out + rw.px;
-        for (size_t done = 0; done < n; rw.oc++, p = 0) {
-            size_t len = m - p < n - done ? m - p : n - done;
-            uint32_t v = i < k ? (uint32_t)wt[(uint64_t)rw.oc * k + i] : 0;
-            for (size_t t = 0; t < len; t++)
-                out[done + t] = v;
-            done += len;
+    row_walk rw = walk_at(f, r0);
+    for (size_t r = r0; r < r0 + n;) {
+        size_t c0 = r & (g - 1), c1 = c0 + (r0 + n - r) < g ? c0 + (r0 + n - r) : g;
+        uint32_t *o = out + (r - r0);
+        if (weight) {
+            const int32_t *row = f->lc->q->weight + (uint64_t)rw.oc * k;
+            for (size_t c = c0; c < c1; c++)
+                o[c - c0] = ws->r_i[c] < k ? (uint32_t)row[ws->r_i[c]] : 0;
+        } else {
+            int yb = (int)rw.py * l->stride - l->pad, xb = (int)rw.px * l->stride - l->pad;
+            int64_t base = (int64_t)yb * (int64_t)w + xb; /* the window origin's offset */
+            for (size_t c = c0; c < c1; c++) {
+                unsigned y = (unsigned)(yb + ws->r_ky[c]), xx = (unsigned)(xb + ws->r_kx[c]);
+                /* negative coordinates wrap above h, w */
+                o[c - c0] =
+                    ws->r_i[c] < k && y < h && xx < w ? (uint32_t)f->x[base + ws->r_coff[c]] : 0;
+            }
         }
-        return;
+        r += c1 - c0;
+        if (c1 == g)
+            walk_next(l, &rw);
     }
-    FOR_OUTPUTS(f, r0, n, {
-        const int32_t *row = wt + (uint64_t)rw.oc * k;
-        for (size_t c = c0; c < c1; c++)
-            o[c] = ws->r_i[c] < k ? (uint32_t)row[ws->r_i[c]] : 0;
-    });
 }
 
 /* One fold of a conv/fc layer: output index oc * M + p, n_chunks rows each, through the

@@ -58,7 +58,6 @@ typedef enum sim_arch_kind { SIM_ARCH_AP, SIM_ARCH_MEASURED } sim_arch_kind;
 #define SIM_X_ENUM(e, name, what) SIM_VOP_##e,
 typedef enum sim_vop { SIM_VOP_LIST(SIM_X_ENUM) SIM_VOP_COUNT } sim_vop;
 #undef SIM_X_ENUM
-const char *sim_vop_name(sim_vop op);
 
 /* Where a GEMM's weights live on a measured chip: the planner's choice (auto: resident in
  * L1 when they fit, else streamed, whichever has the least EDP), or one of the two forced. */
@@ -255,12 +254,11 @@ typedef struct sim_candidate {
     double map_touched_bits;             /* distinct MAP bits the layer reads or writes */
     bool has_dataflow;                   /* GEMM: the dataflow choice applies */
     /* Measured-table architectures (sim_vec.c) instead of the AP work above: busy cycles per
-     * phase summed over cores (energy), the busiest core's cycles (latency), the vector ops
-     * issued (n_passes holds them too), and the weights' dataflow ("w_resident" in L1 or
-     * "w_streamed" per group; NULL for other layers). */
+     * phase summed over cores (energy), the busiest core's cycles (latency), and the weights'
+     * dataflow ("w_resident" in L1 or "w_streamed" per group; NULL for other layers); n_passes
+     * holds the vector ops issued over the whole layer (n_folds 1). */
     double vec_cycles[SIM_PHASE_COUNT];
     double vec_latency_cycles;
-    uint64_t vec_ops;
     const char *vec_flow;
 } sim_candidate;
 

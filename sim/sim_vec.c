@@ -22,11 +22,6 @@ static const char *const vop_actions[] = {SIM_VOP_LIST(SIM_X_WHAT)};
 #undef SIM_X_NAME
 #undef SIM_X_WHAT
 
-const char *sim_vop_name(sim_vop op)
-{
-    return (unsigned)op < SIM_VOP_COUNT ? vop_names[op] : "?";
-}
-
 /* ---- Loading ------------------------------------------------------------------------------ */
 
 /* {fixed_cycles, <per_key>} (and chunk_bytes for l4_to_l2). */
@@ -299,14 +294,13 @@ static void gemm_candidate(const sim_measured *m, const vec_gemm *g, double in_e
     c->vec_cycles[SIM_PHASE_TRANSFER] += once * g->active;
     c->vec_latency_cycles = once + g->per_core * per_group;
     double ops = g->k * (layout.ops + mac.ops) + g->acc_words + rq.ops + g->out_words;
-    c->vec_ops = (uint64_t)(g->groups * ops);
+    c->n_passes = (uint64_t)(g->groups * ops);
     c->vec_flow = resident ? "w_resident" : "w_streamed";
     c->chunk_k = (uint64_t)g->k;
     c->n_chunks = 1;
     c->n_slots = 1;
     c->n_rows = (uint64_t)(g->m * g->n);
     c->n_folds = 1;
-    c->n_passes = c->vec_ops;
     c->acc_bits = (unsigned)(g->acc_words * m->element_bits);
 }
 
@@ -403,10 +397,9 @@ static base_status plan_eltwise(const sim_plan *p, size_t li, sim_layer_plan *lp
     c->vec_latency_cycles =
         ceil_div_d(out_regs, m->cores) * (load.cycles + work.cycles + out_move) +
         ceil_div_d(in_regs, m->cores) * m->l4_l1_cycles;
-    c->vec_ops = (uint64_t)(out_regs * (load.ops + work.ops + 1));
+    c->n_passes = (uint64_t)(out_regs * (load.ops + work.ops + 1));
     c->n_rows = (uint64_t)outs;
     c->n_folds = 1;
-    c->n_passes = c->vec_ops;
     return BASE_OK;
 }
 

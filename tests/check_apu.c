@@ -278,13 +278,15 @@ static void matmul_rows(FILE *fp)
     sim_arch auto_arch = gsi();
     run_matmul(&own, &auto_arch, me.batch);
     double ms = r.res->latency_ns * 1e-6, own_ms = own.res->latency_ns * 1e-6;
+    const sim_measured *m = &a.measured;
+    double rows = m->group_lanes / 1024.0, groups = 1024.0 / rows;
     fprintf(fp,
             "## 10. A commercial APU: GSI's Gemini, from its measured table\n\n"
             "sim/arch/gsi_apu.yaml costs every vector operation by the cycles Zhang et al. "
             "measured (MICRO 2025; public artifact cornell-zhang/apu-micro25-artifact) and "
             "apsim maps the work itself. The artifact's Phoenix matrix multiply (1024 x 1024 "
             "int16 matrices, reference/gsi_apu/matmul.yaml at batch 1024) as apsim maps it: "
-            "8 output rows x 1024 columns per 8,192-lane group, 128 groups over the 4 cores; "
+            "%.0f output rows x 1024 columns per %u-lane group, %.0f groups over the %u cores; "
             "per k step the activations gathered from L3 (lookup), the weight row replicated "
             "over the group (load, index, duplicate), a multiply and a two-word accumulate. "
             "With the weights streamed per group, as the kernel does, apsim's figure equals a "
@@ -294,7 +296,8 @@ static void matmul_rows(FILE *fp)
             "%.1f ms | %.3f | run.log of the optimized kernel |\n"
             "| matrix multiply, apsim's choice (weights resident in L1) | %.1f ms | %.1f ms | "
             "%.3f | same |\n\n",
-            ms, me.total_ms, ms / me.total_ms, own_ms, me.total_ms, own_ms / me.total_ms);
+            rows, m->group_lanes, groups, m->cores, ms, me.total_ms, ms / me.total_ms, own_ms,
+            me.total_ms, own_ms / me.total_ms);
     double layout = me.lookup_ms + me.replicate_ms;
     fprintf(fp,
             "Per core, by what the time goes to, against the kernel's profiled run (%.1f ms in "
@@ -308,30 +311,31 @@ static void matmul_rows(FILE *fp)
             phase_ms(r.res, SIM_PHASE_MAC), me.compute_ms,
             phase_ms(r.res, SIM_PHASE_MAC) / me.compute_ms, phase_ms(r.res, SIM_PHASE_TRANSFER),
             me.dma_ms, phase_ms(r.res, SIM_PHASE_TRANSFER) / me.dma_ms);
-    const double *op = a.measured.op_cycles;
-    double calls = 1024.0 * 1024.0 / a.measured.group_lanes * 1024.0 / a.measured.cores;
-    fprintf(
-        fp,
-        "The kernel's dataflow is predicted within %.0f%% of the measured time. Per call, "
-        "the profile's multiply and add took %.0f cycles where the table's ops take %.0f "
-        "(%.0f + %.0f): apsim's two-word accumulate with carries (a 26-bit sum; the int16 "
-        "kernel wraps in one word) brings it to %.0f. Its lookup and replication took %.0f "
-        "and %.0f cycles per call where the table's fit at 8 entries and its index, load "
-        "and duplicate give %.0f and %.0f. apsim's own mapping keeps the weights (2 MiB) "
-        "in the 3 MiB L1 of each core instead of streaming them again for each of the 32 "
-        "groups a core runs: %.0f%% less time than the measured kernel, a saving the kernel "
-        "leaves unused, not an error of the table. The preset's 8,192 outputs per multiply "
-        "come from the kernel's measured call count (32,768 multiplies for a core's 2^28 "
-        "MACs): a mapping that filled all 32,768 lanes would be up to 4x faster still, "
-        "which no measured kernel shows.\n\n",
-        ceil(100 * fabs(ms / me.total_ms - 1)), me.compute_ms * a.measured.clock_mhz * 1e3 / calls,
-        op[SIM_VOP_MUL] + op[SIM_VOP_ADD], op[SIM_VOP_MUL], op[SIM_VOP_ADD],
-        op[SIM_VOP_MUL] + 2 * op[SIM_VOP_ADD] + 2 * (op[SIM_VOP_COMPARE] + op[SIM_VOP_MARKER_ADD]),
-        me.lookup_ms * a.measured.clock_mhz * 1e3 / calls,
-        me.replicate_ms * a.measured.clock_mhz * 1e3 / calls,
-        a.measured.lookup.fixed_cycles + 8 * a.measured.lookup.cycles_per_unit,
-        op[SIM_VOP_LOAD] + op[SIM_VOP_INDEX] + op[SIM_VOP_DUPLICATE],
-        100 * (1 - own_ms / me.total_ms));
+    const double *op = m->op_cycles;
+    double calls = 1024.0 * 1024.0 / m->group_lanes * 1024.0 / m->cores;
+    fprintf(fp,
+            "The kernel's dataflow is predicted within %.0f%% of the measured time. Per call, "
+            "the profile's multiply and add took %.0f cycles where the table's ops take %.0f "
+            "(%.0f + %.0f): apsim's two-word accumulate with carries (a 26-bit sum; the int16 "
+            "kernel wraps in one word) brings it to %.0f. Its lookup and replication took %.0f "
+            "and %.0f cycles per call where the table's fit at %.0f entries and its index, load "
+            "and duplicate give %.0f and %.0f. apsim's own mapping keeps the weights (%.0f MiB) "
+            "in the %.0f MiB L1 of each core instead of streaming them again for each of the %.0f "
+            "groups a core runs: %.0f%% less time than the measured kernel, a saving the kernel "
+            "leaves unused, not an error of the table. The preset's %u outputs per multiply "
+            "come from the kernel's measured call count (%.0f multiplies for a core's %.0f "
+            "MACs): a mapping that filled all %u lanes would be up to %.0fx faster still, "
+            "which no measured kernel shows.\n\n",
+            ceil(100 * fabs(ms / me.total_ms - 1)), me.compute_ms * m->clock_mhz * 1e3 / calls,
+            op[SIM_VOP_MUL] + op[SIM_VOP_ADD], op[SIM_VOP_MUL], op[SIM_VOP_ADD],
+            op[SIM_VOP_MUL] + 2 * op[SIM_VOP_ADD] +
+                2 * (op[SIM_VOP_COMPARE] + op[SIM_VOP_MARKER_ADD]),
+            me.lookup_ms * m->clock_mhz * 1e3 / calls, me.replicate_ms * m->clock_mhz * 1e3 / calls,
+            rows, m->lookup.fixed_cycles + rows * m->lookup.cycles_per_unit,
+            op[SIM_VOP_LOAD] + op[SIM_VOP_INDEX] + op[SIM_VOP_DUPLICATE],
+            1024.0 * 1024.0 * 2 / 1048576.0, m->l1_bytes / 1048576.0, groups / m->cores,
+            100 * (1 - own_ms / me.total_ms), m->group_lanes, calls,
+            1024.0 * 1024.0 * 1024.0 / m->cores, m->lanes, (double)m->lanes / m->group_lanes);
     run_close(&r);
     run_close(&own);
 }
@@ -342,13 +346,15 @@ static void resnet_rows(FILE *fp)
     static const char *const bits[] = {"int8", "int4"};
     sim_arch g = gsi(), ap;
     ck_assert_int_eq(sim_arch_find("bf_imna", &ap), BASE_OK);
-    fprintf(fp, "ResNet18 (batch 1) on the APU preset and on apsim's AP (sram, 28 nm, 0.9 V), "
-                "both at 28 nm. The APU's energy is its measured dynamic power (28.35 W running "
-                "- 17.9 W idle) over each core's busy time; its idle power over the run is "
-                "listed apart. Its table measures 16-bit ops only, so a narrower precision "
-                "changes only the accumulator's words.\n\n"
-                "| design | bits | latency (ms) | energy (mJ) | idle (mJ) | EDP (J*s) | "
-                "pJ per MAC |\n|---|---|---|---|---|---|---|\n");
+    fprintf(fp,
+            "ResNet18 (batch 1) on the APU preset and on apsim's AP (sram, 28 nm, 0.9 V), "
+            "both at 28 nm. The APU's energy is its measured dynamic power (%.2f W running "
+            "- %.1f W idle) over each core's busy time; its idle power over the run is "
+            "listed apart. Its table measures %u-bit ops only, so a narrower precision "
+            "changes only the accumulator's words.\n\n"
+            "| design | bits | latency (ms) | energy (mJ) | idle (mJ) | EDP (J*s) | "
+            "pJ per MAC |\n|---|---|---|---|---|---|---|\n",
+            g.measured.running_w, g.measured.idle_w, g.measured.element_bits);
     for (int d = 0; d < 2; d++)
         for (size_t b = 0; b < 2; b++) {
             run_ctx r;
@@ -359,8 +365,10 @@ static void resnet_rows(FILE *fp)
                     res->edp_pj_ns * 1e-21, res->energy_pj / (double)res->macs);
             run_close(&r);
         }
-    fprintf(fp, "\nThe APU's operand layout (a 1,915-cycle duplicate per k step for 8,192 "
-                "outputs) dominates its time; the AP computes where the operands lie.\n\n");
+    fprintf(fp,
+            "\nThe APU's operand layout (a %.0f-cycle duplicate per k step for %u outputs) "
+            "dominates its time; the AP computes where the operands lie.\n\n",
+            g.measured.op_cycles[SIM_VOP_DUPLICATE], g.measured.group_lanes);
 }
 
 void apu_validation_rows(FILE *fp)
