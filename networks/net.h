@@ -27,7 +27,16 @@ typedef enum net_gemm_form { NET_GEMM_NONE, NET_GEMM_CONV, NET_GEMM_FC } net_gem
       NET_GEMM_NONE)               /* average pooling, global when the window is the whole map */  \
     X(RELU, "relu", NET_GEMM_NONE) /* element-wise max(x, 0) */                                    \
     X(ADD, "add", NET_GEMM_NONE)   /* element-wise sum of two equal-shaped tensors (residual) */   \
-    X(FLATTEN, "flatten", NET_GEMM_NONE) /* C x H x W -> (C*H*W) x 1 x 1 */
+    X(FLATTEN, "flatten", NET_GEMM_NONE)         /* C x H x W -> (C*H*W) x 1 x 1 */                \
+    X(HARDSWISH, "hardswish", NET_GEMM_NONE)     /* x * relu6(x + 3) / 6 (MobileNetV3) */          \
+    X(HARDSIGMOID, "hardsigmoid", NET_GEMM_NONE) /* relu6(x + 3) / 6 */                            \
+    X(SIGMOID, "sigmoid", NET_GEMM_NONE)         /* 1 / (1 + e^-x), a table on the AP */           \
+    X(MUL, "mul", NET_GEMM_NONE) /* element-wise product; the second may be C x 1 x 1 (SE) */      \
+    X(CONCAT, "concat", NET_GEMM_NONE)   /* 2..NET_MAX_INPUTS tensors stacked along channels */    \
+    X(RESIZE, "resize", NET_GEMM_NONE)   /* upsampling by an integer factor, nearest/bilinear */   \
+    X(DECONV, "deconv", NET_GEMM_CONV)   /* transposed convolution (ONNX ConvTranspose) */         \
+    X(SOFTMAX, "softmax", NET_GEMM_NONE) /* softmax over channels, integer-only on the AP */       \
+    X(MATMUL, "matmul", NET_GEMM_NONE)   /* a (C x H x K) times b (C x K x N): two activations */
 
 typedef enum net_kind {
 #define NET_KIND_ENUM(e, s, w) NET_##e,
@@ -44,15 +53,25 @@ int net_kind_has_weights(net_kind kind);
 net_gemm_form net_kind_gemm_form(net_kind kind);
 
 /* ---- Networks ------------------------------------------------------------------------- */
+/* Most operands a layer reads (a concat's inputs). */
+#define NET_MAX_INPUTS 8
+
+/* Resize modes. */
+typedef enum net_resize_mode { NET_RESIZE_NEAREST, NET_RESIZE_BILINEAR } net_resize_mode;
+
 typedef struct net_layer {
     char *name; /* stable identifier from the YAML file, unique in the network (owned) */
     net_kind kind;
-    int n_inputs;  /* 1, or 2 for ADD */
-    int inputs[2]; /* producer layer indices (always earlier layers); -1 = network input */
+    int n_inputs;               /* 1; 2 for ADD, MUL, MATMUL; 2..NET_MAX_INPUTS for CONCAT */
+    int inputs[NET_MAX_INPUTS]; /* producer layer indices (always earlier layers); -1 = network
+                                   input */
     int c_in, h_in, w_in;
     int c_out, h_out, w_out;
     int kh, kw, stride, pad, groups; /* conv and pools (groups = 1 otherwise) */
     int has_bias;                    /* conv/fc: a bias per output channel (BN folded) */
+    int scale;                       /* resize: the integer upsampling factor (1 otherwise) */
+    net_resize_mode mode;            /* resize */
+    int out_pad;                     /* deconv: extra rows/columns at the bottom/right */
     uint64_t macs;                   /* multiply-accumulates for one image (conv/fc; 0 otherwise) */
     uint64_t n_params;               /* weights + biases */
     uint64_t n_weights;              /* weights only (n_params - biases) */
@@ -99,13 +118,16 @@ typedef struct net_layer_spec {
     long line, col;               /* where the layer sits in its source, and where errors about
                                      it point (0 = unknown); line becomes net_layer.line */
     long inputs_line, inputs_col; /* where errors about its operands point (0 = line, col) */
-    int n_inputs;                 /* the kind's: 1, or 2 for add */
-    int inputs[2];                /* producers: earlier layer indices, -1 = network input */
+    int n_inputs;                 /* the kind's: 1, 2 (add, mul, matmul), 2.. (concat) */
+    int inputs[NET_MAX_INPUTS];   /* producers: earlier layer indices, -1 = network input */
     int64_t out;                  /* conv, fc: output channels */
     int64_t kh, kw, stride, pad;  /* conv, pools (window height, width; stride; padding) */
     int64_t groups;               /* conv */
     int has_bias;                 /* conv, fc */
     int global;                   /* pools: the window is the whole input map */
+    int64_t scale;                /* resize */
+    net_resize_mode mode;         /* resize */
+    int64_t out_pad;              /* deconv */
 } net_layer_spec;
 
 /* Starts a network called name, read from path (both copied; path may be NULL and is the file

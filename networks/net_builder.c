@@ -85,7 +85,7 @@ static base_status grow(net_builder *b)
 }
 
 /* The shape producer p (or the network input, p < 0) hands on. */
-static void input_shape(const net_network *net, int p, int *c, int *h, int *w)
+void net_operand_shape(const net_network *net, int p, int *c, int *h, int *w)
 {
     const net_layer *l = p < 0 ? NULL : &net->layers[p];
     *c = l ? l->c_out : net->c_in;
@@ -106,10 +106,12 @@ static base_status check_spec(const net_network *net, const net_layer_spec *s,
     if (net_find_layer(net, s->name) >= 0)
         return base_error_at(BASE_EKEY, at->file, at->line, at->col, "duplicate layer name '%s'",
                              s->name);
-    if (s->n_inputs != row->n_inputs)
+    if (row->n_inputs ? s->n_inputs != row->n_inputs
+                      : s->n_inputs < 2 || s->n_inputs > NET_MAX_INPUTS)
         return base_error_at(BASE_EINVAL, at->file, at->line, at->col,
-                             "layer '%s': %s takes %d inputs, got %d", s->name,
-                             net_kind_name(s->kind), row->n_inputs, s->n_inputs);
+                             "layer '%s': %s takes %s%d inputs, got %d", s->name,
+                             net_kind_name(s->kind), row->n_inputs ? "" : "2 to ",
+                             row->n_inputs ? row->n_inputs : NET_MAX_INPUTS, s->n_inputs);
     for (int j = 0; j < s->n_inputs; j++)
         if (s->inputs[j] < -1 || s->inputs[j] >= (int)net->n_layers)
             return base_error_at(BASE_EINVAL, at->file, at->line, at->col,
@@ -119,12 +121,12 @@ static base_status check_spec(const net_network *net, const net_layer_spec *s,
 
 /* Reads the operands' shapes into l: all must agree (an add's residual sum). */
 static base_status operand_shapes(const net_network *net, const net_layer_spec *s, net_layer *l,
-                                  const net_at *at)
+                                  const net_at *at, int free_operands)
 {
-    input_shape(net, l->inputs[0], &l->c_in, &l->h_in, &l->w_in);
-    for (int j = 1; j < l->n_inputs; j++) {
+    net_operand_shape(net, l->inputs[0], &l->c_in, &l->h_in, &l->w_in);
+    for (int j = 1; j < l->n_inputs && !free_operands; j++) {
         int c2, h2, w2;
-        input_shape(net, l->inputs[j], &c2, &h2, &w2);
+        net_operand_shape(net, l->inputs[j], &c2, &h2, &w2);
         if (c2 != l->c_in || h2 != l->h_in || w2 != l->w_in)
             return base_error_at(BASE_ESHAPE, at->file, s->inputs_line ? s->inputs_line : at->line,
                                  s->inputs_line ? s->inputs_col : at->col,
@@ -164,11 +166,11 @@ base_status net_builder_add(net_builder *b, const net_layer_spec *s)
     l.kind = s->kind;
     l.line = s->line;
     l.n_inputs = s->n_inputs;
-    l.inputs[0] = s->inputs[0];
-    l.inputs[1] = s->n_inputs > 1 ? s->inputs[1] : -1;
-    l.kh = l.kw = l.stride = l.groups = 1;
-    if ((st = operand_shapes(net, s, &l, &at)) != BASE_OK ||
-        (st = row->shape(&l, s, &at)) != BASE_OK || (st = finish_layer(&l, &at)) != BASE_OK)
+    for (int j = 0; j < NET_MAX_INPUTS; j++)
+        l.inputs[j] = j < s->n_inputs ? s->inputs[j] : -1;
+    l.kh = l.kw = l.stride = l.groups = l.scale = 1;
+    if ((st = operand_shapes(net, s, &l, &at, row->free_operands)) != BASE_OK ||
+        (st = row->shape(net, &l, s, &at)) != BASE_OK || (st = finish_layer(&l, &at)) != BASE_OK)
         return st;
     if (!(l.name = base_strdup(s->name)))
         return oom();

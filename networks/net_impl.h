@@ -64,7 +64,10 @@ unsigned net_onnx_int_bits(int dtype);
 
 /* ---- The table --------------------------------------------------------------------------- */
 typedef struct net_kind_row {
-    int n_inputs;                 /* data operands: 1, or 2 (YAML `inputs: [a, b]`) */
+    int n_inputs; /* data operands: 1, 2 (YAML `inputs: [a, b]`), or 0: 2..NET_MAX_INPUTS */
+    /* 0: all operands must have equal shapes (checked by the builder); 1: the shape rule
+     * checks the operands itself (broadcast, concat, matmul). */
+    int free_operands;
     const char *const *yaml_keys; /* keys a YAML layer of this kind takes */
     /* Reads the kind's YAML parameters into spec (NULL: none). */
     base_status (*yaml_read)(const cfg_node *m, net_layer_spec *spec);
@@ -72,9 +75,14 @@ typedef struct net_kind_row {
     /* Lowers one such node (op is one of onnx_ops). */
     base_status (*onnx_lower)(net_onnx_importer *im, const net_onnx_node *nd,
                               net_onnx_lowered *out);
-    /* Output shape (and window fields) of l from its input shape and spec. */
-    base_status (*shape)(net_layer *l, const net_layer_spec *spec, const net_at *at);
+    /* Output shape (and window fields) of l from its input shape and spec; net holds the
+     * layers so far (the producers of l->inputs, read with net_operand_shape). */
+    base_status (*shape)(const net_network *net, net_layer *l, const net_layer_spec *spec,
+                         const net_at *at);
 } net_kind_row;
+
+/* Shape of operand p of a layer (-1 = the network input). */
+void net_operand_shape(const net_network *net, int p, int *c, int *h, int *w);
 
 /* Row of kind k (k in NET_CONV .. NET_KIND_COUNT - 1), else NULL. */
 const net_kind_row *net_kind_row_of(net_kind k);

@@ -65,8 +65,10 @@ static base_status window_params(const net_layer_spec *s, const net_at *at, net_
 }
 
 /* ---- Shape rules ----------------------------------------------------------------------------- */
-static base_status conv_shape(net_layer *l, const net_layer_spec *s, const net_at *at)
+static base_status conv_shape(const net_network *net, net_layer *l, const net_layer_spec *s,
+                              const net_at *at)
 {
+    (void)net;
     base_status st;
     if ((st = window_params(s, at, l)) != BASE_OK ||
         (st = param(at, l, "out", s->out, 1, NET_MAX_CHANNELS, &l->c_out)) != BASE_OK ||
@@ -83,8 +85,10 @@ static base_status conv_shape(net_layer *l, const net_layer_spec *s, const net_a
     return BASE_OK;
 }
 
-static base_status fc_shape(net_layer *l, const net_layer_spec *s, const net_at *at)
+static base_status fc_shape(const net_network *net, net_layer *l, const net_layer_spec *s,
+                            const net_at *at)
 {
+    (void)net;
     base_status st = param(at, l, "out", s->out, 1, NET_MAX_CHANNELS, &l->c_out);
     if (st != BASE_OK)
         return st;
@@ -98,8 +102,10 @@ static base_status fc_shape(net_layer *l, const net_layer_spec *s, const net_at 
     return BASE_OK;
 }
 
-static base_status pool_shape(net_layer *l, const net_layer_spec *s, const net_at *at)
+static base_status pool_shape(const net_network *net, net_layer *l, const net_layer_spec *s,
+                              const net_at *at)
 {
+    (void)net;
     base_status st;
     if (s->global) {
         l->kh = l->h_in;
@@ -119,8 +125,10 @@ static base_status pool_shape(net_layer *l, const net_layer_spec *s, const net_a
 }
 
 /* relu, add: the shape passes through (add operands are checked by the builder). */
-static base_status same_shape(net_layer *l, const net_layer_spec *s, const net_at *at)
+static base_status same_shape(const net_network *net, net_layer *l, const net_layer_spec *s,
+                              const net_at *at)
 {
+    (void)net;
     (void)s;
     (void)at;
     l->c_out = l->c_in;
@@ -129,8 +137,10 @@ static base_status same_shape(net_layer *l, const net_layer_spec *s, const net_a
     return BASE_OK;
 }
 
-static base_status flatten_shape(net_layer *l, const net_layer_spec *s, const net_at *at)
+static base_status flatten_shape(const net_network *net, net_layer *l, const net_layer_spec *s,
+                                 const net_at *at)
 {
+    (void)net;
     (void)s;
     long n = (long)l->c_in * l->h_in * l->w_in;
     if (n > INT_MAX)
@@ -441,13 +451,13 @@ static base_status add_onnx(net_onnx_importer *im, const net_onnx_node *nd, net_
 
 /* ---- The table --------------------------------------------------------------------------- */
 static const net_kind_row rows[NET_KIND_COUNT] = {
-    [NET_CONV] = {1, keys_conv, conv_yaml, ops_conv, conv_onnx, conv_shape},
-    [NET_FC] = {1, keys_fc, fc_yaml, ops_fc, fc_onnx, fc_shape},
-    [NET_MAXPOOL] = {1, keys_pool, pool_yaml, ops_maxpool, pool_onnx, pool_shape},
-    [NET_AVGPOOL] = {1, keys_pool, pool_yaml, ops_avgpool, pool_onnx, pool_shape},
-    [NET_RELU] = {1, keys_plain, NULL, ops_relu, relu_onnx, same_shape},
-    [NET_ADD] = {2, keys_add, NULL, ops_add, add_onnx, same_shape},
-    [NET_FLATTEN] = {1, keys_plain, NULL, ops_flatten, flatten_onnx, flatten_shape},
+    [NET_CONV] = {1, 0, keys_conv, conv_yaml, ops_conv, conv_onnx, conv_shape},
+    [NET_FC] = {1, 0, keys_fc, fc_yaml, ops_fc, fc_onnx, fc_shape},
+    [NET_MAXPOOL] = {1, 0, keys_pool, pool_yaml, ops_maxpool, pool_onnx, pool_shape},
+    [NET_AVGPOOL] = {1, 0, keys_pool, pool_yaml, ops_avgpool, pool_onnx, pool_shape},
+    [NET_RELU] = {1, 0, keys_plain, NULL, ops_relu, relu_onnx, same_shape},
+    [NET_ADD] = {2, 0, keys_add, NULL, ops_add, add_onnx, same_shape},
+    [NET_FLATTEN] = {1, 0, keys_plain, NULL, ops_flatten, flatten_onnx, flatten_shape},
 };
 
 const net_kind_row *net_kind_row_of(net_kind k)
@@ -469,6 +479,8 @@ net_kind net_kind_by_name(const char *name, char *known, size_t cap)
     if (cap)
         known[0] = '\0';
     for (int k = NET_CONV; k < NET_KIND_COUNT; k++) {
+        if (!rows[k].shape)
+            continue; /* no row yet: not a kind a file can name */
         if (strcmp(name, kind_names[k].name) == 0)
             return (net_kind)k;
         size_t used = strlen(known);

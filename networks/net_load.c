@@ -59,7 +59,8 @@ static base_status parse_kind(const cfg_node *n, net_kind *out)
     return cfg_error(n, BASE_EINVAL, "unknown layer type '%s' (%s)", s, known);
 }
 
-/* The operands of layer i: `inputs: [a, b]` for a kind with two, else `input:` (default: the
+/* The operands of layer i: `inputs: [a, b, ...]` for a kind with two or more (n_inputs 0:
+ * 2..NET_MAX_INPUTS), else `input:` (default: the
  * previous layer, or the network input for the first). */
 static base_status read_inputs(const net_builder *b, size_t i, const cfg_node *m, int n_inputs,
                                net_layer_spec *spec)
@@ -76,10 +77,15 @@ static base_status read_inputs(const net_builder *b, size_t i, const cfg_node *m
     if ((st = cfg_map_require(m, "inputs", net_kind_name(spec->kind), &n)) != BASE_OK ||
         (st = cfg_expect(n, CFG_SEQ, "inputs")) != BASE_OK)
         return st;
-    if (cfg_node_len(n) != (size_t)n_inputs)
+    size_t len = cfg_node_len(n);
+    if (n_inputs && len != (size_t)n_inputs)
         return cfg_error(n, BASE_ESHAPE, "layer '%s': %s takes exactly %d inputs, got %zu",
-                         spec->name, net_kind_name(spec->kind), n_inputs, cfg_node_len(n));
-    for (size_t j = 0; j < (size_t)n_inputs; j++)
+                         spec->name, net_kind_name(spec->kind), n_inputs, len);
+    if (!n_inputs && (len < 2 || len > NET_MAX_INPUTS))
+        return cfg_error(n, BASE_ESHAPE, "layer '%s': %s takes 2 to %d inputs, got %zu", spec->name,
+                         net_kind_name(spec->kind), NET_MAX_INPUTS, len);
+    spec->n_inputs = (int)len;
+    for (size_t j = 0; j < len; j++)
         if ((st = resolve_input(b, cfg_seq_at(n, j), &spec->inputs[j])) != BASE_OK)
             return st;
     spec->inputs_line = cfg_node_line(n);
