@@ -37,6 +37,8 @@ typedef struct exec_qlayer {
     exec_requant rq;  /* used when the layer narrows its result (o_bits < result bits) */
     double w_scale;   /* real value of one weight LSB (1 for synthetic models) */
     double out_scale; /* real value of one output LSB (set by calibration) */
+    int32_t three;    /* hardswish, hardsigmoid: the integer of +3.0 in the input's scale,
+                         1 .. 2^(a-2) (six = 2 three); 2^(a-3) (at least 1) until calibrated */
 } exec_qlayer;
 
 /* A conv/fc product other than the exact one, for modelling another design's arithmetic in
@@ -55,7 +57,8 @@ typedef struct exec_qmodel {
 } exec_qmodel;
 
 /* A model with zero weights, zero biases (allocated for the layers that have one) and
- * identity-like requantization. Groups other than 1 are BASE_EUNSUPPORTED; BASE_ENOMEM. Free
+ * identity-like requantization; a grouped conv's weights are c_out x (c_in / groups) x kh x kw
+ * (ONNX's layout). BASE_ENOMEM; BASE_EUNSUPPORTED for a kind without an executor row. Free
  * with exec_qmodel_free. */
 base_status exec_qmodel_new(const net_network *net, const net_bitcfg *bits, exec_qmodel **out);
 void exec_qmodel_free(exec_qmodel *qm);
@@ -111,7 +114,7 @@ int64_t exec_wrap_signed(int64_t v, unsigned bits);
 int64_t exec_shr_round(int64_t v, unsigned shift);
 /* splitmix64: one step of the seeded generator of synthetic data and initial weights. */
 uint64_t exec_splitmix64(uint64_t *state);
-/* Reduction length K of a conv/fc layer: c_in x kh x kw. */
+/* Reduction length K of a conv/fc layer: c_in / groups x kh x kw. */
 uint64_t exec_layer_k(const net_layer *l);
 /* The next width-bit field of a row layout at *col (advanced past it). */
 ap_field exec_take_field(unsigned *col, unsigned width);

@@ -58,6 +58,10 @@ typedef struct exec_kind_row {
     unsigned (*cols)(const exec_layer_ctx *lc, const sim_candidate *c, const sim_arch *arch);
     bool view;          /* a view of its input: never requantized, no AP work */
     bool halves_inputs; /* its inputs are calibrated to half their range (residual add) */
+    /* Calibration of a kind with constants or a scale of its own (NULL: the result's scale is
+     * its first input's, times w_scale for conv/fc): sets the layer's constants from its
+     * inputs' calibrated scales and *s_src, the real value of one LSB of its raw result. */
+    void (*calibrate)(exec_qmodel *qm, size_t li, double *s_src);
 } exec_kind_row;
 extern const exec_kind_row exec_kind_rows[NET_KIND_COUNT];
 

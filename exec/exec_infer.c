@@ -33,7 +33,7 @@ uint64_t exec_splitmix64(uint64_t *state)
 
 uint64_t exec_layer_k(const net_layer *l)
 {
-    return (uint64_t)l->c_in * (uint64_t)l->kh * (uint64_t)l->kw;
+    return (uint64_t)(l->c_in / l->groups) * (uint64_t)l->kh * (uint64_t)l->kw;
 }
 
 static int32_t rand_signed(uint64_t *s, unsigned bits)
@@ -93,10 +93,13 @@ base_status exec_qmodel_new(const net_network *net, const net_bitcfg *bits, exec
         if (!exec_kind_rows[net->layers[i].kind].ref)
             return BASE_ERROR(BASE_EUNSUPPORTED, "layer '%s': kind '%s' has no bit-exact execution",
                               net->layers[i].name, net_kind_name(net->layers[i].kind));
-    for (size_t i = 0; i < net->n_layers; i++)
-        if (net->layers[i].groups != 1)
-            return BASE_ERROR(BASE_EUNSUPPORTED, "layer '%s': grouped convolution is not supported",
-                              net->layers[i].name);
+    for (size_t i = 0; i < net->n_layers; i++) {
+        net_kind k = net->layers[i].kind;
+        if ((k == NET_HARDSWISH || k == NET_HARDSIGMOID) && bits->bits[i].a_bits < 2)
+            return BASE_ERROR(BASE_EUNSUPPORTED,
+                              "layer '%s': %s needs inputs of at least 2 bits, got %u",
+                              net->layers[i].name, net_kind_name(k), bits->bits[i].a_bits);
+    }
     exec_qmodel *qm = base_calloc(1, sizeof *qm);
     if (!qm)
         return BASE_ERROR(BASE_ENOMEM, "out of memory");
@@ -113,6 +116,8 @@ base_status exec_qmodel_new(const net_network *net, const net_bitcfg *bits, exec
         q->rq.scale_b = 1;
         q->rq.shift = 1;
         q->rq.pre_shift = 1;
+        unsigned a = bits->bits[i].a_bits;
+        q->three = a > 3 ? (int32_t)1 << (a - 3) : 1;
         if (!net_kind_has_weights(l->kind))
             continue;
         q->weight = base_calloc((size_t)(exec_layer_k(l) * (uint64_t)l->c_out), sizeof *q->weight);
@@ -278,6 +283,8 @@ static base_status forward(exec_qmodel *qm, const int32_t *input, size_t n_image
         double s_src = s_in;
         if (net_kind_has_weights(l->kind))
             s_src = s_in * qm->layers[li].w_scale;
+        if (h->calibrate && exec_kind_rows[l->kind].calibrate)
+            exec_kind_rows[l->kind].calibrate(qm, li, &s_src);
         if (h->calibrate && h->bias_fn && qm->layers[li].bias)
             h->bias_fn(qm, li, s_src, h->bias_ctx); /* the input's scale is calibrated by now */
         const exec_layer_ctx lc = exec_layer_at(qm, li);

@@ -2,6 +2,7 @@
  * reference and its fold on ap_core arrays (conv/fc through the shared GEMM row program of
  * exec_gemm.c, element-wise and pooling kinds one output per row or group of rows), as the
  * planner maps it in sim/sim_plan.c (docs/SIM_MODEL.md, docs/INFERENCE.md). */
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -13,6 +14,14 @@
 static unsigned conv_in_width(const net_network *net, size_t li, const net_layer_bits *b)
 {
     return sim_act_width(net, li, b->a_bits);
+}
+
+/* Offset in the input of the first channel output channel oc reads: a grouped conv's group
+ * g = oc / (c_out / groups) reads channels g x c_in / groups onwards (0 for groups 1). */
+static size_t group_in_offset(const net_layer *l, size_t oc)
+{
+    size_t cg = (size_t)(l->c_in / l->groups);
+    return oc / (size_t)(l->c_out / l->groups) * cg * (size_t)l->h_in * (size_t)l->w_in;
 }
 
 /* Raw (pre-requantization) results of a conv/fc layer for one image. */
@@ -27,6 +36,7 @@ static void ref_gemm(const exec_layer_ctx *lc, const int32_t *x, const int32_t *
     (void)x2;
     for (int oc = 0; oc < l->c_out; oc++) {
         int64_t *acc = raw + (size_t)oc * m;
+        const int32_t *xg = x + group_in_offset(l, (size_t)oc);
         for (size_t p = 0; p < m; p++)
             acc[p] = q->bias ? q->bias[oc] : 0;
         for (size_t i = 0; i < k; i++) {
@@ -39,7 +49,7 @@ static void ref_gemm(const exec_layer_ctx *lc, const int32_t *x, const int32_t *
                 int y = oy * l->stride - l->pad + ky;
                 if (y < 0 || y >= l->h_in)
                     continue;
-                const int32_t *row = x + (size_t)c * hw_in + (size_t)y * (size_t)l->w_in;
+                const int32_t *row = xg + (size_t)c * hw_in + (size_t)y * (size_t)l->w_in;
                 int64_t *out = acc + (size_t)oy * (size_t)l->w_out;
                 for (int ox = 0; ox < l->w_out; ox++) {
                     int xx = ox * l->stride - l->pad + kx;
@@ -69,6 +79,50 @@ static void ref_add(const exec_layer_ctx *lc, const int32_t *x, const int32_t *x
     const unsigned a = lc->b->a_bits;
     for (size_t j = 0; j < (size_t)net_layer_out_elems(lc->l); j++)
         raw[j] = exec_wrap_signed(exec_wrap_signed(x[j], a) + exec_wrap_signed(x2[j], a), a);
+}
+
+/* hardsigmoid: t = min(max(x + three, 0), six), six = 2 three; hardswish: x t (one signed
+ * product of a and a + 1 bits, exact); the 1/6 is folded into the requantization. */
+static void ref_hard(const exec_layer_ctx *lc, const int32_t *x, int64_t *raw, bool swish)
+{
+    const unsigned a = lc->b->a_bits;
+    const int64_t three = lc->q->three, six = 2 * three;
+    for (size_t j = 0; j < (size_t)net_layer_out_elems(lc->l); j++) {
+        int64_t v = exec_wrap_signed(x[j], a), t = v + three;
+        t = t < 0 ? 0 : t > six ? six : t;
+        raw[j] = swish ? v * t : t;
+    }
+}
+
+static void ref_hardswish(const exec_layer_ctx *lc, const int32_t *x, const int32_t *x2,
+                          int64_t *raw)
+{
+    (void)x2;
+    ref_hard(lc, x, raw, true);
+}
+
+static void ref_hardsigmoid(const exec_layer_ctx *lc, const int32_t *x, const int32_t *x2,
+                            int64_t *raw)
+{
+    (void)x2;
+    ref_hard(lc, x, raw, false);
+}
+
+/* Element j's value of mul's second operand: its own, or its channel's when C x 1 x 1. */
+static size_t mul_index(const net_layer *l, const net_network *net, size_t j)
+{
+    int p = l->inputs[1];
+    size_t hw2 = p < 0 ? (size_t)net->h_in * (size_t)net->w_in
+                       : (size_t)net->layers[p].h_out * (size_t)net->layers[p].w_out;
+    return hw2 == 1 ? j / ((size_t)l->h_out * (size_t)l->w_out) : j;
+}
+
+static void ref_mul(const exec_layer_ctx *lc, const int32_t *x, const int32_t *x2, int64_t *raw)
+{
+    const unsigned a = lc->b->a_bits;
+    for (size_t j = 0; j < (size_t)net_layer_out_elems(lc->l); j++)
+        raw[j] =
+            exec_wrap_signed(x[j], a) * exec_wrap_signed(x2[mul_index(lc->l, lc->qm->net, j)], a);
 }
 
 /* Pooling: the window's maximum (padding never wins) or its sum (padding counts 0). */
@@ -220,7 +274,8 @@ static void gemm_fill(void *ctx, uint64_t j, bool weight, size_t r0, size_t n, u
                 o[c - c0] = ws->r_i[c] < k ? (uint32_t)row[ws->r_i[c]] : 0;
         } else {
             int yb = (int)rw.py * l->stride - l->pad, xb = (int)rw.px * l->stride - l->pad;
-            int64_t base = (int64_t)yb * (int64_t)w + xb; /* the window origin's offset */
+            /* the window origin's offset, in the channels of the output channel's group */
+            int64_t base = (int64_t)yb * (int64_t)w + xb + (int64_t)group_in_offset(l, rw.oc);
             for (size_t c = c0; c < c1; c++) {
                 unsigned y = (unsigned)(yb + ws->r_ky[c]), xx = (unsigned)(xb + ws->r_kx[c]);
                 /* negative coordinates wrap above h, w */
@@ -303,6 +358,61 @@ static base_status elt_add(const exec_fold *f, unsigned *col, ap_field *result)
     if (st == BASE_OK)
         st = ap_add(f->arr, f1, f0, (*col)++);
     *result = f0;
+    return st;
+}
+
+/* Loads rows' values fn(f, element) (wrapped to their field's width) into fld. */
+static base_status load_rows(const exec_fold *f, ap_field fld,
+                             int64_t (*fn)(const exec_fold *f, size_t e))
+{
+    const size_t rows = f->n_out * f->group;
+    for (size_t r = 0; r < rows; r++)
+        f->ws->vals[r] = (uint32_t)fn(f, f->base + r) & exec_mask_u(fld.width);
+    return ap_array_field_load(f->arr, fld, f->ws->vals, rows);
+}
+
+static int64_t val_x(const exec_fold *f, size_t e)
+{
+    return exec_wrap_signed(f->x[e], f->lc->b->a_bits);
+}
+static int64_t val_y(const exec_fold *f, size_t e)
+{
+    return exec_wrap_signed(f->x2[mul_index(f->lc->l, f->lc->qm->net, e)], f->lc->b->a_bits);
+}
+static int64_t val_three(const exec_fold *f, size_t e)
+{
+    (void)e;
+    return f->lc->q->three;
+}
+static int64_t val_six(const exec_fold *f, size_t e)
+{
+    (void)e;
+    return 2 * (int64_t)f->lc->q->three;
+}
+
+/* hardswish, hardsigmoid, mul: the fields of sim_act_layout loaded (x sign-extended into t,
+ * the constants in every row, mul's second operand per row or per channel), then the shared
+ * op program sim_act_ops. */
+static base_status elt_act(const exec_fold *f, unsigned *col, ap_field *result)
+{
+    const net_kind kind = f->lc->l->kind;
+    sim_act_fields a;
+    sim_act_layout(kind, f->lc->b->a_bits, &a);
+    base_status st = BASE_OK;
+    if (a.x.width)
+        st = load_rows(f, a.x, val_x);
+    if (st == BASE_OK && a.y.width)
+        st = load_rows(f, a.y, val_y);
+    if (st == BASE_OK && a.t.width)
+        st = load_rows(f, a.t, val_x);
+    if (st == BASE_OK && a.three.width)
+        st = load_rows(f, a.three, val_three);
+    if (st == BASE_OK && a.six.width)
+        st = load_rows(f, a.six, val_six);
+    if (st == BASE_OK)
+        st = sim_act_ops(f->arr, kind, &a);
+    *result = a.result;
+    *col = a.cols;
     return st;
 }
 
@@ -403,6 +513,10 @@ static base_status fold_add(const exec_fold *f)
 {
     return fold_elt(f, elt_add);
 }
+static base_status fold_act(const exec_fold *f)
+{
+    return fold_elt(f, elt_act);
+}
 static base_status fold_maxpool(const exec_fold *f)
 {
     return fold_elt(f, elt_maxpool);
@@ -440,16 +554,52 @@ static unsigned cols_elt(const exec_layer_ctx *lc, const sim_candidate *c, const
     return (unsigned)(l->kh * l->kw) * lc->b->a_bits + 2 * lc->b->a_bits + 2 * lc->src + 4 +
            sim_requant_cols(lc->src, lc->o);
 }
+static unsigned cols_act(const exec_layer_ctx *lc, const sim_candidate *c, const sim_arch *arch)
+{
+    sim_act_fields a;
+    (void)c;
+    (void)arch;
+    sim_act_layout(lc->l->kind, lc->b->a_bits, &a);
+    return a.cols + 1 + sim_requant_cols(lc->src, lc->o);
+}
 
 /* Result bits before requantization: a conv/fc accumulator, an average pool's window sum. */
 static unsigned bits_gemm(const net_network *net, size_t li, const net_layer_bits *b)
 {
     return conv_in_width(net, li, b) + b->w_bits + sim_ceil_log2(exec_layer_k(&net->layers[li]));
 }
+static unsigned bits_act(const net_network *net, size_t li, const net_layer_bits *b)
+{
+    return sim_act_result_bits(net->layers[li].kind, b->a_bits);
+}
 static unsigned bits_window_sum(const net_network *net, size_t li, const net_layer_bits *b)
 {
     const net_layer *l = &net->layers[li];
     return b->a_bits + sim_ceil_log2((uint64_t)(l->kh * l->kw));
+}
+
+/* The scale of a layer's operand k (its producer's, or the network input's). */
+static double operand_scale(const exec_qmodel *qm, size_t li, int k)
+{
+    int p = qm->net->layers[li].inputs[k];
+    return p < 0 ? qm->in_scale : qm->layers[p].out_scale;
+}
+
+/* hardswish, hardsigmoid: three = round(3.0 / s_in) within 1 .. 2^(a-2); the raw result is
+ * t (hardsigmoid, real t s_in / 6) or x t (hardswish, real x t s_in^2 / 6). */
+static void calib_hard(exec_qmodel *qm, size_t li, double *s_src)
+{
+    const double s_in = operand_scale(qm, li, 0);
+    const unsigned a = qm->bits->bits[li].a_bits;
+    const double top = ldexp(1.0, (int)a - 2), v = s_in > 0 ? nearbyint(3.0 / s_in) : top;
+    qm->layers[li].three = (int32_t)(v < 1 ? 1 : v > top ? top : v);
+    *s_src = (qm->net->layers[li].kind == NET_HARDSWISH ? s_in * s_in : s_in) / 6.0;
+}
+
+/* mul: the product of the operands' scales. */
+static void calib_mul(exec_qmodel *qm, size_t li, double *s_src)
+{
+    *s_src = operand_scale(qm, li, 0) * operand_scale(qm, li, 1);
 }
 
 /* The executor's row of each layer kind (absent: no bit-exact execution). Adding a kind adds
@@ -463,6 +613,10 @@ const exec_kind_row exec_kind_rows[NET_KIND_COUNT] = {
     [NET_RELU] = {NULL, ref_relu, fold_relu, NULL, cols_elt, false, false},
     [NET_ADD] = {NULL, ref_add, fold_add, NULL, cols_elt, false, true},
     [NET_FLATTEN] = {NULL, ref_view, NULL, NULL, NULL, true, false},
+    [NET_HARDSWISH] = {bits_act, ref_hardswish, fold_act, NULL, cols_act, false, false, calib_hard},
+    [NET_HARDSIGMOID] = {bits_act, ref_hardsigmoid, fold_act, NULL, cols_act, false, false,
+                         calib_hard},
+    [NET_MUL] = {bits_act, ref_mul, fold_act, NULL, cols_act, false, false, calib_mul},
 };
 
 unsigned exec_result_bits(const net_network *net, size_t li, const net_layer_bits *b)

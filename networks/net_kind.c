@@ -5,6 +5,7 @@
  * conv as a per-channel bias, as HAWQ-V3 does (Yao et al., ICML 2021). Adding a layer kind:
  * its NET_KIND_LIST line in net.h, one row here and the functions the row names. */
 #include <limits.h>
+#include <math.h>
 #include <string.h>
 
 #include "networks/net_impl.h"
@@ -137,6 +138,22 @@ static base_status same_shape(const net_network *net, net_layer *l, const net_la
     return BASE_OK;
 }
 
+/* mul: the second operand has the first's shape, or is C x 1 x 1 (one value per channel,
+ * broadcast over H x W: the squeeze-and-excite scale). */
+static base_status mul_shape(const net_network *net, net_layer *l, const net_layer_spec *s,
+                             const net_at *at)
+{
+    int c2, h2, w2;
+    net_operand_shape(net, l->inputs[1], &c2, &h2, &w2);
+    if (c2 != l->c_in || !((h2 == l->h_in && w2 == l->w_in) || (h2 == 1 && w2 == 1)))
+        return base_error_at(BASE_ESHAPE, at->file, s->inputs_line ? s->inputs_line : at->line,
+                             s->inputs_line ? s->inputs_col : at->col,
+                             "layer '%s': mul operands %dx%dx%d and %dx%dx%d: the second must "
+                             "have the first's shape or be %dx1x1 (broadcast per channel)",
+                             l->name, l->c_in, l->h_in, l->w_in, c2, h2, w2, l->c_in);
+    return same_shape(net, l, s, at);
+}
+
 static base_status flatten_shape(const net_network *net, net_layer *l, const net_layer_spec *s,
                                  const net_at *at)
 {
@@ -261,6 +278,9 @@ static const char *const ops_avgpool[] = {"AveragePool", "GlobalAveragePool", NU
 static const char *const ops_relu[] = {"Relu", "Clip", NULL};
 static const char *const ops_add[] = {"Add", NULL};
 static const char *const ops_flatten[] = {"Flatten", "Reshape", NULL};
+static const char *const ops_hardswish[] = {"HardSwish", NULL};
+static const char *const ops_hardsigmoid[] = {"HardSigmoid", NULL};
+static const char *const ops_mul[] = {"Mul", NULL};
 
 /* Bits of a conv/fc node: QOperator (QLinear*) zero points, integer ops (*Integer) accumulate
  * at 32 bits, QDQ takes the widths of the dequantized input and weight. */
@@ -449,6 +469,44 @@ static base_status add_onnx(net_onnx_importer *im, const net_onnx_node *nd, net_
     return BASE_OK;
 }
 
+/* HardSigmoid y = max(0, min(1, alpha x + beta)) is relu6(x + 3) / 6 when its offset
+ * beta / alpha is 3 and its top 1 / alpha is 6 in x's units (alpha 1/6, beta 1/2: PyTorch's
+ * export); the kind's integer constants are those, in x's scale. */
+static base_status hardsigmoid_onnx(net_onnx_importer *im, const net_onnx_node *nd,
+                                    net_onnx_lowered *out)
+{
+    const net_onnx_attr *a = net_onnx_attr_find(nd, "alpha"), *b = net_onnx_attr_find(nd, "beta");
+    double alpha = a && a->has_f ? a->f : 0.2, beta = b && b->has_f ? b->f : 0.5;
+    double offset = alpha > 0 ? beta / alpha : 0, top = alpha > 0 ? 1 / alpha : 0;
+    if (fabs(offset - 3.0) > 1e-4 || fabs(top - 6.0) > 1e-4)
+        return base_error_at(BASE_EUNSUPPORTED, net_onnx_graph_of(im)->path, 0, 0,
+                             "node '%s' (HardSigmoid): alpha %g, beta %g give offset %g and top %g "
+                             "in x's units; apsim's hardsigmoid is relu6(x + 3) / 6 (alpha 1/6, "
+                             "beta 0.5)",
+                             nd->name, alpha, beta, offset, top);
+    return pass_bits(im, nd, out);
+}
+
+/* A Mul of two activations (the second of the first's shape or C x 1 x 1); a Mul by a constant
+ * outside the hard-swish patterns (net_onnx_pattern.c) is not modelled. */
+static base_status mul_onnx(net_onnx_importer *im, const net_onnx_node *nd, net_onnx_lowered *out)
+{
+    const net_onnx_value *a = net_onnx_input(im, nd, 0), *b = net_onnx_input(im, nd, 1);
+    if (nd->n_inputs != 2 || !a || !b)
+        return base_error_at(BASE_ESHAPE, net_onnx_graph_of(im)->path, 0, 0,
+                             "node '%s' (Mul): inputs are not produced earlier", nd->name);
+    if (a->layer == -2 || b->layer == -2)
+        return base_error_at(BASE_EUNSUPPORTED, net_onnx_graph_of(im)->path, 0, 0,
+                             "node '%s' (Mul): a product with a constant is not supported "
+                             "(only within a hard-swish or hard-sigmoid pattern)",
+                             nd->name);
+    out->spec.inputs[0] = a->layer;
+    out->spec.inputs[1] = b->layer;
+    out->a_bits = a->bits > b->bits ? a->bits : b->bits;
+    out->out_bits = a->bits && b->bits ? a->bits + b->bits : 0;
+    return BASE_OK;
+}
+
 /* ---- The table --------------------------------------------------------------------------- */
 static const net_kind_row rows[NET_KIND_COUNT] = {
     [NET_CONV] = {1, 0, keys_conv, conv_yaml, ops_conv, conv_onnx, conv_shape},
@@ -458,6 +516,9 @@ static const net_kind_row rows[NET_KIND_COUNT] = {
     [NET_RELU] = {1, 0, keys_plain, NULL, ops_relu, relu_onnx, same_shape},
     [NET_ADD] = {2, 0, keys_add, NULL, ops_add, add_onnx, same_shape},
     [NET_FLATTEN] = {1, 0, keys_plain, NULL, ops_flatten, flatten_onnx, flatten_shape},
+    [NET_HARDSWISH] = {1, 0, keys_plain, NULL, ops_hardswish, pass_bits, same_shape},
+    [NET_HARDSIGMOID] = {1, 0, keys_plain, NULL, ops_hardsigmoid, hardsigmoid_onnx, same_shape},
+    [NET_MUL] = {2, 1, keys_add, NULL, ops_mul, mul_onnx, mul_shape},
 };
 
 const net_kind_row *net_kind_row_of(net_kind k)

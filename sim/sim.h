@@ -506,6 +506,31 @@ void sim_gemm_layout_place(sim_gemm_layout *lay, sim_placement placement);
 ap_field sim_gemm_act_field(const sim_gemm_layout *lay, uint64_t slot);
 ap_field sim_gemm_wt_field(const sim_gemm_layout *lay, uint64_t slot);
 
+/* The row program of the hard activations and the element-wise product (sim_act.c), one
+ * output per row, shared by the planner's trace and bit-exact execution (exec/exec_kinds.c):
+ * the fields, then the ops after the loads. hardsigmoid: t := x + three (x sign-extended to
+ * w = a + 1 bits), t := max(t, 0), t := min(t, six) (as s := t + six, t := max(six, t),
+ * s := s - t); hardswish: then p := x * t (a + w bits); mul: p := x * y (2a bits). */
+typedef struct sim_act_fields {
+    ap_field x;     /* hardswish, mul: x at a bits */
+    ap_field y;     /* mul: the second operand at a bits */
+    ap_field t;     /* hard*: x sign-extended to a + 1 bits, then x + three */
+    ap_field three; /* hard*: the constant three, loaded in every row */
+    ap_field six;   /* hard*: the constant six = 2 three */
+    ap_field sum;   /* hard*: t + six, then min(t, six) */
+    ap_field prod;  /* hardswish, mul: the product */
+    ap_field result;
+    unsigned carry;
+    unsigned cols; /* columns used: the next free column */
+} sim_act_fields;
+/* The fields of kind (NET_HARDSWISH, NET_HARDSIGMOID or NET_MUL) at a-bit inputs. */
+void sim_act_layout(net_kind kind, unsigned a, sim_act_fields *f);
+/* The kind's ops on arr after its fields are loaded; the result is left in f->result.
+ * ap_core's errors (BASE_EINVAL for operands past 16 bits). */
+base_status sim_act_ops(ap_array *arr, net_kind kind, const sim_act_fields *f);
+/* Result bits before requantization: hardsigmoid a + 1, hardswish 2a + 1, mul 2a. */
+unsigned sim_act_result_bits(net_kind kind, unsigned a);
+
 /* The GEMM mapping with n_chunks rows per output (a power of two): fills c and sets *fits, or
  * leaves *fits false when this candidate does not fit a CAP row (a result, not an error).
  * BASE_ECAPACITY (with a message) when the accumulator exceeds 32 bits, whatever the

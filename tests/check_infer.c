@@ -21,25 +21,6 @@ static void load_int8(const char *name, const char *yaml, net_network **net, net
     ck_assert_int_eq(net_bitcfg_uniform("int8", *net, bits), BASE_OK);
 }
 
-/* Grouped convolutions have no functional execution: exec_qmodel_new refuses them. */
-START_TEST(test_qmodel_new_rejects_grouped_conv)
-{
-    static const char yaml[] = "name: grouped\n"
-                               "input: {channels: 4, height: 6, width: 6}\n"
-                               "layers:\n"
-                               "  - {name: dw, type: conv, out: 4, kernel: 3, pad: 1, groups: 4}\n";
-    net_network *net = NULL;
-    net_bitcfg *bits = NULL;
-    exec_qmodel *qm = NULL;
-    load_int8("grouped.yaml", yaml, &net, &bits);
-    ck_assert_int_eq(exec_qmodel_new(net, bits, &qm), BASE_EUNSUPPORTED);
-    ck_assert_ptr_null(qm);
-    ck_assert_ptr_nonnull(strstr(base_last_error(), "grouped convolution"));
-    net_bitcfg_free(bits);
-    net_free(net);
-}
-END_TEST
-
 /* A layer kind without an executor row is refused up front, named in the message. */
 START_TEST(test_qmodel_new_rejects_kind_without_row)
 {
@@ -172,10 +153,9 @@ static sim_arch small_arch(void)
     return a;
 }
 
-/* Runs net under spec on both paths and checks outputs and counters. */
-static void check_network(const char *name, int side, const char *spec, uint64_t seed)
+/* Runs net under spec on both paths and checks outputs and counters; frees net. */
+static void check_loaded(net_network *net, const char *name, const char *spec, uint64_t seed)
 {
-    net_network *net = load_resized(name, side);
     net_bitcfg *bits = NULL;
     tech_params *tech = NULL;
     exec_qmodel *qm = NULL;
@@ -245,6 +225,50 @@ static void check_network(const char *name, int side, const char *spec, uint64_t
     net_bitcfg_free(bits);
     net_free(net);
 }
+
+static void check_network(const char *name, int side, const char *spec, uint64_t seed)
+{
+    check_loaded(load_resized(name, side), name, spec, seed);
+}
+
+/* A small MobileNetV3-like network (Howard et al., ICCV 2019): a hard-swish stem, an inverted
+ * residual block (1x1 expansion, depthwise conv, squeeze-and-excite (global pool, 1x1 convs, relu,
+ * hard-sigmoid, a per-channel mul), a pointwise projection with a residual add, a grouped conv, and
+ * a classifier. */
+static const char mobile_yaml[] =
+    "name: mobile_tiny\n"
+    "input: {channels: 3, height: 12, width: 12}\n"
+    "layers:\n"
+    "  - {name: stem, type: conv, out: 8, kernel: 3, stride: 2, pad: 1}\n"
+    "  - {name: stem_hs, type: hardswish}\n"
+    "  - {name: block_in, type: conv, out: 8, kernel: 1}\n"
+    "  - {name: expand, type: conv, out: 8, kernel: 1}\n"
+    "  - {name: expand_hs, type: hardswish}\n"
+    "  - {name: dw, type: conv, out: 8, kernel: 3, pad: 1, groups: 8}\n"
+    "  - {name: dw_hs, type: hardswish}\n"
+    "  - {name: se_pool, type: avgpool, global: true}\n"
+    "  - {name: se_fc1, type: conv, out: 4, kernel: 1}\n"
+    "  - {name: se_relu, type: relu}\n"
+    "  - {name: se_fc2, type: conv, out: 8, kernel: 1}\n"
+    "  - {name: se_gate, type: hardsigmoid}\n"
+    "  - {name: se_scale, type: mul, inputs: [dw_hs, se_gate]}\n"
+    "  - {name: project, type: conv, out: 8, kernel: 1}\n"
+    "  - {name: res, type: add, inputs: [project, block_in]}\n"
+    "  - {name: grouped, type: conv, out: 12, kernel: 3, pad: 1, groups: 4}\n"
+    "  - {name: pool, type: avgpool, global: true}\n"
+    "  - {name: flat, type: flatten}\n"
+    "  - {name: fc, type: fc, out: 10}\n";
+
+START_TEST(test_infer_mobile_bit_exact)
+{
+    static const char *const specs[] = {"int8", "w4a6"};
+    net_network *net = NULL;
+    ck_assert_msg(net_load_string("mobile_tiny.yaml", mobile_yaml, strlen(mobile_yaml), &net) ==
+                      BASE_OK,
+                  "%s", base_last_error());
+    check_loaded(net, "mobile_tiny", specs[_i], 3u + (uint64_t)_i);
+}
+END_TEST
 
 START_TEST(test_infer_resnet18_bit_exact)
 {
@@ -421,9 +445,12 @@ Suite *infer_suite(void)
     tcase_add_test(tc, test_infer_hawq_mixed_bit_exact);
     tcase_add_test(tc, test_infer_errors);
     suite_add_tcase(s, tc);
+    tc = tcase_create("mobile");
+    tcase_set_timeout(tc, 120);
+    tcase_add_loop_test(tc, test_infer_mobile_bit_exact, 0, 2);
+    suite_add_tcase(s, tc);
     tc = tcase_create("requant");
     tcase_add_loop_test(tc, test_requant_choose_precision, 0, 4);
-    tcase_add_test(tc, test_qmodel_new_rejects_grouped_conv);
     tcase_add_test(tc, test_counters_add);
     tcase_add_test(tc, test_qmodel_new_rejects_kind_without_row);
     tcase_add_test(tc, test_gemm_layout_matches_plan);
