@@ -243,7 +243,7 @@ START_TEST(test_net_error_types_and_ranges)
 {
     net_fails(HDR "  - {name: c, type: convolution}\n", BASE_EINVAL,
               "n.yaml:4:21: error: unknown layer type 'convolution' (conv, fc, maxpool, "
-              "avgpool, relu, add, flatten)");
+              "avgpool, relu, add, flatten, hardswish, hardsigmoid, mul)");
     net_fails(HDR "  - {name: c, type: conv, out: 0, kernel: 3}\n", BASE_ERANGE,
               "n.yaml:4:32: error: value 0 is outside 1..1048576");
     net_fails(HDR "  - {name: c, type: conv, out: 4, kernel: [3, 3, 3]}\n", BASE_ETYPE,
@@ -281,6 +281,75 @@ START_TEST(test_net_error_shapes)
               BASE_ESHAPE,
               "n.yaml:4:5: error: layer 'f': flattened size 4503599627370496 is too "
               "large");
+}
+END_TEST
+
+/* hardswish, hardsigmoid and mul (MobileNetV3's activations and squeeze-and-excite scale):
+ * shapes pass through, no MACs or parameters; mul's second operand may be C x 1 x 1. */
+START_TEST(test_net_mobile_kinds)
+{
+    net_network *net =
+        net_ok(HDR "  - {name: c, type: conv, out: 4, kernel: 3, pad: 1}\n"
+                   "  - {name: hs, type: hardswish}\n"
+                   "  - {name: dw, type: conv, out: 4, kernel: 3, stride: 2, pad: 1, groups: 4}\n"
+                   "  - {name: g, type: avgpool, global: true}\n"
+                   "  - {name: e, type: conv, out: 4, kernel: 1}\n"
+                   "  - {name: hsig, type: hardsigmoid}\n"
+                   "  - {name: se, type: mul, inputs: [dw, hsig]}\n"
+                   "  - {name: sq, type: mul, inputs: [se, dw]}\n");
+    const net_layer *hs = &net->layers[idx(net, "hs")], *dw = &net->layers[idx(net, "dw")];
+    ck_assert_int_eq(hs->kind, NET_HARDSWISH);
+    ck_assert_int_eq(hs->c_out * 100 + hs->h_out * 10 + hs->w_out, 488);
+    ck_assert_uint_eq(hs->macs + hs->n_params, 0);
+    ck_assert_uint_eq(dw->macs, 4ull * 4 * 4 * 9); /* 4 channels, 4x4 outputs, a 3x3 window */
+    ck_assert_uint_eq(dw->n_params, 4ull * 9 + 4);
+    const net_layer *hsig = &net->layers[idx(net, "hsig")], *se = &net->layers[idx(net, "se")];
+    ck_assert_str_eq(net_kind_name(hsig->kind), "hardsigmoid");
+    ck_assert_int_eq(hsig->h_out * 10 + hsig->w_out, 11);
+    ck_assert_str_eq(net_kind_name(se->kind), "mul");
+    ck_assert_int_eq(se->n_inputs, 2);
+    ck_assert_int_eq(se->inputs[1], idx(net, "hsig"));
+    ck_assert_int_eq(se->c_out * 100 + se->h_out * 10 + se->w_out, 444);
+    ck_assert_uint_eq(se->macs + se->n_params, 0);
+    ck_assert_int_eq(net->layers[idx(net, "sq")].h_out, 4);
+    ck_assert_int_eq(net_kind_has_weights(NET_MUL), 0);
+    net_free(net);
+}
+END_TEST
+
+START_TEST(test_net_mobile_kinds_errors)
+{
+    net_fails(HDR "  - {name: h, type: hardswish, kernel: 3}\n", BASE_EKEY,
+              "n.yaml:4:32: error: unknown key 'kernel' in 'hardswish'");
+    net_fails(HDR "  - {name: h, type: hardsigmoid, inputs: [input]}\n", BASE_EKEY,
+              "n.yaml:4:34: error: unknown key 'inputs' in 'hardsigmoid'");
+    net_fails(HDR "  - {name: h, type: hardsigmoid, input: ghost}\n", BASE_ENOTFOUND,
+              "n.yaml:4:41: error: input 'ghost' names no earlier layer");
+    net_fails(HDR "  - {name: m, type: mul, input: input}\n", BASE_EKEY,
+              "n.yaml:4:26: error: unknown key 'input' in 'mul'");
+    net_fails(HDR "  - {name: m, type: mul}\n", BASE_EKEY,
+              "n.yaml:4:5: error: missing key 'inputs' in 'mul'");
+    net_fails(HDR "  - {name: m, type: mul, inputs: [input]}\n", BASE_ESHAPE,
+              "n.yaml:4:34: error: layer 'm': mul takes exactly 2 inputs, got 1");
+    net_fails(HDR "  - {name: m, type: mul, inputs: [input, input, input]}\n", BASE_ESHAPE,
+              "n.yaml:4:34: error: layer 'm': mul takes exactly 2 inputs, got 3");
+    net_fails(HDR "  - {name: c, type: conv, out: 4, kernel: 3, pad: 1}\n"
+                  "  - {name: m, type: mul, inputs: [input, c]}\n",
+              BASE_ESHAPE,
+              "n.yaml:5:34: error: layer 'm': mul operands 3x8x8 and 4x8x8: the second must "
+              "have the first's shape or be 3x1x1 (broadcast per channel)");
+    net_fails(HDR "  - {name: g, type: avgpool, global: true}\n"
+                  "  - {name: m, type: mul, inputs: [g, input]}\n",
+              BASE_ESHAPE,
+              "n.yaml:5:34: error: layer 'm': mul operands 3x1x1 and 3x8x8: the second must "
+              "have the first's shape or be 3x1x1 (broadcast per channel)");
+    net_fails(HDR "  - {name: p, type: maxpool, kernel: 2}\n"
+                  "  - {name: m, type: mul, inputs: [input, p]}\n",
+              BASE_ESHAPE,
+              "n.yaml:5:34: error: layer 'm': mul operands 3x8x8 and 3x4x4: the second must "
+              "have the first's shape or be 3x1x1 (broadcast per channel)");
+    net_fails(HDR "  - {name: m, type: mul, inputs: [input, ghost]}\n", BASE_ENOTFOUND,
+              "n.yaml:4:42: error: input 'ghost' names no earlier layer");
 }
 END_TEST
 
@@ -806,9 +875,10 @@ START_TEST(test_net_kind_table_complete)
         char known[512];
         ck_assert_int_eq(net_kind_by_name(net_kind_name((net_kind)k), known, sizeof known), k);
     }
-    char known[128];
+    char known[256];
     ck_assert_int_eq(net_kind_by_name("softmax", known, sizeof known), NET_KIND_COUNT);
-    ck_assert_str_eq(known, "conv, fc, maxpool, avgpool, relu, add, flatten");
+    ck_assert_str_eq(known, "conv, fc, maxpool, avgpool, relu, add, flatten, hardswish, "
+                            "hardsigmoid, mul");
     ck_assert_int_eq(net_kind_of_onnx_op("Softmax"), NET_KIND_COUNT);
     ck_assert_int_eq(net_kind_of_onnx_op("GlobalAveragePool"), NET_AVGPOOL);
 }
@@ -983,6 +1053,8 @@ Suite *net_suite(void)
     tcase_add_test(tc, test_net_error_types_and_ranges);
     tcase_add_test(tc, test_net_error_shapes);
     tcase_add_test(tc, test_net_error_inputs);
+    tcase_add_test(tc, test_net_mobile_kinds);
+    tcase_add_test(tc, test_net_mobile_kinds_errors);
     tcase_add_test(tc, test_net_error_files);
     tcase_add_test(tc, test_base_find_data_env);
     tcase_add_test(tc, test_net_out_of_memory);

@@ -673,6 +673,164 @@ START_TEST(test_func_conv_matches_reference_and_plan)
 }
 END_TEST
 
+/* The row programs of hardswish, hardsigmoid and mul (sim_act_ops) against plain C: every
+ * 6-bit x with every three in 1 .. 16 (t clamps at 0 and six), every pair of 5-bit operands. */
+START_TEST(test_act_ops_exhaustive)
+{
+    static const net_kind kinds[] = {NET_HARDSWISH, NET_HARDSIGMOID, NET_MUL};
+    const net_kind kind = kinds[_i];
+    const unsigned a = kind == NET_MUL ? 5 : 6;
+    const size_t n = kind == NET_MUL ? 32 * 32 : 64 * 16;
+    sim_act_fields f;
+    sim_act_layout(kind, a, &f);
+    ap_array *arr = NULL;
+    ck_assert_int_eq(ap_array_new(n, f.cols, &arr), BASE_OK);
+    uint32_t *x = calloc(n, sizeof *x), *y = calloc(n, sizeof *y), *t = calloc(n, sizeof *t),
+             *c3 = calloc(n, sizeof *c3), *c6 = calloc(n, sizeof *c6), *out = calloc(n, 4);
+    int64_t *want = calloc(n, sizeof *want);
+    const uint32_t am = (1u << a) - 1, wm = (1u << (a + 1)) - 1;
+    for (size_t r = 0; r < n; r++) {
+        int64_t xv = kind == NET_MUL ? (int64_t)(r % 32) - 16 : (int64_t)(r % 64) - 32;
+        int64_t yv = (int64_t)(r / 32) - 16, three = (int64_t)(r / 64) + 1, tv = xv + three;
+        tv = tv < 0 ? 0 : tv > 2 * three ? 2 * three : tv;
+        x[r] = (uint32_t)xv & am;
+        y[r] = (uint32_t)yv & am;
+        t[r] = (uint32_t)xv & wm;
+        c3[r] = (uint32_t)three & wm;
+        c6[r] = (uint32_t)(2 * three) & wm;
+        want[r] = kind == NET_MUL ? xv * yv : kind == NET_HARDSWISH ? xv * tv : tv;
+    }
+    if (f.x.width)
+        ck_assert_int_eq(ap_array_field_load(arr, f.x, x, n), BASE_OK);
+    if (f.y.width)
+        ck_assert_int_eq(ap_array_field_load(arr, f.y, y, n), BASE_OK);
+    if (f.t.width) {
+        ck_assert_int_eq(ap_array_field_load(arr, f.t, t, n), BASE_OK);
+        ck_assert_int_eq(ap_array_field_load(arr, f.three, c3, n), BASE_OK);
+        ck_assert_int_eq(ap_array_field_load(arr, f.six, c6, n), BASE_OK);
+    }
+    ck_assert_int_eq(sim_act_ops(arr, kind, &f), BASE_OK);
+    ck_assert_uint_eq(f.result.width, sim_act_result_bits(kind, a));
+    ck_assert_int_eq(ap_array_field_store(arr, f.result, out, n), BASE_OK);
+    for (size_t r = 0; r < n; r++) {
+        uint64_t m = (1ull << f.result.width) - 1, u = out[r] & m;
+        int64_t got = (u >> (f.result.width - 1)) & 1 ? (int64_t)(u | ~m) : (int64_t)u;
+        ck_assert_msg(got == want[r], "%s row %zu: AP %lld, C %lld", net_kind_name(kind), r,
+                      (long long)got, (long long)want[r]);
+    }
+    ap_array_free(arr);
+    free(x);
+    free(y);
+    free(t);
+    free(c3);
+    free(c6);
+    free(out);
+    free(want);
+}
+END_TEST
+
+/* A network with one layer of each new kind (and a depthwise conv) between convs: the plan's
+ * counts equal the counters of bit-exact execution, and outputs equal the reference. */
+static void check_plan_vs_run(const char *yaml, const char *spec)
+{
+    net_network *net = NULL;
+    net_bitcfg *bits = NULL;
+    sim_plan *plan = NULL;
+    sim_result *res = NULL;
+    tech_params *tech = NULL;
+    exec_qmodel *qm = NULL;
+    sim_arch arch;
+    ck_assert_msg(net_load_string("act.yaml", yaml, strlen(yaml), &net) == BASE_OK, "%s",
+                  base_last_error());
+    ck_assert_int_eq(net_bitcfg_uniform(spec, net, &bits), BASE_OK);
+    ck_assert_int_eq(sim_arch_find("bf_imna", &arch), BASE_OK);
+    arch.n_caps = 2;
+    arch.cap_rows = 64; /* several folds, a partial last one */
+    arch.batch = 1;
+    ck_assert_int_eq(tech_open("sram", &tech), BASE_OK);
+    ck_assert_msg(sim_plan_new(net, bits, &arch, &plan) == BASE_OK, "%s", base_last_error());
+    ck_assert_int_eq(sim_result_new(plan, &res), BASE_OK);
+    ck_assert_int_eq(sim_plan_eval(plan, tech, tech->vdd_nom_v.value, res), BASE_OK);
+    ck_assert_int_eq(exec_qmodel_new(net, bits, &qm), BASE_OK);
+    exec_qmodel_synthetic(qm, 99);
+    size_t n_in = (size_t)net->c_in * (size_t)net->h_in * (size_t)net->w_in;
+    size_t n_out = exec_infer_out_elems(net);
+    int32_t *in = calloc(n_in, sizeof *in), *ref = calloc(n_out, 4), *ap = calloc(n_out, 4);
+    exec_infer_synthetic_input(net, bits->input_bits, 100, 1, in);
+    ck_assert_int_eq(exec_qmodel_calibrate(qm, in, 1), BASE_OK);
+    ck_assert_int_eq(exec_infer_reference(qm, in, 1, ref), BASE_OK);
+    exec_infer_stats st;
+    ck_assert_msg(exec_infer_ap(qm, plan, res, in, ap, &st) == BASE_OK, "%s", base_last_error());
+    ck_assert_int_eq(memcmp(ap, ref, n_out * sizeof *ap), 0);
+    ap_counters want;
+    double written;
+    exec_infer_expected(plan, res, &want, &written);
+    ck_assert_uint_eq(st.counters.n_compares, want.n_compares);
+    ck_assert_uint_eq(st.counters.n_writes, want.n_writes);
+    ck_assert_uint_eq(st.counters.n_plane_writes, want.n_plane_writes);
+    ck_assert_uint_eq(st.counters.n_plane_reads, want.n_plane_reads);
+    ck_assert_uint_eq(st.counters.n_compared_cells, want.n_compared_cells);
+    ck_assert_uint_eq(st.counters.n_ml_segments, want.n_ml_segments);
+    ck_assert_uint_eq(st.n_macs, net->total_macs);
+    free(in);
+    free(ref);
+    free(ap);
+    exec_qmodel_free(qm);
+    sim_result_free(res);
+    sim_plan_free(plan);
+    tech_params_free(tech);
+    net_bitcfg_free(bits);
+    net_free(net);
+}
+
+/* A hard activation reading 16-bit inputs needs 17-bit operands: the planner says so. */
+START_TEST(test_act_plan_too_wide)
+{
+    static const char yaml[] = "name: wide\ninput: {channels: 2, height: 4, width: 4}\nlayers:\n"
+                               "  - {name: c, type: conv, out: 3, kernel: 1}\n"
+                               "  - {name: h, type: hardswish}\n"
+                               "  - {name: d, type: conv, out: 3, kernel: 1}\n";
+    net_network *net = NULL;
+    net_bitcfg *bits = NULL;
+    sim_plan *plan = NULL;
+    sim_arch arch;
+    ck_assert_int_eq(net_load_string("wide.yaml", yaml, strlen(yaml), &net), BASE_OK);
+    ck_assert_int_eq(net_bitcfg_uniform("w8a16", net, &bits), BASE_OK);
+    ck_assert_int_eq(sim_arch_find("bf_imna", &arch), BASE_OK);
+    ck_assert_int_eq(sim_plan_new(net, bits, &arch, &plan), BASE_ECAPACITY);
+    ck_assert_ptr_nonnull(strstr(base_last_error(), "layer 'h': hardswish reads 16-bit inputs"));
+    ck_assert_ptr_nonnull(strstr(base_last_error(), "at most 16 bits"));
+    net_bitcfg_free(bits);
+    net_free(net);
+}
+END_TEST
+
+START_TEST(test_act_plan_equals_counters)
+{
+    static const char *const yamls[] = {
+        "name: hs\ninput: {channels: 2, height: 5, width: 5}\nlayers:\n"
+        "  - {name: c, type: conv, out: 3, kernel: 3, pad: 1}\n"
+        "  - {name: h, type: hardswish}\n"
+        "  - {name: d, type: conv, out: 3, kernel: 3, pad: 1, groups: 3}\n",
+        "name: hsig\ninput: {channels: 2, height: 5, width: 5}\nlayers:\n"
+        "  - {name: c, type: conv, out: 3, kernel: 3, pad: 1}\n"
+        "  - {name: h, type: hardsigmoid}\n"
+        "  - {name: d, type: conv, out: 6, kernel: 1, groups: 3}\n",
+        "name: mul\ninput: {channels: 2, height: 5, width: 5}\nlayers:\n"
+        "  - {name: a, type: conv, out: 3, kernel: 3, pad: 1}\n"
+        "  - {name: b, type: conv, input: input, out: 3, kernel: 1}\n"
+        "  - {name: m, type: mul, inputs: [a, b]}\n"
+        "  - {name: d, type: conv, out: 3, kernel: 1}\n",
+        "name: se\ninput: {channels: 2, height: 5, width: 5}\nlayers:\n"
+        "  - {name: a, type: conv, out: 3, kernel: 3, pad: 1}\n"
+        "  - {name: g, type: avgpool, global: true}\n"
+        "  - {name: b, type: conv, out: 3, kernel: 1}\n"
+        "  - {name: m, type: mul, inputs: [a, b]}\n"
+        "  - {name: d, type: conv, out: 3, kernel: 1}\n"};
+    check_plan_vs_run(yamls[_i / 2], _i % 2 ? "w4a5" : "int8");
+}
+END_TEST
+
 START_TEST(test_io_json_str_escapes)
 {
     char buf[128] = {0};
@@ -751,6 +909,9 @@ Suite *sim_suite(void)
     tc = tcase_create("func");
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, test_func_conv_matches_reference_and_plan, 0, 7);
+    tcase_add_loop_test(tc, test_act_ops_exhaustive, 0, 3);
+    tcase_add_loop_test(tc, test_act_plan_equals_counters, 0, 8);
+    tcase_add_test(tc, test_act_plan_too_wide);
     suite_add_tcase(s, tc);
     tc = tcase_create("io");
     tcase_add_test(tc, test_io_json_str_escapes);
