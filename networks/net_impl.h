@@ -62,6 +62,24 @@ unsigned net_onnx_zp_bits(const net_onnx_importer *im, const net_onnx_node *nd, 
 /* Integer width of a dtype; 0 for float types. */
 unsigned net_onnx_int_bits(int dtype);
 
+/* Adds the lowered layer of node nd (named after it) and binds nd's first output to it; its
+ * index into *layer (NULL: not wanted). The builder's errors. */
+base_status net_onnx_emit(net_onnx_importer *im, const net_onnx_node *nd, net_onnx_lowered *lw,
+                          int *layer);
+
+/* ---- Decomposed hard activations (net_onnx_pattern.c) ------------------------------------ */
+typedef struct net_onnx_patterns net_onnx_patterns;
+base_status net_onnx_patterns_new(const net_onnx_graph *g, net_onnx_patterns **out);
+void net_onnx_patterns_free(net_onnx_patterns *pat);
+/* Runs before a node is lowered: *handled 1 when the node started, continued or completed a
+ * hard-swish/hard-sigmoid pattern (or is a constant one reads), 0 when it is lowered as
+ * usual. BASE_EUNSUPPORTED naming the node for a partial pattern or a Div by a constant. */
+base_status net_onnx_pattern_node(net_onnx_importer *im, net_onnx_patterns *pat,
+                                  const net_onnx_node *nd, int *handled);
+/* After the last node: a graph output that is a pending pattern (BASE_EUNSUPPORTED unless a
+ * complete hard-sigmoid, then made a layer). */
+base_status net_onnx_pattern_finish(net_onnx_importer *im, net_onnx_patterns *pat);
+
 /* ---- The table --------------------------------------------------------------------------- */
 typedef struct net_kind_row {
     int n_inputs; /* data operands: 1, 2 (YAML `inputs: [a, b]`), or 0: 2..NET_MAX_INPUTS */

@@ -12,6 +12,7 @@ struct net_onnx_importer {
     net_onnx_value *vals;
     size_t n_vals;
     net_builder *b;
+    net_onnx_patterns *pat; /* decomposed hard activations (net_onnx_pattern.c) */
 };
 
 const net_onnx_graph *net_onnx_graph_of(const net_onnx_importer *im)
@@ -223,6 +224,15 @@ static base_status emit(net_onnx_importer *im, const net_onnx_node *nd, net_onnx
     return BASE_OK;
 }
 
+base_status net_onnx_emit(net_onnx_importer *im, const net_onnx_node *nd, net_onnx_lowered *lw,
+                          int *layer)
+{
+    base_status st = emit(im, nd, lw);
+    if (st == BASE_OK && layer)
+        *layer = (int)net_builder_count(im->b) - 1;
+    return st;
+}
+
 static base_status lower_node(net_onnx_importer *im, const net_onnx_node *nd)
 {
     const char *op = nd->op_type, *path = im->g->path;
@@ -235,6 +245,10 @@ static base_status lower_node(net_onnx_importer *im, const net_onnx_node *nd)
                              "node '%s' (%s): auto_pad %s is not supported (give "
                              "explicit pads)",
                              nd->name, op, autopad->s);
+    int in_pattern = 0;
+    base_status pst = net_onnx_pattern_node(im, im->pat, nd, &in_pattern);
+    if (pst != BASE_OK || in_pattern)
+        return pst;
     if (is_pass_through(op))
         return pass_through(im, nd);
     net_kind kind = net_kind_of_onnx_op(op);
@@ -309,8 +323,13 @@ static base_status import_graph(const net_onnx_graph *g, net_network **out)
     if (!im.vals)
         return BASE_ERROR(BASE_ENOMEM, "out of memory");
     base_status st = import_start(&im, g);
+    if (st == BASE_OK)
+        st = net_onnx_patterns_new(g, &im.pat);
     for (size_t i = 0; i < g->n_nodes && st == BASE_OK; i++)
         st = lower_node(&im, &g->nodes[i]);
+    if (st == BASE_OK)
+        st = net_onnx_pattern_finish(&im, im.pat);
+    net_onnx_patterns_free(im.pat);
     if (st == BASE_OK && net_builder_count(im.b) == 0)
         st = base_error_at(BASE_ESHAPE, g->path, 0, 0, "the model has no layer apsim models");
     if (st == BASE_OK)

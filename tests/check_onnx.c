@@ -248,6 +248,32 @@ static const char *tmp_model(const char *tag)
     return tmp_path;
 }
 
+/* Adds a float attribute to the last node. */
+static void mb_attr_f(mbuild *b, const char *name, float v)
+{
+    size_t k = b->n_attrs++;
+    Onnx__AttributeProto *a = &b->attrs[k];
+    *a = (Onnx__AttributeProto)ONNX__ATTRIBUTE_PROTO__INIT;
+    a->name = (char *)name;
+    a->has_type = 1;
+    a->type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT;
+    a->has_f = 1;
+    a->f = v;
+    b->ap[k] = a;
+    Onnx__NodeProto *node = &b->nodes[b->graph.n_node - 1];
+    if (!node->n_attribute)
+        node->attribute = &b->ap[k];
+    node->n_attribute++;
+}
+
+/* A scalar float initializer holding v. */
+static void mb_scalar(mbuild *b, const char *name, float v)
+{
+    mb_init_tensor(b, name, NET_DT_FLOAT, SCALAR, 0);
+    size_t k = b->graph.n_initializer - 1;
+    memcpy(b->raw[k], &v, 4); /* ONNX raw data is little-endian, as this machine */
+}
+
 /* ---- Import ------------------------------------------------------------------------------ */
 START_TEST(test_onnx_import_qdq_layers_and_bits)
 {
@@ -575,6 +601,198 @@ START_TEST(test_onnx_import_names_and_builder_errors)
     char msg[512];
     snprintf(msg, sizeof msg, "%s: error: layer 'c': stride 0 is outside 1..1024", path);
     load_fails(path, BASE_ERANGE, msg);
+    unlink(path);
+}
+END_TEST
+
+/* ---- MobileNet-class operators ------------------------------------------------------------ */
+/* conv (4 channels) -> act -> ...: the start of the models below; c is the conv's output. */
+static void conv_start(mbuild *b)
+{
+    static const int64_t wdims[4] = {4, 3, 3, 3}, pads[4] = {1, 1, 1, 1};
+    mb_init(b, IN_DIMS, 4);
+    mb_init_tensor(b, "w", NET_DT_FLOAT, wdims, 4);
+    mb_node(b, "Conv", "conv", "x w", "c");
+    mb_attr(b, "pads", pads, 4, 0);
+}
+
+static net_network *load_ok(const char *path)
+{
+    net_network *net = NULL;
+    ck_assert_msg(net_load(path, &net) == BASE_OK, "%s", base_last_error());
+    return net;
+}
+
+/* HardSwish, HardSigmoid (PyTorch's alpha 1/6, beta 1/2) and a squeeze-and-excite Mul
+ * broadcast over H x W import as one layer each. */
+START_TEST(test_onnx_import_mobile_ops)
+{
+    static const int64_t w2dims[4] = {4, 4, 1, 1};
+    mbuild b;
+    const char *path = tmp_model("mobile");
+    conv_start(&b);
+    mb_init_tensor(&b, "w2", NET_DT_FLOAT, w2dims, 4);
+    mb_node(&b, "HardSwish", "hs", "c", "h");
+    mb_node(&b, "GlobalAveragePool", "gap", "h", "g");
+    mb_node(&b, "Conv", "excite", "g w2", "e");
+    mb_node(&b, "HardSigmoid", "gate", "e", "s");
+    mb_attr_f(&b, "alpha", 1.0f / 6.0f);
+    mb_attr_f(&b, "beta", 0.5f);
+    mb_node(&b, "Mul", "scale", "h s", "y");
+    mb_write(&b, path);
+    net_network *net = load_ok(path);
+    static const net_kind kinds[] = {NET_CONV, NET_HARDSWISH,   NET_AVGPOOL,
+                                     NET_CONV, NET_HARDSIGMOID, NET_MUL};
+    ck_assert_uint_eq(net->n_layers, 6);
+    for (size_t i = 0; i < 6; i++)
+        ck_assert_int_eq(net->layers[i].kind, kinds[i]);
+    const net_layer *m = &net->layers[5];
+    ck_assert_str_eq(m->name, "scale");
+    ck_assert_int_eq(m->inputs[0], 1);
+    ck_assert_int_eq(m->inputs[1], 4);
+    ck_assert_int_eq(net->layers[4].h_out, 1);
+    ck_assert_int_eq(m->c_out * 100 + m->h_out * 10 + m->w_out, 488);
+    net_free(net);
+    /* ONNX's default alpha 0.2 (offset 2.5, top 5) is not relu6(x + 3) / 6. */
+    b.nodes[4].n_attribute = 0;
+    mb_write(&b, path);
+    load_fails(path, BASE_EUNSUPPORTED,
+               "node 'gate' (HardSigmoid): alpha 0.2, beta 0.5 give offset 2.5 and top 5 in x's "
+               "units; apsim's hardsigmoid is relu6(x + 3) / 6 (alpha 1/6, beta 0.5)");
+    /* A Mul by a constant, or by a tensor of another shape, is refused naming the node. */
+    b.nodes[4].n_attribute = 2;
+    mb_scalar(&b, "k", 2.0f);
+    b.nodes[5].input[1] = "k";
+    mb_write(&b, path);
+    load_fails(path, BASE_EUNSUPPORTED,
+               "node 'scale' (Mul): a product with a constant is not supported (only within a "
+               "hard-swish or hard-sigmoid pattern)");
+    b.nodes[5].input[1] = "x";
+    mb_write(&b, path);
+    load_fails(path, BASE_ESHAPE,
+               "layer 'scale': mul operands 4x8x8 and 3x8x8: the second must have the first's "
+               "shape or be 4x1x1 (broadcast per channel)");
+    unlink(path);
+}
+END_TEST
+
+/* x * Clip(x + 3, 0, 6) / 6 in the orders and spellings exporters write, and
+ * Clip(x + 3, 0, 6) / 6: one hardswish / hardsigmoid layer named after the last node. */
+START_TEST(test_onnx_import_decomposed_patterns)
+{
+    mbuild b;
+    const char *path = tmp_model("pattern");
+    for (int variant = 0; variant < 6; variant++) {
+        conv_start(&b);
+        if (variant == 3) { /* the constants as Constant nodes */
+            mb_node(&b, "Constant", "k3", "", "three");
+            mb_attr_f(&b, "value_float", 3.0f);
+            mb_node(&b, "Constant", "k6", "", "six");
+            mb_attr_f(&b, "value_float", 6.0f);
+            mb_node(&b, "Constant", "k0", "", "zero");
+            mb_attr(&b, "value_int", NULL, 0, 0);
+        } else {
+            mb_scalar(&b, "three", 3.0f);
+            mb_scalar(&b, "six", 6.0f);
+            mb_scalar(&b, "zero", 0.0f);
+            mb_scalar(&b, "sixth", 1.0f / 6.0f);
+        }
+        mb_node(&b, "Add", "plus3", variant == 1 ? "three c" : "c three", "a");
+        if (variant == 4) { /* opset 6 Clip: bounds as attributes */
+            mb_node(&b, "Clip", "relu6", "a", "r");
+            mb_attr_f(&b, "min", 0.0f);
+            mb_attr_f(&b, "max", 6.0f);
+        } else {
+            mb_node(&b, "Clip", "relu6", "a zero six", "r");
+        }
+        if (variant == 5) { /* hard-sigmoid */
+            mb_node(&b, "Div", "hsig", "r six", "y");
+        } else if (variant == 2) { /* x * (relu6(x + 3) * 1/6) */
+            mb_node(&b, "Mul", "sixth_mul", "r sixth", "q");
+            mb_node(&b, "Mul", "hswish", "c q", "y");
+        } else {
+            mb_node(&b, "Mul", "xr", variant == 1 ? "r c" : "c r", "m");
+            mb_node(&b, "Div", "hswish", "m six", "y");
+        }
+        mb_write(&b, path);
+        net_network *net = load_ok(path);
+        ck_assert_msg(net->n_layers == 2, "variant %d: %zu layers", variant, net->n_layers);
+        const net_layer *l = &net->layers[1];
+        ck_assert_int_eq(l->kind, variant == 5 ? NET_HARDSIGMOID : NET_HARDSWISH);
+        ck_assert_str_eq(l->name, variant == 5 ? "hsig" : "hswish");
+        ck_assert_int_eq(l->inputs[0], 0);
+        ck_assert_int_eq(l->c_out * 100 + l->h_out * 10 + l->w_out, 488);
+        net_free(net);
+    }
+    /* A hard-sigmoid read outside a pattern (a pool) becomes its own layer. */
+    conv_start(&b);
+    mb_scalar(&b, "three", 3.0f);
+    mb_scalar(&b, "six", 6.0f);
+    mb_scalar(&b, "zero", 0.0f);
+    mb_node(&b, "Add", "plus3", "c three", "a");
+    mb_node(&b, "QuantizeLinear", "q", "a six", "aq"); /* passes the pending value on */
+    mb_node(&b, "DequantizeLinear", "dq", "aq six", "ad");
+    mb_node(&b, "Clip", "relu6", "ad zero six", "r");
+    mb_node(&b, "Div", "hsig", "r six", "s");
+    mb_node(&b, "GlobalAveragePool", "gap", "s", "y");
+    mb_write(&b, path);
+    net_network *net = load_ok(path);
+    ck_assert_uint_eq(net->n_layers, 3);
+    ck_assert_int_eq(net->layers[1].kind, NET_HARDSIGMOID);
+    ck_assert_int_eq(net->layers[2].kind, NET_AVGPOOL);
+    ck_assert_int_eq(net->layers[2].inputs[0], 1);
+    net_free(net);
+    unlink(path);
+}
+END_TEST
+
+/* A pattern that stops part way, or a Div by a constant outside one, is refused naming the
+ * nodes. */
+START_TEST(test_onnx_import_pattern_errors)
+{
+    mbuild b;
+    const char *path = tmp_model("pattern_err");
+    static const char *const tails[][3] = {
+        /* op, inputs, message */
+        {"Relu", "a",
+         "node 'tail' (Relu): reads 'a', part of the hard-swish/hard-sigmoid "
+         "pattern started at node 'plus3' (Add of 3), where Clip(0, 6) is expected"},
+        {"Clip", "a zero five",
+         "node 'tail' (Clip): reads 'a', part of the hard-swish/"
+         "hard-sigmoid pattern started at node 'plus3'"},
+        {"Div", "r five",
+         "node 'tail' (Div): reads 'r', part of the hard-swish/hard-sigmoid "
+         "pattern started at node 'plus3' (Add of 3), where a Div by 6, a Mul "
+         "by 1/6 or a Mul by the pattern's input is expected"},
+        {"Mul", "r x2", "node 'tail' (Mul): reads 'r'"},
+        {"Add", "m six",
+         "node 'tail' (Add): reads 'm', part of the hard-swish/hard-sigmoid "
+         "pattern started at node 'plus3' (Add of 3), where a Div by 6 or a "
+         "Mul by 1/6 is expected"},
+        {"Identity", "r",
+         "graph output 'y' ends the hard-swish/hard-sigmoid pattern started "
+         "at node 'plus3' (Add of 3) before it completes"},
+        {"Div", "c six",
+         "node 'tail' (Div): a division by a constant is only supported as the "
+         "/ 6 of a hard-swish or hard-sigmoid pattern"},
+    };
+    for (size_t i = 0; i < sizeof tails / sizeof tails[0]; i++) {
+        conv_start(&b);
+        mb_scalar(&b, "three", 3.0f);
+        mb_scalar(&b, "six", 6.0f);
+        mb_scalar(&b, "five", 5.0f);
+        mb_scalar(&b, "zero", 0.0f);
+        mb_node(&b, "Relu", "other", "c", "x2");
+        mb_node(&b, "Add", "plus3", "c three", "a");
+        if (i >= 2) {
+            mb_node(&b, "Clip", "relu6", "a zero six", "r");
+            if (i == 4)
+                mb_node(&b, "Mul", "xr", "c r", "m");
+        }
+        mb_node(&b, tails[i][0], "tail", tails[i][1], "y");
+        mb_write(&b, path);
+        load_fails(path, BASE_EUNSUPPORTED, tails[i][2]);
+    }
     unlink(path);
 }
 END_TEST
@@ -953,6 +1171,9 @@ Suite *onnx_suite(void)
     tcase_add_test(tc, test_onnx_import_bias_add_and_bn_fold);
     tcase_add_test(tc, test_onnx_import_names_and_builder_errors);
     tcase_add_test(tc, test_onnx_load_out_of_memory);
+    tcase_add_test(tc, test_onnx_import_mobile_ops);
+    tcase_add_test(tc, test_onnx_import_decomposed_patterns);
+    tcase_add_test(tc, test_onnx_import_pattern_errors);
     tcase_add_test(tc, test_onnx_case_shape_errors);
     tcase_add_test(tc, test_onnx_case_input_not_found);
     tcase_add_test(tc, test_onnx_conformance_counts_errors);
