@@ -336,7 +336,8 @@ const net_onnx_attr *net_onnx_attr_find(const net_onnx_node *node, const char *n
 
 /* Imports an ONNX model as a network (net_load dispatches here for *.onnx): Conv,
  * ConvInteger, QLinearConv, Gemm, MatMul, MatMulInteger, QLinearMatMul, Relu, Clip (min 0),
- * MaxPool, AveragePool, GlobalAveragePool, Add, Flatten, Reshape (a flatten); a constant Add
+ * MaxPool, AveragePool, GlobalAveragePool, Add, Flatten, Reshape (a flatten), HardSwish,
+ * HardSigmoid, Mul, and the decomposed hard-swish/hard-sigmoid patterns; a constant Add
  * or a BatchNormalization after a conv/fc sets its bias, and
  * QuantizeLinear/DequantizeLinear/Identity/Dropout/Cast pass through. Layer names are node names
  * (or first outputs). BASE_EUNSUPPORTED names an unsupported operator and its node;

@@ -340,6 +340,33 @@ static base_status plan_gemm(const sim_plan *p, size_t li, sim_layer_plan *lp)
     return BASE_OK;
 }
 
+/* A product of an a-bit and a b-bit signed value: one multiply when it fits an element, else
+ * built from half-width pieces of the operands and summed (as a GEMM's wide products). */
+static void product(vtally *t, const sim_measured *m, unsigned a, unsigned b)
+{
+    double half = m->element_bits / 2.0;
+    double calls = a + b <= m->element_bits ? 1.0 : ceil(a / half) * ceil(b / half);
+    run(t, m, SIM_VOP_MUL, calls);
+    run(t, m, SIM_VOP_ADD, calls - 1);
+}
+
+/* The hard activations and the product (sim_act.c's programs on whole registers): x + three
+ * (an add of a constant register), max with 0 and min with six (a compare and a masked copy
+ * each), hardswish's product x t, mul's x y; the result requantized when o is narrower. */
+static void act_work(const sim_measured *m, net_kind kind, const net_layer_bits *b, vtally *work)
+{
+    unsigned a = b->a_bits, src = sim_act_result_bits(kind, a);
+    if (kind != NET_MUL) {
+        run(work, m, SIM_VOP_ADD, 1);
+        run(work, m, SIM_VOP_COMPARE, 2);
+        run(work, m, SIM_VOP_MASKED_COPY, 2);
+    }
+    if (kind != NET_HARDSIGMOID)
+        product(work, m, a, kind == NET_MUL ? a : a + 1);
+    if (b->o_bits < src)
+        requant(work, m, words(m, src));
+}
+
 /* Element-wise layers work on whole registers of outputs: every input register comes from
  * device memory and every result goes back (direct DMA), the cores sharing the registers. */
 static base_status plan_eltwise(const sim_plan *p, size_t li, sim_layer_plan *lp)
@@ -381,12 +408,24 @@ static base_status plan_eltwise(const sim_plan *p, size_t li, sim_layer_plan *lp
             requant(&work, m, words(m, sum));
         break;
     }
+    case NET_MUL: /* mul's second operand: its own register, or its channel's broadcast */
+        operands = 2;
+        act_work(m, l->kind, &lp->bits, &work);
+        break;
+    case NET_HARDSWISH:
+    case NET_HARDSIGMOID:
+        act_work(m, l->kind, &lp->bits, &work);
+        break;
     default:
         return BASE_ERROR(BASE_EUNSUPPORTED, "layer kind '%s' has no mapping on '%s'",
                           net_kind_name(l->kind), p->arch.name);
     }
     double outs = (double)net_layer_out_elems(l) * p->arch.batch;
     double ins = (double)l->c_in * l->h_in * l->w_in * p->arch.batch * (operands == 2 ? 2 : 1);
+    if (l->kind == NET_MUL && l->inputs[1] >= 0) /* a C x 1 x 1 operand brings C elements */
+        ins = ((double)l->c_in * l->h_in * l->w_in +
+               (double)net_layer_out_elems(&p->net->layers[l->inputs[1]])) *
+              p->arch.batch;
     double out_regs = ceil_div_d(outs, m->lanes), in_regs = ceil_div_d(ins, m->lanes);
     vtally load = {0, 0};
     run(&load, m, SIM_VOP_LOAD, operands);

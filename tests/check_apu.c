@@ -258,6 +258,48 @@ START_TEST(test_measured_capacity)
 }
 END_TEST
 
+/* hardswish, hardsigmoid and mul on the measured table, against a hand count of their ops:
+ * x + three, a compare and masked copy for max 0 and for min six, the product (two
+ * multiplies and an add when a + 1 + a bits exceed an element), and the requantization of
+ * the w-word result (2w multiplies, w adds, a shift, two compares and masked copies). */
+START_TEST(test_mobile_kinds_on_gsi)
+{
+    static const char yaml[] = "name: m\ninput: {channels: 4, height: 8, width: 8}\nlayers:\n"
+                               "  - {name: c, type: conv, out: 4, kernel: 1}\n"
+                               "  - {name: hs, type: hardswish}\n"
+                               "  - {name: hsig, type: hardsigmoid}\n"
+                               "  - {name: g, type: avgpool, global: true}\n"
+                               "  - {name: m, type: mul, inputs: [hs, g]}\n"
+                               "  - {name: d, type: conv, out: 4, kernel: 1}\n";
+    net_network *net = NULL;
+    net_bitcfg *bits = NULL;
+    sim_plan *plan = NULL;
+    sim_arch a = gsi();
+    ck_assert_int_eq(net_load_string("m.yaml", yaml, strlen(yaml), &net), BASE_OK);
+    ck_assert_int_eq(net_bitcfg_uniform("int8", net, &bits), BASE_OK);
+    ck_assert_msg(sim_plan_new(net, bits, &a, &plan) == BASE_OK, "%s", base_last_error());
+    const double *c = a.measured.op_cycles;
+    double add = c[SIM_VOP_ADD], mul = c[SIM_VOP_MUL],
+           clamp = c[SIM_VOP_COMPARE] + c[SIM_VOP_MASKED_COPY];
+    double rq1 = 2 * mul + add + c[SIM_VOP_SHIFT] + 2 * clamp,
+           rq2 = 4 * mul + 2 * add + c[SIM_VOP_SHIFT] + 2 * clamp;
+    double regs = ceil(4.0 * 8 * 8 / a.measured.lanes);
+    /* hardswish: 8 x 9 bits = 17 > 16: two half-width multiplies; a 17-bit result: 2 words */
+    double want[3] = {add + 2 * clamp + 2 * mul + add + rq2, add + 2 * clamp + rq1, mul + rq1};
+    static const char *const names[] = {"hs", "hsig", "m"};
+    for (int i = 0; i < 3; i++) {
+        const sim_candidate *cand =
+            &sim_plan_layer(plan, (size_t)net_find_layer(net, names[i]))->cand[0];
+        ck_assert_msg(fabs(cand->vec_cycles[SIM_PHASE_ELEMENTWISE] - regs * want[i]) < 1e-6,
+                      "%s: %.3f cycles, by hand %.3f", names[i],
+                      cand->vec_cycles[SIM_PHASE_ELEMENTWISE], regs * want[i]);
+    }
+    sim_plan_free(plan);
+    net_bitcfg_free(bits);
+    net_free(net);
+}
+END_TEST
+
 /* ---- docs/VALIDATION.md, section 10 -------------------------------------------------------- */
 
 /* Milliseconds one core spends in a phase when the groups split evenly over the cores: the
@@ -386,6 +428,7 @@ Suite *apu_suite(void)
     tcase_add_test(tc, test_resnet18_on_gsi);
     tcase_add_test(tc, test_measured_load_errors);
     tcase_add_test(tc, test_measured_capacity);
+    tcase_add_test(tc, test_mobile_kinds_on_gsi);
     suite_add_tcase(s, tc);
     return s;
 }
