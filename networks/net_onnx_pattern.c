@@ -6,7 +6,8 @@
  * output into a pending value; the node that completes it emits the layer. A pending value read
  * by anything else is an error naming both nodes, except a complete hard-sigmoid, which then
  * becomes a layer of its own. Constants may be initializers or Constant nodes (value_float,
- * value_int). Operator semantics: onnx.ai/onnx/operators. */
+ * value_int: bound here as scalar initializer values for every reader). Operator semantics:
+ * onnx.ai/onnx/operators. */
 #include <math.h>
 #include <string.h>
 
@@ -34,14 +35,24 @@ struct net_onnx_patterns {
     const net_onnx_graph *g;
     pend *p;
     size_t n, cap;
+    /* Scalar Constant nodes (value_float, value_int) bound as initializer values. */
+    net_tensor *consts;
+    double *fvals;
+    int64_t *ivals;
+    size_t n_consts;
 };
 
 base_status net_onnx_patterns_new(const net_onnx_graph *g, net_onnx_patterns **out)
 {
     net_onnx_patterns *pat = base_calloc(1, sizeof *pat);
-    if (pat)
-        pat->p = base_calloc(g->n_nodes + 1, sizeof *pat->p);
-    if (!pat || !pat->p) {
+    size_t n = g->n_nodes + 1;
+    if (pat) {
+        pat->p = base_calloc(n, sizeof *pat->p);
+        pat->consts = base_calloc(n, sizeof *pat->consts);
+        pat->fvals = base_calloc(n, sizeof *pat->fvals);
+        pat->ivals = base_calloc(n, sizeof *pat->ivals);
+    }
+    if (!pat || !pat->p || !pat->consts || !pat->fvals || !pat->ivals) {
         net_onnx_patterns_free(pat);
         return BASE_ERROR(BASE_ENOMEM, "out of memory");
     }
@@ -53,8 +64,12 @@ base_status net_onnx_patterns_new(const net_onnx_graph *g, net_onnx_patterns **o
 
 void net_onnx_patterns_free(net_onnx_patterns *pat)
 {
-    if (pat)
+    if (pat) {
         base_free(pat->p);
+        base_free(pat->consts);
+        base_free(pat->fvals);
+        base_free(pat->ivals);
+    }
     base_free(pat);
 }
 
@@ -75,43 +90,49 @@ static void add_pend(net_onnx_patterns *pat, const char *tensor, pend_stage stag
     pat->n++;
 }
 
-/* ---- Constants ------------------------------------------------------------------------------ */
-/* A Constant node producing tensor, or NULL. */
-static const net_onnx_node *constant_node(const net_onnx_graph *g, const char *tensor)
+static int is_op(const net_onnx_node *nd, const char *op)
 {
-    for (size_t i = 0; i < g->n_nodes; i++) {
-        const net_onnx_node *nd = &g->nodes[i];
-        if (!strcmp(nd->op_type, "Constant") && nd->n_outputs >= 1 &&
-            !strcmp(nd->outputs[0], tensor))
-            return nd;
-    }
-    return NULL;
+    return !strcmp(nd->op_type, op);
 }
 
-/* The value of a scalar constant (an initializer, a value bound to a constant, or a Constant
- * node's value_float / value_int) -> *v; 0 when tensor is no scalar constant. */
+/* ---- Constants ------------------------------------------------------------------------------ */
+/* The value of a scalar constant (an initializer, or a value bound to a constant) -> *v; 0
+ * when tensor is no scalar constant. */
 static int scalar_of(const net_onnx_importer *im, const char *tensor, double *v)
 {
     const net_onnx_value *val = *tensor ? net_onnx_lookup(im, tensor) : NULL;
     const net_tensor *t = val ? val->init : NULL;
-    if (t) {
-        if (t->n_elems != 1)
-            return 0;
-        *v = t->ival ? (double)t->ival[0] : t->fval[0];
-        return 1;
+    if (!t || t->n_elems != 1)
+        return 0;
+    *v = t->ival ? (double)t->ival[0] : t->fval[0];
+    return 1;
+}
+
+/* A Constant node with a scalar value_float or value_int: bound as a scalar initializer value
+ * (1), so every reader sees a constant; 0 for anything else. */
+static int bind_constant(net_onnx_importer *im, net_onnx_patterns *pat, const net_onnx_node *nd)
+{
+    const net_onnx_attr *f = net_onnx_attr_find(nd, "value_float");
+    const net_onnx_attr *i = net_onnx_attr_find(nd, "value_int");
+    if (!is_op(nd, "Constant") || nd->n_outputs < 1 || !((f && f->has_f) || (i && i->has_i)) ||
+        pat->n_consts >= pat->cap)
+        return 0;
+    size_t k = pat->n_consts++;
+    net_tensor *t = &pat->consts[k];
+    t->name = nd->outputs[0];
+    t->n_elems = 1;
+    if (f && f->has_f) {
+        t->dtype = NET_DT_FLOAT;
+        pat->fvals[k] = f->f;
+        t->fval = &pat->fvals[k];
+    } else {
+        t->dtype = NET_DT_INT64;
+        pat->ivals[k] = i->i;
+        t->ival = &pat->ivals[k];
     }
-    const net_onnx_node *c = *tensor ? constant_node(net_onnx_graph_of(im), tensor) : NULL;
-    const net_onnx_attr *a = c ? net_onnx_attr_find(c, "value_float") : NULL;
-    if (a && a->has_f) {
-        *v = a->f;
-        return 1;
-    }
-    a = c ? net_onnx_attr_find(c, "value_int") : NULL;
-    if (a && a->has_i) {
-        *v = (double)a->i;
-        return 1;
-    }
-    return 0;
+    net_onnx_value v = {nd->outputs[0], -2, t, 0};
+    net_onnx_pass(im, nd->outputs[0], &v);
+    return 1;
 }
 
 static int near(double v, double want)
@@ -136,11 +157,6 @@ static int clip_0_6(const net_onnx_importer *im, const net_onnx_node *nd)
 }
 
 /* ---- The patterns --------------------------------------------------------------------------- */
-static int is_op(const net_onnx_node *nd, const char *op)
-{
-    return !strcmp(nd->op_type, op);
-}
-
 static base_status partial(const net_onnx_importer *im, const net_onnx_node *nd, const pend *p,
                            const char *expected)
 {
@@ -247,33 +263,13 @@ static base_status advance(net_onnx_importer *im, net_onnx_patterns *pat, const 
     return BASE_OK;
 }
 
-/* A Constant node whose scalar every reader may take as a pattern constant (Add, Clip, Div,
- * Mul): skipped, read back by scalar_of. */
-static int pattern_constant(const net_onnx_graph *g, const net_onnx_node *nd)
-{
-    if (!is_op(nd, "Constant") || nd->n_outputs < 1 ||
-        !(net_onnx_attr_find(nd, "value_float") || net_onnx_attr_find(nd, "value_int")))
-        return 0;
-    static const char *const readers[] = {"Add", "Clip", "Div", "Mul"};
-    for (size_t i = 0; i < g->n_nodes; i++)
-        for (size_t j = 0; j < g->nodes[i].n_inputs; j++)
-            if (!strcmp(g->nodes[i].inputs[j], nd->outputs[0])) {
-                int ok = 0;
-                for (size_t r = 0; r < 4; r++)
-                    ok |= is_op(&g->nodes[i], readers[r]);
-                if (!ok)
-                    return 0;
-            }
-    return 1;
-}
-
 /* A node no pending value reaches: an Add of x and 3 starts a pattern; a Div by a constant
  * outside one is refused by name. */
 static base_status start(net_onnx_importer *im, net_onnx_patterns *pat, const net_onnx_node *nd,
                          int *handled)
 {
     const net_onnx_graph *g = net_onnx_graph_of(im);
-    if (pattern_constant(g, nd)) {
+    if (bind_constant(im, pat, nd)) {
         *handled = 1;
         return BASE_OK;
     }
@@ -287,6 +283,11 @@ static base_status start(net_onnx_importer *im, net_onnx_patterns *pat, const ne
         return base_error_at(BASE_EUNSUPPORTED, g->path, 0, 0,
                              "node '%s' (Div): a division by a constant is only supported as "
                              "the / 6 of a hard-swish or hard-sigmoid pattern",
+                             nd->name);
+    if (is_op(nd, "Mul"))
+        return base_error_at(BASE_EUNSUPPORTED, g->path, 0, 0,
+                             "node '%s' (Mul): a product with a constant is not supported "
+                             "(only within a hard-swish or hard-sigmoid pattern)",
                              nd->name);
     const net_onnx_value *x = net_onnx_lookup(im, nd->inputs[1 - c]);
     if (!is_op(nd, "Add") || !near(v, 3) || !x || x->layer == -2)

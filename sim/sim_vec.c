@@ -422,10 +422,13 @@ static base_status plan_eltwise(const sim_plan *p, size_t li, sim_layer_plan *lp
     }
     double outs = (double)net_layer_out_elems(l) * p->arch.batch;
     double ins = (double)l->c_in * l->h_in * l->w_in * p->arch.batch * (operands == 2 ? 2 : 1);
-    if (l->kind == NET_MUL && l->inputs[1] >= 0) /* a C x 1 x 1 operand brings C elements */
-        ins = ((double)l->c_in * l->h_in * l->w_in +
-               (double)net_layer_out_elems(&p->net->layers[l->inputs[1]])) *
-              p->arch.batch;
+    if (l->kind == NET_MUL) { /* a C x 1 x 1 operand brings C elements */
+        const net_network *net = p->net;
+        int q = l->inputs[1];
+        double second = q >= 0 ? (double)net_layer_out_elems(&net->layers[q])
+                               : (double)net->c_in * net->h_in * net->w_in;
+        ins = ((double)l->c_in * l->h_in * l->w_in + second) * p->arch.batch;
+    }
     double out_regs = ceil_div_d(outs, m->lanes), in_regs = ceil_div_d(ins, m->lanes);
     vtally load = {0, 0};
     run(&load, m, SIM_VOP_LOAD, operands);

@@ -13,6 +13,7 @@
 #include "exec/exec.h"
 #include "networks/net.h"
 #include "onnx/onnx.pb-c.h"
+#include "tech/tech.h"
 
 Suite *onnx_suite(void);
 
@@ -742,7 +743,102 @@ START_TEST(test_onnx_import_decomposed_patterns)
     ck_assert_int_eq(net->layers[2].kind, NET_AVGPOOL);
     ck_assert_int_eq(net->layers[2].inputs[0], 1);
     net_free(net);
+    /* Scalar Constant nodes are constants for every reader: a Relu6 Clip is a relu, a Mul by
+     * one outside a pattern is refused naming the node. */
+    conv_start(&b);
+    mb_node(&b, "Constant", "k0", "", "zero");
+    mb_attr_f(&b, "value_float", 0.0f);
+    mb_node(&b, "Constant", "k6", "", "six");
+    mb_attr(&b, "value_int", NULL, 0, 6);
+    mb_node(&b, "Clip", "relu6", "c zero six", "y");
+    mb_write(&b, path);
+    net = load_ok(path);
+    ck_assert_uint_eq(net->n_layers, 2);
+    ck_assert_int_eq(net->layers[1].kind, NET_RELU);
+    net_free(net);
+    b.nodes[3].op_type = "Mul";
+    b.nodes[3].n_input = 2;
+    b.nodes[3].input[1] = "six";
+    mb_write(&b, path);
+    load_fails(path, BASE_EUNSUPPORTED,
+               "node 'relu6' (Mul): a product with a constant is not supported (only within a "
+               "hard-swish or hard-sigmoid pattern)");
     unlink(path);
+}
+END_TEST
+
+/* An imported MobileNet-style model (depthwise conv, a decomposed hard-swish, squeeze-and-excite
+ * with HardSigmoid and a broadcast Mul) runs bit-exactly on the AP at INT8, counters = plan. */
+START_TEST(test_onnx_mobile_model_bit_exact)
+{
+    static const int64_t wdw[4] = {4, 1, 3, 3}, w2dims[4] = {4, 4, 1, 1}, pads[4] = {1, 1, 1, 1};
+    mbuild b;
+    const char *path = tmp_model("mobile_run");
+    conv_start(&b);
+    mb_init_tensor(&b, "wdw", NET_DT_FLOAT, wdw, 4);
+    mb_init_tensor(&b, "w2", NET_DT_FLOAT, w2dims, 4);
+    mb_scalar(&b, "three", 3.0f);
+    mb_scalar(&b, "six", 6.0f);
+    mb_scalar(&b, "zero", 0.0f);
+    mb_node(&b, "Conv", "dw", "c wdw", "d");
+    mb_attr(&b, "pads", pads, 4, 0);
+    mb_attr(&b, "group", NULL, 0, 4);
+    mb_node(&b, "Add", "plus3", "d three", "a");
+    mb_node(&b, "Clip", "relu6", "a zero six", "r");
+    mb_node(&b, "Mul", "xr", "d r", "m");
+    mb_node(&b, "Div", "hswish", "m six", "h");
+    mb_node(&b, "GlobalAveragePool", "gap", "h", "g");
+    mb_node(&b, "Conv", "excite", "g w2", "e");
+    mb_node(&b, "HardSigmoid", "gate", "e", "s");
+    mb_attr_f(&b, "alpha", 1.0f / 6.0f);
+    mb_node(&b, "Mul", "scale", "h s", "z");
+    mb_node(&b, "Conv", "project", "z w2", "y");
+    mb_write(&b, path);
+    net_network *net = load_ok(path);
+    unlink(path);
+    ck_assert_uint_eq(net->n_layers, 8);
+    ck_assert_int_eq(net->layers[1].groups, 4);
+    ck_assert_int_eq(net->layers[2].kind, NET_HARDSWISH);
+    net_bitcfg *bits = NULL;
+    sim_plan *plan = NULL;
+    sim_result *res = NULL;
+    tech_params *tech = NULL;
+    exec_qmodel *qm = NULL;
+    sim_arch arch;
+    ck_assert_int_eq(net_bitcfg_uniform("int8", net, &bits), BASE_OK);
+    ck_assert_int_eq(sim_arch_find("bf_imna", &arch), BASE_OK);
+    arch.n_caps = 2;
+    arch.cap_rows = 128;
+    arch.batch = 1;
+    ck_assert_int_eq(tech_open("sram", &tech), BASE_OK);
+    ck_assert_msg(sim_plan_new(net, bits, &arch, &plan) == BASE_OK, "%s", base_last_error());
+    ck_assert_int_eq(sim_result_new(plan, &res), BASE_OK);
+    ck_assert_int_eq(sim_plan_eval(plan, tech, tech->vdd_nom_v.value, res), BASE_OK);
+    ck_assert_int_eq(exec_qmodel_new(net, bits, &qm), BASE_OK);
+    exec_qmodel_synthetic(qm, 5);
+    int32_t in[3 * 8 * 8], ref[4 * 8 * 8], ap[4 * 8 * 8];
+    exec_infer_synthetic_input(net, bits->input_bits, 6, 1, in);
+    ck_assert_int_eq(exec_qmodel_calibrate(qm, in, 1), BASE_OK);
+    ck_assert_int_eq(exec_infer_reference(qm, in, 1, ref), BASE_OK);
+    exec_infer_stats st;
+    ck_assert_msg(exec_infer_ap(qm, plan, res, in, ap, &st) == BASE_OK, "%s", base_last_error());
+    ck_assert_int_eq(memcmp(ap, ref, sizeof ap), 0);
+    size_t n_distinct = 0;
+    for (size_t i = 1; i < sizeof ref / sizeof ref[0]; i++)
+        n_distinct += ref[i] != ref[0];
+    ck_assert_uint_gt(n_distinct, sizeof ref / sizeof ref[0] / 2);
+    ap_counters want;
+    double written;
+    exec_infer_expected(plan, res, &want, &written);
+    ck_assert_uint_eq(st.counters.n_compares, want.n_compares);
+    ck_assert_uint_eq(st.counters.n_plane_writes, want.n_plane_writes);
+    ck_assert_uint_eq(st.counters.n_compared_cells, want.n_compared_cells);
+    exec_qmodel_free(qm);
+    sim_result_free(res);
+    sim_plan_free(plan);
+    tech_params_free(tech);
+    net_bitcfg_free(bits);
+    net_free(net);
 }
 END_TEST
 
@@ -1174,6 +1270,7 @@ Suite *onnx_suite(void)
     tcase_add_test(tc, test_onnx_import_mobile_ops);
     tcase_add_test(tc, test_onnx_import_decomposed_patterns);
     tcase_add_test(tc, test_onnx_import_pattern_errors);
+    tcase_add_test(tc, test_onnx_mobile_model_bit_exact);
     tcase_add_test(tc, test_onnx_case_shape_errors);
     tcase_add_test(tc, test_onnx_case_input_not_found);
     tcase_add_test(tc, test_onnx_conformance_counts_errors);
