@@ -21,6 +21,35 @@ static void load_int8(const char *name, const char *yaml, net_network **net, net
     ck_assert_int_eq(net_bitcfg_uniform("int8", *net, bits), BASE_OK);
 }
 
+/* A hard activation needs x + three in a + 1 signed bits with three >= 1: at least 2-bit
+ * inputs, else BASE_EUNSUPPORTED naming the layer. */
+START_TEST(test_qmodel_new_rejects_one_bit_hard_kinds)
+{
+    static const char yaml[] = "name: h\n"
+                               "input: {channels: 2, height: 4, width: 4}\n"
+                               "layers:\n"
+                               "  - {name: c, type: conv, out: 2, kernel: 1}\n"
+                               "  - {name: hs, type: hardsigmoid}\n"
+                               "  - {name: d, type: conv, out: 2, kernel: 1}\n";
+    net_network *net = NULL;
+    net_bitcfg *bits = NULL;
+    exec_qmodel *qm = NULL;
+    ck_assert_int_eq(net_load_string("h.yaml", yaml, strlen(yaml), &net), BASE_OK);
+    ck_assert_int_eq(net_bitcfg_uniform("w4a1", net, &bits), BASE_OK);
+    ck_assert_int_eq(exec_qmodel_new(net, bits, &qm), BASE_EUNSUPPORTED);
+    ck_assert_ptr_null(qm);
+    ck_assert_str_eq(base_last_error(),
+                     "error: layer 'hs': hardsigmoid needs inputs of at least 2 bits, got 1");
+    net_bitcfg_free(bits);
+    ck_assert_int_eq(net_bitcfg_uniform("w4a2", net, &bits), BASE_OK);
+    ck_assert_int_eq(exec_qmodel_new(net, bits, &qm), BASE_OK);
+    ck_assert_int_eq(qm->layers[1].three, 1);
+    exec_qmodel_free(qm);
+    net_bitcfg_free(bits);
+    net_free(net);
+}
+END_TEST
+
 /* A layer kind without an executor row is refused up front, named in the message. */
 START_TEST(test_qmodel_new_rejects_kind_without_row)
 {
@@ -453,6 +482,7 @@ Suite *infer_suite(void)
     tcase_add_loop_test(tc, test_requant_choose_precision, 0, 4);
     tcase_add_test(tc, test_counters_add);
     tcase_add_test(tc, test_qmodel_new_rejects_kind_without_row);
+    tcase_add_test(tc, test_qmodel_new_rejects_one_bit_hard_kinds);
     tcase_add_test(tc, test_gemm_layout_matches_plan);
     tcase_add_test(tc, test_shared_helpers);
     tcase_add_test(tc, test_calibrate_shared_equals_whole);
