@@ -409,6 +409,8 @@ static base_status elt_act(const exec_fold *f, unsigned *col, ap_field *result)
         st = load_rows(f, a.three, val_three);
     if (st == BASE_OK && a.six.width)
         st = load_rows(f, a.six, val_six);
+    if (st == BASE_OK && a.top.width)
+        st = load_rows(f, a.top, val_six);
     if (st == BASE_OK)
         st = sim_act_ops(f->arr, kind, &a);
     *result = a.result;

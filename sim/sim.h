@@ -509,15 +509,16 @@ ap_field sim_gemm_wt_field(const sim_gemm_layout *lay, uint64_t slot);
 /* The row program of the hard activations and the element-wise product (sim_act.c), one
  * output per row, shared by the planner's trace and bit-exact execution (exec/exec_kinds.c):
  * the fields, then the ops after the loads. hardsigmoid: t := x + three (x sign-extended to
- * w = a + 1 bits), t := max(t, 0), t := min(t, six) (as s := t + six, t := max(six, t),
- * s := s - t); hardswish: then p := x * t (a + w bits); mul: p := x * y (2a bits). */
+ * w = a + 1 bits), t := max(t, 0), then min(t, six) as six - max(six - t, 0) (six := six - t,
+ * six := max(six, 0), top := top - six, top a second copy of six); hardswish: then
+ * p := x * top (a + w bits); mul: p := x * y (2a bits). */
 typedef struct sim_act_fields {
     ap_field x;     /* hardswish, mul: x at a bits */
     ap_field y;     /* mul: the second operand at a bits */
     ap_field t;     /* hard*: x sign-extended to a + 1 bits, then x + three */
     ap_field three; /* hard*: the constant three, loaded in every row */
-    ap_field six;   /* hard*: the constant six = 2 three */
-    ap_field sum;   /* hard*: t + six, then min(t, six) */
+    ap_field six;   /* hard*: the constant six = 2 three, then max(six - t, 0) */
+    ap_field top;   /* hard*: six again, then min(t, six) */
     ap_field prod;  /* hardswish, mul: the product */
     ap_field result;
     unsigned carry;

@@ -3,7 +3,8 @@
  * of the element-wise product (the squeeze-and-excite scale, Hu et al., CVPR 2018), built from
  * ap_core's add, relu, max, sub and mul. The planner traces them (sim_plan.c) and bit-exact
  * execution runs them (exec/exec_kinds.c), so their counters agree by construction. Integer
- * semantics: docs/INFERENCE.md; the min built from max as exec/exec_onnx.c builds it. */
+ * semantics: docs/INFERENCE.md. min(t, six) is six - relu(six - t): two subtractions and a
+ * one-pass relu, cheaper than a max between an add and a subtraction. */
 #include "sim/sim_impl.h"
 
 static ap_field take(unsigned *col, unsigned width)
@@ -27,8 +28,8 @@ void sim_act_layout(net_kind kind, unsigned a, sim_act_fields *f)
         f->t = take(&col, w);
         f->three = take(&col, w);
         f->six = take(&col, w);
-        f->sum = take(&col, w);
-        f->result = f->sum;
+        f->top = take(&col, w);
+        f->result = f->top;
         if (kind == NET_HARDSWISH) {
             f->prod = take(&col, a + w);
             f->result = f->prod;
@@ -46,13 +47,13 @@ base_status sim_act_ops(ap_array *arr, net_kind kind, const sim_act_fields *f)
     if (st == BASE_OK)
         st = ap_relu(arr, f->t);
     if (st == BASE_OK)
-        st = ap_add_oop(arr, f->t, f->six, f->sum, f->carry); /* s = t + six */
+        st = ap_sub(arr, f->t, f->six, f->carry); /* six - t */
     if (st == BASE_OK)
-        st = ap_max(arr, f->six, f->t, f->carry, true); /* t = max(t, six) */
+        st = ap_relu(arr, f->six); /* max(six - t, 0) */
     if (st == BASE_OK)
-        st = ap_sub(arr, f->t, f->sum, f->carry); /* s = s - t = min(t, six) */
+        st = ap_sub(arr, f->six, f->top, f->carry); /* six - max(six - t, 0) = min(t, six) */
     if (st == BASE_OK && kind == NET_HARDSWISH)
-        st = ap_mul(arr, f->x, f->sum, f->prod, f->carry, true);
+        st = ap_mul(arr, f->x, f->top, f->prod, f->carry, true);
     return st;
 }
 

@@ -382,7 +382,7 @@ static base_status work_act(sim_trace *t, sim_candidate *c, net_kind kind, unsig
                           "%s reads %u-bit inputs: its program needs %u-bit operands, the AP's "
                           "are at most %u bits",
                           net_kind_name(kind), a, widest, AP_WIDTH_MAX);
-    const ap_field loads[] = {f.x, f.y, f.t, f.three, f.six};
+    const ap_field loads[] = {f.x, f.y, f.t, f.three, f.six, f.top};
     base_status st = BASE_OK;
     sim_trace_phase(t, &c->work[SIM_PHASE_OPERAND_LOAD], 1);
     for (size_t i = 0; i < sizeof loads / sizeof loads[0] && st == BASE_OK; i++)
@@ -394,7 +394,7 @@ static base_status work_act(sim_trace *t, sim_candidate *c, net_kind kind, unsig
     sim_work *w = &c->work[SIM_PHASE_ELEMENTWISE];
     unsigned tw = f.t.width;
     if (st == BASE_OK && kind != NET_MUL) {
-        static const ap_op ops[] = {AP_OP_ADD, AP_OP_RELU, AP_OP_ADD_OOP, AP_OP_MAX_S, AP_OP_SUB};
+        static const ap_op ops[] = {AP_OP_ADD, AP_OP_RELU, AP_OP_SUB, AP_OP_RELU, AP_OP_SUB};
         for (size_t i = 0; i < sizeof ops / sizeof ops[0] && st == BASE_OK; i++)
             st = sim_add_written(w, 1, ops[i], tw, 0, 0, 1);
     }

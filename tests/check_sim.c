@@ -708,6 +708,7 @@ START_TEST(test_act_ops_exhaustive)
         ck_assert_int_eq(ap_array_field_load(arr, f.t, t, n), BASE_OK);
         ck_assert_int_eq(ap_array_field_load(arr, f.three, c3, n), BASE_OK);
         ck_assert_int_eq(ap_array_field_load(arr, f.six, c6, n), BASE_OK);
+        ck_assert_int_eq(ap_array_field_load(arr, f.top, c6, n), BASE_OK);
     }
     ck_assert_int_eq(sim_act_ops(arr, kind, &f), BASE_OK);
     ck_assert_uint_eq(f.result.width, sim_act_result_bits(kind, a));
