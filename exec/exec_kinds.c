@@ -16,15 +16,15 @@ static unsigned conv_in_width(const net_network *net, size_t li, const net_layer
 }
 
 /* Raw (pre-requantization) results of a conv/fc layer for one image. */
-static void ref_gemm(const exec_layer_ctx *lc, const int32_t *x, const int32_t *x2, int64_t *raw)
+static void ref_gemm(const exec_layer_ctx *lc, const int32_t *const *in, int64_t *raw)
 {
+    const int32_t *x = in[0];
     const net_layer *l = lc->l;
     const exec_qlayer *q = lc->q;
     const size_t m = (size_t)l->h_out * (size_t)l->w_out, hw_in = (size_t)l->h_in * (size_t)l->w_in;
     const unsigned aw = conv_in_width(lc->qm->net, lc->li, lc->b);
     const size_t k = (size_t)exec_layer_k(l);
     const exec_mul_fn mul = lc->qm->mul;
-    (void)x2;
     for (int oc = 0; oc < l->c_out; oc++) {
         int64_t *acc = raw + (size_t)oc * m;
         for (size_t p = 0; p < m; p++)
@@ -55,17 +55,18 @@ static void ref_gemm(const exec_layer_ctx *lc, const int32_t *x, const int32_t *
     }
 }
 
-static void ref_relu(const exec_layer_ctx *lc, const int32_t *x, const int32_t *x2, int64_t *raw)
+static void ref_relu(const exec_layer_ctx *lc, const int32_t *const *in, int64_t *raw)
 {
-    (void)x2;
+    const int32_t *x = in[0];
     for (size_t j = 0; j < (size_t)net_layer_out_elems(lc->l); j++) {
         int64_t v = exec_wrap_signed(x[j], lc->b->a_bits);
         raw[j] = v < 0 ? 0 : v;
     }
 }
 
-static void ref_add(const exec_layer_ctx *lc, const int32_t *x, const int32_t *x2, int64_t *raw)
+static void ref_add(const exec_layer_ctx *lc, const int32_t *const *in, int64_t *raw)
 {
+    const int32_t *x = in[0], *x2 = in[1];
     const unsigned a = lc->b->a_bits;
     for (size_t j = 0; j < (size_t)net_layer_out_elems(lc->l); j++)
         raw[j] = exec_wrap_signed(exec_wrap_signed(x[j], a) + exec_wrap_signed(x2[j], a), a);
@@ -98,24 +99,21 @@ static void ref_pool(const exec_layer_ctx *lc, const int32_t *x, int64_t *raw, i
             }
 }
 
-static void ref_maxpool(const exec_layer_ctx *lc, const int32_t *x, const int32_t *x2, int64_t *raw)
+static void ref_maxpool(const exec_layer_ctx *lc, const int32_t *const *in, int64_t *raw)
 {
-    (void)x2;
-    ref_pool(lc, x, raw, 1);
+    ref_pool(lc, in[0], raw, 1);
 }
 
-static void ref_avgpool(const exec_layer_ctx *lc, const int32_t *x, const int32_t *x2, int64_t *raw)
+static void ref_avgpool(const exec_layer_ctx *lc, const int32_t *const *in, int64_t *raw)
 {
-    (void)x2;
-    ref_pool(lc, x, raw, 0);
+    ref_pool(lc, in[0], raw, 0);
 }
 
 /* A view (flatten): the input as it is. */
-static void ref_view(const exec_layer_ctx *lc, const int32_t *x, const int32_t *x2, int64_t *raw)
+static void ref_view(const exec_layer_ctx *lc, const int32_t *const *in, int64_t *raw)
 {
-    (void)x2;
     for (size_t j = 0; j < (size_t)net_layer_out_elems(lc->l); j++)
-        raw[j] = x[j];
+        raw[j] = in[0][j];
 }
 
 static void account(exec_infer_ws *ws, const ap_array *arr, const ap_counters *before)
@@ -463,6 +461,14 @@ const exec_kind_row exec_kind_rows[NET_KIND_COUNT] = {
     [NET_RELU] = {NULL, ref_relu, fold_relu, NULL, cols_elt, false, false},
     [NET_ADD] = {NULL, ref_add, fold_add, NULL, cols_elt, false, true},
     [NET_FLATTEN] = {NULL, ref_view, NULL, NULL, NULL, true, false},
+    [NET_CONCAT] = {NULL, exec_ref_concat, exec_fold_concat, NULL, exec_cols_tensor, false, false,
+                    exec_view_concat},
+    [NET_RESIZE] = {exec_bits_ap_gemm, exec_ref_resize, exec_fold_resize, exec_group_ap_gemm,
+                    exec_cols_tensor, false, false, NULL},
+    [NET_DECONV] = {exec_bits_ap_gemm, exec_ref_deconv, exec_fold_ap_gemm, exec_group_ap_gemm,
+                    exec_cols_tensor, false, false, NULL},
+    [NET_MATMUL] = {exec_bits_ap_gemm, exec_ref_matmul, exec_fold_ap_gemm, exec_group_ap_gemm,
+                    exec_cols_tensor, false, false, NULL},
 };
 
 unsigned exec_result_bits(const net_network *net, size_t li, const net_layer_bits *b)
@@ -476,7 +482,23 @@ unsigned exec_out_bits(const net_network *net, size_t li, const net_layer_bits *
     unsigned r = exec_result_bits(net, li, b);
     if (exec_kind_rows[net->layers[li].kind].view)
         return r; /* a view: never requantized */
+    /* (a view_if view keeps o_bits >= r: the same as the general rule below) */
     return b->o_bits < r ? b->o_bits : r;
+}
+
+base_status exec_fold_elt(const exec_fold *f, exec_elt_fn elt)
+{
+    return fold_elt(f, elt);
+}
+
+void exec_fold_account(const exec_fold *f, const ap_counters *before)
+{
+    account(f->ws, f->arr, before);
+}
+
+void exec_fold_copy_outputs(const exec_fold *f, unsigned width)
+{
+    copy_outputs(f, width);
 }
 
 exec_layer_ctx exec_layer_at(const exec_qmodel *qm, size_t li)
