@@ -97,12 +97,12 @@ static base_status deconv_shape(const net_network *net, net_layer *l, const net_
         return st;
     long h = ((long)l->h_in - 1) * l->stride - 2L * l->pad + l->kh + l->out_pad;
     long w = ((long)l->w_in - 1) * l->stride - 2L * l->pad + l->kw + l->out_pad;
-    if (h > NET_MAX_SPATIAL || w > NET_MAX_SPATIAL)
+    if (h < 1 || w < 1 || h > NET_MAX_SPATIAL || w > NET_MAX_SPATIAL)
         return base_error_at(BASE_ESHAPE, at->file, at->line, at->col,
-                             "layer '%s': deconv output %ldx%ld exceeds %ld", l->name, h, w,
+                             "layer '%s': deconv output %ldx%ld is outside 1..%ld", l->name, h, w,
                              NET_MAX_SPATIAL);
-    l->h_out = h < 0 ? 0 : (int)h; /* < 1: refused by the builder's window check */
-    l->w_out = w < 0 ? 0 : (int)w;
+    l->h_out = (int)h;
+    l->w_out = (int)w;
     l->macs = (uint64_t)l->c_in * (uint64_t)l->kh * (uint64_t)l->kw *
               (uint64_t)(l->c_out / l->groups) * (uint64_t)l->h_in * (uint64_t)l->w_in;
     return BASE_OK;
@@ -233,9 +233,9 @@ static base_status conv_yaml(const cfg_node *m, net_layer_spec *s)
 {
     const cfg_node *k;
     base_status st;
-    if ((st = cfg_map_require(m, "kernel", "conv", &k)) != BASE_OK ||
+    if ((st = cfg_map_require(m, "kernel", net_kind_name(s->kind), &k)) != BASE_OK ||
         (st = read_kernel(k, &s->kh, &s->kw)) != BASE_OK ||
-        (st = read_out(m, "conv", &s->out)) != BASE_OK ||
+        (st = read_out(m, net_kind_name(s->kind), &s->out)) != BASE_OK ||
         (st = get_int(m, "stride", 1, 1, NET_MAX_KERNEL, &s->stride)) != BASE_OK ||
         (st = get_int(m, "pad", 0, 0, NET_MAX_KERNEL, &s->pad)) != BASE_OK ||
         (st = get_int(m, "groups", 1, 1, NET_MAX_CHANNELS, &s->groups)) != BASE_OK)
