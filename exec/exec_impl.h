@@ -37,7 +37,7 @@ typedef struct exec_fold {
     const exec_layer_ctx *lc;
     const sim_candidate *c;
     const sim_arch *arch;
-    const int32_t *x, *x2;     /* in[0], in[1] (x2 NULL with one input) */
+    const int32_t *x, *x2;    /* in[0], in[1] (x2 NULL with one input) */
     const int32_t *const *in; /* every input of the layer, in its order */
     ap_array *arr;
     exec_infer_ws *ws;

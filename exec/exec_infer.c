@@ -374,8 +374,8 @@ static base_status run_layer(const exec_layer_ctx *lc, const sim_candidate *c, c
     if (!row->fold)
         return BASE_ERROR(BASE_EUNSUPPORTED, "layer kind '%s' has no AP execution",
                           net_kind_name(l->kind));
-    exec_fold f = {lc,   c,  arch, in[0], in[1], in, NULL, ws, row->group ? row->group(l, c) : 1,
-                   0,    0,  out};
+    exec_fold f = {lc, c, arch, in[0], in[1], in, NULL, ws, row->group ? row->group(l, c) : 1,
+                   0,  0, out};
     size_t per_fold = (size_t)(arch->cap_rows / f.group) * arch->n_caps;
     unsigned cols = row->cols(lc, c, arch);
     if (cols == 0)

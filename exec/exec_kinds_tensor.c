@@ -1,8 +1,8 @@
-/* exec_kinds_tensor.c - the executor's rows of concat, resize, deconv and matmul (docs/INFERENCE.md):
- * their plain-C integer references and their folds on ap_core arrays, as the planner maps them
- * (sim/sim_plan_tensor.c). A concat stacks its inputs' integers along channels, each widened
- * (sign-extended) to the widest stored width, a_bits; it is a view unless its output is
- * narrower, when every element is requantized. A nearest resize copies x[c][oy / s][ox / s]
+/* exec_kinds_tensor.c - the executor's rows of concat, resize, deconv and matmul
+ * (docs/INFERENCE.md): their plain-C integer references and their folds on ap_core arrays, as the
+ * planner maps them (sim/sim_plan_tensor.c). A concat stacks its inputs' integers along channels,
+ * each widened (sign-extended) to the widest stored width, a_bits; it is a view unless its output
+ * is narrower, when every element is requantized. A nearest resize copies x[c][oy / s][ox / s]
  * (ONNX asymmetric coordinates, floor). A bilinear resize (half_pixel, PyTorch's
  * align_corners=False) sums four taps with integer weights in units of 1/(2s) per axis,
  * clamped at the edges as ONNX's reference pads with edge values; the sum, (2s)^2 times the
@@ -42,7 +42,8 @@ static int32_t nearest_elem(const net_layer *l, const int32_t *x, size_t oi)
 {
     const size_t hw = (size_t)l->h_out * (size_t)l->w_out;
     size_t c = oi / hw, p = oi % hw;
-    size_t y = p / (size_t)l->w_out / (size_t)l->scale, xx = p % (size_t)l->w_out / (size_t)l->scale;
+    size_t y = p / (size_t)l->w_out / (size_t)l->scale,
+           xx = p % (size_t)l->w_out / (size_t)l->scale;
     return x[(c * (size_t)l->h_in + y) * (size_t)l->w_in + xx];
 }
 
@@ -69,8 +70,8 @@ static base_status elt_gather(const exec_fold *f, unsigned *col, ap_field *resul
     *result = exec_take_field(col, a);
     for (size_t r = 0; r < f->n_out; r++) {
         size_t oi = f->base + r;
-        int32_t v = l->kind == NET_CONCAT ? concat_elem(l, f->in, c_of, oi)
-                                          : nearest_elem(l, f->in[0], oi);
+        int32_t v =
+            l->kind == NET_CONCAT ? concat_elem(l, f->in, c_of, oi) : nearest_elem(l, f->in[0], oi);
         f->ws->vals[r] = (uint32_t)v & exec_mask_u(a);
     }
     return ap_array_field_load(f->arr, *result, f->ws->vals, f->n_out);
@@ -108,7 +109,8 @@ static void operands(const exec_layer_ctx *lc, const sim_ap_gemm *g, const int32
         size_t oc = oi / hw_out, p = oi % hw_out, area = (size_t)(l->kh * l->kw);
         int oy = (int)(p / (size_t)l->w_out), ox = (int)(p % (size_t)l->w_out);
         size_t ic = (size_t)kk / area, r = (size_t)kk % area;
-        int ty = oy + l->pad - (int)(r / (size_t)l->kw), tx = ox + l->pad - (int)(r % (size_t)l->kw);
+        int ty = oy + l->pad - (int)(r / (size_t)l->kw),
+            tx = ox + l->pad - (int)(r % (size_t)l->kw);
         w = lc->q->weight[oc * (size_t)g->k + (size_t)kk];
         if (ty >= 0 && tx >= 0 && ty % l->stride == 0 && tx % l->stride == 0 &&
             ty / l->stride < l->h_in && tx / l->stride < l->w_in)
@@ -243,9 +245,8 @@ base_status exec_fold_ap_gemm(const exec_fold *f)
     ap_counters before;
     ap_array_counters(f->arr, &before);
     for (size_t r = 0; r < rows; r++)
-        ws->vals[r] = r % g == 0 ? (uint32_t)bias_of(f->lc, f->base + r / g) &
-                                       exec_mask_u(c->acc_bits)
-                                 : 0;
+        ws->vals[r] =
+            r % g == 0 ? (uint32_t)bias_of(f->lc, f->base + r / g) & exec_mask_u(c->acc_bits) : 0;
     exec_gemm_job job = {&lay, rows, g, c->chunk_k, &f->lc->q->rq, tap_fill, (void *)(uintptr_t)f};
     unsigned width;
     base_status st = exec_gemm_run(f->arr, &job, ws->vals, &width);

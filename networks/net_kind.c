@@ -180,7 +180,7 @@ static const char *const keys_conv[] = {"name",   "type", "input",  "out",  "ker
 static const char *const keys_fc[] = {"name", "type", "input", "out", "bias", NULL};
 static const char *const keys_pool[] = {"name",   "type", "input",  "kernel",
                                         "stride", "pad",  "global", NULL};
-static const char *const keys_deconv[] = {"name", "type",   "input", "out",  "kernel", "stride",
+static const char *const keys_deconv[] = {"name", "type",    "input",  "out",  "kernel", "stride",
                                           "pad",  "out_pad", "groups", "bias", NULL};
 static const char *const keys_plain[] = {"name", "type", "input", NULL};
 static const char *const keys_add[] = {"name", "type", "inputs", NULL};

@@ -172,8 +172,7 @@ static base_status resize_factor(const net_onnx_importer *im, const net_onnx_nod
         return unsupported(im, nd, "needs constant 4-element scales or sizes");
     if (f[0] != 1 || f[1] != 1 || f[2] != f[3] || f[2] != floor(f[2]) || f[2] < 1 ||
         f[2] > NET_RESIZE_SCALE_MAX)
-        return unsupported(im, nd,
-                           "scales must be [1, 1, s, s] with one integer factor s (1..64)");
+        return unsupported(im, nd, "scales must be [1, 1, s, s] with one integer factor s (1..64)");
     *scale = (int64_t)f[2];
     return BASE_OK;
 }

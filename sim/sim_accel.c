@@ -45,9 +45,9 @@ base_status sim_accel_layers(const net_network *net, const net_bitcfg *bits, uns
          * two activations) is handed over as the fc-shaped GEMM gm x gn x gk, so that the
          * rivals cost MACs x batch as the layer has them. */
         const net_gemm_form form = net_kind_gemm_form(l->kind);
-        const int im2col = form == NET_GEMM_FC ||
-                           (form == NET_GEMM_CONV &&
-                            gm == (uint64_t)l->h_out * (uint64_t)l->w_out * batch);
+        const int im2col =
+            form == NET_GEMM_FC ||
+            (form == NET_GEMM_CONV && gm == (uint64_t)l->h_out * (uint64_t)l->w_out * batch);
         if (gm > 0 && !im2col) {
             st = acc_layer_init_fc(&layers[n], l->name, (unsigned)gm, (int)gk, (int)gn, b->a_bits,
                                    b->w_bits ? b->w_bits : b->a_bits);

@@ -782,8 +782,8 @@ int sim_layer_same_work(const net_network *net, const net_bitcfg *bits, size_t i
            a->w_in == b->w_in && a->c_out == b->c_out && a->h_out == b->h_out &&
            a->w_out == b->w_out && a->kh == b->kh && a->kw == b->kw && a->stride == b->stride &&
            a->groups == b->groups && a->scale == b->scale && a->mode == b->mode &&
-           x->w_bits == y->w_bits && x->a_bits == y->a_bits &&
-           x->o_bits == y->o_bits && sim_input_nonneg(net, i) == sim_input_nonneg(net, j);
+           x->w_bits == y->w_bits && x->a_bits == y->a_bits && x->o_bits == y->o_bits &&
+           sim_input_nonneg(net, i) == sim_input_nonneg(net, j);
 }
 
 /* ---- What the kinds of sim_plan_tensor.c share ------------------------------------------- */

@@ -115,8 +115,7 @@ base_status sim_plan_ap_gemm(const sim_plan *p, size_t li, sim_layer_plan *lp)
                 fmin(c->act_bits_row, in_elems * lp->bits.a_bits * (double)c->n_folds);
             c->wt_bits_bcast = fmin(c->wt_bits_row, wt);
             c->map_touched_bits = in_elems * lp->bits.a_bits +
-                                  (shared ? (double)g.n * (double)g.k * g.w_bits : 0) +
-                                  c->out_bits;
+                                  (shared ? (double)g.n * (double)g.k * g.w_bits : 0) + c->out_bits;
             lp->n_candidates++;
         }
         if (chunks >= g.k)
@@ -125,8 +124,8 @@ base_status sim_plan_ap_gemm(const sim_plan *p, size_t li, sim_layer_plan *lp)
     int src = l->inputs[0]; /* a deconv's input stored wider than a_bits: narrowed first */
     unsigned in_bits = src < 0 ? p->bits->input_bits : p->bits->bits[src].o_bits;
     if (lp->n_candidates > 0 && shared && in_bits > lp->bits.a_bits) {
-        base_status st = sim_copy_candidate(&p->arch, (uint64_t)in_elems, in_bits,
-                                            lp->bits.a_bits, &lp->pre);
+        base_status st =
+            sim_copy_candidate(&p->arch, (uint64_t)in_elems, in_bits, lp->bits.a_bits, &lp->pre);
         if (st != BASE_OK)
             return st;
         lp->has_pre = true;

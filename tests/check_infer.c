@@ -463,8 +463,8 @@ START_TEST(test_infer_unet_head_bit_exact)
 {
     static const char *const specs[] = {"int8", "w4a6"};
     net_network *net = NULL;
-    ck_assert_msg(net_load_string("unet.yaml", unet_head, strlen(unet_head), &net) == BASE_OK,
-                  "%s", base_last_error());
+    ck_assert_msg(net_load_string("unet.yaml", unet_head, strlen(unet_head), &net) == BASE_OK, "%s",
+                  base_last_error());
     /* every layer but the concat views (cat, out) makes arrays */
     check_loaded(net, "unet_head", specs[_i], 21u + (uint64_t)_i, ap_macs(net), net->n_layers - 2);
 }
@@ -473,15 +473,16 @@ END_TEST
 /* A matmul of two activations (C x H x K times C x K x N), then more layers. */
 START_TEST(test_infer_matmul_bit_exact)
 {
-    static const char yaml[] = "name: mm\n"
-                               "input: {channels: 2, height: 6, width: 6}\n"
-                               "layers:\n"
-                               "  - {name: a, type: conv, out: 2, kernel: 1}\n"
-                               "  - {name: b, type: conv, out: 2, kernel: 3, pad: 1, input: input}\n"
-                               "  - {name: mm, type: matmul, inputs: [a, b]}\n"
-                               "  - {name: r, type: relu}\n"
-                               "  - {name: sq, type: matmul, inputs: [r, input]}\n"
-                               "  - {name: c, type: conv, out: 3, kernel: 3}\n";
+    static const char yaml[] =
+        "name: mm\n"
+        "input: {channels: 2, height: 6, width: 6}\n"
+        "layers:\n"
+        "  - {name: a, type: conv, out: 2, kernel: 1}\n"
+        "  - {name: b, type: conv, out: 2, kernel: 3, pad: 1, input: input}\n"
+        "  - {name: mm, type: matmul, inputs: [a, b]}\n"
+        "  - {name: r, type: relu}\n"
+        "  - {name: sq, type: matmul, inputs: [r, input]}\n"
+        "  - {name: c, type: conv, out: 3, kernel: 3}\n";
     net_network *net = NULL;
     ck_assert_msg(net_load_string("mm.yaml", yaml, strlen(yaml), &net) == BASE_OK, "%s",
                   base_last_error());

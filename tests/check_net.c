@@ -867,7 +867,8 @@ START_TEST(test_net_tensor_kinds_errors)
               "n.yaml:4:5: error: layer 'd': deconv output -2x-2 is outside 1..65536");
     net_fails("name: t\ninput: {channels: 1, height: 40000, width: 1}\nlayers:\n"
               "  - {name: d, type: deconv, out: 1, kernel: 2, stride: 2}\n",
-              BASE_ESHAPE, "n.yaml:4:5: error: layer 'd': deconv output 80000x2 is outside 1..65536");
+              BASE_ESHAPE,
+              "n.yaml:4:5: error: layer 'd': deconv output 80000x2 is outside 1..65536");
     net_fails(HDR "  - {name: d, type: deconv, kernel: 3}\n", BASE_EKEY,
               "n.yaml:4:5: error: missing key 'out' in 'deconv'");
     net_fails(HDR "  - {name: d, type: deconv, out: 4, kernel: 3, groups: 2}\n", BASE_ESHAPE,

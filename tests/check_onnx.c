@@ -417,10 +417,10 @@ START_TEST(test_onnx_import_tensor_kinds)
         "node 'cat' (Concat): only axis 1 (channels) is supported",
         "layer 'attn': matmul operands 18x8x8 and 4x4x4 do not chain",
     };
-    static const base_status codes[] = {
-        BASE_OK,           BASE_EUNSUPPORTED, BASE_EUNSUPPORTED, BASE_EUNSUPPORTED,
-        BASE_EUNSUPPORTED, BASE_EUNSUPPORTED, BASE_EUNSUPPORTED, BASE_EUNSUPPORTED,
-        BASE_ESHAPE,       BASE_EUNSUPPORTED, BASE_ESHAPE};
+    static const base_status codes[] = {BASE_OK,           BASE_EUNSUPPORTED, BASE_EUNSUPPORTED,
+                                        BASE_EUNSUPPORTED, BASE_EUNSUPPORTED, BASE_EUNSUPPORTED,
+                                        BASE_EUNSUPPORTED, BASE_EUNSUPPORTED, BASE_ESHAPE,
+                                        BASE_EUNSUPPORTED, BASE_ESHAPE};
     for (int v = 1; v <= 10; v++) {
         tensor_model(&b, v);
         mb_write(&b, path);

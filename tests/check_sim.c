@@ -362,21 +362,22 @@ END_TEST
  * naming layer and kind; the rivals see deconv and matmul as GEMMs of MACs x batch. */
 START_TEST(test_plan_tensor_kinds)
 {
-    static const char yaml[] = "name: t\n"
-                               "input: {channels: 4, height: 4, width: 4}\n"
-                               "layers:\n"
-                               "  - {name: c, type: conv, out: 4, kernel: 3, pad: 1}\n"
-                               "  - {name: u, type: resize, scale: 2}\n"
-                               "  - {name: b, type: resize, scale: 2, mode: bilinear, input: c}\n"
-                               "  - {name: s, type: add, inputs: [u, b]}\n"
-                               "  - {name: v, type: concat, inputs: [u, b]}\n"
-                               "  - {name: k, type: concat, inputs: [s, u]}\n"
-                               "  - {name: d, type: deconv, out: 2, kernel: 2, stride: 2, input: c}\n"
-                               "  - {name: z, type: concat, inputs: [d, d]}\n"
-                               "  - {name: m, type: matmul, inputs: [z, z]}\n"
-                               "  - {name: q, type: conv, out: 2, kernel: 1}\n"
-                               "  - {name: w, type: conv, out: 2, kernel: 1, input: v}\n"
-                               "  - {name: o, type: conv, out: 2, kernel: 1, input: k}\n";
+    static const char yaml[] =
+        "name: t\n"
+        "input: {channels: 4, height: 4, width: 4}\n"
+        "layers:\n"
+        "  - {name: c, type: conv, out: 4, kernel: 3, pad: 1}\n"
+        "  - {name: u, type: resize, scale: 2}\n"
+        "  - {name: b, type: resize, scale: 2, mode: bilinear, input: c}\n"
+        "  - {name: s, type: add, inputs: [u, b]}\n"
+        "  - {name: v, type: concat, inputs: [u, b]}\n"
+        "  - {name: k, type: concat, inputs: [s, u]}\n"
+        "  - {name: d, type: deconv, out: 2, kernel: 2, stride: 2, input: c}\n"
+        "  - {name: z, type: concat, inputs: [d, d]}\n"
+        "  - {name: m, type: matmul, inputs: [z, z]}\n"
+        "  - {name: q, type: conv, out: 2, kernel: 1}\n"
+        "  - {name: w, type: conv, out: 2, kernel: 1, input: v}\n"
+        "  - {name: o, type: conv, out: 2, kernel: 1, input: k}\n";
     net_network *net = NULL;
     net_bitcfg *bits = NULL;
     sim_plan *plan = NULL;
@@ -395,7 +396,7 @@ START_TEST(test_plan_tensor_kinds)
     ck_assert_uint_eq(u->cand[0].n_rows, 2u * 4 * 8 * 8);
     ck_assert_uint_eq(u->cand[0].n_compares, 0);
     ck_assert_uint_eq(u->cand[0].work[SIM_PHASE_OPERAND_LOAD].n_plane_writes, 16); /* a load */
-    ck_assert_uint_eq(u->cand[0].work[SIM_PHASE_TRANSFER].n_plane_reads, 16);  /* a read-out */
+    ck_assert_uint_eq(u->cand[0].work[SIM_PHASE_TRANSFER].n_plane_reads, 16);      /* a read-out */
     /* b: 4 taps at sim_bilinear_w_bits(2) = 6 bits over every output */
     ck_assert_uint_eq(sim_bilinear_w_bits(2), 6);
     ck_assert_uint_eq(b->gemm_m * 1000 + b->gemm_n * 10 + b->gemm_k, 2u * 256 * 1000 + 14);
