@@ -345,14 +345,14 @@ static void tensor_model(mbuild *b, int variant)
     static const int64_t wdims[4] = {4, 3, 3, 3}, tdims[4] = {4, 2, 2, 2}, four[1] = {4};
     static const int64_t pads[4] = {1, 1, 1, 1}, k2[2] = {2, 2}, dil[2] = {2, 2};
     static const float up2[4] = {1, 1, 2, 2}, up15[4] = {1, 1, 1.5f, 1.5f};
-    static const int64_t sizes[4] = {1, 4, 8, 8};
+    static const int64_t sizes[4] = {1, 4, 8, 8}, odd_sizes[4] = {1, 4, 6, 6};
     mb_init(b, IN_DIMS, 4);
     mb_init_tensor(b, "w", NET_DT_FLOAT, wdims, 4);
     mb_init_tensor(b, "wt", NET_DT_FLOAT, tdims, 4);
     mb_init_tensor(b, "sc", NET_DT_FLOAT, four, 1);
     mb_set_f32(b, variant == 5 ? up15 : up2, 4);
     mb_init_tensor(b, "sz", NET_DT_INT64, four, 1);
-    mb_set_i64(b, sizes, 4);
+    mb_set_i64(b, variant == 12 ? odd_sizes : sizes, 4);
     mb_node(b, "Conv", "conv", "x w", "c");
     mb_attr(b, "pads", pads, 4, 0);
     mb_node(b, "MaxPool", "pool", "c", "p");
@@ -362,6 +362,8 @@ static void tensor_model(mbuild *b, int variant)
     mb_attr(b, "strides", k2, 2, 0);
     if (variant == 6)
         mb_attr(b, "dilations", dil, 2, 0);
+    if (variant == 14)
+        mb_attr(b, "output_shape", k2, 2, 0);
     mb_node(b, "Resize", "up_near", variant == 7 ? "p - c" : "p - sc", "u");
     mb_attr_str(b, "mode", variant == 1 ? "cubic" : "nearest");
     mb_attr_str(b, "coordinate_transformation_mode", variant == 2 ? "half_pixel" : "asymmetric");
@@ -370,8 +372,12 @@ static void tensor_model(mbuild *b, int variant)
     mb_attr_str(b, "mode", "linear");
     if (variant == 4)
         mb_attr_str(b, "coordinate_transformation_mode", "align_corners");
-    mb_node(b, "Upsample", "up_old", "p sc", "o"); /* Upsample-9: nearest, asymmetric */
-    mb_node(b, "Concat", "cat", variant == 8 ? "c d u nope" : "c d u l o", "k");
+    mb_node(b, "Upsample", "up_old", variant == 11 ? "p" : "p sc", "o"); /* Upsample-9 */
+    mb_node(b, "Concat", "cat",
+            variant == 8    ? "c d u nope"
+            : variant == 13 ? "c c c c c c c c c"
+                            : "c d u l o",
+            "k");
     mb_attr(b, "axis", NULL, 0, variant == 9 ? 2 : 1);
     mb_node(b, "MatMul", "attn", variant == 10 ? "k p" : "k k", "y");
 }
@@ -416,12 +422,17 @@ START_TEST(test_onnx_import_tensor_kinds)
         "input",
         "node 'cat' (Concat): only axis 1 (channels) is supported",
         "layer 'attn': matmul operands 18x8x8 and 4x4x4 do not chain",
+        "node 'up_old' (Upsample): needs its scales as a constant input (Upsample-9)",
+        "node 'up_lin' (Resize): scales must be [1, 1, s, s] with one integer factor s (1..64)",
+        "node 'cat' (Concat): takes 2 to 8 inputs",
+        "node 'up_conv' (ConvTranspose): output_shape (give pads) is not supported",
     };
     static const base_status codes[] = {BASE_OK,           BASE_EUNSUPPORTED, BASE_EUNSUPPORTED,
                                         BASE_EUNSUPPORTED, BASE_EUNSUPPORTED, BASE_EUNSUPPORTED,
                                         BASE_EUNSUPPORTED, BASE_EUNSUPPORTED, BASE_ESHAPE,
-                                        BASE_EUNSUPPORTED, BASE_ESHAPE};
-    for (int v = 1; v <= 10; v++) {
+                                        BASE_EUNSUPPORTED, BASE_ESHAPE,       BASE_EUNSUPPORTED,
+                                        BASE_EUNSUPPORTED, BASE_EUNSUPPORTED, BASE_EUNSUPPORTED};
+    for (int v = 1; v <= 14; v++) {
         tensor_model(&b, v);
         mb_write(&b, path);
         load_fails(path, codes[v], errors[v]);
