@@ -829,6 +829,18 @@ START_TEST(test_net_tensor_kinds)
     net_layer_gemm(k, 1, &gm, &gn, &gk);
     ck_assert_uint_eq(gm + gn + gk, 0);
     net_free(net);
+    /* A matmul or bilinear resize reads its operands at most at the conv/fc a_bits (its
+     * accumulator must fit the AP), also as the network's 32-bit output. */
+    net = net_ok(HDR "  - {name: a, type: conv, out: 2, kernel: 1}\n"
+                     "  - {name: m, type: matmul, inputs: [a, a]}\n"
+                     "  - {name: b, type: resize, scale: 2, mode: bilinear}\n");
+    net_bitcfg *cfg = NULL;
+    ck_assert_int_eq(net_bitcfg_uniform("w8a6", net, &cfg), BASE_OK);
+    ck_assert_uint_eq(cfg->bits[0].o_bits, 6);
+    ck_assert_uint_eq(cfg->bits[1].a_bits * 100 + cfg->bits[1].o_bits, 606);
+    ck_assert_uint_eq(cfg->bits[2].a_bits * 100 + cfg->bits[2].o_bits, 632);
+    net_bitcfg_free(cfg);
+    net_free(net);
 }
 END_TEST
 
