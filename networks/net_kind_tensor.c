@@ -5,7 +5,6 @@
  * onnx.ai/onnx/operators (Concat-13, Resize-19, Upsample-9, MatMul-13); PyTorch's exports of
  * nn.Upsample(scale_factor=s) (Resize, asymmetric/floor nearest) and of bilinear interpolation
  * with align_corners=False (half_pixel linear) are the forms accepted. */
-#include <limits.h>
 #include <math.h>
 #include <string.h>
 
