@@ -59,8 +59,9 @@ typedef struct exec_kind_row {
     unsigned (*cols)(const exec_layer_ctx *lc, const sim_candidate *c, const sim_arch *arch);
     bool view;          /* a view of its input: never requantized, no AP work */
     bool halves_inputs; /* its inputs are calibrated to half their range (residual add) */
-    /* A view in this layer's case (NULL: as `view` says): no AP work, never requantized. */
-    bool (*view_if)(const exec_layer_ctx *lc);
+    /* The real value of one unit of its result (NULL: its first input's, times the weight
+     * scale for conv/fc); read once its producers are calibrated. */
+    double (*src_scale)(const exec_layer_ctx *lc);
 } exec_kind_row;
 extern const exec_kind_row exec_kind_rows[NET_KIND_COUNT];
 
@@ -84,7 +85,8 @@ base_status exec_fold_ap_gemm(const exec_fold *f);
 unsigned exec_bits_ap_gemm(const net_network *net, size_t li, const net_layer_bits *b);
 size_t exec_group_ap_gemm(const net_layer *l, const sim_candidate *c);
 unsigned exec_cols_tensor(const exec_layer_ctx *lc, const sim_candidate *c, const sim_arch *arch);
-bool exec_view_concat(const exec_layer_ctx *lc);
+unsigned exec_bits_concat(const net_network *net, size_t li, const net_layer_bits *b);
+double exec_scale_concat(const exec_layer_ctx *lc);
 
 /* Bits of layer li's result before requantization, and the bits it is stored at. */
 unsigned exec_result_bits(const net_network *net, size_t li, const net_layer_bits *b);

@@ -281,6 +281,8 @@ static base_status forward(exec_qmodel *qm, const int32_t *input, size_t n_image
         if (h->calibrate && h->bias_fn && qm->layers[li].bias)
             h->bias_fn(qm, li, s_src, h->bias_ctx); /* the input's scale is calibrated by now */
         const exec_layer_ctx lc = exec_layer_at(qm, li);
+        if (exec_kind_rows[l->kind].src_scale)
+            s_src = exec_kind_rows[l->kind].src_scale(&lc);
         for (size_t img = 0; img < n_images; img++) {
             const int32_t *in[NET_MAX_INPUTS] = {NULL};
             for (int k = 0; k < l->n_inputs; k++)
@@ -361,14 +363,8 @@ static base_status run_layer(const exec_layer_ctx *lc, const sim_candidate *c, c
     const net_layer *l = lc->l;
     const struct exec_kind_row *row = &exec_kind_rows[l->kind];
     size_t n_outputs = (size_t)net_layer_out_elems(l);
-    if (row->view || (row->view_if && row->view_if(lc))) {
-        int64_t *raw = base_malloc(n_outputs * sizeof *raw);
-        if (!raw)
-            return BASE_ERROR(BASE_ENOMEM, "out of memory");
-        row->ref(lc, in, raw); /* a view: its values as they are */
-        for (size_t j = 0; j < n_outputs; j++)
-            out[j] = (int32_t)raw[j];
-        base_free(raw);
+    if (row->view) {
+        memcpy(out, in[0], n_outputs * sizeof *out);
         return BASE_OK;
     }
     if (!row->fold)

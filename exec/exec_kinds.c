@@ -461,8 +461,8 @@ const exec_kind_row exec_kind_rows[NET_KIND_COUNT] = {
     [NET_RELU] = {NULL, ref_relu, fold_relu, NULL, cols_elt, false, false},
     [NET_ADD] = {NULL, ref_add, fold_add, NULL, cols_elt, false, true},
     [NET_FLATTEN] = {NULL, ref_view, NULL, NULL, NULL, true, false},
-    [NET_CONCAT] = {NULL, exec_ref_concat, exec_fold_concat, NULL, exec_cols_tensor, false, false,
-                    exec_view_concat},
+    [NET_CONCAT] = {exec_bits_concat, exec_ref_concat, exec_fold_concat, NULL, exec_cols_tensor,
+                    false, false, exec_scale_concat},
     [NET_RESIZE] = {exec_bits_ap_gemm, exec_ref_resize, exec_fold_resize, exec_group_ap_gemm,
                     exec_cols_tensor, false, false, NULL},
     [NET_DECONV] = {exec_bits_ap_gemm, exec_ref_deconv, exec_fold_ap_gemm, exec_group_ap_gemm,
@@ -482,7 +482,6 @@ unsigned exec_out_bits(const net_network *net, size_t li, const net_layer_bits *
     unsigned r = exec_result_bits(net, li, b);
     if (exec_kind_rows[net->layers[li].kind].view)
         return r; /* a view: never requantized */
-    /* (a view_if view keeps o_bits >= r: the same as the general rule below) */
     return b->o_bits < r ? b->o_bits : r;
 }
 

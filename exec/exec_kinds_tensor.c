@@ -1,8 +1,10 @@
 /* exec_kinds_tensor.c - the executor's rows of concat, resize, deconv and matmul
  * (docs/INFERENCE.md): their plain-C integer references and their folds on ap_core arrays, as the
- * planner maps them (sim/sim_plan_tensor.c). A concat stacks its inputs' integers along channels,
- * each widened (sign-extended) to the widest stored width, a_bits; it is a view unless its output
- * is narrower, when every element is requantized. A nearest resize copies x[c][oy / s][ox / s]
+ * planner maps them (sim/sim_plan_tensor.c). A concat stacks its inputs along channels on one
+ * scale: each input's integers (sign-extended to the widest stored width, a_bits) times a
+ * multiplier proportional to its producer's calibrated scale, then requantized to o bits like
+ * any result (the common-scale concatenation of quantized runtimes: TFLite's quantization spec
+ * requires one scale for a concatenation's inputs and output). A nearest resize copies x[c][oy / s][ox / s]
  * (ONNX asymmetric coordinates, floor). A bilinear resize (half_pixel, PyTorch's
  * align_corners=False) sums four taps with integer weights in units of 1/(2s) per axis,
  * clamped at the edges as ONNX's reference pads with edge values; the sum, (2s)^2 times the
@@ -10,6 +12,7 @@
  * stride-1 conv over the zero-inserted input (its zero taps are MACs with a 0 operand); a
  * matmul multiplies two activations. Those three run the shared GEMM row program (exec_gemm.c),
  * their operands produced by one function for the reference and the AP alike. */
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -18,8 +21,9 @@
 #include "exec/exec_impl.h"
 
 /* ---- Concat and nearest resize: element gathers ------------------------------------------ */
-/* Element oi of a concat's output: its channel's input, at the same position. */
-static int32_t concat_elem(const net_layer *l, const int32_t *const *in, const int *c_of, size_t oi)
+/* Element oi of a concat's output: its channel's input (*which), at the same position. */
+static int32_t concat_elem(const net_layer *l, const int32_t *const *in, const int *c_of, size_t oi,
+                           int *which)
 {
     const size_t hw = (size_t)l->h_out * (size_t)l->w_out;
     size_t c = oi / hw, p = oi % hw;
@@ -28,6 +32,7 @@ static int32_t concat_elem(const net_layer *l, const int32_t *const *in, const i
         c -= (size_t)c_of[j];
         j++;
     }
+    *which = j;
     return in[j][c * hw + p];
 }
 
@@ -42,44 +47,97 @@ static int32_t nearest_elem(const net_layer *l, const int32_t *x, size_t oi)
 {
     const size_t hw = (size_t)l->h_out * (size_t)l->w_out;
     size_t c = oi / hw, p = oi % hw;
-    size_t y = p / (size_t)l->w_out / (size_t)l->scale,
-           xx = p % (size_t)l->w_out / (size_t)l->scale;
+    size_t y = p / (size_t)l->w_out / (size_t)l->scale, xx = p % (size_t)l->w_out / (size_t)l->scale;
     return x[(c * (size_t)l->h_in + y) * (size_t)l->w_in + xx];
+}
+
+/* A concat's inputs on one scale: input j's integers times b_j = round(B s_j / s_max), B the
+ * largest m-bit multiplier (m = sim_requant_scale_bits(a)), s_j its producer's calibrated
+ * scale; the product's unit is s_max / B. *s_max (optional) gets the largest scale. */
+static unsigned concat_multipliers(const exec_layer_ctx *lc, int64_t *b, double *s_max)
+{
+    const exec_qmodel *qm = lc->qm;
+    const net_layer *l = lc->l;
+    const unsigned m = sim_requant_scale_bits(lc->b->a_bits);
+    const double top = (double)((1 << (m - 1)) - 1);
+    double s[NET_MAX_INPUTS], max = 0;
+    for (int j = 0; j < l->n_inputs; j++) {
+        s[j] = l->inputs[j] < 0 ? qm->in_scale : qm->layers[l->inputs[j]].out_scale;
+        max = s[j] > max ? s[j] : max;
+    }
+    for (int j = 0; j < l->n_inputs; j++)
+        b[j] = max > 0 ? llround(top * s[j] / max) : (int64_t)top;
+    if (s_max)
+        *s_max = max > 0 ? max / top : 1.0;
+    return m;
+}
+
+unsigned exec_bits_concat(const net_network *net, size_t li, const net_layer_bits *b)
+{
+    (void)net;
+    (void)li;
+    return b->a_bits + sim_requant_scale_bits(b->a_bits);
+}
+
+double exec_scale_concat(const exec_layer_ctx *lc)
+{
+    int64_t b[NET_MAX_INPUTS];
+    double unit;
+    concat_multipliers(lc, b, &unit);
+    return unit;
 }
 
 void exec_ref_concat(const exec_layer_ctx *lc, const int32_t *const *in, int64_t *raw)
 {
-    int c_of[NET_MAX_INPUTS];
+    int c_of[NET_MAX_INPUTS], j;
+    int64_t b[NET_MAX_INPUTS];
     input_channels(lc->qm->net, lc->l, c_of);
-    for (size_t j = 0; j < (size_t)net_layer_out_elems(lc->l); j++)
-        raw[j] = exec_wrap_signed(concat_elem(lc->l, in, c_of, j), lc->b->a_bits);
-}
-
-bool exec_view_concat(const exec_layer_ctx *lc)
-{
-    return lc->o >= lc->src;
-}
-
-/* Loads each row's gathered element (a bits) into one field. */
-static base_status elt_gather(const exec_fold *f, unsigned *col, ap_field *result)
-{
-    const net_layer *l = f->lc->l;
-    const unsigned a = f->lc->b->a_bits;
-    int c_of[NET_MAX_INPUTS];
-    input_channels(f->lc->qm->net, l, c_of);
-    *result = exec_take_field(col, a);
-    for (size_t r = 0; r < f->n_out; r++) {
-        size_t oi = f->base + r;
-        int32_t v =
-            l->kind == NET_CONCAT ? concat_elem(l, f->in, c_of, oi) : nearest_elem(l, f->in[0], oi);
-        f->ws->vals[r] = (uint32_t)v & exec_mask_u(a);
+    concat_multipliers(lc, b, NULL);
+    for (size_t oi = 0; oi < (size_t)net_layer_out_elems(lc->l); oi++) {
+        int64_t x = exec_wrap_signed(concat_elem(lc->l, in, c_of, oi, &j), lc->b->a_bits);
+        raw[oi] = exec_wrap_signed(x * b[j], lc->src);
     }
-    return ap_array_field_load(f->arr, *result, f->ws->vals, f->n_out);
+}
+
+/* A concat's rows: the gathered element (a bits), its input's multiplier (m bits), their
+ * product (a + m bits, the result), a carry; as sim_plan_tensor.c's work_concat. */
+static base_status elt_concat(const exec_fold *f, unsigned *col, ap_field *result)
+{
+    const unsigned a = f->lc->b->a_bits;
+    int c_of[NET_MAX_INPUTS], j;
+    int64_t b[NET_MAX_INPUTS];
+    input_channels(f->lc->qm->net, f->lc->l, c_of);
+    const unsigned m = concat_multipliers(f->lc, b, NULL);
+    ap_field x = exec_take_field(col, a), bf = exec_take_field(col, m);
+    *result = exec_take_field(col, a + m);
+    unsigned carry = (*col)++;
+    uint32_t *v = f->ws->vals;
+    for (size_t r = 0; r < f->n_out; r++)
+        v[r] = (uint32_t)concat_elem(f->lc->l, f->in, c_of, f->base + r, &j) & exec_mask_u(a);
+    base_status st = ap_array_field_load(f->arr, x, v, f->n_out);
+    for (size_t r = 0; r < f->n_out && st == BASE_OK; r++) {
+        concat_elem(f->lc->l, f->in, c_of, f->base + r, &j);
+        v[r] = (uint32_t)b[j] & exec_mask_u(m);
+    }
+    if (st == BASE_OK)
+        st = ap_array_field_load(f->arr, bf, v, f->n_out);
+    return st == BASE_OK ? ap_mul(f->arr, x, bf, *result, carry, true) : st;
 }
 
 base_status exec_fold_concat(const exec_fold *f)
 {
-    return exec_fold_elt(f, elt_gather);
+    return exec_fold_elt(f, elt_concat);
+}
+
+/* A nearest resize's rows: the copied element (a bits). */
+static base_status elt_nearest(const exec_fold *f, unsigned *col, ap_field *result)
+{
+    const unsigned a = f->lc->b->a_bits;
+    *result = exec_take_field(col, a);
+    for (size_t r = 0; r < f->n_out; r++)
+        f->ws->vals[r] =
+            (uint32_t)nearest_elem(f->lc->l, f->in[0], f->base + r) & exec_mask_u(a);
+    return ap_array_field_load(f->arr, *result, f->ws->vals, f->n_out);
 }
 
 /* ---- The GEMM kinds: one operand function for reference and AP --------------------------- */
@@ -212,8 +270,9 @@ unsigned exec_cols_tensor(const exec_layer_ctx *lc, const sim_candidate *c, cons
 {
     sim_gemm_layout lay;
     sim_ap_gemm g;
-    if (!ap_gemm(lc, &g)) /* a copy: the element, a carry, the requantization */
-        return lc->src + 1 + sim_requant_cols(lc->src, lc->o);
+    if (!ap_gemm(lc, &g)) /* a copy (and a concat's multiplier, product and carry), the
+                             requantization */
+        return 2 * lc->src + 2 + sim_requant_cols(lc->src, lc->o);
     return layout(lc, c, arch, &lay) ? lay.row_cols : 0;
 }
 
@@ -261,5 +320,5 @@ base_status exec_fold_resize(const exec_fold *f)
 {
     if (f->lc->l->mode == NET_RESIZE_BILINEAR)
         return exec_fold_ap_gemm(f);
-    return exec_fold_elt(f, elt_gather);
+    return exec_fold_elt(f, elt_nearest);
 }

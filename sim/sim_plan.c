@@ -787,15 +787,16 @@ int sim_layer_same_work(const net_network *net, const net_bitcfg *bits, size_t i
 }
 
 /* ---- What the kinds of sim_plan_tensor.c share ------------------------------------------- */
-base_status sim_plan_view(const sim_plan *p, size_t li, sim_layer_plan *lp)
-{
-    return plan_view(p, li, lp);
-}
-
 base_status sim_copy_candidate(const sim_arch *arch, uint64_t outputs, unsigned a, unsigned o,
                                sim_candidate *c)
 {
     return elt_candidate(arch, work_narrow, 1, 1, outputs, 1, a, o, c);
+}
+
+base_status sim_elt_candidate(const sim_arch *arch, sim_elt_work_fn work, uint64_t outputs,
+                              unsigned a, unsigned o, sim_candidate *c)
+{
+    return elt_candidate(arch, work, 1, 1, outputs, 1, a, o, c);
 }
 
 double sim_broadcast_weight_bits(const sim_arch *arch, const sim_candidate *c, uint64_t m,

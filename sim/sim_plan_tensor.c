@@ -1,7 +1,7 @@
 /* sim_plan_tensor.c - the planner's rows of the kinds that rearrange or combine whole tensors
- * (docs/SIM_MODEL.md, "Layer kinds"). A concat is a view when its producers store their
- * tensors at its output width (they write into their channels of the one buffer); a narrower
- * output requantizes every element. A nearest resize copies: every output element is loaded
+ * (docs/SIM_MODEL.md, "Other layers"). A concat brings its inputs to one scale: every
+ * element is multiplied by its input's scale multiplier and requantized (no view: the
+ * producers' calibrated scales differ in general). A nearest resize copies: every output element is loaded
  * into a row and read back out (the data movement, charged as operand loads and a transfer).
  * A bilinear resize, a deconv and a matmul run the GEMM row program of conv/fc
  * (sim_gemm_candidate): bilinear as a 4-tap dot product with fixed-point weights; deconv as a
@@ -47,16 +47,41 @@ bool sim_layer_ap_gemm(const net_network *net, size_t li, const net_layer_bits *
     return true;
 }
 
-/* Concat: a view when its output keeps the width its inputs are stored at, else a copy that
- * requantizes each element to o bits. */
+/* A concat's row: its element (a bits) and its input's scale multiplier (m bits) loaded, their
+ * signed product (a + m bits), a carry (exec_kinds_tensor.c's elt_concat). */
+static base_status work_concat(sim_trace *t, sim_candidate *c, unsigned a, unsigned window,
+                               ap_field *result, unsigned *col)
+{
+    (void)window;
+    const unsigned m = sim_requant_scale_bits(a);
+    ap_field x = {0, a}, b = {a, m};
+    unsigned carry = 2 * (a + m);
+    *result = (ap_field){a + m, a + m};
+    *col = carry + 1;
+    sim_trace_phase(t, &c->work[SIM_PHASE_OPERAND_LOAD], 1);
+    base_status st = ap_array_field_load(t->arr, x, NULL, 0);
+    if (st == BASE_OK)
+        st = ap_array_field_load(t->arr, b, NULL, 0);
+    sim_trace_phase(t, &c->work[SIM_PHASE_ELEMENTWISE], 1);
+    if (st == BASE_OK)
+        st = ap_mul(t->arr, x, b, *result, carry, true);
+    return st != BASE_OK
+               ? st
+               : sim_add_written(&c->work[SIM_PHASE_ELEMENTWISE], 1, AP_OP_MUL_S, a, m, 0, 1);
+}
+
+/* Concat: every element brought to the common scale (a multiply) and requantized to o. */
 base_status sim_plan_concat(const sim_plan *p, size_t li, sim_layer_plan *lp)
 {
     const net_layer *l = &p->net->layers[li];
-    if (lp->bits.o_bits >= lp->bits.a_bits)
-        return sim_plan_view(p, li, lp);
     lp->n_candidates = 1;
-    return sim_copy_candidate(&p->arch, net_layer_out_elems(l) * p->arch.batch, lp->bits.a_bits,
-                              lp->bits.o_bits, &lp->cand[0]);
+    if (lp->bits.a_bits > AP_WIDTH_MAX)
+        return BASE_ERROR(BASE_ECAPACITY,
+                          "concat operands of %u bits exceed the AP's %u-bit multiply (an input "
+                          "stored wider for another consumer)",
+                          lp->bits.a_bits, AP_WIDTH_MAX);
+    return sim_elt_candidate(&p->arch, work_concat, net_layer_out_elems(l) * p->arch.batch,
+                             lp->bits.a_bits, lp->bits.o_bits, &lp->cand[0]);
 }
 
 /* Resize: nearest copies each output element from its source; bilinear is a GEMM. */

@@ -349,8 +349,8 @@ static base_status plan_eltwise(const sim_plan *p, size_t li, sim_layer_plan *lp
     sim_candidate *c = &lp->cand[0];
     memset(c, 0, sizeof *c);
     lp->n_candidates = 1;
-    if (l->kind == NET_FLATTEN || (l->kind == NET_CONCAT && lp->bits.o_bits >= lp->bits.a_bits))
-        return BASE_OK; /* views: the producers' DMA writes place them */
+    if (l->kind == NET_FLATTEN)
+        return BASE_OK;
     if (lp->bits.a_bits > m->element_bits)
         return too_wide(m, l, lp->bits.a_bits);
     double window = (double)l->kh * l->kw, operands = 1;
@@ -381,9 +381,12 @@ static base_status plan_eltwise(const sim_plan *p, size_t li, sim_layer_plan *lp
             requant(&work, m, words(m, sum));
         break;
     }
-    case NET_CONCAT: /* a narrower output: every element requantized */
-        requant(&work, m, words(m, lp->bits.a_bits));
+    case NET_CONCAT: { /* to the common scale: a multiply, then requantized */
+        double w = words(m, lp->bits.a_bits + sim_requant_scale_bits(lp->bits.a_bits));
+        run(&work, m, SIM_VOP_MUL, 2.0 * w);
+        requant(&work, m, w);
         break;
+    }
     case NET_RESIZE: /* nearest: each output register gathered from its source (the load) */
         if (l->mode == NET_RESIZE_BILINEAR) { /* four taps times fixed-point weights, summed */
             unsigned sum = lp->bits.a_bits + 2 * sim_ceil_log2(2u * (unsigned)l->scale) + 1;

@@ -401,10 +401,14 @@ START_TEST(test_plan_tensor_kinds)
     ck_assert_uint_eq(sim_bilinear_w_bits(2), 6);
     ck_assert_uint_eq(b->gemm_m * 1000 + b->gemm_n * 10 + b->gemm_k, 2u * 256 * 1000 + 14);
     ck_assert_uint_gt(b->cand[0].n_compares, 0);
-    /* z (its inputs stored at its width) is a view; v and k narrow 16-bit inputs (stored so for
-     * the residual sum) to their conv consumers' 8 bits */
-    ck_assert_uint_eq(z->bits.o_bits, z->bits.a_bits);
-    ck_assert_uint_eq(z->cand[0].n_rows + z->cand[0].n_writes + z->cand[0].n_plane_writes, 0);
+    /* a concat multiplies each element by its input's scale multiplier (a + 1 bits) and
+     * requantizes: z at 8 + 9 bits to 8; k and v read 16-bit inputs (stored so for the
+     * residual sum): 16 + 16 bits to 8 */
+    ck_assert_uint_eq(z->bits.a_bits * 100 + z->bits.o_bits, 808);
+    ck_assert_uint_eq(z->cand[0].n_rows, 2u * 4 * 8 * 8);
+    ck_assert_uint_eq(z->cand[0].work[SIM_PHASE_OPERAND_LOAD].n_plane_writes, 8 + 9);
+    ck_assert_uint_gt(z->cand[0].work[SIM_PHASE_ELEMENTWISE].n_compares, 0);
+    ck_assert_uint_gt(z->cand[0].work[SIM_PHASE_REQUANT].n_compares, 0);
     ck_assert_uint_eq(v->bits.a_bits * 100 + v->bits.o_bits, 1608);
     ck_assert_uint_eq(k->bits.a_bits * 100 + k->bits.o_bits, 1608);
     ck_assert_uint_gt(k->cand[0].n_compares, 0);
@@ -416,6 +420,12 @@ START_TEST(test_plan_tensor_kinds)
     ck_assert_uint_eq(m->cand[0].acc_bits, 2 * m->bits.a_bits + 3);
     ck_assert_int_eq(sim_layer_same_work(net, bits, 1, 2), 0);
     sim_plan_free(plan);
+    bits->bits[7].a_bits = 20; /* operands past the AP's 16-bit multiply */
+    ck_assert_int_eq(sim_plan_new(net, bits, &arch, &plan), BASE_ECAPACITY);
+    ck_assert_str_eq(base_last_error(),
+                     "t.yaml:11: error: layer 'z': concat operands of 20 bits exceed the AP's "
+                     "16-bit multiply (an input stored wider for another consumer)");
+    bits->bits[7].a_bits = 8;
     /* the rivals: deconv and matmul as GEMMs of MACs x batch */
     acc_layer acc[12];
     size_t n_acc = 0;
@@ -444,7 +454,7 @@ START_TEST(test_plan_tensor_kinds)
     ck_assert_msg(sim_plan_new(net, bits, &arch, &plan) == BASE_OK, "%s", base_last_error());
     ck_assert(sim_plan_layer(plan, 2)->cand[0].vec_cycles[SIM_PHASE_ELEMENTWISE] > 0);
     ck_assert(sim_plan_layer(plan, 1)->cand[0].vec_cycles[SIM_PHASE_OPERAND_LOAD] > 0);
-    ck_assert(sim_plan_layer(plan, 3)->cand[0].vec_cycles[SIM_PHASE_OPERAND_LOAD] == 0); /* view */
+    ck_assert(sim_plan_layer(plan, 3)->cand[0].vec_cycles[SIM_PHASE_ELEMENTWISE] > 0); /* scales */
     sim_plan_free(plan);
     net_bitcfg_free(bits);
     net_free(net);
