@@ -4,8 +4,8 @@
  * scale: each input's integers (sign-extended to the widest stored width, a_bits) times a
  * multiplier proportional to its producer's calibrated scale, then requantized to o bits like
  * any result (the common-scale concatenation of quantized runtimes: TFLite's quantization spec
- * requires one scale for a concatenation's inputs and output). A nearest resize copies x[c][oy / s][ox / s]
- * (ONNX asymmetric coordinates, floor). A bilinear resize (half_pixel, PyTorch's
+ * requires one scale for a concatenation's inputs and output). A nearest resize copies x[c][oy /
+ * s][ox / s] (ONNX asymmetric coordinates, floor). A bilinear resize (half_pixel, PyTorch's
  * align_corners=False) sums four taps with integer weights in units of 1/(2s) per axis,
  * clamped at the edges as ONNX's reference pads with edge values; the sum, (2s)^2 times the
  * interpolated value, is requantized like an average pool's window sum. A deconv is the
@@ -47,7 +47,8 @@ static int32_t nearest_elem(const net_layer *l, const int32_t *x, size_t oi)
 {
     const size_t hw = (size_t)l->h_out * (size_t)l->w_out;
     size_t c = oi / hw, p = oi % hw;
-    size_t y = p / (size_t)l->w_out / (size_t)l->scale, xx = p % (size_t)l->w_out / (size_t)l->scale;
+    size_t y = p / (size_t)l->w_out / (size_t)l->scale,
+           xx = p % (size_t)l->w_out / (size_t)l->scale;
     return x[(c * (size_t)l->h_in + y) * (size_t)l->w_in + xx];
 }
 
@@ -135,8 +136,7 @@ static base_status elt_nearest(const exec_fold *f, unsigned *col, ap_field *resu
     const unsigned a = f->lc->b->a_bits;
     *result = exec_take_field(col, a);
     for (size_t r = 0; r < f->n_out; r++)
-        f->ws->vals[r] =
-            (uint32_t)nearest_elem(f->lc->l, f->in[0], f->base + r) & exec_mask_u(a);
+        f->ws->vals[r] = (uint32_t)nearest_elem(f->lc->l, f->in[0], f->base + r) & exec_mask_u(a);
     return ap_array_field_load(f->arr, *result, f->ws->vals, f->n_out);
 }
 

@@ -491,7 +491,8 @@ END_TEST
 /* The reference against the operators' definitions, computed here independently: a deconv by
  * scattering each input pixel times the kernel (ONNX ConvTranspose), a bilinear resize by
  * half_pixel interpolation in exact quarters (scale 2), a nearest resize by floor(o / s), a
- * concat by stacking on the common scale. One-layer networks: the output layer is stored unrequantized. */
+ * concat by stacking on the common scale. One-layer networks: the output layer is stored
+ * unrequantized. */
 static void ref_one(const char *yaml, const int32_t *w, const int32_t *in, int64_t *out)
 {
     net_network *net = NULL;
