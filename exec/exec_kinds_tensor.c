@@ -1,17 +1,20 @@
 /* exec_kinds_tensor.c - the executor's rows of concat, resize, deconv and matmul
- * (docs/INFERENCE.md): their plain-C integer references and their folds on ap_core arrays, as the
- * planner maps them (sim/sim_plan_tensor.c). A concat stacks its inputs along channels on one
- * scale: each input's integers (sign-extended to the widest stored width, a_bits) times a
- * multiplier proportional to its producer's calibrated scale, then requantized to o bits like
- * any result (the common-scale concatenation of quantized runtimes: TFLite's quantization spec
- * requires one scale for a concatenation's inputs and output). A nearest resize copies x[c][oy /
- * s][ox / s] (ONNX asymmetric coordinates, floor). A bilinear resize (half_pixel, PyTorch's
- * align_corners=False) sums four taps with integer weights in units of 1/(2s) per axis,
- * clamped at the edges as ONNX's reference pads with edge values; the sum, (2s)^2 times the
- * interpolated value, is requantized like an average pool's window sum. A deconv is the
- * stride-1 conv over the zero-inserted input (its zero taps are MACs with a 0 operand); a
- * matmul multiplies two activations. Those three run the shared GEMM row program (exec_gemm.c),
- * their operands produced by one function for the reference and the AP alike. */
+ * (docs/INFERENCE.md): their plain-C integer references and their folds on ap_core arrays, as
+ * the planner maps them (sim/sim_plan_tensor.c).
+ * - concat: the inputs stacked along channels on one scale: each input's integers
+ *   (sign-extended to the widest stored width, a_bits) times a multiplier proportional to its
+ *   producer's calibrated scale, then requantized to o bits like any result (the common-scale
+ *   concatenation of quantized runtimes: TFLite's quantization spec gives a concatenation's
+ *   inputs and output one scale).
+ * - nearest resize: x[c][oy / s][ox / s] (ONNX asymmetric coordinates, floor).
+ * - bilinear resize (half_pixel, PyTorch's align_corners=False): four taps with integer
+ *   weights in units of 1/(2s) per axis, clamped at the edges as ONNX's reference pads with
+ *   edge values; the sum, (2s)^2 times the interpolated value, is requantized like an average
+ *   pool's window sum.
+ * - deconv: the stride-1 conv over the zero-inserted input (its zero taps are MACs with a 0
+ *   operand); matmul: a product of two activations.
+ * The last three run the shared GEMM row program (exec_gemm.c), their operands produced by one
+ * function for the reference and the AP alike. */
 #include <math.h>
 #include <stdint.h>
 #include <string.h>

@@ -1,14 +1,15 @@
 /* sim_plan_tensor.c - the planner's rows of the kinds that rearrange or combine whole tensors
- * (docs/SIM_MODEL.md, "Other layers"). A concat brings its inputs to one scale: every
- * element is multiplied by its input's scale multiplier and requantized (no view: the
- * producers' calibrated scales differ in general). A nearest resize copies: every output element is
- * loaded into a row and read back out (the data movement, charged as operand loads and a transfer).
- * A bilinear resize, a deconv and a matmul run the GEMM row program of conv/fc
- * (sim_gemm_candidate): bilinear as a 4-tap dot product with fixed-point weights; deconv as a
- * stride-1 conv over the zero-inserted input, every one of its c_in kh kw taps charged (the
- * rows of a fold run one program, and rows of different output phases have their non-zero
- * taps at different K positions); matmul with both operands loaded from activations (no
- * weight reuse across images). */
+ * (docs/SIM_MODEL.md, "Other layers").
+ * - concat: its inputs brought to one scale, every element multiplied by its input's scale
+ *   multiplier and requantized (no view: the producers' calibrated scales differ in general).
+ * - nearest resize: a copy, every output element loaded into a row and read back out (the
+ *   data movement, charged as operand loads and a transfer).
+ * - bilinear resize, deconv, matmul: the GEMM row program of conv/fc (sim_gemm_candidate);
+ *   bilinear as a 4-tap dot product with fixed-point weights; deconv as a stride-1 conv over
+ *   the zero-inserted input, every one of its c_in kh kw taps charged (the rows of a fold run
+ *   one program, and rows of different output phases have their non-zero taps at different K
+ *   positions); matmul with both operands loaded from activations (no weight reuse across
+ *   images). */
 #include <math.h>
 #include <string.h>
 
