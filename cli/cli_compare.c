@@ -168,14 +168,16 @@ static void print_table(const cmp_table *t)
     }
 }
 
-/* Fills the AP rows: the whole network and its conv/FC layers alone. */
+/* Fills the AP rows: the whole network and its GEMM layers (conv/fc/deconv/matmul) alone. */
 static void ap_rows(cmp_table *t, const sim_result *res)
 {
     cmp_row *all = &t->rows[0], *gemm = &t->rows[1];
     *all = (cmp_row){t->design, "network", "", 1, res->latency_ns, res->energy_pj, {0}};
     *gemm = (cmp_row){t->design, "conv/fc", "", 1, 0, 0, {0}};
     for (size_t i = 0; i < res->n_layers; i++) {
-        if (!net_kind_has_weights(res->net->layers[res->layers[i].layer].kind))
+        uint64_t m, n, k; /* the layers the rivals cost: those with a GEMM view (a matmul too) */
+        net_layer_gemm(&res->net->layers[res->layers[i].layer], 1, &m, &n, &k);
+        if (m == 0)
             continue;
         gemm->latency_ns += res->layers[i].latency_ns;
         gemm->energy_pj += res->layers[i].energy_pj;

@@ -86,8 +86,9 @@ base_status exec_infer_reference(const exec_qmodel *qm, const int32_t *input, si
                                  int32_t *out);
 
 typedef struct exec_infer_stats {
-    ap_counters counters;  /* all arrays, all layers and folds */
-    uint64_t n_macs;       /* conv/fc multiply-accumulates executed (useful ones) */
+    ap_counters counters; /* all arrays, all layers and folds */
+    uint64_t n_macs;      /* multiply-accumulates executed: conv/fc/matmul the useful ones, a deconv
+                             every tap (its zero-inserted input's too), a bilinear resize 4 per output */
     uint64_t n_row_passes; /* sum over compares of the array's rows: emulation work */
     uint64_t n_arrays;     /* arrays created (one per layer, two with a partial last fold) */
 } exec_infer_stats;

@@ -37,7 +37,8 @@ typedef struct exec_fold {
     const exec_layer_ctx *lc;
     const sim_candidate *c;
     const sim_arch *arch;
-    const int32_t *x, *x2;
+    const int32_t *x, *x2;    /* in[0], in[1] (x2 NULL with one input) */
+    const int32_t *const *in; /* every input of the layer, in its order */
     ap_array *arr;
     exec_infer_ws *ws;
     size_t group, base, n_out;
@@ -48,8 +49,8 @@ typedef struct exec_fold {
 typedef struct exec_kind_row {
     /* Bits of the result before requantization (NULL: a_bits). */
     unsigned (*result_bits)(const net_network *net, size_t li, const net_layer_bits *b);
-    /* Raw (pre-requantization) results of one image from its inputs x (and x2). */
-    void (*ref)(const exec_layer_ctx *lc, const int32_t *x, const int32_t *x2, int64_t *raw);
+    /* Raw (pre-requantization) results of one image from its inputs in[0 .. n_inputs - 1]. */
+    void (*ref)(const exec_layer_ctx *lc, const int32_t *const *in, int64_t *raw);
     /* One fold on the AP (NULL for a view). */
     base_status (*fold)(const exec_fold *f);
     /* Rows per output (NULL: 1). */
@@ -64,6 +65,29 @@ typedef struct exec_kind_row {
     void (*calibrate)(exec_qmodel *qm, size_t li, double *s_src);
 } exec_kind_row;
 extern const exec_kind_row exec_kind_rows[NET_KIND_COUNT];
+
+/* The fold of an element-wise kind (exec_kinds.c): its part loads its operands from column 0
+ * on and runs its ops, leaving *col past its fields and *result the field holding its result;
+ * exec_fold_elt requantizes that to o bits and reads it out. */
+typedef base_status (*exec_elt_fn)(const exec_fold *f, unsigned *col, ap_field *result);
+base_status exec_fold_elt(const exec_fold *f, exec_elt_fn elt);
+/* Adds a fold's row passes since before to its run's; copies its results (width bits) out. */
+void exec_fold_account(const exec_fold *f, const ap_counters *before);
+void exec_fold_copy_outputs(const exec_fold *f, unsigned width);
+
+/* The rows' functions of concat, resize, deconv and matmul (exec_kinds_tensor.c). */
+void exec_ref_concat(const exec_layer_ctx *lc, const int32_t *const *in, int64_t *raw);
+void exec_ref_resize(const exec_layer_ctx *lc, const int32_t *const *in, int64_t *raw);
+void exec_ref_deconv(const exec_layer_ctx *lc, const int32_t *const *in, int64_t *raw);
+void exec_ref_matmul(const exec_layer_ctx *lc, const int32_t *const *in, int64_t *raw);
+base_status exec_fold_concat(const exec_fold *f);
+base_status exec_fold_resize(const exec_fold *f);
+base_status exec_fold_ap_gemm(const exec_fold *f);
+unsigned exec_bits_ap_gemm(const net_network *net, size_t li, const net_layer_bits *b);
+size_t exec_group_ap_gemm(const net_layer *l, const sim_candidate *c);
+unsigned exec_cols_tensor(const exec_layer_ctx *lc, const sim_candidate *c, const sim_arch *arch);
+unsigned exec_bits_concat(const net_network *net, size_t li, const net_layer_bits *b);
+void exec_calib_concat(exec_qmodel *qm, size_t li, double *s_src);
 
 /* Bits of layer li's result before requantization, and the bits it is stored at. */
 unsigned exec_result_bits(const net_network *net, size_t li, const net_layer_bits *b);

@@ -288,10 +288,12 @@ static base_status forward(exec_qmodel *qm, const int32_t *input, size_t n_image
         if (h->calibrate && h->bias_fn && qm->layers[li].bias)
             h->bias_fn(qm, li, s_src, h->bias_ctx); /* the input's scale is calibrated by now */
         const exec_layer_ctx lc = exec_layer_at(qm, li);
-        for (size_t img = 0; img < n_images; img++)
-            exec_kind_rows[l->kind].ref(&lc, input_of(qm, t, input, li, 0, img),
-                                        l->n_inputs > 1 ? input_of(qm, t, input, li, 1, img) : NULL,
-                                        raw + img * e);
+        for (size_t img = 0; img < n_images; img++) {
+            const int32_t *in[NET_MAX_INPUTS] = {NULL};
+            for (int k = 0; k < l->n_inputs; k++)
+                in[k] = input_of(qm, t, input, li, k, img);
+            exec_kind_rows[l->kind].ref(&lc, in, raw + img * e);
+        }
         unsigned src = lc.src, o = lc.o;
         if (h->calibrate) {
             int64_t max_abs = layer_max(h, raw, e * n_images);
@@ -361,19 +363,20 @@ static void flush_array(exec_infer_ws *ws, ap_array *arr)
 
 /* One layer on the AP, fold by fold: as many outputs per fold as the CAPs' rows hold. */
 static base_status run_layer(const exec_layer_ctx *lc, const sim_candidate *c, const sim_arch *arch,
-                             const int32_t *x, const int32_t *x2, exec_infer_ws *ws, int32_t *out)
+                             const int32_t *const *in, exec_infer_ws *ws, int32_t *out)
 {
     const net_layer *l = lc->l;
     const struct exec_kind_row *row = &exec_kind_rows[l->kind];
     size_t n_outputs = (size_t)net_layer_out_elems(l);
     if (row->view) {
-        memcpy(out, x, n_outputs * sizeof *out);
+        memcpy(out, in[0], n_outputs * sizeof *out);
         return BASE_OK;
     }
     if (!row->fold)
         return BASE_ERROR(BASE_EUNSUPPORTED, "layer kind '%s' has no AP execution",
                           net_kind_name(l->kind));
-    exec_fold f = {lc, c, arch, x, x2, NULL, ws, row->group ? row->group(l, c) : 1, 0, 0, out};
+    exec_fold f = {lc, c, arch, in[0], in[1], in, NULL, ws, row->group ? row->group(l, c) : 1,
+                   0,  0, out};
     size_t per_fold = (size_t)(arch->cap_rows / f.group) * arch->n_caps;
     unsigned cols = row->cols(lc, c, arch);
     if (cols == 0)
@@ -456,11 +459,12 @@ static base_status infer_ap(const exec_qmodel *qm, const sim_plan *plan, const s
         }
         const sim_layer_plan *lp = sim_plan_layer(plan, li);
         const sim_candidate *c = &lp->cand[res->layers[li].chosen];
-        const int32_t *x = input_of(qm, t, input, li, 0, 0);
-        const int32_t *x2 = l->n_inputs > 1 ? input_of(qm, t, input, li, 1, 0) : NULL;
+        const int32_t *in[NET_MAX_INPUTS] = {NULL};
+        for (int k = 0; k < l->n_inputs; k++)
+            in[k] = input_of(qm, t, input, li, k, 0);
         exec_layer_ctx lc = exec_layer_at(qm, li);
         lc.placement = res->layers[li].placement;
-        st = run_layer(&lc, c, arch, x, x2, &ws, t[li]);
+        st = run_layer(&lc, c, arch, in, &ws, t[li]);
         if (st != BASE_OK && st != BASE_ENOMEM)
             st = base_error_wrap(st, NULL, 0, 0, "layer '%s': ", l->name);
     }

@@ -25,15 +25,15 @@ static size_t group_in_offset(const net_layer *l, size_t oc)
 }
 
 /* Raw (pre-requantization) results of a conv/fc layer for one image. */
-static void ref_gemm(const exec_layer_ctx *lc, const int32_t *x, const int32_t *x2, int64_t *raw)
+static void ref_gemm(const exec_layer_ctx *lc, const int32_t *const *in, int64_t *raw)
 {
+    const int32_t *x = in[0];
     const net_layer *l = lc->l;
     const exec_qlayer *q = lc->q;
     const size_t m = (size_t)l->h_out * (size_t)l->w_out, hw_in = (size_t)l->h_in * (size_t)l->w_in;
     const unsigned aw = conv_in_width(lc->qm->net, lc->li, lc->b);
     const size_t k = (size_t)exec_layer_k(l);
     const exec_mul_fn mul = lc->qm->mul;
-    (void)x2;
     for (int oc = 0; oc < l->c_out; oc++) {
         int64_t *acc = raw + (size_t)oc * m;
         const int32_t *xg = x + group_in_offset(l, (size_t)oc);
@@ -65,17 +65,18 @@ static void ref_gemm(const exec_layer_ctx *lc, const int32_t *x, const int32_t *
     }
 }
 
-static void ref_relu(const exec_layer_ctx *lc, const int32_t *x, const int32_t *x2, int64_t *raw)
+static void ref_relu(const exec_layer_ctx *lc, const int32_t *const *in, int64_t *raw)
 {
-    (void)x2;
+    const int32_t *x = in[0];
     for (size_t j = 0; j < (size_t)net_layer_out_elems(lc->l); j++) {
         int64_t v = exec_wrap_signed(x[j], lc->b->a_bits);
         raw[j] = v < 0 ? 0 : v;
     }
 }
 
-static void ref_add(const exec_layer_ctx *lc, const int32_t *x, const int32_t *x2, int64_t *raw)
+static void ref_add(const exec_layer_ctx *lc, const int32_t *const *in, int64_t *raw)
 {
+    const int32_t *x = in[0], *x2 = in[1];
     const unsigned a = lc->b->a_bits;
     for (size_t j = 0; j < (size_t)net_layer_out_elems(lc->l); j++)
         raw[j] = exec_wrap_signed(exec_wrap_signed(x[j], a) + exec_wrap_signed(x2[j], a), a);
@@ -94,18 +95,14 @@ static void ref_hard(const exec_layer_ctx *lc, const int32_t *x, int64_t *raw, b
     }
 }
 
-static void ref_hardswish(const exec_layer_ctx *lc, const int32_t *x, const int32_t *x2,
-                          int64_t *raw)
+static void ref_hardswish(const exec_layer_ctx *lc, const int32_t *const *in, int64_t *raw)
 {
-    (void)x2;
-    ref_hard(lc, x, raw, true);
+    ref_hard(lc, in[0], raw, true);
 }
 
-static void ref_hardsigmoid(const exec_layer_ctx *lc, const int32_t *x, const int32_t *x2,
-                            int64_t *raw)
+static void ref_hardsigmoid(const exec_layer_ctx *lc, const int32_t *const *in, int64_t *raw)
 {
-    (void)x2;
-    ref_hard(lc, x, raw, false);
+    ref_hard(lc, in[0], raw, false);
 }
 
 /* Element j's value of mul's second operand: its own, or its channel's when C x 1 x 1. */
@@ -117,8 +114,9 @@ static size_t mul_index(const net_layer *l, const net_network *net, size_t j)
     return hw2 == 1 ? j / ((size_t)l->h_out * (size_t)l->w_out) : j;
 }
 
-static void ref_mul(const exec_layer_ctx *lc, const int32_t *x, const int32_t *x2, int64_t *raw)
+static void ref_mul(const exec_layer_ctx *lc, const int32_t *const *in, int64_t *raw)
 {
+    const int32_t *x = in[0], *x2 = in[1];
     const unsigned a = lc->b->a_bits;
     for (size_t j = 0; j < (size_t)net_layer_out_elems(lc->l); j++)
         raw[j] =
@@ -152,24 +150,21 @@ static void ref_pool(const exec_layer_ctx *lc, const int32_t *x, int64_t *raw, i
             }
 }
 
-static void ref_maxpool(const exec_layer_ctx *lc, const int32_t *x, const int32_t *x2, int64_t *raw)
+static void ref_maxpool(const exec_layer_ctx *lc, const int32_t *const *in, int64_t *raw)
 {
-    (void)x2;
-    ref_pool(lc, x, raw, 1);
+    ref_pool(lc, in[0], raw, 1);
 }
 
-static void ref_avgpool(const exec_layer_ctx *lc, const int32_t *x, const int32_t *x2, int64_t *raw)
+static void ref_avgpool(const exec_layer_ctx *lc, const int32_t *const *in, int64_t *raw)
 {
-    (void)x2;
-    ref_pool(lc, x, raw, 0);
+    ref_pool(lc, in[0], raw, 0);
 }
 
 /* A view (flatten): the input as it is. */
-static void ref_view(const exec_layer_ctx *lc, const int32_t *x, const int32_t *x2, int64_t *raw)
+static void ref_view(const exec_layer_ctx *lc, const int32_t *const *in, int64_t *raw)
 {
-    (void)x2;
     for (size_t j = 0; j < (size_t)net_layer_out_elems(lc->l); j++)
-        raw[j] = x[j];
+        raw[j] = in[0][j];
 }
 
 static void account(exec_infer_ws *ws, const ap_array *arr, const ap_counters *before)
@@ -619,6 +614,14 @@ const exec_kind_row exec_kind_rows[NET_KIND_COUNT] = {
     [NET_HARDSIGMOID] = {bits_act, ref_hardsigmoid, fold_act, NULL, cols_act, false, false,
                          calib_hard},
     [NET_MUL] = {bits_act, ref_mul, fold_act, NULL, cols_act, false, false, calib_mul},
+    [NET_CONCAT] = {exec_bits_concat, exec_ref_concat, exec_fold_concat, NULL, exec_cols_tensor,
+                    false, false, exec_calib_concat},
+    [NET_RESIZE] = {exec_bits_ap_gemm, exec_ref_resize, exec_fold_resize, exec_group_ap_gemm,
+                    exec_cols_tensor, false, false},
+    [NET_DECONV] = {exec_bits_ap_gemm, exec_ref_deconv, exec_fold_ap_gemm, exec_group_ap_gemm,
+                    exec_cols_tensor, false, false},
+    [NET_MATMUL] = {exec_bits_ap_gemm, exec_ref_matmul, exec_fold_ap_gemm, exec_group_ap_gemm,
+                    exec_cols_tensor, false, false},
 };
 
 unsigned exec_result_bits(const net_network *net, size_t li, const net_layer_bits *b)
@@ -633,6 +636,21 @@ unsigned exec_out_bits(const net_network *net, size_t li, const net_layer_bits *
     if (exec_kind_rows[net->layers[li].kind].view)
         return r; /* a view: never requantized */
     return b->o_bits < r ? b->o_bits : r;
+}
+
+base_status exec_fold_elt(const exec_fold *f, exec_elt_fn elt)
+{
+    return fold_elt(f, elt);
+}
+
+void exec_fold_account(const exec_fold *f, const ap_counters *before)
+{
+    account(f->ws, f->arr, before);
+}
+
+void exec_fold_copy_outputs(const exec_fold *f, unsigned width)
+{
+    copy_outputs(f, width);
 }
 
 exec_layer_ctx exec_layer_at(const exec_qmodel *qm, size_t li)

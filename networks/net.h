@@ -164,7 +164,8 @@ base_status net_find_builtin(const char *name, char *path_out, size_t cap);
 /* GEMM view of a conv or FC layer (im2col): M = output pixels x batch, N = output channels,
  * K = input channels x kernel area / groups. A grouped conv is `groups` independent GEMMs of
  * M x (N / groups) x K each, side by side along N, so M * N * K = MACs x batch in every case.
- * Other kinds give 0, 0, 0. */
+ * A deconv is its scatter form (M = input pixels x batch, N = out x kernel area, K = input
+ * channels / groups), a matmul C H x batch rows of K times N. Other kinds give 0, 0, 0. */
 void net_layer_gemm(const net_layer *layer, unsigned batch, uint64_t *m, uint64_t *n, uint64_t *k);
 /* Number of output elements of a layer for one image (c_out * h_out * w_out). */
 uint64_t net_layer_out_elems(const net_layer *layer);

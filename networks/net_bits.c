@@ -81,10 +81,22 @@ static base_status cfg_new(const char *name, const char *scheme, const net_netwo
 }
 
 /* What a consumer needs of its producer's stored tensor: a conv/fc requantizes to its own
- * a_bits, any other layer reads the tensor at the width it stores it. */
+ * a_bits; a matmul, a bilinear resize or a concat (products without weights of their own: an
+ * accumulator, or a concat's scale multiplication, that must fit the AP) reads at most the
+ * widest conv/fc a_bits of the configuration; any other layer reads the tensor at the width
+ * it stores it. */
 static unsigned need_of(const net_network *net, const net_bitcfg *c, size_t j)
 {
-    return net_kind_has_weights(net->layers[j].kind) ? c->bits[j].a_bits : c->bits[j].o_bits;
+    const net_layer *l = &net->layers[j];
+    if (net_kind_has_weights(l->kind))
+        return c->bits[j].a_bits;
+    unsigned a = 0;
+    if (l->kind == NET_MATMUL || l->kind == NET_CONCAT ||
+        (l->kind == NET_RESIZE && l->mode == NET_RESIZE_BILINEAR))
+        for (size_t i = 0; i < net->n_layers; i++)
+            if (net_kind_has_weights(net->layers[i].kind) && c->bits[i].a_bits > a)
+                a = c->bits[i].a_bits;
+    return a && a < c->bits[j].o_bits ? a : c->bits[j].o_bits;
 }
 
 /* Completes o_bits (explicit ones, o_set[i] != 0, are kept), a_bits of weightless layers

@@ -148,7 +148,8 @@ static base_status finish_layer(net_layer *l, const net_at *at)
         uint64_t per_out = (uint64_t)(l->c_in / l->groups) * (uint64_t)l->kh * (uint64_t)l->kw;
         l->n_weights = per_out * (uint64_t)l->c_out;
         l->n_params = l->n_weights + (l->has_bias ? (uint64_t)l->c_out : 0);
-        l->macs = per_out * net_layer_out_elems(l);
+        if (!l->macs) /* a deconv's shape rule counts its own */
+            l->macs = per_out * net_layer_out_elems(l);
     }
     return BASE_OK;
 }

@@ -59,6 +59,9 @@ int64_t net_onnx_attr_int(const net_onnx_node *nd, const char *name, int64_t dfl
 /* Integer width of the optional zero-point input i (its type is the quantized width). */
 unsigned net_onnx_zp_bits(const net_onnx_importer *im, const net_onnx_node *nd, size_t i,
                           unsigned dflt);
+/* Shape C x H x W of a data value (a layer's output or the graph input). */
+void net_onnx_value_shape(const net_onnx_importer *im, const net_onnx_value *v, int *c, int *h,
+                          int *w);
 /* Integer width of a dtype; 0 for float types. */
 unsigned net_onnx_int_bits(int dtype);
 
@@ -109,6 +112,21 @@ const net_kind_row *net_kind_row_of(net_kind k);
 net_kind net_kind_of_onnx_op(const char *op);
 /* The kind called name ("conv", ...), or NET_KIND_COUNT; lists the names into known. */
 net_kind net_kind_by_name(const char *name, char *known, size_t cap);
+
+/* The rows' functions of concat, resize and matmul (net_kind_tensor.c). */
+#define NET_RESIZE_SCALE_MAX 64
+extern const char *const net_keys_concat[], *const net_keys_resize[];
+extern const char *const net_ops_concat[], *const net_ops_resize[];
+base_status net_resize_yaml(const cfg_node *m, net_layer_spec *spec);
+base_status net_concat_onnx(net_onnx_importer *im, const net_onnx_node *nd, net_onnx_lowered *out);
+base_status net_resize_onnx(net_onnx_importer *im, const net_onnx_node *nd, net_onnx_lowered *out);
+base_status net_matmul_onnx(net_onnx_importer *im, const net_onnx_node *nd, net_onnx_lowered *out);
+base_status net_concat_shape(const net_network *net, net_layer *l, const net_layer_spec *s,
+                             const net_at *at);
+base_status net_resize_shape(const net_network *net, net_layer *l, const net_layer_spec *s,
+                             const net_at *at);
+base_status net_matmul_shape(const net_network *net, net_layer *l, const net_layer_spec *s,
+                             const net_at *at);
 
 /* Limits every source shares (YAML ranges, ONNX checks in the builder). */
 #define NET_MAX_CHANNELS (1L << 20)

@@ -86,6 +86,29 @@ static base_status conv_shape(const net_network *net, net_layer *l, const net_la
     return BASE_OK;
 }
 
+/* Transposed convolution (ONNX ConvTranspose, no dilation): out = (in - 1) stride - 2 pad +
+ * kernel + out_pad; every input pixel meets the whole kernel: MACs c_in kh kw (c_out / groups)
+ * h_in w_in (the weights are those of a conv with c_in and c_out swapped). */
+static base_status deconv_shape(const net_network *net, net_layer *l, const net_layer_spec *s,
+                                const net_at *at)
+{
+    base_status st = conv_shape(net, l, s, at);
+    if (st != BASE_OK ||
+        (st = param(at, l, "out_pad", s->out_pad, 0, l->stride - 1, &l->out_pad)) != BASE_OK)
+        return st;
+    long h = ((long)l->h_in - 1) * l->stride - 2L * l->pad + l->kh + l->out_pad;
+    long w = ((long)l->w_in - 1) * l->stride - 2L * l->pad + l->kw + l->out_pad;
+    if (h < 1 || w < 1 || h > NET_MAX_SPATIAL || w > NET_MAX_SPATIAL)
+        return base_error_at(BASE_ESHAPE, at->file, at->line, at->col,
+                             "layer '%s': deconv output %ldx%ld is outside 1..%ld", l->name, h, w,
+                             NET_MAX_SPATIAL);
+    l->h_out = (int)h;
+    l->w_out = (int)w;
+    l->macs = (uint64_t)l->c_in * (uint64_t)l->kh * (uint64_t)l->kw *
+              (uint64_t)(l->c_out / l->groups) * (uint64_t)l->h_in * (uint64_t)l->w_in;
+    return BASE_OK;
+}
+
 static base_status fc_shape(const net_network *net, net_layer *l, const net_layer_spec *s,
                             const net_at *at)
 {
@@ -174,6 +197,8 @@ static const char *const keys_conv[] = {"name",   "type", "input",  "out",  "ker
 static const char *const keys_fc[] = {"name", "type", "input", "out", "bias", NULL};
 static const char *const keys_pool[] = {"name",   "type", "input",  "kernel",
                                         "stride", "pad",  "global", NULL};
+static const char *const keys_deconv[] = {"name", "type",    "input",  "out",  "kernel", "stride",
+                                          "pad",  "out_pad", "groups", "bias", NULL};
 static const char *const keys_plain[] = {"name", "type", "input", NULL};
 static const char *const keys_add[] = {"name", "type", "inputs", NULL};
 
@@ -225,15 +250,21 @@ static base_status conv_yaml(const cfg_node *m, net_layer_spec *s)
 {
     const cfg_node *k;
     base_status st;
-    if ((st = cfg_map_require(m, "kernel", "conv", &k)) != BASE_OK ||
+    if ((st = cfg_map_require(m, "kernel", net_kind_name(s->kind), &k)) != BASE_OK ||
         (st = read_kernel(k, &s->kh, &s->kw)) != BASE_OK ||
-        (st = read_out(m, "conv", &s->out)) != BASE_OK ||
+        (st = read_out(m, net_kind_name(s->kind), &s->out)) != BASE_OK ||
         (st = get_int(m, "stride", 1, 1, NET_MAX_KERNEL, &s->stride)) != BASE_OK ||
         (st = get_int(m, "pad", 0, 0, NET_MAX_KERNEL, &s->pad)) != BASE_OK ||
         (st = get_int(m, "groups", 1, 1, NET_MAX_CHANNELS, &s->groups)) != BASE_OK)
         return st;
     s->has_bias = 1;
     return cfg_get_bool(m, "bias", &s->has_bias);
+}
+
+static base_status deconv_yaml(const cfg_node *m, net_layer_spec *s)
+{
+    base_status st = conv_yaml(m, s);
+    return st != BASE_OK ? st : get_int(m, "out_pad", 0, 0, NET_MAX_KERNEL, &s->out_pad);
 }
 
 static base_status fc_yaml(const cfg_node *m, net_layer_spec *s)
@@ -281,6 +312,7 @@ static const char *const ops_flatten[] = {"Flatten", "Reshape", NULL};
 static const char *const ops_hardswish[] = {"HardSwish", NULL};
 static const char *const ops_hardsigmoid[] = {"HardSigmoid", NULL};
 static const char *const ops_mul[] = {"Mul", NULL};
+static const char *const ops_deconv[] = {"ConvTranspose", NULL};
 
 /* Bits of a conv/fc node: QOperator (QLinear*) zero points, integer ops (*Integer) accumulate
  * at 32 bits, QDQ takes the widths of the dequantized input and weight. */
@@ -331,12 +363,54 @@ static base_status conv_onnx(net_onnx_importer *im, const net_onnx_node *nd, net
     return BASE_OK;
 }
 
+/* ConvTranspose: weight C_in x C_out/group x kh x kw, optional bias (input 2); no dilation,
+ * no output_shape. */
+static base_status deconv_onnx(net_onnx_importer *im, const net_onnx_node *nd,
+                               net_onnx_lowered *out)
+{
+    const net_onnx_value *x, *w;
+    int64_t dil;
+    net_layer_spec *s = &out->spec;
+    const char *path = net_onnx_graph_of(im)->path;
+    base_status st;
+    if ((st = net_onnx_data_input(im, nd, 0, &x)) != BASE_OK ||
+        (st = net_onnx_weight_input(im, nd, 1, 4, &w)) != BASE_OK)
+        return st;
+    gemm_bits(im, nd, x, w, out);
+    if ((st = net_onnx_attr_uniform(im, nd, "strides", 1, &s->stride)) != BASE_OK ||
+        (st = net_onnx_attr_uniform(im, nd, "pads", 0, &s->pad)) != BASE_OK ||
+        (st = net_onnx_attr_uniform(im, nd, "output_padding", 0, &s->out_pad)) != BASE_OK ||
+        (st = net_onnx_attr_uniform(im, nd, "dilations", 1, &dil)) != BASE_OK)
+        return st;
+    if (dil != 1 || net_onnx_attr_find(nd, "output_shape"))
+        return base_error_at(BASE_EUNSUPPORTED, path, 0, 0,
+                             "node '%s' (ConvTranspose): %s is not supported", nd->name,
+                             dil != 1 ? "dilation" : "output_shape (give pads)");
+    s->groups = net_onnx_attr_int(nd, "group", 1);
+    if (s->groups < 1 || w->init->dims[0] % s->groups != 0)
+        return base_error_at(BASE_ESHAPE, path, 0, 0,
+                             "node '%s' (ConvTranspose): group %lld does not divide the "
+                             "weight's %lld input channels",
+                             nd->name, (long long)s->groups, (long long)w->init->dims[0]);
+    s->has_bias = has_input(nd, 2);
+    s->inputs[0] = x->layer;
+    s->out = w->init->dims[1] * s->groups;
+    s->kh = w->init->dims[2];
+    s->kw = w->init->dims[3];
+    out->weight = w->init;
+    out->weight_k = w->init->dims[0] / s->groups; /* checked against c_in / groups */
+    return BASE_OK;
+}
+
 static base_status fc_onnx(net_onnx_importer *im, const net_onnx_node *nd, net_onnx_lowered *out)
 {
     const char *op = nd->op_type;
     int qlin = op[0] == 'Q', gemm = !strcmp(op, "Gemm");
     const net_onnx_value *x, *w;
     base_status st;
+    const net_onnx_value *b = net_onnx_input(im, nd, 1);
+    if (!strcmp(op, "MatMul") && b && !b->init) /* two activations: the matmul kind */
+        return net_matmul_onnx(im, nd, out);
     if ((st = net_onnx_data_input(im, nd, 0, &x)) != BASE_OK ||
         (st = net_onnx_weight_input(im, nd, qlin ? 3 : 1, 2, &w)) != BASE_OK)
         return st;
@@ -519,6 +593,12 @@ static const net_kind_row rows[NET_KIND_COUNT] = {
     [NET_HARDSWISH] = {1, 0, keys_plain, NULL, ops_hardswish, pass_bits, same_shape},
     [NET_HARDSIGMOID] = {1, 0, keys_plain, NULL, ops_hardsigmoid, hardsigmoid_onnx, same_shape},
     [NET_MUL] = {2, 1, keys_add, NULL, ops_mul, mul_onnx, mul_shape},
+    [NET_CONCAT] = {0, 1, net_keys_concat, NULL, net_ops_concat, net_concat_onnx, net_concat_shape},
+    [NET_RESIZE] = {1, 0, net_keys_resize, net_resize_yaml, net_ops_resize, net_resize_onnx,
+                    net_resize_shape},
+    [NET_DECONV] = {1, 0, keys_deconv, deconv_yaml, ops_deconv, deconv_onnx, deconv_shape},
+    /* ONNX MatMul is fc's operator: fc_onnx hands a MatMul of two activations to matmul. */
+    [NET_MATMUL] = {2, 1, keys_add, NULL, NULL, NULL, net_matmul_shape},
 };
 
 const net_kind_row *net_kind_row_of(net_kind k)

@@ -197,6 +197,18 @@ uint64_t net_layer_out_elems(const net_layer *l)
 
 void net_layer_gemm(const net_layer *l, unsigned batch, uint64_t *m, uint64_t *n, uint64_t *k)
 {
+    if (l->kind == NET_DECONV) { /* scatter form: each input pixel times the whole kernel */
+        *m = (uint64_t)l->h_in * (uint64_t)l->w_in * batch;
+        *n = (uint64_t)l->c_out * (uint64_t)l->kh * (uint64_t)l->kw;
+        *k = (uint64_t)(l->c_in / l->groups);
+        return;
+    }
+    if (l->kind == NET_MATMUL) { /* a's rows (C x H of them) times b, batched over C */
+        *m = (uint64_t)l->c_in * (uint64_t)l->h_in * batch;
+        *n = (uint64_t)l->w_out;
+        *k = (uint64_t)l->w_in;
+        return;
+    }
     if (!net_kind_has_weights(l->kind)) {
         *m = *n = *k = 0;
         return;

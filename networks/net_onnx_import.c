@@ -13,6 +13,7 @@ struct net_onnx_importer {
     size_t n_vals;
     net_builder *b;
     net_onnx_patterns *pat; /* decomposed hard activations (net_onnx_pattern.c) */
+    int c_in, h_in, w_in;   /* the network input of one image */
 };
 
 const net_onnx_graph *net_onnx_graph_of(const net_onnx_importer *im)
@@ -51,6 +52,21 @@ void net_onnx_pass(net_onnx_importer *im, const char *tensor, const net_onnx_val
 int net_onnx_fold_bias(net_onnx_importer *im, int layer)
 {
     return net_builder_fold_bias(im->b, layer);
+}
+
+void net_onnx_value_shape(const net_onnx_importer *im, const net_onnx_value *v, int *c, int *h,
+                          int *w)
+{
+    const net_layer *l = v->layer >= 0 ? net_builder_layer(im->b, (size_t)v->layer) : NULL;
+    if (l) {
+        *c = l->c_out;
+        *h = l->h_out;
+        *w = l->w_out;
+        return;
+    }
+    *c = im->c_in;
+    *h = im->h_in;
+    *w = im->w_in;
 }
 
 unsigned net_onnx_int_bits(int dtype)
@@ -306,6 +322,9 @@ static base_status import_start(net_onnx_importer *im, const net_onnx_graph *g)
     char *name = clean_name(base ? base + 1 : g->path, 1);
     if (!name)
         return BASE_ERROR(BASE_ENOMEM, "out of memory");
+    im->c_in = c;
+    im->h_in = h;
+    im->w_in = w;
     st = net_builder_start(name, g->path, c, h, w, &im->b);
     base_free(name);
     if (st != BASE_OK)

@@ -539,6 +539,23 @@ unsigned sim_act_result_bits(net_kind kind, unsigned a);
 base_status sim_gemm_candidate(const sim_arch *arch, uint64_t m, uint64_t n, uint64_t k,
                                unsigned a_width, unsigned a_bits, unsigned w_bits, unsigned o_bits,
                                uint64_t n_chunks, sim_candidate *c, bool *fits);
+/* The GEMM the AP runs for a layer of a kind mapped onto the GEMM row program other than
+ * conv/fc (sim_plan_tensor.c): a deconv as a stride-1 conv over its zero-inserted input
+ * (M = output pixels x batch, N = c_out, K = c_in kh kw / groups), a matmul (M = C H x batch,
+ * N, K; its "weights" are operand b, at a_bits), a bilinear resize (M = outputs x batch, N =
+ * 1, K = 4 taps, the fixed-point weights at sim_bilinear_w_bits). Operand widths: a_width
+ * (sim_act_width) and w_bits; the accumulator is a_width + w_bits + ceil(log2 K). false for
+ * other kinds. */
+typedef struct sim_ap_gemm {
+    uint64_t m, n, k;
+    unsigned a_width, w_bits;
+} sim_ap_gemm;
+bool sim_layer_ap_gemm(const net_network *net, size_t li, const net_layer_bits *b, unsigned batch,
+                       sim_ap_gemm *out);
+/* Signed width of the 2-D bilinear weights of an integer factor s (half_pixel): products of
+ * per-axis weights in 0..2s (units of 1/(2s)), at most (2s)^2. */
+unsigned sim_bilinear_w_bits(int scale);
+
 /* 1 when layers i and j do identical AP work (same shape, kind and bits). */
 int sim_layer_same_work(const net_network *net, const net_bitcfg *bits, size_t i, size_t j);
 

@@ -39,6 +39,23 @@ base_status sim_accel_layers(const net_network *net, const net_bitcfg *bits, uns
         base_status st;
         /* Rivals see a layer by its GEMM form, never by its kind; the rival models cost GEMMs
          * only, so layers without weights are left out (as sim_accel_run documents). */
+        uint64_t gm, gn, gk;
+        net_layer_gemm(l, batch, &gm, &gn, &gk);
+        /* A GEMM that is no im2col of a plain conv/fc (a deconv's scatter form, a matmul of
+         * two activations) is handed over as the fc-shaped GEMM gm x gn x gk, so that the
+         * rivals cost MACs x batch as the layer has them. */
+        const net_gemm_form form = net_kind_gemm_form(l->kind);
+        const int im2col =
+            form == NET_GEMM_FC ||
+            (form == NET_GEMM_CONV && gm == (uint64_t)l->h_out * (uint64_t)l->w_out * batch);
+        if (gm > 0 && !im2col) {
+            st = acc_layer_init_fc(&layers[n], l->name, (unsigned)gm, (int)gk, (int)gn, b->a_bits,
+                                   b->w_bits ? b->w_bits : b->a_bits);
+            if (st != BASE_OK)
+                return st;
+            n++;
+            continue;
+        }
         switch (net_kind_gemm_form(l->kind)) {
         case NET_GEMM_CONV:
             st = acc_layer_init_conv(&layers[n], l->name, batch, l->c_in, l->h_in, l->w_in,

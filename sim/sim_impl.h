@@ -90,6 +90,22 @@ void sim_result_totals(sim_result *res, unsigned batch);
  * one layer on it; the evaluation of a whole plan into res (its per-layer results and totals;
  * the caller has set the fields every evaluation shares); its energy-per-action rows. */
 base_status sim_vec_parse(const cfg_node *root, sim_arch *a);
+/* Planner rows of concat, resize, deconv and matmul (sim_plan_tensor.c), and what they use of
+ * sim_plan.c: one row per output loading a bits and requantizing to o when narrower (a copy);
+ * one row per output running a work function; a GEMM candidate's weight broadcast bits. */
+base_status sim_plan_concat(const sim_plan *p, size_t li, sim_layer_plan *lp);
+base_status sim_plan_resize(const sim_plan *p, size_t li, sim_layer_plan *lp);
+base_status sim_plan_ap_gemm(const sim_plan *p, size_t li, sim_layer_plan *lp);
+base_status sim_copy_candidate(const sim_arch *arch, uint64_t outputs, unsigned a, unsigned o,
+                               sim_candidate *c);
+/* One row per output running work (a kind's loads and ops on a-bit operands, as plan_eltwise's
+ * work functions), its result requantized to o bits when wider, then read out. */
+typedef base_status (*sim_elt_work_fn)(sim_trace *t, sim_candidate *c, unsigned a, unsigned window,
+                                       ap_field *result, unsigned *col);
+base_status sim_elt_candidate(const sim_arch *arch, sim_elt_work_fn work, uint64_t outputs,
+                              unsigned a, unsigned o, sim_candidate *c);
+double sim_broadcast_weight_bits(const sim_arch *arch, const sim_candidate *c, uint64_t m,
+                                 uint64_t n, uint64_t k, unsigned w_bits);
 base_status sim_vec_plan_layer(const sim_plan *p, size_t li, sim_layer_plan *lp);
 void sim_vec_eval(const sim_plan *plan, sim_result *res);
 size_t sim_vec_ert(const sim_result *res, sim_ert_row *rows);

@@ -447,6 +447,10 @@ static const struct sim_kind_row {
     [NET_HARDSWISH] = {SIGN_ANY, plan_eltwise, work_hardswish, false},
     [NET_HARDSIGMOID] = {SIGN_ANY, plan_eltwise, work_hardsigmoid, false},
     [NET_MUL] = {SIGN_ANY, plan_eltwise, work_mul, false},
+    [NET_CONCAT] = {SIGN_ANY, sim_plan_concat, NULL, false},
+    [NET_RESIZE] = {SIGN_KEEPS, sim_plan_resize, NULL, false},
+    [NET_DECONV] = {SIGN_ANY, sim_plan_ap_gemm, NULL, false},
+    [NET_MATMUL] = {SIGN_ANY, sim_plan_ap_gemm, NULL, false},
 };
 
 static int kind_sign(net_kind kind)
@@ -837,6 +841,26 @@ int sim_layer_same_work(const net_network *net, const net_bitcfg *bits, size_t i
     return in_i == in_j && a->kind == b->kind && a->c_in == b->c_in && a->h_in == b->h_in &&
            a->w_in == b->w_in && a->c_out == b->c_out && a->h_out == b->h_out &&
            a->w_out == b->w_out && a->kh == b->kh && a->kw == b->kw && a->stride == b->stride &&
-           a->groups == b->groups && x->w_bits == y->w_bits && x->a_bits == y->a_bits &&
-           x->o_bits == y->o_bits && sim_input_nonneg(net, i) == sim_input_nonneg(net, j);
+           a->groups == b->groups && a->scale == b->scale && a->mode == b->mode &&
+           x->w_bits == y->w_bits && x->a_bits == y->a_bits && x->o_bits == y->o_bits &&
+           sim_input_nonneg(net, i) == sim_input_nonneg(net, j);
+}
+
+/* ---- What the kinds of sim_plan_tensor.c share ------------------------------------------- */
+base_status sim_copy_candidate(const sim_arch *arch, uint64_t outputs, unsigned a, unsigned o,
+                               sim_candidate *c)
+{
+    return elt_candidate(arch, work_narrow, 1, 1, outputs, 1, a, o, c);
+}
+
+base_status sim_elt_candidate(const sim_arch *arch, sim_elt_work_fn work, uint64_t outputs,
+                              unsigned a, unsigned o, sim_candidate *c)
+{
+    return elt_candidate(arch, work, 1, 1, outputs, 1, a, o, c);
+}
+
+double sim_broadcast_weight_bits(const sim_arch *arch, const sim_candidate *c, uint64_t m,
+                                 uint64_t n, uint64_t k, unsigned w_bits)
+{
+    return broadcast_weight_bits(arch, c, m, n, k, w_bits);
 }

@@ -416,6 +416,24 @@ static base_status plan_eltwise(const sim_plan *p, size_t li, sim_layer_plan *lp
     case NET_HARDSIGMOID:
         act_work(m, l->kind, &lp->bits, &work);
         break;
+    case NET_CONCAT: { /* to the common scale: a multiply, then requantized */
+        double w = words(m, lp->bits.a_bits + sim_requant_scale_bits(lp->bits.a_bits));
+        run(&work, m, SIM_VOP_MUL, 2.0 * w);
+        requant(&work, m, w);
+        break;
+    }
+    case NET_RESIZE: /* nearest: each output register gathered from its source (the load) */
+        if (l->mode == NET_RESIZE_BILINEAR) { /* four taps times fixed-point weights, summed */
+            unsigned sum = lp->bits.a_bits + 2 * sim_ceil_log2(2u * (unsigned)l->scale) + 1;
+            operands = 4;
+            run(&work, m, SIM_VOP_MUL, 4);
+            for (int i = 1; i < 4; i++)
+                accumulate(&work, m, words(m, sum));
+            requant(&work, m, words(m, sum));
+        } else if (lp->bits.o_bits < lp->bits.a_bits) {
+            requant(&work, m, words(m, lp->bits.a_bits));
+        }
+        break;
     default:
         return BASE_ERROR(BASE_EUNSUPPORTED, "layer kind '%s' has no mapping on '%s'",
                           net_kind_name(l->kind), p->arch.name);
@@ -450,6 +468,9 @@ base_status sim_vec_plan_layer(const sim_plan *p, size_t li, sim_layer_plan *lp)
     const net_layer *l = &p->net->layers[li];
     lp->bits = p->bits->bits[li];
     lp->n_candidates = 0;
+    if (l->kind == NET_DECONV) /* its scatter GEMM's overlap-add is not in the table's ops */
+        return BASE_ERROR(BASE_EUNSUPPORTED, "layer kind '%s' has no mapping on '%s'",
+                          net_kind_name(l->kind), p->arch.name);
     if (net_kind_gemm_form(l->kind) != NET_GEMM_NONE)
         return plan_gemm(p, li, lp);
     return plan_eltwise(p, li, lp);

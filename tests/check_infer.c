@@ -182,8 +182,10 @@ static sim_arch small_arch(void)
     return a;
 }
 
-/* Runs net under spec on both paths and checks outputs and counters; frees net. */
-static void check_loaded(net_network *net, const char *name, const char *spec, uint64_t seed)
+/* Runs net (owned) under spec on both paths and checks outputs and counters: the AP must run
+ * macs multiply-accumulates in at least min_arrays arrays. */
+static void check_loaded(net_network *net, const char *name, const char *spec, uint64_t seed,
+                         uint64_t macs, uint64_t min_arrays)
 {
     net_bitcfg *bits = NULL;
     tech_params *tech = NULL;
@@ -227,8 +229,8 @@ static void check_loaded(net_network *net, const char *name, const char *spec, u
      * estimate (small accumulators, zero padding), see docs/INFERENCE.md. */
     double ratio = (double)stats.counters.n_written_cells / written;
     ck_assert_msg(ratio > 0.3 && ratio < 1.1, "written cells %.3g of the plan's", ratio);
-    ck_assert_uint_eq(stats.n_macs, net->total_macs);
-    ck_assert_uint_ge(stats.n_arrays, net->n_layers - 1); /* all but the flatten */
+    ck_assert_uint_eq(stats.n_macs, macs);
+    ck_assert_uint_ge(stats.n_arrays, min_arrays);
     /* Fused: the same outputs and data-independent counters, no written or flipped cells. */
     exec_infer_stats fs;
     memset(ap, 0, n_out * sizeof *ap);
@@ -255,9 +257,11 @@ static void check_loaded(net_network *net, const char *name, const char *spec, u
     net_free(net);
 }
 
+/* Runs shipped network name at side x side under spec on both paths. */
 static void check_network(const char *name, int side, const char *spec, uint64_t seed)
 {
-    check_loaded(load_resized(name, side), name, spec, seed);
+    net_network *net = load_resized(name, side);
+    check_loaded(net, name, spec, seed, net->total_macs, net->n_layers - 1); /* but the flatten */
 }
 
 /* A small MobileNetV3-like network (Howard et al., ICCV 2019): a hard-swish stem, an inverted
@@ -295,7 +299,8 @@ START_TEST(test_infer_mobile_bit_exact)
     ck_assert_msg(net_load_string("mobile_tiny.yaml", mobile_yaml, strlen(mobile_yaml), &net) ==
                       BASE_OK,
                   "%s", base_last_error());
-    check_loaded(net, "mobile_tiny", specs[_i], 3u + (uint64_t)_i);
+    check_loaded(net, "mobile_tiny", specs[_i], 3u + (uint64_t)_i, net->total_macs,
+                 net->n_layers - 1); /* but the flatten */
 }
 END_TEST
 
@@ -464,6 +469,162 @@ START_TEST(test_infer_errors)
 }
 END_TEST
 
+/* ---- Concat, resize, deconv, matmul ------------------------------------------------------ */
+/* A U-Net-like head: downsampling, then nearest and bilinear upsampling and a deconv joined by
+ * concats of inputs at different widths and scales (cat: a 16-bit residual sum beside 8-bit
+ * tensors, brought to one scale). */
+static const char unet_head[] =
+    "name: unet_head\n"
+    "input: {channels: 4, height: 8, width: 8}\n"
+    "layers:\n"
+    "  - {name: c1, type: conv, out: 8, kernel: 3, pad: 1}\n"
+    "  - {name: r1, type: relu}\n"
+    "  - {name: p1, type: maxpool, kernel: 2}\n"
+    "  - {name: c2, type: conv, out: 8, kernel: 3, pad: 1}\n"
+    "  - {name: up, type: resize, scale: 2}\n"
+    "  - {name: bl, type: resize, scale: 2, mode: bilinear, input: c2}\n"
+    "  - {name: dc, type: deconv, out: 8, kernel: 3, stride: 2, pad: 1, out_pad: 1, input: c2}\n"
+    "  - {name: sk, type: add, inputs: [up, r1]}\n"
+    "  - {name: cat, type: concat, inputs: [sk, bl, dc]}\n"
+    "  - {name: cat2, type: concat, inputs: [r1, up]}\n"
+    "  - {name: c3, type: conv, out: 4, kernel: 1, input: cat}\n"
+    "  - {name: c4, type: conv, out: 4, kernel: 3, pad: 1, input: cat2}\n"
+    "  - {name: out, type: concat, inputs: [c3, c4]}\n";
+
+/* MACs the AP runs: conv/fc/matmul as the layer counts them, a deconv over its zero-inserted
+ * input (every tap of every output), a bilinear resize four per output. */
+static uint64_t ap_macs(const net_network *net)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < net->n_layers; i++) {
+        const net_layer *l = &net->layers[i];
+        if (l->kind == NET_DECONV)
+            n += net_layer_out_elems(l) * (uint64_t)(l->c_in * l->kh * l->kw);
+        else if (l->kind == NET_RESIZE && l->mode == NET_RESIZE_BILINEAR)
+            n += 4 * net_layer_out_elems(l);
+        else
+            n += l->macs;
+    }
+    return n;
+}
+
+START_TEST(test_infer_unet_head_bit_exact)
+{
+    static const char *const specs[] = {"int8", "w4a6"};
+    net_network *net = NULL;
+    ck_assert_msg(net_load_string("unet.yaml", unet_head, strlen(unet_head), &net) == BASE_OK, "%s",
+                  base_last_error());
+    check_loaded(net, "unet_head", specs[_i], 21u + (uint64_t)_i, ap_macs(net), net->n_layers);
+}
+END_TEST
+
+/* A matmul of two activations (C x H x K times C x K x N), then more layers. */
+START_TEST(test_infer_matmul_bit_exact)
+{
+    static const char yaml[] =
+        "name: mm\n"
+        "input: {channels: 2, height: 6, width: 6}\n"
+        "layers:\n"
+        "  - {name: a, type: conv, out: 2, kernel: 1}\n"
+        "  - {name: b, type: conv, out: 2, kernel: 3, pad: 1, input: input}\n"
+        "  - {name: mm, type: matmul, inputs: [a, b]}\n"
+        "  - {name: r, type: relu}\n"
+        "  - {name: sq, type: matmul, inputs: [r, input]}\n"
+        "  - {name: c, type: conv, out: 3, kernel: 3}\n";
+    net_network *net = NULL;
+    ck_assert_msg(net_load_string("mm.yaml", yaml, strlen(yaml), &net) == BASE_OK, "%s",
+                  base_last_error());
+    check_loaded(net, "mm", "int8", 31u, net->total_macs, net->n_layers);
+}
+END_TEST
+
+/* The reference against the operators' definitions, computed here independently: a deconv by
+ * scattering each input pixel times the kernel (ONNX ConvTranspose), a bilinear resize by
+ * half_pixel interpolation in exact quarters (scale 2), a nearest resize by floor(o / s), a
+ * concat by stacking on the common scale. One-layer networks: the output layer is stored
+ * unrequantized. */
+static void ref_one(const char *yaml, const int32_t *w, const int32_t *in, int64_t *out)
+{
+    net_network *net = NULL;
+    net_bitcfg *bits = NULL;
+    exec_qmodel *qm = NULL;
+    load_int8("one.yaml", yaml, &net, &bits);
+    ck_assert_int_eq(exec_qmodel_new(net, bits, &qm), BASE_OK);
+    const net_layer *l = &net->layers[net->n_layers - 1];
+    if (w)
+        memcpy(qm->layers[net->n_layers - 1].weight, w,
+               (size_t)l->c_out * (size_t)(l->c_in * l->kh * l->kw) * sizeof *w);
+    size_t n = exec_infer_out_elems(net);
+    int32_t *o = calloc(n, sizeof *o);
+    ck_assert_int_eq(exec_infer_reference(qm, in, 1, o), BASE_OK);
+    for (size_t j = 0; j < n; j++)
+        out[j] = o[j];
+    free(o);
+    exec_qmodel_free(qm);
+    net_bitcfg_free(bits);
+    net_free(net);
+}
+
+START_TEST(test_ref_tensor_kinds_by_definition)
+{
+    int32_t in[2 * 3 * 3], w[2 * 2 * 3 * 3]; /* c_in 2, 3x3; weights [oc][ic][ky][kx] */
+    for (int i = 0; i < 18; i++)
+        in[i] = (i * 37 % 23) - 11;
+    for (int i = 0; i < 36; i++)
+        w[i] = (i * 29 % 19) - 9;
+    /* deconv 3x3 stride 2 pad 1 out_pad 1: 3x3 -> 6x6 */
+    int64_t got[2 * 9 * 9], want[2 * 6 * 6] = {0};
+    ref_one("name: d\ninput: {channels: 2, height: 3, width: 3}\nlayers:\n"
+            "  - {name: d, type: deconv, out: 2, kernel: 3, stride: 2, pad: 1, out_pad: 1, "
+            "bias: false}\n",
+            w, in, got);
+    for (int ic = 0; ic < 2; ic++)
+        for (int iy = 0; iy < 3; iy++)
+            for (int ix = 0; ix < 3; ix++)
+                for (int oc = 0; oc < 2; oc++)
+                    for (int ky = 0; ky < 3; ky++)
+                        for (int kx = 0; kx < 3; kx++) {
+                            int oy = iy * 2 - 1 + ky, ox = ix * 2 - 1 + kx;
+                            if (oy >= 0 && oy < 6 && ox >= 0 && ox < 6)
+                                want[(oc * 6 + oy) * 6 + ox] +=
+                                    (int64_t)in[(ic * 3 + iy) * 3 + ix] *
+                                    w[((oc * 2 + ic) * 3 + ky) * 3 + kx];
+                        }
+    for (int j = 0; j < 72; j++)
+        ck_assert_msg(got[j] == want[j], "deconv %d: %lld, want %lld", j, (long long)got[j],
+                      (long long)want[j]);
+    /* bilinear x2: 16 x the half_pixel interpolation, edges clamped */
+    ref_one("name: b\ninput: {channels: 2, height: 3, width: 3}\nlayers:\n"
+            "  - {name: b, type: resize, scale: 2, mode: bilinear}\n",
+            NULL, in, got);
+    for (int c = 0; c < 2; c++)
+        for (int oy = 0; oy < 6; oy++)
+            for (int ox = 0; ox < 6; ox++) {
+                double sy = fmax(0, (oy + 0.5) / 2 - 0.5), sx = fmax(0, (ox + 0.5) / 2 - 0.5);
+                int y0 = (int)sy, x0 = (int)sx, y1 = y0 < 2 ? y0 + 1 : 2, x1 = x0 < 2 ? x0 + 1 : 2;
+                double fy = sy - y0, fx = sx - x0;
+                const int32_t *p = in + c * 9;
+                double v = (1 - fy) * ((1 - fx) * p[y0 * 3 + x0] + fx * p[y0 * 3 + x1]) +
+                           fy * ((1 - fx) * p[y1 * 3 + x0] + fx * p[y1 * 3 + x1]);
+                ck_assert_int_eq(got[(c * 6 + oy) * 6 + ox], (int64_t)llround(16 * v));
+            }
+    /* nearest x3 and a concat of the input with itself */
+    ref_one("name: n\ninput: {channels: 2, height: 3, width: 3}\nlayers:\n"
+            "  - {name: n, type: resize, scale: 3}\n",
+            NULL, in, got);
+    for (int j = 0; j < 2 * 9 * 9; j++) {
+        int c = j / 81, oy = j / 9 % 9, ox = j % 9;
+        ck_assert_int_eq(got[j], in[c * 9 + oy / 3 * 3 + ox / 3]);
+    }
+    /* a concat of two inputs at one scale: each times the largest 9-bit multiplier, 255 */
+    ref_one("name: k\ninput: {channels: 2, height: 3, width: 3}\nlayers:\n"
+            "  - {name: k, type: concat, inputs: [input, input]}\n",
+            NULL, in, got);
+    for (int j = 0; j < 36; j++)
+        ck_assert_int_eq(got[j], 255 * in[j % 18]);
+}
+END_TEST
+
 Suite *infer_suite(void)
 {
     Suite *s = suite_create("infer");
@@ -486,6 +647,11 @@ Suite *infer_suite(void)
     tcase_add_test(tc, test_gemm_layout_matches_plan);
     tcase_add_test(tc, test_shared_helpers);
     tcase_add_test(tc, test_calibrate_shared_equals_whole);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("tensor"); /* concat, resize, deconv, matmul */
+    tcase_add_loop_test(tc, test_infer_unet_head_bit_exact, 0, 2);
+    tcase_add_test(tc, test_infer_matmul_bit_exact);
+    tcase_add_test(tc, test_ref_tensor_kinds_by_definition);
     suite_add_tcase(s, tc);
     return s;
 }

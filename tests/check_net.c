@@ -243,7 +243,8 @@ START_TEST(test_net_error_types_and_ranges)
 {
     net_fails(HDR "  - {name: c, type: convolution}\n", BASE_EINVAL,
               "n.yaml:4:21: error: unknown layer type 'convolution' (conv, fc, maxpool, "
-              "avgpool, relu, add, flatten, hardswish, hardsigmoid, mul)");
+              "avgpool, relu, add, flatten, hardswish, hardsigmoid, mul, concat, resize, deconv, "
+              "matmul)");
     net_fails(HDR "  - {name: c, type: conv, out: 0, kernel: 3}\n", BASE_ERANGE,
               "n.yaml:4:32: error: value 0 is outside 1..1048576");
     net_fails(HDR "  - {name: c, type: conv, out: 4, kernel: [3, 3, 3]}\n", BASE_ETYPE,
@@ -850,6 +851,121 @@ START_TEST(test_report_csv_quotes_names)
 }
 END_TEST
 
+/* ---- Concat, resize, deconv, matmul --------------------------------------------------------- */
+START_TEST(test_net_tensor_kinds)
+{
+    net_network *net = net_ok(HDR "  - {name: p, type: maxpool, kernel: 2}\n"
+                                  "  - {name: u, type: resize, scale: 2}\n"
+                                  "  - {name: b, type: resize, scale: 3, mode: bilinear, "
+                                  "input: p}\n"
+                                  "  - {name: k, type: concat, inputs: [u, input, u]}\n"
+                                  "  - {name: d, type: deconv, out: 6, kernel: 3, stride: 2, "
+                                  "pad: 1, out_pad: 1, input: p}\n"
+                                  "  - {name: g, type: deconv, out: 4, kernel: [2, 4], stride: 2, "
+                                  "groups: 2, bias: false, input: d}\n"
+                                  "  - {name: m, type: matmul, inputs: [u, input]}\n");
+    const net_layer *u = &net->layers[1], *b = &net->layers[2], *k = &net->layers[3];
+    ck_assert_int_eq(u->h_out * 100 + u->w_out, 808);
+    ck_assert_int_eq(u->mode, NET_RESIZE_NEAREST);
+    ck_assert_int_eq(b->h_out, 12);
+    ck_assert_int_eq(b->scale, 3);
+    ck_assert_int_eq(b->mode, NET_RESIZE_BILINEAR);
+    ck_assert_int_eq(k->c_out, 9);
+    ck_assert_int_eq(k->c_in, 9);
+    ck_assert_int_eq(k->n_inputs, 3);
+    ck_assert_int_eq(k->inputs[2], 1);
+    ck_assert_uint_eq(k->macs + k->n_params + u->macs + b->macs, 0);
+    /* deconv: (4 - 1) 2 - 2 + 3 + 1 = 8; each input pixel times the kernel */
+    const net_layer *d = &net->layers[4], *g = &net->layers[5], *m = &net->layers[6];
+    ck_assert_int_eq(d->h_out * 100 + d->w_out, 808);
+    ck_assert_uint_eq(d->macs, 3ull * 9 * 6 * 16);
+    ck_assert_uint_eq(d->n_params, 3ull * 6 * 9 + 6);
+    ck_assert_int_eq(d->out_pad, 1);
+    /* grouped, non-square: (8 - 1) 2 + 2 = 16 by (8 - 1) 2 + 4 = 18 */
+    ck_assert_int_eq(g->h_out * 100 + g->w_out, 1618);
+    ck_assert_uint_eq(g->macs, 6ull * 8 * (4 / 2) * 64);
+    ck_assert_uint_eq(g->n_params, 6ull * (4 / 2) * 8);
+    /* matmul: 3x8x8 (C x H x K) times 3x8x8 (C x K x N) */
+    ck_assert_int_eq(m->c_out * 100 + m->h_out * 10 + m->w_out, 388);
+    ck_assert_uint_eq(m->macs, 3ull * 8 * 8 * 8);
+    ck_assert_uint_eq(m->n_params, 0);
+    uint64_t gm, gn, gk;
+    for (int i = 4; i <= 6; i++) { /* M N K = MACs x batch */
+        net_layer_gemm(&net->layers[i], 3, &gm, &gn, &gk);
+        ck_assert_uint_eq(gm * gn * gk, 3 * net->layers[i].macs);
+    }
+    net_layer_gemm(d, 1, &gm, &gn, &gk); /* scatter: input pixels x (c_out kh kw) x c_in */
+    ck_assert_uint_eq(gm * 1000000 + gn * 1000 + gk, 16ull * 1000000 + 54 * 1000 + 3);
+    net_layer_gemm(k, 1, &gm, &gn, &gk);
+    ck_assert_uint_eq(gm + gn + gk, 0);
+    net_free(net);
+    /* A matmul or bilinear resize reads its operands at most at the conv/fc a_bits (its
+     * accumulator must fit the AP), also as the network's 32-bit output. */
+    net = net_ok(HDR "  - {name: a, type: conv, out: 2, kernel: 1}\n"
+                     "  - {name: m, type: matmul, inputs: [a, a]}\n"
+                     "  - {name: b, type: resize, scale: 2, mode: bilinear}\n");
+    net_bitcfg *cfg = NULL;
+    ck_assert_int_eq(net_bitcfg_uniform("w8a6", net, &cfg), BASE_OK);
+    ck_assert_uint_eq(cfg->bits[0].o_bits, 6);
+    ck_assert_uint_eq(cfg->bits[1].a_bits * 100 + cfg->bits[1].o_bits, 606);
+    ck_assert_uint_eq(cfg->bits[2].a_bits * 100 + cfg->bits[2].o_bits, 632);
+    net_bitcfg_free(cfg);
+    net_free(net);
+}
+END_TEST
+
+START_TEST(test_net_tensor_kinds_errors)
+{
+    net_fails(HDR "  - {name: p, type: maxpool, kernel: 2}\n"
+                  "  - {name: k, type: concat, inputs: [p, input]}\n",
+              BASE_ESHAPE,
+              "n.yaml:5:37: error: layer 'k': concat operands differ in height x width: 3x4x4 "
+              "and 3x8x8");
+    net_fails(HDR "  - {name: k, type: concat, inputs: [input]}\n", BASE_ESHAPE,
+              "n.yaml:4:37: error: layer 'k': concat takes 2 to 8 inputs, got 1");
+    net_fails(HDR "  - {name: k, type: concat, inputs: [input, input, input, input, input, "
+                  "input, input, input, input]}\n",
+              BASE_ESHAPE, "n.yaml:4:37: error: layer 'k': concat takes 2 to 8 inputs, got 9");
+    net_fails(HDR "  - {name: k, type: concat, input: input}\n", BASE_EKEY,
+              "n.yaml:4:29: error: unknown key 'input' in 'concat'");
+    net_fails("name: t\ninput: {channels: 1048576, height: 1, width: 1}\nlayers:\n"
+              "  - {name: k, type: concat, inputs: [input, input]}\n",
+              BASE_ESHAPE,
+              "n.yaml:4:5: error: layer 'k': 2097152 concatenated channels exceed 1048576");
+    net_fails(HDR "  - {name: u, type: resize}\n", BASE_EKEY,
+              "n.yaml:4:5: error: missing key 'scale' in 'resize'");
+    net_fails(HDR "  - {name: u, type: resize, scale: 0}\n", BASE_ERANGE,
+              "n.yaml:4:36: error: value 0 is outside 1..64");
+    net_fails(HDR "  - {name: u, type: resize, scale: 2, mode: cubic}\n", BASE_EINVAL,
+              "n.yaml:4:45: error: layer 'u': resize mode 'cubic' is not nearest or bilinear");
+    net_fails(HDR "  - {name: u, type: resize, scale: 2, mode: [a]}\n", BASE_ETYPE,
+              "n.yaml:4:45: error: expected a scalar, found a sequence");
+    net_fails("name: t\ninput: {channels: 1, height: 40000, width: 1}\nlayers:\n"
+              "  - {name: u, type: resize, scale: 2}\n",
+              BASE_ESHAPE, "n.yaml:4:5: error: layer 'u': resized map 80000x2 exceeds 65536");
+    net_fails(HDR "  - {name: d, type: deconv, out: 4, kernel: 3, stride: 2, out_pad: 2}\n",
+              BASE_ERANGE, "n.yaml:4:5: error: layer 'd': out_pad 2 is outside 0..1");
+    net_fails(HDR "  - {name: d, type: deconv, out: 4, kernel: 1, pad: 5}\n", BASE_ESHAPE,
+              "n.yaml:4:5: error: layer 'd': deconv output -2x-2 is outside 1..65536");
+    net_fails("name: t\ninput: {channels: 1, height: 40000, width: 1}\nlayers:\n"
+              "  - {name: d, type: deconv, out: 1, kernel: 2, stride: 2}\n",
+              BASE_ESHAPE,
+              "n.yaml:4:5: error: layer 'd': deconv output 80000x2 is outside 1..65536");
+    net_fails(HDR "  - {name: d, type: deconv, kernel: 3}\n", BASE_EKEY,
+              "n.yaml:4:5: error: missing key 'out' in 'deconv'");
+    net_fails(HDR "  - {name: d, type: deconv, out: 4, kernel: 3, groups: 2}\n", BASE_ESHAPE,
+              "n.yaml:4:5: error: layer 'd': groups 2 must divide input channels 3 and output "
+              "channels 4");
+    net_fails(HDR "  - {name: m, type: matmul, inputs: [input]}\n", BASE_ESHAPE,
+              "n.yaml:4:37: error: layer 'm': matmul takes exactly 2 inputs, got 1");
+    net_fails(HDR "  - {name: p, type: maxpool, kernel: 2}\n"
+                  "  - {name: m, type: matmul, inputs: [input, p]}\n",
+              BASE_ESHAPE,
+              "n.yaml:5:37: error: layer 'm': matmul operands 3x8x8 and 3x4x4 do not chain (a "
+              "is C x H x K, b must be C x K x N)");
+}
+END_TEST
+
 /* ---- The kind table and the builder ------------------------------------------------------- */
 START_TEST(test_net_kind_table_complete)
 {
@@ -878,7 +994,13 @@ START_TEST(test_net_kind_table_complete)
     char known[256];
     ck_assert_int_eq(net_kind_by_name("softmax", known, sizeof known), NET_KIND_COUNT);
     ck_assert_str_eq(known, "conv, fc, maxpool, avgpool, relu, add, flatten, hardswish, "
-                            "hardsigmoid, mul");
+                            "hardsigmoid, mul, concat, resize, deconv, matmul");
+    /* MatMul is fc's operator; the fc lowering hands a MatMul of two activations to matmul
+     * (check_onnx.c), so matmul's row names none. */
+    ck_assert_int_eq(net_kind_of_onnx_op("MatMul"), NET_FC);
+    ck_assert_ptr_null(net_kind_row_of(NET_MATMUL)->onnx_ops);
+    ck_assert_int_eq(net_kind_of_onnx_op("ConvTranspose"), NET_DECONV);
+    ck_assert_int_eq(net_kind_of_onnx_op("Upsample"), NET_RESIZE);
     ck_assert_int_eq(net_kind_of_onnx_op("Softmax"), NET_KIND_COUNT);
     ck_assert_int_eq(net_kind_of_onnx_op("GlobalAveragePool"), NET_AVGPOOL);
 }
@@ -1059,6 +1181,8 @@ Suite *net_suite(void)
     tcase_add_test(tc, test_base_find_data_env);
     tcase_add_test(tc, test_net_out_of_memory);
     tcase_add_test(tc, test_net_kind_table_complete);
+    tcase_add_test(tc, test_net_tensor_kinds);
+    tcase_add_test(tc, test_net_tensor_kinds_errors);
     tcase_add_test(tc, test_net_builder_builds_and_checks);
     tcase_add_test(tc, test_net_builder_out_of_memory);
     suite_add_tcase(s, tc);

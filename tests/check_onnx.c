@@ -177,6 +177,26 @@ static void mb_write(mbuild *b, const char *path)
     free(buf);
 }
 
+/* Adds a string attribute to the last node. */
+static void mb_attr_str(mbuild *b, const char *name, const char *v)
+{
+    mb_attr(b, name, NULL, 0, 0);
+    Onnx__AttributeProto *a = &b->attrs[b->n_attrs - 1];
+    a->type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING;
+    a->has_i = 0;
+    a->has_s = 1;
+    a->s.data = (uint8_t *)(uintptr_t)v;
+    a->s.len = strlen(v);
+}
+
+/* Sets the float values of the last initializer added. */
+static void mb_set_f32(mbuild *b, const float *v, size_t n)
+{
+    size_t k = b->graph.n_initializer - 1;
+    ck_assert_uint_eq(b->inits[k].raw_data.len, n * 4);
+    memcpy(b->raw[k], v, n * 4); /* little-endian hosts, as ONNX's raw_data */
+}
+
 static const int64_t IN_DIMS[4] = {1, 3, 8, 8};
 static const int64_t SCALAR[1] = {1};
 static const int64_t PAIR[1] = {2};
@@ -342,6 +362,112 @@ START_TEST(test_onnx_import_float_model_add_reshape_matmul)
 }
 END_TEST
 
+static void load_fails(const char *path, base_status want, const char *msg);
+
+/* A float U-Net-like head: conv, pool, ConvTranspose, nearest and bilinear Resize (opset-13
+ * and opset-10 forms), Upsample, a Concat of four, a MatMul of two activations. Variants
+ * break one node for each error path. */
+static void tensor_model(mbuild *b, int variant)
+{
+    static const int64_t wdims[4] = {4, 3, 3, 3}, tdims[4] = {4, 2, 2, 2}, four[1] = {4};
+    static const int64_t pads[4] = {1, 1, 1, 1}, k2[2] = {2, 2}, dil[2] = {2, 2};
+    static const float up2[4] = {1, 1, 2, 2}, up15[4] = {1, 1, 1.5f, 1.5f};
+    static const int64_t sizes[4] = {1, 4, 8, 8}, odd_sizes[4] = {1, 4, 6, 6};
+    mb_init(b, IN_DIMS, 4);
+    mb_init_tensor(b, "w", NET_DT_FLOAT, wdims, 4);
+    mb_init_tensor(b, "wt", NET_DT_FLOAT, tdims, 4);
+    mb_init_tensor(b, "sc", NET_DT_FLOAT, four, 1);
+    mb_set_f32(b, variant == 5 ? up15 : up2, 4);
+    mb_init_tensor(b, "sz", NET_DT_INT64, four, 1);
+    mb_set_i64(b, variant == 12 ? odd_sizes : sizes, 4);
+    mb_node(b, "Conv", "conv", "x w", "c");
+    mb_attr(b, "pads", pads, 4, 0);
+    mb_node(b, "MaxPool", "pool", "c", "p");
+    mb_attr(b, "kernel_shape", k2, 2, 0);
+    mb_attr(b, "strides", k2, 2, 0);
+    mb_node(b, "ConvTranspose", "up_conv", "p wt", "d");
+    mb_attr(b, "strides", k2, 2, 0);
+    if (variant == 6)
+        mb_attr(b, "dilations", dil, 2, 0);
+    if (variant == 14)
+        mb_attr(b, "output_shape", k2, 2, 0);
+    mb_node(b, "Resize", "up_near", variant == 7 ? "p - c" : "p - sc", "u");
+    mb_attr_str(b, "mode", variant == 1 ? "cubic" : "nearest");
+    mb_attr_str(b, "coordinate_transformation_mode", variant == 2 ? "half_pixel" : "asymmetric");
+    mb_attr_str(b, "nearest_mode", variant == 3 ? "round_prefer_ceil" : "floor");
+    mb_node(b, "Resize", "up_lin", "p - - sz", "l"); /* sizes: 4x4 -> 8x8 */
+    mb_attr_str(b, "mode", "linear");
+    if (variant == 4)
+        mb_attr_str(b, "coordinate_transformation_mode", "align_corners");
+    mb_node(b, "Upsample", "up_old", variant == 11 ? "p" : "p sc", "o"); /* Upsample-9 */
+    mb_node(b, "Concat", "cat",
+            variant == 8    ? "c d u nope"
+            : variant == 13 ? "c c c c c c c c c"
+                            : "c d u l o",
+            "k");
+    mb_attr(b, "axis", NULL, 0, variant == 9 ? 2 : 1);
+    mb_node(b, "MatMul", "attn", variant == 10 ? "k p" : "k k", "y");
+}
+
+START_TEST(test_onnx_import_tensor_kinds)
+{
+    mbuild b;
+    const char *path = tmp_model("tensor");
+    tensor_model(&b, 0);
+    mb_write(&b, path);
+    net_network *net = NULL;
+    ck_assert_msg(net_load(path, &net) == BASE_OK, "%s", base_last_error());
+    ck_assert_uint_eq(net->n_layers, 8);
+    static const net_kind kinds[8] = {NET_CONV,   NET_MAXPOOL, NET_DECONV, NET_RESIZE,
+                                      NET_RESIZE, NET_RESIZE,  NET_CONCAT, NET_MATMUL};
+    for (int i = 0; i < 8; i++)
+        ck_assert_int_eq(net->layers[i].kind, kinds[i]);
+    const net_layer *d = &net->layers[2], *k = &net->layers[6], *m = &net->layers[7];
+    ck_assert_int_eq(d->c_out * 100 + d->h_out * 10 + d->w_out, 288);
+    ck_assert_uint_eq(d->macs, 4ull * 2 * 2 * 2 * 16);
+    ck_assert_int_eq(net->layers[3].mode, NET_RESIZE_NEAREST);
+    ck_assert_int_eq(net->layers[4].mode, NET_RESIZE_BILINEAR);
+    ck_assert_int_eq(net->layers[4].scale * 10 + net->layers[5].scale, 22);
+    ck_assert_int_eq(net->layers[5].mode, NET_RESIZE_NEAREST);
+    ck_assert_int_eq(k->n_inputs, 5);
+    ck_assert_int_eq(k->c_out, 4 + 2 + 4 + 4 + 4);
+    ck_assert_int_eq(m->inputs[0] * 10 + m->inputs[1], 66);
+    ck_assert_uint_eq(m->macs, 18ull * 8 * 8 * 8);
+    net_free(net);
+    static const char *const errors[] = {
+        NULL,
+        "node 'up_near' (Resize): mode 'cubic' (apsim takes nearest, or linear in Resize)",
+        "node 'up_near' (Resize): coordinate_transformation_mode 'half_pixel' with nearest "
+        "(apsim takes asymmetric)",
+        "node 'up_near' (Resize): nearest_mode 'round_prefer_ceil' (apsim takes floor)",
+        "node 'up_lin' (Resize): coordinate_transformation_mode 'align_corners' with linear "
+        "(apsim takes half_pixel)",
+        "node 'up_near' (Resize): scales must be [1, 1, s, s] with one integer factor s (1..64)",
+        "node 'up_conv' (ConvTranspose): dilation is not supported",
+        "node 'up_near' (Resize): needs constant 4-element scales or sizes",
+        "node 'cat' (Concat): input 3 'nope' is not produced by an earlier node or the graph "
+        "input",
+        "node 'cat' (Concat): only axis 1 (channels) is supported",
+        "layer 'attn': matmul operands 18x8x8 and 4x4x4 do not chain",
+        "node 'up_old' (Upsample): needs its scales as a constant input (Upsample-9)",
+        "node 'up_lin' (Resize): scales must be [1, 1, s, s] with one integer factor s (1..64)",
+        "node 'cat' (Concat): takes 2 to 8 inputs",
+        "node 'up_conv' (ConvTranspose): output_shape (give pads) is not supported",
+    };
+    static const base_status codes[] = {BASE_OK,           BASE_EUNSUPPORTED, BASE_EUNSUPPORTED,
+                                        BASE_EUNSUPPORTED, BASE_EUNSUPPORTED, BASE_EUNSUPPORTED,
+                                        BASE_EUNSUPPORTED, BASE_EUNSUPPORTED, BASE_ESHAPE,
+                                        BASE_EUNSUPPORTED, BASE_ESHAPE,       BASE_EUNSUPPORTED,
+                                        BASE_EUNSUPPORTED, BASE_EUNSUPPORTED, BASE_EUNSUPPORTED};
+    for (int v = 1; v <= 14; v++) {
+        tensor_model(&b, v);
+        mb_write(&b, path);
+        load_fails(path, codes[v], errors[v]);
+    }
+    unlink(path);
+}
+END_TEST
+
 START_TEST(test_onnx_import_unsupported_operator_named)
 {
     mbuild b;
@@ -403,7 +529,12 @@ START_TEST(test_onnx_import_errors)
     ck_assert_int_eq(net_load(path, &net), BASE_EUNSUPPORTED);
     ck_assert_ptr_nonnull(strstr(base_last_error(), "node 'mm' (MatMul): auto_pad SAME_UPPER"));
     small_float_model(&b);
-    b.nodes[4].input[1] = "f"; /* MatMul with a non-constant weight */
+    b.nodes[4].input[1] = "f"; /* MatMul of two activations: a matmul, not an fc */
+    mb_write(&b, path);
+    ck_assert_msg(net_load(path, &net) == BASE_OK, "%s", base_last_error());
+    ck_assert_int_eq(net->layers[net->n_layers - 1].kind, NET_MATMUL);
+    net_free(net);
+    b.nodes[4].op_type = "Gemm"; /* Gemm with a non-constant weight */
     mb_write(&b, path);
     ck_assert_int_eq(net_load(path, &net), BASE_EUNSUPPORTED);
     small_float_model(&b);
@@ -1258,6 +1389,7 @@ Suite *onnx_suite(void)
     tcase_add_test(tc, test_onnx_import_qdq_layers_and_bits);
     tcase_add_test(tc, test_onnx_import_float_model_add_reshape_matmul);
     tcase_add_test(tc, test_onnx_import_unsupported_operator_named);
+    tcase_add_test(tc, test_onnx_import_tensor_kinds);
     tcase_add_test(tc, test_onnx_import_weight_shape_mismatch);
     tcase_add_test(tc, test_onnx_import_errors);
     tcase_add_test(tc, test_onnx_tensor_load_errors);

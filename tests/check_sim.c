@@ -354,6 +354,113 @@ START_TEST(test_plan_pool_window_exceeds_cap)
 }
 END_TEST
 
+/* Concat, resize, deconv and matmul: a concat is a view when its output keeps its inputs'
+ * width and a copy that requantizes otherwise; a nearest resize copies (loads and a read-out,
+ * no compare); a bilinear resize, a deconv and a matmul are GEMMs (their plans equal their
+ * counters in check_infer.c's tensor case); layers that differ only in the resize mode do not
+ * share a plan. On the measured GSI chip concat and resize map, deconv and matmul are refused
+ * naming layer and kind; the rivals see deconv and matmul as GEMMs of MACs x batch. */
+START_TEST(test_plan_tensor_kinds)
+{
+    static const char yaml[] =
+        "name: t\n"
+        "input: {channels: 4, height: 4, width: 4}\n"
+        "layers:\n"
+        "  - {name: c, type: conv, out: 4, kernel: 3, pad: 1}\n"
+        "  - {name: u, type: resize, scale: 2}\n"
+        "  - {name: b, type: resize, scale: 2, mode: bilinear, input: c}\n"
+        "  - {name: s, type: add, inputs: [u, b]}\n"
+        "  - {name: v, type: concat, inputs: [u, b]}\n"
+        "  - {name: k, type: concat, inputs: [s, u]}\n"
+        "  - {name: d, type: deconv, out: 2, kernel: 2, stride: 2, input: c}\n"
+        "  - {name: z, type: concat, inputs: [d, d]}\n"
+        "  - {name: m, type: matmul, inputs: [z, z]}\n"
+        "  - {name: q, type: conv, out: 2, kernel: 1}\n"
+        "  - {name: w, type: conv, out: 2, kernel: 1, input: v}\n"
+        "  - {name: o, type: conv, out: 2, kernel: 1, input: k}\n";
+    net_network *net = NULL;
+    net_bitcfg *bits = NULL;
+    sim_plan *plan = NULL;
+    ck_assert_msg(net_load_string("t.yaml", yaml, strlen(yaml), &net) == BASE_OK, "%s",
+                  base_last_error());
+    ck_assert_int_eq(net_bitcfg_uniform("int8", net, &bits), BASE_OK);
+    sim_arch arch = default_arch();
+    arch.batch = 2;
+    ck_assert_msg(sim_plan_new(net, bits, &arch, &plan) == BASE_OK, "%s", base_last_error());
+    const sim_layer_plan *u = sim_plan_layer(plan, 1), *b = sim_plan_layer(plan, 2);
+    const sim_layer_plan *v = sim_plan_layer(plan, 4), *k = sim_plan_layer(plan, 5);
+    const sim_layer_plan *d = sim_plan_layer(plan, 6), *z = sim_plan_layer(plan, 7);
+    const sim_layer_plan *m = sim_plan_layer(plan, 8);
+    /* u: 16 bits (it feeds the residual sum), stored as read: a copy without compares */
+    ck_assert_uint_eq(u->bits.a_bits, 16);
+    ck_assert_uint_eq(u->cand[0].n_rows, 2u * 4 * 8 * 8);
+    ck_assert_uint_eq(u->cand[0].n_compares, 0);
+    ck_assert_uint_eq(u->cand[0].work[SIM_PHASE_OPERAND_LOAD].n_plane_writes, 16); /* a load */
+    ck_assert_uint_eq(u->cand[0].work[SIM_PHASE_TRANSFER].n_plane_reads, 16);      /* a read-out */
+    /* b: 4 taps at sim_bilinear_w_bits(2) = 6 bits over every output */
+    ck_assert_uint_eq(sim_bilinear_w_bits(2), 6);
+    ck_assert_uint_eq(b->gemm_m * 1000 + b->gemm_n * 10 + b->gemm_k, 2u * 256 * 1000 + 14);
+    ck_assert_uint_gt(b->cand[0].n_compares, 0);
+    /* a concat multiplies each element by its input's scale multiplier (a + 1 bits) and
+     * requantizes: z at 8 + 9 bits to 8; k and v read 16-bit inputs (stored so for the
+     * residual sum): 16 + 16 bits to 8 */
+    ck_assert_uint_eq(z->bits.a_bits * 100 + z->bits.o_bits, 808);
+    ck_assert_uint_eq(z->cand[0].n_rows, 2u * 4 * 8 * 8);
+    ck_assert_uint_eq(z->cand[0].work[SIM_PHASE_OPERAND_LOAD].n_plane_writes, 8 + 9);
+    ck_assert_uint_gt(z->cand[0].work[SIM_PHASE_ELEMENTWISE].n_compares, 0);
+    ck_assert_uint_gt(z->cand[0].work[SIM_PHASE_REQUANT].n_compares, 0);
+    ck_assert_uint_eq(v->bits.a_bits * 100 + v->bits.o_bits, 1608);
+    ck_assert_uint_eq(k->bits.a_bits * 100 + k->bits.o_bits, 1608);
+    ck_assert_uint_gt(k->cand[0].n_compares, 0);
+    ck_assert_uint_eq(k->cand[0].n_rows, 2u * 8 * 8 * 8);
+    /* d: a stride-1 conv over the zero-inserted input: 8x8 outputs, K = 4 x 2 x 2 */
+    ck_assert_uint_eq(d->gemm_m * 1000 + d->gemm_n * 100 + d->gemm_k, 128u * 1000 + 216);
+    /* m: C x H rows of K, times N; the accumulator is a + a + log2 K */
+    ck_assert_uint_eq(m->gemm_m * 1000 + m->gemm_n * 100 + m->gemm_k, 2u * 4 * 8 * 1000 + 808);
+    ck_assert_uint_eq(m->cand[0].acc_bits, 2 * m->bits.a_bits + 3);
+    ck_assert_int_eq(sim_layer_same_work(net, bits, 1, 2), 0);
+    sim_plan_free(plan);
+    bits->bits[7].a_bits = 20; /* operands past the AP's 16-bit multiply */
+    ck_assert_int_eq(sim_plan_new(net, bits, &arch, &plan), BASE_ECAPACITY);
+    ck_assert_str_eq(base_last_error(),
+                     "t.yaml:11: error: layer 'z': concat operands of 20 bits exceed the AP's "
+                     "16-bit multiply (an input stored wider for another consumer)");
+    bits->bits[7].a_bits = 8;
+    /* the rivals: deconv and matmul as GEMMs of MACs x batch */
+    acc_layer acc[12];
+    size_t n_acc = 0;
+    ck_assert_int_eq(sim_accel_layers(net, bits, 2, acc, &n_acc), BASE_OK);
+    ck_assert_uint_eq(n_acc, 6); /* c, d, m, q, w, o */
+    ck_assert_uint_eq(acc[1].m * acc[1].n * acc[1].k, 2 * net->layers[6].macs);
+    ck_assert_uint_eq(acc[2].m * acc[2].n * acc[2].k, 2 * net->layers[8].macs);
+    /* the measured chip */
+    ck_assert_int_eq(sim_arch_find("gsi_apu", &arch), BASE_OK);
+    ck_assert_int_eq(sim_plan_new(net, bits, &arch, &plan), BASE_EUNSUPPORTED);
+    ck_assert_str_eq(base_last_error(),
+                     "t.yaml:10: error: layer 'd': layer kind 'deconv' has no mapping on "
+                     "'gsi_apu'");
+    net_bitcfg_free(bits);
+    net_free(net);
+    static const char gsi[] = "name: g\n"
+                              "input: {channels: 4, height: 4, width: 4}\n"
+                              "layers:\n"
+                              "  - {name: c, type: conv, out: 4, kernel: 3, pad: 1}\n"
+                              "  - {name: u, type: resize, scale: 2}\n"
+                              "  - {name: b, type: resize, scale: 2, mode: bilinear, input: c}\n"
+                              "  - {name: v, type: concat, inputs: [u, b]}\n"
+                              "  - {name: o, type: conv, out: 2, kernel: 1}\n";
+    ck_assert_int_eq(net_load_string("g.yaml", gsi, strlen(gsi), &net), BASE_OK);
+    ck_assert_int_eq(net_bitcfg_uniform("int8", net, &bits), BASE_OK);
+    ck_assert_msg(sim_plan_new(net, bits, &arch, &plan) == BASE_OK, "%s", base_last_error());
+    ck_assert(sim_plan_layer(plan, 2)->cand[0].vec_cycles[SIM_PHASE_ELEMENTWISE] > 0);
+    ck_assert(sim_plan_layer(plan, 1)->cand[0].vec_cycles[SIM_PHASE_OPERAND_LOAD] > 0);
+    ck_assert(sim_plan_layer(plan, 3)->cand[0].vec_cycles[SIM_PHASE_ELEMENTWISE] > 0); /* scales */
+    sim_plan_free(plan);
+    net_bitcfg_free(bits);
+    net_free(net);
+}
+END_TEST
+
 /* A layer kind without a planner row has no AP mapping: refused, naming the layer. */
 START_TEST(test_plan_kind_without_row)
 {
@@ -903,6 +1010,7 @@ Suite *sim_suite(void)
     tcase_add_test(tc, test_plan_out_of_memory);
     tcase_add_test(tc, test_plan_pool_window_exceeds_cap);
     tcase_add_test(tc, test_plan_kind_without_row);
+    tcase_add_test(tc, test_plan_tensor_kinds);
     tcase_add_test(tc, test_plan_map_capacity_and_tech);
     tcase_add_test(tc, test_run_breakdown_outputs);
     tcase_add_test(tc, test_run_precharge_options);
