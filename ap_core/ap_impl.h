@@ -155,6 +155,8 @@ void ap_array_use_simd(ap_array *arr, bool on);
 /* Row shift of a bit-plane: dst[r] = src[r + by] (0 beyond the last row), as 2D-AP data
  * movement: one plane read and one plane write. */
 void ap_plane_shift(ap_array *arr, unsigned src_col, unsigned dst_col, size_t by);
+/* The other way: dst[r] = src[r - by] (0 below row by); one plane read and one plane write. */
+void ap_plane_shift_down(ap_array *arr, unsigned src_col, unsigned dst_col, size_t by);
 
 /* ---- Fused evaluation (ap_fuse.c) ----------------------------------------------------------
  * With ap_array_set_fused on, an op's LUT applications and fills are recorded instead of run

@@ -482,6 +482,157 @@ base_status ap_reduce_sum_groups(ap_array *arr, ap_field a, ap_field acc, ap_fie
     return BASE_OK;
 }
 
+/* ---- Table lookup, group maximum, group broadcast ------------------------------------------
+ * The classic associative way of evaluating any function of a field (Foster, "Content
+ * Addressable Parallel Processors", 1976; Yavits, Morad, Ginosar, IEEE TC 64(2), 2015): one
+ * masked compare of the input columns per input value, all rows in parallel, and a write of
+ * that value's table entry into the tagged rows. */
+
+/* Fused arrays: the same 2^a passes counted as ap_pass counts them, and their net effect
+ * (d := table[a] in every row; padding rows untouched) computed 64 rows at a time. */
+static void lookup_fused(ap_array *arr, ap_field a, ap_field d, const uint32_t *table,
+                         const unsigned *acols, const unsigned *dcols)
+{
+    ap_fuse_flush(arr);
+    for (uint32_t v = 0; v < (1u << a.width); v++)
+        ap_count_pass(arr, a.width, acols, d.width, dcols);
+    for (size_t w = 0; w < arr->n_words; w++) {
+        uint64_t valid = arr->valid[w], out[AP_ACC_WIDTH_MAX] = {0};
+        if (!valid)
+            continue;
+        uint32_t idx[64] = {0};
+        for (unsigned i = 0; i < a.width; i++) {
+            uint64_t bits = ap_plane(arr, a.col + i)[w];
+            for (unsigned r = 0; r < 64; r++)
+                idx[r] |= (uint32_t)((bits >> r) & 1u) << i;
+        }
+        for (unsigned r = 0; r < 64; r++) {
+            uint32_t y = table[idx[r]];
+            for (unsigned j = 0; j < d.width; j++)
+                out[j] |= (uint64_t)((y >> j) & 1u) << r;
+        }
+        for (unsigned j = 0; j < d.width; j++) {
+            uint64_t *p = &ap_plane(arr, d.col + j)[w];
+            *p = (*p & ~valid) | (out[j] & valid);
+        }
+    }
+}
+
+base_status ap_lookup(ap_array *arr, ap_field a, ap_field d, const uint32_t *table)
+{
+    TRY(check_width("lookup", "a", a.width, AP_WIDTH_MAX));
+    TRY(check_width("lookup", "d", d.width, AP_ACC_WIDTH_MAX));
+    region r[] = {{"a", a}, {"d", d}};
+    TRY(check_regions(arr, "lookup", r, 2));
+    if (!table)
+        return BASE_ERROR(BASE_EINVAL, "ap lookup: no table");
+    const uint32_t n_in = 1u << a.width;
+    const uint64_t top = d.width >= 32 ? UINT32_MAX : (1ull << d.width) - 1u;
+    for (uint32_t v = 0; v < n_in; v++)
+        if (table[v] > top)
+            return BASE_ERROR(BASE_EINVAL,
+                              "ap lookup: entry %u of the table (%u) does not fit %u bits", v,
+                              table[v], d.width);
+    unsigned acols[AP_WIDTH_MAX], dcols[AP_ACC_WIDTH_MAX];
+    unsigned char key[AP_WIDTH_MAX], val[AP_ACC_WIDTH_MAX];
+    for (unsigned i = 0; i < a.width; i++)
+        acols[i] = a.col + i;
+    for (unsigned j = 0; j < d.width; j++)
+        dcols[j] = d.col + j;
+    if (arr->fuse) {
+        lookup_fused(arr, a, d, table, acols, dcols);
+        return BASE_OK;
+    }
+    /* Every row holds exactly one input value, so every row is written exactly once. */
+    for (uint32_t v = 0; v < n_in; v++) {
+        for (unsigned i = 0; i < a.width; i++)
+            key[i] = (unsigned char)((v >> i) & 1u);
+        for (unsigned j = 0; j < d.width; j++)
+            val[j] = (unsigned char)((table[v] >> j) & 1u);
+        ap_pass(arr, a.width, acols, key, d.width, dcols, val);
+    }
+    return BASE_OK;
+}
+
+/* A group size for the trees below: a power of two that divides the rows. */
+static base_status check_group(const ap_array *arr, const char *op, size_t group_rows)
+{
+    if (group_rows == 0 || group_rows > arr->n_rows || (group_rows & (group_rows - 1)) != 0 ||
+        arr->n_rows % group_rows != 0)
+        return BASE_ERROR(BASE_EINVAL,
+                          "ap %s: group of %zu rows is not a power of two dividing %zu rows", op,
+                          group_rows, arr->n_rows);
+    return BASE_OK;
+}
+
+base_status ap_reduce_max_groups(ap_array *arr, ap_field a, ap_field acc, ap_field tmp,
+                                 unsigned flag_col, bool is_signed, size_t group_rows)
+{
+    TRY(check_group(arr, "reduce_max", group_rows));
+    TRY(check_pair("reduce_max", a, acc));
+    TRY(check_pair("reduce_max", a, tmp));
+    region r[] = {{"a", a}, {"acc", acc}, {"tmp", tmp}, {"flag column", col1(flag_col)}};
+    TRY(check_regions(arr, "reduce_max", r, 4));
+    fill_field(arr, acc, 0, false, 0);
+    for (unsigned i = 0; i < a.width; i++) {
+        slots s = bind('A', a.col + i, 'D', acc.col + i, 0, 0, 0, 0);
+        lut_run(arr, &ap_lut_copy, &s, NULL);
+    }
+    /* Tree step k: row r takes the larger of its value and row r + 2^k's. */
+    unsigned steps = reduce_steps(group_rows);
+    for (unsigned k = 0; k < steps; k++) {
+        for (unsigned i = 0; i < acc.width; i++)
+            ap_plane_shift(arr, acc.col + i, tmp.col + i, (size_t)1 << k);
+        gt_core(arr, tmp, acc, flag_col, is_signed);
+        for (unsigned i = 0; i < acc.width; i++) {
+            slots s = bind('F', flag_col, 'A', tmp.col + i, 'B', acc.col + i, 0, 0);
+            lut_run(arr, &ap_lut_select, &s, NULL);
+        }
+    }
+    ap_fuse_flush(arr);
+    return BASE_OK;
+}
+
+base_status ap_broadcast_groups(ap_array *arr, ap_field f, ap_field tmp, unsigned flag_col,
+                                size_t group_rows)
+{
+    TRY(check_group(arr, "broadcast", group_rows));
+    TRY(check_width("broadcast", "f", f.width, AP_ACC_WIDTH_MAX));
+    if (tmp.width != f.width)
+        return BASE_ERROR(BASE_EINVAL, "ap broadcast: tmp width %u differs from f's %u", tmp.width,
+                          f.width);
+    region r[] = {{"f", f}, {"tmp", tmp}, {"flag column", col1(flag_col)}};
+    TRY(check_regions(arr, "broadcast", r, 3));
+    /* The leaders' pattern through the column port, then every other row cleared. */
+    for (size_t w = 0; w < arr->n_words; w++) {
+        uint64_t lead = 0;
+        for (unsigned b = 0; b < 64; b++)
+            if ((((uint64_t)w * 64u + b) & (group_rows - 1u)) == 0)
+                lead |= (uint64_t)1 << b;
+        arr->scratch[w] = lead & arr->valid[w];
+    }
+    ap_fuse_flush(arr);
+    TRY(ap_array_plane_write(arr, flag_col, arr->scratch, arr->n_words));
+    unsigned dcols[AP_ACC_WIDTH_MAX];
+    unsigned char zero[AP_ACC_WIDTH_MAX] = {0}, key0 = 0;
+    for (unsigned j = 0; j < f.width; j++)
+        dcols[j] = f.col + j;
+    ap_pass(arr, 1, &flag_col, &key0, f.width, dcols, zero);
+    /* Step k: row r ORs in row r - 2^k; rows 0 .. 2^(k+1) - 1 of a group then hold its leader's
+     * value and the rest zero, so no value crosses into the next group. */
+    unsigned steps = reduce_steps(group_rows);
+    for (unsigned k = 0; k < steps; k++) {
+        for (unsigned i = 0; i < f.width; i++)
+            ap_plane_shift_down(arr, f.col + i, tmp.col + i, (size_t)1 << k);
+        for (unsigned i = 0; i < f.width; i++) {
+            slots s = bind('A', tmp.col + i, 'D', f.col + i, 0, 0, 0, 0);
+            lut_run(arr, &ap_lut_copy, &s, NULL);
+        }
+    }
+    ap_fuse_flush(arr);
+    return BASE_OK;
+}
+
 /* ---- Names: the op table's name column ------------------------------------------------- */
 
 const char *ap_op_name(ap_op op)
