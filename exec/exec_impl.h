@@ -58,6 +58,11 @@ typedef struct exec_kind_row {
     unsigned (*cols)(const exec_layer_ctx *lc, const sim_candidate *c, const sim_arch *arch);
     bool view;          /* a view of its input: never requantized, no AP work */
     bool halves_inputs; /* its inputs are calibrated to half their range (residual add) */
+    /* Real value of one result LSB when the kind fixes it (a table kind; NULL: the input's
+     * scale, times the weights' for conv/fc). */
+    double (*result_scale)(const exec_layer_ctx *lc);
+    /* Units a fold places group rows each (NULL: one per output element; softmax: pixels). */
+    size_t (*units)(const net_layer *l);
 } exec_kind_row;
 extern const exec_kind_row exec_kind_rows[NET_KIND_COUNT];
 

@@ -93,6 +93,16 @@ base_status exec_qmodel_new(const net_network *net, const net_bitcfg *bits, exec
         if (!exec_kind_rows[net->layers[i].kind].ref)
             return BASE_ERROR(BASE_EUNSUPPORTED, "layer '%s': kind '%s' has no bit-exact execution",
                               net->layers[i].name, net_kind_name(net->layers[i].kind));
+    for (size_t i = 0; i < net->n_layers; i++) {
+        sim_softmax_layout lay;
+        if (net->layers[i].kind == NET_SOFTMAX &&
+            !sim_softmax_layout_make(bits->bits[i].a_bits, (uint64_t)net->layers[i].c_in, &lay))
+            return BASE_ERROR(BASE_EUNSUPPORTED,
+                              "layer '%s': a softmax over %d channels of %u bits needs a "
+                              "division wider than the AP's %u-bit operands",
+                              net->layers[i].name, net->layers[i].c_in, bits->bits[i].a_bits,
+                              AP_WIDTH_MAX);
+    }
     for (size_t i = 0; i < net->n_layers; i++)
         if (net->layers[i].groups != 1)
             return BASE_ERROR(BASE_EUNSUPPORTED, "layer '%s': grouped convolution is not supported",
@@ -110,6 +120,7 @@ base_status exec_qmodel_new(const net_network *net, const net_bitcfg *bits, exec
         const net_layer *l = &net->layers[i];
         exec_qlayer *q = &qm->layers[i];
         q->w_scale = q->out_scale = 1.0;
+        q->in_scale = ldexp(8.0, 1 - (int)bits->bits[i].a_bits);
         q->rq.scale_b = 1;
         q->rq.shift = 1;
         q->rq.pre_shift = 1;
@@ -280,7 +291,11 @@ static base_status forward(exec_qmodel *qm, const int32_t *input, size_t n_image
             s_src = s_in * qm->layers[li].w_scale;
         if (h->calibrate && h->bias_fn && qm->layers[li].bias)
             h->bias_fn(qm, li, s_src, h->bias_ctx); /* the input's scale is calibrated by now */
+        if (h->calibrate)
+            qm->layers[li].in_scale = s_in;
         const exec_layer_ctx lc = exec_layer_at(qm, li);
+        if (exec_kind_rows[l->kind].result_scale)
+            s_src = exec_kind_rows[l->kind].result_scale(&lc);
         for (size_t img = 0; img < n_images; img++)
             exec_kind_rows[l->kind].ref(&lc, input_of(qm, t, input, li, 0, img),
                                         l->n_inputs > 1 ? input_of(qm, t, input, li, 1, img) : NULL,
@@ -366,6 +381,8 @@ static base_status run_layer(const exec_layer_ctx *lc, const sim_candidate *c, c
     if (!row->fold)
         return BASE_ERROR(BASE_EUNSUPPORTED, "layer kind '%s' has no AP execution",
                           net_kind_name(l->kind));
+    if (row->units)
+        n_outputs = row->units(l);
     exec_fold f = {lc, c, arch, x, x2, NULL, ws, row->group ? row->group(l, c) : 1, 0, 0, out};
     size_t per_fold = (size_t)(arch->cap_rows / f.group) * arch->n_caps;
     unsigned cols = row->cols(lc, c, arch);

@@ -59,6 +59,10 @@ int64_t net_onnx_attr_int(const net_onnx_node *nd, const char *name, int64_t dfl
 /* Integer width of the optional zero-point input i (its type is the quantized width). */
 unsigned net_onnx_zp_bits(const net_onnx_importer *im, const net_onnx_node *nd, size_t i,
                           unsigned dflt);
+/* Rank of the ONNX tensor layer `layer` (built so far; -1: the graph input) stands for: 2 after
+ * a flatten or fc (N x C), 4 after a conv or pool (N x C x H x W); element-wise kinds keep
+ * their first operand's. */
+int net_onnx_layer_rank(const net_onnx_importer *im, int layer);
 /* Integer width of a dtype; 0 for float types. */
 unsigned net_onnx_int_bits(int dtype);
 

@@ -369,9 +369,78 @@ static base_status work_add(sim_trace *t, sim_candidate *c, unsigned a, unsigned
                : sim_add_written(&c->work[SIM_PHASE_ELEMENTWISE], 1, AP_OP_ADD, a, 0, 0, 1);
 }
 
+/* A table of the input's 2^a values (ap_lookup): the result has the input's a bits. The
+ * table's values do not change the count, so a zero table is traced. */
+static base_status work_sigmoid(sim_trace *t, sim_candidate *c, unsigned a, unsigned window,
+                                ap_field *result, unsigned *col)
+{
+    (void)window;
+    ap_field x = {0, a};
+    *result = (ap_field){a, a};
+    *col = 2 * a;
+    uint32_t *zeros = base_calloc((size_t)1 << a, sizeof *zeros);
+    if (!zeros)
+        return BASE_ERROR(BASE_ENOMEM, "out of memory for a sigmoid table");
+    sim_trace_phase(t, &c->work[SIM_PHASE_OPERAND_LOAD], 1);
+    base_status st = ap_array_field_load(t->arr, x, NULL, 0);
+    sim_trace_phase(t, &c->work[SIM_PHASE_ELEMENTWISE], 1);
+    if (st == BASE_OK)
+        st = ap_lookup(t->arr, x, *result, zeros);
+    base_free(zeros);
+    return st != BASE_OK
+               ? st
+               : sim_add_written(&c->work[SIM_PHASE_ELEMENTWISE], 1, AP_OP_LOOKUP, a, 0, a, 1);
+}
+
+/* One pixel's channels (window = C) in a group of 2^ceil(log2 C) rows: sim_softmax_program. */
+static base_status work_softmax(sim_trace *t, sim_candidate *c, unsigned a, unsigned window,
+                                ap_field *result, unsigned *col)
+{
+    sim_softmax_layout l;
+    if (!sim_softmax_layout_make(a, window, &l))
+        return BASE_ERROR(BASE_EUNSUPPORTED,
+                          "softmax over %u channels of %u bits needs a division wider than the "
+                          "AP's %u-bit operands",
+                          window, a, AP_WIDTH_MAX);
+    size_t g = (size_t)1 << l.k;
+    sim_work *w = &c->work[SIM_PHASE_ELEMENTWISE];
+    base_status st = sim_trace_rows(t, g);
+    sim_trace_phase(t, &c->work[SIM_PHASE_OPERAND_LOAD], 1);
+    if (st == BASE_OK)
+        st = ap_array_field_load(t->arr, l.x, NULL, 0);
+    if (st == BASE_OK)
+        st = ap_array_field_load(t->arr, l.valid, NULL, 0);
+    sim_trace_phase(t, w, 1);
+    if (st == BASE_OK)
+        st = sim_softmax_program(t->arr, &l, NULL);
+    if (st == BASE_OK)
+        st = sim_trace_rows(t, 1);
+    /* Expected written cells of each op; the padding clear writes num in G - C rows. */
+    unsigned s = l.sum.width, n = l.num.width;
+    w->written_cells += (double)(g - window) / (double)g * n;
+    if (st == BASE_OK)
+        st = sim_add_written(w, 1, AP_OP_REDUCE_MAX_S, a, 0, 0, g);
+    if (st == BASE_OK)
+        st = sim_add_written(w, 1, AP_OP_BROADCAST, a, 0, 0, g);
+    if (st == BASE_OK)
+        st = sim_add_written(w, 1, AP_OP_SUB, a, 0, 0, 1);
+    if (st == BASE_OK)
+        st = sim_add_written(w, 1, AP_OP_LOOKUP, a, 0, n, 1);
+    if (st == BASE_OK)
+        st = sim_add_written(w, 1, AP_OP_REDUCE_SUM_U, l.e, 0, s, g);
+    if (st == BASE_OK)
+        st = sim_add_written(w, 1, AP_OP_BROADCAST, s, 0, 0, g);
+    if (st == BASE_OK)
+        st = sim_add_written(w, 1, AP_OP_DIVMOD_U, n, s, 0, 1);
+    *result = l.result;
+    *col = l.cols;
+    return st;
+}
+
 static base_status plan_gemm(const sim_plan *p, size_t li, sim_layer_plan *lp);
 static base_status plan_eltwise(const sim_plan *p, size_t li, sim_layer_plan *lp);
 static base_status plan_view(const sim_plan *p, size_t li, sim_layer_plan *lp);
+static base_status plan_softmax(const sim_plan *p, size_t li, sim_layer_plan *lp);
 
 /* The planner's row of each layer kind (absent: the kind has no AP mapping). */
 static const struct sim_kind_row {
@@ -387,6 +456,8 @@ static const struct sim_kind_row {
     [NET_RELU] = {SIGN_NONNEG, plan_eltwise, work_relu, false},
     [NET_ADD] = {SIGN_ANY, plan_eltwise, work_add, false},
     [NET_FLATTEN] = {SIGN_KEEPS, plan_view, NULL, false},
+    [NET_SIGMOID] = {SIGN_NONNEG, plan_eltwise, work_sigmoid, false},
+    [NET_SOFTMAX] = {SIGN_NONNEG, plan_softmax, work_softmax, false},
 };
 
 static int kind_sign(net_kind kind)
@@ -495,6 +566,27 @@ static base_status plan_eltwise(const sim_plan *p, size_t li, sim_layer_plan *lp
                                                                        : 1u;
     return elt_candidate(arch, row->work, window, group, outputs, n_in, lp->bits.a_bits,
                          lp->bits.o_bits, &lp->cand[0]);
+}
+
+/* Softmax: one group of 2^ceil(log2 C) rows per pixel (work_softmax). */
+static base_status plan_softmax(const sim_plan *p, size_t li, sim_layer_plan *lp)
+{
+    const sim_arch *arch = &p->arch;
+    const net_layer *l = &p->net->layers[li];
+    uint64_t pixels = (uint64_t)l->h_out * (uint64_t)l->w_out * arch->batch;
+    uint64_t group = 1ull << sim_ceil_log2((uint64_t)l->c_in);
+    lp->n_candidates = 1;
+    memset(&lp->cand[0], 0, sizeof lp->cand[0]);
+    if (group > arch->cap_rows)
+        return BASE_ERROR(BASE_ECAPACITY,
+                          "a softmax over %d channels needs %llu rows, CAPs have %u", l->c_in,
+                          (unsigned long long)group, arch->cap_rows);
+    sim_candidate *c = &lp->cand[0];
+    base_status st = elt_candidate(arch, work_softmax, (unsigned)l->c_in, group, pixels,
+                                   (unsigned)l->c_in, lp->bits.a_bits, lp->bits.o_bits, c);
+    c->out_bits *= (double)l->c_in; /* every channel's result, not one per group */
+    c->map_touched_bits = c->act_bits_row + c->out_bits;
+    return st;
 }
 
 /* Bits of weights broadcast over a layer: each fold sends every output channel it holds its

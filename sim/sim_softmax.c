@@ -1,0 +1,86 @@
+/* sim_softmax.c - the integer softmax over channels as one AP program, run by bit-exact
+ * execution (exec/exec_kinds.c) on real arrays and by the planner (sim_plan.c) on its trace
+ * array, so its counts are its counters. The steps follow SoftmAP's integer-only softmax on an
+ * associative processor (Rakka et al., DATE 2025, arXiv:2411.17847): the maximum subtracted,
+ * the exponential approximated in integers, the sum and the division, here with the
+ * exponential as a table lookup (the associative table evaluation of Foster, "Content
+ * Addressable Parallel Processors", 1976) instead of SoftmAP's polynomial (docs/INFERENCE.md). */
+#include <string.h>
+
+#include "ap_core/ap.h"
+#include "sim/sim_impl.h"
+
+static ap_field take(unsigned *col, unsigned width)
+{
+    ap_field f = {*col, width};
+    *col += width;
+    return f;
+}
+
+bool sim_softmax_layout_make(unsigned a, uint64_t channels, sim_softmax_layout *out)
+{
+    sim_softmax_layout *l = out;
+    memset(l, 0, sizeof *l);
+    l->a = a;
+    l->k = sim_ceil_log2(channels);
+    l->p = a - 1;
+    unsigned e = a;
+    if (l->k + 2 > AP_WIDTH_MAX || l->p + 2 > AP_WIDTH_MAX)
+        return false;
+    if (e > AP_WIDTH_MAX - l->k) /* the sum S: e + k bits */
+        e = AP_WIDTH_MAX - l->k;
+    if (e > AP_WIDTH_MAX - l->p) /* the numerator E 2^p: e + p bits */
+        e = AP_WIDTH_MAX - l->p;
+    l->e = e;
+    unsigned col = 0, s = e + l->k;
+    l->x = take(&col, a);
+    l->valid = take(&col, 1);
+    l->m = take(&col, a);
+    l->tmp_m = take(&col, a);
+    l->num = take(&col, l->p + e);
+    l->exp = (ap_field){l->num.col + l->p, e};
+    l->sum = take(&col, s);
+    l->tmp_s = take(&col, s);
+    l->quot = take(&col, l->p + e);
+    l->rem = take(&col, s);
+    l->work = col++;
+    l->result = (ap_field){l->quot.col, l->p + 2};
+    l->cols = col;
+    return true;
+}
+
+base_status sim_softmax_program(ap_array *arr, const sim_softmax_layout *l,
+                                const uint32_t *exp_table)
+{
+    size_t g = (size_t)1 << l->k;
+    uint32_t *zeros = NULL;
+    if (!exp_table) {
+        zeros = base_calloc((size_t)1 << l->a, sizeof *zeros);
+        if (!zeros)
+            return BASE_ERROR(BASE_ENOMEM, "out of memory for a softmax table");
+        exp_table = zeros;
+    }
+    unsigned char key0 = 0, zero[32] = {0};
+    unsigned num_cols[32];
+    for (unsigned i = 0; i < l->num.width; i++)
+        num_cols[i] = l->num.col + i;
+    base_status st = ap_reduce_max_groups(arr, l->x, l->m, l->tmp_m, l->work, true, g);
+    if (st == BASE_OK)
+        st = ap_broadcast_groups(arr, l->m, l->tmp_m, l->work, g);
+    if (st == BASE_OK) /* d = m - x, 0 .. 2^a - 1: exact as an a-bit unsigned value */
+        st = ap_sub(arr, l->x, l->m, l->work);
+    if (st == BASE_OK)
+        st = ap_lookup(arr, l->m, l->num, exp_table);
+    if (st == BASE_OK) /* padding rows add nothing to the sum */
+        st = ap_array_compare(arr, &l->valid.col, &key0, 1, AP_TAG_SET);
+    if (st == BASE_OK)
+        st = ap_array_write(arr, num_cols, zero, l->num.width);
+    if (st == BASE_OK)
+        st = ap_reduce_sum_groups(arr, l->exp, l->sum, l->tmp_s, l->work, false, g);
+    if (st == BASE_OK)
+        st = ap_broadcast_groups(arr, l->sum, l->tmp_s, l->work, g);
+    if (st == BASE_OK)
+        st = ap_divmod_u(arr, l->num, l->sum, l->quot, l->rem, l->work);
+    base_free(zeros);
+    return st;
+}
