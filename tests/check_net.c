@@ -243,7 +243,7 @@ START_TEST(test_net_error_types_and_ranges)
 {
     net_fails(HDR "  - {name: c, type: convolution}\n", BASE_EINVAL,
               "n.yaml:4:21: error: unknown layer type 'convolution' (conv, fc, maxpool, "
-              "avgpool, relu, add, flatten)");
+              "avgpool, relu, add, flatten, sigmoid, softmax)");
     net_fails(HDR "  - {name: c, type: conv, out: 0, kernel: 3}\n", BASE_ERANGE,
               "n.yaml:4:32: error: value 0 is outside 1..1048576");
     net_fails(HDR "  - {name: c, type: conv, out: 4, kernel: [3, 3, 3]}\n", BASE_ETYPE,
@@ -781,6 +781,47 @@ START_TEST(test_report_csv_quotes_names)
 }
 END_TEST
 
+/* ---- Table kinds: sigmoid and softmax ---------------------------------------------------- */
+START_TEST(test_net_table_kinds)
+{
+    /* Shapes pass through, no MACs or parameters; unknown keys are errors. */
+    net_network *net = net_ok(HDR "  - {name: c, type: conv, out: 6, kernel: 3, pad: 1}\n"
+                                  "  - {name: s, type: sigmoid}\n"
+                                  "  - {name: p, type: softmax}\n"
+                                  "  - {name: f, type: flatten}\n"
+                                  "  - {name: fc, type: fc, out: 5}\n"
+                                  "  - {name: q, type: softmax}\n");
+    for (size_t i = 1; i <= 5; i += 1) {
+        const net_layer *l = &net->layers[i];
+        if (l->kind != NET_SIGMOID && l->kind != NET_SOFTMAX)
+            continue;
+        ck_assert_int_eq(l->c_out, l->c_in);
+        ck_assert_int_eq(l->h_out, l->h_in);
+        ck_assert_int_eq(l->w_out, l->w_in);
+        ck_assert_uint_eq(l->macs, 0);
+        ck_assert_uint_eq(l->n_params, 0);
+    }
+    ck_assert_int_eq(net->layers[2].c_out, 6);
+    ck_assert_int_eq(net->layers[2].h_out, 8);
+    ck_assert_int_eq(net->layers[5].c_out, 5);
+    /* The table kinds read their input at their own a_bits (their producer requantizes to
+     * it), the widest conv/fc a_bits by default; the final softmax stores 32 bits. */
+    net_bitcfg *bits = NULL;
+    ck_assert_int_eq(net_bitcfg_uniform("w4a6", net, &bits), BASE_OK);
+    ck_assert_uint_eq(bits->bits[1].a_bits, 6);
+    ck_assert_uint_eq(bits->bits[0].o_bits, 6);
+    ck_assert_uint_eq(bits->bits[5].a_bits, 6);
+    ck_assert_uint_eq(bits->bits[4].o_bits, 6);
+    ck_assert_uint_eq(bits->bits[5].o_bits, NET_OUTPUT_BITS);
+    net_bitcfg_free(bits);
+    net_free(net);
+    net_fails(HDR "  - {name: s, type: sigmoid, kernel: 3}\n", BASE_EKEY,
+              "n.yaml:4:30: error: unknown key 'kernel' in 'sigmoid'");
+    net_fails(HDR "  - {name: s, type: softmax, axis: 1}\n", BASE_EKEY,
+              "n.yaml:4:30: error: unknown key 'axis' in 'softmax'");
+}
+END_TEST
+
 /* ---- The kind table and the builder ------------------------------------------------------- */
 START_TEST(test_net_kind_table_complete)
 {
@@ -807,9 +848,11 @@ START_TEST(test_net_kind_table_complete)
         ck_assert_int_eq(net_kind_by_name(net_kind_name((net_kind)k), known, sizeof known), k);
     }
     char known[128];
-    ck_assert_int_eq(net_kind_by_name("softmax", known, sizeof known), NET_KIND_COUNT);
-    ck_assert_str_eq(known, "conv, fc, maxpool, avgpool, relu, add, flatten");
-    ck_assert_int_eq(net_kind_of_onnx_op("Softmax"), NET_KIND_COUNT);
+    ck_assert_int_eq(net_kind_by_name("lstm", known, sizeof known), NET_KIND_COUNT);
+    ck_assert_str_eq(known, "conv, fc, maxpool, avgpool, relu, add, flatten, sigmoid, softmax");
+    ck_assert_int_eq(net_kind_of_onnx_op("LSTM"), NET_KIND_COUNT);
+    ck_assert_int_eq(net_kind_of_onnx_op("Softmax"), NET_SOFTMAX);
+    ck_assert_int_eq(net_kind_of_onnx_op("Sigmoid"), NET_SIGMOID);
     ck_assert_int_eq(net_kind_of_onnx_op("GlobalAveragePool"), NET_AVGPOOL);
 }
 END_TEST
@@ -987,6 +1030,7 @@ Suite *net_suite(void)
     tcase_add_test(tc, test_base_find_data_env);
     tcase_add_test(tc, test_net_out_of_memory);
     tcase_add_test(tc, test_net_kind_table_complete);
+    tcase_add_test(tc, test_net_table_kinds);
     tcase_add_test(tc, test_net_builder_builds_and_checks);
     tcase_add_test(tc, test_net_builder_out_of_memory);
     suite_add_tcase(s, tc);
