@@ -1,10 +1,11 @@
 /* sim_softmax.c - the integer softmax over channels as one AP program, run by bit-exact
  * execution (exec/exec_kinds.c) on real arrays and by the planner (sim_plan.c) on its trace
- * array, so its counts are its counters. The steps follow SoftmAP's integer-only softmax on an
- * associative processor (Rakka et al., DATE 2025, arXiv:2411.17847): the maximum subtracted,
- * the exponential approximated in integers, the sum and the division, here with the
- * exponential as a table lookup (the associative table evaluation of Foster, "Content
- * Addressable Parallel Processors", 1976) instead of SoftmAP's polynomial (docs/INFERENCE.md). */
+ * array, so its counts are its counters. An integer-only softmax on an associative processor
+ * as SoftmAP proposes (Rakka et al., DATE 2025, arXiv:2411.17847; only its abstract-level
+ * design is relied on): the maximum subtracted, an integer exponential, the sum, the division.
+ * The exponential is a table lookup (the associative evaluation of a function, Foster,
+ * "Content Addressable Parallel Processors", 1976) instead of the shift-and-polynomial
+ * integer exponential of I-BERT (Kim et al., ICML 2021); docs/INFERENCE.md. */
 #include <string.h>
 
 #include "ap_core/ap.h"
