@@ -429,6 +429,45 @@ START_TEST(test_plan_table_kinds_by_hand)
 }
 END_TEST
 
+/* On the measured-table chip a sigmoid is one lookup per register over its 2^a entries; a
+ * softmax has no mapping there, refused naming the layer and the kind. */
+START_TEST(test_plan_table_kinds_measured_chip)
+{
+    static const char yaml[] = "name: t\n"
+                               "input: {channels: 4, height: 1, width: 1}\n"
+                               "layers:\n"
+                               "  - {name: fc, type: fc, out: 10}\n"
+                               "  - {name: s, type: sigmoid}\n"
+                               "  - {name: fc2, type: fc, out: 10}\n";
+    static const char with_softmax[] = "  - {name: p, type: softmax}\n";
+    char text[512];
+    net_network *net = NULL;
+    net_bitcfg *bits = NULL;
+    sim_plan *plan = NULL;
+    sim_arch arch;
+    ck_assert_int_eq(sim_arch_find("gsi_apu", &arch), BASE_OK);
+    ck_assert_int_eq(net_load_string("t.yaml", yaml, strlen(yaml), &net), BASE_OK);
+    ck_assert_int_eq(net_bitcfg_uniform("int8", net, &bits), BASE_OK);
+    ck_assert_msg(sim_plan_new(net, bits, &arch, &plan) == BASE_OK, "%s", base_last_error());
+    const sim_candidate *sg = &sim_plan_layer(plan, 1)->cand[0];
+    /* lookup 629 + 7.151 x 256 cycles on one register, plus the register's load */
+    ck_assert_double_gt(sg->vec_cycles[SIM_PHASE_ELEMENTWISE], 629 + 7.151 * 256 - 1e-6);
+    ck_assert_double_lt(sg->vec_cycles[SIM_PHASE_ELEMENTWISE], 629 + 7.151 * 256 + 1e-6);
+    sim_plan_free(plan);
+    net_bitcfg_free(bits);
+    net_free(net);
+    snprintf(text, sizeof text, "%s%s", yaml, with_softmax);
+    ck_assert_int_eq(net_load_string("t.yaml", text, strlen(text), &net), BASE_OK);
+    ck_assert_int_eq(net_bitcfg_uniform("int8", net, &bits), BASE_OK);
+    ck_assert_int_eq(sim_plan_new(net, bits, &arch, &plan), BASE_EUNSUPPORTED);
+    ck_assert_str_eq(
+        base_last_error(),
+        "t.yaml:7: error: layer 'p': layer kind 'softmax' has no mapping on 'gsi_apu'");
+    net_bitcfg_free(bits);
+    net_free(net);
+}
+END_TEST
+
 START_TEST(test_plan_out_of_memory)
 {
     net_network *net = load_net("alexnet");
@@ -803,6 +842,7 @@ Suite *sim_suite(void)
     tcase_add_test(tc, test_plan_pool_window_exceeds_cap);
     tcase_add_test(tc, test_plan_kind_without_row);
     tcase_add_test(tc, test_plan_table_kinds_by_hand);
+    tcase_add_test(tc, test_plan_table_kinds_measured_chip);
     tcase_add_test(tc, test_plan_map_capacity_and_tech);
     tcase_add_test(tc, test_run_breakdown_outputs);
     tcase_add_test(tc, test_run_precharge_options);
