@@ -98,8 +98,9 @@ base_status exec_qmodel_new(const net_network *net, const net_bitcfg *bits, exec
         if (net->layers[i].kind == NET_SOFTMAX &&
             !sim_softmax_layout_make(bits->bits[i].a_bits, (uint64_t)net->layers[i].c_in, &lay))
             return BASE_ERROR(BASE_EUNSUPPORTED,
-                              "layer '%s': a softmax over %d channels of %u bits needs a "
-                              "division wider than the AP's %u-bit operands",
+                              "layer '%s': a softmax over %d channels of %u bits does not fit "
+                              "the AP's %u-bit division (a_bits 2..15, at most 2^14 "
+                              "channels)",
                               net->layers[i].name, net->layers[i].c_in, bits->bits[i].a_bits,
                               AP_WIDTH_MAX);
     }

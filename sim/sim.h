@@ -530,7 +530,7 @@ typedef struct sim_softmax_layout {
 } sim_softmax_layout;
 
 /* The layout for a-bit inputs over `channels` channels; false when the division would need
- * operands wider than AP_WIDTH_MAX (exp bits below 2). */
+ * operands wider than AP_WIDTH_MAX, or the exponential would get fewer than 2 bits (a = 1). */
 bool sim_softmax_layout_make(unsigned a, uint64_t channels, sim_softmax_layout *out);
 /* The softmax's AP ops on arr after its operands (x, valid) are loaded, groups of 2^k rows;
  * exp_table holds 2^a entries of e bits, shifted left by p (NULL: a zero table, for tracing).

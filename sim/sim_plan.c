@@ -399,8 +399,8 @@ static base_status work_softmax(sim_trace *t, sim_candidate *c, unsigned a, unsi
     sim_softmax_layout l;
     if (!sim_softmax_layout_make(a, window, &l))
         return BASE_ERROR(BASE_EUNSUPPORTED,
-                          "softmax over %u channels of %u bits needs a division wider than the "
-                          "AP's %u-bit operands",
+                          "softmax over %u channels of %u bits does not fit the AP's %u-bit "
+                          "division (a_bits 2..15, at most 2^14 channels)",
                           window, a, AP_WIDTH_MAX);
     size_t g = (size_t)1 << l.k;
     sim_work *w = &c->work[SIM_PHASE_ELEMENTWISE];

@@ -32,6 +32,8 @@ bool sim_softmax_layout_make(unsigned a, uint64_t channels, sim_softmax_layout *
         e = AP_WIDTH_MAX - l->k;
     if (e > AP_WIDTH_MAX - l->p) /* the numerator E 2^p: e + p bits */
         e = AP_WIDTH_MAX - l->p;
+    if (e < 2) /* the result takes the quotient's low p + 2 bits */
+        return false;
     l->e = e;
     unsigned col = 0, s = e + l->k;
     l->x = take(&col, a);

@@ -512,10 +512,15 @@ START_TEST(test_softmax_too_wide_refused)
     ck_assert_int_eq(net_bitcfg_uniform("w8a16", net, &bits), BASE_OK);
     ck_assert_int_eq(exec_qmodel_new(net, bits, &qm), BASE_EUNSUPPORTED);
     ck_assert_str_eq(base_last_error(),
-                     "error: layer 'probs': a softmax over 10 channels of 16 bits needs a "
-                     "division wider than the AP's 16-bit operands");
+                     "error: layer 'probs': a softmax over 10 channels of 16 bits does not "
+                     "fit the AP's 16-bit division (a_bits 2..15, at most 2^14 channels)");
     ck_assert_int_eq(sim_plan_new(net, bits, &arch, &plan), BASE_EUNSUPPORTED);
     ck_assert_ptr_nonnull(strstr(base_last_error(), "layer 'probs': softmax over 10 channels"));
+    net_bitcfg_free(bits);
+    /* One input bit leaves the exponential one bit: refused too. */
+    ck_assert_int_eq(net_bitcfg_uniform("w8a1", net, &bits), BASE_OK);
+    ck_assert_int_eq(exec_qmodel_new(net, bits, &qm), BASE_EUNSUPPORTED);
+    ck_assert_int_eq(sim_plan_new(net, bits, &arch, &plan), BASE_EUNSUPPORTED);
     net_bitcfg_free(bits);
     net_free(net);
 }
