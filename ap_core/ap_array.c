@@ -453,6 +453,27 @@ void ap_plane_shift(ap_array *arr, unsigned src_col, unsigned dst_col, size_t by
     ap_notify(arr, AP_EVENT_PLANE_WRITE, 0, NULL, 1, &dst_col, arr->n_rows);
 }
 
+void ap_plane_shift_down(ap_array *arr, unsigned src_col, unsigned dst_col, size_t by)
+{
+    ap_fuse_flush(arr);
+    const uint64_t *src = ap_plane(arr, src_col);
+    uint64_t *dst = ap_plane(arr, dst_col);
+    size_t n = arr->n_words, ws = by / 64u;
+    unsigned bs = (unsigned)(by % 64u);
+    memcpy(arr->scratch, src, n * sizeof(uint64_t));
+    for (size_t w = 0; w < n; w++) {
+        uint64_t hi = w >= ws ? arr->scratch[w - ws] : 0;
+        uint64_t lo = w >= ws + 1 ? arr->scratch[w - ws - 1] : 0;
+        uint64_t v = (bs ? (hi << bs) | (lo >> (64u - bs)) : hi) & arr->valid[w];
+        arr->cnt.n_flipped_cells += popcount64(dst[w] ^ v);
+        dst[w] = v;
+    }
+    arr->cnt.n_plane_reads++;
+    arr->cnt.n_plane_writes++;
+    ap_notify(arr, AP_EVENT_PLANE_READ, 1, &src_col, 0, NULL, 0);
+    ap_notify(arr, AP_EVENT_PLANE_WRITE, 0, NULL, 1, &dst_col, arr->n_rows);
+}
+
 /* ---- Field loads: values to bit-planes, 64 rows at a time ------------------------------------
  * bits[i] receives bit i of the 64 values v[0..63] (bit r: row r), for i < width. The word
  * version gathers the low bit of eight bytes at once with one multiply (bit 8j of x moves to

@@ -350,6 +350,74 @@ static void cost_reduce_sum(ap_cost *c, const ap_op_args *x)
     }
 }
 
+/* ap_divmod_program walked with counting steps: per LUT run its passes and columns, per clear
+ * one write; the expected pass cells come from the same program run on single rows
+ * (ap_divmod_written_cells). */
+static void count_lut(void *ctx, const ap_lut *t, const unsigned *col, const unsigned *guard)
+{
+    (void)col;
+    lut_passes(ctx, t, 1, guard ? 1u : 0u);
+}
+
+static void count_fill(void *ctx, unsigned n, const unsigned *cols, unsigned char value)
+{
+    (void)cols;
+    (void)value;
+    fills(ctx, 1, n);
+}
+
+static void cost_divmod(ap_cost *c, const ap_op_args *x)
+{
+    unsigned n = x->n, d = x->w;
+    ap_field num = {0, n}, den = {n, d}, quot = {n + d, n}, rem = {2u * n + d, d};
+    ap_prog p = {count_lut, count_fill, c};
+    ap_divmod_program(&p, num, den, quot, rem, 2u * (n + d));
+    c->written_cells_per_row += ap_divmod_written_cells(n, d);
+}
+
+/* ap_lookup: one pass per input value, comparing the n input columns and writing the m
+ * output columns. Every row matches exactly one value and is written once: m cells, whatever
+ * the data and the table. */
+static void cost_lookup(ap_cost *c, const ap_op_args *x)
+{
+    passes(c, (uint64_t)1 << x->n, x->n, x->m);
+    c->written_cells_per_row += (double)x->m;
+}
+
+/* ap_reduce_max_groups: clear acc, copy a in; per tree step (K = ceil(log2 rows)): n plane
+ * reads and writes, then max (gt, select). Written cells: a model, as if the partial maxima
+ * were uniform (max's 1 + n/2 per step; docs/AP_MODEL.md 4.8). */
+static void cost_reduce_max(ap_cost *c, const ap_op_args *x)
+{
+    unsigned n = x->n, steps = reduce_steps(x->n_rows);
+    fills(c, 1, n);
+    lut_passes(c, &ap_lut_copy, n, 0);
+    c->written_cells_per_row += 0.5 * (double)n;
+    for (unsigned k = 0; k < steps; k++) {
+        gt_passes(c, x);
+        lut_passes(c, &ap_lut_select, n, 0);
+        c->written_cells_per_row += 0.5 * (double)n;
+    }
+    c->n_plane_reads += (uint64_t)n * steps;
+    c->n_plane_writes += (uint64_t)n * steps;
+}
+
+/* ap_broadcast_groups over groups of G = n_rows rows: one plane write of the leaders'
+ * pattern, one pass clearing the n columns of the other rows, then per step n plane reads and
+ * writes and n copy (OR) passes. With uniform leader values: the clear writes n cells in the
+ * G - 1 other rows, and step k ORs 2^k rows per group whose bits are 1 half the time, so
+ * (1 - 1/G) (n + n/2) cells per row. */
+static void cost_broadcast(ap_cost *c, const ap_op_args *x)
+{
+    unsigned n = x->n, steps = reduce_steps(x->n_rows);
+    double other = 1.0 - 1.0 / (double)x->n_rows;
+    c->n_plane_writes += 1u + (uint64_t)n * steps;
+    c->n_plane_reads += (uint64_t)n * steps;
+    passes(c, 1, 1, n);
+    lut_passes(c, &ap_lut_copy, (uint64_t)n * steps, 0);
+    c->written_cells_per_row += other * 1.5 * (double)n;
+}
+
 /* ---- The op table ------------------------------------------------------------------------ */
 
 /* AP_OP_LIST as data, indexed by ap_op: a row whose program has no cost_<program> above does

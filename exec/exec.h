@@ -39,6 +39,9 @@ typedef struct exec_qlayer {
     double out_scale; /* real value of one output LSB (set by calibration) */
     int32_t three;    /* hardswish, hardsigmoid: the integer of +3.0 in the input's scale,
                          1 .. 2^(a-2) (six = 2 three); 2^(a-3) (at least 1) until calibrated */
+    double in_scale;  /* real value of one input LSB, which sigmoid and softmax build their
+                         tables at: set by calibration; 8 / 2^(a_bits - 1) before (the a-bit
+                         input range spans [-8, 8)) */
 } exec_qlayer;
 
 /* A conv/fc product other than the exact one, for modelling another design's arithmetic in
@@ -125,6 +128,14 @@ ap_field exec_take_field(unsigned *col, unsigned width);
 base_status exec_ap_requant(ap_array *arr, uint32_t *vals, size_t rows, const exec_requant *rq,
                             ap_field src, unsigned o, unsigned *col, unsigned carry,
                             ap_field *result);
+
+/* The tables of the table kinds (docs/INFERENCE.md), shared by the plain-C reference and the
+ * AP: entry u of an a-bit input (u its bit pattern, x = u read as signed, scale s).
+ * Sigmoid: round(sigmoid(x s) (2^(a-1) - 1)), half up: a non-negative a-bit result, one LSB
+ * 1 / (2^(a-1) - 1). Softmax's exponential of d = u (unsigned, max - x): round(exp(-d s)
+ * (2^e - 1)), half up. */
+uint32_t exec_sigmoid_entry(double in_scale, unsigned a, uint32_t u);
+uint32_t exec_exp_entry(double in_scale, unsigned e, uint32_t d);
 
 /* All-ones mask of a bits-bit field (bits up to 32). */
 uint32_t exec_mask_u(unsigned bits);

@@ -63,6 +63,8 @@ typedef struct exec_kind_row {
      * its first input's, times w_scale for conv/fc): sets the layer's constants from its
      * inputs' calibrated scales and *s_src, the real value of one LSB of its raw result. */
     void (*calibrate)(exec_qmodel *qm, size_t li, double *s_src);
+    /* Units a fold places group rows each (NULL: one per output element; softmax: pixels). */
+    size_t (*units)(const net_layer *l);
 } exec_kind_row;
 extern const exec_kind_row exec_kind_rows[NET_KIND_COUNT];
 

@@ -99,6 +99,15 @@ base_status exec_qmodel_new(const net_network *net, const net_bitcfg *bits, exec
             return BASE_ERROR(BASE_EUNSUPPORTED,
                               "layer '%s': %s needs inputs of at least 2 bits, got %u",
                               net->layers[i].name, net_kind_name(k), bits->bits[i].a_bits);
+        sim_softmax_layout lay;
+        if (net->layers[i].kind == NET_SOFTMAX &&
+            !sim_softmax_layout_make(bits->bits[i].a_bits, (uint64_t)net->layers[i].c_in, &lay))
+            return BASE_ERROR(BASE_EUNSUPPORTED,
+                              "layer '%s': a softmax over %d channels of %u bits does not fit "
+                              "the AP's %u-bit division (a_bits 2..15, at most 2^14 "
+                              "channels)",
+                              net->layers[i].name, net->layers[i].c_in, bits->bits[i].a_bits,
+                              AP_WIDTH_MAX);
     }
     exec_qmodel *qm = base_calloc(1, sizeof *qm);
     if (!qm)
@@ -113,6 +122,7 @@ base_status exec_qmodel_new(const net_network *net, const net_bitcfg *bits, exec
         const net_layer *l = &net->layers[i];
         exec_qlayer *q = &qm->layers[i];
         q->w_scale = q->out_scale = 1.0;
+        q->in_scale = ldexp(8.0, 1 - (int)bits->bits[i].a_bits);
         q->rq.scale_b = 1;
         q->rq.shift = 1;
         q->rq.pre_shift = 1;
@@ -287,6 +297,8 @@ static base_status forward(exec_qmodel *qm, const int32_t *input, size_t n_image
             exec_kind_rows[l->kind].calibrate(qm, li, &s_src);
         if (h->calibrate && h->bias_fn && qm->layers[li].bias)
             h->bias_fn(qm, li, s_src, h->bias_ctx); /* the input's scale is calibrated by now */
+        if (h->calibrate)
+            qm->layers[li].in_scale = s_in;
         const exec_layer_ctx lc = exec_layer_at(qm, li);
         for (size_t img = 0; img < n_images; img++) {
             const int32_t *in[NET_MAX_INPUTS] = {NULL};
@@ -375,6 +387,8 @@ static base_status run_layer(const exec_layer_ctx *lc, const sim_candidate *c, c
     if (!row->fold)
         return BASE_ERROR(BASE_EUNSUPPORTED, "layer kind '%s' has no AP execution",
                           net_kind_name(l->kind));
+    if (row->units)
+        n_outputs = row->units(l);
     exec_fold f = {lc, c, arch, in[0], in[1], in, NULL, ws, row->group ? row->group(l, c) : 1,
                    0,  0, out};
     size_t per_fold = (size_t)(arch->cap_rows / f.group) * arch->n_caps;

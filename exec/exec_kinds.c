@@ -474,6 +474,132 @@ static base_status elt_avgpool(const exec_fold *f, unsigned *col, ap_field *resu
     return st;
 }
 
+/* ---- Table kinds: sigmoid and softmax ---------------------------------------------------- */
+
+uint32_t exec_sigmoid_entry(double in_scale, unsigned a, uint32_t u)
+{
+    double top = ldexp(1.0, (int)a - 1) - 1.0;
+    double x = (double)exec_wrap_signed((int64_t)u, a) * in_scale;
+    return (uint32_t)floor(top / (1.0 + exp(-x)) + 0.5);
+}
+
+uint32_t exec_exp_entry(double in_scale, unsigned e, uint32_t d)
+{
+    return (uint32_t)floor(exp(-(double)d * in_scale) * (ldexp(1.0, (int)e) - 1.0) + 0.5);
+}
+
+static void ref_sigmoid(const exec_layer_ctx *lc, const int32_t *const *in, int64_t *raw)
+{
+    const int32_t *x = in[0];
+    const unsigned a = lc->b->a_bits;
+    for (size_t j = 0; j < (size_t)net_layer_out_elems(lc->l); j++)
+        raw[j] = exec_sigmoid_entry(lc->q->in_scale, a, (uint32_t)x[j] & exec_mask_u(a));
+}
+
+static base_status elt_sigmoid(const exec_fold *f, unsigned *col, ap_field *result)
+{
+    const unsigned a = f->lc->b->a_bits;
+    ap_field x = exec_take_field(col, a);
+    *result = exec_take_field(col, a);
+    uint32_t *table = base_malloc(sizeof *table << a);
+    if (!table)
+        return BASE_ERROR(BASE_ENOMEM, "out of memory for a sigmoid table");
+    for (uint32_t u = 0; u < (1u << a); u++)
+        table[u] = exec_sigmoid_entry(f->lc->q->in_scale, a, u);
+    base_status st = load_elems(f, f->x, x);
+    if (st == BASE_OK)
+        st = ap_lookup(f->arr, x, *result, table);
+    base_free(table);
+    return st;
+}
+
+static void calib_sigmoid(exec_qmodel *qm, size_t li, double *s_src)
+{
+    double top = ldexp(1.0, (int)qm->bits->bits[li].a_bits - 1) - 1.0;
+    *s_src = top > 0 ? 1.0 / top : 1.0;
+}
+
+/* Softmax over the channels of each pixel, as sim_softmax_program computes it. */
+static void ref_softmax(const exec_layer_ctx *lc, const int32_t *const *in, int64_t *raw)
+{
+    const int32_t *x = in[0];
+    const net_layer *l = lc->l;
+    const unsigned a = lc->b->a_bits;
+    const size_t hw = (size_t)l->h_in * (size_t)l->w_in;
+    sim_softmax_layout lay;
+    if (!sim_softmax_layout_make(a, (uint64_t)l->c_in, &lay))
+        return; /* refused by exec_qmodel_new */
+    for (size_t px = 0; px < hw; px++) {
+        int64_t m = INT64_MIN, sum = 0;
+        for (int c = 0; c < l->c_in; c++) {
+            int64_t v = exec_wrap_signed(x[(size_t)c * hw + px], a);
+            m = v > m ? v : m;
+        }
+        for (int c = 0; c < l->c_in; c++) {
+            uint32_t d = (uint32_t)(m - exec_wrap_signed(x[(size_t)c * hw + px], a));
+            int64_t e = exec_exp_entry(lc->q->in_scale, lay.e, d);
+            raw[(size_t)c * hw + px] = e;
+            sum += e;
+        }
+        for (int c = 0; c < l->c_in; c++) {
+            int64_t *y = &raw[(size_t)c * hw + px];
+            *y = (*y << lay.p) / sum;
+        }
+    }
+}
+
+/* One fold of a softmax: pixels base .. base + n_out - 1, a group of rows each (row j: channel
+ * j, or padding), sim_softmax_program, the requantization, the outputs back in place. */
+static base_status fold_softmax(const exec_fold *f)
+{
+    const net_layer *l = f->lc->l;
+    const unsigned a = f->lc->b->a_bits, o = f->lc->o;
+    const size_t g = f->group, rows = f->n_out * g, hw = (size_t)l->h_in * (size_t)l->w_in;
+    uint32_t *vals = f->ws->vals;
+    sim_softmax_layout lay;
+    if (!sim_softmax_layout_make(a, (uint64_t)l->c_in, &lay))
+        return BASE_ERROR(BASE_EUNSUPPORTED, "softmax too wide for the AP's division");
+    ap_counters before;
+    ap_array_counters(f->arr, &before);
+    for (size_t r = 0; r < rows; r++) {
+        size_t ch = r % g, px = f->base + r / g;
+        vals[r] = ch < (size_t)l->c_in ? (uint32_t)f->x[ch * hw + px] & exec_mask_u(a)
+                                       : 1u << (a - 1); /* the most negative: never the max */
+    }
+    base_status st = ap_array_field_load(f->arr, lay.x, vals, rows);
+    for (size_t r = 0; r < rows; r++)
+        vals[r] = r % g < (size_t)l->c_in;
+    if (st == BASE_OK)
+        st = ap_array_field_load(f->arr, lay.valid, vals, rows);
+    uint32_t *table = base_malloc(sizeof *table << a);
+    if (!table && st == BASE_OK)
+        st = BASE_ERROR(BASE_ENOMEM, "out of memory for a softmax table");
+    for (uint32_t d = 0; table && d < (1u << a); d++)
+        table[d] = exec_exp_entry(f->lc->q->in_scale, lay.e, d) << lay.p;
+    if (st == BASE_OK)
+        st = sim_softmax_program(f->arr, &lay, table);
+    base_free(table);
+    ap_field result = lay.result;
+    unsigned col = lay.cols;
+    if (st == BASE_OK && o < result.width) {
+        unsigned carry = col++;
+        st = exec_ap_requant(f->arr, vals, rows, &f->lc->q->rq, result, o, &col, carry, &result);
+    }
+    if (st == BASE_OK)
+        st = ap_array_field_store(f->arr, result, vals, rows);
+    for (size_t r = 0; st == BASE_OK && r < rows; r++)
+        if (r % g < (size_t)l->c_in)
+            f->out[(r % g) * hw + f->base + r / g] =
+                (int32_t)exec_wrap_signed((int64_t)vals[r], result.width);
+    account(f->ws, f->arr, &before);
+    return st;
+}
+
+static void calib_softmax(exec_qmodel *qm, size_t li, double *s_src)
+{
+    *s_src = ldexp(1.0, -(int)(qm->bits->bits[li].a_bits - 1));
+}
+
 /* An element-wise kind's part of a fold: loads its operands from column 0 on, runs its ops,
  * leaves *col past its fields and *result the field holding its result. */
 typedef base_status (*elt_fn)(const exec_fold *f, unsigned *col, ap_field *result);
@@ -523,6 +649,11 @@ static base_status fold_avgpool(const exec_fold *f)
     return fold_elt(f, elt_avgpool);
 }
 
+static base_status fold_sigmoid(const exec_fold *f)
+{
+    return fold_elt(f, elt_sigmoid);
+}
+
 /* Rows per output: a conv/fc candidate's chunks; an average pool's window padded to a power
  * of two (the tree's group). */
 static size_t group_gemm(const net_layer *l, const sim_candidate *c)
@@ -534,6 +665,17 @@ static size_t group_window(const net_layer *l, const sim_candidate *c)
 {
     (void)c;
     return (size_t)1 << sim_ceil_log2((uint64_t)(l->kh * l->kw));
+}
+
+/* A softmax: one group of 2^ceil(log2 C) rows per pixel. */
+static size_t group_channels(const net_layer *l, const sim_candidate *c)
+{
+    (void)c;
+    return (size_t)1 << sim_ceil_log2((uint64_t)l->c_in);
+}
+static size_t units_pixels(const net_layer *l)
+{
+    return (size_t)l->h_out * (size_t)l->w_out;
 }
 
 /* Columns of a layer's arrays: a conv/fc row as the layout places it (0: no layout); an
@@ -558,6 +700,16 @@ static unsigned cols_act(const exec_layer_ctx *lc, const sim_candidate *c, const
     (void)arch;
     sim_act_layout(lc->l->kind, lc->b->a_bits, &a);
     return a.cols + 1 + sim_requant_cols(lc->src, lc->o);
+}
+
+static unsigned cols_softmax(const exec_layer_ctx *lc, const sim_candidate *c, const sim_arch *arch)
+{
+    sim_softmax_layout lay;
+    (void)c;
+    (void)arch;
+    if (!sim_softmax_layout_make(lc->b->a_bits, (uint64_t)lc->l->c_in, &lay))
+        return 0;
+    return lay.cols + 1 + sim_requant_cols(lay.result.width, lc->o);
 }
 
 /* Result bits before requantization: a conv/fc accumulator, an average pool's window sum. */
@@ -599,6 +751,14 @@ static void calib_mul(exec_qmodel *qm, size_t li, double *s_src)
     *s_src = operand_scale(qm, li, 0) * operand_scale(qm, li, 1);
 }
 
+/* A softmax's quotient: a + 1 bits (0 .. 2^(a-1)). */
+static unsigned bits_softmax(const net_network *net, size_t li, const net_layer_bits *b)
+{
+    (void)net;
+    (void)li;
+    return b->a_bits + 1;
+}
+
 /* The executor's row of each layer kind (absent: no bit-exact execution). Adding a kind adds
  * its row here, beside its networks/ row and its planner row in sim/sim_plan.c. */
 const exec_kind_row exec_kind_rows[NET_KIND_COUNT] = {
@@ -622,6 +782,9 @@ const exec_kind_row exec_kind_rows[NET_KIND_COUNT] = {
                     exec_cols_tensor, false, false},
     [NET_MATMUL] = {exec_bits_ap_gemm, exec_ref_matmul, exec_fold_ap_gemm, exec_group_ap_gemm,
                     exec_cols_tensor, false, false},
+    [NET_SIGMOID] = {NULL, ref_sigmoid, fold_sigmoid, NULL, cols_elt, false, false, calib_sigmoid},
+    [NET_SOFTMAX] = {bits_softmax, ref_softmax, fold_softmax, group_channels, cols_softmax, false,
+                     false, calib_softmax, units_pixels},
 };
 
 unsigned exec_result_bits(const net_network *net, size_t li, const net_layer_bits *b)

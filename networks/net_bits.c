@@ -80,15 +80,22 @@ static base_status cfg_new(const char *name, const char *scheme, const net_netwo
     return BASE_OK;
 }
 
-/* What a consumer needs of its producer's stored tensor: a conv/fc requantizes to its own
- * a_bits; a matmul, a bilinear resize or a concat (products without weights of their own: an
- * accumulator, or a concat's scale multiplication, that must fit the AP) reads at most the
+/* Kinds that read their input at their own a_bits: conv/fc, and the table kinds (sigmoid,
+ * softmax), whose table has 2^a_bits entries. */
+static int reads_own_width(net_kind kind)
+{
+    return net_kind_has_weights(kind) || kind == NET_SIGMOID || kind == NET_SOFTMAX;
+}
+
+/* What a consumer needs of its producer's stored tensor: a conv/fc or a table kind requantizes
+ * to its own a_bits; a matmul, a bilinear resize or a concat (products without weights of their
+ * own: an accumulator, or a concat's scale multiplication, that must fit the AP) reads at most the
  * widest conv/fc a_bits of the configuration; any other layer reads the tensor at the width
  * it stores it. */
 static unsigned need_of(const net_network *net, const net_bitcfg *c, size_t j)
 {
     const net_layer *l = &net->layers[j];
-    if (net_kind_has_weights(l->kind))
+    if (reads_own_width(l->kind))
         return c->bits[j].a_bits;
     unsigned a = 0;
     if (l->kind == NET_MATMUL || l->kind == NET_CONCAT ||
@@ -99,11 +106,25 @@ static unsigned need_of(const net_network *net, const net_bitcfg *c, size_t j)
     return a && a < c->bits[j].o_bits ? a : c->bits[j].o_bits;
 }
 
+/* A table kind's a_bits when the configuration gives none: the widest conv/fc a_bits (8 when
+ * there is no conv/fc). */
+static void table_widths(const net_network *net, net_bitcfg *c)
+{
+    unsigned widest = 0;
+    for (size_t i = 0; i < net->n_layers; i++)
+        if (net_kind_has_weights(net->layers[i].kind) && c->bits[i].a_bits > widest)
+            widest = c->bits[i].a_bits;
+    for (size_t i = 0; i < net->n_layers; i++)
+        if (reads_own_width(net->layers[i].kind) && c->bits[i].a_bits == 0)
+            c->bits[i].a_bits = widest ? widest : 8u;
+}
+
 /* Completes o_bits (explicit ones, o_set[i] != 0, are kept), a_bits of weightless layers
  * and input_bits from the conv/fc widths already set. Layers only read earlier layers, so
  * one backward pass finds every consumer's need before its producer. */
 static void propagate(const net_network *net, net_bitcfg *c, const unsigned char *o_set)
 {
+    table_widths(net, c);
     for (size_t i = net->n_layers; i-- > 0;) {
         unsigned need = 0;
         int any = 0;
@@ -130,7 +151,7 @@ static void propagate(const net_network *net, net_bitcfg *c, const unsigned char
         c->input_bits = in_need;
     for (size_t j = 0; j < net->n_layers; j++) {
         const net_layer *l = &net->layers[j];
-        if (net_kind_has_weights(l->kind))
+        if (reads_own_width(l->kind))
             continue;
         unsigned a = 0;
         for (int k = 0; k < l->n_inputs; k++) {

@@ -62,6 +62,10 @@ unsigned net_onnx_zp_bits(const net_onnx_importer *im, const net_onnx_node *nd, 
 /* Shape C x H x W of a data value (a layer's output or the graph input). */
 void net_onnx_value_shape(const net_onnx_importer *im, const net_onnx_value *v, int *c, int *h,
                           int *w);
+/* Rank of the ONNX tensor layer `layer` (built so far; -1: the graph input) stands for: 2 after
+ * a flatten or fc (N x C), 4 after a conv or pool (N x C x H x W); element-wise kinds keep
+ * their first operand's. */
+int net_onnx_layer_rank(const net_onnx_importer *im, int layer);
 /* Integer width of a dtype; 0 for float types. */
 unsigned net_onnx_int_bits(int dtype);
 

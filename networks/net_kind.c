@@ -581,6 +581,28 @@ static base_status mul_onnx(net_onnx_importer *im, const net_onnx_node *nd, net_
     return BASE_OK;
 }
 
+/* Sigmoid: a table on the AP (exec/exec_kinds.c); its bits pass through. */
+static const char *const ops_sigmoid[] = {"Sigmoid", NULL};
+static const char *const ops_softmax[] = {"Softmax", NULL};
+
+/* Softmax over the channels: axis 1 of N x C x H x W (opset 13 semantics: per pixel) or of a
+ * flattened N x C (also written -1 there); other axes are refused. */
+static base_status softmax_onnx(net_onnx_importer *im, const net_onnx_node *nd,
+                                net_onnx_lowered *out)
+{
+    base_status st = pass_bits(im, nd, out);
+    if (st != BASE_OK)
+        return st;
+    int rank = net_onnx_layer_rank(im, out->spec.inputs[0]);
+    int64_t axis = net_onnx_attr_int(nd, "axis", -1);
+    if (axis == 1 || axis == 1 - rank)
+        return BASE_OK;
+    return BASE_ERROR(BASE_EUNSUPPORTED,
+                      "%s: node '%s' (Softmax): axis %lld of a rank-%d tensor is not the channel "
+                      "axis (only softmax over channels is supported)",
+                      net_onnx_graph_of(im)->path, nd->name, (long long)axis, rank);
+}
+
 /* ---- The table --------------------------------------------------------------------------- */
 static const net_kind_row rows[NET_KIND_COUNT] = {
     [NET_CONV] = {1, 0, keys_conv, conv_yaml, ops_conv, conv_onnx, conv_shape},
@@ -599,6 +621,8 @@ static const net_kind_row rows[NET_KIND_COUNT] = {
     [NET_DECONV] = {1, 0, keys_deconv, deconv_yaml, ops_deconv, deconv_onnx, deconv_shape},
     /* ONNX MatMul is fc's operator: fc_onnx hands a MatMul of two activations to matmul. */
     [NET_MATMUL] = {2, 1, keys_add, NULL, NULL, NULL, net_matmul_shape},
+    [NET_SIGMOID] = {1, 0, keys_plain, NULL, ops_sigmoid, pass_bits, same_shape},
+    [NET_SOFTMAX] = {1, 0, keys_plain, NULL, ops_softmax, softmax_onnx, same_shape},
 };
 
 const net_kind_row *net_kind_row_of(net_kind k)

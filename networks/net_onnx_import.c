@@ -311,6 +311,20 @@ static base_status input_shape(const net_onnx_graph *g, int *c, int *h, int *w)
     return BASE_OK;
 }
 
+int net_onnx_layer_rank(const net_onnx_importer *im, int layer)
+{
+    while (layer >= 0) {
+        const net_layer *l = net_builder_layer(im->b, (size_t)layer);
+        if (l->kind == NET_FLATTEN || l->kind == NET_FC)
+            return 2;
+        if (net_kind_gemm_form(l->kind) == NET_GEMM_CONV || l->kind == NET_MAXPOOL ||
+            l->kind == NET_AVGPOOL || l->kind == NET_RESIZE)
+            return 4;
+        layer = l->inputs[0]; /* element-wise kinds keep their first operand's rank */
+    }
+    return im->g->n_inputs > 0 && im->g->input_n_dims[0] == 2 ? 2 : 4;
+}
+
 /* Starts the network: named after the model file, values for initializers and the input. */
 static base_status import_start(net_onnx_importer *im, const net_onnx_graph *g)
 {

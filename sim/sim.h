@@ -556,6 +556,31 @@ bool sim_layer_ap_gemm(const net_network *net, size_t li, const net_layer_bits *
  * per-axis weights in 0..2s (units of 1/(2s)), at most (2s)^2. */
 unsigned sim_bilinear_w_bits(int scale);
 
+/* ---- Table kinds (sim_softmax.c): the integer softmax over channels and its row layout -----
+ * One group of G = 2^ceil(log2 C) rows per pixel, row j holding channel j (rows j >= C are
+ * padding: the most negative input, a cleared valid flag). With a-bit signed inputs x, the
+ * group maximum m (tree, then broadcast), d = m - x (a-bit unsigned), the exponential by
+ * table E = T[d] (e bits; T[d] = round(exp(-d s) (2^e - 1)), built in exec/), written as the
+ * numerator E * 2^p (p = a - 1), padding cleared, the group sum S (e + log2 G bits, tree, then
+ * broadcast) and the quotient y = floor(E 2^p / S) in 0 .. 2^p: a non-negative a + 1-bit
+ * result (docs/INFERENCE.md). The widths keep the division within the AP's operand limit. */
+typedef struct sim_softmax_layout {
+    unsigned a, e, p, k; /* input, exp and fraction bits; log2 G */
+    ap_field x, valid, m, tmp_m, num, exp, sum, tmp_s, quot, rem;
+    unsigned work;   /* flag, borrow, carry and scratch column */
+    ap_field result; /* quot's low p + 2 bits */
+    unsigned cols;   /* the whole row */
+} sim_softmax_layout;
+
+/* The layout for a-bit inputs over `channels` channels; false when the division would need
+ * operands wider than AP_WIDTH_MAX, or the exponential would get fewer than 2 bits (a = 1). */
+bool sim_softmax_layout_make(unsigned a, uint64_t channels, sim_softmax_layout *out);
+/* The softmax's AP ops on arr after its operands (x, valid) are loaded, groups of 2^k rows;
+ * exp_table holds 2^a entries of e bits, shifted left by p (NULL: a zero table, for tracing).
+ * ap_core's errors, BASE_ENOMEM. */
+base_status sim_softmax_program(ap_array *arr, const sim_softmax_layout *l,
+                                const uint32_t *exp_table);
+
 /* 1 when layers i and j do identical AP work (same shape, kind and bits). */
 int sim_layer_same_work(const net_network *net, const net_bitcfg *bits, size_t i, size_t j);
 

@@ -61,3 +61,60 @@ unsigned sim_act_result_bits(net_kind kind, unsigned a)
 {
     return kind == NET_HARDSIGMOID ? a + 1 : kind == NET_HARDSWISH ? 2 * a + 1 : 2 * a;
 }
+
+/* The hard activations and the product (sim_act.c): the operands and, for the hard ones,
+ * the constants three and six loaded in every row, then the shared op program. */
+static base_status work_act(sim_trace *t, sim_candidate *c, net_kind kind, unsigned a,
+                            ap_field *result, unsigned *col)
+{
+    sim_act_fields f;
+    sim_act_layout(kind, a, &f);
+    unsigned widest = f.t.width > a ? f.t.width : a;
+    if (widest > AP_WIDTH_MAX)
+        return BASE_ERROR(BASE_ECAPACITY,
+                          "%s reads %u-bit inputs: its program needs %u-bit operands, the AP's "
+                          "are at most %u bits",
+                          net_kind_name(kind), a, widest, AP_WIDTH_MAX);
+    const ap_field loads[] = {f.x, f.y, f.t, f.three, f.six, f.top};
+    base_status st = BASE_OK;
+    sim_trace_phase(t, &c->work[SIM_PHASE_OPERAND_LOAD], 1);
+    for (size_t i = 0; i < sizeof loads / sizeof loads[0] && st == BASE_OK; i++)
+        if (loads[i].width)
+            st = ap_array_field_load(t->arr, loads[i], NULL, 0);
+    sim_trace_phase(t, &c->work[SIM_PHASE_ELEMENTWISE], 1);
+    if (st == BASE_OK)
+        st = sim_act_ops(t->arr, kind, &f);
+    sim_work *w = &c->work[SIM_PHASE_ELEMENTWISE];
+    unsigned tw = f.t.width;
+    if (st == BASE_OK && kind != NET_MUL) {
+        static const ap_op ops[] = {AP_OP_ADD, AP_OP_RELU, AP_OP_SUB, AP_OP_RELU, AP_OP_SUB};
+        for (size_t i = 0; i < sizeof ops / sizeof ops[0] && st == BASE_OK; i++)
+            st = sim_add_written(w, 1, ops[i], tw, 0, 0, 1);
+    }
+    if (st == BASE_OK && kind != NET_HARDSIGMOID)
+        st = sim_add_written(w, 1, AP_OP_MUL_S, a, kind == NET_MUL ? a : tw, 0, 1);
+    *result = f.result;
+    *col = f.cols;
+    return st;
+}
+
+base_status sim_work_hardswish(sim_trace *t, sim_candidate *c, unsigned a, unsigned window,
+                               ap_field *result, unsigned *col)
+{
+    (void)window;
+    return work_act(t, c, NET_HARDSWISH, a, result, col);
+}
+
+base_status sim_work_hardsigmoid(sim_trace *t, sim_candidate *c, unsigned a, unsigned window,
+                                 ap_field *result, unsigned *col)
+{
+    (void)window;
+    return work_act(t, c, NET_HARDSIGMOID, a, result, col);
+}
+
+base_status sim_work_mul(sim_trace *t, sim_candidate *c, unsigned a, unsigned window,
+                         ap_field *result, unsigned *col)
+{
+    (void)window;
+    return work_act(t, c, NET_MUL, a, result, col);
+}

@@ -90,6 +90,19 @@ void sim_result_totals(sim_result *res, unsigned batch);
  * one layer on it; the evaluation of a whole plan into res (its per-layer results and totals;
  * the caller has set the fields every evaluation shares); its energy-per-action rows. */
 base_status sim_vec_parse(const cfg_node *root, sim_arch *a);
+/* Work functions (one row group's loads and ops, as exec/ runs them) of the hard activations
+ * and the product (sim_act.c) and of the table kinds (sim_softmax.c). */
+base_status sim_work_hardswish(sim_trace *t, sim_candidate *c, unsigned a, unsigned window,
+                               ap_field *result, unsigned *col);
+base_status sim_work_hardsigmoid(sim_trace *t, sim_candidate *c, unsigned a, unsigned window,
+                                 ap_field *result, unsigned *col);
+base_status sim_work_mul(sim_trace *t, sim_candidate *c, unsigned a, unsigned window,
+                         ap_field *result, unsigned *col);
+base_status sim_work_sigmoid(sim_trace *t, sim_candidate *c, unsigned a, unsigned window,
+                             ap_field *result, unsigned *col);
+base_status sim_work_softmax(sim_trace *t, sim_candidate *c, unsigned a, unsigned window,
+                             ap_field *result, unsigned *col);
+
 /* Planner rows of concat, resize, deconv and matmul (sim_plan_tensor.c), and what they use of
  * sim_plan.c: one row per output loading a bits and requantizing to o when narrower (a copy);
  * one row per output running a work function; a GEMM candidate's weight broadcast bits. */

@@ -369,66 +369,10 @@ static base_status work_add(sim_trace *t, sim_candidate *c, unsigned a, unsigned
                : sim_add_written(&c->work[SIM_PHASE_ELEMENTWISE], 1, AP_OP_ADD, a, 0, 0, 1);
 }
 
-/* The hard activations and the product (sim_act.c): the operands and, for the hard ones,
- * the constants three and six loaded in every row, then the shared op program. */
-static base_status work_act(sim_trace *t, sim_candidate *c, net_kind kind, unsigned a,
-                            ap_field *result, unsigned *col)
-{
-    sim_act_fields f;
-    sim_act_layout(kind, a, &f);
-    unsigned widest = f.t.width > a ? f.t.width : a;
-    if (widest > AP_WIDTH_MAX)
-        return BASE_ERROR(BASE_ECAPACITY,
-                          "%s reads %u-bit inputs: its program needs %u-bit operands, the AP's "
-                          "are at most %u bits",
-                          net_kind_name(kind), a, widest, AP_WIDTH_MAX);
-    const ap_field loads[] = {f.x, f.y, f.t, f.three, f.six, f.top};
-    base_status st = BASE_OK;
-    sim_trace_phase(t, &c->work[SIM_PHASE_OPERAND_LOAD], 1);
-    for (size_t i = 0; i < sizeof loads / sizeof loads[0] && st == BASE_OK; i++)
-        if (loads[i].width)
-            st = ap_array_field_load(t->arr, loads[i], NULL, 0);
-    sim_trace_phase(t, &c->work[SIM_PHASE_ELEMENTWISE], 1);
-    if (st == BASE_OK)
-        st = sim_act_ops(t->arr, kind, &f);
-    sim_work *w = &c->work[SIM_PHASE_ELEMENTWISE];
-    unsigned tw = f.t.width;
-    if (st == BASE_OK && kind != NET_MUL) {
-        static const ap_op ops[] = {AP_OP_ADD, AP_OP_RELU, AP_OP_SUB, AP_OP_RELU, AP_OP_SUB};
-        for (size_t i = 0; i < sizeof ops / sizeof ops[0] && st == BASE_OK; i++)
-            st = sim_add_written(w, 1, ops[i], tw, 0, 0, 1);
-    }
-    if (st == BASE_OK && kind != NET_HARDSIGMOID)
-        st = sim_add_written(w, 1, AP_OP_MUL_S, a, kind == NET_MUL ? a : tw, 0, 1);
-    *result = f.result;
-    *col = f.cols;
-    return st;
-}
-
-static base_status work_hardswish(sim_trace *t, sim_candidate *c, unsigned a, unsigned window,
-                                  ap_field *result, unsigned *col)
-{
-    (void)window;
-    return work_act(t, c, NET_HARDSWISH, a, result, col);
-}
-
-static base_status work_hardsigmoid(sim_trace *t, sim_candidate *c, unsigned a, unsigned window,
-                                    ap_field *result, unsigned *col)
-{
-    (void)window;
-    return work_act(t, c, NET_HARDSIGMOID, a, result, col);
-}
-
-static base_status work_mul(sim_trace *t, sim_candidate *c, unsigned a, unsigned window,
-                            ap_field *result, unsigned *col)
-{
-    (void)window;
-    return work_act(t, c, NET_MUL, a, result, col);
-}
-
 static base_status plan_gemm(const sim_plan *p, size_t li, sim_layer_plan *lp);
 static base_status plan_eltwise(const sim_plan *p, size_t li, sim_layer_plan *lp);
 static base_status plan_view(const sim_plan *p, size_t li, sim_layer_plan *lp);
+static base_status plan_softmax(const sim_plan *p, size_t li, sim_layer_plan *lp);
 
 /* The planner's row of each layer kind (absent: the kind has no AP mapping). */
 static const struct sim_kind_row {
@@ -444,13 +388,15 @@ static const struct sim_kind_row {
     [NET_RELU] = {SIGN_NONNEG, plan_eltwise, work_relu, false},
     [NET_ADD] = {SIGN_ANY, plan_eltwise, work_add, false},
     [NET_FLATTEN] = {SIGN_KEEPS, plan_view, NULL, false},
-    [NET_HARDSWISH] = {SIGN_ANY, plan_eltwise, work_hardswish, false},
-    [NET_HARDSIGMOID] = {SIGN_ANY, plan_eltwise, work_hardsigmoid, false},
-    [NET_MUL] = {SIGN_ANY, plan_eltwise, work_mul, false},
+    [NET_HARDSWISH] = {SIGN_ANY, plan_eltwise, sim_work_hardswish, false},
+    [NET_HARDSIGMOID] = {SIGN_ANY, plan_eltwise, sim_work_hardsigmoid, false},
+    [NET_MUL] = {SIGN_ANY, plan_eltwise, sim_work_mul, false},
     [NET_CONCAT] = {SIGN_ANY, sim_plan_concat, NULL, false},
     [NET_RESIZE] = {SIGN_KEEPS, sim_plan_resize, NULL, false},
     [NET_DECONV] = {SIGN_ANY, sim_plan_ap_gemm, NULL, false},
     [NET_MATMUL] = {SIGN_ANY, sim_plan_ap_gemm, NULL, false},
+    [NET_SIGMOID] = {SIGN_NONNEG, plan_eltwise, sim_work_sigmoid, false},
+    [NET_SOFTMAX] = {SIGN_NONNEG, plan_softmax, sim_work_softmax, false},
 };
 
 static int kind_sign(net_kind kind)
@@ -559,6 +505,27 @@ static base_status plan_eltwise(const sim_plan *p, size_t li, sim_layer_plan *lp
                                                                        : 1u;
     return elt_candidate(arch, row->work, window, group, outputs, n_in, lp->bits.a_bits,
                          lp->bits.o_bits, &lp->cand[0]);
+}
+
+/* Softmax: one group of 2^ceil(log2 C) rows per pixel (sim_work_softmax). */
+static base_status plan_softmax(const sim_plan *p, size_t li, sim_layer_plan *lp)
+{
+    const sim_arch *arch = &p->arch;
+    const net_layer *l = &p->net->layers[li];
+    uint64_t pixels = (uint64_t)l->h_out * (uint64_t)l->w_out * arch->batch;
+    uint64_t group = 1ull << sim_ceil_log2((uint64_t)l->c_in);
+    lp->n_candidates = 1;
+    memset(&lp->cand[0], 0, sizeof lp->cand[0]);
+    if (group > arch->cap_rows)
+        return BASE_ERROR(BASE_ECAPACITY,
+                          "a softmax over %d channels needs %llu rows, CAPs have %u", l->c_in,
+                          (unsigned long long)group, arch->cap_rows);
+    sim_candidate *c = &lp->cand[0];
+    base_status st = elt_candidate(arch, sim_work_softmax, (unsigned)l->c_in, group, pixels,
+                                   (unsigned)l->c_in, lp->bits.a_bits, lp->bits.o_bits, c);
+    c->out_bits *= (double)l->c_in; /* every channel's result, not one per group */
+    c->map_touched_bits = c->act_bits_row + c->out_bits;
+    return st;
 }
 
 /* Bits of weights broadcast over a layer: each fold sends every output channel it holds its

@@ -434,6 +434,14 @@ static base_status plan_eltwise(const sim_plan *p, size_t li, sim_layer_plan *lp
             requant(&work, m, words(m, lp->bits.a_bits));
         }
         break;
+    case NET_SIGMOID: /* a table of the 2^a input values: the measured lookup, its fit taken
+                         per table entry (an assumption: the fit was measured on gathers) */
+        work.cycles +=
+            m->lookup.fixed_cycles + m->lookup.cycles_per_unit * ldexp(1.0, (int)lp->bits.a_bits);
+        work.ops += 1;
+        if (lp->bits.o_bits < lp->bits.a_bits)
+            requant(&work, m, 1);
+        break;
     default:
         return BASE_ERROR(BASE_EUNSUPPORTED, "layer kind '%s' has no mapping on '%s'",
                           net_kind_name(l->kind), p->arch.name);

@@ -610,6 +610,74 @@ START_TEST(test_array_word_kernel_matches_simd)
 }
 END_TEST
 
+/* ---- Division ------------------------------------------------------------------------------ */
+
+/* quot and rem of every row against C's / and % (division by zero: quot all ones, rem = num mod
+ * 2^d), counters against the closed form; written cells exactly when the rows hold every pair
+ * once (tol 0), else within tol. Fields: num at 0, den at n, quot at n + d, rem at 2n + d, the
+ * scratch column after them. */
+static void check_divmod(unsigned n, unsigned d, size_t n_rows, double tol)
+{
+    bench_rows r = rows_new(n, d, n_rows, 2u * (n + d) + 1u);
+    ck_assert_int_eq(
+        ap_divmod_u(r.arr, fld(0, n), fld(n, d), fld(n + d, n), fld(2 * n + d, d), 2u * (n + d)),
+        BASE_OK);
+    check_cost(r.arr, AP_OP_DIVMOD_U, n, d, 0, tol);
+    store(&r, fld(n + d, n), r.out);
+    store(&r, fld(2 * n + d, d), r.out2);
+    for (size_t i = 0; i < r.n; i++) {
+        uint32_t a = r.a[i], b = r.b[i];
+        ROW_EQ(r.out[i], b ? a / b : mask(n));
+        ROW_EQ(r.out2[i], b ? a % b : a & mask(d));
+    }
+    /* num and den are kept */
+    store(&r, fld(0, n), r.out);
+    store(&r, fld(n, d), r.out2);
+    for (size_t i = 0; i < r.n; i++) {
+        ROW_EQ(r.out[i], r.a[i]);
+        ROW_EQ(r.out2[i], r.b[i]);
+    }
+    rows_free(&r);
+}
+
+START_TEST(test_divmod_all_pairs)
+{
+    check_divmod((unsigned)_i % 8u + 1u, (unsigned)_i / 8u + 1u, 0, 0);
+}
+END_TEST
+
+START_TEST(test_divmod_random_wide)
+{
+    static const unsigned w[][2] = {{9, 4}, {12, 12}, {16, 16}, {16, 3}, {5, 16}, {16, 1}};
+    rng_state = 17u + (uint64_t)_i;
+    check_divmod(w[_i][0], w[_i][1], RANDOM_ROWS, RANDOM_TOL);
+}
+END_TEST
+
+START_TEST(test_divmod_cost_by_hand)
+{
+    /* 8 / 8 bits: per numerator bit d gt runs (2 passes, 3 columns), one copy (1 pass), d
+     * guarded sub runs (4 passes, 4 columns), two clears of the scratch column; before them a
+     * clear of quot and rem (16 columns) and 8 copies of num: passes 8 (6 x 8 + 2) = 400,
+     * writes 400 + 1 + 16 = 417, compared columns 8 + 8 (8 x 6 + 1 + 8 x 16) = 1424, written
+     * columns 16 + 16 + 8 + 8 (8 x 2 + 1 + 8 x 6) = 560. */
+    ap_cost c;
+    ck_assert_int_eq(ap_op_cost(AP_OP_DIVMOD_U, 8, 8, 0, 64, &c), BASE_OK);
+    ck_assert_uint_eq(c.n_passes, 400);
+    ck_assert_uint_eq(c.n_writes, 417);
+    ck_assert_uint_eq(c.compared_cols, 1424);
+    ck_assert_uint_eq(c.written_cols, 560);
+    for (unsigned n = 1; n <= AP_WIDTH_MAX; n += 5)
+        for (unsigned d = 1; d <= AP_WIDTH_MAX; d += 3) {
+            ck_assert_int_eq(ap_op_cost(AP_OP_DIVMOD_U, n, d, 0, 1, &c), BASE_OK);
+            ck_assert_uint_eq(c.n_passes, (uint64_t)n * (6u * d + 2u));
+            ck_assert_uint_eq(c.n_writes, c.n_passes + 1u + 2u * n);
+        }
+    ck_assert_int_eq(ap_op_cost(AP_OP_DIVMOD_U, 8, 0, 0, 64, &c), BASE_EINVAL);
+    ck_assert_int_eq(ap_op_cost(AP_OP_DIVMOD_U, 8, 8, 16, 64, &c), BASE_EINVAL);
+}
+END_TEST
+
 /* ---- Costs and names ------------------------------------------------------------------------- */
 
 START_TEST(test_cost_pass_counts_per_bit)
@@ -772,6 +840,23 @@ START_TEST(test_cost_counts_come_from_luts)
 }
 END_TEST
 
+/* A seeded table of 2^n_in entries of n_out bits (none when n_out is not in 1..32). */
+static const uint32_t *lookup_table(unsigned n_in, unsigned n_out)
+{
+    static uint32_t table[1u << AP_WIDTH_MAX];
+    uint64_t m = n_out >= 1 && n_out <= 32 ? (1ull << n_out) - 1u : 0;
+    for (uint32_t v = 0; n_in <= AP_WIDTH_MAX && v < (1u << n_in); v++)
+        table[v] = (uint32_t)(((uint64_t)v * 0x9e3779b97f4a7c15u >> 17) & m);
+    return table;
+}
+
+/* The largest power of two dividing the array's rows: a group the tree ops accept. */
+static size_t pow2_group(const ap_array *arr)
+{
+    size_t n = ap_array_rows(arr);
+    return n & (~n + 1u);
+}
+
 /* Runs op on the fields its cost arguments describe: a (width_a) at column 0; b at 40 of
  * width_b, or of width_a + b_skew when the op's width_b is unused; the destination,
  * product or accumulator at 80; tmp at 120; the work column 199. */
@@ -817,6 +902,15 @@ static base_status run_op(ap_array *arr, ap_op op, unsigned wa, unsigned wb, uns
     case AP_OP_REDUCE_SUM_U:
     case AP_OP_REDUCE_SUM_S:
         return ap_reduce_sum(arr, a, acc, fld(120, wacc), c, sg);
+    case AP_OP_DIVMOD_U:
+        return ap_divmod_u(arr, a, bw, fld(80, wa), fld(120, wb), c);
+    case AP_OP_LOOKUP:
+        return ap_lookup(arr, a, acc, lookup_table(wa, wacc));
+    case AP_OP_REDUCE_MAX_U:
+    case AP_OP_REDUCE_MAX_S:
+        return ap_reduce_max_groups(arr, a, fld(80, wa), fld(120, wa), c, sg, pow2_group(arr));
+    case AP_OP_BROADCAST:
+        return ap_broadcast_groups(arr, a, fld(80, wa), c, pow2_group(arr));
     case AP_OP_COUNT:
     default:
         return BASE_EINVAL;
@@ -1135,6 +1229,19 @@ START_TEST(test_op_errors)
     ck_assert_int_eq(ap_shr_round(arr, a, 2, fld(20, 8), 25, false), BASE_EOVERLAP);
     ck_assert_int_eq(ap_reduce_sum(arr, a, fld(20, 16), fld(30, 16), 60, false), BASE_EOVERLAP);
     ck_assert_int_eq(ap_add_oop(arr, a, b, fld(15, 8), 30), BASE_EOVERLAP);
+    /* division: widths, quot and rem widths, outside, overlap */
+    ck_assert_int_eq(ap_divmod_u(arr, fld(0, 0), b, fld(20, 0), fld(30, 8), 40), BASE_EINVAL);
+    ck_assert_int_eq(ap_divmod_u(arr, a, fld(8, AP_WIDTH_MAX + 1u), fld(20, 8), fld(30, 8), 79),
+                     BASE_EINVAL);
+    ck_assert_int_eq(ap_divmod_u(arr, a, b, fld(20, 7), fld(30, 8), 40), BASE_EINVAL);
+    ck_assert_str_eq(base_last_error(),
+                     "error: ap divmod_u: width of quot (7) differs from num (8)");
+    ck_assert_int_eq(ap_divmod_u(arr, a, b, fld(20, 8), fld(30, 4), 40), BASE_EINVAL);
+    ck_assert_int_eq(ap_divmod_u(arr, a, b, fld(20, 8), fld(75, 8), 40), BASE_ERANGE);
+    ck_assert_int_eq(ap_divmod_u(arr, a, b, fld(20, 8), fld(30, 8), 80), BASE_ERANGE);
+    ck_assert_int_eq(ap_divmod_u(arr, a, b, fld(20, 8), fld(25, 8), 40), BASE_EOVERLAP);
+    ck_assert_int_eq(ap_divmod_u(arr, a, b, fld(20, 8), fld(30, 8), 3), BASE_EOVERLAP);
+    ck_assert_str_eq(base_last_error(), "error: ap divmod_u: num and scratch column overlap");
     /* nothing ran */
     ap_counters k;
     ap_array_counters(arr, &k);
@@ -1265,6 +1372,181 @@ START_TEST(test_observer_segments_and_flips)
 }
 END_TEST
 
+/* ---- Table lookup, group maximum and broadcast ------------------------------------------------
+ */
+
+START_TEST(test_lookup_random_tables)
+{
+    /* Input widths 1..8 with every value on three rows each plus 7 random rows, and one wide
+     * input (12 bits, random rows): d = table[a] against a plain C lookup for random tables at
+     * several output widths, counters equal to the closed form, written cells exactly m per
+     * row; the fused evaluation gives the same columns and data-independent counters. */
+    static const unsigned outs[] = {1, 3, 8, 17, 32};
+    const unsigned n = _i == 0 ? 12 : (unsigned)_i;
+    rng_state = 1234u + n;
+    for (size_t io = 0; io < sizeof outs / sizeof outs[0]; io++) {
+        unsigned m = outs[io];
+        size_t rows = n == 12 ? RANDOM_ROWS : 3u * (1u << n) + 7u;
+        uint32_t *table = malloc(sizeof *table << n), *in = malloc(rows * sizeof *in),
+                 *out = malloc(rows * sizeof *out);
+        ck_assert(table && in && out);
+        for (uint32_t v = 0; v < (1u << n); v++)
+            table[v] = rnd() & (m == 32 ? UINT32_MAX : mask(m));
+        for (size_t r = 0; r < rows; r++)
+            in[r] = n < 12 && r < 3u * (1u << n) ? (uint32_t)r & mask(n) : rnd() & mask(n);
+        ap_array *arr, *fused;
+        ck_assert_int_eq(ap_array_new(rows, 50, &arr), BASE_OK);
+        ck_assert_int_eq(ap_array_new(rows, 50, &fused), BASE_OK);
+        ck_assert_int_eq(ap_array_set_fused(fused, true), BASE_OK);
+        ap_field a = fld(0, n), d = fld(16, m);
+        ck_assert_int_eq(ap_array_field_load(arr, a, in, rows), BASE_OK);
+        ck_assert_int_eq(ap_array_field_load(fused, a, in, rows), BASE_OK);
+        ap_array_counters_reset(arr);
+        ap_array_counters_reset(fused);
+        ck_assert_int_eq(ap_lookup(arr, a, d, table), BASE_OK);
+        ck_assert_int_eq(ap_lookup(fused, a, d, table), BASE_OK);
+        check_cost(arr, AP_OP_LOOKUP, n, 0, m, 0);
+        check_cost(fused, AP_OP_LOOKUP, n, 0, m, -1);
+        same_arrays(arr, fused, "lookup");
+        ck_assert_int_eq(ap_array_field_store(arr, d, out, rows), BASE_OK);
+        for (size_t i = 0; i < rows; i++)
+            ROW_EQ(out[i], table[in[i]]);
+        ap_array_free(arr);
+        ap_array_free(fused);
+        free(table);
+        free(in);
+        free(out);
+    }
+}
+END_TEST
+
+START_TEST(test_lookup_cost_by_hand)
+{
+    /* 4-bit input, 8-bit output, 1,000 rows: 16 passes, each comparing 4 columns and
+     * writing 8: 64 compared and 128 written columns, 8 written cells per row. */
+    ap_cost c;
+    ck_assert_int_eq(ap_op_cost(AP_OP_LOOKUP, 4, 0, 8, 1000, &c), BASE_OK);
+    ck_assert_uint_eq(c.n_passes, 16);
+    ck_assert_uint_eq(c.n_writes, 16);
+    ck_assert_uint_eq(c.compared_cols, 64);
+    ck_assert_uint_eq(c.written_cols, 128);
+    ck_assert_double_eq(c.written_cells_per_row, 8.0);
+    ck_assert_int_eq(ap_op_cost(AP_OP_LOOKUP, 17, 0, 8, 1000, &c), BASE_EINVAL);
+    ck_assert_int_eq(ap_op_cost(AP_OP_LOOKUP, 8, 0, 33, 1000, &c), BASE_EINVAL);
+    ck_assert_int_eq(ap_op_cost(AP_OP_LOOKUP, 8, 0, 0, 1000, &c), BASE_EINVAL);
+}
+END_TEST
+
+START_TEST(test_reduce_max_and_broadcast_groups)
+{
+    /* Random values of 1..12 bits in groups of 1..64 rows (signed and unsigned): each
+     * leader holds its group's maximum, the broadcast then puts it in every row of its group;
+     * counters equal the closed forms (written cells: the max within its model's 30%, the
+     * broadcast within 5% for uniform leaders). */
+    static const size_t groups[] = {1, 2, 4, 16, 64};
+    static const unsigned widths[] = {1, 3, 8, 12};
+    const size_t rows = 4096;
+    rng_state = 77u + (uint64_t)_i;
+    for (size_t ig = 0; ig < sizeof groups / sizeof groups[0]; ig++)
+        for (size_t iw = 0; iw < sizeof widths / sizeof widths[0]; iw++) {
+            const size_t g = groups[ig];
+            const unsigned n = widths[iw];
+            const bool sg = _i == 1;
+            uint32_t in[4096], out[4096];
+            for (size_t r = 0; r < rows; r++)
+                in[r] = rnd() & mask(n);
+            ap_array *arr;
+            ck_assert_int_eq(ap_array_new(rows, 60, &arr), BASE_OK);
+            ap_field a = fld(0, n), acc = fld(16, n), tmp = fld(32, n);
+            ck_assert_int_eq(ap_array_field_load(arr, a, in, rows), BASE_OK);
+            ap_array_counters_reset(arr);
+            ck_assert_int_eq(ap_reduce_max_groups(arr, a, acc, tmp, 59, sg, g), BASE_OK);
+            ap_cost k;
+            ap_op op = sg ? AP_OP_REDUCE_MAX_S : AP_OP_REDUCE_MAX_U;
+            ck_assert_int_eq(ap_op_cost(op, n, 0, 0, g, &k), BASE_OK);
+            ap_counters c;
+            ap_array_counters(arr, &c);
+            ck_assert_uint_eq(c.n_compares, k.n_compares);
+            ck_assert_uint_eq(c.n_writes, k.n_writes);
+            ck_assert_uint_eq(c.n_compared_cells, k.compared_cols * rows);
+            ck_assert_uint_eq(c.n_plane_reads, k.n_plane_reads);
+            ck_assert_uint_eq(c.n_plane_writes, k.n_plane_writes);
+            double want = k.written_cells_per_row * (double)rows;
+            ck_assert_msg((double)c.n_written_cells <= 1.3 * want &&
+                              (double)c.n_written_cells >= 0.7 * want,
+                          "max %u bits, groups of %zu: %llu written cells, model %.0f", n, g,
+                          (unsigned long long)c.n_written_cells, want);
+            ap_array_counters_reset(arr);
+            ck_assert_int_eq(ap_broadcast_groups(arr, acc, tmp, 58, g), BASE_OK);
+            ck_assert_int_eq(ap_op_cost(AP_OP_BROADCAST, n, 0, 0, g, &k), BASE_OK);
+            ap_array_counters(arr, &c);
+            ck_assert_uint_eq(c.n_compares, k.n_compares);
+            ck_assert_uint_eq(c.n_writes, k.n_writes);
+            ck_assert_uint_eq(c.n_compared_cells, k.compared_cols * rows);
+            ck_assert_uint_eq(c.n_plane_reads, k.n_plane_reads);
+            ck_assert_uint_eq(c.n_plane_writes, k.n_plane_writes);
+            ck_assert_int_eq(ap_array_field_store(arr, acc, out, rows), BASE_OK);
+            for (size_t base = 0; base < rows; base += g) {
+                int64_t best = sg ? sx(in[base], n) : (int64_t)in[base];
+                for (size_t r = base; r < base + g; r++) {
+                    int64_t v = sg ? sx(in[r], n) : (int64_t)in[r];
+                    best = v > best ? v : best;
+                }
+                for (size_t i = base; i < base + g; i++)
+                    ROW_EQ(sg ? sx(out[i], n) : (int64_t)out[i], best);
+            }
+            /* Uniform leaders (the raw input): the broadcast's written cells. */
+            ck_assert_int_eq(ap_array_field_load(arr, acc, in, rows), BASE_OK);
+            ap_array_counters_reset(arr);
+            ck_assert_int_eq(ap_broadcast_groups(arr, acc, tmp, 58, g), BASE_OK);
+            ap_array_counters(arr, &c);
+            want = k.written_cells_per_row * (double)rows;
+            if (g >= 16 && n >= 8)
+                ck_assert_msg((double)c.n_written_cells <= 1.05 * want &&
+                                  (double)c.n_written_cells >= 0.95 * want,
+                              "broadcast %u bits, groups of %zu: %llu written cells, model %.0f", n,
+                              g, (unsigned long long)c.n_written_cells, want);
+            ck_assert_int_eq(ap_array_field_store(arr, acc, out, rows), BASE_OK);
+            for (size_t i = 0; i < rows; i++)
+                ROW_EQ(out[i], in[i - i % g]);
+            ap_array_free(arr);
+        }
+}
+END_TEST
+
+START_TEST(test_lookup_max_broadcast_errors)
+{
+    ap_array *arr;
+    ck_assert_int_eq(ap_array_new(96, 80, &arr), BASE_OK);
+    uint32_t table[16] = {0};
+    ck_assert_int_eq(ap_lookup(arr, fld(0, 4), fld(8, 3), NULL), BASE_EINVAL);
+    table[5] = 8;
+    ck_assert_int_eq(ap_lookup(arr, fld(0, 4), fld(8, 3), table), BASE_EINVAL);
+    ck_assert_str_eq(base_last_error(),
+                     "error: ap lookup: entry 5 of the table (8) does not fit 3 bits");
+    ck_assert_int_eq(ap_lookup(arr, fld(0, 4), fld(8, 4), table), BASE_OK);
+    ck_assert_int_eq(ap_lookup(arr, fld(0, 4), fld(2, 4), table), BASE_EOVERLAP);
+    ck_assert_int_eq(ap_lookup(arr, fld(0, 17), fld(20, 4), table), BASE_EINVAL);
+    ck_assert_int_eq(ap_lookup(arr, fld(0, 4), fld(78, 4), table), BASE_ERANGE);
+    /* 96 rows: groups of 32 divide them, 64 and 3 do not. */
+    ap_field a = fld(0, 8), acc = fld(8, 8), tmp = fld(16, 8);
+    ck_assert_int_eq(ap_reduce_max_groups(arr, a, acc, tmp, 30, true, 32), BASE_OK);
+    ck_assert_int_eq(ap_reduce_max_groups(arr, a, acc, tmp, 30, true, 64), BASE_EINVAL);
+    ck_assert_str_eq(base_last_error(),
+                     "error: ap reduce_max: group of 64 rows is not a power of two dividing 96 "
+                     "rows");
+    ck_assert_int_eq(ap_reduce_max_groups(arr, a, acc, tmp, 30, true, 3), BASE_EINVAL);
+    ck_assert_int_eq(ap_reduce_max_groups(arr, a, acc, tmp, 30, true, 0), BASE_EINVAL);
+    ck_assert_int_eq(ap_reduce_max_groups(arr, a, fld(8, 7), tmp, 30, true, 32), BASE_EINVAL);
+    ck_assert_int_eq(ap_reduce_max_groups(arr, a, acc, tmp, 10, true, 32), BASE_EOVERLAP);
+    ck_assert_int_eq(ap_broadcast_groups(arr, acc, tmp, 30, 64), BASE_EINVAL);
+    ck_assert_int_eq(ap_broadcast_groups(arr, acc, fld(16, 9), 30, 32), BASE_EINVAL);
+    ck_assert_int_eq(ap_broadcast_groups(arr, fld(0, 33), fld(40, 33), 30, 32), BASE_EINVAL);
+    ck_assert_int_eq(ap_broadcast_groups(arr, acc, tmp, 12, 32), BASE_EOVERLAP);
+    ap_array_free(arr);
+}
+END_TEST
+
 Suite *ap_suite(void)
 {
     Suite *s = suite_create("ap");
@@ -1305,11 +1587,22 @@ Suite *ap_suite(void)
     tcase_add_loop_test(tc, test_mac_random_wide, 9, 17);
     suite_add_tcase(s, tc);
 
+    tc = tcase_create("div");
+    tcase_set_timeout(tc, 120);
+    tcase_add_loop_test(tc, test_divmod_all_pairs, 0, 64);
+    tcase_add_loop_test(tc, test_divmod_random_wide, 0, 6);
+    tcase_add_test(tc, test_divmod_cost_by_hand);
+    suite_add_tcase(s, tc);
+
     tc = tcase_create("reduce");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_reduce_sum_rows);
     tcase_add_loop_test(tc, test_reduce_groups_sums_and_cost, 0, 4);
     tcase_add_test(tc, test_reduce_groups_rejects_bad_group);
+    tcase_add_loop_test(tc, test_lookup_random_tables, 0, 9);
+    tcase_add_test(tc, test_lookup_cost_by_hand);
+    tcase_add_loop_test(tc, test_reduce_max_and_broadcast_groups, 0, 2);
+    tcase_add_test(tc, test_lookup_max_broadcast_errors);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("table");

@@ -421,6 +421,169 @@ START_TEST(test_requant_choose_precision)
 }
 END_TEST
 
+/* ---- Table kinds: sigmoid and softmax ----------------------------------------------------- */
+
+/* A per-pixel softmax (6 channels: groups padded to 8 rows), a sigmoid, and a classifier
+ * ending fc -> softmax, with scales that make the tables non-trivial. */
+static const char tables_yaml[] = "name: tables\n"
+                                  "input: {channels: 2, height: 8, width: 8}\n"
+                                  "layers:\n"
+                                  "  - {name: conv1, type: conv, out: 6, kernel: 3, pad: 1}\n"
+                                  "  - {name: pix_softmax, type: softmax}\n"
+                                  "  - {name: conv2, type: conv, out: 8, kernel: 3, pad: 1}\n"
+                                  "  - {name: sig, type: sigmoid}\n"
+                                  "  - {name: pool, type: maxpool, kernel: 2}\n"
+                                  "  - {name: flatten, type: flatten}\n"
+                                  "  - {name: fc, type: fc, out: 10}\n"
+                                  "  - {name: softmax, type: softmax}\n";
+
+START_TEST(test_infer_table_kinds_bit_exact)
+{
+    static const char *const specs[] = {"int8", "w4a6"};
+    net_network *net = NULL;
+    net_bitcfg *bits = NULL;
+    tech_params *tech = NULL;
+    exec_qmodel *qm = NULL;
+    sim_plan *plan = NULL;
+    sim_result *res = NULL;
+    sim_arch arch = small_arch();
+    arch.cap_rows = 64; /* several folds, and a partial one */
+    ck_assert_msg(net_load_string("tables.yaml", tables_yaml, strlen(tables_yaml), &net) == BASE_OK,
+                  "%s", base_last_error());
+    ck_assert_int_eq(net_bitcfg_resolve(specs[_i], net, &bits), BASE_OK);
+    ck_assert_int_eq(tech_open("sram", &tech), BASE_OK);
+    ck_assert_msg(sim_plan_new(net, bits, &arch, &plan) == BASE_OK, "%s", base_last_error());
+    ck_assert_int_eq(sim_result_new(plan, &res), BASE_OK);
+    ck_assert_int_eq(sim_plan_eval(plan, tech, tech->vdd_nom_v.value, res), BASE_OK);
+    ck_assert_int_eq(exec_qmodel_new(net, bits, &qm), BASE_OK);
+    exec_qmodel_synthetic(qm, 21u + (uint64_t)_i);
+    /* Real scales: inputs in [-1, 1), weights in [-1, 1) of their range. */
+    qm->in_scale = ldexp(1.0, 1 - (int)bits->input_bits);
+    for (size_t i = 0; i < net->n_layers; i++)
+        if (bits->bits[i].w_bits)
+            qm->layers[i].w_scale = ldexp(1.0, 1 - (int)bits->bits[i].w_bits);
+    size_t n_in = 2 * 8 * 8, n_out = exec_infer_out_elems(net);
+    int32_t in[128], ref[10], ap[10];
+    exec_infer_synthetic_input(net, bits->input_bits, 7u, 1, in);
+    ck_assert_int_eq(exec_qmodel_calibrate(qm, in, 1), BASE_OK);
+    ck_assert_int_eq(exec_infer_reference(qm, in, 1, ref), BASE_OK);
+    exec_infer_stats st, fs;
+    ck_assert_msg(exec_infer_ap(qm, plan, res, in, ap, &st) == BASE_OK, "%s", base_last_error());
+    ck_assert_int_eq(memcmp(ap, ref, sizeof ref), 0);
+    ck_assert_msg(exec_infer_ap_fused(qm, plan, res, in, ap, &fs) == BASE_OK, "%s",
+                  base_last_error());
+    ck_assert_int_eq(memcmp(ap, ref, sizeof ref), 0);
+    /* The classifier's outputs: fractions of 2^(a-1) summing to it within the floors. */
+    unsigned p = bits->bits[net->n_layers - 1].a_bits - 1;
+    int32_t sum = 0, n_distinct = 0;
+    for (size_t i = 0; i < n_out; i++) {
+        ck_assert_int_ge(ref[i], 0);
+        sum += ref[i];
+        n_distinct += ref[i] != ref[0];
+    }
+    ck_assert_int_le(sum, 1 << p);
+    ck_assert_int_gt(sum, (1 << p) - (int32_t)n_out);
+    ck_assert_int_ge(n_distinct, 2);
+    ap_counters want;
+    double written;
+    exec_infer_expected(plan, res, &want, &written);
+    const ap_counters *runs[] = {&st.counters, &fs.counters};
+    for (int k = 0; k < 2; k++) {
+        ck_assert_uint_eq(runs[k]->n_compares, want.n_compares);
+        ck_assert_uint_eq(runs[k]->n_writes, want.n_writes);
+        ck_assert_uint_eq(runs[k]->n_plane_writes, want.n_plane_writes);
+        ck_assert_uint_eq(runs[k]->n_plane_reads, want.n_plane_reads);
+        ck_assert_uint_eq(runs[k]->n_compared_cells, want.n_compared_cells);
+        ck_assert_uint_eq(runs[k]->n_ml_segments, want.n_ml_segments);
+    }
+    (void)n_in;
+    exec_qmodel_free(qm);
+    sim_result_free(res);
+    sim_plan_free(plan);
+    tech_params_free(tech);
+    net_bitcfg_free(bits);
+    net_free(net);
+}
+END_TEST
+
+/* The integer softmax (plain-C reference, bit-exact with the AP above) against float softmax
+ * of the same real inputs, over 10 channels of 8 bits at the default input scale 1/16: random
+ * inputs and peaked ones (one channel far above the rest). The largest error is reported in
+ * output LSBs (2^-7) and held below 2. */
+START_TEST(test_softmax_matches_float)
+{
+    static const char yaml[] = "name: sm\n"
+                               "input: {channels: 10, height: 1, width: 1}\n"
+                               "layers:\n"
+                               "  - {name: softmax, type: softmax}\n";
+    net_network *net = NULL;
+    net_bitcfg *bits = NULL;
+    exec_qmodel *qm = NULL;
+    load_int8("sm.yaml", yaml, &net, &bits);
+    ck_assert_int_eq(exec_qmodel_new(net, bits, &qm), BASE_OK);
+    const double s = qm->layers[0].in_scale;
+    ck_assert_double_eq(s, 1.0 / 16.0);
+    double worst[2] = {0, 0};
+    uint64_t seed = 3;
+    for (int peaked = 0; peaked < 2; peaked++)
+        for (int trial = 0; trial < 2000; trial++) {
+            int32_t x[10], y[10];
+            double z = 0, f[10];
+            for (int c = 0; c < 10; c++) {
+                x[c] = (int32_t)(exec_splitmix64(&seed) % 256u) - 128;
+                if (peaked)
+                    x[c] = c == trial % 10 ? 60 + x[c] % 60 : -128 + (x[c] + 128) % 100;
+            }
+            ck_assert_int_eq(exec_infer_reference(qm, x, 1, y), BASE_OK);
+            for (int c = 0; c < 10; c++)
+                z += (f[c] = exp(x[c] * s));
+            for (int c = 0; c < 10; c++) {
+                double err = fabs(y[c] - 128.0 * f[c] / z);
+                worst[peaked] = err > worst[peaked] ? err : worst[peaked];
+            }
+        }
+    printf("softmax vs float, largest error in output LSBs: random %.3f, peaked %.3f\n", worst[0],
+           worst[1]);
+    ck_assert_double_lt(worst[0], 2.0);
+    ck_assert_double_lt(worst[1], 2.0);
+    exec_qmodel_free(qm);
+    net_bitcfg_free(bits);
+    net_free(net);
+}
+END_TEST
+
+/* A softmax whose division would need operands past the AP's 16 bits is refused by the
+ * executor and by the planner, naming the layer. */
+START_TEST(test_softmax_too_wide_refused)
+{
+    static const char yaml[] = "name: wide\n"
+                               "input: {channels: 10, height: 1, width: 1}\n"
+                               "layers:\n"
+                               "  - {name: fc, type: fc, out: 10}\n"
+                               "  - {name: probs, type: softmax}\n";
+    net_network *net = NULL;
+    net_bitcfg *bits = NULL;
+    exec_qmodel *qm = NULL;
+    sim_plan *plan = NULL;
+    sim_arch arch = small_arch();
+    ck_assert_int_eq(net_load_string("wide.yaml", yaml, strlen(yaml), &net), BASE_OK);
+    ck_assert_int_eq(net_bitcfg_uniform("w8a16", net, &bits), BASE_OK);
+    ck_assert_int_eq(exec_qmodel_new(net, bits, &qm), BASE_EUNSUPPORTED);
+    ck_assert_str_eq(base_last_error(),
+                     "error: layer 'probs': a softmax over 10 channels of 16 bits does not "
+                     "fit the AP's 16-bit division (a_bits 2..15, at most 2^14 channels)");
+    ck_assert_int_eq(sim_plan_new(net, bits, &arch, &plan), BASE_EUNSUPPORTED);
+    ck_assert_ptr_nonnull(strstr(base_last_error(), "layer 'probs': softmax over 10 channels"));
+    net_bitcfg_free(bits);
+    /* One input bit leaves the exponential one bit: refused too. */
+    ck_assert_int_eq(net_bitcfg_uniform("w8a1", net, &bits), BASE_OK);
+    ck_assert_int_eq(exec_qmodel_new(net, bits, &qm), BASE_EUNSUPPORTED);
+    ck_assert_int_eq(sim_plan_new(net, bits, &arch, &plan), BASE_EUNSUPPORTED);
+    net_bitcfg_free(bits);
+    net_free(net);
+}
+END_TEST
+
 START_TEST(test_infer_errors)
 {
     net_network *net = load_resized("resnet18", 32);
@@ -638,6 +801,11 @@ Suite *infer_suite(void)
     tc = tcase_create("mobile");
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, test_infer_mobile_bit_exact, 0, 2);
+    tc = tcase_create("tables");
+    tcase_set_timeout(tc, 120);
+    tcase_add_loop_test(tc, test_infer_table_kinds_bit_exact, 0, 2);
+    tcase_add_test(tc, test_softmax_matches_float);
+    tcase_add_test(tc, test_softmax_too_wide_refused);
     suite_add_tcase(s, tc);
     tc = tcase_create("requant");
     tcase_add_loop_test(tc, test_requant_choose_precision, 0, 4);

@@ -243,8 +243,8 @@ START_TEST(test_net_error_types_and_ranges)
 {
     net_fails(HDR "  - {name: c, type: convolution}\n", BASE_EINVAL,
               "n.yaml:4:21: error: unknown layer type 'convolution' (conv, fc, maxpool, "
-              "avgpool, relu, add, flatten, hardswish, hardsigmoid, mul, concat, resize, deconv, "
-              "matmul)");
+              "avgpool, relu, add, flatten, hardswish, hardsigmoid, sigmoid, mul, concat, "
+              "resize, deconv, softmax, matmul)");
     net_fails(HDR "  - {name: c, type: conv, out: 0, kernel: 3}\n", BASE_ERANGE,
               "n.yaml:4:32: error: value 0 is outside 1..1048576");
     net_fails(HDR "  - {name: c, type: conv, out: 4, kernel: [3, 3, 3]}\n", BASE_ETYPE,
@@ -966,6 +966,47 @@ START_TEST(test_net_tensor_kinds_errors)
 }
 END_TEST
 
+/* ---- Table kinds: sigmoid and softmax ---------------------------------------------------- */
+START_TEST(test_net_table_kinds)
+{
+    /* Shapes pass through, no MACs or parameters; unknown keys are errors. */
+    net_network *net = net_ok(HDR "  - {name: c, type: conv, out: 6, kernel: 3, pad: 1}\n"
+                                  "  - {name: s, type: sigmoid}\n"
+                                  "  - {name: p, type: softmax}\n"
+                                  "  - {name: f, type: flatten}\n"
+                                  "  - {name: fc, type: fc, out: 5}\n"
+                                  "  - {name: q, type: softmax}\n");
+    for (size_t i = 1; i <= 5; i += 1) {
+        const net_layer *l = &net->layers[i];
+        if (l->kind != NET_SIGMOID && l->kind != NET_SOFTMAX)
+            continue;
+        ck_assert_int_eq(l->c_out, l->c_in);
+        ck_assert_int_eq(l->h_out, l->h_in);
+        ck_assert_int_eq(l->w_out, l->w_in);
+        ck_assert_uint_eq(l->macs, 0);
+        ck_assert_uint_eq(l->n_params, 0);
+    }
+    ck_assert_int_eq(net->layers[2].c_out, 6);
+    ck_assert_int_eq(net->layers[2].h_out, 8);
+    ck_assert_int_eq(net->layers[5].c_out, 5);
+    /* The table kinds read their input at their own a_bits (their producer requantizes to
+     * it), the widest conv/fc a_bits by default; the final softmax stores 32 bits. */
+    net_bitcfg *bits = NULL;
+    ck_assert_int_eq(net_bitcfg_uniform("w4a6", net, &bits), BASE_OK);
+    ck_assert_uint_eq(bits->bits[1].a_bits, 6);
+    ck_assert_uint_eq(bits->bits[0].o_bits, 6);
+    ck_assert_uint_eq(bits->bits[5].a_bits, 6);
+    ck_assert_uint_eq(bits->bits[4].o_bits, 6);
+    ck_assert_uint_eq(bits->bits[5].o_bits, NET_OUTPUT_BITS);
+    net_bitcfg_free(bits);
+    net_free(net);
+    net_fails(HDR "  - {name: s, type: sigmoid, kernel: 3}\n", BASE_EKEY,
+              "n.yaml:4:30: error: unknown key 'kernel' in 'sigmoid'");
+    net_fails(HDR "  - {name: s, type: softmax, axis: 1}\n", BASE_EKEY,
+              "n.yaml:4:30: error: unknown key 'axis' in 'softmax'");
+}
+END_TEST
+
 /* ---- The kind table and the builder ------------------------------------------------------- */
 START_TEST(test_net_kind_table_complete)
 {
@@ -981,8 +1022,6 @@ START_TEST(test_net_kind_table_complete)
                          net_kind_gemm_form((net_kind)k) != NET_GEMM_NONE);
     for (int k = NET_CONV; k < NET_KIND_COUNT; k++) {
         const net_kind_row *row = net_kind_row_of((net_kind)k);
-        if (!row && k >= NET_HARDSWISH)
-            continue; /* MERGE-PENDING: kinds whose rows land in parallel branches */
         ck_assert_msg(row && row->shape && row->yaml_keys && !row->onnx_ops == !row->onnx_lower,
                       "kind %s has an incomplete row", net_kind_name((net_kind)k));
         /* A kind may have no ONNX import; one that has owns its first operator. */
@@ -992,16 +1031,18 @@ START_TEST(test_net_kind_table_complete)
         ck_assert_int_eq(net_kind_by_name(net_kind_name((net_kind)k), known, sizeof known), k);
     }
     char known[256];
-    ck_assert_int_eq(net_kind_by_name("softmax", known, sizeof known), NET_KIND_COUNT);
+    ck_assert_int_eq(net_kind_by_name("lstm", known, sizeof known), NET_KIND_COUNT);
     ck_assert_str_eq(known, "conv, fc, maxpool, avgpool, relu, add, flatten, hardswish, "
-                            "hardsigmoid, mul, concat, resize, deconv, matmul");
+                            "hardsigmoid, sigmoid, mul, concat, resize, deconv, softmax, matmul");
+    ck_assert_int_eq(net_kind_of_onnx_op("LSTM"), NET_KIND_COUNT);
+    ck_assert_int_eq(net_kind_of_onnx_op("Softmax"), NET_SOFTMAX);
+    ck_assert_int_eq(net_kind_of_onnx_op("Sigmoid"), NET_SIGMOID);
     /* MatMul is fc's operator; the fc lowering hands a MatMul of two activations to matmul
      * (check_onnx.c), so matmul's row names none. */
     ck_assert_int_eq(net_kind_of_onnx_op("MatMul"), NET_FC);
     ck_assert_ptr_null(net_kind_row_of(NET_MATMUL)->onnx_ops);
     ck_assert_int_eq(net_kind_of_onnx_op("ConvTranspose"), NET_DECONV);
     ck_assert_int_eq(net_kind_of_onnx_op("Upsample"), NET_RESIZE);
-    ck_assert_int_eq(net_kind_of_onnx_op("Softmax"), NET_KIND_COUNT);
     ck_assert_int_eq(net_kind_of_onnx_op("GlobalAveragePool"), NET_AVGPOOL);
 }
 END_TEST
@@ -1183,6 +1224,7 @@ Suite *net_suite(void)
     tcase_add_test(tc, test_net_kind_table_complete);
     tcase_add_test(tc, test_net_tensor_kinds);
     tcase_add_test(tc, test_net_tensor_kinds_errors);
+    tcase_add_test(tc, test_net_table_kinds);
     tcase_add_test(tc, test_net_builder_builds_and_checks);
     tcase_add_test(tc, test_net_builder_out_of_memory);
     suite_add_tcase(s, tc);

@@ -238,7 +238,7 @@ static void small_qdq_model(mbuild *b, int variant)
     mb_node(b, "QuantizeLinear", "q_p", "p1 xs xzp", "pq");
     mb_node(b, "DequantizeLinear", "dq_p", "pq xs xzp", "pd");
     mb_node(b, "GlobalAveragePool", "gap", "pd", "g1");
-    mb_node(b, variant == 1 ? "Softmax" : "Flatten", "flatten", "g1", "f1");
+    mb_node(b, variant == 1 ? "LpNormalization" : "Flatten", "flatten", "g1", "f1");
     mb_node(b, "DequantizeLinear", "dq_f", "fq ws wzp", "fwd");
     mb_node(b, "Gemm", "fc", "f1 fwd fb", "y");
     mb_attr(b, "transB", NULL, 0, 1);
@@ -478,7 +478,7 @@ START_TEST(test_onnx_import_unsupported_operator_named)
     ck_assert_int_eq(net_load(path, &net), BASE_EUNSUPPORTED);
     ck_assert_ptr_null(net);
     ck_assert_ptr_nonnull(strstr(base_last_error(), "node 'flatten': unsupported ONNX operator "
-                                                    "'Softmax'"));
+                                                    "'LpNormalization'"));
     unlink(path);
 }
 END_TEST
@@ -659,6 +659,53 @@ START_TEST(test_onnx_import_clip_reshape_rules)
     mb_write(&b, path);
     load_fails(path, BASE_EUNSUPPORTED,
                "node 'rs' (Reshape): target [1, 7] is no flatten of the 3 x 1 x 1 input");
+    unlink(path);
+}
+END_TEST
+
+/* Sigmoid imports as a sigmoid; Softmax as a softmax over channels: axis 1, or the last axis
+ * of a flattened N x C tensor (the default -1); any other axis is refused naming the node. */
+START_TEST(test_onnx_import_sigmoid_softmax)
+{
+    mbuild b;
+    const char *path = tmp_model("tables");
+    net_network *net = NULL;
+    static const int64_t axes_ok[] = {-1, 1}, axes_bad[] = {0, 2, -2};
+    for (int with_axis = 0; with_axis < 3; with_axis++) {
+        small_float_model(&b); /* ... MatMul -> y (N x 5) */
+        mb_node(&b, "Sigmoid", "sig", "y", "z");
+        mb_node(&b, "Softmax", "sm", "z", "p");
+        if (with_axis)
+            mb_attr(&b, "axis", NULL, 0, axes_ok[with_axis - 1]);
+        mb_write(&b, path);
+        ck_assert_msg(net_load(path, &net) == BASE_OK, "%s", base_last_error());
+        ck_assert_int_eq(net->layers[net->n_layers - 2].kind, NET_SIGMOID);
+        ck_assert_int_eq(net->layers[net->n_layers - 1].kind, NET_SOFTMAX);
+        ck_assert_int_eq(net->layers[net->n_layers - 1].c_out, 5);
+        net_free(net);
+    }
+    for (size_t i = 0; i < sizeof axes_bad / sizeof axes_bad[0]; i++) {
+        small_float_model(&b);
+        mb_node(&b, "Softmax", "sm", "y", "p");
+        mb_attr(&b, "axis", NULL, 0, axes_bad[i]);
+        mb_write(&b, path);
+        load_fails(path, BASE_EUNSUPPORTED, "node 'sm' (Softmax): axis");
+    }
+    /* On the conv's N x C x H x W output: axis 1 is per pixel; the default -1 is the width. */
+    small_float_model(&b);
+    mb_node(&b, "Softmax", "pix", "c", "q");
+    mb_attr(&b, "axis", NULL, 0, 1);
+    mb_write(&b, path);
+    ck_assert_msg(net_load(path, &net) == BASE_OK, "%s", base_last_error());
+    ck_assert_int_eq(net->layers[net->n_layers - 1].kind, NET_SOFTMAX);
+    ck_assert_int_eq(net->layers[net->n_layers - 1].h_out, 8);
+    net_free(net);
+    small_float_model(&b);
+    mb_node(&b, "Softmax", "pix", "c", "q");
+    mb_write(&b, path);
+    load_fails(path, BASE_EUNSUPPORTED,
+               "node 'pix' (Softmax): axis -1 of a rank-4 tensor is not the channel axis (only "
+               "softmax over channels is supported)");
     unlink(path);
 }
 END_TEST
@@ -1396,6 +1443,7 @@ Suite *onnx_suite(void)
     tcase_add_test(tc, test_onnx_fuzz_corpus_errors);
     tcase_add_test(tc, test_onnx_fuzz_generated_no_crash);
     tcase_add_test(tc, test_onnx_import_clip_reshape_rules);
+    tcase_add_test(tc, test_onnx_import_sigmoid_softmax);
     tcase_add_test(tc, test_onnx_import_bias_add_and_bn_fold);
     tcase_add_test(tc, test_onnx_import_names_and_builder_errors);
     tcase_add_test(tc, test_onnx_load_out_of_memory);

@@ -478,6 +478,103 @@ START_TEST(test_plan_kind_without_row)
 }
 END_TEST
 
+/* The table kinds' plans count their programs' ops: a 10-class softmax of 8-bit inputs
+ * (groups of 16 rows: e = 8 exp bits, p = 7 fraction bits, a 12-bit sum) is the group max,
+ * its broadcast, the subtraction, a 256-entry lookup into 15 bits, the padding clear (one
+ * compare and one write), the group sum, its broadcast and a 15 / 12-bit division:
+ * 136 + 33 + 32 + 256 + 1 + 200 + 49 + 1110 = 1817 compares. A sigmoid is one lookup: 256. */
+START_TEST(test_plan_table_kinds_by_hand)
+{
+    static const char yaml[] = "name: t\n"
+                               "input: {channels: 4, height: 1, width: 1}\n"
+                               "layers:\n"
+                               "  - {name: fc, type: fc, out: 10}\n"
+                               "  - {name: s, type: sigmoid}\n"
+                               "  - {name: fc2, type: fc, out: 10}\n"
+                               "  - {name: p, type: softmax}\n";
+    net_network *net = NULL;
+    net_bitcfg *bits = NULL;
+    sim_plan *plan = NULL;
+    sim_arch arch = default_arch();
+    ck_assert_int_eq(net_load_string("t.yaml", yaml, strlen(yaml), &net), BASE_OK);
+    ck_assert_int_eq(net_bitcfg_uniform("int8", net, &bits), BASE_OK);
+    ck_assert_msg(sim_plan_new(net, bits, &arch, &plan) == BASE_OK, "%s", base_last_error());
+    static const struct {
+        ap_op op;
+        unsigned wa, wb, wacc;
+        size_t rows;
+        uint64_t passes;
+    } ops[] = {{AP_OP_REDUCE_MAX_S, 8, 0, 0, 16, 136},
+               {AP_OP_BROADCAST, 8, 0, 0, 16, 33},
+               {AP_OP_SUB, 8, 0, 0, 1, 32},
+               {AP_OP_LOOKUP, 8, 0, 15, 1, 256},
+               {AP_OP_REDUCE_SUM_U, 8, 0, 12, 16, 200},
+               {AP_OP_BROADCAST, 12, 0, 0, 16, 49},
+               {AP_OP_DIVMOD_U, 15, 12, 0, 1, 1110}};
+    uint64_t compares = 1, writes = 1, plane_writes = 8 + 1; /* the clear; x and the flag */
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+        ap_cost c;
+        ck_assert_int_eq(ap_op_cost(ops[i].op, ops[i].wa, ops[i].wb, ops[i].wacc, ops[i].rows, &c),
+                         BASE_OK);
+        ck_assert_uint_eq(c.n_compares, ops[i].passes);
+        compares += c.n_compares;
+        writes += c.n_writes;
+        plane_writes += c.n_plane_writes;
+    }
+    const sim_candidate *sm = &sim_plan_layer(plan, 3)->cand[0];
+    ck_assert_uint_eq(sm->n_compares, 1817);
+    ck_assert_uint_eq(sm->n_compares, compares);
+    ck_assert_uint_eq(sm->n_writes, writes);
+    ck_assert_uint_eq(sm->n_plane_writes, plane_writes);
+    ck_assert_uint_eq(sm->n_rows, 16);
+    const sim_candidate *sg = &sim_plan_layer(plan, 1)->cand[0];
+    ck_assert_uint_eq(sg->n_compares, 256);
+    ck_assert_uint_eq(sg->n_rows, 10);
+    sim_plan_free(plan);
+    net_bitcfg_free(bits);
+    net_free(net);
+}
+END_TEST
+
+/* On the measured-table chip a sigmoid is one lookup per register over its 2^a entries; a
+ * softmax has no mapping there, refused naming the layer and the kind. */
+START_TEST(test_plan_table_kinds_measured_chip)
+{
+    static const char yaml[] = "name: t\n"
+                               "input: {channels: 4, height: 1, width: 1}\n"
+                               "layers:\n"
+                               "  - {name: fc, type: fc, out: 10}\n"
+                               "  - {name: s, type: sigmoid}\n"
+                               "  - {name: fc2, type: fc, out: 10}\n";
+    static const char with_softmax[] = "  - {name: p, type: softmax}\n";
+    char text[512];
+    net_network *net = NULL;
+    net_bitcfg *bits = NULL;
+    sim_plan *plan = NULL;
+    sim_arch arch;
+    ck_assert_int_eq(sim_arch_find("gsi_apu", &arch), BASE_OK);
+    ck_assert_int_eq(net_load_string("t.yaml", yaml, strlen(yaml), &net), BASE_OK);
+    ck_assert_int_eq(net_bitcfg_uniform("int8", net, &bits), BASE_OK);
+    ck_assert_msg(sim_plan_new(net, bits, &arch, &plan) == BASE_OK, "%s", base_last_error());
+    const sim_candidate *sg = &sim_plan_layer(plan, 1)->cand[0];
+    /* lookup 629 + 7.151 x 256 cycles on one register, plus the register's load */
+    ck_assert_double_gt(sg->vec_cycles[SIM_PHASE_ELEMENTWISE], 629 + 7.151 * 256 - 1e-6);
+    ck_assert_double_lt(sg->vec_cycles[SIM_PHASE_ELEMENTWISE], 629 + 7.151 * 256 + 1e-6);
+    sim_plan_free(plan);
+    net_bitcfg_free(bits);
+    net_free(net);
+    snprintf(text, sizeof text, "%s%s", yaml, with_softmax);
+    ck_assert_int_eq(net_load_string("t.yaml", text, strlen(text), &net), BASE_OK);
+    ck_assert_int_eq(net_bitcfg_uniform("int8", net, &bits), BASE_OK);
+    ck_assert_int_eq(sim_plan_new(net, bits, &arch, &plan), BASE_EUNSUPPORTED);
+    ck_assert_str_eq(
+        base_last_error(),
+        "t.yaml:7: error: layer 'p': layer kind 'softmax' has no mapping on 'gsi_apu'");
+    net_bitcfg_free(bits);
+    net_free(net);
+}
+END_TEST
+
 START_TEST(test_plan_out_of_memory)
 {
     net_network *net = load_net("alexnet");
@@ -1011,6 +1108,8 @@ Suite *sim_suite(void)
     tcase_add_test(tc, test_plan_pool_window_exceeds_cap);
     tcase_add_test(tc, test_plan_kind_without_row);
     tcase_add_test(tc, test_plan_tensor_kinds);
+    tcase_add_test(tc, test_plan_table_kinds_by_hand);
+    tcase_add_test(tc, test_plan_table_kinds_measured_chip);
     tcase_add_test(tc, test_plan_map_capacity_and_tech);
     tcase_add_test(tc, test_run_breakdown_outputs);
     tcase_add_test(tc, test_run_precharge_options);
