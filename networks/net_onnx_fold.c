@@ -245,6 +245,13 @@ static base_status fold_range(const fold_ctx *c, const net_tensor *const *ins, n
     if (delta == 0)
         return fail(c, BASE_ERANGE, "delta is 0");
     double count = ceil((limit - start) / delta);
+    if (t[0]->ival) { /* exactly: max(ceil((limit - start) / delta), 0) on 64-bit integers */
+        int64_t s = t[0]->ival[0], l = t[1]->ival[0], d = t[2]->ival[0];
+        uint64_t span = d > 0 ? (l > s ? (uint64_t)l - (uint64_t)s : 0)
+                              : (s > l ? (uint64_t)s - (uint64_t)l : 0);
+        uint64_t step = d > 0 ? (uint64_t)d : 0 - (uint64_t)d;
+        count = (double)(span / step + (span % step != 0));
+    }
     if (!(count <= (double)NET_FOLD_ELEMS_MAX))
         return fail(c, BASE_ERANGE, "the result would have more than %ld elements",
                     NET_FOLD_ELEMS_MAX);

@@ -15,6 +15,7 @@
 #include "onnx/onnx.pb-c.h"
 
 Suite *onnx_suite(void);
+TCase *onnx_fold_tcase(void); /* tests/check_onnx_fold.c */
 
 #define NODE_DIR   "/usr/share/libonnx-testdata/data/node"
 #define FUZZ_DIR   "tests/data/onnx_fuzz"
@@ -958,6 +959,7 @@ Suite *onnx_suite(void)
     tcase_add_test(tc, test_onnx_case_input_not_found);
     tcase_add_test(tc, test_onnx_conformance_counts_errors);
     suite_add_tcase(s, tc);
+    suite_add_tcase(s, onnx_fold_tcase());
     TCase *tcc = tcase_create("conformance");
     tcase_set_timeout(tcc, 120);
     tcase_add_loop_test(tcc, test_onnx_conformance_named_cases_pass, 0,

@@ -1,0 +1,71 @@
+/* onnx_build.h - a small ONNX model writer for the tests (the generated protobuf-c bindings of
+ * onnx.proto): graph inputs with fixed or symbolic dimensions, initializers, nodes with
+ * attributes, and layer helpers (conv, activations, residual add, the PyTorch flatten shape
+ * subgraph, gemm) that each add their weights and node and return the output's name. Used
+ * by tests/check_onnx.c; onnx_build_mobilenet_class writes the MobileNetV2-class test model.
+ * Operator forms follow onnx.ai/onnx/operators at the opset the builder is started with. */
+#ifndef ONNX_BUILD_H
+#define ONNX_BUILD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct onnx_build onnx_build;
+
+/* A model of the given opset (11 or 13 matter for Unsqueeze/Squeeze) whose tensors are float.
+ * Aborts the test on out of memory. */
+onnx_build *ob_new(int opset);
+void ob_free(onnx_build *b);
+/* The graph input name of rank n: each dims[i] is a number ("3") or a dim_param ("N"), ""
+ * leaves the dimension unset; n 0 with dims NULL declares no shape at all. */
+void ob_input(onnx_build *b, const char *name, size_t n, const char *const *dims);
+void ob_output(onnx_build *b, const char *name);
+
+/* Initializers: int64 values, or float values (NULL: a deterministic ramp in [-0.5, 0.5)). */
+void ob_init_i64(onnx_build *b, const char *name, size_t n_dims, const int64_t *dims,
+                 const int64_t *vals);
+void ob_init_f32(onnx_build *b, const char *name, size_t n_dims, const int64_t *dims,
+                 const float *vals);
+
+/* A node; inputs space-separated ("-" for an omitted optional input), one output. The
+ * attribute calls add to the last node. */
+void ob_node(onnx_build *b, const char *op, const char *name, const char *inputs, const char *out);
+void ob_attr_int(onnx_build *b, const char *name, int64_t v);
+void ob_attr_ints(onnx_build *b, const char *name, size_t n, const int64_t *v);
+void ob_attr_float(onnx_build *b, const char *name, float v);
+/* A tensor attribute (Constant's value, ConstantOfShape's value) of int64 or float data. */
+void ob_attr_tensor_i64(onnx_build *b, const char *name, size_t n_dims, const int64_t *dims,
+                        const int64_t *vals);
+void ob_attr_tensor_f32(onnx_build *b, const char *name, size_t n_dims, const int64_t *dims,
+                        const float *vals);
+
+/* ---- Layers: each names its node, weights and output after name and returns the output -- */
+/* Conv c_in -> c_out, k x k, stride, pad on every side, group, with a bias. */
+const char *ob_conv(onnx_build *b, const char *name, const char *x, int c_in, int c_out, int k,
+                    int stride, int pad, int group);
+/* A one-input operator without attributes (Relu, HardSwish, HardSigmoid, Sigmoid,
+ * GlobalAveragePool, ...). */
+const char *ob_unary(onnx_build *b, const char *op, const char *name, const char *x);
+/* Clip(x, lo, hi) with min and max as constant inputs (opset 11+): ReLU6 is lo 0, hi 6. */
+const char *ob_clip(onnx_build *b, const char *name, const char *x, float lo, float hi);
+/* A two-input element-wise operator (Add, Mul, ...). */
+const char *ob_binary(onnx_build *b, const char *op, const char *name, const char *x,
+                      const char *y);
+/* PyTorch's x.view(x.size(0), -1) as exported: Shape -> Gather(0) -> Unsqueeze(0) ->
+ * Concat([N], [-1]) -> Reshape. */
+const char *ob_flatten_view(onnx_build *b, const char *name, const char *x);
+/* Gemm (transB = 1) c_in -> c_out with a bias. */
+const char *ob_gemm(onnx_build *b, const char *name, const char *x, int c_in, int c_out);
+
+/* Serializes the model to path (aborts the test on failure). */
+void ob_write(onnx_build *b, const char *path);
+
+/* The MobileNetV2-class model: input x of N x 3 x H x W (dim_params "N", "H", "W"; fixed
+ * 1 x 3 x 16 x 16 when fixed_input), a 3x3 stride-2 conv 3 -> 8 + ReLU6 (Clip 0..6), one
+ * inverted residual block (1x1 expansion 8 -> 16 + Relu, 3x3 depthwise conv group 16 + Clip
+ * 0..6, 1x1 projection 16 -> 8, residual Add), GlobalAveragePool, the flatten shape subgraph
+ * and a Gemm 8 -> 10. Layer (node) names: stem, stem_act, expand, expand_act, dw, dw_act,
+ * project, add, pool, flatten (the Reshape), fc. */
+void onnx_build_mobilenet_class(const char *path, int fixed_input);
+
+#endif /* ONNX_BUILD_H */
