@@ -80,7 +80,10 @@ typedef struct net_layer {
 } net_layer;
 
 typedef struct net_network {
-    char *name;           /* network name from the file (owned) */
+    char *name;           /* network name from the file (owned), "<name>@CxHxW" when loaded at
+                             a given input shape (net_load_with) */
+    size_t model_len;     /* 0, or the length of the file's own name within name (the model a
+                             bit configuration or a rival's figures name: net_model_is) */
     char *path;           /* file it was loaded from (owned) */
     int c_in, h_in, w_in; /* input tensor of one image */
     size_t n_layers;
@@ -139,6 +142,8 @@ void net_free(net_network *net);
 
 /* Index of the layer called name, or -1. */
 int net_find_layer(const net_network *net, const char *name);
+/* 1 when model is the network's own name (name without the "@CxHxW" of an input shape). */
+int net_model_is(const net_network *net, const char *model);
 
 /* ---- Building a network ------------------------------------------------------------------
  * The one way a network is made: the YAML loader (net_load.c) and the ONNX importer

@@ -402,7 +402,7 @@ static base_status load_hawq(const cfg_node *root, const net_network *net, net_b
         (st = cfg_map_require(root, "model", "HAWQ bit configuration", &n)) != BASE_OK ||
         (st = cfg_to_str(n, &s)) != BASE_OK)
         return st;
-    if (strcmp(s, net->name) != 0)
+    if (!net_model_is(net, s))
         return cfg_error(n, BASE_EINVAL, "bit configuration is for model '%s', network is '%s'", s,
                          net->name);
     if ((n = cfg_map_get(root, "scheme")) != NULL) {
@@ -461,7 +461,7 @@ static base_status load_native(const cfg_node *root, const net_network *net, net
     if ((n = cfg_map_get(root, "network")) != NULL) {
         if ((st = cfg_to_str(n, &s)) != BASE_OK)
             return st;
-        if (strcmp(s, net->name) != 0)
+        if (!net_model_is(net, s))
             return cfg_error(n, BASE_EINVAL,
                              "bit configuration is for network '%s', network is '%s'", s,
                              net->name);

@@ -34,6 +34,12 @@ int net_find_layer(const net_network *net, const char *name)
     return -1;
 }
 
+int net_model_is(const net_network *net, const char *model)
+{
+    size_t len = net->model_len ? net->model_len : strlen(net->name);
+    return strlen(model) == len && strncmp(model, net->name, len) == 0;
+}
+
 /* Resolves a producer name among the layers built so far; "input" is the network input (-1). */
 static base_status resolve_input(const net_builder *b, const cfg_node *n, int *out)
 {
@@ -209,6 +215,7 @@ static base_status rename_for_shape(net_network *net, const net_input_shape *sha
     if (!(name = base_malloc(len)))
         return BASE_ERROR(BASE_ENOMEM, "out of memory");
     snprintf(name, len, "%s@%s", net->name, chw);
+    net->model_len = strlen(net->name);
     base_free(net->name);
     net->name = name;
     return BASE_OK;

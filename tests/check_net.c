@@ -247,10 +247,27 @@ START_TEST(test_net_input_shape)
     ck_assert_int_eq(net_load_with(path, &opts, &net), BASE_ESHAPE);
     ck_assert_ptr_null(net);
     ck_assert_int_eq(net_find_builtin("mobilenet_v2", path, sizeof path), BASE_OK);
+    /* A HAWQ scheme names the model: it still applies at another resolution. */
+    net_bitcfg *cfg = NULL;
+    ck_assert_int_eq(net_find_builtin("resnet18", path, sizeof path), BASE_OK);
+    ck_assert_int_eq(net_input_shape_parse("3x112x112", &opts.input_shape), BASE_OK);
+    ck_assert_int_eq(net_load_with(path, &opts, &net), BASE_OK);
+    ck_assert_str_eq(net->name, "resnet18@3x112x112");
+    ck_assert(net_model_is(net, "resnet18") && !net_model_is(net, "resnet18@3x112x112") &&
+              !net_model_is(net, "resnet1"));
+    ck_assert_msg(net_bitcfg_resolve("resnet18_latency_0.5", net, &cfg) == BASE_OK, "%s",
+                  base_last_error());
+    net_bitcfg_free(cfg);
+    bits_fails(net, "network: vgg16\ndefault: {w: 8, a: 8}\n", BASE_EINVAL,
+               "b.yaml:1:10: error: bit configuration is for network 'vgg16', network is "
+               "'resnet18@3x112x112'");
+    net_free(net);
+    ck_assert_int_eq(net_find_builtin("mobilenet_v2", path, sizeof path), BASE_OK);
     /* No shape: net_load's network, name unchanged. */
     memset(&opts, 0, sizeof opts);
     ck_assert_int_eq(net_load_with(path, &opts, &net), BASE_OK);
     ck_assert_str_eq(net->name, "mobilenet_v2");
+    ck_assert(net_model_is(net, "mobilenet_v2") && !net_model_is(net, "mobilenet"));
     net_free(net);
 }
 END_TEST
