@@ -412,19 +412,19 @@ static base_status reshape_target(const net_onnx_importer *im, const net_onnx_no
                              nd->name);
     net_onnx_value_shape(im, x, &n_in, in);
     for (int i = 0; i < n_in; i++)
-        n_in_elems *= in[i];
+        if (n_in_elems < 0 || __builtin_mul_overflow(n_in_elems, in[i], &n_in_elems))
+            n_in_elems = -1;
     for (size_t i = 0; i < t->n_elems; i++) {
         want[i] = t->ival[i] == 0 && (int)i < n_in ? in[i] : t->ival[i];
         if (want[i] == -1 && infer < 0)
             infer = (int)i;
-        else if (want[i] > 0 && known <= n_in_elems)
-            known *= want[i];
-        else
+        else if (want[i] < 1 || known < 0 || __builtin_mul_overflow(known, want[i], &known))
             known = -1;
     }
-    if (infer >= 0 && known > 0 && n_in_elems % known == 0)
+    if (infer >= 0 && known > 0 && n_in_elems > 0 && n_in_elems % known == 0)
         want[infer] = n_in_elems / known;
-    int k = (int)t->n_elems, flat = k == 2 && want[0] == in[0] && want[1] * in[0] == n_in_elems;
+    int k = (int)t->n_elems;
+    int flat = k == 2 && n_in_elems > 0 && want[0] == in[0] && want[1] == n_in_elems / in[0];
     *same = k == n_in && !memcmp(want, in, (size_t)k * sizeof *in);
     if (flat || *same)
         return BASE_OK;

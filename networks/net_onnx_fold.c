@@ -69,7 +69,8 @@ static base_status new_tensor(const fold_ctx *c, int dtype, int n_dims, const in
     t->name = base_strdup(c->nd->n_outputs ? c->nd->outputs[0] : "");
     t->dtype = (net_dtype)dtype;
     t->n_dims = n_dims;
-    memcpy(t->dims, dims, (size_t)n_dims * sizeof *dims);
+    if (n_dims)
+        memcpy(t->dims, dims, (size_t)n_dims * sizeof *dims);
     t->n_elems = (size_t)n;
     if (is_float(dtype))
         t->fval = base_calloc(n ? n : 1, sizeof *t->fval);

@@ -848,6 +848,30 @@ START_TEST(test_onnx_mobilenet_class_data_file)
 }
 END_TEST
 
+/* Every allocation failure while loading the symbolic model at a shape (graph, folding,
+ * layers, the renamed network) is BASE_ENOMEM with nothing leaked. */
+START_TEST(test_onnx_fold_out_of_memory)
+{
+    net_load_opts opts = {0};
+    ck_assert_int_eq(net_input_shape_parse("1x3x16x16", &opts.input_shape), BASE_OK);
+    for (long n = 1; n < 20000; n++) {
+        net_network *net = NULL;
+        base_alloc_fail_after(n);
+        base_status st = net_load_with("tests/data/onnx_mobilenet_class.onnx", &opts, &net);
+        base_alloc_fail_reset();
+        if (st == BASE_OK) {
+            ck_assert_int_gt(n, 20);
+            ck_assert_uint_eq(net->n_layers, 11);
+            net_free(net);
+            return;
+        }
+        ck_assert_msg(st == BASE_ENOMEM, "n %ld: %s", n, base_last_error());
+        ck_assert_ptr_null(net);
+    }
+    ck_abort_msg("loading never succeeded");
+}
+END_TEST
+
 TCase *onnx_fold_tcase(void)
 {
     TCase *tc = tcase_create("fold");
@@ -859,5 +883,6 @@ TCase *onnx_fold_tcase(void)
     tcase_add_test(tc, test_onnx_symbolic_mobilenet_class);
     tcase_add_test(tc, test_onnx_fold_in_graph);
     tcase_add_test(tc, test_onnx_mobilenet_class_data_file);
+    tcase_add_test(tc, test_onnx_fold_out_of_memory);
     return tc;
 }
