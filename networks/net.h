@@ -380,9 +380,12 @@ const net_onnx_attr *net_onnx_attr_find(const net_onnx_node *node, const char *n
  * ConvInteger, QLinearConv, Gemm, MatMul, MatMulInteger, QLinearMatMul, Relu, Clip (min 0),
  * MaxPool, AveragePool, GlobalAveragePool, Add, Flatten, Reshape (a flatten); a constant Add
  * or a BatchNormalization after a conv/fc sets its bias, and
- * QuantizeLinear/DequantizeLinear/Identity/Dropout/Cast pass through. Layer names are node names
- * (or first outputs). BASE_EUNSUPPORTED names an unsupported operator and its node;
- * BASE_ESHAPE when weights and inferred shapes disagree; parse errors as above. */
+ * QuantizeLinear/DequantizeLinear/Identity/Dropout/Cast pass through. Nodes whose inputs are
+ * all constant (shape subgraphs: Shape, Gather, Slice, Concat, Unsqueeze, ...) are folded
+ * first (docs/ONNX.md, "Constant folding"). Layer names are node names (or first outputs).
+ * BASE_EUNSUPPORTED names an unsupported operator and its node; BASE_ESHAPE when weights and
+ * inferred shapes disagree or the input has symbolic dimensions (give a shape:
+ * net_onnx_load_shape); BASE_ERANGE for a folded tensor out of bounds; parse errors as above. */
 base_status net_onnx_load(const char *path, net_network **out);
 /* Same at the given input shape (NULL or n_dims 0: the model's own, which must then be fixed
  * apart from the batch). */

@@ -62,11 +62,10 @@ unsigned net_onnx_zp_bits(const net_onnx_importer *im, const net_onnx_node *nd, 
 unsigned net_onnx_int_bits(int dtype);
 /* The ONNX shape of a value (docs/ONNX.md, "Shape inference"): an initializer's or folded
  * constant's dims; the graph input's N x C x H x W (or N x F) at the import's input shape; a
- * layer's N x C x H x W, or N x C after a flatten or fc. N is the import's batch. */
+ * layer's N x C x H x W, or N x C after a flatten or fc. N is the import's batch (the given
+ * shape's, else the model's fixed one, else 1). */
 void net_onnx_value_shape(const net_onnx_importer *im, const net_onnx_value *v, int *n_dims,
                           int64_t dims[NET_TENSOR_DIMS_MAX]);
-/* The batch N of the import (the input shape's, else the model's fixed one, else 1). */
-int64_t net_onnx_batch(const net_onnx_importer *im);
 /* dims as "[1, 3, 224, 224]" into buf. */
 void net_onnx_dims_text(const int64_t *dims, int n_dims, char *buf, size_t cap);
 

@@ -1,8 +1,11 @@
 /* net_onnx_import.c - lowers an ONNX graph to apsim's network layers (docs/ONNX.md) through the
- * network builder, in one pass: each supported node is lowered by the row of its layer kind
- * (net_kind.c) and shape-checked by the builder as a YAML layer would be; weights' ONNX shapes
- * are checked against the inferred ones, and QDQ/QOperator integer types give per-layer bits,
- * kept with the network (native_bits). Operator semantics: onnx.ai/onnx/operators. */
+ * network builder, in one pass: the input shape comes from the model's fixed dimensions and a
+ * given shape (symbolic ones filled); a node whose inputs are all constant is folded
+ * (net_onnx_fold.c); each other supported node is lowered by the row of its layer kind
+ * (net_kind.c) and shape-checked by the builder as a YAML layer would be; every value's shape
+ * is known (net_onnx_value_shape); weights' ONNX shapes are checked against the inferred ones,
+ * and QDQ/QOperator integer types give per-layer bits, kept with the network (native_bits).
+ * Operator semantics: onnx.ai/onnx/operators. */
 #include <string.h>
 
 #include "networks/net_impl.h"
@@ -66,11 +69,6 @@ int64_t net_onnx_attr_int(const net_onnx_node *nd, const char *name, int64_t dfl
 {
     const net_onnx_attr *a = net_onnx_attr_find(nd, name);
     return a && a->has_i ? a->i : dflt;
-}
-
-int64_t net_onnx_batch(const net_onnx_importer *im)
-{
-    return im->batch;
 }
 
 void net_onnx_value_shape(const net_onnx_importer *im, const net_onnx_value *v, int *n_dims,
