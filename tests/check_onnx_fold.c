@@ -266,6 +266,28 @@ START_TEST(test_fold_constant_shape_range)
     t = fold_ok(&f, ins); /* one element: start itself */
     ck_assert(t->n_elems == 1 && t->ival[0] == INT64_MAX - 1);
     net_tensor_free(t);
+    fn_init(&f, "Range", 3); /* the full int64 span in 3 steps: exact at the ends */
+    ins[0] = si(0);
+    ins[1] = si(0);
+    ins[2] = si(0);
+    ins[0]->ival[0] = INT64_MIN;
+    ins[1]->ival[0] = INT64_MAX;
+    ins[2]->ival[0] = INT64_MAX;
+    expect_ints(fold_ok(&f, ins), 1, d3, (const int64_t[]){INT64_MIN, -1, INT64_MAX - 1});
+    /* A float Constant tensor and a float ConstantOfShape value. */
+    fn_init(&f, "Constant", 0);
+    v = mk(NET_DT_FLOAT, 1, &one, (const double[]){0.25});
+    fn_attr(&f, "value")->t = v;
+    t = fold_ok(&f, ins);
+    ck_assert(t->fval[0] == 0.25 && t->n_dims == 1);
+    net_tensor_free(t);
+    fn_init(&f, "ConstantOfShape", 1);
+    fn_attr(&f, "value")->t = v;
+    ins[0] = vi(1, (const double[]){2});
+    t = fold_ok(&f, ins);
+    ck_assert(t->fval[1] == 0.25 && t->dtype == NET_DT_FLOAT);
+    net_tensor_free(t);
+    net_tensor_free(v);
 }
 END_TEST
 
@@ -308,6 +330,11 @@ START_TEST(test_fold_gather_slice_concat)
     ins[0] = si(4);
     ins[1] = si(0);
     fold_fails(&f, ins, BASE_ESHAPE, "data must have at least one dimension");
+    static const int64_t ones8[8] = {1, 1, 1, 1, 1, 1, 1, 1};
+    fn_init(&f, "Gather", 2); /* rank 8 data, rank 2 indices: a rank-9 result */
+    ins[0] = mk(NET_DT_INT64, 8, ones8, NULL);
+    ins[1] = mk(NET_DT_INT64, 2, d21, NULL);
+    fold_fails(&f, ins, BASE_ERANGE, "the result has 9 dimensions (at most 8)");
     fn_init(&f, "Gather", 2);
     ins[0] = mk(NET_DT_INT64, 2, d23, NULL);
     net_tensor *dims_only = ins[0];
@@ -460,6 +487,15 @@ START_TEST(test_fold_cast_squeeze_reshape)
     ins[0] = si(4);
     ins[1] = mk(NET_DT_INT64, 2, (const int64_t[]){1, 1}, NULL);
     fold_fails(&f, ins, BASE_EUNSUPPORTED, "axes must be a 1-D integer tensor");
+    static const int64_t nine[9] = {0, 1, 2, 3, 4, 5, 6, 7, 8};
+    fn_init(&f, "Unsqueeze", 2);
+    ins[0] = si(4);
+    ins[1] = vi(9, (const double[]){0, 1, 2, 3, 4, 5, 6, 7, 8});
+    fold_fails(&f, ins, BASE_ERANGE, "9 axes");
+    fn_init(&f, "Squeeze", 1);
+    fn_ints(&f, "axes", 9, nine);
+    ins[0] = si(4);
+    fold_fails(&f, ins, BASE_ERANGE, "9 axes");
     /* Squeeze: every 1 when no axes; a named axis must be 1. */
     fn_init(&f, "Squeeze", 1);
     ins[0] = mk(NET_DT_INT64, 3, d131, (const double[]){7, 8, 9});
@@ -745,6 +781,40 @@ START_TEST(test_onnx_fold_in_graph)
     ck_assert_uint_eq(net->n_layers, 2);
     ck_assert_int_eq(net->layers[1].inputs[0], 0);
     net_free(net);
+    /* Shape of the graph input itself, sliced with an omitted axes input: [N, 3, H, W]. */
+    b = ob_new(13);
+    ob_input(b, "x", 4, sym);
+    ob_node(b, "Shape", "s", "x", "s_out");
+    ob_init_i64(b, "st", 1, &one, (const int64_t[]){0});
+    ob_init_i64(b, "en", 1, &one, (const int64_t[]){4});
+    ob_init_i64(b, "sp", 1, &one, &one);
+    ob_node(b, "Slice", "sl", "s_out st en - sp", "target");
+    ob_node(b, "Reshape", "rs", "x target", "r_out");
+    ob_node(b, "Relu", "r", "r_out", "y");
+    ob_output(b, "y");
+    ob_write(b, path);
+    ob_free(b);
+    ck_assert_msg(load_at(path, "2x3x5x7", &net) == BASE_OK, "%s", base_last_error());
+    ck_assert_uint_eq(net->n_layers, 1);
+    ck_assert_int_eq(net->layers[0].inputs[0], -1);
+    ck_assert_int_eq(net->layers[0].w_out, 7);
+    net_free(net);
+    /* A rank-2 (N x F) input takes N x F x 1 x 1 only. */
+    static const char *const nf[2] = {"N", "8"};
+    b = ob_new(13);
+    ob_input(b, "x", 2, nf);
+    ob_gemm(b, "fc", "x", 8, 4);
+    ob_output(b, "fc_out");
+    ob_write(b, path);
+    ob_free(b);
+    ck_assert_msg(load_at(path, "3x8x1x1", &net) == BASE_OK, "%s", base_last_error());
+    ck_assert_int_eq(net->c_in, 8);
+    ck_assert_uint_eq(net->layers[0].macs, 32);
+    net_free(net);
+    ck_assert_int_eq(load_at(path, "1x8x2x2", &net), BASE_ESHAPE);
+    ck_assert_msg(strstr(base_last_error(), "graph input 'x' is N x F: the input shape 1x8x2x2 "
+                                            "must be N x F x 1 x 1") != NULL,
+                  "%s", base_last_error());
     /* Gather of an activation: a fold-only operator on a non-constant. */
     b = ob_new(13);
     ob_input(b, "x", 4, sym);
