@@ -895,6 +895,44 @@ START_TEST(test_onnx_fold_in_graph)
 }
 END_TEST
 
+/* The MobileNetV3-style variants write the nodes they say, in order (their import is for the
+ * kinds HardSwish, HardSigmoid and Mul to check). */
+START_TEST(test_onnx_mobilenet_class_variants_written)
+{
+    const char *path = tmp_path("v3");
+    static const struct {
+        onnx_mbc_opts o;
+        size_t n_nodes;
+        const char *ops; /* op types of nodes 1.. (after the stem conv), up to the Add */
+    } cases[] = {
+        {{0, 1, 0}, 16, "HardSwish Conv Relu Conv Clip Conv Add"},
+        {{0, 2, 0}, 19, "Add Clip Mul Div Conv Relu Conv Clip Conv Add"},
+        {{1, 0, 1},
+         22,
+         "Clip Conv Relu Conv Clip Conv GlobalAveragePool Conv Relu Conv "
+         "HardSigmoid Mul Add"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        onnx_build_mobilenet_class_with(path, &cases[k].o);
+        net_onnx_graph *g = NULL;
+        ck_assert_int_eq(net_onnx_graph_load(path, &g), BASE_OK);
+        ck_assert_uint_eq(g->n_nodes, cases[k].n_nodes);
+        ck_assert_int_eq(g->input_dims[0][2], cases[k].o.fixed_input ? 16 : -1);
+        char ops[256] = "";
+        for (size_t i = 1; i < g->n_nodes && strcmp(g->nodes[i - 1].name, "add") != 0; i++)
+            snprintf(ops + strlen(ops), sizeof ops - strlen(ops), "%s%s", i > 1 ? " " : "",
+                     g->nodes[i].op_type);
+        ck_assert_str_eq(ops, cases[k].ops);
+        if (cases[k].o.squeeze_excite) /* the gate multiplies the projection's output */
+            for (size_t i = 0; i < g->n_nodes; i++)
+                if (!strcmp(g->nodes[i].name, "se"))
+                    ck_assert_str_eq(g->nodes[i].inputs[0], "project_out");
+        net_onnx_graph_free(g);
+    }
+    unlink(path);
+}
+END_TEST
+
 /* tests/data/onnx_mobilenet_class.onnx (the golden CLI test's model) is what the builder
  * writes, byte for byte; APSIM_REGEN_DATA=1 rewrites it. */
 START_TEST(test_onnx_mobilenet_class_data_file)
@@ -953,6 +991,7 @@ TCase *onnx_fold_tcase(void)
     tcase_add_test(tc, test_onnx_symbolic_mobilenet_class);
     tcase_add_test(tc, test_onnx_fold_in_graph);
     tcase_add_test(tc, test_onnx_mobilenet_class_data_file);
+    tcase_add_test(tc, test_onnx_mobilenet_class_variants_written);
     tcase_add_test(tc, test_onnx_fold_out_of_memory);
     return tc;
 }

@@ -361,6 +361,28 @@ const char *ob_gemm(onnx_build *b, const char *name, const char *x, int c_in, in
     return out;
 }
 
+const char *ob_hardswish_decomposed(onnx_build *b, const char *name, const char *x)
+{
+    const float three = 3.0f, six = 6.0f;
+    char *c3 = named(b, name, "three"), *c6 = named(b, name, "six");
+    ob_init_f32(b, c3, 0, NULL, &three);
+    ob_init_f32(b, c6, 0, NULL, &six);
+    const char *t = ob_binary(b, "Add", named(b, name, "add"), x, c3);
+    t = ob_clip(b, named(b, name, "clip"), t, 0.0f, 6.0f);
+    t = ob_binary(b, "Mul", named(b, name, "mul"), x, t);
+    return ob_binary(b, "Div", name, t, c6);
+}
+
+const char *ob_squeeze_excite(onnx_build *b, const char *name, const char *x, int c, int c_mid)
+{
+    const char *t = ob_unary(b, "GlobalAveragePool", named(b, name, "pool"), x);
+    t = ob_conv(b, named(b, name, "reduce"), t, c, c_mid, 1, 1, 0, 1);
+    t = ob_unary(b, "Relu", named(b, name, "relu"), t);
+    t = ob_conv(b, named(b, name, "expand"), t, c_mid, c, 1, 1, 0, 1);
+    t = ob_unary(b, "HardSigmoid", named(b, name, "gate"), t);
+    return ob_binary(b, "Mul", name, x, t);
+}
+
 void ob_write(onnx_build *b, const char *path)
 {
     size_t len = onnx__model_proto__get_packed_size(&b->model);
@@ -375,20 +397,24 @@ void ob_write(onnx_build *b, const char *path)
 }
 
 /* ---- The MobileNetV2-class model --------------------------------------------------------- */
-void onnx_build_mobilenet_class(const char *path, int fixed_input)
+void onnx_build_mobilenet_class_with(const char *path, const onnx_mbc_opts *o)
 {
     static const char *const symbolic[4] = {"N", "3", "H", "W"};
     static const char *const fixed[4] = {"1", "3", "16", "16"};
     onnx_build *b = ob_new(13);
-    ob_input(b, "x", 4, fixed_input ? fixed : symbolic);
+    ob_input(b, "x", 4, o->fixed_input ? fixed : symbolic);
     const char *t = ob_conv(b, "stem", "x", 3, 8, 3, 2, 1, 1);
-    t = ob_clip(b, "stem_act", t, 0.0f, 6.0f);
+    t = o->hardswish == 1   ? ob_unary(b, "HardSwish", "stem_act", t)
+        : o->hardswish == 2 ? ob_hardswish_decomposed(b, "stem_act", t)
+                            : ob_clip(b, "stem_act", t, 0.0f, 6.0f);
     const char *block_in = t;
     t = ob_conv(b, "expand", t, 8, 16, 1, 1, 0, 1);
     t = ob_unary(b, "Relu", "expand_act", t);
     t = ob_conv(b, "dw", t, 16, 16, 3, 1, 1, 16);
     t = ob_clip(b, "dw_act", t, 0.0f, 6.0f);
     t = ob_conv(b, "project", t, 16, 8, 1, 1, 0, 1);
+    if (o->squeeze_excite)
+        t = ob_squeeze_excite(b, "se", t, 8, 4);
     t = ob_binary(b, "Add", "add", t, block_in);
     t = ob_unary(b, "GlobalAveragePool", "pool", t);
     t = ob_flatten_view(b, "flatten", t);
@@ -396,4 +422,10 @@ void onnx_build_mobilenet_class(const char *path, int fixed_input)
     ob_output(b, t);
     ob_write(b, path);
     ob_free(b);
+}
+
+void onnx_build_mobilenet_class(const char *path, int fixed_input)
+{
+    const onnx_mbc_opts o = {.fixed_input = fixed_input};
+    onnx_build_mobilenet_class_with(path, &o);
 }

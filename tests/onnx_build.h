@@ -57,6 +57,14 @@ const char *ob_flatten_view(onnx_build *b, const char *name, const char *x);
 /* Gemm (transB = 1) c_in -> c_out with a bias. */
 const char *ob_gemm(onnx_build *b, const char *name, const char *x, int c_in, int c_out);
 
+/* Hard-swish written out as exporters decompose it: x * Clip(x + 3, 0, 6) / 6 (Add, Clip, Mul,
+ * Div with constant 3, 0, 6, 6). */
+const char *ob_hardswish_decomposed(onnx_build *b, const char *name, const char *x);
+/* Squeeze-and-excite on x (c channels): GlobalAveragePool -> 1x1 conv c -> c_mid -> Relu ->
+ * 1x1 conv c_mid -> c -> HardSigmoid -> Mul(x, scale) (the scale broadcast over H x W).
+ * Nodes name_pool, name_reduce, name_relu, name_expand, name_gate, name (the Mul). */
+const char *ob_squeeze_excite(onnx_build *b, const char *name, const char *x, int c, int c_mid);
+
 /* Serializes the model to path (aborts the test on failure). */
 void ob_write(onnx_build *b, const char *path);
 
@@ -67,5 +75,16 @@ void ob_write(onnx_build *b, const char *path);
  * and a Gemm 8 -> 10. Layer (node) names: stem, stem_act, expand, expand_act, dw, dw_act,
  * project, add, pool, flatten (the Reshape), fc. */
 void onnx_build_mobilenet_class(const char *path, int fixed_input);
+
+/* MobileNetV3-style variants of the same model (for kinds added after the base one imports):
+ * the stem's activation as HardSwish (or decomposed), and a squeeze-excite (8 -> 4 -> 8, after
+ * the projection, before the residual Add: nodes se_pool, se_reduce, se_relu, se_expand,
+ * se_gate, se). All 0 is onnx_build_mobilenet_class. */
+typedef struct onnx_mbc_opts {
+    int fixed_input;    /* 1 x 3 x 16 x 16 instead of N x 3 x H x W */
+    int hardswish;      /* 1: the stem's activation is a HardSwish node; 2: decomposed */
+    int squeeze_excite; /* 1: the block has a squeeze-excite */
+} onnx_mbc_opts;
+void onnx_build_mobilenet_class_with(const char *path, const onnx_mbc_opts *opts);
 
 #endif /* ONNX_BUILD_H */
