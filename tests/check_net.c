@@ -769,7 +769,8 @@ START_TEST(test_bitcfg_native_errors)
 }
 END_TEST
 
-static const char *const uniform_nets[] = {"alexnet", "vgg16", "resnet18", "resnet50"};
+static const char *const uniform_nets[] = {"alexnet", "vgg16", "resnet18", "resnet50",
+                                           "mobilenet_v2"};
 
 START_TEST(test_bitcfg_uniform_every_network)
 {
@@ -1145,7 +1146,8 @@ Suite *net_suite(void)
     tcase_add_test(tc, test_bitcfg_hawq_errors);
     tcase_add_test(tc, test_bitcfg_native);
     tcase_add_test(tc, test_bitcfg_native_errors);
-    tcase_add_loop_test(tc, test_bitcfg_uniform_every_network, 0, 4);
+    tcase_add_loop_test(tc, test_bitcfg_uniform_every_network, 0,
+                        (int)(sizeof uniform_nets / sizeof uniform_nets[0]));
     tcase_add_test(tc, test_bitcfg_uniform_errors);
     tcase_add_test(tc, test_bitcfg_out_of_memory);
     suite_add_tcase(s, tc);
