@@ -34,3 +34,12 @@ expect_exit 0 "mobilenet_v2 net" "$APSIM" net mobilenet_v2 --csv "$tmp/mbv2.csv"
 expect_same "mobilenet_v2 net" "$tmp/mbv2.csv" tests/golden/net_mobilenet_v2.csv.expected
 expect_exit 0 "mobilenet_v2 run" "$APSIM" run mobilenet_v2 --quiet
 expect_exit 0 "mobilenet_v2 run 160" "$APSIM" run mobilenet_v2 --input-shape 1x3x160x160 --quiet
+
+# A sweep over one network at two shapes and a symbolic ONNX model: three networks.
+expect_exit 0 "input-shape sweep" "$APSIM" sweep tests/golden/input_shape_sweep.yaml \
+    --results "$tmp/shape_results" --quiet
+cut -d, -f2 "$tmp/shape_results/input_shape_sweep/points.csv" >"$tmp/shape_nets.txt"
+printf 'network\nmobilenet_v2\nmobilenet_v2@3x160x160\nonnx_mobilenet_class.onnx@3x32x32\n' \
+    >"$tmp/shape_nets.want"
+if cmp -s "$tmp/shape_nets.txt" "$tmp/shape_nets.want"; then ok; else
+    bad "input-shape sweep: networks"; cat "$tmp/shape_nets.txt"; fi
