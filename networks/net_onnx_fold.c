@@ -232,37 +232,49 @@ static base_status fold_constant_of_shape(const fold_ctx *c, const net_tensor *c
     return BASE_OK;
 }
 
+/* Number of Range elements, max(ceil((limit - start) / delta), 0): exactly for integers
+ * (64-bit spans), in double for floats; BASE_ERANGE for delta 0 or too many. */
+static base_status range_count(const fold_ctx *c, const net_tensor *const *t, int64_t *n)
+{
+    double count;
+    if (t[0]->ival) {
+        int64_t s = t[0]->ival[0], l = t[1]->ival[0], d = t[2]->ival[0];
+        if (d == 0)
+            return fail(c, BASE_ERANGE, "delta is 0");
+        uint64_t span = d > 0 ? (l > s ? (uint64_t)l - (uint64_t)s : 0)
+                              : (s > l ? (uint64_t)s - (uint64_t)l : 0);
+        uint64_t step = d > 0 ? (uint64_t)d : (uint64_t)(-(d + 1)) + 1; /* |d|, d = INT64_MIN too */
+        count = (double)(span / step + (span % step != 0));
+    } else {
+        if (t[2]->fval[0] == 0)
+            return fail(c, BASE_ERANGE, "delta is 0");
+        count = ceil((t[1]->fval[0] - t[0]->fval[0]) / t[2]->fval[0]);
+    }
+    if (!(count <= (double)NET_FOLD_ELEMS_MAX))
+        return fail(c, BASE_ERANGE, "the result would have more than %ld elements",
+                    NET_FOLD_ELEMS_MAX);
+    *n = count > 0 ? (int64_t)count : 0;
+    return BASE_OK;
+}
+
 static base_status fold_range(const fold_ctx *c, const net_tensor *const *ins, net_tensor **out)
 {
     const net_tensor *t[3];
     base_status st;
+    int64_t n;
     for (size_t i = 0; i < 3; i++) {
         if ((st = need(c, ins, i, &t[i])) != BASE_OK)
             return st;
         if (t[i]->n_elems != 1 || t[i]->dtype != t[0]->dtype)
             return fail(c, BASE_EINVAL, "start, limit and delta must be scalars of one type");
     }
-    double start = get_f(t[0], 0), limit = get_f(t[1], 0), delta = get_f(t[2], 0);
-    if (delta == 0)
-        return fail(c, BASE_ERANGE, "delta is 0");
-    double count = ceil((limit - start) / delta);
-    if (t[0]->ival) { /* exactly: max(ceil((limit - start) / delta), 0) on 64-bit integers */
-        int64_t s = t[0]->ival[0], l = t[1]->ival[0], d = t[2]->ival[0];
-        uint64_t span = d > 0 ? (l > s ? (uint64_t)l - (uint64_t)s : 0)
-                              : (s > l ? (uint64_t)s - (uint64_t)l : 0);
-        uint64_t step = d > 0 ? (uint64_t)d : 0 - (uint64_t)d;
-        count = (double)(span / step + (span % step != 0));
-    }
-    if (!(count <= (double)NET_FOLD_ELEMS_MAX))
-        return fail(c, BASE_ERANGE, "the result would have more than %ld elements",
-                    NET_FOLD_ELEMS_MAX);
-    int64_t n = count > 0 ? (int64_t)count : 0;
-    if ((st = new_tensor(c, t[0]->dtype, 1, &n, out)) != BASE_OK)
+    if ((st = range_count(c, t, &n)) != BASE_OK ||
+        (st = new_tensor(c, t[0]->dtype, 1, &n, out)) != BASE_OK)
         return st;
     /* Integer elements lie between start and limit, so modulo-2^64 arithmetic is exact. */
     for (int64_t i = 0; i < n; i++)
         if ((*out)->fval)
-            (*out)->fval[i] = start + (double)i * delta;
+            (*out)->fval[i] = t[0]->fval[0] + (double)i * t[2]->fval[0];
         else
             (*out)->ival[i] =
                 (int64_t)((uint64_t)t[0]->ival[0] + (uint64_t)i * (uint64_t)t[2]->ival[0]);

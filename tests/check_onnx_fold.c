@@ -274,6 +274,18 @@ START_TEST(test_fold_constant_shape_range)
     ins[1]->ival[0] = INT64_MAX;
     ins[2]->ival[0] = INT64_MAX;
     expect_ints(fold_ok(&f, ins), 1, d3, (const int64_t[]){INT64_MIN, -1, INT64_MAX - 1});
+    fn_init(&f, "Range", 3); /* delta INT64_MIN: |delta| = 2^63 */
+    ins[0] = si(0);
+    ins[1] = si(0);
+    ins[2] = si(0);
+    ins[1]->ival[0] = INT64_MIN;
+    ins[2]->ival[0] = INT64_MIN;
+    expect_ints(fold_ok(&f, ins), 1, &one, (const int64_t[]){0});
+    fn_init(&f, "Range", 3);
+    ins[0] = sf(0);
+    ins[1] = sf(1);
+    ins[2] = sf(0);
+    fold_fails(&f, ins, BASE_ERANGE, "delta is 0");
     /* A float Constant tensor and a float ConstantOfShape value. */
     fn_init(&f, "Constant", 0);
     v = mk(NET_DT_FLOAT, 1, &one, (const double[]){0.25});
