@@ -31,10 +31,16 @@ base_status cli_parse_ulong(const char *option, const char *text, unsigned long 
 /* Exit status for a failed status code: input errors -> 2, others -> 1. */
 int cli_exit_code(base_status status);
 
+/* Loads the network a command names (a shipped name or a file, net_find_builtin) at the
+ * --input-shape given (NULL: the file's own; net_load_with). Errors as theirs, the shape's
+ * prefixed with "--input-shape: ". */
+base_status cli_load_network(const char *net_arg, const char *input_shape_arg, net_network **out);
+
 /* The design point that `run` and `compare` share: a network, its bits, a technology at a
  * supply voltage and an architecture, named on the command line and loaded in one place. */
 typedef struct cli_point {
     const char *net_arg, *bits_arg, *tech_arg, *arch_arg, *vdd_arg, *batch_arg, *node_arg;
+    const char *input_shape_arg; /* --input-shape, NULL when not given */
     net_network *net;
     net_bitcfg *bits;
     tech_params *tech; /* moved to --node when given (tech_params_at_node) */
@@ -45,7 +51,8 @@ typedef struct cli_point {
 /* Defaults: int8 on SIM_DEFAULT_TECH at its nominal Vdd, on the SIM_DEFAULT_ARCH
  * architecture. */
 void cli_point_init(cli_point *p);
-/* If argv[*i] is --bits, --tech, --vdd, --arch, --batch or --node with a value, takes it, advances
+/* If argv[*i] is --bits, --tech, --vdd, --arch, --batch, --node or --input-shape with a value,
+ * takes it, advances
  * *i past the value and returns 1; otherwise returns 0. */
 int cli_point_option(cli_point *p, int argc, char **argv, int *i);
 /* Parses a run-like command line: the design-point options, one more option taking a value
@@ -62,7 +69,7 @@ int cli_point_parse(cli_point *p, const char *cmd, const char *extra_opt, const 
 base_status cli_point_load(cli_point *p);
 void cli_point_fini(cli_point *p);
 
-/* apsim net <network> [--bits <spec|file>] [--csv <out.csv>] [--quiet] */
+/* apsim net <network> [--bits <spec|file>] [--input-shape NxCxHxW] [--csv <out.csv>] [--quiet] */
 int cli_net(int argc, char **argv);
 
 /* apsim run <network> [--bits] [--tech] [--node] [--vdd] [--arch] [--batch] [--out DIR]

@@ -1,4 +1,5 @@
-/* cli_args.c - command-line numbers and the exit status of a failed command. */
+/* cli_args.c - command-line numbers, the network a command names (with --input-shape) and the
+ * exit status of a failed command. */
 #include <errno.h>
 #include <stdlib.h>
 
@@ -29,6 +30,20 @@ base_status cli_parse_double(const char *option, const char *text, double min, d
                           max, text);
     *out = v;
     return BASE_OK;
+}
+
+base_status cli_load_network(const char *net_arg, const char *input_shape_arg, net_network **out)
+{
+    net_load_opts opts = {0};
+    char path[4096];
+    *out = NULL;
+    if (input_shape_arg) {
+        base_status st = net_input_shape_parse(input_shape_arg, &opts.input_shape);
+        if (st != BASE_OK)
+            return BASE_ERROR(st, "--input-shape: %s", base_error_inner());
+    }
+    base_status st = net_find_builtin(net_arg, path, sizeof path);
+    return st != BASE_OK ? st : net_load_with(path, &opts, out);
 }
 
 int cli_exit_code(base_status status)

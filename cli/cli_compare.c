@@ -15,19 +15,23 @@ enum { MAX_RIVALS = 8, MAX_ROWS = 2 + MAX_RIVALS };
 
 static void usage(FILE *fp)
 {
-    fprintf(fp, "usage: apsim compare <network> [--bits SPEC] [--tech NAME] [--node NM] [--vdd V]\n"
-                "                     [--arch NAME] [--batch N] [--csv FILE] [--native] [--quiet]\n"
-                "  <network>  alexnet, vgg16, resnet18, resnet50 or a network YAML file\n"
-                "  --bits     int8 (default), int4, wXaY, a HAWQ-V3 scheme or a bit-config file\n"
-                "  --tech     the AP's technology: " SIM_DEFAULT_TECH
-                " (default), reram, fefet or a file\n"
-                "  --node     the AP's CMOS node: moves its technology and architecture (7..180)\n"
-                "  --vdd      the AP's logic supply in volts (default: the technology's nominal)\n"
-                "  --arch     " SIM_DEFAULT_ARCH " (default) or an architecture YAML file\n"
-                "  --batch    images per batch (default: the architecture's)\n"
-                "  --csv      write the table as CSV (atomically)\n"
-                "  --native   keep each rival's figures on its own platform (node, supply, FPGA)\n"
-                "             instead of moving them to the AP technology's node and supply\n");
+    fprintf(fp,
+            "usage: apsim compare <network> [--bits SPEC] [--tech NAME] [--node NM] [--vdd V]\n"
+            "                     [--arch NAME] [--batch N] [--input-shape NxCxHxW] [--csv FILE]\n"
+            "                     [--native] [--quiet]\n"
+            "  <network>  alexnet, vgg16, resnet18, resnet50, mobilenet_v2, a network YAML file\n"
+            "             or an ONNX model\n"
+            "  --input-shape  NxCxHxW or CxHxW: the input shape to load the network at\n"
+            "  --bits     int8 (default), int4, wXaY, a HAWQ-V3 scheme or a bit-config file\n"
+            "  --tech     the AP's technology: " SIM_DEFAULT_TECH
+            " (default), reram, fefet or a file\n"
+            "  --node     the AP's CMOS node: moves its technology and architecture (7..180)\n"
+            "  --vdd      the AP's logic supply in volts (default: the technology's nominal)\n"
+            "  --arch     " SIM_DEFAULT_ARCH " (default) or an architecture YAML file\n"
+            "  --batch    images per batch (default: the architecture's)\n"
+            "  --csv      write the table as CSV (atomically)\n"
+            "  --native   keep each rival's figures on its own platform (node, supply, FPGA)\n"
+            "             instead of moving them to the AP technology's node and supply\n");
 }
 
 typedef struct cmp_row {

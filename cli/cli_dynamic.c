@@ -10,12 +10,15 @@
 
 static void usage(FILE *fp)
 {
-    fprintf(fp, "usage: apsim dynamic <schedule.yaml> [--out DIR] [--quiet]\n"
-                "  <schedule.yaml>  a run-time precision schedule (docs/DYNAMIC.md), e.g.\n"
-                "                   experiments/dynamic/resnet18_cascade.yaml\n"
-                "  --out            directory for requests.csv, summary.csv, summary.json,\n"
-                "                   family.csv, static.csv and plots.list\n"
-                "  --quiet          print nothing on success\n");
+    fprintf(fp,
+            "usage: apsim dynamic <schedule.yaml> [--input-shape NxCxHxW] [--out DIR] [--quiet]\n"
+            "  <schedule.yaml>  a run-time precision schedule (docs/DYNAMIC.md), e.g.\n"
+            "                   experiments/dynamic/resnet18_cascade.yaml\n"
+            "  --input-shape    load the schedule's network at this input shape (in place\n"
+            "                   of its input_shape:)\n"
+            "  --out            directory for requests.csv, summary.csv, summary.json,\n"
+            "                   family.csv, static.csv and plots.list\n"
+            "  --quiet          print nothing on success\n");
 }
 
 static void print_result(const study_dyn_result *r)
@@ -57,7 +60,7 @@ static void print_result(const study_dyn_result *r)
 
 int cli_dynamic(int argc, char **argv)
 {
-    const char *sched_arg = NULL, *out_arg = NULL;
+    const char *sched_arg = NULL, *out_arg = NULL, *shape_arg = NULL;
     int quiet = 0;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
@@ -66,6 +69,8 @@ int cli_dynamic(int argc, char **argv)
             return 0;
         } else if (strcmp(a, "--out") == 0 && i + 1 < argc) {
             out_arg = argv[++i];
+        } else if (strcmp(a, "--input-shape") == 0 && i + 1 < argc) {
+            shape_arg = argv[++i];
         } else if (strcmp(a, "--quiet") == 0) {
             quiet = 1;
         } else if (a[0] == '-' || sched_arg) {
@@ -82,7 +87,12 @@ int cli_dynamic(int argc, char **argv)
     }
     study_dyn_schedule *s = NULL;
     study_dyn_result *r = NULL;
-    base_status st = study_dyn_load(sched_arg, &s);
+    net_input_shape shape = {0};
+    base_status st = shape_arg ? net_input_shape_parse(shape_arg, &shape) : BASE_OK;
+    if (st != BASE_OK)
+        st = BASE_ERROR(st, "--input-shape: %s", base_error_inner());
+    if (st == BASE_OK)
+        st = study_dyn_load_shape(sched_arg, &shape, &s);
     if (st == BASE_OK)
         st = study_dyn_eval(s, &r);
     if (st == BASE_OK && out_arg)

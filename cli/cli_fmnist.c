@@ -18,7 +18,7 @@
 #define FM_N_CALIB  1000
 
 typedef struct fm_opts {
-    const char *data_dir, *weights, *net_arg, *bits_arg, *out_dir, *tech_arg;
+    const char *data_dir, *weights, *net_arg, *bits_arg, *out_dir, *tech_arg, *shape_arg;
     double epochs, n_train, n_ap, n_test; /* n_ap -1: --ap all */
     int rivals;                           /* sweep: also each rival's own accuracy and cost */
 } fm_opts;
@@ -55,7 +55,8 @@ static int usage_to(FILE *fp)
         "  --test N: the first N test images (default all); --ap N (default 20) of them\n"
         "  are also run on the AP, so N >= --ap; --ap all: every test image\n"
         "  Under mpirun the ranks share the images (docs/PARALLEL.md)\n"
-        "  --net N: built-in network or YAML file (default fmnist_cnn)\n");
+        "  --net N: built-in network or YAML file (default fmnist_cnn)\n"
+        "  --input-shape NxCxHxW: load --net at this input shape (docs/ONNX.md)\n");
     return fp == stdout ? 0 : 2;
 }
 
@@ -123,10 +124,7 @@ static base_status train(fm_ctx *c, const char *path, int verbose)
 /* The network and both data sets: what every subcommand starts from. */
 static base_status load_inputs(fm_ctx *c)
 {
-    char path[4096];
-    base_status st = net_find_builtin(c->o.net_arg, path, sizeof path);
-    if (st == BASE_OK)
-        st = net_load(path, &c->net);
+    base_status st = cli_load_network(c->o.net_arg, c->o.shape_arg, &c->net);
     if (st == BASE_OK)
         st = load_set(c->o.data_dir, "train", &c->train);
     if (st == BASE_OK)
@@ -417,10 +415,10 @@ static base_status measure(fm_ctx *c, const char *spec, size_t n_test, size_t n_
 
 static int parse_opts(int argc, char **argv, fm_opts *o)
 {
-    static const char *const names[] = {"--data", "--weights", "--net", "--bits",
-                                        "--out",  "--tech",    NULL};
-    const char **slots[] = {&o->data_dir, &o->weights, &o->net_arg,
-                            &o->bits_arg, &o->out_dir, &o->tech_arg};
+    static const char *const names[] = {"--data", "--weights", "--net",         "--bits",
+                                        "--out",  "--tech",    "--input-shape", NULL};
+    const char **slots[] = {&o->data_dir, &o->weights,  &o->net_arg,  &o->bits_arg,
+                            &o->out_dir,  &o->tech_arg, &o->shape_arg};
     static const char *const nums[] = {"--epochs", "--train", "--ap", "--test", NULL};
     double *nslots[] = {&o->epochs, &o->n_train, &o->n_ap, &o->n_test};
     static const double lim[] = {64, 1e8, 10000, 10000};

@@ -10,9 +10,12 @@
 static void usage(FILE *fp)
 {
     fprintf(fp,
-            "usage: apsim net <network> [--bits <spec>] [--csv <out.csv>] [--quiet]\n"
-            "  <network>  a shipped name (alexnet, vgg16, resnet18, resnet50, fmnist_cnn) or a\n"
-            "             YAML file\n"
+            "usage: apsim net <network> [--bits <spec>] [--input-shape NxCxHxW] [--csv <out.csv>]\n"
+            "                 [--quiet]\n"
+            "  <network>  a shipped name (alexnet, vgg16, resnet18, resnet50, mobilenet_v2,\n"
+            "             fmnist_cnn), a YAML file or an ONNX model\n"
+            "  --input-shape  load it at this input shape (NxCxHxW or CxHxW): fills an ONNX\n"
+            "             model's symbolic dimensions; a YAML network's height and width\n"
             "  --bits     int8, int4, intN, wXaY[rZ], a bit-config YAML file (HAWQ-V3 or\n"
             "             native), or a shipped HAWQ scheme such as resnet18_latency_0.5\n"
             "  --csv      also write one CSV row per layer to this file\n"
@@ -27,7 +30,7 @@ static int fail(base_status st)
 
 int cli_net(int argc, char **argv)
 {
-    const char *net_arg = NULL, *bits_arg = NULL, *csv_arg = NULL;
+    const char *net_arg = NULL, *bits_arg = NULL, *csv_arg = NULL, *shape_arg = NULL;
     int quiet = 0;
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -35,6 +38,8 @@ int cli_net(int argc, char **argv)
             return 0;
         } else if (strcmp(argv[i], "--bits") == 0 && i + 1 < argc) {
             bits_arg = argv[++i];
+        } else if (strcmp(argv[i], "--input-shape") == 0 && i + 1 < argc) {
+            shape_arg = argv[++i];
         } else if (strcmp(argv[i], "--csv") == 0 && i + 1 < argc) {
             csv_arg = argv[++i];
         } else if (strcmp(argv[i], "--quiet") == 0) {
@@ -51,14 +56,11 @@ int cli_net(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    char path[4096];
     net_network *net = NULL;
     net_bitcfg *cfg = NULL;
     base_outfile csv;
     int rc = 0;
-    base_status st = net_find_builtin(net_arg, path, sizeof path);
-    if (st == BASE_OK)
-        st = net_load(path, &net);
+    base_status st = cli_load_network(net_arg, shape_arg, &net);
     if (st == BASE_OK && bits_arg)
         st = net_bitcfg_resolve(bits_arg, net, &cfg);
     if (st != BASE_OK) {

@@ -16,9 +16,10 @@ void cli_point_init(cli_point *p)
 
 int cli_point_option(cli_point *p, int argc, char **argv, int *i)
 {
-    static const char *const names[] = {"--bits", "--tech", "--vdd", "--arch", "--batch", "--node"};
-    const char **slots[] = {&p->bits_arg, &p->tech_arg,  &p->vdd_arg,
-                            &p->arch_arg, &p->batch_arg, &p->node_arg};
+    static const char *const names[] = {"--bits",  "--tech", "--vdd",        "--arch",
+                                        "--batch", "--node", "--input-shape"};
+    const char **slots[] = {&p->bits_arg,  &p->tech_arg, &p->vdd_arg,        &p->arch_arg,
+                            &p->batch_arg, &p->node_arg, &p->input_shape_arg};
     if (*i + 1 >= argc)
         return 0;
     for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
@@ -61,10 +62,7 @@ int cli_point_parse(cli_point *p, const char *cmd, const char *extra_opt, const 
 
 base_status cli_point_load(cli_point *p)
 {
-    char path[4096];
-    base_status st = net_find_builtin(p->net_arg, path, sizeof path);
-    if (st == BASE_OK)
-        st = net_load(path, &p->net);
+    base_status st = cli_load_network(p->net_arg, p->input_shape_arg, &p->net);
     if (st == BASE_OK)
         st = net_bitcfg_resolve(p->bits_arg, p->net, &p->bits);
     if (st == BASE_OK)

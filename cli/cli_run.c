@@ -9,18 +9,21 @@
 
 static void usage(FILE *fp)
 {
-    fprintf(fp,
-            "usage: apsim run <network> [--bits SPEC] [--tech NAME] [--node NM] [--vdd V]\n"
-            "                 [--arch NAME] [--batch N] [--out DIR] [--quiet]\n"
-            "  <network>  alexnet, vgg16, resnet18, resnet50 or a network YAML file\n"
-            "  --bits     int8 (default), int4, wXaY, a HAWQ-V3 scheme or a bit-config file\n"
-            "  --tech     " SIM_DEFAULT_TECH " (default), reram, fefet or a technology YAML file\n"
-            "  --node     move the technology and architecture to CMOS node NM (7..180 nm) with\n"
-            "             the Stillmaker-Baas fits; NVM device writes stay the device's\n"
-            "  --vdd      logic supply in volts (default: the (moved) technology's nominal)\n"
-            "  --arch     " SIM_DEFAULT_ARCH " (default) or an architecture YAML file\n"
-            "  --batch    images per inference batch (default: the architecture's)\n"
-            "  --out      directory for layers.csv, summary.csv, summary.json and ert.csv\n");
+    fprintf(
+        fp,
+        "usage: apsim run <network> [--bits SPEC] [--tech NAME] [--node NM] [--vdd V]\n"
+        "                 [--arch NAME] [--batch N] [--input-shape NxCxHxW] [--out DIR] [--quiet]\n"
+        "  <network>  alexnet, vgg16, resnet18, resnet50, mobilenet_v2, a network YAML file\n"
+        "             or an ONNX model\n"
+        "  --input-shape  NxCxHxW or CxHxW: the input shape to load the network at\n"
+        "  --bits     int8 (default), int4, wXaY, a HAWQ-V3 scheme or a bit-config file\n"
+        "  --tech     " SIM_DEFAULT_TECH " (default), reram, fefet or a technology YAML file\n"
+        "  --node     move the technology and architecture to CMOS node NM (7..180 nm) with\n"
+        "             the Stillmaker-Baas fits; NVM device writes stay the device's\n"
+        "  --vdd      logic supply in volts (default: the (moved) technology's nominal)\n"
+        "  --arch     " SIM_DEFAULT_ARCH " (default) or an architecture YAML file\n"
+        "  --batch    images per inference batch (default: the architecture's)\n"
+        "  --out      directory for layers.csv, summary.csv, summary.json and ert.csv\n");
 }
 
 static int fail(base_status st)

@@ -80,7 +80,10 @@ typedef struct net_layer {
 } net_layer;
 
 typedef struct net_network {
-    char *name;           /* network name from the file (owned) */
+    char *name;           /* network name from the file (owned), "<name>@CxHxW" when loaded at
+                             a given input shape (net_load_with) */
+    size_t model_len;     /* 0, or the length of the file's own name within name (the model a
+                             bit configuration or a rival's figures name: net_model_is) */
     char *path;           /* file it was loaded from (owned) */
     int c_in, h_in, w_in; /* input tensor of one image */
     size_t n_layers;
@@ -101,10 +104,46 @@ typedef struct net_network {
 base_status net_load(const char *path, net_network **out);
 /* Same from a string; name is the file name used in messages. */
 base_status net_load_string(const char *name, const char *text, size_t len, net_network **out);
+
+/* ---- Input shapes (--input-shape, `input_shape:`; docs/ONNX.md, "Symbolic shapes") -------
+ * The shape of the network input to load a network at: "NxCxHxW" or "CxHxW" (a string such
+ * as "1x3x224x224", or a YAML sequence [1, 3, 224, 224]). It fills an ONNX model's symbolic
+ * dimensions (dim_param or unset) and must agree with its fixed ones; a YAML network is
+ * loaded at the given height and width in place of its `input:` (channels must agree). */
+struct cfg_node;
+#define NET_SHAPE_DIM_MAX (1L << 20) /* largest dimension a shape may give */
+typedef struct net_input_shape {
+    int n_dims;      /* 0 = none given; 3 (C x H x W) or 4 (N x C x H x W) */
+    int64_t dims[4]; /* n_dims entries, each 1..NET_SHAPE_DIM_MAX */
+} net_input_shape;
+
+/* Parses "NxCxHxW" or "CxHxW" (whole decimal numbers, no signs or spaces). BASE_EINVAL for
+ * another count of dimensions or a non-number, BASE_ERANGE for 0 or a value above
+ * NET_SHAPE_DIM_MAX; the message quotes text. */
+base_status net_input_shape_parse(const char *text, net_input_shape *out);
+/* From a YAML value: a string as above or a sequence of 3 or 4 integers (errors at file:line:col
+ * of n, as net_input_shape_parse's). */
+base_status net_input_shape_from_cfg(const struct cfg_node *n, net_input_shape *out);
+/* The N x C x H x W form ("1x3x224x224"; N is 1 when only C x H x W was given). */
+void net_input_shape_format(const net_input_shape *s, char *buf, size_t cap);
+
+/* How to load a network; zero-initialized = as the file says (net_load). */
+typedef struct net_load_opts {
+    net_input_shape input_shape; /* n_dims 0: the file's own input shape */
+} net_load_opts;
+
+/* net_load with options (opts NULL = none). With an input shape the network is named
+ * "<name>@<C>x<H>x<W>", so that two shapes of one file are two networks (sweep keys, outputs).
+ * Errors as net_load's; BASE_ESHAPE when the shape conflicts with the file's (a fixed ONNX
+ * dimension, a YAML network's channels) or the file's input is symbolic and no shape is
+ * given. */
+base_status net_load_with(const char *path, const net_load_opts *opts, net_network **out);
 void net_free(net_network *net);
 
 /* Index of the layer called name, or -1. */
 int net_find_layer(const net_network *net, const char *name);
+/* 1 when model is the network's own name (name without the "@CxHxW" of an input shape). */
+int net_model_is(const net_network *net, const char *model);
 
 /* ---- Building a network ------------------------------------------------------------------
  * The one way a network is made: the YAML loader (net_load.c) and the ONNX importer
@@ -297,6 +336,9 @@ typedef struct net_onnx_attr {
     size_t n_ints;
     int64_t *ints;
     char *s; /* string value (owned), NULL when none */
+    size_t n_floats;
+    double *floats;       /* float-list value (owned) */
+    struct net_tensor *t; /* tensor value (a Constant's `value`; owned), NULL when none */
 } net_onnx_attr;
 
 typedef struct net_onnx_node {
@@ -340,10 +382,16 @@ const net_onnx_attr *net_onnx_attr_find(const net_onnx_node *node, const char *n
  * MaxPool, AveragePool, GlobalAveragePool, Add, Flatten, Reshape (a flatten), HardSwish,
  * HardSigmoid, Mul, and the decomposed hard-swish/hard-sigmoid patterns; a constant Add
  * or a BatchNormalization after a conv/fc sets its bias, and
- * QuantizeLinear/DequantizeLinear/Identity/Dropout/Cast pass through. Layer names are node names
- * (or first outputs). BASE_EUNSUPPORTED names an unsupported operator and its node;
- * BASE_ESHAPE when weights and inferred shapes disagree; parse errors as above. */
+ * QuantizeLinear/DequantizeLinear/Identity/Dropout/Cast pass through. Nodes whose inputs are
+ * all constant (shape subgraphs: Shape, Gather, Slice, Concat, Unsqueeze, ...) are folded
+ * first (docs/ONNX.md, "Constant folding"). Layer names are node names (or first outputs).
+ * BASE_EUNSUPPORTED names an unsupported operator and its node; BASE_ESHAPE when weights and
+ * inferred shapes disagree or the input has symbolic dimensions (give a shape:
+ * net_onnx_load_shape); BASE_ERANGE for a folded tensor out of bounds; parse errors as above. */
 base_status net_onnx_load(const char *path, net_network **out);
+/* Same at the given input shape (NULL or n_dims 0: the model's own, which must then be fixed
+ * apart from the batch). */
+base_status net_onnx_load_shape(const char *path, const net_input_shape *shape, net_network **out);
 /* Per-layer bits derived from the model's quantization (QDQ or QOperator): w_bits from the
  * integer type of each conv/fc weight, a_bits from the integer type of its input activation,
  * read by the one import net_onnx_load made (a copy of net->native_bits). BASE_EINVAL when a

@@ -80,11 +80,14 @@ static base_status cfg_new(const char *name, const char *scheme, const net_netwo
     return BASE_OK;
 }
 
-/* Kinds that read their input at their own a_bits: conv/fc, and the table kinds (sigmoid,
- * softmax), whose table has 2^a_bits entries. */
+/* Kinds that read their input at their own a_bits: conv/fc, the table kinds (sigmoid,
+ * softmax), whose table has 2^a_bits entries, and the hard activations, whose product and
+ * clamp would otherwise run at a residual sum's 16 bits (quantized MobileNetV3s requantize
+ * their input as they do a conv's). */
 static int reads_own_width(net_kind kind)
 {
-    return net_kind_has_weights(kind) || kind == NET_SIGMOID || kind == NET_SOFTMAX;
+    return net_kind_has_weights(kind) || kind == NET_SIGMOID || kind == NET_SOFTMAX ||
+           kind == NET_HARDSWISH || kind == NET_HARDSIGMOID;
 }
 
 /* What a consumer needs of its producer's stored tensor: a conv/fc or a table kind requantizes
@@ -435,7 +438,7 @@ static base_status load_hawq(const cfg_node *root, const net_network *net, net_b
         (st = cfg_map_require(root, "model", "HAWQ bit configuration", &n)) != BASE_OK ||
         (st = cfg_to_str(n, &s)) != BASE_OK)
         return st;
-    if (strcmp(s, net->name) != 0)
+    if (!net_model_is(net, s))
         return cfg_error(n, BASE_EINVAL, "bit configuration is for model '%s', network is '%s'", s,
                          net->name);
     if ((n = cfg_map_get(root, "scheme")) != NULL) {
@@ -494,7 +497,7 @@ static base_status load_native(const cfg_node *root, const net_network *net, net
     if ((n = cfg_map_get(root, "network")) != NULL) {
         if ((st = cfg_to_str(n, &s)) != BASE_OK)
             return st;
-        if (strcmp(s, net->name) != 0)
+        if (!net_model_is(net, s))
             return cfg_error(n, BASE_EINVAL,
                              "bit configuration is for network '%s', network is '%s'", s,
                              net->name);

@@ -27,13 +27,12 @@ typedef struct net_onnx_value {
 
 /* What a kind's ONNX lowering makes of a node. */
 typedef struct net_onnx_lowered {
-    int emit;                  /* 0: the node folded away (the lowering passed its output on) */
-    net_layer_spec spec;       /* the layer (name, line and col are the importer's) */
-    const net_tensor *weight;  /* conv/fc weight, its input-channel extent checked ... */
-    int64_t weight_k;          /* ... against c_in / groups once the shape is inferred */
-    const net_tensor *reshape; /* Reshape's target, checked against the flattened size */
-    unsigned w_bits, a_bits;   /* the layer's bits (0 = not integer) */
-    unsigned out_bits;         /* width of its output tensor (0 = float) */
+    int emit;                 /* 0: the node folded away (the lowering passed its output on) */
+    net_layer_spec spec;      /* the layer (name, line and col are the importer's) */
+    const net_tensor *weight; /* conv/fc weight, its input-channel extent checked ... */
+    int64_t weight_k;         /* ... against c_in / groups once the shape is inferred */
+    unsigned w_bits, a_bits;  /* the layer's bits (0 = not integer) */
+    unsigned out_bits;        /* width of its output tensor (0 = float) */
 } net_onnx_lowered;
 
 const net_onnx_graph *net_onnx_graph_of(const net_onnx_importer *im);
@@ -60,14 +59,38 @@ int64_t net_onnx_attr_int(const net_onnx_node *nd, const char *name, int64_t dfl
 unsigned net_onnx_zp_bits(const net_onnx_importer *im, const net_onnx_node *nd, size_t i,
                           unsigned dflt);
 /* Shape C x H x W of a data value (a layer's output or the graph input). */
-void net_onnx_value_shape(const net_onnx_importer *im, const net_onnx_value *v, int *c, int *h,
-                          int *w);
+void net_onnx_value_chw(const net_onnx_importer *im, const net_onnx_value *v, int *c, int *h,
+                        int *w);
 /* Rank of the ONNX tensor layer `layer` (built so far; -1: the graph input) stands for: 2 after
  * a flatten or fc (N x C), 4 after a conv or pool (N x C x H x W); element-wise kinds keep
  * their first operand's. */
 int net_onnx_layer_rank(const net_onnx_importer *im, int layer);
 /* Integer width of a dtype; 0 for float types. */
 unsigned net_onnx_int_bits(int dtype);
+/* The ONNX shape of a value (docs/ONNX.md, "Shape inference"): an initializer's or folded
+ * constant's dims; the graph input's N x C x H x W (or N x F) at the import's input shape; a
+ * layer's N x C x H x W, or N x C after a flatten or fc. N is the import's batch (the given
+ * shape's, else the model's fixed one, else 1). */
+void net_onnx_value_shape(const net_onnx_importer *im, const net_onnx_value *v, int *n_dims,
+                          int64_t dims[NET_TENSOR_DIMS_MAX]);
+/* dims as "[1, 3, 224, 224]" into buf. */
+void net_onnx_dims_text(const int64_t *dims, int n_dims, char *buf, size_t cap);
+
+/* ---- Constant folding (net_onnx_fold.c) -------------------------------------------------- */
+/* Most elements a folded tensor may have (a larger one is BASE_ERANGE). */
+#define NET_FOLD_ELEMS_MAX (1L << 20)
+/* Most inputs of a node the folder evaluates (Concat may take more: then it is not folded). */
+#define NET_MAX_FOLD_INPUTS 16
+/* 1 when the folder evaluates operator op on constant inputs. */
+int net_onnx_fold_op(const char *op);
+/* Evaluates node nd, every input of which is constant: ins[i] (NULL for an omitted optional
+ * input; for Shape, input 0 may hold dims only, no data). *out is a new tensor (free with
+ * net_tensor_free) named after the node's output. Errors name the node: BASE_EUNSUPPORTED (a
+ * form or type not folded), BASE_ESHAPE (shapes that do not agree or broadcast), BASE_ERANGE
+ * (an index, axis or size out of range, a division by zero, an integer overflow, a result over
+ * NET_FOLD_ELEMS_MAX), BASE_EINVAL (a missing input or attribute), BASE_ENOMEM. */
+base_status net_onnx_fold_eval(const char *path, const net_onnx_node *nd,
+                               const net_tensor *const *ins, net_tensor **out);
 
 /* Adds the lowered layer of node nd (named after it) and binds nd's first output to it; its
  * index into *layer (NULL: not wanted). The builder's errors. */
@@ -87,6 +110,8 @@ base_status net_onnx_pattern_node(net_onnx_importer *im, net_onnx_patterns *pat,
 /* After the last node: a graph output that is a pending pattern (BASE_EUNSUPPORTED unless a
  * complete hard-sigmoid, then made a layer). */
 base_status net_onnx_pattern_finish(net_onnx_importer *im, net_onnx_patterns *pat);
+/* 1 when tensor is a pattern's pending value (a step of a decomposed hard activation). */
+int net_onnx_pattern_pending(net_onnx_patterns *pat, const char *tensor);
 
 /* ---- The table --------------------------------------------------------------------------- */
 typedef struct net_kind_row {

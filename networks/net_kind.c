@@ -486,33 +486,63 @@ static base_status pool_onnx(net_onnx_importer *im, const net_onnx_node *nd, net
     return net_onnx_attr_uniform(im, nd, "pads", 0, &s->pad);
 }
 
-/* Reshape's target when it is a flatten: a constant 2-element integer shape whose first
- * entry keeps the batch (0, 1 or the input's N) and whose second is -1 or positive (checked
- * against C*H*W by the importer once the shape is inferred). NULL otherwise. */
-static const net_tensor *reshape_target(const net_onnx_importer *im, const net_onnx_node *nd)
+/* Reshape of an activation: the target is a constant (an initializer or a folded shape
+ * subgraph such as PyTorch's x.view(x.size(0), -1)), resolved against the input's known shape
+ * (0 copies a dimension, -1 takes the rest). [N, C*H*W] is a flatten; the input's own shape is
+ * no change (*same = 1, no layer); anything else is BASE_EUNSUPPORTED naming both shapes. */
+static base_status reshape_target(const net_onnx_importer *im, const net_onnx_node *nd,
+                                  const net_onnx_value *x, int *same)
 {
+    const char *path = net_onnx_graph_of(im)->path;
     const net_onnx_value *v = net_onnx_input(im, nd, 1);
     const net_tensor *t = v ? v->init : NULL;
-    if (!t || !t->ival || t->n_elems != 2)
-        return NULL;
-    const net_onnx_graph *g = net_onnx_graph_of(im);
-    int64_t n = g->input_dims[0][0] > 0 ? g->input_dims[0][0] : 1;
-    if (t->ival[0] != 0 && t->ival[0] != 1 && t->ival[0] != n)
-        return NULL;
-    if (t->ival[1] != -1 && t->ival[1] < 1)
-        return NULL;
-    return t;
+    int64_t in[NET_TENSOR_DIMS_MAX], want[NET_TENSOR_DIMS_MAX], n_in_elems = 1, known = 1;
+    int n_in, infer = -1;
+    char sa[128], sb[128];
+    if (!t || !t->ival || t->n_dims != 1 || t->n_elems > NET_TENSOR_DIMS_MAX)
+        return base_error_at(BASE_EUNSUPPORTED, path, 0, 0,
+                             "node '%s' (Reshape): the target shape is not a constant 1-D integer "
+                             "tensor (apsim folds shape subgraphs of constants and known shapes)",
+                             nd->name);
+    net_onnx_value_shape(im, x, &n_in, in);
+    for (int i = 0; i < n_in; i++)
+        if (n_in_elems < 0 || __builtin_mul_overflow(n_in_elems, in[i], &n_in_elems))
+            n_in_elems = -1;
+    for (size_t i = 0; i < t->n_elems; i++) {
+        want[i] = t->ival[i] == 0 && (int)i < n_in ? in[i] : t->ival[i];
+        if (want[i] == -1 && infer < 0)
+            infer = (int)i;
+        else if (want[i] < 1 || known < 0 || __builtin_mul_overflow(known, want[i], &known))
+            known = -1;
+    }
+    if (infer >= 0 && known > 0 && n_in_elems > 0 && n_in_elems % known == 0)
+        want[infer] = n_in_elems / known;
+    int k = (int)t->n_elems;
+    int flat = k == 2 && n_in_elems > 0 && want[0] == in[0] && want[1] == n_in_elems / in[0];
+    *same = k == n_in && !memcmp(want, in, (size_t)k * sizeof *in);
+    if (flat || *same)
+        return BASE_OK;
+    net_onnx_dims_text(in, n_in, sa, sizeof sa);
+    net_onnx_dims_text(t->ival, k, sb, sizeof sb);
+    return base_error_at(BASE_EUNSUPPORTED, path, 0, 0,
+                         "node '%s' (Reshape): target %s of the %s input is no flatten [N, C*H*W] "
+                         "(the only reshape apsim models)",
+                         nd->name, sb, sa);
 }
 
 static base_status flatten_onnx(net_onnx_importer *im, const net_onnx_node *nd,
                                 net_onnx_lowered *out)
 {
-    if (!strcmp(nd->op_type, "Reshape") && !(out->reshape = reshape_target(im, nd)))
-        return BASE_ERROR(BASE_EUNSUPPORTED,
-                          "%s: node '%s' (Reshape): only a constant target [N, -1] or "
-                          "[N, C*H*W] (a flatten) is supported",
-                          net_onnx_graph_of(im)->path, nd->name);
-    return pass_bits(im, nd, out);
+    const net_onnx_value *x;
+    int same = 0;
+    base_status st = net_onnx_data_input(im, nd, 0, &x);
+    if (st == BASE_OK && !strcmp(nd->op_type, "Reshape") &&
+        (st = reshape_target(im, nd, x, &same)) == BASE_OK && same) {
+        net_onnx_pass(im, nd->outputs[0], x); /* a reshape to its own shape changes nothing */
+        out->emit = 0;
+        return BASE_OK;
+    }
+    return st != BASE_OK ? st : pass_bits(im, nd, out);
 }
 
 /* Add of two tensors: a residual sum; of a tensor and a constant: a bias folded into the

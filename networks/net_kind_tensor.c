@@ -162,7 +162,7 @@ static base_status resize_factor(const net_onnx_importer *im, const net_onnx_nod
             f[i] = sc->fval[i];
     } else if (!sc && sz && sz->n_elems == 4 && sz->ival) {
         int c, h, w;
-        net_onnx_value_shape(im, x, &c, &h, &w);
+        net_onnx_value_chw(im, x, &c, &h, &w);
         f[0] = 1;
         f[1] = sz->ival[1] == c ? 1 : 0;
         f[2] = sz->ival[2] % h == 0 ? (double)(sz->ival[2] / h) : 0.5;

@@ -34,6 +34,12 @@ int net_find_layer(const net_network *net, const char *name)
     return -1;
 }
 
+int net_model_is(const net_network *net, const char *model)
+{
+    size_t len = net->model_len ? net->model_len : strlen(net->name);
+    return strlen(model) == len && strncmp(model, net->name, len) == 0;
+}
+
 /* Resolves a producer name among the layers built so far; "input" is the network input (-1). */
 static base_status resolve_input(const net_builder *b, const cfg_node *n, int *out)
 {
@@ -133,7 +139,29 @@ static base_status read_dim(const cfg_node *in, const char *key, long hi, int *o
     return BASE_OK;
 }
 
-static base_status load_doc(const cfg_doc *doc, const char *path, net_network **out)
+/* The given input shape in place of the file's `input:` (node in): channels must agree (the
+ * first layers' weights depend on them), height and width are the given ones. */
+static base_status override_input(const cfg_node *in, const char *name, const net_input_shape *s,
+                                  int *c, int *h, int *w)
+{
+    const int64_t *d = s->dims + (s->n_dims - 3);
+    char text[96];
+    net_input_shape_format(s, text, sizeof text);
+    if (d[0] != *c)
+        return cfg_error(in, BASE_ESHAPE,
+                         "input shape %s gives %lld channels, network '%s' takes %d (only N, H "
+                         "and W may change)",
+                         text, (long long)d[0], name, *c);
+    if (d[1] > NET_MAX_SPATIAL || d[2] > NET_MAX_SPATIAL)
+        return cfg_error(in, BASE_ERANGE, "input shape %s: height and width must be at most %ld",
+                         text, NET_MAX_SPATIAL);
+    *h = (int)d[1];
+    *w = (int)d[2];
+    return BASE_OK;
+}
+
+static base_status load_doc(const cfg_doc *doc, const char *path, const net_input_shape *shape,
+                            net_network **out)
 {
     const cfg_node *root = cfg_doc_root(doc), *n, *layers;
     const char *name;
@@ -152,6 +180,9 @@ static base_status load_doc(const cfg_doc *doc, const char *path, net_network **
         return st;
     if (cfg_node_len(layers) == 0)
         return cfg_error(layers, BASE_ESHAPE, "network '%s' has no layers", name);
+    if (shape && shape->n_dims &&
+        (st = override_input(cfg_map_get(root, "input"), name, shape, &c, &h, &w)) != BASE_OK)
+        return st;
     net_builder *b;
     if ((st = net_builder_start(name, path, c, h, w, &b)) != BASE_OK)
         return st;
@@ -164,30 +195,61 @@ static base_status load_doc(const cfg_doc *doc, const char *path, net_network **
     return net_builder_finish(b, out);
 }
 
-static base_status finish(const char *name, base_status st, cfg_doc *doc, net_network **out)
+static base_status finish(const char *name, base_status st, cfg_doc *doc,
+                          const net_input_shape *shape, net_network **out)
 {
     *out = NULL;
     if (st == BASE_OK)
-        st = load_doc(doc, name, out);
+        st = load_doc(doc, name, shape, out);
     cfg_doc_free(doc);
+    return st;
+}
+
+/* "<name>@<C>x<H>x<W>": a network loaded at a given input shape is another network. */
+static base_status rename_for_shape(net_network *net, const net_input_shape *shape)
+{
+    char text[96], *name;
+    net_input_shape_format(shape, text, sizeof text);
+    const char *chw = strchr(text, 'x') + 1;
+    size_t len = strlen(net->name) + strlen(chw) + 2;
+    if (!(name = base_malloc(len)))
+        return BASE_ERROR(BASE_ENOMEM, "out of memory");
+    snprintf(name, len, "%s@%s", net->name, chw);
+    net->model_len = strlen(net->name);
+    base_free(net->name);
+    net->name = name;
+    return BASE_OK;
+}
+
+base_status net_load_with(const char *path, const net_load_opts *opts, net_network **out)
+{
+    const net_input_shape *shape = opts && opts->input_shape.n_dims ? &opts->input_shape : NULL;
+    size_t plen = strlen(path);
+    base_status st;
+    if (plen > 5 && strcmp(path + plen - 5, ".onnx") == 0) {
+        st = net_onnx_load_shape(path, shape, out);
+    } else {
+        cfg_doc *doc = NULL;
+        st = cfg_doc_load(path, &doc);
+        st = finish(path, st, doc, shape, out);
+    }
+    if (st == BASE_OK && shape && (st = rename_for_shape(*out, shape)) != BASE_OK) {
+        net_free(*out);
+        *out = NULL;
+    }
     return st;
 }
 
 base_status net_load(const char *path, net_network **out)
 {
-    size_t plen = strlen(path);
-    if (plen > 5 && strcmp(path + plen - 5, ".onnx") == 0)
-        return net_onnx_load(path, out);
-    cfg_doc *doc = NULL;
-    base_status st = cfg_doc_load(path, &doc);
-    return finish(path, st, doc, out);
+    return net_load_with(path, NULL, out);
 }
 
 base_status net_load_string(const char *name, const char *text, size_t len, net_network **out)
 {
     cfg_doc *doc = NULL;
     base_status st = cfg_doc_load_string(name, text, len, &doc);
-    return finish(name, st, doc, out);
+    return finish(name, st, doc, NULL, out);
 }
 
 uint64_t net_layer_out_elems(const net_layer *l)

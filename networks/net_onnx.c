@@ -305,6 +305,8 @@ void net_onnx_graph_free(net_onnx_graph *g)
             base_free(nd->attrs[j].name);
             base_free(nd->attrs[j].ints);
             base_free(nd->attrs[j].s);
+            base_free(nd->attrs[j].floats);
+            net_tensor_free(nd->attrs[j].t);
         }
         base_free(nd->attrs);
     }
@@ -385,6 +387,19 @@ static base_status node_copy(const Onnx__NodeProto *np, size_t idx, const char *
             if (ap->s.len)
                 memcpy(a->s, ap->s.data, ap->s.len);
             a->s[ap->s.len] = '\0';
+        }
+        if (ap->n_floats) {
+            if (!(a->floats = base_calloc(ap->n_floats, sizeof *a->floats)))
+                return BASE_ERROR(BASE_ENOMEM, "out of memory");
+            for (size_t k = 0; k < ap->n_floats; k++)
+                a->floats[k] = (double)ap->floats[k];
+            a->n_floats = ap->n_floats;
+        }
+        if (ap->t) {
+            base_status st2 = BASE_OK;
+            if (!(a->t = base_calloc(1, sizeof *a->t)) ||
+                (st2 = tensor_decode(ap->t, path, a->t)) != BASE_OK)
+                return a->t ? st2 : BASE_ERROR(BASE_ENOMEM, "out of memory");
         }
         if (ap->n_ints) {
             if (!(a->ints = base_calloc(ap->n_ints, sizeof *a->ints)))

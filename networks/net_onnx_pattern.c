@@ -81,6 +81,11 @@ static pend *find_pend(net_onnx_patterns *pat, const char *tensor)
     return NULL;
 }
 
+int net_onnx_pattern_pending(net_onnx_patterns *pat, const char *tensor)
+{
+    return pat && find_pend(pat, tensor) != NULL;
+}
+
 static void add_pend(net_onnx_patterns *pat, const char *tensor, pend_stage stage,
                      const net_onnx_value *x, const net_onnx_node *from, const net_onnx_node *last)
 {

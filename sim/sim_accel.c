@@ -84,7 +84,10 @@ base_status sim_accel_run(sim_accel *a, const net_network *net, const net_bitcfg
     size_t n = 0;
     if (!layers)
         return BASE_ERROR(BASE_ENOMEM, "out of memory costing %s", net->name);
-    base_status st = acc_params_select_network(a->params, net->name);
+    char model[256]; /* the file's own name: a network at another input shape is that model */
+    snprintf(model, sizeof model, "%.*s",
+             (int)(net->model_len ? net->model_len : strlen(net->name)), net->name);
+    base_status st = acc_params_select_network(a->params, model);
     if (st == BASE_OK)
         st = sim_accel_layers(net, bits, batch, layers, &n);
     if (st == BASE_OK)

@@ -136,6 +136,10 @@ typedef struct study_dyn_schedule {
  * BASE_EINVAL, BASE_ENOTFOUND), plus the loaders' own errors. Free with study_dyn_free; *out is
  * NULL on failure. */
 base_status study_dyn_load(const char *path, study_dyn_schedule **out);
+/* Same with the network at the given input shape (NULL or n_dims 0: the schedule's
+ * `input_shape:`, else the network's own). */
+base_status study_dyn_load_shape(const char *path, const net_input_shape *shape,
+                                 study_dyn_schedule **out);
 /* Same from memory; name is used in messages and as the base for relative paths. */
 base_status study_dyn_load_string(const char *name, const char *text, size_t len,
                                   study_dyn_schedule **out);

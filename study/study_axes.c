@@ -42,6 +42,23 @@ static base_status push_str(char ***list, size_t *n, const char *s)
     return BASE_OK;
 }
 
+/* A `networks:` entry: a name or file, or {network: NAME, input_shape: NxCxHxW or [N, C, H, W]}
+ * (*name_node is the node holding the name). */
+static base_status network_entry(const cfg_node *item, const cfg_node **name_node,
+                                 const char **name, net_load_opts *opts)
+{
+    static const char *const keys[] = {"network", "input_shape", NULL};
+    base_status st;
+    if (cfg_node_kind(item) != CFG_MAP)
+        return cfg_to_str(item, name);
+    const cfg_node *shape = cfg_map_get(item, "input_shape");
+    if ((st = cfg_map_check(item, "network entry", keys)) != BASE_OK ||
+        (st = cfg_map_require(item, "network", "network entry", name_node)) != BASE_OK ||
+        (st = cfg_to_str(*name_node, name)) != BASE_OK)
+        return st;
+    return shape ? net_input_shape_from_cfg(shape, &opts->input_shape) : BASE_OK;
+}
+
 base_status study_load_networks(study_experiment *e, const cfg_node *seq)
 {
     base_status st = study_nonempty_seq(seq, "networks");
@@ -54,13 +71,14 @@ base_status study_load_networks(study_experiment *e, const cfg_node *seq)
         const cfg_node *item = cfg_seq_at(seq, i);
         const char *name;
         char path[4096];
-        st = cfg_to_str(item, &name);
+        net_load_opts opts = {0};
+        st = network_entry(item, &item, &name, &opts);
         if (st != BASE_OK)
             return st;
         st = net_find_builtin(name, path, sizeof path);
         if (st != BASE_OK)
             return cfg_error_at_node(item, st, NULL);
-        st = net_load(path, &e->nets[e->n_nets]);
+        st = net_load_with(path, &opts, &e->nets[e->n_nets]);
         if (st != BASE_OK)
             return st;
         study_hash_file(e, path);

@@ -311,17 +311,37 @@ static base_status load_rivals(study_dyn_schedule *s, const cfg_node *root)
     return BASE_OK;
 }
 
-static base_status load_platform(study_dyn_schedule *s, const cfg_node *root)
+/* The network: `network:` at `input_shape:` (optional), or at the caller's shape when given. */
+static base_status load_network(study_dyn_schedule *s, const cfg_node *root,
+                                const net_input_shape *given)
 {
-    const char *net_name, *tech_name = SIM_DEFAULT_TECH, *arch_name = SIM_DEFAULT_ARCH;
+    const char *net_name;
     char buf[4096], path[4096];
+    net_load_opts opts = {0};
+    const cfg_node *shape = cfg_map_get(root, "input_shape");
     base_status st = str_key(root, "network", "schedule", &net_name);
+    if (st == BASE_OK && given && given->n_dims)
+        opts.input_shape = *given;
+    else if (st == BASE_OK && shape)
+        st = net_input_shape_from_cfg(shape, &opts.input_shape);
+    if (st != BASE_OK)
+        return st;
+    st = net_find_builtin(near_schedule(s->path, net_name, buf, sizeof buf), path, sizeof path);
     if (st == BASE_OK)
-        st = net_find_builtin(near_schedule(s->path, net_name, buf, sizeof buf), path, sizeof path);
-    if (st == BASE_OK)
-        st = net_load(path, &s->net);
+        st = net_load_with(path, &opts, &s->net);
     if (st != BASE_OK)
         return cfg_error_at_node(cfg_map_get(root, "network"), st, "network");
+    return BASE_OK;
+}
+
+static base_status load_platform(study_dyn_schedule *s, const cfg_node *root,
+                                 const net_input_shape *given)
+{
+    const char *tech_name = SIM_DEFAULT_TECH, *arch_name = SIM_DEFAULT_ARCH;
+    char buf[4096];
+    base_status st = load_network(s, root, given);
+    if (st != BASE_OK)
+        return st;
     if ((st = cfg_get_str(root, "tech", &tech_name)) != BASE_OK)
         return st;
     st = tech_open(near_schedule(s->path, tech_name, buf, sizeof buf), &s->tech);
@@ -355,12 +375,14 @@ static base_status load_platform(study_dyn_schedule *s, const cfg_node *root)
     return BASE_OK;
 }
 
-static base_status load_doc(study_dyn_schedule *s, const cfg_doc *doc)
+static base_status load_doc(study_dyn_schedule *s, const cfg_doc *doc, const net_input_shape *given)
 {
-    static const char *const common[] = {"name",  "kind",   "network", "tech",   "vdd_v",    "arch",
-                                         "batch", "rivals", "configs", "static", "requests", NULL};
-    static const char *const cascade[] = {"name",  "kind",   "network", "tech",   "vdd_v",   "arch",
-                                          "batch", "rivals", "configs", "static", "cascade", NULL};
+    static const char *const common[] = {"name",   "kind",     "network", "input_shape", "tech",
+                                         "vdd_v",  "arch",     "batch",   "rivals",      "configs",
+                                         "static", "requests", NULL};
+    static const char *const cascade[] = {"name",   "kind",    "network", "input_shape", "tech",
+                                          "vdd_v",  "arch",    "batch",   "rivals",      "configs",
+                                          "static", "cascade", NULL};
     const cfg_node *root = cfg_doc_root(doc), *kn;
     const char *kind, *name;
     base_status st = cfg_expect(root, CFG_MAP, "schedule");
@@ -383,7 +405,7 @@ static base_status load_doc(study_dyn_schedule *s, const cfg_doc *doc)
     if (st == BASE_OK && !(s->name = base_strdup(name)))
         st = BASE_ERROR(BASE_ENOMEM, "out of memory loading %s", s->path);
     if (st == BASE_OK)
-        st = load_platform(s, root);
+        st = load_platform(s, root, given);
     if (st == BASE_OK)
         st = load_rivals(s, root);
     if (st == BASE_OK)
@@ -399,7 +421,7 @@ static base_status load_doc(study_dyn_schedule *s, const cfg_doc *doc)
 }
 
 static base_status load_common(const char *name, cfg_doc *doc, base_status st,
-                               study_dyn_schedule **out)
+                               const net_input_shape *given, study_dyn_schedule **out)
 {
     *out = NULL;
     if (st != BASE_OK)
@@ -410,7 +432,7 @@ static base_status load_common(const char *name, cfg_doc *doc, base_status st,
         cfg_doc_free(doc);
         return BASE_ERROR(BASE_ENOMEM, "out of memory loading %s", name);
     }
-    st = load_doc(s, doc);
+    st = load_doc(s, doc, given);
     cfg_doc_free(doc);
     if (st != BASE_OK) {
         study_dyn_free(s);
@@ -420,11 +442,17 @@ static base_status load_common(const char *name, cfg_doc *doc, base_status st,
     return BASE_OK;
 }
 
-base_status study_dyn_load(const char *path, study_dyn_schedule **out)
+base_status study_dyn_load_shape(const char *path, const net_input_shape *shape,
+                                 study_dyn_schedule **out)
 {
     cfg_doc *doc = NULL;
     base_status st = cfg_doc_load(path, &doc);
-    return load_common(path, doc, st, out);
+    return load_common(path, doc, st, shape, out);
+}
+
+base_status study_dyn_load(const char *path, study_dyn_schedule **out)
+{
+    return study_dyn_load_shape(path, NULL, out);
 }
 
 base_status study_dyn_load_string(const char *name, const char *text, size_t len,
@@ -432,5 +460,5 @@ base_status study_dyn_load_string(const char *name, const char *text, size_t len
 {
     cfg_doc *doc = NULL;
     base_status st = cfg_doc_load_string(name, text, len, &doc);
-    return load_common(name, doc, st, out);
+    return load_common(name, doc, st, NULL, out);
 }

@@ -603,6 +603,16 @@ static const bad_case bad_cases[] = {
      "s.yaml:1:1: error: missing key 'name' in 'schedule'"},
     {"name: t\nnetwork: resnet18\nkind: [a]\n", BASE_ETYPE,
      "s.yaml:3:7: error: expected a scalar, found a sequence"},
+    {"name: t\nnetwork: resnet18\ninput_shape: 1x3\nkind: per_request\n" CF
+     "requests: [{config: a}]\n",
+     BASE_EINVAL,
+     "s.yaml:3:14: error: input_shape: input shape '1x3': 2 dimensions (expected NxCxHxW or "
+     "CxHxW, e.g. 1x3x224x224)"},
+    {"name: t\nnetwork: resnet18\ninput_shape: 1x2x224x224\nkind: per_request\n" CF
+     "requests: [{config: a}]\n",
+     BASE_ESHAPE,
+     "networks/resnet18.yaml:6:8: error: input shape 1x2x224x224 gives 2 channels, network "
+     "'resnet18' takes 3 (only N, H and W may change)"},
 };
 
 START_TEST(test_dyn_load_errors)
@@ -635,6 +645,19 @@ START_TEST(test_dyn_load_file_errors)
         ck_assert_msg(st == BASE_OK, "%s", base_last_error());
         study_dyn_free(s);
     }
+    /* input_shape: loads the network at it; the caller's shape wins over the file's. */
+    const char *text = "name: t\nnetwork: resnet18\ninput_shape: [3, 112, 112]\n"
+                       "kind: per_request\nconfigs: [{name: a, bits: int8, top1: 70}]\n"
+                       "requests: [{config: a}]\n";
+    s = sched_ok(text);
+    ck_assert_str_eq(s->net->name, "resnet18@3x112x112");
+    ck_assert_int_eq(s->net->h_in, 112);
+    study_dyn_free(s);
+    net_input_shape shape;
+    ck_assert_int_eq(net_input_shape_parse("1x3x64x64", &shape), BASE_OK);
+    ck_assert_int_eq(study_dyn_load_shape("tests/golden/dynamic_small.yaml", &shape, &s), BASE_OK);
+    ck_assert_str_eq(s->net->name, "resnet18@3x64x64");
+    study_dyn_free(s);
     ck_assert_str_eq(study_dyn_kind_name(STUDY_DYN_PER_LAYER), "per_layer");
     ck_assert_str_eq(study_dyn_kind_name((study_dyn_kind)7), "?");
 }

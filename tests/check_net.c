@@ -126,6 +126,152 @@ START_TEST(test_net_published_macs_params)
 }
 END_TEST
 
+/* MobileNetV2 (networks/mobilenet_v2.yaml) against the paper (Sandler et al., CVPR 2018,
+ * Table 4: 300 M multiply-adds, 3.4 M parameters) and torchvision's mobilenet_v2 weights table
+ * (0.30 GFLOPS, 3,504,872 parameters). apsim folds each batch norm into its conv as one bias
+ * per channel where torchvision counts BN's weight and bias (2 per channel): so computed
+ * params + one per BN channel (every conv is followed by a BN) = torchvision's count. */
+START_TEST(test_net_mobilenet_v2_published)
+{
+    net_network *net = load_net("mobilenet_v2");
+    ck_assert_uint_eq(net->total_macs, 300774272u);
+    ck_assert_uint_eq(net->total_params, 3487816u);
+    ck_assert_msg(rel_err((double)net->total_macs / 1e6, 300.0) < 0.005, "%llu MACs",
+                  (unsigned long long)net->total_macs);
+    ck_assert_msg(rel_err((double)net->total_params / 1e6, 3.4) < 0.03, "%llu params",
+                  (unsigned long long)net->total_params);
+    uint64_t bn_channels = 0;
+    size_t n_conv = 0, n_dw = 0, n_add = 0;
+    for (size_t i = 0; i < net->n_layers; i++) {
+        const net_layer *l = &net->layers[i];
+        if (l->kind == NET_CONV) {
+            bn_channels += (uint64_t)l->c_out;
+            n_conv++;
+            n_dw += l->groups > 1 && l->groups == l->c_in && l->c_in == l->c_out;
+            ck_assert_int_eq(l->has_bias, 1);
+        }
+        n_add += l->kind == NET_ADD;
+    }
+    ck_assert_uint_eq(net->total_params + bn_channels, 3504872u);
+    ck_assert_uint_eq(n_conv, 52); /* 1 + 17 blocks (2 or 3 convs) + 1: torchvision's */
+    ck_assert_uint_eq(n_dw, 17);
+    ck_assert_uint_eq(n_add, 10);
+    /* The first block's depthwise 3x3 (groups 32) and a stride-2 one, by hand. */
+    const net_layer *l = &net->layers[idx(net, "features.1.conv.0.0")];
+    ck_assert_int_eq(l->groups, 32);
+    ck_assert_uint_eq(l->macs, 32ull * 112 * 112 * 9);
+    ck_assert_uint_eq(l->n_params, 32ull * 9 + 32);
+    l = &net->layers[idx(net, "features.2.conv.1.0")];
+    ck_assert_int_eq(l->stride, 2);
+    ck_assert_int_eq(l->h_out, 56);
+    ck_assert_uint_eq(l->macs, 96ull * 56 * 56 * 9);
+    l = &net->layers[idx(net, "classifier.1")];
+    ck_assert_int_eq(l->c_in, 1280);
+    ck_assert_uint_eq(l->n_params, 1280ull * 1000 + 1000);
+    ck_assert_int_eq(net->layers[idx(net, "features.18.0")].h_out, 7);
+    net_free(net);
+}
+END_TEST
+
+/* --input-shape / input_shape: parsing, and a YAML network loaded at another resolution. */
+START_TEST(test_net_input_shape)
+{
+    net_input_shape s;
+    char text[96];
+    ck_assert_int_eq(net_input_shape_parse("1x3x224x224", &s), BASE_OK);
+    ck_assert_int_eq(s.n_dims, 4);
+    ck_assert_int_eq(s.dims[3], 224);
+    ck_assert_int_eq(net_input_shape_parse("3x160x128", &s), BASE_OK);
+    ck_assert_int_eq(s.n_dims, 3);
+    net_input_shape_format(&s, text, sizeof text);
+    ck_assert_str_eq(text, "1x3x160x128");
+    static const struct {
+        const char *text;
+        base_status st;
+        const char *msg;
+    } bad[] = {
+        {"0x3x4x4", BASE_ERANGE,
+         "error: input shape '0x3x4x4': dimension 0 is 0 (each must be >= 1)"},
+        {"ax3", BASE_EINVAL,
+         "error: input shape 'ax3': dimension 0 'a' is not a whole number (expected NxCxHxW or "
+         "CxHxW, e.g. 1x3x224x224)"},
+        {"3x224", BASE_EINVAL,
+         "error: input shape '3x224': 2 dimensions (expected NxCxHxW or CxHxW, e.g. 1x3x224x224)"},
+        {"1x3x224x224x1", BASE_EINVAL,
+         "error: input shape '1x3x224x224x1': more than 4 dimensions (expected NxCxHxW or CxHxW, "
+         "e.g. 1x3x224x224)"},
+        {"1x3x99999999999999999999x4", BASE_ERANGE,
+         "error: input shape '1x3x99999999999999999999x4': dimension 2 '99999999999999999999' "
+         "exceeds 1048576"},
+        {"1x3xx4", BASE_EINVAL,
+         "error: input shape '1x3xx4': dimension 2 is empty (expected NxCxHxW or CxHxW, e.g. "
+         "1x3x224x224)"},
+        {"", BASE_EINVAL,
+         "error: input shape '': dimension 0 is empty (expected NxCxHxW or CxHxW, e.g. "
+         "1x3x224x224)"},
+        {"1x-3x4x4", BASE_EINVAL,
+         "error: input shape '1x-3x4x4': dimension 1 '-3' is not a whole number (expected "
+         "NxCxHxW or CxHxW, e.g. 1x3x224x224)"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ck_assert_int_eq(net_input_shape_parse(bad[i].text, &s), bad[i].st);
+        ck_assert_int_eq(s.n_dims, 0);
+        ck_assert_str_eq(base_last_error(), bad[i].msg);
+    }
+    /* A YAML network at another resolution: renamed, every shape follows; channels must agree. */
+    char path[4096];
+    net_network *net = NULL;
+    net_load_opts opts = {0};
+    ck_assert_int_eq(net_find_builtin("mobilenet_v2", path, sizeof path), BASE_OK);
+    ck_assert_int_eq(net_input_shape_parse("1x3x160x160", &opts.input_shape), BASE_OK);
+    ck_assert_msg(net_load_with(path, &opts, &net) == BASE_OK, "%s", base_last_error());
+    ck_assert_str_eq(net->name, "mobilenet_v2@3x160x160");
+    ck_assert_int_eq(net->h_in, 160);
+    ck_assert_int_eq(net->layers[idx(net, "features.18.0")].h_out, 5);
+    ck_assert_uint_eq(net->layers[idx(net, "features.0.0")].macs, 32ull * 80 * 80 * 27);
+    net_free(net);
+    ck_assert_int_eq(net_input_shape_parse("1x3x224", &opts.input_shape), BASE_OK); /* C x H x W */
+    ck_assert_int_eq(net_load_with(path, &opts, &net), BASE_ESHAPE);
+    ck_assert_ptr_null(net);
+    ck_assert_msg(strstr(base_last_error(), ":13:8: error: input shape 1x1x3x224 gives 1 channels, "
+                                            "network 'mobilenet_v2' takes 3 (only N, H and W may "
+                                            "change)") != NULL,
+                  "%s", base_last_error());
+    ck_assert_int_eq(net_input_shape_parse("1x3x70000x4", &opts.input_shape), BASE_OK);
+    ck_assert_int_eq(net_load_with(path, &opts, &net), BASE_ERANGE);
+    ck_assert_msg(strstr(base_last_error(), "height and width must be at most 65536") != NULL, "%s",
+                  base_last_error());
+    /* A window that no longer fits at a small input is the builder's usual error. */
+    ck_assert_int_eq(net_find_builtin("alexnet", path, sizeof path), BASE_OK);
+    ck_assert_int_eq(net_input_shape_parse("3x8x8", &opts.input_shape), BASE_OK);
+    ck_assert_int_eq(net_load_with(path, &opts, &net), BASE_ESHAPE);
+    ck_assert_ptr_null(net);
+    ck_assert_int_eq(net_find_builtin("mobilenet_v2", path, sizeof path), BASE_OK);
+    /* A HAWQ scheme names the model: it still applies at another resolution. */
+    net_bitcfg *cfg = NULL;
+    ck_assert_int_eq(net_find_builtin("resnet18", path, sizeof path), BASE_OK);
+    ck_assert_int_eq(net_input_shape_parse("3x112x112", &opts.input_shape), BASE_OK);
+    ck_assert_int_eq(net_load_with(path, &opts, &net), BASE_OK);
+    ck_assert_str_eq(net->name, "resnet18@3x112x112");
+    ck_assert(net_model_is(net, "resnet18") && !net_model_is(net, "resnet18@3x112x112") &&
+              !net_model_is(net, "resnet1"));
+    ck_assert_msg(net_bitcfg_resolve("resnet18_latency_0.5", net, &cfg) == BASE_OK, "%s",
+                  base_last_error());
+    net_bitcfg_free(cfg);
+    bits_fails(net, "network: vgg16\ndefault: {w: 8, a: 8}\n", BASE_EINVAL,
+               "b.yaml:1:10: error: bit configuration is for network 'vgg16', network is "
+               "'resnet18@3x112x112'");
+    net_free(net);
+    ck_assert_int_eq(net_find_builtin("mobilenet_v2", path, sizeof path), BASE_OK);
+    /* No shape: net_load's network, name unchanged. */
+    memset(&opts, 0, sizeof opts);
+    ck_assert_int_eq(net_load_with(path, &opts, &net), BASE_OK);
+    ck_assert_str_eq(net->name, "mobilenet_v2");
+    ck_assert(net_model_is(net, "mobilenet_v2") && !net_model_is(net, "mobilenet"));
+    net_free(net);
+}
+END_TEST
+
 START_TEST(test_net_alexnet_shapes)
 {
     net_network *net = load_net("alexnet");
@@ -693,7 +839,8 @@ START_TEST(test_bitcfg_native_errors)
 }
 END_TEST
 
-static const char *const uniform_nets[] = {"alexnet", "vgg16", "resnet18", "resnet50"};
+static const char *const uniform_nets[] = {"alexnet", "vgg16", "resnet18", "resnet50",
+                                           "mobilenet_v2"};
 
 START_TEST(test_bitcfg_uniform_every_network)
 {
@@ -1208,6 +1355,8 @@ Suite *net_suite(void)
     TCase *tc = tcase_create("net_load");
     tcase_add_loop_test(tc, test_net_published_macs_params, 0, 4);
     tcase_add_test(tc, test_net_alexnet_shapes);
+    tcase_add_test(tc, test_net_mobilenet_v2_published);
+    tcase_add_test(tc, test_net_input_shape);
     tcase_add_test(tc, test_net_resnet50_v1_stride_on_first_1x1);
     tcase_add_test(tc, test_net_small_every_kind);
     tcase_add_test(tc, test_net_gemm_view);
@@ -1235,7 +1384,8 @@ Suite *net_suite(void)
     tcase_add_test(tc, test_bitcfg_hawq_errors);
     tcase_add_test(tc, test_bitcfg_native);
     tcase_add_test(tc, test_bitcfg_native_errors);
-    tcase_add_loop_test(tc, test_bitcfg_uniform_every_network, 0, 4);
+    tcase_add_loop_test(tc, test_bitcfg_uniform_every_network, 0,
+                        (int)(sizeof uniform_nets / sizeof uniform_nets[0]));
     tcase_add_test(tc, test_bitcfg_uniform_errors);
     tcase_add_test(tc, test_bitcfg_out_of_memory);
     suite_add_tcase(s, tc);

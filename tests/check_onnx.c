@@ -14,8 +14,10 @@
 #include "networks/net.h"
 #include "onnx/onnx.pb-c.h"
 #include "tech/tech.h"
+#include "tests/onnx_build.h"
 
 Suite *onnx_suite(void);
+TCase *onnx_fold_tcase(void); /* tests/check_onnx_fold.c */
 
 #define NODE_DIR   "/usr/share/libonnx-testdata/data/node"
 #define FUZZ_DIR   "tests/data/onnx_fuzz"
@@ -648,17 +650,18 @@ START_TEST(test_onnx_import_clip_reshape_rules)
     mb_set_i64(&b, bad_flat, 2);
     mb_write(&b, path);
     load_fails(path, BASE_EUNSUPPORTED,
-               "node 'rs' (Reshape): only a constant target [N, -1] or [N, C*H*W] (a "
-               "flatten) is supported");
+               "node 'rs' (Reshape): target [3, -1] of the [1, 3, 1, 1] input is no flatten "
+               "[N, C*H*W]");
     small_float_model(&b);
     b.nodes[3].n_input = 1; /* no target shape */
     mb_write(&b, path);
-    load_fails(path, BASE_EUNSUPPORTED, "node 'rs' (Reshape): only a constant target");
+    load_fails(path, BASE_EUNSUPPORTED,
+               "node 'rs' (Reshape): the target shape is not a constant 1-D integer tensor");
     small_float_model(&b);
     mb_set_i64(&b, wrong_cols, 2);
     mb_write(&b, path);
     load_fails(path, BASE_EUNSUPPORTED,
-               "node 'rs' (Reshape): target [1, 7] is no flatten of the 3 x 1 x 1 input");
+               "node 'rs' (Reshape): target [1, 7] of the [1, 3, 1, 1] input is no flatten");
     unlink(path);
 }
 END_TEST
@@ -945,6 +948,61 @@ START_TEST(test_onnx_import_decomposed_patterns)
 }
 END_TEST
 
+/* Plans net (owned) under the uniform spec on a small bf_imna (2 CAPs x 128 rows: several
+ * folds), runs one synthetic image calibrated on itself in the integer reference and bit by
+ * bit on the AP: outputs identical (and not constant), data-independent counters equal to the
+ * plan. */
+static void check_bit_exact(net_network *net, const char *spec)
+{
+    net_bitcfg *bits = NULL;
+    sim_plan *plan = NULL;
+    sim_result *res = NULL;
+    tech_params *tech = NULL;
+    exec_qmodel *qm = NULL;
+    sim_arch arch;
+    ck_assert_int_eq(net_bitcfg_uniform(spec, net, &bits), BASE_OK);
+    ck_assert_int_eq(sim_arch_find("bf_imna", &arch), BASE_OK);
+    arch.n_caps = 2;
+    arch.cap_rows = 128;
+    arch.batch = 1;
+    ck_assert_int_eq(tech_open("sram", &tech), BASE_OK);
+    ck_assert_msg(sim_plan_new(net, bits, &arch, &plan) == BASE_OK, "%s", base_last_error());
+    ck_assert_int_eq(sim_result_new(plan, &res), BASE_OK);
+    ck_assert_int_eq(sim_plan_eval(plan, tech, tech->vdd_nom_v.value, res), BASE_OK);
+    ck_assert_int_eq(exec_qmodel_new(net, bits, &qm), BASE_OK);
+    exec_qmodel_synthetic(qm, 5);
+    size_t n_in = (size_t)net->c_in * (size_t)net->h_in * (size_t)net->w_in;
+    size_t n_out = exec_infer_out_elems(net);
+    int32_t *in = calloc(n_in, sizeof *in), *ref = calloc(n_out, sizeof *ref);
+    int32_t *ap = calloc(n_out, sizeof *ap);
+    ck_assert(in && ref && ap);
+    exec_infer_synthetic_input(net, bits->input_bits, 6, 1, in);
+    ck_assert_int_eq(exec_qmodel_calibrate(qm, in, 1), BASE_OK);
+    ck_assert_int_eq(exec_infer_reference(qm, in, 1, ref), BASE_OK);
+    exec_infer_stats st;
+    ck_assert_msg(exec_infer_ap(qm, plan, res, in, ap, &st) == BASE_OK, "%s", base_last_error());
+    ck_assert_int_eq(memcmp(ap, ref, n_out * sizeof *ap), 0);
+    size_t n_distinct = 0;
+    for (size_t i = 1; i < n_out; i++)
+        n_distinct += ref[i] != ref[0];
+    ck_assert_uint_gt(n_distinct, n_out / 2);
+    ap_counters want;
+    double written;
+    exec_infer_expected(plan, res, &want, &written);
+    ck_assert_uint_eq(st.counters.n_compares, want.n_compares);
+    ck_assert_uint_eq(st.counters.n_plane_writes, want.n_plane_writes);
+    ck_assert_uint_eq(st.counters.n_compared_cells, want.n_compared_cells);
+    exec_qmodel_free(qm);
+    sim_result_free(res);
+    sim_plan_free(plan);
+    tech_params_free(tech);
+    net_bitcfg_free(bits);
+    net_free(net);
+    free(in);
+    free(ref);
+    free(ap);
+}
+
 /* An imported MobileNet-style model (depthwise conv, a decomposed hard-swish, squeeze-and-excite
  * with HardSigmoid and a broadcast Mul) runs bit-exactly on the AP at INT8, counters = plan. */
 START_TEST(test_onnx_mobile_model_bit_exact)
@@ -977,46 +1035,39 @@ START_TEST(test_onnx_mobile_model_bit_exact)
     ck_assert_uint_eq(net->n_layers, 8);
     ck_assert_int_eq(net->layers[1].groups, 4);
     ck_assert_int_eq(net->layers[2].kind, NET_HARDSWISH);
-    net_bitcfg *bits = NULL;
-    sim_plan *plan = NULL;
-    sim_result *res = NULL;
-    tech_params *tech = NULL;
-    exec_qmodel *qm = NULL;
-    sim_arch arch;
-    ck_assert_int_eq(net_bitcfg_uniform("int8", net, &bits), BASE_OK);
-    ck_assert_int_eq(sim_arch_find("bf_imna", &arch), BASE_OK);
-    arch.n_caps = 2;
-    arch.cap_rows = 128;
-    arch.batch = 1;
-    ck_assert_int_eq(tech_open("sram", &tech), BASE_OK);
-    ck_assert_msg(sim_plan_new(net, bits, &arch, &plan) == BASE_OK, "%s", base_last_error());
-    ck_assert_int_eq(sim_result_new(plan, &res), BASE_OK);
-    ck_assert_int_eq(sim_plan_eval(plan, tech, tech->vdd_nom_v.value, res), BASE_OK);
-    ck_assert_int_eq(exec_qmodel_new(net, bits, &qm), BASE_OK);
-    exec_qmodel_synthetic(qm, 5);
-    int32_t in[3 * 8 * 8], ref[4 * 8 * 8], ap[4 * 8 * 8];
-    exec_infer_synthetic_input(net, bits->input_bits, 6, 1, in);
-    ck_assert_int_eq(exec_qmodel_calibrate(qm, in, 1), BASE_OK);
-    ck_assert_int_eq(exec_infer_reference(qm, in, 1, ref), BASE_OK);
-    exec_infer_stats st;
-    ck_assert_msg(exec_infer_ap(qm, plan, res, in, ap, &st) == BASE_OK, "%s", base_last_error());
-    ck_assert_int_eq(memcmp(ap, ref, sizeof ap), 0);
-    size_t n_distinct = 0;
-    for (size_t i = 1; i < sizeof ref / sizeof ref[0]; i++)
-        n_distinct += ref[i] != ref[0];
-    ck_assert_uint_gt(n_distinct, sizeof ref / sizeof ref[0] / 2);
-    ap_counters want;
-    double written;
-    exec_infer_expected(plan, res, &want, &written);
-    ck_assert_uint_eq(st.counters.n_compares, want.n_compares);
-    ck_assert_uint_eq(st.counters.n_plane_writes, want.n_plane_writes);
-    ck_assert_uint_eq(st.counters.n_compared_cells, want.n_compared_cells);
-    exec_qmodel_free(qm);
-    sim_result_free(res);
-    sim_plan_free(plan);
-    tech_params_free(tech);
-    net_bitcfg_free(bits);
-    net_free(net);
+    check_bit_exact(net, "int8");
+}
+END_TEST
+
+/* Issue 17's MobileNetV3-class model as exporters write it: symbolic N, H, W; a stride-2 stem
+ * with hard-swish (an ONNX HardSwish node, or decomposed as x * Clip(x + 3, 0, 6) / 6), an
+ * inverted residual block with a depthwise conv and squeeze-and-excite (GlobalAveragePool, 1x1
+ * convs, HardSigmoid, a broadcast Mul), PyTorch's flatten shape subgraph and a Gemm. Without an
+ * input shape it is refused; with one it imports, plans and runs bit-exactly on the AP. */
+START_TEST(test_onnx_mobilenet_v3_class_symbolic_on_ap)
+{
+    const onnx_mbc_opts opts = {0, 1 + _i, 1};
+    const char *path = tmp_model("mbv3");
+    onnx_build_mobilenet_class_with(path, &opts);
+    net_network *net = NULL;
+    ck_assert_int_eq(net_load(path, &net), BASE_ESHAPE);
+    ck_assert_msg(strstr(base_last_error(), "give its shape with --input-shape") != NULL, "%s",
+                  base_last_error());
+    net_load_opts lo = {0};
+    ck_assert_int_eq(net_input_shape_parse("1x3x16x16", &lo.input_shape), BASE_OK);
+    ck_assert_msg(net_load_with(path, &lo, &net) == BASE_OK, "%s", base_last_error());
+    unlink(path);
+    int dw = net_find_layer(net, "dw"), se = net_find_layer(net, "se");
+    int gate = net_find_layer(net, "se_gate");
+    ck_assert_int_ge(dw, 0);
+    ck_assert_int_eq(net->layers[dw].groups, net->layers[dw].c_in);
+    ck_assert_int_eq(net->layers[1].kind, NET_HARDSWISH);
+    ck_assert_int_eq(net->layers[gate].kind, NET_HARDSIGMOID);
+    ck_assert_int_eq(net->layers[se].kind, NET_MUL);
+    ck_assert_int_eq(net->layers[se].inputs[1], gate);
+    ck_assert_int_eq(net->layers[gate].h_out * net->layers[gate].w_out, 1); /* broadcast */
+    ck_assert_int_eq(net->layers[net->n_layers - 1].kind, NET_FC);
+    check_bit_exact(net, "int8");
 }
 END_TEST
 
@@ -1451,10 +1502,12 @@ Suite *onnx_suite(void)
     tcase_add_test(tc, test_onnx_import_decomposed_patterns);
     tcase_add_test(tc, test_onnx_import_pattern_errors);
     tcase_add_test(tc, test_onnx_mobile_model_bit_exact);
+    tcase_add_loop_test(tc, test_onnx_mobilenet_v3_class_symbolic_on_ap, 0, 2);
     tcase_add_test(tc, test_onnx_case_shape_errors);
     tcase_add_test(tc, test_onnx_case_input_not_found);
     tcase_add_test(tc, test_onnx_conformance_counts_errors);
     suite_add_tcase(s, tc);
+    suite_add_tcase(s, onnx_fold_tcase());
     TCase *tcc = tcase_create("conformance");
     tcase_set_timeout(tcc, 120);
     tcase_add_loop_test(tcc, test_onnx_conformance_named_cases_pass, 0,

@@ -171,6 +171,24 @@ static const bad_case BAD[] = {
      ":5:12: error: ", "accuracy: network 'vgg16' is not in 'networks'"},
     {HEAD "bits: [int8]\ntechnologies: [sram]\nlayers_for: {colour: red}\n", BASE_EKEY,
      ":5:14: error: ", "unknown key 'colour' in 'layers_for'"},
+    {"name: t\nnetworks: [{network: resnet18, input_shape: 1x3x0x4}]\nbits: [int8]\n"
+     "technologies: [sram]\n",
+     BASE_ERANGE, ":2:45: error: ", "input_shape: input shape '1x3x0x4': dimension 2 is 0"},
+    {"name: t\nnetworks: [{network: resnet18, input_shape: [3, 224]}]\nbits: [int8]\n"
+     "technologies: [sram]\n",
+     BASE_EINVAL,
+     ":2:45: error: ", "input_shape has 2 entries (expected [N, C, H, W] or [C, H, W])"},
+    {"name: t\nnetworks: [{network: resnet18, input_shape: [1, 3, 0, 4]}]\nbits: [int8]\n"
+     "technologies: [sram]\n",
+     BASE_ERANGE, ":2:52: error: ", "value 0 is outside 1..1048576"},
+    {"name: t\nnetworks: [{network: resnet18, shape: 1x3x8x8}]\nbits: [int8]\n"
+     "technologies: [sram]\n",
+     BASE_EKEY, ":2:", "unknown key 'shape' in 'network entry'"},
+    {"name: t\nnetworks: [{input_shape: 1x3x8x8}]\nbits: [int8]\ntechnologies: [sram]\n", BASE_EKEY,
+     ":2:", "missing key 'network' in 'network entry'"},
+    {"name: t\nnetworks: [resnet18, {network: resnet18, input_shape: 1x3x224x224}, "
+     "{network: resnet18, input_shape: [3, 224, 224]}]\nbits: [int8]\ntechnologies: [sram]\n",
+     BASE_EINVAL, ":2:", "network 'resnet18' is listed twice"},
 };
 enum { N_BAD = sizeof BAD / sizeof BAD[0] };
 
@@ -254,6 +272,29 @@ START_TEST(test_experiment_load_out_of_memory)
 END_TEST
 
 /* ---- Globs, points, labels ------------------------------------------------------------ */
+
+/* Two input shapes of one network are two networks: two points per configuration. */
+START_TEST(test_experiment_input_shapes)
+{
+    const char *path = write_file(
+        "shapes.yaml", "name: t\nnetworks: [mobilenet_v2, {network: mobilenet_v2, input_shape: "
+                       "1x3x160x160}, {network: mobilenet_v2, input_shape: [3, 96, 128]}]\n"
+                       "bits: [int8]\ntechnologies: [sram]\n");
+    study_experiment *e = NULL;
+    ck_assert_msg(study_experiment_load(path, &e) == BASE_OK, "%s", base_last_error());
+    ck_assert_uint_eq(study_experiment_n_points(e), 3);
+    study_experiment_free(e);
+    /* A shape the network cannot take: the error at the network file's input. */
+    path = write_file("shapes.yaml", "name: t\nnetworks: [{network: resnet18, input_shape: "
+                                     "1x1x224x224}]\nbits: [int8]\ntechnologies: [sram]\n");
+    ck_assert_int_eq(study_experiment_load(path, &e), BASE_ESHAPE);
+    ck_assert_ptr_null(e);
+    ck_assert_str_eq(base_last_error(),
+                     "networks/resnet18.yaml:6:8: error: input shape 1x1x224x224 "
+                     "gives 1 channels, network 'resnet18' takes 3 (only N, H "
+                     "and W may change)");
+}
+END_TEST
 
 START_TEST(test_experiment_glob_expands_sorted)
 {
@@ -926,6 +967,7 @@ Suite *sweep_suite(void)
     tcase_add_test(tc, test_experiment_load_missing_file);
     tcase_add_test(tc, test_experiment_load_out_of_memory);
     tcase_add_test(tc, test_experiment_glob_expands_sorted);
+    tcase_add_test(tc, test_experiment_input_shapes);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
     tc = tcase_create("bits_label");
