@@ -213,4 +213,25 @@ typedef struct exec_conf_counts {
  * failed, skipped or erroneous case to fp (NULL: silent). BASE_EIO if node_dir cannot be read. */
 base_status exec_onnx_conformance(const char *node_dir, FILE *fp, exec_conf_counts *counts);
 
+/* ---- ONNX export (exec_export.c, docs/ONNX.md "Export") --------------------------------
+ * The writer's description of qm (networks/net_onnx_write.c) into out, its layers in layers
+ * (net->n_layers entries, borrowing qm's weights and biases): a chain of conv (groups 1,
+ * requantized), relu, maxpool and flatten layers ending in a fc whose accumulators are the
+ * output, every width at most 8 bits. Each conv's float32 weight and output scales are the
+ * nearest to the real ones whose onnxruntime multiplier exec_export_multiplier is exactly its
+ * dyadic scale_b / 2^(pre_shift + shift). BASE_EUNSUPPORTED (a kind, a branch, grouped conv),
+ * BASE_ERANGE (a width above 8 bits), BASE_EINVAL (no input scale). */
+base_status exec_qmodel_export(const exec_qmodel *qm, net_qx_layer *layers, net_qexport *out);
+/* The kinds, chain and widths part of exec_qmodel_export alone (no scales needed). */
+base_status exec_qmodel_export_check(const exec_qmodel *qm);
+/* exec_qmodel_export, then net_onnx_export to path (atomically). */
+base_status exec_qmodel_export_onnx(const exec_qmodel *qm, const char *path);
+/* onnxruntime's requantization multiplier: x_scale * w_scale / y_scale in float32. */
+float exec_export_multiplier(float x_scale, float w_scale, float y_scale);
+/* The float32 weight and output scales nearest the real w_real and x_scale * w_real / m (the
+ * first found within 64 and 4 float32 steps) whose exec_export_multiplier with x_scale is
+ * exactly m. BASE_ERANGE when there is none. */
+base_status exec_export_scales(float x_scale, double w_real, float m, float *w_scale,
+                               float *y_scale);
+
 #endif /* EXEC_H */

@@ -75,6 +75,9 @@ base_status fmnist_fmodel_save(const fmnist_fmodel *m, const char *path);
  * BASE_ENOMEM, and fmnist_fmodel_new's errors. */
 base_status fmnist_fmodel_load(const net_network *net, const char *path, fmnist_fmodel **out);
 
+/* Calibration images of `apsim fmnist` and `apsim export`: the first 1,000 training images. */
+#define FMNIST_N_CALIB 1000
+
 /* Real value of one input LSB at input_bits: pixels p map to x = 2p/255 - 1 in [-1, 1] and
  * x / scale is rounded to a signed input_bits integer. */
 double fmnist_input_scale(unsigned input_bits);

@@ -1,0 +1,307 @@
+/* check_export.c - the ONNX export (exec/exec_export.c, networks/net_onnx_write.c): a quantized
+ * Fashion-MNIST CNN with seeded synthetic weights, calibrated, written and read back with
+ * apsim's own importer (same layers, shapes and --bits onnx widths; the weights, biases and
+ * scales in the file; every conv's float32 multiplier equal to its dyadic one), and the error
+ * paths (docs/ONNX.md, "Export"). */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "exec/exec.h"
+
+Suite *export_suite(void);
+
+/* fmnist_cnn (or another built-in) at bits, synthetic weights, calibrated on 4 seeded images. */
+static exec_qmodel *make_model(const char *name, const char *spec, net_network **net,
+                               net_bitcfg **bits)
+{
+    char path[4096];
+    ck_assert_int_eq(net_find_builtin(name, path, sizeof path), BASE_OK);
+    ck_assert_int_eq(net_load(path, net), BASE_OK);
+    ck_assert_int_eq(net_bitcfg_resolve(spec, *net, bits), BASE_OK);
+    exec_qmodel *qm = NULL;
+    ck_assert_msg(exec_qmodel_new(*net, *bits, &qm) == BASE_OK, "%s", base_last_error());
+    exec_qmodel_synthetic(qm, 7);
+    size_t n = 4, hw = (size_t)(*net)->c_in * (size_t)(*net)->h_in * (size_t)(*net)->w_in;
+    int32_t *in = base_malloc(n * hw * sizeof *in);
+    ck_assert_ptr_nonnull(in);
+    exec_infer_synthetic_input(*net, (*bits)->input_bits, 11, n, in);
+    qm->in_scale = 1.0 / 127.0;
+    ck_assert_int_eq(exec_qmodel_calibrate(qm, in, n), BASE_OK);
+    base_free(in);
+    return qm;
+}
+
+static void tmp_path(char *buf, size_t cap, const char *leaf)
+{
+    snprintf(buf, cap, "/tmp/apsim_export_%ld_%s", (long)getpid(), leaf);
+}
+
+static const net_tensor *init_of(const net_onnx_graph *g, const char *layer, const char *suffix)
+{
+    char name[128];
+    snprintf(name, sizeof name, "%s_%s", layer, suffix);
+    const net_tensor *t = net_onnx_find_init(g, name);
+    ck_assert_msg(t != NULL, "initializer %s missing", name);
+    return t;
+}
+
+/* The file's weights, biases and scales are the model's; each conv's multiplier is exact. */
+static void check_contents(const exec_qmodel *qm, const net_onnx_graph *g)
+{
+    const net_network *net = qm->net;
+    float xs = (float)net_onnx_find_init(g, "input_scale")->fval[0];
+    ck_assert(xs == (float)qm->in_scale);
+    for (size_t li = 0; li < net->n_layers; li++) {
+        const net_layer *l = &net->layers[li];
+        const exec_qlayer *q = &qm->layers[li];
+        if (!net_kind_has_weights(l->kind))
+            continue;
+        const net_tensor *w = init_of(g, l->name, "w"), *b = init_of(g, l->name, "b");
+        size_t k = (size_t)exec_layer_k(l), n = (size_t)l->c_out;
+        ck_assert_int_eq(w->dtype, NET_DT_INT8);
+        ck_assert_uint_eq(w->n_elems, n * k);
+        for (size_t o = 0; o < n; o++)
+            for (size_t j = 0; j < k; j++) /* fc: MatMulInteger's K x N */
+                ck_assert_int_eq(w->ival[l->kind == NET_CONV ? o * k + j : j * n + o],
+                                 q->weight[o * k + j]);
+        ck_assert_int_eq(b->dtype, NET_DT_INT32);
+        for (size_t o = 0; o < n; o++)
+            ck_assert_int_eq(b->ival[o], q->bias[o]);
+        float ys = (float)init_of(g, l->name, "y_scale")->fval[0];
+        if (l->kind == NET_FC) {
+            ck_assert(ys == xs * (float)q->w_scale);
+            continue;
+        }
+        float ws = (float)init_of(g, l->name, "w_scale")->fval[0];
+        double m = ldexp((double)q->rq.scale_b, -(int)(q->rq.pre_shift + q->rq.shift));
+        ck_assert_msg((double)exec_export_multiplier(xs, ws, ys) == m, "%s: multiplier", l->name);
+        /* The scales stay the real ones to float32 precision. */
+        ck_assert_double_le(fabs((double)ws / q->w_scale - 1.0), 1e-5);
+        ck_assert_double_le(fabs((double)ys / q->out_scale - 1.0), 1e-5);
+        xs = ys;
+    }
+}
+
+/* Export, then import with apsim's own ONNX importer: same layers, shapes and widths. */
+static void round_trip(const char *spec, unsigned want_bits)
+{
+    net_network *net = NULL, *back = NULL;
+    net_bitcfg *bits = NULL, *obits = NULL;
+    exec_qmodel *qm = make_model("fmnist_cnn", spec, &net, &bits);
+    char path[256];
+    tmp_path(path, sizeof path, "rt.onnx");
+    ck_assert_msg(exec_qmodel_export_onnx(qm, path) == BASE_OK, "%s", base_last_error());
+    ck_assert_msg(net_onnx_load(path, &back) == BASE_OK, "%s", base_last_error());
+    ck_assert_uint_eq(back->n_layers, net->n_layers);
+    ck_assert_int_eq(back->c_in, net->c_in);
+    ck_assert_int_eq(back->h_in, net->h_in);
+    ck_assert_int_eq(back->w_in, net->w_in);
+    ck_assert_int_eq(net_onnx_bitcfg(back, &obits), BASE_OK);
+    for (size_t i = 0; i < net->n_layers; i++) {
+        const net_layer *a = &net->layers[i], *b = &back->layers[i];
+        ck_assert_str_eq(a->name, b->name);
+        ck_assert_int_eq(a->kind, b->kind);
+        ck_assert_int_eq(a->c_out, b->c_out);
+        ck_assert_int_eq(a->h_out, b->h_out);
+        ck_assert_int_eq(a->w_out, b->w_out);
+        ck_assert_int_eq(a->kh, b->kh);
+        ck_assert_int_eq(a->stride, b->stride);
+        ck_assert_int_eq(a->pad, b->pad);
+        ck_assert_int_eq(a->has_bias, b->has_bias);
+        if (net_kind_has_weights(a->kind)) {
+            ck_assert_uint_eq(obits->bits[i].w_bits, want_bits);
+            ck_assert_uint_eq(obits->bits[i].a_bits, want_bits);
+        }
+    }
+    ck_assert_uint_eq(back->total_macs, net->total_macs);
+    ck_assert_uint_eq(back->total_params, net->total_params);
+    net_onnx_graph *g = NULL;
+    ck_assert_int_eq(net_onnx_graph_load(path, &g), BASE_OK);
+    check_contents(qm, g);
+    net_onnx_graph_free(g);
+    remove(path);
+    net_bitcfg_free(obits);
+    net_free(back);
+    exec_qmodel_free(qm);
+    net_bitcfg_free(bits);
+    net_free(net);
+}
+
+START_TEST(test_export_round_trip_int8)
+{
+    round_trip("int8", 8);
+}
+END_TEST
+
+/* Narrower widths travel in int8 tensors: the importer reads 8 bits back (docs/ONNX.md). */
+START_TEST(test_export_round_trip_int4)
+{
+    round_trip("int4", 8);
+}
+END_TEST
+
+/* The same model gives the same bytes. */
+START_TEST(test_export_deterministic)
+{
+    net_network *net = NULL;
+    net_bitcfg *bits = NULL;
+    exec_qmodel *qm = make_model("fmnist_cnn", "int8", &net, &bits);
+    char p1[256], p2[256];
+    tmp_path(p1, sizeof p1, "d1.onnx");
+    tmp_path(p2, sizeof p2, "d2.onnx");
+    ck_assert_int_eq(exec_qmodel_export_onnx(qm, p1), BASE_OK);
+    ck_assert_int_eq(exec_qmodel_export_onnx(qm, p2), BASE_OK);
+    FILE *a = fopen(p1, "rb"), *b = fopen(p2, "rb");
+    ck_assert(a && b);
+    int ca, cb;
+    long n = 0;
+    do {
+        ca = fgetc(a);
+        cb = fgetc(b);
+        ck_assert_int_eq(ca, cb);
+        n++;
+    } while (ca != EOF);
+    ck_assert_int_gt(n, 1000);
+    fclose(a);
+    fclose(b);
+    remove(p1);
+    remove(p2);
+    exec_qmodel_free(qm);
+    net_bitcfg_free(bits);
+    net_free(net);
+}
+END_TEST
+
+/* Widths over 8 bits, networks the writer cannot express, an unwritable path. */
+START_TEST(test_export_errors)
+{
+    net_network *net = NULL;
+    net_bitcfg *bits = NULL;
+    exec_qmodel *qm = NULL;
+    char path[4096];
+    ck_assert_int_eq(net_find_builtin("fmnist_cnn", path, sizeof path), BASE_OK);
+    ck_assert_int_eq(net_load(path, &net), BASE_OK);
+    ck_assert_int_eq(net_bitcfg_resolve("int12", net, &bits), BASE_OK);
+    ck_assert_int_eq(exec_qmodel_new(net, bits, &qm), BASE_OK);
+    ck_assert_int_eq(exec_qmodel_export_check(qm), BASE_ERANGE);
+    ck_assert_ptr_nonnull(strstr(base_last_error(), "at most 8 bits"));
+    exec_qmodel_free(qm);
+    net_bitcfg_free(bits);
+    net_free(net);
+
+    /* ResNet18: a residual add (a branch) has no export. */
+    ck_assert_int_eq(net_find_builtin("resnet18", path, sizeof path), BASE_OK);
+    ck_assert_int_eq(net_load(path, &net), BASE_OK);
+    ck_assert_int_eq(net_bitcfg_resolve("int8", net, &bits), BASE_OK);
+    ck_assert_int_eq(exec_qmodel_new(net, bits, &qm), BASE_OK);
+    ck_assert_int_eq(exec_qmodel_export_check(qm), BASE_EUNSUPPORTED);
+    ck_assert_ptr_nonnull(strstr(base_last_error(), "export"));
+    exec_qmodel_free(qm);
+    net_bitcfg_free(bits);
+    net_free(net);
+
+    /* An uncalibrated model has no multipliers; a model without an input scale is refused. */
+    qm = make_model("fmnist_cnn", "int8", &net, &bits);
+    qm->in_scale = 0.0;
+    ck_assert_int_eq(exec_qmodel_export_onnx(qm, "/tmp/apsim_export_never.onnx"), BASE_EINVAL);
+    qm->in_scale = 1.0 / 127.0;
+    ck_assert_int_eq(exec_qmodel_export_onnx(qm, "/nonexistent-dir/x.onnx"), BASE_EIO);
+    ck_assert_int_eq(access("/nonexistent-dir/x.onnx", F_OK), -1);
+    exec_qmodel_free(qm);
+    net_bitcfg_free(bits);
+    net_free(net);
+}
+END_TEST
+
+/* Scales for 2,000 seeded random (input scale, weight scale, multiplier) triples: the float32
+ * multiplier is exact every time, the scales stay the real ones to 1e-5 (the plain guess
+ * x * w / m rounded to float32 misses about a quarter of these). */
+START_TEST(test_export_scales_exact)
+{
+    uint64_t seed = 5;
+    int naive_misses = 0;
+    for (int i = 0; i < 2000; i++) {
+        double u1 = (double)(exec_splitmix64(&seed) >> 11) * 0x1p-53;
+        double u2 = (double)(exec_splitmix64(&seed) >> 11) * 0x1p-53;
+        uint64_t r = exec_splitmix64(&seed);
+        float xs = (float)ldexp(1.0 + u1, -(int)(r % 10) - 1);
+        double w = ldexp(1.0 + u2, -(int)((r >> 8) % 8) - 1);
+        float m = (float)ldexp((double)(1 + (r >> 16) % 255), -8 - (int)((r >> 24) % 16));
+        float ws = 0, ys = 0;
+        ck_assert_int_eq(exec_export_scales(xs, w, m, &ws, &ys), BASE_OK);
+        ck_assert(exec_export_multiplier(xs, ws, ys) == m);
+        ck_assert_double_le(fabs((double)ws / w - 1.0), 1e-5);
+        ck_assert_double_le(fabs((double)ys / ((double)xs * w / (double)m) - 1.0), 1e-5);
+        float y0 = (float)((double)xs * (double)(float)w / (double)m);
+        naive_misses += exec_export_multiplier(xs, (float)w, y0) != m;
+    }
+    ck_assert_int_gt(naive_misses, 100); /* the search is needed */
+}
+END_TEST
+
+/* The writer's own checks on a hand-made description. */
+START_TEST(test_export_writer_errors)
+{
+    static const int32_t w[4] = {1, -128, 127, 0}, big[4] = {1, 200, 0, 0}, bias[2] = {5, -5};
+    net_qx_layer l[2] = {
+        {.op = NET_QX_FLATTEN, .name = "flat"},
+        {.op = NET_QX_FC,
+         .name = "fc",
+         .c_in = 2,
+         .c_out = 2,
+         .weight = w,
+         .bias = bias,
+         .w_scale = 0.5f,
+         .y_scale = 0.25f},
+    };
+    net_qexport q = {.name = "tiny",
+                     .c_in = 2,
+                     .h_in = 1,
+                     .w_in = 1,
+                     .in_scale = 0.5f,
+                     .n_layers = 2,
+                     .layers = l};
+    char path[256];
+    tmp_path(path, sizeof path, "tiny.onnx");
+    ck_assert_msg(net_onnx_export(&q, path) == BASE_OK, "%s", base_last_error());
+    net_network *back = NULL;
+    ck_assert_msg(net_onnx_load(path, &back) == BASE_OK, "%s", base_last_error());
+    ck_assert_uint_eq(back->n_layers, 2);
+    ck_assert_int_eq(back->layers[1].kind, NET_FC);
+    ck_assert_int_eq(back->layers[1].has_bias, 1);
+    net_free(back);
+    remove(path);
+
+    l[1].weight = big; /* outside int8 */
+    ck_assert_int_eq(net_onnx_export(&q, path), BASE_EINVAL);
+    ck_assert_ptr_nonnull(strstr(base_last_error(), "outside int8"));
+    l[1].weight = w;
+    l[1].y_scale = -1.0f; /* not a positive scale */
+    ck_assert_int_eq(net_onnx_export(&q, path), BASE_EINVAL);
+    l[1].y_scale = 0.25f;
+    q.n_layers = 1; /* the last layer is no fc */
+    ck_assert_int_eq(net_onnx_export(&q, path), BASE_EINVAL);
+    ck_assert_ptr_nonnull(strstr(base_last_error(), "last layer"));
+    q.n_layers = 0;
+    ck_assert_int_eq(net_onnx_export(&q, path), BASE_EINVAL);
+    ck_assert_int_eq(access(path, F_OK), -1);
+}
+END_TEST
+
+Suite *export_suite(void)
+{
+    Suite *s = suite_create("export");
+    TCase *tc = tcase_create("export");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_export_round_trip_int8);
+    tcase_add_test(tc, test_export_round_trip_int4);
+    tcase_add_test(tc, test_export_deterministic);
+    tcase_add_test(tc, test_export_errors);
+    tcase_add_test(tc, test_export_writer_errors);
+    tcase_add_test(tc, test_export_scales_exact);
+    suite_add_tcase(s, tc);
+    return s;
+}
