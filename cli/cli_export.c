@@ -1,10 +1,12 @@
 /* cli_export.c - `apsim export`: the Fashion-MNIST CNN (or another chain network with trained
  * weights), quantized and calibrated as `apsim fmnist eval` does (fmnist/fmnist_quant.c),
  * written as a QOperator ONNX model any ONNX runtime runs (exec/exec_export.c,
- * networks/net_onnx_write.c; docs/ONNX.md, "Export"). */
+ * networks/net_onnx_write.c; docs/ONNX.md, "Export"). Under MPI every rank quantizes (the
+ * calibration is collective, docs/PARALLEL.md) and rank 0 writes the file. */
 #include <string.h>
 
 #include "cli/cli.h"
+#include "par/par.h"
 
 #define EX_DATA_DIR "/usr/share/datasets/fashion-mnist"
 #define EX_WEIGHTS  "results/fmnist/weights.bin"
@@ -71,14 +73,16 @@ static base_status quantize_and_write(const ex_opts *o, const net_network *net,
     snprintf(img, sizeof img, "%s/train-images-idx3-ubyte.gz", o->data_dir);
     snprintf(lab, sizeof lab, "%s/train-labels-idx1-ubyte.gz", o->data_dir);
     base_status st = fmnist_fmodel_load(net, o->weights, &fm);
-    if (st == BASE_EIO)
+    if (st == BASE_EIO && par_rank() == 0)
         fprintf(stderr, "apsim export: note: train the weights first: apsim fmnist train\n");
     if (st == BASE_OK)
         st = fmnist_dataset_load_idx(img, lab, &train);
+    st = par_agree(st); /* the quantization is collective */
     if (st == BASE_OK)
         st = fmnist_quantize(fm, bits, train, FMNIST_N_CALIB, &qm);
-    if (st == BASE_OK)
+    if (st == BASE_OK && par_rank() == 0)
         st = exec_qmodel_export_onnx(qm, o->out);
+    st = par_agree(st);
     exec_qmodel_free(qm);
     fmnist_dataset_free(train);
     fmnist_fmodel_free(fm);
@@ -107,7 +111,7 @@ int cli_export(int argc, char **argv)
     if (st == BASE_OK)
         printf("wrote %s: %s at %s, %zu layers (QOperator ONNX, opset 13)\n", o.out, net->name,
                bits->name, net->n_layers);
-    else
+    else if (par_rank() == 0)
         fprintf(stderr, "apsim export: %s\n", base_last_error());
     net_bitcfg_free(bits);
     net_free(net);

@@ -72,7 +72,8 @@ static void wr_init(qx_writer *w, const char *name, int dtype, const int64_t *di
     }
     *t = (Onnx__TensorProto)ONNX__TENSOR_PROTO__INIT;
     t->name = (char *)name;
-    memcpy(d, dims, nd * sizeof *d);
+    if (nd)
+        memcpy(d, dims, nd * sizeof *d);
     t->n_dims = nd;
     t->dims = d;
     t->has_data_type = 1;
