@@ -228,6 +228,12 @@ base_status exec_qmodel_export_check(const exec_qmodel *qm);
 base_status exec_qmodel_export_onnx(const exec_qmodel *qm, const char *path);
 /* onnxruntime's requantization multiplier: x_scale * w_scale / y_scale in float32. */
 float exec_export_multiplier(float x_scale, float w_scale, float y_scale);
+/* The multiplier conv li's scales must give in float32: its dyadic scale_b / 2^S (S = pre_shift
+ * + shift) exactly, except for a conv followed by a relu with S + o <= 20 (o: its output bits),
+ * where it is that times (1 + 2^-(S + o)), rounded to float32: ties then round up, as apsim's
+ * half-up rounding does for the values a relu keeps, and nothing else moves (an output's
+ * distance from a rounding boundary is at least 2^-S, the nudge at most 2^-(S + 1)). */
+float exec_export_target(const exec_qmodel *qm, size_t li);
 /* The float32 weight and output scales nearest the real w_real and x_scale * w_real / m (the
  * first found within 64 and 4 float32 steps) whose exec_export_multiplier with x_scale is
  * exactly m. BASE_ERANGE when there is none. */

@@ -11,6 +11,9 @@
 
 /* Widest integer the QLinear operators and MatMulInteger take (int8/uint8). */
 #define EXPORT_MAX_BITS 8
+/* The tie nudge of exec_export_target: used while 2^-(S + o) stays above twice float32's
+ * relative precision 2^-24 (S: the total shift, o: the output bits). */
+#define EXPORT_NUDGE_MAX 20
 /* Float32 steps searched around the real weight and output scales. */
 #define EXPORT_SEARCH_W 64
 #define EXPORT_SEARCH_Y 4
@@ -49,6 +52,17 @@ base_status exec_export_scales(float xs, double w_real, float m, float *ws, floa
     }
     return BASE_ERROR(BASE_ERANGE, "no float32 scales near the real ones give the multiplier %.9g",
                       (double)m);
+}
+
+float exec_export_target(const exec_qmodel *qm, size_t li)
+{
+    const exec_requant *rq = &qm->layers[li].rq;
+    const unsigned s = rq->pre_shift + rq->shift, o = exec_layer_at(qm, li).o;
+    const double m = ldexp((double)rq->scale_b, -(int)s);
+    const int relu_next = li + 1 < qm->net->n_layers && qm->net->layers[li + 1].kind == NET_RELU;
+    if (!relu_next || s + o > EXPORT_NUDGE_MAX)
+        return (float)m;
+    return (float)(m * (1.0 + ldexp(1.0, -(int)(s + o))));
 }
 
 /* Layer li of a chain: the kind and widths the writer takes, else an error naming it. */
@@ -132,6 +146,8 @@ base_status exec_qmodel_export(const exec_qmodel *qm, net_qx_layer *layers, net_
                 : l->kind == NET_MAXPOOL ? NET_QX_MAXPOOL
                 : l->kind == NET_FLATTEN ? NET_QX_FLATTEN
                                          : NET_QX_FC;
+        if (l->kind == NET_RELU)
+            x->relu_max = (int)exec_mask_u(exec_layer_at(qm, li).o - 1);
         if (!net_kind_has_weights(l->kind))
             continue;
         x->c_in = l->kind == NET_CONV ? l->c_in : (int)exec_layer_k(l);
@@ -150,7 +166,8 @@ base_status exec_qmodel_export(const exec_qmodel *qm, net_qx_layer *layers, net_
                               "export: layer '%s': multiplier %d / 2^%u is no "
                               "positive float32",
                               l->name, (int)q->rq.scale_b, q->rq.pre_shift + q->rq.shift);
-        st = exec_export_scales(xs, q->w_scale, m, &x->w_scale, &x->y_scale);
+        st = exec_export_scales(xs, q->w_scale, exec_export_target(qm, li), &x->w_scale,
+                                &x->y_scale);
         if (st != BASE_OK)
             return BASE_ERROR(st, "export: layer '%s': %s", l->name, base_last_error());
         xs = x->y_scale;

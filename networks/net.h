@@ -353,7 +353,7 @@ base_status net_onnx_bitcfg(const net_network *net, net_bitcfg **out);
  * A plain description of a quantized chain network that exec/ fills from its integer model
  * (exec_qmodel_export): signed integer tensors of at most 8 bits with zero point 0, one real
  * scale per tensor. Written as QOperator ONNX (opset 13): QuantizeLinear of the float input,
- * QLinearConv per requantizing conv (int8 in, int8 weights, int32 bias, int8 out), Clip(min 0)
+ * QLinearConv per requantizing conv (int8 in, int8 weights, int32 bias, int8 out), Clip(0, max)
  * per relu, MaxPool, Flatten, and a last fc as MatMulInteger + Add (its int32 accumulators)
  * followed by DequantizeLinear to float logits (output 0; the int32 accumulators: output 1). */
 typedef enum net_qx_op {
@@ -373,6 +373,7 @@ typedef struct net_qx_layer {
     const int32_t *bias;     /* conv/fc: c_out int32, or NULL */
     float w_scale;           /* conv/fc: real value of one weight LSB */
     float y_scale;           /* conv: real value of one output LSB; fc: of one accumulator LSB */
+    int relu_max;            /* relu: Clip's max, the top of its width (1..127) */
 } net_qx_layer;
 
 typedef struct net_qexport {

@@ -206,6 +206,9 @@ static base_status check_layer(const net_qexport *q, size_t i)
                           "export: layer '%s': the ONNX writer takes one fc, as the last layer "
                           "(its int32 accumulators are the output)",
                           l->name);
+    if (l->op == NET_QX_RELU && (l->relu_max < 1 || l->relu_max > 127))
+        return BASE_ERROR(BASE_EINVAL, "export: layer '%s': relu max %d is outside 1..127", l->name,
+                          l->relu_max);
     if (l->op == NET_QX_CONV || l->op == NET_QX_MAXPOOL) {
         if (l->kh < 1 || l->kw < 1 || l->stride < 1 || l->pad < 0)
             return BASE_ERROR(BASE_EINVAL, "export: layer '%s': bad window", l->name);
@@ -282,7 +285,10 @@ static void wr_layer(qx_writer *w, const net_qx_layer *l, const char **x, const 
         break;
     }
     case NET_QX_RELU: {
-        const char *in[] = {*x, "zero_i8", NULL};
+        const char *mx = wr_str(w, "%s_max", l->name);
+        const int8_t top = (int8_t)l->relu_max;
+        wr_init(w, mx, ONNX__TENSOR_PROTO__DATA_TYPE__INT8, NULL, 0, &top, 1);
+        const char *in[] = {*x, "zero_i8", mx, NULL};
         wr_node(w, "Clip", l->name, in, out);
         break;
     }

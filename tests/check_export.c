@@ -53,6 +53,7 @@ static void check_contents(const exec_qmodel *qm, const net_onnx_graph *g)
 {
     const net_network *net = qm->net;
     float xs = (float)net_onnx_find_init(g, "input_scale")->fval[0];
+    double nudges = 0.0; /* the tie nudges so far, carried by the scales that follow */
     ck_assert(xs == (float)qm->in_scale);
     for (size_t li = 0; li < net->n_layers; li++) {
         const net_layer *l = &net->layers[li];
@@ -76,11 +77,17 @@ static void check_contents(const exec_qmodel *qm, const net_onnx_graph *g)
             continue;
         }
         float ws = (float)init_of(g, l->name, "w_scale")->fval[0];
-        double m = ldexp((double)q->rq.scale_b, -(int)(q->rq.pre_shift + q->rq.shift));
-        ck_assert_msg((double)exec_export_multiplier(xs, ws, ys) == m, "%s: multiplier", l->name);
-        /* The scales stay the real ones to float32 precision. */
+        float m = exec_export_target(qm, li);
+        ck_assert_msg(exec_export_multiplier(xs, ws, ys) == m, "%s: multiplier", l->name);
+        /* int8: exactly the dyadic multiplier (S + o > 20); narrower: nudged up by 2^-(S+o). */
+        double d = ldexp((double)q->rq.scale_b, -(int)(q->rq.pre_shift + q->rq.shift));
+        unsigned so = q->rq.pre_shift + q->rq.shift + qm->bits->bits[li].o_bits;
+        ck_assert(so > 20 ? (double)m == d
+                          : (double)m > d && (double)m < d * (1 + ldexp(1, 1 - (int)so)));
+        /* The scales stay the real ones to float32 precision (and the tie nudge). */
         ck_assert_double_le(fabs((double)ws / q->w_scale - 1.0), 1e-5);
-        ck_assert_double_le(fabs((double)ys / q->out_scale - 1.0), 1e-5);
+        nudges += so > 20 ? 0.0 : ldexp(1.0, -(int)so);
+        ck_assert_double_le(fabs((double)ys / q->out_scale - 1.0), 1e-5 + 1.01 * nudges);
         xs = ys;
     }
 }
@@ -242,6 +249,52 @@ START_TEST(test_export_scales_exact)
 }
 END_TEST
 
+/* The tie nudge: for multipliers b / 2^S with S + o <= 20, every accumulator whose apsim
+ * output a relu keeps is requantized by onnxruntime's float32 rounding (half to even, then
+ * Clip to 0..2^(o-1)-1) to apsim's half-up value; without the nudge ties differ. */
+START_TEST(test_export_tie_nudge)
+{
+    static const char yaml[] = "name: one\ninput: {channels: 1, height: 1, width: 1}\nlayers:\n"
+                               "  - {name: c, type: conv, out: 1, kernel: 1}\n"
+                               "  - {name: r, type: relu}\n"
+                               "  - {name: f, type: flatten}\n  - {name: fc, type: fc, out: 1}\n";
+    static const struct {
+        int b;
+        unsigned shift, o;
+    } cases[] = {{8, 8, 4}, {10, 8, 4}, {3, 4, 4}, {127, 12, 6}, {5, 6, 2}};
+    int ties = 0;
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        net_network *net = NULL;
+        net_bitcfg *bits = NULL;
+        exec_qmodel *qm = NULL;
+        char spec[16];
+        snprintf(spec, sizeof spec, "int%u", cases[c].o);
+        ck_assert_int_eq(net_load_string("one.yaml", yaml, strlen(yaml), &net), BASE_OK);
+        ck_assert_int_eq(net_bitcfg_resolve(spec, net, &bits), BASE_OK);
+        ck_assert_int_eq(exec_qmodel_new(net, bits, &qm), BASE_OK);
+        exec_requant rq = {0, cases[c].b, cases[c].shift};
+        qm->layers[0].rq = rq;
+        float m = exec_export_target(qm, 0), exact = (float)ldexp(cases[c].b, -(int)cases[c].shift);
+        const double top = ldexp(1.0, (int)cases[c].o - 1) - 1;
+        for (int64_t acc = -(1 << 12); acc <= (1 << 12); acc++) {
+            int64_t ap = exec_requant_apply(&rq, acc, 16, cases[c].o);
+            double hu = floor((double)acc * (double)exact + 0.5);
+            if (hu > top || hu < -top - 1) /* apsim wraps there */
+                continue;
+            double ort = fmin(fmax((double)nearbyintf((float)acc * m), 0.0), top);
+            ck_assert_msg(ort == (double)(ap > 0 ? ap : 0), "b %d acc %lld", cases[c].b,
+                          (long long)acc);
+            double plain = fmin(fmax((double)nearbyintf((float)acc * exact), 0.0), top);
+            ties += plain != (double)(ap > 0 ? ap : 0);
+        }
+        exec_qmodel_free(qm);
+        net_bitcfg_free(bits);
+        net_free(net);
+    }
+    ck_assert_int_gt(ties, 0); /* the nudge is needed */
+}
+END_TEST
+
 /* The writer's own checks on a hand-made description. */
 START_TEST(test_export_writer_errors)
 {
@@ -302,6 +355,7 @@ Suite *export_suite(void)
     tcase_add_test(tc, test_export_errors);
     tcase_add_test(tc, test_export_writer_errors);
     tcase_add_test(tc, test_export_scales_exact);
+    tcase_add_test(tc, test_export_tie_nudge);
     suite_add_tcase(s, tc);
     return s;
 }

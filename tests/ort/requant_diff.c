@@ -1,11 +1,13 @@
 /* requant_diff.c - why onnxruntime and apsim differ on the exported model (docs/ONNX.md,
  * "onnxruntime as a judge"): runs the quantized Fashion-MNIST CNN (a chain of conv, relu,
  * maxpool, flatten, fc) image by image with apsim's integer semantics (docs/INFERENCE.md) and,
- * at every conv, requantizes the same accumulators as onnxruntime's QLinearConv does
- * (float32 acc x multiplier, round half to even, saturate; the ONNX QLinearConv specification),
- * then sorts each differing output by cause: saturation (the exact value is outside the output
- * range, where apsim wraps), the pre-shift's double rounding, the tie rule (half up against half
- * to even), or float32 rounding of the product. Build and run: make ort-diff. */
+ * at every conv, requantizes the same accumulators as onnxruntime's QLinearConv does with the
+ * exported scales (exec_qmodel_export: float32 acc x (x_scale * w_scale / y_scale), round half
+ * to even, saturate to int8; the ONNX QLinearConv specification) followed by the exported relu
+ * (Clip to 0..2^(o-1)-1), then sorts each output that differs after the relu by cause:
+ * saturation (the exact value is outside the output range, where apsim wraps), the
+ * pre-shift's double rounding, the tie rule (half up against half to even), or float32
+ * rounding of the product. Usage: requant_diff [WEIGHTS [BITS]]; make ort-diff. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,14 +21,15 @@
 enum { N_OUT, N_DIFF, N_DIFF_POS, N_SAT, N_DOUBLE, N_TIE, N_FLOAT, N_COUNTS };
 static const char *const count_names[N_COUNTS] = {"outputs",
                                                   "differ",
-                                                  "differ after relu",
+                                                  "differ after the relu",
                                                   "saturation/wrap",
                                                   "pre-shift double rounding",
                                                   "tie rule",
                                                   "float32 product"};
 
 /* One conv layer of image values in (c_in x h x w) into out, counting the differences. */
-static void conv(const exec_qmodel *qm, size_t li, const int32_t *in, int32_t *out, long *cnt)
+static void conv(const exec_qmodel *qm, size_t li, float m_ort, int relu_max, const int32_t *in,
+                 int32_t *out, long *cnt)
 {
     const net_layer *l = &qm->net->layers[li];
     const exec_qlayer *q = &qm->layers[li];
@@ -35,7 +38,7 @@ static void conv(const exec_qmodel *qm, size_t li, const int32_t *in, int32_t *o
                          sim_ceil_log2(exec_layer_k(l)),
                    o = b->o_bits;
     const double m = ldexp((double)q->rq.scale_b, -(int)(q->rq.pre_shift + q->rq.shift));
-    const double top = ldexp(1.0, (int)o - 1) - 1, bottom = -ldexp(1.0, (int)o - 1);
+    const double top = ldexp(1.0, (int)o - 1) - 1;
     for (int oc = 0; oc < l->c_out; oc++)
         for (int y = 0; y < l->h_out; y++)
             for (int x = 0; x < l->w_out; x++) {
@@ -50,13 +53,14 @@ static void conv(const exec_qmodel *qm, size_t li, const int32_t *in, int32_t *o
                                    q->weight[((oc * l->c_in + c) * l->kh + ky) * l->kw + kx];
                         }
                 int64_t ap = exec_requant_apply(&q->rq, acc, src, o);
-                float f = nearbyintf((float)acc * (float)m);
-                double ort = fmin(fmax((double)f, bottom), top), exact = (double)acc * m;
+                double ort = fmin(fmax((double)nearbyintf((float)acc * m_ort), -128.0), 127.0);
+                double exact = (double)acc * m, ap_r = ap > 0 ? (double)ap : 0.0;
+                double ort_r = fmin(fmax(ort, 0.0), (double)relu_max);
                 cnt[N_OUT]++;
-                if ((double)ap != ort) {
-                    cnt[N_DIFF]++;
-                    cnt[N_DIFF_POS] += ap > 0 || ort > 0;
-                    cnt[fabs(nearbyint(exact)) > top             ? N_SAT
+                cnt[N_DIFF] += (double)ap != ort;
+                if (ap_r != ort_r) {
+                    cnt[N_DIFF_POS]++;
+                    cnt[fabs(floor(exact + 0.5)) > top           ? N_SAT
                         : (double)ap != floor(exact + 0.5)       ? N_DOUBLE
                         : floor(exact + 0.5) != nearbyint(exact) ? N_TIE
                                                                  : N_FLOAT]++;
@@ -118,6 +122,16 @@ int main(int argc, char **argv)
         return fail("data");
     if (fmnist_quantize(fm, bits, train, FMNIST_N_CALIB, &qm) != BASE_OK)
         return fail("quantize");
+    net_qx_layer *xl = calloc(net->n_layers, sizeof *xl);
+    net_qexport xq;
+    if (!xl || exec_qmodel_export(qm, xl, &xq) != BASE_OK)
+        return fail("export");
+    float *m_ort = calloc(net->n_layers, sizeof *m_ort), xs = xq.in_scale;
+    for (size_t li = 0; m_ort && li < net->n_layers; li++)
+        if (xl[li].op == NET_QX_CONV) {
+            m_ort[li] = exec_export_multiplier(xs, xl[li].w_scale, xl[li].y_scale);
+            xs = xl[li].y_scale;
+        }
     size_t biggest = (size_t)net->c_in * (size_t)net->h_in * (size_t)net->w_in;
     for (size_t li = 0; li < net->n_layers; li++) {
         size_t e = (size_t)net_layer_out_elems(&net->layers[li]);
@@ -125,13 +139,14 @@ int main(int argc, char **argv)
     }
     int32_t *a = calloc(biggest, sizeof *a), *b = calloc(biggest, sizeof *b);
     long(*cnt)[N_COUNTS] = calloc(net->n_layers, sizeof *cnt);
-    if (!a || !b || !cnt)
+    if (!a || !b || !cnt || !m_ort)
         return 1;
     for (size_t i = 0; i < test->n_images; i++) {
         fmnist_input(test, i, 1, bits->input_bits, a);
         for (size_t li = 0; li < net->n_layers && net->layers[li].kind != NET_FLATTEN; li++) {
             if (net->layers[li].kind == NET_CONV)
-                conv(qm, li, a, b, cnt[li]);
+                conv(qm, li, m_ort[li], li + 1 < net->n_layers ? xl[li + 1].relu_max : 127, a, b,
+                     cnt[li]);
             else
                 eltwise(&net->layers[li], a, b);
             int32_t *t = a;
@@ -144,9 +159,9 @@ int main(int argc, char **argv)
     for (size_t li = 0; li < net->n_layers; li++) {
         if (net->layers[li].kind != NET_CONV)
             continue;
-        printf("%s (pre-shift %u, multiplier %d / 2^%u):", net->layers[li].name,
+        printf("%s (pre-shift %u, multiplier %d / 2^%u, exported %.9g):", net->layers[li].name,
                qm->layers[li].rq.pre_shift, (int)qm->layers[li].rq.scale_b,
-               qm->layers[li].rq.pre_shift + qm->layers[li].rq.shift);
+               qm->layers[li].rq.pre_shift + qm->layers[li].rq.shift, (double)m_ort[li]);
         for (int k = 0; k < N_COUNTS; k++)
             printf("%s %s %ld", k ? "," : "", count_names[k], cnt[li][k]);
         printf("\n");
@@ -154,6 +169,8 @@ int main(int argc, char **argv)
     free(a);
     free(b);
     free(cnt);
+    free(m_ort);
+    free(xl);
     exec_qmodel_free(qm);
     fmnist_dataset_free(train);
     fmnist_dataset_free(test);
