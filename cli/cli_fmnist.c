@@ -18,7 +18,7 @@
 #define FM_N_CALIB  FMNIST_N_CALIB
 
 typedef struct fm_opts {
-    const char *data_dir, *weights, *net_arg, *bits_arg, *out_dir, *tech_arg, *dump;
+    const char *data_dir, *weights, *net_arg, *bits_arg, *out_dir, *tech_arg, *dump, *model;
     double epochs, n_train, n_ap, n_test; /* n_ap -1: --ap all */
     int rivals;                           /* sweep: also each rival's own accuracy and cost */
 } fm_opts;
@@ -49,6 +49,7 @@ static int usage_to(FILE *fp)
         "usage: apsim fmnist train [--epochs N] [--train N] [--out FILE] [--data DIR] [--net N]\n"
         "       apsim fmnist eval --bits <spec|file> [--weights FILE] [--ap N|all] [--test N]\n"
         "                         [--tech T] [--data DIR] [--net N] [--dump FILE]\n"
+        "                         [--model FILE.onnx]\n"
         "       apsim fmnist sweep [--out DIR] [--weights FILE] [--ap N|all] [--test N]\n"
         "                          [--tech T] [--data DIR] [--net N]\n"
         "  <spec>: int8, w4a8, ... or one wXaY per conv/fc layer: w8a8,w4a4,w8a8\n"
@@ -56,7 +57,8 @@ static int usage_to(FILE *fp)
         "  are also run on the AP, so N >= --ap; --ap all: every test image\n"
         "  Under mpirun the ranks share the images (docs/PARALLEL.md)\n"
         "  --net N: built-in network or YAML file (default fmnist_cnn)\n"
-        "  --dump FILE: labels, reference and AP logits, binary (docs/FMNIST.md)\n");
+        "  --dump FILE: labels, reference and AP logits, binary (docs/FMNIST.md)\n"
+        "  --model FILE.onnx: the integer model of `apsim export` instead of --weights\n");
     return fp == stdout ? 0 : 2;
 }
 
@@ -168,11 +170,14 @@ static base_status setup(fm_ctx *c, int want_tech)
     base_status st = par_agree(load_inputs(c));
     if (st != BASE_OK)
         return st;
-    st = get_weights(c, c->o.weights, 0, 0);
+    if (!c->o.model) /* --model: the integer model of a file, no float weights */
+        st = get_weights(c, c->o.weights, 0, 0);
     double loss;
-    if (st == BASE_OK)
+    if (st == BASE_OK && !c->o.model)
         st = fmnist_fmodel_evaluate(c->fm, c->test, c->test->n_images, &loss, &c->float_acc_pct);
-    if (st == BASE_OK)
+    if (st == BASE_OK && c->o.model)
+        printf("model: %s (integer weights and scales of apsim export)\n", c->o.model);
+    else if (st == BASE_OK)
         printf("float model: test accuracy %.2f%% (loss %.4f) on %zu images\n", c->float_acc_pct,
                loss, c->test->n_images);
     if (st == BASE_OK && want_tech)
@@ -238,6 +243,7 @@ typedef struct fm_point {
      * cost of the network under the same bits (rival_ok 0: the model cannot run them). */
     double design_acc[FMNIST_N_DESIGNS];
     int rival_ok[FMNIST_N_DESIGNS];
+    int rivals_measured;
     double rival_edp_js[FMNIST_N_DESIGNS];
 } fm_point;
 
@@ -286,6 +292,7 @@ static base_status measure_rivals(fm_ctx *c, const net_bitcfg *bits, size_t n_te
 {
     int same = 0;
     pt->design_acc[FMNIST_AP] = pt->acc_pct;
+    pt->rivals_measured = 1;
     base_status st = design_accuracy(c, bits, FMNIST_SPARQ, n_test, pt->logits,
                                      &pt->design_acc[FMNIST_SPARQ], &same);
     if (st == BASE_OK && !same)
@@ -371,7 +378,8 @@ static base_status measure(fm_ctx *c, const char *spec, size_t n_test, size_t n_
     pt->spec = spec;
     base_status st = resolve_bits(c->net, spec, &bits);
     if (st == BASE_OK)
-        st = fmnist_quantize(c->fm, bits, c->train, FM_N_CALIB, &qm);
+        st = c->o.model ? fmnist_quantize_onnx(c->net, bits, c->o.model, c->train, FM_N_CALIB, &qm)
+                        : fmnist_quantize(c->fm, bits, c->train, FM_N_CALIB, &qm);
     if (st == BASE_OK) {
         pt->logits = base_malloc(n_test * n_out * sizeof *pt->logits);
         margins = base_malloc(n_test * sizeof *margins);
@@ -426,10 +434,10 @@ static base_status measure(fm_ctx *c, const char *spec, size_t n_test, size_t n_
 
 static int parse_opts(int argc, char **argv, fm_opts *o)
 {
-    static const char *const names[] = {"--data", "--weights", "--net",  "--bits",
-                                        "--out",  "--tech",    "--dump", NULL};
+    static const char *const names[] = {"--data", "--weights", "--net",   "--bits", "--out",
+                                        "--tech", "--dump",    "--model", NULL};
     const char **slots[] = {&o->data_dir, &o->weights,  &o->net_arg, &o->bits_arg,
-                            &o->out_dir,  &o->tech_arg, &o->dump};
+                            &o->out_dir,  &o->tech_arg, &o->dump,    &o->model};
     static const char *const nums[] = {"--epochs", "--train", "--ap", "--test", NULL};
     double *nslots[] = {&o->epochs, &o->n_train, &o->n_ap, &o->n_test};
     static const double lim[] = {64, 1e8, 10000, 10000};
@@ -522,6 +530,8 @@ static void print_point(const fm_point *p)
            "bit-exact (%.3f s/image)  EDP %.4e J*s\n",
            p->spec, p->label, p->acc_pct, p->margin_median, p->margin_mean, p->low_margin_pct,
            p->n_ap_exact, p->n_ap, p->ap_s_per_image, p->edp_js);
+    if (!p->rivals_measured)
+        return;
     printf("%-18s own top-1:", "");
     for (int d = FMNIST_SPARQ; d < FMNIST_N_DESIGNS; d++)
         printf(" %s %6.2f%%", fmnist_design_name((fmnist_design)d), p->design_acc[d]);
@@ -797,6 +807,11 @@ int cli_fmnist(int argc, char **argv)
     c.o.rivals = 1;
     if (!parse_opts(argc - 1, argv + 1, &c.o) || !check_opts(&c.o))
         return usage();
+    if (c.o.model && strcmp(argv[0], "eval") != 0) {
+        fprintf(stderr, "apsim fmnist: error: --model is an option of eval only\n");
+        return 2;
+    }
+    c.o.rivals = !c.o.model; /* the rivals quantize the float weights themselves */
     int rc;
     if (strcmp(argv[0], "train") == 0)
         rc = cmd_train(&c);

@@ -224,6 +224,17 @@ base_status exec_onnx_conformance(const char *node_dir, FILE *fp, exec_conf_coun
 base_status exec_qmodel_export(const exec_qmodel *qm, net_qx_layer *layers, net_qexport *out);
 /* The kinds, chain and widths part of exec_qmodel_export alone (no scales needed). */
 base_status exec_qmodel_export_check(const exec_qmodel *qm);
+/* An export read back (apsim fmnist eval --model): qm's conv/fc weights, biases and weight
+ * scales and its input scale from the model at path (the initializers net_onnx_export names
+ * after the layers; fc weights transposed back). The requantizations are not in the file's
+ * integers: calibrate qm on the export's images, then exec_qmodel_check_onnx. BASE_ESHAPE (a
+ * tensor missing or of another shape), BASE_ERANGE (a weight wider than its w_bits), the
+ * export check's and the ONNX reader's errors. */
+base_status exec_qmodel_load_onnx(exec_qmodel *qm, const char *path);
+/* Every conv's float32 multiplier in the file equals the one qm's calibration gives
+ * (exec_export_target): the file and the calibration describe the same model. BASE_EINVAL
+ * naming the first layer that differs. */
+base_status exec_qmodel_check_onnx(const exec_qmodel *qm, const char *path);
 /* exec_qmodel_export, then net_onnx_export to path (atomically). */
 base_status exec_qmodel_export_onnx(const exec_qmodel *qm, const char *path);
 /* onnxruntime's requantization multiplier: x_scale * w_scale / y_scale in float32. */

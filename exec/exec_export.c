@@ -194,3 +194,96 @@ base_status exec_qmodel_export_onnx(const exec_qmodel *qm, const char *path)
     base_free(layers);
     return st;
 }
+
+/* ---- Reading an export back -------------------------------------------------------------- */
+static const net_tensor *find_tensor(const net_onnx_graph *g, const char *layer, const char *suffix,
+                                     size_t n, int want_int)
+{
+    char name[300];
+    snprintf(name, sizeof name, "%s%s%s", layer, *layer ? "_" : "", suffix);
+    const net_tensor *t = net_onnx_find_init(g, name);
+    if (!t || t->n_elems != n || (want_int ? !t->ival : !t->fval))
+        return NULL;
+    return t;
+}
+
+/* Conv/fc layer li's weights, bias and weight scale from g into qm; *xs: the scale of its
+ * input in the file, then of its output. */
+static base_status load_layer(exec_qmodel *qm, const net_onnx_graph *g, size_t li, double *xs)
+{
+    const net_layer *l = &qm->net->layers[li];
+    exec_qlayer *q = &qm->layers[li];
+    const size_t k = (size_t)exec_layer_k(l), n = (size_t)l->c_out;
+    const net_tensor *w = find_tensor(g, l->name, "w", n * k, 1);
+    const net_tensor *b = find_tensor(g, l->name, "b", n, 1);
+    const net_tensor *ws = find_tensor(g, l->name, "w_scale", 1, 0);
+    const net_tensor *ys = find_tensor(g, l->name, "y_scale", 1, 0);
+    if (!w || !ys || (l->kind == NET_CONV && !ws) || (q->bias != NULL) != (b != NULL))
+        return base_error_at(BASE_ESHAPE, g->path, 0, 0,
+                             "layer '%s': no %s_w, %s_b or scale of the shapes of an apsim "
+                             "export of %s",
+                             l->name, l->name, l->name, qm->net->name);
+    const int64_t lim = (int64_t)exec_mask_u(qm->bits->bits[li].w_bits - 1);
+    for (size_t o = 0; o < n; o++)
+        for (size_t j = 0; j < k; j++) {
+            int64_t v = w->ival[l->kind == NET_FC ? j * n + o : o * k + j];
+            if (v < -lim - 1 || v > lim)
+                return base_error_at(BASE_ERANGE, g->path, 0, 0,
+                                     "layer '%s': weight %lld does not fit %u bits", l->name,
+                                     (long long)v, qm->bits->bits[li].w_bits);
+            q->weight[o * k + j] = (int32_t)v;
+        }
+    for (size_t o = 0; b && o < n; o++)
+        q->bias[o] = (int32_t)b->ival[o];
+    /* A fc's file scale is one accumulator LSB, x_scale * w_scale. */
+    q->w_scale = l->kind == NET_FC ? ys->fval[0] / *xs : ws->fval[0];
+    *xs = ys->fval[0];
+    return BASE_OK;
+}
+
+base_status exec_qmodel_load_onnx(exec_qmodel *qm, const char *path)
+{
+    net_onnx_graph *g = NULL;
+    base_status st = exec_qmodel_export_check(qm);
+    if (st == BASE_OK)
+        st = net_onnx_graph_load(path, &g);
+    const net_tensor *in = st == BASE_OK ? find_tensor(g, "", "input_scale", 1, 0) : NULL;
+    if (st == BASE_OK && !in)
+        st = base_error_at(BASE_ESHAPE, path, 0, 0, "no input_scale: not an apsim export");
+    double xs = in ? in->fval[0] : 0.0;
+    if (st == BASE_OK)
+        qm->in_scale = xs;
+    for (size_t li = 0; st == BASE_OK && li < qm->net->n_layers; li++)
+        if (net_kind_has_weights(qm->net->layers[li].kind))
+            st = load_layer(qm, g, li, &xs);
+    net_onnx_graph_free(g);
+    return st;
+}
+
+base_status exec_qmodel_check_onnx(const exec_qmodel *qm, const char *path)
+{
+    net_onnx_graph *g = NULL;
+    base_status st = net_onnx_graph_load(path, &g);
+    float xs = (float)qm->in_scale;
+    for (size_t li = 0; st == BASE_OK && li < qm->net->n_layers; li++) {
+        const net_layer *l = &qm->net->layers[li];
+        if (l->kind != NET_CONV)
+            continue;
+        const net_tensor *ws = find_tensor(g, l->name, "w_scale", 1, 0);
+        const net_tensor *ys = find_tensor(g, l->name, "y_scale", 1, 0);
+        if (!ws || !ys) {
+            st = base_error_at(BASE_ESHAPE, path, 0, 0, "layer '%s': no scales", l->name);
+            break;
+        }
+        float m = exec_export_multiplier(xs, (float)ws->fval[0], (float)ys->fval[0]);
+        if (m != exec_export_target(qm, li))
+            st = base_error_at(BASE_EINVAL, path, 0, 0,
+                               "layer '%s': the file's multiplier %.9g is not the %.9g its "
+                               "calibration gives (not exported by apsim from these images "
+                               "and bits)",
+                               l->name, (double)m, (double)exec_export_target(qm, li));
+        xs = (float)ys->fval[0];
+    }
+    net_onnx_graph_free(g);
+    return st;
+}

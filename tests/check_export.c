@@ -295,6 +295,60 @@ START_TEST(test_export_tie_nudge)
 }
 END_TEST
 
+/* An export read back (exec_qmodel_load_onnx) and calibrated on the same images is the same
+ * model: weights, biases and requantizations equal, the file's multipliers confirmed; other
+ * calibration images, a file that is no apsim export and wider weights are errors. */
+START_TEST(test_export_read_back)
+{
+    net_network *net = NULL;
+    net_bitcfg *bits = NULL, *bits4 = NULL;
+    exec_qmodel *qm = make_model("fmnist_cnn", "int8", &net, &bits), *back = NULL;
+    char path[256];
+    tmp_path(path, sizeof path, "back.onnx");
+    ck_assert_int_eq(exec_qmodel_export_onnx(qm, path), BASE_OK);
+    size_t n = 4, hw = (size_t)net->h_in * (size_t)net->w_in;
+    int32_t *in = base_malloc(2 * n * hw * sizeof *in);
+    ck_assert_ptr_nonnull(in);
+    exec_infer_synthetic_input(net, bits->input_bits, 11, n, in); /* make_model's images */
+    ck_assert_int_eq(exec_qmodel_new(net, bits, &back), BASE_OK);
+    ck_assert_msg(exec_qmodel_load_onnx(back, path) == BASE_OK, "%s", base_last_error());
+    ck_assert_int_eq(exec_qmodel_calibrate(back, in, n), BASE_OK);
+    ck_assert_msg(exec_qmodel_check_onnx(back, path) == BASE_OK, "%s", base_last_error());
+    for (size_t li = 0; li < net->n_layers; li++) {
+        const exec_qlayer *a = &qm->layers[li], *b = &back->layers[li];
+        ck_assert_mem_eq(&a->rq, &b->rq, sizeof a->rq);
+        if (!net_kind_has_weights(net->layers[li].kind))
+            continue;
+        size_t k = (size_t)exec_layer_k(&net->layers[li]) * (size_t)net->layers[li].c_out;
+        ck_assert_mem_eq(a->weight, b->weight, k * sizeof *a->weight);
+        ck_assert_mem_eq(a->bias, b->bias, (size_t)net->layers[li].c_out * sizeof *a->bias);
+    }
+    /* Calibrated on other images, the multipliers disagree with the file's. */
+    exec_infer_synthetic_input(net, bits->input_bits, 99, 2 * n, in);
+    ck_assert_int_eq(exec_qmodel_calibrate(back, in, 2 * n), BASE_OK);
+    ck_assert_int_eq(exec_qmodel_check_onnx(back, path), BASE_EINVAL);
+    ck_assert_ptr_nonnull(strstr(base_last_error(), "not exported by apsim"));
+    exec_qmodel_free(back);
+    /* Not an apsim export of this network; weights wider than int4. */
+    ck_assert_int_eq(exec_qmodel_new(net, bits, &back), BASE_OK);
+    ck_assert_int_eq(exec_qmodel_load_onnx(back, "tests/data/onnx_small_qdq.onnx"), BASE_ESHAPE);
+    exec_qmodel_free(back);
+    ck_assert_int_eq(net_bitcfg_resolve("int4", net, &bits4), BASE_OK);
+    ck_assert_int_eq(exec_qmodel_new(net, bits4, &back), BASE_OK);
+    ck_assert_int_eq(exec_qmodel_load_onnx(back, path), BASE_ERANGE);
+    exec_qmodel_free(back);
+    ck_assert_int_eq(exec_qmodel_new(net, bits, &back), BASE_OK);
+    ck_assert_int_eq(exec_qmodel_load_onnx(back, "/nonexistent.onnx"), BASE_EIO);
+    exec_qmodel_free(back);
+    remove(path);
+    base_free(in);
+    exec_qmodel_free(qm);
+    net_bitcfg_free(bits4);
+    net_bitcfg_free(bits);
+    net_free(net);
+}
+END_TEST
+
 /* The writer's own checks on a hand-made description. */
 START_TEST(test_export_writer_errors)
 {
@@ -356,6 +410,7 @@ Suite *export_suite(void)
     tcase_add_test(tc, test_export_writer_errors);
     tcase_add_test(tc, test_export_scales_exact);
     tcase_add_test(tc, test_export_tie_nudge);
+    tcase_add_test(tc, test_export_read_back);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -44,6 +44,14 @@ export_tiny() {
     # 24 header bytes, 30 labels, 30 x 10 reference and 5 x 10 AP int32 logits.
     if [ "$(wc -c <"$tmp/tiny.dump")" -eq 1454 ] && head -c 7 "$tmp/tiny.dump" | grep -q APSIMLG; then
         ok; else bad "fmnist eval --dump: size or magic"; fi
+    # The same logits from the exported file alone (no float weights).
+    expect_exit 0 "fmnist eval --model" "$APSIM" fmnist eval --net tests/golden/fmnist_tiny.yaml \
+        --weights "$tmp/none.bin" --model "$tmp/tiny.onnx" --bits int8 --test 30 --ap 5 \
+        --dump "$tmp/tiny_model.dump"
+    if cmp -s "$tmp/tiny.dump" "$tmp/tiny_model.dump"; then ok; else bad "fmnist eval --model: logits differ"; fi
+    expect_exit 2 "fmnist eval --model at other bits" "$APSIM" fmnist eval \
+        --net tests/golden/fmnist_tiny.yaml --model "$tmp/tiny.onnx" --bits int4 --test 30 --ap 5
+    expect_exit 2 "fmnist sweep --model" "$APSIM" fmnist sweep --model "$tmp/tiny.onnx"
     expect_exit 2 "fmnist eval --dump unwritable" "$APSIM" fmnist eval $tiny --bits int8 --test 30 \
         --ap 5 --dump "$tmp/no/such/dir/x.dump"
 }
