@@ -202,6 +202,33 @@ ONNX_TESTDATA ?= /usr/share/libonnx-testdata/data/node
 conformance: $(APSIM)
 	LC_ALL=C $(APSIM) conformance $(ONNX_TESTDATA)
 
+# model: regenerate the shipped models/fmnist_cnn_int8.onnx with `apsim export` (deterministic:
+# the same weights give the same bytes; trains the weights first when none are cached).
+model:
+	$(MAKE) VARIANT=release build/release/apsim
+	test -f results/fmnist/weights.bin || LC_ALL=C build/release/apsim fmnist train
+	LC_ALL=C build/release/apsim export --bits int8 -o models/fmnist_cnn_int8.onnx
+
+# ort-check: the exported Fashion-MNIST CNN run in onnxruntime (npm onnxruntime-node, pinned to
+# the version it was measured with, installed into the ignored $(ORT_DIR)) on the 10,000 test
+# images against apsim's integer reference and its AP run of ORT_AP images (docs/ONNX.md).
+# Fails below 99.9% top-1 agreement; exits 77 with one SKIPPED line when npm is unreachable.
+ORT_VERSION := 1.30.0
+ORT_DIR := build/ort
+ORT_AP ?= all
+ort-check:
+	$(MAKE) VARIANT=release build/release/apsim
+	LC_ALL=C sh tests/ort/ort_check.sh build/release/apsim $(ORT_VERSION) $(ORT_DIR) $(ORT_AP)
+
+# ort-diff: why onnxruntime and apsim differ on the exported model: every conv output of the
+# 10,000 test images requantized both ways, differences sorted by cause (tests/ort/requant_diff.c).
+$(BUILD)/requant_diff: $(BUILD)/tests/ort/requant_diff.o $(LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lm
+ort-diff:
+	$(MAKE) VARIANT=release build/release/requant_diff
+	LC_ALL=C build/release/requant_diff
+
 # lint: static analysis with cppcheck.
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
@@ -228,6 +255,6 @@ clean:
 	rm -rf build apsim
 
 .PHONY: all apsim calibrate check structure san valgrind bench bench-mpi run fmnist plots lint format format-check \
-        install clean conformance
+        install clean conformance model ort-check ort-diff
 
 -include $(ALL_OBJ:.o=.d)

@@ -2,11 +2,11 @@
 # setup.sh - installs apsim's build and run dependencies from Debian's archive.
 # Runs apt-get directly as root, through sudo otherwise. Open MPI (openmpi-bin,
 # libopenmpi-dev) is optional to the build: without it apsim builds and runs serially
-# (docs/PARALLEL.md).
+# (docs/PARALLEL.md). nodejs and npm run `make ort-check` (onnxruntime-node from npm, docs/ONNX.md).
 set -eu
 PKGS="build-essential pkg-config libgsl-dev libyaml-dev check gnuplot-nox zlib1g-dev \
       libonnx-dev libonnx-testdata protobuf-c-compiler libprotobuf-c-dev dataset-fashion-mnist pmccabe \
-      openmpi-bin libopenmpi-dev"
+      openmpi-bin libopenmpi-dev nodejs npm"
 if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
 missing=""
 for p in $PKGS; do

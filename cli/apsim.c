@@ -30,6 +30,7 @@ static const struct command {
     {"conformance", cli_conformance, "ONNX integer node tests run functionally on the AP", 0},
     {"calibrate", cli_calibrate, "refit the rival models to their papers' headline ratios", 0},
     {"fmnist", cli_fmnist, "Fashion-MNIST CNN: train, quantize, measured accuracy and EDP", 1},
+    {"export", cli_export, "write a quantized network as a QOperator ONNX model", 1},
 };
 
 static int cmd_help(int argc, char **argv)

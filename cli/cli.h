@@ -92,4 +92,7 @@ int cli_calibrate(int argc, char **argv);
 /* apsim fmnist train|eval|sweep [options] (docs/FMNIST.md) */
 int cli_fmnist(int argc, char **argv);
 
+/* apsim export -o FILE.onnx [--bits] [--net] [--weights] [--data] (cli_export.c, docs/ONNX.md) */
+int cli_export(int argc, char **argv);
+
 #endif /* CLI_H */

@@ -15,10 +15,11 @@
 
 #define FM_DATA_DIR "/usr/share/datasets/fashion-mnist"
 #define FM_WEIGHTS  "results/fmnist/weights.bin"
-#define FM_N_CALIB  1000
+#define FM_N_CALIB  FMNIST_N_CALIB
 
 typedef struct fm_opts {
-    const char *data_dir, *weights, *net_arg, *bits_arg, *out_dir, *tech_arg, *shape_arg;
+    const char *data_dir, *weights, *net_arg, *bits_arg, *out_dir, *tech_arg, *shape_arg, *dump,
+        *model;
     double epochs, n_train, n_ap, n_test; /* n_ap -1: --ap all */
     int rivals;                           /* sweep: also each rival's own accuracy and cost */
 } fm_opts;
@@ -48,7 +49,8 @@ static int usage_to(FILE *fp)
         fp,
         "usage: apsim fmnist train [--epochs N] [--train N] [--out FILE] [--data DIR] [--net N]\n"
         "       apsim fmnist eval --bits <spec|file> [--weights FILE] [--ap N|all] [--test N]\n"
-        "                         [--tech T] [--data DIR] [--net N]\n"
+        "                         [--tech T] [--data DIR] [--net N] [--dump FILE]\n"
+        "                         [--model FILE.onnx]\n"
         "       apsim fmnist sweep [--out DIR] [--weights FILE] [--ap N|all] [--test N]\n"
         "                          [--tech T] [--data DIR] [--net N]\n"
         "  <spec>: int8, w4a8, ... or one wXaY per conv/fc layer: w8a8,w4a4,w8a8\n"
@@ -56,7 +58,9 @@ static int usage_to(FILE *fp)
         "  are also run on the AP, so N >= --ap; --ap all: every test image\n"
         "  Under mpirun the ranks share the images (docs/PARALLEL.md)\n"
         "  --net N: built-in network or YAML file (default fmnist_cnn)\n"
-        "  --input-shape NxCxHxW: load --net at this input shape (docs/ONNX.md)\n");
+        "  --input-shape NxCxHxW: load --net at this input shape (docs/ONNX.md)\n"
+        "  --dump FILE: labels, reference and AP logits, binary (docs/FMNIST.md)\n"
+        "  --model FILE.onnx: the integer model of `apsim export` instead of --weights\n");
     return fp == stdout ? 0 : 2;
 }
 
@@ -165,11 +169,14 @@ static base_status setup(fm_ctx *c, int want_tech)
     base_status st = par_agree(load_inputs(c));
     if (st != BASE_OK)
         return st;
-    st = get_weights(c, c->o.weights, 0, 0);
+    if (!c->o.model) /* --model: the integer model of a file, no float weights */
+        st = get_weights(c, c->o.weights, 0, 0);
     double loss;
-    if (st == BASE_OK)
+    if (st == BASE_OK && !c->o.model)
         st = fmnist_fmodel_evaluate(c->fm, c->test, c->test->n_images, &loss, &c->float_acc_pct);
-    if (st == BASE_OK)
+    if (st == BASE_OK && c->o.model)
+        printf("model: %s (integer weights and scales of apsim export)\n", c->o.model);
+    else if (st == BASE_OK)
         printf("float model: test accuracy %.2f%% (loss %.4f) on %zu images\n", c->float_acc_pct,
                loss, c->test->n_images);
     if (st == BASE_OK && want_tech)
@@ -229,11 +236,13 @@ typedef struct fm_point {
     size_t n_ap, n_ap_exact;
     double ap_s_per_image;
     double latency_ns, energy_pj, edp_js;
-    int32_t *logits; /* test set (owned) */
+    int32_t *logits;    /* test set (owned) */
+    int32_t *ap_logits; /* the first n_ap images on the AP (owned; --dump only) */
     /* Each design's own top-1 (FMNIST_AP: acc_pct) and, for the rivals, their accel model's
      * cost of the network under the same bits (rival_ok 0: the model cannot run them). */
     double design_acc[FMNIST_N_DESIGNS];
     int rival_ok[FMNIST_N_DESIGNS];
+    int rivals_measured;
     double rival_edp_js[FMNIST_N_DESIGNS];
 } fm_point;
 
@@ -282,6 +291,7 @@ static base_status measure_rivals(fm_ctx *c, const net_bitcfg *bits, size_t n_te
 {
     int same = 0;
     pt->design_acc[FMNIST_AP] = pt->acc_pct;
+    pt->rivals_measured = 1;
     base_status st = design_accuracy(c, bits, FMNIST_SPARQ, n_test, pt->logits,
                                      &pt->design_acc[FMNIST_SPARQ], &same);
     if (st == BASE_OK && !same)
@@ -335,6 +345,8 @@ static base_status ap_check(fm_ctx *c, const exec_qmodel *qm, const sim_plan *pl
     for (size_t i = (size_t)par_rank(); st == BASE_OK && i < n_ap; i += (size_t)par_size()) {
         fmnist_input(c->test, i, 1, qm->bits->input_bits, in);
         st = exec_infer_ap_fused(qm, plan, res, in, ap, NULL);
+        if (st == BASE_OK && pt->ap_logits)
+            memcpy(pt->ap_logits + i * n_out, ap, n_out * sizeof *ap);
         n[0]++;
         n[1] += st == BASE_OK && memcmp(ap, pt->logits + i * n_out, n_out * sizeof *ap) == 0;
     }
@@ -344,13 +356,16 @@ static base_status ap_check(fm_ctx *c, const exec_qmodel *qm, const sim_plan *pl
     base_status sum = par_sum_u64(n, 2);
     if (sum == BASE_OK)
         sum = par_max_double(&wall_s, 1);
+    if (sum == BASE_OK && pt->ap_logits)
+        sum = par_merge(pt->ap_logits, n_ap * n_out * sizeof *pt->ap_logits);
     pt->n_ap = (size_t)n[0];
     pt->n_ap_exact = (size_t)n[1];
     pt->ap_s_per_image = n_ap ? wall_s / (double)n_ap : 0.0;
     return par_agree(st != BASE_OK ? st : sum);
 }
 
-static base_status measure(fm_ctx *c, const char *spec, size_t n_test, size_t n_ap, fm_point *pt)
+static base_status measure(fm_ctx *c, const char *spec, size_t n_test, size_t n_ap, fm_point *pt,
+                           int keep_ap)
 {
     net_bitcfg *bits = NULL;
     exec_qmodel *qm = NULL;
@@ -362,11 +377,14 @@ static base_status measure(fm_ctx *c, const char *spec, size_t n_test, size_t n_
     pt->spec = spec;
     base_status st = resolve_bits(c->net, spec, &bits);
     if (st == BASE_OK)
-        st = fmnist_quantize(c->fm, bits, c->train, FM_N_CALIB, &qm);
+        st = c->o.model ? fmnist_quantize_onnx(c->net, bits, c->o.model, c->train, FM_N_CALIB, &qm)
+                        : fmnist_quantize(c->fm, bits, c->train, FM_N_CALIB, &qm);
     if (st == BASE_OK) {
         pt->logits = base_malloc(n_test * n_out * sizeof *pt->logits);
         margins = base_malloc(n_test * sizeof *margins);
-        if (!pt->logits || !margins)
+        if (keep_ap)
+            pt->ap_logits = base_calloc(n_ap * n_out + 1, sizeof *pt->ap_logits);
+        if (!pt->logits || !margins || (keep_ap && !pt->ap_logits))
             st = BASE_ERROR(BASE_ENOMEM, "out of memory");
     }
     st = par_agree(st); /* fmnist_logits is collective */
@@ -415,10 +433,10 @@ static base_status measure(fm_ctx *c, const char *spec, size_t n_test, size_t n_
 
 static int parse_opts(int argc, char **argv, fm_opts *o)
 {
-    static const char *const names[] = {"--data", "--weights", "--net",         "--bits",
-                                        "--out",  "--tech",    "--input-shape", NULL};
-    const char **slots[] = {&o->data_dir, &o->weights,  &o->net_arg,  &o->bits_arg,
-                            &o->out_dir,  &o->tech_arg, &o->shape_arg};
+    static const char *const names[] = {"--data", "--weights",     "--net",  "--bits",  "--out",
+                                        "--tech", "--input-shape", "--dump", "--model", NULL};
+    const char **slots[] = {&o->data_dir, &o->weights,   &o->net_arg, &o->bits_arg, &o->out_dir,
+                            &o->tech_arg, &o->shape_arg, &o->dump,    &o->model};
     static const char *const nums[] = {"--epochs", "--train", "--ap", "--test", NULL};
     double *nslots[] = {&o->epochs, &o->n_train, &o->n_ap, &o->n_test};
     static const double lim[] = {64, 1e8, 10000, 10000};
@@ -511,6 +529,8 @@ static void print_point(const fm_point *p)
            "bit-exact (%.3f s/image)  EDP %.4e J*s\n",
            p->spec, p->label, p->acc_pct, p->margin_median, p->margin_mean, p->low_margin_pct,
            p->n_ap_exact, p->n_ap, p->ap_s_per_image, p->edp_js);
+    if (!p->rivals_measured)
+        return;
     printf("%-18s own top-1:", "");
     for (int d = FMNIST_SPARQ; d < FMNIST_N_DESIGNS; d++)
         printf(" %s %6.2f%%", fmnist_design_name((fmnist_design)d), p->design_acc[d]);
@@ -526,6 +546,38 @@ static size_t test_count(const fm_ctx *c)
     return n_test;
 }
 
+/* --dump FILE (docs/FMNIST.md), little-endian: "APSIMLG" NUL, u32 version 1, u32 images,
+ * u32 classes, u32 AP images; the labels (u8 each); the reference logits (int32, images x
+ * classes); the AP's logits of the first AP images. */
+typedef struct fm_dump {
+    const fm_ctx *c;
+    const fm_point *pt;
+    size_t n_test;
+} fm_dump;
+
+static void put_u32(FILE *fp, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        fputc((int)((v >> (8 * i)) & 0xff), fp);
+}
+
+static base_status write_dump(FILE *fp, const void *ctx)
+{
+    const fm_dump *d = ctx;
+    const size_t n_out = exec_infer_out_elems(d->c->net);
+    fwrite("APSIMLG", 1, 8, fp);
+    put_u32(fp, 1);
+    put_u32(fp, (uint32_t)d->n_test);
+    put_u32(fp, (uint32_t)n_out);
+    put_u32(fp, (uint32_t)d->pt->n_ap);
+    fwrite(d->c->test->labels, 1, d->n_test, fp);
+    for (size_t i = 0; i < d->n_test * n_out; i++)
+        put_u32(fp, (uint32_t)d->pt->logits[i]);
+    for (size_t i = 0; i < d->pt->n_ap * n_out; i++)
+        put_u32(fp, (uint32_t)d->pt->ap_logits[i]);
+    return ferror(fp) ? BASE_ERROR(BASE_EIO, "%s: write error", d->c->o.dump) : BASE_OK;
+}
+
 static int cmd_eval(fm_ctx *c)
 {
     if (!c->o.bits_arg)
@@ -537,12 +589,19 @@ static int cmd_eval(fm_ctx *c)
     if (st == BASE_OK && !check_n_ap(c, n_test))
         return 2;
     if (st == BASE_OK)
-        st = measure(c, c->o.bits_arg, n_test, ap_count(c, n_test), &pt);
+        st = measure(c, c->o.bits_arg, n_test, ap_count(c, n_test), &pt, c->o.dump != NULL);
     if (st == BASE_OK) {
         printf("test images: %zu\n", n_test);
         print_point(&pt);
     }
+    fm_dump dump = {c, &pt, n_test};
+    if (st == BASE_OK && c->o.dump && par_rank() == 0)
+        st = base_write_atomic(c->o.dump, write_dump, &dump);
+    st = par_agree(st);
+    if (st == BASE_OK && c->o.dump)
+        printf("wrote %s\n", c->o.dump);
     base_free(pt.logits);
+    base_free(pt.ap_logits);
     if (st == BASE_OK && pt.n_ap_exact != pt.n_ap) {
         if (par_rank() == 0)
             fprintf(stderr, "apsim fmnist eval: error: AP output differs from the reference\n");
@@ -695,7 +754,7 @@ static int cmd_sweep(fm_ctx *c)
     if (st == BASE_OK && !check_n_ap(c, n_test))
         return 2;
     for (size_t i = 0; st == BASE_OK && i < N_SPECS; i++) {
-        st = measure(c, sweep_specs[i], n_test, ap_count(c, n_test), &pts[i]);
+        st = measure(c, sweep_specs[i], n_test, ap_count(c, n_test), &pts[i], 0);
         if (st == BASE_OK)
             print_point(&pts[i]);
         if (st == BASE_OK && pts[i].n_ap_exact != pts[i].n_ap)
@@ -747,6 +806,11 @@ int cli_fmnist(int argc, char **argv)
     c.o.rivals = 1;
     if (!parse_opts(argc - 1, argv + 1, &c.o) || !check_opts(&c.o))
         return usage();
+    if (c.o.model && strcmp(argv[0], "eval") != 0) {
+        fprintf(stderr, "apsim fmnist: error: --model is an option of eval only\n");
+        return 2;
+    }
+    c.o.rivals = !c.o.model; /* the rivals quantize the float weights themselves */
     int rc;
     if (strcmp(argv[0], "train") == 0)
         rc = cmd_train(&c);

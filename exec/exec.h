@@ -228,4 +228,42 @@ typedef struct exec_conf_counts {
  * failed, skipped or erroneous case to fp (NULL: silent). BASE_EIO if node_dir cannot be read. */
 base_status exec_onnx_conformance(const char *node_dir, FILE *fp, exec_conf_counts *counts);
 
+/* ---- ONNX export (exec_export.c, docs/ONNX.md "Export") --------------------------------
+ * The writer's description of qm (networks/net_onnx_write.c) into out, its layers in layers
+ * (net->n_layers entries, borrowing qm's weights and biases): a chain of conv (groups 1,
+ * requantized), relu, maxpool and flatten layers ending in a fc whose accumulators are the
+ * output, every width at most 8 bits. Each conv's float32 weight and output scales are the
+ * nearest to the real ones whose onnxruntime multiplier exec_export_multiplier is exactly its
+ * dyadic scale_b / 2^(pre_shift + shift). BASE_EUNSUPPORTED (a kind, a branch, grouped conv),
+ * BASE_ERANGE (a width above 8 bits), BASE_EINVAL (no input scale). */
+base_status exec_qmodel_export(const exec_qmodel *qm, net_qx_layer *layers, net_qexport *out);
+/* The kinds, chain and widths part of exec_qmodel_export alone (no scales needed). */
+base_status exec_qmodel_export_check(const exec_qmodel *qm);
+/* An export read back (apsim fmnist eval --model): qm's conv/fc weights, biases and weight
+ * scales and its input scale from the model at path (the initializers net_onnx_export names
+ * after the layers; fc weights transposed back). The requantizations are not in the file's
+ * integers: calibrate qm on the export's images, then exec_qmodel_check_onnx. BASE_ESHAPE (a
+ * tensor missing or of another shape), BASE_ERANGE (a weight wider than its w_bits), the
+ * export check's and the ONNX reader's errors. */
+base_status exec_qmodel_load_onnx(exec_qmodel *qm, const char *path);
+/* Every conv's float32 multiplier in the file equals the one qm's calibration gives
+ * (exec_export_target): the file and the calibration describe the same model. BASE_EINVAL
+ * naming the first layer that differs. */
+base_status exec_qmodel_check_onnx(const exec_qmodel *qm, const char *path);
+/* exec_qmodel_export, then net_onnx_export to path (atomically). */
+base_status exec_qmodel_export_onnx(const exec_qmodel *qm, const char *path);
+/* onnxruntime's requantization multiplier: x_scale * w_scale / y_scale in float32. */
+float exec_export_multiplier(float x_scale, float w_scale, float y_scale);
+/* The multiplier conv li's scales must give in float32: its dyadic scale_b / 2^S (S = pre_shift
+ * + shift) exactly, except for a conv followed by a relu with S + o <= 20 (o: its output bits),
+ * where it is that times (1 + 2^-(S + o)), rounded to float32: ties then round up, as apsim's
+ * half-up rounding does for the values a relu keeps, and nothing else moves (an output's
+ * distance from a rounding boundary is at least 2^-S, the nudge at most 2^-(S + 1)). */
+float exec_export_target(const exec_qmodel *qm, size_t li);
+/* The float32 weight and output scales nearest the real w_real and x_scale * w_real / m (the
+ * first found within 64 and 4 float32 steps) whose exec_export_multiplier with x_scale is
+ * exactly m. BASE_ERANGE when there is none. */
+base_status exec_export_scales(float x_scale, double w_real, float m, float *w_scale,
+                               float *y_scale);
+
 #endif /* EXEC_H */

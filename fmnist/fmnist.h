@@ -75,6 +75,9 @@ base_status fmnist_fmodel_save(const fmnist_fmodel *m, const char *path);
  * BASE_ENOMEM, and fmnist_fmodel_new's errors. */
 base_status fmnist_fmodel_load(const net_network *net, const char *path, fmnist_fmodel **out);
 
+/* Calibration images of `apsim fmnist` and `apsim export`: the first 1,000 training images. */
+#define FMNIST_N_CALIB 1000
+
 /* Real value of one input LSB at input_bits: pixels p map to x = 2p/255 - 1 in [-1, 1] and
  * x / scale is rounded to a signed input_bits integer. */
 double fmnist_input_scale(unsigned input_bits);
@@ -90,6 +93,14 @@ void fmnist_input(const fmnist_dataset *d, size_t first, size_t n, unsigned inpu
  * BASE_EINVAL. */
 base_status fmnist_quantize(const fmnist_fmodel *m, const net_bitcfg *bits,
                             const fmnist_dataset *calib, size_t n_calib, exec_qmodel **out);
+/* The model of `apsim export` read back from its ONNX file (exec_qmodel_load_onnx): its
+ * integer weights and biases, requantizations calibrated on the first n_calib images of calib
+ * as fmnist_quantize does (collective under MPI), and every multiplier checked against the
+ * file's scales (exec_qmodel_check_onnx): the same model as fmnist_quantize of the weights it
+ * was exported from, without them. bits must be the export's. Errors of those functions,
+ * BASE_EINVAL (another input scale), BASE_ENOMEM. */
+base_status fmnist_quantize_onnx(const net_network *net, const net_bitcfg *bits, const char *path,
+                                 const fmnist_dataset *calib, size_t n_calib, exec_qmodel **out);
 /* ---- Each design's own arithmetic (fmnist_rival.c, docs/FMNIST.md) ----
  * The AP and the rivals of accel/ on the same float model: Sparq and the bitwise systolic
  * array multiply exact sub-byte integers (the AP's result by construction); PoTAcc rounds

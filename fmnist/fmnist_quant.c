@@ -191,6 +191,47 @@ base_status fmnist_quantize_design(const fmnist_fmodel *m, const net_bitcfg *bit
     return BASE_OK;
 }
 
+base_status fmnist_quantize_onnx(const net_network *net, const net_bitcfg *bits, const char *path,
+                                 const fmnist_dataset *calib, size_t n_calib, exec_qmodel **out)
+{
+    *out = NULL;
+    n_calib = n_calib > calib->n_images ? calib->n_images : n_calib;
+    if (n_calib == 0 || calib->h != net->h_in || calib->w != net->w_in)
+        return BASE_ERROR(BASE_EINVAL, "calibration needs images of %dx%d", net->h_in, net->w_in);
+    exec_qmodel *qm = NULL;
+    base_status st = exec_qmodel_new(net, bits, &qm);
+    if (st == BASE_OK)
+        st = exec_qmodel_load_onnx(qm, path);
+    if (st == BASE_OK && (float)qm->in_scale != (float)fmnist_input_scale(bits->input_bits))
+        st = base_error_at(BASE_EINVAL, path, 0, 0,
+                           "input scale %.9g is not that of %u-bit Fashion-MNIST inputs",
+                           qm->in_scale, bits->input_bits);
+    int32_t *in = base_malloc(n_calib * (size_t)net->h_in * (size_t)net->w_in * sizeof *in);
+    if (st == BASE_OK && !in)
+        st = BASE_ERROR(BASE_ENOMEM, "out of memory reading %s", path);
+    st = par_agree(st); /* the shared calibration's collectives follow */
+    if (st == BASE_OK) {
+        /* The input scale as fmnist_quantize has it (the file holds its float32). */
+        qm->in_scale = fmnist_input_scale(bits->input_bits);
+        fmnist_input(calib, 0, n_calib, bits->input_bits, in);
+        size_t first, end;
+        par_block(n_calib, &first, &end);
+        base_status shared = BASE_OK;
+        st = exec_qmodel_calibrate_shared(qm, in + first * (size_t)net->h_in * (size_t)net->w_in,
+                                          end - first, NULL, NULL, share_max, &shared);
+        st = par_agree(st != BASE_OK ? st : shared);
+    }
+    if (st == BASE_OK)
+        st = exec_qmodel_check_onnx(qm, path);
+    base_free(in);
+    if (st != BASE_OK) {
+        exec_qmodel_free(qm);
+        return st;
+    }
+    *out = qm;
+    return BASE_OK;
+}
+
 base_status fmnist_logits(const exec_qmodel *qm, const fmnist_dataset *d, size_t n, int32_t *logits)
 {
     const net_network *net = qm->net;

@@ -399,4 +399,44 @@ base_status net_onnx_load_shape(const char *path, const net_input_shape *shape, 
  * net_bitcfg_resolve takes the spec "onnx" for this. */
 base_status net_onnx_bitcfg(const net_network *net, net_bitcfg **out);
 
+/* ---- Quantized ONNX export (networks/net_onnx_write.c; docs/ONNX.md "Export") -----------
+ * A plain description of a quantized chain network that exec/ fills from its integer model
+ * (exec_qmodel_export): signed integer tensors of at most 8 bits with zero point 0, one real
+ * scale per tensor. Written as QOperator ONNX (opset 13): QuantizeLinear of the float input,
+ * QLinearConv per requantizing conv (int8 in, int8 weights, int32 bias, int8 out), Clip(0, max)
+ * per relu, MaxPool, Flatten, and a last fc as MatMulInteger + Add (its int32 accumulators)
+ * followed by DequantizeLinear to float logits (output 0; the int32 accumulators: output 1). */
+typedef enum net_qx_op {
+    NET_QX_CONV,
+    NET_QX_RELU,
+    NET_QX_MAXPOOL,
+    NET_QX_FLATTEN,
+    NET_QX_FC
+} net_qx_op;
+
+typedef struct net_qx_layer {
+    net_qx_op op;
+    const char *name;        /* node name (borrowed) */
+    int c_in, c_out;         /* conv/fc channels (fc: c_in = K) */
+    int kh, kw, stride, pad; /* conv/maxpool window */
+    const int32_t *weight;   /* conv/fc: c_out x K, [oc][c][ky][kx], each in -128..127 */
+    const int32_t *bias;     /* conv/fc: c_out int32, or NULL */
+    float w_scale;           /* conv/fc: real value of one weight LSB */
+    float y_scale;           /* conv: real value of one output LSB; fc: of one accumulator LSB */
+    int relu_max;            /* relu: Clip's max, the top of its width (1..127) */
+} net_qx_layer;
+
+typedef struct net_qexport {
+    const char *name;     /* graph name */
+    int c_in, h_in, w_in; /* one image; the graph input is float 1 x C x H x W */
+    float in_scale;       /* QuantizeLinear's scale of the input */
+    size_t n_layers;
+    const net_qx_layer *layers;
+} net_qexport;
+
+/* Writes q as an ONNX model to path, atomically. BASE_EINVAL (an empty or malformed
+ * description: a weight outside int8, a fc that is not last, a last layer that is not a fc,
+ * a scale that is not positive), BASE_EIO (path not writable), BASE_ENOMEM. */
+base_status net_onnx_export(const net_qexport *q, const char *path);
+
 #endif /* NET_H */

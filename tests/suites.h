@@ -15,4 +15,5 @@
     X(infer_suite)                                                                                 \
     X(onnx_suite)                                                                                  \
     X(fmnist_suite)                                                                                \
+    X(export_suite)                                                                                \
     X(validation_suite)
