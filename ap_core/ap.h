@@ -181,7 +181,8 @@ typedef enum ap_width_rule {
     X(SHR_ROUND_S, "shr_round_s", 1, ACC, SHIFT, ACC, 1, shr_round)                                \
     X(COPY, "copy", 1, OPERAND, NONE, NONE, 0, copy)                                               \
     X(REDUCE_SUM_U, "reduce_sum_u", 1, ACC, NONE, ACC_A, 0, reduce_sum)                            \
-    X(REDUCE_SUM_S, "reduce_sum_s", 1, ACC, NONE, ACC_A, 1, reduce_sum)
+    X(REDUCE_SUM_S, "reduce_sum_s", 1, ACC, NONE, ACC_A, 1, reduce_sum)                            \
+    X(DIVMOD_U, "divmod_u", 2, OPERAND, OPERAND, NONE, 0, divmod)
 
 typedef enum ap_op {
 #define AP_OP_ENUM(name, ...) AP_OP_##name,
@@ -253,6 +254,18 @@ base_status ap_copy(ap_array *arr, ap_field a, ap_field d);
 base_status ap_reduce_sum(ap_array *arr, ap_field a, ap_field acc, ap_field tmp, unsigned carry_col,
                           bool is_signed);
 
+/* Unsigned division of every row at once: quot := num / den, rem := num % den, with
+ * quot.width == num.width and rem.width == den.width (each 1..AP_WIDTH_MAX; the widths of num
+ * and den may differ). Restoring division, bit-serial over num (most significant bit first):
+ * per numerator bit a compare of the partial remainder with den (the gt table), the quotient
+ * bit, and a subtraction of den guarded by it (docs/AP_MODEL.md). Division by zero (den = 0)
+ * gives quot = all ones (2^num.width - 1) and rem = num mod 2^den.width (= num when den is at
+ * least as wide), as the RISC-V M extension defines it. scratch_col is clobbered; num and den
+ * are kept. Cost: ap_op_cost(AP_OP_DIVMOD_U, num.width, den.width, 0, n_rows), passes
+ * n(6d + 2) for n = num.width, d = den.width. Fused arrays run it bit-identically. */
+base_status ap_divmod_u(ap_array *arr, ap_field num, ap_field den, ap_field quot, ap_field rem,
+                        unsigned scratch_col);
+
 /* The same tree within aligned groups of group_rows rows (a power of two up to n_rows, or
  * n_rows itself, which is ap_reduce_sum): row g * group_rows receives the sum of its group after
  * ceil(log2 group_rows) steps, so the cost is ap_op_cost(AP_OP_REDUCE_SUM_*, ..., group_rows)
@@ -284,10 +297,12 @@ typedef struct ap_cost {
  *   mac_*: width_a, width_b, width_acc = accumulator width;
  *   shr_round_*: width_a = source width (up to 32), width_b = shift, width_acc = destination;
  *   reduce_sum_*: width_a = source width (up to 32), width_acc = accumulator width; n_rows
- *   matters.
+ *   matters;
+ *   divmod_u: width_a = numerator width, width_b = denominator width.
  * n_rows >= 1. BASE_EINVAL for an unknown op or widths the op would reject.
  * written_cells_per_row is exact except: mul/mac with width_a + width_b > 16 (estimated from
- * 65,536 fixed pseudo-random pairs) and reduce_sum (a model, see docs/AP_MODEL.md). The
+ * 65,536 fixed pseudo-random pairs), divmod_u with width_a + width_b > 16 (2,048 pairs) and
+ * reduce_sum (a model, see docs/AP_MODEL.md). The
  * mul/mac expectations are memoised in static storage: not thread-safe on first use. */
 base_status ap_op_cost(ap_op op, unsigned width_a, unsigned width_b, unsigned width_acc,
                        size_t n_rows, ap_cost *out);

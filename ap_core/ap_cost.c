@@ -350,6 +350,31 @@ static void cost_reduce_sum(ap_cost *c, const ap_op_args *x)
     }
 }
 
+/* ap_divmod_program walked with counting steps: per LUT run its passes and columns, per clear
+ * one write; the expected pass cells come from the same program run on single rows
+ * (ap_divmod_written_cells). */
+static void count_lut(void *ctx, const ap_lut *t, const unsigned *col, const unsigned *guard)
+{
+    (void)col;
+    lut_passes(ctx, t, 1, guard ? 1u : 0u);
+}
+
+static void count_fill(void *ctx, unsigned n, const unsigned *cols, unsigned char value)
+{
+    (void)cols;
+    (void)value;
+    fills(ctx, 1, n);
+}
+
+static void cost_divmod(ap_cost *c, const ap_op_args *x)
+{
+    unsigned n = x->n, d = x->w;
+    ap_field num = {0, n}, den = {n, d}, quot = {n + d, n}, rem = {2u * n + d, d};
+    ap_prog p = {count_lut, count_fill, c};
+    ap_divmod_program(&p, num, den, quot, rem, 2u * (n + d));
+    c->written_cells_per_row += ap_divmod_written_cells(n, d);
+}
+
 /* ---- The op table ------------------------------------------------------------------------ */
 
 /* AP_OP_LIST as data, indexed by ap_op: a row whose program has no cost_<program> above does

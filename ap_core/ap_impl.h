@@ -120,6 +120,38 @@ extern const ap_lut ap_lut_abs_sign;
 extern const ap_lut *const ap_luts[];
 extern const unsigned ap_n_luts;
 
+/* Runs table t at one bit position: col[letter - 'A'] is the column bound to each slot letter,
+ * guard (or NULL) a column keyed 1 in every compare. Pass by pass, or recorded when fused. */
+void ap_lut_run(ap_array *arr, const ap_lut *t, const unsigned *col, const unsigned *guard);
+
+/* Validation shared by the ops (ap_ops.c): a width in 1..max (BASE_EINVAL); named fields inside
+ * the array (BASE_ERANGE) and pairwise disjoint (BASE_EOVERLAP). */
+typedef struct ap_region {
+    const char *name;
+    ap_field f;
+} ap_region;
+base_status ap_check_width(const char *op, const char *name, unsigned width, unsigned max);
+base_status ap_check_regions(const ap_array *arr, const char *op, const ap_region *r, unsigned n);
+
+/* ---- Programs written once (ap_div.c) ------------------------------------------------------
+ * An op whose program is a walk over its steps: the op runs the steps on an array, its closed
+ * form counts the same steps (ap_cost.c), and its expected written cells run them on one row. */
+typedef struct ap_prog {
+    /* table t at one bit position (col indexed by letter - 'A'), guarded or not */
+    void (*lut)(void *ctx, const ap_lut *t, const unsigned *col, const unsigned *guard);
+    /* an all-row write of value into n columns */
+    void (*fill)(void *ctx, unsigned n, const unsigned *cols, unsigned char value);
+    void *ctx;
+} ap_prog;
+
+/* The restoring division's steps (ap_divmod_u); fields already validated. */
+void ap_divmod_program(const ap_prog *p, ap_field num, ap_field den, ap_field quot, ap_field rem,
+                       unsigned scratch_col);
+/* Expected written cells per row of ap_divmod_u with an n-bit numerator and a d-bit
+ * denominator, uniformly random (all pairs when n + d <= 16, else a fixed sample); memoised,
+ * not thread-safe on first use. */
+double ap_divmod_written_cells(unsigned n, unsigned d);
+
 /* ---- The op table (AP_OP_LIST in ap.h), as data ----------------------------------------- */
 
 /* The cost arguments of one op, checked against the op's width rules. */

@@ -58,13 +58,18 @@ typedef struct slots {
 
 static void lut_run(ap_array *arr, const ap_lut *t, const slots *s, const unsigned *guard)
 {
+    ap_lut_run(arr, t, s->col, guard);
+}
+
+void ap_lut_run(ap_array *arr, const ap_lut *t, const unsigned *col, const unsigned *guard)
+{
     unsigned cc[AP_PASS_MAX], wc[AP_PASS_MAX];
     unsigned char key[AP_PASS_MAX], val[AP_PASS_MAX];
     for (unsigned p = 0; p < t->n_passes; p++) {
         const ap_lut_pass *lp = &t->pass[p];
         unsigned nc = 0, nw = 0;
         for (const char *c = lp->cmp, *k = lp->key; *c; c++, k++, nc++) {
-            cc[nc] = s->col[*c - 'A'];
+            cc[nc] = col[*c - 'A'];
             key[nc] = (unsigned char)(*k - '0');
         }
         if (guard) {
@@ -72,7 +77,7 @@ static void lut_run(ap_array *arr, const ap_lut *t, const slots *s, const unsign
             key[nc++] = 1;
         }
         for (const char *c = lp->wr, *v = lp->val; *c; c++, v++, nw++) {
-            wc[nw] = s->col[*c - 'A'];
+            wc[nw] = col[*c - 'A'];
             val[nw] = (unsigned char)(*v - '0');
         }
         if (arr->fuse)
@@ -81,7 +86,7 @@ static void lut_run(ap_array *arr, const ap_lut *t, const slots *s, const unsign
             ap_pass(arr, nc, cc, key, nw, wc, val);
     }
     if (arr->fuse)
-        ap_fuse_lut(arr, t, s->col, guard);
+        ap_fuse_lut(arr, t, col, guard);
 }
 
 /* Binds up to four slots; unused ones are passed as 0 with letter '\0'. */
@@ -118,12 +123,7 @@ static void fill_col(ap_array *arr, unsigned col, unsigned char value)
 
 /* ---- Validation ------------------------------------------------------------------------ */
 
-typedef struct region {
-    const char *name;
-    ap_field f;
-} region;
-
-static base_status check_width(const char *op, const char *name, unsigned width, unsigned max)
+base_status ap_check_width(const char *op, const char *name, unsigned width, unsigned max)
 {
     if (width == 0 || width > max)
         return BASE_ERROR(BASE_EINVAL, "ap %s: width %u of %s is not in 1..%u", op, width, name,
@@ -131,7 +131,7 @@ static base_status check_width(const char *op, const char *name, unsigned width,
     return BASE_OK;
 }
 
-static base_status check_regions(const ap_array *arr, const char *op, const region *r, unsigned n)
+base_status ap_check_regions(const ap_array *arr, const char *op, const ap_region *r, unsigned n)
 {
     for (unsigned i = 0; i < n; i++) {
         if (!ap_cols_inside(arr, r[i].f.col, r[i].f.width))
@@ -164,8 +164,8 @@ static ap_field col1(unsigned col)
 
 static base_status check_pair(const char *op, ap_field a, ap_field b)
 {
-    TRY(check_width(op, "a", a.width, AP_WIDTH_MAX));
-    TRY(check_width(op, "b", b.width, AP_WIDTH_MAX));
+    TRY(ap_check_width(op, "a", a.width, AP_WIDTH_MAX));
+    TRY(ap_check_width(op, "b", b.width, AP_WIDTH_MAX));
     if (a.width != b.width)
         return BASE_ERROR(BASE_EINVAL, "ap %s: widths of a (%u) and b (%u) differ", op, a.width,
                           b.width);
@@ -186,8 +186,8 @@ static void run_inplace(ap_array *arr, const ap_lut *t, ap_field a, ap_field b, 
 base_status ap_add(ap_array *arr, ap_field a, ap_field b, unsigned carry_col)
 {
     TRY(check_pair("add", a, b));
-    region r[] = {{"a", a}, {"b", b}, {"carry column", col1(carry_col)}};
-    TRY(check_regions(arr, "add", r, 3));
+    ap_region r[] = {{"a", a}, {"b", b}, {"carry column", col1(carry_col)}};
+    TRY(ap_check_regions(arr, "add", r, 3));
     run_inplace(arr, &ap_lut_add, a, b, carry_col);
     ap_fuse_flush(arr);
     return BASE_OK;
@@ -196,8 +196,8 @@ base_status ap_add(ap_array *arr, ap_field a, ap_field b, unsigned carry_col)
 base_status ap_sub(ap_array *arr, ap_field a, ap_field b, unsigned borrow_col)
 {
     TRY(check_pair("sub", a, b));
-    region r[] = {{"a", a}, {"b", b}, {"borrow column", col1(borrow_col)}};
-    TRY(check_regions(arr, "sub", r, 3));
+    ap_region r[] = {{"a", a}, {"b", b}, {"borrow column", col1(borrow_col)}};
+    TRY(ap_check_regions(arr, "sub", r, 3));
     run_inplace(arr, &ap_lut_sub, a, b, borrow_col);
     ap_fuse_flush(arr);
     return BASE_OK;
@@ -205,9 +205,9 @@ base_status ap_sub(ap_array *arr, ap_field a, ap_field b, unsigned borrow_col)
 
 base_status ap_neg(ap_array *arr, ap_field a, unsigned flag_col)
 {
-    TRY(check_width("neg", "a", a.width, AP_WIDTH_MAX));
-    region r[] = {{"a", a}, {"flag column", col1(flag_col)}};
-    TRY(check_regions(arr, "neg", r, 2));
+    TRY(ap_check_width("neg", "a", a.width, AP_WIDTH_MAX));
+    ap_region r[] = {{"a", a}, {"flag column", col1(flag_col)}};
+    TRY(ap_check_regions(arr, "neg", r, 2));
     fill_col(arr, flag_col, 0);
     for (unsigned i = 0; i < a.width; i++) {
         slots s = bind('A', a.col + i, 'F', flag_col, 0, 0, 0, 0);
@@ -223,8 +223,8 @@ base_status ap_add_oop(ap_array *arr, ap_field a, ap_field b, ap_field s, unsign
     if (s.width != a.width)
         return BASE_ERROR(BASE_EINVAL, "ap add_oop: width of s (%u) differs from a and b (%u)",
                           s.width, a.width);
-    region r[] = {{"a", a}, {"b", b}, {"s", s}, {"carry column", col1(carry_col)}};
-    TRY(check_regions(arr, "add_oop", r, 4));
+    ap_region r[] = {{"a", a}, {"b", b}, {"s", s}, {"carry column", col1(carry_col)}};
+    TRY(ap_check_regions(arr, "add_oop", r, 4));
     fill_field(arr, s, carry_col, true, 0);
     for (unsigned i = 0; i < a.width; i++) {
         slots sl = bind('A', a.col + i, 'B', b.col + i, 'C', carry_col, 'S', s.col + i);
@@ -236,12 +236,12 @@ base_status ap_add_oop(ap_array *arr, ap_field a, ap_field b, ap_field s, unsign
 
 base_status ap_copy(ap_array *arr, ap_field a, ap_field d)
 {
-    TRY(check_width("copy", "a", a.width, AP_WIDTH_MAX));
+    TRY(ap_check_width("copy", "a", a.width, AP_WIDTH_MAX));
     if (d.width != a.width)
         return BASE_ERROR(BASE_EINVAL, "ap copy: width of d (%u) differs from a (%u)", d.width,
                           a.width);
-    region r[] = {{"a", a}, {"d", d}};
-    TRY(check_regions(arr, "copy", r, 2));
+    ap_region r[] = {{"a", a}, {"d", d}};
+    TRY(ap_check_regions(arr, "copy", r, 2));
     fill_field(arr, d, 0, false, 0);
     for (unsigned i = 0; i < a.width; i++) {
         slots s = bind('A', a.col + i, 'D', d.col + i, 0, 0, 0, 0);
@@ -285,13 +285,13 @@ static void mul_core(ap_array *arr, ap_field a, ap_field b, ap_field p, unsigned
 base_status ap_mul(ap_array *arr, ap_field a, ap_field b, ap_field p, unsigned carry_col,
                    bool is_signed)
 {
-    TRY(check_width("mul", "a", a.width, AP_WIDTH_MAX));
-    TRY(check_width("mul", "b", b.width, AP_WIDTH_MAX));
+    TRY(ap_check_width("mul", "a", a.width, AP_WIDTH_MAX));
+    TRY(ap_check_width("mul", "b", b.width, AP_WIDTH_MAX));
     if (p.width != a.width + b.width)
         return BASE_ERROR(BASE_EINVAL, "ap mul: product width %u is not %u + %u", p.width, a.width,
                           b.width);
-    region r[] = {{"a", a}, {"b", b}, {"p", p}, {"carry column", col1(carry_col)}};
-    TRY(check_regions(arr, "mul", r, 4));
+    ap_region r[] = {{"a", a}, {"b", b}, {"p", p}, {"carry column", col1(carry_col)}};
+    TRY(ap_check_regions(arr, "mul", r, 4));
     mul_core(arr, a, b, p, carry_col, is_signed);
     ap_fuse_flush(arr);
     return BASE_OK;
@@ -300,19 +300,19 @@ base_status ap_mul(ap_array *arr, ap_field a, ap_field b, ap_field p, unsigned c
 base_status ap_mac(ap_array *arr, ap_field a, ap_field b, ap_field acc, ap_field tmp,
                    unsigned carry_col, bool is_signed)
 {
-    TRY(check_width("mac", "a", a.width, AP_WIDTH_MAX));
-    TRY(check_width("mac", "b", b.width, AP_WIDTH_MAX));
+    TRY(ap_check_width("mac", "a", a.width, AP_WIDTH_MAX));
+    TRY(ap_check_width("mac", "b", b.width, AP_WIDTH_MAX));
     unsigned wp = a.width + b.width;
-    TRY(check_width("mac", "acc", acc.width, AP_ACC_WIDTH_MAX));
+    TRY(ap_check_width("mac", "acc", acc.width, AP_ACC_WIDTH_MAX));
     if (acc.width < wp)
         return BASE_ERROR(BASE_EINVAL, "ap mac: accumulator width %u is below the product width %u",
                           acc.width, wp);
     if (tmp.width != wp)
         return BASE_ERROR(BASE_EINVAL, "ap mac: tmp width %u is not %u + %u", tmp.width, a.width,
                           b.width);
-    region r[] = {
+    ap_region r[] = {
         {"a", a}, {"b", b}, {"acc", acc}, {"tmp", tmp}, {"carry column", col1(carry_col)}};
-    TRY(check_regions(arr, "mac", r, 5));
+    TRY(ap_check_regions(arr, "mac", r, 5));
     mul_core(arr, a, b, tmp, carry_col, is_signed);
     /* The product is added with zero extension (half adds of the carry) or sign extension
      * (full adds of the product's sign bit); mul_core leaves the carry clear. */
@@ -333,8 +333,8 @@ base_status ap_mac(ap_array *arr, ap_field a, ap_field b, ap_field acc, ap_field
 static base_status check_cmp(ap_array *arr, const char *op, ap_field a, ap_field b, unsigned f)
 {
     TRY(check_pair(op, a, b));
-    region r[] = {{"a", a}, {"b", b}, {"flag column", col1(f)}};
-    return check_regions(arr, op, r, 3);
+    ap_region r[] = {{"a", a}, {"b", b}, {"flag column", col1(f)}};
+    return ap_check_regions(arr, op, r, 3);
 }
 
 static void gt_core(ap_array *arr, ap_field a, ap_field b, unsigned f, bool is_signed)
@@ -380,9 +380,9 @@ base_status ap_max(ap_array *arr, ap_field a, ap_field b, unsigned flag_col, boo
 
 base_status ap_relu(ap_array *arr, ap_field a)
 {
-    TRY(check_width("relu", "a", a.width, AP_WIDTH_MAX));
-    region r[] = {{"a", a}};
-    TRY(check_regions(arr, "relu", r, 1));
+    TRY(ap_check_width("relu", "a", a.width, AP_WIDTH_MAX));
+    ap_region r[] = {{"a", a}};
+    TRY(ap_check_regions(arr, "relu", r, 1));
     /* One pass: rows whose sign bit is set clear every bit of the field. */
     unsigned sign = a.col + a.width - 1, cols[AP_WIDTH_MAX];
     unsigned char one = 1, zeros[AP_WIDTH_MAX] = {0};
@@ -395,9 +395,9 @@ base_status ap_relu(ap_array *arr, ap_field a)
 
 base_status ap_abs(ap_array *arr, ap_field a, unsigned flag_col)
 {
-    TRY(check_width("abs", "a", a.width, AP_WIDTH_MAX));
-    region r[] = {{"a", a}, {"flag column", col1(flag_col)}};
-    TRY(check_regions(arr, "abs", r, 2));
+    TRY(ap_check_width("abs", "a", a.width, AP_WIDTH_MAX));
+    ap_region r[] = {{"a", a}, {"flag column", col1(flag_col)}};
+    TRY(ap_check_regions(arr, "abs", r, 2));
     unsigned sign = a.col + a.width - 1;
     fill_col(arr, flag_col, 0);
     for (unsigned i = 0; i + 1 < a.width; i++) {
@@ -413,13 +413,13 @@ base_status ap_abs(ap_array *arr, ap_field a, unsigned flag_col)
 base_status ap_shr_round(ap_array *arr, ap_field a, unsigned shift, ap_field d, unsigned carry_col,
                          bool is_signed)
 {
-    TRY(check_width("shr_round", "a", a.width, AP_ACC_WIDTH_MAX));
-    TRY(check_width("shr_round", "d", d.width, AP_ACC_WIDTH_MAX));
+    TRY(ap_check_width("shr_round", "a", a.width, AP_ACC_WIDTH_MAX));
+    TRY(ap_check_width("shr_round", "d", d.width, AP_ACC_WIDTH_MAX));
     if (shift == 0 || shift >= a.width)
         return BASE_ERROR(BASE_EINVAL, "ap shr_round: shift %u is not in 1..%u", shift,
                           a.width - 1);
-    region r[] = {{"a", a}, {"d", d}, {"carry column", col1(carry_col)}};
-    TRY(check_regions(arr, "shr_round", r, 3));
+    ap_region r[] = {{"a", a}, {"d", d}, {"carry column", col1(carry_col)}};
+    TRY(ap_check_regions(arr, "shr_round", r, 3));
     unsigned k = a.width - shift;
     fill_field(arr, d, carry_col, true, 0);
     /* d := a >> shift (extended), carry := bit shift-1 of a, then d += carry. */
@@ -453,16 +453,16 @@ base_status ap_reduce_sum_groups(ap_array *arr, ap_field a, ap_field acc, ap_fie
                           "ap reduce_sum: group of %zu rows is neither a power of two up to %zu "
                           "nor %zu",
                           group_rows, arr->n_rows, arr->n_rows);
-    TRY(check_width("reduce_sum", "a", a.width, AP_ACC_WIDTH_MAX));
-    TRY(check_width("reduce_sum", "acc", acc.width, AP_ACC_WIDTH_MAX));
+    TRY(ap_check_width("reduce_sum", "a", a.width, AP_ACC_WIDTH_MAX));
+    TRY(ap_check_width("reduce_sum", "acc", acc.width, AP_ACC_WIDTH_MAX));
     if (acc.width < a.width)
         return BASE_ERROR(BASE_EINVAL, "ap reduce_sum: accumulator width %u is below a's %u",
                           acc.width, a.width);
     if (tmp.width != acc.width)
         return BASE_ERROR(BASE_EINVAL, "ap reduce_sum: tmp width %u differs from acc's %u",
                           tmp.width, acc.width);
-    region r[] = {{"a", a}, {"acc", acc}, {"tmp", tmp}, {"carry column", col1(carry_col)}};
-    TRY(check_regions(arr, "reduce_sum", r, 4));
+    ap_region r[] = {{"a", a}, {"acc", acc}, {"tmp", tmp}, {"carry column", col1(carry_col)}};
+    TRY(ap_check_regions(arr, "reduce_sum", r, 4));
     fill_field(arr, acc, 0, false, 0);
     for (unsigned i = 0; i < acc.width && (i < a.width || is_signed); i++) {
         unsigned src = a.col + (i < a.width ? i : a.width - 1);

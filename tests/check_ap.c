@@ -610,6 +610,74 @@ START_TEST(test_array_word_kernel_matches_simd)
 }
 END_TEST
 
+/* ---- Division ------------------------------------------------------------------------------ */
+
+/* quot and rem of every row against C's / and % (division by zero: quot all ones, rem = num mod
+ * 2^d), counters against the closed form; written cells exactly when the rows hold every pair
+ * once (tol 0), else within tol. Fields: num at 0, den at n, quot at n + d, rem at 2n + d, the
+ * scratch column after them. */
+static void check_divmod(unsigned n, unsigned d, size_t n_rows, double tol)
+{
+    bench_rows r = rows_new(n, d, n_rows, 2u * (n + d) + 1u);
+    ck_assert_int_eq(
+        ap_divmod_u(r.arr, fld(0, n), fld(n, d), fld(n + d, n), fld(2 * n + d, d), 2u * (n + d)),
+        BASE_OK);
+    check_cost(r.arr, AP_OP_DIVMOD_U, n, d, 0, tol);
+    store(&r, fld(n + d, n), r.out);
+    store(&r, fld(2 * n + d, d), r.out2);
+    for (size_t i = 0; i < r.n; i++) {
+        uint32_t a = r.a[i], b = r.b[i];
+        ROW_EQ(r.out[i], b ? a / b : mask(n));
+        ROW_EQ(r.out2[i], b ? a % b : a & mask(d));
+    }
+    /* num and den are kept */
+    store(&r, fld(0, n), r.out);
+    store(&r, fld(n, d), r.out2);
+    for (size_t i = 0; i < r.n; i++) {
+        ROW_EQ(r.out[i], r.a[i]);
+        ROW_EQ(r.out2[i], r.b[i]);
+    }
+    rows_free(&r);
+}
+
+START_TEST(test_divmod_all_pairs)
+{
+    check_divmod((unsigned)_i % 8u + 1u, (unsigned)_i / 8u + 1u, 0, 0);
+}
+END_TEST
+
+START_TEST(test_divmod_random_wide)
+{
+    static const unsigned w[][2] = {{9, 4}, {12, 12}, {16, 16}, {16, 3}, {5, 16}, {16, 1}};
+    rng_state = 17u + (uint64_t)_i;
+    check_divmod(w[_i][0], w[_i][1], RANDOM_ROWS, RANDOM_TOL);
+}
+END_TEST
+
+START_TEST(test_divmod_cost_by_hand)
+{
+    /* 8 / 8 bits: per numerator bit d gt runs (2 passes, 3 columns), one copy (1 pass), d
+     * guarded sub runs (4 passes, 4 columns), two clears of the scratch column; before them a
+     * clear of quot and rem (16 columns) and 8 copies of num: passes 8 (6 x 8 + 2) = 400,
+     * writes 400 + 1 + 16 = 417, compared columns 8 + 8 (8 x 6 + 1 + 8 x 16) = 1424, written
+     * columns 16 + 16 + 8 + 8 (8 x 2 + 1 + 8 x 6) = 560. */
+    ap_cost c;
+    ck_assert_int_eq(ap_op_cost(AP_OP_DIVMOD_U, 8, 8, 0, 64, &c), BASE_OK);
+    ck_assert_uint_eq(c.n_passes, 400);
+    ck_assert_uint_eq(c.n_writes, 417);
+    ck_assert_uint_eq(c.compared_cols, 1424);
+    ck_assert_uint_eq(c.written_cols, 560);
+    for (unsigned n = 1; n <= AP_WIDTH_MAX; n += 5)
+        for (unsigned d = 1; d <= AP_WIDTH_MAX; d += 3) {
+            ck_assert_int_eq(ap_op_cost(AP_OP_DIVMOD_U, n, d, 0, 1, &c), BASE_OK);
+            ck_assert_uint_eq(c.n_passes, (uint64_t)n * (6u * d + 2u));
+            ck_assert_uint_eq(c.n_writes, c.n_passes + 1u + 2u * n);
+        }
+    ck_assert_int_eq(ap_op_cost(AP_OP_DIVMOD_U, 8, 0, 0, 64, &c), BASE_EINVAL);
+    ck_assert_int_eq(ap_op_cost(AP_OP_DIVMOD_U, 8, 8, 16, 64, &c), BASE_EINVAL);
+}
+END_TEST
+
 /* ---- Costs and names ------------------------------------------------------------------------- */
 
 START_TEST(test_cost_pass_counts_per_bit)
@@ -817,6 +885,8 @@ static base_status run_op(ap_array *arr, ap_op op, unsigned wa, unsigned wb, uns
     case AP_OP_REDUCE_SUM_U:
     case AP_OP_REDUCE_SUM_S:
         return ap_reduce_sum(arr, a, acc, fld(120, wacc), c, sg);
+    case AP_OP_DIVMOD_U:
+        return ap_divmod_u(arr, a, bw, fld(80, wa), fld(120, wb), c);
     case AP_OP_COUNT:
     default:
         return BASE_EINVAL;
@@ -1135,6 +1205,19 @@ START_TEST(test_op_errors)
     ck_assert_int_eq(ap_shr_round(arr, a, 2, fld(20, 8), 25, false), BASE_EOVERLAP);
     ck_assert_int_eq(ap_reduce_sum(arr, a, fld(20, 16), fld(30, 16), 60, false), BASE_EOVERLAP);
     ck_assert_int_eq(ap_add_oop(arr, a, b, fld(15, 8), 30), BASE_EOVERLAP);
+    /* division: widths, quot and rem widths, outside, overlap */
+    ck_assert_int_eq(ap_divmod_u(arr, fld(0, 0), b, fld(20, 0), fld(30, 8), 40), BASE_EINVAL);
+    ck_assert_int_eq(ap_divmod_u(arr, a, fld(8, AP_WIDTH_MAX + 1u), fld(20, 8), fld(30, 8), 79),
+                     BASE_EINVAL);
+    ck_assert_int_eq(ap_divmod_u(arr, a, b, fld(20, 7), fld(30, 8), 40), BASE_EINVAL);
+    ck_assert_str_eq(base_last_error(),
+                     "error: ap divmod_u: width of quot (7) differs from num (8)");
+    ck_assert_int_eq(ap_divmod_u(arr, a, b, fld(20, 8), fld(30, 4), 40), BASE_EINVAL);
+    ck_assert_int_eq(ap_divmod_u(arr, a, b, fld(20, 8), fld(75, 8), 40), BASE_ERANGE);
+    ck_assert_int_eq(ap_divmod_u(arr, a, b, fld(20, 8), fld(30, 8), 80), BASE_ERANGE);
+    ck_assert_int_eq(ap_divmod_u(arr, a, b, fld(20, 8), fld(25, 8), 40), BASE_EOVERLAP);
+    ck_assert_int_eq(ap_divmod_u(arr, a, b, fld(20, 8), fld(30, 8), 3), BASE_EOVERLAP);
+    ck_assert_str_eq(base_last_error(), "error: ap divmod_u: num and scratch column overlap");
     /* nothing ran */
     ap_counters k;
     ap_array_counters(arr, &k);
@@ -1303,6 +1386,13 @@ Suite *ap_suite(void)
     tcase_add_loop_test(tc, test_mac_all_pairs, 0, 64);
     tcase_add_loop_test(tc, test_mac_all_pairs_all_acc, 0, 9);
     tcase_add_loop_test(tc, test_mac_random_wide, 9, 17);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("div");
+    tcase_set_timeout(tc, 120);
+    tcase_add_loop_test(tc, test_divmod_all_pairs, 0, 64);
+    tcase_add_loop_test(tc, test_divmod_random_wide, 0, 6);
+    tcase_add_test(tc, test_divmod_cost_by_hand);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("reduce");
