@@ -315,11 +315,16 @@ void ap_fuse_lut(ap_array *arr, const ap_lut *t, const unsigned *col, const unsi
 
 void ap_fuse_fill(ap_array *arr, unsigned n, const unsigned *cols, unsigned char value)
 {
-    step *s = next_step(arr);
-    s->c = NULL;
-    s->n_cols = (unsigned char)n;
-    s->value = value;
-    memcpy(s->col, cols, n * sizeof *cols);
+    /* A wider clear (divmod_u's quotient and remainder) is recorded as several steps; it is
+     * still one write in the counters (ap_fill). */
+    for (unsigned k = 0; k < n; k += AP_PASS_MAX) {
+        unsigned m = n - k < AP_PASS_MAX ? n - k : AP_PASS_MAX;
+        step *s = next_step(arr);
+        s->c = NULL;
+        s->n_cols = (unsigned char)m;
+        s->value = value;
+        memcpy(s->col, cols + k, m * sizeof *cols);
+    }
 }
 
 /* ---- Running ------------------------------------------------------------------------------- */

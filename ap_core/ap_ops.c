@@ -287,6 +287,9 @@ base_status ap_mul(ap_array *arr, ap_field a, ap_field b, ap_field p, unsigned c
 {
     TRY(ap_check_width("mul", "a", a.width, AP_WIDTH_MAX));
     TRY(ap_check_width("mul", "b", b.width, AP_WIDTH_MAX));
+    if (a.width + b.width > AP_WIDTH_MAX)
+        return BASE_ERROR(BASE_EINVAL, "ap mul: product width %u + %u exceeds %u", a.width, b.width,
+                          AP_WIDTH_MAX);
     if (p.width != a.width + b.width)
         return BASE_ERROR(BASE_EINVAL, "ap mul: product width %u is not %u + %u", p.width, a.width,
                           b.width);
