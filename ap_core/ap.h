@@ -12,9 +12,13 @@
 
 #include "base/base.h"
 
-/* Widest operand field of an arithmetic op, and widest accumulator field. */
-#define AP_WIDTH_MAX     16u
+/* Widest operand field of an arithmetic op (the AP is bit-serial: any width runs; 64 holds
+ * ONNX's widest integers), and widest accumulator field (the inference paths keep 32-bit
+ * accumulators). A product (ap_mul) is at most AP_WIDTH_MAX bits wide. */
+#define AP_WIDTH_MAX     64u
 #define AP_ACC_WIDTH_MAX 32u
+/* Widest input of a table lookup (ap_lookup): its table has 2^width entries. */
+#define AP_LOOKUP_WIDTH_MAX 16u
 
 typedef struct ap_array ap_array;
 
@@ -132,7 +136,9 @@ base_status ap_array_word_read(ap_array *arr, size_t row, ap_field f, uint32_t *
 base_status ap_array_plane_write(ap_array *arr, unsigned col, const uint64_t *bits, size_t n_words);
 base_status ap_array_plane_read(ap_array *arr, unsigned col, uint64_t *bits, size_t n_words);
 /* Bulk 2D load/store of a field (width 1..32) for rows 0..n_values-1 (n_values <= n_rows;
- * a load clears the field in the remaining rows): f.width plane writes/reads. */
+ * a load clears the field in the remaining rows): f.width plane writes/reads. The ..64
+ * variants take 64-bit values and fields of width 1..64 (AP_WIDTH_MAX operands), with the
+ * same counters and errors. */
 base_status ap_array_field_load(ap_array *arr, ap_field f, const uint32_t *values, size_t n_values);
 /* The same load with the values produced on the way, 64 rows at a time: fn(ctx, r0, n, out)
  * writes the values of rows r0 .. r0 + n - 1 (n <= 64) into out. No values array is needed,
@@ -141,6 +147,9 @@ typedef void (*ap_values_fn)(void *ctx, size_t r0, size_t n, uint32_t *out);
 base_status ap_array_field_load_fn(ap_array *arr, ap_field f, ap_values_fn fn, void *ctx,
                                    size_t n_values);
 base_status ap_array_field_store(ap_array *arr, ap_field f, uint32_t *values, size_t n_values);
+base_status ap_array_field_load64(ap_array *arr, ap_field f, const uint64_t *values,
+                                  size_t n_values);
+base_status ap_array_field_store64(ap_array *arr, ap_field f, uint64_t *values, size_t n_values);
 
 /* ---- Operations: one table, enum values and names come from it ------------------------ */
 
@@ -151,7 +160,9 @@ typedef enum ap_width_rule {
     AP_WIDTH_ACC,     /* an accumulator width, 1..AP_ACC_WIDTH_MAX */
     AP_WIDTH_SHIFT,   /* a shift, 1..width_a - 1 */
     AP_WIDTH_ACC_AB,  /* an accumulator of width_a + width_b .. AP_ACC_WIDTH_MAX */
-    AP_WIDTH_ACC_A    /* an accumulator of width_a .. AP_ACC_WIDTH_MAX */
+    AP_WIDTH_ACC_A,   /* an accumulator of width_a .. AP_ACC_WIDTH_MAX */
+    AP_WIDTH_FACTOR,  /* a second factor, 1..AP_WIDTH_MAX - width_a (the product fits) */
+    AP_WIDTH_KEY      /* a table lookup's input, 1..AP_LOOKUP_WIDTH_MAX */
 } ap_width_rule;
 
 /* The op table, one row per op:
@@ -166,8 +177,8 @@ typedef enum ap_width_rule {
     X(SUB, "sub", 2, OPERAND, NONE, NONE, 0, sub)                                                  \
     X(NEG, "neg", 1, OPERAND, NONE, NONE, 0, neg)                                                  \
     X(ADD_OOP, "add_oop", 2, OPERAND, NONE, NONE, 0, add_oop)                                      \
-    X(MUL_U, "mul_u", 2, OPERAND, OPERAND, NONE, 0, mul)                                           \
-    X(MUL_S, "mul_s", 2, OPERAND, OPERAND, NONE, 1, mul)                                           \
+    X(MUL_U, "mul_u", 2, OPERAND, FACTOR, NONE, 0, mul)                                            \
+    X(MUL_S, "mul_s", 2, OPERAND, FACTOR, NONE, 1, mul)                                            \
     X(MAC_U, "mac_u", 2, OPERAND, OPERAND, ACC_AB, 0, mac)                                         \
     X(MAC_S, "mac_s", 2, OPERAND, OPERAND, ACC_AB, 1, mac)                                         \
     X(GT_U, "gt_u", 2, OPERAND, NONE, NONE, 0, gt)                                                 \
@@ -183,9 +194,9 @@ typedef enum ap_width_rule {
     X(REDUCE_SUM_U, "reduce_sum_u", 1, ACC, NONE, ACC_A, 0, reduce_sum)                            \
     X(REDUCE_SUM_S, "reduce_sum_s", 1, ACC, NONE, ACC_A, 1, reduce_sum)                            \
     X(DIVMOD_U, "divmod_u", 2, OPERAND, OPERAND, NONE, 0, divmod)                                  \
-    X(LOOKUP, "lookup", 1, OPERAND, NONE, ACC, 0, lookup)                                          \
-    X(REDUCE_MAX_U, "reduce_max_u", 1, OPERAND, NONE, NONE, 0, reduce_max)                         \
-    X(REDUCE_MAX_S, "reduce_max_s", 1, OPERAND, NONE, NONE, 1, reduce_max)                         \
+    X(LOOKUP, "lookup", 1, KEY, NONE, ACC, 0, lookup)                                              \
+    X(REDUCE_MAX_U, "reduce_max_u", 1, ACC, NONE, NONE, 0, reduce_max)                             \
+    X(REDUCE_MAX_S, "reduce_max_s", 1, ACC, NONE, NONE, 1, reduce_max)                             \
     X(BROADCAST, "broadcast", 1, ACC, NONE, NONE, 0, broadcast)
 
 typedef enum ap_op {
@@ -208,7 +219,7 @@ typedef enum ap_width_arg { AP_ARG_WIDTH_A, AP_ARG_WIDTH_B, AP_ARG_WIDTH_ACC } a
 /* The op's rule for one cost argument; AP_WIDTH_NONE for an op or argument outside the enums. */
 ap_width_rule ap_op_width_rule(ap_op op, ap_width_arg arg);
 
-/* All ops below validate their fields: operand widths 1..16 (BASE_EINVAL), accumulators up
+/* All ops below validate their fields: operand widths 1..64 (BASE_EINVAL), accumulators up
  * to 32, fields and single columns inside the array (BASE_ERANGE), all fields and columns of
  * one call pairwise disjoint (BASE_EOVERLAP). Work columns (carry/flag) are clobbered. The
  * tag register is left unspecified. Rows never interact except in ap_reduce_sum and
@@ -224,7 +235,7 @@ base_status ap_sub(ap_array *arr, ap_field a, ap_field b, unsigned borrow_col);
 base_status ap_neg(ap_array *arr, ap_field a, unsigned flag_col);
 /* s := a + b (mod 2^n), all three of width n; carry_col ends holding the carry out. */
 base_status ap_add_oop(ap_array *arr, ap_field a, ap_field b, ap_field s, unsigned carry_col);
-/* p := a * b, p.width == a.width + b.width, unsigned or two's complement. */
+/* p := a * b, p.width == a.width + b.width <= AP_WIDTH_MAX, unsigned or two's complement. */
 base_status ap_mul(ap_array *arr, ap_field a, ap_field b, ap_field p, unsigned carry_col,
                    bool is_signed);
 /* acc := acc + a * b (mod 2^acc.width), a.width + b.width <= acc.width <= 32; tmp (width
@@ -321,7 +332,7 @@ typedef struct ap_cost {
  * and their limits, the program counts the passes of the op's LUTs. Arguments per op (unused
  * ones must be 0):
  *   add, sub, neg, add_oop, copy, gt_*, eq, max_*, relu, abs: width_a = operand width;
- *   mul_*: width_a, width_b = operand widths;
+ *   mul_*: width_a, width_b = operand widths (width_a + width_b <= 64);
  *   mac_*: width_a, width_b, width_acc = accumulator width;
  *   shr_round_*: width_a = source width (up to 32), width_b = shift, width_acc = destination;
  *   reduce_sum_*: width_a = source width (up to 32), width_acc = accumulator width; n_rows

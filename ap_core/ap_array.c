@@ -788,6 +788,69 @@ base_status ap_array_field_load_fn(ap_array *arr, ap_field f, ap_values_fn fn, v
     return field_load(arr, f, &src, n_values);
 }
 
+/* 64-bit values: the low and high 32 bits of each value produced 64 rows at a time into the
+ * 32-bit load (its gather fast paths), as two fields. */
+typedef struct half_src {
+    const uint64_t *values;
+    unsigned shift;
+} half_src;
+
+static void half_values(void *ctx, size_t r0, size_t n, uint32_t *out)
+{
+    const half_src *h = ctx;
+    for (size_t i = 0; i < n; i++)
+        out[i] = (uint32_t)(h->values[r0 + i] >> h->shift);
+}
+
+static base_status check_field64(const ap_array *arr, ap_field f, size_t n_values, const char *what)
+{
+    if (f.width == 0 || f.width > AP_WIDTH_MAX)
+        return BASE_ERROR(BASE_EINVAL, "ap %s: field width %u is not in 1..%u", what, f.width,
+                          AP_WIDTH_MAX);
+    if (!ap_cols_inside(arr, f.col, f.width))
+        return BASE_ERROR(BASE_ERANGE,
+                          "ap %s: field at column %u of width %u outside the array (%u columns)",
+                          what, f.col, f.width, arr->n_cols);
+    if (n_values > arr->n_rows)
+        return BASE_ERROR(BASE_ERANGE, "ap %s: %zu values for %zu rows", what, n_values,
+                          arr->n_rows);
+    return BASE_OK;
+}
+
+base_status ap_array_field_load64(ap_array *arr, ap_field f, const uint64_t *values,
+                                  size_t n_values)
+{
+    base_status st = check_field64(arr, f, n_values, "field load");
+    if (st)
+        return st;
+    static const uint64_t none[1] = {0}; /* no values (n_values 0): never read */
+    half_src lo = {values ? values : none, 0}, hi = {values ? values : none, 32};
+    ap_field flo = {f.col, f.width < 32u ? f.width : 32u};
+    st = ap_array_field_load_fn(arr, flo, half_values, &lo, n_values);
+    if (st == BASE_OK && f.width > 32u)
+        st = ap_array_field_load_fn(arr, (ap_field){f.col + 32u, f.width - 32u}, half_values, &hi,
+                                    n_values);
+    return st;
+}
+
+base_status ap_array_field_store64(ap_array *arr, ap_field f, uint64_t *values, size_t n_values)
+{
+    base_status st = check_field64(arr, f, n_values, "field store");
+    if (st)
+        return st;
+    if (n_values > 0) /* values may be NULL when there are none */
+        memset(values, 0, n_values * sizeof *values);
+    for (unsigned i = 0; i < f.width; i++) {
+        const uint64_t *c = ap_plane(arr, f.col + i);
+        for (size_t r = 0; r < n_values; r++)
+            values[r] |= ((c[r / 64u] >> (r % 64u)) & 1u) << i;
+        unsigned col = f.col + i;
+        ap_notify(arr, AP_EVENT_PLANE_READ, 1, &col, 0, NULL, 0);
+    }
+    arr->cnt.n_plane_reads += f.width;
+    return BASE_OK;
+}
+
 base_status ap_array_field_store(ap_array *arr, ap_field f, uint32_t *values, size_t n_values)
 {
     base_status st = check_field(arr, f, "field store");

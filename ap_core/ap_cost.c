@@ -101,10 +101,13 @@ static void mul_expect(unsigned wa, unsigned wb, unsigned m, bool is_signed, dou
         if (exact) {
             a = k & low_mask(wa);
             b = k >> wa;
-        } else {
+        } else if (wa <= 32u && wb <= 32u) {
             uint64_t r = splitmix64(&seed);
             a = r & low_mask(wa);
             b = (r >> 32) & low_mask(wb);
+        } else { /* a draw per operand when one is wider than half a draw */
+            a = splitmix64(&seed) & low_mask(wa);
+            b = splitmix64(&seed) & low_mask(wb);
         }
         sum += mul_pair_cells(a, b, wa, wb, is_signed, &prod);
         if (m)
@@ -117,8 +120,9 @@ static void mul_expect(unsigned wa, unsigned wb, unsigned m, bool is_signed, dou
 /* Memoised: the enumeration of 8 x 8 takes a few milliseconds. */
 static double mul_memo[2][AP_WIDTH_MAX + 1][AP_WIDTH_MAX + 1];
 static unsigned char mul_have[2][AP_WIDTH_MAX + 1][AP_WIDTH_MAX + 1];
-static double mac_memo[2][AP_WIDTH_MAX + 1][AP_WIDTH_MAX + 1][AP_ACC_WIDTH_MAX + 1];
-static unsigned char mac_have[2][AP_WIDTH_MAX + 1][AP_WIDTH_MAX + 1][AP_ACC_WIDTH_MAX + 1];
+/* mac's factors fit its accumulator: each at most AP_ACC_WIDTH_MAX bits. */
+static double mac_memo[2][AP_ACC_WIDTH_MAX + 1][AP_ACC_WIDTH_MAX + 1][AP_ACC_WIDTH_MAX + 1];
+static unsigned char mac_have[2][AP_ACC_WIDTH_MAX + 1][AP_ACC_WIDTH_MAX + 1][AP_ACC_WIDTH_MAX + 1];
 
 static void mul_cells(unsigned wa, unsigned wb, unsigned m, bool is_signed, double *mul_c,
                       double *acc_c)
@@ -461,6 +465,12 @@ static bool in_operand(unsigned v, const ap_op_args *x)
     return v >= 1 && v <= AP_WIDTH_MAX;
 }
 
+static bool in_key(unsigned v, const ap_op_args *x)
+{
+    (void)x;
+    return v >= 1 && v <= AP_LOOKUP_WIDTH_MAX;
+}
+
 static bool in_acc(unsigned v, const ap_op_args *x)
 {
     (void)x;
@@ -488,6 +498,11 @@ static bool holds_a(unsigned v, const ap_op_args *x)
     return v >= x->n;
 }
 
+static bool product_fits(unsigned v, const ap_op_args *x)
+{
+    return v >= 1 && v <= AP_WIDTH_MAX - x->n;
+}
+
 #define RULE(r) (1u << AP_WIDTH_##r)
 
 /* The width rules as checks, applied in this order to the arguments whose rule is in `rules`:
@@ -498,13 +513,15 @@ static const struct width_check {
     bool (*ok)(unsigned v, const ap_op_args *x);
     const char *why;
 } width_checks[] = {
-    {AP_ARG_WIDTH_A, RULE(OPERAND), in_operand, "width_a must be in 1..16"},
+    {AP_ARG_WIDTH_A, RULE(OPERAND), in_operand, "width_a must be in 1..64"},
     {AP_ARG_WIDTH_A, RULE(ACC), in_acc, "width_a must be in 1..32"},
+    {AP_ARG_WIDTH_A, RULE(KEY), in_key, "width_a must be in 1..16"},
     {AP_ARG_WIDTH_B, RULE(NONE), is_zero, "width_b must be 0 for this op"},
     {AP_ARG_WIDTH_ACC, RULE(NONE), is_zero, "width_acc must be 0 for this op"},
     {AP_ARG_WIDTH_ACC, RULE(ACC) | RULE(ACC_AB) | RULE(ACC_A), in_acc,
      "width_acc must be in 1..32"},
-    {AP_ARG_WIDTH_B, RULE(OPERAND), in_operand, "width_b must be in 1..16"},
+    {AP_ARG_WIDTH_B, RULE(OPERAND), in_operand, "width_b must be in 1..64"},
+    {AP_ARG_WIDTH_B, RULE(FACTOR), product_fits, "width_b must be in 1..64 - width_a"},
     {AP_ARG_WIDTH_B, RULE(SHIFT), below_a, "width_b (the shift) must be in 1..width_a-1"},
     {AP_ARG_WIDTH_ACC, RULE(ACC_AB), holds_ab, "width_acc must be at least width_a + width_b"},
     {AP_ARG_WIDTH_ACC, RULE(ACC_A), holds_a, "width_acc must be at least width_a"},

@@ -104,12 +104,14 @@ base_status ap_divmod_u(ap_array *arr, ap_field num, ap_field den, ap_field quot
     return BASE_OK;
 }
 
-/* ---- One row: the written cells of the passes -------------------------------------------
- * The same program run on one row's bits: a pass writes its columns where the row matches its
- * key (and the guard is 1), as ap_pass counts them. Fills are counted by the closed form. */
+/* ---- Single rows: the written cells of the passes ---------------------------------------
+ * The same program run on the bits of up to 64 rows at once (bit k of each word: row k): a
+ * pass writes its columns in the rows that match its key (and whose guard is 1), as ap_pass
+ * counts them. Fills are counted by the closed form. */
 
 typedef struct row_run {
-    unsigned char bit[4u * AP_WIDTH_MAX + 1u];
+    uint64_t bit[4u * AP_WIDTH_MAX + 1u];
+    uint64_t valid; /* the rows in use */
     uint64_t cells;
 } row_run;
 
@@ -118,14 +120,13 @@ static void row_lut(void *ctx, const ap_lut *t, const unsigned *col, const unsig
     row_run *r = ctx;
     for (unsigned p = 0; p < t->n_passes; p++) {
         const ap_lut_pass *lp = &t->pass[p];
-        bool match = !guard || r->bit[*guard];
-        for (const char *c = lp->cmp, *k = lp->key; *c && match; c++, k++)
-            match = r->bit[col[*c - 'A']] == (unsigned char)(*k - '0');
-        if (!match)
-            continue;
+        uint64_t match = guard ? r->valid & r->bit[*guard] : r->valid;
+        for (const char *c = lp->cmp, *k = lp->key; *c; c++, k++)
+            match &= *k == '1' ? r->bit[col[*c - 'A']] : ~r->bit[col[*c - 'A']];
         for (const char *c = lp->wr, *v = lp->val; *c; c++, v++) {
-            r->bit[col[*c - 'A']] = (unsigned char)(*v - '0');
-            r->cells++;
+            uint64_t *w = &r->bit[col[*c - 'A']];
+            *w = *v == '1' ? *w | match : *w & ~match;
+            r->cells += popcount64(match);
         }
     }
 }
@@ -134,7 +135,7 @@ static void row_fill(void *ctx, unsigned n, const unsigned *cols, unsigned char 
 {
     row_run *r = ctx;
     for (unsigned k = 0; k < n; k++)
-        r->bit[cols[k]] = value;
+        r->bit[cols[k]] = value ? ~(uint64_t)0 : 0;
 }
 
 #define DIV_EXACT_PAIR_BITS 16u
@@ -153,16 +154,20 @@ static uint64_t splitmix64(uint64_t *s)
     return z ^ (z >> 31);
 }
 
-/* Pass cells of one (num, den) pair, fields laid out num, den, quot, rem, scratch. */
-static uint64_t pair_cells(uint64_t a, uint64_t b, unsigned n, unsigned d)
+/* Pass cells of m <= 64 (num, den) pairs, fields laid out num, den, quot, rem, scratch. */
+static uint64_t pairs_cells(const uint64_t *a, const uint64_t *b, unsigned m, unsigned n,
+                            unsigned d)
 {
     ap_field num = {0, n}, den = {n, d}, quot = {n + d, n}, rem = {2u * n + d, d};
     row_run r;
     memset(&r, 0, sizeof r);
-    for (unsigned i = 0; i < n; i++)
-        r.bit[i] = (unsigned char)((a >> i) & 1u);
-    for (unsigned i = 0; i < d; i++)
-        r.bit[n + i] = (unsigned char)((b >> i) & 1u);
+    r.valid = m >= 64u ? ~(uint64_t)0 : ((uint64_t)1 << m) - 1u;
+    for (unsigned k = 0; k < m; k++) {
+        for (unsigned i = 0; i < n; i++)
+            r.bit[i] |= ((a[k] >> i) & 1u) << k;
+        for (unsigned i = 0; i < d; i++)
+            r.bit[n + i] |= ((b[k] >> i) & 1u) << k;
+    }
     ap_prog p = {row_lut, row_fill, &r};
     ap_divmod_program(&p, num, den, quot, rem, 2u * (n + d));
     return r.cells;
@@ -177,16 +182,20 @@ double ap_divmod_written_cells(unsigned n, unsigned d)
     uint64_t seed = 0x5eed0d1f00d5eedu;
     uint64_t mn = n >= 64u ? ~(uint64_t)0 : ((uint64_t)1 << n) - 1u;
     uint64_t md = d >= 64u ? ~(uint64_t)0 : ((uint64_t)1 << d) - 1u;
-    for (uint64_t k = 0; k < n_pairs; k++) {
-        uint64_t a, b;
-        if (exact) {
-            a = k & mn;
-            b = k >> n;
-        } else {
-            a = splitmix64(&seed) & mn;
-            b = splitmix64(&seed) & md;
+    uint64_t a[64], b[64];
+    for (uint64_t k0 = 0; k0 < n_pairs; k0 += 64u) {
+        unsigned m = n_pairs - k0 < 64u ? (unsigned)(n_pairs - k0) : 64u;
+        for (unsigned j = 0; j < m; j++) {
+            uint64_t k = k0 + j;
+            if (exact) {
+                a[j] = k & mn;
+                b[j] = k >> n;
+            } else {
+                a[j] = splitmix64(&seed) & mn;
+                b[j] = splitmix64(&seed) & md;
+            }
         }
-        sum += pair_cells(a, b, n, d);
+        sum += pairs_cells(a, b, m, n, d);
     }
     div_memo[n][d] = (double)sum / (double)n_pairs;
     div_have[n][d] = 1;

@@ -15,6 +15,11 @@
 #define FUSE_VARS  6u    /* most columns one table application touches, guard included */
 #define FUSE_STEPS 1024u /* steps recorded before the program runs */
 #define FUSE_CHUNK 64u   /* 256-row vectors per block: 16,384 rows */
+/* Columns one recorded step holds: a table's (FUSE_VARS at most) or a fill's; a wider fill is
+ * recorded as several steps. Kept at 33 (one 32-bit accumulator and its carry) rather than
+ * AP_PASS_MAX, so that the recorder, which every fused array allocates and clears, stays
+ * small. */
+#define FUSE_STEP_COLS 33u
 
 /* 256 rows of one column; it may alias the planes' words. */
 typedef uint64_t vec __attribute__((vector_size(32), may_alias));
@@ -50,7 +55,7 @@ typedef struct code {
 typedef struct step {
     const code *c; /* NULL: a fill of n_cols columns with value */
     unsigned char n_cols, value;
-    unsigned col[AP_PASS_MAX];
+    unsigned col[FUSE_STEP_COLS];
 } step;
 
 struct ap_fuse {
@@ -315,11 +320,16 @@ void ap_fuse_lut(ap_array *arr, const ap_lut *t, const unsigned *col, const unsi
 
 void ap_fuse_fill(ap_array *arr, unsigned n, const unsigned *cols, unsigned char value)
 {
-    step *s = next_step(arr);
-    s->c = NULL;
-    s->n_cols = (unsigned char)n;
-    s->value = value;
-    memcpy(s->col, cols, n * sizeof *cols);
+    /* A wider clear (a 64-bit operand, divmod_u's quotient and remainder) is recorded as
+     * several steps; it is still one write in the counters (ap_fill). */
+    for (unsigned k = 0; k < n; k += FUSE_STEP_COLS) {
+        unsigned m = n - k < FUSE_STEP_COLS ? n - k : FUSE_STEP_COLS;
+        step *s = next_step(arr);
+        s->c = NULL;
+        s->n_cols = (unsigned char)m;
+        s->value = value;
+        memcpy(s->col, cols + k, m * sizeof *cols);
+    }
 }
 
 /* ---- Running ------------------------------------------------------------------------------- */
@@ -415,7 +425,7 @@ FUSE_INLINE void run_code(const code *c, uint64_t *const *p, const uint64_t *val
 #define FUSE_BLOCK_BODY                                                                            \
     for (size_t i = 0; i < f->n_steps; i++) {                                                      \
         const step *s = &f->steps[i];                                                              \
-        uint64_t *p[AP_PASS_MAX];                                                                  \
+        uint64_t *p[FUSE_STEP_COLS];                                                               \
         for (unsigned v = 0; v < s->n_cols; v++)                                                   \
             p[v] = planes + (size_t)s->col[v] * n_words;                                           \
         if (s->c) {                                                                                \

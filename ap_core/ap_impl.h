@@ -9,8 +9,9 @@
 
 /* Words per kernel vector (256 bits); every plane is padded to a whole number of vectors. */
 #define AP_VEC_WORDS 4u
-/* Most columns one pass compares or writes (a whole accumulator plus one work column). */
-#define AP_PASS_MAX 33u
+/* Most columns one pass compares or writes, or one fill clears (a whole operand, as relu
+ * writes, or a product plus its carry). */
+#define AP_PASS_MAX (AP_WIDTH_MAX + 1u)
 
 typedef struct ap_fuse ap_fuse;
 
@@ -204,7 +205,7 @@ void ap_fuse_close(ap_array *arr);
 /* Records one application of table t with slot columns col (indexed by letter - 'A') and an
  * optional guard column; flushes first when the program is full. */
 void ap_fuse_lut(ap_array *arr, const ap_lut *t, const unsigned *col, const unsigned *guard);
-/* Records a fill of n columns with value. */
+/* Records a fill of n columns (any number) with value. */
 void ap_fuse_fill(ap_array *arr, unsigned n, const unsigned *cols, unsigned char value);
 /* Runs and clears the recorded program (nothing when not fused). */
 void ap_fuse_flush(ap_array *arr);

@@ -287,6 +287,9 @@ base_status ap_mul(ap_array *arr, ap_field a, ap_field b, ap_field p, unsigned c
 {
     TRY(ap_check_width("mul", "a", a.width, AP_WIDTH_MAX));
     TRY(ap_check_width("mul", "b", b.width, AP_WIDTH_MAX));
+    if (a.width + b.width > AP_WIDTH_MAX)
+        return BASE_ERROR(BASE_EINVAL, "ap mul: product width %u + %u exceeds %u", a.width, b.width,
+                          AP_WIDTH_MAX);
     if (p.width != a.width + b.width)
         return BASE_ERROR(BASE_EINVAL, "ap mul: product width %u is not %u + %u", p.width, a.width,
                           b.width);
@@ -520,7 +523,7 @@ static void lookup_fused(ap_array *arr, ap_field a, ap_field d, const uint32_t *
 
 base_status ap_lookup(ap_array *arr, ap_field a, ap_field d, const uint32_t *table)
 {
-    TRY(ap_check_width("lookup", "a", a.width, AP_WIDTH_MAX));
+    TRY(ap_check_width("lookup", "a", a.width, AP_LOOKUP_WIDTH_MAX));
     TRY(ap_check_width("lookup", "d", d.width, AP_ACC_WIDTH_MAX));
     ap_region r[] = {{"a", a}, {"d", d}};
     TRY(ap_check_regions(arr, "lookup", r, 2));
@@ -533,8 +536,8 @@ base_status ap_lookup(ap_array *arr, ap_field a, ap_field d, const uint32_t *tab
             return BASE_ERROR(BASE_EINVAL,
                               "ap lookup: entry %u of the table (%u) does not fit %u bits", v,
                               table[v], d.width);
-    unsigned acols[AP_WIDTH_MAX], dcols[AP_ACC_WIDTH_MAX];
-    unsigned char key[AP_WIDTH_MAX], val[AP_ACC_WIDTH_MAX];
+    unsigned acols[AP_LOOKUP_WIDTH_MAX], dcols[AP_ACC_WIDTH_MAX];
+    unsigned char key[AP_LOOKUP_WIDTH_MAX], val[AP_ACC_WIDTH_MAX];
     for (unsigned i = 0; i < a.width; i++)
         acols[i] = a.col + i;
     for (unsigned j = 0; j < d.width; j++)
@@ -569,6 +572,8 @@ base_status ap_reduce_max_groups(ap_array *arr, ap_field a, ap_field acc, ap_fie
                                  unsigned flag_col, bool is_signed, size_t group_rows)
 {
     TRY(check_group(arr, "reduce_max", group_rows));
+    TRY(ap_check_width("reduce_max", "a", a.width,
+                       AP_ACC_WIDTH_MAX)); /* a tree op, as reduce_sum */
     TRY(check_pair("reduce_max", a, acc));
     TRY(check_pair("reduce_max", a, tmp));
     ap_region r[] = {{"a", a}, {"acc", acc}, {"tmp", tmp}, {"flag column", col1(flag_col)}};

@@ -107,7 +107,7 @@ base_status exec_qmodel_new(const net_network *net, const net_bitcfg *bits, exec
                               "the AP's %u-bit division (a_bits 2..15, at most 2^14 "
                               "channels)",
                               net->layers[i].name, net->layers[i].c_in, bits->bits[i].a_bits,
-                              AP_WIDTH_MAX);
+                              SIM_OPERAND_BITS_MAX);
     }
     exec_qmodel *qm = base_calloc(1, sizeof *qm);
     if (!qm)

@@ -12,40 +12,35 @@
 
 #include "ap_core/ap.h"
 #include "exec/exec.h"
+#include "exec/exec_onnx_impl.h"
 #include "networks/net.h"
 
-#define MAX_IO 9 /* QLinearConv has the most inputs */
+/* Widest (x - zero point) operand of the shared GEMM row program (exec/exec_conv.c: a_bits
+ * up to 15 for signed activations, w_bits up to 16). */
+#define GEMM_WIDTH_MAX 15u
 
 /* ---- Element-wise integer ops on the AP: one element per row --------------------------- */
 typedef enum ew_op { EW_ADD, EW_SUB, EW_MUL, EW_MAX, EW_MIN } ew_op;
 
-static int64_t sext(uint64_t v, unsigned w, int is_signed)
-{
-    v &= (1ull << w) - 1;
-    if (is_signed && (v >> (w - 1)) & 1)
-        v |= ~0ull << w;
-    return (int64_t)v;
-}
-
-/* out[i] = a[i] op b[i] for n elements stored at width w (1..16), results wrapped to w bits as
- * ONNX/numpy integer arithmetic does. */
-static base_status ew_binary(ew_op op, const int64_t *a, const int64_t *b, size_t n, unsigned w,
-                             int is_signed, int64_t *out)
+/* out[i] = a[i] op b[i] for n elements stored at width w (1..64; a product's 2w bits at most
+ * AP_WIDTH_MAX), results wrapped to w bits as ONNX/numpy integer arithmetic does. */
+static base_status ew_binary(tcase *tc, ew_op op, const int64_t *a, const int64_t *b, size_t n,
+                             unsigned w, int is_signed, int64_t *out)
 {
     ap_array *arr = NULL;
-    uint32_t *vals = base_calloc(n ? n : 1, sizeof *vals);
+    uint64_t *vals = base_calloc(n ? n : 1, sizeof *vals);
     base_status st =
         vals ? ap_array_new(n ? n : 1, 6 * w + 2, &arr) : BASE_ERROR(BASE_ENOMEM, "out of memory");
     ap_field fa = {0, w}, fb = {w, w}, fp = {2 * w, 2 * w}, ft = {2 * w, w}, fs = {3 * w, w};
     unsigned carry = 6 * w, flag = 6 * w + 1;
-    for (size_t i = 0; i < n; i++)
-        vals[i] = (uint32_t)a[i] & (uint32_t)((1ull << w) - 1);
+    for (size_t i = 0; vals && i < n; i++)
+        vals[i] = (uint64_t)a[i] & onx_low_bits(w);
     if (st == BASE_OK)
-        st = ap_array_field_load(arr, fa, vals, n);
-    for (size_t i = 0; i < n; i++)
-        vals[i] = (uint32_t)b[i] & (uint32_t)((1ull << w) - 1);
+        st = ap_array_field_load64(arr, fa, vals, n);
+    for (size_t i = 0; vals && i < n; i++)
+        vals[i] = (uint64_t)b[i] & onx_low_bits(w);
     if (st == BASE_OK)
-        st = ap_array_field_load(arr, fb, vals, n);
+        st = ap_array_field_load64(arr, fb, vals, n);
     ap_field res = fb;
     if (st == BASE_OK) {
         switch (op) {
@@ -76,80 +71,13 @@ static base_status ew_binary(ew_op op, const int64_t *a, const int64_t *b, size_
         }
     }
     if (st == BASE_OK)
-        st = ap_array_field_store(arr, res, vals, n);
+        st = ap_array_field_store64(arr, res, vals, n);
     for (size_t i = 0; st == BASE_OK && i < n; i++)
-        out[i] = sext(vals[i], w, is_signed);
+        out[i] = onx_sext(vals[i], w, is_signed);
+    onx_count(tc, arr);
     ap_array_free(arr);
     base_free(vals);
     return st;
-}
-
-/* ---- Cases ----------------------------------------------------------------------------- */
-typedef struct tcase {
-    const net_onnx_graph *g;
-    const net_onnx_node *nd;
-    const net_tensor *in[MAX_IO]; /* node inputs (NULL when omitted) */
-    const net_tensor *want;       /* expected output 0 */
-    int64_t *got;                 /* computed output 0 (want->n_elems) */
-    const char *where;            /* the data set directory, for error messages */
-    char *why;
-    size_t cap;
-} tcase;
-
-static void say(tcase *tc, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(tc->why, tc->cap, fmt, ap);
-    va_end(ap);
-}
-
-/* Index into t of output element flat, under numpy multidirectional broadcasting. */
-static size_t bcast_index(const net_tensor *t, const net_tensor *outt, size_t flat)
-{
-    size_t idx = 0, stride = 1;
-    for (int d = outt->n_dims - 1, td = t->n_dims - 1; d >= 0; d--, td--) {
-        size_t od = (size_t)outt->dims[d], coord = flat % od;
-        flat /= od;
-        if (td < 0)
-            continue;
-        size_t tdim = (size_t)t->dims[td];
-        idx += (tdim == 1 ? 0 : coord) * stride;
-        stride *= tdim;
-    }
-    return idx;
-}
-
-/* BASE_ESHAPE unless t broadcasts to outt (numpy rules: no more dimensions than the output,
- * each trailing dimension 1 or equal); bcast_index relies on it. */
-static base_status bcast_check(const tcase *tc, const net_tensor *t, const net_tensor *outt)
-{
-    int ok = t->n_dims <= outt->n_dims;
-    for (int d = outt->n_dims - 1, td = t->n_dims - 1; ok && td >= 0; d--, td--)
-        ok = t->dims[td] == 1 || t->dims[td] == outt->dims[d];
-    if (!ok)
-        return base_error_at(BASE_ESHAPE, tc->where, 0, 0,
-                             "input '%s' does not broadcast to the expected output's shape",
-                             t->name);
-    return BASE_OK;
-}
-
-/* Common width of integer operands: EXEC_CONF_SKIP when wider than the AP's operand fields. */
-static int operand_width(tcase *tc, int dtype, unsigned *w, int *is_signed)
-{
-    unsigned bits = net_dtype_bits(dtype);
-    if (!net_dtype_is_int(dtype) || dtype == NET_DT_BOOL) {
-        say(tc, "%s tensors: float-only case, out of scope", net_dtype_name(dtype));
-        return 0;
-    }
-    if (bits > AP_WIDTH_MAX) {
-        say(tc, "%s operands are wider than the AP's %u-bit operand fields", net_dtype_name(dtype),
-            AP_WIDTH_MAX);
-        return 0;
-    }
-    *w = bits;
-    *is_signed = dtype == NET_DT_INT8 || dtype == NET_DT_INT16;
-    return 1;
 }
 
 /* Add/Sub/Mul/Max/Min/Clip: folds the inputs left to right on the AP. */
@@ -158,7 +86,13 @@ static base_status run_elementwise(tcase *tc, ew_op op, int clip, exec_conf_resu
     unsigned w;
     int sg;
     const net_tensor *out = tc->want;
-    if (!operand_width(tc, out->dtype, &w, &sg)) {
+    if (!onx_operand_width(tc, out->dtype, &w, &sg)) {
+        *res = EXEC_CONF_SKIP;
+        return BASE_OK;
+    }
+    if (op == EW_MUL && 2u * w > AP_WIDTH_MAX) {
+        onx_say(tc, "the %u-bit product of %s operands is wider than the AP's %u-bit fields",
+                2u * w, net_dtype_name(out->dtype), AP_WIDTH_MAX);
         *res = EXEC_CONF_SKIP;
         return BASE_OK;
     }
@@ -166,7 +100,7 @@ static base_status run_elementwise(tcase *tc, ew_op op, int clip, exec_conf_resu
         return base_error_at(BASE_EPARSE, tc->where, 0, 0, "node '%s' has no first input",
                              tc->nd->name);
     for (size_t k = 0; k < tc->nd->n_inputs && k < MAX_IO; k++) {
-        base_status bs = tc->in[k] ? bcast_check(tc, tc->in[k], out) : BASE_OK;
+        base_status bs = tc->in[k] ? onx_bcast_check(tc, tc->in[k], out) : BASE_OK;
         if (bs != BASE_OK)
             return bs;
     }
@@ -174,14 +108,14 @@ static base_status run_elementwise(tcase *tc, ew_op op, int clip, exec_conf_resu
     int64_t *a = base_calloc(n ? n : 1, sizeof *a), *b = base_calloc(n ? n : 1, sizeof *b);
     base_status st = a && b ? BASE_OK : BASE_ERROR(BASE_ENOMEM, "out of memory");
     for (size_t i = 0; st == BASE_OK && i < n; i++)
-        a[i] = tc->in[0]->ival[bcast_index(tc->in[0], out, i)];
+        a[i] = tc->in[0]->ival[onx_bcast_index(tc->in[0], out, i)];
     for (size_t k = 1; st == BASE_OK && k < tc->nd->n_inputs && k < MAX_IO; k++) {
         const net_tensor *t = tc->in[k];
         if (!t)
             continue;
         for (size_t i = 0; i < n; i++)
-            b[i] = t->ival[bcast_index(t, out, i)];
-        st = ew_binary(clip ? (k == 1 ? EW_MAX : EW_MIN) : op, a, b, n, w, sg, a);
+            b[i] = t->ival[onx_bcast_index(t, out, i)];
+        st = ew_binary(tc, clip ? (k == 1 ? EW_MAX : EW_MIN) : op, a, b, n, w, sg, a);
     }
     if (st == BASE_OK)
         memcpy(tc->got, a, n * sizeof *a);
@@ -197,7 +131,7 @@ static base_status run_maxpool(tcase *tc, exec_conf_result *res)
     unsigned w;
     int sg;
     const net_tensor *x = tc->in[0], *out = tc->want;
-    if (!operand_width(tc, x->dtype, &w, &sg)) {
+    if (!onx_operand_width(tc, x->dtype, &w, &sg)) {
         *res = EXEC_CONF_SKIP;
         return BASE_OK;
     }
@@ -207,7 +141,7 @@ static base_status run_maxpool(tcase *tc, exec_conf_result *res)
     const net_onnx_attr *da = net_onnx_attr_find(tc->nd, "dilations");
     if (x->n_dims != 4 || out->n_dims != 4 || !ks || ks->n_ints != 2 || tc->nd->n_outputs != 1 ||
         (sa && sa->n_ints != 2) || (pa && pa->n_ints != 4) || (da && da->n_ints != 2)) {
-        say(tc, "only 2-D MaxPool with one output is executed");
+        onx_say(tc, "only 2-D MaxPool with one output is executed");
         *res = EXEC_CONF_SKIP;
         return BASE_OK;
     }
@@ -217,8 +151,8 @@ static base_status run_maxpool(tcase *tc, exec_conf_result *res)
     int64_t nc = x->dims[0] * x->dims[1], h = x->dims[2], wd = x->dims[3];
     int64_t ho = out->dims[2], wo = out->dims[3]; /* the expected shape settles ceil_mode */
     size_t n = out->n_elems;
-    uint32_t lowest = sg ? (uint32_t)1 << (w - 1) : 0; /* the identity of max */
-    uint32_t *vals = base_calloc(n ? n : 1, sizeof *vals);
+    uint64_t lowest = sg ? 1ull << (w - 1) : 0; /* the identity of max */
+    uint64_t *vals = base_calloc(n ? n : 1, sizeof *vals);
     ap_array *arr = NULL;
     base_status st =
         vals ? ap_array_new(n ? n : 1, 2 * w + 1, &arr) : BASE_ERROR(BASE_ENOMEM, "out of memory");
@@ -226,26 +160,26 @@ static base_status run_maxpool(tcase *tc, exec_conf_result *res)
     for (size_t i = 0; i < n; i++)
         vals[i] = lowest;
     if (st == BASE_OK)
-        st = ap_array_field_load(arr, acc, vals, n);
+        st = ap_array_field_load64(arr, acc, vals, n);
     for (int64_t ky = 0; st == BASE_OK && ky < ks->ints[0]; ky++)
         for (int64_t kx = 0; st == BASE_OK && kx < ks->ints[1]; kx++) {
             for (size_t i = 0; i < n; i++) {
                 int64_t c = (int64_t)i / (ho * wo), oy = ((int64_t)i / wo) % ho,
                         ox = (int64_t)i % wo;
                 int64_t y = oy * sy - py + ky * dy, xx = ox * sx - px + kx * dx;
-                vals[i] =
-                    y < 0 || y >= h || xx < 0 || xx >= wd || c >= nc
-                        ? lowest
-                        : (uint32_t)x->ival[(c * h + y) * wd + xx] & (uint32_t)((1ull << w) - 1);
+                vals[i] = y < 0 || y >= h || xx < 0 || xx >= wd || c >= nc
+                              ? lowest
+                              : (uint64_t)x->ival[(c * h + y) * wd + xx] & onx_low_bits(w);
             }
-            st = ap_array_field_load(arr, cand, vals, n);
+            st = ap_array_field_load64(arr, cand, vals, n);
             if (st == BASE_OK)
                 st = ap_max(arr, cand, acc, 2 * w, sg);
         }
     if (st == BASE_OK)
-        st = ap_array_field_store(arr, acc, vals, n);
+        st = ap_array_field_store64(arr, acc, vals, n);
     for (size_t i = 0; st == BASE_OK && i < n; i++)
-        tc->got[i] = sext(vals[i], w, sg);
+        tc->got[i] = onx_sext(vals[i], w, sg);
+    onx_count(tc, arr);
     ap_array_free(arr);
     base_free(vals);
     *res = EXEC_CONF_PASS;
@@ -258,9 +192,15 @@ static base_status sub_zero_point(tcase *tc, const net_tensor *t, const net_tens
 {
     unsigned w;
     int sg;
-    *ok = operand_width(tc, t->dtype, &w, &sg);
+    *ok = onx_operand_width(tc, t->dtype, &w, &sg);
     if (!*ok)
         return BASE_OK;
+    if (w + 1u > GEMM_WIDTH_MAX) {
+        onx_say(tc, "%s operands less their zero point exceed the GEMM's %u-bit operands",
+                net_dtype_name(t->dtype), GEMM_WIDTH_MAX);
+        *ok = 0;
+        return BASE_OK;
+    }
     size_t n = t->n_elems;
     int64_t *z = base_calloc(n ? n : 1, sizeof *z);
     if (!z)
@@ -272,7 +212,7 @@ static base_status sub_zero_point(tcase *tc, const net_tensor *t, const net_tens
             inner *= (size_t)t->dims[d];
         if (ax < 0 || ax >= t->n_dims || (size_t)t->dims[ax] != zp->n_elems) {
             base_free(z);
-            say(tc, "zero point shape does not match");
+            onx_say(tc, "zero point shape does not match");
             *ok = 0;
             return BASE_OK;
         }
@@ -284,7 +224,7 @@ static base_status sub_zero_point(tcase *tc, const net_tensor *t, const net_tens
     }
     /* (x - zp) needs one more bit than x: a signed (w + 1)-bit subtraction on the AP. */
     *w_out = w + 1;
-    base_status st = ew_binary(EW_SUB, t->ival, z, n, w + 1, 1, out);
+    base_status st = ew_binary(tc, EW_SUB, t->ival, z, n, w + 1, 1, out);
     base_free(z);
     return st;
 }
@@ -315,11 +255,14 @@ static exec_qconv exact_qconv(int64_t c_in, int64_t h, int64_t w, int64_t c_out,
 }
 
 /* Runs qc on the AP through the shared GEMM row program, one row per output. */
-static base_status run_exact(const exec_qconv *qc, int32_t *out)
+static base_status run_exact(tcase *tc, const exec_qconv *qc, int32_t *out)
 {
     sim_candidate plan;
     ap_counters per, tot;
-    return exec_qconv_on_ap(qc, 1, out, &plan, &per, &tot);
+    base_status st = exec_qconv_on_ap(qc, 1, out, &plan, &per, &tot);
+    if (st == BASE_OK)
+        ap_counters_add(&tc->ap, &tot);
+    return st;
 }
 
 /* Padding and group slicing are data placement (C): the n_ch x h x w slice x placed at (py0,
@@ -350,7 +293,7 @@ static base_status run_conv(tcase *tc, int q, exec_conf_result *res)
     if (!x || !wt || x->n_dims != 4 || wt->n_dims != 4 || out->n_dims != 4 || ap_ ||
         (sa && (sa->n_ints != 2 || sa->ints[0] != sa->ints[1])) || (pa && pa->n_ints != 4) ||
         (da && (da->n_ints != 2 || da->ints[0] != 1 || da->ints[1] != 1))) {
-        say(tc, "only 2-D convolutions with equal strides, explicit pads, no dilation");
+        onx_say(tc, "only 2-D convolutions with equal strides, explicit pads, no dilation");
         return BASE_OK;
     }
     int64_t g = ga && ga->has_i ? ga->i : 1;
@@ -359,7 +302,7 @@ static base_status run_conv(tcase *tc, int q, exec_conf_result *res)
     int64_t py0 = pa ? pa->ints[0] : 0, px0 = pa ? pa->ints[1] : 0;
     int64_t hp = h + py0 + (pa ? pa->ints[2] : 0), wp = wd + px0 + (pa ? pa->ints[3] : 0);
     if (g < 1 || c % g || m % g || wt->dims[1] != c / g || out->dims[1] != m) {
-        say(tc, "shapes do not agree");
+        onx_say(tc, "shapes do not agree");
         return BASE_OK;
     }
     /* got is written at (b * m + channel) * plane: the expected output must be nb x m x plane,
@@ -399,10 +342,10 @@ static base_status run_conv(tcase *tc, int q, exec_conf_result *res)
             int ho, wo;
             exec_qconv_gemm(&qc, &gm, &gn, &gk, &ho, &wo);
             if ((size_t)ho * (size_t)wo != plane) {
-                say(tc, "output shape does not agree");
+                onx_say(tc, "output shape does not agree");
                 goto done;
             }
-            st = run_exact(&qc, og);
+            st = run_exact(tc, &qc, og);
             for (size_t i = 0; st == BASE_OK && i < (size_t)(m / g) * plane; i++)
                 tc->got[(size_t)((b * m + gi * (m / g)) * (int64_t)plane) + i] = og[i];
         }
@@ -424,7 +367,7 @@ static base_status run_matmul(tcase *tc, int q, exec_conf_result *res)
     const net_tensor *azp = tc->in[2], *bzp = tc->in[q ? 5 : 3], *out = tc->want;
     *res = EXEC_CONF_SKIP;
     if (!a || !bt || a->n_dims < 2 || bt->n_dims < 2 || out->n_dims < 2) {
-        say(tc, "only matrix operands of rank >= 2");
+        onx_say(tc, "only matrix operands of rank >= 2");
         return BASE_OK;
     }
     int64_t mm = a->dims[a->n_dims - 2], kk = a->dims[a->n_dims - 1];
@@ -441,7 +384,7 @@ static base_status run_matmul(tcase *tc, int q, exec_conf_result *res)
     size_t batches = out->n_elems / (size_t)(mm * nn);
     if (bt->dims[bt->n_dims - 2] != kk || (a_batches != batches && a_batches != 1) ||
         (b_batches != batches && b_batches != 1)) {
-        say(tc, "matmul shapes do not agree");
+        onx_say(tc, "matmul shapes do not agree");
         return BASE_OK;
     }
     int64_t *as = base_calloc(a->n_elems, sizeof *as), *bs = base_calloc(bt->n_elems, sizeof *bs);
@@ -467,7 +410,7 @@ static base_status run_matmul(tcase *tc, int q, exec_conf_result *res)
             for (int64_t j = 0; j < nn; j++)
                 wt[j * kk + k] = (int32_t)bb[k * nn + j];
         exec_qconv qc = exact_qconv(kk, mm, 1, nn, 1, 1, 1, aw, bw, act, wt);
-        st = run_exact(&qc, o);
+        st = run_exact(tc, &qc, o);
         for (int64_t i = 0; st == BASE_OK && i < mm; i++)
             for (int64_t j = 0; j < nn; j++)
                 tc->got[bi * (size_t)(mm * nn) + (size_t)(i * nn + j)] = o[j * mm + i];
@@ -530,24 +473,35 @@ typedef enum exec_kind {
     X_CONVI,
     X_QCONV,
     X_MATI,
-    X_QMAT
+    X_QMAT,
+    X_INT /* exec_onnx_int.c */
 } exec_kind;
 static const struct exec_op {
     const char *op_type;
     exec_kind kind;
     ew_op ew;
+    onx_int_op iop; /* X_INT only */
 } exec_ops[] = {
-    {"Add", X_EW, EW_ADD},
-    {"Sub", X_EW, EW_SUB},
-    {"Mul", X_EW, EW_MUL},
-    {"Max", X_EW, EW_MAX},
-    {"Min", X_EW, EW_MIN},
-    {"Clip", X_CLIP, EW_MAX},
-    {"MaxPool", X_MAXPOOL, EW_MAX},
-    {"ConvInteger", X_CONVI, EW_ADD},
-    {"QLinearConv", X_QCONV, EW_ADD},
-    {"MatMulInteger", X_MATI, EW_ADD},
-    {"QLinearMatMul", X_QMAT, EW_ADD},
+    {"Add", X_EW, EW_ADD, ONX_BITSHIFT},
+    {"Sub", X_EW, EW_SUB, ONX_BITSHIFT},
+    {"Mul", X_EW, EW_MUL, ONX_BITSHIFT},
+    {"Max", X_EW, EW_MAX, ONX_BITSHIFT},
+    {"Min", X_EW, EW_MIN, ONX_BITSHIFT},
+    {"Clip", X_CLIP, EW_MAX, ONX_BITSHIFT},
+    {"MaxPool", X_MAXPOOL, EW_MAX, ONX_BITSHIFT},
+    {"ConvInteger", X_CONVI, EW_ADD, ONX_BITSHIFT},
+    {"QLinearConv", X_QCONV, EW_ADD, ONX_BITSHIFT},
+    {"MatMulInteger", X_MATI, EW_ADD, ONX_BITSHIFT},
+    {"QLinearMatMul", X_QMAT, EW_ADD, ONX_BITSHIFT},
+    {"BitShift", X_INT, EW_ADD, ONX_BITSHIFT},
+    {"Mod", X_INT, EW_ADD, ONX_MOD},
+    {"Div", X_INT, EW_ADD, ONX_DIV},
+    {"Equal", X_INT, EW_ADD, ONX_EQUAL},
+    {"And", X_INT, EW_ADD, ONX_AND},
+    {"Or", X_INT, EW_ADD, ONX_OR},
+    {"Xor", X_INT, EW_ADD, ONX_XOR},
+    {"Not", X_INT, EW_ADD, ONX_NOT},
+    {"Where", X_INT, EW_ADD, ONX_WHERE},
 };
 
 static const struct exec_op *exec_find(const char *op_type)
@@ -563,7 +517,7 @@ static base_status execute(tcase *tc, exec_conf_result *res)
     const struct exec_op *eo = exec_find(tc->nd->op_type);
     if (!eo) {
         *res = EXEC_CONF_OTHER;
-        say(tc, "operator %s is not executed on the AP", tc->nd->op_type);
+        onx_say(tc, "operator %s is not executed on the AP", tc->nd->op_type);
         return BASE_OK;
     }
     for (size_t i = 0; i < tc->nd->n_inputs && i < MAX_IO; i++) {
@@ -571,14 +525,14 @@ static base_status execute(tcase *tc, exec_conf_result *res)
         int is_scale = (eo->kind == X_QCONV || eo->kind == X_QMAT) && (i == 1 || i == 4 || i == 6);
         if (t && !is_scale && !net_dtype_is_int(t->dtype)) {
             *res = EXEC_CONF_SKIP;
-            say(tc, "%s input '%s': float-only case, out of scope", net_dtype_name(t->dtype),
-                t->name);
+            onx_say(tc, "%s input '%s': float-only case, out of scope", net_dtype_name(t->dtype),
+                    t->name);
             return BASE_OK;
         }
     }
     if (!net_dtype_is_int(tc->want->dtype)) {
         *res = EXEC_CONF_SKIP;
-        say(tc, "%s output: float-only case, out of scope", net_dtype_name(tc->want->dtype));
+        onx_say(tc, "%s output: float-only case, out of scope", net_dtype_name(tc->want->dtype));
         return BASE_OK;
     }
     base_status st;
@@ -603,6 +557,8 @@ static base_status execute(tcase *tc, exec_conf_result *res)
         if (st == BASE_OK && *res == EXEC_CONF_PASS)
             st = requantize(tc, 0);
         return st;
+    case X_INT:
+        return exec_onnx_run_int(tc, eo->iop, res);
     default:
         break;
     }
@@ -614,8 +570,8 @@ static int outputs_equal(tcase *tc, const char *set)
 {
     for (size_t i = 0; i < tc->want->n_elems; i++)
         if (tc->got[i] != tc->want->ival[i]) {
-            say(tc, "%s: output element %zu is %lld, expected %lld", set, i, (long long)tc->got[i],
-                (long long)tc->want->ival[i]);
+            onx_say(tc, "%s: output element %zu is %lld, expected %lld", set, i,
+                    (long long)tc->got[i], (long long)tc->want->ival[i]);
             return 0;
         }
     return 1;
@@ -674,7 +630,7 @@ static base_status run_data_set(const net_onnx_graph *g, const char *set_dir, tc
         /* A data type apsim does not decode (float16, bfloat16, string, ...): no integer
          * case the AP claims; skipped with the reader's message. */
         *res = EXEC_CONF_SKIP;
-        say(tc, "%s", base_last_error());
+        onx_say(tc, "%s", base_last_error());
         st = BASE_OK;
         goto out;
     }
@@ -712,9 +668,9 @@ base_status exec_onnx_case_run(const char *case_dir, exec_conf_result *res, char
          * decoded at all. */
         *res = EXEC_CONF_OTHER;
         if (g->n_nodes != 1)
-            say(&tc, "a graph of %zu nodes, not a single-node test", g->n_nodes);
+            onx_say(&tc, "a graph of %zu nodes, not a single-node test", g->n_nodes);
         else
-            say(&tc, "operator %s is not executed on the AP", tc.nd->op_type);
+            onx_say(&tc, "operator %s is not executed on the AP", tc.nd->op_type);
         net_onnx_graph_free(g);
         return BASE_OK;
     }
@@ -731,9 +687,11 @@ base_status exec_onnx_case_run(const char *case_dir, exec_conf_result *res, char
     if (st == BASE_OK && *res == EXEC_CONF_PASS) {
         if (n_sets == 0) {
             *res = EXEC_CONF_SKIP;
-            say(&tc, "no test_data_set_*");
+            onx_say(&tc, "no test_data_set_*");
         } else {
-            say(&tc, "%d data set%s", n_sets, n_sets > 1 ? "s" : "");
+            onx_say(&tc, "%d data set%s; AP %llu compares, %llu writes", n_sets,
+                    n_sets > 1 ? "s" : "", (unsigned long long)tc.ap.n_compares,
+                    (unsigned long long)tc.ap.n_writes);
         }
     }
     net_onnx_graph_free(g);

@@ -452,6 +452,10 @@ void sim_accel_basis_apply(const sim_accel_basis *b, acc_cost *c);
  * a code change alters any cost figure. */
 #define SIM_MODEL_VERSION "apsim-cost-model 2026-12-01"
 /* ---- Mapping pieces shared with bit-exact execution (exec/) ----------------------------- */
+/* Widest operand field the planner's layer programs use (the executor stages row values in
+ * 32-bit buffers and requantizes through 16-bit multiplies). ap_core takes fields up to
+ * AP_WIDTH_MAX (64) bits, which the ONNX integer conformance cases use. */
+#define SIM_OPERAND_BITS_MAX 16u
 /* Dyadic requantization (HAWQ-V3): an integer accumulator is scaled by b / 2^c and rounded.
  * With an m-bit multiplier b the scale's relative error is at most 2^-(m-1), so an o-bit
  * result is off by at most 2^(o-m) LSB: m = o + 1 keeps it within half an LSB. apsim uses
@@ -573,7 +577,8 @@ typedef struct sim_softmax_layout {
 } sim_softmax_layout;
 
 /* The layout for a-bit inputs over `channels` channels; false when the division would need
- * operands wider than AP_WIDTH_MAX, or the exponential would get fewer than 2 bits (a = 1). */
+ * operands wider than SIM_OPERAND_BITS_MAX, or the exponential would get fewer than 2 bits (a = 1).
+ */
 bool sim_softmax_layout_make(unsigned a, uint64_t channels, sim_softmax_layout *out);
 /* The softmax's AP ops on arr after its operands (x, valid) are loaded, groups of 2^k rows;
  * exp_table holds 2^a entries of e bits, shifted left by p (NULL: a zero table, for tracing).

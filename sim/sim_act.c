@@ -70,11 +70,11 @@ static base_status work_act(sim_trace *t, sim_candidate *c, net_kind kind, unsig
     sim_act_fields f;
     sim_act_layout(kind, a, &f);
     unsigned widest = f.t.width > a ? f.t.width : a;
-    if (widest > AP_WIDTH_MAX)
+    if (widest > SIM_OPERAND_BITS_MAX)
         return BASE_ERROR(BASE_ECAPACITY,
                           "%s reads %u-bit inputs: its program needs %u-bit operands, the AP's "
                           "are at most %u bits",
-                          net_kind_name(kind), a, widest, AP_WIDTH_MAX);
+                          net_kind_name(kind), a, widest, SIM_OPERAND_BITS_MAX);
     const ap_field loads[] = {f.x, f.y, f.t, f.three, f.six, f.top};
     base_status st = BASE_OK;
     sim_trace_phase(t, &c->work[SIM_PHASE_OPERAND_LOAD], 1);

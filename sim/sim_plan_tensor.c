@@ -76,11 +76,11 @@ base_status sim_plan_concat(const sim_plan *p, size_t li, sim_layer_plan *lp)
 {
     const net_layer *l = &p->net->layers[li];
     lp->n_candidates = 1;
-    if (lp->bits.a_bits > AP_WIDTH_MAX)
+    if (lp->bits.a_bits > SIM_OPERAND_BITS_MAX)
         return BASE_ERROR(BASE_ECAPACITY,
                           "concat operands of %u bits exceed the AP's %u-bit multiply (an input "
                           "stored wider for another consumer)",
-                          lp->bits.a_bits, AP_WIDTH_MAX);
+                          lp->bits.a_bits, SIM_OPERAND_BITS_MAX);
     return sim_elt_candidate(&p->arch, work_concat, net_layer_out_elems(l) * p->arch.batch,
                              lp->bits.a_bits, lp->bits.o_bits, &lp->cand[0]);
 }

@@ -26,12 +26,12 @@ bool sim_softmax_layout_make(unsigned a, uint64_t channels, sim_softmax_layout *
     l->k = sim_ceil_log2(channels);
     l->p = a - 1;
     unsigned e = a;
-    if (l->k + 2 > AP_WIDTH_MAX || l->p + 2 > AP_WIDTH_MAX)
+    if (l->k + 2 > SIM_OPERAND_BITS_MAX || l->p + 2 > SIM_OPERAND_BITS_MAX)
         return false;
-    if (e > AP_WIDTH_MAX - l->k) /* the sum S: e + k bits */
-        e = AP_WIDTH_MAX - l->k;
-    if (e > AP_WIDTH_MAX - l->p) /* the numerator E 2^p: e + p bits */
-        e = AP_WIDTH_MAX - l->p;
+    if (e > SIM_OPERAND_BITS_MAX - l->k) /* the sum S: e + k bits */
+        e = SIM_OPERAND_BITS_MAX - l->k;
+    if (e > SIM_OPERAND_BITS_MAX - l->p) /* the numerator E 2^p: e + p bits */
+        e = SIM_OPERAND_BITS_MAX - l->p;
     if (e < 2) /* the result takes the quotient's low p + 2 bits */
         return false;
     l->e = e;
@@ -120,7 +120,7 @@ base_status sim_work_softmax(sim_trace *t, sim_candidate *c, unsigned a, unsigne
         return BASE_ERROR(BASE_EUNSUPPORTED,
                           "softmax over %u channels of %u bits does not fit the AP's %u-bit "
                           "division (a_bits 2..15, at most 2^14 channels)",
-                          window, a, AP_WIDTH_MAX);
+                          window, a, SIM_OPERAND_BITS_MAX);
     size_t g = (size_t)1 << l.k;
     sim_work *w = &c->work[SIM_PHASE_ELEMENTWISE];
     base_status st = sim_trace_rows(t, g);

@@ -649,6 +649,7 @@ END_TEST
 START_TEST(test_divmod_random_wide)
 {
     static const unsigned w[][2] = {{9, 4}, {12, 12}, {16, 16}, {16, 3}, {5, 16}, {16, 1}};
+    /* wider pairs: test_wide_operand_ops */
     rng_state = 17u + (uint64_t)_i;
     check_divmod(w[_i][0], w[_i][1], RANDOM_ROWS, RANDOM_TOL);
 }
@@ -675,6 +676,224 @@ START_TEST(test_divmod_cost_by_hand)
         }
     ck_assert_int_eq(ap_op_cost(AP_OP_DIVMOD_U, 8, 0, 0, 64, &c), BASE_EINVAL);
     ck_assert_int_eq(ap_op_cost(AP_OP_DIVMOD_U, 8, 8, 16, 64, &c), BASE_EINVAL);
+}
+END_TEST
+
+/* ---- Operands past 32 bits ------------------------------------------------------------------ */
+
+static uint64_t mask64(unsigned n)
+{
+    return n >= 64u ? ~(uint64_t)0 : ((uint64_t)1 << n) - 1u;
+}
+
+static int64_t sx64(uint64_t v, unsigned n)
+{
+    v &= mask64(n);
+    return n < 64u && (v >> (n - 1)) & 1u ? (int64_t)(v | ~mask64(n)) : (int64_t)v;
+}
+
+static uint64_t rnd64(void)
+{
+    return (uint64_t)rnd() << 32 | rnd();
+}
+
+/* An array of RANDOM_ROWS rows holding random a (width n at 0) and b (width m at 64), loaded
+ * with the 64-bit field load; the counters reset. */
+static ap_array *wide_rows(unsigned n, unsigned m, uint64_t *a, uint64_t *b)
+{
+    ap_array *arr;
+    ck_assert_int_eq(ap_array_new(RANDOM_ROWS, 260, &arr), BASE_OK);
+    for (size_t i = 0; i < RANDOM_ROWS; i++) {
+        a[i] = rnd64() & mask64(n);
+        b[i] = rnd64() & mask64(m);
+    }
+    b[0] = 0; /* a zero divisor and equal operands among the rows */
+    b[1] = a[1] & mask64(m);
+    ck_assert_int_eq(ap_array_field_load64(arr, fld(0, n), a, RANDOM_ROWS), BASE_OK);
+    ck_assert_int_eq(ap_array_field_load64(arr, fld(64, m), b, RANDOM_ROWS), BASE_OK);
+    ap_array_counters_reset(arr);
+    return arr;
+}
+
+/* Every operand op at a wide width n on random rows, against C's 64-bit arithmetic, with its
+ * counters against the closed form (written cells within RANDOM_TOL). */
+START_TEST(test_wide_operand_ops)
+{
+    static const unsigned widths[] = {24, 32, 33, 48, 63, 64};
+    unsigned n = widths[_i];
+    uint64_t *a = malloc(RANDOM_ROWS * sizeof *a), *b = malloc(RANDOM_ROWS * sizeof *b);
+    uint64_t *o = malloc(RANDOM_ROWS * sizeof *o), *o2 = malloc(RANDOM_ROWS * sizeof *o2);
+    ck_assert(a && b && o && o2);
+    rng_state = 1000u + n;
+    uint64_t mk = mask64(n);
+    for (int op = 0; op < AP_OP_COUNT; op++) {
+        if (ap_op_width_rule((ap_op)op, AP_ARG_WIDTH_A) != AP_WIDTH_OPERAND)
+            continue; /* accumulator ops stay within 32 bits */
+        ap_width_rule rb = ap_op_width_rule((ap_op)op, AP_ARG_WIDTH_B);
+        unsigned m = rb == AP_WIDTH_FACTOR ? 64u - n : rb == AP_WIDTH_OPERAND ? n / 2u + 1u : n;
+        if (ap_op_width_rule((ap_op)op, AP_ARG_WIDTH_ACC) != AP_WIDTH_NONE || m == 0)
+            continue;
+        ap_array *arr = wide_rows(n, m, a, b);
+        bool sg = ap_op_is_signed((ap_op)op);
+        ap_field fa = fld(0, n), fb = fld(64, m), fd = fld(128, n), fp = fld(128, n + m);
+        ap_field fr = fld(200, m);
+        unsigned c = 259;
+        switch ((ap_op)op) {
+        case AP_OP_ADD:
+            ck_assert_int_eq(ap_add(arr, fa, fb, c), BASE_OK);
+            break;
+        case AP_OP_SUB:
+            ck_assert_int_eq(ap_sub(arr, fa, fb, c), BASE_OK);
+            break;
+        case AP_OP_NEG:
+            ck_assert_int_eq(ap_neg(arr, fa, c), BASE_OK);
+            break;
+        case AP_OP_ADD_OOP:
+            ck_assert_int_eq(ap_add_oop(arr, fa, fb, fd, c), BASE_OK);
+            break;
+        case AP_OP_COPY:
+            ck_assert_int_eq(ap_copy(arr, fa, fd), BASE_OK);
+            break;
+        case AP_OP_MUL_U:
+        case AP_OP_MUL_S:
+            ck_assert_int_eq(ap_mul(arr, fa, fb, fp, c, sg), BASE_OK);
+            break;
+        case AP_OP_GT_U:
+        case AP_OP_GT_S:
+            ck_assert_int_eq(ap_gt(arr, fa, fb, c, sg), BASE_OK);
+            break;
+        case AP_OP_EQ:
+            ck_assert_int_eq(ap_eq(arr, fa, fb, c), BASE_OK);
+            break;
+        case AP_OP_MAX_U:
+        case AP_OP_MAX_S:
+            ck_assert_int_eq(ap_max(arr, fa, fb, c, sg), BASE_OK);
+            break;
+        case AP_OP_RELU:
+            ck_assert_int_eq(ap_relu(arr, fa), BASE_OK);
+            break;
+        case AP_OP_ABS:
+            ck_assert_int_eq(ap_abs(arr, fa, c), BASE_OK);
+            break;
+        case AP_OP_DIVMOD_U:
+            ck_assert_int_eq(ap_divmod_u(arr, fa, fb, fd, fr, c), BASE_OK);
+            break;
+        default:
+            ck_assert_msg(0, "op %s has no wide test", ap_op_name((ap_op)op));
+        }
+        check_cost(arr, (ap_op)op, n, rb == AP_WIDTH_NONE ? 0 : m, 0, RANDOM_TOL);
+        ap_field res = (ap_op)op == AP_OP_ADD || (ap_op)op == AP_OP_SUB ||
+                               (ap_op)op == AP_OP_MAX_U || (ap_op)op == AP_OP_MAX_S
+                           ? fb
+                       : (ap_op)op == AP_OP_NEG || (ap_op)op == AP_OP_RELU || (ap_op)op == AP_OP_ABS
+                           ? fa
+                       : (ap_op)op == AP_OP_MUL_U || (ap_op)op == AP_OP_MUL_S ? fp
+                                                                              : fd;
+        bool flag = (ap_op)op == AP_OP_GT_U || (ap_op)op == AP_OP_GT_S || (ap_op)op == AP_OP_EQ;
+        ck_assert_int_eq(ap_array_field_store64(arr, flag ? fld(c, 1) : res, o, RANDOM_ROWS),
+                         BASE_OK);
+        if ((ap_op)op == AP_OP_DIVMOD_U)
+            ck_assert_int_eq(ap_array_field_store64(arr, fr, o2, RANDOM_ROWS), BASE_OK);
+        for (size_t i = 0; i < RANDOM_ROWS; i++) {
+            uint64_t x = a[i], y = b[i], want = 0;
+            int64_t sxa = sx64(x, n), sxb = sx64(y, m);
+            switch ((ap_op)op) {
+            case AP_OP_ADD:
+                want = (x + y) & mk;
+                break;
+            case AP_OP_SUB:
+                want = (y - x) & mk;
+                break;
+            case AP_OP_NEG:
+                want = (0 - x) & mk;
+                break;
+            case AP_OP_ADD_OOP:
+                want = (x + y) & mk;
+                break;
+            case AP_OP_COPY:
+                want = x;
+                break;
+            case AP_OP_MUL_U:
+                want = x * y;
+                break;
+            case AP_OP_MUL_S:
+                want = (uint64_t)(sxa * sxb) & mask64(n + m);
+                break;
+            case AP_OP_GT_U:
+                want = x > y;
+                break;
+            case AP_OP_GT_S:
+                want = sxa > sxb;
+                break;
+            case AP_OP_EQ:
+                want = x == y;
+                break;
+            case AP_OP_MAX_U:
+                want = x > y ? x : y;
+                break;
+            case AP_OP_MAX_S:
+                want = sxa > sxb ? x : y;
+                break;
+            case AP_OP_RELU:
+                want = sxa < 0 ? 0 : x;
+                break;
+            case AP_OP_ABS:
+                want = sxa < 0 ? (0 - x) & mk : x;
+                break;
+            case AP_OP_DIVMOD_U:
+                want = y ? x / y : mk;
+                ROW_EQ(o2[i], y ? x % y : x & mask64(m));
+                break;
+            default:
+                break;
+            }
+            if (o[i] != want)
+                ck_assert_msg(0, "%s %u/%u row %zu: got %llx, want %llx", ap_op_name((ap_op)op), n,
+                              m, i, (unsigned long long)o[i], (unsigned long long)want);
+        }
+        ap_array_free(arr);
+    }
+    free(a);
+    free(b);
+    free(o);
+    free(o2);
+}
+END_TEST
+
+START_TEST(test_field_load64_paths)
+{
+    /* 64-bit loads and stores at widths around 32 and 64 on both gathers: every value read
+     * back, rows beyond the values cleared, one plane write or read per bit. */
+    static const unsigned widths[] = {1, 31, 32, 33, 47, 64};
+    rng_state = 3;
+    for (size_t iw = 0; iw < sizeof widths / sizeof widths[0]; iw++)
+        for (int simd = 0; simd < 2; simd++) {
+            unsigned w = widths[iw];
+            uint64_t vals[300], got[300];
+            ap_array *arr;
+            ck_assert_int_eq(ap_array_new(300, 70, &arr), BASE_OK);
+            ap_array_use_simd(arr, simd);
+            for (size_t r = 0; r < 300; r++)
+                got[r] = rnd64();
+            ck_assert_int_eq(ap_array_field_load64(arr, fld(3, w), got, 300), BASE_OK);
+            for (size_t r = 0; r < 300; r++)
+                vals[r] = rnd64() & mask64(w);
+            ap_array_counters_reset(arr);
+            ck_assert_int_eq(ap_array_field_load64(arr, fld(3, w), vals, 250), BASE_OK);
+            ck_assert_int_eq(ap_array_field_store64(arr, fld(3, w), got, 300), BASE_OK);
+            for (size_t r = 0; r < 300; r++)
+                ck_assert_msg(got[r] == (r < 250 ? vals[r] : 0), "width %u row %zu", w, r);
+            ap_counters k;
+            ap_array_counters(arr, &k);
+            ck_assert_uint_eq(k.n_plane_writes, w);
+            ck_assert_uint_eq(k.n_plane_reads, w);
+            ck_assert_int_eq(ap_array_field_load64(arr, fld(3, 65), vals, 1), BASE_EINVAL);
+            ck_assert_int_eq(ap_array_field_load64(arr, fld(10, 64), vals, 1), BASE_ERANGE);
+            ck_assert_int_eq(ap_array_field_store64(arr, fld(3, 0), got, 1), BASE_EINVAL);
+            ck_assert_int_eq(ap_array_field_store64(arr, fld(3, 8), got, 301), BASE_ERANGE);
+            ck_assert_int_eq(ap_array_field_load64(arr, fld(3, 8), NULL, 0), BASE_OK);
+            ap_array_free(arr);
+        }
 }
 END_TEST
 
@@ -709,7 +928,7 @@ START_TEST(test_cost_rejects_bad_arguments)
     ap_cost c;
     ck_assert_int_eq(ap_op_cost(AP_OP_COUNT, 8, 0, 0, 64, &c), BASE_EINVAL);
     ck_assert_int_eq(ap_op_cost(AP_OP_ADD, 0, 0, 0, 64, &c), BASE_EINVAL);
-    ck_assert_int_eq(ap_op_cost(AP_OP_ADD, 17, 0, 0, 64, &c), BASE_EINVAL);
+    ck_assert_int_eq(ap_op_cost(AP_OP_ADD, 65, 0, 0, 64, &c), BASE_EINVAL);
     ck_assert_int_eq(ap_op_cost(AP_OP_ADD, 8, 3, 0, 64, &c), BASE_EINVAL);
     ck_assert_int_eq(ap_op_cost(AP_OP_ADD, 8, 0, 3, 64, &c), BASE_EINVAL);
     ck_assert_int_eq(ap_op_cost(AP_OP_ADD, 8, 0, 0, 0, &c), BASE_EINVAL);
@@ -721,8 +940,11 @@ START_TEST(test_cost_rejects_bad_arguments)
     ck_assert_int_eq(ap_op_cost(AP_OP_REDUCE_SUM_U, 8, 0, 4, 64, &c), BASE_EINVAL);
     ck_assert_str_eq(base_last_error(),
                      "error: ap_op_cost(reduce_sum_u): width_acc must be at least width_a");
-    ck_assert_int_eq(ap_op_cost(AP_OP_MUL_U, 8, 17, 0, 64, &c), BASE_EINVAL);
-    ck_assert_int_eq(ap_op_cost(AP_OP_MAC_U, 8, 17, 32, 64, &c), BASE_EINVAL);
+    ck_assert_int_eq(ap_op_cost(AP_OP_MUL_U, 8, 57, 0, 64, &c), BASE_EINVAL);
+    ck_assert_str_eq(base_last_error(),
+                     "error: ap_op_cost(mul_u): width_b must be in 1..64 - width_a");
+    ck_assert_int_eq(ap_op_cost(AP_OP_MUL_U, 65, 1, 0, 64, &c), BASE_EINVAL);
+    ck_assert_int_eq(ap_op_cost(AP_OP_MAC_U, 8, 25, 32, 64, &c), BASE_EINVAL);
     ck_assert_int_eq(ap_op_cost(AP_OP_SHR_ROUND_U, 33, 2, 8, 64, &c), BASE_EINVAL);
     ck_assert_int_eq(ap_op_cost(AP_OP_REDUCE_SUM_S, 33, 0, 32, 64, &c), BASE_EINVAL);
     ck_assert_int_eq(ap_op_cost(AP_OP_MAC_U, 8, 8, 0, 64, &c), BASE_EINVAL);
@@ -775,7 +997,8 @@ START_TEST(test_op_table_rows)
         ck_assert_uint_eq(ap_op_arity((ap_op)i), row->arity);
         ck_assert_int_eq(ap_op_is_signed((ap_op)i), row->is_signed);
         ck_assert(row->width[AP_ARG_WIDTH_A] == AP_WIDTH_OPERAND ||
-                  row->width[AP_ARG_WIDTH_A] == AP_WIDTH_ACC);
+                  row->width[AP_ARG_WIDTH_A] == AP_WIDTH_ACC ||
+                  row->width[AP_ARG_WIDTH_A] == AP_WIDTH_KEY);
         for (int arg = AP_ARG_WIDTH_A; arg <= AP_ARG_WIDTH_ACC; arg++)
             ck_assert_int_eq(ap_op_width_rule((ap_op)i, (ap_width_arg)arg), row->width[arg]);
     }
@@ -843,9 +1066,9 @@ END_TEST
 /* A seeded table of 2^n_in entries of n_out bits (none when n_out is not in 1..32). */
 static const uint32_t *lookup_table(unsigned n_in, unsigned n_out)
 {
-    static uint32_t table[1u << AP_WIDTH_MAX];
+    static uint32_t table[1u << AP_LOOKUP_WIDTH_MAX];
     uint64_t m = n_out >= 1 && n_out <= 32 ? (1ull << n_out) - 1u : 0;
-    for (uint32_t v = 0; n_in <= AP_WIDTH_MAX && v < (1u << n_in); v++)
+    for (uint32_t v = 0; n_in <= AP_LOOKUP_WIDTH_MAX && v < (1u << n_in); v++)
         table[v] = (uint32_t)(((uint64_t)v * 0x9e3779b97f4a7c15u >> 17) & m);
     return table;
 }
@@ -857,15 +1080,17 @@ static size_t pow2_group(const ap_array *arr)
     return n & (~n + 1u);
 }
 
-/* Runs op on the fields its cost arguments describe: a (width_a) at column 0; b at 40 of
+/* Runs op on the fields its cost arguments describe: a (width_a) at column 0; b at 70 of
  * width_b, or of width_a + b_skew when the op's width_b is unused; the destination,
- * product or accumulator at 80; tmp at 120; the work column 199. */
+ * product, accumulator or quotient at 140; tmp or the remainder at 210; the work column 280.
+ * Arrays for it have RUN_OP_COLS columns. */
+#define RUN_OP_COLS 281u
 static base_status run_op(ap_array *arr, ap_op op, unsigned wa, unsigned wb, unsigned wacc,
                           unsigned b_skew)
 {
-    ap_field a = fld(0, wa), b = fld(40, wa + b_skew), bw = fld(40, wb), d = fld(80, wa);
-    ap_field acc = fld(80, wacc), p = fld(80, wa + wb), tmp = fld(120, wa + wb);
-    unsigned c = 199;
+    ap_field a = fld(0, wa), b = fld(70, wa + b_skew), bw = fld(70, wb), d = fld(140, wa);
+    ap_field acc = fld(140, wacc), p = fld(140, wa + wb), tmp = fld(210, wa + wb);
+    unsigned c = 280;
     bool sg = ap_op_is_signed(op);
     switch (op) {
     case AP_OP_ADD:
@@ -901,16 +1126,16 @@ static base_status run_op(ap_array *arr, ap_op op, unsigned wa, unsigned wb, uns
         return ap_copy(arr, a, d);
     case AP_OP_REDUCE_SUM_U:
     case AP_OP_REDUCE_SUM_S:
-        return ap_reduce_sum(arr, a, acc, fld(120, wacc), c, sg);
+        return ap_reduce_sum(arr, a, acc, fld(210, wacc), c, sg);
     case AP_OP_DIVMOD_U:
-        return ap_divmod_u(arr, a, bw, fld(80, wa), fld(120, wb), c);
+        return ap_divmod_u(arr, a, bw, d, fld(210, wb), c);
     case AP_OP_LOOKUP:
         return ap_lookup(arr, a, acc, lookup_table(wa, wacc));
     case AP_OP_REDUCE_MAX_U:
     case AP_OP_REDUCE_MAX_S:
-        return ap_reduce_max_groups(arr, a, fld(80, wa), fld(120, wa), c, sg, pow2_group(arr));
+        return ap_reduce_max_groups(arr, a, d, fld(210, wa), c, sg, pow2_group(arr));
     case AP_OP_BROADCAST:
-        return ap_broadcast_groups(arr, a, fld(80, wa), c, pow2_group(arr));
+        return ap_broadcast_groups(arr, a, d, c, pow2_group(arr));
     case AP_OP_COUNT:
     default:
         return BASE_EINVAL;
@@ -924,17 +1149,19 @@ START_TEST(test_op_table_widths_match_ops)
      * width_b is unused rejects a b whose width differs from a's. */
     /* Widths at and around every limit (0, 1, a shift of width_a - 1, 16, 32, sums of two);
      * fewer multiplier widths, as a product over 16 bits costs a sampled expectation. */
-    static const unsigned edges[] = {0, 1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 20, 31, 32, 33};
-    static const unsigned mul_edges[] = {0, 1, 2, 8, 16, 17};
+    static const unsigned edges[] = {0,  1,  2,  3,  4,  5,  7,  8,  9,  12, 15,
+                                     16, 17, 20, 31, 32, 33, 48, 63, 64, 65};
+    static const unsigned mul_edges[] = {0, 1, 2, 8, 16, 17, 56, 63, 64, 65};
     const size_t n_edges = sizeof edges / sizeof edges[0],
                  n_mul = sizeof mul_edges / sizeof mul_edges[0];
     ap_array *arr;
-    ck_assert_int_eq(ap_array_new(1, 200, &arr), BASE_OK);
+    ck_assert_int_eq(ap_array_new(1, RUN_OP_COLS, &arr), BASE_OK);
     for (int i = 0; i < AP_OP_COUNT; i++) {
         ap_op op = (ap_op)i;
         bool no_b = ap_op_width_rule(op, AP_ARG_WIDTH_B) == AP_WIDTH_NONE;
         bool no_acc = ap_op_width_rule(op, AP_ARG_WIDTH_ACC) == AP_WIDTH_NONE;
-        bool mul_b = ap_op_width_rule(op, AP_ARG_WIDTH_B) == AP_WIDTH_OPERAND;
+        bool mul_b = ap_op_width_rule(op, AP_ARG_WIDTH_B) == AP_WIDTH_OPERAND ||
+                     ap_op_width_rule(op, AP_ARG_WIDTH_B) == AP_WIDTH_FACTOR;
         unsigned n_accepted = 0;
         for (size_t ia = 0; ia < n_edges; ia++)
             for (size_t ib = 0; ib < (no_b ? 1 : mul_b ? n_mul : n_edges); ib++)
@@ -1066,9 +1293,9 @@ START_TEST(test_fused_matches_pass_by_pass)
      * guards and carries meet arbitrary states), over row counts inside one 256-row vector,
      * across vectors and across 16,384-row blocks: the fused program (AVX2 and plain) leaves
      * every column as the pass-by-pass run does, with the same data-independent counters. */
-    static const unsigned widths[][3] = {{1, 1, 2},   {2, 3, 6},   {4, 4, 9},
-                                         {8, 8, 16},  {8, 8, 26},  {7, 5, 20},
-                                         {16, 1, 17}, {3, 16, 32}, {16, 16, 32}};
+    static const unsigned widths[][3] = {{1, 1, 2},    {2, 3, 6},    {4, 4, 9},   {8, 8, 16},
+                                         {8, 8, 26},   {7, 5, 20},   {16, 1, 17}, {3, 16, 32},
+                                         {16, 16, 32}, {32, 32, 32}, {64, 64, 0}, {40, 24, 0}};
     static const size_t rows[] = {1, 70, 300, 17000}; /* the last: two blocks (few widths) */
     unsigned n_run = 0;
     rng_state = 99;
@@ -1093,8 +1320,8 @@ START_TEST(test_fused_matches_pass_by_pass)
                         continue;
                     }
                     ap_array *x, *y;
-                    ck_assert_int_eq(ap_array_new(rows[ir], 200, &x), BASE_OK);
-                    ck_assert_int_eq(ap_array_new(rows[ir], 200, &y), BASE_OK);
+                    ck_assert_int_eq(ap_array_new(rows[ir], RUN_OP_COLS, &x), BASE_OK);
+                    ck_assert_int_eq(ap_array_new(rows[ir], RUN_OP_COLS, &y), BASE_OK);
                     random_twins(x, y);
                     ck_assert_int_eq(ap_array_set_fused(y, true), BASE_OK);
                     ap_array_use_simd(y, simd);
@@ -1183,10 +1410,10 @@ START_TEST(test_op_errors)
     ap_field a = fld(0, 8), b = fld(8, 8);
     /* widths */
     ck_assert_int_eq(ap_add(arr, fld(0, 0), fld(8, 0), 20), BASE_EINVAL);
-    ck_assert_int_eq(ap_add(arr, fld(0, 17), fld(17, 17), 40), BASE_EINVAL);
-    ck_assert_str_eq(base_last_error(), "error: ap add: width 17 of a is not in 1..16");
+    ck_assert_int_eq(ap_add(arr, fld(0, 65), fld(0, 65), 40), BASE_EINVAL);
+    ck_assert_str_eq(base_last_error(), "error: ap add: width 65 of a is not in 1..64");
     ck_assert_int_eq(ap_sub(arr, a, fld(8, 7), 20), BASE_EINVAL);
-    ck_assert_int_eq(ap_neg(arr, fld(0, 17), 20), BASE_EINVAL);
+    ck_assert_int_eq(ap_neg(arr, fld(0, 65), 20), BASE_EINVAL);
     ck_assert_int_eq(ap_add_oop(arr, a, b, fld(20, 7), 30), BASE_EINVAL);
     ck_assert_int_eq(ap_copy(arr, a, fld(20, 7)), BASE_EINVAL);
     ck_assert_int_eq(ap_mul(arr, a, b, fld(20, 15), 40, false), BASE_EINVAL);
@@ -1196,7 +1423,9 @@ START_TEST(test_op_errors)
     ck_assert_int_eq(ap_mac(arr, a, b, fld(20, 20), fld(40, 15), 60, true), BASE_EINVAL);
     ck_assert_int_eq(ap_gt(arr, a, fld(8, 9), 20, true), BASE_EINVAL);
     ck_assert_int_eq(ap_relu(arr, fld(0, 0)), BASE_EINVAL);
-    ck_assert_int_eq(ap_abs(arr, fld(0, 17), 30), BASE_EINVAL);
+    ck_assert_int_eq(ap_abs(arr, fld(0, 65), 30), BASE_EINVAL);
+    ck_assert_int_eq(ap_mul(arr, fld(0, 40), fld(40, 25), fld(0, 65), 79, false), BASE_EINVAL);
+    ck_assert_str_eq(base_last_error(), "error: ap mul: product width 40 + 25 exceeds 64");
     ck_assert_int_eq(ap_shr_round(arr, a, 0, fld(20, 8), 30, true), BASE_EINVAL);
     ck_assert_int_eq(ap_shr_round(arr, a, 8, fld(20, 8), 30, true), BASE_EINVAL);
     ck_assert_int_eq(ap_shr_round(arr, a, 2, fld(20, 33), 60, true), BASE_EINVAL);
@@ -1207,7 +1436,7 @@ START_TEST(test_op_errors)
     ck_assert_int_eq(ap_reduce_sum(arr, a, fld(10, 33), fld(43, 33), 79, false), BASE_EINVAL);
     ck_assert_int_eq(ap_shr_round(arr, fld(0, 33), 2, fld(40, 8), 60, true), BASE_EINVAL);
     ck_assert_int_eq(ap_mac(arr, a, fld(8, 0), fld(20, 24), fld(50, 8), 79, false), BASE_EINVAL);
-    ck_assert_int_eq(ap_mac(arr, a, fld(8, 17), fld(25, 25), fld(50, 25), 79, false), BASE_EINVAL);
+    ck_assert_int_eq(ap_mac(arr, a, fld(8, 25), fld(25, 33), fld(50, 25), 79, false), BASE_EINVAL);
     /* outside the array */
     ck_assert_int_eq(ap_add(arr, a, fld(75, 8), 20), BASE_ERANGE);
     ck_assert_str_eq(base_last_error(),
@@ -1563,6 +1792,7 @@ Suite *ap_suite(void)
     tcase_add_test(tc, test_fused_matches_pass_by_pass);
     tcase_add_test(tc, test_fused_formulas_chosen);
     tcase_add_test(tc, test_field_load_paths);
+    tcase_add_test(tc, test_field_load64_paths);
     suite_add_tcase(s, tc);
     tc = tcase_create("arith");
     tcase_set_timeout(tc, 120);
@@ -1592,6 +1822,7 @@ Suite *ap_suite(void)
     tcase_add_loop_test(tc, test_divmod_all_pairs, 0, 64);
     tcase_add_loop_test(tc, test_divmod_random_wide, 0, 6);
     tcase_add_test(tc, test_divmod_cost_by_hand);
+    tcase_add_loop_test(tc, test_wide_operand_ops, 0, 6);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("reduce");
