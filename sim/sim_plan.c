@@ -61,14 +61,37 @@ int sim_input_nonneg(const net_network *net, size_t layer)
     return 0; /* the network input is signed */
 }
 
-/* Places `outputs` output elements of `group_rows` rows each onto the CAPs; a group never
- * straddles two CAPs, so group_rows must not exceed cap_rows (callers check). */
+uint64_t sim_group_span(const sim_arch *arch, uint64_t group_rows)
+{
+    if (group_rows <= arch->cap_rows)
+        return 1;
+    unsigned lg = sim_ceil_log2(arch->cap_rows);
+    if ((1ull << lg) > arch->cap_rows)
+        lg--;
+    return ceil_div(group_rows, 1ull << lg);
+}
+
+uint64_t sim_outputs_per_fold(const sim_arch *arch, uint64_t group_rows)
+{
+    if (group_rows <= arch->cap_rows)
+        return (uint64_t)(arch->cap_rows / group_rows) * arch->n_caps;
+    return arch->n_caps / sim_group_span(arch, group_rows);
+}
+
+/* Places `outputs` output elements of `group_rows` rows each onto the CAPs: groups within a
+ * CAP pack it; a larger group (an average pool's tree) spans sim_group_span CAPs, which the
+ * caller checks the architecture has. */
 static void place(const sim_arch *arch, sim_candidate *c, uint64_t outputs, uint64_t group_rows)
 {
-    uint64_t per_cap = arch->cap_rows / group_rows;
+    uint64_t span = sim_group_span(arch, group_rows);
     c->n_rows = outputs * group_rows;
-    c->n_cap_rounds = ceil_div(outputs, per_cap);
-    c->n_folds = ceil_div(c->n_cap_rounds, arch->n_caps);
+    if (span == 1) {
+        c->n_cap_rounds = ceil_div(outputs, arch->cap_rows / group_rows);
+        c->n_folds = ceil_div(c->n_cap_rounds, arch->n_caps);
+    } else {
+        c->n_cap_rounds = outputs * span;
+        c->n_folds = ceil_div(outputs, sim_outputs_per_fold(arch, group_rows));
+    }
 }
 
 bool sim_gemm_layout_make(unsigned a_width, unsigned w_bits, unsigned acc_bits, unsigned o_bits,
@@ -442,13 +465,15 @@ static base_status elt_candidate(const sim_arch *arch, elt_work_fn work, unsigne
     /* Trace on a row wide enough for any kind's layout: the window's operand fields (max
      * pooling), then at most four result-sized fields and the requantization's (each under
      * a + 32 columns, the widest accumulator), then work columns. The layout's real width is
-     * checked against the CAP row below; this bound only keeps the trace array finite. */
-    if ((uint64_t)window * a > SIM_TRACE_COLS_MAX)
+     * checked against the CAP row below; this bound only keeps the trace array finite. An
+     * average pool loads one element per row. */
+    unsigned fields = work == work_avgpool ? 1 : window;
+    if ((uint64_t)fields * a > SIM_TRACE_COLS_MAX)
         return BASE_ERROR(BASE_ECAPACITY,
                           "a %u-element window of %u bits needs more columns than a CAP row has "
                           "(%u)",
                           window, a, arch->cap_cols);
-    unsigned trace_cols = window * a + 4 * (a + AP_ACC_WIDTH_MAX) + 64;
+    unsigned trace_cols = fields * a + 4 * (a + AP_ACC_WIDTH_MAX) + 64;
     sim_trace t;
     base_status st = sim_trace_open(&t, 1, trace_cols, arch->ml_segment_cols);
     if (st != BASE_OK)
@@ -494,17 +519,26 @@ static base_status plan_eltwise(const sim_plan *p, size_t li, sim_layer_plan *lp
     memset(&lp->cand[0], 0, sizeof lp->cand[0]);
     unsigned window = (unsigned)(l->kh * l->kw);
     uint64_t group = row->window_group ? 1ull << sim_ceil_log2(window) : 1;
-    if (group > arch->cap_rows)
+    uint64_t span = sim_group_span(arch, group);
+    if (span > arch->n_caps)
         return BASE_ERROR(BASE_ECAPACITY,
-                          "a %u-element pooling window needs %llu rows, CAPs have %u", window,
-                          (unsigned long long)group, arch->cap_rows);
+                          "a %u-element pooling window needs %llu rows, %llu CAPs of %u rows, the "
+                          "architecture has %u",
+                          window, (unsigned long long)group, (unsigned long long)span,
+                          arch->cap_rows, arch->n_caps);
     if (!row->work)
         return no_mapping(l);
     unsigned n_in = l->kind == NET_ADD || l->kind == NET_MUL           ? 2u
                     : l->kind == NET_MAXPOOL || l->kind == NET_AVGPOOL ? window
                                                                        : 1u;
-    return elt_candidate(arch, row->work, window, group, outputs, n_in, lp->bits.a_bits,
-                         lp->bits.o_bits, &lp->cand[0]);
+    base_status st = elt_candidate(arch, row->work, window, group, outputs, n_in, lp->bits.a_bits,
+                                   lp->bits.o_bits, &lp->cand[0]);
+    /* A tree spanning CAPs: its steps past a CAP's rows move the partial sums between CAPs
+     * over the bus, span - 1 of the window sum's width per output into its first CAP. */
+    if (span > 1)
+        lp->cand[0].tree_bus_bits = (double)outputs * (double)(span - 1) *
+                                    (lp->bits.a_bits + sim_ceil_log2(window));
+    return st;
 }
 
 /* Softmax: one group of 2^ceil(log2 C) rows per pixel (sim_work_softmax). */
