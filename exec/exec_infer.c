@@ -393,7 +393,8 @@ static base_status run_layer(const exec_layer_ctx *lc, const sim_candidate *c, c
                    0,  0, out};
     size_t per_fold = (size_t)sim_outputs_per_fold(arch, f.group);
     if (per_fold == 0)
-        return BASE_ERROR(BASE_ECAPACITY, "a group of %zu rows spans more CAPs than there are", f.group);
+        return BASE_ERROR(BASE_ECAPACITY, "a group of %zu rows spans more CAPs than there are",
+                          f.group);
     unsigned cols = row->cols(lc, c, arch);
     if (cols == 0)
         return BASE_ERROR(BASE_EINVAL, "the GEMM row layout disagrees with the plan");

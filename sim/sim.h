@@ -251,9 +251,9 @@ typedef struct sim_candidate {
     double act_bits_row, act_bits_mcast; /* per-row im2col copies / once per fold */
     double wt_bits_row, wt_bits_bcast;   /* per row / once per fold to every row */
     double out_bits;                     /* results back to the MAP */
-    double tree_bus_bits; /* partial sums a tree spanning CAPs moves between them (avgpool) */
-    double map_touched_bits;             /* distinct MAP bits the layer reads or writes */
-    bool has_dataflow;                   /* GEMM: the dataflow choice applies */
+    double tree_bus_bits;    /* partial sums a tree spanning CAPs moves between them (avgpool) */
+    double map_touched_bits; /* distinct MAP bits the layer reads or writes */
+    bool has_dataflow;       /* GEMM: the dataflow choice applies */
     /* Measured-table architectures (sim_vec.c) instead of the AP work above: busy cycles per
      * phase summed over cores (energy), the busiest core's cycles (latency), and the weights'
      * dataflow ("w_resident" in L1 or "w_streamed" per group; NULL for other layers); n_passes

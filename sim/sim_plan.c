@@ -536,8 +536,8 @@ static base_status plan_eltwise(const sim_plan *p, size_t li, sim_layer_plan *lp
     /* A tree spanning CAPs: its steps past a CAP's rows move the partial sums between CAPs
      * over the bus, span - 1 of the window sum's width per output into its first CAP. */
     if (span > 1)
-        lp->cand[0].tree_bus_bits = (double)outputs * (double)(span - 1) *
-                                    (lp->bits.a_bits + sim_ceil_log2(window));
+        lp->cand[0].tree_bus_bits =
+            (double)outputs * (double)(span - 1) * (lp->bits.a_bits + sim_ceil_log2(window));
     return st;
 }
 
