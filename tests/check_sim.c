@@ -1008,18 +1008,24 @@ static void check_plan_vs_run(const char *yaml, const char *spec)
     check_plan_vs_run_caps(yaml, spec, 2);
 }
 
-/* A 16x16 global average pool on 64-row CAPs: each output's 256 rows span 4 CAPs (2 outputs a
- * fold over 8 CAPs, 3 channels: a partial last fold); the plan equals the counters and the
- * outputs the reference. */
+/* 12x16 global average and max pools on 64-row CAPs: each output's 192 elements take a group
+ * of 256 rows (64 of them padding) spanning 4 CAPs (2 outputs a fold over 8 CAPs, 3 channels:
+ * a partial last fold; the max pool's 192 x a-bit im2col row is too wide, so it takes the max
+ * tree); the plan equals the counters and the outputs the reference. */
 START_TEST(test_pool_spanning_caps_plan_equals_counters)
 {
-    static const char yaml[] = "name: bigpool\ninput: {channels: 2, height: 16, width: 16}\n"
-                               "layers:\n"
-                               "  - {name: c, type: conv, out: 3, kernel: 3, pad: 1}\n"
-                               "  - {name: g, type: avgpool, global: true}\n"
-                               "  - {name: f, type: flatten}\n"
-                               "  - {name: d, type: fc, out: 4}\n";
-    check_plan_vs_run_caps(yaml, _i ? "w4a5" : "int8", 8);
+    static const char *const yamls[] = {
+        "name: bigpool\ninput: {channels: 2, height: 12, width: 16}\nlayers:\n"
+        "  - {name: c, type: conv, out: 3, kernel: 3, pad: 1}\n"
+        "  - {name: g, type: avgpool, global: true}\n"
+        "  - {name: f, type: flatten}\n"
+        "  - {name: d, type: fc, out: 4}\n",
+        "name: bigmax\ninput: {channels: 2, height: 12, width: 16}\nlayers:\n"
+        "  - {name: c, type: conv, out: 3, kernel: 3, pad: 1}\n"
+        "  - {name: g, type: maxpool, global: true}\n"
+        "  - {name: f, type: flatten}\n"
+        "  - {name: d, type: fc, out: 4}\n"};
+    check_plan_vs_run_caps(yamls[_i / 2], _i % 2 ? "w4a5" : "int8", 8);
 }
 END_TEST
 
@@ -1141,7 +1147,7 @@ Suite *sim_suite(void)
     tcase_add_test(tc, test_plan_capacity_error);
     tcase_add_test(tc, test_plan_out_of_memory);
     tcase_add_test(tc, test_plan_pool_window_exceeds_cap);
-    tcase_add_loop_test(tc, test_pool_spanning_caps_plan_equals_counters, 0, 2);
+    tcase_add_loop_test(tc, test_pool_spanning_caps_plan_equals_counters, 0, 4);
     tcase_add_test(tc, test_plan_kind_without_row);
     tcase_add_test(tc, test_plan_tensor_kinds);
     tcase_add_test(tc, test_plan_table_kinds_by_hand);
