@@ -391,7 +391,10 @@ static base_status run_layer(const exec_layer_ctx *lc, const sim_candidate *c, c
         n_outputs = row->units(l);
     exec_fold f = {lc, c, arch, in[0], in[1], in, NULL, ws, row->group ? row->group(l, c) : 1,
                    0,  0, out};
-    size_t per_fold = (size_t)(arch->cap_rows / f.group) * arch->n_caps;
+    size_t per_fold = (size_t)sim_outputs_per_fold(arch, f.group);
+    if (per_fold == 0)
+        return BASE_ERROR(BASE_ECAPACITY, "a group of %zu rows spans more CAPs than there are",
+                          f.group);
     unsigned cols = row->cols(lc, c, arch);
     if (cols == 0)
         return BASE_ERROR(BASE_EINVAL, "the GEMM row layout disagrees with the plan");

@@ -413,9 +413,10 @@ static base_status elt_act(const exec_fold *f, unsigned *col, ap_field *result)
     return st;
 }
 
-/* Loads pooling windows: maxpool puts window element j of output r in field j; avgpool
- * element r % group of output r / group in one field (0 past the window and in the padding;
- * maxpool's padding is the most negative a-bit value). */
+/* Loads pooling windows: maxpool's im2col puts window element j of output r in field j; a
+ * pooling tree (avgpool, or maxpool in groups) element r % group of output r / group in one
+ * field (avgpool: 0 past the window and in the padding; maxpool: the most negative a-bit
+ * value, which never wins). */
 static base_status pool_load(const exec_fold *f, int is_max, int n_fields)
 {
     const net_layer *l = f->lc->l;
@@ -428,7 +429,7 @@ static base_status pool_load(const exec_fold *f, int is_max, int n_fields)
     for (int fi = 0; fi < n_fields && st == BASE_OK; fi++) {
         for (size_t r = 0; r < rows; r++) {
             size_t oi = f->base + r / f->group;
-            int j = is_max ? fi : (int)(r % f->group);
+            int j = f->group == 1 && is_max ? fi : (int)(r % f->group);
             uint32_t v = pad;
             if (j < window) {
                 size_t ch = oi / hw_out, p = oi % hw_out;
@@ -458,6 +459,20 @@ static base_status elt_maxpool(const exec_fold *f, unsigned *col, ap_field *resu
         ap_field fa = {(unsigned)fi * a, a};
         st = ap_max(f->arr, fa, *result, flag, true);
     }
+    return st;
+}
+
+/* A maxpool window in a group of rows: the max tree, as work_maxpool_tree traces it. */
+static base_status elt_maxpool_tree(const exec_fold *f, unsigned *col, ap_field *result)
+{
+    const unsigned a = f->lc->b->a_bits;
+    *col = a;
+    base_status st = pool_load(f, 1, 1);
+    ap_field acc = exec_take_field(col, a), tmp = exec_take_field(col, a);
+    unsigned flag = (*col)++;
+    if (st == BASE_OK)
+        st = ap_reduce_max_groups(f->arr, (ap_field){0, a}, acc, tmp, flag, true, f->group);
+    *result = acc;
     return st;
 }
 
@@ -642,7 +657,7 @@ static base_status fold_act(const exec_fold *f)
 }
 static base_status fold_maxpool(const exec_fold *f)
 {
-    return fold_elt(f, elt_maxpool);
+    return fold_elt(f, f->group > 1 ? elt_maxpool_tree : elt_maxpool);
 }
 static base_status fold_avgpool(const exec_fold *f)
 {
@@ -665,6 +680,13 @@ static size_t group_window(const net_layer *l, const sim_candidate *c)
 {
     (void)c;
     return (size_t)1 << sim_ceil_log2((uint64_t)(l->kh * l->kw));
+}
+
+/* A maxpool: one row (im2col), or the planner's tree group (its n_chunks). */
+static size_t group_maxpool(const net_layer *l, const sim_candidate *c)
+{
+    (void)l;
+    return c->n_chunks ? (size_t)c->n_chunks : 1;
 }
 
 /* A softmax: one group of 2^ceil(log2 C) rows per pixel. */
@@ -692,6 +714,11 @@ static unsigned cols_elt(const exec_layer_ctx *lc, const sim_candidate *c, const
     (void)arch;
     return (unsigned)(l->kh * l->kw) * lc->b->a_bits + 2 * lc->b->a_bits + 2 * lc->src + 4 +
            sim_requant_cols(lc->src, lc->o);
+}
+static unsigned cols_maxpool(const exec_layer_ctx *lc, const sim_candidate *c, const sim_arch *arch)
+{
+    return c->n_chunks ? 3 * lc->b->a_bits + 2 + sim_requant_cols(lc->src, lc->o)
+                       : cols_elt(lc, c, arch);
 }
 static unsigned cols_act(const exec_layer_ctx *lc, const sim_candidate *c, const sim_arch *arch)
 {
@@ -764,7 +791,7 @@ static unsigned bits_softmax(const net_network *net, size_t li, const net_layer_
 const exec_kind_row exec_kind_rows[NET_KIND_COUNT] = {
     [NET_CONV] = {bits_gemm, ref_gemm, fold_gemm, group_gemm, cols_gemm, false, false},
     [NET_FC] = {bits_gemm, ref_gemm, fold_gemm, group_gemm, cols_gemm, false, false},
-    [NET_MAXPOOL] = {NULL, ref_maxpool, fold_maxpool, NULL, cols_elt, false, false},
+    [NET_MAXPOOL] = {NULL, ref_maxpool, fold_maxpool, group_maxpool, cols_maxpool, false, false},
     [NET_AVGPOOL] = {bits_window_sum, ref_avgpool, fold_avgpool, group_window, cols_elt, false,
                      false},
     [NET_RELU] = {NULL, ref_relu, fold_relu, NULL, cols_elt, false, false},

@@ -251,8 +251,9 @@ typedef struct sim_candidate {
     double act_bits_row, act_bits_mcast; /* per-row im2col copies / once per fold */
     double wt_bits_row, wt_bits_bcast;   /* per row / once per fold to every row */
     double out_bits;                     /* results back to the MAP */
-    double map_touched_bits;             /* distinct MAP bits the layer reads or writes */
-    bool has_dataflow;                   /* GEMM: the dataflow choice applies */
+    double tree_bus_bits;    /* partial sums a tree spanning CAPs moves between them (avgpool) */
+    double map_touched_bits; /* distinct MAP bits the layer reads or writes */
+    bool has_dataflow;       /* GEMM: the dataflow choice applies */
     /* Measured-table architectures (sim_vec.c) instead of the AP work above: busy cycles per
      * phase summed over cores (energy), the busiest core's cycles (latency), and the weights'
      * dataflow ("w_resident" in L1 or "w_streamed" per group; NULL for other layers); n_passes
@@ -467,6 +468,12 @@ unsigned sim_requant_cols(unsigned from_bits, unsigned to_bits);
 
 /* Smallest n with 2^n >= x (0 for x <= 1). */
 unsigned sim_ceil_log2(uint64_t x);
+/* CAPs one group of group_rows rows spans: 1 when it fits a CAP, else group_rows over the
+ * largest power of two within cap_rows (group_rows a power of two; sim_plan.c). */
+uint64_t sim_group_span(const sim_arch *arch, uint64_t group_rows);
+/* Output groups of group_rows rows one fold holds: cap_rows / group_rows per CAP on every CAP,
+ * or n_caps / span when a group spans CAPs (0: a group needs more CAPs than there are). */
+uint64_t sim_outputs_per_fold(const sim_arch *arch, uint64_t group_rows);
 
 /* 1 when layer's (first) input is non-negative (produced by a ReLU, possibly through pools
  * or a flatten): such activations are unsigned and enter the signed AP multiply with one

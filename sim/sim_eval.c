@@ -183,7 +183,7 @@ static void move_terms(const actions *x, const sim_candidate *c, sim_dataflow d,
     bool mcast = c->has_dataflow && (d == SIM_FLOW_ROW_MCAST || d == SIM_FLOW_BCAST_MCAST);
     double act = mcast ? c->act_bits_mcast : c->act_bits_row;
     double wt = bcast ? c->wt_bits_bcast : c->wt_bits_row;
-    double p2p = (mcast ? 0 : act) + (bcast ? 0 : wt) + c->out_bits;
+    double p2p = (mcast ? 0 : act) + (bcast ? 0 : wt) + c->out_bits + c->tree_bus_bits;
     double shared = (mcast ? act : 0) + (bcast ? wt : 0);
     e[0] = p2p * x->bus_pj + shared * x->bcast_pj;
     e[1] = (act + wt) * x->map_read_pj;

@@ -61,14 +61,29 @@ int sim_input_nonneg(const net_network *net, size_t layer)
     return 0; /* the network input is signed */
 }
 
-/* Places `outputs` output elements of `group_rows` rows each onto the CAPs; a group never
- * straddles two CAPs, so group_rows must not exceed cap_rows (callers check). */
+uint64_t sim_group_span(const sim_arch *arch, uint64_t group_rows)
+{
+    uint64_t cap = 1ull << sim_ceil_log2(arch->cap_rows);
+    cap = cap > arch->cap_rows ? cap / 2 : cap;
+    return group_rows <= arch->cap_rows ? 1 : ceil_div(group_rows, cap);
+}
+
+uint64_t sim_outputs_per_fold(const sim_arch *arch, uint64_t group_rows)
+{
+    if (group_rows <= arch->cap_rows)
+        return (uint64_t)(arch->cap_rows / group_rows) * arch->n_caps;
+    return arch->n_caps / sim_group_span(arch, group_rows);
+}
+
+/* Places `outputs` output elements of `group_rows` rows each onto the CAPs: groups within a
+ * CAP pack it; a larger group (a pooling tree) spans sim_group_span CAPs, which the caller
+ * checks the architecture has. */
 static void place(const sim_arch *arch, sim_candidate *c, uint64_t outputs, uint64_t group_rows)
 {
-    uint64_t per_cap = arch->cap_rows / group_rows;
+    uint64_t span = sim_group_span(arch, group_rows);
     c->n_rows = outputs * group_rows;
-    c->n_cap_rounds = ceil_div(outputs, per_cap);
-    c->n_folds = ceil_div(c->n_cap_rounds, arch->n_caps);
+    c->n_cap_rounds = span > 1 ? outputs * span : ceil_div(outputs, arch->cap_rows / group_rows);
+    c->n_folds = ceil_div(outputs, sim_outputs_per_fold(arch, group_rows));
 }
 
 bool sim_gemm_layout_make(unsigned a_width, unsigned w_bits, unsigned acc_bits, unsigned o_bits,
@@ -350,6 +365,31 @@ static base_status work_avgpool(sim_trace *t, sim_candidate *c, unsigned a, unsi
                                            a, 0, src, group);
 }
 
+/* A window too wide for im2col's columns: one input element per row (padding: the most
+ * negative value), a 2D-AP max tree (reduce_max_s) over each window's rows (groups padded to
+ * a power of two, c->n_chunks). */
+static base_status work_maxpool_tree(sim_trace *t, sim_candidate *c, unsigned a, unsigned window,
+                                     ap_field *result, unsigned *col)
+{
+    size_t group = (size_t)1 << sim_ceil_log2(window);
+    ap_field in = {0, a}, acc = {a, a}, tmp = {2 * a, a};
+    unsigned flag = 3 * a;
+    *col = flag + 1;
+    *result = acc;
+    base_status st = sim_trace_rows(t, group);
+    sim_trace_phase(t, &c->work[SIM_PHASE_OPERAND_LOAD], 1);
+    if (st == BASE_OK)
+        st = ap_array_field_load(t->arr, in, NULL, 0);
+    sim_trace_phase(t, &c->work[SIM_PHASE_ELEMENTWISE], 1);
+    if (st == BASE_OK)
+        st = ap_reduce_max_groups(t->arr, in, acc, tmp, flag, true, group);
+    if (st == BASE_OK)
+        st = sim_trace_rows(t, 1);
+    return st != BASE_OK ? st
+                         : sim_add_written(&c->work[SIM_PHASE_ELEMENTWISE], 1, AP_OP_REDUCE_MAX_S,
+                                           a, 0, 0, group);
+}
+
 static base_status work_add(sim_trace *t, sim_candidate *c, unsigned a, unsigned window,
                             ap_field *result, unsigned *col)
 {
@@ -442,13 +482,18 @@ static base_status elt_candidate(const sim_arch *arch, elt_work_fn work, unsigne
     /* Trace on a row wide enough for any kind's layout: the window's operand fields (max
      * pooling), then at most four result-sized fields and the requantization's (each under
      * a + 32 columns, the widest accumulator), then work columns. The layout's real width is
-     * checked against the CAP row below; this bound only keeps the trace array finite. */
-    if ((uint64_t)window * a > SIM_TRACE_COLS_MAX)
+     * checked against the CAP row below; this bound only keeps the trace array finite. A
+     * pooling tree loads one element per row. */
+    bool tree = work == work_avgpool || work == work_maxpool_tree;
+    if (work == work_maxpool_tree)
+        c->n_chunks = group; /* bit-exact execution's rows per output */
+    unsigned fields = tree ? 1 : window;
+    if ((uint64_t)fields * a > SIM_TRACE_COLS_MAX)
         return BASE_ERROR(BASE_ECAPACITY,
                           "a %u-element window of %u bits needs more columns than a CAP row has "
                           "(%u)",
                           window, a, arch->cap_cols);
-    unsigned trace_cols = window * a + 4 * (a + AP_ACC_WIDTH_MAX) + 64;
+    unsigned trace_cols = fields * a + 4 * (a + AP_ACC_WIDTH_MAX) + 64;
     sim_trace t;
     base_status st = sim_trace_open(&t, 1, trace_cols, arch->ml_segment_cols);
     if (st != BASE_OK)
@@ -493,18 +538,34 @@ static base_status plan_eltwise(const sim_plan *p, size_t li, sim_layer_plan *lp
     lp->n_candidates = 1;
     memset(&lp->cand[0], 0, sizeof lp->cand[0]);
     unsigned window = (unsigned)(l->kh * l->kw);
-    uint64_t group = row->window_group ? 1ull << sim_ceil_log2(window) : 1;
-    if (group > arch->cap_rows)
+    elt_work_fn work = row->work;
+    unsigned a = lp->bits.a_bits, o = lp->bits.o_bits;
+    /* Max pooling's im2col row (window fields, a flag, the requantization) too wide for a CAP
+     * row: the max tree instead. */
+    uint64_t im2col_cols = (uint64_t)window * a + 1 + (o < a ? 1 + sim_requant_cols(a, o) : 0);
+    if (l->kind == NET_MAXPOOL && im2col_cols > arch->cap_cols)
+        work = work_maxpool_tree;
+    bool tree = row->window_group || work == work_maxpool_tree;
+    uint64_t group = tree ? 1ull << sim_ceil_log2(window) : 1;
+    uint64_t span = sim_group_span(arch, group);
+    if (span > arch->n_caps)
         return BASE_ERROR(BASE_ECAPACITY,
-                          "a %u-element pooling window needs %llu rows, CAPs have %u", window,
-                          (unsigned long long)group, arch->cap_rows);
+                          "a %u-element pooling window needs %llu rows, %llu CAPs of %u rows, the "
+                          "architecture has %u",
+                          window, (unsigned long long)group, (unsigned long long)span,
+                          arch->cap_rows, arch->n_caps);
     if (!row->work)
         return no_mapping(l);
     unsigned n_in = l->kind == NET_ADD || l->kind == NET_MUL           ? 2u
                     : l->kind == NET_MAXPOOL || l->kind == NET_AVGPOOL ? window
                                                                        : 1u;
-    return elt_candidate(arch, row->work, window, group, outputs, n_in, lp->bits.a_bits,
-                         lp->bits.o_bits, &lp->cand[0]);
+    base_status st = elt_candidate(arch, work, window, group, outputs, n_in, a, o, &lp->cand[0]);
+    /* A tree spanning CAPs: its steps past a CAP's rows move the partial results between CAPs
+     * over the bus, span - 1 per output into its first CAP (a window sum, or an a-bit max). */
+    if (span > 1)
+        lp->cand[0].tree_bus_bits = (double)outputs * (double)(span - 1) *
+                                    (l->kind == NET_AVGPOOL ? a + sim_ceil_log2(window) : a);
+    return st;
 }
 
 /* Softmax: one group of 2^ceil(log2 C) rows per pixel (sim_work_softmax). */

@@ -292,6 +292,34 @@ static const char mobile_yaml[] =
     "  - {name: flat, type: flatten}\n"
     "  - {name: fc, type: fc, out: 10}\n";
 
+/* Global average and max pools over 24x24 pixels of signed conv outputs: 576 elements in a
+ * group of 1024 rows per output on the small architecture's 512-row CAPs, so each output's tree
+ * spans two CAPs (the max pool's im2col row would need 576 x a columns: it takes the max
+ * tree). */
+static const char bigpool_yaml[] = "name: bigpool_tiny\n"
+                                   "input: {channels: 3, height: 24, width: 24}\n"
+                                   "layers:\n"
+                                   "  - {name: c, type: conv, out: 5, kernel: 3, pad: 1}\n"
+                                   "  - {name: g, type: avgpool, global: true}\n"
+                                   "  - {name: f, type: flatten}\n"
+                                   "  - {name: d, type: fc, out: 10}\n";
+
+START_TEST(test_infer_pool_spanning_caps_bit_exact)
+{
+    static const char *const specs[] = {"int8", "w4a6"};
+    char yaml[sizeof bigpool_yaml];
+    memcpy(yaml, bigpool_yaml, sizeof yaml);
+    if (_i >= 2) /* the same network with a global max pool */
+        memcpy(strstr(yaml, "avgpool"), "maxpool", 7);
+    net_network *net = NULL;
+    ck_assert_msg(net_load_string("bigpool.yaml", yaml, strlen(yaml), &net) == BASE_OK, "%s",
+                  base_last_error());
+    ck_assert_int_gt(net->layers[1].kh * net->layers[1].kw, (int)small_arch().cap_rows);
+    check_loaded(net, "bigpool_tiny", specs[_i % 2], 31u + (uint64_t)_i, net->total_macs,
+                 net->n_layers - 1);
+}
+END_TEST
+
 START_TEST(test_infer_mobile_bit_exact)
 {
     static const char *const specs[] = {"int8", "w4a6"};
@@ -801,6 +829,8 @@ Suite *infer_suite(void)
     tc = tcase_create("mobile");
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, test_infer_mobile_bit_exact, 0, 2);
+    tcase_add_loop_test(tc, test_infer_pool_spanning_caps_bit_exact, 0, 4);
+    suite_add_tcase(s, tc);
     tc = tcase_create("tables");
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, test_infer_table_kinds_bit_exact, 0, 2);

@@ -334,21 +334,36 @@ START_TEST(test_plan_capacity_error)
 }
 END_TEST
 
-/* An average-pooling window larger than a CAP's rows is a capacity error, not a crash. */
+/* An average-pooling window larger than a CAP's rows spans CAPs (its tree's last steps move
+ * partial sums over the bus); one needing more CAPs than the architecture has is a capacity
+ * error, not a crash. */
 START_TEST(test_plan_pool_window_exceeds_cap)
 {
     net_network *net = load_net("resnet18");
     sim_arch arch = default_arch();
     net_bitcfg *bits = NULL;
     sim_plan *plan = NULL;
-    arch.cap_rows = 32; /* the 7x7 global pool needs 64 rows per output */
+    arch.cap_rows = 32; /* the 7x7 global pool needs 64 rows per output: 2 CAPs */
     ck_assert_int_eq(net_bitcfg_uniform("int8", net, &bits), BASE_OK);
+    ck_assert_msg(sim_plan_new(net, bits, &arch, &plan) == BASE_OK, "%s", base_last_error());
+    size_t li = net->n_layers - 3;
+    ck_assert_str_eq(net->layers[li].name, "final_pool");
+    const sim_candidate *c = &sim_plan_layer(plan, li)->cand[0];
+    uint64_t outputs = (uint64_t)net->layers[li].c_out * arch.batch;
+    ck_assert_uint_eq(c->n_rows, outputs * 64);
+    ck_assert_uint_eq(c->n_cap_rounds, outputs * 2);
+    ck_assert_uint_eq(c->n_folds, (outputs + arch.n_caps / 2 - 1) / (arch.n_caps / 2));
+    /* one 14-bit partial sum (8 + ceil(log2 49)) per output crosses the bus */
+    ck_assert(c->tree_bus_bits == (double)outputs * 14);
+    sim_plan_free(plan);
+    plan = NULL;
+    arch.n_caps = 1;
     ck_assert_int_eq(sim_plan_new(net, bits, &arch, &plan), BASE_ECAPACITY);
     ck_assert_ptr_null(plan);
-    ck_assert(
-        strstr(base_last_error(),
-               "layer 'final_pool': a 49-element pooling window needs 64 rows, CAPs have 32") !=
-        NULL);
+    ck_assert_msg(strstr(base_last_error(),
+                         "layer 'final_pool': a 49-element pooling window needs 64 rows, 2 CAPs "
+                         "of 32 rows, the architecture has 1") != NULL,
+                  "%s", base_last_error());
     net_bitcfg_free(bits);
     net_free(net);
 }
@@ -936,7 +951,7 @@ END_TEST
 
 /* A network with one layer of each new kind (and a depthwise conv) between convs: the plan's
  * counts equal the counters of bit-exact execution, and outputs equal the reference. */
-static void check_plan_vs_run(const char *yaml, const char *spec)
+static void check_plan_vs_run_caps(const char *yaml, const char *spec, unsigned n_caps)
 {
     net_network *net = NULL;
     net_bitcfg *bits = NULL;
@@ -949,7 +964,7 @@ static void check_plan_vs_run(const char *yaml, const char *spec)
                   base_last_error());
     ck_assert_int_eq(net_bitcfg_uniform(spec, net, &bits), BASE_OK);
     ck_assert_int_eq(sim_arch_find("bf_imna", &arch), BASE_OK);
-    arch.n_caps = 2;
+    arch.n_caps = n_caps;
     arch.cap_rows = 64; /* several folds, a partial last one */
     arch.batch = 1;
     ck_assert_int_eq(tech_open("sram", &tech), BASE_OK);
@@ -987,6 +1002,32 @@ static void check_plan_vs_run(const char *yaml, const char *spec)
     net_bitcfg_free(bits);
     net_free(net);
 }
+
+static void check_plan_vs_run(const char *yaml, const char *spec)
+{
+    check_plan_vs_run_caps(yaml, spec, 2);
+}
+
+/* 12x16 global average and max pools on 64-row CAPs: each output's 192 elements take a group
+ * of 256 rows (64 of them padding) spanning 4 CAPs (2 outputs a fold over 8 CAPs, 3 channels:
+ * a partial last fold; the max pool's 192 x a-bit im2col row is too wide, so it takes the max
+ * tree); the plan equals the counters and the outputs the reference. */
+START_TEST(test_pool_spanning_caps_plan_equals_counters)
+{
+    static const char *const yamls[] = {
+        "name: bigpool\ninput: {channels: 2, height: 12, width: 16}\nlayers:\n"
+        "  - {name: c, type: conv, out: 3, kernel: 3, pad: 1}\n"
+        "  - {name: g, type: avgpool, global: true}\n"
+        "  - {name: f, type: flatten}\n"
+        "  - {name: d, type: fc, out: 4}\n",
+        "name: bigmax\ninput: {channels: 2, height: 12, width: 16}\nlayers:\n"
+        "  - {name: c, type: conv, out: 3, kernel: 3, pad: 1}\n"
+        "  - {name: g, type: maxpool, global: true}\n"
+        "  - {name: f, type: flatten}\n"
+        "  - {name: d, type: fc, out: 4}\n"};
+    check_plan_vs_run_caps(yamls[_i / 2], _i % 2 ? "w4a5" : "int8", 8);
+}
+END_TEST
 
 /* A hard activation reading 16-bit inputs needs 17-bit operands: the planner says so. */
 START_TEST(test_act_plan_too_wide)
@@ -1106,6 +1147,7 @@ Suite *sim_suite(void)
     tcase_add_test(tc, test_plan_capacity_error);
     tcase_add_test(tc, test_plan_out_of_memory);
     tcase_add_test(tc, test_plan_pool_window_exceeds_cap);
+    tcase_add_loop_test(tc, test_pool_spanning_caps_plan_equals_counters, 0, 4);
     tcase_add_test(tc, test_plan_kind_without_row);
     tcase_add_test(tc, test_plan_tensor_kinds);
     tcase_add_test(tc, test_plan_table_kinds_by_hand);

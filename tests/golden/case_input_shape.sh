@@ -48,5 +48,9 @@ if cmp -s "$tmp/shape_nets.txt" "$tmp/shape_nets.want"; then ok; else
 # tests/data/onnx_mobilenet_v3_class.onnx) with symbolic dims: imported at a shape, planned.
 expect_exit 0 "input-shape onnx v3 run" "$APSIM" run tests/data/onnx_mobilenet_v3_class.onnx \
     --input-shape 1x3x24x24 --quiet
+# At 224x224 its squeeze-and-excite and final global pools sum 12544-element windows: a tree
+# spanning 16 of the default CAPs per output (docs/SIM_MODEL.md).
+expect_exit 0 "input-shape onnx v3 run 224" "$APSIM" run tests/data/onnx_mobilenet_v3_class.onnx \
+    --input-shape 1x3x224x224 --quiet
 input_error "input-shape v3 missing" "give its shape with --input-shape" \
     "$APSIM" run tests/data/onnx_mobilenet_v3_class.onnx
