@@ -301,8 +301,9 @@ base_status ap_lookup(ap_array *arr, ap_field a, ap_field d, const uint32_t *tab
  * acc := a, then ceil(log2 group_rows) tree steps, each moving acc of row r + 2^k into tmp of
  * row r (plane reads and writes) and acc := max(tmp, acc) (gt into flag_col, select). Row
  * g * group_rows ends with its group's maximum; other rows with partial maxima.
- * a.width == acc.width == tmp.width <= 16. Cost: ap_op_cost(AP_OP_REDUCE_MAX_*, n, 0, 0,
- * group_rows), cells over all rows. BASE_EINVAL for another group size. */
+ * a.width == acc.width == tmp.width <= AP_ACC_WIDTH_MAX (a tree op, as reduce_sum). Cost:
+ * ap_op_cost(AP_OP_REDUCE_MAX_*, n, 0, 0, group_rows), cells over all rows. BASE_EINVAL for another
+ * group size. */
 base_status ap_reduce_max_groups(ap_array *arr, ap_field a, ap_field acc, ap_field tmp,
                                  unsigned flag_col, bool is_signed, size_t group_rows);
 

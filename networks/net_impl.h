@@ -102,8 +102,8 @@ typedef struct net_onnx_patterns net_onnx_patterns;
 base_status net_onnx_patterns_new(const net_onnx_graph *g, net_onnx_patterns **out);
 void net_onnx_patterns_free(net_onnx_patterns *pat);
 /* Runs before a node is lowered: *handled 1 when the node started, continued or completed a
- * hard-swish/hard-sigmoid pattern, or is a scalar Constant node (bound as a constant value),
- * 0 when it is lowered as usual. BASE_EUNSUPPORTED naming the node for a partial pattern or
+ * hard-swish/hard-sigmoid pattern, 0 when it is lowered as usual (constant folding runs
+ * first). BASE_EUNSUPPORTED naming the node for a partial pattern or
  * a Div or Mul by a scalar constant outside one. */
 base_status net_onnx_pattern_node(net_onnx_importer *im, net_onnx_patterns *pat,
                                   const net_onnx_node *nd, int *handled);

@@ -304,7 +304,7 @@ static void copy_elem(net_tensor *dst, size_t i, const net_tensor *src, size_t j
 static base_status fold_gather(const fold_ctx *c, const net_tensor *const *ins, net_tensor **out)
 {
     const net_tensor *data, *idx;
-    int axis;
+    int axis = 0;
     base_status st;
     if ((st = need(c, ins, 0, &data)) != BASE_OK || (st = need(c, ins, 1, &idx)) != BASE_OK)
         return st;
@@ -402,7 +402,7 @@ static base_status fold_slice(const fold_ctx *c, const net_tensor *const *ins, n
     for (int i = 0; i < data->n_dims; i++)
         slice_axis(data->dims[i], 0, data->dims[i], 1, &p, i);
     for (size_t k = 0; k < n[0]; k++) {
-        int ax;
+        int ax = 0;
         int64_t step = v[3] ? v[3][k] : 1;
         if ((st = norm_axis(c, v[2] ? v[2][k] : (int64_t)k, data->n_dims, &ax)) != BASE_OK)
             return st;
@@ -429,7 +429,7 @@ static base_status fold_slice(const fold_ctx *c, const net_tensor *const *ins, n
 static base_status fold_concat(const fold_ctx *c, const net_tensor *const *ins, net_tensor **out)
 {
     const net_tensor *first, *t;
-    int axis;
+    int axis = 0;
     base_status st;
     const net_onnx_attr *a = net_onnx_attr_find(c->nd, "axis");
     if (!a || !a->has_i)
@@ -540,7 +540,7 @@ static base_status fold_unsqueeze(const fold_ctx *c, const net_tensor *const *in
         return fail(c, BASE_ERANGE, "the result has %d dimensions (at most %d)", rank,
                     NET_TENSOR_DIMS_MAX);
     for (int k = 0; k < n; k++) {
-        int ax;
+        int ax = 0;
         if ((st = norm_axis(c, axes[k], rank, &ax)) != BASE_OK)
             return st;
         if (is_new[ax]++)
@@ -563,7 +563,7 @@ static base_status fold_squeeze(const fold_ctx *c, const net_tensor *const *ins,
     for (int i = 0; n < 0 && i < x->n_dims; i++)
         drop[i] = x->dims[i] == 1;
     for (int k = 0; k < n; k++) {
-        int ax;
+        int ax = 0;
         if ((st = norm_axis(c, axes[k], x->n_dims, &ax)) != BASE_OK)
             return st;
         if (x->dims[ax] != 1)

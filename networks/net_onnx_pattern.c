@@ -5,8 +5,8 @@
  * hardswish or hardsigmoid layer (docs/ONNX.md). Each node that continues a pattern turns its
  * output into a pending value; the node that completes it emits the layer. A pending value read
  * by anything else is an error naming both nodes, except a complete hard-sigmoid, which then
- * becomes a layer of its own. Constants may be initializers or Constant nodes (value_float,
- * value_int: bound here as scalar initializer values for every reader). Operator semantics:
+ * becomes a layer of its own. Constants may be initializers or Constant nodes (folded into
+ * constant values before this pass sees them, net_onnx_fold.c). Operator semantics:
  * onnx.ai/onnx/operators. */
 #include <math.h>
 #include <string.h>
@@ -35,24 +35,15 @@ struct net_onnx_patterns {
     const net_onnx_graph *g;
     pend *p;
     size_t n, cap;
-    /* Scalar Constant nodes (value_float, value_int) bound as initializer values. */
-    net_tensor *consts;
-    double *fvals;
-    int64_t *ivals;
-    size_t n_consts;
 };
 
 base_status net_onnx_patterns_new(const net_onnx_graph *g, net_onnx_patterns **out)
 {
     net_onnx_patterns *pat = base_calloc(1, sizeof *pat);
     size_t n = g->n_nodes + 1;
-    if (pat) {
+    if (pat)
         pat->p = base_calloc(n, sizeof *pat->p);
-        pat->consts = base_calloc(n, sizeof *pat->consts);
-        pat->fvals = base_calloc(n, sizeof *pat->fvals);
-        pat->ivals = base_calloc(n, sizeof *pat->ivals);
-    }
-    if (!pat || !pat->p || !pat->consts || !pat->fvals || !pat->ivals) {
+    if (!pat || !pat->p) {
         net_onnx_patterns_free(pat);
         return BASE_ERROR(BASE_ENOMEM, "out of memory");
     }
@@ -64,12 +55,8 @@ base_status net_onnx_patterns_new(const net_onnx_graph *g, net_onnx_patterns **o
 
 void net_onnx_patterns_free(net_onnx_patterns *pat)
 {
-    if (pat) {
+    if (pat)
         base_free(pat->p);
-        base_free(pat->consts);
-        base_free(pat->fvals);
-        base_free(pat->ivals);
-    }
     base_free(pat);
 }
 
@@ -110,33 +97,6 @@ static int scalar_of(const net_onnx_importer *im, const char *tensor, double *v)
     if (!t || t->n_elems != 1)
         return 0;
     *v = t->ival ? (double)t->ival[0] : t->fval[0];
-    return 1;
-}
-
-/* A Constant node with a scalar value_float or value_int: bound as a scalar initializer value
- * (1), so every reader sees a constant; 0 for anything else. */
-static int bind_constant(net_onnx_importer *im, net_onnx_patterns *pat, const net_onnx_node *nd)
-{
-    const net_onnx_attr *f = net_onnx_attr_find(nd, "value_float");
-    const net_onnx_attr *i = net_onnx_attr_find(nd, "value_int");
-    if (!is_op(nd, "Constant") || nd->n_outputs < 1 || !((f && f->has_f) || (i && i->has_i)) ||
-        pat->n_consts >= pat->cap)
-        return 0;
-    size_t k = pat->n_consts++;
-    net_tensor *t = &pat->consts[k];
-    t->name = nd->outputs[0];
-    t->n_elems = 1;
-    if (f && f->has_f) {
-        t->dtype = NET_DT_FLOAT;
-        pat->fvals[k] = f->f;
-        t->fval = &pat->fvals[k];
-    } else {
-        t->dtype = NET_DT_INT64;
-        pat->ivals[k] = i->i;
-        t->ival = &pat->ivals[k];
-    }
-    net_onnx_value v = {nd->outputs[0], -2, t, 0};
-    net_onnx_pass(im, nd->outputs[0], &v);
     return 1;
 }
 
@@ -274,10 +234,6 @@ static base_status start(net_onnx_importer *im, net_onnx_patterns *pat, const ne
                          int *handled)
 {
     const net_onnx_graph *g = net_onnx_graph_of(im);
-    if (bind_constant(im, pat, nd)) {
-        *handled = 1;
-        return BASE_OK;
-    }
     if (nd->n_inputs != 2 || nd->n_outputs < 1)
         return BASE_OK;
     double v;
