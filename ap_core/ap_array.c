@@ -431,19 +431,28 @@ void ap_fill(ap_array *arr, unsigned n, const unsigned *cols, unsigned char valu
     ap_notify(arr, AP_EVENT_FILL, 0, NULL, n, cols, arr->n_rows);
 }
 
-void ap_plane_shift(ap_array *arr, unsigned src_col, unsigned dst_col, size_t by)
+/* Row r of dst_col := row r + by (up) or r - by (down) of src_col, 0 where that row does not
+ * exist; the plane goes through the scratch buffer, as a read-out register would hold it. */
+static inline void plane_move(ap_array *arr, unsigned src_col, unsigned dst_col, size_t by,
+                              bool down)
 {
     ap_fuse_flush(arr);
     const uint64_t *src = ap_plane(arr, src_col);
     uint64_t *dst = ap_plane(arr, dst_col);
     size_t n = arr->n_words, ws = by / 64u;
     unsigned bs = (unsigned)(by % 64u);
-    /* The plane goes through the scratch buffer, as a read-out register would hold it. */
     memcpy(arr->scratch, src, n * sizeof(uint64_t));
     for (size_t w = 0; w < n; w++) {
-        uint64_t lo = w + ws < n ? arr->scratch[w + ws] : 0;
-        uint64_t hi = w + ws + 1 < n ? arr->scratch[w + ws + 1] : 0;
-        uint64_t v = bs ? (lo >> bs) | (hi << (64u - bs)) : lo;
+        uint64_t v;
+        if (down) {
+            uint64_t hi = w >= ws ? arr->scratch[w - ws] : 0;
+            uint64_t lo = w >= ws + 1 ? arr->scratch[w - ws - 1] : 0;
+            v = (bs ? (hi << bs) | (lo >> (64u - bs)) : hi) & arr->valid[w];
+        } else {
+            uint64_t lo = w + ws < n ? arr->scratch[w + ws] : 0;
+            uint64_t hi = w + ws + 1 < n ? arr->scratch[w + ws + 1] : 0;
+            v = bs ? (lo >> bs) | (hi << (64u - bs)) : lo;
+        }
         arr->cnt.n_flipped_cells += popcount64(dst[w] ^ v);
         dst[w] = v;
     }
@@ -453,25 +462,14 @@ void ap_plane_shift(ap_array *arr, unsigned src_col, unsigned dst_col, size_t by
     ap_notify(arr, AP_EVENT_PLANE_WRITE, 0, NULL, 1, &dst_col, arr->n_rows);
 }
 
+void ap_plane_shift(ap_array *arr, unsigned src_col, unsigned dst_col, size_t by)
+{
+    plane_move(arr, src_col, dst_col, by, false);
+}
+
 void ap_plane_shift_down(ap_array *arr, unsigned src_col, unsigned dst_col, size_t by)
 {
-    ap_fuse_flush(arr);
-    const uint64_t *src = ap_plane(arr, src_col);
-    uint64_t *dst = ap_plane(arr, dst_col);
-    size_t n = arr->n_words, ws = by / 64u;
-    unsigned bs = (unsigned)(by % 64u);
-    memcpy(arr->scratch, src, n * sizeof(uint64_t));
-    for (size_t w = 0; w < n; w++) {
-        uint64_t hi = w >= ws ? arr->scratch[w - ws] : 0;
-        uint64_t lo = w >= ws + 1 ? arr->scratch[w - ws - 1] : 0;
-        uint64_t v = (bs ? (hi << bs) | (lo >> (64u - bs)) : hi) & arr->valid[w];
-        arr->cnt.n_flipped_cells += popcount64(dst[w] ^ v);
-        dst[w] = v;
-    }
-    arr->cnt.n_plane_reads++;
-    arr->cnt.n_plane_writes++;
-    ap_notify(arr, AP_EVENT_PLANE_READ, 1, &src_col, 0, NULL, 0);
-    ap_notify(arr, AP_EVENT_PLANE_WRITE, 0, NULL, 1, &dst_col, arr->n_rows);
+    plane_move(arr, src_col, dst_col, by, true);
 }
 
 /* ---- Field loads: values to bit-planes, 64 rows at a time ------------------------------------

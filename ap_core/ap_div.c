@@ -13,13 +13,6 @@
 
 #include "ap_core/ap_impl.h"
 
-#define TRY(expr)                                                                                  \
-    do {                                                                                           \
-        base_status st_ = (expr);                                                                  \
-        if (st_)                                                                                   \
-            return st_;                                                                            \
-    } while (0)
-
 /* Column v of the working register Z = rem (bits 0 .. d-1) : quot (bits d .. d+n-1). */
 static unsigned zcol(ap_field quot, ap_field rem, unsigned v)
 {
@@ -84,8 +77,8 @@ static void array_fill(void *ctx, unsigned n, const unsigned *cols, unsigned cha
 base_status ap_divmod_u(ap_array *arr, ap_field num, ap_field den, ap_field quot, ap_field rem,
                         unsigned scratch_col)
 {
-    TRY(ap_check_width("divmod_u", "num", num.width, AP_WIDTH_MAX));
-    TRY(ap_check_width("divmod_u", "den", den.width, AP_WIDTH_MAX));
+    BASE_TRY(ap_check_width("divmod_u", "num", num.width, AP_WIDTH_MAX));
+    BASE_TRY(ap_check_width("divmod_u", "den", den.width, AP_WIDTH_MAX));
     if (quot.width != num.width)
         return BASE_ERROR(BASE_EINVAL, "ap divmod_u: width of quot (%u) differs from num (%u)",
                           quot.width, num.width);
@@ -97,7 +90,7 @@ base_status ap_divmod_u(ap_array *arr, ap_field num, ap_field den, ap_field quot
                      {"quot", quot},
                      {"rem", rem},
                      {"scratch column", {scratch_col, 1}}};
-    TRY(ap_check_regions(arr, "divmod_u", r, 5));
+    BASE_TRY(ap_check_regions(arr, "divmod_u", r, 5));
     ap_prog p = {array_lut, array_fill, arr};
     ap_divmod_program(&p, num, den, quot, rem, scratch_col);
     ap_fuse_flush(arr);

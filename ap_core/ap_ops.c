@@ -155,17 +155,10 @@ static ap_field col1(unsigned col)
     return f;
 }
 
-#define TRY(expr)                                                                                  \
-    do {                                                                                           \
-        base_status st_ = (expr);                                                                  \
-        if (st_)                                                                                   \
-            return st_;                                                                            \
-    } while (0)
-
 static base_status check_pair(const char *op, ap_field a, ap_field b)
 {
-    TRY(ap_check_width(op, "a", a.width, AP_WIDTH_MAX));
-    TRY(ap_check_width(op, "b", b.width, AP_WIDTH_MAX));
+    BASE_TRY(ap_check_width(op, "a", a.width, AP_WIDTH_MAX));
+    BASE_TRY(ap_check_width(op, "b", b.width, AP_WIDTH_MAX));
     if (a.width != b.width)
         return BASE_ERROR(BASE_EINVAL, "ap %s: widths of a (%u) and b (%u) differ", op, a.width,
                           b.width);
@@ -185,9 +178,9 @@ static void run_inplace(ap_array *arr, const ap_lut *t, ap_field a, ap_field b, 
 
 base_status ap_add(ap_array *arr, ap_field a, ap_field b, unsigned carry_col)
 {
-    TRY(check_pair("add", a, b));
+    BASE_TRY(check_pair("add", a, b));
     ap_region r[] = {{"a", a}, {"b", b}, {"carry column", col1(carry_col)}};
-    TRY(ap_check_regions(arr, "add", r, 3));
+    BASE_TRY(ap_check_regions(arr, "add", r, 3));
     run_inplace(arr, &ap_lut_add, a, b, carry_col);
     ap_fuse_flush(arr);
     return BASE_OK;
@@ -195,9 +188,9 @@ base_status ap_add(ap_array *arr, ap_field a, ap_field b, unsigned carry_col)
 
 base_status ap_sub(ap_array *arr, ap_field a, ap_field b, unsigned borrow_col)
 {
-    TRY(check_pair("sub", a, b));
+    BASE_TRY(check_pair("sub", a, b));
     ap_region r[] = {{"a", a}, {"b", b}, {"borrow column", col1(borrow_col)}};
-    TRY(ap_check_regions(arr, "sub", r, 3));
+    BASE_TRY(ap_check_regions(arr, "sub", r, 3));
     run_inplace(arr, &ap_lut_sub, a, b, borrow_col);
     ap_fuse_flush(arr);
     return BASE_OK;
@@ -205,9 +198,9 @@ base_status ap_sub(ap_array *arr, ap_field a, ap_field b, unsigned borrow_col)
 
 base_status ap_neg(ap_array *arr, ap_field a, unsigned flag_col)
 {
-    TRY(ap_check_width("neg", "a", a.width, AP_WIDTH_MAX));
+    BASE_TRY(ap_check_width("neg", "a", a.width, AP_WIDTH_MAX));
     ap_region r[] = {{"a", a}, {"flag column", col1(flag_col)}};
-    TRY(ap_check_regions(arr, "neg", r, 2));
+    BASE_TRY(ap_check_regions(arr, "neg", r, 2));
     fill_col(arr, flag_col, 0);
     for (unsigned i = 0; i < a.width; i++) {
         slots s = bind('A', a.col + i, 'F', flag_col, 0, 0, 0, 0);
@@ -219,12 +212,12 @@ base_status ap_neg(ap_array *arr, ap_field a, unsigned flag_col)
 
 base_status ap_add_oop(ap_array *arr, ap_field a, ap_field b, ap_field s, unsigned carry_col)
 {
-    TRY(check_pair("add_oop", a, b));
+    BASE_TRY(check_pair("add_oop", a, b));
     if (s.width != a.width)
         return BASE_ERROR(BASE_EINVAL, "ap add_oop: width of s (%u) differs from a and b (%u)",
                           s.width, a.width);
     ap_region r[] = {{"a", a}, {"b", b}, {"s", s}, {"carry column", col1(carry_col)}};
-    TRY(ap_check_regions(arr, "add_oop", r, 4));
+    BASE_TRY(ap_check_regions(arr, "add_oop", r, 4));
     fill_field(arr, s, carry_col, true, 0);
     for (unsigned i = 0; i < a.width; i++) {
         slots sl = bind('A', a.col + i, 'B', b.col + i, 'C', carry_col, 'S', s.col + i);
@@ -236,12 +229,12 @@ base_status ap_add_oop(ap_array *arr, ap_field a, ap_field b, ap_field s, unsign
 
 base_status ap_copy(ap_array *arr, ap_field a, ap_field d)
 {
-    TRY(ap_check_width("copy", "a", a.width, AP_WIDTH_MAX));
+    BASE_TRY(ap_check_width("copy", "a", a.width, AP_WIDTH_MAX));
     if (d.width != a.width)
         return BASE_ERROR(BASE_EINVAL, "ap copy: width of d (%u) differs from a (%u)", d.width,
                           a.width);
     ap_region r[] = {{"a", a}, {"d", d}};
-    TRY(ap_check_regions(arr, "copy", r, 2));
+    BASE_TRY(ap_check_regions(arr, "copy", r, 2));
     fill_field(arr, d, 0, false, 0);
     for (unsigned i = 0; i < a.width; i++) {
         slots s = bind('A', a.col + i, 'D', d.col + i, 0, 0, 0, 0);
@@ -285,8 +278,8 @@ static void mul_core(ap_array *arr, ap_field a, ap_field b, ap_field p, unsigned
 base_status ap_mul(ap_array *arr, ap_field a, ap_field b, ap_field p, unsigned carry_col,
                    bool is_signed)
 {
-    TRY(ap_check_width("mul", "a", a.width, AP_WIDTH_MAX));
-    TRY(ap_check_width("mul", "b", b.width, AP_WIDTH_MAX));
+    BASE_TRY(ap_check_width("mul", "a", a.width, AP_WIDTH_MAX));
+    BASE_TRY(ap_check_width("mul", "b", b.width, AP_WIDTH_MAX));
     if (a.width + b.width > AP_WIDTH_MAX)
         return BASE_ERROR(BASE_EINVAL, "ap mul: product width %u + %u exceeds %u", a.width, b.width,
                           AP_WIDTH_MAX);
@@ -294,7 +287,7 @@ base_status ap_mul(ap_array *arr, ap_field a, ap_field b, ap_field p, unsigned c
         return BASE_ERROR(BASE_EINVAL, "ap mul: product width %u is not %u + %u", p.width, a.width,
                           b.width);
     ap_region r[] = {{"a", a}, {"b", b}, {"p", p}, {"carry column", col1(carry_col)}};
-    TRY(ap_check_regions(arr, "mul", r, 4));
+    BASE_TRY(ap_check_regions(arr, "mul", r, 4));
     mul_core(arr, a, b, p, carry_col, is_signed);
     ap_fuse_flush(arr);
     return BASE_OK;
@@ -303,10 +296,10 @@ base_status ap_mul(ap_array *arr, ap_field a, ap_field b, ap_field p, unsigned c
 base_status ap_mac(ap_array *arr, ap_field a, ap_field b, ap_field acc, ap_field tmp,
                    unsigned carry_col, bool is_signed)
 {
-    TRY(ap_check_width("mac", "a", a.width, AP_WIDTH_MAX));
-    TRY(ap_check_width("mac", "b", b.width, AP_WIDTH_MAX));
+    BASE_TRY(ap_check_width("mac", "a", a.width, AP_WIDTH_MAX));
+    BASE_TRY(ap_check_width("mac", "b", b.width, AP_WIDTH_MAX));
     unsigned wp = a.width + b.width;
-    TRY(ap_check_width("mac", "acc", acc.width, AP_ACC_WIDTH_MAX));
+    BASE_TRY(ap_check_width("mac", "acc", acc.width, AP_ACC_WIDTH_MAX));
     if (acc.width < wp)
         return BASE_ERROR(BASE_EINVAL, "ap mac: accumulator width %u is below the product width %u",
                           acc.width, wp);
@@ -315,7 +308,7 @@ base_status ap_mac(ap_array *arr, ap_field a, ap_field b, ap_field acc, ap_field
                           b.width);
     ap_region r[] = {
         {"a", a}, {"b", b}, {"acc", acc}, {"tmp", tmp}, {"carry column", col1(carry_col)}};
-    TRY(ap_check_regions(arr, "mac", r, 5));
+    BASE_TRY(ap_check_regions(arr, "mac", r, 5));
     mul_core(arr, a, b, tmp, carry_col, is_signed);
     /* The product is added with zero extension (half adds of the carry) or sign extension
      * (full adds of the product's sign bit); mul_core leaves the carry clear. */
@@ -335,7 +328,7 @@ base_status ap_mac(ap_array *arr, ap_field a, ap_field b, ap_field acc, ap_field
 
 static base_status check_cmp(ap_array *arr, const char *op, ap_field a, ap_field b, unsigned f)
 {
-    TRY(check_pair(op, a, b));
+    BASE_TRY(check_pair(op, a, b));
     ap_region r[] = {{"a", a}, {"b", b}, {"flag column", col1(f)}};
     return ap_check_regions(arr, op, r, 3);
 }
@@ -351,7 +344,7 @@ static void gt_core(ap_array *arr, ap_field a, ap_field b, unsigned f, bool is_s
 
 base_status ap_gt(ap_array *arr, ap_field a, ap_field b, unsigned flag_col, bool is_signed)
 {
-    TRY(check_cmp(arr, "gt", a, b, flag_col));
+    BASE_TRY(check_cmp(arr, "gt", a, b, flag_col));
     gt_core(arr, a, b, flag_col, is_signed);
     ap_fuse_flush(arr);
     return BASE_OK;
@@ -359,7 +352,7 @@ base_status ap_gt(ap_array *arr, ap_field a, ap_field b, unsigned flag_col, bool
 
 base_status ap_eq(ap_array *arr, ap_field a, ap_field b, unsigned flag_col)
 {
-    TRY(check_cmp(arr, "eq", a, b, flag_col));
+    BASE_TRY(check_cmp(arr, "eq", a, b, flag_col));
     fill_col(arr, flag_col, 1);
     for (unsigned i = 0; i < a.width; i++) {
         slots s = bind('A', a.col + i, 'B', b.col + i, 'F', flag_col, 0, 0);
@@ -371,7 +364,7 @@ base_status ap_eq(ap_array *arr, ap_field a, ap_field b, unsigned flag_col)
 
 base_status ap_max(ap_array *arr, ap_field a, ap_field b, unsigned flag_col, bool is_signed)
 {
-    TRY(check_cmp(arr, "max", a, b, flag_col));
+    BASE_TRY(check_cmp(arr, "max", a, b, flag_col));
     gt_core(arr, a, b, flag_col, is_signed);
     for (unsigned i = 0; i < a.width; i++) {
         slots s = bind('F', flag_col, 'A', a.col + i, 'B', b.col + i, 0, 0);
@@ -383,9 +376,9 @@ base_status ap_max(ap_array *arr, ap_field a, ap_field b, unsigned flag_col, boo
 
 base_status ap_relu(ap_array *arr, ap_field a)
 {
-    TRY(ap_check_width("relu", "a", a.width, AP_WIDTH_MAX));
+    BASE_TRY(ap_check_width("relu", "a", a.width, AP_WIDTH_MAX));
     ap_region r[] = {{"a", a}};
-    TRY(ap_check_regions(arr, "relu", r, 1));
+    BASE_TRY(ap_check_regions(arr, "relu", r, 1));
     /* One pass: rows whose sign bit is set clear every bit of the field. */
     unsigned sign = a.col + a.width - 1, cols[AP_WIDTH_MAX];
     unsigned char one = 1, zeros[AP_WIDTH_MAX] = {0};
@@ -398,9 +391,9 @@ base_status ap_relu(ap_array *arr, ap_field a)
 
 base_status ap_abs(ap_array *arr, ap_field a, unsigned flag_col)
 {
-    TRY(ap_check_width("abs", "a", a.width, AP_WIDTH_MAX));
+    BASE_TRY(ap_check_width("abs", "a", a.width, AP_WIDTH_MAX));
     ap_region r[] = {{"a", a}, {"flag column", col1(flag_col)}};
-    TRY(ap_check_regions(arr, "abs", r, 2));
+    BASE_TRY(ap_check_regions(arr, "abs", r, 2));
     unsigned sign = a.col + a.width - 1;
     fill_col(arr, flag_col, 0);
     for (unsigned i = 0; i + 1 < a.width; i++) {
@@ -416,13 +409,13 @@ base_status ap_abs(ap_array *arr, ap_field a, unsigned flag_col)
 base_status ap_shr_round(ap_array *arr, ap_field a, unsigned shift, ap_field d, unsigned carry_col,
                          bool is_signed)
 {
-    TRY(ap_check_width("shr_round", "a", a.width, AP_ACC_WIDTH_MAX));
-    TRY(ap_check_width("shr_round", "d", d.width, AP_ACC_WIDTH_MAX));
+    BASE_TRY(ap_check_width("shr_round", "a", a.width, AP_ACC_WIDTH_MAX));
+    BASE_TRY(ap_check_width("shr_round", "d", d.width, AP_ACC_WIDTH_MAX));
     if (shift == 0 || shift >= a.width)
         return BASE_ERROR(BASE_EINVAL, "ap shr_round: shift %u is not in 1..%u", shift,
                           a.width - 1);
     ap_region r[] = {{"a", a}, {"d", d}, {"carry column", col1(carry_col)}};
-    TRY(ap_check_regions(arr, "shr_round", r, 3));
+    BASE_TRY(ap_check_regions(arr, "shr_round", r, 3));
     unsigned k = a.width - shift;
     fill_field(arr, d, carry_col, true, 0);
     /* d := a >> shift (extended), carry := bit shift-1 of a, then d += carry. */
@@ -456,8 +449,8 @@ base_status ap_reduce_sum_groups(ap_array *arr, ap_field a, ap_field acc, ap_fie
                           "ap reduce_sum: group of %zu rows is neither a power of two up to %zu "
                           "nor %zu",
                           group_rows, arr->n_rows, arr->n_rows);
-    TRY(ap_check_width("reduce_sum", "a", a.width, AP_ACC_WIDTH_MAX));
-    TRY(ap_check_width("reduce_sum", "acc", acc.width, AP_ACC_WIDTH_MAX));
+    BASE_TRY(ap_check_width("reduce_sum", "a", a.width, AP_ACC_WIDTH_MAX));
+    BASE_TRY(ap_check_width("reduce_sum", "acc", acc.width, AP_ACC_WIDTH_MAX));
     if (acc.width < a.width)
         return BASE_ERROR(BASE_EINVAL, "ap reduce_sum: accumulator width %u is below a's %u",
                           acc.width, a.width);
@@ -465,7 +458,7 @@ base_status ap_reduce_sum_groups(ap_array *arr, ap_field a, ap_field acc, ap_fie
         return BASE_ERROR(BASE_EINVAL, "ap reduce_sum: tmp width %u differs from acc's %u",
                           tmp.width, acc.width);
     ap_region r[] = {{"a", a}, {"acc", acc}, {"tmp", tmp}, {"carry column", col1(carry_col)}};
-    TRY(ap_check_regions(arr, "reduce_sum", r, 4));
+    BASE_TRY(ap_check_regions(arr, "reduce_sum", r, 4));
     fill_field(arr, acc, 0, false, 0);
     for (unsigned i = 0; i < acc.width && (i < a.width || is_signed); i++) {
         unsigned src = a.col + (i < a.width ? i : a.width - 1);
@@ -523,10 +516,10 @@ static void lookup_fused(ap_array *arr, ap_field a, ap_field d, const uint32_t *
 
 base_status ap_lookup(ap_array *arr, ap_field a, ap_field d, const uint32_t *table)
 {
-    TRY(ap_check_width("lookup", "a", a.width, AP_LOOKUP_WIDTH_MAX));
-    TRY(ap_check_width("lookup", "d", d.width, AP_ACC_WIDTH_MAX));
+    BASE_TRY(ap_check_width("lookup", "a", a.width, AP_LOOKUP_WIDTH_MAX));
+    BASE_TRY(ap_check_width("lookup", "d", d.width, AP_ACC_WIDTH_MAX));
     ap_region r[] = {{"a", a}, {"d", d}};
-    TRY(ap_check_regions(arr, "lookup", r, 2));
+    BASE_TRY(ap_check_regions(arr, "lookup", r, 2));
     if (!table)
         return BASE_ERROR(BASE_EINVAL, "ap lookup: no table");
     const uint32_t n_in = 1u << a.width;
@@ -571,13 +564,13 @@ static base_status check_group(const ap_array *arr, const char *op, size_t group
 base_status ap_reduce_max_groups(ap_array *arr, ap_field a, ap_field acc, ap_field tmp,
                                  unsigned flag_col, bool is_signed, size_t group_rows)
 {
-    TRY(check_group(arr, "reduce_max", group_rows));
-    TRY(ap_check_width("reduce_max", "a", a.width,
-                       AP_ACC_WIDTH_MAX)); /* a tree op, as reduce_sum */
-    TRY(check_pair("reduce_max", a, acc));
-    TRY(check_pair("reduce_max", a, tmp));
+    BASE_TRY(check_group(arr, "reduce_max", group_rows));
+    BASE_TRY(ap_check_width("reduce_max", "a", a.width,
+                            AP_ACC_WIDTH_MAX)); /* a tree op, as reduce_sum */
+    BASE_TRY(check_pair("reduce_max", a, acc));
+    BASE_TRY(check_pair("reduce_max", a, tmp));
     ap_region r[] = {{"a", a}, {"acc", acc}, {"tmp", tmp}, {"flag column", col1(flag_col)}};
-    TRY(ap_check_regions(arr, "reduce_max", r, 4));
+    BASE_TRY(ap_check_regions(arr, "reduce_max", r, 4));
     fill_field(arr, acc, 0, false, 0);
     for (unsigned i = 0; i < a.width; i++) {
         slots s = bind('A', a.col + i, 'D', acc.col + i, 0, 0, 0, 0);
@@ -601,13 +594,13 @@ base_status ap_reduce_max_groups(ap_array *arr, ap_field a, ap_field acc, ap_fie
 base_status ap_broadcast_groups(ap_array *arr, ap_field f, ap_field tmp, unsigned flag_col,
                                 size_t group_rows)
 {
-    TRY(check_group(arr, "broadcast", group_rows));
-    TRY(ap_check_width("broadcast", "f", f.width, AP_ACC_WIDTH_MAX));
+    BASE_TRY(check_group(arr, "broadcast", group_rows));
+    BASE_TRY(ap_check_width("broadcast", "f", f.width, AP_ACC_WIDTH_MAX));
     if (tmp.width != f.width)
         return BASE_ERROR(BASE_EINVAL, "ap broadcast: tmp width %u differs from f's %u", tmp.width,
                           f.width);
     ap_region r[] = {{"f", f}, {"tmp", tmp}, {"flag column", col1(flag_col)}};
-    TRY(ap_check_regions(arr, "broadcast", r, 3));
+    BASE_TRY(ap_check_regions(arr, "broadcast", r, 3));
     /* The leaders' pattern through the column port, then every other row cleared. */
     for (size_t w = 0; w < arr->n_words; w++) {
         uint64_t lead = 0;
@@ -617,7 +610,7 @@ base_status ap_broadcast_groups(ap_array *arr, ap_field f, ap_field tmp, unsigne
         arr->scratch[w] = lead & arr->valid[w];
     }
     ap_fuse_flush(arr);
-    TRY(ap_array_plane_write(arr, flag_col, arr->scratch, arr->n_words));
+    BASE_TRY(ap_array_plane_write(arr, flag_col, arr->scratch, arr->n_words));
     unsigned dcols[AP_ACC_WIDTH_MAX];
     unsigned char zero[AP_ACC_WIDTH_MAX] = {0}, key0 = 0;
     for (unsigned j = 0; j < f.width; j++)

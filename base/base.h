@@ -54,6 +54,13 @@ base_status base_error_at(base_status status, const char *file, long line, long 
 
 /* Shorthand for errors with no input position. */
 #define BASE_ERROR(status, ...) base_error_at((status), NULL, 0, 0, __VA_ARGS__)
+/* Evaluates expr (a base_status) and returns it from the calling function unless BASE_OK. */
+#define BASE_TRY(expr)                                                                             \
+    do {                                                                                           \
+        base_status base_try_st_ = (expr);                                                         \
+        if (base_try_st_ != BASE_OK)                                                               \
+            return base_try_st_;                                                                   \
+    } while (0)
 
 /* The last error recorded (status BASE_OK and empty strings when none). Owned by the library. */
 const base_error *base_error_last(void);

@@ -96,13 +96,6 @@ int64_t onx_sext(uint64_t v, unsigned w, int is_signed)
 
 #define NO_COL UINT_MAX /* a source bit that is 0 (shifted in) */
 
-#define TRY(expr)                                                                                  \
-    do {                                                                                           \
-        base_status st_ = (expr);                                                                  \
-        if (st_)                                                                                   \
-            return st_;                                                                            \
-    } while (0)
-
 /* Tags the rows whose bits cols[i] equal key[i] (n = 0: every row), then writes value into the
  * n_w columns wcols of the tagged rows: one compare and one write. */
 static base_status cmp_write(ap_array *arr, const unsigned *cols, const unsigned char *key,
@@ -110,7 +103,7 @@ static base_status cmp_write(ap_array *arr, const unsigned *cols, const unsigned
 {
     unsigned char bits[AP_WIDTH_MAX];
     memset(bits, value, sizeof bits);
-    TRY(ap_array_compare(arr, cols, key, n, AP_TAG_SET));
+    BASE_TRY(ap_array_compare(arr, cols, key, n, AP_TAG_SET));
     return ap_array_write(arr, wcols, bits, n_w);
 }
 
@@ -124,7 +117,7 @@ static base_status select_col(ap_array *arr, unsigned cond, unsigned char key, u
     unsigned cc[2] = {cond, src};
     for (unsigned char b = 0; b < 2; b++) {
         unsigned char k[2] = {key, b};
-        TRY(cmp_write(arr, cc, k, 2, &dst, 1, b));
+        BASE_TRY(cmp_write(arr, cc, k, 2, &dst, 1, b));
     }
     return BASE_OK;
 }
@@ -134,15 +127,15 @@ static base_status select_field(ap_array *arr, unsigned cond, unsigned char key,
                                 ap_field dst)
 {
     for (unsigned i = 0; i < dst.width; i++)
-        TRY(select_col(arr, cond, key, src.col + i, dst.col + i));
+        BASE_TRY(select_col(arr, cond, key, src.col + i, dst.col + i));
     return BASE_OK;
 }
 
 /* f := -f where bit cond is 1 (t: a work field as wide as f, flag: a work column). */
 static base_status negate_where(ap_array *arr, ap_field f, ap_field t, unsigned flag, unsigned cond)
 {
-    TRY(ap_copy(arr, f, t));
-    TRY(ap_neg(arr, t, flag));
+    BASE_TRY(ap_copy(arr, f, t));
+    BASE_TRY(ap_neg(arr, t, flag));
     return select_field(arr, cond, 1, t, f);
 }
 
@@ -164,7 +157,7 @@ static base_status load_input(rows *r, const tcase *tc, const net_tensor *t, ap_
 
 static base_status store_output(rows *r, tcase *tc, ap_field f, int is_signed)
 {
-    TRY(ap_array_field_store64(r->arr, f, r->v, r->n));
+    BASE_TRY(ap_array_field_store64(r->arr, f, r->v, r->n));
     for (size_t i = 0; i < r->n; i++)
         tc->got[i] = onx_sext(r->v[i], f.width, is_signed);
     return BASE_OK;
@@ -206,33 +199,33 @@ static base_status run_bitshift(tcase *tc, rows *r, exec_conf_result *res)
     int left = da->s[0] == 'L';
     ap_field cur = {0, w}, amt = {w, w}, nxt = {2 * w, w};
     unsigned flag = 3 * w, kb = 0, cols[AP_WIDTH_MAX];
-    TRY(ap_array_new(r->n ? r->n : 1, 3 * w + 1, &r->arr));
-    TRY(load_input(r, tc, tc->in[0], cur));
-    TRY(load_input(r, tc, tc->in[1], amt));
+    BASE_TRY(ap_array_new(r->n ? r->n : 1, 3 * w + 1, &r->arr));
+    BASE_TRY(load_input(r, tc, tc->in[0], cur));
+    BASE_TRY(load_input(r, tc, tc->in[1], amt));
     while ((1u << kb) < w)
         kb++;
     for (unsigned k = 0; k < kb; k++) {
         unsigned s = 1u << k;
-        TRY(ap_copy(r->arr, cur, nxt));
+        BASE_TRY(ap_copy(r->arr, cur, nxt));
         for (unsigned i = 0; i < w; i++) {
             unsigned src =
                 left ? (i >= s ? cur.col + i - s : NO_COL) : (i + s < w ? cur.col + i + s : NO_COL);
-            TRY(select_col(r->arr, amt.col + k, 1, src, nxt.col + i));
+            BASE_TRY(select_col(r->arr, amt.col + k, 1, src, nxt.col + i));
         }
         ap_field t = cur;
         cur = nxt;
         nxt = t;
     }
     static const unsigned char one = 1;
-    TRY(cmp_write(r->arr, NULL, NULL, 0, &flag, 1, 0));
+    BASE_TRY(cmp_write(r->arr, NULL, NULL, 0, &flag, 1, 0));
     for (unsigned k = kb; k < w; k++) {
         unsigned c = amt.col + k;
-        TRY(cmp_write(r->arr, &c, &one, 1, &flag, 1, 1));
+        BASE_TRY(cmp_write(r->arr, &c, &one, 1, &flag, 1, 1));
     }
     for (unsigned i = 0; i < w; i++)
         cols[i] = cur.col + i;
-    TRY(cmp_write(r->arr, &flag, &one, 1, cols, w, 0));
-    TRY(store_output(r, tc, cur, 0));
+    BASE_TRY(cmp_write(r->arr, &flag, &one, 1, cols, w, 0));
+    BASE_TRY(store_output(r, tc, cur, 0));
     *res = EXEC_CONF_PASS;
     return BASE_OK;
 }
@@ -257,38 +250,38 @@ static base_status run_divmod(tcase *tc, rows *r, int mod, exec_conf_result *res
     ap_field a = {0, w}, b = {w, w}, q = {2 * w, w}, rm = {3 * w, w}, t = {4 * w, w};
     ap_field zero = {5 * w, w}; /* never written: 0 in every row */
     unsigned s = 6 * w, sa = s + 1, sb = s + 2, cond = s + 3, e = s + 4;
-    TRY(ap_array_new(r->n ? r->n : 1, 6 * w + 5, &r->arr));
-    TRY(load_input(r, tc, tc->in[0], a));
-    TRY(load_input(r, tc, tc->in[1], b));
+    BASE_TRY(ap_array_new(r->n ? r->n : 1, 6 * w + 5, &r->arr));
+    BASE_TRY(load_input(r, tc, tc->in[0], a));
+    BASE_TRY(load_input(r, tc, tc->in[1], b));
     if (sg) {
-        TRY(ap_copy(r->arr, (ap_field){a.col + w - 1, 1}, (ap_field){sa, 1}));
-        TRY(ap_copy(r->arr, (ap_field){b.col + w - 1, 1}, (ap_field){sb, 1}));
-        TRY(ap_abs(r->arr, a, s));
-        TRY(ap_abs(r->arr, b, s));
+        BASE_TRY(ap_copy(r->arr, (ap_field){a.col + w - 1, 1}, (ap_field){sa, 1}));
+        BASE_TRY(ap_copy(r->arr, (ap_field){b.col + w - 1, 1}, (ap_field){sb, 1}));
+        BASE_TRY(ap_abs(r->arr, a, s));
+        BASE_TRY(ap_abs(r->arr, b, s));
     }
-    TRY(ap_divmod_u(r->arr, a, b, q, rm, s));
+    BASE_TRY(ap_divmod_u(r->arr, a, b, q, rm, s));
     static const unsigned char k010[3] = {0, 1, 0}, k001[3] = {0, 0, 1}, k10[2] = {1, 0},
                                k01[2] = {0, 1};
     if (sg && !mod) {
         unsigned c2[2] = {sa, sb};
-        TRY(cmp_write(r->arr, NULL, NULL, 0, &cond, 1, 0));
-        TRY(cmp_write(r->arr, c2, k10, 2, &cond, 1, 1));
-        TRY(cmp_write(r->arr, c2, k01, 2, &cond, 1, 1));
-        TRY(negate_where(r->arr, q, t, s, cond));
+        BASE_TRY(cmp_write(r->arr, NULL, NULL, 0, &cond, 1, 0));
+        BASE_TRY(cmp_write(r->arr, c2, k10, 2, &cond, 1, 1));
+        BASE_TRY(cmp_write(r->arr, c2, k01, 2, &cond, 1, 1));
+        BASE_TRY(negate_where(r->arr, q, t, s, cond));
     } else if (sg && fmod) {
-        TRY(negate_where(r->arr, rm, t, s, sa));
+        BASE_TRY(negate_where(r->arr, rm, t, s, sa));
     } else if (sg) {
         unsigned c3[3] = {e, sa, sb};
-        TRY(ap_eq(r->arr, rm, zero, e));
-        TRY(cmp_write(r->arr, NULL, NULL, 0, &cond, 1, 0));
-        TRY(cmp_write(r->arr, c3, k010, 3, &cond, 1, 1));
-        TRY(cmp_write(r->arr, c3, k001, 3, &cond, 1, 1));
-        TRY(ap_copy(r->arr, b, t));
-        TRY(ap_sub(r->arr, rm, t, s));
-        TRY(select_field(r->arr, cond, 1, t, rm));
-        TRY(negate_where(r->arr, rm, t, s, sb));
+        BASE_TRY(ap_eq(r->arr, rm, zero, e));
+        BASE_TRY(cmp_write(r->arr, NULL, NULL, 0, &cond, 1, 0));
+        BASE_TRY(cmp_write(r->arr, c3, k010, 3, &cond, 1, 1));
+        BASE_TRY(cmp_write(r->arr, c3, k001, 3, &cond, 1, 1));
+        BASE_TRY(ap_copy(r->arr, b, t));
+        BASE_TRY(ap_sub(r->arr, rm, t, s));
+        BASE_TRY(select_field(r->arr, cond, 1, t, rm));
+        BASE_TRY(negate_where(r->arr, rm, t, s, sb));
     }
-    TRY(store_output(r, tc, mod ? rm : q, sg));
+    BASE_TRY(store_output(r, tc, mod ? rm : q, sg));
     *res = EXEC_CONF_PASS;
     return BASE_OK;
 }
@@ -306,11 +299,11 @@ static base_status run_equal(tcase *tc, rows *r, exec_conf_result *res)
                              "node '%s': operands of %s and %s differ in type", tc->nd->name,
                              net_dtype_name(tc->in[0]->dtype), net_dtype_name(tc->in[1]->dtype));
     ap_field a = {0, w}, b = {w, w};
-    TRY(ap_array_new(r->n ? r->n : 1, 2 * w + 1, &r->arr));
-    TRY(load_input(r, tc, tc->in[0], a));
-    TRY(load_input(r, tc, tc->in[1], b));
-    TRY(ap_eq(r->arr, a, b, 2 * w));
-    TRY(store_output(r, tc, (ap_field){2 * w, 1}, 0));
+    BASE_TRY(ap_array_new(r->n ? r->n : 1, 2 * w + 1, &r->arr));
+    BASE_TRY(load_input(r, tc, tc->in[0], a));
+    BASE_TRY(load_input(r, tc, tc->in[1], b));
+    BASE_TRY(ap_eq(r->arr, a, b, 2 * w));
+    BASE_TRY(store_output(r, tc, (ap_field){2 * w, 1}, 0));
     *res = EXEC_CONF_PASS;
     return BASE_OK;
 }
@@ -326,19 +319,19 @@ static base_status run_logic(tcase *tc, rows *r, onx_int_op op, exec_conf_result
                     net_dtype_name(tc->in[k]->dtype));
             return BASE_OK;
         }
-    TRY(ap_array_new(r->n ? r->n : 1, 3, &r->arr));
-    TRY(load_input(r, tc, tc->in[0], (ap_field){0, 1}));
+    BASE_TRY(ap_array_new(r->n ? r->n : 1, 3, &r->arr));
+    BASE_TRY(load_input(r, tc, tc->in[0], (ap_field){0, 1}));
     if (n_in == 2)
-        TRY(load_input(r, tc, tc->in[1], (ap_field){1, 1}));
+        BASE_TRY(load_input(r, tc, tc->in[1], (ap_field){1, 1}));
     static const unsigned cols[2] = {0, 1};
     for (unsigned pat = 0; pat < (1u << n_in); pat++) {
         unsigned x = pat & 1u, y = pat >> 1;
         int one = op == ONX_AND ? x && y : op == ONX_OR ? x || y : op == ONX_XOR ? x != y : !x;
         unsigned char key[2] = {(unsigned char)x, (unsigned char)y};
         if (one)
-            TRY(cmp_write(r->arr, cols, key, n_in, &d, 1, 1));
+            BASE_TRY(cmp_write(r->arr, cols, key, n_in, &d, 1, 1));
     }
-    TRY(store_output(r, tc, (ap_field){d, 1}, 0));
+    BASE_TRY(store_output(r, tc, (ap_field){d, 1}, 0));
     *res = EXEC_CONF_PASS;
     return BASE_OK;
 }
@@ -355,12 +348,12 @@ static base_status run_where(tcase *tc, rows *r, exec_conf_result *res)
     if (!value_width(tc, tc->want->dtype, &w, &sg))
         return BASE_OK;
     ap_field x = {1, w}, y = {1 + w, w};
-    TRY(ap_array_new(r->n ? r->n : 1, 1 + 2 * w, &r->arr));
-    TRY(load_input(r, tc, tc->in[0], (ap_field){0, 1}));
-    TRY(load_input(r, tc, tc->in[1], x));
-    TRY(load_input(r, tc, tc->in[2], y));
-    TRY(select_field(r->arr, 0, 1, x, y));
-    TRY(store_output(r, tc, y, sg));
+    BASE_TRY(ap_array_new(r->n ? r->n : 1, 1 + 2 * w, &r->arr));
+    BASE_TRY(load_input(r, tc, tc->in[0], (ap_field){0, 1}));
+    BASE_TRY(load_input(r, tc, tc->in[1], x));
+    BASE_TRY(load_input(r, tc, tc->in[2], y));
+    BASE_TRY(select_field(r->arr, 0, 1, x, y));
+    BASE_TRY(store_output(r, tc, y, sg));
     *res = EXEC_CONF_PASS;
     return BASE_OK;
 }
@@ -381,7 +374,7 @@ base_status exec_onnx_run_int(tcase *tc, onx_int_op op, exec_conf_result *res)
         if (!tc->in[k])
             return base_error_at(BASE_EPARSE, tc->where, 0, 0, "node '%s': input %u is omitted",
                                  tc->nd->name, k);
-        TRY(onx_bcast_check(tc, tc->in[k], tc->want));
+        BASE_TRY(onx_bcast_check(tc, tc->in[k], tc->want));
     }
     rows r = {NULL, NULL, tc->want->n_elems ? tc->want->n_elems : 1};
     r.v = base_calloc(r.n, sizeof *r.v);

@@ -340,40 +340,17 @@ static base_status work_maxpool(sim_trace *t, sim_candidate *c, unsigned a, unsi
                                            AP_OP_MAX_S, a, 0, 0, 1);
 }
 
-/* One input element per row; a 2D-AP tree sums each window's rows (groups padded to a power
- * of two), then the sum is scaled by 1/window dyadically. */
-static base_status work_avgpool(sim_trace *t, sim_candidate *c, unsigned a, unsigned window,
-                                ap_field *result, unsigned *col)
+/* One input element per row and a 2D-AP tree over each window's rows (groups padded to a
+ * power of two): a sum (average pool: the 1/window is folded into the dyadic requantization)
+ * or a maximum (a max pool window too wide for im2col's columns; padding rows hold the most
+ * negative value). */
+static base_status work_window_tree(sim_trace *t, sim_candidate *c, unsigned a, unsigned window,
+                                    ap_field *result, unsigned *col, bool is_max)
 {
-    unsigned src = a + sim_ceil_log2(window);
+    unsigned w = is_max ? a : a + sim_ceil_log2(window);
     size_t group = (size_t)1 << sim_ceil_log2(window);
-    ap_field in = {0, a}, acc = {a, src}, tmp = {a + src, src};
-    unsigned carry = a + 2 * src;
-    *col = carry + 1;
-    *result = acc;
-    base_status st = sim_trace_rows(t, group);
-    sim_trace_phase(t, &c->work[SIM_PHASE_OPERAND_LOAD], 1);
-    if (st == BASE_OK)
-        st = ap_array_field_load(t->arr, in, NULL, 0);
-    sim_trace_phase(t, &c->work[SIM_PHASE_ELEMENTWISE], 1);
-    if (st == BASE_OK)
-        st = ap_reduce_sum_groups(t->arr, in, acc, tmp, carry, true, group);
-    if (st == BASE_OK)
-        st = sim_trace_rows(t, 1);
-    return st != BASE_OK ? st
-                         : sim_add_written(&c->work[SIM_PHASE_ELEMENTWISE], 1, AP_OP_REDUCE_SUM_S,
-                                           a, 0, src, group);
-}
-
-/* A window too wide for im2col's columns: one input element per row (padding: the most
- * negative value), a 2D-AP max tree (reduce_max_s) over each window's rows (groups padded to
- * a power of two, c->n_chunks). */
-static base_status work_maxpool_tree(sim_trace *t, sim_candidate *c, unsigned a, unsigned window,
-                                     ap_field *result, unsigned *col)
-{
-    size_t group = (size_t)1 << sim_ceil_log2(window);
-    ap_field in = {0, a}, acc = {a, a}, tmp = {2 * a, a};
-    unsigned flag = 3 * a;
+    ap_field in = {0, a}, acc = {a, w}, tmp = {a + w, w};
+    unsigned flag = a + 2 * w;
     *col = flag + 1;
     *result = acc;
     base_status st = sim_trace_rows(t, group);
@@ -382,12 +359,26 @@ static base_status work_maxpool_tree(sim_trace *t, sim_candidate *c, unsigned a,
         st = ap_array_field_load(t->arr, in, NULL, 0);
     sim_trace_phase(t, &c->work[SIM_PHASE_ELEMENTWISE], 1);
     if (st == BASE_OK)
-        st = ap_reduce_max_groups(t->arr, in, acc, tmp, flag, true, group);
+        st = is_max ? ap_reduce_max_groups(t->arr, in, acc, tmp, flag, true, group)
+                    : ap_reduce_sum_groups(t->arr, in, acc, tmp, flag, true, group);
     if (st == BASE_OK)
         st = sim_trace_rows(t, 1);
     return st != BASE_OK ? st
-                         : sim_add_written(&c->work[SIM_PHASE_ELEMENTWISE], 1, AP_OP_REDUCE_MAX_S,
-                                           a, 0, 0, group);
+                         : sim_add_written(&c->work[SIM_PHASE_ELEMENTWISE], 1,
+                                           is_max ? AP_OP_REDUCE_MAX_S : AP_OP_REDUCE_SUM_S, a, 0,
+                                           is_max ? 0 : w, group);
+}
+
+static base_status work_avgpool(sim_trace *t, sim_candidate *c, unsigned a, unsigned window,
+                                ap_field *result, unsigned *col)
+{
+    return work_window_tree(t, c, a, window, result, col, false);
+}
+
+static base_status work_maxpool_tree(sim_trace *t, sim_candidate *c, unsigned a, unsigned window,
+                                     ap_field *result, unsigned *col)
+{
+    return work_window_tree(t, c, a, window, result, col, true);
 }
 
 static base_status work_add(sim_trace *t, sim_candidate *c, unsigned a, unsigned window,
