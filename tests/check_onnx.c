@@ -16,6 +16,7 @@
 #include "networks/net.h"
 #include "onnx/onnx.pb-c.h"
 #include "tech/tech.h"
+#include "tests/infer_check.h"
 #include "tests/onnx_build.h"
 
 Suite *onnx_suite(void);
@@ -968,53 +969,13 @@ END_TEST
  * plan. */
 static void check_bit_exact(net_network *net, const char *spec)
 {
-    net_bitcfg *bits = NULL;
-    sim_plan *plan = NULL;
-    sim_result *res = NULL;
-    tech_params *tech = NULL;
-    exec_qmodel *qm = NULL;
     sim_arch arch;
-    ck_assert_int_eq(net_bitcfg_uniform(spec, net, &bits), BASE_OK);
     ck_assert_int_eq(sim_arch_find("bf_imna", &arch), BASE_OK);
     arch.n_caps = 2;
     arch.cap_rows = 128;
     arch.batch = 1;
-    ck_assert_int_eq(tech_open("sram", &tech), BASE_OK);
-    ck_assert_msg(sim_plan_new(net, bits, &arch, &plan) == BASE_OK, "%s", base_last_error());
-    ck_assert_int_eq(sim_result_new(plan, &res), BASE_OK);
-    ck_assert_int_eq(sim_plan_eval(plan, tech, tech->vdd_nom_v.value, res), BASE_OK);
-    ck_assert_int_eq(exec_qmodel_new(net, bits, &qm), BASE_OK);
-    exec_qmodel_synthetic(qm, 5);
-    size_t n_in = (size_t)net->c_in * (size_t)net->h_in * (size_t)net->w_in;
-    size_t n_out = exec_infer_out_elems(net);
-    int32_t *in = calloc(n_in, sizeof *in), *ref = calloc(n_out, sizeof *ref);
-    int32_t *ap = calloc(n_out, sizeof *ap);
-    ck_assert(in && ref && ap);
-    exec_infer_synthetic_input(net, bits->input_bits, 6, 1, in);
-    ck_assert_int_eq(exec_qmodel_calibrate(qm, in, 1), BASE_OK);
-    ck_assert_int_eq(exec_infer_reference(qm, in, 1, ref), BASE_OK);
-    exec_infer_stats st;
-    ck_assert_msg(exec_infer_ap(qm, plan, res, in, ap, &st) == BASE_OK, "%s", base_last_error());
-    ck_assert_int_eq(memcmp(ap, ref, n_out * sizeof *ap), 0);
-    size_t n_distinct = 0;
-    for (size_t i = 1; i < n_out; i++)
-        n_distinct += ref[i] != ref[0];
-    ck_assert_uint_gt(n_distinct, n_out / 2);
-    ap_counters want;
-    double written;
-    exec_infer_expected(plan, res, &want, &written);
-    ck_assert_uint_eq(st.counters.n_compares, want.n_compares);
-    ck_assert_uint_eq(st.counters.n_plane_writes, want.n_plane_writes);
-    ck_assert_uint_eq(st.counters.n_compared_cells, want.n_compared_cells);
-    exec_qmodel_free(qm);
-    sim_result_free(res);
-    sim_plan_free(plan);
-    tech_params_free(tech);
-    net_bitcfg_free(bits);
+    ic_check_bit_exact(net, spec, &arch, 5, true, NULL);
     net_free(net);
-    free(in);
-    free(ref);
-    free(ap);
 }
 
 /* An imported MobileNet-style model (depthwise conv, a decomposed hard-swish, squeeze-and-excite

@@ -11,6 +11,7 @@
 #include "exec/exec.h"
 #include "study/study.h"
 #include "tech/tech.h"
+#include "tests/infer_check.h"
 
 /* ---- Rivals on the AP's basis ------------------------------------------------------------ */
 
@@ -954,52 +955,16 @@ END_TEST
 static void check_plan_vs_run_caps(const char *yaml, const char *spec, unsigned n_caps)
 {
     net_network *net = NULL;
-    net_bitcfg *bits = NULL;
-    sim_plan *plan = NULL;
-    sim_result *res = NULL;
-    tech_params *tech = NULL;
-    exec_qmodel *qm = NULL;
     sim_arch arch;
     ck_assert_msg(net_load_string("act.yaml", yaml, strlen(yaml), &net) == BASE_OK, "%s",
                   base_last_error());
-    ck_assert_int_eq(net_bitcfg_uniform(spec, net, &bits), BASE_OK);
     ck_assert_int_eq(sim_arch_find("bf_imna", &arch), BASE_OK);
     arch.n_caps = n_caps;
     arch.cap_rows = 64; /* several folds, a partial last one */
     arch.batch = 1;
-    ck_assert_int_eq(tech_open("sram", &tech), BASE_OK);
-    ck_assert_msg(sim_plan_new(net, bits, &arch, &plan) == BASE_OK, "%s", base_last_error());
-    ck_assert_int_eq(sim_result_new(plan, &res), BASE_OK);
-    ck_assert_int_eq(sim_plan_eval(plan, tech, tech->vdd_nom_v.value, res), BASE_OK);
-    ck_assert_int_eq(exec_qmodel_new(net, bits, &qm), BASE_OK);
-    exec_qmodel_synthetic(qm, 99);
-    size_t n_in = (size_t)net->c_in * (size_t)net->h_in * (size_t)net->w_in;
-    size_t n_out = exec_infer_out_elems(net);
-    int32_t *in = calloc(n_in, sizeof *in), *ref = calloc(n_out, 4), *ap = calloc(n_out, 4);
-    exec_infer_synthetic_input(net, bits->input_bits, 100, 1, in);
-    ck_assert_int_eq(exec_qmodel_calibrate(qm, in, 1), BASE_OK);
-    ck_assert_int_eq(exec_infer_reference(qm, in, 1, ref), BASE_OK);
     exec_infer_stats st;
-    ck_assert_msg(exec_infer_ap(qm, plan, res, in, ap, &st) == BASE_OK, "%s", base_last_error());
-    ck_assert_int_eq(memcmp(ap, ref, n_out * sizeof *ap), 0);
-    ap_counters want;
-    double written;
-    exec_infer_expected(plan, res, &want, &written);
-    ck_assert_uint_eq(st.counters.n_compares, want.n_compares);
-    ck_assert_uint_eq(st.counters.n_writes, want.n_writes);
-    ck_assert_uint_eq(st.counters.n_plane_writes, want.n_plane_writes);
-    ck_assert_uint_eq(st.counters.n_plane_reads, want.n_plane_reads);
-    ck_assert_uint_eq(st.counters.n_compared_cells, want.n_compared_cells);
-    ck_assert_uint_eq(st.counters.n_ml_segments, want.n_ml_segments);
+    ic_check_bit_exact(net, spec, &arch, 99, false, &st);
     ck_assert_uint_eq(st.n_macs, net->total_macs);
-    free(in);
-    free(ref);
-    free(ap);
-    exec_qmodel_free(qm);
-    sim_result_free(res);
-    sim_plan_free(plan);
-    tech_params_free(tech);
-    net_bitcfg_free(bits);
     net_free(net);
 }
 
