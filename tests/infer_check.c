@@ -7,6 +7,22 @@
 
 #include "tech/tech.h"
 
+void ic_check_counters(const sim_plan *plan, const sim_result *res, const exec_infer_stats *st,
+                       double *written)
+{
+    ap_counters want;
+    double w;
+    exec_infer_expected(plan, res, &want, &w);
+    ck_assert_uint_eq(st->counters.n_compares, want.n_compares);
+    ck_assert_uint_eq(st->counters.n_writes, want.n_writes);
+    ck_assert_uint_eq(st->counters.n_plane_writes, want.n_plane_writes);
+    ck_assert_uint_eq(st->counters.n_plane_reads, want.n_plane_reads);
+    ck_assert_uint_eq(st->counters.n_compared_cells, want.n_compared_cells);
+    ck_assert_uint_eq(st->counters.n_ml_segments, want.n_ml_segments);
+    if (written)
+        *written = w;
+}
+
 void ic_check_bit_exact(const net_network *net, const char *spec, const sim_arch *arch,
                         uint64_t seed, bool varied, exec_infer_stats *stats)
 {
@@ -37,15 +53,7 @@ void ic_check_bit_exact(const net_network *net, const char *spec, const sim_arch
     for (size_t i = 1; i < n_out; i++)
         n_distinct += ref[i] != ref[0];
     ck_assert(!varied || n_distinct > n_out / 2);
-    ap_counters want;
-    double written;
-    exec_infer_expected(plan, res, &want, &written);
-    ck_assert_uint_eq(st.counters.n_compares, want.n_compares);
-    ck_assert_uint_eq(st.counters.n_writes, want.n_writes);
-    ck_assert_uint_eq(st.counters.n_plane_writes, want.n_plane_writes);
-    ck_assert_uint_eq(st.counters.n_plane_reads, want.n_plane_reads);
-    ck_assert_uint_eq(st.counters.n_compared_cells, want.n_compared_cells);
-    ck_assert_uint_eq(st.counters.n_ml_segments, want.n_ml_segments);
+    ic_check_counters(plan, res, &st, NULL);
     if (stats)
         *stats = st;
     free(in);

@@ -18,4 +18,10 @@
 void ic_check_bit_exact(const net_network *net, const char *spec, const sim_arch *arch,
                         uint64_t seed, bool varied, exec_infer_stats *stats);
 
+/* The AP run's compares, writes, plane reads and writes, compared cells and match-line
+ * segments equal the plan's (exec_infer_expected); *written (may be NULL) receives the plan's
+ * expected written cells. */
+void ic_check_counters(const sim_plan *plan, const sim_result *res, const exec_infer_stats *st,
+                       double *written);
+
 #endif /* INFER_CHECK_H */
