@@ -362,14 +362,20 @@ base_status ap_eq(ap_array *arr, ap_field a, ap_field b, unsigned flag_col)
     return BASE_OK;
 }
 
-base_status ap_max(ap_array *arr, ap_field a, ap_field b, unsigned flag_col, bool is_signed)
+/* b := max(a, b): gt into flag_col, then a selected into b where it is greater. */
+static void max_core(ap_array *arr, ap_field a, ap_field b, unsigned flag_col, bool is_signed)
 {
-    BASE_TRY(check_cmp(arr, "max", a, b, flag_col));
     gt_core(arr, a, b, flag_col, is_signed);
     for (unsigned i = 0; i < a.width; i++) {
         slots s = bind('F', flag_col, 'A', a.col + i, 'B', b.col + i, 0, 0);
         lut_run(arr, &ap_lut_select, &s, NULL);
     }
+}
+
+base_status ap_max(ap_array *arr, ap_field a, ap_field b, unsigned flag_col, bool is_signed)
+{
+    BASE_TRY(check_cmp(arr, "max", a, b, flag_col));
+    max_core(arr, a, b, flag_col, is_signed);
     ap_fuse_flush(arr);
     return BASE_OK;
 }
@@ -581,11 +587,7 @@ base_status ap_reduce_max_groups(ap_array *arr, ap_field a, ap_field acc, ap_fie
     for (unsigned k = 0; k < steps; k++) {
         for (unsigned i = 0; i < acc.width; i++)
             ap_plane_shift(arr, acc.col + i, tmp.col + i, (size_t)1 << k);
-        gt_core(arr, tmp, acc, flag_col, is_signed);
-        for (unsigned i = 0; i < acc.width; i++) {
-            slots s = bind('F', flag_col, 'A', tmp.col + i, 'B', acc.col + i, 0, 0);
-            lut_run(arr, &ap_lut_select, &s, NULL);
-        }
+        max_core(arr, tmp, acc, flag_col, is_signed);
     }
     ap_fuse_flush(arr);
     return BASE_OK;

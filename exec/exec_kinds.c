@@ -462,31 +462,30 @@ static base_status elt_maxpool(const exec_fold *f, unsigned *col, ap_field *resu
     return st;
 }
 
-/* A maxpool window in a group of rows: the max tree, as work_maxpool_tree traces it. */
-static base_status elt_maxpool_tree(const exec_fold *f, unsigned *col, ap_field *result)
+/* A pooling window in a group of rows, summed (average pool) or maximised (a max pool too
+ * wide for im2col's columns) by a 2D-AP tree, as sim_plan.c's work_window_tree traces it. */
+static base_status elt_window_tree(const exec_fold *f, unsigned *col, ap_field *result, bool is_max)
 {
-    const unsigned a = f->lc->b->a_bits;
+    const unsigned a = f->lc->b->a_bits, w = is_max ? a : f->lc->src;
     *col = a;
-    base_status st = pool_load(f, 1, 1);
-    ap_field acc = exec_take_field(col, a), tmp = exec_take_field(col, a);
+    base_status st = pool_load(f, is_max, 1);
+    ap_field in = {0, a}, acc = exec_take_field(col, w), tmp = exec_take_field(col, w);
     unsigned flag = (*col)++;
     if (st == BASE_OK)
-        st = ap_reduce_max_groups(f->arr, (ap_field){0, a}, acc, tmp, flag, true, f->group);
+        st = is_max ? ap_reduce_max_groups(f->arr, in, acc, tmp, flag, true, f->group)
+                    : ap_reduce_sum_groups(f->arr, in, acc, tmp, flag, true, f->group);
     *result = acc;
     return st;
 }
 
+static base_status elt_maxpool_tree(const exec_fold *f, unsigned *col, ap_field *result)
+{
+    return elt_window_tree(f, col, result, true);
+}
+
 static base_status elt_avgpool(const exec_fold *f, unsigned *col, ap_field *result)
 {
-    const unsigned a = f->lc->b->a_bits, src = f->lc->src;
-    *col = a;
-    base_status st = pool_load(f, 0, 1);
-    ap_field acc = exec_take_field(col, src), tmp = exec_take_field(col, src);
-    unsigned carry = (*col)++;
-    if (st == BASE_OK)
-        st = ap_reduce_sum_groups(f->arr, (ap_field){0, a}, acc, tmp, carry, true, f->group);
-    *result = acc;
-    return st;
+    return elt_window_tree(f, col, result, false);
 }
 
 /* ---- Table kinds: sigmoid and softmax ---------------------------------------------------- */

@@ -154,7 +154,7 @@ static void mb_attr_s(mbuild *b, const char *name, const char *value)
     a->has_i = 0;
     a->has_s = 1;
     a->s.len = strlen(value);
-    a->s.data = (uint8_t *)value;
+    a->s.data = (uint8_t *)(uintptr_t)value;
 }
 
 /* Adds an initializer of zeros (bytes per element from the type). */
@@ -192,18 +192,6 @@ static void mb_write(mbuild *b, const char *path)
     ck_assert_uint_eq(fwrite(buf, 1, len, fp), len);
     fclose(fp);
     free(buf);
-}
-
-/* Adds a string attribute to the last node. */
-static void mb_attr_str(mbuild *b, const char *name, const char *v)
-{
-    mb_attr(b, name, NULL, 0, 0);
-    Onnx__AttributeProto *a = &b->attrs[b->n_attrs - 1];
-    a->type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING;
-    a->has_i = 0;
-    a->has_s = 1;
-    a->s.data = (uint8_t *)(uintptr_t)v;
-    a->s.len = strlen(v);
 }
 
 /* Sets the float values of the last initializer added. */
@@ -409,13 +397,13 @@ static void tensor_model(mbuild *b, int variant)
     if (variant == 14)
         mb_attr(b, "output_shape", k2, 2, 0);
     mb_node(b, "Resize", "up_near", variant == 7 ? "p - c" : "p - sc", "u");
-    mb_attr_str(b, "mode", variant == 1 ? "cubic" : "nearest");
-    mb_attr_str(b, "coordinate_transformation_mode", variant == 2 ? "half_pixel" : "asymmetric");
-    mb_attr_str(b, "nearest_mode", variant == 3 ? "round_prefer_ceil" : "floor");
+    mb_attr_s(b, "mode", variant == 1 ? "cubic" : "nearest");
+    mb_attr_s(b, "coordinate_transformation_mode", variant == 2 ? "half_pixel" : "asymmetric");
+    mb_attr_s(b, "nearest_mode", variant == 3 ? "round_prefer_ceil" : "floor");
     mb_node(b, "Resize", "up_lin", "p - - sz", "l"); /* sizes: 4x4 -> 8x8 */
-    mb_attr_str(b, "mode", "linear");
+    mb_attr_s(b, "mode", "linear");
     if (variant == 4)
-        mb_attr_str(b, "coordinate_transformation_mode", "align_corners");
+        mb_attr_s(b, "coordinate_transformation_mode", "align_corners");
     mb_node(b, "Upsample", "up_old", variant == 11 ? "p" : "p sc", "o"); /* Upsample-9 */
     mb_node(b, "Concat", "cat",
             variant == 8    ? "c d u nope"
