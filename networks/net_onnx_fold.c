@@ -143,8 +143,9 @@ static base_status axes_of(const fold_ctx *c, const net_tensor *const *ins, int6
 }
 
 /* ---- Constant, Shape, ConstantOfShape, Range -------------------------------------------- */
-static base_status fold_constant(const fold_ctx *c, net_tensor **out)
+static base_status fold_constant(const fold_ctx *c, const net_tensor *const *ins, net_tensor **out)
 {
+    (void)ins;
     const net_onnx_node *nd = c->nd;
     const net_onnx_attr *a = nd->n_attrs == 1 ? &nd->attrs[0] : NULL;
     if (!a)
@@ -667,9 +668,11 @@ static int int_op(char op, int64_t x, int64_t y, int64_t *r)
     }
 }
 
-static base_status fold_arith(const fold_ctx *c, char op, const net_tensor *const *ins,
-                              net_tensor **out)
+/* Add, Sub, Mul, Div (the node's operator) with numpy broadcasting. */
+static base_status fold_arith(const fold_ctx *c, const net_tensor *const *ins, net_tensor **out)
 {
+    const char *name = c->nd->op_type;
+    const char op = name[0] == 'A' ? '+' : name[0] == 'S' ? '-' : name[0] == 'M' ? '*' : '/';
     const net_tensor *a, *b;
     int64_t dims[NET_TENSOR_DIMS_MAX], at[NET_TENSOR_DIMS_MAX] = {0};
     int n;
@@ -699,9 +702,9 @@ static base_status fold_arith(const fold_ctx *c, char op, const net_tensor *cons
     return BASE_OK;
 }
 
-static base_status fold_unary(const fold_ctx *c, const char *op, const net_tensor *const *ins,
-                              net_tensor **out)
+static base_status fold_unary(const fold_ctx *c, const net_tensor *const *ins, net_tensor **out)
 {
+    const char *op = c->nd->op_type;
     const net_tensor *x;
     base_status st = need(c, ins, 0, &x);
     if (st != BASE_OK)
@@ -718,55 +721,52 @@ static base_status fold_unary(const fold_ctx *c, const char *op, const net_tenso
 }
 
 /* ---- Dispatch ----------------------------------------------------------------------------- */
-static const char *const fold_ops[] = {
-    "Constant",  "Shape",   "ConstantOfShape", "Range", "Gather", "Slice", "Concat", "Cast",
-    "Unsqueeze", "Squeeze", "Reshape",         "Add",   "Sub",    "Mul",   "Div",    "Floor",
-    "Ceil",      "Sqrt"};
+/* The operators apsim folds, each with its evaluation. */
+static const struct {
+    const char *op;
+    base_status (*eval)(const fold_ctx *c, const net_tensor *const *ins, net_tensor **out);
+} fold_rows[] = {
+    {"Constant", fold_constant},
+    {"Shape", fold_shape},
+    {"ConstantOfShape", fold_constant_of_shape},
+    {"Range", fold_range},
+    {"Gather", fold_gather},
+    {"Slice", fold_slice},
+    {"Concat", fold_concat},
+    {"Cast", fold_cast},
+    {"Unsqueeze", fold_unsqueeze},
+    {"Squeeze", fold_squeeze},
+    {"Reshape", fold_reshape},
+    {"Add", fold_arith},
+    {"Sub", fold_arith},
+    {"Mul", fold_arith},
+    {"Div", fold_arith},
+    {"Floor", fold_unary},
+    {"Ceil", fold_unary},
+    {"Sqrt", fold_unary},
+};
+
+/* Index of op's row, or -1. */
+static int fold_row(const char *op)
+{
+    for (size_t i = 0; i < sizeof fold_rows / sizeof fold_rows[0]; i++)
+        if (strcmp(fold_rows[i].op, op) == 0)
+            return (int)i;
+    return -1;
+}
 
 int net_onnx_fold_op(const char *op)
 {
-    for (size_t i = 0; i < sizeof fold_ops / sizeof fold_ops[0]; i++)
-        if (strcmp(fold_ops[i], op) == 0)
-            return 1;
-    return 0;
+    return fold_row(op) >= 0;
 }
 
 base_status net_onnx_fold_eval(const char *path, const net_onnx_node *nd,
                                const net_tensor *const *ins, net_tensor **out)
 {
     const fold_ctx c = {path, nd};
-    const char *op = nd->op_type;
+    int r = fold_row(nd->op_type);
     *out = NULL;
-    if (!strcmp(op, "Constant"))
-        return fold_constant(&c, out);
-    if (!strcmp(op, "Shape"))
-        return fold_shape(&c, ins, out);
-    if (!strcmp(op, "ConstantOfShape"))
-        return fold_constant_of_shape(&c, ins, out);
-    if (!strcmp(op, "Range"))
-        return fold_range(&c, ins, out);
-    if (!strcmp(op, "Gather"))
-        return fold_gather(&c, ins, out);
-    if (!strcmp(op, "Slice"))
-        return fold_slice(&c, ins, out);
-    if (!strcmp(op, "Concat"))
-        return fold_concat(&c, ins, out);
-    if (!strcmp(op, "Cast"))
-        return fold_cast(&c, ins, out);
-    if (!strcmp(op, "Unsqueeze"))
-        return fold_unsqueeze(&c, ins, out);
-    if (!strcmp(op, "Squeeze"))
-        return fold_squeeze(&c, ins, out);
-    if (!strcmp(op, "Reshape"))
-        return fold_reshape(&c, ins, out);
-    if (!strcmp(op, "Add") || !strcmp(op, "Sub") || !strcmp(op, "Mul") || !strcmp(op, "Div"))
-        return fold_arith(&c,
-                          op[0] == 'A'   ? '+'
-                          : op[0] == 'S' ? '-'
-                          : op[0] == 'M' ? '*'
-                                         : '/',
-                          ins, out);
-    if (!strcmp(op, "Floor") || !strcmp(op, "Ceil") || !strcmp(op, "Sqrt"))
-        return fold_unary(&c, op, ins, out);
-    return fail(&c, BASE_EUNSUPPORTED, "not an operator apsim folds");
+    if (r < 0)
+        return fail(&c, BASE_EUNSUPPORTED, "not an operator apsim folds");
+    return fold_rows[r].eval(&c, ins, out);
 }
