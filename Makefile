@@ -141,10 +141,12 @@ $(BUILD)/bench_%: $(BUILD)/tests/bench_%.o $(LIBS)
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lm
 
 # check: unit tests (Check), golden end-to-end tests and the layout rules, under the C locale.
+# Quiet on success: one summary line per stage (V=1 echoes the commands); a failure prints
+# what failed.
 check: $(TEST_BIN) $(APSIM)
-	LC_ALL=C $(TEST_BIN)
-	LC_ALL=C APSIM=$(APSIM) APSIM_MPI_BUILD=$(MPI) sh tests/golden/run.sh
-	sh tests/structure.sh
+	$(Q)LC_ALL=C $(TEST_BIN)
+	$(Q)LC_ALL=C APSIM=$(APSIM) APSIM_MPI_BUILD=$(MPI) sh tests/golden/run.sh
+	$(Q)sh tests/structure.sh
 
 # structure: the layout rules of docs/DEVELOPING.md (include direction, file and function sizes, no local paths or unshipped notes cited).
 structure:

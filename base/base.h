@@ -165,4 +165,28 @@ bool base_is_pathlike(const char *s);
 base_status base_resolve(const char *dir, const char *name_or_path, char *path_out, size_t cap,
                          base_ref *ref);
 
+/* ---- Progress on long work ------------------------------------------------------------
+ * A one-line bar redrawn in place ("\r<label> [#####.....] 12/36 images, 4 s, ~8 s left"),
+ * for a person at a terminal: the front end passes stderr when stderr is a terminal (and it
+ * is rank 0 under MPI), NULL otherwise, and then nothing is ever written. Drawn at most ten
+ * times a second (and at the end), so it costs nothing measurable; it never changes a result. */
+typedef struct base_progress {
+    FILE *fp;          /* NULL: silent */
+    const char *label; /* e.g. "apsim fmnist train" */
+    const char *unit;  /* e.g. "batches" */
+    size_t total, done;
+    double start_s, drawn_s; /* monotonic clock at begin and at the last draw */
+} base_progress;
+
+/* Starts a bar of total steps on fp (NULL: silent); label and unit must outlive the bar. */
+void base_progress_begin(base_progress *p, FILE *fp, const char *label, const char *unit,
+                         size_t total);
+/* Records that done of the total steps are complete, redrawing when due. p may be NULL. */
+void base_progress_update(base_progress *p, size_t done);
+/* Draws the final state and ends the line (also after a failure, so an error message starts
+ * on a line of its own). p may be NULL; a second call does nothing. */
+void base_progress_end(base_progress *p);
+/* stderr when it is a terminal, NULL otherwise: where a command's progress should go. */
+FILE *base_progress_stream(void);
+
 #endif /* BASE_H */

@@ -102,6 +102,7 @@ static base_status train(fm_ctx *c, const char *path, int verbose)
     fmnist_train_opts_init(&to);
     to.n_epochs = (unsigned)c->o.epochs;
     to.n_train = (size_t)c->o.n_train;
+    to.progress = par_rank() == 0 ? base_progress_stream() : NULL;
     double loss[64];
     base_status st = fmnist_fmodel_new(c->net, 42, &c->fm);
     double t0 = now_s();
@@ -342,7 +343,11 @@ static base_status ap_check(fm_ctx *c, const exec_qmodel *qm, const sim_plan *pl
         st = BASE_ERROR(BASE_ENOMEM, "out of memory");
     uint64_t n[2] = {0, 0}; /* images run, bit-exact */
     double t0 = now_s();
+    base_progress bar; /* rank 0's images, on a terminal */
+    base_progress_begin(&bar, par_rank() == 0 && n_ap > 1 ? base_progress_stream() : NULL, "AP run",
+                        "images", n_ap);
     for (size_t i = (size_t)par_rank(); st == BASE_OK && i < n_ap; i += (size_t)par_size()) {
+        base_progress_update(&bar, i);
         fmnist_input(c->test, i, 1, qm->bits->input_bits, in);
         st = exec_infer_ap_fused(qm, plan, res, in, ap, NULL);
         if (st == BASE_OK && pt->ap_logits)
@@ -350,6 +355,8 @@ static base_status ap_check(fm_ctx *c, const exec_qmodel *qm, const sim_plan *pl
         n[0]++;
         n[1] += st == BASE_OK && memcmp(ap, pt->logits + i * n_out, n_out * sizeof *ap) == 0;
     }
+    base_progress_update(&bar, n_ap);
+    base_progress_end(&bar);
     double wall_s = now_s() - t0;
     base_free(in);
     base_free(ap);

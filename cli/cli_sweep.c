@@ -1,11 +1,10 @@
 /* cli_sweep.c - `apsim sweep`: loads an experiment file (docs/EXPERIMENTS.md), runs every
  * design point and writes results/<name>/ (points.csv, front.csv, summary.json, plots.list,
- * and layers.csv / efficiency tables on request). A progress bar goes to stderr only when
- * stderr is a terminal (rank 0's, under MPI: mpirun -n N apsim sweep shares the points among
- * the ranks and writes the same bytes, docs/PARALLEL.md). */
+ * and layers.csv / efficiency tables on request). A progress bar (base_progress) goes to stderr
+ * only when stderr is a terminal (rank 0's, under MPI: mpirun -n N apsim sweep shares the points
+ * among the ranks and writes the same bytes, docs/PARALLEL.md). */
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
 #include "par/par.h"
@@ -20,20 +19,12 @@ static void usage(FILE *fp)
                 "stopped.\n");
 }
 
-/* "\r[#####.....]  12/36 points" on stderr, redrawn in place; the sweep always goes on. */
-static bool progress_bar(size_t done, size_t total, void *ctx)
+/* The sweep's bar (base_progress); the sweep always goes on. */
+static bool progress_step(size_t done, size_t total, void *ctx)
 {
-    const char *name = ctx;
-    enum { WIDTH = 30 };
-    size_t fill = total ? done * WIDTH / total : WIDTH;
-    char bar[WIDTH + 1];
-    for (size_t i = 0; i < WIDTH; i++)
-        bar[i] = i < fill ? '#' : '.';
-    bar[WIDTH] = '\0';
-    fprintf(stderr, "\rapsim sweep %s [%s] %zu/%zu points", name, bar, done, total);
-    if (done == total)
-        fputc('\n', stderr);
-    fflush(stderr);
+    base_progress *bar = ctx;
+    bar->total = total;
+    base_progress_update(bar, done);
     return true;
 }
 
@@ -70,15 +61,17 @@ int cli_sweep(int argc, char **argv)
     study_sweep_opts opts = {.results_dir = results};
     /* Every rank loads the experiment; a rank that cannot stops them all (docs/PARALLEL.md). */
     base_status st = par_agree(study_experiment_load(file, &e));
-    if (st == BASE_OK && isatty(STDERR_FILENO)) {
-        opts.progress = progress_bar;
-        opts.progress_ctx = (void *)study_experiment_name(e);
+    base_progress bar;
+    base_progress_begin(&bar, st == BASE_OK && par_rank() == 0 ? base_progress_stream() : NULL,
+                        "apsim sweep", "points", 0);
+    if (bar.fp) {
+        opts.progress = progress_step;
+        opts.progress_ctx = &bar;
     }
     if (st == BASE_OK)
         st = study_sweep_run(e, &opts, &stats);
+    base_progress_end(&bar);
     if (st != BASE_OK) {
-        if (opts.progress && par_rank() == 0)
-            fputc('\n', stderr);
         if (par_rank() == 0) /* the ranks agreed on the error: one of them says it */
             fprintf(stderr, "apsim sweep: %s\n", base_last_error());
         study_experiment_free(e);

@@ -51,9 +51,10 @@ typedef struct fmnist_train_opts {
     double lr;      /* Adam step size */
     size_t n_train; /* first n_train images of the set (0: all) */
     uint64_t seed;  /* data order: a seeded permutation per epoch */
+    FILE *progress; /* NULL, or where a bar of the batches goes (base_progress) */
 } fmnist_train_opts;
 
-/* Defaults: 3 epochs, batch 32, lr 0.002, all images, seed 1. */
+/* Defaults: 3 epochs, batch 32, lr 0.002, all images, seed 1, no progress bar. */
 void fmnist_train_opts_init(fmnist_train_opts *o);
 /* Trains m on d with softmax cross-entropy; epoch_loss (n_epochs entries, may be NULL) gets
  * each epoch's mean training loss. The same inputs give the same bytes. BASE_EINVAL (options,

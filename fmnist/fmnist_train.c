@@ -457,6 +457,7 @@ void fmnist_train_opts_init(fmnist_train_opts *o)
     o->lr = 0.002;
     o->n_train = 0;
     o->seed = 1;
+    o->progress = NULL;
 }
 
 base_status fmnist_fmodel_train(fmnist_fmodel *m, const fmnist_dataset *d,
@@ -482,6 +483,9 @@ base_status fmnist_fmodel_train(fmnist_fmodel *m, const fmnist_dataset *d,
     unsigned long step = 0;
     for (size_t i = 0; i < n; i++)
         order[i] = i;
+    const size_t n_batches = (n + o->batch - 1) / o->batch;
+    base_progress bar;
+    base_progress_begin(&bar, o->progress, "training", "batches", n_batches * o->n_epochs);
     for (unsigned e = 0; e < o->n_epochs; e++) {
         /* Fisher-Yates with the seeded stream: the same order every run. */
         for (size_t i = n - 1; i > 0; i--) {
@@ -513,10 +517,12 @@ base_status fmnist_fmodel_train(fmnist_fmodel *m, const fmnist_dataset *d,
                     adam(m->bias[i], ws.gb[i], ws.mb[i], ws.vb[i], (size_t)l->c_out,
                          1.0f / (float)bn, (float)lr_t);
             }
+            base_progress_update(&bar, (size_t)step);
         }
         if (epoch_loss)
             epoch_loss[e] = loss / (double)n;
     }
+    base_progress_end(&bar);
     ws_free(net, &ws);
     base_free(order);
     return BASE_OK;

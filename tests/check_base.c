@@ -124,6 +124,36 @@ START_TEST(test_alloc_fail_after_nth)
 }
 END_TEST
 
+/* The bar goes only where it is sent; its last line shows the total and ends the line. */
+START_TEST(test_progress_draws_only_to_its_stream)
+{
+    base_progress silent;
+    base_progress_begin(&silent, NULL, "x", "steps", 4);
+    base_progress_update(&silent, 2);
+    base_progress_end(&silent);
+    base_progress_update(NULL, 1);
+    base_progress_end(NULL);
+
+    FILE *fp = tmpfile();
+    ck_assert_ptr_nonnull(fp);
+    base_progress p;
+    base_progress_begin(&p, fp, "apsim test", "images", 4);
+    base_progress_update(&p, 2);
+    base_progress_update(&p, 9); /* clamped to the total */
+    base_progress_end(&p);
+    base_progress_end(&p); /* a second end does nothing */
+    char text[1024];
+    rewind(fp);
+    size_t n = fread(text, 1, sizeof text - 1, fp);
+    text[n] = '\0';
+    fclose(fp);
+    ck_assert(strncmp(text, "\rapsim test [", 13) == 0);
+    ck_assert_ptr_nonnull(strstr(text, "0/4 images"));
+    ck_assert_ptr_nonnull(strstr(text, "[##############################] 4/4 images"));
+    ck_assert_ptr_eq(strchr(text, '\n'), text + n - 1); /* one line, ended once */
+}
+END_TEST
+
 Suite *base_suite(void)
 {
     Suite *s = suite_create("base");
@@ -136,6 +166,9 @@ Suite *base_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("alloc");
     tcase_add_test(tc, test_alloc_fail_after_nth);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("progress");
+    tcase_add_test(tc, test_progress_draws_only_to_its_stream);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -568,7 +568,28 @@ START_TEST(test_quantize_bias_free_layers)
 }
 END_TEST
 
-/* Option checks that need no data: they reject before anything is loaded (exit 2). */
+/* Runs `apsim fmnist argv...` with stderr caught into err (cap bytes, NUL-ended). */
+static int cli_fmnist_caught(int argc, const char *const *argv, char *err, size_t cap)
+{
+    FILE *tmp = tmpfile();
+    ck_assert_ptr_nonnull(tmp);
+    fflush(stderr);
+    int saved = dup(STDERR_FILENO);
+    ck_assert_int_ge(saved, 0);
+    ck_assert_int_ge(dup2(fileno(tmp), STDERR_FILENO), 0);
+    int rc = cli_fmnist(argc, (char **)(uintptr_t)argv);
+    fflush(stderr);
+    ck_assert_int_ge(dup2(saved, STDERR_FILENO), 0);
+    close(saved);
+    rewind(tmp);
+    size_t n = fread(err, 1, cap - 1, tmp);
+    err[n] = '\0';
+    fclose(tmp);
+    return rc;
+}
+
+/* Option checks that need no data: they reject before anything is loaded (exit 2), with an
+ * error naming what is wrong. */
 START_TEST(test_cli_option_checks)
 {
     static const char *const cases[][8] = {
@@ -584,7 +605,9 @@ START_TEST(test_cli_option_checks)
         int argc = 0;
         while (cases[i][argc])
             argc++;
-        ck_assert_int_eq(cli_fmnist(argc, (char **)(uintptr_t)cases[i]), 2);
+        char err[4096];
+        ck_assert_int_eq(cli_fmnist_caught(argc, cases[i], err, sizeof err), 2);
+        ck_assert_msg(strncmp(err, "apsim fmnist: error: ", 21) == 0, "%s", err);
     }
 }
 END_TEST

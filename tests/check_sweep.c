@@ -261,7 +261,7 @@ START_TEST(test_experiment_load_out_of_memory)
     long n;
     for (n = 1; n < 100000 && st == BASE_ENOMEM; n += 7) {
         base_alloc_fail_after(n);
-        st = study_experiment_load("experiments/golden_small.yaml", &e);
+        st = study_experiment_load("tests/golden/golden_small.yaml", &e);
         base_alloc_fail_reset();
         if (st == BASE_ENOMEM)
             ck_assert_ptr_null(e);
@@ -417,7 +417,7 @@ START_TEST(test_sweep_resume_skips_journaled_points)
     study_sweep_stats s;
     snprintf(dir_a, sizeof dir_a, "%s/resume_a", scratch());
     snprintf(dir_b, sizeof dir_b, "%s/resume_b", scratch());
-    ck_assert_int_eq(study_experiment_load("experiments/golden_small.yaml", &e), BASE_OK);
+    ck_assert_int_eq(study_experiment_load("tests/golden/golden_small.yaml", &e), BASE_OK);
     size_t n = study_experiment_n_points(e);
     ck_assert_uint_eq(n, 8);
 
@@ -496,7 +496,7 @@ START_TEST(test_sweep_sharded_same_bytes)
     study_sweep_stats s;
     snprintf(dir, sizeof dir, "%s/shard2", scratch());
     snprintf(fresh, sizeof fresh, "%s/shard_fresh", scratch());
-    ck_assert_int_eq(study_experiment_load("experiments/golden_small.yaml", &e), BASE_OK);
+    ck_assert_int_eq(study_experiment_load("tests/golden/golden_small.yaml", &e), BASE_OK);
     play_rank(e, dir, 1, 2, BASE_OK, &s);
     ck_assert(small_has(dir, ".journal.1.csv"));
     ck_assert(!small_has(dir, ".journal.csv"));
@@ -521,7 +521,7 @@ START_TEST(test_sweep_sharded_missing_rank)
     study_experiment *e = NULL;
     study_sweep_stats s;
     snprintf(dir, sizeof dir, "%s/shard_missing", scratch());
-    ck_assert_int_eq(study_experiment_load("experiments/golden_small.yaml", &e), BASE_OK);
+    ck_assert_int_eq(study_experiment_load("tests/golden/golden_small.yaml", &e), BASE_OK);
     play_rank(e, dir, 0, 2, BASE_EIO, &s);
     ck_assert_ptr_nonnull(strstr(base_last_error(), "design point 2 is in no sweep journal"));
     ck_assert(!small_has(dir, "points.csv"));
@@ -539,7 +539,7 @@ START_TEST(test_sweep_shards_resume_other_count)
     study_experiment *e = NULL;
     study_sweep_stats s;
     snprintf(fresh, sizeof fresh, "%s/resume_fresh", scratch());
-    ck_assert_int_eq(study_experiment_load("experiments/golden_small.yaml", &e), BASE_OK);
+    ck_assert_int_eq(study_experiment_load("tests/golden/golden_small.yaml", &e), BASE_OK);
     for (int ranks = 1; ranks <= 2; ranks++) {
         snprintf(dir, sizeof dir, "%s/resume3_%d", scratch(), ranks);
         stopper stop = {.n_new = 1};
@@ -575,7 +575,7 @@ START_TEST(test_sweep_stop_at_the_ends)
     study_experiment *e = NULL;
     study_sweep_stats s;
     snprintf(dir, sizeof dir, "%s/ends", scratch());
-    ck_assert_int_eq(study_experiment_load("experiments/golden_small.yaml", &e), BASE_OK);
+    ck_assert_int_eq(study_experiment_load("tests/golden/golden_small.yaml", &e), BASE_OK);
     size_t n = study_experiment_n_points(e);
     run_stopped(e, dir, 0, &s);
     ck_assert_uint_eq(s.n_plans, 0);
@@ -608,7 +608,7 @@ START_TEST(test_sweep_journal_of_other_file_ignored)
     /* A journal from another version of the file (other hash), then a torn line. */
     fputs("# apsim sweep journal v1 0123456789abcdef 8\n0|0|1|1|1|1|1|1|1|1|1|1|1|1|\n2|0|1", fp);
     fclose(fp);
-    ck_assert_int_eq(study_experiment_load("experiments/golden_small.yaml", &e), BASE_OK);
+    ck_assert_int_eq(study_experiment_load("tests/golden/golden_small.yaml", &e), BASE_OK);
     study_sweep_opts go = {.results_dir = dir};
     ck_assert_int_eq(study_sweep_run(e, &go, &s), BASE_OK);
     ck_assert_uint_eq(s.n_resumed, 0);
@@ -664,7 +664,7 @@ START_TEST(test_sweep_journal_torn_line_truncated)
     study_sweep_stats s;
     snprintf(dir, sizeof dir, "%s/torn", scratch());
     snprintf(path, sizeof path, "%s/golden_small/.journal.csv", dir);
-    ck_assert_int_eq(study_experiment_load("experiments/golden_small.yaml", &e), BASE_OK);
+    ck_assert_int_eq(study_experiment_load("tests/golden/golden_small.yaml", &e), BASE_OK);
     run_stopped(e, dir, 3, &s);
     FILE *fp = fopen(path, "a");
     ck_assert_ptr_nonnull(fp);
@@ -932,7 +932,7 @@ START_TEST(test_sweep_writes_front_and_plot_list)
     char dir[256], path[512];
     study_experiment *e = NULL;
     snprintf(dir, sizeof dir, "%s/front", scratch());
-    ck_assert_int_eq(study_experiment_load("experiments/golden_small.yaml", &e), BASE_OK);
+    ck_assert_int_eq(study_experiment_load("tests/golden/golden_small.yaml", &e), BASE_OK);
     study_sweep_opts go = {.results_dir = dir};
     ck_assert_int_eq(study_sweep_run(e, &go, NULL), BASE_OK);
     snprintf(path, sizeof path, "%s/golden_small/plots.list", dir);

@@ -33,7 +33,7 @@ mpi_sweep_resume() {
     d=$tmp/mpi_r/golden_small
     mkdir -p "$d/points.csv"
     expect_exit 2 "mpi: sweep stopped on 2 ranks" \
-        $MPIRUN -n 2 "$APSIM" sweep experiments/golden_small.yaml --results "$tmp/mpi_r" --quiet
+        $MPIRUN -n 2 "$APSIM" sweep tests/golden/golden_small.yaml --results "$tmp/mpi_r" --quiet
     if [ "$(grep -c "cannot rename into place" "$tmp/err")" -eq 1 ]; then ok; else
         bad "mpi: the agreed error once on stderr"; cat "$tmp/err"; fi
     rmdir "$d/points.csv"
@@ -44,12 +44,12 @@ mpi_sweep_resume() {
         mv "$tmp/j1" "$d/.journal.1.csv"
     cp -r "$tmp/mpi_r" "$tmp/mpi_r1"
     expect_exit 0 "mpi: resumed on 3 ranks" \
-        $MPIRUN -n 3 "$APSIM" sweep experiments/golden_small.yaml --results "$tmp/mpi_r"
+        $MPIRUN -n 3 "$APSIM" sweep tests/golden/golden_small.yaml --results "$tmp/mpi_r"
     if grep -q "8 design points (2 resumed, 6 evaluated" "$tmp/out"; then ok; else
         bad "mpi: resumed on 3 ranks: counts"; cat "$tmp/out"; fi
     same_dirs "mpi: resumed on 3 ranks" "$tmp/mpi1/golden_small" "$d"
     expect_exit 0 "mpi: resumed on 1 rank" \
-        "$APSIM" sweep experiments/golden_small.yaml --results "$tmp/mpi_r1" --quiet
+        "$APSIM" sweep tests/golden/golden_small.yaml --results "$tmp/mpi_r1" --quiet
     same_dirs "mpi: resumed on 1 rank" "$tmp/mpi1/golden_small" "$tmp/mpi_r1/golden_small"
 }
 
@@ -89,7 +89,7 @@ else
     expect_exit 0 "mpi: --version on 2 ranks" $MPIRUN -n 2 "$APSIM" --version
     if grep -Eq '^parallel: MPI \(.+\), 2 ranks$' "$tmp/out" && [ "$(wc -l <"$tmp/out")" -eq 2 ]; then ok
     else bad "mpi: --version on 2 ranks: one rank prints, saying 2 ranks"; cat "$tmp/out"; fi
-    mpi_sweep_same experiments/golden_small.yaml golden_small
+    mpi_sweep_same tests/golden/golden_small.yaml golden_small
     mpi_sweep_same experiments/efficiency.yaml efficiency
     mpi_sweep_same experiments/node.yaml node
     mpi_sweep_resume

@@ -7,7 +7,7 @@ command -v expect_close >/dev/null 2>&1 || { echo "case_sweep.sh: needs case_dyn
 
 # The small shipped experiment: points.csv and front.csv against the committed files.
 expect_exit 0 "sweep golden_small" \
-    "$APSIM" sweep experiments/golden_small.yaml --results "$tmp/res" --quiet
+    "$APSIM" sweep tests/golden/golden_small.yaml --results "$tmp/res" --quiet
 expect_close "sweep golden_small points.csv" "$tmp/res/golden_small/points.csv" \
     tests/golden/sweep_golden_small_points.csv.expected
 expect_close "sweep golden_small front.csv" "$tmp/res/golden_small/front.csv" \
@@ -34,7 +34,7 @@ if grep -q "badexp.yaml:3:7: error: 'bits' is empty" "$tmp/err"; then ok; else
 if [ -e "$tmp/res3" ]; then bad "sweep empty bits: results directory created"; else ok; fi
 expect_exit 2 "sweep missing file" "$APSIM" sweep "$tmp/nosuch.yaml" --results "$tmp/res3"
 expect_exit 2 "sweep without a file" "$APSIM" sweep
-expect_exit 2 "sweep empty --results" "$APSIM" sweep experiments/golden_small.yaml --results ""
+expect_exit 2 "sweep empty --results" "$APSIM" sweep tests/golden/golden_small.yaml --results ""
 if grep -q "error: --results needs a directory" "$tmp/err"; then ok; else
     bad "sweep empty --results: message"; cat "$tmp/err"; fi
 # layers_for on a point that cannot run: a warning on stderr, no layers.csv.
