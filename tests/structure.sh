@@ -103,5 +103,14 @@ notes=$(grep -rlE '/work/|/home/|shared/docs|REFERENCE\.md|TECH_PARAMS|SCALING\.
     --exclude=structure.sh $MODULES docs experiments reference plots tests README.md Makefile 2>/dev/null)
 if [ -z "$notes" ]; then ok; else bad "unshipped notes or local paths cited in: $(echo $notes)"; fi
 
+# Every project document cited (docs/ and an all-capitals name, as the project names them) exists, so
+# comments and docs never point at a file that moved or was never shipped.
+missing=""
+for d in $(grep -rhoE 'docs/[A-Z_]+\.md' --exclude-dir=build --exclude-dir=results \
+    $MODULES docs experiments reference plots tests README.md Makefile setup.sh 2>/dev/null | sort -u); do
+    [ -e "$d" ] || missing="$missing $d"
+done
+if [ -z "$missing" ]; then ok; else bad "documents cited but not shipped:$missing"; fi
+
 echo "structure: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
