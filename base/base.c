@@ -195,3 +195,23 @@ void base_csv_field(FILE *fp, const char *s)
     }
     fputc('"', fp);
 }
+
+bool base_is_decimal(const char *s)
+{
+    size_t i = s[0] == '+' || s[0] == '-' ? 1 : 0, digits = 0;
+    for (; s[i] >= '0' && s[i] <= '9'; i++)
+        digits++;
+    if (s[i] == '.')
+        for (i++; s[i] >= '0' && s[i] <= '9'; i++)
+            digits++;
+    if (digits == 0)
+        return false;
+    if (s[i] == 'e' || s[i] == 'E') {
+        i += s[i + 1] == '+' || s[i + 1] == '-' ? 2 : 1;
+        if (!(s[i] >= '0' && s[i] <= '9'))
+            return false;
+        while (s[i] >= '0' && s[i] <= '9')
+            i++;
+    }
+    return s[i] == '\0';
+}

@@ -157,6 +157,11 @@ typedef enum base_ref {
     BASE_REF_MISSING, /* written as a path, but no such file */
     BASE_REF_NAME     /* a shipped name */
 } base_ref;
+/* 1 when s is a decimal number as people write one: an optional sign, digits with at most
+ * one '.', an optional exponent (1, -2.5, .5, 3e-2). Hexadecimal (0x1p-1), inf, nan, spaces
+ * and empty text are not: strtod would take them, apsim's inputs do not. */
+bool base_is_decimal(const char *s);
+
 /* 1 when s is written as a path: it holds '/' or ends in ".yaml". */
 bool base_is_pathlike(const char *s);
 /* Resolves name_or_path into path_out and says which it was in *ref. BASE_ENOTFOUND (a missing

@@ -15,6 +15,7 @@ struct cfg_node {
     long line, col;
     const char *file;
     char *text;              /* scalar text */
+    bool quoted;             /* written quoted ('8' or "8"): a string, never a number */
     struct cfg_node **items; /* seq: items; map: key, value, key, value ... */
     size_t n_items, cap_items;
 };
@@ -157,8 +158,10 @@ static base_status build(builder *b)
                 break;
             }
             n = node_new(CFG_SCALAR, b->file, ev.start_mark);
-            if (n)
+            if (n) {
                 n->text = base_strdup((const char *)ev.data.scalar.value);
+                n->quoted = ev.data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
+            }
             if (!n || !n->text) {
                 node_free(n);
                 st = BASE_ERROR(BASE_ENOMEM, "out of memory while loading %s", b->file);
@@ -382,16 +385,28 @@ base_status cfg_to_str(const cfg_node *n, const char **out)
     return BASE_OK;
 }
 
+/* The scalar's text for a number or a boolean: a plain (unquoted) scalar only, since YAML
+ * makes "8" a string; BASE_ETYPE naming what was expected otherwise. */
+static base_status plain_text(const cfg_node *n, const char *what, const char **out)
+{
+    base_status st = cfg_to_str(n, out);
+    if (st == BASE_OK && n->quoted)
+        return cfg_error(n, BASE_ETYPE,
+                         "expected %s, found the quoted string '%s' (remove the quotes)", what,
+                         *out);
+    return st;
+}
+
 base_status cfg_to_long(const cfg_node *n, long min, long max, long *out)
 {
     const char *s = NULL;
-    base_status st = cfg_to_str(n, &s);
+    base_status st = plain_text(n, "an integer", &s);
     if (st != BASE_OK)
         return st;
     char *end;
     errno = 0;
     long v = strtol(s, &end, 10);
-    if (end == s || *end != '\0')
+    if (end == s || *end != '\0' || !base_is_decimal(s))
         return cfg_error(n, BASE_ETYPE, "expected an integer, found '%s'", s);
     if (errno == ERANGE || v < min || v > max)
         return cfg_error(n, BASE_ERANGE, "value %s is outside %ld..%ld", s, min, max);
@@ -402,13 +417,13 @@ base_status cfg_to_long(const cfg_node *n, long min, long max, long *out)
 base_status cfg_to_double(const cfg_node *n, double min, double max, double *out)
 {
     const char *s = NULL;
-    base_status st = cfg_to_str(n, &s);
+    base_status st = plain_text(n, "a number", &s);
     if (st != BASE_OK)
         return st;
     char *end;
     errno = 0;
     double v = strtod(s, &end);
-    if (end == s || *end != '\0' || !isfinite(v))
+    if (end == s || *end != '\0' || !isfinite(v) || !base_is_decimal(s))
         return cfg_error(n, BASE_ETYPE, "expected a number, found '%s'", s);
     if (errno == ERANGE || v < min || v > max)
         return cfg_error(n, BASE_ERANGE, "value %s is outside %g..%g", s, min, max);
@@ -419,7 +434,7 @@ base_status cfg_to_double(const cfg_node *n, double min, double max, double *out
 base_status cfg_to_bool(const cfg_node *n, int *out)
 {
     const char *s = NULL;
-    base_status st = cfg_to_str(n, &s);
+    base_status st = plain_text(n, "true or false", &s);
     if (st != BASE_OK)
         return st;
     static const char *const yes[] = {"true", "yes", "on"}, *const no[] = {"false", "no", "off"};

@@ -25,7 +25,8 @@ base_status cli_parse_double(const char *option, const char *text, double min, d
     char *end;
     errno = 0;
     double v = strtod(text, &end);
-    if (end == text || *end != '\0' || errno == ERANGE || !(v >= min && v <= max))
+    if (end == text || *end != '\0' || !base_is_decimal(text) || errno == ERANGE ||
+        !(v >= min && v <= max))
         return BASE_ERROR(BASE_EINVAL, "%s: expected a number in %g..%g, found '%s'", option, min,
                           max, text);
     *out = v;

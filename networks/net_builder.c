@@ -10,6 +10,10 @@ struct net_builder {
     size_t cap;            /* room in net->layers and given */
     net_layer_bits *given; /* bits the source gave each layer (w_bits, a_bits) */
     int has_bits;          /* any net_builder_set_bits call */
+    /* Layer names -> indices, open addressing (-1: empty slot; a power of two, at most half
+     * full), so that a network loads in time linear in its layers. */
+    int *index;
+    size_t index_cap;
 };
 
 static base_status oom(void)
@@ -23,6 +27,7 @@ void net_builder_free(net_builder *b)
         return;
     net_free(b->net);
     base_free(b->given);
+    base_free(b->index);
     base_free(b);
 }
 
@@ -62,9 +67,47 @@ const net_layer *net_builder_layer(const net_builder *b, size_t i)
     return i < b->net->n_layers ? &b->net->layers[i] : NULL;
 }
 
+/* FNV-1a: the slot a name starts probing from. */
+static size_t name_hash(const char *name, size_t cap)
+{
+    uint64_t h = UINT64_C(14695981039346656037);
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        h = (h ^ *p) * UINT64_C(1099511628211);
+    return (size_t)h & (cap - 1);
+}
+
 int net_builder_find(const net_builder *b, const char *name)
 {
-    return net_find_layer(b->net, name);
+    if (!b->index)
+        return -1;
+    for (size_t i = name_hash(name, b->index_cap);; i = (i + 1) & (b->index_cap - 1)) {
+        int k = b->index[i];
+        if (k < 0 || strcmp(b->net->layers[k].name, name) == 0)
+            return k;
+    }
+}
+
+/* Puts layer k (its name already set) into the index, doubling the index when half full. */
+static base_status index_add(net_builder *b, int k)
+{
+    if (2 * ((size_t)k + 1) > b->index_cap) {
+        size_t cap = b->index_cap ? 2 * b->index_cap : 64;
+        int *index = base_malloc(cap * sizeof *index);
+        if (!index)
+            return oom();
+        for (size_t i = 0; i < cap; i++)
+            index[i] = -1;
+        base_free(b->index);
+        b->index = index;
+        b->index_cap = cap;
+        for (int j = 0; j < k; j++) /* rehash the earlier layers */
+            (void)index_add(b, j);  /* fits: cannot fail */
+    }
+    size_t i = name_hash(b->net->layers[k].name, b->index_cap);
+    while (b->index[i] >= 0)
+        i = (i + 1) & (b->index_cap - 1);
+    b->index[i] = k;
+    return BASE_OK;
 }
 
 static base_status grow(net_builder *b)
@@ -94,16 +137,17 @@ void net_operand_shape(const net_network *net, int p, int *c, int *h, int *w)
 }
 
 /* Name and inputs of spec, checked against the layers so far. */
-static base_status check_spec(const net_network *net, const net_layer_spec *s,
+static base_status check_spec(const net_builder *b, const net_layer_spec *s,
                               const net_kind_row *row, const net_at *at)
 {
+    const net_network *net = b->net;
     if (!row)
         return base_error_at(BASE_EINVAL, at->file, at->line, at->col, "layer '%s': no kind %d",
                              s->name ? s->name : "", (int)s->kind);
     if (!s->name || !*s->name || strcmp(s->name, "input") == 0)
         return base_error_at(BASE_EINVAL, at->file, at->line, at->col,
                              "'%s' cannot be a layer name", s->name ? s->name : "");
-    if (net_find_layer(net, s->name) >= 0)
+    if (net_builder_find(b, s->name) >= 0)
         return base_error_at(BASE_EKEY, at->file, at->line, at->col, "duplicate layer name '%s'",
                              s->name);
     if (row->n_inputs ? s->n_inputs != row->n_inputs
@@ -136,7 +180,8 @@ static base_status operand_shapes(const net_network *net, const net_layer_spec *
     return BASE_OK;
 }
 
-/* The window must leave an output; weights, parameters and MACs of a conv/fc. */
+/* The window must leave an output and stay within NET_MAX_WINDOW; weights, parameters and
+ * MACs of a conv/fc, refused (BASE_ERANGE naming the layer) when a count passes NET_MAX_TOTAL. */
 static base_status finish_layer(net_layer *l, const net_at *at)
 {
     if (l->h_out < 1 || l->w_out < 1)
@@ -144,12 +189,26 @@ static base_status finish_layer(net_layer *l, const net_at *at)
                              "layer '%s': window %dx%d (stride %d, pad %d) does not fit input "
                              "%dx%d",
                              l->name, l->kh, l->kw, l->stride, l->pad, l->h_in, l->w_in);
+    if ((uint64_t)l->kh * (uint64_t)l->kw > (uint64_t)NET_MAX_WINDOW)
+        return base_error_at(BASE_ERANGE, at->file, at->line, at->col,
+                             "layer '%s': window %dx%d (%llu elements) is larger than %ld", l->name,
+                             l->kh, l->kw, (unsigned long long)l->kh * (unsigned long long)l->kw,
+                             NET_MAX_WINDOW);
     if (net_kind_has_weights(l->kind)) {
-        uint64_t per_out = (uint64_t)(l->c_in / l->groups) * (uint64_t)l->kh * (uint64_t)l->kw;
-        l->n_weights = per_out * (uint64_t)l->c_out;
+        uint64_t per_out = (uint64_t)(l->c_in / l->groups) * (uint64_t)l->kh * (uint64_t)l->kw,
+                 macs = 0;
+        int fits = net_mul_u64(per_out, (uint64_t)l->c_out, &l->n_weights);
         l->n_params = l->n_weights + (l->has_bias ? (uint64_t)l->c_out : 0);
-        if (!l->macs) /* a deconv's shape rule counts its own */
-            l->macs = per_out * net_layer_out_elems(l);
+        if (!l->macs) { /* a deconv's shape rule counts its own */
+            fits = fits && net_mul_u64(per_out, net_layer_out_elems(l), &macs);
+            l->macs = macs;
+        }
+        if (!fits || l->n_params > NET_MAX_TOTAL || l->macs > NET_MAX_TOTAL)
+            return base_error_at(
+                BASE_ERANGE, at->file, at->line, at->col,
+                "layer '%s': its MACs or parameters reach 2^56, more than a network "
+                "may have",
+                l->name);
     }
     return BASE_OK;
 }
@@ -159,7 +218,7 @@ base_status net_builder_add(net_builder *b, const net_layer_spec *s)
     net_network *net = b->net;
     const net_kind_row *row = net_kind_row_of(s->kind);
     net_at at = {net->path, s->line, s->col};
-    base_status st = check_spec(net, s, row, &at);
+    base_status st = check_spec(b, s, row, &at);
     if (st != BASE_OK || (st = grow(b)) != BASE_OK)
         return st;
     net_layer l = {0};
@@ -177,7 +236,7 @@ base_status net_builder_add(net_builder *b, const net_layer_spec *s)
         return oom();
     b->given[net->n_layers] = (net_layer_bits){0};
     net->layers[net->n_layers++] = l;
-    return BASE_OK;
+    return index_add(b, (int)net->n_layers - 1);
 }
 
 void net_builder_set_bits(net_builder *b, size_t i, unsigned w_bits, unsigned a_bits)
@@ -213,8 +272,14 @@ base_status net_builder_finish(net_builder *b, net_network **out)
         for (int j = 0; j < l->n_inputs; j++)
             if (l->inputs[j] >= 0)
                 net->layers[l->inputs[j]].n_consumers++;
-        net->total_macs += l->macs;
+        net->total_macs += l->macs; /* each < 2^56: the sum cannot wrap before the check */
         net->total_params += l->n_params;
+        if (st == BASE_OK && (net->total_macs > NET_MAX_TOTAL || net->total_params > NET_MAX_TOTAL))
+            st = base_error_at(
+                BASE_ERANGE, net->path, l->line, 0,
+                "layer '%s': the network's MACs or parameters reach 2^56 here, more than a "
+                "network may have",
+                l->name);
     }
     if (st == BASE_OK && b->has_bits)
         st = net_bitcfg_from_given(net, b->given, &net->native_bits);

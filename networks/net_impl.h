@@ -161,6 +161,18 @@ base_status net_matmul_shape(const net_network *net, net_layer *l, const net_lay
 #define NET_MAX_CHANNELS (1L << 20)
 #define NET_MAX_SPATIAL  (1L << 16)
 #define NET_MAX_KERNEL   1024L
+/* A window's area (kh x kw: a global pool's is its input's), so that every product of it in
+ * the planner and the executor stays within an int. */
+#define NET_MAX_WINDOW (1L << 24)
+/* A network's total MACs and parameters: below 2^56, so that BOPS (at most 16 x 16 bit
+ * products per MAC) and model bits (at most 64 bits per parameter) fit 64 bits. */
+#define NET_MAX_TOTAL ((UINT64_C(1) << 56) - 1)
+
+/* *out = a * b; 0 (and *out untouched) when the product does not fit 64 bits. */
+static inline int net_mul_u64(uint64_t a, uint64_t b, uint64_t *out)
+{
+    return !__builtin_mul_overflow(a, b, out);
+}
 
 /* Native bit configuration "onnx" from the widths a source gave each conv/fc (the rest is
  * completed as for a native file: residual default, propagated stored widths). */

@@ -104,8 +104,12 @@ static base_status deconv_shape(const net_network *net, net_layer *l, const net_
                              NET_MAX_SPATIAL);
     l->h_out = (int)h;
     l->w_out = (int)w;
-    l->macs = (uint64_t)l->c_in * (uint64_t)l->kh * (uint64_t)l->kw *
-              (uint64_t)(l->c_out / l->groups) * (uint64_t)l->h_in * (uint64_t)l->w_in;
+    uint64_t k = (uint64_t)l->c_in * (uint64_t)l->kh * (uint64_t)l->kw; /* < 2^40 */
+    if (!net_mul_u64(k, (uint64_t)(l->c_out / l->groups) * (uint64_t)l->h_in, &k) ||
+        !net_mul_u64(k, (uint64_t)l->w_in, &l->macs) || l->macs > NET_MAX_TOTAL)
+        return base_error_at(BASE_ERANGE, at->file, at->line, at->col,
+                             "layer '%s': its MACs reach 2^56, more than a network may have",
+                             l->name);
     return BASE_OK;
 }
 

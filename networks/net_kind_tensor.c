@@ -76,7 +76,11 @@ base_status net_matmul_shape(const net_network *net, net_layer *l, const net_lay
     l->c_out = l->c_in;
     l->h_out = l->h_in;
     l->w_out = n;
-    l->macs = (uint64_t)l->c_in * (uint64_t)l->h_in * (uint64_t)l->w_in * (uint64_t)n;
+    uint64_t chw = (uint64_t)l->c_in * (uint64_t)l->h_in * (uint64_t)l->w_in; /* < 2^52 */
+    if (!net_mul_u64(chw, (uint64_t)n, &l->macs) || l->macs > NET_MAX_TOTAL)
+        return base_error_at(BASE_ERANGE, at->file, at->line, at->col,
+                             "layer '%s': its MACs reach 2^56, more than a network may have",
+                             l->name);
     return BASE_OK;
 }
 

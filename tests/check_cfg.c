@@ -136,6 +136,49 @@ START_TEST(test_convert_scalars)
 }
 END_TEST
 
+/* YAML's scalar style is kept: a quoted "8" is a string, never the number 8 (nor a quoted
+ * true a boolean); hexadecimal, inf and spaced numbers are not numbers either. */
+START_TEST(test_quoted_and_odd_numbers_refused)
+{
+    cfg_doc *d = load_ok("count: \"8\"\nsingle: '0.5'\nflag: \"true\"\nhex: 0x1p-1\n"
+                         "hexi: 0x10\ninf: inf\nexp: 2.5e-1\nplain: 8\nname: \"8\"\n");
+    const cfg_node *r = cfg_doc_root(d);
+    long i = 0;
+    double f = 0;
+    int b = 0;
+    const char *str = NULL;
+    ck_assert_int_eq(cfg_get_long(r, "count", 1, 16, &i), BASE_ETYPE);
+    ck_assert_str_eq(base_last_error(), "t.yaml:1:8: error: expected an integer, found the "
+                                        "quoted string '8' (remove the quotes)");
+    ck_assert_int_eq(cfg_get_double(r, "single", 0, 1, &f), BASE_ETYPE);
+    ck_assert_int_eq(cfg_get_bool(r, "flag", &b), BASE_ETYPE);
+    ck_assert_int_eq(cfg_get_double(r, "hex", 0, 1, &f), BASE_ETYPE);
+    ck_assert_str_eq(base_last_error(), "t.yaml:4:6: error: expected a number, found '0x1p-1'");
+    ck_assert_int_eq(cfg_get_long(r, "hexi", 0, 100, &i), BASE_ETYPE);
+    ck_assert_int_eq(cfg_get_double(r, "inf", 0, 1e300, &f), BASE_ETYPE);
+    ck_assert_int_eq(cfg_get_double(r, "exp", 0, 1, &f), BASE_OK);
+    ck_assert_double_eq_tol(f, 0.25, 1e-15);
+    ck_assert_int_eq(cfg_get_long(r, "plain", 1, 16, &i), BASE_OK);
+    ck_assert_int_eq(i, 8);
+    ck_assert_int_eq(cfg_get_str(r, "name", &str), BASE_OK); /* a string stays a string */
+    ck_assert_str_eq(str, "8");
+    cfg_doc_free(d);
+}
+END_TEST
+
+START_TEST(test_is_decimal)
+{
+    static const char *const yes[] = {"0",  "12", "-3",  "+4",   "2.5",
+                                      ".5", "5.", "1e3", "1E-3", "-2.5e+10"};
+    static const char *const no[] = {"",    "-",   ".",  "e3", "1e",   "1e+",   "0x10", "0x1p-1",
+                                     "inf", "nan", " 1", "1 ", "1..2", "1e3.5", "--1"};
+    for (size_t k = 0; k < sizeof yes / sizeof yes[0]; k++)
+        ck_assert_msg(base_is_decimal(yes[k]), "%s", yes[k]);
+    for (size_t k = 0; k < sizeof no / sizeof no[0]; k++)
+        ck_assert_msg(!base_is_decimal(no[k]), "%s", no[k]);
+}
+END_TEST
+
 /* An error without a position is re-raised at the node, prefixed with what; one that already
  * names a file keeps its position, under the caller's status. */
 START_TEST(test_error_at_node_relocates)
@@ -174,6 +217,8 @@ Suite *cfg_suite(void)
     tc = tcase_create("check");
     tcase_add_test(tc, test_check_unknown_key);
     tcase_add_test(tc, test_convert_scalars);
+    tcase_add_test(tc, test_quoted_and_odd_numbers_refused);
+    tcase_add_test(tc, test_is_decimal);
     tcase_add_test(tc, test_error_at_node_relocates);
     suite_add_tcase(s, tc);
     return s;

@@ -1349,6 +1349,74 @@ START_TEST(test_net_builder_out_of_memory)
 }
 END_TEST
 
+/* Counts that would not fit: a window larger than NET_MAX_WINDOW (a global pool over a huge
+ * map: its area overflowed an int in the planner), a layer's weights or MACs past 2^56 (they
+ * wrapped modulo 2^64), and a network's total past 2^56 at the layer that crosses it. */
+START_TEST(test_counts_checked)
+{
+    static const char *const pool = "name: n\ninput: {channels: 1, height: %d, width: %d}\n"
+                                    "layers:\n  - {name: g, type: avgpool, global: true}\n";
+    char text[512];
+    static const int too_big[] = {65536, 46341, 4097};
+    for (size_t i = 0; i < sizeof too_big / sizeof too_big[0]; i++) {
+        snprintf(text, sizeof text, pool, too_big[i], too_big[i]);
+        net_network *net = NULL;
+        ck_assert_int_eq(net_load_string("n.yaml", text, strlen(text), &net), BASE_ERANGE);
+        char want[160];
+        snprintf(want, sizeof want,
+                 "layer 'g': window %dx%d (%llu elements) is larger than 16777216", too_big[i],
+                 too_big[i], (unsigned long long)too_big[i] * (unsigned long long)too_big[i]);
+        ck_assert_msg(strstr(base_last_error(), want) != NULL, "%s", base_last_error());
+    }
+    snprintf(text, sizeof text, pool, 4096, 4096);
+    net_network *ok = net_ok(text);
+    net_free(ok);
+
+    net_fails("name: n\ninput: {channels: 1048576, height: 1024, width: 1024}\nlayers:\n"
+              "  - {name: huge, type: conv, out: 1048576, kernel: 1024}\n",
+              BASE_ERANGE,
+              "n.yaml:4:5: error: layer 'huge': its MACs or parameters reach 2^56, more than a "
+              "network may have");
+    net_fails("name: n\ninput: {channels: 1048576, height: 128, width: 256}\nlayers:\n"
+              "  - {name: c1, type: conv, out: 1048576, kernel: 1}\n"
+              "  - {name: c2, type: conv, out: 1048576, kernel: 1}\n",
+              BASE_ERANGE,
+              "n.yaml:5: error: layer 'c2': the network's MACs or parameters reach 2^56 here, more "
+              "than a "
+              "network may have");
+}
+END_TEST
+
+/* A long chain loads through the builder's name index: every input found by name (past
+ * several index doublings), and a duplicate name at the end still refused. */
+START_TEST(test_many_layers_by_name)
+{
+    enum { N = 5000 };
+    size_t cap = 128 + (size_t)N * 48, len = 0;
+    char *text = malloc(cap);
+    ck_assert_ptr_nonnull(text);
+    len += (size_t)snprintf(text + len, cap - len,
+                            "name: n\ninput: {channels: 1, height: 4, width: 4}\nlayers:\n"
+                            "  - {name: l0, type: relu}\n");
+    for (int i = 1; i < N; i++)
+        len += (size_t)snprintf(text + len, cap - len, "  - {name: l%d, type: relu, input: l%d}\n",
+                                i, i / 2);
+    net_network *net = NULL;
+    base_status st = net_load_string("n.yaml", text, len, &net);
+    ck_assert_msg(st == BASE_OK, "%s", base_last_error());
+    ck_assert_uint_eq(net->n_layers, N);
+    for (int i = 1; i < N; i += 97)
+        ck_assert_int_eq(net->layers[i].inputs[0], i / 2);
+    ck_assert_int_eq(net_find_layer(net, "l4999"), N - 1);
+    net_free(net);
+    len += (size_t)snprintf(text + len, cap - len, "  - {name: l17, type: relu}\n");
+    ck_assert_int_eq(net_load_string("n.yaml", text, len, &net), BASE_EKEY);
+    ck_assert_msg(strstr(base_last_error(), "duplicate layer name 'l17'") != NULL, "%s",
+                  base_last_error());
+    free(text);
+}
+END_TEST
+
 Suite *net_suite(void)
 {
     Suite *s = suite_create("net");
@@ -1392,6 +1460,8 @@ Suite *net_suite(void)
     tc = tcase_create("net_report");
     tcase_add_test(tc, test_report_csv_and_table);
     tcase_add_test(tc, test_report_csv_quotes_names);
+    tcase_add_test(tc, test_counts_checked);
+    tcase_add_test(tc, test_many_layers_by_name);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1053,6 +1053,19 @@ START_TEST(test_io_json_str_escapes)
 }
 END_TEST
 
+/* Command-line numbers are decimal: --vdd 0x1p-1 is not 0.5 V. */
+START_TEST(test_io_parse_double_decimal_only)
+{
+    double v = 0;
+    ck_assert_int_eq(cli_parse_double("--vdd", "0.5", 0.05, 10, &v), BASE_OK);
+    ck_assert_double_eq(v, 0.5);
+    static const char *const bad[] = {"0x1p-1", "inf", "nan", "5e", " 0.5", "0.5V", ""};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        ck_assert_int_eq(cli_parse_double("--vdd", bad[i], 0.05, 10, &v), BASE_EINVAL);
+    ck_assert_double_eq(v, 0.5);
+}
+END_TEST
+
 START_TEST(test_io_parse_ulong)
 {
     unsigned long v = 7;
@@ -1131,6 +1144,7 @@ Suite *sim_suite(void)
     tc = tcase_create("io");
     tcase_add_test(tc, test_io_json_str_escapes);
     tcase_add_test(tc, test_io_parse_ulong);
+    tcase_add_test(tc, test_io_parse_double_decimal_only);
     tcase_add_test(tc, test_io_write_set_all_or_nothing);
     suite_add_tcase(s, tc);
     tc = tcase_create("basis");
