@@ -155,8 +155,15 @@ base_status base_find_data(const char *rel, char *path_out, size_t cap);
 typedef enum base_ref {
     BASE_REF_FILE,    /* an existing file, used as given */
     BASE_REF_MISSING, /* written as a path, but no such file */
+    BASE_REF_NOTFILE, /* written as a path that exists but is not a regular file */
     BASE_REF_NAME     /* a shipped name */
 } base_ref;
+/* Opens an input file for reading ("rb"): a regular file only, so that a FIFO never blocks
+ * and a directory or device is named as such. BASE_EIO naming the path with strerror(errno)
+ * ("cannot open: No such file or directory") or what the path is instead ("is a directory",
+ * "is not a regular file (a FIFO, device or socket)"). */
+base_status base_open_input(const char *path, FILE **out);
+
 /* 1 when s is a decimal number as people write one: an optional sign, digits with at most
  * one '.', an optional exponent (1, -2.5, .5, 3e-2). Hexadecimal (0x1p-1), inf, nan, spaces
  * and empty text are not: strtod would take them, apsim's inputs do not. */

@@ -1,6 +1,7 @@
 /* base_io.c - atomic output files (write to a temporary name, then rename), mkdir -p, and the
  * search for shipped data files. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,12 +181,21 @@ base_status base_resolve(const char *dir, const char *name_or_path, char *path_o
 {
     const char *s = name_or_path;
     if (is_file(s) || base_is_pathlike(s)) {
-        *ref = is_file(s) ? BASE_REF_FILE : BASE_REF_MISSING;
+        struct stat sb;
+        const int exists = stat(s, &sb) == 0;
+        *ref = exists && S_ISREG(sb.st_mode) ? BASE_REF_FILE
+               : exists                      ? BASE_REF_NOTFILE
+                                             : BASE_REF_MISSING;
         int n = snprintf(path_out, cap, "%s", s);
         if (n < 0 || (size_t)n >= cap)
             return BASE_ERROR(BASE_ERANGE, "path '%s' is too long", s);
-        return *ref == BASE_REF_FILE ? BASE_OK
-                                     : base_error_at(BASE_ENOTFOUND, s, 0, 0, "no such file");
+        if (*ref == BASE_REF_FILE)
+            return BASE_OK;
+        return base_error_at(BASE_ENOTFOUND, s, 0, 0, "%s",
+                             !exists               ? "no such file"
+                             : S_ISDIR(sb.st_mode) ? "is a directory, not a file"
+                                                   : "is not a regular file (a FIFO, device or "
+                                                     "socket)");
     }
     *ref = BASE_REF_NAME;
     if (!*s ||
@@ -199,4 +209,33 @@ base_status base_resolve(const char *dir, const char *name_or_path, char *path_o
     if (n < 0 || (size_t)n >= sizeof rel)
         return BASE_ERROR(BASE_ERANGE, "name '%s' is too long", s);
     return base_find_data(rel, path_out, cap);
+}
+
+base_status base_open_input(const char *path, FILE **out)
+{
+    *out = NULL;
+    /* O_NONBLOCK: opening a FIFO with no writer returns at once instead of waiting. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK);
+    if (fd < 0)
+        return base_error_at(BASE_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
+    struct stat sb;
+    const char *why = NULL;
+    if (fstat(fd, &sb) != 0)
+        why = strerror(errno);
+    else if (S_ISDIR(sb.st_mode))
+        why = "is a directory, not a file";
+    else if (!S_ISREG(sb.st_mode))
+        why = "is not a regular file (a FIFO, device or socket)";
+    int flags = why ? 0 : fcntl(fd, F_GETFL);
+    if (!why && (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0))
+        why = strerror(errno);
+    FILE *fp = why ? NULL : fdopen(fd, "rb");
+    if (!fp) {
+        base_status st =
+            base_error_at(BASE_EIO, path, 0, 0, "cannot open: %s", why ? why : strerror(errno));
+        close(fd);
+        return st;
+    }
+    *out = fp;
+    return BASE_OK;
 }

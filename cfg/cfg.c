@@ -250,12 +250,12 @@ static base_status load(const char *name, FILE *fp, const char *text, size_t len
 
 base_status cfg_doc_load(const char *path, cfg_doc **out)
 {
-    FILE *fp = fopen(path, "rb");
-    if (!fp) {
-        *out = NULL;
-        return base_error_at(BASE_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
-    }
-    base_status st = load(path, fp, NULL, 0, out);
+    FILE *fp = NULL;
+    *out = NULL;
+    base_status st = base_open_input(path, &fp);
+    if (st != BASE_OK)
+        return st;
+    st = load(path, fp, NULL, 0, out);
     fclose(fp);
     return st;
 }

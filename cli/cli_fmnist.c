@@ -4,9 +4,11 @@
  * ranks share the images (the float and integer references by block, the AP check image i on
  * rank i % size) and rank 0 prints and writes what one rank would (docs/PARALLEL.md); every
  * step that can fail on one rank is followed by par_agree before the next collective. */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "cli/cli.h"
@@ -143,13 +145,10 @@ static base_status get_weights(fm_ctx *c, const char *path, int train_it, int ve
 {
     base_status st = BASE_OK;
     int trained = 0;
-    if (par_rank() == 0 && !train_it) {
-        FILE *fp = fopen(path, "rb");
-        train_it = !fp;
-        if (fp)
-            fclose(fp);
-        else
-            printf("weights: %s not found, training\n", path);
+    struct stat sb; /* stat, not open: a FIFO must not block; loading refuses it */
+    if (par_rank() == 0 && !train_it && stat(path, &sb) != 0 && errno == ENOENT) {
+        train_it = 1;
+        printf("weights: %s not found, training\n", path);
     }
     if (par_rank() == 0 && train_it) {
         st = train(c, path, verbose);

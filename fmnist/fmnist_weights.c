@@ -103,9 +103,10 @@ base_status fmnist_fmodel_load(const net_network *net, const char *path, fmnist_
 {
     *out = NULL;
     fmnist_fmodel *m = NULL;
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return base_error_at(BASE_EIO, path, 0, 0, "cannot open the weights file");
+    FILE *fp = NULL;
+    if (base_open_input(path, &fp) != BASE_OK)
+        return base_error_at(BASE_EIO, path, 0, 0, "the weights file: %s",
+                             base_error_last()->message);
     char magic[8];
     uint32_t version = 0, n_w = 0, expect = 0;
     base_status st = BASE_OK;

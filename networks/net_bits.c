@@ -619,6 +619,9 @@ base_status net_bitcfg_resolve(const char *spec, const net_network *net, net_bit
         return net_bitcfg_uniform(spec, net, out);
     if (base_resolve("networks/hawq_v3", spec, path, sizeof path, &ref) == BASE_OK)
         return net_bitcfg_load(path, net, out);
+    if (ref == BASE_REF_MISSING || ref == BASE_REF_NOTFILE) /* a path: say what is wrong */
+        return base_error_at(BASE_ENOTFOUND, spec, 0, 0, "bit configuration file: %s",
+                             base_error_last()->message);
     return BASE_ERROR(BASE_ENOTFOUND,
                       "unknown bit configuration '%s': not a shorthand (int8, int4, wXaY[rZ]), "
                       "a file, or a shipped scheme networks/hawq_v3/<name>.yaml",

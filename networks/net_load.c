@@ -289,6 +289,8 @@ base_status net_find_builtin(const char *name, char *path_out, size_t cap)
         return st;
     if (ref == BASE_REF_MISSING)
         return base_error_at(BASE_ENOTFOUND, name, 0, 0, "no such network file");
+    if (ref == BASE_REF_NOTFILE) /* base_resolve says what it is */
+        return st;
     if (ref == BASE_REF_FILE)
         return BASE_ERROR(BASE_ERANGE, "path for '%s' is too long", name);
     if (st == BASE_ERANGE)

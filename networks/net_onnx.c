@@ -77,9 +77,10 @@ static base_status read_file(const char *path, uint8_t **buf, size_t *len)
 {
     *buf = NULL;
     *len = 0;
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return base_error_at(BASE_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
+    FILE *fp = NULL;
+    base_status open_st = base_open_input(path, &fp);
+    if (open_st != BASE_OK)
+        return open_st;
     size_t cap = 65536, n = 0;
     uint8_t *b = base_malloc(cap);
     base_status st = b ? BASE_OK : BASE_ERROR(BASE_ENOMEM, "out of memory");

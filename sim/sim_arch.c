@@ -222,7 +222,7 @@ base_status sim_arch_find(const char *name_or_path, sim_arch *out)
     char path[4096];
     base_ref ref = BASE_REF_NAME;
     base_status st = base_resolve("sim/arch", name_or_path, path, sizeof path, &ref);
-    if (ref == BASE_REF_MISSING) /* the loader says it cannot open the file */
+    if (ref == BASE_REF_MISSING || ref == BASE_REF_NOTFILE) /* the loader says why not */
         return sim_arch_load(name_or_path, out);
     if (st == BASE_ENOTFOUND)
         return BASE_ERROR(BASE_ENOTFOUND, "unknown architecture '%s' (no sim/arch/%s.yaml)",

@@ -216,6 +216,8 @@ base_status tech_find(const char *name_or_path, char **path_out)
     char path[4096];
     base_ref ref = BASE_REF_NAME;
     base_status st = base_resolve("tech", s, path, sizeof path, &ref);
+    if (ref == BASE_REF_NOTFILE) /* base_resolve says what it is */
+        return st;
     if (ref != BASE_REF_NAME && st == BASE_OK && access(path, R_OK) != 0)
         st = BASE_ENOTFOUND;
     if (ref != BASE_REF_NAME && st == BASE_ENOTFOUND)

@@ -1,6 +1,9 @@
 /* check_base.c - the status strings, error reporting and the allocator seam. */
 #include <check.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/base.h"
 
@@ -124,6 +127,37 @@ START_TEST(test_alloc_fail_after_nth)
 }
 END_TEST
 
+/* Inputs open only as regular files: a FIFO is refused without blocking, a directory named. */
+START_TEST(test_open_input_regular_only)
+{
+    char dir[] = "/tmp/apsim_open_XXXXXX", fifo[64], file[64];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(fifo, sizeof fifo, "%s/f", dir);
+    snprintf(file, sizeof file, "%s/r.yaml", dir);
+    ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+    FILE *fp = fopen(file, "w");
+    ck_assert_ptr_nonnull(fp);
+    fputs("x: 1\n", fp);
+    fclose(fp);
+    fp = NULL;
+    ck_assert_int_eq(base_open_input(file, &fp), BASE_OK);
+    ck_assert_int_eq(fgetc(fp), 'x');
+    fclose(fp);
+    ck_assert_int_eq(base_open_input(fifo, &fp), BASE_EIO);
+    ck_assert_ptr_null(fp);
+    ck_assert(strstr(base_last_error(), "error: cannot open: is not a regular file") != NULL);
+    ck_assert_int_eq(base_open_input(dir, &fp), BASE_EIO);
+    ck_assert(strstr(base_last_error(), "error: cannot open: is a directory, not a file") != NULL);
+    snprintf(file, sizeof file, "%s/absent", dir);
+    ck_assert_int_eq(base_open_input(file, &fp), BASE_EIO);
+    ck_assert(strstr(base_last_error(), "error: cannot open: No such file or directory") != NULL);
+    snprintf(file, sizeof file, "%s/r.yaml", dir);
+    remove(file);
+    remove(fifo);
+    rmdir(dir);
+}
+END_TEST
+
 /* The bar goes only where it is sent; its last line shows the total and ends the line. */
 START_TEST(test_progress_draws_only_to_its_stream)
 {
@@ -169,6 +203,7 @@ Suite *base_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("progress");
     tcase_add_test(tc, test_progress_draws_only_to_its_stream);
+    tcase_add_test(tc, test_open_input_regular_only);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -108,7 +108,7 @@ static const bad_case BAD[] = {
     {HEAD "bits: [int8]\ntechnologies: [sram, tungsten]\n", BASE_ENOTFOUND,
      ":4:22: error: ", "unknown technology 'tungsten'"},
     {HEAD "bits: [int8, nosuch/cfg.yaml]\ntechnologies: [sram]\n", BASE_ENOTFOUND,
-     ":3:14: error: ", "unknown bit configuration 'nosuch/cfg.yaml'"},
+     ":3:14: error: ", "nosuch/cfg.yaml: bit configuration file: no such file"},
     {HEAD "bits: [int8, \"nosuch/*.yaml\"]\ntechnologies: [sram]\n", BASE_ENOTFOUND,
      ":3:14: error: ", "glob 'nosuch/*.yaml' matches no file"},
     {"name: t\nnetworks: [resnet19]\nbits: [int8]\ntechnologies: [sram]\n", BASE_ENOTFOUND,
