@@ -466,6 +466,63 @@ static base_status graph_copy(const Onnx__GraphProto *gp, const char *path, net_
     return st;
 }
 
+/* ---- Single assignment ------------------------------------------------------------------
+ * ONNX graphs are in SSA form: every tensor is written once, by one node, and never both by a
+ * node and as a graph input or initializer. Checked by sorting the names (n log n); among
+ * equal names the earlier writer (inputs and initializers first, then nodes in graph order)
+ * sorts first, so the message is the same on every run. */
+typedef struct writer {
+    const char *tensor;
+    size_t order;
+    const char *node, *op; /* node NULL: op says "graph input" or "initializer" */
+} writer;
+
+static int writer_cmp(const void *a, const void *b)
+{
+    const writer *x = a, *y = b;
+    int c = strcmp(x->tensor, y->tensor);
+    return c ? c : (x->order > y->order) - (x->order < y->order);
+}
+
+static base_status check_single_writer(const net_onnx_graph *g)
+{
+    size_t n = g->n_inputs + g->n_inits, k = 0;
+    for (size_t i = 0; i < g->n_nodes; i++)
+        n += g->nodes[i].n_outputs;
+    writer *w = base_malloc((n ? n : 1) * sizeof *w);
+    if (!w)
+        return BASE_ERROR(BASE_ENOMEM, "out of memory");
+    for (size_t i = 0; i < g->n_inputs; i++, k++)
+        w[k] = (writer){g->inputs[i], k, NULL, "graph input"};
+    for (size_t i = 0; i < g->n_inits; i++, k++)
+        w[k] = (writer){g->inits[i].name, k, NULL, "initializer"};
+    for (size_t i = 0; i < g->n_nodes; i++)
+        for (size_t j = 0; j < g->nodes[i].n_outputs; j++)
+            if (g->nodes[i].outputs[j][0]) { /* "" marks an omitted optional output */
+                w[k] = (writer){g->nodes[i].outputs[j], k, g->nodes[i].name, g->nodes[i].op_type};
+                k++;
+            }
+    qsort(w, k, sizeof *w, writer_cmp);
+    base_status st = BASE_OK;
+    for (size_t i = 1; i < k && st == BASE_OK; i++) {
+        const writer *first = &w[i - 1], *again = &w[i];
+        if (strcmp(first->tensor, again->tensor) != 0)
+            continue;
+        char who[2][512];
+        for (int e = 0; e < 2; e++) {
+            const writer *x = e ? first : again;
+            snprintf(who[e], sizeof who[e], x->node ? "node '%s' (%s)" : "the %s%s",
+                     x->node ? x->node : "", x->op);
+        }
+        st = base_error_at(BASE_EPARSE, g->path, 0, 0,
+                           "%s: tensor '%s' is already written by %s: an ONNX tensor has one "
+                           "producer",
+                           who[0], again->tensor, who[1]);
+    }
+    base_free(w);
+    return st;
+}
+
 base_status net_onnx_graph_load(const char *path, net_onnx_graph **out)
 {
     *out = NULL;
@@ -487,6 +544,8 @@ base_status net_onnx_graph_load(const char *path, net_onnx_graph **out)
     else
         st = graph_copy(mp->graph, path, g);
     onnx__model_proto__free_unpacked(mp, NULL);
+    if (st == BASE_OK)
+        st = check_single_writer(g);
     if (st != BASE_OK) {
         net_onnx_graph_free(g);
         return st;

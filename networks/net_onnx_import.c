@@ -121,6 +121,13 @@ base_status net_onnx_attr_uniform(const net_onnx_importer *im, const net_onnx_no
     *v = dflt;
     if (!a || a->n_ints == 0)
         return BASE_OK;
+    /* 2-D operators: one value per spatial axis, pads begin and end of each. */
+    const size_t want = strcmp(name, "pads") == 0 ? 4 : 2;
+    if (a->n_ints != want)
+        return base_error_at(BASE_ESHAPE, im->g->path, 0, 0,
+                             "node '%s' (%s): %s has %zu values, expected %zu (%s)", nd->name,
+                             nd->op_type, name, a->n_ints, want,
+                             want == 4 ? "begin and end of height and width" : "height and width");
     *v = a->ints[0];
     for (size_t i = 1; i < a->n_ints; i++)
         if (a->ints[i] != *v)

@@ -1034,6 +1034,48 @@ START_TEST(test_onnx_mobilenet_v3_class_symbolic_on_ap)
 }
 END_TEST
 
+/* Malformed graphs refused naming the node: a tensor written by two nodes or by a node and
+ * an initializer (ONNX is single-assignment), and pads of the wrong length (one value used
+ * to pass as "padding 1"). */
+START_TEST(test_onnx_single_writer_and_pads)
+{
+    static const char *const dims[] = {"1", "3", "8", "8"};
+    static const char *const want[] = {
+        "node 'act2' (Relu): tensor 'y' is already written by node 'act1' (Relu)",
+        "node 'act' (Relu): tensor 'conv_w' is already written by the initializer",
+        "node 'pool' (MaxPool): pads has 1 values, expected 4 (begin and end of height and "
+        "width)",
+        "node 'pool' (MaxPool): strides has 3 values, expected 2 (height and width)"};
+    const char *path = tmp_model("ssa");
+    for (int c = 0; c < 4; c++) {
+        onnx_build *b = ob_new(13);
+        ob_input(b, "x", 4, dims);
+        const char *y = ob_conv(b, "conv", "x", 3, 4, 3, 1, 1, 1);
+        if (c == 0) {
+            ob_node(b, "Relu", "act1", y, "y");
+            ob_node(b, "Relu", "act2", y, "y");
+        } else if (c == 1) {
+            ob_node(b, "Relu", "act", y, "conv_w");
+        } else {
+            ob_node(b, "MaxPool", "pool", y, "y");
+            ob_attr_ints(b, "kernel_shape", 2, (const int64_t[]){2, 2});
+            if (c == 2)
+                ob_attr_ints(b, "pads", 1, (const int64_t[]){1});
+            else
+                ob_attr_ints(b, "strides", 3, (const int64_t[]){2, 2, 2});
+        }
+        ob_output(b, c == 1 ? "conv_w" : "y");
+        ob_write(b, path);
+        ob_free(b);
+        net_network *net = NULL;
+        ck_assert_int_ne(net_load(path, &net), BASE_OK);
+        ck_assert_ptr_null(net);
+        ck_assert_msg(strstr(base_last_error(), want[c]) != NULL, "%d: %s", c, base_last_error());
+    }
+    unlink(path);
+}
+END_TEST
+
 /* A pattern that stops part way, or a Div by a constant outside one, is refused naming the
  * nodes. */
 START_TEST(test_onnx_import_pattern_errors)
@@ -1750,6 +1792,7 @@ Suite *onnx_suite(void)
     tcase_add_test(tc, test_onnx_import_mobile_ops);
     tcase_add_test(tc, test_onnx_import_decomposed_patterns);
     tcase_add_test(tc, test_onnx_import_pattern_errors);
+    tcase_add_test(tc, test_onnx_single_writer_and_pads);
     tcase_add_test(tc, test_onnx_mobile_model_bit_exact);
     tcase_add_loop_test(tc, test_onnx_mobilenet_v3_class_symbolic_on_ap, 0, 2);
     tcase_add_test(tc, test_onnx_case_shape_errors);
