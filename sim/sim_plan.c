@@ -787,7 +787,7 @@ base_status sim_plan_new(const net_network *net, const net_bitcfg *bits, const s
         base_status st =
             BASE_ERROR(BASE_ECAPACITY,
                        "%s under '%s' needs %.1f Mbit of MAP (weights and two "
-                       "activation buffers), the architecture has %u banks of %.1f "
+                       "activation buffers), the architecture has %u banks of %.4g "
                        "Mbit; size the MAPs from the network with map: {count: auto}",
                        net->name, sim_bits_name(bits), data_bits / 1e6, arch->n_maps, bank / 1e6);
         sim_plan_free(p);
