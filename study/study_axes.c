@@ -514,6 +514,9 @@ base_status study_load_accels(study_experiment *e, const cfg_node *seq)
         } else if ((st = sim_accel_open(name, &e->accels[e->n_accels])) != BASE_OK) {
             sim_accel_close(&e->accels[e->n_accels]);
             return cfg_error_at_node(item, st, NULL);
+        } else { /* its parameters change its numbers: a resume must see an edit */
+            study_hash_named(e, name, "accel");
+            study_hash_named(e, name, "accel/calibrated");
         }
         e->n_accels++;
     }

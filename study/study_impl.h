@@ -160,6 +160,13 @@ base_status study_journal_open(const study_experiment *e, const char *path, FILE
 void study_journal_write(FILE *fp, size_t i, const study_point *p);
 base_status study_journal_remove(const char *dir);
 
+/* The results directory's advisory lock (<dir>/.lock, flock): one sweep writes a directory at
+ * a time. study_lock_take fails at once with BASE_EIO ("another apsim sweep is writing this
+ * results directory") when another process holds it; study_lock_release (fd < 0: nothing
+ * taken) removes the file and lets go. */
+base_status study_lock_take(const char *dir, int *fd_out);
+void study_lock_release(const char *dir, int fd);
+
 /* The basis a rival point of e is moved to (study_sweep.c): the experiment's first technology
  * at its nominal supply (docs/EXPERIMENTS.md, "Rivals' basis"). Errors of sim_accel_basis_at. */
 base_status study_rival_basis(const study_experiment *e, size_t accel, sim_accel_basis *out);

@@ -1,21 +1,24 @@
 /* study_journal.c - the sweep's memory between runs: an FNV-1a hash of the cost-model version
- * and of every input file (path and bytes), and the resume journals, .journal.csv (a serial
- * run) or .journal.<rank>.csv (one shard per MPI rank), one flushed line per finished point
- * under a header holding that hash, so an interrupted sweep resumes without redoing a point,
- * with any number of ranks, and never reuses figures of other inputs (docs/EXPERIMENTS.md,
- * "Resuming"; docs/PARALLEL.md). FNV-1a: Fowler, Noll and Vo's hash, 64-bit offset basis and
- * prime. */
+ * and of the bytes of every input file (not how its path was spelled), and the resume
+ * journals, .journal.csv (a serial run) or .journal.<rank>.csv (one shard per MPI rank), one
+ * flushed line per finished point, each ending in its own checksum, under a header holding
+ * that hash, so an interrupted sweep resumes without redoing a point, with any number of
+ * ranks, and never reuses figures of other inputs or of a damaged line (docs/EXPERIMENTS.md,
+ * "Resuming"; docs/PARALLEL.md). The results directory is locked (flock) while a sweep writes
+ * it. FNV-1a: Fowler, Noll and Vo's hash, 64-bit offset basis and prime. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "study/study_impl.h"
 
-#define JOURNAL_MAGIC "# apsim sweep journal v1"
+#define JOURNAL_MAGIC "# apsim sweep journal v2"
 #define FNV_OFFSET    1469598103934665603ull
 #define FNV_PRIME     1099511628211ull
 
@@ -28,18 +31,25 @@ static void hash_bytes(uint64_t *h, const void *data, size_t n)
     }
 }
 
-/* Folds a resolved input file into the experiment's hash: its path, then its contents (a file
- * that cannot be read folds nothing more: loading it fails anyway). */
+/* Folds a resolved input file into the experiment's hash: its contents and their length (a
+ * file that cannot be read folds a marker: loading it fails anyway). The path is left out, so
+ * ./x.yaml and /abs/x.yaml resume each other's sweeps. */
 void study_hash_file(study_experiment *e, const char *path)
 {
     unsigned char buf[4096];
     size_t n;
-    hash_bytes(&e->hash, path, strlen(path) + 1);
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
+    uint64_t len = 0;
+    FILE *fp = NULL;
+    if (base_open_input(path, &fp) != BASE_OK) {
+        base_error_clear();
+        hash_bytes(&e->hash, "unreadable", 11);
         return;
-    while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
+    }
+    while ((n = fread(buf, 1, sizeof buf, fp)) > 0) {
         hash_bytes(&e->hash, buf, n);
+        len += n;
+    }
+    hash_bytes(&e->hash, &len, sizeof len);
     fclose(fp);
 }
 
@@ -82,25 +92,46 @@ static void journal_figs(study_point *p, double **v)
     v[k++] = &p->peak_tops_per_w;
 }
 
+/* The checksum closing a record: FNV-1a of the record's text before it. */
+static uint64_t record_sum(const char *text, size_t len)
+{
+    uint64_t h = FNV_OFFSET;
+    hash_bytes(&h, text, len);
+    return h;
+}
+
 void study_journal_write(FILE *fp, size_t i, const study_point *p)
 {
     double *v[JOURNAL_FIGS];
+    char line[1024];
     journal_figs((study_point *)p, v);
-    fprintf(fp, "%zu|%d", i, p->status);
-    for (size_t k = 0; k < JOURNAL_FIGS; k++)
-        fprintf(fp, "|%.17g", *v[k]);
-    fprintf(fp, "|%" PRIu64 "|%s\n", p->macs, p->path);
+    size_t n = (size_t)snprintf(line, sizeof line, "%zu|%d", i, p->status);
+    for (size_t k = 0; k < JOURNAL_FIGS && n < sizeof line; k++)
+        n += (size_t)snprintf(line + n, sizeof line - n, "|%.17g", *v[k]);
+    if (n < sizeof line)
+        n += (size_t)snprintf(line + n, sizeof line - n, "|%" PRIu64 "|%s", p->macs, p->path);
+    if (n >= sizeof line - 20) /* cannot happen (paths are short); the point is redone */
+        return;
+    fprintf(fp, "%s|%016" PRIx64 "\n", line, record_sum(line, n));
     fflush(fp);
 }
 
-/* Parses one whole journal line into pts; malformed or out-of-range lines are ignored, and
- * that point is simply evaluated again. */
+/* Parses one whole journal line into pts; a line whose checksum does not match its text, or
+ * that is malformed or out of range, is ignored, and that point is simply evaluated again. */
 static void journal_parse(char *line, study_point *pts, size_t n)
 {
     enum { N_FIELDS = 2 + JOURNAL_FIGS + 2 };
     char *f[N_FIELDS + 1];
     size_t k = 0;
     line[strcspn(line, "\n")] = '\0';
+    char *bar = strrchr(line, '|'), *end;
+    if (!bar || strlen(bar + 1) != 16)
+        return;
+    errno = 0;
+    uint64_t sum = strtoull(bar + 1, &end, 16);
+    if (*end || errno || sum != record_sum(line, (size_t)(bar - line)))
+        return;
+    *bar = '\0';
     for (char *s = line; k < N_FIELDS + 1; k++) {
         f[k] = s;
         s = strchr(s, '|');
@@ -112,7 +143,6 @@ static void journal_parse(char *line, study_point *pts, size_t n)
     }
     if (k != N_FIELDS)
         return;
-    char *end;
     errno = 0;
     unsigned long long idx = strtoull(f[0], &end, 10);
     if (*end || idx >= n || errno)
@@ -126,7 +156,7 @@ static void journal_parse(char *line, study_point *pts, size_t n)
     q.status = (int)status;
     for (size_t j = 0; j < JOURNAL_FIGS; j++) {
         *vals[j] = strtod(f[j + 2], &end);
-        if (*end)
+        if (*end) /* NaN is legitimate (a figure a rival does not have): the sum guards it */
             return;
     }
     q.macs = strtoull(f[2 + JOURNAL_FIGS], &end, 10);
@@ -272,4 +302,38 @@ base_status study_journal_remove(const char *dir)
     }
     free_names(names, n);
     return st;
+}
+
+/* ---- The results directory's lock ------------------------------------------------------ */
+base_status study_lock_take(const char *dir, int *fd_out)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/.lock", dir);
+    *fd_out = -1;
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return base_error_at(BASE_EIO, path, 0, 0, "cannot create the sweep lock: %s",
+                             strerror(errno));
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int busy = errno == EWOULDBLOCK;
+        base_status st =
+            busy ? base_error_at(BASE_EIO, dir, 0, 0,
+                                 "another apsim sweep is writing this results directory; wait "
+                                 "for it or give another --out")
+                 : base_error_at(BASE_EIO, path, 0, 0, "cannot lock: %s", strerror(errno));
+        close(fd);
+        return st;
+    }
+    *fd_out = fd;
+    return BASE_OK;
+}
+
+void study_lock_release(const char *dir, int fd)
+{
+    if (fd < 0)
+        return;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/.lock", dir);
+    remove(path); /* while still held: a sweep waiting on it then locks a fresh file */
+    close(fd);
 }

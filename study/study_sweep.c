@@ -314,46 +314,14 @@ static void tally(const study_experiment *e, study_point *pts, base_status st,
         stats->layers_skipped = study_status_names[pts[e->layers_point].status];
 }
 
-base_status study_sweep_run(const study_experiment *e, const study_sweep_opts *opts,
-                            study_sweep_stats *stats)
+/* Rank 0, after the points are in: fronts, the layers point, the reference peaks and the
+ * output set, then the journals go (kept when anything failed, so a rerun resumes). */
+static base_status sweep_finish(const study_experiment *e, study_sweep_out *op, base_status st,
+                                study_sweep_stats *stats)
 {
-    study_sweep_stats local = {0};
-    study_sweep_opts defaults = {0};
-    study_sweep_out o = {.e = e};
+    study_sweep_out o = *op;
     sim_plan *lplan = NULL;
     sim_result *lres = NULL;
-    FILE *journal = NULL;
-    char jpath[4200];
-    stats = stats ? stats : &local;
-    opts = opts ? opts : &defaults;
-    memset(stats, 0, sizeof *stats);
-    stats->n_points = e->n_points;
-    int n = snprintf(stats->out_dir, sizeof stats->out_dir, "%s/%s",
-                     opts->results_dir ? opts->results_dir : "results", e->name);
-    if (n < 0 || (size_t)n >= sizeof stats->out_dir)
-        return BASE_ERROR(BASE_EINVAL, "results directory name too long");
-    study_journal_path(jpath, sizeof jpath, stats->out_dir, par_rank(), par_size());
-    o.pts = base_calloc(e->n_points, sizeof *o.pts);
-    base_status st =
-        o.pts ? base_mkdir_p(stats->out_dir) : BASE_ERROR(BASE_ENOMEM, "out of memory");
-    if (st == BASE_OK) {
-        memcpy(o.pts, e->points, e->n_points * sizeof *o.pts);
-        st = study_journal_load(e, stats->out_dir, o.pts);
-    }
-    for (size_t i = 0; st == BASE_OK && i < e->n_points; i++)
-        stats->n_resumed += o.pts[i].done ? 1u : 0u;
-    st = par_agree(st); /* every rank has read every journal before one is cut or replaced */
-    if (st == BASE_OK)
-        st = study_journal_open(e, jpath, &journal);
-    if (st == BASE_OK)
-        st = eval_points(e, opts, o.pts, journal, stats);
-    if (journal && fclose(journal) != 0 && st == BASE_OK)
-        st = base_error_at(BASE_EIO, jpath, 0, 0, "cannot write the sweep journal");
-    st = gather(e, o.pts, st, stats);
-    if (par_rank() != 0) {
-        base_free(o.pts);
-        return par_agree(st); /* rank 0's writing */
-    }
     tally(e, o.pts, st, stats);
     if (st == BASE_OK)
         st = study_mark_fronts(&o);
@@ -374,5 +342,52 @@ base_status study_sweep_run(const study_experiment *e, const study_sweep_opts *o
     base_free(ref);
     base_free(o.front);
     base_free(o.pts);
+    return st;
+}
+
+base_status study_sweep_run(const study_experiment *e, const study_sweep_opts *opts,
+                            study_sweep_stats *stats)
+{
+    study_sweep_stats local = {0};
+    study_sweep_opts defaults = {0};
+    study_sweep_out o = {.e = e};
+    FILE *journal = NULL;
+    char jpath[4200];
+    stats = stats ? stats : &local;
+    opts = opts ? opts : &defaults;
+    memset(stats, 0, sizeof *stats);
+    stats->n_points = e->n_points;
+    int n = snprintf(stats->out_dir, sizeof stats->out_dir, "%s/%s",
+                     opts->results_dir ? opts->results_dir : "results", e->name);
+    if (n < 0 || (size_t)n >= sizeof stats->out_dir)
+        return BASE_ERROR(BASE_EINVAL, "results directory name too long");
+    study_journal_path(jpath, sizeof jpath, stats->out_dir, par_rank(), par_size());
+    o.pts = base_calloc(e->n_points, sizeof *o.pts);
+    base_status st =
+        o.pts ? base_mkdir_p(stats->out_dir) : BASE_ERROR(BASE_ENOMEM, "out of memory");
+    int lock_fd = -1; /* rank 0 locks the directory for every rank */
+    if (st == BASE_OK && par_rank() == 0)
+        st = study_lock_take(stats->out_dir, &lock_fd);
+    st = par_agree(st);
+    if (st == BASE_OK) {
+        memcpy(o.pts, e->points, e->n_points * sizeof *o.pts);
+        st = study_journal_load(e, stats->out_dir, o.pts);
+    }
+    for (size_t i = 0; st == BASE_OK && i < e->n_points; i++)
+        stats->n_resumed += o.pts[i].done ? 1u : 0u;
+    st = par_agree(st); /* every rank has read every journal before one is cut or replaced */
+    if (st == BASE_OK)
+        st = study_journal_open(e, jpath, &journal);
+    if (st == BASE_OK)
+        st = eval_points(e, opts, o.pts, journal, stats);
+    if (journal && fclose(journal) != 0 && st == BASE_OK)
+        st = base_error_at(BASE_EIO, jpath, 0, 0, "cannot write the sweep journal");
+    st = gather(e, o.pts, st, stats);
+    if (par_rank() != 0) {
+        base_free(o.pts);
+        return par_agree(st); /* rank 0's writing */
+    }
+    st = sweep_finish(e, &o, st, stats);
+    study_lock_release(stats->out_dir, lock_fd);
     return par_agree(st);
 }

@@ -20,6 +20,7 @@
 
 #include "par/par.h"
 #include "study/study.h"
+#include "study/study_impl.h"
 
 Suite *sweep_suite(void);
 
@@ -688,6 +689,91 @@ START_TEST(test_sweep_journal_torn_line_truncated)
 }
 END_TEST
 
+/* A journal record whose text was changed (a flipped digit, another point's index, nan) fails
+ * its checksum and is evaluated again: the outputs equal a fresh run's. */
+START_TEST(test_sweep_journal_damaged_records_redone)
+{
+    char dir[256], fresh[256], path[512];
+    study_experiment *e = NULL;
+    study_sweep_stats s;
+    snprintf(dir, sizeof dir, "%s/damaged", scratch());
+    snprintf(fresh, sizeof fresh, "%s/damaged_fresh", scratch());
+    snprintf(path, sizeof path, "%s/golden_small/.journal.csv", dir);
+    ck_assert_int_eq(study_experiment_load("tests/golden/golden_small.yaml", &e), BASE_OK);
+    run_stopped(e, dir, 4, &s);
+    char *j = slurp(path);
+    char *rec[5] = {j};
+    for (int r = 1; r < 5; r++) {
+        rec[r] = strchr(rec[r - 1], '\n');
+        ck_assert_ptr_nonnull(rec[r]);
+        rec[r]++;
+    }
+    char *fig = strchr(strchr(rec[1], '|') + 1, '|') + 1; /* record 1: a figure's first digit */
+    *fig = *fig == '9' ? '8' : (char)(*fig + 1);
+    rec[2][0] = rec[2][0] == '7' ? '6' : '7'; /* record 2: another point's index */
+    FILE *fp = fopen(path, "w");
+    ck_assert_ptr_nonnull(fp);
+    fwrite(j, 1, (size_t)(rec[3] - j), fp);
+    char *f3 = strchr(strchr(rec[3], '|') + 1, '|') + 1, *f3_end = strchr(f3, '|');
+    fprintf(fp, "%.*snan%s", (int)(f3 - rec[3]), rec[3], f3_end); /* record 3: nan */
+    fclose(fp);
+    free(j);
+    study_sweep_opts go = {.results_dir = dir}, gf = {.results_dir = fresh};
+    ck_assert_int_eq(study_sweep_run(e, &go, &s), BASE_OK);
+    ck_assert_uint_eq(s.n_resumed, 1); /* record 4 only */
+    ck_assert_uint_eq(s.n_evaluated, 7);
+    ck_assert_int_eq(study_sweep_run(e, &gf, &s), BASE_OK);
+    ck_assert(same_file(dir, fresh, "golden_small", "points.csv"));
+    study_experiment_free(e);
+}
+END_TEST
+
+/* The journal's input hash is over file contents, not path spelling: the same experiment
+ * named by an absolute path resumes the sweep begun with a relative one. */
+START_TEST(test_sweep_resume_across_path_spellings)
+{
+    char dir[256], abs_path[4096];
+    study_experiment *e = NULL, *e_abs = NULL;
+    study_sweep_stats s;
+    snprintf(dir, sizeof dir, "%s/spelling", scratch());
+    ck_assert_ptr_nonnull(realpath("tests/golden/golden_small.yaml", abs_path));
+    ck_assert_int_eq(study_experiment_load("tests/golden/golden_small.yaml", &e), BASE_OK);
+    ck_assert_int_eq(study_experiment_load(abs_path, &e_abs), BASE_OK);
+    run_stopped(e, dir, 3, &s);
+    study_sweep_opts go = {.results_dir = dir};
+    ck_assert_int_eq(study_sweep_run(e_abs, &go, &s), BASE_OK);
+    ck_assert_uint_eq(s.n_resumed, 3);
+    study_experiment_free(e);
+    study_experiment_free(e_abs);
+}
+END_TEST
+
+/* One sweep writes a results directory at a time: a second stops at once, naming why. */
+START_TEST(test_sweep_results_dir_locked)
+{
+    char dir[256], out[512];
+    study_experiment *e = NULL;
+    study_sweep_stats s;
+    snprintf(dir, sizeof dir, "%s/locked", scratch());
+    snprintf(out, sizeof out, "%s/golden_small", dir);
+    ck_assert_int_eq(base_mkdir_p(out), BASE_OK);
+    ck_assert_int_eq(study_experiment_load("tests/golden/golden_small.yaml", &e), BASE_OK);
+    int held = -1;
+    ck_assert_int_eq(study_lock_take(out, &held), BASE_OK); /* "another sweep" */
+    study_sweep_opts go = {.results_dir = dir};
+    ck_assert_int_eq(study_sweep_run(e, &go, &s), BASE_EIO);
+    ck_assert_msg(strstr(base_last_error(), "another apsim sweep is writing this results "
+                                            "directory") != NULL,
+                  "%s", base_last_error());
+    study_lock_release(out, held);
+    ck_assert_int_eq(study_sweep_run(e, &go, &s), BASE_OK);
+    char lock[600];
+    snprintf(lock, sizeof lock, "%s/.lock", out);
+    ck_assert_int_ne(access(lock, F_OK), 0); /* released and removed */
+    study_experiment_free(e);
+}
+END_TEST
+
 /* A series name that fills its 199 characters: the next part is dropped, the name stays
  * terminated (it used to get a '/' written over its terminator). */
 START_TEST(test_sweep_series_truncated_when_full)
@@ -982,6 +1068,9 @@ Suite *sweep_suite(void)
     tcase_add_test(tc, test_sweep_journal_of_other_file_ignored);
     tcase_add_test(tc, test_sweep_journal_invalidated_by_input_change);
     tcase_add_test(tc, test_sweep_journal_torn_line_truncated);
+    tcase_add_test(tc, test_sweep_journal_damaged_records_redone);
+    tcase_add_test(tc, test_sweep_resume_across_path_spellings);
+    tcase_add_test(tc, test_sweep_results_dir_locked);
     tcase_add_test(tc, test_sweep_sharded_same_bytes);
     tcase_add_test(tc, test_sweep_sharded_missing_rank);
     tcase_add_test(tc, test_sweep_shards_resume_other_count);
