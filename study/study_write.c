@@ -123,8 +123,11 @@ void study_series_name(const study_experiment *e, study_point *p)
  * conversion to the sweep's basis (study_rival_basis); NULL for the AP. */
 static const char *accel_basis(const study_experiment *e, size_t a, sim_accel_basis *b)
 {
-    if (study_is_chip(e, a))
-        return "native: measured op table and board power";
+    if (study_is_chip(e, a)) {
+        snprintf(b->label, sizeof b->label, "native %s: measured op table and board power",
+                 e->chips[a].measured.technology);
+        return b->label;
+    }
     if (!e->accels[a].model)
         return NULL;
     if (study_rival_basis(e, a, b) == BASE_OK)

@@ -1057,7 +1057,7 @@ START_TEST(test_io_json_str_escapes)
     ck_assert_str_eq(buf,
                      "{\n  \"tool\": {\n    \"name\": \"apsim\",\n    \"version\": \"" APSIM_VERSION
                      "\",\n    \"model\": \"m1\"\n  },\n  \"s\": \"a\\\"b\\\\c\\td\\ne\",\n"
-                     "  \"nan\": null,\n  \"x\": 1.5e-09\n}\n");
+                     "  \"nan\": null,\n  \"x\": 1.5e-9\n}\n");
     /* a failed put is reported by the write */
     base_json_put(NULL, "k", json_null());
     ck_assert_int_eq(base_json_write(stdout, json_object()), BASE_ENOMEM);
