@@ -178,8 +178,8 @@ base_status study_dyn_write_summary_json(FILE *fp, const study_dyn_result *r)
 
 base_status study_dyn_write_family_csv(FILE *fp, const study_dyn_result *r)
 {
-    fprintf(fp, "series,fraction,top1_pct,latency_ms_per_input,energy_mj_per_input,"
-                "edp_js_per_input,label\n");
+    fprintf(fp, "series,fraction,top1_pct,latency_per_input_ms,energy_per_input_mj,"
+                "edp_per_input_js,label\n");
     for (size_t k = 0; r->n_points && k < r->points[0].n_designs; k++)
         for (size_t p = 0; p < r->n_points; p++) {
             const study_dyn_point *pt = &r->points[p];
