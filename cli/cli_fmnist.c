@@ -724,8 +724,8 @@ static void point_row(FILE *fp, const sweep_out *s, const char *series, const ch
     fputc(',', fp);
     if (!isnan(threshold))
         fprintf(fp, "%g", threshold);
-    fprintf(fp, ",%.2f,%.6e,%.6e,%.6e\n", top1, lat_ns * 1e-6, en_pj * 1e-9,
-            en_pj * 1e-12 * lat_ns * 1e-9);
+    csv_num(fp, 2, 0, top1);
+    fprintf(fp, ",%.6e,%.6e,%.6e\n", lat_ns * 1e-6, en_pj * 1e-9, en_pj * 1e-12 * lat_ns * 1e-9);
 }
 
 /* The plot's data: static configs, rivals and cascades in one file (docs/OUTPUTS.md). */
