@@ -43,6 +43,9 @@ expect_exit 0 "outputs: compare" "$APSIM" compare resnet18 --bits int4 --csv "$o
 expect_header "compare --csv: rows" "$o/compare.csv"
 expect_exit 0 "outputs: sweep" "$APSIM" sweep experiments/golden_small.yaml --results "$o/sweep" --quiet
 for f in points.csv front.csv; do expect_header "sweep: $f" "$o/sweep/golden_small/$f"; done
+# the sweep's layers.csv is run's (one writer)
+if [ "$(head -n 1 "$o/sweep/golden_small/layers.csv")" = "$(doc_header "run: layers.csv")" ]; then ok
+else bad "outputs: sweep layers.csv: header differs from run: layers.csv"; fi
 expect_tool "$o/sweep/golden_small/summary.json"
 expect_exit 0 "outputs: efficiency" "$APSIM" sweep experiments/efficiency.yaml --results "$o/eff" --quiet
 expect_header "sweep: efficiency.csv" "$o/eff/efficiency/efficiency.csv"
