@@ -17,7 +17,7 @@ else
 Q := @
 endif
 
-PKGS := gsl yaml-0.1 zlib
+PKGS := gsl yaml-0.1 zlib jansson
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) libprotobuf-c check)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) libprotobuf-c)
 CHECK_LIBS := $(shell pkg-config --libs check)

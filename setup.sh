@@ -4,7 +4,7 @@
 # libopenmpi-dev) is optional to the build: without it apsim builds and runs serially
 # (docs/PARALLEL.md). nodejs and npm run `make ort-check` (onnxruntime-node from npm, docs/ONNX.md).
 set -eu
-PKGS="build-essential pkg-config libgsl-dev libyaml-dev check gnuplot-nox zlib1g-dev \
+PKGS="build-essential pkg-config libgsl-dev libyaml-dev check gnuplot-nox zlib1g-dev libjansson-dev \
       libonnx-dev libonnx-testdata protobuf-c-compiler libprotobuf-c-dev dataset-fashion-mnist pmccabe \
       openmpi-bin libopenmpi-dev"
 if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi

@@ -9,6 +9,9 @@
 #include <stddef.h>
 #include <stdio.h>
 
+/* The tool's version: `apsim --version` prints it and every JSON output carries it. */
+#define APSIM_VERSION "0.9"
+
 /* One status enum for every fallible function in apsim. Results come back through pointers. */
 typedef enum base_status {
     BASE_OK = 0,       /* success */
@@ -136,8 +139,6 @@ typedef struct base_output {
 base_status base_write_set(const char *dir, const base_output *outs, size_t n, const void *ctx);
 /* BASE_EIO "write error" when fp has an error indicator set, else BASE_OK. */
 base_status base_write_status(FILE *fp);
-/* Writes s as a JSON string: quotes, backslashes and control characters escaped. */
-void base_json_str(FILE *fp, const char *s);
 
 /* Creates a directory and its parents (mkdir -p). BASE_EIO on failure. */
 base_status base_mkdir_p(const char *path);

@@ -105,20 +105,6 @@ base_status base_write_status(FILE *fp)
     return ferror(fp) ? BASE_ERROR(BASE_EIO, "write error") : BASE_OK;
 }
 
-void base_json_str(FILE *fp, const char *s)
-{
-    fputc('"', fp);
-    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-        if (*c == '"' || *c == '\\')
-            fprintf(fp, "\\%c", *c);
-        else if (*c < 0x20)
-            fprintf(fp, "\\u%04x", *c);
-        else
-            fputc(*c, fp);
-    }
-    fputc('"', fp);
-}
-
 base_status base_mkdir_p(const char *path)
 {
     char buf[4096];

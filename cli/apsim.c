@@ -52,7 +52,7 @@ static int cmd_version(int argc, char **argv)
         fprintf(stderr, "apsim version: error: no arguments expected\n");
         return 2;
     }
-    printf("apsim %s (%s)\n", CLI_VERSION, SIM_MODEL_VERSION);
+    printf("apsim %s (%s)\n", APSIM_VERSION, SIM_MODEL_VERSION);
     printf("parallel: %s\n", par_describe());
     return 0;
 }

@@ -15,9 +15,6 @@
  * status: 0 success, 1 run failure, 2 usage or input error. */
 typedef int (*cli_fn)(int argc, char **argv);
 
-/* The version `apsim --version` prints, with the cost model's (SIM_MODEL_VERSION). */
-#define CLI_VERSION "0.9"
-
 /* Parses a command-line number (whole string, finite, within [min, max]); BASE_EINVAL
  * naming the option otherwise. */
 base_status cli_parse_double(const char *option, const char *text, double min, double max,

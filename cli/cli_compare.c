@@ -106,7 +106,7 @@ static base_status write_csv(FILE *fp, const void *ctx)
         const cmp_row *r = &t->rows[i];
         int ap = i < 2;
         fprintf(fp, "%s,%s,%s,%s,%s,%s,", t->net->name, sim_bits_name(t->bits), t->label, r->accel,
-                r->scope, ap ? t->tech : "-");
+                r->scope, ap ? t->tech : "");
         if (ap && !t->chip)
             fprintf(fp, "%.3f", t->vdd_v);
         fprintf(fp, ",%u,%s,%s", t->batch, r->ok ? "ok" : "unsupported", r->path);

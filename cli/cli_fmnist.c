@@ -243,7 +243,8 @@ typedef struct fm_point {
     double design_acc[FMNIST_N_DESIGNS];
     int rival_ok[FMNIST_N_DESIGNS];
     int rivals_measured;
-    double rival_edp_js[FMNIST_N_DESIGNS];
+    double rival_edp_js[FMNIST_N_DESIGNS], rival_latency_ns[FMNIST_N_DESIGNS];
+    double rival_energy_pj[FMNIST_N_DESIGNS];
 } fm_point;
 
 static int cmp_double(const void *a, const void *b)
@@ -319,6 +320,8 @@ static base_status measure_rivals(fm_ctx *c, const net_bitcfg *bits, size_t n_te
         if (rs == BASE_OK)
             sim_accel_basis_apply(&basis, &cost);
         pt->rival_ok[d] = rs == BASE_OK;
+        pt->rival_latency_ns[d] = rs == BASE_OK ? cost.latency_ns : (double)NAN;
+        pt->rival_energy_pj[d] = rs == BASE_OK ? cost.energy_pj : (double)NAN;
         pt->rival_edp_js[d] =
             rs == BASE_OK ? cost.energy_pj * 1e-12 * cost.latency_ns * 1e-9 : (double)NAN;
         if (rs != BASE_OK && rs != BASE_EUNSUPPORTED)
@@ -653,23 +656,35 @@ typedef struct sweep_out {
 
 static const char *mark_of(const fm_point *p)
 {
-    return strcmp(p->spec, "int8") == 0 ? "INT8" : strcmp(p->spec, "int4") == 0 ? "INT4" : "-";
+    return strcmp(p->spec, "int8") == 0 ? "INT8" : strcmp(p->spec, "int4") == 0 ? "INT4" : "";
+}
+
+/* ",v" with prec decimals (exponent form when sci), or "," alone when v is NaN (not known). */
+static void csv_num(FILE *fp, int prec, int sci, double v)
+{
+    fputc(',', fp);
+    if (!isnan(v))
+        fprintf(fp, sci ? "%.*e" : "%.*f", prec, v);
 }
 
 static base_status write_configs(FILE *fp, const void *ctx)
 {
     const sweep_out *s = ctx;
-    fprintf(fp, "config,label,mark,acc_pct,float_acc_pct,margin_median,margin_mean,"
-                "margin_below_1_pct,ap_images,ap_bitexact,latency_ns,energy_pj,"
-                "edp_js,technology,acc_sparq_pct,acc_potacc_pct,acc_bitsys_pct,acc_axbxp_pct\n");
+    fprintf(fp, "bits,label,mark,top1_pct,float_top1_pct,margin_median,margin_mean,"
+                "margin_below_1_pct,ap_images,ap_bitexact,latency_ms,energy_mj,"
+                "edp_js,technology,top1_sparq_pct,top1_potacc_pct,top1_bitsys_pct,"
+                "top1_axbxp_pct\n");
     for (size_t i = 0; i < N_SPECS; i++) {
         const fm_point *p = &s->pts[i];
-        fprintf(fp, "\"%s\",%s,%s,%.2f,%.2f,%.4f,%.4f,%.2f,%zu,%zu,%.3f,%.3f,%.6e,%s", p->spec,
+        fprintf(fp, "\"%s\",%s,%s,%.2f,%.2f,%.4f,%.4f,%.2f,%zu,%s,%.6e,%.6e,%.6e,%s", p->spec,
                 p->label, mark_of(p), p->acc_pct, s->c->float_acc_pct, p->margin_median,
-                p->margin_mean, p->low_margin_pct, p->n_ap, p->n_ap_exact, p->latency_ns,
-                p->energy_pj, p->edp_js, s->c->o.tech_arg);
+                p->margin_mean, p->low_margin_pct, p->n_ap,
+                !p->n_ap                   ? ""
+                : p->n_ap_exact == p->n_ap ? "true"
+                                           : "false",
+                p->latency_ns * 1e-6, p->energy_pj * 1e-9, p->edp_js, s->c->o.tech_arg);
         for (int d = FMNIST_SPARQ; d < FMNIST_N_DESIGNS; d++)
-            fprintf(fp, ",%.2f", p->design_acc[d]);
+            csv_num(fp, 2, 0, p->design_acc[d]);
         fprintf(fp, "\n");
     }
     return ferror(fp) ? BASE_ERROR(BASE_EIO, "write error") : BASE_OK;
@@ -690,46 +705,63 @@ static base_status write_cascade(FILE *fp, const void *ctx)
 {
     const sweep_out *s = ctx;
     char name[96];
-    fprintf(fp, "series,low,high,threshold,rerun_pct,acc_pct,latency_ns,energy_pj,edp_js\n");
+    fprintf(fp, "series,low,high,threshold,rerun_pct,top1_pct,latency_ms,energy_mj,edp_js\n");
     for (size_t ci = 0; ci < sizeof cascades / sizeof cascades[0]; ci++)
         for (size_t ti = 0; ti < sizeof thresholds / sizeof thresholds[0]; ti++) {
             fmnist_cascade_point cp;
             double lat, en;
             cascade_at(s, ci, ti, &cp, &lat, &en);
-            fprintf(fp, "%s,\"%s\",\"%s\",%g,%.2f,%.2f,%.3f,%.3f,%.6e\n",
+            fprintf(fp, "%s,\"%s\",\"%s\",%g,%.2f,%.2f,%.6e,%.6e,%.6e\n",
                     cascade_name(ci, name, sizeof name), s->pts[cascades[ci][0]].spec,
                     s->pts[cascades[ci][1]].spec, cp.threshold,
                     100.0 * (double)cp.n_rerun / (double)cp.n_inputs,
-                    100.0 * (double)cp.n_correct / (double)cp.n_inputs, lat, en,
+                    100.0 * (double)cp.n_correct / (double)cp.n_inputs, lat * 1e-6, en * 1e-9,
                     en * 1e-12 * lat * 1e-9);
         }
     return ferror(fp) ? BASE_ERROR(BASE_EIO, "write error") : BASE_OK;
 }
 
-/* The plot's data: static configs and cascades in one file (series, top1_pct, edp_js, mark). */
+/* One row of points.csv, in the sweep's column names: latency and energy per inference. */
+static void point_row(FILE *fp, const sweep_out *s, const char *series, const char *accel,
+                      const char *bits, const char *mark, double threshold, double top1,
+                      double lat_ns, double en_pj)
+{
+    fprintf(fp, "%s,%s,%s,\"%s\",%s", series, s->c->net->name, accel, bits, mark);
+    fputc(',', fp);
+    if (!isnan(threshold))
+        fprintf(fp, "%g", threshold);
+    csv_num(fp, 2, 0, top1);
+    fprintf(fp, ",%.6e,%.6e,%.6e\n", lat_ns * 1e-6, en_pj * 1e-9, en_pj * 1e-12 * lat_ns * 1e-9);
+}
+
+/* The plot's data: static configs, rivals and cascades in one file (docs/OUTPUTS.md). */
 static base_status write_points(FILE *fp, const void *ctx)
 {
     const sweep_out *s = ctx;
-    char name[96];
-    fprintf(fp, "series,design,config,mark,top1_pct,edp_js\n");
+    char name[96], bits[64];
+    double nan = (double)NAN;
+    fprintf(fp, "series,network,accelerator,bits,mark,threshold,top1_pct,latency_ms,energy_mj,"
+                "edp_js\n");
     for (size_t i = 0; i < N_SPECS; i++)
-        fprintf(fp, "static,ap,\"%s\",%s,%.2f,%.6e\n", s->pts[i].spec, mark_of(&s->pts[i]),
-                s->pts[i].acc_pct, s->pts[i].edp_js);
-    /* Each rival at its own measured accuracy and its accel model's EDP. */
+        point_row(fp, s, "static", "ap", s->pts[i].spec, mark_of(&s->pts[i]), nan,
+                  s->pts[i].acc_pct, s->pts[i].latency_ns, s->pts[i].energy_pj);
+    /* Each rival at its own measured accuracy and its accel model's cost. */
     for (int d = FMNIST_SPARQ; s->c->o.rivals && d < FMNIST_N_DESIGNS; d++)
         for (size_t i = 0; i < N_SPECS; i++)
             if (s->pts[i].rival_ok[d])
-                fprintf(fp, "%s,%s,\"%s\",-,%.2f,%.6e\n", fmnist_design_name((fmnist_design)d),
-                        fmnist_design_name((fmnist_design)d), s->pts[i].spec,
-                        s->pts[i].design_acc[d], s->pts[i].rival_edp_js[d]);
+                point_row(fp, s, fmnist_design_name((fmnist_design)d),
+                          fmnist_design_name((fmnist_design)d), s->pts[i].spec, "", nan,
+                          s->pts[i].design_acc[d], s->pts[i].rival_latency_ns[d],
+                          s->pts[i].rival_energy_pj[d]);
     for (size_t ci = 0; ci < sizeof cascades / sizeof cascades[0]; ci++)
         for (size_t ti = 0; ti < sizeof thresholds / sizeof thresholds[0]; ti++) {
             fmnist_cascade_point cp;
             double lat, en;
             cascade_at(s, ci, ti, &cp, &lat, &en);
-            fprintf(fp, "%s,ap,\"t=%g\",-,%.2f,%.6e\n", cascade_name(ci, name, sizeof name),
-                    cp.threshold, 100.0 * (double)cp.n_correct / (double)cp.n_inputs,
-                    en * 1e-12 * lat * 1e-9);
+            snprintf(bits, sizeof bits, "%s>%s", s->pts[cascades[ci][0]].spec,
+                     s->pts[cascades[ci][1]].spec);
+            point_row(fp, s, cascade_name(ci, name, sizeof name), "ap", bits, "", cp.threshold,
+                      100.0 * (double)cp.n_correct / (double)cp.n_inputs, lat, en);
         }
     return ferror(fp) ? BASE_ERROR(BASE_EIO, "write error") : BASE_OK;
 }

@@ -75,11 +75,15 @@ base_status net_report_write_csv(FILE *fp, const net_network *net, const net_bit
         fprintf(fp, ",%s,", net_kind_name(l->kind));
         join_inputs(net, l, inputs);
         base_csv_field(fp, inputs);
-        fprintf(fp, ",%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%llu,%llu,%u,%u,%u,%llu,%.1f\n", l->c_in,
-                l->h_in, l->w_in, l->c_out, l->h_out, l->w_out, l->kh, l->kw, l->stride, l->pad,
-                l->groups, (unsigned long long)l->macs, (unsigned long long)l->n_params, b->w_bits,
-                b->a_bits, b->o_bits, (unsigned long long)net_layer_bops(l, b),
-                cfg ? (double)net_layer_param_bits(l, b) / 8.0 : 0.0);
+        fprintf(fp, ",%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%llu,%llu", l->c_in, l->h_in, l->w_in,
+                l->c_out, l->h_out, l->w_out, l->kh, l->kw, l->stride, l->pad, l->groups,
+                (unsigned long long)l->macs, (unsigned long long)l->n_params);
+        if (cfg) /* the bit columns are empty without a bit configuration */
+            fprintf(fp, ",%u,%u,%u,%llu,%.1f\n", b->w_bits, b->a_bits, b->o_bits,
+                    (unsigned long long)net_layer_bops(l, b),
+                    (double)net_layer_param_bits(l, b) / 8.0);
+        else
+            fputs(",,,,,\n", fp);
     }
     base_free(inputs);
     return ferror(fp) ? BASE_ERROR(BASE_EIO, "write error in CSV report") : BASE_OK;

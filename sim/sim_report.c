@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "base/base_json.h"
 #include "sim/sim.h"
 
 static const char *bits_name(const sim_result *res)
@@ -21,23 +22,19 @@ static void breakdown_header(FILE *fp, const char *prefix, const char *suffix, b
                 suffix);
 }
 
-/* ",v0,v1,..." x scale, with 3 decimals (pJ) or 6 significant digits (mJ). */
-static void breakdown_values(FILE *fp, const double *v, int n, double scale, bool exp_form)
+/* ",v0,v1,..." x scale, with 7 significant digits (small per-layer values stay visible). */
+static void breakdown_values(FILE *fp, const double *v, int n, double scale)
 {
-    for (int k = 0; k < n; k++) {
-        if (exp_form)
-            fprintf(fp, ",%.6e", v[k] * scale);
-        else
-            fprintf(fp, ",%.3f", v[k] * scale);
-    }
+    for (int k = 0; k < n; k++)
+        fprintf(fp, ",%.6e", v[k] * scale);
 }
 
-/* The dataflow a layer used: the AP's choice, a measured chip's, or "-". */
+/* The dataflow a layer used: the AP's choice, a measured chip's, or "" (none). */
 static const char *flow_name(const sim_candidate *c, const sim_layer_result *lr)
 {
     if (c->has_dataflow)
         return sim_dataflow_name(lr->dataflow);
-    return c->vec_flow ? c->vec_flow : "-";
+    return c->vec_flow ? c->vec_flow : "";
 }
 
 /* ",v" with prec decimals (in exponent form when sci), or "," alone when v is not a number
@@ -53,9 +50,9 @@ base_status sim_result_write_layers_csv(FILE *fp, const sim_plan *plan, const si
 {
     fprintf(fp, "layer,kind,gemm_m,gemm_n,gemm_k,w_bits,a_bits,o_bits,acc_bits,chunk_k,"
                 "n_chunks,slots,placement,dataflow,input_requant,rows,folds,passes,compares,"
-                "writes,plane_writes,plane_reads,latency_ns,energy_pj,edp_pj_ns");
-    breakdown_header(fp, "energy_", "_pj", false);
-    breakdown_header(fp, "energy_", "_pj", true);
+                "writes,plane_writes,plane_reads,latency_ms,energy_mj,edp_js");
+    breakdown_header(fp, "energy_", "_mj", false);
+    breakdown_header(fp, "energy_", "_mj", true);
     fputc('\n', fp);
     for (size_t i = 0; i < res->n_layers; i++) {
         const sim_layer_result *lr = &res->layers[i];
@@ -66,16 +63,16 @@ base_status sim_result_write_layers_csv(FILE *fp, const sim_plan *plan, const si
             fp,
             "%s,%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%u,%u,%u,%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64
             ",%s,%s,%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
-            ",%" PRIu64 ",%.3f,%.3f,%.6e",
+            ",%" PRIu64 ",%.6e,%.6e,%.6e",
             l->name, net_kind_name(l->kind), lp->gemm_m, lp->gemm_n, lp->gemm_k, lp->bits.w_bits,
             lp->bits.a_bits, lp->bits.o_bits, c->acc_bits, c->chunk_k, c->n_chunks, c->n_slots,
-            lp->gemm_k && res->arch.kind == SIM_ARCH_AP ? sim_placement_name(lr->placement) : "-",
-            flow_name(c, lr), lp->has_pre ? "yes" : "no", c->n_rows, c->n_folds,
+            lp->gemm_k && res->arch.kind == SIM_ARCH_AP ? sim_placement_name(lr->placement) : "",
+            flow_name(c, lr), lp->has_pre ? "true" : "false", c->n_rows, c->n_folds,
             c->n_passes * c->n_folds, c->n_compares * c->n_folds, c->n_writes * c->n_folds,
-            c->n_plane_writes * c->n_folds, c->n_plane_reads * c->n_folds, lr->latency_ns,
-            lr->energy_pj, lr->edp_pj_ns);
-        breakdown_values(fp, lr->by_component_pj, SIM_COMP_COUNT, 1.0, false);
-        breakdown_values(fp, lr->by_phase_pj, SIM_PHASE_COUNT, 1.0, false);
+            c->n_plane_writes * c->n_folds, c->n_plane_reads * c->n_folds, lr->latency_ns * 1e-6,
+            lr->energy_pj * 1e-9, lr->edp_pj_ns * 1e-21);
+        breakdown_values(fp, lr->by_component_pj, SIM_COMP_COUNT, 1e-9);
+        breakdown_values(fp, lr->by_phase_pj, SIM_PHASE_COUNT, 1e-9);
         fputc('\n', fp);
     }
     return base_write_status(fp);
@@ -88,48 +85,37 @@ base_status sim_result_write_summary_csv(FILE *fp, const sim_result *res, int he
                     "energy_mj,edp_js");
         breakdown_header(fp, "energy_", "_mj", false);
         breakdown_header(fp, "energy_", "_mj", true);
-        fprintf(fp, ",macs,throughput_inf_s,tops_per_w,peak_tops_per_w,area_mm2,gops_per_mm2,"
-                    "peak_gops_per_mm2,cap_writes_per_cell_max,lifetime_inferences,energy_law,"
-                    "delay_law,write_law,leak_law,idle_energy_mj\n");
+        fprintf(fp, ",macs,inferences_per_s,tops_per_w,peak_tops_per_w,area_mm2,gops_per_mm2,"
+                    "peak_gops_per_mm2,cap_writes_per_cell_max,lifetime_inferences,"
+                    "idle_energy_mj\n");
     }
     fprintf(fp, "%s,%s,%s,%s", res->net->name, bits_name(res), sim_result_tech_name(res),
             sim_result_map_tech_name(res));
     csv_num(fp, 3, 0, res->at.vdd_v);
     fprintf(fp, ",%u,%s,%.6e,%.6e,%.6e", res->arch.batch, res->arch.name, res->latency_ns * 1e-6,
             res->energy_pj * 1e-9, res->edp_pj_ns * 1e-21);
-    breakdown_values(fp, res->by_component_pj, SIM_COMP_COUNT, 1e-9, true);
-    breakdown_values(fp, res->by_phase_pj, SIM_PHASE_COUNT, 1e-9, true);
+    breakdown_values(fp, res->by_component_pj, SIM_COMP_COUNT, 1e-9);
+    breakdown_values(fp, res->by_phase_pj, SIM_PHASE_COUNT, 1e-9);
     fprintf(fp, ",%" PRIu64 ",%.6e,%.6e,%.6e", res->macs, res->throughput_inf_s, res->tops_per_w,
             res->peak.tops_per_w);
     csv_num(fp, 3, 0, res->area_mm2);
     csv_num(fp, 6, 1, res->gops_per_mm2);
     csv_num(fp, 6, 1, res->peak.gops_per_mm2);
-    fprintf(fp, ",%.6e,%.6e,\"%s\",\"%s\",\"%s\",\"%s\",%.6e\n", res->wear.cap_max,
-            res->wear.lifetime_inferences, res->at.energy_law, res->at.delay_law, res->at.write_law,
-            res->at.leak_law, res->idle_energy_pj * 1e-9);
+    fprintf(fp, ",%.6e", res->wear.cap_max);
+    csv_num(fp, 6, 1,
+            isfinite(res->wear.lifetime_inferences) ? res->wear.lifetime_inferences : (double)NAN);
+    fprintf(fp, ",%.6e\n", res->idle_energy_pj * 1e-9);
     return base_write_status(fp);
 }
 
-/* A number JSON can hold: +inf (an unlimited lifetime) or NaN (a figure not published) is written
- * as null. */
-static void json_num(FILE *fp, double v)
-{
-    if (isfinite(v))
-        fprintf(fp, "%.6e", v);
-    else
-        fputs("null", fp);
-}
-
 /* "name": {"k1": v1, ...} with values x scale. */
-static void json_breakdown(FILE *fp, const char *name, const double *v, int n, double scale,
+static void json_breakdown(json_t *doc, const char *name, const double *v, int n, double scale,
                            const char *(*key)(int))
 {
-    fprintf(fp, ",\n  \"%s\": {", name);
-    for (int k = 0; k < n; k++) {
-        fprintf(fp, "%s\"%s\": ", k ? ", " : "", key(k));
-        json_num(fp, v[k] * scale);
-    }
-    fputc('}', fp);
+    json_t *o = json_object();
+    for (int k = 0; k < n; k++)
+        base_json_put(o, key(k), base_json_num(v[k] * scale));
+    base_json_put(doc, name, o);
 }
 
 static const char *comp_key(int k)
@@ -147,69 +133,60 @@ static const char *area_key(int k)
 
 base_status sim_result_write_json(FILE *fp, const sim_result *res)
 {
-    fprintf(fp, "{\n  \"network\": ");
-    base_json_str(fp, res->net->name);
-    fprintf(fp, ",\n  \"bits\": ");
-    base_json_str(fp, bits_name(res));
-    fprintf(fp, ",\n  \"technology\": ");
-    base_json_str(fp, sim_result_tech_name(res));
-    fprintf(fp, ",\n  \"map_technology\": ");
-    base_json_str(fp, sim_result_map_tech_name(res));
-    fprintf(fp, ",\n  \"architecture\": ");
-    base_json_str(fp, res->arch.name);
-    fprintf(fp, ",\n  \"vdd_v\": ");
-    json_num(fp, res->at.vdd_v);
-    fprintf(fp,
-            ",\n  \"batch\": %u,\n  \"latency_ms\": %.6e,\n"
-            "  \"energy_mj\": %.6e,\n  \"edp_js\": %.6e,\n  \"idle_energy_mj\": %.6e",
-            res->arch.batch, res->latency_ns * 1e-6, res->energy_pj * 1e-9, res->edp_pj_ns * 1e-21,
-            res->idle_energy_pj * 1e-9);
-    json_breakdown(fp, "energy_by_component_mj", res->by_component_pj, SIM_COMP_COUNT, 1e-9,
+    json_t *d = base_json_doc(SIM_MODEL_VERSION);
+    base_json_put(d, "network", base_json_text(res->net->name));
+    base_json_put(d, "bits", base_json_text(bits_name(res)));
+    base_json_put(d, "technology", base_json_text(sim_result_tech_name(res)));
+    base_json_put(d, "map_technology", base_json_text(sim_result_map_tech_name(res)));
+    base_json_put(d, "architecture", base_json_text(res->arch.name));
+    base_json_put(d, "vdd_v", base_json_num(res->at.vdd_v));
+    base_json_put(d, "batch", json_integer(res->arch.batch));
+    base_json_put(d, "latency_ms", base_json_num(res->latency_ns * 1e-6));
+    base_json_put(d, "energy_mj", base_json_num(res->energy_pj * 1e-9));
+    base_json_put(d, "edp_js", base_json_num(res->edp_pj_ns * 1e-21));
+    base_json_put(d, "idle_energy_mj", base_json_num(res->idle_energy_pj * 1e-9));
+    json_breakdown(d, "energy_by_component_mj", res->by_component_pj, SIM_COMP_COUNT, 1e-9,
                    comp_key);
-    json_breakdown(fp, "energy_by_phase_mj", res->by_phase_pj, SIM_PHASE_COUNT, 1e-9, phase_key);
-    json_breakdown(fp, "area_by_component_mm2", res->area_by_part_mm2, SIM_AREA_COUNT, 1.0,
+    json_breakdown(d, "energy_by_phase_mj", res->by_phase_pj, SIM_PHASE_COUNT, 1e-9, phase_key);
+    json_breakdown(d, "area_by_component_mm2", res->area_by_part_mm2, SIM_AREA_COUNT, 1.0,
                    area_key);
-    fprintf(fp,
-            ",\n  \"macs\": %" PRIu64 ",\n  \"throughput_inf_s\": %.6e,\n"
-            "  \"tops_per_w\": %.6e,\n  \"peak_tops_per_w\": %.6e,\n  \"area_mm2\": ",
-            res->macs, res->throughput_inf_s, res->tops_per_w, res->peak.tops_per_w);
-    json_num(fp, res->area_mm2);
-    fprintf(fp, ",\n  \"gops_per_mm2\": ");
-    json_num(fp, res->gops_per_mm2);
-    fprintf(fp, ",\n  \"peak_gops_per_mm2\": ");
-    json_num(fp, res->peak.gops_per_mm2);
-    fprintf(fp,
-            ",\n  \"peak_energy_per_mac_pj\": %.6e,\n  \"map_mbit\": %.3f,\n"
-            "  \"wear\": {\"cap_writes_per_cell_mean\": %.6e, \"cap_writes_per_cell_max\": %.6e, "
-            "\"map_writes_per_cell_mean\": %.6e, \"map_writes_per_cell_max\": %.6e, "
-            "\"endurance_writes\": ",
-            res->peak.energy_per_mac_pj, res->map_bits * 1e-6, res->wear.cap_mean,
-            res->wear.cap_max, res->wear.map_mean, res->wear.map_max);
-    json_num(fp, res->wear.endurance_writes > 0 ? res->wear.endurance_writes : (double)INFINITY);
-    fprintf(fp, ", \"lifetime_inferences\": ");
-    json_num(fp, res->wear.lifetime_inferences);
-    fprintf(fp, "},\n  \"note\": ");
-    base_json_str(fp, res->note);
-    fprintf(fp, ",\n  \"laws\": {\"energy\": ");
-    base_json_str(fp, res->at.energy_law);
-    fprintf(fp, ", \"delay\": ");
-    base_json_str(fp, res->at.delay_law);
-    fprintf(fp, ", \"write\": ");
-    base_json_str(fp, res->at.write_law);
-    fprintf(fp, ", \"leakage\": ");
-    base_json_str(fp, res->at.leak_law);
-    fprintf(fp, "}\n}\n");
-    return base_write_status(fp);
+    base_json_put(d, "macs", json_integer((json_int_t)res->macs));
+    base_json_put(d, "inferences_per_s", base_json_num(res->throughput_inf_s));
+    base_json_put(d, "tops_per_w", base_json_num(res->tops_per_w));
+    base_json_put(d, "peak_tops_per_w", base_json_num(res->peak.tops_per_w));
+    base_json_put(d, "area_mm2", base_json_num(res->area_mm2));
+    base_json_put(d, "gops_per_mm2", base_json_num(res->gops_per_mm2));
+    base_json_put(d, "peak_gops_per_mm2", base_json_num(res->peak.gops_per_mm2));
+    base_json_put(d, "peak_energy_per_mac_mj", base_json_num(res->peak.energy_per_mac_pj * 1e-9));
+    base_json_put(d, "map_mbit", base_json_num(res->map_bits * 1e-6));
+    json_t *w = json_object();
+    base_json_put(w, "cap_writes_per_cell_mean", base_json_num(res->wear.cap_mean));
+    base_json_put(w, "cap_writes_per_cell_max", base_json_num(res->wear.cap_max));
+    base_json_put(w, "map_writes_per_cell_mean", base_json_num(res->wear.map_mean));
+    base_json_put(w, "map_writes_per_cell_max", base_json_num(res->wear.map_max));
+    base_json_put(w, "endurance_writes",
+                  base_json_num(res->wear.endurance_writes > 0 ? res->wear.endurance_writes
+                                                               : (double)INFINITY));
+    base_json_put(w, "lifetime_inferences", base_json_num(res->wear.lifetime_inferences));
+    base_json_put(d, "wear", w);
+    base_json_put(d, "note", base_json_text(res->note[0] ? res->note : NULL));
+    json_t *laws = json_object();
+    base_json_put(laws, "energy", base_json_text(res->at.energy_law));
+    base_json_put(laws, "delay", base_json_text(res->at.delay_law));
+    base_json_put(laws, "write", base_json_text(res->at.write_law));
+    base_json_put(laws, "leakage", base_json_text(res->at.leak_law));
+    base_json_put(d, "laws", laws);
+    return base_json_write(fp, d);
 }
 
 base_status sim_result_write_ert_csv(FILE *fp, const sim_result *res)
 {
     sim_ert_row rows[SIM_ERT_MAX];
     size_t n = sim_result_ert(res, rows);
-    fprintf(fp, "component,action,energy_pj,technology,vdd_v\n");
+    fprintf(fp, "component,action,energy_mj,technology,vdd_v\n");
     for (size_t i = 0; i < n; i++) {
         fprintf(fp, "%s,%s,%.6e,%s", sim_component_name(rows[i].component), rows[i].action,
-                rows[i].energy_pj, sim_result_tech_name(res));
+                rows[i].energy_pj * 1e-9, sim_result_tech_name(res));
         csv_num(fp, 3, 0, res->at.vdd_v);
         fputc('\n', fp);
     }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/base_json.h"
 #include "study/study_impl.h"
 
 /* A number with fixed decimals, or nothing when it does not apply (NaN). */
@@ -26,13 +27,14 @@ base_status study_dyn_write_requests_csv(FILE *fp, const study_dyn_result *r)
         fprintf(fp, "%zu,", w->point);
         num(fp, 4,
             r->points[w->point].fraction >= 0 ? r->points[w->point].fraction : STUDY_NO_VALUE);
-        fprintf(fp, ",%zu,%zu,%d,%s,", w->index, w->input, w->rerun, s->configs[w->config].name);
+        fprintf(fp, ",%zu,%zu,%s,%s,", w->index, w->input, w->rerun ? "true" : "false",
+                s->configs[w->config].name);
         num(fp, 6, w->budget_ms > 0 ? w->budget_ms : STUDY_NO_VALUE);
         fputc(',', fp);
         num(fp, 6, w->budget_mj > 0 ? w->budget_mj : STUDY_NO_VALUE);
         fputc(',', fp);
         if (has_budget)
-            fputs(w->met ? "met" : "missed", fp);
+            fputs(w->met ? "true" : "false", fp);
         fprintf(fp, ",%llu,%.6e,%.6e,%.6e,%.2f\n", (unsigned long long)w->n_passes,
                 w->latency_ns * 1e-6, w->energy_pj * 1e-9, sim_edp_js(w->energy_pj, w->latency_ns),
                 w->top1_pct);
@@ -61,7 +63,7 @@ base_status study_dyn_write_summary_csv(FILE *fp, const study_dyn_result *r)
             const study_dyn_design *d = &pt->design[k];
             fprintf(fp, "%s,%s,%zu,", s->name, study_dyn_kind_name(s->kind), p);
             num(fp, 4, pt->fraction >= 0 ? pt->fraction : STUDY_NO_VALUE);
-            fprintf(fp, ",%s,%s,%zu,%zu,", d->name, d->supported ? "yes" : "no", d->n_runs,
+            fprintf(fp, ",%s,%s,%zu,%zu,", d->name, d->supported ? "true" : "false", d->n_runs,
                     pt->n_inputs);
             num(fp, 4, d->top1_pct);
             if (d->supported)
@@ -80,116 +82,104 @@ base_status study_dyn_write_summary_csv(FILE *fp, const study_dyn_result *r)
     return base_write_status(fp);
 }
 
-static void json_num(FILE *fp, int decimals, double v)
-{
-    if (isnan(v))
-        fputs("null", fp);
-    else
-        fprintf(fp, "%.*f", decimals, v);
-}
-
 /* One entry of "configs": config k, or the per-layer maximum when k == n_configs. */
-static void json_config(FILE *fp, const study_dyn_result *r, size_t k)
+static json_t *json_config(const study_dyn_result *r, size_t k)
 {
     const study_dyn_schedule *s = r->sched;
     const study_dyn_static *x = k < s->n_configs ? &r->statics[k] : &r->max_static;
-    fputs("    {\"name\": ", fp);
-    base_json_str(fp, k < s->n_configs ? s->configs[k].name : "fixed_max");
-    fputs(", \"bits\": ", fp);
-    base_json_str(fp, k < s->n_configs ? s->configs[k].spec : "per-layer maximum");
-    fprintf(fp, ", \"role\": \"%s\", \"top1_pct\": ",
-            k == s->n_configs         ? "fixed_max"
-            : s->configs[k].is_static ? "static"
-                                      : "scheduled");
-    json_num(fp, 2,
-             k < s->n_configs     ? s->configs[k].top1_pct
-             : r->max_config >= 0 ? s->configs[r->max_config].top1_pct
-                                  : STUDY_NO_VALUE);
-    fprintf(fp,
-            ", \"passes\": %llu, \"latency_ms\": %.6e, \"energy_mj\": %.6e, "
-            "\"edp_js\": %.6e}%s\n",
-            (unsigned long long)x->n_passes, x->latency_ns * 1e-6, x->energy_pj * 1e-9, x->edp_js,
-            k < s->n_configs ? "," : "");
+    json_t *j = json_object();
+    base_json_put(j, "name", base_json_text(k < s->n_configs ? s->configs[k].name : "fixed_max"));
+    base_json_put(j, "bits",
+                  base_json_text(k < s->n_configs ? s->configs[k].spec : "per-layer maximum"));
+    base_json_put(j, "role",
+                  base_json_text(k == s->n_configs         ? "fixed_max"
+                                 : s->configs[k].is_static ? "static"
+                                                           : "scheduled"));
+    base_json_put(j, "top1_pct",
+                  base_json_num(k < s->n_configs     ? s->configs[k].top1_pct
+                                : r->max_config >= 0 ? s->configs[r->max_config].top1_pct
+                                                     : STUDY_NO_VALUE));
+    base_json_put(j, "passes", json_integer((json_int_t)x->n_passes));
+    base_json_put(j, "latency_ms", base_json_num(x->latency_ns * 1e-6));
+    base_json_put(j, "energy_mj", base_json_num(x->energy_pj * 1e-9));
+    base_json_put(j, "edp_js", base_json_num(x->edp_js));
+    return j;
 }
 
-/* One design of a point, without its closing brace. */
-static void json_design(FILE *fp, const study_dyn_design *d)
+/* One design of a point: its figures, or why it cannot run the schedule. */
+static json_t *json_design(const study_dyn_design *d)
 {
-    fputs("       {\"name\": ", fp);
-    base_json_str(fp, d->name);
+    json_t *j = json_object();
+    base_json_put(j, "name", base_json_text(d->name));
+    base_json_put(j, "supported", json_boolean(d->supported));
     if (!d->supported) {
-        fputs(", \"supported\": false, \"reason\": ", fp);
-        base_json_str(fp, d->reason);
-    } else {
-        fprintf(fp,
-                ", \"supported\": true, \"runs\": %zu, \"latency_ms\": %.6e, "
-                "\"energy_mj\": %.6e, \"edp_total_js\": %.6e, \"edp_per_input_js\": "
-                "%.6e, \"switch_latency_ms\": %.6e, \"switch_energy_mj\": %.6e, "
-                "\"switches\": %zu, \"missed\": %zu, \"top1_pct\": ",
-                d->n_runs, d->latency_ns * 1e-6, d->energy_pj * 1e-9, d->edp_total_js,
-                d->edp_per_input_js, d->switch_latency_ns * 1e-6, d->switch_energy_pj * 1e-9,
-                d->n_switches, d->n_missed);
-        json_num(fp, 4, d->top1_pct);
+        base_json_put(j, "reason", base_json_text(d->reason));
+        return j;
     }
+    base_json_put(j, "runs", json_integer((json_int_t)d->n_runs));
+    base_json_put(j, "latency_ms", base_json_num(d->latency_ns * 1e-6));
+    base_json_put(j, "energy_mj", base_json_num(d->energy_pj * 1e-9));
+    base_json_put(j, "edp_total_js", base_json_num(d->edp_total_js));
+    base_json_put(j, "edp_per_input_js", base_json_num(d->edp_per_input_js));
+    base_json_put(j, "switch_latency_ms", base_json_num(d->switch_latency_ns * 1e-6));
+    base_json_put(j, "switch_energy_mj", base_json_num(d->switch_energy_pj * 1e-9));
+    base_json_put(j, "switches", json_integer((json_int_t)d->n_switches));
+    base_json_put(j, "missed", json_integer((json_int_t)d->n_missed));
+    base_json_put(j, "top1_pct", base_json_num(d->top1_pct));
+    return j;
+}
+
+static json_t *json_point(const study_dyn_result *r, const study_dyn_point *pt)
+{
+    json_t *j = json_object(), *designs = json_array();
+    base_json_put(j, "fraction", base_json_num(pt->fraction >= 0 ? pt->fraction : STUDY_NO_VALUE));
+    base_json_put(j, "inputs", json_integer((json_int_t)pt->n_inputs));
+    base_json_put(j, "requests", json_integer((json_int_t)pt->n_requests));
+    base_json_put(j, "top1_pct", base_json_num(pt->top1_pct));
+    base_json_put(j, "best_static", base_json_text(r->sched->configs[pt->best_static].name));
+    base_json_put(j, "best_static_edp_js", base_json_num(pt->best_static_edp_js));
+    base_json_put(j, "edp_vs_best_static_pct", base_json_num(pt->edp_vs_best_static_pct));
+    for (size_t k = 0; k < pt->n_designs; k++)
+        base_json_push(designs, json_design(&pt->design[k]));
+    base_json_put(j, "designs", designs);
+    return j;
 }
 
 base_status study_dyn_write_summary_json(FILE *fp, const study_dyn_result *r)
 {
     const study_dyn_schedule *s = r->sched;
     const study_dyn_storage *g = &r->storage;
-    fputs("{\n  \"schedule\": ", fp);
-    base_json_str(fp, s->name);
-    fputs(",\n  \"kind\": ", fp);
-    base_json_str(fp, study_dyn_kind_name(s->kind));
-    fputs(",\n  \"network\": ", fp);
-    base_json_str(fp, s->net->name);
-    fputs(",\n  \"technology\": ", fp);
-    base_json_str(fp, s->tech->name);
-    fputs(",\n  \"architecture\": ", fp);
-    base_json_str(fp, s->arch.name);
-    fprintf(fp, ",\n  \"vdd_v\": %.3f,\n  \"batch\": %u,\n", s->vdd_v, s->arch.batch);
-    fputs("  \"rival_basis\": {", fp);
-    for (size_t k = 0; k < s->n_rivals; k++) {
-        fputs(k ? ", " : "", fp);
-        base_json_str(fp, acc_model_name(s->rivals[k]));
-        fputs(": ", fp);
-        base_json_str(fp, r->rival_basis[k]);
-    }
-    fputs("},\n", fp);
-    fprintf(fp,
-            "  \"weight_storage\": {\"msb_slice_mbit\": %.3f, \"msb_slice_fits\": %s, "
-            "\"per_precision_mbit\": %.3f, \"per_precision_fits\": %s, "
-            "\"map_capacity_mbit\": %.3f},\n",
-            g->msb_bits * 1e-6, g->msb_fits ? "true" : "false", g->per_precision_bits * 1e-6,
-            g->per_precision_fits ? "true" : "false", g->capacity_bits * 1e-6);
-    fputs("  \"configs\": [\n", fp);
+    json_t *d = base_json_doc(SIM_MODEL_VERSION), *basis = json_object(), *ws = json_object();
+    json_t *configs = json_array(), *points = json_array();
+    base_json_put(d, "schedule", base_json_text(s->name));
+    base_json_put(d, "kind", base_json_text(study_dyn_kind_name(s->kind)));
+    base_json_put(d, "network", base_json_text(s->net->name));
+    base_json_put(d, "technology", base_json_text(s->tech->name));
+    base_json_put(d, "architecture", base_json_text(s->arch.name));
+    base_json_put(d, "vdd_v", base_json_num(s->vdd_v));
+    base_json_put(d, "batch", json_integer(s->arch.batch));
+    for (size_t k = 0; k < s->n_rivals; k++)
+        base_json_put(basis, acc_model_name(s->rivals[k]), base_json_text(r->rival_basis[k]));
+    base_json_put(d, "rival_basis", basis);
+    base_json_put(ws, "msb_slice_mbit", base_json_num(g->msb_bits * 1e-6));
+    base_json_put(ws, "msb_slice_fits", json_boolean(g->msb_fits));
+    base_json_put(ws, "per_precision_mbit", base_json_num(g->per_precision_bits * 1e-6));
+    base_json_put(ws, "per_precision_fits", json_boolean(g->per_precision_fits));
+    base_json_put(ws, "map_capacity_mbit", base_json_num(g->capacity_bits * 1e-6));
+    base_json_put(d, "weight_storage", ws);
     for (size_t k = 0; k <= s->n_configs; k++)
-        json_config(fp, r, k);
-    fputs("  ],\n  \"points\": [\n", fp);
-    for (size_t p = 0; p < r->n_points; p++) {
-        const study_dyn_point *pt = &r->points[p];
-        fputs("    {\"fraction\": ", fp);
-        json_num(fp, 4, pt->fraction >= 0 ? pt->fraction : STUDY_NO_VALUE);
-        fprintf(fp, ", \"inputs\": %zu, \"requests\": %zu, \"top1_pct\": %.4f, \"best_static\": ",
-                pt->n_inputs, pt->n_requests, pt->top1_pct);
-        base_json_str(fp, s->configs[pt->best_static].name);
-        fprintf(fp, ", \"best_static_edp_js\": %.6e, \"edp_vs_best_static_pct\": %.3f,\n",
-                pt->best_static_edp_js, pt->edp_vs_best_static_pct);
-        fputs("     \"designs\": [\n", fp);
-        for (size_t k = 0; k < pt->n_designs; k++) {
-            json_design(fp, &pt->design[k]);
-            fprintf(fp, "}%s\n", k + 1 < pt->n_designs ? "," : "");
-        }
-        fprintf(fp, "     ]}%s\n", p + 1 < r->n_points ? "," : "");
-    }
-    fputs("  ]\n}\n", fp);
-    return base_write_status(fp);
+        base_json_push(configs, json_config(r, k));
+    base_json_put(d, "configs", configs);
+    for (size_t p = 0; p < r->n_points; p++)
+        base_json_push(points, json_point(r, &r->points[p]));
+    base_json_put(d, "points", points);
+    return base_json_write(fp, d);
 }
 
 base_status study_dyn_write_family_csv(FILE *fp, const study_dyn_result *r)
 {
-    fprintf(fp, "series,fraction,top1_pct,latency_ms_per_input,energy_mj_per_input,"
-                "edp_js_per_input,label\n");
+    fprintf(fp, "series,fraction,top1_pct,latency_per_input_ms,energy_per_input_mj,"
+                "edp_per_input_js,label\n");
     for (size_t k = 0; r->n_points && k < r->points[0].n_designs; k++)
         for (size_t p = 0; p < r->n_points; p++) {
             const study_dyn_point *pt = &r->points[p];

@@ -175,7 +175,7 @@ base_status study_rival_basis(const study_experiment *e, size_t accel, sim_accel
 typedef struct study_sweep_out {
     const study_experiment *e;
     study_point *pts;
-    size_t *front; /* indices of Pareto points, sorted by series then accuracy (owned) */
+    size_t *front; /* indices of Pareto points by network, batch, then EDP (owned) */
     size_t n_front;
     const sim_plan *layers_plan;
     const sim_result *layers_res;
@@ -185,7 +185,7 @@ typedef struct study_sweep_out {
 
 /* Names p's plot series from the experiment's series dimensions. */
 void study_series_name(const study_experiment *e, study_point *p);
-/* Marks Pareto points per series and lists them in o->front. BASE_ENOMEM. */
+/* Marks the Pareto points per network and batch and lists them in o->front. BASE_ENOMEM. */
 base_status study_mark_fronts(study_sweep_out *o);
 /* Writes every output into dir, all renamed into place together. */
 base_status study_sweep_write(const char *dir, const study_sweep_out *o);

@@ -1,6 +1,6 @@
 /* study_write.c - a sweep's outputs (docs/EXPERIMENTS.md): plot series names, the Pareto front
- * per series (maximise top-1 accuracy, minimise EDP, as in multi-objective design-space
- * exploration), and the writers of points.csv, front.csv, summary.json, plots.list,
+ * per network and batch (maximise top-1 accuracy, minimise EDP, as in multi-objective
+ * design-space exploration), and the writers of points.csv, front.csv, summary.json, plots.list,
  * layers.csv and the efficiency table (CSV and Markdown), all renamed into place together.
  * Also the number formatting the dynamic-precision writers share. */
 #include <inttypes.h>
@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/base_json.h"
 #include "study/study_impl.h"
 
 const char *const study_status_names[] = {"ok", "unsupported", "no-fit"};
@@ -118,23 +119,21 @@ void study_series_name(const study_experiment *e, study_point *p)
             *q = '_';
 }
 
-/* The basis column: an AP point's own technology node and supply; a rival's conversion to
- * the sweep's basis (study_rival_basis). */
-static void write_basis(FILE *fp, const study_experiment *e, const study_point *p)
+/* The basis a non-AP accelerator's figures are on: a chip's own measured table, or a rival's
+ * conversion to the sweep's basis (study_rival_basis); NULL for the AP. */
+static const char *accel_basis(const study_experiment *e, size_t a, sim_accel_basis *b)
 {
-    sim_accel_basis b;
-    if (p->tech != STUDY_NO_TECH) {
-        fprintf(fp, "ap %s %g nm %.2f V", e->techs[p->tech]->name, e->techs[p->tech]->node_nm.value,
-                p->vdd_v);
-    } else if (study_is_chip(e, p->accel)) {
-        const sim_measured *m = &e->chips[p->accel].measured;
-        fprintf(fp, "native %s: measured op table and board power", m->technology);
-    } else if (study_rival_basis(e, p->accel, &b) == BASE_OK) {
-        fputs(b.label, fp);
-    } else {
-        base_error_clear(); /* the sweep computed it: not reached */
-        fputs("native", fp);
+    if (study_is_chip(e, a)) {
+        snprintf(b->label, sizeof b->label, "native %s: measured op table and board power",
+                 e->chips[a].measured.technology);
+        return b->label;
     }
+    if (!e->accels[a].model)
+        return NULL;
+    if (study_rival_basis(e, a, b) == BASE_OK)
+        return b->label;
+    base_error_clear(); /* the sweep computed it: not reached */
+    return "native";
 }
 
 static void write_point(FILE *fp, const study_experiment *e, const study_point *p)
@@ -142,7 +141,7 @@ static void write_point(FILE *fp, const study_experiment *e, const study_point *
     size_t k = p->net * e->n_bits + p->bits;
     double edp = sim_edp_js(p->energy_pj, p->latency_ns);
     fprintf(fp, "%s,%s,%s,%s,%s,%s", e->name, e->nets[p->net]->name, bits_name(e, p), e->labels[k],
-            accel_name(e, p->accel), p->tech == STUDY_NO_TECH ? "-" : e->techs[p->tech]->name);
+            accel_name(e, p->accel), p->tech == STUDY_NO_TECH ? "" : e->techs[p->tech]->name);
     fputc(',', fp);
     if (p->tech != STUDY_NO_TECH)
         fprintf(fp, "%g", e->techs[p->tech]->node_nm.value);
@@ -151,7 +150,7 @@ static void write_point(FILE *fp, const study_experiment *e, const study_point *
     put_num(fp, 3, 0, p->vdd_v);
     fprintf(fp, ",%u,%s", e->batch[p->batch], study_status_names[p->status]);
     put_num(fp, 2, 0, point_top1(e, p));
-    fprintf(fp, ",%s", !exact_design(e, p) ? "not modelled" : isnan(e->top1[k]) ? "-" : "config");
+    fprintf(fp, ",%s", !exact_design(e, p) ? "not modelled" : isnan(e->top1[k]) ? "" : "config");
     put_num(fp, 6, 1, p->latency_ns * 1e-6);
     put_num(fp, 6, 1, p->energy_pj * 1e-9);
     put_num(fp, 6, 1, edp);
@@ -164,10 +163,7 @@ static void write_point(FILE *fp, const study_experiment *e, const study_point *
     put_num(fp, 6, 1, p->gops_per_mm2);
     put_num(fp, 6, 1, p->inf_s);
     put_num(fp, 3, 0, p->area_mm2);
-    fprintf(fp, ",%d,%s,%s,\"%s\",\"%s\",", p->pareto, p->series, p->path, p->energy_law,
-            p->delay_law);
-    write_basis(fp, e, p);
-    fputc('\n', fp);
+    fprintf(fp, ",%s,%s,%s\n", p->pareto ? "true" : "false", p->series, p->path);
 }
 
 /* The header of points.csv and front.csv: the energy components come from sim's table. */
@@ -180,7 +176,7 @@ static void points_header(FILE *fp)
     for (int c = 0; c < SIM_COMP_COUNT; c++)
         fprintf(fp, ",energy_%s_mj", sim_component_name((sim_component)c));
     fputs(",energy_per_inf_mj,macs_per_batch,tops_per_w,peak_tops_per_w,gops_per_mm2,"
-          "inferences_per_s,area_mm2,pareto,series,path,energy_law,delay_law,basis\n",
+          "inferences_per_s,area_mm2,pareto,series,path\n",
           fp);
 }
 
@@ -232,6 +228,72 @@ static size_t series_firsts(const study_sweep_out *o, size_t *firsts,
     return n;
 }
 
+/* One series' entry of summary.json: its counts and its least-EDP point (null when none ran). */
+static json_t *summary_series(const study_sweep_out *o, const char *name)
+{
+    const study_experiment *e = o->e;
+    size_t n = 0, n_front = 0, best = SIZE_MAX;
+    double best_edp = INFINITY;
+    for (size_t i = 0; i < e->n_points; i++) {
+        const study_point *p = &o->pts[i];
+        if (strcmp(p->series, name) != 0)
+            continue;
+        n++;
+        n_front += (size_t)p->pareto;
+        double edp = sim_edp_js(p->energy_pj, p->latency_ns);
+        if (p->status == STUDY_PT_OK && edp < best_edp) {
+            best_edp = edp;
+            best = i;
+        }
+    }
+    json_t *j = json_object(), *least = json_null();
+    base_json_put(j, "name", base_json_text(name));
+    base_json_put(j, "n_points", json_integer((json_int_t)n));
+    base_json_put(j, "n_front", json_integer((json_int_t)n_front));
+    if (best != SIZE_MAX) {
+        const study_point *p = &o->pts[best];
+        json_decref(least);
+        least = json_object();
+        base_json_put(least, "network", base_json_text(e->nets[p->net]->name));
+        base_json_put(least, "bits", base_json_text(bits_name(e, p)));
+        base_json_put(least, "edp_js", base_json_num(best_edp));
+        base_json_put(least, "top1_pct", base_json_num(point_top1(e, p)));
+    }
+    base_json_put(j, "least_edp", least);
+    return j;
+}
+
+/* The per-row constant texts points.csv leaves out: each AP technology's node and scaling laws
+ * (at its first point), each other accelerator's basis. */
+static void summary_bases(json_t *doc, const study_sweep_out *o)
+{
+    const study_experiment *e = o->e;
+    json_t *techs = json_object(), *accs = json_object();
+    for (size_t t = 0; t < e->n_techs; t++) {
+        const study_point *p = NULL;
+        for (size_t i = 0; i < e->n_points && !p; i++)
+            p = o->pts[i].tech == t ? &o->pts[i] : NULL;
+        json_t *j = json_object();
+        base_json_put(j, "node_nm", base_json_num(e->techs[t]->node_nm.value));
+        base_json_put(j, "energy_law",
+                      base_json_text(p && p->energy_law[0] ? p->energy_law : NULL));
+        base_json_put(j, "delay_law", base_json_text(p && p->delay_law[0] ? p->delay_law : NULL));
+        base_json_put(techs, e->techs[t]->name, j);
+    }
+    for (size_t a = 0; a < e->n_accels; a++) {
+        sim_accel_basis b;
+        const char *basis = accel_basis(e, a, &b);
+        json_t *j = json_object();
+        base_json_put(j, "basis",
+                      base_json_text(basis ? basis
+                                           : "ap: its own technology node and supply (technology, "
+                                             "node_nm, vdd_v columns)"));
+        base_json_put(accs, accel_name(e, a), j);
+    }
+    base_json_put(doc, "technologies", techs);
+    base_json_put(doc, "accelerators", accs);
+}
+
 static base_status write_summary(FILE *fp, const void *ctx)
 {
     const study_sweep_out *o = ctx;
@@ -245,60 +307,30 @@ static base_status write_summary(FILE *fp, const void *ctx)
         n_ok += o->pts[i].status == STUDY_PT_OK;
         n_nofit += o->pts[i].status == STUDY_PT_NOFIT;
     }
-    fprintf(fp, "{\n  \"experiment\": ");
-    base_json_str(fp, e->name);
-    fprintf(fp, ",\n  \"description\": ");
-    base_json_str(fp, e->description ? e->description : "");
-    fprintf(fp, ",\n  \"file\": ");
-    base_json_str(fp, e->path);
-    fprintf(fp, ",\n  \"inputs_fnv1a\": \"%016" PRIx64 "\",\n  \"model_version\": ", e->hash);
-    base_json_str(fp, SIM_MODEL_VERSION);
-    fputs(",\n  \"architecture\": ", fp);
-    base_json_str(fp, e->arch.name);
-    fprintf(fp,
-            ",\n  \"n_points\": %zu,\n  \"n_ok\": %zu,\n  \"n_unsupported\": %zu,\n"
-            "  \"n_nofit\": %zu,\n  \"n_pareto\": %zu,\n  \"units\": {\"latency\": \"ms per "
-            "batch\", \"energy\": "
-            "\"mJ per batch\", \"edp\": \"J*s per batch\"},\n  \"series\": [",
-            e->n_points, n_ok, n_unsup, n_nofit, o->n_front);
+    char hash[24];
+    snprintf(hash, sizeof hash, "%016" PRIx64, e->hash);
+    json_t *d = base_json_doc(SIM_MODEL_VERSION), *units = json_object(), *series = json_array();
+    base_json_put(d, "experiment", base_json_text(e->name));
+    base_json_put(d, "description", base_json_text(e->description));
+    base_json_put(d, "file", base_json_text(e->path));
+    base_json_put(d, "inputs_fnv1a", base_json_text(hash));
+    base_json_put(d, "architecture", base_json_text(e->arch.name));
+    base_json_put(d, "n_points", json_integer((json_int_t)e->n_points));
+    base_json_put(d, "n_ok", json_integer((json_int_t)n_ok));
+    base_json_put(d, "n_unsupported", json_integer((json_int_t)n_unsup));
+    base_json_put(d, "n_nofit", json_integer((json_int_t)n_nofit));
+    base_json_put(d, "n_pareto", json_integer((json_int_t)o->n_front));
+    base_json_put(units, "latency", json_string("ms per batch"));
+    base_json_put(units, "energy", json_string("mJ per batch"));
+    base_json_put(units, "edp", json_string("J*s per batch"));
+    base_json_put(d, "units", units);
+    summary_bases(d, o);
     size_t n_series = series_firsts(o, firsts, NULL);
-    for (size_t s = 0; s < n_series; s++) {
-        const char *name = o->pts[firsts[s]].series;
-        size_t n = 0, n_front = 0, best = SIZE_MAX;
-        double best_edp = INFINITY;
-        for (size_t i = 0; i < e->n_points; i++) {
-            const study_point *p = &o->pts[i];
-            if (strcmp(p->series, name) != 0)
-                continue;
-            n++;
-            n_front += (size_t)p->pareto;
-            double edp = sim_edp_js(p->energy_pj, p->latency_ns);
-            if (p->status == STUDY_PT_OK && edp < best_edp) {
-                best_edp = edp;
-                best = i;
-            }
-        }
-        fprintf(fp, "%s\n    {\"name\": ", s ? "," : "");
-        base_json_str(fp, name);
-        fprintf(fp, ", \"n_points\": %zu, \"n_front\": %zu, \"least_edp\": ", n, n_front);
-        if (best == SIZE_MAX) {
-            fprintf(fp, "null}");
-            continue;
-        }
-        const study_point *p = &o->pts[best];
-        fprintf(fp, "{\"network\": ");
-        base_json_str(fp, e->nets[p->net]->name);
-        fprintf(fp, ", \"bits\": ");
-        base_json_str(fp, bits_name(e, p));
-        fprintf(fp, ", \"edp_js\": %.6e", best_edp);
-        double top1 = e->top1[p->net * e->n_bits + p->bits];
-        if (!isnan(top1))
-            fprintf(fp, ", \"top1_pct\": %.2f", top1);
-        fprintf(fp, "}}");
-    }
-    fprintf(fp, "\n  ]\n}\n");
+    for (size_t s = 0; s < n_series; s++)
+        base_json_push(series, summary_series(o, o->pts[firsts[s]].series));
+    base_json_put(d, "series", series);
     base_free(firsts);
-    return base_write_status(fp);
+    return base_json_write(fp, d);
 }
 
 static int is_ok(const study_point *p)
@@ -440,7 +472,7 @@ static base_status write_efficiency(FILE *fp, const study_sweep_out *o, int csv)
             if (*q == ',' || *q == '|')
                 *q = ';';
         if (csv)
-            fprintf(fp, "\"%s\",%s,-,-,-,-,,", p->source, p->name);
+            fprintf(fp, "\"%s\",%s,,,,,,", p->source, p->name);
         else
             fprintf(fp, "| %s | %s | - | - | - | - | -", p->source, p->name);
         eff_num(fp, sep, p->gops_per_w * 1e-3);
@@ -475,66 +507,66 @@ static base_status write_eff_md(FILE *fp, const void *ctx)
     return write_efficiency(fp, ctx, 0);
 }
 
-/* Marks Pareto points per series (pareto 1, every other point 0) and lists them sorted by
- * series (first appearance), then accuracy. */
+/* Point i's place on the front list: network, then batch, then EDP ascending. */
+static int front_before(const study_sweep_out *o, size_t i, size_t j)
+{
+    const study_point *p = &o->pts[i], *q = &o->pts[j];
+    if (p->net != q->net)
+        return p->net < q->net;
+    if (p->batch != q->batch)
+        return p->batch < q->batch;
+    return sim_edp_js(p->energy_pj, p->latency_ns) < sim_edp_js(q->energy_pj, q->latency_ns);
+}
+
+/* Marks the Pareto points (pareto 1, every other point 0): per network and batch, across every
+ * bit configuration, technology, supply and accelerator, maximising top-1 and minimising EDP;
+ * a point without a top-1 is never on the front. Lists them by network, batch, then EDP. */
 base_status study_mark_fronts(study_sweep_out *o)
 {
     const study_experiment *e = o->e;
     size_t n = e->n_points;
-    double *acc = base_calloc(n, sizeof *acc), *edp = base_calloc(n, sizeof *edp);
-    int *on = base_calloc(n, sizeof *on);
-    size_t *idx = base_calloc(n, sizeof *idx), *firsts = base_calloc(n, sizeof *firsts);
+    double *acc = base_calloc(n ? n : 1, sizeof *acc), *edp = base_calloc(n ? n : 1, sizeof *edp);
+    int *on = base_calloc(n ? n : 1, sizeof *on);
+    size_t *idx = base_calloc(n ? n : 1, sizeof *idx), *grp = base_calloc(n ? n : 1, sizeof *grp);
     base_status st = BASE_OK;
-    if (!acc || !edp || !on || !idx || !firsts) {
+    if (!acc || !edp || !on || !idx || !grp) {
         st = BASE_ERROR(BASE_ENOMEM, "out of memory");
         goto free_all;
     }
     o->front = idx;
+    o->n_front = 0;
     for (size_t i = 0; i < n; i++)
         o->pts[i].pareto = 0;
-    size_t n_series = series_firsts(o, firsts, NULL);
-    for (size_t s = 0; s < n_series; s++) {
-        size_t m = 0;
-        const char *name = o->pts[firsts[s]].series;
-        for (size_t i = 0; i < n; i++) {
-            const study_point *p = &o->pts[i];
-            if (strcmp(p->series, name) != 0)
-                continue;
-            acc[m] = p->status == STUDY_PT_OK ? point_top1(e, p) : (double)NAN;
-            edp[m] = p->status == STUDY_PT_OK ? p->latency_ns * p->energy_pj : (double)NAN;
-            m++;
-        }
-        study_pareto_mark(acc, edp, m, on);
-        size_t start = o->n_front;
-        m = 0;
-        for (size_t i = 0; i < n; i++) {
-            study_point *p = &o->pts[i];
-            if (strcmp(p->series, name) != 0)
-                continue;
-            if (on[m]) {
-                p->pareto = 1;
-                /* insertion by accuracy (then EDP) keeps the front ready to draw */
+    for (size_t ni = 0; ni < e->n_nets; ni++)
+        for (size_t bi = 0; bi < e->n_batch; bi++) {
+            size_t m = 0;
+            for (size_t i = 0; i < n; i++) {
+                const study_point *p = &o->pts[i];
+                if (p->net != ni || p->batch != bi)
+                    continue;
+                int ok = p->status == STUDY_PT_OK;
+                acc[m] = ok ? point_top1(e, p) : (double)NAN;
+                edp[m] = ok ? sim_edp_js(p->energy_pj, p->latency_ns) : (double)NAN;
+                grp[m++] = i;
+            }
+            study_pareto_mark(acc, edp, m, on);
+            for (size_t k = 0; k < m; k++) {
+                if (!on[k])
+                    continue;
+                o->pts[grp[k]].pareto = 1;
                 size_t j = o->n_front++;
-                double a = point_top1(e, p);
-                while (j > start) {
-                    const study_point *q = &o->pts[idx[j - 1]];
-                    double b = point_top1(e, q);
-                    if (b < a ||
-                        (b == a && q->latency_ns * q->energy_pj <= p->latency_ns * p->energy_pj))
-                        break;
+                while (j > 0 && front_before(o, grp[k], idx[j - 1])) {
                     idx[j] = idx[j - 1];
                     j--;
                 }
-                idx[j] = i;
+                idx[j] = grp[k];
             }
-            m++;
         }
-    }
 free_all:
     base_free(acc);
     base_free(edp);
     base_free(on);
-    base_free(firsts);
+    base_free(grp);
     if (st != BASE_OK)
         base_free(idx), o->front = NULL;
     return st;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/base_json.h"
 #include "cli/cli.h"
 #include "exec/exec.h"
 #include "study/study.h"
@@ -1044,12 +1045,23 @@ END_TEST
 
 START_TEST(test_io_json_str_escapes)
 {
-    char buf[128] = {0};
+    char buf[512] = {0};
     FILE *fp = fmemopen(buf, sizeof buf - 1, "w");
     ck_assert_ptr_nonnull(fp);
-    base_json_str(fp, "a\"b\\c\td\ne");
+    json_t *doc = base_json_doc("m1");
+    base_json_put(doc, "s", base_json_text("a\"b\\c\td\ne"));
+    base_json_put(doc, "nan", base_json_num((double)NAN));
+    base_json_put(doc, "x", base_json_num(1.5e-9));
+    ck_assert_int_eq(base_json_write(fp, doc), BASE_OK);
     fclose(fp);
-    ck_assert_str_eq(buf, "\"a\\\"b\\\\c\\u0009d\\u000ae\"");
+    ck_assert_str_eq(buf,
+                     "{\n  \"tool\": {\n    \"name\": \"apsim\",\n    \"version\": \"" APSIM_VERSION
+                     "\",\n    \"model\": \"m1\"\n  },\n  \"s\": \"a\\\"b\\\\c\\td\\ne\",\n"
+                     "  \"nan\": null,\n  \"x\": 1.5e-9\n}\n");
+    /* a failed put is reported by the write */
+    base_json_put(NULL, "k", json_null());
+    ck_assert_int_eq(base_json_write(stdout, json_object()), BASE_ENOMEM);
+    base_error_clear();
 }
 END_TEST
 

@@ -828,11 +828,11 @@ START_TEST(test_sweep_records_unsupported_points)
     ck_assert_uint_eq(s.n_unsupported, 2);
     snprintf(path, sizeof path, "%s/t/points.csv", dir);
     char *csv = slurp(path);
-    ck_assert_ptr_nonnull(strstr(csv, "\nt,resnet18,int12,INT12,ap,sram,28,0.900,1,no-fit,,-,,,"));
-    ck_assert_ptr_nonnull(strstr(csv, "\nt,resnet18,int12,INT12,bitsys,-,,,1,unsupported,,"));
-    ck_assert_ptr_nonnull(strstr(csv, "t,resnet18,int8,INT8,bitsys,-,,,1,ok,"));
+    ck_assert_ptr_nonnull(strstr(csv, "\nt,resnet18,int12,INT12,ap,sram,28,0.900,1,no-fit,,,,,"));
+    ck_assert_ptr_nonnull(strstr(csv, "\nt,resnet18,int12,INT12,bitsys,,,,1,unsupported,,"));
+    ck_assert_ptr_nonnull(strstr(csv, "t,resnet18,int8,INT8,bitsys,,,,1,ok,"));
     /* A rival's accuracy is not modelled on ImageNet networks: no top-1, never HAWQ's. */
-    ck_assert_ptr_nonnull(strstr(csv, "t,resnet18,int8,INT8,bitsys,-,,,1,ok,,not modelled,"));
+    ck_assert_ptr_nonnull(strstr(csv, "t,resnet18,int8,INT8,bitsys,,,,1,ok,,not modelled,"));
     free(csv);
     study_experiment_free(e);
 }
@@ -858,10 +858,14 @@ START_TEST(test_sweep_measured_chip)
     ck_assert_uint_eq(s.n_nofit, 3);
     snprintf(path, sizeof path, "%s/t/points.csv", dir);
     char *csv = slurp(path);
-    ck_assert_ptr_nonnull(strstr(csv, "\nt,resnet18,int8,INT8,gsi_apu,-,28,,1,ok,71.50,config,"));
-    ck_assert_ptr_nonnull(strstr(csv, "\nt,resnet18,w16a16,INT16,gsi_apu,-,28,,1,no-fit,"));
-    ck_assert_ptr_nonnull(
-        strstr(csv, ",native TSMC 28 nm HPC+: measured op table and board power\n"));
+    ck_assert_ptr_nonnull(strstr(csv, "\nt,resnet18,int8,INT8,gsi_apu,,28,,1,ok,71.50,config,"));
+    ck_assert_ptr_nonnull(strstr(csv, "\nt,resnet18,w16a16,INT16,gsi_apu,,28,,1,no-fit,"));
+    free(csv);
+    /* the chip's basis is said once, in summary.json */
+    snprintf(path, sizeof path, "%s/t/summary.json", dir);
+    csv = slurp(path);
+    ck_assert_ptr_nonnull(strstr(csv, "\"gsi_apu\": {\n      \"basis\": \"native TSMC 28 nm HPC+: "
+                                      "measured op table and board power\""));
     free(csv);
     snprintf(path, sizeof path, "%s/t/plots.list", dir);
     char *plots = slurp(path);
@@ -877,7 +881,7 @@ START_TEST(test_sweep_measured_chip)
     ck_assert_int_eq(study_sweep_run(e, &go, &s), BASE_OK);
     snprintf(path, sizeof path, "%s/t/points.csv", dir);
     csv = slurp(path);
-    ck_assert_ptr_nonnull(strstr(csv, "\nt,resnet18,int8,INT8,gsi_apu,-,28,,1,ok,"));
+    ck_assert_ptr_nonnull(strstr(csv, "\nt,resnet18,int8,INT8,gsi_apu,,28,,1,ok,"));
     free(csv);
     study_experiment_free(e);
 }
@@ -885,6 +889,101 @@ END_TEST
 
 /* node_nm: every AP point on its table moved to its node (tech_params_at_node) with the
  * architecture moved along; the 28 nm point equals the table's own; rivals have no node. */
+/* The columns of one points.csv row the front depends on (fields split at commas: no field of
+ * points.csv holds one). */
+typedef struct front_row {
+    double top1, edp;
+    int ok, pareto;
+} front_row;
+
+static size_t csv_column(const char *header, const char *name)
+{
+    size_t k = 0, n = strlen(name);
+    for (const char *p = header; *p && *p != '\n'; k++) {
+        if (strncmp(p, name, n) == 0 && (p[n] == ',' || p[n] == '\n'))
+            return k;
+        while (*p && *p != ',' && *p != '\n')
+            p++;
+        if (*p == ',')
+            p++;
+    }
+    ck_abort_msg("no column %s", name);
+    return 0;
+}
+
+/* Reads the rows of a points.csv or front.csv into rows (at most cap); returns their number. */
+static size_t front_rows(const char *csv, front_row *rows, size_t cap)
+{
+    size_t c_top1 = csv_column(csv, "top1_pct"), c_edp = csv_column(csv, "edp_js"),
+           c_status = csv_column(csv, "status"), c_pareto = csv_column(csv, "pareto"), n = 0;
+    for (const char *line = strchr(csv, '\n'); line && line[1] && n < cap;
+         line = strchr(line + 1, '\n')) {
+        const char *f = line + 1;
+        front_row r = {NAN, NAN, 0, 0};
+        for (size_t k = 0; *f && *f != '\n'; k++) {
+            size_t len = strcspn(f, ",\n");
+            if (k == c_top1 && len)
+                r.top1 = strtod(f, NULL);
+            if (k == c_edp && len)
+                r.edp = strtod(f, NULL);
+            if (k == c_status)
+                r.ok = strncmp(f, "ok,", 3) == 0;
+            if (k == c_pareto) {
+                ck_assert(strncmp(f, "true,", 5) == 0 || strncmp(f, "false,", 6) == 0);
+                r.pareto = strncmp(f, "true,", 5) == 0;
+            }
+            f += len + (f[len] == ',');
+        }
+        rows[n++] = r;
+    }
+    return n;
+}
+
+/* pareto is true exactly on the front of the network and batch across technologies,
+ * supplies, bits and accelerators (not per series); front.csv holds those rows by EDP. */
+START_TEST(test_sweep_front_across_designs)
+{
+    char dir[256], path[512];
+    const char *file = write_file("front.yaml", HEAD "bits: [int8, int4]\n"
+                                                     "accuracy: {int8: 71.56, int4: 68.45}\n"
+                                                     "technologies: [sram, fefet]\n"
+                                                     "vdd_v: [0.8, nominal]\n"
+                                                     "accelerators: [ap, bitsys]\n");
+    study_experiment *e = NULL;
+    snprintf(dir, sizeof dir, "%s/front_all", scratch());
+    ck_assert_msg(study_experiment_load(file, &e) == BASE_OK, "%s", base_last_error());
+    study_sweep_opts go = {.results_dir = dir};
+    ck_assert_int_eq(study_sweep_run(e, &go, NULL), BASE_OK);
+    study_experiment_free(e);
+    front_row pts[64], front[64];
+    snprintf(path, sizeof path, "%s/t/points.csv", dir);
+    char *csv = slurp(path);
+    size_t n = front_rows(csv, pts, 64), n_on = 0;
+    free(csv);
+    ck_assert_uint_ge(n, 8);
+    for (size_t i = 0; i < n; i++) {
+        int on = pts[i].ok && !isnan(pts[i].top1);
+        for (size_t j = 0; j < n && on; j++)
+            if (j != i && pts[j].ok && !isnan(pts[j].top1) && pts[j].top1 >= pts[i].top1 &&
+                pts[j].edp <= pts[i].edp && (pts[j].top1 > pts[i].top1 || pts[j].edp < pts[i].edp))
+                on = 0;
+        ck_assert_int_eq(pts[i].pareto, on);
+        n_on += (size_t)on;
+    }
+    snprintf(path, sizeof path, "%s/t/front.csv", dir);
+    csv = slurp(path);
+    size_t m = front_rows(csv, front, 64);
+    free(csv);
+    ck_assert_uint_eq(m, n_on);
+    ck_assert_uint_ge(m, 2);
+    for (size_t i = 0; i < m; i++) {
+        ck_assert(front[i].pareto);
+        if (i)
+            ck_assert(front[i - 1].edp < front[i].edp && front[i - 1].top1 < front[i].top1);
+    }
+}
+END_TEST
+
 START_TEST(test_sweep_node_axis)
 {
     char dir[256], path[512];
@@ -905,7 +1004,7 @@ START_TEST(test_sweep_node_axis)
     char *csv = slurp(path);
     ck_assert_ptr_nonnull(strstr(csv, "\nt,resnet18,int8,INT8,ap,sram@28nm,28,0.900,1,ok,"));
     ck_assert_ptr_nonnull(strstr(csv, "\nt,resnet18,int8,INT8,ap,sram@7nm,7,0.758,1,ok,"));
-    ck_assert_ptr_nonnull(strstr(csv, "\nt,resnet18,int8,INT8,bitsys,-,,,1,ok,"));
+    ck_assert_ptr_nonnull(strstr(csv, "\nt,resnet18,int8,INT8,bitsys,,,,1,ok,"));
     free(csv);
     snprintf(path, sizeof path, "%s/t/plots.list", dir);
     char *list = slurp(path);
@@ -1078,6 +1177,7 @@ Suite *sweep_suite(void)
     tcase_add_test(tc, test_sweep_layers_for_nofit_reported);
     tcase_add_test(tc, test_sweep_records_unsupported_points);
     tcase_add_test(tc, test_sweep_node_axis);
+    tcase_add_test(tc, test_sweep_front_across_designs);
     tcase_add_test(tc, test_sweep_measured_chip);
     tcase_add_test(tc, test_sweep_writes_front_and_plot_list);
     tcase_add_test(tc, test_every_shipped_experiment_loads);
