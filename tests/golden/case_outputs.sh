@@ -41,7 +41,7 @@ for f in layers.csv summary.csv ert.csv; do expect_header "run: $f" "$o/run/$f";
 expect_tool "$o/run/summary.json"
 expect_exit 0 "outputs: compare" "$APSIM" compare resnet18 --bits int4 --csv "$o/compare.csv" --quiet
 expect_header "compare --csv: rows" "$o/compare.csv"
-expect_exit 0 "outputs: sweep" "$APSIM" sweep experiments/golden_small.yaml --results "$o/sweep" --quiet
+expect_exit 0 "outputs: sweep" "$APSIM" sweep tests/golden/golden_small.yaml --results "$o/sweep" --quiet
 for f in points.csv front.csv; do expect_header "sweep: $f" "$o/sweep/golden_small/$f"; done
 # the sweep's layers.csv is run's (one writer)
 if [ "$(head -n 1 "$o/sweep/golden_small/layers.csv")" = "$(doc_header "run: layers.csv")" ]; then ok
