@@ -51,9 +51,9 @@ static base_status load_published(study_experiment *e, const cfg_node *node)
     static const char *const top_keys[] = {"systems", NULL};
     static const char *const sys_keys[] = {"name",     "source",  "gops_per_w", "gops_per_mm2",
                                            "relative", "node_nm", NULL};
-    const char *path;
+    char path[4096];
     cfg_doc *doc = NULL;
-    base_status st = cfg_to_str(node, &path);
+    base_status st = cfg_to_path(node, path, sizeof path);
     if (st != BASE_OK)
         return st;
     if (!study_file_exists(path))
@@ -226,8 +226,8 @@ static base_status load_title(study_experiment *e, const cfg_node *root)
  * own position; a name that resolves to nothing is reported where the experiment gave it. */
 static base_status load_arch(study_experiment *e, const cfg_node *n)
 {
-    const char *arch = SIM_DEFAULT_ARCH;
-    base_status st = n ? cfg_to_str(n, &arch) : BASE_OK;
+    char arch[4096] = SIM_DEFAULT_ARCH;
+    base_status st = n ? cfg_to_path(n, arch, sizeof arch) : BASE_OK;
     if (st == BASE_OK && (st = sim_arch_find(arch, &e->arch)) != BASE_OK && n &&
         !study_file_exists(arch))
         st = cfg_error_at_node(n, st, NULL);
