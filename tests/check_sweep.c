@@ -343,8 +343,10 @@ START_TEST(test_experiment_paths_next_to_it)
     study_experiment *e = NULL;
     ck_assert_int_eq(study_experiment_load(path, &e), BASE_EINVAL); /* listed twice, via glob */
     ck_assert_msg(strstr(base_last_error(), "near.yaml:3:") != NULL, "%s", base_last_error());
+    /* accuracy keys and layers_for's bits written as paths are relative to it too. */
     path = write_file("near.yaml", HEAD "bits: [\"cfgs/*_4.yaml\", mine_8.yaml]\n"
-                                        "technologies: [sram]\n");
+                                        "technologies: [sram]\naccuracy: {cfgs/mine_4.yaml: 50}\n"
+                                        "layers_for: {bits: cfgs/mine_4.yaml}\n");
     ck_assert_msg(study_experiment_load(path, &e) == BASE_OK, "%s", base_last_error());
     snprintf(want, sizeof want, "%s/cfgs/mine_4.yaml", scratch());
     ck_assert_str_eq(study_experiment_bits(e, 0), want);
