@@ -7,7 +7,7 @@ apsim_abs=$(cd "$(dirname "$APSIM")" && pwd)/$(basename "$APSIM")
 
 # The shipped golden experiment swept from /: the same points as from the source root.
 expect_exit 0 "paths: sweep from /" \
-    sh -c "cd / && APSIM_DATA= '$apsim_abs' sweep '$src/experiments/golden_small.yaml' \
+    sh -c "cd / && APSIM_DATA= '$apsim_abs' sweep '$src/tests/golden/golden_small.yaml' \
         --results '$tmp/paths_r' --quiet"
 expect_close "paths: sweep from / points.csv" "$tmp/paths_r/golden_small/points.csv" \
     tests/golden/sweep_golden_small_points.csv.expected
