@@ -46,9 +46,10 @@ ifeq ($(OPT_$(VARIANT)),)
 $(error VARIANT must be debug, release or san)
 endif
 
+# CPPFLAGS, CFLAGS and LDFLAGS given by a packager are kept and come after ours.
 CC ?= cc
 CFLAGS ?=
-CPPFLAGS := -I. -I$(BUILD)/gen -D_POSIX_C_SOURCE=200809L -DAPSIM_PREFIX='"$(PREFIX)"'
+ALL_CPPFLAGS := -I. -I$(BUILD)/gen -D_POSIX_C_SOURCE=200809L $(CPPFLAGS)
 ALL_CFLAGS := -std=c11 $(WARN) $(OPT_$(VARIANT)) $(PKG_CFLAGS) $(CFLAGS)
 LDFLAGS_ALL := $(LDOPT_$(VARIANT)) $(LDFLAGS)
 
@@ -83,15 +84,22 @@ TEST_BIN := $(BUILD)/check_apsim
 BENCH_SRC := $(wildcard tests/bench_*.c)
 BENCH_BIN := $(patsubst tests/%.c,$(BUILD)/%,$(BENCH_SRC))
 
-ALL_OBJ := $(foreach m,$(MODULES),$(call obj,$(SRC_$(m)))) $(call obj,cli/apsim.c $(TEST_SRC) $(BENCH_SRC))
+# The AP core as a library for other programs (docs/LIBRARY.md): ap_core and the base it
+# uses, one archive, with an example program built against it by make check.
+AP_LIB := $(BUILD)/libapsim_ap.a
+AP_EXAMPLE_SRC := docs/examples/ap_add.c
+AP_EXAMPLE := $(BUILD)/ap_add
 
-# all: build the apsim command, the test runner and the benchmarks.
-all: $(APSIM) $(TEST_BIN) $(BENCH_BIN) apsim
+ALL_OBJ := $(foreach m,$(MODULES),$(call obj,$(SRC_$(m)))) \
+           $(call obj,cli/apsim.c $(TEST_SRC) $(BENCH_SRC) $(AP_EXAMPLE_SRC))
+
+# all: build the apsim command, the test runner, the benchmarks and the AP library.
+all: $(APSIM) $(TEST_BIN) $(BENCH_BIN) apsim $(AP_LIB) $(AP_EXAMPLE)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
 $(ONNX_GEN_C) $(ONNX_GEN_H) &: $(ONNX_PROTO)
 	@mkdir -p $(BUILD)/gen/onnx
@@ -101,7 +109,7 @@ $(ONNX_GEN_C) $(ONNX_GEN_H) &: $(ONNX_PROTO)
 
 $(BUILD)/gen/onnx/onnx.pb-c.o: $(ONNX_GEN_C) $(ONNX_GEN_H)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CPPFLAGS) -std=c11 $(OPT_$(VARIANT)) $(CFLAGS) -w -c $< -o $@
+	$(Q)$(CC) $(ALL_CPPFLAGS) -std=c11 $(OPT_$(VARIANT)) $(CFLAGS) -w -c $< -o $@
 
 $(ONNX_LIB): $(BUILD)/gen/onnx/onnx.pb-c.o
 	@$(if $(Q),echo "  AR      $@")
@@ -128,6 +136,14 @@ $(APSIM): $(call obj,cli/apsim.c) $(LIBS)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lm
 
+$(AP_LIB): $(call obj,$(SRC_ap_core) $(SRC_base))
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(AP_EXAMPLE): $(call obj,$(AP_EXAMPLE_SRC)) $(AP_LIB)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ -lm
+
 # ./apsim is a link to the last built variant, so README commands stay short.
 apsim: $(APSIM)
 	$(Q)ln -sf $(APSIM) apsim
@@ -142,9 +158,10 @@ $(BUILD)/bench_%: $(BUILD)/tests/bench_%.o $(LIBS)
 
 # check: unit tests (Check), golden end-to-end tests and the layout rules, under the C locale.
 # Quiet on success: one summary line per stage (V=1 echoes the commands); a failure prints
-# what failed.
-check: $(TEST_BIN) $(APSIM)
+# what failed. The AP library's example program (docs/LIBRARY.md) runs between the two.
+check: $(TEST_BIN) $(APSIM) $(AP_EXAMPLE)
 	$(Q)LC_ALL=C $(TEST_BIN)
+	$(Q)$(AP_EXAMPLE)
 	$(Q)LC_ALL=C APSIM=$(APSIM) APSIM_MPI_BUILD=$(MPI) sh tests/golden/run.sh
 	$(Q)sh tests/structure.sh
 
@@ -238,25 +255,66 @@ lint:
 
 # format: rewrite sources with clang-format; format-check: fail on any difference.
 format:
-	clang-format -i $(wildcard */*.c */*.h)
+	clang-format -i $(wildcard */*.c */*.h) $(AP_EXAMPLE_SRC)
 format-check:
-	clang-format --dry-run --Werror $(wildcard */*.c */*.h)
+	clang-format --dry-run --Werror $(wildcard */*.c */*.h) $(AP_EXAMPLE_SRC)
 
-# Data the program reads at run time (found under $(PREFIX)/share/apsim once installed).
+# Data the program reads at run time: found next to the installed binary, in
+# $(PREFIX)/share/apsim (docs/DEVELOPING.md, "Finding data").
 DATA_FILES = $(shell find networks tech sim/arch accel experiments reference plots -type f \
                  \( -name '*.yaml' -o -name '*.gp' -o -name '*.sh' \) | sort)
+DATA_DIRS = $(sort $(patsubst %/,%,$(dir $(DATA_FILES))))
+VERSION := $(shell sed -n 's/^\#define CLI_VERSION "\(.*\)"/\1/p' cli/cli.h)
+REL := build/release
+DEST := $(DESTDIR)$(PREFIX)
+# Folders install may create; uninstall removes those left empty, deepest first.
+INSTALL_DIRS := share/apsim share/doc/apsim share/doc include/apsim/ap_core include/apsim/base \
+                include/apsim lib/pkgconfig lib include bin share/man/man1 share/man \
+                share/bash-completion/completions share/bash-completion share
 
-# install: the apsim binary and its data under $(DESTDIR)$(PREFIX).
-install: $(APSIM)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/apsim
-	install -m 755 $(APSIM) $(DESTDIR)$(PREFIX)/bin/apsim
-	for f in $(DATA_FILES); do install -D -m 644 $$f $(DESTDIR)$(PREFIX)/share/apsim/$$f; done
+# install: the release build of apsim, its data, the plot script (bin/apsim-plot), the licence,
+# and the AP library (lib/libapsim_ap.a, include/apsim/, lib/pkgconfig/apsim-ap.pc) under
+# $(DESTDIR)$(PREFIX). The binary finds its data relative to itself, so the tree can move.
+install:
+	$(MAKE) VARIANT=release $(REL)/apsim $(REL)/libapsim_ap.a
+	install -d $(DEST)/bin $(DEST)/share/apsim $(DEST)/share/doc/apsim $(DEST)/lib/pkgconfig \
+	    $(DEST)/include/apsim/ap_core $(DEST)/include/apsim/base
+	install -m 755 $(REL)/apsim $(DEST)/bin/apsim
+	install -m 755 plots/make_plots.sh $(DEST)/bin/apsim-plot
+	for f in $(DATA_FILES); do \
+	    mode=644; case $$f in *.sh) mode=755;; esac; \
+	    install -D -m $$mode $$f $(DEST)/share/apsim/$$f || exit 1; done
+	install -m 644 LICENSE README.md $(DEST)/share/doc/apsim/
+	install -m 644 $(REL)/libapsim_ap.a $(DEST)/lib/libapsim_ap.a
+	install -m 644 ap_core/ap.h $(DEST)/include/apsim/ap_core/ap.h
+	install -m 644 base/base.h $(DEST)/include/apsim/base/base.h
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' ap_core/apsim-ap.pc.in \
+	    >$(DEST)/lib/pkgconfig/apsim-ap.pc
+	chmod 644 $(DEST)/lib/pkgconfig/apsim-ap.pc
+
+# uninstall: removes what install put there, then the folders it leaves empty.
+uninstall:
+	rm -f $(DEST)/bin/apsim $(DEST)/bin/apsim-plot $(DEST)/lib/libapsim_ap.a \
+	    $(DEST)/lib/pkgconfig/apsim-ap.pc $(DEST)/include/apsim/ap_core/ap.h \
+	    $(DEST)/include/apsim/base/base.h $(DEST)/share/doc/apsim/LICENSE \
+	    $(DEST)/share/doc/apsim/README.md
+	for f in $(DATA_FILES); do rm -f $(DEST)/share/apsim/$$f; done
+	for d in $(sort $(DATA_DIRS)); do echo $$d; done | sort -r | \
+	    while read -r d; do while [ "$$d" != . ]; do \
+	        rmdir $(DEST)/share/apsim/$$d 2>/dev/null || true; d=$$(dirname $$d); done; done
+	for d in $(INSTALL_DIRS); do [ ! -d $(DEST)/$$d ] || rmdir $(DEST)/$$d 2>/dev/null || true; done
+
+# install-check: install into a fresh temporary prefix and use it from / (the installed
+# apsim, an installed experiment, the plot script, the man page, the AP library through
+# pkg-config), then uninstall and check the prefix is left empty (tests/install_check.sh).
+install-check:
+	sh tests/install_check.sh
 
 # clean: remove every build variant and the apsim link (results/ is kept).
 clean:
 	rm -rf build apsim
 
 .PHONY: all apsim calibrate check structure san valgrind bench bench-mpi run fmnist plots lint format format-check \
-        install clean conformance model ort-check ort-diff
+        install uninstall install-check clean conformance model ort-check ort-diff
 
 -include $(ALL_OBJ:.o=.d)

@@ -143,11 +143,18 @@ base_status base_write_status(FILE *fp);
 /* Creates a directory and its parents (mkdir -p). BASE_EIO on failure. */
 base_status base_mkdir_p(const char *path);
 
-/* Resolves a data file: rel (e.g. "networks/resnet18.yaml") is looked up in the current
- * directory, then under $APSIM_DATA, then under APSIM_PREFIX/share/apsim. Writes the first
- * existing path into path_out. BASE_ENOTFOUND (listing where it looked) or BASE_ERANGE (cap
- * too small). */
+/* The data directory next to the running binary (/proc/self/exe): <bindir>/../share/apsim
+ * once installed, the source root for a build/<variant>/ binary; "." when that directory is
+ * the working directory. BASE_ENOTFOUND when neither holds a networks/ folder, BASE_ERANGE. */
+base_status base_data_dir(char *out, size_t cap);
+/* Resolves a data file: rel (e.g. "networks/resnet18.yaml") is looked up under $APSIM_DATA
+ * (when set), then in base_data_dir (the current directory when there is none). Writes the
+ * first existing path into path_out. BASE_ENOTFOUND (listing where it looked) or BASE_ERANGE
+ * (cap too small). */
 base_status base_find_data(const char *rel, char *path_out, size_t cap);
+/* Where base_find_data looks, for messages: "$APSIM_DATA=<dir> or <data dir>" or
+ * "$APSIM_DATA (unset) or <data dir>". Returns buf. */
+const char *base_data_where(char *buf, size_t cap);
 
 /* "Is this a shipped name or a file path?", decided in one place. A value that names an
  * existing file, or is written as a path (holds '/' or ends in ".yaml"), is a path; anything

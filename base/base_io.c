@@ -1,7 +1,9 @@
 /* base_io.c - atomic output files (write to a temporary name, then rename), mkdir -p, and the
  * search for shipped data files. */
+#define _XOPEN_SOURCE 700 /* realpath, to name the data directory next to the binary */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,20 +142,72 @@ static base_status try_path(const char *dir, const char *rel, char *out, size_t 
     return BASE_OK;
 }
 
+/* 1 when dir/networks is a directory: the mark of a data directory. */
+static int is_data_dir(const char *dir)
+{
+    char p[4096];
+    struct stat sb;
+    int n = snprintf(p, sizeof p, "%s/networks", dir);
+    return n > 0 && (size_t)n < sizeof p && stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+base_status base_data_dir(char *out, size_t cap)
+{
+    /* The binary is <bindir>/apsim (data in <bindir>/../share/apsim) or, in the source tree,
+     * build/<variant>/apsim (data in the source root, two levels up). */
+    static const char *const up[] = {"/../share/apsim", "/../.."};
+    char exe[4096], cand[4096 + 32], real[PATH_MAX], cwd[PATH_MAX];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (len > 0) {
+        exe[len] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash)
+            *slash = '\0';
+    }
+    for (size_t i = 0; len > 0 && i < sizeof up / sizeof up[0]; i++) {
+        snprintf(cand, sizeof cand, "%s%s", exe, up[i]);
+        if (!is_data_dir(cand) || !realpath(cand, real))
+            continue;
+        /* The data directory that is the working directory is written as ".", so that
+         * paths in messages stay short when apsim runs in its source tree. */
+        const char *dir = getcwd(cwd, sizeof cwd) && strcmp(cwd, real) == 0 ? "." : real;
+        int n = snprintf(out, cap, "%s", dir);
+        if (n < 0 || (size_t)n >= cap)
+            return BASE_ERROR(BASE_ERANGE, "data directory '%s' is too long", dir);
+        return BASE_OK;
+    }
+    return BASE_ERROR(BASE_ENOTFOUND, "no data directory next to the apsim binary");
+}
+
+const char *base_data_where(char *buf, size_t cap)
+{
+    const char *env = getenv("APSIM_DATA");
+    char dir[4096];
+    if (base_data_dir(dir, sizeof dir) != BASE_OK)
+        snprintf(dir, sizeof dir, "%s", ".");
+    snprintf(buf, cap, "$APSIM_DATA%s%s or %s", env && env[0] ? "=" : " (unset)",
+             env && env[0] ? env : "", dir);
+    return buf;
+}
+
 base_status base_find_data(const char *rel, char *path_out, size_t cap)
 {
     const char *env = getenv("APSIM_DATA");
-    const char *dirs[3] = {NULL, env && env[0] ? env : NULL, APSIM_PREFIX "/share/apsim"};
-    for (int i = 0; i < 3; i++) {
-        if (i == 1 && !dirs[1])
+    char bin_dir[4096];
+    const char *dirs[2] = {env && env[0] ? env : NULL,
+                           base_data_dir(bin_dir, sizeof bin_dir) == BASE_OK ? bin_dir : "."};
+    for (int i = 0; i < 2; i++) {
+        if (!dirs[i])
             continue;
         int found = 0;
-        base_status st = try_path(dirs[i], rel, path_out, cap, &found);
+        base_status st =
+            try_path(strcmp(dirs[i], ".") == 0 ? NULL : dirs[i], rel, path_out, cap, &found);
         if (st != BASE_OK || found)
             return st;
     }
-    return BASE_ERROR(BASE_ENOTFOUND, "cannot find '%s' (looked in ., $APSIM_DATA%s%s, %s)", rel,
-                      dirs[1] ? "=" : "", dirs[1] ? dirs[1] : "", dirs[2]);
+    char where[8192];
+    return BASE_ERROR(BASE_ENOTFOUND, "cannot find '%s' (looked in %s)", rel,
+                      base_data_where(where, sizeof where));
 }
 
 bool base_is_pathlike(const char *s)

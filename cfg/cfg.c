@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <yaml.h>
 
 struct cfg_node {
@@ -382,6 +383,27 @@ base_status cfg_to_str(const cfg_node *n, const char **out)
     if (n->kind != CFG_SCALAR)
         return cfg_error(n, BASE_ETYPE, "expected a scalar, found %s", kind_name(n->kind));
     *out = n->text;
+    return BASE_OK;
+}
+
+base_status cfg_to_path(const cfg_node *n, char *out, size_t cap)
+{
+    const char *s = NULL, *file = n->file ? n->file : "";
+    base_status st = cfg_to_str(n, &s);
+    if (st != BASE_OK)
+        return st;
+    const char *slash = strrchr(file, '/');
+    int dir_len = slash ? (int)(slash - file) : 0;
+    int len = snprintf(out, cap, "%.*s%s%s", dir_len, file, slash ? "/" : "", s);
+    struct stat sb;
+    /* Relative paths (and bare names of files next to the document) are joined to the
+     * document's directory; anything else (a shipped name, an absolute path) stays as is. */
+    int join = slash && s[0] != '/' &&
+               (base_is_pathlike(s) || (len > 0 && (size_t)len < cap && stat(out, &sb) == 0));
+    if (!join)
+        len = snprintf(out, cap, "%s", s);
+    if (len < 0 || (size_t)len >= cap)
+        return cfg_error(n, BASE_ERANGE, "path '%s' is too long", s);
     return BASE_OK;
 }
 

@@ -67,6 +67,10 @@ base_status cfg_to_double(const cfg_node *n, double min, double max, double *out
 base_status cfg_to_bool(const cfg_node *n, int *out);
 /* Borrowed pointer to the scalar text (lives as long as the doc). */
 base_status cfg_to_str(const cfg_node *n, const char **out);
+/* A scalar naming a file, resolved against the directory of the document holding it: a
+ * relative path (base_is_pathlike) or a bare name of a file in that directory is joined to
+ * it; a shipped name or an absolute path is written unchanged. BASE_ETYPE, BASE_ERANGE. */
+base_status cfg_to_path(const cfg_node *n, char *out, size_t cap);
 
 /* Convenience: optional key of a map; *out is left untouched when the key is absent. */
 base_status cfg_get_long(const cfg_node *map, const char *key, long min, long max, long *out);

@@ -2,8 +2,11 @@
  * MPI (par/, docs/PARALLEL.md) every rank runs main: only rank 0 writes normal output
  * (stdout), and the commands that do not share their work among the ranks run on rank 0
  * alone while the others wait for it. */
+#define _XOPEN_SOURCE 700 /* realpath, for the data directory --version prints */
+#include <limits.h>
 #include <locale.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -54,6 +57,15 @@ static int cmd_version(int argc, char **argv)
     }
     printf("apsim %s (%s)\n", APSIM_VERSION, SIM_MODEL_VERSION);
     printf("parallel: %s\n", par_describe());
+    /* Where shipped names are looked up (base_find_data): $APSIM_DATA first, when set. */
+    const char *env = getenv("APSIM_DATA");
+    char dir[4096], real[PATH_MAX];
+    if (base_data_dir(dir, sizeof dir) != BASE_OK)
+        snprintf(dir, sizeof dir, "none found next to the binary");
+    else if (realpath(dir, real))
+        snprintf(dir, sizeof dir, "%s", real);
+    printf("data: %s%s%s\n", env && *env ? env : "", env && *env ? " ($APSIM_DATA), then " : "",
+           dir);
     return 0;
 }
 

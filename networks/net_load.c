@@ -6,10 +6,6 @@
 
 #include "networks/net_impl.h"
 
-#ifndef APSIM_PREFIX
-#define APSIM_PREFIX "/usr/local"
-#endif
-
 static const char *const keys_root[] = {"name", "input", "layers", NULL};
 static const char *const keys_input[] = {"channels", "height", "width", NULL};
 
@@ -300,8 +296,8 @@ base_status net_find_builtin(const char *name, char *path_out, size_t cap)
                           "invalid network name '%s' (use letters, digits, '.', '_' and '-', or "
                           "a path to a .yaml file)",
                           name);
+    char where[8192];
     return BASE_ERROR(BASE_ENOTFOUND,
-                      "unknown network '%s': not a file, and no networks/%s.yaml in ., "
-                      "$APSIM_DATA or %s/share/apsim",
-                      name, name, APSIM_PREFIX);
+                      "unknown network '%s': not a file, and no networks/%s.yaml in %s", name, name,
+                      base_data_where(where, sizeof where));
 }

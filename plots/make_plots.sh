@@ -8,8 +8,24 @@
 # Next to every edp_accuracy plot it also draws energy_breakdown[_<network>] (energy per
 # inference of the AP points by component, achieved and peak TOPS/W) from the same points.csv
 # and series, when that file has the per-component columns (results of older versions do not).
+# It runs from any directory: the .gp scripts are found next to this script (plots/ in the
+# source tree, share/apsim/plots once installed), under $APSIM_DATA/plots, or, for the
+# installed copy <prefix>/bin/apsim-plot, in <prefix>/share/apsim/plots. Usage:
+#   make_plots.sh [RESULTS]     (apsim-plot [RESULTS]; RESULTS defaults to ./results)
 set -eu
 RESULTS=${1:-results}
+case $RESULTS in -h | --help)
+    echo "usage: ${0##*/} [RESULTS]   redraw the plots of every RESULTS/<run>/plots.list"
+    exit 0 ;;
+esac
+here=$(cd "$(dirname "$0")" && pwd)
+GP=
+for d in "$here" "${APSIM_DATA:+$APSIM_DATA/plots}" "$here/../share/apsim/plots"; do
+    if [ -n "$d" ] && [ -f "$d/edp_accuracy.gp" ]; then GP=$(cd "$d" && pwd); break; fi
+done
+[ -n "$GP" ] || { echo "plots: cannot find the gnuplot scripts (looked next to $0)" >&2; exit 2; }
+# The scripts load plots/style.gp: gnuplot's loadpath makes that the one beside them.
+gp() { gnuplot -e "set loadpath '$GP/..'" -c "$@"; }
 found=0
 for list in "$RESULTS"/*/plots.list; do
     [ -e "$list" ] || continue
@@ -18,9 +34,9 @@ for list in "$RESULTS"/*/plots.list; do
         [ -n "$script" ] || continue
         for ext in png svg; do
             if [ -n "$extra" ]; then
-                gnuplot -c "plots/$script.gp" "$dir/$data" "$dir/$stem.$ext" "$series" "$title" "$dir/$extra"
+                gp "$GP/$script.gp" "$dir/$data" "$dir/$stem.$ext" "$series" "$title" "$dir/$extra"
             else
-                gnuplot -c "plots/$script.gp" "$dir/$data" "$dir/$stem.$ext" "$series" "$title"
+                gp "$GP/$script.gp" "$dir/$data" "$dir/$stem.$ext" "$series" "$title"
             fi
         done
         echo "plots: $dir/$stem.png"
@@ -30,7 +46,7 @@ for list in "$RESULTS"/*/plots.list; do
             bstem="energy_breakdown${stem#edp_accuracy}"
             btitle="${title%%:*}: AP energy per inference by component, achieved and peak TOPS/W"
             for ext in png svg; do
-                gnuplot -c plots/energy_breakdown.gp "$dir/$data" "$dir/$bstem.$ext" "$series" "$btitle"
+                gp "$GP/energy_breakdown.gp" "$dir/$data" "$dir/$bstem.$ext" "$series" "$btitle"
             done
             echo "plots: $dir/$bstem.png"
         fi

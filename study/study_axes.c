@@ -72,10 +72,13 @@ base_status study_load_networks(study_experiment *e, const cfg_node *seq)
         const char *name;
         char path[4096];
         net_load_opts opts = {0};
+        char ref[4096];
         st = network_entry(item, &item, &name, &opts);
+        if (st == BASE_OK)
+            st = cfg_to_path(item, ref, sizeof ref);
         if (st != BASE_OK)
             return st;
-        st = net_find_builtin(name, path, sizeof path);
+        st = net_find_builtin(ref, path, sizeof path);
         if (st != BASE_OK)
             return cfg_error_at_node(item, st, NULL);
         st = net_load_with(path, &opts, &e->nets[e->n_nets]);
@@ -105,9 +108,9 @@ base_status study_load_bits(study_experiment *e, const cfg_node *seq)
     size_t *origin = NULL; /* the sequence item each entry came from */
     for (size_t i = 0; st == BASE_OK && i < cfg_node_len(seq); i++) {
         const cfg_node *item = cfg_seq_at(seq, i);
-        const char *spec;
+        char spec[4096];
         size_t before = e->n_bits;
-        st = cfg_to_str(item, &spec);
+        st = cfg_to_path(item, spec, sizeof spec);
         if (st != BASE_OK)
             break;
         if (is_glob(spec)) {
@@ -186,6 +189,9 @@ static base_status load_accuracy_map(study_experiment *e, const cfg_node *map, s
     for (size_t i = 0; st == BASE_OK && i < cfg_node_len(map); i++) {
         const cfg_node *key = cfg_map_key_at(map, i), *val = cfg_map_value_at(map, i);
         const char *k = cfg_node_text(key);
+        char kpath[4096];
+        if (cfg_to_path(key, kpath, sizeof kpath) != BASE_OK)
+            snprintf(kpath, sizeof kpath, "%s", k);
         if (net == NO_NET && cfg_node_kind(val) == CFG_MAP) {
             size_t n = 0;
             while (n < e->n_nets && strcmp(e->nets[n]->name, k) != 0)
@@ -200,7 +206,7 @@ static base_status load_accuracy_map(study_experiment *e, const cfg_node *map, s
         int found = 0;
         st = cfg_to_double(val, 0.0, 100.0, &top1);
         for (size_t b = 0; st == BASE_OK && b < e->n_bits; b++) {
-            if (!study_names_bits(e, b, k))
+            if (!study_names_bits(e, b, k) && !study_names_bits(e, b, kpath))
                 continue;
             found = 1;
             for (size_t n = 0; n < e->n_nets; n++)
@@ -233,10 +239,12 @@ base_status study_load_techs(study_experiment *e, const cfg_node *seq)
     for (size_t i = 0; i < n; i++) {
         const cfg_node *item = cfg_seq_at(seq, i);
         const char *name;
-        char *path = NULL;
+        char *path = NULL, ref[4096];
         st = cfg_to_str(item, &name);
+        if (st == BASE_OK)
+            st = cfg_to_path(item, ref, sizeof ref);
         if (st == BASE_OK) {
-            st = tech_find(name, &path);
+            st = tech_find(ref, &path);
             if (st != BASE_OK)
                 return cfg_error_at_node(item, st, NULL);
             st = tech_load(path, &e->techs[e->n_techs]);
@@ -459,8 +467,10 @@ static const char *listed_name(const study_experiment *e, size_t a)
 static base_status load_chip(study_experiment *e, const cfg_node *item, const char *name)
 {
     sim_arch *chip = &e->chips[e->n_accels];
-    char path[4096];
+    char path[4096], near[4096];
     base_ref ref;
+    if (item && cfg_to_path(item, near, sizeof near) == BASE_OK)
+        name = near;
     if (base_resolve("sim/arch", name, path, sizeof path, &ref) == BASE_OK &&
         sim_arch_load(path, chip) == BASE_OK && chip->kind == SIM_ARCH_MEASURED) {
         study_hash_named(e, name, "sim/arch");

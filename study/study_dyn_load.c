@@ -37,15 +37,16 @@ void study_dyn_free(study_dyn_schedule *s)
     base_free(s);
 }
 
-/* A relative path in a schedule is looked up next to the schedule first, then as given
- * (current directory, shipped names). Writes the chosen text into buf. */
+/* A relative path in a schedule (or a bare name of a file next to it) is taken relative to
+ * the schedule's directory; shipped names and absolute paths stay as given. Writes the
+ * chosen text into buf. */
 static const char *near_schedule(const char *sched_path, const char *spec, char *buf, size_t cap)
 {
     const char *slash = strrchr(sched_path, '/');
     struct stat sb;
-    if (base_is_pathlike(spec) && spec[0] != '/' && slash) {
+    if (spec[0] != '/' && slash) {
         int n = snprintf(buf, cap, "%.*s/%s", (int)(slash - sched_path), sched_path, spec);
-        if (n > 0 && (size_t)n < cap && stat(buf, &sb) == 0)
+        if (n > 0 && (size_t)n < cap && (base_is_pathlike(spec) || stat(buf, &sb) == 0))
             return buf;
     }
     snprintf(buf, cap, "%s", spec);

@@ -51,9 +51,9 @@ static base_status load_published(study_experiment *e, const cfg_node *node)
     static const char *const top_keys[] = {"systems", NULL};
     static const char *const sys_keys[] = {"name",     "source",  "gops_per_w", "gops_per_mm2",
                                            "relative", "node_nm", NULL};
-    const char *path;
+    char path[4096];
     cfg_doc *doc = NULL;
-    base_status st = cfg_to_str(node, &path);
+    base_status st = cfg_to_path(node, path, sizeof path);
     if (st != BASE_OK)
         return st;
     if (!study_file_exists(path))
@@ -171,6 +171,9 @@ static base_status load_layers_for(study_experiment *e, const cfg_node *m, const
         st = cfg_get_str(m, "network", &net);
     if (m && st == BASE_OK)
         st = cfg_get_str(m, "bits", &bits);
+    char bits_path[4096] = ""; /* bits written as a path, relative to the experiment */
+    if (bits && st == BASE_OK)
+        st = cfg_to_path(cfg_map_get(m, "bits"), bits_path, sizeof bits_path);
     if (m && st == BASE_OK)
         st = cfg_get_str(m, "technology", &tech);
     if (m && st == BASE_OK)
@@ -182,7 +185,8 @@ static base_status load_layers_for(study_experiment *e, const cfg_node *m, const
     for (size_t i = 0; st == BASE_OK && i < e->n_points; i++) {
         const study_point *p = &e->points[i];
         if (p->tech == STUDY_NO_TECH || (net && strcmp(net, e->nets[p->net]->name) != 0) ||
-            (bits && !study_names_bits(e, p->net * e->n_bits + p->bits, bits)) ||
+            (bits && !study_names_bits(e, p->net * e->n_bits + p->bits, bits) &&
+             !study_names_bits(e, p->net * e->n_bits + p->bits, bits_path)) ||
             (tech && strcmp(tech, study_tech_name(e, p->tech)) != 0 &&
              strcmp(tech, e->techs[p->tech]->name) != 0) ||
             (!isnan(node) && node != e->techs[p->tech]->node_nm.value) ||
@@ -226,8 +230,8 @@ static base_status load_title(study_experiment *e, const cfg_node *root)
  * own position; a name that resolves to nothing is reported where the experiment gave it. */
 static base_status load_arch(study_experiment *e, const cfg_node *n)
 {
-    const char *arch = SIM_DEFAULT_ARCH;
-    base_status st = n ? cfg_to_str(n, &arch) : BASE_OK;
+    char arch[4096] = SIM_DEFAULT_ARCH;
+    base_status st = n ? cfg_to_path(n, arch, sizeof arch) : BASE_OK;
     if (st == BASE_OK && (st = sim_arch_find(arch, &e->arch)) != BASE_OK && n &&
         !study_file_exists(arch))
         st = cfg_error_at_node(n, st, NULL);

@@ -250,10 +250,9 @@ base_status tech_load_string(const char *name, const char *text, size_t len, tec
 
 /* Resolves a technology name or path to a file with base_resolve: an existing file or a value
  * containing '/' or ending in ".yaml" is a path and must be readable. Otherwise it is a name
- * ([A-Za-z0-9._-]+, e.g. "sram", "reram", "fefet") looked up as tech/<name>.yaml under, in
- * order, the current directory,
- * $APSIM_DATA (when set) and APSIM_PREFIX/share/apsim (the search of base_find_data; the
- * Makefile passes -DAPSIM_PREFIX). *path_out is a new string the caller
+ * ([A-Za-z0-9._-]+, e.g. "sram", "reram", "fefet") looked up as tech/<name>.yaml under
+ * $APSIM_DATA (when set), then in the data directory next to the binary (the search of
+ * base_find_data). *path_out is a new string the caller
  * frees with base_free. BASE_ENOTFOUND (message lists the places searched), BASE_EINVAL
  * (malformed name), BASE_ERANGE (name too long), BASE_ENOMEM. */
 base_status tech_find(const char *name_or_path, char **path_out);

@@ -230,11 +230,9 @@ base_status tech_find(const char *name_or_path, char **path_out)
     if (st == BASE_ERANGE && ref == BASE_REF_NAME)
         return BASE_ERROR(BASE_ERANGE, "technology name '%s' is too long", s);
     if (st == BASE_ENOTFOUND) {
-        const char *data = getenv("APSIM_DATA");
-        return BASE_ERROR(BASE_ENOTFOUND,
-                          "unknown technology '%s': no tech/%s.yaml in the current directory, "
-                          "$APSIM_DATA (%s) or %s/share/apsim",
-                          s, s, data && *data ? data : "unset", APSIM_PREFIX);
+        char where[8192];
+        return BASE_ERROR(BASE_ENOTFOUND, "unknown technology '%s': no tech/%s.yaml in %s", s, s,
+                          base_data_where(where, sizeof where));
     }
     if (st != BASE_OK)
         return st;

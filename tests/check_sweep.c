@@ -109,9 +109,9 @@ static const bad_case BAD[] = {
     {HEAD "bits: [int8]\ntechnologies: [sram, tungsten]\n", BASE_ENOTFOUND,
      ":4:22: error: ", "unknown technology 'tungsten'"},
     {HEAD "bits: [int8, nosuch/cfg.yaml]\ntechnologies: [sram]\n", BASE_ENOTFOUND,
-     ":3:14: error: ", "nosuch/cfg.yaml: bit configuration file: no such file"},
+     ":3:14: error: ", "/nosuch/cfg.yaml: bit configuration file: no such file"},
     {HEAD "bits: [int8, \"nosuch/*.yaml\"]\ntechnologies: [sram]\n", BASE_ENOTFOUND,
-     ":3:14: error: ", "glob 'nosuch/*.yaml' matches no file"},
+     ":3:14: error: ", "/nosuch/*.yaml' matches no file"},
     {"name: t\nnetworks: [resnet19]\nbits: [int8]\ntechnologies: [sram]\n", BASE_ENOTFOUND,
      ":2:12: error: ", "resnet19"},
     {HEAD "bits: [int8]\ntechnologies: [sram]\nbatch: [1, two]\n", BASE_ETYPE,
@@ -141,7 +141,7 @@ static const bad_case BAD[] = {
     {HEAD "bits: [int8]\n", BASE_EKEY, ":1:1: error: ", "missing key 'technologies'"},
     {HEAD "bits: [int8]\ntechnologies: sram\n", BASE_ETYPE, ":4:15: error: ", "technologies"},
     {HEAD "bits: [int8]\ntechnologies: [sram]\npublished: nosuch.yaml\n", BASE_ENOTFOUND,
-     ":5:12: error: ", "published table 'nosuch.yaml' does not exist"},
+     ":5:12: error: ", "/nosuch.yaml' does not exist"},
     {HEAD "bits: [int8]\ntechnologies: [sram]\nvdd_v: [{from: 0.9, to: 0.6, step: 0.1}]\n",
      BASE_ERANGE, ":5:9: error: ", "vdd_v range: 'to' is below 'from'"},
     {HEAD "bits: [int8]\ntechnologies: [sram]\nvdd_v: [{from: 0.6, to: 0.9, step: 0}]\n",
@@ -299,22 +299,68 @@ END_TEST
 
 START_TEST(test_experiment_glob_expands_sorted)
 {
-    const char *path = write_file(
-        "glob.yaml", HEAD "bits: [int8, \"networks/hawq_v3/resnet18_latency_*.yaml\", int4]\n"
-                          "technologies: [sram, reram]\nvdd_v: [nominal, 0.55, "
-                          "{from: 0.8, to: 1.0, step: 0.1}]\naccelerators: [ap, sparq]\n");
+    /* The pattern is absolute here: a relative one would be taken next to the experiment. */
+    char cwd[1024], text[2048], want[1200];
+    ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
+    snprintf(text, sizeof text,
+             HEAD "bits: [int8, \"%s/networks/hawq_v3/resnet18_latency_*.yaml\", int4]\n"
+                  "technologies: [sram, reram]\nvdd_v: [nominal, 0.55, "
+                  "{from: 0.8, to: 1.0, step: 0.1}]\naccelerators: [ap, sparq]\n",
+             cwd);
+    const char *path = write_file("glob.yaml", text);
     study_experiment *e = NULL;
     ck_assert_int_eq(study_experiment_load(path, &e), BASE_OK);
     ck_assert_uint_eq(study_experiment_n_bits(e), 5);
     ck_assert_str_eq(study_experiment_bits(e, 0), "int8");
-    ck_assert_str_eq(study_experiment_bits(e, 1), "networks/hawq_v3/resnet18_latency_0.25.yaml");
-    ck_assert_str_eq(study_experiment_bits(e, 2), "networks/hawq_v3/resnet18_latency_0.5.yaml");
-    ck_assert_str_eq(study_experiment_bits(e, 3), "networks/hawq_v3/resnet18_latency_0.75.yaml");
+    static const char *const lat[] = {"0.25", "0.5", "0.75"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(want, sizeof want, "%s/networks/hawq_v3/resnet18_latency_%s.yaml", cwd, lat[i]);
+        ck_assert_str_eq(study_experiment_bits(e, i + 1), want);
+    }
     ck_assert_str_eq(study_experiment_bits(e, 4), "int4");
     ck_assert_ptr_null(study_experiment_bits(e, 5));
     /* sram: 0.55, 0.8, 0.9, 1.0; reram (0.6-1.0): 0.8, 0.9, 1.0; sparq once per config. */
     ck_assert_uint_eq(study_experiment_n_points(e), 5 * (4 + 3 + 1));
     study_experiment_free(e);
+}
+END_TEST
+
+/* Paths inside an experiment are relative to its directory, whatever the working directory:
+ * a bit configuration in a subfolder, a glob, and a bare file name next to the experiment;
+ * shipped names (resnet18, sram, int8) still come from the data directory. */
+START_TEST(test_experiment_paths_next_to_it)
+{
+    char sub[512], text[4096], want[600];
+    snprintf(sub, sizeof sub, "%s/cfgs", scratch());
+    mkdir(sub, 0700);
+    char *scheme = slurp("networks/hawq_v3/resnet18_uniform4.yaml");
+    write_file("cfgs/mine_4.yaml", scheme);
+    write_file("mine_8.yaml", scheme);
+    base_free(scheme);
+    snprintf(text, sizeof text,
+             HEAD "bits: [cfgs/mine_4.yaml, \"cfgs/*_4.yaml\", mine_8.yaml]\n"
+                  "technologies: [sram]\n");
+    const char *path = write_file("near.yaml", text);
+    study_experiment *e = NULL;
+    ck_assert_int_eq(study_experiment_load(path, &e), BASE_EINVAL); /* listed twice, via glob */
+    ck_assert_msg(strstr(base_last_error(), "near.yaml:3:") != NULL, "%s", base_last_error());
+    /* accuracy keys and layers_for's bits written as paths are relative to it too. */
+    path = write_file("near.yaml", HEAD "bits: [\"cfgs/*_4.yaml\", mine_8.yaml]\n"
+                                        "technologies: [sram]\naccuracy: {cfgs/mine_4.yaml: 50}\n"
+                                        "layers_for: {bits: cfgs/mine_4.yaml}\n");
+    ck_assert_msg(study_experiment_load(path, &e) == BASE_OK, "%s", base_last_error());
+    snprintf(want, sizeof want, "%s/cfgs/mine_4.yaml", scratch());
+    ck_assert_str_eq(study_experiment_bits(e, 0), want);
+    snprintf(want, sizeof want, "%s/mine_8.yaml", scratch());
+    ck_assert_str_eq(study_experiment_bits(e, 1), want);
+    study_experiment_free(e);
+    /* A missing file is reported at the experiment's line and column, under its resolved name. */
+    path = write_file("near.yaml", HEAD "bits: [int8]\ntechnologies: [sram]\n"
+                                        "published: ../gone/pub.yaml\n");
+    ck_assert_int_eq(study_experiment_load(path, &e), BASE_ENOTFOUND);
+    snprintf(want, sizeof want, "%s/near.yaml:5:12: error: published table '%s/../gone/pub.yaml'",
+             scratch(), scratch());
+    ck_assert_msg(strncmp(base_last_error(), want, strlen(want)) == 0, "%s", base_last_error());
 }
 END_TEST
 
@@ -1152,6 +1198,7 @@ Suite *sweep_suite(void)
     tcase_add_test(tc, test_experiment_load_missing_file);
     tcase_add_test(tc, test_experiment_load_out_of_memory);
     tcase_add_test(tc, test_experiment_glob_expands_sorted);
+    tcase_add_test(tc, test_experiment_paths_next_to_it);
     tcase_add_test(tc, test_experiment_input_shapes);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);

@@ -999,9 +999,8 @@ START_TEST(test_find_unknown_technology)
     unsetenv("APSIM_DATA");
     char *p = NULL;
     ck_assert_int_eq(tech_find("sramm", &p), BASE_ENOTFOUND);
-    ck_assert_str_eq(base_last_error(),
-                     "error: unknown technology 'sramm': no tech/sramm.yaml in "
-                     "the current directory, $APSIM_DATA (unset) or " APSIM_PREFIX "/share/apsim");
+    ck_assert_str_eq(base_last_error(), "error: unknown technology 'sramm': no tech/sramm.yaml in "
+                                        "$APSIM_DATA (unset) or .");
     tech_params *t = NULL;
     ck_assert_int_eq(tech_open("sramm", &t), BASE_ENOTFOUND);
     ck_assert_ptr_null(t);

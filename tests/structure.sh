@@ -61,6 +61,13 @@ for m in $MODULES; do
 done
 [ "$fail" -eq "$n_before" ] && ok
 
+# The example programs use the installed AP library only (docs/LIBRARY.md): ap_core and base.
+for f in docs/examples/*.c; do
+    [ -e "$f" ] || continue
+    other=$(sed -n 's/^#include "\([a-z_]*\)\/.*"/\1/p' "$f" | grep -Evx 'ap_core|base')
+    if [ -z "$other" ]; then ok; else bad "$f includes $(echo $other)/: examples may include only ap_core and base"; fi
+done
+
 # Every non-test C file belongs to a module folder.
 for f in $(ls -d */ | tr -d /); do
     case " $MODULES tests build docs experiments reference plots results " in

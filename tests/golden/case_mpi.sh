@@ -87,7 +87,7 @@ elif ! command -v mpirun >/dev/null 2>&1; then
 else
     [ "$(id -u)" -eq 0 ] && MPIRUN="$MPIRUN --allow-run-as-root"
     expect_exit 0 "mpi: --version on 2 ranks" $MPIRUN -n 2 "$APSIM" --version
-    if grep -Eq '^parallel: MPI \(.+\), 2 ranks$' "$tmp/out" && [ "$(wc -l <"$tmp/out")" -eq 2 ]; then ok
+    if grep -Eq '^parallel: MPI \(.+\), 2 ranks$' "$tmp/out" && [ "$(wc -l <"$tmp/out")" -eq 3 ]; then ok
     else bad "mpi: --version on 2 ranks: one rank prints, saying 2 ranks"; cat "$tmp/out"; fi
     mpi_sweep_same tests/golden/golden_small.yaml golden_small
     mpi_sweep_same experiments/efficiency.yaml efficiency
