@@ -35,13 +35,13 @@ static const struct command {
 
 static int cmd_help(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
+    if (argc > 0)
+        return cli_help(argc, argv);
     printf("usage: apsim <command> [options]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         printf("  %-10s %s\n", commands[i].name, commands[i].summary);
-    printf("\nRun 'apsim <command> --help' for a command's options; 'apsim --version' for the "
-           "version.\n");
+    printf("\nRun 'apsim help <command>' or 'apsim <command> --help' for a command's options;\n"
+           "'apsim --version' for the version; 'apsim help --man' prints the man page.\n");
     return 0;
 }
 

@@ -19,9 +19,10 @@
 
 typedef struct fm_opts {
     const char *data_dir, *weights, *net_arg, *bits_arg, *out_dir, *tech_arg, *shape_arg, *dump,
-        *model;
-    double epochs, n_train, n_ap, n_test; /* n_ap -1: --ap all */
-    int rivals;                           /* sweep: also each rival's own accuracy and cost */
+        *model, *quiet;
+    const char *epochs_arg, *train_arg, *ap_arg, *test_arg; /* the numbers as given */
+    double epochs, n_train, n_ap, n_test;                   /* n_ap -1: --ap all */
+    int rivals; /* sweep: also each rival's own accuracy and cost */
 } fm_opts;
 
 typedef struct fm_ctx {
@@ -41,32 +42,130 @@ static double now_s(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* The usage text on fp; returns the exit status that goes with it (0 on stdout after --help,
- * 2 on stderr after a usage error). */
-static int usage_to(FILE *fp)
+#define FM_OPT(n, v, h, f)                                                                         \
+    {                                                                                              \
+        n, 0, v, h, offsetof(fm_opts, f)                                                           \
+    }
+#define FM_DATA                                                                                    \
+    FM_OPT("data", "DIR", "the Fashion-MNIST IDX files (default " FM_DATA_DIR ")", data_dir)
+#define FM_NET   FM_OPT("net", "N", "built-in network or YAML file (default fmnist_cnn)", net_arg)
+#define FM_SHAPE FM_OPT("input-shape", "NxCxHxW", "load --net at this input shape", shape_arg)
+#define FM_QUIET                                                                                   \
+    {                                                                                              \
+        "quiet", 'q', NULL, "print nothing on success", offsetof(fm_opts, quiet)                   \
+    }
+#define FM_WEIGHTS_OPT                                                                             \
+    FM_OPT("weights", "FILE", "the float weights (default " FM_WEIGHTS "; trained when absent)",   \
+           weights)
+#define FM_AP                                                                                      \
+    FM_OPT("ap", "N|all",                                                                          \
+           "run N (default 20) of the test images on the AP too, N <= --test;\n"                   \
+           "all: every test image",                                                                \
+           ap_arg)
+#define FM_TEST FM_OPT("test", "N", "the first N test images (default all)", test_arg)
+#define FM_TECH FM_OPT("tech", "T", "the AP's technology (default " SIM_DEFAULT_TECH ")", tech_arg)
+
+static const cli_opt train_opts[] = {
+    FM_OPT("epochs", "N", "training epochs (default 3)", epochs_arg),
+    FM_OPT("train", "N", "the first N training images (default all)", train_arg),
+    {"out", 'o', "DIR", "write DIR/weights.bin (default: " FM_WEIGHTS ")",
+     offsetof(fm_opts, out_dir)},
+    FM_DATA,
+    FM_NET,
+    FM_SHAPE,
+    FM_QUIET,
+};
+static const cli_opt eval_opts[] = {
+    FM_OPT("bits", "SPEC",
+           "int8, w4a8, ... or one wXaY per conv/fc layer: w8a8,w4a4,w8a8\n"
+           "(required)",
+           bits_arg),
+    FM_WEIGHTS_OPT,
+    FM_AP,
+    FM_TEST,
+    FM_TECH,
+    FM_DATA,
+    FM_NET,
+    FM_SHAPE,
+    FM_OPT("dump", "FILE", "labels, reference and AP logits, binary (docs/FMNIST.md)", dump),
+    FM_OPT("model", "FILE.onnx", "the integer model of `apsim export` instead of --weights", model),
+    FM_QUIET,
+};
+static const cli_opt sweep_opts[] = {
+    {"out", 'o', "DIR", "the output directory (default results/fmnist)",
+     offsetof(fm_opts, out_dir)},
+    FM_WEIGHTS_OPT,
+    FM_AP,
+    FM_TEST,
+    FM_TECH,
+    FM_DATA,
+    FM_NET,
+    FM_SHAPE,
+    FM_QUIET,
+};
+
+#define FM_MPI "Under mpirun the ranks share the images (docs/PARALLEL.md).\n"
+const cli_cmd cli_cmd_fmnist_train = {
+    "fmnist train",
+    "",
+    0,
+    0,
+    "train the Fashion-MNIST CNN in C (float)",
+    FM_MPI,
+    train_opts,
+    sizeof train_opts / sizeof train_opts[0],
+    NULL,
+};
+const cli_cmd cli_cmd_fmnist_eval = {
+    "fmnist eval",
+    "",
+    0,
+    0,
+    "measured accuracy of one quantized configuration, checked bit for bit on the AP",
+    FM_MPI,
+    eval_opts,
+    sizeof eval_opts / sizeof eval_opts[0],
+    NULL,
+};
+const cli_cmd cli_cmd_fmnist_sweep = {
+    "fmnist sweep",
+    "",
+    0,
+    0,
+    "accuracy and EDP of the quantized configurations: configs, cascade and points CSVs",
+    FM_MPI,
+    sweep_opts,
+    sizeof sweep_opts / sizeof sweep_opts[0],
+    NULL,
+};
+
+static void fmnist_more_help(FILE *fp)
 {
-    fprintf(
-        fp,
-        "usage: apsim fmnist train [--epochs N] [--train N] [--out FILE] [--data DIR] [--net N]\n"
-        "       apsim fmnist eval --bits <spec|file> [--weights FILE] [--ap N|all] [--test N]\n"
-        "                         [--tech T] [--data DIR] [--net N] [--dump FILE]\n"
-        "                         [--model FILE.onnx]\n"
-        "       apsim fmnist sweep [--out DIR] [--weights FILE] [--ap N|all] [--test N]\n"
-        "                          [--tech T] [--data DIR] [--net N]\n"
-        "  <spec>: int8, w4a8, ... or one wXaY per conv/fc layer: w8a8,w4a4,w8a8\n"
-        "  --test N: the first N test images (default all); --ap N (default 20) of them\n"
-        "  are also run on the AP, so N >= --ap; --ap all: every test image\n"
-        "  Under mpirun the ranks share the images (docs/PARALLEL.md)\n"
-        "  --net N: built-in network or YAML file (default fmnist_cnn)\n"
-        "  --input-shape NxCxHxW: load --net at this input shape (docs/ONNX.md)\n"
-        "  --dump FILE: labels, reference and AP logits, binary (docs/FMNIST.md)\n"
-        "  --model FILE.onnx: the integer model of `apsim export` instead of --weights\n");
-    return fp == stdout ? 0 : 2;
+    fprintf(fp, "\n");
+    cli_opt_help(&cli_cmd_fmnist_train, fp);
+    fprintf(fp, "\n");
+    cli_opt_help(&cli_cmd_fmnist_eval, fp);
+    fprintf(fp, "\n");
+    cli_opt_help(&cli_cmd_fmnist_sweep, fp);
 }
+
+const cli_cmd cli_cmd_fmnist = {
+    "fmnist",
+    "train|eval|sweep",
+    1,
+    1,
+    "Fashion-MNIST CNN: train, quantize, measured accuracy and EDP (docs/FMNIST.md)",
+    "subcommands: train, eval, sweep; 'apsim fmnist SUB --help' for one.\n",
+    NULL,
+    0,
+    fmnist_more_help,
+};
 
 static int usage(void)
 {
-    return usage_to(stderr);
+    fprintf(stderr,
+            "usage: apsim fmnist train|eval|sweep [options] (options: 'apsim fmnist --help')\n");
+    return 2;
 }
 
 /* A per-layer spec ("w8a8,w4a4,w8a8"): only w, a, digits and commas, no empty element.
@@ -431,43 +530,39 @@ static base_status measure(fm_ctx *c, const char *spec, size_t n_test, size_t n_
     return st;
 }
 
-static int parse_opts(int argc, char **argv, fm_opts *o)
+/* A whole number option given as text into *out (unchanged when not given). */
+static int whole(const cli_cmd *cmd, const char *name, const char *text, double min, double max,
+                 double *out)
 {
-    static const char *const names[] = {"--data", "--weights",     "--net",  "--bits",  "--out",
-                                        "--tech", "--input-shape", "--dump", "--model", NULL};
-    const char **slots[] = {&o->data_dir, &o->weights,   &o->net_arg, &o->bits_arg, &o->out_dir,
-                            &o->tech_arg, &o->shape_arg, &o->dump,    &o->model};
-    static const char *const nums[] = {"--epochs", "--train", "--ap", "--test", NULL};
-    double *nslots[] = {&o->epochs, &o->n_train, &o->n_ap, &o->n_test};
-    static const double lim[] = {64, 1e8, 10000, 10000};
-    for (int i = 0; i < argc; i++) {
-        int hit = 0;
-        if (strcmp(argv[i], "--ap") == 0 && i + 1 < argc && strcmp(argv[i + 1], "all") == 0) {
-            o->n_ap = -1;
-            i++;
-            continue;
-        }
-        for (size_t k = 0; names[k] && !hit; k++)
-            if (strcmp(argv[i], names[k]) == 0 && i + 1 < argc) {
-                *slots[k] = argv[++i];
-                hit = 1;
-            }
-        for (size_t k = 0; nums[k] && !hit; k++)
-            if (strcmp(argv[i], nums[k]) == 0 && i + 1 < argc) {
-                if (cli_parse_double(nums[k], argv[++i], k == 0 ? 1 : 0, lim[k], nslots[k]) !=
-                        BASE_OK ||
-                    *nslots[k] != floor(*nslots[k])) {
-                    fprintf(stderr, "apsim fmnist: error: %s: expected a whole number\n", nums[k]);
-                    return 0;
-                }
-                hit = 1;
-            }
-        if (!hit) {
-            fprintf(stderr, "apsim fmnist: error: unexpected argument '%s'\n", argv[i]);
-            return 0;
-        }
+    if (!text)
+        return 1;
+    if (cli_parse_double(name, text, min, max, out) != BASE_OK || *out != floor(*out)) {
+        fprintf(stderr, "apsim %s: error: %s: expected a whole number in %g..%g, found '%s'\n",
+                cmd->name, name, min, max, text);
+        return 0;
     }
     return 1;
+}
+
+/* Returns -1 to go on, else the exit status. */
+static int parse_opts(const cli_cmd *cmd, int argc, char **argv, fm_opts *o)
+{
+    const char *pos[1];
+    size_t n_pos;
+    int rc = cli_opt_parse(cmd, argc, argv, o, pos, &n_pos);
+    if (rc < 0)
+        rc = cli_opt_out_dir(cmd, o->out_dir);
+    if (rc >= 0)
+        return rc;
+    if (o->ap_arg && strcmp(o->ap_arg, "all") == 0)
+        o->n_ap = -1;
+    else if (!whole(cmd, "--ap", o->ap_arg, 0, 10000, &o->n_ap))
+        return 2;
+    if (!whole(cmd, "--epochs", o->epochs_arg, 1, 64, &o->epochs) ||
+        !whole(cmd, "--train", o->train_arg, 0, 1e8, &o->n_train) ||
+        !whole(cmd, "--test", o->test_arg, 0, 10000, &o->n_test))
+        return 2;
+    return -1;
 }
 
 /* Checks that need no data: --ap within --test, a per-layer --bits spec well formed. */
@@ -506,9 +601,14 @@ static int check_n_ap(const fm_ctx *c, size_t n_test)
 
 static int cmd_train(fm_ctx *c)
 {
+    char weights[4200];
+    if (c->o.out_dir)
+        snprintf(weights, sizeof weights, "%s/weights.bin", c->o.out_dir);
+    else
+        snprintf(weights, sizeof weights, "%s", c->o.weights);
     base_status st = par_agree(load_inputs(c));
     if (st == BASE_OK)
-        st = get_weights(c, c->o.out_dir ? c->o.out_dir : c->o.weights, 1, 1);
+        st = get_weights(c, weights, 1, 1);
     double loss = 0, acc = 0;
     if (st == BASE_OK)
         st = fmnist_fmodel_evaluate(c->fm, c->test, c->test->n_images, &loss, &acc);
@@ -580,8 +680,6 @@ static base_status write_dump(FILE *fp, const void *ctx)
 
 static int cmd_eval(fm_ctx *c)
 {
-    if (!c->o.bits_arg)
-        return usage();
     fm_point pt;
     memset(&pt, 0, sizeof pt);
     base_status st = setup(c, 1);
@@ -791,10 +889,23 @@ static int cmd_sweep(fm_ctx *c)
 
 int cli_fmnist(int argc, char **argv)
 {
-    if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0))
-        return usage_to(stdout);
-    if (argc < 1)
+    static const cli_cmd *const subs[] = {&cli_cmd_fmnist_train, &cli_cmd_fmnist_eval,
+                                          &cli_cmd_fmnist_sweep};
+    if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
+        cli_opt_help(&cli_cmd_fmnist, stdout);
+        return 0;
+    }
+    size_t k = 0;
+    while (argc >= 1 && k < 3 && strcmp(argv[0], subs[k]->name + strlen("fmnist ")) != 0)
+        k++;
+    if (argc < 1) {
+        fprintf(stderr, "apsim fmnist: error: missing the subcommand (train, eval or sweep)\n");
         return usage();
+    }
+    if (k == 3) {
+        fprintf(stderr, "apsim fmnist: error: unknown subcommand '%s'\n", argv[0]);
+        return usage();
+    }
     fm_ctx c;
     memset(&c, 0, sizeof c);
     c.o.data_dir = FM_DATA_DIR;
@@ -803,23 +914,27 @@ int cli_fmnist(int argc, char **argv)
     c.o.tech_arg = SIM_DEFAULT_TECH;
     c.o.epochs = 3;
     c.o.n_ap = 20;
-    c.o.rivals = 1;
-    if (!parse_opts(argc - 1, argv + 1, &c.o) || !check_opts(&c.o))
-        return usage();
-    if (c.o.model && strcmp(argv[0], "eval") != 0) {
-        fprintf(stderr, "apsim fmnist: error: --model is an option of eval only\n");
+    int rc = parse_opts(subs[k], argc - 1, argv + 1, &c.o);
+    if (rc >= 0)
+        return rc;
+    if (!check_opts(&c.o))
+        return 2;
+    if (k == 1 && !c.o.bits_arg) {
+        fprintf(stderr, "apsim fmnist eval: error: --bits is required\n");
         return 2;
     }
+    /* --quiet: rank 0's normal output goes where the other ranks' goes. */
+    if (c.o.quiet && !freopen("/dev/null", "w", stdout)) {
+        fprintf(stderr, "apsim fmnist: error: cannot silence the standard output\n");
+        return 1;
+    }
     c.o.rivals = !c.o.model; /* the rivals quantize the float weights themselves */
-    int rc;
-    if (strcmp(argv[0], "train") == 0)
+    if (k == 0)
         rc = cmd_train(&c);
-    else if (strcmp(argv[0], "eval") == 0)
+    else if (k == 1)
         rc = cmd_eval(&c);
-    else if (strcmp(argv[0], "sweep") == 0)
-        rc = cmd_sweep(&c);
     else
-        rc = usage();
+        rc = cmd_sweep(&c);
     fini(&c);
     return rc;
 }
