@@ -5,7 +5,7 @@
 expect_exit 0 "export --help" "$APSIM" export --help
 if grep -q "usage: apsim export" "$tmp/out"; then ok; else bad "export --help: usage on stdout"; fi
 expect_exit 2 "export without -o" "$APSIM" export --bits int8
-if grep -q "\-o FILE is required" "$tmp/err"; then ok; else bad "export without -o: message"; cat "$tmp/err"; fi
+if grep -q "error: -o/--out FILE.onnx is required" "$tmp/err"; then ok; else bad "export without -o: message"; cat "$tmp/err"; fi
 expect_exit 2 "export over 8 bits" "$APSIM" export --bits int12 -o "$tmp/x.onnx"
 if grep -q "at most 8 bits" "$tmp/err"; then ok; else bad "export over 8 bits: message"; cat "$tmp/err"; fi
 expect_exit 2 "export of a residual network" "$APSIM" export --net resnet18 -o "$tmp/x.onnx"
