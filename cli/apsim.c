@@ -35,7 +35,7 @@ static const struct command {
 
 static int cmd_help(int argc, char **argv)
 {
-    if (argc > 0)
+    if (argc > 0 && strcmp(argv[0], "--help") != 0 && strcmp(argv[0], "-h") != 0)
         return cli_help(argc, argv);
     printf("usage: apsim <command> [options]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
@@ -47,7 +47,10 @@ static int cmd_help(int argc, char **argv)
 
 static int cmd_version(int argc, char **argv)
 {
-    (void)argv;
+    if (argc == 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
+        printf("usage: apsim version\nthe version, and whether this is an MPI build\n");
+        return 0;
+    }
     if (argc > 0) {
         fprintf(stderr, "apsim version: error: no arguments expected\n");
         return 2;

@@ -3,6 +3,7 @@
  * written as a QOperator ONNX model any ONNX runtime runs (exec/exec_export.c,
  * networks/net_onnx_write.c; docs/ONNX.md, "Export"). Under MPI every rank quantizes (the
  * calibration is collective, docs/PARALLEL.md) and rank 0 writes the file. */
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -101,10 +102,12 @@ static base_status quantize_and_write(const ex_opts *o, const net_network *net,
     st = par_agree(st); /* the quantization is collective */
     if (st == BASE_OK)
         st = fmnist_quantize(fm, bits, train, FMNIST_N_CALIB, &qm);
-    char tmp[64] = "";
+    char tmp[4200] = "";
     if (st == BASE_OK && par_rank() == 0 && cli_out_is_stdout(o->out)) {
         /* The writer goes through a file; "-" copies it to stdout. */
-        snprintf(tmp, sizeof tmp, "/tmp/apsim-export-%ld.onnx", (long)getpid());
+        const char *tmpdir = getenv("TMPDIR");
+        snprintf(tmp, sizeof tmp, "%s/apsim-export-%ld.onnx", tmpdir && *tmpdir ? tmpdir : "/tmp",
+                 (long)getpid());
         st = exec_qmodel_export_onnx(qm, tmp);
         if (st == BASE_OK)
             st = copy_to_stdout(tmp);

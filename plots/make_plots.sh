@@ -1,6 +1,6 @@
 #!/bin/sh
 # make_plots.sh - redraws every plot from existing results, without re-running simulations.
-# Each results/<run>/plots.list (written by 'apsim sweep', 'apsim dynamic --out' and 'apsim
+# Each results/<run>/plots.list (written by 'apsim sweep', 'apsim dynamic' (default results/<schedule name>) and 'apsim
 # fmnist') holds one plot per line:
 #   <script>|<data file>|<output stem>|<title>|<series, space-separated>[|<extra data file>]
 # and each line is drawn as PNG and SVG with

@@ -51,6 +51,8 @@ done
 expect_exit 0 "cli: help sweep" "$APSIM" help sweep
 if grep -q -- "-o, --out DIR" "$tmp/out"; then ok; else bad "cli: help sweep: --out"; fi
 expect_exit 2 "cli: help of an unknown command" "$APSIM" help frobnicate
+expect_exit 0 "cli: version --help" "$APSIM" version --help
+expect_exit 0 "cli: help --help" "$APSIM" help --help
 expect_exit 0 "cli: help --options run" "$APSIM" help --options run
 if grep -qx -- "--bits SPEC" "$tmp/out" && grep -qx -- "-o DIR" "$tmp/out"; then ok; else
     bad "cli: help --options run"; cat "$tmp/out"; fi

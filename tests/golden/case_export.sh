@@ -33,6 +33,10 @@ export_tiny() {
     expect_exit 0 "export: train tiny" "$APSIM" fmnist train --net tests/golden/fmnist_tiny.yaml \
         --epochs 1 --train 2000 --out "$tmp/ex_tiny"
     expect_exit 0 "export tiny" "$APSIM" export $tiny -o "$tmp/tiny.onnx"
+    expect_exit 0 "export tiny -o -" "$APSIM" export $tiny -o -
+    if cmp -s "$tmp/out" "$tmp/tiny.onnx"; then ok; else bad "export -o -: not the same model"; fi
+    expect_exit 0 "fmnist eval -q" "$APSIM" fmnist eval $tiny --bits int8 --test 10 --ap 2 -q
+    if [ ! -s "$tmp/out" ]; then ok; else bad "fmnist eval -q: printed"; head -3 "$tmp/out"; fi
     expect_exit 0 "export tiny: import" "$APSIM" net "$tmp/tiny.onnx" --bits onnx --out "$tmp/tiny.csv" --quiet
     if grep -q "^conv1,conv,input,1,28,28,4,28,28,3,3,1,1,1,.*,8,8,8," "$tmp/tiny.csv" &&
         grep -q "^fc,fc,flatten,196,1,1,10,.*,8,8,32," "$tmp/tiny.csv"; then ok; else
