@@ -20,7 +20,7 @@ static const struct command {
     const char *summary;
     int sharded;
 } commands[] = {
-    {"help", cmd_help, "list the subcommands", 0},
+    {"help", cmd_help, "the commands; help CMD: its options; help --man: the man page", 0},
     {"version", cmd_version, "the version, and whether this is an MPI build", 1},
     {"net", cli_net, "per-layer shapes, MACs, parameters, bits, BOPS and model size", 0},
     {"run", cli_run, "latency, energy, EDP of a network on the AP system, per layer and total", 0},

@@ -1,7 +1,6 @@
 /* cli_fmnist_opts.c - the options of `apsim fmnist train|eval|sweep`: one table per
  * subcommand (their --help, man page sections and completion words) and the checks that need
  * no data, run before anything is loaded. */
-#include <math.h>
 #include <string.h>
 
 #include "cli/cli_fmnist.h"
@@ -156,11 +155,12 @@ static int whole(const cli_cmd *cmd, const char *name, const char *text, double 
 {
     if (!text)
         return 1;
-    if (cli_parse_double(name, text, min, max, out) != BASE_OK || *out != floor(*out)) {
-        fprintf(stderr, "apsim %s: error: %s: expected a whole number in %g..%g, found '%s'\n",
-                cmd->name, name, min, max, text);
+    unsigned long v = 0;
+    if (cli_parse_ulong(name, text, (unsigned long)min, (unsigned long)max, &v) != BASE_OK) {
+        fprintf(stderr, "apsim %s: %s\n", cmd->name, base_last_error());
         return 0;
     }
+    *out = (double)v;
     return 1;
 }
 

@@ -116,6 +116,8 @@ int cli_opt_parse(const cli_cmd *cmd, int argc, char **argv, void *dst, const ch
     unsigned char seen[64] = {0};
     int options_done = 0;
     *n_pos = 0;
+    if (cmd->n_opts > sizeof seen)
+        return usage_error(cmd, "%zu options in its table, at most %zu", cmd->n_opts, sizeof seen);
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (!options_done && strcmp(a, "--") == 0) {
