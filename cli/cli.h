@@ -148,19 +148,19 @@ int cli_point_parse(cli_point *p, const cli_cmd *cmd, int argc, char **argv);
 base_status cli_point_load(cli_point *p);
 void cli_point_fini(cli_point *p);
 
-/* apsim net <network> [--bits <spec|file>] [--input-shape NxCxHxW] [--csv <out.csv>] [--quiet] */
+/* apsim net <network> [--bits <spec|file>] [--input-shape NxCxHxW] [-o <out.csv>|-] [-q] */
 int cli_net(int argc, char **argv);
 
 /* apsim run <network> [--bits] [--tech] [--node] [--vdd] [--arch] [--batch] [--out DIR]
  * [--quiet] */
 int cli_run(int argc, char **argv);
 
-/* apsim dynamic <schedule.yaml> [--out DIR] [--quiet] */
+/* apsim dynamic <schedule.yaml> [-o DIR] [-q] (DIR default: results/<schedule name>) */
 int cli_dynamic(int argc, char **argv);
-/* apsim sweep <experiment.yaml> [--results DIR] [--quiet] */
+/* apsim sweep <experiment.yaml> [-o DIR] [-q] (DIR default: results/<experiment name>) */
 int cli_sweep(int argc, char **argv);
 
-/* apsim compare <network> [--bits] [--tech] [--node] [--vdd] [--arch] [--batch] [--csv FILE] */
+/* apsim compare <network> [--bits] [--tech] [--node] [--vdd] [--arch] [--batch] [-o FILE] */
 int cli_compare(int argc, char **argv);
 /* apsim conformance: ONNX integer node tests on the AP (cli_conformance.c). */
 int cli_conformance(int argc, char **argv);

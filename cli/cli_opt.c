@@ -177,9 +177,10 @@ void cli_opt_help(const cli_cmd *cmd, FILE *fp)
     fprintf(fp, "\noptions:\n");
     for (size_t k = 0; k < cmd->n_opts; k++) {
         option_label(&cmd->opts[k], label, sizeof label);
-        fprintf(fp, "  %-24s ", label);
         if (strlen(label) > 24)
-            fprintf(fp, "\n  %-24s ", "");
+            fprintf(fp, "  %s\n  %-24s ", label, "");
+        else
+            fprintf(fp, "  %-24s ", label);
         indented(fp, cmd->opts[k].help, 27);
     }
     fprintf(fp, "  %-24s this help\n", "-h, --help");
