@@ -264,7 +264,7 @@ format-check:
 DATA_FILES = $(shell find networks tech sim/arch accel experiments reference plots -type f \
                  \( -name '*.yaml' -o -name '*.gp' -o -name '*.sh' \) | sort)
 DATA_DIRS = $(sort $(patsubst %/,%,$(dir $(DATA_FILES))))
-VERSION := $(shell sed -n 's/^\#define CLI_VERSION "\(.*\)"/\1/p' cli/cli.h)
+VERSION := $(shell sed -n 's/^\#define APSIM_VERSION "\(.*\)"/\1/p' base/base.h)
 REL := build/release
 DEST := $(DESTDIR)$(PREFIX)
 # Folders install may create; uninstall removes those left empty, deepest first.
@@ -310,11 +310,33 @@ uninstall:
 install-check:
 	sh tests/install_check.sh
 
+# man: the apsim(1) man page, printed by the binary from its option tables (apsim help --man).
+$(BUILD)/apsim.1: $(APSIM)
+	LC_ALL=C $(APSIM) help --man >$@.tmp && mv $@.tmp $@
+man: $(BUILD)/apsim.1
+
+# install-man, install-completion: the man page and the bash completion (cli/apsim.bash), part
+# of install; uninstall-man, uninstall-completion remove them (part of uninstall).
+MAN_DEST = $(DESTDIR)$(PREFIX)/share/man/man1/apsim.1
+COMPLETION_DEST = $(DESTDIR)$(PREFIX)/share/bash-completion/completions/apsim
+install-man:
+	$(MAKE) VARIANT=release $(REL)/apsim.1
+	install -D -m 644 $(REL)/apsim.1 $(MAN_DEST)
+install-completion:
+	install -D -m 644 cli/apsim.bash $(COMPLETION_DEST)
+uninstall-man:
+	rm -f $(MAN_DEST)
+uninstall-completion:
+	rm -f $(COMPLETION_DEST)
+install: install-man install-completion
+uninstall: uninstall-man uninstall-completion
+
 # clean: remove every build variant and the apsim link (results/ is kept).
 clean:
 	rm -rf build apsim
 
 .PHONY: all apsim calibrate check structure san valgrind bench bench-mpi run fmnist plots lint format format-check \
-        install uninstall install-check clean conformance model ort-check ort-diff
+        install uninstall install-check clean conformance model ort-check ort-diff man install-man \
+        install-completion uninstall-man uninstall-completion
 
 -include $(ALL_OBJ:.o=.d)

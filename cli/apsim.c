@@ -23,7 +23,7 @@ static const struct command {
     const char *summary;
     int sharded;
 } commands[] = {
-    {"help", cmd_help, "list the subcommands", 0},
+    {"help", cmd_help, "the commands; help CMD: its options; help --man: the man page", 0},
     {"version", cmd_version, "the version, and whether this is an MPI build", 1},
     {"net", cli_net, "per-layer shapes, MACs, parameters, bits, BOPS and model size", 0},
     {"run", cli_run, "latency, energy, EDP of a network on the AP system, per layer and total", 0},
@@ -38,19 +38,22 @@ static const struct command {
 
 static int cmd_help(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
+    if (argc > 0 && strcmp(argv[0], "--help") != 0 && strcmp(argv[0], "-h") != 0)
+        return cli_help(argc, argv);
     printf("usage: apsim <command> [options]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         printf("  %-10s %s\n", commands[i].name, commands[i].summary);
-    printf("\nRun 'apsim <command> --help' for a command's options; 'apsim --version' for the "
-           "version.\n");
+    printf("\nRun 'apsim help <command>' or 'apsim <command> --help' for a command's options;\n"
+           "'apsim --version' for the version; 'apsim help --man' prints the man page.\n");
     return 0;
 }
 
 static int cmd_version(int argc, char **argv)
 {
-    (void)argv;
+    if (argc == 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
+        printf("usage: apsim version\nthe version, and whether this is an MPI build\n");
+        return 0;
+    }
     if (argc > 0) {
         fprintf(stderr, "apsim version: error: no arguments expected\n");
         return 2;

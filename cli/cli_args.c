@@ -1,7 +1,9 @@
-/* cli_args.c - command-line numbers, the network a command names (with --input-shape) and the
+/* cli_args.c - command-line numbers, the single output file of a command (-o FILE, - for
+ * stdout), the network a command names (with --input-shape) and the
  * exit status of a failed command. */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli/cli.h"
 
@@ -67,4 +69,19 @@ int cli_exit_code(base_status status)
     default:
         return 1;
     }
+}
+
+int cli_out_is_stdout(const char *path)
+{
+    return path && strcmp(path, "-") == 0;
+}
+
+base_status cli_write_file(const char *path, base_writer_fn fn, const void *ctx)
+{
+    if (!cli_out_is_stdout(path))
+        return base_write_atomic(path, fn, ctx);
+    base_status st = fn(stdout, ctx);
+    if (st == BASE_OK && fflush(stdout) != 0)
+        st = BASE_ERROR(BASE_EIO, "standard output: write error");
+    return st;
 }

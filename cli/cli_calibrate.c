@@ -7,57 +7,65 @@
 
 #include "cli/cli.h"
 
-static void usage(FILE *fp)
+typedef struct calib_opts {
+    const char *model, *out, *check, *quiet;
+} calib_opts;
+
+static void more_help(FILE *fp)
 {
-    fprintf(fp, "usage: apsim calibrate [--model NAME] [--out DIR] [--check]\n"
-                "  --model    one rival model (");
+    fprintf(fp, "Rival models:");
     for (size_t i = 0; i < acc_model_count(); i++)
-        fprintf(fp, "%s%s", i ? ", " : "", acc_model_name(acc_model_at(i)));
-    fprintf(fp,
-            "); default: all of them\n"
-            "  --out      directory of the calibrated files, each written as DIR/<model>.yaml\n"
-            "             (default: accel/calibrated beside the shipped parameter files)\n"
-            "  --check    write nothing: refit and compare with the calibrated files; exit 1\n"
-            "             when a fitted value differs by more than %g (relative)\n",
+        fprintf(fp, "%s%s", i ? ", " : " ", acc_model_name(acc_model_at(i)));
+    fprintf(fp, ". --check fails when a value differs by more than %g (relative).\n",
             ACC_CALIB_REL_TOL);
 }
 
-typedef struct calib_opts {
-    const char *model, *out;
-    int check;
-} calib_opts;
+static const cli_opt calib_opts_table[] = {
+    {"model", 0, "NAME", "one rival model (default: all of them)", offsetof(calib_opts, model)},
+    {"out", 'o', "DIR",
+     "directory of the calibrated files, each written as DIR/<model>.yaml\n"
+     "(default: accel/calibrated beside the shipped parameter files)",
+     offsetof(calib_opts, out)},
+    {"check", 0, NULL,
+     "write nothing: refit and compare with the calibrated files; exit 1\n"
+     "when a fitted value differs",
+     offsetof(calib_opts, check)},
+    {"quiet", 'q', NULL, "print nothing on success", offsetof(calib_opts, quiet)},
+};
+
+const cli_cmd cli_cmd_calibrate = {
+    "calibrate",
+    "",
+    0,
+    0,
+    "refit the rival models to their papers' headline ratios",
+    NULL,
+    calib_opts_table,
+    sizeof calib_opts_table / sizeof calib_opts_table[0],
+    more_help,
+};
 
 /* Returns -1 to go on, else the exit status (0 after --help, 2 after a usage error). */
 static int parse(calib_opts *o, int argc, char **argv)
 {
+    const char *pos[1];
+    size_t n_pos;
     memset(o, 0, sizeof *o);
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            usage(stdout);
-            return 0;
-        } else if (strcmp(a, "--model") == 0 && i + 1 < argc) {
-            o->model = argv[++i];
-        } else if (strcmp(a, "--out") == 0 && i + 1 < argc) {
-            o->out = argv[++i];
-        } else if (strcmp(a, "--check") == 0) {
-            o->check = 1;
-        } else {
-            fprintf(stderr, "apsim calibrate: error: unexpected argument '%s'\n", a);
-            usage(stderr);
-            return 2;
-        }
-    }
-    return -1;
+    int rc = cli_opt_parse(&cli_cmd_calibrate, argc, argv, o, pos, &n_pos);
+    return rc < 0 ? cli_opt_out_dir(&cli_cmd_calibrate, o->out) : rc;
 }
 
 /* Prints how the file at path compares with the fresh fit p; *differs set when it does. */
-static base_status check_one(const acc_params *p, const char *path, int *differs)
+static base_status check_one(const acc_params *p, const char *path, int o_quiet, int *differs)
 {
     acc_calib_diff d;
     base_status st = acc_calib_compare(p, path, &d);
     if (st != BASE_OK)
         return st;
+    if (o_quiet && d.same) {
+        *differs |= !d.same;
+        return BASE_OK;
+    }
     if (!d.param)
         printf("%s: no free parameters, nothing to compare\n", path);
     else if (d.unfitted)
@@ -83,8 +91,8 @@ static base_status calibrate_one(const acc_model *m, const calib_opts *o, int *d
     if (st == BASE_OK)
         st = acc_calib_path(p, o->out, path, sizeof path);
     if (st == BASE_OK && o->check)
-        st = check_one(p, path, differs);
-    else if (st == BASE_OK && (st = acc_calib_write(m, p, fit, path)) == BASE_OK)
+        st = check_one(p, path, o->quiet != NULL, differs);
+    else if (st == BASE_OK && (st = acc_calib_write(m, p, fit, path)) == BASE_OK && !o->quiet)
         printf("%s: residual %.3g after %zu iterations -> %s\n", acc_model_name(m),
                acc_fit_residual(fit), acc_fit_n_iter(fit), path);
     acc_fit_free(fit);

@@ -13,26 +13,27 @@
 /* The AP (network and conv/fc scope) and every rival model accel/ registers (at most 8). */
 enum { MAX_RIVALS = 8, MAX_ROWS = 2 + MAX_RIVALS };
 
-static void usage(FILE *fp)
-{
-    fprintf(fp,
-            "usage: apsim compare <network> [--bits SPEC] [--tech NAME] [--node NM] [--vdd V]\n"
-            "                     [--arch NAME] [--batch N] [--input-shape NxCxHxW] [--csv FILE]\n"
-            "                     [--native] [--quiet]\n"
-            "  <network>  alexnet, vgg16, resnet18, resnet50, mobilenet_v2, a network YAML file\n"
-            "             or an ONNX model\n"
-            "  --input-shape  NxCxHxW or CxHxW: the input shape to load the network at\n"
-            "  --bits     int8 (default), int4, wXaY, a HAWQ-V3 scheme or a bit-config file\n"
-            "  --tech     the AP's technology: " SIM_DEFAULT_TECH
-            " (default), reram, fefet or a file\n"
-            "  --node     the AP's CMOS node: moves its technology and architecture (7..180)\n"
-            "  --vdd      the AP's logic supply in volts (default: the technology's nominal)\n"
-            "  --arch     " SIM_DEFAULT_ARCH " (default) or an architecture YAML file\n"
-            "  --batch    images per batch (default: the architecture's)\n"
-            "  --csv      write the table as CSV (atomically)\n"
-            "  --native   keep each rival's figures on its own platform (node, supply, FPGA)\n"
-            "             instead of moving them to the AP technology's node and supply\n");
-}
+static const cli_opt compare_opts[] = {
+    CLI_POINT_OPTS,
+    {"out", 'o', "FILE", "also write the table as CSV to FILE (atomically); '-': stdout",
+     offsetof(cli_point, out_arg)},
+    {"native", 0, NULL,
+     "keep each rival's figures on its own platform (node, supply, FPGA)\n"
+     "instead of moving them to the AP technology's node and supply",
+     offsetof(cli_point, native)},
+};
+
+const cli_cmd cli_cmd_compare = {
+    "compare",
+    "<network>",
+    1,
+    1,
+    "the AP and the rival accelerators on one network and bit config",
+    CLI_NETWORK_HELP,
+    compare_opts,
+    sizeof compare_opts / sizeof compare_opts[0],
+    NULL,
+};
 
 typedef struct cmp_row {
     const char *accel, *scope, *path;
@@ -223,31 +224,14 @@ static base_status rival_rows(cmp_table *t, unsigned batch)
 int cli_compare(int argc, char **argv)
 {
     cli_point pt;
-    const char *csv_arg = NULL;
-    int quiet = 0, native = 0, n = 0;
-    /* --native is compare's own flag: taken out before the shared point options are read
-     * (an option's value equal to "--native" stays a value). */
-    char **rest = base_calloc((size_t)argc + 1, sizeof *rest);
-    if (!rest) {
-        fprintf(stderr, "apsim compare: out of memory\n");
-        return 1;
-    }
-    for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--native") == 0) {
-            native = 1;
-            continue;
-        }
-        rest[n++] = argv[i];
-        if (argv[i][0] == '-' && strcmp(argv[i], "--quiet") != 0 && i + 1 < argc &&
-            strcmp(argv[i], "--help") != 0 && strcmp(argv[i], "-h") != 0)
-            rest[n++] = argv[++i];
-    }
     cli_point_init(&pt);
-    int early = cli_point_parse(&pt, "compare", "--csv", &csv_arg, &quiet, usage, n, rest);
-    if (early >= 0) {
-        base_free(rest);
+    int early = cli_point_parse(&pt, &cli_cmd_compare, argc, argv);
+    if (early >= 0)
         return early;
-    }
+    const char *csv_arg = pt.out_arg;
+    int native = pt.native != NULL;
+    /* The CSV on stdout stands for the table there. */
+    int quiet = pt.quiet != NULL || cli_out_is_stdout(csv_arg);
     char label[16];
     sim_result *res = NULL;
     cmp_table t;
@@ -274,7 +258,7 @@ int cli_compare(int argc, char **argv)
         st = rival_rows(&t, pt.arch.batch);
     }
     if (st == BASE_OK && csv_arg)
-        st = base_write_atomic(csv_arg, write_csv, &t);
+        st = cli_write_file(csv_arg, write_csv, &t);
     int rc = 0;
     if (st != BASE_OK) {
         fprintf(stderr, "apsim compare: %s\n", base_last_error());
@@ -284,6 +268,5 @@ int cli_compare(int argc, char **argv)
     }
     sim_result_free(res);
     cli_point_fini(&pt);
-    base_free(rest);
     return rc;
 }

@@ -10,22 +10,27 @@
 
 #define DEFAULT_NODE_DIR "/usr/share/libonnx-testdata/data/node"
 
+const cli_cmd cli_cmd_conformance = {
+    "conformance",
+    "[<node test dir>]",
+    0,
+    1,
+    "ONNX integer node tests run functionally on the AP",
+    "<node test dir>: ONNX's node tests (default: " DEFAULT_NODE_DIR ")\n",
+    NULL,
+    0,
+    NULL,
+};
+
 int cli_conformance(int argc, char **argv)
 {
-    const char *dir = DEFAULT_NODE_DIR;
-    for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            printf("usage: apsim conformance [<onnx node test dir>]\n"
-                   "  default dir: " DEFAULT_NODE_DIR "\n");
-            return 0;
-        }
-        if (i == 0 && argv[i][0] != '-') {
-            dir = argv[i];
-        } else {
-            fprintf(stderr, "apsim conformance: error: unexpected argument '%s'\n", argv[i]);
-            return 2;
-        }
-    }
+    const char *dir = DEFAULT_NODE_DIR, *pos[1];
+    size_t n_pos;
+    int early = cli_opt_parse(&cli_cmd_conformance, argc, argv, NULL, pos, &n_pos);
+    if (early >= 0)
+        return early;
+    if (n_pos)
+        dir = pos[0];
     exec_conf_counts c;
     base_status st = exec_onnx_conformance(dir, stdout, &c);
     if (st != BASE_OK) {

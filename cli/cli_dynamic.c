@@ -1,25 +1,41 @@
 /* cli_dynamic.c - `apsim dynamic`: evaluates a run-time precision schedule (per request,
  * cascade or per-layer; experiments/dynamic/ files) on the bit-fluid AP, the AP fixed at the
  * maximum precision and the rival accelerators, prints the totals and writes requests.csv,
- * summary.csv/.json, family.csv, static.csv and plots.list with --out. Model: DYNAMIC.md. */
+ * summary.csv/.json, family.csv, static.csv and plots.list into -o DIR (default results/<schedule
+ * name>). Model: DYNAMIC.md. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
 
-static void usage(FILE *fp)
-{
-    fprintf(fp,
-            "usage: apsim dynamic <schedule.yaml> [--input-shape NxCxHxW] [--out DIR] [--quiet]\n"
-            "  <schedule.yaml>  a run-time precision schedule (docs/DYNAMIC.md), e.g.\n"
-            "                   experiments/dynamic/resnet18_cascade.yaml\n"
-            "  --input-shape    load the schedule's network at this input shape (in place\n"
-            "                   of its input_shape:)\n"
-            "  --out            directory for requests.csv, summary.csv, summary.json,\n"
-            "                   family.csv, static.csv and plots.list\n"
-            "  --quiet          print nothing on success\n");
-}
+typedef struct dyn_opts {
+    const char *input_shape, *out, *quiet;
+} dyn_opts;
+
+static const cli_opt dyn_opts_table[] = {
+    {"input-shape", 0, "NxCxHxW",
+     "load the schedule's network at this input shape (in place of its\ninput_shape:)",
+     offsetof(dyn_opts, input_shape)},
+    {"out", 'o', "DIR",
+     "the output directory (default: results/<schedule name>) for requests.csv,\n"
+     "summary.csv, summary.json, family.csv, static.csv and plots.list",
+     offsetof(dyn_opts, out)},
+    {"quiet", 'q', NULL, "print nothing on success", offsetof(dyn_opts, quiet)},
+};
+
+const cli_cmd cli_cmd_dynamic = {
+    "dynamic",
+    "<schedule.yaml>",
+    1,
+    1,
+    "run-time precision schedules: bit-fluid AP vs fixed and rivals",
+    "<schedule.yaml>: a run-time precision schedule (docs/DYNAMIC.md), e.g.\n"
+    "experiments/dynamic/resnet18_cascade.yaml\n",
+    dyn_opts_table,
+    sizeof dyn_opts_table / sizeof dyn_opts_table[0],
+    NULL,
+};
 
 static void print_result(const study_dyn_result *r)
 {
@@ -60,31 +76,17 @@ static void print_result(const study_dyn_result *r)
 
 int cli_dynamic(int argc, char **argv)
 {
-    const char *sched_arg = NULL, *out_arg = NULL, *shape_arg = NULL;
-    int quiet = 0;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            usage(stdout);
-            return 0;
-        } else if (strcmp(a, "--out") == 0 && i + 1 < argc) {
-            out_arg = argv[++i];
-        } else if (strcmp(a, "--input-shape") == 0 && i + 1 < argc) {
-            shape_arg = argv[++i];
-        } else if (strcmp(a, "--quiet") == 0) {
-            quiet = 1;
-        } else if (a[0] == '-' || sched_arg) {
-            fprintf(stderr, "apsim dynamic: error: unexpected argument '%s'\n", a);
-            usage(stderr);
-            return 2;
-        } else {
-            sched_arg = a;
-        }
-    }
-    if (!sched_arg) {
-        usage(stderr);
-        return 2;
-    }
+    dyn_opts o = {0};
+    const char *pos[1];
+    size_t n_pos;
+    int early = cli_opt_parse(&cli_cmd_dynamic, argc, argv, &o, pos, &n_pos);
+    if (early < 0)
+        early = cli_opt_out_dir(&cli_cmd_dynamic, o.out);
+    if (early >= 0)
+        return early;
+    const char *sched_arg = pos[0], *shape_arg = o.input_shape;
+    int quiet = o.quiet != NULL;
+    char out_dir[4200];
     study_dyn_schedule *s = NULL;
     study_dyn_result *r = NULL;
     net_input_shape shape = {0};
@@ -95,8 +97,13 @@ int cli_dynamic(int argc, char **argv)
         st = study_dyn_load_shape(sched_arg, &shape, &s);
     if (st == BASE_OK)
         st = study_dyn_eval(s, &r);
-    if (st == BASE_OK && out_arg)
-        st = study_dyn_write_outputs(r, out_arg);
+    if (st == BASE_OK) {
+        if (o.out)
+            snprintf(out_dir, sizeof out_dir, "%s", o.out);
+        else
+            snprintf(out_dir, sizeof out_dir, "results/%s", s->name);
+        st = study_dyn_write_outputs(r, out_dir);
+    }
     int rc = 0;
     if (st != BASE_OK) {
         fprintf(stderr, "apsim dynamic: %s\n", base_last_error());

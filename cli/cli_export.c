@@ -3,7 +3,9 @@
  * written as a QOperator ONNX model any ONNX runtime runs (exec/exec_export.c,
  * networks/net_onnx_write.c; docs/ONNX.md, "Export"). Under MPI every rank quantizes (the
  * calibration is collective, docs/PARALLEL.md) and rank 0 writes the file. */
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "par/par.h"
@@ -12,43 +14,63 @@
 #define EX_WEIGHTS  "results/fmnist/weights.bin"
 
 typedef struct ex_opts {
-    const char *net_arg, *bits_arg, *weights, *data_dir, *out;
+    const char *net_arg, *bits_arg, *weights, *data_dir, *out, *quiet;
 } ex_opts;
 
-static int usage_to(FILE *fp)
-{
-    fprintf(fp, "usage: apsim export -o FILE.onnx [--bits SPEC] [--net N] [--weights FILE]\n"
-                "                    [--data DIR]\n"
-                "  writes the quantized network as a QOperator ONNX model (docs/ONNX.md)\n"
-                "  --bits: a uniform spec or bit file, widths up to 8 bits (default int8)\n"
-                "  --net: built-in network or YAML file (default fmnist_cnn)\n"
-                "  --weights: float weights of `apsim fmnist train` (default " EX_WEIGHTS ")\n"
-                "  --data: the Fashion-MNIST IDX files; the first 1,000 training images\n"
-                "  calibrate the activations, as in `apsim fmnist eval`\n");
-    return fp == stdout ? 0 : 2;
-}
+static const cli_opt ex_opts_table[] = {
+    {"out", 'o', "FILE.onnx", "the ONNX model to write (required); '-': standard output",
+     offsetof(ex_opts, out)},
+    {"bits", 0, "SPEC", "a uniform spec or bit file, widths up to 8 bits (default int8)",
+     offsetof(ex_opts, bits_arg)},
+    {"net", 0, "N", "built-in network or YAML file (default fmnist_cnn)",
+     offsetof(ex_opts, net_arg)},
+    {"weights", 0, "FILE", "float weights of `apsim fmnist train` (default " EX_WEIGHTS ")",
+     offsetof(ex_opts, weights)},
+    {"data", 0, "DIR",
+     "the Fashion-MNIST IDX files; the first 1,000 training images\n"
+     "calibrate the activations, as in `apsim fmnist eval`",
+     offsetof(ex_opts, data_dir)},
+    {"quiet", 'q', NULL, "print nothing on success", offsetof(ex_opts, quiet)},
+};
+
+const cli_cmd cli_cmd_export = {
+    "export",
+    "",
+    0,
+    0,
+    "write a quantized network as a QOperator ONNX model (docs/ONNX.md)",
+    NULL,
+    ex_opts_table,
+    sizeof ex_opts_table / sizeof ex_opts_table[0],
+    NULL,
+};
 
 static int parse(int argc, char **argv, ex_opts *o)
 {
-    static const char *const names[] = {"-o", "--bits", "--net", "--weights", "--data", NULL};
-    const char **slots[] = {&o->out, &o->bits_arg, &o->net_arg, &o->weights, &o->data_dir};
-    for (int i = 0; i < argc; i++) {
-        int hit = 0;
-        for (size_t k = 0; names[k] && !hit; k++)
-            if (strcmp(argv[i], names[k]) == 0 && i + 1 < argc) {
-                *slots[k] = argv[++i];
-                hit = 1;
-            }
-        if (!hit) {
-            fprintf(stderr, "apsim export: error: unexpected argument '%s'\n", argv[i]);
-            return 0;
-        }
+    const char *pos[1];
+    size_t n_pos;
+    int rc = cli_opt_parse(&cli_cmd_export, argc, argv, o, pos, &n_pos);
+    if (rc < 0 && !o->out) {
+        fprintf(stderr, "apsim export: error: -o/--out FILE.onnx is required\n");
+        return 2;
     }
-    if (!o->out) {
-        fprintf(stderr, "apsim export: error: -o FILE is required\n");
-        return 0;
-    }
-    return 1;
+    return rc;
+}
+
+/* Copies the file at path to stdout ("-o -"). */
+static base_status copy_to_stdout(const char *path)
+{
+    FILE *in = fopen(path, "rb");
+    char buf[65536];
+    size_t n;
+    if (!in)
+        return BASE_ERROR(BASE_EIO, "%s: cannot read back the export", path);
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        if (fwrite(buf, 1, n, stdout) != n)
+            break;
+    int bad = ferror(in) || ferror(stdout) || fflush(stdout) != 0;
+    fclose(in);
+    return bad ? BASE_ERROR(BASE_EIO, "standard output: write error") : BASE_OK;
 }
 
 /* What needs no weights or data: the network, the bits, and whether they export. */
@@ -80,8 +102,19 @@ static base_status quantize_and_write(const ex_opts *o, const net_network *net,
     st = par_agree(st); /* the quantization is collective */
     if (st == BASE_OK)
         st = fmnist_quantize(fm, bits, train, FMNIST_N_CALIB, &qm);
-    if (st == BASE_OK && par_rank() == 0)
+    char tmp[4200] = "";
+    if (st == BASE_OK && par_rank() == 0 && cli_out_is_stdout(o->out)) {
+        /* The writer goes through a file; "-" copies it to stdout. */
+        const char *tmpdir = getenv("TMPDIR");
+        snprintf(tmp, sizeof tmp, "%s/apsim-export-%ld.onnx", tmpdir && *tmpdir ? tmpdir : "/tmp",
+                 (long)getpid());
+        st = exec_qmodel_export_onnx(qm, tmp);
+        if (st == BASE_OK)
+            st = copy_to_stdout(tmp);
+        remove(tmp);
+    } else if (st == BASE_OK && par_rank() == 0) {
         st = exec_qmodel_export_onnx(qm, o->out);
+    }
     st = par_agree(st);
     exec_qmodel_free(qm);
     fmnist_dataset_free(train);
@@ -91,11 +124,10 @@ static base_status quantize_and_write(const ex_opts *o, const net_network *net,
 
 int cli_export(int argc, char **argv)
 {
-    if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0))
-        return usage_to(stdout);
-    ex_opts o = {"fmnist_cnn", "int8", EX_WEIGHTS, EX_DATA_DIR, NULL};
-    if (!parse(argc, argv, &o))
-        return usage_to(stderr);
+    ex_opts o = {"fmnist_cnn", "int8", EX_WEIGHTS, EX_DATA_DIR, NULL, NULL};
+    int early = parse(argc, argv, &o);
+    if (early >= 0)
+        return early;
     char path[4096];
     net_network *net = NULL;
     net_bitcfg *bits = NULL;
@@ -108,7 +140,7 @@ int cli_export(int argc, char **argv)
         st = check_exportable(net, bits);
     if (st == BASE_OK)
         st = quantize_and_write(&o, net, bits);
-    if (st == BASE_OK)
+    if (st == BASE_OK && !o.quiet && !cli_out_is_stdout(o.out))
         printf("wrote %s: %s at %s, %zu layers (QOperator ONNX, opset 13)\n", o.out, net->name,
                bits->name, net->n_layers);
     else if (par_rank() == 0)

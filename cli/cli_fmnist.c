@@ -15,16 +15,7 @@
 #include "par/par.h"
 #include "tech/tech.h"
 
-#define FM_DATA_DIR "/usr/share/datasets/fashion-mnist"
-#define FM_WEIGHTS  "results/fmnist/weights.bin"
-#define FM_N_CALIB  FMNIST_N_CALIB
-
-typedef struct fm_opts {
-    const char *data_dir, *weights, *net_arg, *bits_arg, *out_dir, *tech_arg, *shape_arg, *dump,
-        *model;
-    double epochs, n_train, n_ap, n_test; /* n_ap -1: --ap all */
-    int rivals;                           /* sweep: also each rival's own accuracy and cost */
-} fm_opts;
+#include "cli/cli_fmnist.h"
 
 typedef struct fm_ctx {
     fm_opts o;
@@ -41,52 +32,6 @@ static double now_s(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-/* The usage text on fp; returns the exit status that goes with it (0 on stdout after --help,
- * 2 on stderr after a usage error). */
-static int usage_to(FILE *fp)
-{
-    fprintf(
-        fp,
-        "usage: apsim fmnist train [--epochs N] [--train N] [--out FILE] [--data DIR] [--net N]\n"
-        "       apsim fmnist eval --bits <spec|file> [--weights FILE] [--ap N|all] [--test N]\n"
-        "                         [--tech T] [--data DIR] [--net N] [--dump FILE]\n"
-        "                         [--model FILE.onnx]\n"
-        "       apsim fmnist sweep [--out DIR] [--weights FILE] [--ap N|all] [--test N]\n"
-        "                          [--tech T] [--data DIR] [--net N]\n"
-        "  <spec>: int8, w4a8, ... or one wXaY per conv/fc layer: w8a8,w4a4,w8a8\n"
-        "  --test N: the first N test images (default all); --ap N (default 20) of them\n"
-        "  are also run on the AP, so N >= --ap; --ap all: every test image\n"
-        "  Under mpirun the ranks share the images (docs/PARALLEL.md)\n"
-        "  --net N: built-in network or YAML file (default fmnist_cnn)\n"
-        "  --input-shape NxCxHxW: load --net at this input shape (docs/ONNX.md)\n"
-        "  --dump FILE: labels, reference and AP logits, binary (docs/FMNIST.md)\n"
-        "  --model FILE.onnx: the integer model of `apsim export` instead of --weights\n");
-    return fp == stdout ? 0 : 2;
-}
-
-static int usage(void)
-{
-    return usage_to(stderr);
-}
-
-/* A per-layer spec ("w8a8,w4a4,w8a8"): only w, a, digits and commas, no empty element.
- * Returns 1 when it is well formed, else writes why into why. */
-static int bits_list_ok(const char *spec, char *why, size_t cap)
-{
-    size_t n = strlen(spec);
-    for (size_t i = 0; i < n; i++)
-        if (!strchr("wa0123456789,", spec[i])) {
-            snprintf(why, cap, "character '%c' is not allowed (use w, a, digits and commas)",
-                     spec[i]);
-            return 0;
-        }
-    if (n == 0 || spec[0] == ',' || spec[n - 1] == ',' || strstr(spec, ",,")) {
-        snprintf(why, cap, "empty element");
-        return 0;
-    }
-    return 1;
 }
 
 static base_status load_set(const char *dir, const char *prefix, fmnist_dataset **out)
@@ -203,7 +148,7 @@ static base_status resolve_bits(const net_network *net, const char *spec, net_bi
     if (!strchr(spec, ','))
         return net_bitcfg_resolve(spec, net, out);
     char text[4096], why[96];
-    if (!bits_list_ok(spec, why, sizeof why))
+    if (!cli_fmnist_bits_list_ok(spec, why, sizeof why))
         return BASE_ERROR(BASE_EINVAL, "--bits '%s': %s", spec, why);
     size_t len = (size_t)snprintf(text, sizeof text, "name: \"%s\"\nlayers:\n", spec);
     const char *p = spec;
@@ -440,63 +385,6 @@ static base_status measure(fm_ctx *c, const char *spec, size_t n_test, size_t n_
     return st;
 }
 
-static int parse_opts(int argc, char **argv, fm_opts *o)
-{
-    static const char *const names[] = {"--data", "--weights",     "--net",  "--bits",  "--out",
-                                        "--tech", "--input-shape", "--dump", "--model", NULL};
-    const char **slots[] = {&o->data_dir, &o->weights,   &o->net_arg, &o->bits_arg, &o->out_dir,
-                            &o->tech_arg, &o->shape_arg, &o->dump,    &o->model};
-    static const char *const nums[] = {"--epochs", "--train", "--ap", "--test", NULL};
-    double *nslots[] = {&o->epochs, &o->n_train, &o->n_ap, &o->n_test};
-    static const double lim[] = {64, 1e8, 10000, 10000};
-    for (int i = 0; i < argc; i++) {
-        int hit = 0;
-        if (strcmp(argv[i], "--ap") == 0 && i + 1 < argc && strcmp(argv[i + 1], "all") == 0) {
-            o->n_ap = -1;
-            i++;
-            continue;
-        }
-        for (size_t k = 0; names[k] && !hit; k++)
-            if (strcmp(argv[i], names[k]) == 0 && i + 1 < argc) {
-                *slots[k] = argv[++i];
-                hit = 1;
-            }
-        for (size_t k = 0; nums[k] && !hit; k++)
-            if (strcmp(argv[i], nums[k]) == 0 && i + 1 < argc) {
-                if (cli_parse_double(nums[k], argv[++i], k == 0 ? 1 : 0, lim[k], nslots[k]) !=
-                        BASE_OK ||
-                    *nslots[k] != floor(*nslots[k])) {
-                    fprintf(stderr, "apsim fmnist: error: %s: expected a whole number\n", nums[k]);
-                    return 0;
-                }
-                hit = 1;
-            }
-        if (!hit) {
-            fprintf(stderr, "apsim fmnist: error: unexpected argument '%s'\n", argv[i]);
-            return 0;
-        }
-    }
-    return 1;
-}
-
-/* Checks that need no data: --ap within --test, a per-layer --bits spec well formed. */
-static int check_opts(const fm_opts *o)
-{
-    char why[96];
-    if (o->n_test > 0 && o->n_ap > o->n_test) {
-        fprintf(stderr,
-                "apsim fmnist: error: --ap %.0f exceeds --test %.0f: the AP images are "
-                "checked against the first --test reference results\n",
-                o->n_ap, o->n_test);
-        return 0;
-    }
-    if (o->bits_arg && strchr(o->bits_arg, ',') && !bits_list_ok(o->bits_arg, why, sizeof why)) {
-        fprintf(stderr, "apsim fmnist: error: --bits '%s': %s\n", o->bits_arg, why);
-        return 0;
-    }
-    return 1;
-}
-
 /* The AP images: --ap N, or every test image with --ap all. */
 static size_t ap_count(const fm_ctx *c, size_t n_test)
 {
@@ -515,9 +403,14 @@ static int check_n_ap(const fm_ctx *c, size_t n_test)
 
 static int cmd_train(fm_ctx *c)
 {
+    char weights[4200];
+    if (c->o.out_dir)
+        snprintf(weights, sizeof weights, "%s/weights.bin", c->o.out_dir);
+    else
+        snprintf(weights, sizeof weights, "%s", c->o.weights);
     base_status st = par_agree(load_inputs(c));
     if (st == BASE_OK)
-        st = get_weights(c, c->o.out_dir ? c->o.out_dir : c->o.weights, 1, 1);
+        st = get_weights(c, weights, 1, 1);
     double loss = 0, acc = 0;
     if (st == BASE_OK)
         st = fmnist_fmodel_evaluate(c->fm, c->test, c->test->n_images, &loss, &acc);
@@ -589,8 +482,6 @@ static base_status write_dump(FILE *fp, const void *ctx)
 
 static int cmd_eval(fm_ctx *c)
 {
-    if (!c->o.bits_arg)
-        return usage();
     fm_point pt;
     memset(&pt, 0, sizeof pt);
     base_status st = setup(c, 1);
@@ -826,38 +717,26 @@ static int cmd_sweep(fm_ctx *c)
     }
     return 0;
 }
-
 int cli_fmnist(int argc, char **argv)
 {
-    if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0))
-        return usage_to(stdout);
-    if (argc < 1)
-        return usage();
     fm_ctx c;
+    size_t sub = 0;
     memset(&c, 0, sizeof c);
-    c.o.data_dir = FM_DATA_DIR;
-    c.o.weights = FM_WEIGHTS;
-    c.o.net_arg = "fmnist_cnn";
-    c.o.tech_arg = SIM_DEFAULT_TECH;
-    c.o.epochs = 3;
-    c.o.n_ap = 20;
-    c.o.rivals = 1;
-    if (!parse_opts(argc - 1, argv + 1, &c.o) || !check_opts(&c.o))
-        return usage();
-    if (c.o.model && strcmp(argv[0], "eval") != 0) {
-        fprintf(stderr, "apsim fmnist: error: --model is an option of eval only\n");
-        return 2;
+    int rc = cli_fmnist_parse(argc, argv, &c.o, &sub);
+    if (rc >= 0)
+        return rc;
+    /* --quiet: rank 0's normal output goes where the other ranks' goes. */
+    if (c.o.quiet && !freopen("/dev/null", "w", stdout)) {
+        fprintf(stderr, "apsim fmnist: error: cannot silence the standard output\n");
+        return 1;
     }
     c.o.rivals = !c.o.model; /* the rivals quantize the float weights themselves */
-    int rc;
-    if (strcmp(argv[0], "train") == 0)
+    if (sub == 0)
         rc = cmd_train(&c);
-    else if (strcmp(argv[0], "eval") == 0)
+    else if (sub == 1)
         rc = cmd_eval(&c);
-    else if (strcmp(argv[0], "sweep") == 0)
-        rc = cmd_sweep(&c);
     else
-        rc = usage();
+        rc = cmd_sweep(&c);
     fini(&c);
     return rc;
 }

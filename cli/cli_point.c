@@ -14,50 +14,14 @@ void cli_point_init(cli_point *p)
     p->arch_arg = SIM_DEFAULT_ARCH;
 }
 
-int cli_point_option(cli_point *p, int argc, char **argv, int *i)
+int cli_point_parse(cli_point *p, const cli_cmd *cmd, int argc, char **argv)
 {
-    static const char *const names[] = {"--bits",  "--tech", "--vdd",        "--arch",
-                                        "--batch", "--node", "--input-shape"};
-    const char **slots[] = {&p->bits_arg,  &p->tech_arg, &p->vdd_arg,        &p->arch_arg,
-                            &p->batch_arg, &p->node_arg, &p->input_shape_arg};
-    if (*i + 1 >= argc)
-        return 0;
-    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
-        if (strcmp(argv[*i], names[k]) == 0) {
-            *slots[k] = argv[++*i];
-            return 1;
-        }
-    }
-    return 0;
-}
-
-int cli_point_parse(cli_point *p, const char *cmd, const char *extra_opt, const char **extra_val,
-                    int *quiet, void (*usage)(FILE *), int argc, char **argv)
-{
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            usage(stdout);
-            return 0;
-        } else if (cli_point_option(p, argc, argv, &i)) {
-            continue;
-        } else if (strcmp(a, extra_opt) == 0 && i + 1 < argc) {
-            *extra_val = argv[++i];
-        } else if (strcmp(a, "--quiet") == 0) {
-            *quiet = 1;
-        } else if (a[0] == '-' || p->net_arg) {
-            fprintf(stderr, "apsim %s: error: unexpected argument '%s'\n", cmd, a);
-            usage(stderr);
-            return 2;
-        } else {
-            p->net_arg = a;
-        }
-    }
-    if (!p->net_arg) {
-        usage(stderr);
-        return 2;
-    }
-    return -1;
+    const char *pos[1];
+    size_t n_pos = 0;
+    int rc = cli_opt_parse(cmd, argc, argv, p, pos, &n_pos);
+    if (rc < 0)
+        p->net_arg = pos[0];
+    return rc;
 }
 
 base_status cli_point_load(cli_point *p)

@@ -7,24 +7,23 @@
 
 #include "cli/cli.h"
 
-static void usage(FILE *fp)
-{
-    fprintf(
-        fp,
-        "usage: apsim run <network> [--bits SPEC] [--tech NAME] [--node NM] [--vdd V]\n"
-        "                 [--arch NAME] [--batch N] [--input-shape NxCxHxW] [--out DIR] [--quiet]\n"
-        "  <network>  alexnet, vgg16, resnet18, resnet50, mobilenet_v2, a network YAML file\n"
-        "             or an ONNX model\n"
-        "  --input-shape  NxCxHxW or CxHxW: the input shape to load the network at\n"
-        "  --bits     int8 (default), int4, wXaY, a HAWQ-V3 scheme or a bit-config file\n"
-        "  --tech     " SIM_DEFAULT_TECH " (default), reram, fefet or a technology YAML file\n"
-        "  --node     move the technology and architecture to CMOS node NM (7..180 nm) with\n"
-        "             the Stillmaker-Baas fits; NVM device writes stay the device's\n"
-        "  --vdd      logic supply in volts (default: the (moved) technology's nominal)\n"
-        "  --arch     " SIM_DEFAULT_ARCH " (default) or an architecture YAML file\n"
-        "  --batch    images per inference batch (default: the architecture's)\n"
-        "  --out      directory for layers.csv, summary.csv, summary.json and ert.csv\n");
-}
+static const cli_opt run_opts[] = {
+    CLI_POINT_OPTS,
+    {"out", 'o', "DIR", "also write layers.csv, summary.csv, summary.json and ert.csv into DIR",
+     offsetof(cli_point, out_arg)},
+};
+
+const cli_cmd cli_cmd_run = {
+    "run",
+    "<network>",
+    1,
+    1,
+    "latency, energy, EDP of a network on the AP system, per layer and total",
+    CLI_NETWORK_HELP,
+    run_opts,
+    sizeof run_opts / sizeof run_opts[0],
+    NULL,
+};
 
 static int fail(base_status st)
 {
@@ -141,12 +140,14 @@ static void print_summary(const sim_plan *plan, const sim_result *r)
 int cli_run(int argc, char **argv)
 {
     cli_point pt;
-    const char *out_arg = NULL;
-    int quiet = 0;
     cli_point_init(&pt);
-    int early = cli_point_parse(&pt, "run", "--out", &out_arg, &quiet, usage, argc, argv);
+    int early = cli_point_parse(&pt, &cli_cmd_run, argc, argv);
+    if (early < 0)
+        early = cli_opt_out_dir(&cli_cmd_run, pt.out_arg);
     if (early >= 0)
         return early;
+    const char *out_arg = pt.out_arg;
+    int quiet = pt.quiet != NULL;
     sim_plan *plan = NULL;
     sim_result *res = NULL;
     int rc = 0;

@@ -1,23 +1,36 @@
 /* cli_sweep.c - `apsim sweep`: loads an experiment file (docs/EXPERIMENTS.md), runs every
- * design point and writes results/<name>/ (points.csv, front.csv, summary.json, plots.list,
- * and layers.csv / efficiency tables on request). A progress bar (base_progress) goes to stderr
- * only when stderr is a terminal (rank 0's, under MPI: mpirun -n N apsim sweep shares the points
- * among the ranks and writes the same bytes, docs/PARALLEL.md). */
+ * design point and writes results/<name>/ (or -o DIR) (points.csv, front.csv, summary.json,
+ * plots.list, and layers.csv / efficiency tables on request). A progress bar (base_progress)
+ * goes to stderr only when stderr is a terminal (rank 0's, under MPI: mpirun -n N apsim sweep
+ * shares the points among the ranks and writes the same bytes, docs/PARALLEL.md). */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "par/par.h"
 
-static void usage(FILE *fp)
-{
-    fprintf(fp, "usage: apsim sweep <experiment.yaml> [--results DIR] [--quiet]\n"
-                "  --results  parent directory of the outputs (default: results)\n"
-                "  --quiet    print nothing on success\n"
-                "Writes <results>/<name>/points.csv, front.csv, summary.json and plots.list;\n"
-                "draw the plots with 'make plots'. An interrupted sweep resumes where it "
-                "stopped.\n");
-}
+typedef struct sweep_opts {
+    const char *out, *quiet;
+} sweep_opts;
+
+static const cli_opt sweep_opts_table[] = {
+    {"out", 'o', "DIR", "the output directory (default: results/<experiment name>)",
+     offsetof(sweep_opts, out)},
+    {"quiet", 'q', NULL, "print nothing on success", offsetof(sweep_opts, quiet)},
+};
+
+const cli_cmd cli_cmd_sweep = {
+    "sweep",
+    "<experiment.yaml>",
+    1,
+    1,
+    "run an experiment file: CSV, JSON summary and plot list in results/",
+    "Writes DIR/points.csv, front.csv, summary.json and plots.list; draw the plots with\n"
+    "'make plots'. An interrupted sweep resumes where it stopped.\n",
+    sweep_opts_table,
+    sizeof sweep_opts_table / sizeof sweep_opts_table[0],
+    NULL,
+};
 
 /* The sweep's bar (base_progress); the sweep always goes on. */
 static bool progress_step(size_t done, size_t total, void *ctx)
@@ -30,35 +43,19 @@ static bool progress_step(size_t done, size_t total, void *ctx)
 
 int cli_sweep(int argc, char **argv)
 {
-    const char *file = NULL, *results = "results";
-    int quiet = 0;
-    for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            usage(stdout);
-            return 0;
-        } else if (strcmp(argv[i], "--results") == 0 && i + 1 < argc) {
-            results = argv[++i];
-            if (!*results) {
-                fprintf(stderr, "apsim sweep: error: --results needs a directory\n");
-                return 2;
-            }
-        } else if (strcmp(argv[i], "--quiet") == 0) {
-            quiet = 1;
-        } else if (argv[i][0] == '-' || file) {
-            fprintf(stderr, "apsim sweep: error: unexpected argument '%s'\n", argv[i]);
-            usage(stderr);
-            return 2;
-        } else {
-            file = argv[i];
-        }
-    }
-    if (!file) {
-        usage(stderr);
-        return 2;
-    }
+    sweep_opts so = {0};
+    const char *pos[1];
+    size_t n_pos;
+    int early = cli_opt_parse(&cli_cmd_sweep, argc, argv, &so, pos, &n_pos);
+    if (early < 0)
+        early = cli_opt_out_dir(&cli_cmd_sweep, so.out);
+    if (early >= 0)
+        return early;
+    const char *file = pos[0];
+    int quiet = so.quiet != NULL;
     study_experiment *e = NULL;
     study_sweep_stats stats;
-    study_sweep_opts opts = {.results_dir = results};
+    study_sweep_opts opts = {.out_dir = so.out};
     /* Every rank loads the experiment; a rank that cannot stops them all (docs/PARALLEL.md). */
     base_status st = par_agree(study_experiment_load(file, &e));
     base_progress bar;

@@ -1,7 +1,7 @@
 #!/bin/sh
 # make_plots.sh - redraws every plot from existing results, without re-running simulations.
-# Each results/<run>/plots.list (written by 'apsim sweep', 'apsim dynamic --out' and 'apsim
-# fmnist') holds one plot per line:
+# Each results/<run>/plots.list (written by 'apsim sweep', 'apsim dynamic' and 'apsim fmnist
+# sweep', each into results/<name> unless given -o DIR) holds one plot per line:
 #   <script>|<data file>|<output stem>|<title>|<series, space-separated>[|<extra data file>]
 # and each line is drawn as PNG and SVG with
 #   gnuplot -c plots/<script>.gp DATA OUT SERIES TITLE [EXTRA]

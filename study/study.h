@@ -43,6 +43,8 @@ typedef bool (*study_progress_fn)(size_t done, size_t total, void *ctx);
 
 typedef struct study_sweep_opts {
     const char *results_dir;    /* parent of the experiment's directory; NULL: "results" */
+    const char *out_dir;        /* the output directory itself (apsim sweep -o DIR); NULL:
+                                   <results_dir>/<name> */
     study_progress_fn progress; /* may be NULL: run to the end */
     void *progress_ctx;
 } study_sweep_opts;

@@ -357,8 +357,9 @@ base_status study_sweep_run(const study_experiment *e, const study_sweep_opts *o
     opts = opts ? opts : &defaults;
     memset(stats, 0, sizeof *stats);
     stats->n_points = e->n_points;
-    int n = snprintf(stats->out_dir, sizeof stats->out_dir, "%s/%s",
-                     opts->results_dir ? opts->results_dir : "results", e->name);
+    int n = opts->out_dir ? snprintf(stats->out_dir, sizeof stats->out_dir, "%s", opts->out_dir)
+                          : snprintf(stats->out_dir, sizeof stats->out_dir, "%s/%s",
+                                     opts->results_dir ? opts->results_dir : "results", e->name);
     if (n < 0 || (size_t)n >= sizeof stats->out_dir)
         return BASE_ERROR(BASE_EINVAL, "results directory name too long");
     study_journal_path(jpath, sizeof jpath, stats->out_dir, par_rank(), par_size());

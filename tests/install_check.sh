@@ -24,9 +24,8 @@ check "make install PREFIX=$prefix" make -C "$src" --no-print-directory install 
 check "apsim run resnet18 from /" "$prefix/bin/apsim" run resnet18
 check "apsim --version names the installed data" \
     sh -c "'$prefix/bin/apsim' --version | grep -qx 'data: $prefix/share/apsim'"
-# The output folder option is --results PARENT today (the results land in PARENT/<name>/).
 check "apsim sweep an installed experiment from /" "$prefix/bin/apsim" sweep \
-    "$prefix/share/apsim/experiments/resnet18_hawq.yaml" --results "$tmp/results" --quiet
+    "$prefix/share/apsim/experiments/resnet18_hawq.yaml" --out "$tmp/results/resnet18_hawq" --quiet
 check "apsim-plot draws from those results" "$prefix/bin/apsim-plot" "$tmp/results"
 check "the EDP-accuracy PNG exists" test -s "$tmp/results/resnet18_hawq/edp_accuracy.png"
 if command -v man >/dev/null 2>&1; then

@@ -16,4 +16,5 @@
     X(onnx_suite)                                                                                  \
     X(fmnist_suite)                                                                                \
     X(export_suite)                                                                                \
-    X(validation_suite)
+    X(validation_suite)                                                                            \
+    X(cli_suite)

@@ -23,10 +23,23 @@ if [ -s "$tmp/dyn/plots.list" ]; then ok; else bad "dynamic: plots.list missing"
 
 # Every shipped schedule runs.
 for sched in experiments/dynamic/*.yaml; do
-    expect_exit 0 "dynamic $sched" "$APSIM" dynamic "$sched" --quiet
+    expect_exit 0 "dynamic $sched" "$APSIM" dynamic "$sched" --quiet \
+        --out "$tmp/dyn_$(basename "$sched" .yaml)"
 done
 
 expect_exit 0 "dynamic help" "$APSIM" dynamic --help
+expect_exit 2 "dynamic -o -" "$APSIM" dynamic tests/golden/dynamic_small.yaml -o -
+if grep -q "apsim dynamic: error: -o/--out names a directory here" "$tmp/err"; then ok; else
+    bad "dynamic -o -: message"; cat "$tmp/err"; fi
+
+# Without -o the outputs go to results/<schedule name> (run in a scratch directory).
+dyn_root=$(pwd)
+case $APSIM in /*) dyn_apsim=$APSIM ;; *) dyn_apsim=$dyn_root/$APSIM ;; esac
+mkdir -p "$tmp/dyn_cwd"
+if (cd "$tmp/dyn_cwd" && APSIM_DATA="$dyn_root" "$dyn_apsim" dynamic \
+    "$dyn_root/tests/golden/dynamic_small.yaml" --quiet) && \
+    [ -s "$tmp/dyn_cwd/results/golden_small/summary.csv" ]; then ok; else
+    bad "dynamic: default output directory"; ls -R "$tmp/dyn_cwd" | head; fi
 expect_exit 2 "dynamic without a schedule" "$APSIM" dynamic
 expect_exit 2 "dynamic unknown option" "$APSIM" dynamic tests/golden/dynamic_small.yaml --frob
 expect_exit 2 "dynamic missing file" "$APSIM" dynamic "$tmp/none.yaml"

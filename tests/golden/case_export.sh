@@ -5,7 +5,7 @@
 expect_exit 0 "export --help" "$APSIM" export --help
 if grep -q "usage: apsim export" "$tmp/out"; then ok; else bad "export --help: usage on stdout"; fi
 expect_exit 2 "export without -o" "$APSIM" export --bits int8
-if grep -q "\-o FILE is required" "$tmp/err"; then ok; else bad "export without -o: message"; cat "$tmp/err"; fi
+if grep -q "error: -o/--out FILE.onnx is required" "$tmp/err"; then ok; else bad "export without -o: message"; cat "$tmp/err"; fi
 expect_exit 2 "export over 8 bits" "$APSIM" export --bits int12 -o "$tmp/x.onnx"
 if grep -q "at most 8 bits" "$tmp/err"; then ok; else bad "export over 8 bits: message"; cat "$tmp/err"; fi
 expect_exit 2 "export of a residual network" "$APSIM" export --net resnet18 -o "$tmp/x.onnx"
@@ -16,7 +16,7 @@ if [ -e "$tmp/x.onnx" ]; then bad "export errors: a file was written"; else ok; 
 
 # The shipped model (make model): imported with its own widths, and run like a shipped network.
 expect_exit 0 "shipped onnx net report" "$APSIM" net models/fmnist_cnn_int8.onnx --bits onnx \
-    --csv "$tmp/export_net.csv" --quiet
+    --out "$tmp/export_net.csv" --quiet
 expect_same "shipped onnx net report" "$tmp/export_net.csv" \
     tests/golden/fmnist_cnn_int8_onnx_net.csv.expected
 expect_exit 0 "shipped onnx run" "$APSIM" run models/fmnist_cnn_int8.onnx --bits onnx --quiet
@@ -29,11 +29,15 @@ export_tiny() {
         echo "golden: note: no Fashion-MNIST data in $fm_data (dataset-fashion-mnist): export cases skipped"
         return
     fi
-    tiny="--net tests/golden/fmnist_tiny.yaml --weights $tmp/ex_tiny.bin"
+    tiny="--net tests/golden/fmnist_tiny.yaml --weights $tmp/ex_tiny/weights.bin"
     expect_exit 0 "export: train tiny" "$APSIM" fmnist train --net tests/golden/fmnist_tiny.yaml \
-        --epochs 1 --train 2000 --out "$tmp/ex_tiny.bin"
+        --epochs 1 --train 2000 --out "$tmp/ex_tiny"
     expect_exit 0 "export tiny" "$APSIM" export $tiny -o "$tmp/tiny.onnx"
-    expect_exit 0 "export tiny: import" "$APSIM" net "$tmp/tiny.onnx" --bits onnx --csv "$tmp/tiny.csv" --quiet
+    expect_exit 0 "export tiny -o -" "$APSIM" export $tiny -o -
+    if cmp -s "$tmp/out" "$tmp/tiny.onnx"; then ok; else bad "export -o -: not the same model"; fi
+    expect_exit 0 "fmnist eval -q" "$APSIM" fmnist eval $tiny --bits int8 --test 10 --ap 2 -q
+    if [ ! -s "$tmp/out" ]; then ok; else bad "fmnist eval -q: printed"; head -3 "$tmp/out"; fi
+    expect_exit 0 "export tiny: import" "$APSIM" net "$tmp/tiny.onnx" --bits onnx --out "$tmp/tiny.csv" --quiet
     if grep -q "^conv1,conv,input,1,28,28,4,28,28,3,3,1,1,1,.*,8,8,8," "$tmp/tiny.csv" &&
         grep -q "^fc,fc,flatten,196,1,1,10,.*,8,8,32," "$tmp/tiny.csv"; then ok; else
         bad "export tiny: imported layers"; cat "$tmp/tiny.csv"; fi

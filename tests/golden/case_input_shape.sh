@@ -3,7 +3,7 @@
 # by tests/onnx_build.c) at a given shape, the built-in MobileNetV2, and malformed values.
 
 expect_exit 0 "input-shape onnx net" "$APSIM" net tests/data/onnx_mobilenet_class.onnx \
-    --input-shape 1x3x16x16 --csv "$tmp/mbc.csv" --quiet
+    --input-shape 1x3x16x16 --out "$tmp/mbc.csv" --quiet
 expect_same "input-shape onnx net" "$tmp/mbc.csv" tests/golden/onnx_mobilenet_class_net.csv.expected
 expect_exit 0 "input-shape onnx run" "$APSIM" run tests/data/onnx_mobilenet_class.onnx \
     --input-shape 3x32x32 --quiet
@@ -30,14 +30,14 @@ input_error "input-shape dynamic" "--input-shape: input shape '1x3': 2 dimension
     "$APSIM" dynamic tests/golden/dynamic_small.yaml --input-shape 1x3
 
 # The built-in MobileNetV2 (networks/mobilenet_v2.yaml) at 224x224 and at 160x160.
-expect_exit 0 "mobilenet_v2 net" "$APSIM" net mobilenet_v2 --csv "$tmp/mbv2.csv" --quiet
+expect_exit 0 "mobilenet_v2 net" "$APSIM" net mobilenet_v2 --out "$tmp/mbv2.csv" --quiet
 expect_same "mobilenet_v2 net" "$tmp/mbv2.csv" tests/golden/net_mobilenet_v2.csv.expected
 expect_exit 0 "mobilenet_v2 run" "$APSIM" run mobilenet_v2 --quiet
 expect_exit 0 "mobilenet_v2 run 160" "$APSIM" run mobilenet_v2 --input-shape 1x3x160x160 --quiet
 
 # A sweep over one network at two shapes and a symbolic ONNX model: three networks.
 expect_exit 0 "input-shape sweep" "$APSIM" sweep tests/golden/input_shape_sweep.yaml \
-    --results "$tmp/shape_results" --quiet
+    --out "$tmp/shape_results/input_shape_sweep" --quiet
 cut -d, -f2 "$tmp/shape_results/input_shape_sweep/points.csv" >"$tmp/shape_nets.txt"
 printf 'network\nmobilenet_v2\nmobilenet_v2@3x160x160\nonnx_mobilenet_class.onnx@3x32x32\n' \
     >"$tmp/shape_nets.want"

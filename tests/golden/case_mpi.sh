@@ -18,9 +18,9 @@ same_dirs() {
 
 # mpi_sweep_same EXPERIMENT NAME: serial and 2-rank sweeps, every file and stdout compared.
 mpi_sweep_same() {
-    expect_exit 0 "mpi: $2 serial" "$APSIM" sweep "$1" --results "$tmp/mpi1"
+    expect_exit 0 "mpi: $2 serial" "$APSIM" sweep "$1" --out "$tmp/mpi1/$2"
     sed "s|$tmp/mpi1/|DIR/|" "$tmp/out" >"$tmp/mpi_serial.out"
-    expect_exit 0 "mpi: $2 on 2 ranks" $MPIRUN -n 2 "$APSIM" sweep "$1" --results "$tmp/mpi2"
+    expect_exit 0 "mpi: $2 on 2 ranks" $MPIRUN -n 2 "$APSIM" sweep "$1" --out "$tmp/mpi2/$2"
     sed "s|$tmp/mpi2/|DIR/|" "$tmp/out" >"$tmp/mpi_2.out"
     if cmp -s "$tmp/mpi_serial.out" "$tmp/mpi_2.out"; then ok; else
         bad "mpi: $2 stdout differs"; diff "$tmp/mpi_serial.out" "$tmp/mpi_2.out" | head -5; fi
@@ -33,7 +33,7 @@ mpi_sweep_resume() {
     d=$tmp/mpi_r/golden_small
     mkdir -p "$d/points.csv"
     expect_exit 2 "mpi: sweep stopped on 2 ranks" \
-        $MPIRUN -n 2 "$APSIM" sweep tests/golden/golden_small.yaml --results "$tmp/mpi_r" --quiet
+        $MPIRUN -n 2 "$APSIM" sweep tests/golden/golden_small.yaml --out "$tmp/mpi_r/golden_small" --quiet
     if [ "$(grep -c "cannot rename into place" "$tmp/err")" -eq 1 ]; then ok; else
         bad "mpi: the agreed error once on stderr"; cat "$tmp/err"; fi
     rmdir "$d/points.csv"
@@ -44,12 +44,12 @@ mpi_sweep_resume() {
         mv "$tmp/j1" "$d/.journal.1.csv"
     cp -r "$tmp/mpi_r" "$tmp/mpi_r1"
     expect_exit 0 "mpi: resumed on 3 ranks" \
-        $MPIRUN -n 3 "$APSIM" sweep tests/golden/golden_small.yaml --results "$tmp/mpi_r"
+        $MPIRUN -n 3 "$APSIM" sweep tests/golden/golden_small.yaml --out "$tmp/mpi_r/golden_small"
     if grep -q "8 design points (2 resumed, 6 evaluated" "$tmp/out"; then ok; else
         bad "mpi: resumed on 3 ranks: counts"; cat "$tmp/out"; fi
     same_dirs "mpi: resumed on 3 ranks" "$tmp/mpi1/golden_small" "$d"
     expect_exit 0 "mpi: resumed on 1 rank" \
-        "$APSIM" sweep tests/golden/golden_small.yaml --results "$tmp/mpi_r1" --quiet
+        "$APSIM" sweep tests/golden/golden_small.yaml --out "$tmp/mpi_r1/golden_small" --quiet
     same_dirs "mpi: resumed on 1 rank" "$tmp/mpi1/golden_small" "$tmp/mpi_r1/golden_small"
 }
 
@@ -61,9 +61,9 @@ mpi_fmnist_same() {
         echo "golden: note: no Fashion-MNIST data in $fm_data (dataset-fashion-mnist): mpi fmnist cases skipped"
         return
     fi
-    fm_args="--net tests/golden/fmnist_tiny.yaml --weights $tmp/fm_tiny.bin --bits int8 --test 30"
+    fm_args="--net tests/golden/fmnist_tiny.yaml --weights $tmp/fm_tiny/weights.bin --bits int8 --test 30"
     expect_exit 0 "mpi: fmnist train tiny" "$APSIM" fmnist train --net tests/golden/fmnist_tiny.yaml \
-        --epochs 1 --train 2000 --out "$tmp/fm_tiny.bin"
+        --epochs 1 --train 2000 --out "$tmp/fm_tiny"
     expect_exit 0 "mpi: fmnist eval serial" "$APSIM" fmnist eval $fm_args --ap 30
     sed 's/([0-9.]* s\/image)//' "$tmp/out" >"$tmp/fm1.out"
     if grep -q "AP 30/30 bit-exact" "$tmp/fm1.out"; then ok; else bad "mpi: fmnist eval: AP line"; cat "$tmp/fm1.out"; fi

@@ -3,11 +3,11 @@
 # decimals printed in the C locale, so they are compared exactly (tolerance 0).
 
 expect_exit 0 "net resnet18 HAWQ latency_0.5 csv" \
-    "$APSIM" net resnet18 --bits resnet18_latency_0.5 --csv "$tmp/net_r18.csv" --quiet
+    "$APSIM" net resnet18 --bits resnet18_latency_0.5 --out "$tmp/net_r18.csv" --quiet
 expect_same "net resnet18 latency_0.5 csv" "$tmp/net_r18.csv" \
     tests/golden/net_resnet18_latency_0.5.csv.expected
 
-expect_exit 0 "net alexnet int8 csv" "$APSIM" net alexnet --bits int8 --csv "$tmp/net_alex.csv"
+expect_exit 0 "net alexnet int8 csv" "$APSIM" net alexnet --bits int8 --out "$tmp/net_alex.csv"
 expect_same "net alexnet int8 csv" "$tmp/net_alex.csv" tests/golden/net_alexnet_int8.csv.expected
 
 expect_exit 0 "net resnet18 uniform4 table" \
@@ -23,7 +23,7 @@ expect_exit 2 "net unknown bit configuration" "$APSIM" net resnet18 --bits int99
 # A bit file with a value out of 1..16: exit 2, file:line:col on stderr, no CSV left behind.
 printf 'default: {w: 8, a: 8}\nlayers:\n  conv3: {w: 17}\n' >"$tmp/bad_bits.yaml"
 expect_exit 2 "net bits out of range" \
-    "$APSIM" net alexnet --bits "$tmp/bad_bits.yaml" --csv "$tmp/net_bad.csv"
+    "$APSIM" net alexnet --bits "$tmp/bad_bits.yaml" --out "$tmp/net_bad.csv"
 if grep -q "bad_bits.yaml:3:14: error: value 17 is outside 1..16" "$tmp/err"; then ok; else
     bad "net bits out of range: message"; cat "$tmp/err"; fi
 if [ -e "$tmp/net_bad.csv" ]; then bad "net bits out of range: CSV written"; else ok; fi

@@ -34,20 +34,20 @@ expect_tool() {
 
 o="$tmp/outputs"
 mkdir -p "$o"
-expect_exit 0 "outputs: net" "$APSIM" net resnet18 --bits int8 --csv "$o/net.csv" --quiet
-expect_header "net --csv: layers" "$o/net.csv"
+expect_exit 0 "outputs: net" "$APSIM" net resnet18 --bits int8 --out "$o/net.csv" --quiet
+expect_header "net --out: layers" "$o/net.csv"
 expect_exit 0 "outputs: run" "$APSIM" run resnet18 --bits int4 --out "$o/run" --quiet
 for f in layers.csv summary.csv ert.csv; do expect_header "run: $f" "$o/run/$f"; done
 expect_tool "$o/run/summary.json"
-expect_exit 0 "outputs: compare" "$APSIM" compare resnet18 --bits int4 --csv "$o/compare.csv" --quiet
-expect_header "compare --csv: rows" "$o/compare.csv"
-expect_exit 0 "outputs: sweep" "$APSIM" sweep tests/golden/golden_small.yaml --results "$o/sweep" --quiet
+expect_exit 0 "outputs: compare" "$APSIM" compare resnet18 --bits int4 --out "$o/compare.csv" --quiet
+expect_header "compare --out: rows" "$o/compare.csv"
+expect_exit 0 "outputs: sweep" "$APSIM" sweep tests/golden/golden_small.yaml --out "$o/sweep/golden_small" --quiet
 for f in points.csv front.csv; do expect_header "sweep: $f" "$o/sweep/golden_small/$f"; done
 # the sweep's layers.csv is run's (one writer)
 if [ "$(head -n 1 "$o/sweep/golden_small/layers.csv")" = "$(doc_header "run: layers.csv")" ]; then ok
 else bad "outputs: sweep layers.csv: header differs from run: layers.csv"; fi
 expect_tool "$o/sweep/golden_small/summary.json"
-expect_exit 0 "outputs: efficiency" "$APSIM" sweep experiments/efficiency.yaml --results "$o/eff" --quiet
+expect_exit 0 "outputs: efficiency" "$APSIM" sweep experiments/efficiency.yaml --out "$o/eff/efficiency" --quiet
 expect_header "sweep: efficiency.csv" "$o/eff/efficiency/efficiency.csv"
 expect_exit 0 "outputs: dynamic" "$APSIM" dynamic tests/golden/dynamic_small.yaml --out "$o/dyn" --quiet
 for f in requests.csv summary.csv family.csv static.csv; do

@@ -9,7 +9,7 @@ if command -v script >/dev/null 2>&1; then
         "$tmp/progress.tty" >/dev/null 2>&1
     if tr '\r' '\n' <"$tmp/progress.tty" | grep -q '^training \[#*\] 2/2 batches'; then ok; else
         bad "progress: no training bar on a terminal"; cat -v "$tmp/progress.tty" | head -5; fi
-    script -qec "$APSIM sweep tests/golden/golden_small.yaml --results $tmp/progress_sweep" \
+    script -qec "$APSIM sweep tests/golden/golden_small.yaml --out $tmp/progress_sweep" \
         "$tmp/progress.tty" >/dev/null 2>&1
     if tr '\r' '\n' <"$tmp/progress.tty" | grep -q '^apsim sweep \[#*\] 8/8 points'; then ok; else
         bad "progress: no sweep bar on a terminal"; cat -v "$tmp/progress.tty" | head -5; fi

@@ -48,7 +48,7 @@ for opt in "--tech sram" "--vdd 0.8" "--node 16"; do
     if grep -q "architecture 'gsi_apu' is a measured chip (TSMC 28 nm HPC+): --tech, --vdd and --node do not apply" "$tmp/err"; then ok
     else bad "run gsi_apu $opt: message"; cat "$tmp/err"; fi
 done
-expect_exit 0 "compare gsi_apu" "$APSIM" compare resnet18 --arch gsi_apu --csv "$tmp/gsi_cmp.csv"
+expect_exit 0 "compare gsi_apu" "$APSIM" compare resnet18 --arch gsi_apu --out "$tmp/gsi_cmp.csv"
 if grep -q "^  gsi_apu  conv/fc" "$tmp/out" && grep -q "gsi_apu's node at its nominal supply" "$tmp/out"; then ok
 else bad "compare gsi_apu: table"; cat "$tmp/out"; fi
 sed 's/^tech: sram$/tech: sram\narch: gsi_apu/' experiments/dynamic/resnet18_cascade.yaml >"$tmp/dyn_gsi.yaml"
