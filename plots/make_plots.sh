@@ -16,6 +16,9 @@ RESULTS=${1:-results}
 GALLERY=${2:-}
 # Where the .gp scripts are (they load style.gp and components.gp from there too).
 GP_DIR=plots
+# The scripts are UTF-8 (J·s, µJ): gnuplot runs under a UTF-8 locale whatever the caller's
+# (under LC_ALL=C it warns that it cannot convert them).
+GP_LOCALE=C.UTF-8
 found=0
 
 # draw SCRIPT DATA DIR STEM SERIES TITLE [EXTRA]: the plot as PNG and SVG in DIR, or as one
@@ -29,9 +32,9 @@ draw() {
     fi
     for out in "$@"; do
         if [ -n "$d_extra" ]; then
-            gnuplot -c "$GP_DIR/$d_script.gp" "$d_data" "$out" "$d_series" "$d_title" "$d_extra"
+            LC_ALL=$GP_LOCALE gnuplot -c "$GP_DIR/$d_script.gp" "$d_data" "$out" "$d_series" "$d_title" "$d_extra"
         else
-            gnuplot -c "$GP_DIR/$d_script.gp" "$d_data" "$out" "$d_series" "$d_title"
+            LC_ALL=$GP_LOCALE gnuplot -c "$GP_DIR/$d_script.gp" "$d_data" "$out" "$d_series" "$d_title"
         fi
     done
     echo "plots: $1"
