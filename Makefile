@@ -196,6 +196,25 @@ fmnist:
 plots:
 	sh plots/make_plots.sh
 
+# gallery: every plot a paper could use, as one PNG each (1200x800, layer_energy taller) in
+# docs/gallery/, listed in docs/gallery/README.md: the release build runs the shipped sweeps,
+# the dynamic schedules and the Fashion-MNIST sweep into $(GALLERY_RESULTS) (the CNN's weights
+# cached in results/fmnist/weights.bin, as for `make fmnist`), then plots/make_plots.sh draws
+# them. Measured: about 9 minutes on 2 cores with the weights cached, nearly all of it the
+# Fashion-MNIST sweep (the sweeps and schedules take seconds, the plots about 10 s).
+GALLERY_RESULTS := build/gallery/results
+GALLERY_SWEEPS := resnet18_hawq efficiency batch node voltage
+gallery:
+	$(MAKE) VARIANT=release build/release/apsim
+	rm -rf $(GALLERY_RESULTS) docs/gallery/*.png
+	for e in $(GALLERY_SWEEPS); do \
+	    LC_ALL=C build/release/apsim sweep experiments/$$e.yaml --results $(GALLERY_RESULTS) --quiet || exit 1; done
+	for d in experiments/dynamic/*.yaml; do \
+	    LC_ALL=C build/release/apsim dynamic $$d --out $(GALLERY_RESULTS)/$$(basename $$d .yaml) --quiet || exit 1; done
+	mkdir -p results/fmnist
+	LC_ALL=C build/release/apsim fmnist sweep --weights results/fmnist/weights.bin --out $(GALLERY_RESULTS)/fmnist
+	sh plots/make_plots.sh $(GALLERY_RESULTS) docs/gallery
+
 # conformance: ONNX's own integer-operator node tests (Debian libonnx-testdata) executed
 # functionally on the AP model; prints per-case results and "N passed, N failed".
 ONNX_TESTDATA ?= /usr/share/libonnx-testdata/data/node
@@ -254,7 +273,7 @@ install: $(APSIM)
 clean:
 	rm -rf build apsim
 
-.PHONY: all apsim calibrate check structure san valgrind bench bench-mpi run fmnist plots lint format format-check \
+.PHONY: all apsim calibrate check structure san valgrind bench bench-mpi run fmnist plots gallery lint format format-check \
         install clean conformance model ort-check ort-diff
 
 -include $(ALL_OBJ:.o=.d)
