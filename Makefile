@@ -200,8 +200,9 @@ plots:
 # docs/gallery/, listed in docs/gallery/README.md: the release build runs the shipped sweeps,
 # the dynamic schedules and the Fashion-MNIST sweep into $(GALLERY_RESULTS) (the CNN's weights
 # cached in results/fmnist/weights.bin, as for `make fmnist`), then plots/make_plots.sh draws
-# them. Measured: about 9 minutes on 2 cores with the weights cached, nearly all of it the
-# Fashion-MNIST sweep (the sweeps and schedules take seconds, the plots about 10 s).
+# them. Measured on 2 cores shared with other jobs, weights cached: the sweeps and schedules
+# 11 s, the Fashion-MNIST sweep 23 min (11.5 min of CPU; about 13 min on an idle machine,
+# docs/FMNIST.md), the plots 10 s; training the weights first adds about 2.5 min.
 GALLERY_RESULTS := build/gallery/results
 GALLERY_SWEEPS := resnet18_hawq efficiency batch node voltage
 gallery:

@@ -12,12 +12,18 @@ OUT = ARG2
 SERIES = ARG3
 TITLE = (ARGC >= 4) ? ARG4 : "Fashion-MNIST: EDP versus measured accuracy"
 load "plots/style.gp"
-set title TITLE noenhanced
+# A long title breaks after its first ": ".
+tp = strstrt(TITLE, ": ")
+set title (tp > 0 ? TITLE[1:tp] . "\n" . TITLE[tp+2:] : TITLE) noenhanced
 set xlabel "measured top-1 on the Fashion-MNIST test images, each design its own arithmetic (%)"
 set ylabel "EDP per inference (J·s, log scale)"
 set logscale y
 set key outside right top vertical title "measured top-1"
-set offsets 0, 0, graph 0.05, graph 0.05
+set offsets 0, 0, 0, 0
+# Whole decades around the EDPs.
+stats DATA using (column("edp_js")) nooutput
+YLO = 10**floor(log10(STATS_min))
+YHI = 10**ceil(log10(STATS_max))
 set format y "10^{%T}"
 set termoption enhanced
 sel(s, v) = (strcol("series") eq s) ? v : NaN
@@ -46,6 +52,7 @@ do for [l in "INT8 INT4"] {
 }
 # Cascades ("->" in the name) as lines, the AP's static configurations and the rivals as
 # points; "static" is the AP's series.
+set yrange [YLO:YHI]
 is_line(n) = strstrt(n, "->") > 0
 name(n) = (n eq "static") ? "AP (static)" : n
 offname(dummy) = sprintf("%s %s %.1f%%", strcol("design"), strcol("config"), column("top1_pct"))
