@@ -215,6 +215,26 @@ fmnist:
 plots:
 	sh plots/make_plots.sh
 
+# gallery: every plot a paper could use, as one PNG each (1200x800, layer_energy taller) in
+# docs/gallery/, listed in docs/gallery/README.md: the release build runs the shipped sweeps,
+# the dynamic schedules and the Fashion-MNIST sweep into $(GALLERY_RESULTS) (the CNN's weights
+# cached in results/fmnist/weights.bin, as for `make fmnist`), then plots/make_plots.sh draws
+# them. Measured on 2 cores shared with other jobs, weights cached: the sweeps and schedules
+# 11 s, the Fashion-MNIST sweep 23 min (11.5 min of CPU; about 13 min on an idle machine,
+# docs/FMNIST.md), the plots 10 s; training the weights first adds about 2.5 min.
+GALLERY_RESULTS := build/gallery/results
+GALLERY_SWEEPS := resnet18_hawq efficiency batch node voltage
+gallery:
+	$(MAKE) VARIANT=release build/release/apsim
+	rm -rf $(GALLERY_RESULTS) docs/gallery/*.png
+	for e in $(GALLERY_SWEEPS); do \
+	    LC_ALL=C build/release/apsim sweep experiments/$$e.yaml -o $(GALLERY_RESULTS)/$$e --quiet || exit 1; done
+	for d in experiments/dynamic/*.yaml; do \
+	    LC_ALL=C build/release/apsim dynamic $$d --out $(GALLERY_RESULTS)/$$(basename $$d .yaml) --quiet || exit 1; done
+	mkdir -p results/fmnist
+	LC_ALL=C build/release/apsim fmnist sweep --weights results/fmnist/weights.bin --out $(GALLERY_RESULTS)/fmnist
+	sh plots/make_plots.sh $(GALLERY_RESULTS) docs/gallery
+
 # conformance: ONNX's own integer-operator node tests (Debian libonnx-testdata) executed
 # functionally on the AP model; prints per-case results and "N passed, N failed".
 ONNX_TESTDATA ?= /usr/share/libonnx-testdata/data/node
@@ -335,8 +355,8 @@ uninstall: uninstall-man uninstall-completion
 clean:
 	rm -rf build apsim
 
-.PHONY: all apsim calibrate check structure san valgrind bench bench-mpi run fmnist plots lint format format-check \
-        install uninstall install-check clean conformance model ort-check ort-diff man install-man \
-        install-completion uninstall-man uninstall-completion
+.PHONY: all apsim calibrate check structure san valgrind bench bench-mpi run fmnist plots gallery lint format \
+        format-check install uninstall install-check clean conformance model ort-check ort-diff man \
+        install-man install-completion uninstall-man uninstall-completion
 
 -include $(ALL_OBJ:.o=.d)

@@ -15,10 +15,11 @@ BOTTOM = 0.16 + 0.045 * ROWS
 set multiplot title TITLE noenhanced
 set key off
 sel(s, v) = (strcol("series") eq s) ? v : NaN
-set xlabel "CMOS node (nm, log scale)"
+set xlabel "CMOS node (nm, log scale)" offset 0, -0.7
 set logscale x
 set xrange [50:6] reverse
-set xtics ("45" 45, "32" 32, "28" 28, "22" 22, "16" 16, "7" 7)
+# 28 nm sits next to 32 on the log axis: its name goes one line lower.
+set xtics ("45" 45, "32" 32, "\n28" 28, "22" 22, "16" 16, "7" 7)
 set logscale y
 set format y "10^{%T}"
 set bmargin at screen BOTTOM
