@@ -4,7 +4,7 @@
 # cascade's plot says what f is under its title and names f = 0, 0.5 and 1 left of the first
 # curve. Written by 'apsim dynamic'.
 # Usage: gnuplot -c plots/dynamic.gp family.csv out.png "series1 series2 ..." [title [static.csv]]
-# family.csv columns used: series, fraction, top1_pct, edp_js_per_input, label; static.csv: label, top1_pct,
+# family.csv columns used: series, fraction, top1_pct, edp_per_input_js, label; static.csv: label, top1_pct,
 # edp_js (both per inference).
 DATA = ARG1
 OUT = ARG2
@@ -34,7 +34,7 @@ plot for [j=1:(STATIC eq "" ? 0 : 1)] STATIC using (column("top1_pct")):(column(
          with points lt 8 pt 13 ps 2.2 title "static (AP, one config)", \
      for [j=1:(STATIC eq "" ? 0 : 1)] STATIC using (column("top1_pct")):(column("edp_js")):(strcol("label")) \
          with labels left offset char 1.4, char 0 font ",11" notitle, \
-     for [i=1:words(SERIES)] DATA using (sel(word(SERIES,i), column("top1_pct"))):(column("edp_js_per_input")) \
+     for [i=1:words(SERIES)] DATA using (sel(word(SERIES,i), column("top1_pct"))):(column("edp_per_input_js")) \
          with linespoints lt i title (CASCADE && i == 1 ? word(SERIES,i)." (f = 0 to 1)" : word(SERIES,i)), \
-     DATA using (sel(word(SERIES,1), column("top1_pct"))):(column("edp_js_per_input")):(flabel(strcol("label"))) \
+     DATA using (sel(word(SERIES,1), column("top1_pct"))):(column("edp_per_input_js")):(flabel(strcol("label"))) \
          with labels right offset char -1.4, char 0 font ",10" tc lt 1 notitle

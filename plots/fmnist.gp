@@ -55,7 +55,7 @@ do for [l in "INT8 INT4"] {
 set yrange [YLO:YHI]
 is_line(n) = strstrt(n, "->") > 0
 name(n) = (n eq "static") ? "AP (static)" : n
-offname(dummy) = sprintf("%s %s %.1f%%", strcol("design"), strcol("config"), column("top1_pct"))
+offname(dummy) = sprintf("%s %s %.1f%%", strcol("accelerator"), strcol("bits"), column("top1_pct"))
 plot for [i=1:words(SERIES)] DATA using (is_line(word(SERIES,i)) ? NaN : \
          sel(word(SERIES,i), column("top1_pct"))):(column("edp_js")) with points lt i pt (i + 4) \
          title (is_line(word(SERIES,i)) ? "" : name(word(SERIES,i))), \
