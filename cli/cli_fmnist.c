@@ -210,7 +210,7 @@ static base_status design_accuracy(fm_ctx *c, const net_bitcfg *bits, fmnist_des
     base_status st =
         lg ? fmnist_design_bits(c->net, bits, d, &dbits) : BASE_ERROR(BASE_ENOMEM, "out of memory");
     if (st == BASE_OK)
-        st = fmnist_quantize_design(c->fm, bits, d, dbits, c->train, FM_N_CALIB, &qm);
+        st = fmnist_quantize_design(c->fm, bits, d, dbits, c->train, (size_t)c->o.n_calib, &qm);
     st = par_agree(st); /* fmnist_logits is collective */
     if (st == BASE_OK)
         st = fmnist_logits(qm, c->test, n_test, lg);
@@ -331,8 +331,9 @@ static base_status measure(fm_ctx *c, const char *spec, size_t n_test, size_t n_
     pt->spec = spec;
     base_status st = resolve_bits(c->net, spec, &bits);
     if (st == BASE_OK)
-        st = c->o.model ? fmnist_quantize_onnx(c->net, bits, c->o.model, c->train, FM_N_CALIB, &qm)
-                        : fmnist_quantize(c->fm, bits, c->train, FM_N_CALIB, &qm);
+        st = c->o.model ? fmnist_quantize_onnx(c->net, bits, c->o.model, c->train,
+                                               (size_t)c->o.n_calib, &qm)
+                        : fmnist_quantize(c->fm, bits, c->train, (size_t)c->o.n_calib, &qm);
     if (st == BASE_OK) {
         pt->logits = base_malloc(n_test * n_out * sizeof *pt->logits);
         margins = base_malloc(n_test * sizeof *margins);

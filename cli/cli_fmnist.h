@@ -7,13 +7,12 @@
 
 #define FM_DATA_DIR "/usr/share/datasets/fashion-mnist"
 #define FM_WEIGHTS  "results/fmnist/weights.bin"
-#define FM_N_CALIB  FMNIST_N_CALIB
 
 typedef struct fm_opts {
     const char *data_dir, *weights, *net_arg, *bits_arg, *out_dir, *tech_arg, *shape_arg, *dump,
         *model, *quiet;
-    const char *epochs_arg, *train_arg, *ap_arg, *test_arg; /* the numbers as given */
-    double epochs, n_train, n_ap, n_test;                   /* n_ap -1: --ap all */
+    const char *epochs_arg, *train_arg, *ap_arg, *test_arg, *calib_arg; /* numbers as given */
+    double epochs, n_train, n_ap, n_test, n_calib;                      /* n_ap -1: --ap all */
     int rivals; /* sweep: also each rival's own accuracy and cost */
 } fm_opts;
 

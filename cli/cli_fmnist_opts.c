@@ -26,6 +26,11 @@
            "all: every test image",                                                                \
            ap_arg)
 #define FM_TEST FM_OPT("test", "N", "the first N test images (default all)", test_arg)
+#define FM_CALIB                                                                                   \
+    FM_OPT("calib", "N",                                                                           \
+           "calibrate the activation scales on the first N training images\n"                      \
+           "(default 1000)",                                                                       \
+           calib_arg)
 #define FM_TECH FM_OPT("tech", "T", "the AP's technology (default " SIM_DEFAULT_TECH ")", tech_arg)
 
 static const cli_opt train_opts[] = {
@@ -46,6 +51,7 @@ static const cli_opt eval_opts[] = {
     FM_WEIGHTS_OPT,
     FM_AP,
     FM_TEST,
+    FM_CALIB,
     FM_TECH,
     FM_DATA,
     FM_NET,
@@ -60,6 +66,7 @@ static const cli_opt sweep_opts[] = {
     FM_WEIGHTS_OPT,
     FM_AP,
     FM_TEST,
+    FM_CALIB,
     FM_TECH,
     FM_DATA,
     FM_NET,
@@ -180,7 +187,8 @@ static int parse_opts(const cli_cmd *cmd, int argc, char **argv, fm_opts *o)
         return 2;
     if (!whole(cmd, "--epochs", o->epochs_arg, 1, 64, &o->epochs) ||
         !whole(cmd, "--train", o->train_arg, 0, 1e8, &o->n_train) ||
-        !whole(cmd, "--test", o->test_arg, 0, 10000, &o->n_test))
+        !whole(cmd, "--test", o->test_arg, 0, 10000, &o->n_test) ||
+        !whole(cmd, "--calib", o->calib_arg, 1, 60000, &o->n_calib))
         return 2;
     return -1;
 }
@@ -229,6 +237,7 @@ int cli_fmnist_parse(int argc, char **argv, fm_opts *o, size_t *sub)
     o->tech_arg = SIM_DEFAULT_TECH;
     o->epochs = 3;
     o->n_ap = 20;
+    o->n_calib = FMNIST_N_CALIB;
     int rc = parse_opts(subs[k], argc - 1, argv + 1, o);
     if (rc >= 0)
         return rc;
