@@ -89,3 +89,7 @@ if command -v bash >/dev/null 2>&1; then
     if cli_complete apsim fmnist eval --mo | grep -qx -- --model; then ok; else
         bad "cli: completion of fmnist eval options"; fi
 fi
+# --calib is checked before anything is loaded.
+expect_exit 2 "fmnist sweep --calib 0" "$APSIM" fmnist sweep --calib 0
+if grep -q "error: --calib: expected a whole number in 1..60000, found '0'" "$tmp/err"; then ok; else
+    bad "fmnist sweep --calib 0: message"; cat "$tmp/err"; fi
