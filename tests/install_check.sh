@@ -30,9 +30,15 @@ check "apsim-plot draws from those results" "$prefix/bin/apsim-plot" "$tmp/resul
 check "the EDP-accuracy PNG exists" test -s "$tmp/results/resnet18_hawq/edp_accuracy.png"
 if command -v man >/dev/null 2>&1; then
     check "the man page renders" man -l "$prefix/share/man/man1/apsim.1"
+    # man finds the page from PATH alone (man-db maps <prefix>/bin to <prefix>/share/man).
+    check "man apsim finds it with the prefix on PATH" \
+        sh -c "PATH='$prefix/bin':\$PATH MANPATH= man -w apsim | grep -qx '$prefix/share/man/man1/apsim.1'"
 else
     echo "install-check: skipped: man page (no man command)"
 fi
+check "the bash completion completes 'apsim ru' to run" bash -c \
+    ". '$prefix/share/bash-completion/completions/apsim'; PATH='$prefix/bin':\$PATH;
+     COMP_WORDS=(apsim ru); COMP_CWORD=1; _apsim; [ \"\${COMPREPLY[*]}\" = run ]"
 pc="env PKG_CONFIG_PATH=$prefix/lib/pkgconfig pkg-config"
 check "a program builds against the AP library (pkg-config apsim-ap)" sh -c \
     "${CC:-cc} -std=c11 -o '$tmp/ap_add' '$src/docs/examples/ap_add.c' \$($pc --cflags --libs apsim-ap)"
