@@ -4,6 +4,7 @@
  * alone while the others wait for it. */
 #define _XOPEN_SOURCE 700 /* realpath, for the data directory --version prints */
 #include <limits.h>
+#include <errno.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,7 +106,14 @@ int main(int argc, char **argv)
         return 1;
     }
     int rc = dispatch(argc, argv);
-    fflush(stdout);
+    /* What the command printed must have reached its reader: a full disk or a closed pipe
+     * behind stdout is a failure, not a success. */
+    errno = 0;
+    if ((fflush(stdout) != 0 || ferror(stdout)) && rc == 0) {
+        fprintf(stderr, "apsim: error: cannot write the standard output: %s\n",
+                errno ? strerror(errno) : "write error");
+        rc = 1;
+    }
     par_finalize();
     return rc;
 }
