@@ -3,8 +3,8 @@
  * (stdout), and the commands that do not share their work among the ranks run on rank 0
  * alone while the others wait for it. */
 #define _XOPEN_SOURCE 700 /* realpath, for the data directory --version prints */
-#include <limits.h>
 #include <errno.h>
+#include <limits.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -170,9 +170,9 @@ base_status study_load_bits(study_experiment *e, const cfg_node *seq)
     return st;
 }
 
-int study_names_bits(const study_experiment *e, size_t b, const char *key)
+int study_names_bits(const study_experiment *e, size_t net, size_t b, const char *key)
 {
-    const net_bitcfg *c = e->cfgs[b];
+    const net_bitcfg *c = e->cfgs[net * e->n_bits + b];
     const char *base = strrchr(e->bits[b], '/');
     base = base ? base + 1 : e->bits[b];
     size_t len = strlen(base);
@@ -206,7 +206,8 @@ static base_status load_accuracy_map(study_experiment *e, const cfg_node *map, s
         int found = 0;
         st = cfg_to_double(val, 0.0, 100.0, &top1);
         for (size_t b = 0; st == BASE_OK && b < e->n_bits; b++) {
-            if (!study_names_bits(e, b, k) && !study_names_bits(e, b, kpath))
+            if (!study_names_bits(e, net == NO_NET ? 0 : net, b, k) &&
+                !study_names_bits(e, net == NO_NET ? 0 : net, b, kpath))
                 continue;
             found = 1;
             for (size_t n = 0; n < e->n_nets; n++)

@@ -185,8 +185,8 @@ static base_status load_layers_for(study_experiment *e, const cfg_node *m, const
     for (size_t i = 0; st == BASE_OK && i < e->n_points; i++) {
         const study_point *p = &e->points[i];
         if (p->tech == STUDY_NO_TECH || (net && strcmp(net, e->nets[p->net]->name) != 0) ||
-            (bits && !study_names_bits(e, p->net * e->n_bits + p->bits, bits) &&
-             !study_names_bits(e, p->net * e->n_bits + p->bits, bits_path)) ||
+            (bits && !study_names_bits(e, p->net, p->bits, bits) &&
+             !study_names_bits(e, p->net, p->bits, bits_path)) ||
             (tech && strcmp(tech, study_tech_name(e, p->tech)) != 0 &&
              strcmp(tech, e->techs[p->tech]->name) != 0) ||
             (!isnan(node) && node != e->techs[p->tech]->node_nm.value) ||

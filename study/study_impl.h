@@ -123,8 +123,9 @@ static inline int study_is_chip(const study_experiment *e, size_t a)
 int study_file_exists(const char *path);
 /* A non-empty sequence (BASE_ETYPE / BASE_EINVAL otherwise). */
 base_status study_nonempty_seq(const cfg_node *n, const char *what);
-/* 1 when key names bit configuration b (its entry, scheme, or file name without .yaml). */
-int study_names_bits(const study_experiment *e, size_t b, const char *key);
+/* 1 when key names bit configuration b of the experiment's bits axis (its entry, the scheme
+ * it resolves to for network net, or its file name without .yaml). */
+int study_names_bits(const study_experiment *e, size_t net, size_t b, const char *key);
 /* The axes of an experiment, each from its key's node (NULL when the key is absent and the
  * axis has a default); errors at file:line:col. */
 base_status study_load_networks(study_experiment *e, const cfg_node *seq);

@@ -211,6 +211,24 @@ START_TEST(test_experiment_load_errors)
 }
 END_TEST
 
+/* layers_for with bits on an experiment of two networks picks the point of the named network
+ * and bits (it once indexed the bits axis by network x bits, reading past it). */
+START_TEST(test_layers_for_second_network)
+{
+    const char *path = write_file(
+        "two_nets.yaml", "name: two_nets\nnetworks: [alexnet, resnet18]\nbits: [int8, int4]\n"
+                         "technologies: [sram]\naccelerators: [ap]\n"
+                         "layers_for: {network: resnet18, bits: int4}\n");
+    study_experiment *e = NULL;
+    ck_assert_msg(study_experiment_load(path, &e) == BASE_OK, "%s", base_last_error());
+    ck_assert(e->has_layers);
+    const study_point *p = &e->points[e->layers_point];
+    ck_assert_str_eq(e->nets[p->net]->name, "resnet18");
+    ck_assert_str_eq(e->bits[p->bits], "int4");
+    study_experiment_free(e);
+}
+END_TEST
+
 /* Errors inside a published table are reported at their position in that file. */
 static const bad_case BAD_PUB[] = {
     {"systems: []\nextra: 1\n", BASE_EKEY,
@@ -1195,6 +1213,7 @@ Suite *sweep_suite(void)
     TCase *tc = tcase_create("experiment");
     tcase_add_loop_test(tc, test_experiment_published_errors, 0, N_BAD_PUB);
     tcase_add_loop_test(tc, test_experiment_load_errors, 0, N_BAD);
+    tcase_add_test(tc, test_layers_for_second_network);
     tcase_add_test(tc, test_experiment_load_missing_file);
     tcase_add_test(tc, test_experiment_load_out_of_memory);
     tcase_add_test(tc, test_experiment_glob_expands_sorted);
