@@ -3,7 +3,7 @@
 # (run by make check) checks the include graph itself (docs/DEVELOPING.md):
 #   base <- ap_core ; base <- cfg <- {tech, networks, accel} ; sim <- {study, exec <- fmnist} <- cli
 #   base <- par <- {study, fmnist, cli}
-# Usage: make [VARIANT=debug|release|san] [WERROR=1] [V=1] [MPI=0|1] <target>
+# Usage: make [VARIANT=debug|release|san|fuzz] [WERROR=1] [V=1] [MPI=0|1] <target>
 
 VARIANT ?= debug
 WERROR ?= 0
@@ -42,8 +42,11 @@ OPT_debug := -O1 -g
 OPT_release := -O2 -g -DNDEBUG
 OPT_san := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDOPT_san := -fsanitize=address,undefined
+# fuzz: clang's libFuzzer with ASan+UBSan (make fuzz builds it with CC=clang MPI=0).
+OPT_fuzz := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+LDOPT_fuzz := -fsanitize=address,undefined
 ifeq ($(OPT_$(VARIANT)),)
-$(error VARIANT must be debug, release or san)
+$(error VARIANT must be debug, release, san or fuzz)
 endif
 
 # CPPFLAGS, CFLAGS and LDFLAGS given by a packager are kept and come after ours.
@@ -235,6 +238,20 @@ gallery:
 	LC_ALL=C build/release/apsim fmnist sweep --weights results/fmnist/weights.bin --out $(GALLERY_RESULTS)/fmnist
 	sh plots/make_plots.sh $(GALLERY_RESULTS) docs/gallery
 
+# fuzz: every input apsim reads under libFuzzer (clang, Debian's libfuzzer-14-dev), one harness
+# per input of tests/fuzz_targets.c, each for FUZZ_SECONDS, its corpus seeded from the shipped
+# files (tests/fuzz/run.sh). A crash, hang or sanitizer report fails it and its input is kept
+# under tests/fuzz/regress/<target>/, which check_fuzz replays in every make check.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := network bits tech arch experiment schedule onnx
+$(BUILD)/fuzz_%: tests/fuzz/fuzz_main.c $(BUILD)/tests/fuzz_targets.o $(LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -DFUZZ_TARGET='"$*"' -fsanitize=fuzzer,address,undefined \
+	    -o $@ $< $(BUILD)/tests/fuzz_targets.o $(LIBS) $(PKG_LIBS) -lm
+fuzz:
+	$(MAKE) VARIANT=fuzz CC=clang MPI=0 $(patsubst %,build/fuzz/fuzz_%,$(FUZZ_TARGETS))
+	sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 # conformance: ONNX's own integer-operator node tests (Debian libonnx-testdata) executed
 # functionally on the AP model; prints per-case results and "N passed, N failed".
 ONNX_TESTDATA ?= /usr/share/libonnx-testdata/data/node
@@ -275,9 +292,9 @@ lint:
 
 # format: rewrite sources with clang-format; format-check: fail on any difference.
 format:
-	clang-format -i $(wildcard */*.c */*.h) $(AP_EXAMPLE_SRC)
+	clang-format -i $(wildcard */*.c */*.h) $(AP_EXAMPLE_SRC) tests/fuzz/fuzz_main.c
 format-check:
-	clang-format --dry-run --Werror $(wildcard */*.c */*.h) $(AP_EXAMPLE_SRC)
+	clang-format --dry-run --Werror $(wildcard */*.c */*.h) $(AP_EXAMPLE_SRC) tests/fuzz/fuzz_main.c
 
 # Data the program reads at run time: found next to the installed binary, in
 # $(PREFIX)/share/apsim (docs/DEVELOPING.md, "Finding data").
@@ -355,7 +372,7 @@ uninstall: uninstall-man uninstall-completion
 clean:
 	rm -rf build apsim
 
-.PHONY: all apsim calibrate check structure san valgrind bench bench-mpi run fmnist plots gallery lint format \
+.PHONY: all apsim calibrate check structure san valgrind bench bench-mpi run fmnist plots gallery fuzz lint format \
         format-check install uninstall install-check clean conformance model ort-check ort-diff man \
         install-man install-completion uninstall-man uninstall-completion
 

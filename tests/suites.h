@@ -17,4 +17,5 @@
     X(fmnist_suite)                                                                                \
     X(export_suite)                                                                                \
     X(validation_suite)                                                                            \
-    X(cli_suite)
+    X(cli_suite)                                                                                   \
+    X(fuzz_suite)
