@@ -33,6 +33,10 @@
            calib_arg)
 #define FM_TECH FM_OPT("tech", "T", "the AP's technology (default " SIM_DEFAULT_TECH ")", tech_arg)
 
+/* What eval and sweep share: the weights, which images, the calibration, the AP's technology
+ * and the network. */
+#define FM_MEASURE FM_WEIGHTS_OPT, FM_AP, FM_TEST, FM_CALIB, FM_TECH, FM_DATA, FM_NET, FM_SHAPE
+
 static const cli_opt train_opts[] = {
     FM_OPT("epochs", "N", "training epochs (default 3)", epochs_arg),
     FM_OPT("train", "N", "the first N training images (default all)", train_arg),
@@ -48,14 +52,7 @@ static const cli_opt eval_opts[] = {
            "int8, w4a8, ... or one wXaY per conv/fc layer: w8a8,w4a4,w8a8\n"
            "(required)",
            bits_arg),
-    FM_WEIGHTS_OPT,
-    FM_AP,
-    FM_TEST,
-    FM_CALIB,
-    FM_TECH,
-    FM_DATA,
-    FM_NET,
-    FM_SHAPE,
+    FM_MEASURE,
     FM_OPT("dump", "FILE", "labels, reference and AP logits, binary (docs/FMNIST.md)", dump),
     FM_OPT("model", "FILE.onnx", "the integer model of `apsim export` instead of --weights", model),
     FM_QUIET,
@@ -63,14 +60,7 @@ static const cli_opt eval_opts[] = {
 static const cli_opt sweep_opts[] = {
     {"out", 'o', "DIR", "the output directory (default results/fmnist)",
      offsetof(fm_opts, out_dir)},
-    FM_WEIGHTS_OPT,
-    FM_AP,
-    FM_TEST,
-    FM_CALIB,
-    FM_TECH,
-    FM_DATA,
-    FM_NET,
-    FM_SHAPE,
+    FM_MEASURE,
     FM_QUIET,
 };
 

@@ -106,7 +106,8 @@ fi
 
 # Provenance names public sources (papers, URLs, repository files), never a path of one
 # machine or a document the project does not ship.
-notes=$(grep -rlE '/work/|/home/|shared/docs|REFERENCE\.md|TECH_PARAMS|SCALING\.md|SILICON\.md' \
+# (The pattern is written with bracket expressions so that this rule never quotes a path.)
+notes=$(grep -rlE '/[w]ork/|/[h]ome/|[s]hared/docs|[R]EFERENCE\.md|[T]ECH_PARAMS|[S]CALING\.md|[S]ILICON\.md' \
     --exclude=structure.sh $MODULES docs experiments reference plots tests README.md Makefile 2>/dev/null)
 if [ -z "$notes" ]; then ok; else bad "unshipped notes or local paths cited in: $(echo $notes)"; fi
 
