@@ -181,19 +181,50 @@ char *base_strdup(const char *s)
     return d;
 }
 
-void base_csv_field(FILE *fp, const char *s)
+/* The quoted copies base_csv hands out: each lives until CSV_RING later quotings, enough for
+ * every field of one fprintf. A failed allocation is remembered for base_csv_failed. */
+#define CSV_RING 32
+static char *csv_ring[CSV_RING];
+static unsigned csv_next;
+static bool csv_failed;
+
+const char *base_csv(const char *s)
 {
-    if (!strpbrk(s, ",\"\r\n")) {
-        fputs(s, fp);
-        return;
+    if (!strpbrk(s, ",\"\r\n"))
+        return s;
+    size_t n = 3;
+    for (const char *p = s; *p; p++)
+        n += *p == '"' ? 2 : 1;
+    char *d = malloc(n);
+    if (!d) {
+        csv_failed = true;
+        return "\"\"";
     }
-    fputc('"', fp);
+    char *w = d;
+    *w++ = '"';
     for (; *s; s++) {
         if (*s == '"')
-            fputc('"', fp);
-        fputc(*s, fp);
+            *w++ = '"';
+        *w++ = *s;
     }
-    fputc('"', fp);
+    *w++ = '"';
+    *w = '\0';
+    free(csv_ring[csv_next]);
+    csv_ring[csv_next] = d;
+    csv_next = (csv_next + 1) % CSV_RING;
+    return d;
+}
+
+bool base_csv_failed(void)
+{
+    bool f = csv_failed;
+    csv_failed = false;
+    return f;
+}
+
+void base_csv_field(FILE *fp, const char *s)
+{
+    fputs(base_csv(s), fp);
 }
 
 bool base_is_decimal(const char *s)

@@ -100,20 +100,34 @@ void base_alloc_fail_reset(void);
 /* Number of successful allocations since the program started (for tests and benches). */
 unsigned long base_alloc_count(void);
 
-/* Writes s as one CSV field (RFC 4180): as is, or in double quotes with its quotes doubled
- * when it holds a comma, a double quote, CR or LF. Write errors show in ferror(fp). */
+/* The one CSV escaper: every text field of every CSV apsim writes goes through it. s as one
+ * CSV field (RFC 4180): s itself, or when it holds a comma, a double quote, CR or LF, a copy
+ * in double quotes with its quotes doubled, valid until 32 more quotings (enough for one
+ * fprintf of a row). Out of memory it returns "" and base_write_status reports it. */
+const char *base_csv(const char *s);
+/* Whether a base_csv allocation failed since the last call (and clears it). */
+bool base_csv_failed(void);
+/* Writes base_csv(s). Write errors show in ferror(fp). */
 void base_csv_field(FILE *fp, const char *s);
 
-/* ---- Atomic output files -------------------------------------------------------------
- * Outputs are written to "<path>.tmp.<pid>" and renamed over path on commit, so a failed run
- * never leaves a half-written file. */
+/* ---- Outputs that are never half-written (base_out.c) -------------------------------
+ * A file is written to "<path>.tmp.<pid>" and renamed over path on commit, so a failed run
+ * never leaves a half-written file; a FIFO, a device, a /dev or /proc path, or a link that
+ * dangles or leads to one is written in place and never replaced (a link to a file keeps the
+ * link). Write errors name the path and the system's reason ("<path>: error: cannot write:
+ * No space left on device"), all BASE_EIO. */
+struct base_sink;
 typedef struct base_outfile {
-    FILE *fp;       /* write here */
-    char *path;     /* final path (owned) */
-    char *tmp_path; /* temporary path (owned) */
+    FILE *fp;               /* write here */
+    char *path;             /* the path as named, for messages (owned) */
+    char *tmp_path;         /* temporary path (owned); NULL when written in place */
+    char *target;           /* what tmp_path is renamed over (owned); NULL in place */
+    struct base_sink *sink; /* keeps the errno of the first failed write */
 } base_outfile;
 
-/* Opens a temporary file next to path. BASE_EIO or BASE_ENOMEM on failure. */
+/* Opens a temporary file next to path (or path itself, in place); first removes stale
+ * "<path>.tmp.<pid>" files of processes that no longer run. BASE_EIO, BASE_EINVAL (path is a
+ * directory) or BASE_ENOMEM on failure. */
 base_status base_outfile_open(base_outfile *f, const char *path);
 /* Flushes, closes and renames onto the final path; on any failure removes the temporary
  * file and returns BASE_EIO. Always releases f's memory. */
@@ -122,23 +136,42 @@ base_status base_outfile_commit(base_outfile *f);
 void base_outfile_abort(base_outfile *f);
 
 /* Writes a whole file atomically: opens path's temporary file, calls fn(fp, ctx), commits
- * on BASE_OK and aborts otherwise. Returns fn's or the commit's status. */
+ * on BASE_OK and aborts otherwise. Returns fn's or the commit's status; a write that failed
+ * under fn is reported naming path. */
 typedef base_status (*base_writer_fn)(FILE *fp, const void *ctx);
 base_status base_write_atomic(const char *path, base_writer_fn fn, const void *ctx);
 
 /* One output of a set written by base_write_set: file name inside the directory, the writer,
- * and whether it is written at all this time. */
+ * and whether it is written this time (an output that is off is removed from the directory
+ * with the same commit, so no stale file poses as part of the new set). */
 typedef struct base_output {
     const char *file;
     base_writer_fn fn;
     int on;
 } base_output;
-/* Writes a set of files into dir (created if needed): every enabled file goes to its
- * temporary name first; only when all were written are they renamed into place, otherwise
- * every temporary file is removed. ctx is passed to each writer. */
+/* Writes a set of files into dir (created if needed) as a whole: every file is written into
+ * the stage dir/.apsim-out.<pid>/, then a manifest renamed into the stage commits the set
+ * and the files are moved into dir with SIGINT, SIGTERM and SIGHUP held; a failed move puts
+ * the previous files back (kept as hard links). On any failure dir holds the previous set. A
+ * stage left by a killed process is finished (committed) or removed (not committed) by the
+ * next base_write_set into dir, which also removes stale "<file>.tmp.<pid>" files. */
 base_status base_write_set(const char *dir, const base_output *outs, size_t n, const void *ctx);
-/* BASE_EIO "write error" when fp has an error indicator set, else BASE_OK. */
+/* BASE_EIO "write error" when fp has an error indicator set (base_write_atomic and
+ * base_write_set then name the path and the reason), BASE_ENOMEM when base_csv could not
+ * quote a field, else BASE_OK. */
 base_status base_write_status(FILE *fp);
+
+/* Installs handlers for SIGINT, SIGTERM and SIGHUP (unless ignored at start) that remove
+ * the temporary files and stages of outputs being written, print "<prog>: stopped by
+ * SIGINT; temporary files removed: N; earlier outputs are as they were" and end the process
+ * by the same signal (exit status 128 + its number). prog must outlive the process. */
+void base_signals_install(const char *prog);
+
+/* Test hooks: after `bytes` more bytes reach output files every write fails with ENOSPC
+ * (a disk filling mid-write); after n more renames of outputs every rename fails with EIO.
+ * A negative value turns the hook off. */
+void base_io_fail_write_after(long bytes);
+void base_io_fail_rename_after(long n);
 
 /* Creates a directory and its parents (mkdir -p). BASE_EIO on failure. */
 base_status base_mkdir_p(const char *path);
@@ -167,9 +200,10 @@ typedef enum base_ref {
     BASE_REF_NAME     /* a shipped name */
 } base_ref;
 /* Opens an input file for reading ("rb"): a regular file only, so that a FIFO never blocks
- * and a directory or device is named as such. BASE_EIO naming the path with strerror(errno)
- * ("cannot open: No such file or directory") or what the path is instead ("is a directory",
- * "is not a regular file (a FIFO, device or socket)"). */
+ * and a directory or device is named as such. Errors name the path: BASE_ENOTFOUND ("cannot
+ * open: No such file or directory"), BASE_EINVAL (what the path is instead: "is a directory,
+ * not a file", "is not a regular file (a FIFO, device or socket)"), BASE_EIO (any other
+ * reason the system gives, e.g. "Permission denied"). */
 base_status base_open_input(const char *path, FILE **out);
 
 /* 1 when s is a decimal number as people write one: an optional sign, digits with at most

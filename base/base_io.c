@@ -1,5 +1,5 @@
-/* base_io.c - atomic output files (write to a temporary name, then rename), mkdir -p, and the
- * search for shipped data files. */
+/* base_io.c - mkdir -p, input files, and the search for shipped data files (outputs are in
+ * base_out.c). */
 #define _XOPEN_SOURCE 700 /* realpath, to name the data directory next to the binary */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,101 +11,6 @@
 #include <unistd.h>
 
 #include "base/base.h"
-
-base_status base_outfile_open(base_outfile *f, const char *path)
-{
-    memset(f, 0, sizeof *f);
-    size_t len = strlen(path) + 32;
-    f->path = base_strdup(path);
-    f->tmp_path = base_malloc(len);
-    if (!f->path || !f->tmp_path) {
-        base_outfile_abort(f);
-        return BASE_ERROR(BASE_ENOMEM, "out of memory opening %s", path);
-    }
-    snprintf(f->tmp_path, len, "%s.tmp.%ld", path, (long)getpid());
-    f->fp = fopen(f->tmp_path, "w");
-    if (!f->fp) {
-        base_status st = base_error_at(BASE_EIO, path, 0, 0, "cannot write: %s", strerror(errno));
-        base_outfile_abort(f);
-        return st;
-    }
-    return BASE_OK;
-}
-
-base_status base_outfile_commit(base_outfile *f)
-{
-    base_status st = BASE_OK;
-    int bad = ferror(f->fp);
-    if (fclose(f->fp) != 0 || bad)
-        st = base_error_at(BASE_EIO, f->path, 0, 0, "write failed");
-    f->fp = NULL;
-    if (st == BASE_OK && rename(f->tmp_path, f->path) != 0)
-        st =
-            base_error_at(BASE_EIO, f->path, 0, 0, "cannot rename into place: %s", strerror(errno));
-    if (st != BASE_OK)
-        remove(f->tmp_path);
-    base_free(f->path);
-    base_free(f->tmp_path);
-    memset(f, 0, sizeof *f);
-    return st;
-}
-
-void base_outfile_abort(base_outfile *f)
-{
-    if (f->fp) {
-        fclose(f->fp);
-        remove(f->tmp_path);
-    }
-    base_free(f->path);
-    base_free(f->tmp_path);
-    memset(f, 0, sizeof *f);
-}
-
-base_status base_write_atomic(const char *path, base_writer_fn fn, const void *ctx)
-{
-    base_outfile f;
-    base_status st = base_outfile_open(&f, path);
-    if (st != BASE_OK)
-        return st;
-    st = fn(f.fp, ctx);
-    if (st != BASE_OK) {
-        base_outfile_abort(&f);
-        return st;
-    }
-    return base_outfile_commit(&f);
-}
-
-base_status base_write_set(const char *dir, const base_output *outs, size_t n, const void *ctx)
-{
-    char path[4200];
-    base_status st = base_mkdir_p(dir);
-    base_outfile *files = st == BASE_OK ? base_calloc(n ? n : 1, sizeof *files) : NULL;
-    if (st == BASE_OK && !files)
-        st = BASE_ERROR(BASE_ENOMEM, "out of memory writing %s", dir);
-    for (size_t i = 0; st == BASE_OK && i < n; i++) {
-        if (!outs[i].on)
-            continue;
-        snprintf(path, sizeof path, "%s/%s", dir, outs[i].file);
-        st = base_outfile_open(&files[i], path);
-        if (st == BASE_OK)
-            st = outs[i].fn(files[i].fp, ctx);
-    }
-    for (size_t i = 0; files && i < n; i++) {
-        if (!files[i].path)
-            continue;
-        if (st == BASE_OK)
-            st = base_outfile_commit(&files[i]);
-        else
-            base_outfile_abort(&files[i]);
-    }
-    base_free(files);
-    return st;
-}
-
-base_status base_write_status(FILE *fp)
-{
-    return ferror(fp) ? BASE_ERROR(BASE_EIO, "write error") : BASE_OK;
-}
 
 base_status base_mkdir_p(const char *path)
 {
@@ -124,6 +29,10 @@ base_status base_mkdir_p(const char *path)
             buf[i] = c;
         }
     }
+    struct stat sb;
+    int err = stat(path, &sb) != 0 ? errno : S_ISDIR(sb.st_mode) ? 0 : ENOTDIR;
+    if (err)
+        return base_error_at(BASE_EIO, path, 0, 0, "cannot create directory: %s", strerror(err));
     return BASE_OK;
 }
 
@@ -248,7 +157,16 @@ base_status base_resolve(const char *dir, const char *name_or_path, char *path_o
     int n = snprintf(rel, sizeof rel, "%s/%s.yaml", dir, s);
     if (n < 0 || (size_t)n >= sizeof rel)
         return BASE_ERROR(BASE_ERANGE, "name '%s' is too long", s);
-    return base_find_data(rel, path_out, cap);
+    base_status st = base_find_data(rel, path_out, cap);
+    struct stat sb;
+    if (st == BASE_ENOTFOUND && stat(s, &sb) == 0) { /* no shipped name, but a folder here */
+        *ref = BASE_REF_NOTFILE;
+        return base_error_at(BASE_ENOTFOUND, s, 0, 0, "%s",
+                             S_ISDIR(sb.st_mode) ? "is a directory, not a file"
+                                                 : "is not a regular file (a FIFO, device or "
+                                                   "socket)");
+    }
+    return st;
 }
 
 base_status base_open_input(const char *path, FILE **out)
@@ -257,22 +175,23 @@ base_status base_open_input(const char *path, FILE **out)
     /* O_NONBLOCK: opening a FIFO with no writer returns at once instead of waiting. */
     int fd = open(path, O_RDONLY | O_NONBLOCK);
     if (fd < 0)
-        return base_error_at(BASE_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
+        return base_error_at(errno == ENOENT || errno == ENOTDIR ? BASE_ENOTFOUND : BASE_EIO, path,
+                             0, 0, "cannot open: %s", strerror(errno));
     struct stat sb;
     const char *why = NULL;
+    base_status st = BASE_EIO;
     if (fstat(fd, &sb) != 0)
         why = strerror(errno);
     else if (S_ISDIR(sb.st_mode))
-        why = "is a directory, not a file";
+        why = "is a directory, not a file", st = BASE_EINVAL;
     else if (!S_ISREG(sb.st_mode))
-        why = "is not a regular file (a FIFO, device or socket)";
+        why = "is not a regular file (a FIFO, device or socket)", st = BASE_EINVAL;
     int flags = why ? 0 : fcntl(fd, F_GETFL);
     if (!why && (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0))
         why = strerror(errno);
     FILE *fp = why ? NULL : fdopen(fd, "rb");
     if (!fp) {
-        base_status st =
-            base_error_at(BASE_EIO, path, 0, 0, "cannot open: %s", why ? why : strerror(errno));
+        st = base_error_at(st, path, 0, 0, "cannot open: %s", why ? why : strerror(errno));
         close(fd);
         return st;
     }

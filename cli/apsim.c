@@ -105,6 +105,8 @@ int main(int argc, char **argv)
         par_finalize();
         return 1;
     }
+    /* SIGINT, SIGTERM, SIGHUP: temporary outputs removed, a message, then the usual death. */
+    base_signals_install("apsim");
     int rc = dispatch(argc, argv);
     /* What the command printed must have reached its reader: a full disk or a closed pipe
      * behind stdout is a failure, not a success. */
@@ -112,7 +114,7 @@ int main(int argc, char **argv)
     if ((fflush(stdout) != 0 || ferror(stdout)) && rc == 0) {
         fprintf(stderr, "apsim: error: cannot write the standard output: %s\n",
                 errno ? strerror(errno) : "write error");
-        rc = 1;
+        rc = 3;
     }
     par_finalize();
     return rc;

@@ -80,7 +80,8 @@ int cli_out_is_stdout(const char *path);
 /* Writes a single-file command's output: to stdout for "-", else atomically to path. */
 base_status cli_write_file(const char *path, base_writer_fn fn, const void *ctx);
 
-/* Exit status for a failed status code: input errors -> 2, others -> 1. */
+/* Exit status for a failed status code: input errors -> 2, I/O failures (BASE_EIO) -> 3,
+ * others -> 1 (docs/CLI.md). */
 int cli_exit_code(base_status status);
 
 /* Loads the network a command names (a shipped name or a file, net_find_builtin) at the

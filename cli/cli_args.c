@@ -62,10 +62,11 @@ int cli_exit_code(base_status status)
     case BASE_ETYPE:
     case BASE_ESHAPE:
     case BASE_ENOTFOUND:
-    case BASE_EIO:
     case BASE_ECAPACITY:
     case BASE_EUNSUPPORTED:
         return 2;
+    case BASE_EIO:
+        return 3;
     default:
         return 1;
     }
@@ -81,7 +82,9 @@ base_status cli_write_file(const char *path, base_writer_fn fn, const void *ctx)
     if (!cli_out_is_stdout(path))
         return base_write_atomic(path, fn, ctx);
     base_status st = fn(stdout, ctx);
-    if (st == BASE_OK && fflush(stdout) != 0)
-        st = BASE_ERROR(BASE_EIO, "standard output: write error");
+    errno = 0;
+    if (st == BASE_OK && (fflush(stdout) != 0 || ferror(stdout)))
+        st = BASE_ERROR(BASE_EIO, "cannot write the standard output: %s",
+                        errno ? strerror(errno) : "write error");
     return st;
 }

@@ -86,13 +86,13 @@ static void write_basis(FILE *fp, const cmp_table *t, const cmp_row *r, int ap)
     else
         fprintf(fp, ",%g,%.3f", t->node_nm, t->vdd_v);
     if (ap) {
-        fprintf(fp, ",%s,1,1,AP technology", t->tech);
+        fprintf(fp, ",%s,1,1,AP technology", base_csv(t->tech));
         return;
     }
-    fprintf(fp, ",%s", b->platform->device);
+    fprintf(fp, ",%s", base_csv(b->platform->device));
     csv_num(fp, b->latency);
     csv_num(fp, b->energy);
-    fprintf(fp, ",%s", b->label);
+    fprintf(fp, ",%s", base_csv(b->label));
 }
 
 static base_status write_csv(FILE *fp, const void *ctx)
@@ -106,11 +106,12 @@ static base_status write_csv(FILE *fp, const void *ctx)
     for (size_t i = 0; i < t->n_rows; i++) {
         const cmp_row *r = &t->rows[i];
         int ap = i < 2;
-        fprintf(fp, "%s,%s,%s,%s,%s,%s,", t->net->name, sim_bits_name(t->bits), t->label, r->accel,
-                r->scope, ap ? t->tech : "");
+        fprintf(fp, "%s,%s,%s,%s,%s,%s,", base_csv(t->net->name), base_csv(sim_bits_name(t->bits)),
+                base_csv(t->label), base_csv(r->accel), base_csv(r->scope),
+                ap ? base_csv(t->tech) : "");
         if (ap && !t->chip)
             fprintf(fp, "%.3f", t->vdd_v);
-        fprintf(fp, ",%u,%s,%s", t->batch, r->ok ? "ok" : "unsupported", r->path);
+        fprintf(fp, ",%u,%s,%s", t->batch, r->ok ? "ok" : "unsupported", base_csv(r->path));
         double nan = (double)NAN;
         csv_num(fp, r->ok ? r->latency_ns * 1e-6 : nan);
         csv_num(fp, r->ok ? r->energy_pj * 1e-9 : nan);

@@ -3,6 +3,7 @@
  * written as a QOperator ONNX model any ONNX runtime runs (exec/exec_export.c,
  * networks/net_onnx_write.c; docs/ONNX.md, "Export"). Under MPI every rank quantizes (the
  * calibration is collective, docs/PARALLEL.md) and rank 0 writes the file. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -68,9 +69,14 @@ static base_status copy_to_stdout(const char *path)
     while ((n = fread(buf, 1, sizeof buf, in)) > 0)
         if (fwrite(buf, 1, n, stdout) != n)
             break;
-    int bad = ferror(in) || ferror(stdout) || fflush(stdout) != 0;
+    errno = 0;
+    int bad_in = ferror(in), bad = ferror(stdout) || fflush(stdout) != 0;
     fclose(in);
-    return bad ? BASE_ERROR(BASE_EIO, "standard output: write error") : BASE_OK;
+    if (bad_in)
+        return BASE_ERROR(BASE_EIO, "%s: cannot read back the export", path);
+    return bad ? BASE_ERROR(BASE_EIO, "cannot write the standard output: %s",
+                            errno ? strerror(errno) : "write error")
+               : BASE_OK;
 }
 
 /* What needs no weights or data: the network, the bits, and whether they export. */
@@ -95,7 +101,7 @@ static base_status quantize_and_write(const ex_opts *o, const net_network *net,
     snprintf(img, sizeof img, "%s/train-images-idx3-ubyte.gz", o->data_dir);
     snprintf(lab, sizeof lab, "%s/train-labels-idx1-ubyte.gz", o->data_dir);
     base_status st = fmnist_fmodel_load(net, o->weights, &fm);
-    if (st == BASE_EIO && par_rank() == 0)
+    if (st == BASE_ENOTFOUND && par_rank() == 0)
         fprintf(stderr, "apsim export: note: train the weights first: apsim fmnist train\n");
     if (st == BASE_OK)
         st = fmnist_dataset_load_idx(img, lab, &train);

@@ -109,12 +109,28 @@ static base_status get_weights(fm_ctx *c, const char *path, int train_it, int ve
 }
 
 /* Network, data, weights (trained and cached when absent), technology, architecture. */
-static base_status setup(fm_ctx *c, int want_tech)
+static base_status resolve_bits(const net_network *net, const char *spec, net_bitcfg **out);
+
+/* Loads what a measuring command needs. Everything given on the command line (the bit spec,
+ * technology, architecture) is checked before the float model is trained or evaluated, so a
+ * wrong argument stops at once. */
+static base_status setup(fm_ctx *c, int want_tech, const char *bits_spec)
 {
     base_status st = par_agree(load_inputs(c));
     if (st != BASE_OK)
         return st;
-    if (!c->o.model) /* --model: the integer model of a file, no float weights */
+    if (bits_spec) {
+        net_bitcfg *bits = NULL;
+        st = resolve_bits(c->net, bits_spec, &bits);
+        net_bitcfg_free(bits);
+    }
+    if (st == BASE_OK && want_tech)
+        st = tech_open(c->o.tech_arg, &c->tech);
+    if (st == BASE_OK && want_tech)
+        st = sim_arch_find(SIM_DEFAULT_ARCH, &c->arch);
+    c->arch.batch = 1;
+    st = par_agree(st);
+    if (st == BASE_OK && !c->o.model) /* --model: the integer model of a file, no float weights */
         st = get_weights(c, c->o.weights, 0, 0);
     double loss;
     if (st == BASE_OK && !c->o.model)
@@ -124,11 +140,6 @@ static base_status setup(fm_ctx *c, int want_tech)
     else if (st == BASE_OK)
         printf("float model: test accuracy %.2f%% (loss %.4f) on %zu images\n", c->float_acc_pct,
                loss, c->test->n_images);
-    if (st == BASE_OK && want_tech)
-        st = tech_open(c->o.tech_arg, &c->tech);
-    if (st == BASE_OK && want_tech)
-        st = sim_arch_find(SIM_DEFAULT_ARCH, &c->arch);
-    c->arch.batch = 1;
     return par_agree(st);
 }
 
@@ -485,7 +496,7 @@ static int cmd_eval(fm_ctx *c)
 {
     fm_point pt;
     memset(&pt, 0, sizeof pt);
-    base_status st = setup(c, 1);
+    base_status st = setup(c, 1, c->o.bits_arg);
     size_t n_test = test_count(c);
     if (st == BASE_OK && !check_n_ap(c, n_test))
         return 2;
@@ -568,18 +579,18 @@ static base_status write_configs(FILE *fp, const void *ctx)
                 "top1_axbxp_pct\n");
     for (size_t i = 0; i < N_SPECS; i++) {
         const fm_point *p = &s->pts[i];
-        fprintf(fp, "\"%s\",%s,%s,%.2f,%.2f,%.4f,%.4f,%.2f,%zu,%s,%.6e,%.6e,%.6e,%s", p->spec,
-                p->label, mark_of(p), p->acc_pct, s->c->float_acc_pct, p->margin_median,
-                p->margin_mean, p->low_margin_pct, p->n_ap,
+        fprintf(fp, "%s,%s,%s,%.2f,%.2f,%.4f,%.4f,%.2f,%zu,%s,%.6e,%.6e,%.6e,%s", base_csv(p->spec),
+                base_csv(p->label), base_csv(mark_of(p)), p->acc_pct, s->c->float_acc_pct,
+                p->margin_median, p->margin_mean, p->low_margin_pct, p->n_ap,
                 !p->n_ap                   ? ""
                 : p->n_ap_exact == p->n_ap ? "true"
                                            : "false",
-                p->latency_ns * 1e-6, p->energy_pj * 1e-9, p->edp_js, s->c->o.tech_arg);
+                p->latency_ns * 1e-6, p->energy_pj * 1e-9, p->edp_js, base_csv(s->c->o.tech_arg));
         for (int d = FMNIST_SPARQ; d < FMNIST_N_DESIGNS; d++)
             csv_num(fp, 2, 0, p->design_acc[d]);
         fprintf(fp, "\n");
     }
-    return ferror(fp) ? BASE_ERROR(BASE_EIO, "write error") : BASE_OK;
+    return base_write_status(fp);
 }
 
 static void cascade_at(const sweep_out *s, size_t ci, size_t ti, fmnist_cascade_point *cp,
@@ -603,14 +614,14 @@ static base_status write_cascade(FILE *fp, const void *ctx)
             fmnist_cascade_point cp;
             double lat, en;
             cascade_at(s, ci, ti, &cp, &lat, &en);
-            fprintf(fp, "%s,\"%s\",\"%s\",%g,%.2f,%.2f,%.6e,%.6e,%.6e\n",
-                    cascade_name(ci, name, sizeof name), s->pts[cascades[ci][0]].spec,
-                    s->pts[cascades[ci][1]].spec, cp.threshold,
-                    100.0 * (double)cp.n_rerun / (double)cp.n_inputs,
+            fprintf(fp, "%s,%s,%s,%g,%.2f,%.2f,%.6e,%.6e,%.6e\n",
+                    base_csv(cascade_name(ci, name, sizeof name)),
+                    base_csv(s->pts[cascades[ci][0]].spec), base_csv(s->pts[cascades[ci][1]].spec),
+                    cp.threshold, 100.0 * (double)cp.n_rerun / (double)cp.n_inputs,
                     100.0 * (double)cp.n_correct / (double)cp.n_inputs, lat * 1e-6, en * 1e-9,
                     en * 1e-12 * lat * 1e-9);
         }
-    return ferror(fp) ? BASE_ERROR(BASE_EIO, "write error") : BASE_OK;
+    return base_write_status(fp);
 }
 
 /* One row of points.csv, in the sweep's column names: latency and energy per inference. */
@@ -618,7 +629,8 @@ static void point_row(FILE *fp, const sweep_out *s, const char *series, const ch
                       const char *bits, const char *mark, double threshold, double top1,
                       double lat_ns, double en_pj)
 {
-    fprintf(fp, "%s,%s,%s,\"%s\",%s", series, s->c->net->name, accel, bits, mark);
+    fprintf(fp, "%s,%s,%s,%s,%s", base_csv(series), base_csv(s->c->net->name), base_csv(accel),
+            base_csv(bits), base_csv(mark));
     fputc(',', fp);
     if (!isnan(threshold))
         fprintf(fp, "%g", threshold);
@@ -655,23 +667,27 @@ static base_status write_points(FILE *fp, const void *ctx)
             point_row(fp, s, cascade_name(ci, name, sizeof name), "ap", bits, "", cp.threshold,
                       100.0 * (double)cp.n_correct / (double)cp.n_inputs, lat, en);
         }
-    return ferror(fp) ? BASE_ERROR(BASE_EIO, "write error") : BASE_OK;
+    return base_write_status(fp);
 }
 
 static base_status write_plots(FILE *fp, const void *ctx)
 {
     const sweep_out *s = ctx;
     char name[96];
-    fprintf(fp,
-            "fmnist|points.csv|fmnist_edp_accuracy|Fashion-MNIST CNN on the AP (%s): EDP "
-            "vs measured top-1 (rivals moved to %g nm %.2f V, FPGAs by Kuon-Rose)|static",
-            s->c->o.tech_arg, s->c->tech->node_nm.value, s->c->tech->vdd_nom_v.value);
+    char title[1024];
+    snprintf(title, sizeof title,
+             "Fashion-MNIST CNN on the AP (%s): EDP vs measured top-1 (rivals moved to %g nm "
+             "%.2f V, FPGAs by Kuon-Rose)",
+             s->c->o.tech_arg, s->c->tech->node_nm.value, s->c->tech->vdd_nom_v.value);
+    fputs("fmnist|points.csv|fmnist_edp_accuracy|", fp);
+    study_plots_field(fp, title, false);
+    fputs("|static", fp);
     for (size_t ci = 0; ci < sizeof cascades / sizeof cascades[0]; ci++)
         fprintf(fp, " %s", cascade_name(ci, name, sizeof name));
     for (int d = FMNIST_SPARQ; s->c->o.rivals && d < FMNIST_N_DESIGNS; d++)
         fprintf(fp, " %s", fmnist_design_name((fmnist_design)d));
     fprintf(fp, "\n");
-    return ferror(fp) ? BASE_ERROR(BASE_EIO, "write error") : BASE_OK;
+    return base_write_status(fp);
 }
 
 static int cmd_sweep(fm_ctx *c)
@@ -679,7 +695,7 @@ static int cmd_sweep(fm_ctx *c)
     fm_point pts[N_SPECS];
     memset(pts, 0, sizeof pts);
     const char *dir = c->o.out_dir ? c->o.out_dir : "results/fmnist";
-    base_status st = setup(c, 1);
+    base_status st = setup(c, 1, NULL);
     size_t n_test = test_count(c);
     if (st == BASE_OK && !check_n_ap(c, n_test))
         return 2;
@@ -692,20 +708,12 @@ static int cmd_sweep(fm_ctx *c)
                 BASE_ERROR(BASE_EINVAL, "%s: AP output differs from the reference", sweep_specs[i]);
     }
     sweep_out so = {c, pts, n_test};
-    char path[4200];
-    static const struct {
-        const char *name;
-        base_writer_fn fn;
-    } outs[] = {{"configs.csv", write_configs},
-                {"cascade.csv", write_cascade},
-                {"points.csv", write_points},
-                {"plots.list", write_plots}};
+    const base_output outs[] = {{"configs.csv", write_configs, 1},
+                                {"cascade.csv", write_cascade, 1},
+                                {"points.csv", write_points, 1},
+                                {"plots.list", write_plots, 1}};
     if (st == BASE_OK && par_rank() == 0)
-        st = base_mkdir_p(dir);
-    for (size_t k = 0; st == BASE_OK && par_rank() == 0 && k < sizeof outs / sizeof outs[0]; k++) {
-        snprintf(path, sizeof path, "%s/%s", dir, outs[k].name);
-        st = base_write_atomic(path, outs[k].fn, &so);
-    }
+        st = base_write_set(dir, outs, sizeof outs / sizeof outs[0], &so);
     st = par_agree(st); /* rank 0's writing */
     if (st == BASE_OK)
         printf("wrote %s/{configs,cascade,points}.csv and plots.list\n", dir);

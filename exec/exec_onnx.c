@@ -4,6 +4,7 @@
  * (zero-point subtraction, MACs, add/sub/mul/max/min) runs on ap_core; index arithmetic
  * (broadcast, padding, im2col order) and QLinear's float rescale run in C (docs/ONNX.md). */
 #include <dirent.h>
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -708,7 +709,8 @@ base_status exec_onnx_conformance(const char *node_dir, FILE *fp, exec_conf_coun
     memset(counts, 0, sizeof *counts);
     DIR *dir = opendir(node_dir);
     if (!dir)
-        return base_error_at(BASE_EIO, node_dir, 0, 0, "cannot open the ONNX node test directory");
+        return base_error_at(errno == ENOENT ? BASE_ENOTFOUND : BASE_EIO, node_dir, 0, 0,
+                             "cannot open the ONNX node test directory: %s", strerror(errno));
     char **names = NULL;
     size_t n = 0, cap = 0;
     base_status st = BASE_OK;

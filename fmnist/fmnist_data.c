@@ -1,5 +1,6 @@
 /* fmnist_data.c - Fashion-MNIST's IDX files (Xiao, Rasul and Vollgraf 2017; the format of
  * LeCun's MNIST), gzipped or plain, read with zlib into an fmnist_dataset (docs/FMNIST.md). */
+#include <errno.h>
 #include <string.h>
 #include <zlib.h>
 
@@ -38,9 +39,11 @@ static base_status idx_open(const char *path, uint32_t magic, unsigned n_dims, g
                             uint32_t *dims)
 {
     unsigned char hdr[16];
+    errno = 0;
     *gz = gzopen(path, "rb");
     if (!*gz)
-        return base_error_at(BASE_EIO, path, 0, 0, "cannot open");
+        return base_error_at(errno == ENOENT ? BASE_ENOTFOUND : BASE_EIO, path, 0, 0,
+                             "cannot open: %s", errno ? strerror(errno) : "gzopen failed");
     base_status st = gz_read_all(*gz, path, hdr, 4 + 4 * (size_t)n_dims, "IDX header");
     if (st == BASE_OK && be32(hdr) != magic)
         st = base_error_at(BASE_EPARSE, path, 0, 0,

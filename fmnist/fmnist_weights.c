@@ -104,8 +104,9 @@ base_status fmnist_fmodel_load(const net_network *net, const char *path, fmnist_
     *out = NULL;
     fmnist_fmodel *m = NULL;
     FILE *fp = NULL;
-    if (base_open_input(path, &fp) != BASE_OK)
-        return base_error_at(BASE_EIO, path, 0, 0, "the weights file: %s",
+    base_status open_st = base_open_input(path, &fp);
+    if (open_st != BASE_OK)
+        return base_error_at(open_st, path, 0, 0, "the weights file: %s",
                              base_error_last()->message);
     char magic[8];
     uint32_t version = 0, n_w = 0, expect = 0;

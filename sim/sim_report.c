@@ -59,18 +59,19 @@ base_status sim_result_write_layers_csv(FILE *fp, const sim_plan *plan, const si
         const net_layer *l = &res->net->layers[lr->layer];
         const sim_layer_plan *lp = sim_plan_layer(plan, lr->layer);
         const sim_candidate *c = &lp->cand[lr->chosen];
-        fprintf(
-            fp,
-            "%s,%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%u,%u,%u,%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64
-            ",%s,%s,%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
-            ",%" PRIu64 ",%.6e,%.6e,%.6e",
-            l->name, net_kind_name(l->kind), lp->gemm_m, lp->gemm_n, lp->gemm_k, lp->bits.w_bits,
-            lp->bits.a_bits, lp->bits.o_bits, c->acc_bits, c->chunk_k, c->n_chunks, c->n_slots,
-            lp->gemm_k && res->arch.kind == SIM_ARCH_AP ? sim_placement_name(lr->placement) : "",
-            flow_name(c, lr), lp->has_pre ? "true" : "false", c->n_rows, c->n_folds,
-            c->n_passes * c->n_folds, c->n_compares * c->n_folds, c->n_writes * c->n_folds,
-            c->n_plane_writes * c->n_folds, c->n_plane_reads * c->n_folds, lr->latency_ns * 1e-6,
-            lr->energy_pj * 1e-9, lr->edp_pj_ns * 1e-21);
+        fprintf(fp,
+                "%s,%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%u,%u,%u,%u,%" PRIu64 ",%" PRIu64
+                ",%" PRIu64 ",%s,%s,%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
+                ",%" PRIu64 ",%" PRIu64 ",%.6e,%.6e,%.6e",
+                base_csv(l->name), net_kind_name(l->kind), lp->gemm_m, lp->gemm_n, lp->gemm_k,
+                lp->bits.w_bits, lp->bits.a_bits, lp->bits.o_bits, c->acc_bits, c->chunk_k,
+                c->n_chunks, c->n_slots,
+                lp->gemm_k && res->arch.kind == SIM_ARCH_AP ? sim_placement_name(lr->placement)
+                                                            : "",
+                flow_name(c, lr), lp->has_pre ? "true" : "false", c->n_rows, c->n_folds,
+                c->n_passes * c->n_folds, c->n_compares * c->n_folds, c->n_writes * c->n_folds,
+                c->n_plane_writes * c->n_folds, c->n_plane_reads * c->n_folds,
+                lr->latency_ns * 1e-6, lr->energy_pj * 1e-9, lr->edp_pj_ns * 1e-21);
         breakdown_values(fp, lr->by_component_pj, SIM_COMP_COUNT, 1e-9);
         breakdown_values(fp, lr->by_phase_pj, SIM_PHASE_COUNT, 1e-9);
         fputc('\n', fp);
@@ -89,11 +90,11 @@ base_status sim_result_write_summary_csv(FILE *fp, const sim_result *res, int he
                     "peak_gops_per_mm2,cap_writes_per_cell_max,lifetime_inferences,"
                     "idle_energy_mj\n");
     }
-    fprintf(fp, "%s,%s,%s,%s", res->net->name, bits_name(res), sim_result_tech_name(res),
-            sim_result_map_tech_name(res));
+    fprintf(fp, "%s,%s,%s,%s", base_csv(res->net->name), base_csv(bits_name(res)),
+            base_csv(sim_result_tech_name(res)), base_csv(sim_result_map_tech_name(res)));
     csv_num(fp, 3, 0, res->at.vdd_v);
-    fprintf(fp, ",%u,%s,%.6e,%.6e,%.6e", res->arch.batch, res->arch.name, res->latency_ns * 1e-6,
-            res->energy_pj * 1e-9, res->edp_pj_ns * 1e-21);
+    fprintf(fp, ",%u,%s,%.6e,%.6e,%.6e", res->arch.batch, base_csv(res->arch.name),
+            res->latency_ns * 1e-6, res->energy_pj * 1e-9, res->edp_pj_ns * 1e-21);
     breakdown_values(fp, res->by_component_pj, SIM_COMP_COUNT, 1e-9);
     breakdown_values(fp, res->by_phase_pj, SIM_PHASE_COUNT, 1e-9);
     fprintf(fp, ",%" PRIu64 ",%.6e,%.6e,%.6e", res->macs, res->throughput_inf_s, res->tops_per_w,
@@ -186,7 +187,7 @@ base_status sim_result_write_ert_csv(FILE *fp, const sim_result *res)
     fprintf(fp, "component,action,energy_mj,technology,vdd_v\n");
     for (size_t i = 0; i < n; i++) {
         fprintf(fp, "%s,%s,%.6e,%s", sim_component_name(rows[i].component), rows[i].action,
-                rows[i].energy_pj * 1e-9, sim_result_tech_name(res));
+                rows[i].energy_pj * 1e-9, base_csv(sim_result_tech_name(res)));
         csv_num(fp, 3, 0, res->at.vdd_v);
         fputc('\n', fp);
     }

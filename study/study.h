@@ -230,6 +230,11 @@ void study_dyn_result_free(study_dyn_result *r);
  * folds): the whole work of one inference batch. */
 uint64_t study_dyn_plan_passes(const sim_plan *plan, const sim_result *res);
 
+/* Writes s as one field of plots.list ("script|data|stem|title|series|extra", read by
+ * plots/make_plots.sh): '|' becomes '/', control characters spaces; for a stem (a file name)
+ * everything but letters, digits, '.', '_' and '-' becomes '_'. */
+void study_plots_field(FILE *fp, const char *s, bool stem);
+
 /* Output files (C locale, fixed precision, units in the headers). BASE_EIO on write errors. */
 base_status study_dyn_write_requests_csv(FILE *fp, const study_dyn_result *r);
 base_status study_dyn_write_summary_csv(FILE *fp, const study_dyn_result *r);

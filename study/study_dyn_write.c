@@ -28,7 +28,7 @@ base_status study_dyn_write_requests_csv(FILE *fp, const study_dyn_result *r)
         num(fp, 4,
             r->points[w->point].fraction >= 0 ? r->points[w->point].fraction : STUDY_NO_VALUE);
         fprintf(fp, ",%zu,%zu,%s,%s,", w->index, w->input, w->rerun ? "true" : "false",
-                s->configs[w->config].name);
+                base_csv(s->configs[w->config].name));
         num(fp, 6, w->budget_ms > 0 ? w->budget_ms : STUDY_NO_VALUE);
         fputc(',', fp);
         num(fp, 6, w->budget_mj > 0 ? w->budget_mj : STUDY_NO_VALUE);
@@ -61,10 +61,10 @@ base_status study_dyn_write_summary_csv(FILE *fp, const study_dyn_result *r)
         const study_dyn_point *pt = &r->points[p];
         for (size_t k = 0; k < pt->n_designs; k++) {
             const study_dyn_design *d = &pt->design[k];
-            fprintf(fp, "%s,%s,%zu,", s->name, study_dyn_kind_name(s->kind), p);
+            fprintf(fp, "%s,%s,%zu,", base_csv(s->name), study_dyn_kind_name(s->kind), p);
             num(fp, 4, pt->fraction >= 0 ? pt->fraction : STUDY_NO_VALUE);
-            fprintf(fp, ",%s,%s,%zu,%zu,", d->name, d->supported ? "true" : "false", d->n_runs,
-                    pt->n_inputs);
+            fprintf(fp, ",%s,%s,%zu,%zu,", base_csv(d->name), d->supported ? "true" : "false",
+                    d->n_runs, pt->n_inputs);
             num(fp, 4, d->top1_pct);
             if (d->supported)
                 fprintf(fp, ",%.6e,%.6e,%.6e,%.6e,%.6e,%.6e,%zu,%zu,", d->latency_ns * 1e-6,
@@ -73,7 +73,8 @@ base_status study_dyn_write_summary_csv(FILE *fp, const study_dyn_result *r)
                         d->n_missed);
             else
                 fputs(",,,,,,,,,", fp);
-            fprintf(fp, "%s,%.6e,", s->configs[pt->best_static].name, pt->best_static_edp_js);
+            fprintf(fp, "%s,%.6e,", base_csv(s->configs[pt->best_static].name),
+                    pt->best_static_edp_js);
             num(fp, 3, design_vs_static(pt, d));
             fprintf(fp, ",%.3f,%.3f,%.3f\n", g->msb_bits * 1e-6, g->per_precision_bits * 1e-6,
                     g->capacity_bits * 1e-6);
@@ -187,14 +188,14 @@ base_status study_dyn_write_family_csv(FILE *fp, const study_dyn_result *r)
             double n = (double)pt->n_inputs;
             if (!d->supported || isnan(d->top1_pct))
                 continue;
-            fprintf(fp, "%s,", d->name);
+            fprintf(fp, "%s,", base_csv(d->name));
             num(fp, 4, pt->fraction >= 0 ? pt->fraction : STUDY_NO_VALUE);
             fprintf(fp, ",%.4f,%.6e,%.6e,%.6e,", d->top1_pct, d->latency_ns * 1e-6 / n,
                     d->energy_pj * 1e-9 / n, d->edp_per_input_js);
             if (pt->fraction >= 0)
                 fprintf(fp, "f=%.2f\n", pt->fraction);
             else
-                fprintf(fp, "%s\n", r->sched->name);
+                fprintf(fp, "%s\n", base_csv(r->sched->name));
         }
     return base_write_status(fp);
 }
@@ -205,7 +206,7 @@ base_status study_dyn_write_static_csv(FILE *fp, const study_dyn_result *r)
     fprintf(fp, "series,label,top1_pct,latency_ms,energy_mj,edp_js,passes\n");
     for (size_t k = 0; k < s->n_configs; k++) {
         const study_dyn_static *x = &r->statics[k];
-        fprintf(fp, "static,%s,%.2f,%.6e,%.6e,%.6e,%llu\n", s->configs[k].name,
+        fprintf(fp, "static,%s,%.2f,%.6e,%.6e,%.6e,%llu\n", base_csv(s->configs[k].name),
                 s->configs[k].top1_pct, x->latency_ns * 1e-6, x->energy_pj * 1e-9, x->edp_js,
                 (unsigned long long)x->n_passes);
     }
@@ -215,11 +216,12 @@ base_status study_dyn_write_static_csv(FILE *fp, const study_dyn_result *r)
 static base_status write_plots_list(FILE *fp, const study_dyn_result *r)
 {
     const study_dyn_schedule *s = r->sched;
-    fprintf(
-        fp,
-        "dynamic|family.csv|dynamic_edp_accuracy|%s: EDP per inference vs average top-1 (%s, %s "
-        "%.2f V)|ap_bit_fluid ap_fixed_max|static.csv\n",
-        s->name, s->net->name, s->tech->name, s->vdd_v);
+    char title[1024];
+    snprintf(title, sizeof title, "%s: EDP per inference vs average top-1 (%s, %s %.2f V)", s->name,
+             s->net->name, s->tech->name, s->vdd_v);
+    fputs("dynamic|family.csv|dynamic_edp_accuracy|", fp);
+    study_plots_field(fp, title, false);
+    fputs("|ap_bit_fluid ap_fixed_max|static.csv\n", fp);
     return base_write_status(fp);
 }
 

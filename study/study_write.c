@@ -3,9 +3,11 @@
  * design-space exploration), and the writers of points.csv, front.csv, summary.json, plots.list,
  * layers.csv and the efficiency table (CSV and Markdown), all renamed into place together.
  * Also the number formatting the dynamic-precision writers share. */
+#include <ctype.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/base_json.h"
@@ -114,8 +116,9 @@ void study_series_name(const study_experiment *e, study_point *p)
 #undef ADD
     if (!s[0])
         snprintf(s, cap, "all");
-    for (char *q = s; *q; q++)
-        if (*q == ' ' || *q == ',' || *q == '|')
+    for (char *q = s; *q; q++) /* one word of plots.list and one plain CSV field */
+        if (*q == ' ' || *q == ',' || *q == '|' || *q == '"' || (unsigned char)*q < 0x20 ||
+            *q == 0x7f)
             *q = '_';
 }
 
@@ -140,8 +143,9 @@ static void write_point(FILE *fp, const study_experiment *e, const study_point *
 {
     size_t k = p->net * e->n_bits + p->bits;
     double edp = sim_edp_js(p->energy_pj, p->latency_ns);
-    fprintf(fp, "%s,%s,%s,%s,%s,%s", e->name, e->nets[p->net]->name, bits_name(e, p), e->labels[k],
-            accel_name(e, p->accel), p->tech == STUDY_NO_TECH ? "" : e->techs[p->tech]->name);
+    fprintf(fp, "%s,%s,%s,%s,%s,%s", base_csv(e->name), base_csv(e->nets[p->net]->name),
+            base_csv(bits_name(e, p)), base_csv(e->labels[k]), base_csv(accel_name(e, p->accel)),
+            p->tech == STUDY_NO_TECH ? "" : base_csv(e->techs[p->tech]->name));
     fputc(',', fp);
     if (p->tech != STUDY_NO_TECH)
         fprintf(fp, "%g", e->techs[p->tech]->node_nm.value);
@@ -163,7 +167,8 @@ static void write_point(FILE *fp, const study_experiment *e, const study_point *
     put_num(fp, 6, 1, p->gops_per_mm2);
     put_num(fp, 6, 1, p->inf_s);
     put_num(fp, 3, 0, p->area_mm2);
-    fprintf(fp, ",%s,%s,%s\n", p->pareto ? "true" : "false", p->series, p->path);
+    fprintf(fp, ",%s,%s,%s\n", p->pareto ? "true" : "false", base_csv(p->series),
+            base_csv(p->path));
 }
 
 /* The header of points.csv and front.csv: the energy components come from sim's table. */
@@ -342,8 +347,23 @@ static int is_ap_ok(const study_point *p)
     return p->status == STUDY_PT_OK && p->tech != STUDY_NO_TECH;
 }
 
-/* One plot line per network: "script|points.csv|stem[_network]|title|series...|extra". */
-static void plot_lines(FILE *fp, const study_sweep_out *o, size_t *firsts, const char *script,
+void study_plots_field(FILE *fp, const char *s, bool stem)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (stem && !isalnum(c) && c != '.' && c != '_' && c != '-')
+            c = '_';
+        else if (c == '|')
+            c = '/';
+        else if (c < 0x20 || c == 0x7f)
+            c = ' ';
+        fputc(c, fp);
+    }
+}
+
+/* One plot line per network: "script|points.csv|stem[_network]|title|series...|extra".
+ * false when memory for the title runs out. */
+static bool plot_lines(FILE *fp, const study_sweep_out *o, size_t *firsts, const char *script,
                        const char *what, int (*want)(const study_point *), int need_top1,
                        const char *extra)
 {
@@ -364,26 +384,45 @@ static void plot_lines(FILE *fp, const study_sweep_out *o, size_t *firsts, const
         }
         if (shown == 0)
             continue;
-        fprintf(fp, "%s|points.csv|%s%s%s|%s: %s (%s, batch", script, script,
-                e->n_nets > 1 ? "_" : "", e->n_nets > 1 ? e->nets[ni]->name : "", e->nets[ni]->name,
-                what, e->arch.name);
+        fprintf(fp, "%s|points.csv|%s", script, script);
+        if (e->n_nets > 1) {
+            fputc('_', fp);
+            study_plots_field(fp, e->nets[ni]->name, true);
+        }
+        /* The title, gathered and then written as one field. */
+        char *title = NULL;
+        size_t title_len = 0;
+        FILE *tp = open_memstream(&title, &title_len);
+        if (!tp)
+            return false;
+        fprintf(tp, "%s: %s (%s, batch", e->nets[ni]->name, what, e->arch.name);
         for (size_t b = 0; b < e->n_batch; b++)
-            fprintf(fp, "%s%u", b ? "," : " ", e->batch[b]);
+            fprintf(tp, "%s%u", b ? "," : " ", e->batch[b]);
         int rivals = 0;
         for (size_t a = 0; a < e->n_accels; a++)
             rivals |= e->accels[a].model != NULL;
         if (rivals && want == is_ok)
-            fprintf(fp, "; rivals: conv/fc, moved to %g nm %.2f V of %s, FPGAs by Kuon-Rose",
+            fprintf(tp, "; rivals: conv/fc, moved to %g nm %.2f V of %s, FPGAs by Kuon-Rose",
                     e->techs[0]->node_nm.value, e->techs[0]->vdd_nom_v.value, e->techs[0]->name);
         for (size_t a = 0; a < e->n_accels && want == is_ok; a++)
             if (study_is_chip(e, a))
-                fprintf(fp, "; %s: measured table and board power, native %g nm", e->chips[a].name,
+                fprintf(tp, "; %s: measured table and board power, native %g nm", e->chips[a].name,
                         e->chips[a].measured.node_nm);
-        fputs(")|", fp);
+        fputc(')', tp);
+        int bad = ferror(tp);
+        if (fclose(tp) != 0 || bad) {
+            free(title);
+            return false;
+        }
+        fputc('|', fp);
+        study_plots_field(fp, title, false);
+        free(title);
+        fputc('|', fp);
         for (size_t s = 0; s < shown; s++)
             fprintf(fp, "%s%s", s ? " " : "", o->pts[firsts[s]].series);
         fprintf(fp, "%s%s\n", extra ? "|" : "", extra ? extra : "");
     }
+    return true;
 }
 
 static base_status write_plots(FILE *fp, const void *ctx)
@@ -393,29 +432,34 @@ static base_status write_plots(FILE *fp, const void *ctx)
     size_t *firsts = base_calloc(e->n_points, sizeof *firsts);
     if (!firsts)
         return BASE_ERROR(BASE_ENOMEM, "out of memory");
+    bool ok = true;
     if (e->plots & STUDY_PLOT_EDP_ACCURACY)
-        plot_lines(fp, o, firsts, "edp_accuracy", "EDP versus ImageNet top-1 accuracy", is_ok, 1,
-                   "front.csv");
+        ok = ok && plot_lines(fp, o, firsts, "edp_accuracy", "EDP versus ImageNet top-1 accuracy",
+                              is_ok, 1, "front.csv");
     if (e->plots & STUDY_PLOT_EDP_VDD)
-        plot_lines(fp, o, firsts, "edp_vdd", "latency, energy and EDP versus Vdd", is_ap_ok, 0,
-                   NULL);
+        ok = ok && plot_lines(fp, o, firsts, "edp_vdd", "latency, energy and EDP versus Vdd",
+                              is_ap_ok, 0, NULL);
     if (e->plots & STUDY_PLOT_BATCH)
-        plot_lines(fp, o, firsts, "batch", "throughput and energy versus batch size", is_ap_ok, 0,
-                   NULL);
+        ok = ok && plot_lines(fp, o, firsts, "batch", "throughput and energy versus batch size",
+                              is_ap_ok, 0, NULL);
     if (e->plots & STUDY_PLOT_NODE)
-        plot_lines(fp, o, firsts, "node",
-                   "energy per inference, latency and EDP versus CMOS node (Stillmaker-Baas "
-                   "scaling)",
-                   is_ap_ok, 0, NULL);
-    if ((e->plots & STUDY_PLOT_LAYER_ENERGY) && o->layers_res) {
+        ok = ok && plot_lines(fp, o, firsts, "node",
+                              "energy per inference, latency and EDP versus CMOS node "
+                              "(Stillmaker-Baas scaling)",
+                              is_ap_ok, 0, NULL);
+    if (ok && (e->plots & STUDY_PLOT_LAYER_ENERGY) && o->layers_res) {
         const study_point *p = &e->points[e->layers_point];
-        fprintf(fp,
-                "layer_energy|layers.csv|layer_energy|%s, %s on %s at %.2f V, batch %u: "
-                "energy per layer|-\n",
-                e->nets[p->net]->name, bits_name(e, p), e->techs[p->tech]->name, p->vdd_v,
-                e->batch[p->batch]);
+        char title[1024];
+        snprintf(title, sizeof title, "%s, %s on %s at %.2f V, batch %u: energy per layer",
+                 e->nets[p->net]->name, bits_name(e, p), e->techs[p->tech]->name, p->vdd_v,
+                 e->batch[p->batch]);
+        fputs("layer_energy|layers.csv|layer_energy|", fp);
+        study_plots_field(fp, title, false);
+        fputs("|-\n", fp);
     }
     base_free(firsts);
+    if (!ok)
+        return BASE_ERROR(BASE_ENOMEM, "out of memory writing plots.list");
     return base_write_status(fp);
 }
 
@@ -435,10 +479,26 @@ static void eff_num(FILE *fp, const char *sep, double v)
 
 /* The efficiency table: every AP point next to the published figures of other in-memory
  * accelerators (csv = 1) or the same as a Markdown table (csv = 0). */
+/* Writes s as one cell: through the CSV escaper, or for Markdown with '|' escaped and line
+ * breaks as spaces. */
+static void cell(FILE *fp, int csv, const char *s)
+{
+    if (csv) {
+        base_csv_field(fp, s);
+        return;
+    }
+    for (; *s; s++)
+        if (*s == '|')
+            fputs("\\|", fp);
+        else
+            fputc(*s == '\n' || *s == '\r' ? ' ' : *s, fp);
+}
+
 static base_status write_efficiency(FILE *fp, const study_sweep_out *o, int csv)
 {
     const study_experiment *e = o->e;
     const char *sep = csv ? "," : " | ";
+    char buf[512];
     if (csv)
         fputs("source,system,network,bits,label,technology,vdd_v,batch,tops_per_w,"
               "gops_per_mm2,inferences_per_s,note\n",
@@ -452,12 +512,18 @@ static base_status write_efficiency(FILE *fp, const study_sweep_out *o, int csv)
         size_t k = p->net * e->n_bits + p->bits;
         if (!is_ap_ok(p))
             continue;
-        fprintf(fp, "%sapsim%sap/%s%s%s%s%s", csv ? "" : "| ", sep, e->techs[p->tech]->name, sep,
-                e->nets[p->net]->name, sep, bits_name(e, p));
+        snprintf(buf, sizeof buf, "ap/%s", e->techs[p->tech]->name);
+        fprintf(fp, "%sapsim%s", csv ? "" : "| ", sep);
+        cell(fp, csv, buf);
+        fputs(sep, fp);
+        cell(fp, csv, e->nets[p->net]->name);
+        fputs(sep, fp);
+        cell(fp, csv, bits_name(e, p));
         if (csv)
-            fprintf(fp, ",%s", e->labels[k]);
-        fprintf(fp, "%s%s%s%.3f%s%u", sep, e->techs[p->tech]->name, sep, p->vdd_v, sep,
-                e->batch[p->batch]);
+            fputc(',', fp), cell(fp, csv, e->labels[k]);
+        fputs(sep, fp);
+        cell(fp, csv, e->techs[p->tech]->name);
+        fprintf(fp, "%s%.3f%s%u", sep, p->vdd_v, sep, e->batch[p->batch]);
         eff_num(fp, sep, p->tops_per_w);
         eff_num(fp, sep, p->gops_per_mm2);
         eff_num(fp, sep, p->inf_s);
@@ -465,35 +531,42 @@ static base_status write_efficiency(FILE *fp, const study_sweep_out *o, int csv)
     }
     for (size_t i = 0; i < e->n_pub; i++) {
         const study_published *p = &e->pub[i];
-        char note[512];
-        snprintf(note, sizeof note, "%s%s", p->relative ? "relative only: " : "published",
+        snprintf(buf, sizeof buf, "%s%s", p->relative ? "relative only: " : "published",
                  p->relative ? p->relative : "");
-        for (char *q = note; *q; q++)
-            if (*q == ',' || *q == '|')
-                *q = ';';
-        if (csv)
-            fprintf(fp, "\"%s\",%s,,,,,,", p->source, p->name);
-        else
-            fprintf(fp, "| %s | %s | - | - | - | - | -", p->source, p->name);
+        fputs(csv ? "" : "| ", fp);
+        cell(fp, csv, p->source);
+        fputs(sep, fp);
+        cell(fp, csv, p->name);
+        fputs(csv ? ",,,,,," : " | - | - | - | - | -", fp);
         eff_num(fp, sep, p->gops_per_w * 1e-3);
         eff_num(fp, sep, p->gops_per_mm2);
-        fprintf(fp, "%s%s%s%s\n", sep, sep, note, csv ? "" : " |");
+        fprintf(fp, "%s%s", sep, sep);
+        cell(fp, csv, buf);
+        fputs(csv ? "\n" : " |\n", fp);
     }
     /* Peak to peak: the AP's peak at each published node, beside the published figure. */
     for (size_t i = 0; i < o->n_ref; i++) {
         const study_ref_peak *r = &o->ref[i];
-        const char *tech = e->techs[r->tech]->name;
-        fprintf(fp, "%sapsim peak%sap/%s@%gnm%s%s%s%s", csv ? "" : "| ", sep, tech, r->node_nm, sep,
-                e->nets[0]->name, sep, e->bits[0]);
+        snprintf(buf, sizeof buf, "ap/%s@%gnm", e->techs[r->tech]->name, r->node_nm);
+        fprintf(fp, "%sapsim peak%s", csv ? "" : "| ", sep);
+        cell(fp, csv, buf);
+        fputs(sep, fp);
+        cell(fp, csv, e->nets[0]->name);
+        fputs(sep, fp);
+        cell(fp, csv, e->bits[0]);
         if (csv)
-            fprintf(fp, ",%s", e->labels[0]);
-        fprintf(fp, "%s%s@%gnm%s", sep, tech, r->node_nm, sep);
+            fputc(',', fp), cell(fp, csv, e->labels[0]);
+        fputs(sep, fp);
+        cell(fp, csv, buf + 3);
+        fputs(sep, fp);
         if (!isnan(r->vdd_v))
             fprintf(fp, "%.3f", r->vdd_v);
         fprintf(fp, "%s%u", sep, e->batch[0]);
         eff_num(fp, sep, r->tops_per_w);
         eff_num(fp, sep, r->gops_per_mm2);
-        fprintf(fp, "%s%s%s%s\n", sep, sep, r->note, csv ? "" : " |");
+        fprintf(fp, "%s%s", sep, sep);
+        cell(fp, csv, r->note);
+        fputs(csv ? "\n" : " |\n", fp);
     }
     return base_write_status(fp);
 }

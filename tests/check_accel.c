@@ -268,7 +268,7 @@ START_TEST(test_calibrate_compare_differs)
     /* A base parameter file as the "calibrated" file: its values are not from a fit. */
     ck_assert_int_eq(acc_calib_compare(p, "accel/sparq.yaml", &d), BASE_OK);
     ck_assert(!d.same && d.unfitted);
-    ck_assert_int_eq(acc_calib_compare(p, "/nonexistent/sparq.yaml", &d), BASE_EIO);
+    ck_assert_int_eq(acc_calib_compare(p, "/nonexistent/sparq.yaml", &d), BASE_ENOTFOUND);
     ck_assert_int_eq(acc_calib_path(p, tmpdir, path, 8), BASE_ERANGE);
     ck_assert_str_eq(base_last_error(), "error: path of the calibrated sparq file is too long");
     ck_assert_int_eq(acc_calib_write(model("sparq"), NULL, fit, path), BASE_EINVAL);
@@ -356,7 +356,7 @@ START_TEST(test_calibrate_errors)
 {
     acc_params *p = params("sparq", 0);
     acc_fit *fit = NULL;
-    ck_assert_int_eq(acc_calibrate(model("sparq"), p, "/nonexistent", &fit), BASE_EIO);
+    ck_assert_int_eq(acc_calibrate(model("sparq"), p, "/nonexistent", &fit), BASE_ENOTFOUND);
     ck_assert_str_eq(base_last_error(),
                      "/nonexistent/sparq_conv7x7.yaml: error: cannot open: No such file or "
                      "directory");
@@ -856,7 +856,7 @@ START_TEST(test_params_load_file_errors)
     ck_assert_int_eq(acc_params_load(model("bitsys"), path, &p), BASE_EINVAL);
     snprintf(want, sizeof want, "%s:1:8: error: file is for model 'sparq', not 'bitsys'", path);
     ck_assert_str_eq(base_last_error(), want);
-    ck_assert_int_eq(acc_params_load(model("sparq"), "/nonexistent/s.yaml", &p), BASE_EIO);
+    ck_assert_int_eq(acc_params_load(model("sparq"), "/nonexistent/s.yaml", &p), BASE_ENOTFOUND);
     ck_assert_int_eq(acc_params_load(NULL, path, &p), BASE_EINVAL);
     /* Missing provenance. */
     snprintf(text, sizeof text, "model: sparq\n%s", sparq_params);

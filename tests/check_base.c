@@ -143,13 +143,13 @@ START_TEST(test_open_input_regular_only)
     ck_assert_int_eq(base_open_input(file, &fp), BASE_OK);
     ck_assert_int_eq(fgetc(fp), 'x');
     fclose(fp);
-    ck_assert_int_eq(base_open_input(fifo, &fp), BASE_EIO);
+    ck_assert_int_eq(base_open_input(fifo, &fp), BASE_EINVAL);
     ck_assert_ptr_null(fp);
     ck_assert(strstr(base_last_error(), "error: cannot open: is not a regular file") != NULL);
-    ck_assert_int_eq(base_open_input(dir, &fp), BASE_EIO);
+    ck_assert_int_eq(base_open_input(dir, &fp), BASE_EINVAL);
     ck_assert(strstr(base_last_error(), "error: cannot open: is a directory, not a file") != NULL);
     snprintf(file, sizeof file, "%s/absent", dir);
-    ck_assert_int_eq(base_open_input(file, &fp), BASE_EIO);
+    ck_assert_int_eq(base_open_input(file, &fp), BASE_ENOTFOUND);
     ck_assert(strstr(base_last_error(), "error: cannot open: No such file or directory") != NULL);
     snprintf(file, sizeof file, "%s/r.yaml", dir);
     remove(file);

@@ -68,7 +68,7 @@ END_TEST
 START_TEST(test_load_missing_file)
 {
     cfg_doc *d = NULL;
-    ck_assert_int_eq(cfg_doc_load("/nonexistent/apsim.yaml", &d), BASE_EIO);
+    ck_assert_int_eq(cfg_doc_load("/nonexistent/apsim.yaml", &d), BASE_ENOTFOUND);
     ck_assert(strstr(base_last_error(), "/nonexistent/apsim.yaml: error: cannot open") != NULL);
 }
 END_TEST

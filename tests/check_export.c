@@ -338,7 +338,7 @@ START_TEST(test_export_read_back)
     ck_assert_int_eq(exec_qmodel_load_onnx(back, path), BASE_ERANGE);
     exec_qmodel_free(back);
     ck_assert_int_eq(exec_qmodel_new(net, bits, &back), BASE_OK);
-    ck_assert_int_eq(exec_qmodel_load_onnx(back, "/nonexistent.onnx"), BASE_EIO);
+    ck_assert_int_eq(exec_qmodel_load_onnx(back, "/nonexistent.onnx"), BASE_ENOTFOUND);
     exec_qmodel_free(back);
     remove(path);
     base_free(in);

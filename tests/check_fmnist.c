@@ -172,7 +172,7 @@ START_TEST(test_idx_load_errors)
     fmnist_dataset *d = NULL;
     ck_assert_int_eq(fmnist_dataset_load_idx(img_path, lab_path, &d), BASE_EPARSE);
     ck_assert_ptr_nonnull(strstr(base_last_error(), "IDX header"));
-    ck_assert_int_eq(fmnist_dataset_load_idx("/nonexistent/x.gz", lab_path, &d), BASE_EIO);
+    ck_assert_int_eq(fmnist_dataset_load_idx("/nonexistent/x.gz", lab_path, &d), BASE_ENOTFOUND);
 }
 END_TEST
 
@@ -380,7 +380,7 @@ START_TEST(test_weights_round_trip_and_errors)
     fclose(fp);
     ck_assert_int_eq(fmnist_fmodel_load(net, w_path, &back), BASE_EPARSE);
     ck_assert_ptr_nonnull(strstr(base_last_error(), "trailing"));
-    ck_assert_int_eq(fmnist_fmodel_load(net, "/nonexistent/w.bin", &back), BASE_EIO);
+    ck_assert_int_eq(fmnist_fmodel_load(net, "/nonexistent/w.bin", &back), BASE_ENOTFOUND);
     ck_assert_int_eq(fmnist_fmodel_save(m, "/nonexistent/dir/w.bin"), BASE_EIO);
     ck_assert_ptr_null(back);
     fmnist_fmodel_free(m);

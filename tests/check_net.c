@@ -512,7 +512,7 @@ END_TEST
 START_TEST(test_net_error_files)
 {
     net_network *net = (net_network *)1;
-    ck_assert_int_eq(net_load("/nonexistent/net.yaml", &net), BASE_EIO);
+    ck_assert_int_eq(net_load("/nonexistent/net.yaml", &net), BASE_ENOTFOUND);
     ck_assert_ptr_null(net);
     ck_assert(strncmp(base_last_error(), "/nonexistent/net.yaml: error: cannot open", 41) == 0);
     char path[64];
@@ -833,7 +833,7 @@ START_TEST(test_bitcfg_native_errors)
                "b.yaml:1:1: error: expected a mapping for 'bit configuration', found a "
                "sequence");
     net_bitcfg *c = (net_bitcfg *)1;
-    ck_assert_int_eq(net_bitcfg_load("/nonexistent/bits.yaml", net, &c), BASE_EIO);
+    ck_assert_int_eq(net_bitcfg_load("/nonexistent/bits.yaml", net, &c), BASE_ENOTFOUND);
     ck_assert_ptr_null(c);
     net_free(net);
 }

@@ -504,7 +504,7 @@ END_TEST
 START_TEST(test_onnx_import_errors)
 {
     net_network *net = NULL;
-    ck_assert_int_eq(net_load("/nonexistent/m.onnx", &net), BASE_EIO);
+    ck_assert_int_eq(net_load("/nonexistent/m.onnx", &net), BASE_ENOTFOUND);
     mbuild b;
     small_float_model(&b);
     b.in_sh.n_dim = 3; /* a 3-D input */
@@ -554,7 +554,7 @@ END_TEST
 START_TEST(test_onnx_tensor_load_errors)
 {
     net_tensor *t = NULL;
-    ck_assert_int_eq(net_tensor_load("/nonexistent/t.pb", &t), BASE_EIO);
+    ck_assert_int_eq(net_tensor_load("/nonexistent/t.pb", &t), BASE_ENOTFOUND);
     const char *path = tmp_model("tensor");
     /* Raw data of the wrong length for its dims. */
     Onnx__TensorProto tp = ONNX__TENSOR_PROTO__INIT;
@@ -1763,9 +1763,9 @@ START_TEST(test_onnx_conformance_skips_float_and_wide)
     ck_assert_int_eq(res, EXEC_CONF_PASS);
     ck_assert_int_eq(exec_onnx_case_run(NODE_DIR "/test_abs", &res, why, sizeof why), BASE_OK);
     ck_assert_int_eq(res, EXEC_CONF_OTHER);
-    ck_assert_int_eq(exec_onnx_case_run("/nonexistent", &res, why, sizeof why), BASE_EIO);
+    ck_assert_int_eq(exec_onnx_case_run("/nonexistent", &res, why, sizeof why), BASE_ENOTFOUND);
     exec_conf_counts c;
-    ck_assert_int_eq(exec_onnx_conformance("/nonexistent", NULL, &c), BASE_EIO);
+    ck_assert_int_eq(exec_onnx_conformance("/nonexistent", NULL, &c), BASE_ENOTFOUND);
 }
 END_TEST
 

@@ -267,7 +267,7 @@ END_TEST
 START_TEST(test_experiment_load_missing_file)
 {
     study_experiment *e = NULL;
-    ck_assert_int_eq(study_experiment_load("/nonexistent/x.yaml", &e), BASE_EIO);
+    ck_assert_int_eq(study_experiment_load("/nonexistent/x.yaml", &e), BASE_ENOTFOUND);
     ck_assert_ptr_null(e);
 }
 END_TEST

@@ -973,7 +973,7 @@ START_TEST(test_find_by_name_and_path)
     ck_assert_int_eq(tech_open("sram", &t), BASE_OK);
     ck_assert_str_eq(t->origin, "tech/sram.yaml");
     tech_params_free(t);
-    ck_assert_int_eq(tech_load("/nonexistent/t.yaml", &t), BASE_EIO);
+    ck_assert_int_eq(tech_load("/nonexistent/t.yaml", &t), BASE_ENOTFOUND);
     ck_assert_ptr_null(t);
 }
 END_TEST

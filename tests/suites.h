@@ -2,6 +2,7 @@
  * Add a line per module: X(<module>_suite). */
 #define APSIM_SUITES(X)                                                                            \
     X(base_suite)                                                                                  \
+    X(base_out_suite)                                                                              \
     X(par_suite)                                                                                   \
     X(cfg_suite)                                                                                   \
     X(ap_suite)                                                                                    \

@@ -93,13 +93,13 @@ fi
 expect_exit 2 "fmnist sweep --calib 0" "$APSIM" fmnist sweep --calib 0
 if grep -q "error: --calib: expected a whole number in 1..60000, found '0'" "$tmp/err"; then ok; else
     bad "fmnist sweep --calib 0: message"; cat "$tmp/err"; fi
-# A standard output that cannot be written (a full disk: /dev/full) fails the command (exit 1,
+# A standard output that cannot be written (a full disk: /dev/full) fails the command (exit 3,
 # the reason named) instead of reporting success.
 if [ -w /dev/full ]; then
     for c in help "run resnet18" "sweep --help"; do
         # shellcheck disable=SC2086
         "$APSIM" $c >/dev/full 2>"$tmp/err"
-        if [ $? -eq 1 ] && grep -q "apsim: error: cannot write the standard output: No space left on device" "$tmp/err"; then
+        if [ $? -eq 3 ] && grep -q "apsim: error: cannot write the standard output: No space left on device" "$tmp/err"; then
             ok; else bad "stdout to /dev/full: $c"; cat "$tmp/err"; fi
     done
 fi

@@ -41,7 +41,7 @@ export_tiny() {
     if grep -q "^conv1,conv,input,1,28,28,4,28,28,3,3,1,1,1,.*,8,8,8," "$tmp/tiny.csv" &&
         grep -q "^fc,fc,flatten,196,1,1,10,.*,8,8,32," "$tmp/tiny.csv"; then ok; else
         bad "export tiny: imported layers"; cat "$tmp/tiny.csv"; fi
-    expect_exit 2 "export tiny: unwritable path" "$APSIM" export $tiny -o "$tmp/no/such/dir/x.onnx"
+    expect_exit 3 "export tiny: unwritable path" "$APSIM" export $tiny -o "$tmp/no/such/dir/x.onnx"
     if grep -q "x.onnx" "$tmp/err"; then ok; else bad "export unwritable: message"; cat "$tmp/err"; fi
     expect_exit 0 "fmnist eval --dump" "$APSIM" fmnist eval $tiny --bits int8 --test 30 --ap 5 \
         --dump "$tmp/tiny.dump"
@@ -56,7 +56,7 @@ export_tiny() {
     expect_exit 2 "fmnist eval --model at other bits" "$APSIM" fmnist eval \
         --net tests/golden/fmnist_tiny.yaml --model "$tmp/tiny.onnx" --bits int4 --test 30 --ap 5
     expect_exit 2 "fmnist sweep --model" "$APSIM" fmnist sweep --model "$tmp/tiny.onnx"
-    expect_exit 2 "fmnist eval --dump unwritable" "$APSIM" fmnist eval $tiny --bits int8 --test 30 \
+    expect_exit 3 "fmnist eval --dump unwritable" "$APSIM" fmnist eval $tiny --bits int8 --test 30 \
         --ap 5 --dump "$tmp/no/such/dir/x.dump"
 }
 export_tiny
