@@ -26,7 +26,7 @@
 
 #include "base/base.h"
 
-/* ---- Test hooks: injected ENOSPC after a byte budget, EIO on the n-th rename or link ---- */
+/* ---- Test hooks: ENOSPC once a byte budget is spent, EIO from the n-th rename on ---------- */
 static long write_budget = -1, rename_budget = -1;
 
 void base_io_fail_write_after(long bytes)

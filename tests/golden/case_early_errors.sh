@@ -23,3 +23,11 @@ if [ $? -eq 2 ] && grep -qF "adir: error: cannot open: is a directory, not a fil
 (cd "$ee" && "$ee_apsim" run resnet18 --tech adir) >/dev/null 2>"$tmp/err"
 if [ $? -eq 2 ] && grep -qF "adir: error: is a directory, not a file" "$tmp/err"; then ok; else
     bad "early error: --tech folder"; cat "$tmp/err"; fi
+# An experiment whose arch: names a missing file: the experiment's position, then the path.
+printf 'name: e\nnetworks: [resnet18]\nbits: [int8]\ntechnologies: [sram]\narch: nosuch.yaml\n' >"$ee/e.yaml"
+early "experiment arch: missing" "$ee/e.yaml:5:7: error: " sweep "$ee/e.yaml" -o "$ee/out"
+if grep -qF "nosuch.yaml" "$tmp/err"; then ok; else bad "early error: arch: path not named"; fi
+# 4 kbit of MAP in all (one bank of 32 x 128 bits) cannot hold ResNet18: a capacity error.
+sed 's/^  rows: 65536 .*/  rows: 32/; s/^  count: auto .*/  count: 1/' sim/arch/bf_imna.yaml >"$ee/map4k.yaml"
+early "4 kbit of MAP" "needs 119.2 Mbit of MAP (weights and two activation buffers), the architecture has 1 banks of 0.004096 Mbit" \
+    run resnet18 --arch "$ee/map4k.yaml"

@@ -9,13 +9,26 @@ mkdir -p "$of"
 
 # A FIFO: written through (a reader gets the CSV), still a FIFO afterwards.
 mkfifo "$of/pipe.csv"
-cat "$of/pipe.csv" >"$of/from_pipe.csv" &
+timeout 20 cat "$of/pipe.csv" >"$of/from_pipe.csv" &
 reader=$!
 expect_exit 0 "output faults: net -o FIFO" timeout 20 "$APSIM" net resnet18 -o "$of/pipe.csv"
 wait $reader
 "$APSIM" net resnet18 -o - >"$of/direct.csv"
 if [ -p "$of/pipe.csv" ] && cmp -s "$of/from_pipe.csv" "$of/direct.csv"; then ok; else
     bad "output faults: FIFO replaced or its reader got other bytes"; ls -l "$of"; fi
+
+# SIGTERM while blocked opening a FIFO nobody reads: a message and the usual 143.
+mkfifo "$of/stuck.csv"
+rc=$( (
+    "$APSIM" net resnet18 -o "$of/stuck.csv" >/dev/null 2>"$of/stuck.err" &
+    stuck=$!
+    sleep 2
+    kill -TERM $stuck
+    wait $stuck
+    echo $?
+) 2>/dev/null)
+if [ $rc -eq 143 ] && grep -qF "apsim: stopped by SIGTERM; temporary files removed: 0; earlier outputs are as they were" "$of/stuck.err"; then ok; else
+    bad "output faults: SIGTERM: exit $rc"; cat "$of/stuck.err"; fi
 
 # A symlink to a file: the link stays, the file it names gets the output.
 : >"$of/target.csv"
