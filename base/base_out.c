@@ -371,10 +371,18 @@ base_status base_write_atomic(const char *path, base_writer_fn fn, const void *c
 /* ---- A set of files --------------------------------------------------------------------- */
 #define STAGE_PREFIX ".apsim-out."
 
+/* out := a "/" b; 0 (out empty) when it does not fit in cap. */
 static int join(char *out, size_t cap, const char *a, const char *b)
 {
-    int n = snprintf(out, cap, "%s/%s", a, b);
-    return n > 0 && (size_t)n < cap;
+    size_t la = strlen(a), lb = strlen(b);
+    if (la + 1 + lb >= cap) {
+        out[0] = '\0';
+        return 0;
+    }
+    memcpy(out, a, la);
+    out[la] = '/';
+    memcpy(out + la + 1, b, lb + 1);
+    return 1;
 }
 
 /* Removes a stage: its files, its prev/ folder of backups, itself. */
